@@ -1,0 +1,73 @@
+# Two commands matter: `make run` (the product on this machine) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test lint venv deps dev-deps frontend frontend-test chromium migrate demo unit browser bench clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.deps: requirements.txt $(VENV)/bin/activate
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt $(VENV)/.deps
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+# The editor: built into static/app/ (not committed). Skipped with a warning when Node.js is missing.
+frontend:
+	@if command -v npm >/dev/null && [ -f frontend/package.json ]; then \
+		cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build; \
+	else echo "WARNING: npm not found: the editor is not built (install Node.js 20+ and run make frontend)"; fi
+
+frontend-test:
+	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund --loglevel=error \
+		&& npm run typecheck && npm test && npm run build; fi
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+migrate: deps
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+## make run: set up everything and run web, worker, beat and the sandbox systems (SQLite by default).
+run: deps frontend
+	mkdir -p var
+	$(PY) -m flowbuilder.core.services
+	$(MAKE) --no-print-directory demo
+	$(PY) manage.py runlocal
+
+lint: dev-deps
+	$(VENV)/bin/ruff check .
+	DATABASE_URL=sqlite:///:memory: $(PY) manage.py check
+	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
+
+## make test: install what tests need, start PostgreSQL and Redis if needed, run every suite.
+test: dev-deps lint frontend-test chromium
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m flowbuilder.core.services --postgres
+	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -m "not browser" -q
+	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser -q tests/e2e
+
+unit: dev-deps
+	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -m "not browser and not integration" -q
+
+bench: dev-deps
+	$(PY) bench/w5_plan.py
+	$(PY) bench/w1_chain.py
+
+clean:
+	rm -rf var static/app frontend/node_modules

@@ -1,0 +1,509 @@
+"""The connector SDK: how a connector declares itself, and the runtime handle its actions run with.
+
+A connector is declarative (as in Airflow providers and Saleor plugins): a :class:`Connector` subclass
+states key, name, icon, category, version, credential types, a config JSON Schema, and a tuple of
+:class:`Action` and :class:`Trigger` objects. Construction does no I/O. Work happens only inside
+``Action.run`` / ``Trigger.poll``, which receive an :class:`ActionContext` holding a ready
+:class:`~connectors.http.client.SafeClient` (credentials applied to the connection's own host only).
+
+Executors and Celery tasks pass a connection id and small JSON; the worker builds the runtime handle
+with :func:`open_connection` from secrets it decrypts itself, so secrets never cross a process boundary.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from connectors.errors import ConnectorError, InvalidInput
+
+from .http.auth import (
+    ApiKeyAuth,
+    Auth,
+    BasicAuth,
+    BearerAuth,
+    NoAuth,
+    OAuth2ClientCredentials,
+    OAuth2RefreshToken,
+    TokenSet,
+)
+from .http.client import SafeClient
+from .http.egress import DEFAULT_POLICY, EgressPolicy
+from .http.ratelimit import RateLimit, RateLimiter
+
+CATEGORIES = ("CRM", "PSA", "ERP", "Generic")
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+JSON = Any
+OBJECT_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+
+logger = logging.getLogger("connectors")
+
+
+# --- credential types ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialType:
+    """How a connection authenticates. ``schema`` lists the fields (secret ones ``"writeOnly": true``,
+    which the API never returns); ``build`` turns decrypted field values into an :class:`Auth`."""
+
+    key: str
+    label: str
+    schema: dict[str, Any]
+    build: Callable[..., Auth] = field(repr=False)
+    description: str = ""
+
+    def secret_fields(self) -> list[str]:
+        props = self.schema.get("properties", {})
+        return [name for name, spec in props.items() if spec.get("writeOnly")]
+
+    def make_auth(
+        self, values: Mapping[str, Any], *, on_token: Callable[[TokenSet], None] | None = None
+    ) -> Auth:
+        errors = sorted(Draft202012Validator(self.schema).iter_errors(dict(values)), key=str)
+        if errors:
+            # Name the field, never echo the value: it may be a secret.
+            where = "/".join(str(p) for p in errors[0].absolute_path) or "(credentials)"
+            raise InvalidInput(
+                f"Credentials for {self.label} are incomplete or invalid at {where}.",
+                hint="Edit the connection and fill in every required field.",
+            )
+        return self.build(values, on_token=on_token)
+
+    def describe(self) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "description": self.description, "schema": self.schema}
+
+
+def _secret(title: str) -> dict[str, Any]:
+    return {"type": "string", "title": title, "writeOnly": True, "minLength": 1}
+
+
+NO_AUTH = CredentialType(
+    key="none",
+    label="No authentication",
+    schema={"type": "object", "properties": {}},
+    build=lambda values, **_: NoAuth(),
+)
+API_KEY = CredentialType(
+    key="api_key",
+    label="API key",
+    schema={
+        "type": "object",
+        "required": ["api_key"],
+        "properties": {
+            "api_key": _secret("API key"),
+            "name": {"type": "string", "title": "Header or parameter name", "default": "X-API-Key"},
+            "location": {"type": "string", "enum": ["header", "query"], "default": "header"},
+            "prefix": {"type": "string", "title": "Value prefix (e.g. 'Token ')", "default": ""},
+        },
+    },
+    build=lambda v, **_: ApiKeyAuth(
+        v["api_key"],
+        name=v.get("name") or "X-API-Key",
+        location=v.get("location") or "header",
+        prefix=v.get("prefix") or "",
+    ),
+)
+BASIC = CredentialType(
+    key="basic",
+    label="Username and password",
+    schema={
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {"username": {"type": "string", "title": "Username"}, "password": _secret("Password")},
+    },
+    build=lambda v, **_: BasicAuth(v["username"], v["password"]),
+)
+BEARER = CredentialType(
+    key="bearer",
+    label="Bearer token",
+    schema={"type": "object", "required": ["token"], "properties": {"token": _secret("Token")}},
+    build=lambda v, **_: BearerAuth(v["token"]),
+)
+_OAUTH_FIELDS: dict[str, Any] = {
+    "token_url": {"type": "string", "title": "Token URL", "format": "uri"},
+    "client_id": {"type": "string", "title": "Client ID"},
+    "client_secret": {**_secret("Client secret"), "minLength": 0},
+    "scope": {"type": "string", "title": "Scope"},
+    "auth_method": {
+        "type": "string",
+        "enum": ["client_secret_post", "client_secret_basic"],
+        "default": "client_secret_post",
+    },
+}
+
+
+def _oauth_kwargs(v: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "scope": v.get("scope") or None,
+        "auth_method": v.get("auth_method") or "client_secret_post",
+    }
+
+
+OAUTH2_CLIENT_CREDENTIALS = CredentialType(
+    key="oauth2_client_credentials",
+    label="OAuth 2.0 (client credentials)",
+    schema={"type": "object", "required": ["token_url", "client_id"], "properties": dict(_OAUTH_FIELDS)},
+    build=lambda v, on_token=None: OAuth2ClientCredentials(
+        v["token_url"], v["client_id"], v.get("client_secret", ""), on_token=on_token, **_oauth_kwargs(v)
+    ),
+)
+OAUTH2_REFRESH_TOKEN = CredentialType(
+    key="oauth2_refresh_token",
+    label="OAuth 2.0 (refresh token)",
+    schema={
+        "type": "object",
+        "required": ["token_url", "client_id", "refresh_token"],
+        "properties": {**_OAUTH_FIELDS, "refresh_token": _secret("Refresh token")},
+    },
+    build=lambda v, on_token=None: OAuth2RefreshToken(
+        v["token_url"],
+        v["client_id"],
+        v.get("client_secret", ""),
+        refresh_token=v["refresh_token"],
+        on_token=on_token,
+        **_oauth_kwargs(v),
+    ),
+    description="A rotated refresh token is handed to on_token so it can be stored again (encrypted).",
+)
+STANDARD_CREDENTIAL_TYPES = (API_KEY, BASIC, BEARER, OAUTH2_CLIENT_CREDENTIALS, OAUTH2_REFRESH_TOKEN)
+
+
+# --- actions and triggers ------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionContext:
+    """What an action or trigger may use. No ORM, no secrets: credentials live inside ``http``."""
+
+    connection_id: str
+    config: Mapping[str, Any]  # the connection's non-secret config (base URL, instance, options)
+    http: SafeClient
+    idempotency_key: str | None = None  # stable per (run, node, item): send it on writes
+    heartbeat: Callable[[], None] = lambda: None
+    log: logging.Logger = logger
+
+
+@dataclass(frozen=True)
+class Action:
+    """One operation. ``mode="item"``: ``run(ctx, params) -> dict | list[dict]`` per input item.
+    ``mode="batch"``: ``run(ctx, [params, ...]) -> list[dict]`` with up to ``batch_size`` items."""
+
+    key: str
+    name: str
+    run: Callable[[ActionContext, Any], Any] = field(repr=False)
+    input_schema: dict[str, Any] = field(default_factory=lambda: dict(OBJECT_SCHEMA))
+    output_schema: dict[str, Any] = field(default_factory=lambda: dict(OBJECT_SCHEMA))
+    description: str = ""
+    writes: bool = False  # True: side effects in the remote system (create/update/delete)
+    mode: Literal["item", "batch"] = "item"
+    batch_size: int = 100
+    icon: str = ""
+    docs: str = ""
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "description": self.description,
+            "writes": self.writes,
+            "mode": self.mode,
+            "batch_size": self.batch_size,
+            "input_schema": self.input_schema,
+            "output_schema": self.output_schema,
+        }
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """New items since ``cursor``, and the cursor to store for next time (small JSON)."""
+
+    items: list[dict[str, Any]]
+    cursor: JSON = None
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A polling trigger: ``poll(ctx, config, cursor) -> PollResult``; the scheduler stores the cursor."""
+
+    key: str
+    name: str
+    poll: Callable[[ActionContext, Mapping[str, Any], JSON], PollResult] = field(repr=False)
+    config_schema: dict[str, Any] = field(default_factory=lambda: dict(OBJECT_SCHEMA))
+    output_schema: dict[str, Any] = field(default_factory=lambda: dict(OBJECT_SCHEMA))
+    description: str = ""
+    default_interval_s: int = 300
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "description": self.description,
+            "config_schema": self.config_schema,
+            "output_schema": self.output_schema,
+            "default_interval_s": self.default_interval_s,
+        }
+
+
+# --- the connector declaration ------------------------------------------------------------------------
+
+
+class Connector:
+    """Subclass and declare class attributes; override the small hooks only when the system needs it."""
+
+    key: ClassVar[str]
+    name: ClassVar[str]
+    category: ClassVar[str]  # one of CATEGORIES
+    icon: ClassVar[str] = "plug"
+    version: ClassVar[str] = "1.0.0"
+    description: ClassVar[str] = ""
+    docs: ClassVar[str] = ""
+    credential_types: ClassVar[tuple[CredentialType, ...]] = (NO_AUTH,)
+    config_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "required": ["base_url"],
+        "properties": {"base_url": {"type": "string", "title": "Base URL", "format": "uri"}},
+    }
+    actions: ClassVar[tuple[Action, ...]] = ()
+    triggers: ClassVar[tuple[Trigger, ...]] = ()
+    # The default budget per connection, shared by every flow and worker using it.
+    rate_limit: ClassVar[RateLimit] = RateLimit(rate=10.0, burst=20, max_concurrency=8)
+    # Overrides of SafeClient options (timeout, deadline, max_response_bytes, retries, ...).
+    http_options: ClassVar[Mapping[str, Any]] = {}
+
+    def base_url(self, config: Mapping[str, Any]) -> str:
+        return str(config["base_url"])
+
+    def auth_origins(self, config: Mapping[str, Any]) -> tuple[str, ...]:
+        """Extra origins (besides base_url) that may receive credentials, e.g. an API sub-domain."""
+        return ()
+
+    def default_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
+        return {"Accept": "application/json"}
+
+    def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
+        """Default: an authenticated GET of the base URL must not fail."""
+        response = ctx.http.get("", raise_for_status=False, retries=0)
+        if response.ok:
+            return True, f"Connected ({response.status})."
+        return False, f"The system answered HTTP {response.status}."
+
+    def action(self, key: str) -> Action:
+        for action in self.actions:
+            if action.key == key:
+                return action
+        raise ConnectorError(f"Connector {self.key!r} has no action {key!r}.", hint="Update the flow.")
+
+    def trigger(self, key: str) -> Trigger:
+        for trigger in self.triggers:
+            if trigger.key == key:
+                return trigger
+        raise ConnectorError(f"Connector {self.key!r} has no trigger {key!r}.", hint="Update the flow.")
+
+    def credential_type(self, key: str) -> CredentialType:
+        for ctype in self.credential_types:
+            if ctype.key == key:
+                return ctype
+        raise InvalidInput(
+            f"Connector {self.key!r} does not support credential type {key!r}.",
+            hint="Pick one of: " + ", ".join(c.key for c in self.credential_types),
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "category": self.category,
+            "icon": self.icon,
+            "version": self.version,
+            "description": self.description,
+            "config_schema": self.config_schema,
+            "credential_types": [c.describe() for c in self.credential_types],
+            "actions": [a.describe() for a in self.actions],
+            "triggers": [t.describe() for t in self.triggers],
+        }
+
+    def __repr__(self) -> str:
+        return f"<Connector {getattr(self, 'key', '?')} {getattr(self, 'version', '')}>"
+
+
+def check_connector(connector: Connector) -> list[str]:
+    """Problems with a declaration (empty list: fine). The registry refuses a connector with any."""
+    problems: list[str] = []
+    for attr in ("key", "name", "category"):
+        if not isinstance(getattr(connector, attr, None), str) or not getattr(connector, attr):
+            problems.append(f"missing {attr}")
+    if problems:
+        return problems
+    if not KEY_PATTERN.match(connector.key):
+        problems.append(f"key {connector.key!r} must match {KEY_PATTERN.pattern}")
+    if connector.category not in CATEGORIES:
+        problems.append(f"category {connector.category!r} must be one of {CATEGORIES}")
+    schemas: list[tuple[str, Mapping[str, Any]]] = [("config_schema", connector.config_schema)]
+    schemas += [(f"credential type {c.key}", c.schema) for c in connector.credential_types]
+    for kind, items in (("action", connector.actions), ("trigger", connector.triggers)):
+        keys = [i.key for i in items]
+        for dup in sorted({k for k in keys if keys.count(k) > 1}):
+            problems.append(f"duplicate {kind} key {dup!r}")
+        for item in items:
+            if not KEY_PATTERN.match(item.key):
+                problems.append(f"{kind} key {item.key!r} must match {KEY_PATTERN.pattern}")
+            if not callable(getattr(item, "run" if kind == "action" else "poll")):
+                problems.append(f"{kind} {item.key!r} has nothing to run")
+            for name in ("input_schema", "output_schema", "config_schema"):
+                if hasattr(item, name):
+                    schemas.append((f"{kind} {item.key} {name}", getattr(item, name)))
+    for action in connector.actions:
+        if action.mode not in ("item", "batch") or action.batch_size < 1:
+            problems.append(f"action {action.key!r}: mode must be item|batch and batch_size >= 1")
+        if action.input_schema.get("type") != "object":
+            problems.append(f"action {action.key!r}: input_schema must be an object schema")
+        if "connection" in action.input_schema.get("properties", {}):
+            problems.append(f"action {action.key!r}: 'connection' is a reserved input name")
+    for where, schema in schemas:
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            problems.append(f"{where} is not a valid JSON Schema: {exc.message}")
+    return problems
+
+
+# --- the runtime handle ---------------------------------------------------------------------------------
+
+
+def validate(schema: Mapping[str, Any], value: Any, *, what: str) -> None:
+    """Raise InvalidInput naming the first failing field (values are not echoed: they may be secret)."""
+    errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(root)"
+        raise InvalidInput(f"{what} is invalid at {where}: {first.message}", hint="Fix the mapped fields.")
+
+
+class ConnectionRuntime:
+    """A live connection in a worker: what ``NodeContext.connection(connection_id)`` returns.
+
+    Holds the connector, the non-secret config and a SafeClient with the credentials inside. The
+    node adapter only needs ``connector_key`` and :meth:`run_action`.
+    """
+
+    def __init__(
+        self,
+        connector: Connector,
+        *,
+        connection_id: str,
+        config: Mapping[str, Any],
+        http: SafeClient,
+        heartbeat: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.connector = connector
+        self.connection_id = connection_id
+        self.config = dict(config)
+        self.http = http
+        self.heartbeat = heartbeat
+
+    @property
+    def connector_key(self) -> str:
+        return self.connector.key
+
+    def context(self, idempotency_key: str | None = None) -> ActionContext:
+        return ActionContext(
+            connection_id=self.connection_id,
+            config=self.config,
+            http=self.http,
+            idempotency_key=idempotency_key,
+            heartbeat=self.heartbeat,
+        )
+
+    def run_action(
+        self,
+        action_key: str,
+        payload: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Validate ``payload`` (one params dict, or a list for batch actions) and run the action."""
+        action = self.connector.action(action_key)
+        what = f"{self.connector.name} / {action.name} input"
+        if action.mode == "batch":
+            if isinstance(payload, Mapping):
+                payload = [payload]
+            batch = [dict(p) for p in payload]
+            for index, params in enumerate(batch):
+                validate(action.input_schema, params, what=f"{what} #{index}")
+            result = action.run(self.context(idempotency_key), batch)
+            if not isinstance(result, list):
+                raise ConnectorError(f"{action.name} returned {type(result).__name__}, expected a list.")
+            return result
+        if not isinstance(payload, Mapping):
+            raise InvalidInput(f"{what} must be an object.")
+        params = dict(payload)
+        validate(action.input_schema, params, what=what)
+        return action.run(self.context(idempotency_key), params)
+
+    def poll(self, trigger_key: str, config: Mapping[str, Any], cursor: JSON = None) -> PollResult:
+        trigger = self.connector.trigger(trigger_key)
+        validate(trigger.config_schema, dict(config), what=f"{self.connector.name} / {trigger.name} config")
+        return trigger.poll(self.context(), dict(config), cursor)
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Never raises for remote problems: the message is shown to the user as is."""
+        try:
+            return self.connector.test_connection(self.context())
+        except ConnectorError as exc:
+            return False, exc.message + (f" {exc.hint}" if exc.hint else "")
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def open_connection(
+    connector: Connector,
+    *,
+    connection_id: str,
+    config: Mapping[str, Any],
+    credential_type: str,
+    secrets: Mapping[str, Any],
+    policy: EgressPolicy = DEFAULT_POLICY,
+    rate_limiter: RateLimiter | None = None,
+    on_token: Callable[[TokenSet], None] | None = None,
+    heartbeat: Callable[[], None] = lambda: None,
+    **client_options: Any,
+) -> ConnectionRuntime:
+    """Build the runtime handle in the worker from decrypted credential values. Does no network I/O.
+
+    The budget (rate limit and concurrency) is keyed by ``connection_id`` so every flow and worker
+    using the connection shares it (with a Redis limiter).
+    """
+    validate(connector.config_schema, dict(config), what=f"{connector.name} connection config")
+    auth = connector.credential_type(credential_type).make_auth(secrets, on_token=on_token)
+    options: dict[str, Any] = {**connector.http_options, **client_options}
+    http = SafeClient(
+        policy=policy,
+        base_url=connector.base_url(config),
+        auth=auth,
+        auth_origins=connector.auth_origins(config),
+        rate_limiter=rate_limiter,
+        rate_limit_key=f"connection:{connection_id}",
+        rate_limit=connector.rate_limit,
+        default_headers=connector.default_headers(config),
+        **options,
+    )
+    return ConnectionRuntime(
+        connector, connection_id=connection_id, config=config, http=http, heartbeat=heartbeat
+    )
+
+
+def as_connector(obj: Connector | type[Connector]) -> Connector:
+    """Accept a Connector subclass or instance (entry points may name either)."""
+    if isinstance(obj, type) and issubclass(obj, Connector):
+        return obj()
+    if isinstance(obj, Connector):
+        return obj
+    raise ConnectorError(f"{obj!r} is not a Connector subclass or instance.")

@@ -1,0 +1,206 @@
+"""Per-connection request budgets shared by every user of a connection.
+
+A budget is a token bucket (sustained ``rate`` per second with ``burst`` capacity) plus a concurrency
+semaphore (``max_concurrency`` requests in flight), keyed by connection id. Callers queue rather than
+fail: :meth:`RateLimiter.acquire` waits up to ``max_wait`` seconds, then raises :class:`RateLimited`
+with a ``retry_after`` so the executor can park the node instead of holding a worker.
+
+Two implementations share one polling loop: :class:`LocalRateLimiter` (one process; tests, dev) and
+:class:`RedisRateLimiter` (all workers; one atomic Lua script per attempt, server time, leases that
+expire so a killed worker cannot leak a concurrency slot).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from connectors.errors import RateLimited
+
+# How long to sleep between attempts when the limiter cannot say when a slot frees up (concurrency).
+_POLL_S = 0.05
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """``rate`` <= 0 disables the bucket; ``max_concurrency`` <= 0 disables the semaphore."""
+
+    rate: float = 10.0
+    burst: int = 10
+    max_concurrency: int = 0
+    lease_ttl: float = 300.0  # a slot held longer than this is presumed leaked (crashed worker)
+
+
+class RateLimiter(Protocol):
+    def acquire(self, key: str, limit: RateLimit, *, max_wait: float) -> AbstractContextManager[None]:
+        """Wait (at most ``max_wait`` s) for a token and a concurrency slot; release the slot on exit."""
+        ...
+
+
+class _PollingLimiter:
+    """Shared wait loop. Subclasses implement one non-blocking attempt and a release."""
+
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sleep = sleep
+        self._clock = clock
+
+    def _try(self, key: str, limit: RateLimit, lease: str) -> float:
+        """Return 0.0 when acquired, else seconds to wait before trying again."""
+        raise NotImplementedError
+
+    def _release(self, key: str, limit: RateLimit, lease: str) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def acquire(self, key: str, limit: RateLimit, *, max_wait: float) -> Iterator[None]:
+        lease = uuid.uuid4().hex
+        give_up = self._clock() + max(0.0, max_wait)
+        while True:
+            wait = self._try(key, limit, lease)
+            if wait <= 0:
+                break
+            remaining = give_up - self._clock()
+            if remaining <= 0:
+                raise RateLimited(
+                    f"Connection {key} is at its request budget.",
+                    hint="Requests on this connection are throttled; the step will retry shortly.",
+                    retry_after=max(wait, 1.0),
+                )
+            self._sleep(min(wait, remaining))
+        try:
+            yield
+        finally:
+            if limit.max_concurrency > 0:
+                self._release(key, limit, lease)
+
+
+class LocalRateLimiter(_PollingLimiter):
+    """In-process budgets: fine for one worker process and for tests."""
+
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(sleep=sleep, clock=clock)
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, updated_at)
+        self._in_flight: dict[str, int] = {}
+
+    def _try(self, key: str, limit: RateLimit, lease: str) -> float:
+        with self._lock:
+            if limit.max_concurrency > 0 and self._in_flight.get(key, 0) >= limit.max_concurrency:
+                return _POLL_S
+            if limit.rate > 0:
+                now = self._clock()
+                tokens, ts = self._buckets.get(key, (float(limit.burst), now))
+                tokens = min(float(limit.burst), tokens + (now - ts) * limit.rate)
+                if tokens < 1.0:
+                    self._buckets[key] = (tokens, now)
+                    return (1.0 - tokens) / limit.rate
+                self._buckets[key] = (tokens - 1.0, now)
+            if limit.max_concurrency > 0:
+                self._in_flight[key] = self._in_flight.get(key, 0) + 1
+            return 0.0
+
+    def _release(self, key: str, limit: RateLimit, lease: str) -> None:
+        with self._lock:
+            self._in_flight[key] = max(0, self._in_flight.get(key, 0) - 1)
+
+    def in_flight(self, key: str) -> int:
+        with self._lock:
+            return self._in_flight.get(key, 0)
+
+
+# One round trip decides both budgets atomically; TIME keeps every worker on the server's clock.
+_ACQUIRE_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local maxc = tonumber(ARGV[3])
+local ttl = tonumber(ARGV[4])
+if maxc > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  if redis.call('ZCARD', KEYS[2]) >= maxc then
+    return -1
+  end
+end
+if rate > 0 then
+  local tokens = burst
+  local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+  if b[1] then
+    tokens = math.min(burst, tonumber(b[1]) + (now - tonumber(b[2])) * rate / 1000)
+  end
+  if tokens < 1 then
+    redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now)
+    return math.ceil((1 - tokens) * 1000 / rate)
+  end
+  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'ts', now)
+  redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
+end
+if maxc > 0 then
+  redis.call('ZADD', KEYS[2], now + ttl, ARGV[5])
+  redis.call('PEXPIRE', KEYS[2], ttl + 1000)
+end
+return 0
+"""
+
+
+class RedisRateLimiter(_PollingLimiter):
+    """Budgets shared by every worker through Redis (the same Redis as the Celery broker is fine)."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        prefix: str = "fb:ratelimit",
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(sleep=sleep, clock=clock)
+        self._redis = client
+        self._prefix = prefix
+        self._script = client.register_script(_ACQUIRE_LUA)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> RedisRateLimiter:
+        import redis  # imported here so plugins using only the local limiter need no redis package
+
+        return cls(redis.Redis.from_url(url), **kwargs)
+
+    def _keys(self, key: str) -> list[str]:
+        # The hash tag keeps both keys in one Redis Cluster slot, which a multi-key script needs.
+        return [f"{self._prefix}:{{{key}}}:bucket", f"{self._prefix}:{{{key}}}:leases"]
+
+    def _try(self, key: str, limit: RateLimit, lease: str) -> float:
+        result = int(
+            self._script(
+                keys=self._keys(key),
+                args=[
+                    repr(float(limit.rate)),
+                    int(limit.burst),
+                    int(limit.max_concurrency),
+                    math.ceil(limit.lease_ttl * 1000),
+                    lease,
+                ],
+            )
+        )
+        if result == 0:
+            return 0.0
+        return _POLL_S if result < 0 else result / 1000.0
+
+    def _release(self, key: str, limit: RateLimit, lease: str) -> None:
+        self._redis.zrem(self._keys(key)[1], lease)

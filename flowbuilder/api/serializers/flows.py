@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from flowbuilder.execution.models import Run
+from flowbuilder.flows.models import Flow, FlowVersion
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
+
+class FlowSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    updated_by = serializers.SerializerMethodField()
+    published_version = serializers.SerializerMethodField()
+    last_run = serializers.SerializerMethodField()
+    webhook_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Flow
+        fields = [
+            "id",
+            "organisation",
+            "name",
+            "description",
+            "tags",
+            "status",
+            "draft_revision",
+            "created_at",
+            "updated_at",
+            "updated_by",
+            "published_version",
+            "last_run",
+            "webhook_url",
+        ]
+        read_only_fields = ["id", "status", "draft_revision", "created_at", "updated_at"]
+
+    def get_updated_by(self, flow: Flow) -> str | None:
+        return flow.draft_saved_by.get_username() if flow.draft_saved_by_id else None
+
+    def get_published_version(self, flow: Flow) -> dict | None:
+        v = flow.published_version
+        return {"id": v.id, "number": v.number, "created_at": v.created_at} if v else None
+
+    def get_last_run(self, flow: Flow) -> dict | None:
+        run = getattr(flow, "_last_run", None)
+        if run is None and not hasattr(flow, "_last_run"):
+            run = Run.objects.filter(flow=flow).only("id", "status", "created_at").first()
+        return {"id": run.id, "status": run.status, "created_at": run.created_at} if run else None
+
+    def get_webhook_url(self, flow: Flow) -> str:
+        request = self.context.get("request")
+        path = reverse("webhook", kwargs={"token": flow.webhook_token})
+        return request.build_absolute_uri(path) if request else path
+
+
+class FlowCreateSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField()
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
+    document = serializers.JSONField(required=False)
+
+
+class FlowUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+
+
+def _check_document(value):
+    import json
+
+    if not isinstance(value, dict):
+        raise serializers.ValidationError("The document must be a JSON object with nodes and edges.")
+    if len(json.dumps(value)) > MAX_DOCUMENT_BYTES:
+        raise serializers.ValidationError("The document is larger than 5 MB.")
+    return value
+
+
+class DraftSerializer(serializers.Serializer):
+    document = serializers.JSONField(validators=[_check_document])
+    revision = serializers.IntegerField(required=False, allow_null=True)
+    force = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if attrs.get("revision") is None and not attrs.get("force"):
+            raise serializers.ValidationError({"revision": ["Send the revision you loaded (or force=true)."]})
+        return attrs
+
+
+class ValidateSerializer(serializers.Serializer):
+    document = serializers.JSONField(validators=[_check_document])
+
+
+class PublishSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class RunRequestSerializer(serializers.Serializer):
+    input = serializers.JSONField(required=False, allow_null=True)
+    use_draft = serializers.BooleanField(required=False, default=False)
+    only_node = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    pinned = serializers.DictField(child=serializers.ListField(child=serializers.DictField()), required=False)
+
+
+class ImportSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField()
+    data = serializers.JSONField()
+
+
+class FlowDetailSerializer(FlowSerializer):
+    draft = serializers.SerializerMethodField()
+
+    class Meta(FlowSerializer.Meta):
+        fields = [*FlowSerializer.Meta.fields, "draft"]
+
+    def get_draft(self, flow: Flow) -> dict:
+        from flowbuilder.flows.actions import all_findings
+
+        return {
+            "document": flow.draft_document,
+            "revision": flow.draft_revision,
+            "saved_by": self.get_updated_by(flow),
+            "saved_at": flow.draft_saved_at,
+            "findings": all_findings(flow.draft_document),
+        }
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    created_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FlowVersion
+        fields = ["id", "flow", "number", "state", "comment", "created_by", "created_at"]
+        read_only_fields = fields
+
+    def get_created_by(self, version: FlowVersion) -> str | None:
+        return version.created_by.get_username() if version.created_by_id else None
+
+
+class VersionDetailSerializer(VersionSerializer):
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "document", "plan"]
+        read_only_fields = fields

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+from django.db.models import OuterRef, Subquery
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from flowbuilder.api.serializers.flows import (
+    DraftSerializer,
+    FlowCreateSerializer,
+    FlowDetailSerializer,
+    FlowSerializer,
+    FlowUpdateSerializer,
+    ImportSerializer,
+    PublishSerializer,
+    RunRequestSerializer,
+    ValidateSerializer,
+    VersionDetailSerializer,
+    VersionSerializer,
+)
+from flowbuilder.api.serializers.runs import RunSerializer
+from flowbuilder.execution import actions as run_actions
+from flowbuilder.execution.models import Run, Trigger
+from flowbuilder.flows import actions
+from flowbuilder.flows.models import Flow, FlowVersion, VersionState
+
+from .mixins import RestrictedQuerysetMixin, organisation_for
+
+
+class FlowFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(
+        choices=[("draft", "draft"), ("published", "published")], method="by_status"
+    )
+    tag = filters.CharFilter(method="by_tag")
+
+    class Meta:
+        model = Flow
+        fields = ["status", "tag"]
+
+    def by_status(self, qs, name, value):
+        return qs.filter(published_version__isnull=(value == "draft"))
+
+    def by_tag(self, qs, name, value):
+        from django.db import connection
+
+        # JSON containment is PostgreSQL-only; SQLite (the embedded default) matches the quoted tag text.
+        if connection.vendor == "postgresql":
+            return qs.filter(tags__contains=[value])
+        return qs.filter(tags__icontains=f'"{value}"')
+
+
+class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
+    base_queryset = Flow.objects.select_related("published_version", "draft_saved_by")
+    filterset_class = FlowFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "updated_at", "created_at"]
+
+    def get_queryset(self):
+        last = Run.objects.filter(flow=OuterRef("pk")).order_by("-id")
+        return super().get_queryset().annotate(_last_run_id=Subquery(last.values("id")[:1]))
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return FlowDetailSerializer
+        return FlowSerializer
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        runs = Run.objects.in_bulk([f._last_run_id for f in page if f._last_run_id])
+        for flow in page:
+            flow._last_run = runs.get(flow._last_run_id)
+        return self.get_paginated_response(FlowSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=FlowCreateSerializer, responses={201: FlowSerializer})
+    def create(self, request, *args, **kwargs):
+        data = FlowCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        org = organisation_for(request.user, values.pop("organisation"))
+        flow = actions.create_flow(actor=request.user, organisation=org, **values)
+        return Response(
+            FlowSerializer(flow, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=FlowUpdateSerializer, responses=FlowSerializer)
+    def update(self, request, *args, **kwargs):
+        data = FlowUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        flow = actions.update_flow(actor=request.user, flow=self.get_object(), **data.validated_data)
+        return Response(FlowSerializer(flow, context={"request": request}).data)
+
+    def destroy(self, request, *args, **kwargs):
+        actions.delete_flow(actor=request.user, flow=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=DraftSerializer)
+    @action(detail=True, methods=["put"])
+    def draft(self, request, pk=None):
+        data = DraftSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        flow, findings = actions.save_draft(
+            actor=request.user,
+            flow=self.get_object(),
+            document=data.validated_data["document"],
+            revision=data.validated_data.get("revision"),
+            force=data.validated_data["force"],
+        )
+        return Response(
+            {
+                "revision": flow.draft_revision,
+                "saved_at": flow.draft_saved_at,
+                "saved_by": request.user.get_username(),
+                "findings": findings,
+            }
+        )
+
+    @extend_schema(request=ValidateSerializer)
+    @action(detail=True, methods=["post"])
+    def validate(self, request, pk=None):
+        self.get_object()
+        data = ValidateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"findings": actions.all_findings(data.validated_data["document"])})
+
+    @extend_schema(request=PublishSerializer, responses={201: VersionSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        data = PublishSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = actions.publish_flow(
+            actor=request.user, flow=self.get_object(), comment=data.validated_data["comment"]
+        )
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=VersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        versions = (
+            self.get_object().versions.exclude(state=VersionState.SNAPSHOT).select_related("created_by")
+        )
+        return Response(VersionSerializer(versions, many=True).data)
+
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        return Response(actions.export_flow(self.get_object()))
+
+    @extend_schema(request=ImportSerializer, responses={201: FlowSerializer})
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_flow(self, request):
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        org = organisation_for(request.user, data.validated_data["organisation"])
+        flow = actions.import_flow(actor=request.user, organisation=org, data=data.validated_data["data"])
+        return Response(
+            FlowSerializer(flow, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=RunRequestSerializer, responses={201: RunSerializer})
+    @action(detail=True, methods=["post"])
+    def run(self, request, pk=None):
+        data = RunRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        flow = self.get_object()
+        values = data.validated_data
+        version = actions.snapshot_draft(actor=request.user, flow=flow) if values["use_draft"] else None
+        options = {}
+        if values.get("only_node"):
+            options["only_node"] = values["only_node"]
+        if values.get("pinned"):
+            options["pinned"] = values["pinned"]
+        run = run_actions.start_run(
+            actor=request.user,
+            flow=flow,
+            version=version,
+            input_items=run_actions.normalise_items(values.get("input")),
+            trigger=Trigger.MANUAL,
+            options=options,
+        )
+        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class VersionViewSet(RestrictedQuerysetMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    base_queryset = FlowVersion.objects.select_related("created_by")
+    serializer_class = VersionDetailSerializer
+
+    def get_queryset(self):
+        from flowbuilder.tenancy.permissions import restrict
+
+        flows = restrict(Flow.objects.all(), self.request.user, "view")
+        return self.base_queryset.filter(flow__in=flows)

@@ -1,0 +1,37 @@
+"""Shared pieces of the viewsets: tenant-restricted querysets and the organisation filter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.exceptions import NotFound, ValidationError
+
+from flowbuilder.tenancy.models import Organisation
+from flowbuilder.tenancy.permissions import restrict
+
+
+class RestrictedQuerysetMixin:
+    """Every queryset is scoped to what the user may view; others' ids are simply not found."""
+
+    base_queryset: Any = None
+
+    def get_queryset(self):
+        qs = restrict(self.base_queryset.all(), self.request.user, "view")
+        org = self.request.query_params.get("organisation")
+        if org:
+            try:
+                qs = qs.filter(**{self._org_lookup(): int(org)})
+            except ValueError as exc:
+                raise ValidationError({"organisation": ["must be an integer id"]}) from exc
+        return qs
+
+    def _org_lookup(self) -> str:
+        return getattr(self.base_queryset.model, "tenant_field", "organisation") + "_id"
+
+
+def organisation_for(user: Any, org_id: Any) -> Organisation:
+    """The organisation a create targets, if the user can see it (else 404, like any other id)."""
+    org = restrict(Organisation.objects.all(), user, "view").filter(pk=org_id).first()
+    if org is None:
+        raise NotFound("No such organisation.")
+    return org

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from flowbuilder.api.serializers.runs import RunDetailSerializer, RunEventSerializer, RunSerializer
+from flowbuilder.execution import actions
+from flowbuilder.execution.models import Run, RunStatus, Trigger
+
+from .mixins import RestrictedQuerysetMixin
+
+
+class RunFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=RunStatus.choices)
+    trigger = filters.ChoiceFilter(choices=Trigger.choices)
+
+    class Meta:
+        model = Run
+        fields = ["flow", "status", "trigger"]
+
+
+class RunViewSet(
+    RestrictedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    base_queryset = Run.objects.select_related("flow", "version")
+    filterset_class = RunFilter
+    ordering_fields = ["id", "created_at", "finished_at"]
+
+    def get_serializer_class(self):
+        return RunDetailSerializer if self.action == "retrieve" else RunSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("after_seq", int, description="only events after this seq")],
+        responses=RunEventSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        run = self.get_object()
+        try:
+            after = int(request.query_params.get("after_seq", 0))
+        except ValueError as exc:
+            raise ValidationError({"after_seq": ["must be an integer"]}) from exc
+        events = run.events.filter(seq__gt=after).order_by("seq")[:5000]
+        return Response(RunEventSerializer(events, many=True).data)
+
+    @extend_schema(request=None, responses=RunSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        run = actions.cancel_run(actor=request.user, run=self.get_object())
+        return Response(RunSerializer(run).data)
+
+    @extend_schema(request=None, responses={201: RunSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        run = actions.retry_run(actor=request.user, run=self.get_object())
+        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={201: RunSerializer})
+    @action(detail=True, methods=["post"], url_path="skip-failed-node")
+    def skip_failed_node(self, request, pk=None):
+        run = actions.skip_failed_node(actor=request.user, run=self.get_object())
+        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={201: RunSerializer})
+    @action(detail=True, methods=["post"])
+    def replay(self, request, pk=None):
+        run = actions.replay_run(actor=request.user, run=self.get_object())
+        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, login, logout
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from flowbuilder.api.serializers.tenancy import (
+    CustomerCreateSerializer,
+    LoginSerializer,
+    MembershipSerializer,
+    MembershipWriteSerializer,
+    MeSerializer,
+    OrganisationSerializer,
+)
+from flowbuilder.audit.actions import record
+from flowbuilder.tenancy import actions
+from flowbuilder.tenancy.models import Membership, Organisation
+
+from .mixins import RestrictedQuerysetMixin, organisation_for
+
+
+class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    base_queryset = Organisation.objects.all()
+    serializer_class = OrganisationSerializer
+    search_fields = ["name"]
+
+    def _org_lookup(self) -> str:
+        return "id"
+
+    @extend_schema(request=CustomerCreateSerializer, responses={201: OrganisationSerializer})
+    @action(detail=True, methods=["post"])
+    def customers(self, request, pk=None):
+        data = CustomerCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        org = actions.create_customer(
+            actor=request.user, partner=self.get_object(), name=data.validated_data["name"]
+        )
+        return Response(OrganisationSerializer(org).data, status=status.HTTP_201_CREATED)
+
+
+class MembershipViewSet(
+    RestrictedQuerysetMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    base_queryset = Membership.objects.select_related("user", "organisation")
+    serializer_class = MembershipSerializer
+
+    @extend_schema(request=MembershipWriteSerializer, responses={201: MembershipSerializer})
+    def create(self, request):
+        data = MembershipWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        org = organisation_for(request.user, data.validated_data["organisation"])
+        membership = actions.set_membership(
+            actor=request.user,
+            organisation=org,
+            username=data.validated_data["username"],
+            role=data.validated_data["role"],
+        )
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        actions.remove_membership(actor=request.user, membership=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(responses=MeSerializer)
+@api_view(["GET"])
+def me(request):
+    return Response(MeSerializer(request.user).data)
+
+
+@extend_schema(request=LoginSerializer, responses=MeSerializer)
+@api_view(["POST"])
+@permission_classes([permissions.AllowAny])
+def login_view(request):
+    data = LoginSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    user = authenticate(request, **data.validated_data)
+    if user is None:
+        raise ValidationError({"password": ["Wrong username or password."]})
+    login(request, user)
+    record("auth.login", actor=user)
+    return Response(MeSerializer(user).data)
+
+
+@extend_schema(request=None, responses={204: None})
+@api_view(["POST"])
+def logout_view(request):
+    record("auth.logout", actor=request.user)
+    logout(request)
+    return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from flowbuilder.audit.actions import verify_chain
+
+
+class Command(BaseCommand):
+    help = "Verify the audit trail's hash chain; exits non-zero at the first tampered row."
+
+    def handle(self, *args, **options):
+        report = verify_chain()
+        if not report.ok:
+            raise CommandError(f"audit chain broken at event {report.broken_at}: {report.reason}")
+        self.stdout.write(self.style.SUCCESS(f"audit chain intact ({report.checked} events)"))

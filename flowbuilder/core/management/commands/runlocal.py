@@ -1,0 +1,119 @@
+"""Start the whole product on this machine: web (daphne), worker, beat and the sandbox systems.
+
+Used by ``make run``. Each process is a child of this one; Ctrl-C (or any child dying) stops them all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run web, worker, beat and the sandbox systems on 127.0.0.1 until Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--sandbox-port", type=int, default=8100)
+        parser.add_argument("--concurrency", type=int, default=2)
+
+    def handle(self, *args, **opts):
+        python = sys.executable
+        logs = Path(settings.BASE_DIR) / "var" / "log"
+        logs.mkdir(parents=True, exist_ok=True)
+        processes = {
+            "sandbox": [
+                python,
+                "-m",
+                "connectors.sandbox",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(opts["sandbox_port"]),
+                "--data-dir",
+                str(Path(settings.BASE_DIR) / "var" / "sandbox"),
+            ],
+            "web": [
+                python,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(opts["port"]),
+                "flowbuilder.asgi:application",
+            ],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "flowbuilder",
+                "worker",
+                "-l",
+                "info",
+                "-Q",
+                "runs",
+                "-c",
+                str(opts["concurrency"]),
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "flowbuilder",
+                "beat",
+                "-l",
+                "info",
+                "--schedule",
+                str(Path(settings.BASE_DIR) / "var" / "beat-schedule"),
+            ],
+        }
+        children: dict[str, subprocess.Popen] = {}
+        for name, cmd in processes.items():
+            log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+            children[name] = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+        def stop(*_args):
+            for proc in children.values():
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGTERM)
+            for proc in children.values():
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+            sys.exit(0)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        demo = json.loads((Path(settings.BASE_DIR) / "fixtures" / "demo.json").read_text())
+        self.stdout.write(self.style.SUCCESS(f"\nFlowbuilder is running: http://127.0.0.1:{opts['port']}/"))
+        self.stdout.write(f"  API docs:        http://127.0.0.1:{opts['port']}/api/docs/")
+        self.stdout.write(f"  Sandbox systems: http://127.0.0.1:{opts['sandbox_port']}/")
+        self.stdout.write(
+            f"  Demo logins:     {', '.join(u['username'] for u in demo['users'])}"
+            f"  (password: {demo['password']})"
+        )
+        self.stdout.write(f"  Logs:            {logs}/{{web,worker,beat,sandbox}}.log   Stop: Ctrl-C\n")
+        while True:
+            for name, proc in children.items():
+                if proc.poll() is not None:
+                    self.stderr.write(
+                        f"{name} exited with code {proc.returncode}; see {logs / (name + '.log')}. Stopping."
+                    )
+                    stop()
+            time.sleep(1)

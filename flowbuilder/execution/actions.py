@@ -1,0 +1,219 @@
+"""Starting and steering runs: start, cancel, retry from the failed node, skip it, replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from flowbuilder.audit.actions import record
+from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
+from flowbuilder.flows.models import Flow, FlowVersion
+from flowbuilder.realtime.groups import flow_group, organisation_group, run_group
+from flowbuilder.realtime.publish import send_on_commit
+from flowbuilder.tenancy.permissions import can
+
+from .events import append_event
+from .models import TERMINAL_RUN, NodeRun, NodeStatus, Run, RunStatus, Trigger
+from .tasks import enqueue_advance
+
+MAX_INPUT_ITEMS = 10_000
+
+
+def normalise_items(data: Any) -> list[dict[str, Any]]:
+    """Run input as items: an object is one item, a list of objects many; anything else is refused."""
+    if data is None:
+        return [{}]
+    if isinstance(data, dict):
+        return [data]
+    if isinstance(data, list) and all(isinstance(x, dict) for x in data):
+        if len(data) > MAX_INPUT_ITEMS:
+            raise InvalidInputError(f"At most {MAX_INPUT_ITEMS} input items per run.", field="input")
+        return data
+    raise InvalidInputError("Input must be a JSON object or a list of JSON objects.", field="input")
+
+
+def _publish(run: Run, events: list[dict[str, Any]]) -> None:
+    send_on_commit(
+        [run_group(run.pk), flow_group(run.flow_id), organisation_group(run.organisation_id)],
+        {"type": "run.events", "run_id": run.pk, "flow_id": run.flow_id, "events": events},
+    )
+
+
+def start_run(
+    *,
+    actor: Any,
+    flow: Flow,
+    input_items: list[dict[str, Any]],
+    trigger: str = Trigger.MANUAL,
+    version: FlowVersion | None = None,
+    options: dict[str, Any] | None = None,
+    replay_of: Run | None = None,
+    copy_from: Run | None = None,
+    audit: bool = True,
+) -> Run:
+    """Create a queued run pinned to a version and ring the worker's doorbell after commit.
+
+    ``actor`` None means the system (a webhook or a schedule already authenticated by its secret).
+    """
+    if actor is not None and not can(actor, "run", flow):
+        raise PermissionDeniedError("You may not run this flow.")
+    version = version or flow.published_version
+    if version is None:
+        raise InvalidInputError("The flow is not published yet; publish it or run the draft from the editor.")
+    with transaction.atomic():
+        run = Run.objects.create(
+            organisation_id=flow.organisation_id,
+            flow=flow,
+            version=version,
+            trigger=trigger,
+            input_items=input_items,
+            options=options or {},
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            replay_of=replay_of,
+        )
+        if copy_from is not None:
+            _copy_finished_nodes(copy_from, run)
+        event = append_event(run, "run.queued", {"status": RunStatus.QUEUED, "trigger": trigger})
+        run.save(update_fields=["last_seq"])
+        if audit and actor is not None:
+            record(
+                "run.start",
+                actor=actor,
+                organisation=flow.organisation_id,
+                obj=run,
+                after={"trigger": trigger},
+            )
+        _publish(run, [event])
+        transaction.on_commit(lambda: enqueue_advance(run.pk))
+    return run
+
+
+def _copy_finished_nodes(source: Run, target: Run) -> None:
+    """Carry succeeded and skipped nodes over so a retry resumes at the failed node, not before it."""
+    rows = [
+        NodeRun(
+            run=target,
+            node_id=row.node_id,
+            status=row.status,
+            attempt=row.attempt,
+            input_counts=row.input_counts,
+            output_counts=row.output_counts,
+            output_items=row.output_items,
+            error=row.error,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            duration_ms=row.duration_ms,
+        )
+        for row in source.node_runs.all()
+        if row.status in (NodeStatus.SUCCEEDED, NodeStatus.SKIPPED)
+        or (row.status == NodeStatus.FAILED and (row.error or {}).get("continued"))
+    ]
+    NodeRun.objects.bulk_create(rows)
+
+
+def cancel_run(*, actor: Any, run: Run) -> Run:
+    if not can(actor, "operate", run.flow):
+        raise PermissionDeniedError("You may not cancel runs of this flow.")
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run.pk)
+        if run.status in TERMINAL_RUN:
+            raise InvalidInputError(f"The run already {run.status}; nothing to cancel.", field="status")
+        run.status = RunStatus.CANCELLED
+        run.finished_at = timezone.now()
+        run.error = {"message": f"Cancelled by {actor.get_username()}."}
+        event = append_event(run, "run.cancelled", {"status": RunStatus.CANCELLED})
+        run.save(update_fields=["status", "finished_at", "error", "last_seq"])
+        record("run.cancel", actor=actor, organisation=run.organisation_id, obj=run)
+        _publish(run, [event])
+    return run
+
+
+def retry_run(*, actor: Any, run: Run) -> Run:
+    """A new run of the same version and input that keeps what succeeded and resumes at the failed node."""
+    if not can(actor, "operate", run.flow):
+        raise PermissionDeniedError("You may not retry runs of this flow.")
+    if run.status not in (RunStatus.FAILED, RunStatus.CANCELLED):
+        raise InvalidInputError("Only failed or cancelled runs can be retried.", field="status")
+    with transaction.atomic():
+        new = start_run(
+            actor=actor,
+            flow=run.flow,
+            input_items=run.input_items,
+            trigger=Trigger.REPLAY,
+            version=run.version,
+            options=run.options,
+            replay_of=run,
+            copy_from=run,
+            audit=False,
+        )
+        record(
+            "run.retry", actor=actor, organisation=run.organisation_id, obj=new, after={"retry_of": run.pk}
+        )
+    return new
+
+
+def skip_failed_node(*, actor: Any, run: Run) -> Run:
+    """Retry, treating the failed node as done with its input passed through unchanged."""
+    if not can(actor, "operate", run.flow):
+        raise PermissionDeniedError("You may not change runs of this flow.")
+    failed = run.node_runs.filter(status=NodeStatus.FAILED).first()
+    if run.status != RunStatus.FAILED or failed is None:
+        raise InvalidInputError("Only a failed run with a failed node can skip that node.", field="status")
+    with transaction.atomic():
+        new = retry_run(actor=actor, run=run)
+        from flowbuilder.planning import ExecutionPlan
+
+        plan = ExecutionPlan.from_dict(run.version.plan)
+        passed: list = []
+        for link in plan.incoming.get(failed.node_id, []):
+            source = (
+                run.node_runs.filter(node_id=link.source).values_list("output_items", flat=True).first() or {}
+            )
+            passed.extend(source.get(link.source_port, []))
+        if not plan.incoming.get(failed.node_id):
+            passed = list(run.input_items)
+        NodeRun.objects.create(
+            run=new,
+            node_id=failed.node_id,
+            status=NodeStatus.SUCCEEDED,
+            output_items={"main": passed},
+            output_counts={"main": len(passed)},
+            error={
+                "message": f"Skipped by {actor.get_username()} after it failed.",
+                "skipped_by_operator": True,
+            },
+            started_at=timezone.now(),
+            finished_at=timezone.now(),
+            duration_ms=0,
+        )
+        record(
+            "run.skip_node",
+            actor=actor,
+            organisation=run.organisation_id,
+            obj=new,
+            after={"node_id": failed.node_id},
+        )
+    return new
+
+
+def replay_run(*, actor: Any, run: Run) -> Run:
+    """A fresh run of the same version with the same input (external writes are idempotent by key)."""
+    if not can(actor, "operate", run.flow):
+        raise PermissionDeniedError("You may not replay runs of this flow.")
+    with transaction.atomic():
+        new = start_run(
+            actor=actor,
+            flow=run.flow,
+            input_items=run.input_items,
+            trigger=Trigger.REPLAY,
+            version=run.version,
+            options=run.options,
+            replay_of=run,
+            audit=False,
+        )
+        record(
+            "run.replay", actor=actor, organisation=run.organisation_id, obj=new, after={"replay_of": run.pk}
+        )
+    return new

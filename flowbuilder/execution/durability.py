@@ -1,0 +1,102 @@
+"""The sweeper and the delivery cap: how runs survive dead workers and lost messages.
+
+A run is stale when nothing has stamped its heartbeat for FLOWBUILDER_STALE_AFTER_S (a NULL heartbeat
+counts from the run's creation). Node claims whose heartbeat went stale are fenced (their token moves on,
+so a zombie's late write cannot land) and queued for another attempt; the run is re-enqueued. A run
+delivered more than FLOWBUILDER_MAX_DELIVERIES times is poison: it fails and waits for an operator.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
+
+from flowbuilder.realtime.publish import send_on_commit
+
+from .events import append_event
+from .models import ACTIVE_RUN, CLAIMED_NODE, NodeRun, NodeStatus, Run, RunStatus
+
+log = logging.getLogger(__name__)
+
+
+def _cutoff():
+    return Now() - timedelta(seconds=settings.FLOWBUILDER_STALE_AFTER_S)
+
+
+def sweep() -> dict[str, int]:
+    fenced = (
+        NodeRun.objects.filter(run__status__in=list(ACTIVE_RUN), status__in=list(CLAIMED_NODE))
+        .filter(Q(heartbeat_at__lt=_cutoff()) | Q(heartbeat_at__isnull=True))
+        .update(
+            status=NodeStatus.RETRYING,
+            claim_token=F("claim_token") + 1,
+            next_attempt_at=Now(),
+            error={"message": "The worker running this node stopped; trying again.", "type": "WorkerLost"},
+        )
+    )
+    stale = list(
+        Run.objects.annotate(last_sign=Coalesce("heartbeat_at", "created_at"))
+        .filter(status__in=list(ACTIVE_RUN), last_sign__lt=_cutoff())
+        .filter(Q(wake_at__isnull=True) | Q(wake_at__lte=Now()))
+        .values_list("pk", flat=True)[:500]
+    )
+    resumed = sum(1 for run_id in stale if count_delivery(run_id, enqueue=True))
+    due = list(
+        Run.objects.filter(status=RunStatus.RUNNING, wake_at__lte=Now())
+        .exclude(pk__in=stale)
+        .values_list("pk", flat=True)[:500]
+    )
+    from .tasks import enqueue_advance
+
+    for run_id in due:
+        Run.objects.filter(pk=run_id).update(wake_at=None)
+        enqueue_advance(run_id)
+    result = {"fenced_nodes": fenced, "resumed_runs": resumed, "woken_runs": len(due)}
+    if any(result.values()):
+        log.info("sweep: %s", result)
+    return result
+
+
+def count_delivery(run_id: int, *, enqueue: bool = False) -> bool:
+    """Count one more delivery; fail the run as poison past the cap. True if it may go on."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status not in ACTIVE_RUN:
+            return False
+        run.deliveries += 1
+        run.heartbeat_at = timezone.now()  # resets the staleness clock while the new delivery starts
+        if run.deliveries > settings.FLOWBUILDER_MAX_DELIVERIES:
+            run.status = RunStatus.FAILED
+            run.finished_at = timezone.now()
+            run.error = {
+                "message": f"The run was delivered {run.deliveries} times without finishing and was stopped.",
+                "hint": "Look at the node it stopped at in the failed-runs queue, fix the cause, then retry.",
+                "type": "PoisonRun",
+            }
+            event = append_event(run, "run.failed", {"status": RunStatus.FAILED, "error": run.error})
+            run.save(
+                update_fields=["deliveries", "heartbeat_at", "status", "finished_at", "error", "last_seq"]
+            )
+            _publish(run, [event])
+            return False
+        run.save(update_fields=["deliveries", "heartbeat_at"])
+        if enqueue:
+            from .tasks import enqueue_advance
+
+            transaction.on_commit(lambda: enqueue_advance(run_id))
+    return True
+
+
+def _publish(run: Run, events: list[dict]) -> None:
+    from flowbuilder.realtime.groups import flow_group, organisation_group, run_group
+
+    send_on_commit(
+        [run_group(run.pk), flow_group(run.flow_id), organisation_group(run.organisation_id)],
+        {"type": "run.events", "run_id": run.pk, "flow_id": run.flow_id, "events": events},
+    )

@@ -1,0 +1,557 @@
+"""The run engine: networkx ordered the plan, this walks it.
+
+Every write happens in a *step*: one transaction holding the run row's lock, in which the engine stores
+finished nodes, appends events, finds the nodes that became ready and claims them. Between steps it
+executes the claimed nodes outside any transaction.
+
+Checkpoints follow side effects. A node that calls the outside world is claimed (its NodeRun row is
+committed as ``running`` with a fencing token) before it starts and its result is committed before
+anything downstream starts. Pure nodes (map, filter, if, merge...) are deterministic over their inputs,
+so while this executor is the only one working on the run it keeps their results in memory and writes
+them in one batch at the next step; after a crash they are simply recomputed.
+
+Several ready side-effect nodes fan out as separate Celery tasks so branches run in parallel across
+workers; whichever executor finishes a node takes the next step, so the last branch continues the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from flowbuilder.planning import ExecutionPlan
+from flowbuilder.realtime.publish import send_on_commit
+
+from . import heartbeat
+from .context import build_context
+from .events import EventBuffer
+from .models import CLAIMED_NODE, TERMINAL_NODE, TERMINAL_RUN, NodeRun, NodeStatus, Run, RunStatus
+from .node_runner import always_runs, is_side_effect, run_node
+from .outcome import Outcome
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class NodeState:
+    status: str
+    attempt: int = 1
+    row_id: int | None = None
+    claim: int = 0
+    continued: bool = False
+
+
+class Engine:
+    def __init__(self, run_id: int, *, inline_only: bool = False) -> None:
+        self.run_id = run_id
+        # Sub-flows run every node in the calling task: no fan-out.
+        self.inline_only = inline_only
+        self.run: Run | None = None
+        self.plan: ExecutionPlan | None = None
+        self.states: dict[str, NodeState] = {}
+        self.outputs: dict[str, dict[str, list]] = {}
+        self.unsaved: dict[str, Outcome] = {}  # pure results not yet written
+        self.events = EventBuffer()
+        self.sole = False
+        self.stopped = False
+
+    # ------------------------------------------------------------------ entry point
+    def drive(self, *, branch_node: str | None = None, branch_claim: int | None = None) -> None:
+        """Work on the run until nothing is left for this executor to do."""
+        todo = self._step(start=True, branch=(branch_node, branch_claim))
+        with heartbeat.beating(self.run_id, self._claimed_row_ids):
+            while todo and not self.stopped:
+                node_id = todo.pop(0)
+                outcome = self._execute(node_id)
+                if self._may_keep_in_memory(node_id, outcome):
+                    self._remember(node_id, outcome)
+                    ready, effect_ready = self._settle_in_memory(node_id)
+                    todo.extend(ready)
+                    if effect_ready:
+                        todo = self._step(keep=todo)
+                    continue
+                todo = self._step(completed={node_id: outcome}, keep=todo)
+            if not self.stopped and (self.unsaved or self.events):
+                self._step(keep=[])
+
+    def _claimed_row_ids(self) -> list[int]:
+        return [s.row_id for s in self.states.values() if s.row_id and s.status in CLAIMED_NODE and s.claim]
+
+    # ------------------------------------------------------------------ the locked step
+    def _step(
+        self,
+        *,
+        start: bool = False,
+        branch: tuple[str | None, int | None] = (None, None),
+        completed: dict[str, Outcome] | None = None,
+        keep: list[str] | None = None,
+    ) -> list[str]:
+        completed = completed or {}
+        keep = keep or []
+        with transaction.atomic():
+            run = Run.objects.select_for_update().get(pk=self.run_id)
+            self.run = run
+            if self.plan is None:
+                self.plan = ExecutionPlan.from_dict(run.version.plan)
+            if not self._write_completed(completed):
+                self.stopped = True
+                return []
+            self._write_unsaved()
+            if run.status in TERMINAL_RUN:
+                self.stopped = True
+                self._flush_events(run)
+                return []
+            if start:
+                self._load_states()
+                if run.status == RunStatus.QUEUED or run.started_at is None:
+                    run.status = RunStatus.RUNNING
+                    run.started_at = timezone.now()
+                    self.events.add("run.started", payload={"status": RunStatus.RUNNING})
+                elif run.status == RunStatus.WAITING:
+                    run.status = RunStatus.RUNNING
+            else:
+                self._refresh_states()
+            inline: list[str] = []
+            if branch[0] is not None:
+                state = self.states.get(branch[0])
+                if (
+                    state is None
+                    or state.status != NodeStatus.QUEUED
+                    or getattr(state, "db_claim", None) != branch[1]
+                ):
+                    # Someone else holds this node now (sweeper reclaimed it, or a duplicate delivery).
+                    self._finish_step(run)
+                    self.stopped = True
+                    return []
+                NodeRun.objects.filter(pk=state.row_id).update(status=NodeStatus.RUNNING, heartbeat_at=Now())
+                state.status = NodeStatus.RUNNING
+                state.claim = branch[1]
+                inline.append(branch[0])
+            failed = self._failed_node()
+            if failed is not None:
+                self._finish_step(run, failed=failed, busy=False)
+                self.stopped = run.status in TERMINAL_RUN
+                return []
+            inline.extend(self._claim_ready(exclude=set(keep) | set(inline)))
+            self._update_sole(inline + keep)
+            if not self.sole:
+                # Others work on this run now: in-memory work must hold real claims too.
+                for node_id in keep:
+                    if self.states[node_id].row_id is None:
+                        self._claim(node_id, NodeStatus.RUNNING)
+            self._finish_step(run, busy=bool(inline or keep))
+        return keep + [n for n in inline if n not in keep]
+
+    def _finish_step(self, run: Run, *, failed: str | None = None, busy: bool = True) -> None:
+        """Finalise the run if it is over, plan its wake-up if it waits for a retry, and flush events."""
+        fields = ["heartbeat_at", "last_seq", "status", "started_at"]
+        run.heartbeat_at = timezone.now()
+        others = any(
+            s.status in CLAIMED_NODE and s.row_id is not None and not s.claim for s in self.states.values()
+        )
+        if failed is not None and not others:
+            self._finalise(run, RunStatus.FAILED, error=self._node_error(failed))
+            fields += ["finished_at", "error", "output_items"]
+        elif failed is None and not busy and not others:
+            waiting = [s for s in self.states.values() if s.status == NodeStatus.RETRYING]
+            if waiting:
+                wake = (
+                    NodeRun.objects.filter(run_id=run.pk, status=NodeStatus.RETRYING)
+                    .order_by("next_attempt_at")[0]
+                    .next_attempt_at
+                )
+                run.wake_at = wake
+                fields.append("wake_at")
+                delay = max(0.0, (wake - timezone.now()).total_seconds())
+                from .tasks import enqueue_advance
+
+                transaction.on_commit(lambda: enqueue_advance(run.pk, countdown=delay))
+            elif self._all_settled():
+                self._finalise(run, RunStatus.SUCCEEDED)
+                fields += ["finished_at", "error", "output_items"]
+        self._flush_events(run)
+        run.save(update_fields=list(dict.fromkeys(fields)))
+
+    # ------------------------------------------------------------------ state loading
+    def _load_states(self) -> None:
+        self.states = {}
+        rows = NodeRun.objects.filter(run_id=self.run_id).values(
+            "id", "node_id", "status", "attempt", "claim_token", "error"
+        )
+        for row in rows:
+            self.states[row["node_id"]] = NodeState(
+                status=row["status"],
+                attempt=row["attempt"],
+                row_id=row["id"],
+                claim=0,  # nothing is ours yet
+                continued=row["status"] == NodeStatus.FAILED and bool((row["error"] or {}).get("continued")),
+            )
+            self.states[row["node_id"]].db_claim = row["claim_token"]  # type: ignore[attr-defined]
+
+    def _refresh_states(self) -> None:
+        mine = {nid: s.claim for nid, s in self.states.items() if s.claim and s.status in CLAIMED_NODE}
+        in_memory = {nid: s for nid, s in self.states.items() if s.row_id is None}
+        self._load_states()
+        for nid, claim in mine.items():
+            if nid in self.states and getattr(self.states[nid], "db_claim", None) == claim:
+                self.states[nid].claim = claim
+        for nid, state in in_memory.items():
+            self.states.setdefault(nid, state)
+
+    # ------------------------------------------------------------------ writing results
+    def _write_completed(self, completed: dict[str, Outcome]) -> bool:
+        for node_id, outcome in completed.items():
+            state = self.states[node_id]
+            values = self._row_values(node_id, outcome)
+            if outcome.status == NodeStatus.RETRYING:
+                values["next_attempt_at"] = Now() + timedelta(seconds=outcome.retry_in_s or 0)
+            if state.row_id is not None:
+                updated = NodeRun.objects.filter(pk=state.row_id, claim_token=state.claim).update(**values)
+                if not updated:
+                    log.warning("run %s node %s: claim lost; another executor owns it", self.run_id, node_id)
+                    return False
+            else:
+                state.row_id = NodeRun.objects.create(run_id=self.run_id, node_id=node_id, **values).pk
+            state.status = outcome.status
+            state.claim = 0
+            state.continued = outcome.continued
+            self._emit_outcome(node_id, outcome)
+        return True
+
+    def _write_unsaved(self) -> None:
+        if not self.unsaved:
+            return
+        rows = [
+            NodeRun(run_id=self.run_id, node_id=node_id, **self._row_values(node_id, outcome))
+            for node_id, outcome in self.unsaved.items()
+        ]
+        # A zombie executor may have written the same deterministic rows: ignore, do not duplicate.
+        NodeRun.objects.bulk_create(rows, ignore_conflicts=True)
+        for node_id in self.unsaved:
+            self.states[node_id].row_id = -1  # written; id unknown (bulk insert), never claimed again
+        self.unsaved = {}
+
+    def _row_values(self, node_id: str, outcome: Outcome) -> dict[str, Any]:
+        error = dict(outcome.error) if outcome.error else None
+        if error is not None and outcome.continued:
+            error["continued"] = True
+        return {
+            "status": outcome.status,
+            "attempt": outcome.attempt,
+            "input_counts": outcome.input_counts,
+            "output_counts": outcome.output_counts,
+            "output_items": outcome.outputs if outcome.status != NodeStatus.RETRYING else {},
+            "error": error,
+            "started_at": outcome.started_at,
+            "finished_at": outcome.finished_at,
+            "duration_ms": outcome.duration_ms,
+            "heartbeat_at": None,
+        }
+
+    def _emit_outcome(self, node_id: str, outcome: Outcome) -> None:
+        if outcome.status == NodeStatus.SKIPPED:
+            self.events.add("node.skipped", node_id, {"reason": "no input items"})
+            return
+        payload: dict[str, Any] = {
+            "attempt": outcome.attempt,
+            "input_count": sum(outcome.input_counts.values()),
+            "duration_ms": outcome.duration_ms,
+        }
+        if outcome.status == NodeStatus.SUCCEEDED:
+            self.events.add("node.succeeded", node_id, {**payload, "output_counts": outcome.output_counts})
+        elif outcome.status == NodeStatus.RETRYING:
+            self.events.add(
+                "node.retrying",
+                node_id,
+                {**payload, "error": outcome.error, "retry_in_s": outcome.retry_in_s},
+            )
+        else:
+            self.events.add(
+                "node.failed",
+                node_id,
+                {
+                    **payload,
+                    "error": outcome.error,
+                    "continued": outcome.continued,
+                    "output_counts": outcome.output_counts,
+                },
+            )
+
+    def _flush_events(self, run: Run) -> None:
+        messages = self.events.flush(run)
+        if messages:
+            send_on_commit(
+                self._groups(run),
+                {"type": "run.events", "run_id": run.pk, "flow_id": run.flow_id, "events": messages},
+            )
+
+    @staticmethod
+    def _groups(run: Run) -> list[str]:
+        from flowbuilder.realtime.groups import flow_group, organisation_group, run_group
+
+        return [run_group(run.pk), flow_group(run.flow_id), organisation_group(run.organisation_id)]
+
+    # ------------------------------------------------------------------ readiness
+    def _predecessors_done(self, node_id: str) -> bool:
+        for link in self.plan.incoming.get(node_id, []):
+            state = self.states.get(link.source)
+            if state is None or state.status not in TERMINAL_NODE:
+                return False
+            if state.status == NodeStatus.FAILED and not state.continued:
+                return False
+        return True
+
+    def _candidates(self) -> list[str]:
+        due = set()
+        if any(s.status == NodeStatus.RETRYING for s in self.states.values()):
+            due = set(
+                NodeRun.objects.filter(
+                    run_id=self.run_id, status=NodeStatus.RETRYING, next_attempt_at__lte=Now()
+                ).values_list("node_id", flat=True)
+            )
+        scope = self._scope()
+        ready = []
+        for node_id in self.plan.order:
+            if node_id not in scope:
+                continue
+            state = self.states.get(node_id)
+            if state is None:
+                if self._predecessors_done(node_id):
+                    ready.append(node_id)
+            elif state.status == NodeStatus.RETRYING and node_id in due:
+                ready.append(node_id)
+        return ready
+
+    def _scope(self) -> set[str]:
+        if getattr(self, "_scope_cache", None) is None:
+            only = (self.run.options or {}).get("only_node")
+            self._scope_cache = {only} if only else set(self.plan.order)
+        return self._scope_cache
+
+    def _claim_ready(self, exclude: set[str]) -> list[str]:
+        """Settle skips, then claim what can run: side-effect nodes get rows; extras fan out."""
+        while True:
+            ready = [n for n in self._candidates() if n not in exclude]
+            skipped = [n for n in ready if self._should_skip(n)]
+            for node_id in skipped:
+                self._record_skip(node_id)
+            if not skipped:
+                break
+        effects = [n for n in ready if is_side_effect(self.plan.nodes[n].type)]
+        pure = [n for n in ready if n not in effects]
+        inline: list[str] = []
+        fan_out: list[str] = []
+        if effects:
+            inline.append(effects[0])
+            if self.inline_only:
+                inline.extend(effects[1:])
+            else:
+                fan_out = effects[1:]
+        others_busy = any(
+            s.status in CLAIMED_NODE and s.row_id is not None and not s.claim for s in self.states.values()
+        )
+        claim_pure = bool(fan_out) or others_busy
+        for node_id in inline:
+            self._claim(node_id, NodeStatus.RUNNING)
+        for node_id in fan_out:
+            self._claim(node_id, NodeStatus.QUEUED)
+            self._enqueue_branch(node_id)
+        for node_id in pure:
+            if claim_pure:
+                self._claim(node_id, NodeStatus.RUNNING)
+            else:
+                self.states[node_id] = NodeState(status=NodeStatus.RUNNING)
+        return inline + pure
+
+    def _claim(self, node_id: str, status: str) -> None:
+        state = self.states.get(node_id)
+        attempt = state.attempt + 1 if state and state.status == NodeStatus.RETRYING else 1
+        if state and state.row_id and state.row_id > 0:
+            token = getattr(state, "db_claim", 0) + 1
+            NodeRun.objects.filter(pk=state.row_id).update(
+                status=status, claim_token=token, attempt=attempt, heartbeat_at=Now(), next_attempt_at=None
+            )
+            row_id = state.row_id
+        else:
+            token = 1
+            row_id = NodeRun.objects.create(
+                run_id=self.run_id,
+                node_id=node_id,
+                status=status,
+                claim_token=token,
+                attempt=attempt,
+                heartbeat_at=timezone.now(),
+                started_at=timezone.now(),
+            ).pk
+        new_state = NodeState(status=status, attempt=attempt, row_id=row_id, claim=token)
+        new_state.db_claim = token  # type: ignore[attr-defined]
+        self.states[node_id] = new_state
+
+    def _enqueue_branch(self, node_id: str) -> None:
+        from .tasks import enqueue_branch
+
+        claim = self.states[node_id].claim
+        # The branch task carries only ids and its claim token.
+        transaction.on_commit(lambda: enqueue_branch(self.run_id, node_id, claim))
+        self.states[node_id].claim = 0  # the branch task owns it now, not us
+
+    def _update_sole(self, mine: list[str]) -> None:
+        self.sole = not self.inline_only and not any(
+            s.status in CLAIMED_NODE and nid not in mine for nid, s in self.states.items()
+        )
+        if self.inline_only:
+            self.sole = True
+
+    def _failed_node(self) -> str | None:
+        for node_id, state in self.states.items():
+            if state.status == NodeStatus.FAILED and not state.continued:
+                return node_id
+        return None
+
+    def _all_settled(self) -> bool:
+        return all(
+            self.states.get(n) is not None and self.states[n].status in TERMINAL_NODE for n in self._scope()
+        )
+
+    # ------------------------------------------------------------------ inputs, skipping
+    def inputs_for(self, node_id: str) -> dict[str, list]:
+        options = self.run.options or {}
+        pinned = options.get("pinned") or {}
+        links = self.plan.incoming.get(node_id, [])
+        if options.get("only_node") == node_id:
+            if node_id in pinned:
+                return {"main": list(pinned[node_id])}
+            if links:
+                merged: dict[str, list] = {}
+                for link in links:
+                    merged.setdefault(link.target_port, []).extend(pinned.get(link.source, []))
+                return merged
+        if not links:
+            return {"main": list(self.run.input_items or [])}
+        inputs: dict[str, list] = {}
+        for link in links:
+            items = self._outputs_of(link.source).get(link.source_port, [])
+            inputs.setdefault(link.target_port, []).extend(items)
+        return inputs
+
+    def _outputs_of(self, node_id: str) -> dict[str, list]:
+        if node_id not in self.outputs:
+            row = NodeRun.objects.filter(run_id=self.run_id, node_id=node_id).values("output_items").first()
+            self.outputs[node_id] = (row or {}).get("output_items") or {}
+        return self.outputs[node_id]
+
+    def _should_skip(self, node_id: str) -> bool:
+        if not self.plan.incoming.get(node_id) or always_runs(self.plan.nodes[node_id].type):
+            return False
+        if (self.run.options or {}).get("only_node") == node_id:
+            return False
+        return not any(self.inputs_for(node_id).values())
+
+    def _record_skip(self, node_id: str) -> None:
+        now = timezone.now()
+        outcome = Outcome("skipped", started_at=now, finished_at=now, duration_ms=0.0)
+        self.outputs[node_id] = {}
+        if self.sole:
+            self.states[node_id] = NodeState(status=NodeStatus.SKIPPED)
+            self.unsaved[node_id] = outcome
+            self._emit_outcome(node_id, outcome)
+        else:
+            self.states[node_id] = NodeState(status=NodeStatus.RUNNING)
+            self._write_completed({node_id: outcome})
+
+    # ------------------------------------------------------------------ executing
+    def _execute(self, node_id: str) -> Outcome:
+        spec = self.plan.nodes[node_id]
+        state = self.states[node_id]
+        inputs = self.inputs_for(node_id)
+        self.events.add(
+            "node.started", node_id, {"attempt": state.attempt, "input_count": sum(map(len, inputs.values()))}
+        )
+        ctx = build_context(self, node_id, state.attempt)
+        outcome = run_node(spec, ctx, inputs, state.attempt)
+        if outcome.status in (NodeStatus.SUCCEEDED, NodeStatus.FAILED):
+            self.outputs[node_id] = outcome.outputs
+        return outcome
+
+    def _may_keep_in_memory(self, node_id: str, outcome: Outcome) -> bool:
+        return (
+            self.sole
+            and self.states[node_id].row_id is None
+            and outcome.status == NodeStatus.SUCCEEDED
+            and not is_side_effect(self.plan.nodes[node_id].type)
+        )
+
+    def _remember(self, node_id: str, outcome: Outcome) -> None:
+        self.states[node_id] = NodeState(status=NodeStatus.SUCCEEDED, attempt=outcome.attempt)
+        self.unsaved[node_id] = outcome
+        self._emit_outcome(node_id, outcome)
+
+    def _settle_in_memory(self, done: str) -> tuple[list[str], bool]:
+        """Successors of ``done`` that became ready while this executor runs alone.
+
+        Pure ones are returned to run inline (skips applied on the way); a ready side-effect node is only
+        reported, so the caller takes a step that claims it before it runs.
+        """
+        ready: list[str] = []
+        effect_ready = False
+        scope = self._scope()
+        work = [link.target for link in self.plan.outgoing.get(done, [])]
+        while work:
+            node_id = work.pop(0)
+            if node_id in self.states or node_id not in scope or not self._predecessors_done(node_id):
+                continue
+            if self._should_skip(node_id):
+                self._record_skip(node_id)
+                work.extend(link.target for link in self.plan.outgoing.get(node_id, []))
+            elif is_side_effect(self.plan.nodes[node_id].type):
+                effect_ready = True
+            else:
+                self.states[node_id] = NodeState(status=NodeStatus.RUNNING)
+                ready.append(node_id)
+        return ready, effect_ready
+
+    # ------------------------------------------------------------------ finishing
+    def _finalise(self, run: Run, status: str, error: dict | None = None) -> None:
+        run.status = status
+        run.finished_at = timezone.now()
+        run.error = error
+        run.output_items = self._final_output()
+        payload: dict[str, Any] = {"status": status, "duration_ms": run.duration_ms}
+        if error:
+            payload["error"] = error
+        self.events.add(f"run.{status}", payload=payload)
+
+    def _final_output(self) -> list:
+        """The main output of the last node (in plan order) that produced items."""
+        for node_id in reversed(self.plan.order):
+            state = self.states.get(node_id)
+            if state and state.status == NodeStatus.SUCCEEDED and not self.plan.outgoing.get(node_id):
+                outputs = self._outputs_of(node_id)
+                if outputs:
+                    return outputs.get("main") or next(iter(outputs.values()), [])
+        return []
+
+    def _node_error(self, node_id: str) -> dict[str, Any]:
+        row = NodeRun.objects.filter(run_id=self.run_id, node_id=node_id).values("error").first()
+        error = dict((row or {}).get("error") or {})
+        error["node_id"] = node_id
+        error.setdefault("message", "node failed")
+        error.setdefault("hint", "Fix the cause, then retry the run from this node in the failed-runs queue.")
+        return error
+
+
+def stale_claims_filter(stale_after_s: float) -> Q:
+    cutoff = Now() - timedelta(seconds=stale_after_s)
+    return Q(status__in=list(CLAIMED_NODE)) & (Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True))
+
+
+def stale_after() -> float:
+    return settings.FLOWBUILDER_STALE_AFTER_S

@@ -1,0 +1,47 @@
+"""Run events buffered by the engine and written with the step that caused them.
+
+Each event gets the next ``seq`` of its run while the run row is locked, so a watcher that saw seq N
+and asks for "after N" misses nothing and sees nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from .models import Run, RunEvent
+
+
+class EventBuffer:
+    def __init__(self) -> None:
+        self._pending: list[tuple[str, str, dict[str, Any], Any]] = []
+
+    def add(self, type_: str, node_id: str = "", payload: dict[str, Any] | None = None) -> None:
+        self._pending.append((type_, node_id, payload or {}, timezone.now()))
+
+    def __bool__(self) -> bool:
+        return bool(self._pending)
+
+    def flush(self, run: Run) -> list[dict[str, Any]]:
+        """Write pending events with consecutive seqs (caller holds the run lock); return messages."""
+        if not self._pending:
+            return []
+        rows = []
+        for type_, node_id, payload, at in self._pending:
+            run.last_seq += 1
+            rows.append(
+                RunEvent(run_id=run.pk, seq=run.last_seq, type=type_, node_id=node_id, payload=payload, at=at)
+            )
+        RunEvent.objects.bulk_create(rows)
+        self._pending = []
+        return [row.as_message() for row in rows]
+
+
+def append_event(
+    run: Run, type_: str, payload: dict[str, Any] | None = None, node_id: str = ""
+) -> dict[str, Any]:
+    """Append one event to a locked run (actions outside the engine: queued, cancelled, retried)."""
+    buffer = EventBuffer()
+    buffer.add(type_, node_id, payload)
+    return buffer.flush(run)[0]

@@ -1,0 +1,82 @@
+"""Webhook triggers: find the flow by its secret token, check the optional signature, start a run."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flowbuilder.core.errors import InvalidInputError
+from flowbuilder.flows.models import Flow
+
+from .actions import normalise_items, start_run
+from .models import Run, Trigger
+
+SIGNATURE_HEADER = "X-Flowbuilder-Signature"
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+
+@dataclass
+class WebhookTarget:
+    flow: Flow
+    config: dict[str, Any]
+
+    @property
+    def wants_result(self) -> bool:
+        return self.config.get("response_mode") == "last_node"
+
+
+class WebhookNotFound(Exception):
+    pass
+
+
+class SignatureInvalid(Exception):
+    pass
+
+
+def find_target(token: str) -> WebhookTarget:
+    flow = Flow.objects.select_related("published_version").filter(webhook_token=token).first()
+    if flow is None or flow.published_version is None:
+        raise WebhookNotFound
+    config: dict[str, Any] = {}
+    for node in flow.published_version.document.get("nodes", []):
+        if node.get("type") == "trigger.webhook":
+            config = node.get("config") or {}
+            break
+    return WebhookTarget(flow, config)
+
+
+def signature_for(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def check_signature(target: WebhookTarget, body: bytes, headers: Any) -> None:
+    if not target.config.get("require_signature"):
+        return
+    header = target.config.get("signature_header") or SIGNATURE_HEADER
+    given = headers.get(header, "")
+    if not given or not hmac.compare_digest(given, signature_for(target.flow.webhook_secret, body)):
+        raise SignatureInvalid(
+            f"Missing or wrong {header}: sign the raw body with HMAC-SHA256 of the flow's secret."
+        )
+
+
+def parse_body(body: bytes, content_type: str, query: dict[str, str]) -> list[dict[str, Any]]:
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidInputError("The body is larger than 5 MB.", field="body")
+    if not body.strip():
+        return [dict(query)] if query else [{}]
+    if "json" not in content_type and content_type:
+        # Form posts and text arrive as one item; nothing in them is ever evaluated.
+        return [{"body": body.decode("utf-8", "replace"), **query}]
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise InvalidInputError(f"The body is not valid JSON: {exc}.", field="body") from exc
+    return normalise_items(data)
+
+
+def trigger_webhook(target: WebhookTarget, items: list[dict[str, Any]]) -> Run:
+    return start_run(actor=None, flow=target.flow, input_items=items, trigger=Trigger.WEBHOOK)

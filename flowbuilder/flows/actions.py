@@ -1,0 +1,236 @@
+"""Every change to a flow: create, save draft, publish, import/export, rename, delete.
+
+Each function takes a keyword-only ``actor``, checks the actor may act, runs in one transaction and
+writes the audit row with the change.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from flowbuilder.audit.actions import record
+from flowbuilder.core.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from flowbuilder.planning import build_plan
+from flowbuilder.tenancy.models import Organisation
+from flowbuilder.tenancy.permissions import can
+from flowbuilder.validation import validate_document
+
+from .models import Flow, FlowVersion, VersionState, empty_document
+
+EXPORT_FORMAT = "flowbuilder.flow/v1"
+
+
+class FlowInvalidError(InvalidInputError):
+    """Publishing refused: the document has error findings."""
+
+    def __init__(self, findings: list[dict[str, Any]]) -> None:
+        super().__init__(
+            f"The flow has {len(findings)} problem(s); fix the nodes marked red, then publish again.",
+            field="document",
+        )
+        self.findings = findings
+
+
+def _require(actor: Any, action: str, obj: Any) -> None:
+    if not can(actor, action, obj):
+        raise PermissionDeniedError(f"You may not {action} this {obj._meta.verbose_name}.")
+
+
+def error_findings(document: Any) -> list[dict[str, Any]]:
+    return [f.as_dict() for f in validate_document(document) if f.severity == "error"]
+
+
+def all_findings(document: Any) -> list[dict[str, Any]]:
+    return [f.as_dict() for f in validate_document(document)]
+
+
+def create_flow(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    name: str,
+    description: str = "",
+    tags: list[str] | None = None,
+    document: dict | None = None,
+) -> Flow:
+    _require(actor, "change", organisation)
+    with transaction.atomic():
+        flow = Flow.objects.create(
+            organisation=organisation,
+            name=name,
+            description=description,
+            tags=tags or [],
+            created_by=actor,
+            draft_document=document or empty_document(),
+            draft_saved_by=actor,
+            draft_saved_at=timezone.now(),
+        )
+        record("flow.create", actor=actor, organisation=organisation, obj=flow, after={"name": name})
+    return flow
+
+
+def update_flow(*, actor: Any, flow: Flow, **fields: Any) -> Flow:
+    _require(actor, "change", flow)
+    allowed = {k: v for k, v in fields.items() if k in {"name", "description", "tags"}}
+    with transaction.atomic():
+        before = {k: getattr(flow, k) for k in allowed}
+        for key, value in allowed.items():
+            setattr(flow, key, value)
+        flow.save(update_fields=[*allowed, "updated_at"])
+        record(
+            "flow.update",
+            actor=actor,
+            organisation=flow.organisation_id,
+            obj=flow,
+            before=before,
+            after=allowed,
+        )
+    return flow
+
+
+def delete_flow(*, actor: Any, flow: Flow) -> None:
+    _require(actor, "change", flow)
+    with transaction.atomic():
+        record(
+            "flow.delete",
+            actor=actor,
+            organisation=flow.organisation_id,
+            obj=flow,
+            before={"name": flow.name},
+        )
+        flow.delete()
+
+
+def save_draft(
+    *, actor: Any, flow: Flow, document: dict, revision: int | None, force: bool = False
+) -> tuple[Flow, list[dict[str, Any]]]:
+    """Save the working copy. A stale ``revision`` raises ConflictError naming who saved last."""
+    _require(actor, "change", flow)
+    findings = all_findings(document)
+    now = timezone.now()
+    with transaction.atomic():
+        query = Flow.objects.filter(pk=flow.pk)
+        if not force:
+            query = query.filter(draft_revision=revision)
+        updated = query.update(
+            draft_document=document,
+            draft_revision=F("draft_revision") + 1,
+            draft_saved_by=actor,
+            draft_saved_at=now,
+            updated_at=now,
+        )
+        if not updated:
+            current = Flow.objects.select_related("draft_saved_by").get(pk=flow.pk)
+            who = current.draft_saved_by.get_username() if current.draft_saved_by else "someone"
+            conflict = ConflictError(
+                f"{who} saved this flow at {current.draft_saved_at:%H:%M:%S} "
+                f"(revision {current.draft_revision}); reload to see their changes or overwrite them.",
+                hint="reload or overwrite",
+            )
+            conflict.current = current  # type: ignore[attr-defined]
+            raise conflict
+        flow.refresh_from_db()
+        record(
+            "flow.save_draft",
+            actor=actor,
+            organisation=flow.organisation_id,
+            obj=flow,
+            after={"revision": flow.draft_revision, "nodes": len(document.get("nodes", []))},
+        )
+    return flow, findings
+
+
+def _next_number(flow: Flow) -> int:
+    top = flow.versions.exclude(state=VersionState.SNAPSHOT).aggregate(m=Max("number"))["m"]
+    return (top or 0) + 1
+
+
+def publish_flow(*, actor: Any, flow: Flow, comment: str = "", document: dict | None = None) -> FlowVersion:
+    """Freeze the draft (or ``document``) into a new published version with its execution plan."""
+    _require(actor, "publish", flow)
+    with transaction.atomic():
+        flow = Flow.objects.select_for_update().get(pk=flow.pk)
+        doc = copy.deepcopy(document if document is not None else flow.draft_document)
+        problems = error_findings(doc)
+        if problems:
+            raise FlowInvalidError(problems)
+        previous = flow.published_version
+        version = FlowVersion.objects.create(
+            flow=flow,
+            organisation_id=flow.organisation_id,
+            number=_next_number(flow),
+            state=VersionState.PUBLISHED,
+            document=doc,
+            plan=build_plan(doc).to_dict(),
+            comment=comment,
+            created_by=actor,
+        )
+        if previous is not None:
+            FlowVersion.objects.filter(pk=previous.pk).update(state=VersionState.SUPERSEDED)
+        flow.published_version = version
+        flow.save(update_fields=["published_version", "updated_at"])
+        record(
+            "flow.publish",
+            actor=actor,
+            organisation=flow.organisation_id,
+            obj=flow,
+            before={"version": previous.number if previous else None},
+            after={"version": version.number, "comment": comment},
+        )
+    return version
+
+
+def snapshot_draft(*, actor: Any, flow: Flow) -> FlowVersion:
+    """Freeze the current draft for a test run from the editor (not a published version)."""
+    _require(actor, "run", flow)
+    doc = copy.deepcopy(flow.draft_document)
+    problems = error_findings(doc)
+    if problems:
+        raise FlowInvalidError(problems)
+    return FlowVersion.objects.create(
+        flow=flow,
+        organisation_id=flow.organisation_id,
+        number=0,
+        state=VersionState.SNAPSHOT,
+        document=doc,
+        plan=build_plan(doc).to_dict(),
+        comment="test run from the editor",
+        created_by=actor,
+    )
+
+
+def export_flow(flow: Flow) -> dict[str, Any]:
+    """Portable JSON: the draft and the published document. Never contains secrets or tokens."""
+    return {
+        "format": EXPORT_FORMAT,
+        "name": flow.name,
+        "description": flow.description,
+        "tags": flow.tags,
+        "document": flow.draft_document,
+        "published_document": flow.published_version.document if flow.published_version else None,
+    }
+
+
+def import_flow(*, actor: Any, organisation: Organisation, data: Any) -> Flow:
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise InvalidInputError(f"Not a Flowbuilder export: expected format {EXPORT_FORMAT!r}.", field="data")
+    document = data.get("document")
+    if not isinstance(document, dict):
+        raise InvalidInputError("The export has no flow document.", field="data.document")
+    name = str(data.get("name") or "Imported flow")[:200]
+    tags = [str(t)[:50] for t in data.get("tags") or [] if isinstance(t, str | int)]
+    flow = create_flow(
+        actor=actor,
+        organisation=organisation,
+        name=name,
+        description=str(data.get("description") or ""),
+        tags=tags,
+        document=document,
+    )
+    record("flow.import", actor=actor, organisation=organisation, obj=flow, after={"name": name})
+    return flow

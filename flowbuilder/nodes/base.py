@@ -1,0 +1,133 @@
+"""The node runtime contract: what a node type declares and how the executor calls it.
+
+Data between nodes is a list of JSON objects ("items") per port. A node never touches the ORM: the
+executor hands it a :class:`NodeContext` with everything it may use (expressions, the safe HTTP client,
+connections resolved to opaque handles, the outputs of upstream nodes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+Item = dict[str, Any]
+Items = list[Item]
+PortItems = dict[str, Items]  # port name -> items
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    label: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "label": self.label or self.name}
+
+
+MAIN = (Port("main"),)
+
+
+@dataclass
+class NodeContext:
+    """What a running node may use. Built by the executor; plain data plus a few callables."""
+
+    run_id: int
+    node_id: str
+    organisation_id: int
+    attempt: int = 1
+    correlation_id: str = ""
+    # Outputs of nodes that already ran in this run: node id -> port -> items (for $node.<id>.items).
+    node_outputs: Mapping[str, PortItems] = field(default_factory=dict)
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    run_info: Mapping[str, Any] = field(default_factory=dict)
+    # Returns a ready-to-use safe HTTP client (connectors.http.client.SafeClient) for an optional
+    # connection id; the executor wires credentials and the organisation's egress allow-list.
+    http_client: Callable[..., Any] | None = None
+    # Returns a connector action runner for a connection id (see connectors.base); None in pure tests.
+    connection: Callable[[str], Any] | None = None
+    # Runs a published flow by id with items and returns its output items (sub-flow node).
+    run_subflow: Callable[[int, Items], Items] | None = None
+    # Called by long-running nodes so the executor can keep its heartbeat fresh.
+    heartbeat: Callable[[], None] = lambda: None
+
+    def idempotency_key(self, item_index: int = 0) -> str:
+        """Stable per (run, node, item): a replay of the same node sends the same key."""
+        return f"fb-{self.run_id}-{self.node_id}-{item_index}"
+
+    def expression_context(self, item: Item | None, index: int = 0) -> dict[str, Any]:
+        """The plain-JSON bindings an expression sees."""
+        return {
+            "item": item if item is not None else {},
+            "index": index,
+            "node": {nid: {"items": ports.get("main", [])} for nid, ports in self.node_outputs.items()},
+            "run": dict(self.run_info),
+            "vars": dict(self.variables),
+        }
+
+
+class BaseNode:
+    """A node type. Subclasses declare metadata as class attributes and implement :meth:`run`.
+
+    ``run`` receives the node's config (already validated against ``config_schema``) through the
+    instance and the items per input port; it returns items per output port. Raise
+    :class:`flowbuilder.core.errors.NodeError` (permanent) or ``RetryableNodeError`` (passing).
+    """
+
+    type: ClassVar[str]
+    label: ClassVar[str]
+    category: ClassVar[str] = "Transform"  # Trigger, Transform, Logic, Flow, HTTP, CRM, PSA, ERP, ...
+    icon: ClassVar[str] = "box"
+    description: ClassVar[str] = ""
+    docs: ClassVar[str] = ""  # markdown help shown in the inspector
+    inputs: ClassVar[tuple[Port, ...]] = MAIN
+    outputs: ClassVar[tuple[Port, ...]] = MAIN
+    config_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}}
+    # Pure nodes are deterministic over their inputs: the executor may batch their checkpoints and
+    # recompute them on resume. Nodes that call the outside world set this to True.
+    side_effects: ClassVar[bool] = False
+    is_trigger: ClassVar[bool] = False
+    always_runs: ClassVar[bool] = False  # run even when every input arrived empty or skipped
+    default_retry: ClassVar[dict[str, float]] = {"max_attempts": 1, "backoff_s": 1.0}
+    # Config keys whose string values are JSONata expressions (or {{ }} templates): validated on save.
+    expression_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        # Construction does no I/O: it only stores config.
+        self.config = dict(config)
+
+    def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def output_ports(cls, config: Mapping[str, Any]) -> tuple[Port, ...]:
+        """The output ports for this config. Static by default; a switch derives them from its rules.
+
+        Validation and planning ask this (not ``outputs``); the ``error`` port of an ``on_error:
+        error_port`` node is added by them, not here.
+        """
+        return cls.outputs
+
+    @classmethod
+    def extra_findings(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Checks beyond JSON Schema: a list of (config field, message). Default: none."""
+        return []
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """The palette entry served at /api/node-types/."""
+        return {
+            "type": cls.type,
+            "label": cls.label,
+            "category": cls.category,
+            "icon": cls.icon,
+            "description": cls.description,
+            "docs": cls.docs,
+            "inputs": [p.as_dict() for p in cls.inputs],
+            "outputs": [p.as_dict() for p in cls.outputs],
+            "config_schema": cls.config_schema,
+            "side_effects": cls.side_effects,
+            "is_trigger": cls.is_trigger,
+            "default_retry": cls.default_retry,
+            "expression_fields": list(cls.expression_fields),
+        }

@@ -1,0 +1,13 @@
+"""Built-in node types. Importing this package registers them (see registry.load_registry)."""
+
+from . import (  # noqa: F401  (registers on import)
+    aggregate,
+    batching,
+    filtering,
+    flow_control,
+    http_request,
+    logic,
+    mapping,
+    ordering,
+    triggers,
+)

@@ -1,0 +1,213 @@
+"""HTTP request: call any REST API through the safe client (SSRF guard, timeouts, size caps).
+
+The client and its errors come from ``connectors`` through ``ctx.http_client``; this module imports
+nothing from there and recognises retryable errors by duck typing (``retryable`` / ``retry_after``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from flowbuilder.core.errors import NodeError, RetryableNodeError
+
+from ..base import BaseNode, NodeContext, PortItems
+from ..expressions import render_template
+from ..registry import register
+from ._helpers import get_path, item_bindings, require_main
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+TEMPLATE_MAP = {
+    "type": "object",
+    "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+    "default": {},
+    "x-expression": True,
+}
+
+
+def _where(method: str, url: Any) -> str:
+    """``METHOD host/path`` for messages: the query string may hold secrets, so it is left out."""
+    parts = urlsplit(str(url))
+    return f"{method} {parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else f"{method} {url}"
+
+
+def _retry_after(headers: Any) -> float | None:
+    try:
+        value = headers.get("Retry-After") or headers.get("retry-after")
+        return max(0.0, float(value)) if value is not None else None
+    except (AttributeError, TypeError, ValueError):
+        return None  # an HTTP date: let the executor's backoff decide
+
+
+def _as_items(value: Any, status: int) -> list[dict[str, Any]]:
+    if value is None or value == "":
+        return [{"status": status}]
+    if isinstance(value, list):
+        return [v if isinstance(v, dict) else {"value": v} for v in value]
+    if isinstance(value, dict):
+        return [value]
+    return [{"body": value, "status": status}]
+
+
+@register
+class HttpRequest(BaseNode):
+    type = "http.request"
+    label = "HTTP request"
+    category = "HTTP"
+    icon = "globe"
+    description = "Call a REST API: one request per item, or all items in one batch request."
+    docs = (
+        "Sends one request per input item (or one for all items with **Batch**). URL, query, "
+        "headers and body may use `{{ expression }}` templates.\n\n"
+        "* Non-GET requests carry an `Idempotency-Key` that stays the same when the run is retried.\n"
+        "* **Items path** picks the list of records out of the JSON response (e.g. `data.items`).\n"
+        "* `429` and `5xx` answers are retried (honouring `Retry-After`); other `4xx` fail the node "
+        "unless **Fail on error status** is off.\n"
+        "* Requests go through the safe HTTP client: private and metadata addresses are refused "
+        "unless your organisation allows them."
+    )
+    side_effects = True
+    default_retry: ClassVar[dict[str, float]] = {"max_attempts": 3, "backoff_s": 1.0}
+    # URL, headers and body are templates ({{ }}), checked wherever they appear; no bare expressions.
+    expression_fields = ()
+    config_schema: ClassVar[dict] = {
+        "type": "object",
+        "properties": {
+            "method": {"type": "string", "title": "Method", "enum": METHODS, "default": "GET"},
+            "url": {
+                "type": "string",
+                "title": "URL",
+                "minLength": 1,
+                "description": "e.g. https://api.example.com/customers/{{ $item.id }}",
+                "x-expression": True,
+            },
+            "connection": {
+                "type": ["string", "null"],
+                "title": "Connection",
+                "description": "Credentials to send (optional).",
+                "x-widget": "connection-picker",
+            },
+            "query": {**TEMPLATE_MAP, "title": "Query parameters"},
+            "headers": {**TEMPLATE_MAP, "title": "Headers"},
+            "body": {
+                "title": "Body",
+                "description": "JSON; strings may use templates.",
+                "x-expression": True,
+            },
+            "body_type": {"type": "string", "enum": ["json", "form", "text"], "default": "json"},
+            "batch": {
+                "type": "boolean",
+                "title": "Batch",
+                "description": "Send all items in one request as {batch_key: [bodies]}.",
+                "default": False,
+            },
+            "batch_key": {"type": "string", "title": "Batch key", "minLength": 1, "default": "records"},
+            "items_path": {
+                "type": "string",
+                "title": "Items path",
+                "description": "Dot path to the records in the JSON response; empty: the whole body.",
+                "default": "",
+            },
+            "output": {
+                "type": "string",
+                "title": "Output",
+                "enum": ["body", "full"],
+                "description": "full: items are {status, headers, body}.",
+                "default": "body",
+            },
+            "fail_on_status": {"type": "boolean", "title": "Fail on error status", "default": True},
+        },
+        "required": ["url"],
+        "additionalProperties": False,
+    }
+
+    @classmethod
+    def extra_findings(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+        url = config.get("url")
+        if isinstance(url, str) and "{{" not in url and not url.startswith(("http://", "https://")):
+            return [("url", "The URL must start with http:// or https://.")]
+        if config.get("method", "GET") == "GET" and config.get("body") not in (None, "", {}):
+            return [("body", "A GET request has no body; use query parameters or another method.")]
+        return []
+
+    def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
+        if ctx.http_client is None:
+            raise NodeError("HTTP requests are not available here.", hint="Run the flow through a worker.")
+        client = ctx.http_client(self.config.get("connection") or None)
+        items = require_main(inputs)
+        out: list[dict[str, Any]] = []
+        if self.config.get("batch"):
+            if items:
+                out.extend(self._send_batch(ctx, client, items))
+            return {"main": out}
+        for index, _, bindings in item_bindings(ctx, items):
+            out.extend(self._send(ctx, client, bindings, index, self._body(bindings)))
+            ctx.heartbeat()
+        return {"main": out}
+
+    def _body(self, bindings: dict[str, Any]) -> Any:
+        body = self.config.get("body")
+        return None if body is None else render_template(body, bindings)
+
+    def _send_batch(self, ctx: NodeContext, client: Any, items: list) -> list[dict[str, Any]]:
+        bodies = []
+        first: dict[str, Any] | None = None
+        for _, item, bindings in item_bindings(ctx, items):
+            first = first or bindings
+            bodies.append(item if self.config.get("body") is None else self._body(bindings))
+        assert first is not None
+        payload = {self.config.get("batch_key") or "records": bodies}
+        return self._send(ctx, client, first, 0, payload)
+
+    def _send(
+        self, ctx: NodeContext, client: Any, bindings: dict[str, Any], index: int, body: Any
+    ) -> list[dict[str, Any]]:
+        method = self.config.get("method", "GET")
+        url = render_template(self.config["url"], bindings)
+        if not isinstance(url, str) or not url:
+            raise NodeError(f"The URL rendered to {url!r}, not a URL.", field="url")
+        params = {k: v for k, v in render_template(self.config.get("query") or {}, bindings).items()}
+        headers = {k: str(v) for k, v in render_template(self.config.get("headers") or {}, bindings).items()}
+        if method != "GET" and not any(h.lower() == "idempotency-key" for h in headers):
+            headers["Idempotency-Key"] = ctx.idempotency_key(index)
+        kwargs: dict[str, Any] = {"params": params or None, "headers": headers, "json": None, "data": None}
+        if body is not None and method != "GET":
+            body_type = self.config.get("body_type", "json")
+            kwargs["json" if body_type == "json" else "data"] = body if body_type != "text" else str(body)
+        try:
+            response = client.request(method, url, **kwargs)
+        except NodeError:
+            raise
+        except Exception as exc:
+            raise self._client_error(exc, method, url) from exc
+        return self._items(response, method, url)
+
+    @staticmethod
+    def _client_error(exc: Exception, method: str, url: str) -> NodeError:
+        text = str(getattr(exc, "message", "") or exc)
+        message = text if text.startswith(method) else f"{_where(method, url)} failed: {text}"
+        if getattr(exc, "retryable", False):
+            return RetryableNodeError(message, retry_after=getattr(exc, "retry_after", None))
+        return NodeError(message, hint=getattr(exc, "hint", "") or "Check the URL and the connection.")
+
+    def _items(self, response: Any, method: str, url: str) -> list[dict[str, Any]]:
+        status = int(response.status)
+        try:
+            body: Any = response.json()
+        except Exception:  # not JSON: keep the text
+            body = response.text
+        if status >= 400 and self.config.get("fail_on_status", True):
+            detail = body if isinstance(body, str) else str(body)
+            message = f"{_where(method, url)} answered HTTP {status}: {detail[:300]}"
+            if status == 429 or status >= 500:
+                raise RetryableNodeError(message, retry_after=_retry_after(response.headers))
+            raise NodeError(message, hint="Check the request; retrying will not help with a 4xx answer.")
+        if self.config.get("output") == "full":
+            return [{"status": status, "headers": dict(response.headers or {}), "body": body}]
+        path = self.config.get("items_path") or ""
+        if path:
+            if not isinstance(body, dict | list):
+                raise NodeError(f"Items path {path!r} needs a JSON response; got text.", field="items_path")
+            body = get_path(body, path)
+        return _as_items(body, status)

@@ -1,0 +1,105 @@
+"""Sort and dedupe: reorder or thin a list of items."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ..base import BaseNode, NodeContext, PortItems
+from ..expressions import evaluate_field
+from ..registry import register
+from ._helpers import FIELD_LIST, expression_property, get_path, item_bindings, key_of, require_main
+
+
+def _sort_key(value: Any) -> tuple:
+    """Orders mixed values deterministically: numbers, then strings, then others; missing last."""
+    if value is None:
+        return (3, 0)
+    if isinstance(value, bool):
+        return (1, str(value).lower())
+    if isinstance(value, int | float):
+        return (0, value)
+    if isinstance(value, str):
+        return (1, value)
+    return (2, repr(value))
+
+
+@register
+class SortItems(BaseNode):
+    type = "transform.sort"
+    label = "Sort"
+    category = "Transform"
+    icon = "arrow-up-down"
+    description = "Sort items by a field or an expression."
+    docs = (
+        "Sorts by **Field** (dot path) or, if set, by **Key expression**. Numbers sort before text; "
+        "items without a value sort last in either order. The sort is stable."
+    )
+    expression_fields = ("key_expression",)
+    config_schema: ClassVar[dict] = {
+        "type": "object",
+        "properties": {
+            "field": {"type": "string", "title": "Field", "description": "Dot path, e.g. amount."},
+            "key_expression": expression_property("Key expression", "Used instead of Field if set."),
+            "order": {"type": "string", "title": "Order", "enum": ["asc", "desc"], "default": "asc"},
+        },
+        "additionalProperties": False,
+    }
+
+    @classmethod
+    def extra_findings(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+        if not config.get("field") and not config.get("key_expression"):
+            return [("field", "Set a field or a key expression to sort by.")]
+        return []
+
+    def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
+        expression = self.config.get("key_expression")
+        field = self.config.get("field") or ""
+        keyed = []
+        for index, item, bindings in item_bindings(ctx, require_main(inputs)):
+            value = evaluate_field(expression, bindings) if expression else get_path(item, field)
+            keyed.append((_sort_key(value), index, item))
+        present = [k for k in keyed if k[0][0] != 3]
+        missing = [k for k in keyed if k[0][0] == 3]
+        # reverse=True keeps equal keys in input order, so the sort stays stable both ways.
+        present.sort(key=lambda k: k[0], reverse=self.config.get("order") == "desc")
+        return {"main": [item for _, _, item in present + missing]}
+
+
+@register
+class DedupeItems(BaseNode):
+    type = "transform.dedupe"
+    label = "Remove duplicates"
+    category = "Transform"
+    icon = "copy-minus"
+    description = "Keep one item per key (the first or the last seen)."
+    docs = (
+        "Items with equal values in all **Key fields** (or equal **Key expression** results) are "
+        "duplicates; **Keep** `first` or `last` of each group. Order follows the kept items. With no "
+        "key, whole items are compared."
+    )
+    expression_fields = ("key_expression",)
+    config_schema: ClassVar[dict] = {
+        "type": "object",
+        "properties": {
+            "key_fields": {**FIELD_LIST, "title": "Key fields"},
+            "key_expression": expression_property("Key expression", "Used instead of key fields if set."),
+            "keep": {"type": "string", "title": "Keep", "enum": ["first", "last"], "default": "first"},
+        },
+        "additionalProperties": False,
+    }
+
+    def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
+        fields = list(self.config.get("key_fields") or [])
+        expression = self.config.get("key_expression") or None
+        keep_last = self.config.get("keep") == "last"
+        chosen: dict[str, tuple[int, dict]] = {}
+        for index, item, bindings in item_bindings(ctx, require_main(inputs)):
+            if fields or expression:
+                key = key_of(item, fields, expression, bindings)
+            else:
+                key = json.dumps(item, sort_keys=True, separators=(",", ":"), default=str)
+            if keep_last or key not in chosen:
+                chosen[key] = (index, item)
+        return {"main": [item for _, item in sorted(chosen.values(), key=lambda pair: pair[0])]}

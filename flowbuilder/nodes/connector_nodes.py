@@ -1,0 +1,183 @@
+"""Every connector action appears in the palette as a node type.
+
+Type id ``<category>.<connector key>.<action key>`` (lowercased), e.g. ``crm.salesforce.query``. The
+config schema is the action's input schema plus a required ``connection`` field the editor renders as
+a picker (``"x-connection": <connector key>``). At run time the node asks the executor for the
+connection's runtime handle (``ctx.connection(id)``, a :class:`connectors.base.ConnectionRuntime` or
+anything with ``connector_key`` and ``run_action(action_key, payload, *, idempotency_key)``), renders
+``{{ }}`` templates per item, and runs the action per item or in batches as the action declares.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from connectors.base import Action, Connector
+from connectors.errors import ConnectorError
+from flowbuilder.core.errors import NodeError, RetryableNodeError
+
+from .base import BaseNode, Items, NodeContext, PortItems
+from .registry import NodeRegistry
+
+CONNECTION_FIELD = "connection"
+DEFAULT_RETRY = {"max_attempts": 3, "backoff_s": 2.0}
+
+
+def node_type_id(connector: Connector, action: Action) -> str:
+    return f"{connector.category}.{connector.key}.{action.key}".lower()
+
+
+def node_config_schema(connector: Connector, action: Action) -> dict[str, Any]:
+    schema = copy.deepcopy(action.input_schema)
+    properties = {
+        CONNECTION_FIELD: {
+            "type": "string",
+            "title": "Connection",
+            "minLength": 1,
+            "x-connection": connector.key,
+        },
+        **schema.get("properties", {}),
+    }
+    schema["properties"] = properties
+    schema["required"] = [CONNECTION_FIELD] + [r for r in schema.get("required", []) if r != CONNECTION_FIELD]
+    return schema
+
+
+def _string_fields(schema: Mapping[str, Any]) -> tuple[str, ...]:
+    """Top-level fields that may hold a {{ }} template or expression (validated on save)."""
+    return tuple(
+        name
+        for name, spec in schema.get("properties", {}).items()
+        if isinstance(spec, Mapping)
+        and spec.get("type") in ("string", None, ["string"])
+        and "enum" not in spec
+    )
+
+
+def _has_template(value: Any) -> bool:
+    # A cheap pre-check: only configs that contain "{{" need the expression engine at all.
+    return "{{" in json.dumps(value, default=str)
+
+
+def _to_node_error(exc: ConnectorError) -> NodeError:
+    """Keep message and hint; ``retryable`` and ``retry_after`` decide how the executor retries."""
+    if exc.retryable:
+        return RetryableNodeError(exc.message, hint=exc.hint, retry_after=exc.retry_after)
+    return NodeError(exc.message, hint=exc.hint)
+
+
+class ConnectorActionNode(BaseNode):
+    """Base of the generated node classes; ``connector`` and ``action`` are set per subclass."""
+
+    connector: Connector
+    action: Action
+    category = "Generic"
+
+    def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
+        items: Items = list(inputs.get("main", []))
+        if not items:
+            return {"main": []}
+        try:
+            handle = self._handle(ctx)
+            params = [self._params(ctx, item, index) for index, item in enumerate(items)]
+            if self.action.mode == "batch":
+                return {"main": self._run_batches(ctx, handle, params)}
+            return {"main": self._run_items(ctx, handle, params)}
+        except ConnectorError as exc:
+            raise _to_node_error(exc) from exc
+
+    def _handle(self, ctx: NodeContext) -> Any:
+        connection_id = str(self.config.get(CONNECTION_FIELD) or "")
+        if not connection_id:
+            raise NodeError("No connection selected.", hint="Pick a connection for this step.")
+        if ctx.connection is None:
+            raise NodeError("Connections are not available in this context.")
+        handle = ctx.connection(connection_id)
+        key = getattr(handle, "connector_key", None)
+        if key != self.connector.key:
+            raise NodeError(
+                f"Connection {connection_id} is for {key!r}, not {self.connector.name}.",
+                hint="Pick a connection of the right system.",
+            )
+        return handle
+
+    def _params(self, ctx: NodeContext, item: Mapping[str, Any], index: int) -> dict[str, Any]:
+        params = {k: v for k, v in self.config.items() if k != CONNECTION_FIELD}
+        if not _has_template(params):
+            return params
+        from .expressions import render_template  # lazy: only configs with templates need it
+
+        rendered = render_template(params, ctx.expression_context(dict(item), index))
+        if not isinstance(rendered, dict):
+            raise NodeError("Rendered action input is not an object.", hint="Check the templates.")
+        return rendered
+
+    def _run_items(self, ctx: NodeContext, handle: Any, params: list[dict[str, Any]]) -> Items:
+        out: Items = []
+        for index, p in enumerate(params):
+            key = ctx.idempotency_key(index) if self.action.writes else None
+            out.extend(_as_items(handle.run_action(self.action.key, p, idempotency_key=key)))
+            ctx.heartbeat()
+        return out
+
+    def _run_batches(self, ctx: NodeContext, handle: Any, params: list[dict[str, Any]]) -> Items:
+        out: Items = []
+        size = self.action.batch_size
+        for start in range(0, len(params), size):
+            # Keyed by the first item of the batch: stable across replays as long as the input is.
+            key = ctx.idempotency_key(start) if self.action.writes else None
+            out.extend(
+                _as_items(
+                    handle.run_action(self.action.key, params[start : start + size], idempotency_key=key)
+                )
+            )
+            ctx.heartbeat()
+        return out
+
+
+def _as_items(result: Any) -> Items:
+    if result is None:
+        return []
+    if isinstance(result, Mapping):
+        return [dict(result)]
+    if isinstance(result, list):
+        return [dict(r) if isinstance(r, Mapping) else {"value": r} for r in result]
+    return [{"value": result}]
+
+
+def make_node_class(connector: Connector, action: Action) -> type[BaseNode]:
+    """Build the node type for one connector action (a subclass; class attributes only, no I/O)."""
+    type_id = node_type_id(connector, action)
+    schema = node_config_schema(connector, action)
+    attrs: dict[str, Any] = {
+        "__module__": __name__,
+        "__doc__": action.description or f"{connector.name}: {action.name}",
+        "type": type_id,
+        "label": f"{connector.name}: {action.name}",
+        "category": connector.category,
+        "icon": action.icon or connector.icon,
+        "description": action.description,
+        "docs": action.docs or connector.docs,
+        "config_schema": schema,
+        "side_effects": bool(action.writes),
+        "default_retry": dict(DEFAULT_RETRY),
+        "expression_fields": _string_fields(action.input_schema),
+        "connector": connector,
+        "action": action,
+    }
+    class_name = "".join(part.title() for part in type_id.replace("_", ".").split(".")) + "Node"
+    return type(class_name, (ConnectorActionNode,), attrs)
+
+
+def register_connector_nodes(registry: NodeRegistry, connectors: Iterable[Connector] | None = None) -> None:
+    """Register a node type per action of every connector (default: the loaded, frozen registry)."""
+    if connectors is None:
+        from connectors.registry import load_connectors
+
+        connectors = list(load_connectors())
+    for connector in connectors:
+        for action in connector.actions:
+            registry.register(make_node_class(connector, action))

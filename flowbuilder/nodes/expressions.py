@@ -1,0 +1,529 @@
+"""JSONata expressions and ``{{ }}`` templates, with the guard rails user-written code needs.
+
+* Compiled expressions are cached (``functools.lru_cache``): parsing costs ~40 us, evaluating a small
+  expression ~15 us, and the same few expressions run for every item of every run.
+* Each evaluation gets a time limit, a depth limit and size limits, enforced through jsonata-python's
+  evaluate entry/exit callbacks (its own Timebox measures time from *construction*, so it cannot be
+  reused with a cache), plus guarded versions of the functions that can allocate a huge string in one
+  call ($pad, $join, $replace, $string).
+* Regex literals run on google-re2 (linear time): jsonata-python's default engine is Python's ``re``,
+  which had a ReDoS advisory. Patterns RE2 cannot run (back-references, look-around) are refused.
+* ``$eval`` is disabled: it would evaluate text taken from data. Template rendering is not recursive
+  either: a value produced by an expression is never parsed again, so ``{{ }}`` arriving in a webhook
+  body or a CRM field stays a literal string.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jsonata
+import re2
+from jsonata import jexception
+from jsonata.functions import Functions
+from jsonata.regex_engine import RegexFlags
+
+from flowbuilder.core.errors import NodeError
+
+MAX_EXPRESSION_CHARS = 10_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-evaluation limits. Generous for mapping work, tight enough to stop runaway expressions."""
+
+    timeout_s: float = 1.0
+    max_depth: int = 120  # nested evaluation frames (recursion); Python's own stack ends near 150
+    max_string_chars: int = 1_000_000
+    max_items: int = 100_000  # entries of any intermediate array or object
+    max_output_units: int = 2_000_000  # result size: scalars + characters, counted recursively
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class ExpressionError(NodeError):
+    """An expression failed to parse or evaluate. ``position`` is the character offset if known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        expression: str = "",
+        position: int | None = None,
+        code: str = "",
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
+        self.expression = expression
+        self.position = position
+        self.code = code
+
+
+class _LimitExceeded(jexception.JException):
+    """Raised inside the evaluator; a JException so library code that wraps errors passes it on."""
+
+    def __init__(self, message: str) -> None:
+        RuntimeError.__init__(self, message)
+        self.error = "FB_LIMIT"
+        self.location = -1
+        self.current = self.expected = self.extra = None
+
+
+# --- regex on RE2 -------------------------------------------------------------------------------------
+
+
+def _re2_engine(pattern: str, flags: RegexFlags) -> Any:
+    """jsonata-python regex_engine hook: compile regex literals with RE2 (linear time, no ReDoS)."""
+    options = re2.Options()
+    options.log_errors = False
+    options.case_sensitive = not flags.case_insensitive
+    prefix = "(?m)" if flags.multiline else ""
+    try:
+        return re2.compile(prefix + pattern, options)
+    except re2.error as exc:
+        raise ExpressionError(
+            f"Regular expression /{pattern}/ is not supported: {_text(exc)}",
+            hint="Use a pattern without back-references or look-around (regexes run on RE2).",
+            code="regex",
+        ) from None
+
+
+def _text(exc: BaseException) -> str:
+    msg = exc.args[0] if exc.args else exc
+    return msg.decode(errors="replace") if isinstance(msg, bytes) else str(msg)
+
+
+# --- guarded built-in functions ----------------------------------------------------------------------
+
+
+class _GuardedFunctions(Functions):
+    """Size-checked versions of the functions that can build a huge string in one call."""
+
+    limits: Limits = DEFAULT_LIMITS
+
+    @staticmethod
+    def pad(string: str | None, width: Any, char: str | None) -> str | None:
+        if isinstance(width, int | float) and abs(width) > _GuardedFunctions.limits.max_string_chars:
+            raise _LimitExceeded(f"$pad width {width} is larger than the limit")
+        return Functions.pad(string, width, char)
+
+    @staticmethod
+    def join(strings: Any, separator: str | None) -> str | None:
+        if isinstance(strings, list):
+            total = sum(len(s) for s in strings if isinstance(s, str))
+            total += len(separator or "") * len(strings)
+            if total > _GuardedFunctions.limits.max_string_chars:
+                raise _LimitExceeded("$join would build a string larger than the limit")
+        return Functions.join(strings, separator)
+
+    @staticmethod
+    def replace(string: str | None, pattern: Any, replacement: Any, limit: Any) -> str | None:
+        if isinstance(string, str) and isinstance(replacement, str) and replacement:
+            if isinstance(pattern, str):
+                matches = string.count(pattern) if pattern else 0
+            else:
+                matches = len(string) + 1  # worst case for a regex; exact count below if small
+                if len(string) * len(replacement) > _GuardedFunctions.limits.max_string_chars:
+                    matches = sum(1 for _ in pattern.finditer(string))
+            if len(string) + matches * len(replacement) > _GuardedFunctions.limits.max_string_chars:
+                raise _LimitExceeded("$replace would build a string larger than the limit")
+        return Functions.replace(string, pattern, replacement, limit)
+
+    @staticmethod
+    def string(arg: Any, prettify: bool | None) -> str | None:
+        if (
+            _size_units(arg, _GuardedFunctions.limits.max_string_chars)
+            > _GuardedFunctions.limits.max_string_chars
+        ):
+            raise _LimitExceeded("$string would build a string larger than the limit")
+        return Functions.string(arg, prettify)
+
+    @staticmethod
+    def function_eval(expr: Any, focus: Any) -> Any:
+        raise ExpressionError(
+            "$eval is disabled: it would evaluate text taken from data.",
+            hint="Reference the fields directly instead of building expression text.",
+            code="eval_disabled",
+        )
+
+
+_GUARDED = {
+    "pad": ("<s-ns?:s>", "pad"),
+    "join": ("<a<s>s?:s>", "join"),
+    "replace": ("<s-(sf)(sf)n?:s>", "replace"),
+    "string": ("<x-b?:s>", "string"),
+    "eval": ("<sx?:x>", "function_eval"),
+}
+
+
+# --- compiled expressions ----------------------------------------------------------------------------
+
+
+class _Guard:
+    """Entry/exit callbacks for one evaluation: time, depth and intermediate-size limits."""
+
+    __slots__ = ("deadline", "depth", "limits", "tripped")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.timeout_s
+        self.depth = 0
+        self.tripped = ""
+
+    def enter(self, expr: Any, input: Any, env: Any) -> None:
+        if env.is_parallel_call:
+            return
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            self._trip(f"it nests deeper than {self.limits.max_depth} levels (runaway recursion?)")
+        if time.monotonic() > self.deadline:
+            self._trip(f"it ran longer than {self.limits.timeout_s:g} s (infinite loop?)")
+
+    def exit(self, expr: Any, input: Any, env: Any, result: Any) -> None:
+        if env.is_parallel_call:
+            return
+        self.depth -= 1
+        cls = result.__class__
+        if cls is str:
+            if len(result) > self.limits.max_string_chars:
+                self._trip(f"it built a string longer than {self.limits.max_string_chars} characters")
+        elif isinstance(result, list | dict) and len(result) > self.limits.max_items:
+            self._trip(f"it built a list or object with more than {self.limits.max_items} entries")
+
+    def _trip(self, reason: str) -> None:
+        self.tripped = reason
+        raise _LimitExceeded(reason)
+
+
+class CompiledExpression:
+    """A parsed JSONata expression. Evaluate with :meth:`evaluate`; instances are cached and shared."""
+
+    __slots__ = ("_jsonata", "text")
+
+    def __init__(self, text: str, compiled: jsonata.Jsonata) -> None:
+        self.text = text
+        self._jsonata = compiled
+
+    def __repr__(self) -> str:
+        return f"CompiledExpression({self.text!r})"
+
+    def evaluate(self, bindings: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
+        """Evaluate with ``bindings`` ($item, $index, ...); ``$item`` is also the root (``$``)."""
+        guard = _Guard(limits)
+        env = dict(bindings)
+        env["__evaluate_entry"] = guard.enter
+        env["__evaluate_exit"] = guard.exit
+        _GuardedFunctions.limits = limits
+        # $now()/$millis() and higher-order functions read the thread's "current" instance.
+        jsonata.Jsonata.CURRENT.jsonata = self._jsonata
+        try:
+            result = self._jsonata.evaluate(bindings.get("item"), env)
+        except ExpressionError as exc:
+            exc.expression = exc.expression or self.text
+            raise
+        except RecursionError:
+            raise self._error("it nests too deeply (runaway recursion?)", code="limit") from None
+        except jexception.JException as exc:
+            if guard.tripped or isinstance(exc, _LimitExceeded):
+                raise self._error(guard.tripped or str(exc), code="limit") from None
+            raise ExpressionError(
+                f"Expression {self.text!r} failed: {exc}",
+                hint="Check the field names and types the expression uses.",
+                expression=self.text,
+                code=getattr(exc, "error", "") or "",
+            ) from None
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError, ArithmeticError) as exc:
+            raise ExpressionError(
+                f"Expression {self.text!r} failed: {exc}",
+                hint="Check the field names and types the expression uses.",
+                expression=self.text,
+                code="runtime",
+            ) from None
+        return _to_json(result, limits, self)
+
+    def _error(self, reason: str, *, code: str) -> ExpressionError:
+        return ExpressionError(
+            f"Expression {self.text!r} was stopped: {reason}.",
+            hint="Simplify the expression or process fewer items at once.",
+            expression=self.text,
+            code=code,
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_expression(text: str) -> CompiledExpression:
+    """Parse ``text`` once (LRU cached). Raises :class:`ExpressionError` with a position."""
+    if not isinstance(text, str):
+        raise ExpressionError("An expression must be a string.", code="type")
+    if not text.strip():
+        raise ExpressionError("The expression is empty.", hint="Write an expression, e.g. $item.name.")
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"The expression is longer than {MAX_EXPRESSION_CHARS} characters.", expression=text[:80]
+        )
+    try:
+        compiled = jsonata.Jsonata(text, _re2_engine)
+    except ExpressionError as exc:
+        exc.expression = text
+        raise
+    except jexception.JException as exc:
+        position = exc.location if isinstance(exc.location, int) and exc.location >= 0 else None
+        where = f" at character {position}" if position is not None else ""
+        raise ExpressionError(
+            f"Syntax error{where} in {text!r}: {exc}",
+            hint="Fix the JSONata syntax (see the expression help).",
+            expression=text,
+            position=position,
+            code=exc.error or "syntax",
+        ) from None
+    except RecursionError:
+        raise ExpressionError("The expression is nested too deeply.", expression=text[:80]) from None
+    except Exception as exc:  # the parser has a few unguarded paths; never let them escape
+        raise ExpressionError(f"Cannot parse {text!r}: {exc}", expression=text, code="syntax") from None
+    if compiled.get_errors():
+        raise ExpressionError(f"Syntax error in {text!r}", expression=text, code="syntax")
+    compiled.set_validate_input(False)  # bindings are JSON already; the check costs per evaluation
+    for name, (signature, method) in _GUARDED.items():
+        compiled.register_function(name, jsonata.Jsonata.function(name, signature, _GuardedFunctions, method))
+    return CompiledExpression(text, compiled)
+
+
+def check_syntax(text: str) -> str | None:
+    """``None`` if ``text`` parses as an expression, else a message saying what to fix."""
+    try:
+        compile_expression(text)
+    except ExpressionError as exc:
+        return exc.message
+    return None
+
+
+def evaluate(text: str, bindings: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Compile (cached) and evaluate one expression."""
+    return compile_expression(text).evaluate(bindings, limits=limits)
+
+
+# --- templates ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    """A config string split into literal text and expressions. ``whole`` = exactly one ``{{ }}``."""
+
+    parts: tuple[str | CompiledExpression, ...]
+    whole: bool
+
+
+def _find_template_end(text: str, start: int) -> int:
+    """Index of the ``}}`` closing the expression opened before ``start``; skips strings and braces."""
+    depth = 0
+    quote = ""
+    i = start
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0 and text.startswith("}}", i):
+                return i
+            depth -= 1
+        i += 1
+    return -1
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_template(text: str) -> Template | None:
+    """Split a string into a :class:`Template`, or ``None`` if it holds no ``{{``. Cached."""
+    if "{{" not in text:
+        return None
+    parts: list[str | CompiledExpression] = []
+    pos = 0
+    while True:
+        open_at = text.find("{{", pos)
+        if open_at < 0:
+            if pos < len(text):
+                parts.append(text[pos:])
+            break
+        if open_at > pos:
+            parts.append(text[pos:open_at])
+        close_at = _find_template_end(text, open_at + 2)
+        if close_at < 0:
+            raise ExpressionError(
+                f"Unclosed '{{{{' at character {open_at} in {text!r}.",
+                hint="Close the template with '}}'.",
+                expression=text,
+                position=open_at,
+                code="template",
+            )
+        parts.append(compile_expression(text[open_at + 2 : close_at].strip()))
+        pos = close_at + 2
+    whole = len(parts) == 1 and isinstance(parts[0], CompiledExpression)
+    if not whole and len(parts) == 3 and isinstance(parts[1], CompiledExpression):
+        # Surrounding whitespace does not turn a single expression into text.
+        whole = isinstance(parts[0], str) and not parts[0].strip() and isinstance(parts[2], str)
+        whole = whole and not parts[2].strip()
+        if whole:
+            parts = [parts[1]]
+    return Template(tuple(parts), whole)
+
+
+def check_template(text: str) -> str | None:
+    """``None`` if every ``{{ }}`` in ``text`` parses, else a message saying what to fix."""
+    try:
+        parse_template(text)
+    except ExpressionError as exc:
+        return exc.message
+    return None
+
+
+def as_text(value: Any) -> str:
+    """How a value reads when interpolated into text (JSONata's $string conventions)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def render_template(value: Any, bindings: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Render a config value: ``{{ }}`` in strings are evaluated; lists and dicts are walked.
+
+    Only the config value itself is walked. What an expression returns is final: it is never parsed for
+    ``{{ }}`` again, so text arriving in data cannot become an expression.
+    """
+    if isinstance(value, str):
+        template = parse_template(value)
+        if template is None:
+            return value
+        if template.whole:
+            return template.parts[0].evaluate(bindings, limits=limits)  # type: ignore[union-attr]
+        return "".join(
+            part if isinstance(part, str) else as_text(part.evaluate(bindings, limits=limits))
+            for part in template.parts
+        )
+    if isinstance(value, dict):
+        return {k: render_template(v, bindings, limits=limits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [render_template(v, bindings, limits=limits) for v in value]
+    return value
+
+
+def evaluate_field(value: Any, bindings: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """An expression-capable field: a string with ``{{ }}`` is a template, any other string a bare
+    JSONata expression; non-strings are literals."""
+    if isinstance(value, str):
+        if "{{" in value:
+            return render_template(value, bindings, limits=limits)
+        return compile_expression(value).evaluate(bindings, limits=limits)
+    return value
+
+
+def check_field(value: Any) -> str | None:
+    """Syntax check matching :func:`evaluate_field`."""
+    if not isinstance(value, str):
+        return None
+    return check_template(value) if "{{" in value else check_syntax(value)
+
+
+def render_config(
+    config: Mapping[str, Any],
+    bindings: Mapping[str, Any],
+    fields: Iterable[str],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict[str, Any]:
+    """A copy of ``config`` with the top-level ``fields`` rendered for one item."""
+    rendered = dict(config)
+    for name in fields:
+        if name in rendered:
+            rendered[name] = render_template(rendered[name], bindings, limits=limits)
+    return rendered
+
+
+def is_truthy(value: Any) -> bool:
+    """JSONata's $boolean casting rules (an array is true if any member is)."""
+    if isinstance(value, list):
+        return any(is_truthy(v) for v in value)
+    if isinstance(value, dict):
+        return bool(value)
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return bool(value)
+
+
+# --- results -----------------------------------------------------------------------------------------
+
+
+def _size_units(value: Any, budget: int) -> int:
+    """Approximate size (scalars count 1, strings their length); stops counting past ``budget``."""
+    total = 0
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            total += len(v) + 1
+        elif isinstance(v, dict):
+            total += len(v) + 1
+            stack.extend(v.values())
+            total += sum(len(k) for k in v if isinstance(k, str))
+        elif isinstance(v, list):
+            total += 1
+            stack.extend(v)
+        else:
+            total += 1
+        if total > budget:
+            return total
+    return total
+
+
+def _to_json(result: Any, limits: Limits, expression: CompiledExpression) -> Any:
+    """Plain JSON copy of a result (the library returns list subclasses); refuses oversized output."""
+    if result is None or result.__class__ in (str, int, bool):
+        return result
+    if isinstance(result, float):
+        if math.isfinite(result):
+            return result
+        raise ExpressionError(f"Expression {expression.text!r} returned {result}, which is not JSON.")
+    if _size_units(result, limits.max_output_units) > limits.max_output_units:
+        raise expression._error(f"its result is larger than {limits.max_output_units} units", code="limit")
+    return _plain(result, expression)
+
+
+def _plain(value: Any, expression: CompiledExpression) -> Any:
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _plain(v, expression) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v, expression) for v in value]
+    raise ExpressionError(
+        f"Expression {expression.text!r} returned a {type(value).__name__}, not a JSON value.",
+        hint="Call the function instead of returning it.",
+        expression=expression.text,
+        code="type",
+    )

@@ -1,0 +1,233 @@
+"""The one settings module: every value comes from the environment, with safe laptop defaults.
+
+This is the only module that reads ``os.environ`` (see ARCHITECTURE.md). Each variable is listed in
+``.env.example``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise RuntimeError(f"Environment variable {name} is required (see .env.example)")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else int(raw)
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else float(raw)
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [part.strip() for part in env_str(name, default).split(",") if part.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+TESTING = env_bool("FLOWBUILDER_TESTING", False)
+# Dev default only; production sets FLOWBUILDER_SECRET_KEY.
+SECRET_KEY = env_str("FLOWBUILDER_SECRET_KEY", "dev-insecure-flowbuilder-key-change-me-in-production")
+# MultiFernet keys for the credentials vault, newest first (comma separated, urlsafe base64, 32 bytes).
+FLOWBUILDER_SECRET_KEYS = env_list(
+    "FLOWBUILDER_SECRET_KEYS", "ZGV2LW9ubHktdmF1bHQta2V5LWRvLW5vdC11c2UtaW4tcHJv="
+)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
+PUBLIC_URL = env_str("FLOWBUILDER_PUBLIC_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "guardian",
+    "django_celery_beat",
+    "flowbuilder.core",
+    "flowbuilder.tenancy",
+    "flowbuilder.audit",
+    "flowbuilder.credentials",
+    "flowbuilder.flows",
+    "flowbuilder.nodes",
+    "flowbuilder.execution",
+    "flowbuilder.realtime",
+    "flowbuilder.observability",
+    "flowbuilder.api",
+    "flowbuilder.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "flowbuilder.web.middleware.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "flowbuilder.urls"
+ASGI_APPLICATION = "flowbuilder.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "flowbuilder" / "web" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# SQLite (WAL) is the embedded default; PostgreSQL through DATABASE_URL (tests and production).
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'flowbuilder.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+    }
+}
+
+# Celery: the database is the source of truth, the broker only a doorbell (ARCHITECTURE.md).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600)}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_DEFAULT_QUEUE = "runs"
+# Reuse database connections across tasks (Celery's Django fixup would otherwise reconnect per task).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
+
+# Run durability knobs.
+FLOWBUILDER_MAX_DELIVERIES = env_int("FLOWBUILDER_MAX_DELIVERIES", 5)
+FLOWBUILDER_HEARTBEAT_S = env_float("FLOWBUILDER_HEARTBEAT_S", 5.0)
+FLOWBUILDER_STALE_AFTER_S = env_float("FLOWBUILDER_STALE_AFTER_S", 30.0)
+FLOWBUILDER_SWEEP_INTERVAL_S = env_float("FLOWBUILDER_SWEEP_INTERVAL_S", 10.0)
+FLOWBUILDER_RETRY_AFTER_CAP_S = env_float("FLOWBUILDER_RETRY_AFTER_CAP_S", 300.0)
+FLOWBUILDER_WEBHOOK_WAIT_S = env_float("FLOWBUILDER_WEBHOOK_WAIT_S", 30.0)
+# Hosts that outbound HTTP may reach although they resolve to private/loopback addresses
+# (the sandbox systems on a laptop). Organisations can extend it; empty means the SSRF guard is strict.
+FLOWBUILDER_EGRESS_ALLOWLIST = env_list("FLOWBUILDER_EGRESS_ALLOWLIST", "")
+SANDBOX_URL = env_str("FLOWBUILDER_SANDBOX_URL", "http://127.0.0.1:8100")
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-runs": {"task": "execution.sweep", "schedule": FLOWBUILDER_SWEEP_INTERVAL_S},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "flowbuilder.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Flowbuilder API",
+    "DESCRIPTION": "Flows, versions, runs and node types of the Flowbuilder integration platform.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Self-hosted docs assets: no CDN (air-gapped installs, strict CSP).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+GUARDIAN_RAISE_403 = False
+ANONYMOUS_USER_NAME = None
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

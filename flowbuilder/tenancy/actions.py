@@ -1,0 +1,103 @@
+"""Changes to organisations and memberships; each writes an audit row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.text import slugify
+
+from flowbuilder.audit.actions import record
+from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
+
+from .models import Membership, Organisation, OrganisationKind
+from .permissions import can
+from .roles import Role
+
+
+def create_customer(*, actor: Any, partner: Organisation, name: str) -> Organisation:
+    if partner.kind != OrganisationKind.PARTNER or not can(actor, "admin", partner):
+        raise PermissionDeniedError("Only a partner's admins can create its customers.")
+    with transaction.atomic():
+        base = slugify(name)[:60] or "customer"
+        slug, n = base, 1
+        while Organisation.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        org = Organisation.objects.create(
+            name=name, slug=slug, kind=OrganisationKind.CUSTOMER, parent=partner
+        )
+        record(
+            "organisation.create",
+            actor=actor,
+            organisation=org,
+            obj=org,
+            after={"name": name, "parent": partner.pk},
+        )
+    return org
+
+
+def set_membership(*, actor: Any, organisation: Organisation, username: str, role: str) -> Membership:
+    if not can(actor, "admin", organisation):
+        raise PermissionDeniedError("Only admins of this organisation can change its members.")
+    if role not in Role.values:
+        raise InvalidInputError(
+            f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.", field="role"
+        )
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise InvalidInputError(f"No user named {username!r}.", field="username")
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            user=user, organisation=organisation, defaults={"role": role}
+        )
+        before = None if created else {"role": membership.role}
+        if not created and membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role", "updated_at"])
+        record(
+            "membership.set",
+            actor=actor,
+            organisation=organisation,
+            obj=membership,
+            before=before,
+            after={"user": username, "role": role},
+        )
+    return membership
+
+
+def remove_membership(*, actor: Any, membership: Membership) -> None:
+    if not can(actor, "admin", membership.organisation):
+        raise PermissionDeniedError("Only admins of this organisation can remove its members.")
+    with transaction.atomic():
+        record(
+            "membership.remove",
+            actor=actor,
+            organisation=membership.organisation_id,
+            obj=membership,
+            before={"user": membership.user.get_username(), "role": membership.role},
+        )
+        membership.delete()
+
+
+def share_flow(*, actor: Any, flow: Any, username: str, permission: str) -> None:
+    """Share one flow with a user outside its organisation's roles (django-guardian object permission)."""
+    from guardian.shortcuts import assign_perm
+
+    if not can(actor, "admin", flow.organisation):
+        raise PermissionDeniedError("Only admins of the flow's organisation can share it.")
+    if permission not in {"view", "change", "run", "publish"}:
+        raise InvalidInputError("permission must be view, change, run or publish.", field="permission")
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise InvalidInputError(f"No user named {username!r}.", field="username")
+    with transaction.atomic():
+        assign_perm(f"flows.{permission}_flow", user, flow)
+        record(
+            "flow.share",
+            actor=actor,
+            organisation=flow.organisation_id,
+            obj=flow,
+            after={"user": username, "permission": permission},
+        )

@@ -1,0 +1,51 @@
+"""Organisations (partners and their customers) and who belongs to them with which role."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from flowbuilder.core.models import TimeStampedModel
+
+from .roles import Role
+
+
+class OrganisationKind(models.TextChoices):
+    PARTNER = "partner", "Partner"
+    CUSTOMER = "customer", "Customer"
+
+
+class Organisation(TimeStampedModel):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(
+        max_length=16, choices=OrganisationKind.choices, default=OrganisationKind.CUSTOMER
+    )
+    # A customer's parent is the partner that serves it.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
+    )
+    # Hosts/networks outbound HTTP may reach although they are private (e.g. the sandbox systems).
+    egress_allowlist = models.JSONField(default=list, blank=True)
+    require_distinct_approver = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimeStampedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")
+        ]
+        ordering = ["organisation__name", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"

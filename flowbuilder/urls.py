@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from flowbuilder.api.views.webhooks import webhook
+from flowbuilder.web import views as web
+
+urlpatterns = [
+    path("api/", include("flowbuilder.api.urls")),
+    path("hooks/<str:token>/", webhook, name="webhook"),
+    path("login/", web.LoginView.as_view(), name="login"),
+    path("logout/", web.logout_view, name="logout"),
+    path("healthz", web.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    # Client-side routes of the editor SPA.
+    re_path(r"^(?:flows|runs|settings)?(?:/.*)?$", web.spa, name="spa"),
+]

@@ -1,0 +1,263 @@
+"""The run engine on real PostgreSQL, tasks executed inline (eager): ordering, skips, errors, retries."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from flowbuilder.execution import actions
+from flowbuilder.execution.durability import sweep
+from flowbuilder.execution.engine import Engine
+from flowbuilder.execution.models import NodeRun, NodeStatus, Run, RunStatus
+from flowbuilder.flows import actions as flow_actions
+from tests.conftest import chain, document, edge, node
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def builder(make_org, make_user):
+    org = make_org("Acme")
+    return make_user("ben", org, "admin")
+
+
+def publish(user, doc):
+    org = user.memberships.first().organisation
+    flow = flow_actions.create_flow(actor=user, organisation=org, name="f", document=doc)
+    flow_actions.publish_flow(actor=user, flow=flow)
+    flow.refresh_from_db()
+    return flow
+
+
+def run_flow(user, doc, items=None):
+    flow = publish(user, doc)
+    run = actions.start_run(actor=user, flow=flow, input_items=items if items is not None else [{"n": 0}])
+    run.refresh_from_db()
+    return run
+
+
+def statuses(run):
+    return {nr.node_id: nr.status for nr in NodeRun.objects.filter(run=run)}
+
+
+def test_chain_runs_every_node_in_order_with_contiguous_events(builder, eager):
+    run = run_flow(builder, chain(10))
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.output_items == [{"n": 10}]
+    assert len(statuses(run)) == 11 and set(statuses(run).values()) == {NodeStatus.SUCCEEDED}
+    seqs = list(run.events.values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+    types = list(run.events.values_list("type", flat=True))
+    assert types[0] == "run.queued" and types[1] == "run.started" and types[-1] == "run.succeeded"
+    started = [e.node_id for e in run.events.filter(type="node.started")]
+    assert started == ["t"] + [f"m{i}" for i in range(10)]
+
+
+def test_if_marks_the_untaken_branch_skipped(builder, eager):
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node("if", "logic.if", {"condition": "$item.n > 5"}),
+            node("big", "transform.map", {"fields": [{"name": "size", "value": "big"}]}),
+            node("small", "transform.map", {"fields": [{"name": "size", "value": "small"}]}),
+            node("after_big", "flow.noop"),
+        ],
+        [edge("t", "if"), edge("if", "big", "true"), edge("if", "small", "false"), edge("big", "after_big")],
+    )
+    run = run_flow(builder, doc, [{"n": 1}])
+    assert run.status == RunStatus.SUCCEEDED
+    s = statuses(run)
+    assert s["small"] == NodeStatus.SUCCEEDED
+    assert s["big"] == NodeStatus.SKIPPED and s["after_big"] == NodeStatus.SKIPPED
+    assert run.output_items == [{"n": 1, "size": "small"}]
+
+
+def test_failed_node_fails_the_run_with_reason_and_next_step(builder, eager, endpoint):
+    endpoint.route("/bad", lambda n, body: (400, {}, {"error": "no such customer"}))
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node("call", "http.request", {"method": "POST", "url": endpoint.url + "/bad"}),
+            node("after", "flow.noop"),
+        ],
+        [edge("t", "call"), edge("call", "after")],
+    )
+    run = run_flow(builder, doc)
+    assert run.status == RunStatus.FAILED
+    assert run.error["node_id"] == "call" and run.error["hint"]
+    assert "400" in run.error["message"]
+    assert "after" not in statuses(run)
+    assert endpoint.calls["/bad"] == 1  # a 4xx is not retried
+
+
+def test_error_port_routes_failures_and_the_run_succeeds(builder, eager, endpoint):
+    endpoint.route("/bad", lambda n, body: (422, {}, {"error": "invalid"}))
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node(
+                "call",
+                "http.request",
+                {"method": "POST", "url": endpoint.url + "/bad"},
+                on_error="error_port",
+            ),
+            node("handle", "transform.map", {"fields": [{"name": "handled", "value": "{{ true }}"}]}),
+            node("ok", "flow.noop"),
+        ],
+        [edge("t", "call"), edge("call", "handle", "error"), edge("call", "ok")],
+    )
+    run = run_flow(builder, doc)
+    assert run.status == RunStatus.SUCCEEDED
+    s = statuses(run)
+    assert (
+        s["call"] == NodeStatus.FAILED
+        and s["handle"] == NodeStatus.SUCCEEDED
+        and s["ok"] == NodeStatus.SKIPPED
+    )
+    assert run.output_items[0]["handled"] is True and "error" in run.output_items[0]
+
+
+def test_retryable_failure_waits_in_the_database_then_succeeds(builder, eager, endpoint):
+    endpoint.route("/flaky", lambda n, body: (500, {}, {"e": 1}) if n == 1 else (200, {}, {"done": n}))
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node(
+                "call",
+                "http.request",
+                {"method": "POST", "url": endpoint.url + "/flaky"},
+                retry={"max_attempts": 3, "backoff_s": 0.2},
+            ),
+        ],
+        [edge("t", "call")],
+    )
+    run = run_flow(builder, doc)
+    row = NodeRun.objects.get(run=run, node_id="call")
+    assert row.status == NodeStatus.RETRYING and row.next_attempt_at is not None
+    assert run.events.filter(type="node.retrying").exists()
+    time.sleep(0.3)
+    Engine(run.pk).drive()  # what the countdown task (or the sweeper) does when the time comes
+    run.refresh_from_db()
+    row.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and row.attempt == 2
+    assert run.output_items == [{"done": 2}]
+    assert endpoint.calls["/flaky"] == 2
+
+
+def test_continue_on_error_passes_input_through(builder, eager, endpoint):
+    endpoint.route("/bad", lambda n, body: (400, {}, {}))
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node(
+                "call", "http.request", {"method": "POST", "url": endpoint.url + "/bad"}, on_error="continue"
+            ),
+            node("after", "transform.map", {"fields": [{"name": "seen", "value": "{{ true }}"}]}),
+        ],
+        [edge("t", "call"), edge("call", "after")],
+    )
+    run = run_flow(builder, doc, [{"id": 7}])
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.output_items == [{"id": 7, "seen": True}]
+
+
+def test_disabled_node_passes_items_through(builder, eager):
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node("m", "transform.map", {"fields": [{"name": "x", "value": "1"}]}, disabled=True),
+        ],
+        [edge("t", "m")],
+    )
+    run = run_flow(builder, doc, [{"a": 1}])
+    assert run.output_items == [{"a": 1}]
+
+
+def test_stale_claim_is_fenced_and_the_run_resumes_without_repeating_finished_nodes(
+    builder, eager, endpoint, settings
+):
+    settings.FLOWBUILDER_STALE_AFTER_S = 0.5
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node("a", "http.request", {"method": "POST", "url": endpoint.url + "/a"}),
+            node("b", "http.request", {"method": "POST", "url": endpoint.url + "/b"}),
+        ],
+        [edge("t", "a"), edge("a", "b")],
+    )
+    flow = publish(builder, doc)
+    run = actions.start_run(actor=builder, flow=flow, input_items=[{}])
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
+    # Pretend the worker died while running "b": its row is claimed, the run is active and stale.
+    b = NodeRun.objects.get(run=run, node_id="b")
+    NodeRun.objects.filter(pk=b.pk).update(status=NodeStatus.RUNNING, claim_token=7, heartbeat_at=None)
+    Run.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING,
+        heartbeat_at=None,
+        finished_at=None,
+        created_at=timezone.now() - timedelta(minutes=1),
+    )
+    result = sweep()
+    assert result["fenced_nodes"] == 1 and result["resumed_runs"] == 1
+    run.refresh_from_db()
+    b.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and run.deliveries == 1
+    assert b.claim_token > 7 and b.attempt == 2
+    assert endpoint.calls["/a"] == 1 and endpoint.calls["/b"] == 2
+    # A zombie writing under the old token is refused.
+    assert NodeRun.objects.filter(pk=b.pk, claim_token=7).update(status=NodeStatus.FAILED) == 0
+
+
+def test_poison_run_fails_after_too_many_deliveries(builder, eager, settings):
+    settings.FLOWBUILDER_MAX_DELIVERIES = 2
+    flow = publish(builder, chain(1, trigger="trigger.manual"))
+    run = actions.start_run(actor=builder, flow=flow, input_items=[{"n": 0}])
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, deliveries=2, heartbeat_at=None)
+    from flowbuilder.execution.durability import count_delivery
+
+    assert count_delivery(run.pk) is False
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and run.error["type"] == "PoisonRun"
+
+
+def test_retry_from_failed_node_reuses_what_succeeded(builder, eager, endpoint):
+    state = {"fail": True}
+    endpoint.route("/b", lambda n, body: (400, {}, {}) if state["fail"] else (200, {}, {"b": "ok"}))
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node("a", "http.request", {"method": "POST", "url": endpoint.url + "/a"}),
+            node("b", "http.request", {"method": "POST", "url": endpoint.url + "/b"}),
+        ],
+        [edge("t", "a"), edge("a", "b")],
+    )
+    run = run_flow(builder, doc)
+    assert run.status == RunStatus.FAILED
+    state["fail"] = False
+    retried = actions.retry_run(actor=builder, run=run)
+    retried.refresh_from_db()
+    assert retried.status == RunStatus.SUCCEEDED and retried.replay_of_id == run.pk
+    assert endpoint.calls["/a"] == 1 and endpoint.calls["/b"] == 2
+
+
+def test_cancel_stops_a_queued_run(builder):
+    flow = publish(builder, chain(2, trigger="trigger.manual"))
+    run = actions.start_run(actor=builder, flow=flow, input_items=[{"n": 0}])  # not eager: stays queued
+    actions.cancel_run(actor=builder, run=run)
+    Engine(run.pk).drive()
+    run.refresh_from_db()
+    assert run.status == RunStatus.CANCELLED
+    assert not NodeRun.objects.filter(run=run).exists()
+
+
+def test_terminal_status_is_never_overwritten(builder, eager):
+    run = run_flow(builder, chain(2, trigger="trigger.manual"))
+    assert run.status == RunStatus.SUCCEEDED
+    Engine(run.pk).drive()
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.events.filter(type="run.succeeded").count() == 1

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from flowbuilder.core.errors import NodeError
+from flowbuilder.nodes import expressions as ex
+from flowbuilder.nodes.expressions import ExpressionError, Limits
+
+
+def b(item=None, **extra):
+    return {"item": item or {}, "index": 0, "node": {}, "run": {}, "vars": {}, **extra}
+
+
+def test_whole_template_keeps_type_and_mixed_text_interpolates():
+    assert ex.render_template("{{ $item.n + 1 }}", b({"n": 41})) == 42
+    assert ex.render_template("  {{ $item.ok }} ", b({"ok": True})) is True
+    assert (
+        ex.render_template("n={{ $item.n }}, ok={{ $item.ok }}", b({"n": 2.0, "ok": False}))
+        == "n=2, ok=false"
+    )
+    assert ex.render_template("{{ $item.tags }}", b({"tags": ["a", "b"]})) == ["a", "b"]
+    assert ex.render_template("x{{ $item.missing }}y", b({})) == "xy"
+    assert ex.render_template("no template", b()) == "no template"
+    assert ex.render_template(5, b()) == 5
+
+
+def test_template_with_braces_inside_expression():
+    assert ex.render_template("{{ {'a': {'b': $item.n}} }}", b({"n": 3})) == {"a": {"b": 3}}
+    assert ex.render_template("{{ '}}' & $item.s }}", b({"s": "x"})) == "}}x"
+
+
+def test_render_walks_config_structures_but_not_results():
+    config = {"body": {"name": "{{ $item.name }}", "tags": ["{{ $index }}", "lit"]}}
+    out = ex.render_config(config, b({"name": "Acme"}, index=3), ["body"])
+    assert out == {"body": {"name": "Acme", "tags": [3, "lit"]}}
+    assert config["body"]["name"] == "{{ $item.name }}"  # config not mutated
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["{{ $item.secret }}", "{{ $eval('1') }}", "prefix {{ 1 + 1 }} suffix", "{{ $item }}"],
+)
+def test_expression_text_arriving_in_data_stays_literal(payload):
+    item = {"comment": payload, "secret": "s3cr3t"}
+    assert ex.render_template("{{ $item.comment }}", b(item)) == payload
+    assert ex.render_template("Note: {{ $item.comment }}", b(item)) == f"Note: {payload}"
+    # Even a nested structure with templates inside data is returned verbatim.
+    nested = {"deep": [{"x": payload}]}
+    assert ex.render_template("{{ $item.n }}", b({"n": nested})) == nested
+
+
+def test_eval_is_disabled():
+    with pytest.raises(ExpressionError) as err:
+        ex.evaluate("$eval($item.code)", b({"code": "1 + 1"}))
+    assert err.value.code == "eval_disabled"
+
+
+def test_syntax_errors_carry_position_and_are_node_errors():
+    with pytest.raises(ExpressionError) as err:
+        ex.compile_expression("$item.n +")
+    assert isinstance(err.value, NodeError)
+    assert err.value.position is not None and err.value.position > 0
+    assert ex.check_syntax("$item.n + 1") is None
+    assert "Syntax error" in ex.check_syntax("(((")
+    assert ex.check_template("a {{ $x") is not None
+    assert ex.check_template("a {{ $x }} b") is None
+    assert ex.check_syntax("") is not None
+
+
+def test_compile_is_cached():
+    assert ex.compile_expression("$item.a & 'x'") is ex.compile_expression("$item.a & 'x'")
+
+
+def test_runaway_recursion_is_stopped_quickly():
+    start = time.monotonic()
+    with pytest.raises(ExpressionError) as err:
+        ex.evaluate("($f := function($n){ $n > 0 ? 1 + $f($n - 1) : 0 }; $f(100000))", b())
+    assert err.value.code == "limit"
+    assert time.monotonic() - start < 2
+
+
+def test_infinite_loop_hits_time_limit():
+    start = time.monotonic()
+    with pytest.raises(ExpressionError) as err:
+        ex.evaluate("($f := function($n){ $f($n + 1) }; $f(0))", b(), limits=Limits(timeout_s=0.2))
+    assert err.value.code == "limit" and "longer than" in err.value.message
+    assert time.monotonic() - start < 1.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '$pad("", 50000000)',
+        "$count([1..5000000])",
+        '$reduce([1..40], function($a, $v){ $a & $a }, "xx")',
+        '$join([1..90000].($pad("", 100, "x")))',
+        '$replace($pad("", 2000, "a"), "a", $pad("", 2000, "b"))',
+        "$string([1..90000].[$pad('', 50, 'x')])",
+    ],
+)
+def test_huge_outputs_are_refused(text):
+    start = time.monotonic()
+    with pytest.raises(ExpressionError) as err:
+        ex.evaluate(text, b())
+    assert err.value.code == "limit"
+    assert time.monotonic() - start < 2
+
+
+def test_output_size_limit_on_final_result():
+    limits = Limits(max_output_units=1000)
+    assert len(ex.evaluate("[1..100]", b(), limits=limits)) == 100
+    with pytest.raises(ExpressionError):
+        ex.evaluate(
+            "[1..50].{'a': $, 'b': [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]}", b(), limits=limits
+        )
+
+
+def test_regex_runs_on_re2_and_catastrophic_pattern_is_fast():
+    evil = "a" * 5000 + "!"
+    start = time.monotonic()
+    assert ex.evaluate("$match($item.s, /^(a+)+$/)", b({"s": evil})) is None
+    assert ex.evaluate("$contains($item.s, /(a|aa)+!/)", b({"s": evil})) is True
+    assert time.monotonic() - start < 1
+    assert ex.evaluate('$replace("Hello", /l+/i, "L")', b()) == "HeLo"
+
+
+def test_regex_features_re2_cannot_run_are_refused():
+    with pytest.raises(ExpressionError) as err:
+        ex.compile_expression(r"$match($item.s, /(a)\1/)")
+    assert "not supported" in err.value.message
+    assert ex.check_syntax(r"$replace($item.s, /(?=x)/, 'y')") is not None
+
+
+def test_results_are_plain_json_copies():
+    item = {"address": {"city": "Oslo"}}
+    out = ex.evaluate("$item.address", b(item))
+    assert out == {"city": "Oslo"} and out is not item["address"]
+    assert type(ex.evaluate("[1, 2]", b())) is list
+    with pytest.raises(ExpressionError):
+        ex.evaluate("function($x){ $x }", b())
+
+
+def test_root_is_the_item_and_bindings_are_visible():
+    bindings = b({"n": 2}, vars={"rate": 3}, node={"prev": {"items": [{"v": 10}]}})
+    assert ex.evaluate("n * $vars.rate + $node.prev.items[0].v", bindings) == 16
+
+
+def test_evaluate_field_bare_expression_vs_template():
+    assert ex.evaluate_field("$item.n > 1", b({"n": 2})) is True
+    assert ex.evaluate_field("{{ $item.n > 1 }}", b({"n": 0})) is False
+    assert ex.evaluate_field(True, b()) is True
+    assert ex.check_field("$item.n >") is not None
+
+
+def test_runtime_errors_become_expression_errors():
+    with pytest.raises(ExpressionError):
+        ex.evaluate("$item.s + 1", b({"s": "text"}))
+
+
+def test_is_truthy_follows_jsonata_boolean():
+    assert not ex.is_truthy([]) and not ex.is_truthy([0, ""]) and ex.is_truthy([0, 1])
+    assert not ex.is_truthy(None) and not ex.is_truthy("") and ex.is_truthy("x") and not ex.is_truthy({})
+
+
+def test_hot_path_cost_is_small():
+    bindings = b({"n": 0})
+    ex.render_template("{{ $item.n + 1 }}", bindings)
+    start = time.perf_counter()
+    for i in range(2000):
+        bindings["item"] = {"n": i}
+        assert ex.render_template("{{ $item.n + 1 }}", bindings) == i + 1
+    per_call = (time.perf_counter() - start) / 2000
+    assert per_call < 0.0005  # ~20 us measured; generous for slow CI machines
