@@ -24,7 +24,14 @@ from connectors.errors import ConnectorLoadError, RegistryFrozenError
 
 ENTRY_POINT_GROUP = "flowbuilder.connectors"
 # Add a line here when a connector ships inside this repository.
-BUILTIN_CONNECTORS: tuple[str, ...] = ("connectors.http.connector:GenericRestConnector",)
+BUILTIN_CONNECTORS: tuple[str, ...] = (
+    "connectors.http.connector:GenericRestConnector",
+    "connectors.crm.salesforce.connector:SalesforceConnector",
+    "connectors.psa.certinia.connector:CertiniaConnector",
+    "connectors.psa.kantata.connector:KantataConnector",
+    "connectors.erp.netsuite.connector:NetSuiteConnector",
+    "connectors.erp.dynamics.connector:DynamicsConnector",
+)
 
 
 class ConnectorRegistry:

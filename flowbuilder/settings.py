@@ -47,10 +47,13 @@ DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("FLOWBUILDER_TESTING", False)
 # Dev default only; production sets FLOWBUILDER_SECRET_KEY.
 SECRET_KEY = env_str("FLOWBUILDER_SECRET_KEY", "dev-insecure-flowbuilder-key-change-me-in-production")
-# MultiFernet keys for the credentials vault, newest first (comma separated, urlsafe base64, 32 bytes).
-FLOWBUILDER_SECRET_KEYS = env_list(
-    "FLOWBUILDER_SECRET_KEYS", "ZGV2LW9ubHktdmF1bHQta2V5LWRvLW5vdC11c2UtaW4tcHJv="
-)
+# MultiFernet keys for the credentials vault, newest first (comma separated Fernet keys: 32 url-safe
+# base64-encoded bytes; generate one with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
+# DEV ONLY: this default key is public (it is in the repository). It exists so a laptop works out of the
+# box; production must set FLOWBUILDER_SECRET_KEYS, and the credentials app warns loudly when it does not.
+FLOWBUILDER_DEV_SECRET_KEY = "YNbrT27gERgYYysnKHwC0a633xXNQlQUozNsOoecIuk="
+FLOWBUILDER_SECRET_KEYS = env_list("FLOWBUILDER_SECRET_KEYS", FLOWBUILDER_DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 PUBLIC_URL = env_str("FLOWBUILDER_PUBLIC_URL", "http://127.0.0.1:8000")
@@ -75,6 +78,7 @@ INSTALLED_APPS = [
     "flowbuilder.tenancy",
     "flowbuilder.audit",
     "flowbuilder.credentials",
+    "flowbuilder.crossref",
     "flowbuilder.flows",
     "flowbuilder.nodes",
     "flowbuilder.execution",
@@ -125,6 +129,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif env_bool("DATABASE_POOL", False):
+    # The ASGI web process runs sync code on per-request threads: persistent connections would leak
+    # one per thread, so it borrows from psycopg's pool. Celery workers keep one connection instead
+    # (the pool is closed after every task under prefork).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": env_int("DATABASE_POOL_SIZE", 10)}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -187,6 +197,10 @@ FLOWBUILDER_WEBHOOK_WAIT_S = env_float("FLOWBUILDER_WEBHOOK_WAIT_S", 30.0)
 # (the sandbox systems on a laptop). Organisations can extend it; empty means the SSRF guard is strict.
 FLOWBUILDER_EGRESS_ALLOWLIST = env_list("FLOWBUILDER_EGRESS_ALLOWLIST", "")
 SANDBOX_URL = env_str("FLOWBUILDER_SANDBOX_URL", "http://127.0.0.1:8100")
+# Per-connection request budgets shared by every worker live in this Redis; empty: per-process budgets.
+FLOWBUILDER_RATE_LIMIT_URL = env_str("FLOWBUILDER_RATE_LIMIT_URL", REDIS_URL)
+# Live connections (decrypted credentials, OAuth tokens, HTTP pools) a worker process keeps warm.
+FLOWBUILDER_CONNECTION_CACHE_SIZE = env_int("FLOWBUILDER_CONNECTION_CACHE_SIZE", 256)
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-runs": {"task": "execution.sweep", "schedule": FLOWBUILDER_SWEEP_INTERVAL_S},

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
-from .views import flows, palette, runs, tenancy
+from .views import connections, flows, palette, runs, tenancy
 
 router = DefaultRouter()
 router.register("organisations", tenancy.OrganisationViewSet, basename="organisation")
@@ -10,12 +10,14 @@ router.register("memberships", tenancy.MembershipViewSet, basename="membership")
 router.register("flows", flows.FlowViewSet, basename="flow")
 router.register("versions", flows.VersionViewSet, basename="version")
 router.register("runs", runs.RunViewSet, basename="run")
+router.register("connections", connections.ConnectionViewSet, basename="connection")
 
 urlpatterns = [
     path("me/", tenancy.me, name="me"),
     path("auth/login/", tenancy.login_view, name="api-login"),
     path("auth/logout/", tenancy.logout_view, name="api-logout"),
     path("node-types/", palette.node_types, name="node-types"),
+    path("connectors/", connections.connectors, name="connectors"),
     path("expressions/preview/", palette.expression_preview, name="expression-preview"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),

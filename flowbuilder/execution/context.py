@@ -8,6 +8,7 @@ from flowbuilder.core.errors import NodeError
 from flowbuilder.nodes.base import NodeContext
 
 from . import egress
+from .models import TERMINAL_NODE
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -30,10 +31,21 @@ def build_context(engine: Engine, node_id: str, attempt: int) -> NodeContext:
             "trigger": run.trigger,
             "correlation_id": str(run.correlation_id),
         },
-        http_client=lambda connection_id=None: egress.client_for(run.organisation_id, connection_id),
-        connection=lambda connection_id: egress.connection_handle(run.organisation_id, connection_id),
+        http_client=lambda connection_id=None: egress.client_for(
+            run.organisation_id, connection_id, run_id=run.pk
+        ),
+        connection=lambda connection_id: egress.connection_handle(
+            run.organisation_id, connection_id, run_id=run.pk
+        ),
         run_subflow=lambda flow_id, items: _run_subflow(engine, node_id, flow_id, items),
+        crossref=_crossref(run.organisation_id),
     )
+
+
+def _crossref(organisation_id: int) -> Any:
+    from flowbuilder.crossref.store import OrganisationCrossref
+
+    return OrganisationCrossref(organisation_id)
 
 
 class _LazyOutputs(dict):
@@ -48,11 +60,18 @@ class _LazyOutputs(dict):
             raise KeyError(node_id)
         return self._engine._outputs_of(node_id)
 
+    def _finished(self) -> list[str]:
+        return [
+            nid
+            for nid, state in self._engine.states.items()
+            if state.status in TERMINAL_NODE and nid in self._engine.plan.nodes
+        ]
+
     def items(self):  # type: ignore[override]
-        return [(nid, self[nid]) for nid in self._engine.states if nid in self._engine.plan.nodes]
+        return [(nid, self[nid]) for nid in self._finished()]
 
     def __iter__(self):
-        return iter([nid for nid in self._engine.states if nid in self._engine.plan.nodes])
+        return iter(self._finished())
 
 
 def _run_subflow(engine: Engine, node_id: str, flow_id: int, items: list) -> list:

@@ -30,8 +30,11 @@ def _cutoff():
 
 
 def sweep() -> dict[str, int]:
+    # No join here: with ``run__status`` Django wraps every condition in a ``pk IN (subquery)``, which
+    # PostgreSQL does not re-check against a row another sweeper fenced meanwhile (fenced twice).
+    active_runs = Run.objects.filter(status__in=list(ACTIVE_RUN)).values("pk")
     fenced = (
-        NodeRun.objects.filter(run__status__in=list(ACTIVE_RUN), status__in=list(CLAIMED_NODE))
+        NodeRun.objects.filter(run_id__in=active_runs, status__in=list(CLAIMED_NODE))
         .filter(Q(heartbeat_at__lt=_cutoff()) | Q(heartbeat_at__isnull=True))
         .update(
             status=NodeStatus.RETRYING,
@@ -46,7 +49,7 @@ def sweep() -> dict[str, int]:
         .filter(Q(wake_at__isnull=True) | Q(wake_at__lte=Now()))
         .values_list("pk", flat=True)[:500]
     )
-    resumed = sum(1 for run_id in stale if count_delivery(run_id, enqueue=True))
+    resumed = sum(1 for run_id in stale if count_delivery(run_id, enqueue=True, only_if_stale=True))
     due = list(
         Run.objects.filter(status=RunStatus.RUNNING, wake_at__lte=Now())
         .exclude(pk__in=stale)
@@ -63,11 +66,21 @@ def sweep() -> dict[str, int]:
     return result
 
 
-def count_delivery(run_id: int, *, enqueue: bool = False) -> bool:
-    """Count one more delivery; fail the run as poison past the cap. True if it may go on."""
+def count_delivery(run_id: int, *, enqueue: bool = False, only_if_stale: bool = False) -> bool:
+    """Count one more delivery; fail the run as poison past the cap. True if it may go on.
+
+    ``only_if_stale`` (the sweeper) re-checks staleness under the lock: another sweeper may have
+    resumed the run since this one read it as stale.
+    """
     with transaction.atomic():
         run = Run.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status not in ACTIVE_RUN:
+            return False
+        if only_if_stale and not (
+            Run.objects.annotate(last_sign=Coalesce("heartbeat_at", "created_at"))
+            .filter(pk=run_id, last_sign__lt=_cutoff())
+            .exists()
+        ):
             return False
         run.deliveries += 1
         run.heartbeat_at = timezone.now()  # resets the staleness clock while the new delivery starts

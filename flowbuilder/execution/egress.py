@@ -1,7 +1,8 @@
 """Outbound access for nodes: the safe HTTP client with the organisation's egress policy.
 
-Secrets never pass through here as plain data to nodes: a connection is resolved to an auth object the
-safe client applies only to the connection's own host.
+Secrets never pass through here as plain data to nodes: a connection is resolved (in this worker, by
+``flowbuilder.credentials.runtime``) to a runtime whose safe client applies them only to the
+connection's own host.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-
-from flowbuilder.core.errors import NodeError
 
 
 def allowlist_for(organisation_id: int) -> list[str]:
@@ -22,26 +21,18 @@ def allowlist_for(organisation_id: int) -> list[str]:
     return [*settings.FLOWBUILDER_EGRESS_ALLOWLIST, *(org_list or [])]
 
 
-def client_for(organisation_id: int, connection_id: str | None = None) -> Any:
+def client_for(organisation_id: int, connection_id: str | None = None, *, run_id: int | None = None) -> Any:
     """A SafeClient for this organisation; with a connection, its base URL and auth applied."""
     if connection_id:
-        return connection_handle(organisation_id, connection_id).http
+        return connection_handle(organisation_id, connection_id, run_id=run_id).http
     from connectors.http.client import SafeClient
-    from connectors.http.egress import EgressPolicy
+    from flowbuilder.credentials.runtime import policy_for
 
-    entries = allowlist_for(organisation_id)
-    policy = EgressPolicy(
-        allow_hosts=[e for e in entries if "/" not in e], allow_networks=[e for e in entries if "/" in e]
-    )
     # The engine owns retries (the next attempt time lives in the database), so the client does not retry.
-    return SafeClient(policy=policy, retries=0)
+    return SafeClient(policy=policy_for(organisation_id), retries=0)
 
 
-def connection_handle(organisation_id: int, connection_id: str) -> Any:
-    try:
-        from flowbuilder.credentials.runtime import open_connection
-    except ImportError as exc:  # pragma: no cover - until the connections vault lands
-        raise NodeError(
-            "Connections are not available yet.", hint="Use the HTTP node without a connection."
-        ) from exc
-    return open_connection(organisation_id, connection_id)
+def connection_handle(organisation_id: int, connection_id: str, *, run_id: int | None = None) -> Any:
+    from flowbuilder.credentials.runtime import open_connection
+
+    return open_connection(organisation_id, connection_id, run_id=run_id)

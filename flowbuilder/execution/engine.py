@@ -16,7 +16,9 @@ workers; whichever executor finishes a node takes the next step, so the last bra
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -38,6 +40,11 @@ from .node_runner import always_runs, is_side_effect, run_node
 from .outcome import Outcome
 
 log = logging.getLogger(__name__)
+
+# How long pure nodes may run inside the opening transaction before it commits anyway.
+PURE_WINDOW_S = 0.25
+# Results up to this size go to a waiting webhook caller through Redis; larger ones it reads itself.
+WAITER_INLINE_BYTES = 256 * 1024
 
 
 @dataclass
@@ -62,25 +69,45 @@ class Engine:
         self.events = EventBuffer()
         self.sole = False
         self.stopped = False
+        self._window = False
 
     # ------------------------------------------------------------------ entry point
     def drive(self, *, branch_node: str | None = None, branch_claim: int | None = None) -> None:
         """Work on the run until nothing is left for this executor to do."""
-        todo = self._step(start=True, branch=(branch_node, branch_claim))
         with heartbeat.beating(self.run_id, self._claimed_row_ids):
-            while todo and not self.stopped:
-                node_id = todo.pop(0)
-                outcome = self._execute(node_id)
-                if self._may_keep_in_memory(node_id, outcome):
-                    self._remember(node_id, outcome)
-                    ready, effect_ready = self._settle_in_memory(node_id)
-                    todo.extend(ready)
-                    if effect_ready:
-                        todo = self._step(keep=todo)
-                    continue
-                todo = self._step(completed={node_id: outcome}, keep=todo)
-            if not self.stopped and (self.unsaved or self.events):
-                self._step(keep=[])
+            # The opening window: the start step and the pure nodes after it share one transaction
+            # holding the run lock, so a run of pure nodes costs a single commit. The window closes
+            # (commits) before any side-effect node runs, so its claim is durable first.
+            with transaction.atomic():
+                self._window = True
+                todo = self._step(start=True, branch=(branch_node, branch_claim))
+                todo = self._work(todo, pure_only=True, deadline=time.monotonic() + PURE_WINDOW_S)
+                self._window = False
+            self._work(todo, pure_only=False, deadline=None)
+
+    def _work(self, todo: list[str], *, pure_only: bool, deadline: float | None) -> list[str]:
+        while todo and not self.stopped:
+            if pure_only and (self._needs_commit_first(todo[0]) or time.monotonic() > deadline):
+                return todo
+            node_id = todo.pop(0)
+            outcome = self._execute(node_id)
+            if self._may_keep_in_memory(node_id, outcome):
+                self._remember(node_id, outcome)
+                ready, effect_ready = self._settle_in_memory(node_id)
+                todo.extend(ready)
+                if effect_ready:
+                    todo = self._step(keep=todo)
+                continue
+            todo = self._step(completed={node_id: outcome}, keep=todo)
+        if not self.stopped and (self.unsaved or self.events):
+            self._step(keep=[])
+        return todo
+
+    def _needs_commit_first(self, node_id: str) -> bool:
+        state = self.states.get(node_id)
+        return is_side_effect(self.plan.nodes[node_id].type) or (
+            state is not None and state.row_id is not None
+        )
 
     def _claimed_row_ids(self) -> list[int]:
         return [s.row_id for s in self.states.values() if s.row_id and s.status in CLAIMED_NODE and s.claim]
@@ -96,7 +123,8 @@ class Engine:
     ) -> list[str]:
         completed = completed or {}
         keep = keep or []
-        with transaction.atomic():
+        # Inside the opening window this joins the window's transaction (no savepoint needed).
+        with transaction.atomic(savepoint=False):
             run = Run.objects.select_for_update().get(pk=self.run_id)
             self.run = run
             if self.plan is None:
@@ -117,7 +145,8 @@ class Engine:
                     self.events.add("run.started", payload={"status": RunStatus.RUNNING})
                 elif run.status == RunStatus.WAITING:
                     run.status = RunStatus.RUNNING
-            else:
+            elif not self._window:
+                # Outside the window others may have written since our last step: reload.
                 self._refresh_states()
             inline: list[str] = []
             if branch[0] is not None:
@@ -443,10 +472,18 @@ class Engine:
         return inputs
 
     def _outputs_of(self, node_id: str) -> dict[str, list]:
-        if node_id not in self.outputs:
-            row = NodeRun.objects.filter(run_id=self.run_id, node_id=node_id).values("output_items").first()
-            self.outputs[node_id] = (row or {}).get("output_items") or {}
-        return self.outputs[node_id]
+        if node_id in self.outputs:
+            return self.outputs[node_id]
+        row = (
+            NodeRun.objects.filter(run_id=self.run_id, node_id=node_id)
+            .values("status", "output_items")
+            .first()
+        )
+        outputs = (row or {}).get("output_items") or {}
+        # Cache only final outputs: a node another executor still runs must not starve a later join here.
+        if row is not None and row["status"] in TERMINAL_NODE:
+            self.outputs[node_id] = outputs
+        return outputs
 
     def _should_skip(self, node_id: str) -> bool:
         if not self.plan.incoming.get(node_id) or always_runs(self.plan.nodes[node_id].type):
@@ -528,6 +565,26 @@ class Engine:
         if error:
             payload["error"] = error
         self.events.add(f"run.{status}", payload=payload)
+        waiter = (run.options or {}).get("waiter")
+        if waiter:
+            self._notify_waiter(run, waiter)
+
+    @staticmethod
+    def _notify_waiter(run: Run, waiter: str) -> None:
+        """Hand the result to the webhook caller waiting for it (small outputs travel inline)."""
+        from flowbuilder.realtime.groups import waiter_group
+
+        output = run.output_items
+        if output is not None and len(json.dumps(output, default=str)) > WAITER_INLINE_BYTES:
+            output = None  # the caller reads it from the database instead
+        message = {
+            "type": "run.finished",
+            "run_id": run.pk,
+            "status": run.status,
+            "output_items": output,
+            "error": run.error,
+        }
+        send_on_commit([waiter_group(waiter)], message)
 
     def _final_output(self) -> list:
         """The main output of the last node (in plan order) that produced items."""

@@ -78,5 +78,26 @@ def parse_body(body: bytes, content_type: str, query: dict[str, str]) -> list[di
     return normalise_items(data)
 
 
-def trigger_webhook(target: WebhookTarget, items: list[dict[str, Any]]) -> Run:
-    return start_run(actor=None, flow=target.flow, input_items=items, trigger=Trigger.WEBHOOK)
+def trigger_webhook(target: WebhookTarget, items: list[dict[str, Any]], *, waiter: str = "") -> Run:
+    """Start the run; with ``waiter`` the engine also tells that group when the run ends."""
+    options = {"waiter": waiter} if waiter else None
+    return start_run(
+        actor=None, flow=target.flow, input_items=items, trigger=Trigger.WEBHOOK, options=options
+    )
+
+
+def accept(
+    token: str, body: bytes, content_type: str, query: dict[str, str], headers: Any, *, waiter: str = ""
+) -> tuple[WebhookTarget, Run | None, list[dict[str, Any]]]:
+    """Everything a webhook call needs from the database, in one hop: find, verify, parse, start.
+
+    The run is started here unless the caller must first decide whether to wait (``waiter`` None).
+    """
+    target = find_target(token)
+    check_signature(target, body, headers)
+    items = parse_body(body, content_type, query)
+    for item in items:
+        item.pop("wait", None)
+    wait = query.get("wait") in {"1", "true", "yes"} or target.wants_result
+    run = trigger_webhook(target, items, waiter=waiter if wait else "")
+    return target, run, items

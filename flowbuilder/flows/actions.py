@@ -57,6 +57,7 @@ def create_flow(
     description: str = "",
     tags: list[str] | None = None,
     document: dict | None = None,
+    audit_action: str = "flow.create",
 ) -> Flow:
     _require(actor, "change", organisation)
     with transaction.atomic():
@@ -70,7 +71,7 @@ def create_flow(
             draft_saved_by=actor,
             draft_saved_at=timezone.now(),
         )
-        record("flow.create", actor=actor, organisation=organisation, obj=flow, after={"name": name})
+        record(audit_action, actor=actor, organisation=organisation, obj=flow, after={"name": name})
     return flow
 
 
@@ -103,6 +104,8 @@ def delete_flow(*, actor: Any, flow: Flow) -> None:
             obj=flow,
             before={"name": flow.name},
         )
+        # Runs pin versions (PROTECT); the flow's run history goes with it, then versions cascade.
+        flow.runs.all().delete()
         flow.delete()
 
 
@@ -224,13 +227,13 @@ def import_flow(*, actor: Any, organisation: Organisation, data: Any) -> Flow:
         raise InvalidInputError("The export has no flow document.", field="data.document")
     name = str(data.get("name") or "Imported flow")[:200]
     tags = [str(t)[:50] for t in data.get("tags") or [] if isinstance(t, str | int)]
-    flow = create_flow(
+    # One mutation, one audit row: the create is recorded as the import.
+    return create_flow(
         actor=actor,
         organisation=organisation,
         name=name,
         description=str(data.get("description") or ""),
         tags=tags,
         document=document,
+        audit_action="flow.import",
     )
-    record("flow.import", actor=actor, organisation=organisation, obj=flow, after={"name": name})
-    return flow

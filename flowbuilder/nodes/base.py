@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 Item = dict[str, Any]
 Items = list[Item]
@@ -26,6 +26,33 @@ class Port:
 
 
 MAIN = (Port("main"),)
+
+
+class CrossrefStore(Protocol):
+    """Cross-references (SyncLink) of the run's organisation, as plain strings (``ctx.crossref``)."""
+
+    def lookup(self, entity: str, source_system: str, source_id: str, target_system: str) -> str | None:
+        """The target system's id of the record linked to ``source_system:source_id``, if any."""
+        ...
+
+    def link(
+        self, entity: str, source_system: str, source_id: str, target_system: str, target_id: str
+    ) -> str:
+        """Record that both ids are the same ``entity``; returns the canonical id."""
+        ...
+
+    def upsert(
+        self,
+        entity: str,
+        source_system: str,
+        source_id: str,
+        target_system: str,
+        create: Callable[[], str],
+        update: Callable[[str], Any],
+    ) -> dict[str, Any]:
+        """Race-safe: ``update(target_id)`` if linked, else ``create() -> new id`` and link it.
+        Returns ``{"target_id", "created", "canonical_id"}``."""
+        ...
 
 
 @dataclass
@@ -50,6 +77,8 @@ class NodeContext:
     run_subflow: Callable[[int, Items], Items] | None = None
     # Called by long-running nodes so the executor can keep its heartbeat fresh.
     heartbeat: Callable[[], None] = lambda: None
+    # The organisation's cross-reference store (a CrossrefStore); None in pure tests.
+    crossref: Any = None
 
     def idempotency_key(self, item_index: int = 0) -> str:
         """Stable per (run, node, item): a replay of the same node sends the same key."""

@@ -57,7 +57,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 
     async def run_events(self, message: dict[str, Any]) -> None:
         events = message.get("events", [])
-        if not events:
+        if not events or message.get("run_id") != self.run_id:
             return
         if events[0]["seq"] > self.last_seq + 1:
             await self._catch_up()  # a batch went missing: read the gap from the database

@@ -18,8 +18,13 @@ class Endpoint:
         self.calls: Counter[str] = Counter()
         self.bodies: dict[str, list[Any]] = {}
         self.idempotency_keys: list[str] = []
+        # time.monotonic() of each call's arrival and of its answer, per path (same clock as the test).
+        self.started: dict[str, list[float]] = {}
+        self.finished: dict[str, list[float]] = {}
+        self.headers: dict[str, list[dict[str, str]]] = {}
         self._routes: dict[str, Callable[[int, Any], Reply]] = {}
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -27,6 +32,7 @@ class Endpoint:
                 pass
 
             def _handle(self) -> None:
+                arrived = time.monotonic()
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 try:
@@ -37,7 +43,10 @@ class Endpoint:
                 with endpoint._lock:
                     endpoint.calls[path] += 1
                     n = endpoint.calls[path]
+                    endpoint.started.setdefault(path, []).append(arrived)
+                    endpoint._changed.notify_all()
                     endpoint.bodies.setdefault(path, []).append(body)
+                    endpoint.headers.setdefault(path, []).append(dict(self.headers.items()))
                     if self.headers.get("Idempotency-Key"):
                         endpoint.idempotency_keys.append(self.headers["Idempotency-Key"])
                 route = endpoint._routes.get(path)
@@ -49,7 +58,13 @@ class Endpoint:
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except OSError:  # the caller went away (a killed worker): still count the answer
+                    pass
+                with endpoint._lock:
+                    endpoint.finished.setdefault(path, []).append(time.monotonic())
+                    endpoint._changed.notify_all()
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
@@ -68,6 +83,21 @@ class Endpoint:
             return 200, {}, payload if payload is not None else {"slow": path, "call": n}
 
         self.route(path, reply)
+
+    def sequence(self, path: str, replies: list[Reply]) -> None:
+        """Answer the n-th call with ``replies[n - 1]`` (the last reply repeats)."""
+        self.route(path, lambda n, body: replies[min(n, len(replies)) - 1])
+
+    def wait_for_calls(self, path: str, count: int = 1, timeout: float = 10.0) -> bool:
+        """Block until ``path`` has been called ``count`` times (True) or ``timeout`` passes (False)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self.calls[path] < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+        return True
 
     def close(self) -> None:
         self.server.shutdown()

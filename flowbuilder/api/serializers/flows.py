@@ -54,28 +54,32 @@ class FlowSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+def _check_document(value):
+    import json
+
+    if not isinstance(value, dict):
+        raise serializers.ValidationError("The document must be a JSON object with nodes and edges.")
+    try:
+        size = len(json.dumps(value))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise serializers.ValidationError("The document is not plain JSON or is nested too deeply.") from exc
+    if size > MAX_DOCUMENT_BYTES:
+        raise serializers.ValidationError("The document is larger than 5 MB.")
+    return value
+
+
 class FlowCreateSerializer(serializers.Serializer):
     organisation = serializers.IntegerField()
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
-    document = serializers.JSONField(required=False)
+    document = serializers.JSONField(required=False, validators=[_check_document])
 
 
 class FlowUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
-
-
-def _check_document(value):
-    import json
-
-    if not isinstance(value, dict):
-        raise serializers.ValidationError("The document must be a JSON object with nodes and edges.")
-    if len(json.dumps(value)) > MAX_DOCUMENT_BYTES:
-        raise serializers.ValidationError("The document is larger than 5 MB.")
-    return value
 
 
 class DraftSerializer(serializers.Serializer):
@@ -107,6 +111,11 @@ class RunRequestSerializer(serializers.Serializer):
 class ImportSerializer(serializers.Serializer):
     organisation = serializers.IntegerField()
     data = serializers.JSONField()
+
+    def validate_data(self, value):
+        if isinstance(value, dict) and isinstance(value.get("document"), dict):
+            _check_document(value["document"])
+        return value
 
 
 class FlowDetailSerializer(FlowSerializer):

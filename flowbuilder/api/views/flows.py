@@ -86,9 +86,10 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
 
     @extend_schema(request=FlowUpdateSerializer, responses=FlowSerializer)
     def update(self, request, *args, **kwargs):
+        flow = self.get_object()
         data = FlowUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
         data.is_valid(raise_exception=True)
-        flow = actions.update_flow(actor=request.user, flow=self.get_object(), **data.validated_data)
+        flow = actions.update_flow(actor=request.user, flow=flow, **data.validated_data)
         return Response(FlowSerializer(flow, context={"request": request}).data)
 
     def destroy(self, request, *args, **kwargs):
@@ -98,11 +99,12 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
     @extend_schema(request=DraftSerializer)
     @action(detail=True, methods=["put"])
     def draft(self, request, pk=None):
+        flow = self.get_object()
         data = DraftSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         flow, findings = actions.save_draft(
             actor=request.user,
-            flow=self.get_object(),
+            flow=flow,
             document=data.validated_data["document"],
             revision=data.validated_data.get("revision"),
             force=data.validated_data["force"],
@@ -127,11 +129,10 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
     @extend_schema(request=PublishSerializer, responses={201: VersionSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
+        flow = self.get_object()
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = actions.publish_flow(
-            actor=request.user, flow=self.get_object(), comment=data.validated_data["comment"]
-        )
+        version = actions.publish_flow(actor=request.user, flow=flow, comment=data.validated_data["comment"])
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=VersionSerializer(many=True))
@@ -160,9 +161,9 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
     @extend_schema(request=RunRequestSerializer, responses={201: RunSerializer})
     @action(detail=True, methods=["post"])
     def run(self, request, pk=None):
+        flow = self.get_object()
         data = RunRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        flow = self.get_object()
         values = data.validated_data
         version = actions.snapshot_draft(actor=request.user, flow=flow) if values["use_draft"] else None
         options = {}

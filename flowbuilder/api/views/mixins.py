@@ -33,5 +33,6 @@ def organisation_for(user: Any, org_id: Any) -> Organisation:
     """The organisation a create targets, if the user can see it (else 404, like any other id)."""
     org = restrict(Organisation.objects.all(), user, "view").filter(pk=org_id).first()
     if org is None:
-        raise NotFound("No such organisation.")
+        message = "No such organisation."
+        raise NotFound({"detail": message, "errors": {"organisation": [message]}})
     return org

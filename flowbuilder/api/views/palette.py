@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -16,25 +16,50 @@ def node_types(request):
 
 
 class PreviewSerializer(serializers.Serializer):
-    expression = serializers.CharField(max_length=20_000, allow_blank=True)
+    expression = serializers.CharField(max_length=20_000, allow_blank=True, trim_whitespace=False)
     item = serializers.JSONField(required=False, default=dict)
-    node_outputs = serializers.DictField(required=False, default=dict)
+    # node id -> items, or node id -> port -> items (as a run keeps them).
+    node_outputs = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
 
 
-@extend_schema(request=PreviewSerializer)
+def _node_outputs(value: dict) -> dict:
+    outputs = {}
+    for node_id, ports in value.items():
+        if isinstance(ports, list):
+            ports = {"main": ports}
+        if not isinstance(ports, dict) or not all(isinstance(v, list) for v in ports.values()):
+            raise serializers.ValidationError(
+                {"node_outputs": [f"{node_id}: give a list of items or {{port: [items]}}."]}
+            )
+        outputs[str(node_id)] = ports
+    return outputs
+
+
+@extend_schema(
+    request=PreviewSerializer,
+    responses={
+        200: inline_serializer("ExpressionPreviewResult", {"result": serializers.JSONField()}),
+        400: inline_serializer(
+            "ExpressionPreviewError",
+            {"error": serializers.CharField(), "position": serializers.IntegerField(allow_null=True)},
+        ),
+    },
+)
 @api_view(["POST"])
 def expression_preview(request):
     """Evaluate an expression or template against a sample item (same limits as a run)."""
-    from flowbuilder.nodes.expressions import ExpressionError, preview
+    from flowbuilder.core.errors import FlowbuilderError
+    from flowbuilder.nodes.base import NodeContext
+    from flowbuilder.nodes.expressions import evaluate_field
 
     data = PreviewSerializer(data=request.data)
     data.is_valid(raise_exception=True)
+    values = data.validated_data
+    ctx = NodeContext(
+        run_id=0, node_id="preview", organisation_id=0, node_outputs=_node_outputs(values["node_outputs"])
+    )
     try:
-        result = preview(
-            data.validated_data["expression"],
-            data.validated_data["item"],
-            data.validated_data["node_outputs"],
-        )
-    except ExpressionError as exc:
-        return Response({"error": str(exc), "position": getattr(exc, "position", None)}, status=400)
+        result = evaluate_field(values["expression"], ctx.expression_context(values["item"]))
+    except FlowbuilderError as exc:
+        return Response({"error": exc.message, "position": getattr(exc, "position", None)}, status=400)
     return Response({"result": result})

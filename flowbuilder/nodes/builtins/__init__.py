@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (registers on import)
     aggregate,
     batching,
+    crossref,
     filtering,
     flow_control,
     http_request,

@@ -96,7 +96,8 @@ def test_backoff_grows_with_jitter_and_gives_up(server, client_factory, fake_sle
     assert len(fake_sleep.calls) == 3
     for attempt, delay in enumerate(fake_sleep.calls):
         assert 2**attempt / 2 <= delay <= 2**attempt
-    assert info.value.retry_after is not None
+    # No Retry-After from the server: the caller's (the engine's) backoff decides the next attempt.
+    assert info.value.retry_after is None
 
 
 def test_post_without_idempotency_key_is_not_retried_on_500(server, client_factory, fake_sleep):

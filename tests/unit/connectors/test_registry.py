@@ -58,7 +58,7 @@ def test_entry_points_monkeypatched(monkeypatch):
     monkeypatch.setattr(importlib.metadata, "entry_points", fake_entry_points)
     registry = load_connectors(ConnectorRegistry())
     assert groups == ["flowbuilder.connectors"]
-    assert {c.key for c in registry} == {"http", "acme", "otherpsa"}
+    assert {"http", "acme", "otherpsa"} <= {c.key for c in registry}
     assert "entry point acme" in registry.source("acme")
 
 

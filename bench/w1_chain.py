@@ -1,0 +1,123 @@
+"""W1: a 40-node map chain behind a webhook in wait-for-result mode. POST {"n":0} answers {"n":40}.
+
+Starts PostgreSQL-backed web (daphne) and one Celery worker (prefork, 2 processes on this 2-core
+machine), measures the median latency of 20 sequential calls after warm-up, then 200 runs from 8
+concurrent clients, checks that every run is durable in the history, and samples peak RSS of web+worker.
+Ends with: W1 median_ms=<n> runs_per_s=<n> node_exec_per_s=<n> peak_rss_mb=<n>
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import PeakRSS, bench_env, free_port, fresh_database, manage, running, setup_django  # noqa: E402
+
+CHAIN = 40
+RUNS = 200
+CLIENTS = 8
+
+
+def build_flow() -> str:
+    from django.contrib.auth import get_user_model
+
+    from flowbuilder.flows import actions
+    from flowbuilder.tenancy.models import Membership, Organisation
+
+    org = Organisation.objects.create(name="Bench", slug="bench")
+    user = get_user_model().objects.create_user("bench", password="bench-pass-1")
+    Membership.objects.create(user=user, organisation=org, role="admin")
+    nodes = [
+        {
+            "id": "hook",
+            "type": "trigger.webhook",
+            "label": "hook",
+            "position": {"x": 0, "y": 0},
+            "config": {"response_mode": "last_node"},
+        }
+    ]
+    edges = []
+    prev = "hook"
+    for i in range(CHAIN):
+        nid = f"inc{i}"
+        nodes.append(
+            {
+                "id": nid,
+                "type": "transform.map",
+                "label": nid,
+                "position": {"x": 200 * (i + 1), "y": 0},
+                "config": {"fields": [{"name": "n", "value": "{{ $item.n + 1 }}"}]},
+            }
+        )
+        edges.append(
+            {"id": f"e{i}", "source": prev, "source_port": "main", "target": nid, "target_port": "main"}
+        )
+        prev = nid
+    flow = actions.create_flow(
+        actor=user,
+        organisation=org,
+        name="W1 chain",
+        document={"schema_version": 1, "nodes": nodes, "edges": edges},
+    )
+    actions.publish_flow(actor=user, flow=flow)
+    flow.refresh_from_db()
+    return flow.webhook_token
+
+
+def call(session: requests.Session, url: str, n: int = 0) -> float:
+    t0 = time.perf_counter()
+    response = session.post(url, json={"n": n}, timeout=30)
+    elapsed = (time.perf_counter() - t0) * 1000
+    if response.status_code != 200 or response.json() != {"n": n + CHAIN}:
+        raise SystemExit(f"wrong answer: {response.status_code} {response.text[:200]}")
+    return elapsed
+
+
+def main() -> None:
+    database_url = fresh_database("flowbuilder_bench_w1")
+    env = bench_env(database_url)
+    manage(env, "migrate", "--noinput")
+    setup_django(env)
+    token = build_flow()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hooks/{token}/?wait=1"
+    with running(env) as procs:
+        procs.web(port)
+        procs.worker(concurrency=2)
+        with PeakRSS([p.pid for p in procs.procs.values()]) as rss:
+            session = requests.Session()
+            for _ in range(20):
+                call(session, url)
+            latencies = [call(session, url, i) for i in range(20)]
+            sessions = [requests.Session() for _ in range(CLIENTS)]
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(CLIENTS) as pool:
+                list(pool.map(lambda i: call(sessions[i % CLIENTS], url, i), range(RUNS)))
+            wall = time.perf_counter() - t0
+    from flowbuilder.execution.models import NodeRun, Run
+
+    runs = Run.objects.filter(status="succeeded").count()
+    node_runs = NodeRun.objects.filter(status="succeeded").count()
+    expected = 20 + 20 + RUNS
+    if runs != expected or node_runs != expected * (CHAIN + 1):
+        raise SystemExit(
+            f"not durable: {runs}/{expected} runs, {node_runs}/{expected * (CHAIN + 1)} node runs"
+        )
+    runs_per_s = RUNS / wall
+    p50, p90 = statistics.median(latencies), statistics.quantiles(latencies, n=10)[-1]
+    print(f"latency p50={p50:.1f} ms p90={p90:.1f} ms; {RUNS} runs from {CLIENTS} clients in {wall:.2f} s")
+    print(f"durable: all {runs} runs and {node_runs} node runs stored")
+    print(
+        f"W1 median_ms={statistics.median(latencies):.1f} runs_per_s={runs_per_s:.1f} "
+        f"node_exec_per_s={runs_per_s * CHAIN:.0f} peak_rss_mb={rss.peak:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

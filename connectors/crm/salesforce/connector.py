@@ -1,0 +1,279 @@
+"""Salesforce (REST API): SOQL query, get, create, update, upsert by external id, composite collections,
+delete, and a polling trigger on LastModifiedDate. Node ids: ``crm.salesforce.<action>``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from itertools import groupby
+from typing import Any
+
+from connectors.base import (
+    BEARER,
+    OAUTH2_CLIENT_CREDENTIALS,
+    OAUTH2_REFRESH_TOKEN,
+    Action,
+    ActionContext,
+    Connector,
+    PollResult,
+    Trigger,
+)
+from connectors.errors import ConnectorError, NotFound
+from connectors.http.ratelimit import RateLimit
+
+from . import schemas as s
+from .client import DEFAULT_API_VERSION, api_version, instance_url, query_records, request, strip_attributes
+from .polling import poll_updated
+from .records import (
+    create_many,
+    create_record,
+    delete_record,
+    get_record,
+    update_many,
+    update_record,
+    upsert_many,
+    upsert_record,
+)
+
+CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["base_url"],
+    "additionalProperties": False,
+    "properties": {
+        "base_url": {
+            "type": "string",
+            "title": "Instance URL",
+            "format": "uri",
+            "pattern": "^https?://",
+            "description": "Your My Domain URL, e.g. https://acme.my.salesforce.com (the token's "
+            "instance_url must be on this host)",
+        },
+        "api_version": {
+            "type": "string",
+            "title": "API version",
+            "pattern": "^v?[0-9]{2}\\.0$",
+            "default": DEFAULT_API_VERSION,
+        },
+    },
+}
+
+
+# --- action functions ------------------------------------------------------------------------------
+
+
+def run_query(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    records = query_records(
+        ctx,
+        str(params["soql"]),
+        max_records=int(params.get("max_records", 2000)),
+        include_deleted=bool(params.get("include_deleted", False)),
+        page_size=params.get("page_size"),
+    )
+    return [strip_attributes(r) for r in records]
+
+
+def run_get(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    return get_record(ctx, params["sobject"], params["id"], params.get("fields"))
+
+
+def run_create(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    return create_record(ctx, params["sobject"], params["fields"])
+
+
+def run_update(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    return update_record(ctx, params["sobject"], params["id"], params["fields"])
+
+
+def run_upsert(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    return upsert_record(
+        ctx, params["sobject"], params["external_id_field"], str(params["external_id"]), params["fields"]
+    )
+
+
+def run_delete(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return delete_record(ctx, params["sobject"], params["id"])
+    except NotFound:
+        if params.get("ignore_missing"):
+            return {"id": params["id"], "success": True, "deleted": False}
+        raise
+
+
+def _grouped(
+    batch: Sequence[Mapping[str, Any]],
+    keys: tuple[str, ...],
+    run: Callable[..., list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Consecutive items with the same object (and options) go in one collection call, order kept."""
+    out: list[dict[str, Any]] = []
+    for group_key, group in groupby(batch, key=lambda p: tuple(p.get(k) for k in keys)):
+        items = list(group)
+        options = dict(zip(keys, group_key, strict=True))
+        out += run(options, [dict(i["record"]) for i in items])
+    return out
+
+
+def run_create_many(ctx: ActionContext, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return _grouped(
+        batch,
+        ("sobject", "all_or_none"),
+        lambda o, records: create_many(ctx, o["sobject"], records, all_or_none=bool(o["all_or_none"])),
+    )
+
+
+def run_update_many(ctx: ActionContext, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return _grouped(
+        batch,
+        ("sobject", "all_or_none"),
+        lambda o, records: update_many(ctx, o["sobject"], records, all_or_none=bool(o["all_or_none"])),
+    )
+
+
+def run_upsert_many(ctx: ActionContext, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return _grouped(
+        batch,
+        ("sobject", "external_id_field", "all_or_none"),
+        lambda o, records: upsert_many(
+            ctx, o["sobject"], o["external_id_field"], records, all_or_none=bool(o["all_or_none"])
+        ),
+    )
+
+
+def poll_record_updated(ctx: ActionContext, config: Mapping[str, Any], cursor: Any) -> PollResult:
+    return poll_updated(
+        ctx,
+        sobject=config["sobject"],
+        fields=config.get("fields") or ["Name"],
+        where=str(config.get("where") or ""),
+        cursor=cursor,
+        since=config.get("since") or None,
+        max_records=int(config.get("max_records", 500)),
+        timestamp_field=str(config.get("timestamp_field") or "LastModifiedDate"),
+    )
+
+
+# --- declaration -----------------------------------------------------------------------------------
+
+
+class SalesforceConnector(Connector):
+    key = "salesforce"
+    name = "Salesforce"
+    category = "CRM"
+    icon = "salesforce"
+    version = "1.0.0"
+    description = (
+        "Salesforce REST API: SOQL queries, records by id or external id, composite collections of up "
+        "to 200 records, and a trigger on changed records."
+    )
+    docs = "connectors/crm/salesforce/README.md"
+    credential_types = (OAUTH2_CLIENT_CREDENTIALS, OAUTH2_REFRESH_TOKEN, BEARER)
+    config_schema = CONFIG_SCHEMA
+    # Salesforce allows 25 concurrent long-running calls per org; keep well below it per connection.
+    rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
+    actions = (
+        Action(
+            key="query",
+            name="Query (SOQL)",
+            description="Run a SOQL query and return one item per record, following every page.",
+            run=run_query,
+            input_schema=s.QUERY_INPUT,
+            output_schema=s.RECORD,
+        ),
+        Action(
+            key="get",
+            name="Get record",
+            description="Read one record by id.",
+            run=run_get,
+            input_schema=s.GET_INPUT,
+            output_schema=s.RECORD,
+        ),
+        Action(
+            key="create",
+            name="Create record",
+            description="Create one record. Not replay-safe: prefer Upsert when you have an external id.",
+            run=run_create,
+            input_schema=s.CREATE_INPUT,
+            output_schema=s.WRITE_RESULT,
+            writes=True,
+        ),
+        Action(
+            key="update",
+            name="Update record",
+            description="Update fields of one record by id.",
+            run=run_update,
+            input_schema=s.UPDATE_INPUT,
+            output_schema=s.WRITE_RESULT,
+            writes=True,
+        ),
+        Action(
+            key="upsert",
+            name="Upsert by external id",
+            description="Create or update one record matched on an external id field (replay-safe).",
+            run=run_upsert,
+            input_schema=s.UPSERT_INPUT,
+            output_schema=s.WRITE_RESULT,
+            writes=True,
+        ),
+        Action(
+            key="delete",
+            name="Delete record",
+            description="Delete one record by id.",
+            run=run_delete,
+            input_schema=s.DELETE_INPUT,
+            output_schema=s.WRITE_RESULT,
+            writes=True,
+        ),
+        Action(
+            key="create_many",
+            name="Create records (collection)",
+            description="Create records 200 at a time with the composite sObject collections API.",
+            run=run_create_many,
+            input_schema=s.CREATE_MANY_INPUT,
+            output_schema=s.BATCH_RESULT,
+            writes=True,
+            mode="batch",
+            batch_size=200,
+        ),
+        Action(
+            key="update_many",
+            name="Update records (collection)",
+            description="Update records by Id, 200 at a time (composite sObject collections).",
+            run=run_update_many,
+            input_schema=s.UPDATE_MANY_INPUT,
+            output_schema=s.BATCH_RESULT,
+            writes=True,
+            mode="batch",
+            batch_size=200,
+        ),
+        Action(
+            key="upsert_many",
+            name="Upsert records by external id (collection)",
+            description="Create or update records matched on an external id, 200 at a time (replay-safe).",
+            run=run_upsert_many,
+            input_schema=s.UPSERT_MANY_INPUT,
+            output_schema=s.BATCH_RESULT,
+            writes=True,
+            mode="batch",
+            batch_size=200,
+        ),
+    )
+    triggers = (
+        Trigger(
+            key="record_updated",
+            name="Record created or updated",
+            description="Poll for records whose LastModifiedDate moved since the last poll.",
+            poll=poll_record_updated,
+            config_schema=s.UPDATED_TRIGGER_CONFIG,
+            output_schema=s.RECORD,
+            default_interval_s=300,
+        ),
+    )
+
+    def default_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
+        return {"Accept": "application/json"}
+
+    def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
+        try:
+            request(ctx, "GET", "limits")
+        except ConnectorError as exc:
+            return False, exc.message + (f" {exc.hint}" if exc.hint else "")
+        return True, f"Connected to {instance_url(ctx)} (API v{api_version(ctx)})."

@@ -1,0 +1,199 @@
+"""Single-record and composite sObject collection operations (the functions behind the actions).
+
+Every function takes plain values so the Certinia connector can call them with its own object names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from connectors.base import ActionContext
+from connectors.errors import InvalidInput
+
+from .client import COLLECTION_LIMIT, request, strip_attributes
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def _name(value: str, what: str) -> str:
+    """sObject and field names go into URL paths: only API-name characters are accepted."""
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise InvalidInput(
+            f"{what} {value!r} is not a valid API name.", hint="Use the API name, e.g. Account."
+        )
+    return value
+
+
+def _id(value: str) -> str:
+    text = str(value or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9]{15}|[A-Za-z0-9]{18}", text):
+        raise InvalidInput(
+            "The record id must be a 15- or 18-character Salesforce id.", hint="Map the Id field."
+        )
+    return text
+
+
+def _clean(fields: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in dict(fields or {}).items() if k not in ("attributes", "Id", "id")}
+
+
+def get_record(
+    ctx: ActionContext, sobject: str, record_id: str, fields: Sequence[str] | None = None
+) -> dict[str, Any]:
+    params = {"fields": ",".join(_name(f, "Field") for f in fields)} if fields else None
+    path = f"sobjects/{_name(sobject, 'Object')}/{_id(record_id)}"
+    return strip_attributes(request(ctx, "GET", path, params=params).json())
+
+
+def get_by_external_id(ctx: ActionContext, sobject: str, field: str, value: str) -> dict[str, Any]:
+    path = f"sobjects/{_name(sobject, 'Object')}/{_name(field, 'Field')}/{quote(str(value), safe='')}"
+    return strip_attributes(request(ctx, "GET", path).json())
+
+
+def create_record(ctx: ActionContext, sobject: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    body = request(ctx, "POST", f"sobjects/{_name(sobject, 'Object')}", json=_clean(fields)).json()
+    return {"id": body.get("id"), "success": bool(body.get("success", True)), "created": True}
+
+
+def update_record(
+    ctx: ActionContext, sobject: str, record_id: str, fields: Mapping[str, Any]
+) -> dict[str, Any]:
+    rid = _id(record_id)
+    request(ctx, "PATCH", f"sobjects/{_name(sobject, 'Object')}/{rid}", json=_clean(fields))
+    return {"id": rid, "success": True, "created": False}
+
+
+def upsert_record(
+    ctx: ActionContext, sobject: str, external_field: str, external_id: str, fields: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``PATCH /sobjects/{Obj}/{ExtField}/{value}``: creates (201) or updates (200/204) one record.
+
+    Replaying it with the same external id never creates a second record, so the request is marked
+    idempotent for the safe client (which then also retries it after a 5xx).
+    """
+    value = str(external_id or "").strip()
+    if not value:
+        raise InvalidInput("The external id value is empty.", hint="Map a value to the external id.")
+    body_fields = {k: v for k, v in _clean(fields).items() if k.lower() != external_field.lower()}
+    path = (
+        f"sobjects/{_name(sobject, 'Object')}/{_name(external_field, 'External id field')}/"
+        f"{quote(value, safe='')}"
+    )
+    headers = {"Idempotency-Key": ctx.idempotency_key} if ctx.idempotency_key else {}
+    response = request(ctx, "PATCH", path, json=body_fields, headers=headers)
+    body = response.json() or {}
+    created = response.status == 201 or bool(body.get("created"))
+    rid = body.get("id")
+    if not rid:  # 204 (older API versions answer an update without a body): look the id up
+        rid = get_by_external_id(ctx, sobject, external_field, value).get("Id")
+    return {"id": rid, "success": True, "created": created, external_field: value}
+
+
+def delete_record(ctx: ActionContext, sobject: str, record_id: str) -> dict[str, Any]:
+    rid = _id(record_id)
+    request(ctx, "DELETE", f"sobjects/{_name(sobject, 'Object')}/{rid}")
+    return {"id": rid, "success": True, "deleted": True}
+
+
+# --- composite sObject collections -----------------------------------------------------------------
+
+
+def _chunks(items: Sequence[Any], size: int = COLLECTION_LIMIT) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _results(raw: Any, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for index, result in enumerate(raw or []):
+        errors = result.get("errors") or []
+        item = {
+            "id": result.get("id"),
+            "success": bool(result.get("success")),
+            "created": result.get("created"),
+            "errors": [
+                {
+                    "code": e.get("statusCode") or e.get("errorCode"),
+                    "message": e.get("message"),
+                    "fields": e.get("fields") or [],
+                }
+                for e in errors
+            ],
+        }
+        if index < len(records):
+            item["input"] = dict(records[index])
+        out.append(item)
+    return out
+
+
+def _typed(sobject: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "attributes": {"type": _name(sobject, "Object")},
+        **{k: v for k, v in record.items() if k != "attributes"},
+    }
+
+
+def create_many(
+    ctx: ActionContext, sobject: str, records: Sequence[Mapping[str, Any]], *, all_or_none: bool = False
+) -> list[dict[str, Any]]:
+    """``POST /composite/sobjects`` in chunks of 200; one result per record, in input order."""
+    out: list[dict[str, Any]] = []
+    for chunk in _chunks(records):
+        payload = {"allOrNone": all_or_none, "records": [_typed(sobject, _clean(r)) for r in chunk]}
+        out += _results(request(ctx, "POST", "composite/sobjects", json=payload).json(), chunk)
+        ctx.heartbeat()
+    return out
+
+
+def update_many(
+    ctx: ActionContext, sobject: str, records: Sequence[Mapping[str, Any]], *, all_or_none: bool = False
+) -> list[dict[str, Any]]:
+    """``PATCH /composite/sobjects``: every record needs its ``Id``."""
+    out: list[dict[str, Any]] = []
+    for chunk in _chunks(records):
+        typed = []
+        for r in chunk:
+            rid = r.get("Id") or r.get("id")
+            typed.append({**_typed(sobject, _clean(r)), "id": _id(str(rid or ""))})
+        payload = {"allOrNone": all_or_none, "records": typed}
+        out += _results(request(ctx, "PATCH", "composite/sobjects", json=payload).json(), chunk)
+        ctx.heartbeat()
+    return out
+
+
+def upsert_many(
+    ctx: ActionContext,
+    sobject: str,
+    external_field: str,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    all_or_none: bool = False,
+) -> list[dict[str, Any]]:
+    """``PATCH /composite/sobjects/{Obj}/{ExtField}``: each record carries its external id value."""
+    out: list[dict[str, Any]] = []
+    path = f"composite/sobjects/{_name(sobject, 'Object')}/{_name(external_field, 'External id field')}"
+    headers = {"Idempotency-Key": ctx.idempotency_key} if ctx.idempotency_key else {}
+    for chunk in _chunks(records):
+        for r in chunk:
+            if not any(k.lower() == external_field.lower() and v not in (None, "") for k, v in r.items()):
+                raise InvalidInput(
+                    f"A record has no value for the external id field {external_field}.",
+                    hint="Map the external id on every record.",
+                )
+        payload = {"allOrNone": all_or_none, "records": [_typed(sobject, _clean(r)) for r in chunk]}
+        out += _results(request(ctx, "PATCH", path, json=payload, headers=headers).json(), chunk)
+        ctx.heartbeat()
+    return out
+
+
+def delete_many(
+    ctx: ActionContext, record_ids: Sequence[str], *, all_or_none: bool = False
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for chunk in _chunks([_id(r) for r in record_ids]):
+        params = {"ids": ",".join(chunk), "allOrNone": str(all_or_none).lower()}
+        out += _results(request(ctx, "DELETE", "composite/sobjects", params=params).json(), [])
+    return out

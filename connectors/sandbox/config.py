@@ -1,0 +1,43 @@
+"""Run-time knobs of the sandbox; the CLI fills them and `POST /_admin/config` may change them live."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+SYSTEMS = ("salesforce", "kantata", "netsuite", "dynamics")
+
+
+@dataclass
+class SandboxConfig:
+    token_ttl: int = 3600  # seconds an access token stays valid
+    client_id: str = "sandbox-client"
+    client_secret: str = "sandbox-secret"
+    # Requests per second per system before 429 + Retry-After; 0 disables the limit.
+    rate_limits: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SYSTEMS, 100.0))
+    netsuite_concurrency: int = 5  # in-flight requests per NetSuite account before 429
+    dynamics_page_size: int = 100  # server-driven OData page size
+    salesforce_batch_size: int = 200  # default SOQL batch size
+    webhook_timeout: float = 2.0
+    seed: int = 20260101
+    seed_anchor: str | None = None  # YYYY-MM-DD the seeded history ends at; None = today (UTC)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def update(self, changes: dict[str, Any]) -> list[str]:
+        """Apply known keys, return the unknown ones (the admin endpoint reports them)."""
+        known = {f.name: f for f in fields(self)}
+        unknown = []
+        for key, value in changes.items():
+            if key not in known:
+                unknown.append(key)
+            elif key == "rate_limits" and isinstance(value, dict | int | float):
+                if isinstance(value, dict):
+                    self.rate_limits.update({k: float(v) for k, v in value.items() if k in SYSTEMS})
+                else:
+                    self.rate_limits = dict.fromkeys(SYSTEMS, float(value))
+            else:
+                current = getattr(self, key)
+                setattr(self, key, type(current)(value) if current is not None else value)
+        return unknown

@@ -1,0 +1,205 @@
+"""The sandbox application (routing, auth, faults, limits) and its threaded stdlib HTTP server."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import admin, browse, seed
+from .auth import Tokens
+from .config import SandboxConfig
+from .faults import Faults
+from .messages import Request, Response, json_response
+from .ratelimit import ConcurrencyGate, RateLimiter
+from .stats import Stats
+from .store import Store
+from .systems.base import System
+from .systems.dynamics import Dynamics
+from .systems.kantata import Kantata
+from .systems.netsuite import NetSuite
+from .systems.salesforce import Salesforce
+from .webhooks import Webhooks
+
+log = logging.getLogger("connectors.sandbox")
+
+MAX_BODY = 20 * 1024 * 1024
+_HOST_RE = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")
+
+
+class Sandbox:
+    """Everything but the socket: one instance per process, shared by all handler threads."""
+
+    def __init__(self, data_dir: str | Path, config: SandboxConfig | None = None, *, reset: bool = False):
+        self.config = config or SandboxConfig()
+        self.store = Store(data_dir)
+        self.tokens = Tokens(self.store, self.config)
+        self.faults = Faults()
+        self.rates = RateLimiter()
+        self.gate = ConcurrencyGate()
+        self.stats = Stats()
+        self.webhooks = Webhooks(self.store, self.config.webhook_timeout)
+        self.stop_event = threading.Event()
+        self.systems: dict[str, System] = {
+            s.name: s for s in (Salesforce(self), Kantata(self), NetSuite(self), Dynamics(self))
+        }
+        if reset or self.store.is_empty():
+            self.reseed()
+
+    def reseed(self) -> dict[str, dict[str, int]]:
+        """Drop all records and regenerate the deterministic demo data."""
+        with self.store.lock:
+            self.store.clear_records()
+            counts = seed.seed_all(self.store, seed=self.config.seed, anchor=self.config.seed_anchor)
+        for system in self.systems.values():
+            system.reset()
+        return counts
+
+    def close(self) -> None:
+        self.stop_event.set()
+        self.webhooks.stop()
+        self.store.close()
+
+    def handle(self, req: Request) -> Response:
+        if req.path in ("/", ""):
+            return browse.index(self)
+        if req.path.startswith("/_admin/"):
+            return admin.handle(self, req)
+        name, _, rest = req.path[1:].partition("/")
+        system = self.systems.get(name)
+        if system is None:
+            return json_response(404, {"error": "unknown system", "systems": sorted(self.systems)})
+        req.sub_path = "/" + rest
+        if req.sub_path == "/_browse":
+            return browse.page(self, system, req)
+        resp = self._serve(system, req)
+        self.stats.record(name, req.method, req.sub_path, req.object_label, resp.status)
+        return resp
+
+    def _serve(self, system: System, req: Request) -> Response:
+        limit = self.config.netsuite_concurrency if system.name == "netsuite" else 0
+        with self.gate.slot(system.name, limit) as granted:
+            if not granted:
+                return system.error(429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded.")
+            for fault in self.faults.take(system.name, req.sub_path, req.method):
+                if fault.kind == "latency":
+                    self.stop_event.wait(fault.latency_ms / 1000)
+                elif fault.kind == "timeout":
+                    self.stop_event.wait(fault.latency_ms / 1000)
+                    return Response(0, drop_connection=True)
+                elif fault.kind == "status":
+                    return system.fault(fault.status)
+                elif fault.kind == "expire_tokens":
+                    self.tokens.expire_all(system.name)
+            wait = self.rates.check(system.name, float(self.config.rate_limits.get(system.name, 0)))
+            if wait is not None:
+                return system.rate_limited(RateLimiter.retry_after_header(wait))
+            if not system.is_public(req):
+                subject = self.tokens.check(system.name, req)
+                if subject is None:
+                    return system.unauthorized()
+                req.token_subject = subject
+            try:
+                return system.handle(req)
+            except Exception:  # a sandbox bug must look like a server error, not kill the thread
+                log.exception("sandbox error on %s %s", req.method, req.path)
+                return system.error(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred.")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FlowbuilderSandbox/1.0"
+    server: SandboxHTTPServer
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks, total = [], 0
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                total += size
+                if total > MAX_BODY:
+                    return None
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            return None
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _dispatch(self) -> None:
+        try:
+            body = self._read_body()
+        except ValueError:
+            body = None
+        if body is None:
+            self._write(json_response(413, {"error": "request body too large or malformed"}))
+            self.close_connection = True
+            return
+        split = urlsplit(self.path)
+        host = self.headers.get("Host", "")
+        if not _HOST_RE.match(host):
+            host = "{}:{}".format(*self.server.server_address[:2])
+        req = Request(
+            method=self.command,
+            path=unquote(split.path),
+            query=parse_qs(split.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            base_url=f"http://{host}",
+        )
+        try:
+            resp = self.server.sandbox.handle(req)
+        except Exception:
+            log.exception("unhandled sandbox error")
+            resp = json_response(500, {"error": "internal sandbox error"})
+        if resp.drop_connection:
+            self.close_connection = True
+            return
+        self._write(resp)
+
+    def _write(self, resp: Response) -> None:
+        self.send_response(resp.status)
+        for key, value in resp.headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(resp.body)))
+        self.end_headers()
+        if self.command != "HEAD" and resp.body:
+            self.wfile.write(resp.body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib signature)
+        log.debug("%s - %s", self.address_string(), format % args)
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        super().__init__(address, _Handler)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def make_server(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 8100) -> SandboxHTTPServer:
+    return SandboxHTTPServer((host, port), sandbox)

@@ -1,0 +1,1 @@
+"""One module per emulated system; each exposes a System subclass."""

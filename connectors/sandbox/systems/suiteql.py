@@ -1,0 +1,507 @@
+"""A SuiteQL subset: SELECT [DISTINCT] exprs FROM table [alias] [WHERE ...] [ORDER BY ...].
+
+Expressions: columns, literals, UPPER/LOWER/NVL/TO_CHAR/TO_DATE/TO_TIMESTAMP/BUILTIN.DF, SYSDATE, COUNT(*).
+Conditions: = <> != < > <= >= LIKE, IN (...), BETWEEN, IS [NOT] NULL, AND/OR/NOT. No joins or GROUP BY.
+Values come out as SuiteQL returns them over REST: strings, 'T'/'F' booleans, dates as M/D/YYYY, and null
+columns omitted from the row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ..timeutil import parse_iso, start_of_day, utcnow
+
+
+class SuiteQLError(Exception):
+    pass
+
+
+@dataclass
+class Table:
+    rows: Callable[[], list[dict[str, Any]]]
+    columns: tuple[str, ...]
+    display: Callable[[str, Any], str | None]  # BUILTIN.DF(column) for a value
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+    (?P<str>'(?:[^']|'')*')
+   |(?P<num>\d+(?:\.\d+)?)
+   |(?P<op><=|>=|<>|!=|\|\||=|<|>|\*|\(|\)|,)
+   |(?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
+    )""",
+    re.X,
+)
+_RESERVED = {
+    "select",
+    "from",
+    "where",
+    "and",
+    "or",
+    "not",
+    "order",
+    "by",
+    "asc",
+    "desc",
+    "is",
+    "null",
+    "like",
+    "in",
+    "between",
+    "as",
+    "distinct",
+    "join",
+    "left",
+    "inner",
+    "group",
+    "having",
+    "on",
+}
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    out, pos, text = [], 0, text.strip().rstrip(";")
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise SuiteQLError(f"Invalid search query. Unexpected text near: {text[pos : pos + 20]}")
+        kind = m.lastgroup or ""
+        out.append((kind, m.group(kind)))
+        pos = m.end()
+    return out
+
+
+# AST nodes are tuples: ("col", name) ("lit", value) ("fn", name, [args]) ("cmp", op, a, b)
+# ("and"/"or", [..]) ("not", x) ("in", x, [..]) ("isnull", x) ("count",)
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.toks = _tokenize(text)
+        self.i = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def word(self, *words: str) -> bool:
+        tok = self.peek()
+        return bool(tok and tok[0] == "ident" and tok[1].lower() in words)
+
+    def sym(self, text: str) -> bool:
+        tok = self.peek()
+        return bool(tok and tok[0] == "op" and tok[1] == text)
+
+    def take(self) -> tuple[str, str]:
+        tok = self.peek()
+        if tok is None:
+            raise SuiteQLError("Invalid search query. Unexpected end of query.")
+        self.i += 1
+        return tok
+
+    def expect_word(self, word: str) -> None:
+        if not self.word(word):
+            raise SuiteQLError(f"Invalid search query. Expected {word.upper()}.")
+        self.i += 1
+
+    def expect_sym(self, text: str) -> None:
+        if not self.sym(text):
+            raise SuiteQLError(f"Invalid search query. Expected '{text}'.")
+        self.i += 1
+
+    def parse(self) -> dict[str, Any]:
+        self.expect_word("select")
+        distinct = False
+        if self.word("distinct"):
+            self.i += 1
+            distinct = True
+        items: list[tuple[Any, str | None]] = []
+        while True:
+            if self.sym("*"):
+                self.i += 1
+                items.append((("star",), None))
+            else:
+                expr = self.expr()
+                alias = None
+                if self.word("as"):
+                    self.i += 1
+                    alias = self.take()[1]
+                elif self.peek() and self.peek()[0] == "ident" and self.peek()[1].lower() not in _RESERVED:
+                    alias = self.take()[1]
+                items.append((expr, alias))
+            if self.sym(","):
+                self.i += 1
+                continue
+            break
+        self.expect_word("from")
+        table = self.take()[1].lower()
+        alias = None
+        if self.peek() and self.peek()[0] == "ident" and self.peek()[1].lower() not in _RESERVED:
+            alias = self.take()[1].lower()
+        if self.word("join", "left", "inner", "group"):
+            raise SuiteQLError("The sandbox's SuiteQL does not support joins or GROUP BY.")
+        where = None
+        if self.word("where"):
+            self.i += 1
+            where = self.or_()
+        order: list[tuple[Any, bool]] = []
+        if self.word("order"):
+            self.i += 1
+            self.expect_word("by")
+            while True:
+                expr = self.expr()
+                desc = False
+                if self.word("asc", "desc"):
+                    desc = self.take()[1].lower() == "desc"
+                order.append((expr, desc))
+                if self.sym(","):
+                    self.i += 1
+                    continue
+                break
+        if self.peek() is not None:
+            raise SuiteQLError(f"Invalid search query. Unexpected token: {self.peek()[1]}")
+        return {
+            "items": items,
+            "table": table,
+            "alias": alias,
+            "where": where,
+            "order": order,
+            "distinct": distinct,
+        }
+
+    def or_(self) -> Any:
+        parts = [self.and_()]
+        while self.word("or"):
+            self.i += 1
+            parts.append(self.and_())
+        return parts[0] if len(parts) == 1 else ("or", parts)
+
+    def and_(self) -> Any:
+        parts = [self.not_()]
+        while self.word("and"):
+            self.i += 1
+            parts.append(self.not_())
+        return parts[0] if len(parts) == 1 else ("and", parts)
+
+    def not_(self) -> Any:
+        if self.word("not"):
+            self.i += 1
+            return ("not", self.not_())
+        if self.sym("("):
+            save = self.i
+            self.i += 1
+            try:
+                inner = self.or_()
+                self.expect_sym(")")
+                if not self._at_comparison():
+                    return inner
+            except SuiteQLError:
+                pass
+            self.i = save
+        return self.predicate()
+
+    def _at_comparison(self) -> bool:
+        tok = self.peek()
+        return bool(tok and tok[0] == "op" and tok[1] in ("=", "<>", "!=", "<", ">", "<=", ">="))
+
+    def predicate(self) -> Any:
+        left = self.expr()
+        negate = False
+        if self.word("is"):
+            self.i += 1
+            if self.word("not"):
+                self.i += 1
+                negate = True
+            self.expect_word("null")
+            node: Any = ("isnull", left)
+            return ("not", node) if negate else node
+        if self.word("not"):
+            self.i += 1
+            negate = True
+        if self.word("like"):
+            self.i += 1
+            node = ("cmp", "like", left, self.expr())
+        elif self.word("in"):
+            self.i += 1
+            self.expect_sym("(")
+            values = [self.expr()]
+            while self.sym(","):
+                self.i += 1
+                values.append(self.expr())
+            self.expect_sym(")")
+            node = ("in", left, values)
+        elif self.word("between"):
+            self.i += 1
+            low = self.expr()
+            self.expect_word("and")
+            node = ("and", [("cmp", ">=", left, low), ("cmp", "<=", left, self.expr())])
+        else:
+            tok = self.take()
+            if tok[0] != "op" or tok[1] not in ("=", "<>", "!=", "<", ">", "<=", ">="):
+                raise SuiteQLError(f"Invalid search query. Unexpected token: {tok[1]}")
+            node = ("cmp", "!=" if tok[1] == "<>" else tok[1], left, self.expr())
+        return ("not", node) if negate else node
+
+    def expr(self) -> Any:
+        left = self.term()
+        while self.sym("||"):
+            self.i += 1
+            left = ("fn", "concat", [left, self.term()])
+        return left
+
+    def term(self) -> Any:
+        kind, text = self.take()
+        if kind == "str":
+            return ("lit", text[1:-1].replace("''", "'"))
+        if kind == "num":
+            return ("lit", float(text) if "." in text else int(text))
+        if kind == "op" and text == "(":
+            inner = self.expr()
+            self.expect_sym(")")
+            return inner
+        if kind == "ident":
+            lowered = text.lower()
+            if lowered in ("sysdate", "current_date"):
+                return ("fn", "sysdate", [])
+            if lowered == "null":
+                return ("lit", None)
+            if self.sym("("):
+                self.i += 1
+                if lowered == "count":
+                    if self.sym("*"):
+                        self.i += 1
+                    else:
+                        self.expr()
+                    self.expect_sym(")")
+                    return ("count",)
+                args = [] if self.sym(")") else [self.expr()]
+                while self.sym(","):
+                    self.i += 1
+                    args.append(self.expr())
+                self.expect_sym(")")
+                return ("fn", lowered, args)
+            if lowered in _RESERVED:
+                raise SuiteQLError(f"Invalid search query. Unexpected keyword: {text}")
+            return ("col", lowered)
+        raise SuiteQLError(f"Invalid search query. Unexpected token: {text}")
+
+
+_FMT = [
+    ("YYYY", "%Y"),
+    ("HH24", "%H"),
+    ("MM", "%m"),
+    ("DD", "%d"),
+    ("MI", "%M"),
+    ("SS", "%S"),
+    ("HH", "%I"),
+    ("AM", "%p"),
+    ("PM", "%p"),
+]
+
+
+def _strftime_format(fmt: str) -> str:
+    out, i = "", 0
+    while i < len(fmt):
+        if fmt[i] == '"':
+            end = fmt.find('"', i + 1)
+            end = len(fmt) if end < 0 else end
+            out += fmt[i + 1 : end].replace("%", "%%")
+            i = end + 1
+            continue
+        for token, directive in _FMT:
+            if fmt.upper().startswith(token, i):
+                out += directive
+                i += len(token)
+                break
+        else:
+            out += fmt[i].replace("%", "%%")
+            i += 1
+    return out
+
+
+def _to_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return start_of_day(value)
+    if isinstance(value, str):
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value.strip())
+        if m:
+            return start_of_day(date(int(m[3]), int(m[1]), int(m[2])))
+        return parse_iso(value)
+    return None
+
+
+def display(value: Any) -> str:
+    """How SuiteQL renders a value over REST."""
+    if isinstance(value, bool):
+        return "T" if value else "F"
+    if isinstance(value, datetime | date):
+        return f"{value.month}/{value.day}/{value.year}"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return str(value)
+
+
+class _Eval:
+    def __init__(self, table: Table, alias: str | None, name: str) -> None:
+        self.table = table
+        self.alias = alias
+        self.name = name
+        self.columns = set(table.columns)
+
+    def column(self, col: str) -> str:
+        if "." in col:
+            prefix, _, col = col.partition(".")
+            if prefix not in (self.alias, self.name):
+                raise SuiteQLError(f"Invalid search query. Unknown identifier: {prefix}")
+        if col not in self.columns and not col.startswith(("custentity", "custbody")):
+            raise SuiteQLError(
+                f"Search error occurred: Field '{col}' for record '{self.name}' was not found."
+            )
+        return col
+
+    def value(self, node: Any, row: dict[str, Any]) -> Any:
+        kind = node[0]
+        if kind == "lit":
+            return node[1]
+        if kind == "col":
+            return row.get(self.column(node[1]))
+        if kind == "fn":
+            return self.function(node[1], node[2], row)
+        raise SuiteQLError("Invalid search query.")
+
+    def function(self, name: str, args: list[Any], row: dict[str, Any]) -> Any:
+        if name == "builtin.df":
+            if not args or args[0][0] != "col":
+                raise SuiteQLError("BUILTIN.DF takes a column")
+            col = self.column(args[0][1])
+            raw = row.get(col)
+            return None if raw is None else (self.table.display(col, raw) or display(raw))
+        values = [self.value(a, row) for a in args]
+        if name == "sysdate":
+            return utcnow()
+        if name in ("upper", "lower"):
+            return None if values[0] is None else getattr(display(values[0]), name)()
+        if name == "nvl":
+            return values[0] if values[0] is not None else values[1]
+        if name == "concat":
+            return "".join(display(v) for v in values if v is not None)
+        if name == "to_char":
+            if values[0] is None:
+                return None
+            when = values[0]
+            if len(values) > 1 and isinstance(when, date | datetime):
+                return (when if isinstance(when, datetime) else start_of_day(when)).strftime(
+                    _strftime_format(str(values[1]))
+                )
+            return display(when)
+        if name in ("to_date", "to_timestamp"):
+            if values[0] is None:
+                return None
+            fmt = _strftime_format(str(values[1])) if len(values) > 1 else "%m/%d/%Y"
+            try:
+                parsed = datetime.strptime(str(values[0]), fmt).replace(
+                    tzinfo=start_of_day(date.today()).tzinfo
+                )
+            except ValueError as exc:
+                raise SuiteQLError(f"Invalid date value: {values[0]}") from exc
+            return parsed.date() if name == "to_date" and parsed == start_of_day(parsed.date()) else parsed
+        raise SuiteQLError(f"Invalid search query. Unknown function: {name.upper()}")
+
+    def truth(self, node: Any, row: dict[str, Any]) -> bool:
+        kind = node[0]
+        if kind == "and":
+            return all(self.truth(n, row) for n in node[1])
+        if kind == "or":
+            return any(self.truth(n, row) for n in node[1])
+        if kind == "not":
+            return not self.truth(node[1], row)
+        if kind == "isnull":
+            return self.value(node[1], row) in (None, "")
+        if kind == "in":
+            left = self.value(node[1], row)
+            return any(_compare(left, "=", self.value(v, row)) for v in node[2])
+        if kind == "cmp":
+            return _compare(self.value(node[2], row), node[1], self.value(node[3], row))
+        raise SuiteQLError("Invalid search query.")
+
+
+def _compare(a: Any, op: str, b: Any) -> bool:
+    if a is None or b is None:
+        return False
+    if op == "like":
+        pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in display(b))
+        return re.fullmatch(pattern, display(a), re.S) is not None
+    if isinstance(a, date | datetime) or isinstance(b, date | datetime):
+        a, b = _to_datetime(a), _to_datetime(b)
+        if a is None or b is None:
+            return False
+    elif isinstance(a, bool) or isinstance(b, bool):
+        a, b = display(a), display(b)
+    elif isinstance(a, int | float) or isinstance(b, int | float):
+        try:
+            a, b = float(a), float(b)
+        except (TypeError, ValueError):
+            a, b = display(a), display(b)
+    return {"=": a == b, "!=": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+
+
+def execute(text: str, tables: dict[str, Table]) -> list[dict[str, str]]:
+    """Run a query and return every row, already rendered; the caller pages them."""
+    query = _Parser(text).parse()
+    table = tables.get(query["table"])
+    if table is None:
+        raise SuiteQLError(f"Invalid search query. Record '{query['table']}' was not found.")
+    ev = _Eval(table, query["alias"], query["table"])
+    rows = [r for r in table.rows() if query["where"] is None or ev.truth(query["where"], r)]
+    if any(item[0][0] == "count" for item in query["items"]):
+        out = {}
+        for n, (expr, alias) in enumerate(query["items"]):
+            key = (alias or ("expr" + str(n + 1))).lower()
+            out[key] = str(len(rows)) if expr[0] == "count" else None
+        return [{k: v for k, v in out.items() if v is not None}]
+    for expr, desc in reversed(query["order"]):
+        aliased = next(
+            (e for e, a in query["items"] if a and expr[0] == "col" and a.lower() == expr[1]), None
+        )
+        key_expr = aliased or expr
+        keyed = [(ev.value(key_expr, r), r) for r in rows]
+        present = sorted((k for k in keyed if k[0] is not None), key=lambda k: _sortable(k[0]), reverse=desc)
+        missing = [k for k in keyed if k[0] is None]
+        rows = [r for _, r in (present + missing if not desc else missing + present)]
+    rendered = []
+    for row in rows:
+        out: dict[str, str] = {}
+        for n, (expr, alias) in enumerate(query["items"]):
+            if expr[0] == "star":
+                for col in table.columns:
+                    if row.get(col) is not None:
+                        out[col] = display(row[col])
+                continue
+            value = ev.value(expr, row)
+            key = (alias or (expr[1].split(".")[-1] if expr[0] == "col" else f"expr{n + 1}")).lower()
+            if value is not None and value != "":
+                out[key] = display(value)
+        rendered.append(out)
+    if query["distinct"]:
+        seen, unique = set(), []
+        for row in rendered:
+            marker = tuple(sorted(row.items()))
+            if marker not in seen:
+                seen.add(marker)
+                unique.append(row)
+        rendered = unique
+    return rendered
+
+
+def _sortable(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return (0, _to_datetime(value).timestamp())  # type: ignore[union-attr]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (1, float(value))
+    return (2, display(value))

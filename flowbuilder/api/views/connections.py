@@ -1,0 +1,72 @@
+"""Connections (secrets write-only) and the connector registry the connection form is built from."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.response import Response
+
+from flowbuilder.api.serializers.connections import (
+    ConnectionCreateSerializer,
+    ConnectionSerializer,
+    ConnectionTestSerializer,
+    ConnectionUpdateSerializer,
+)
+from flowbuilder.credentials import actions
+from flowbuilder.credentials.models import Connection
+
+from .mixins import RestrictedQuerysetMixin, organisation_for
+
+
+class ConnectionViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
+    base_queryset = Connection.objects.select_related("created_by")
+    serializer_class = ConnectionSerializer
+    filterset_fields = ["connector", "environment", "credential_type"]
+    search_fields = ["name", "base_url"]
+    ordering_fields = ["name", "updated_at", "created_at"]
+
+    @extend_schema(request=ConnectionCreateSerializer, responses={201: ConnectionSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ConnectionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        org = organisation_for(request.user, values.pop("organisation"))
+        connection = actions.create_connection(actor=request.user, organisation=org, **values)
+        return Response(ConnectionSerializer(connection).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConnectionUpdateSerializer, responses=ConnectionSerializer)
+    def update(self, request, *args, **kwargs):
+        data = ConnectionUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        connection = actions.update_connection(
+            actor=request.user, connection=self.get_object(), **data.validated_data
+        )
+        return Response(ConnectionSerializer(connection).data)
+
+    def destroy(self, request, *args, **kwargs):
+        actions.delete_connection(actor=request.user, connection=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=ConnectionTestSerializer)
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        result = actions.test_connection(actor=request.user, connection=self.get_object())
+        return Response(ConnectionTestSerializer(result.as_dict()).data)
+
+
+def describe_connector(connector) -> dict:
+    data = connector.describe()
+    for described, ctype in zip(data["credential_types"], connector.credential_types, strict=True):
+        described["secret_fields"] = ctype.secret_fields()
+    return data
+
+
+@extend_schema(responses={200: serializers.ListSerializer(child=serializers.DictField())})
+@api_view(["GET"])
+def connectors(request):
+    """The connector registry: key, name, category, icon, credential types (JSON Schemas, secret fields
+    marked ``writeOnly`` and listed in ``secret_fields``), config schema, actions and triggers."""
+    from connectors.registry import load_connectors
+
+    return Response([describe_connector(c) for c in load_connectors()])

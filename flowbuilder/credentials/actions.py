@@ -1,0 +1,418 @@
+"""Every change to a connection: create, update, delete, test, first use by a run, token rotation, and
+re-encryption to the newest key.
+
+Each function that a person triggers takes a keyword-only ``actor``, checks the actor may act, runs in
+one transaction and writes an audit row. Audit rows and messages carry field *names* and non-secret
+values only; a secret value never leaves this module except encrypted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+
+from connectors.base import Connector, CredentialType
+from connectors.errors import ConnectorError, ConnectorLoadError
+from connectors.http.redact import Redactor
+from flowbuilder.audit.actions import record
+from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
+from flowbuilder.tenancy.models import Organisation
+from flowbuilder.tenancy.permissions import can
+
+from .models import Connection, ConnectionUse, Environment
+from .vault import VaultError, get_vault
+
+log = logging.getLogger(__name__)
+
+EDITABLE = ("name", "environment", "base_url", "config")
+MESSAGE_CHARS = 500
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def _require(actor: Any, action: str, obj: Any) -> None:
+    if not can(actor, action, obj):
+        raise PermissionDeniedError(f"You may not {action} connections of this organisation.")
+
+
+def get_connector(key: str) -> Connector:
+    from connectors.registry import get_connector as lookup
+
+    try:
+        return lookup(key)
+    except ConnectorLoadError as exc:
+        raise InvalidInputError(
+            f"No connector {key!r} is installed.", field="connector", hint="Pick one from /api/connectors/."
+        ) from exc
+
+
+def _credential_type(connector: Connector, key: str) -> CredentialType:
+    try:
+        return connector.credential_type(key)
+    except ConnectorError as exc:
+        raise InvalidInputError(exc.message, field="credential_type", hint=exc.hint) from exc
+
+
+def _check_base_url(base_url: str) -> str:
+    base_url = (base_url or "").strip()
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInputError("The base URL must be an http:// or https:// URL.", field="base_url")
+    return base_url
+
+
+def _check_config(connector: Connector, base_url: str, config: Mapping[str, Any]) -> None:
+    errors = sorted(
+        Draft202012Validator(connector.config_schema).iter_errors({**config, "base_url": base_url}),
+        key=lambda e: list(e.absolute_path),
+    )
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path)
+        raise InvalidInputError(
+            f"Connection settings are invalid{' at ' + where if where else ''}: {first.message}",
+            field="config",
+        )
+
+
+def _check_credentials(ctype: CredentialType, values: Mapping[str, Any]) -> None:
+    """Validate against the credential type's schema without ever echoing a value."""
+    errors = sorted(
+        Draft202012Validator(ctype.schema).iter_errors(dict(values)), key=lambda e: list(e.absolute_path)
+    )
+    if not errors:
+        return
+    first = errors[0]
+    if first.validator == "required":
+        # "'client_secret' is a required property": names the field, never a value.
+        message = f"{ctype.label}: {first.message}."
+        missing = first.message.split("'")[1] if first.message.count("'") >= 2 else ""
+        field = f"credentials.{missing}" if missing else "credentials"
+    else:
+        where = "/".join(str(p) for p in first.absolute_path) or "(credentials)"
+        message = f"{ctype.label}: the value of {where} is invalid ({first.validator})."
+        field = f"credentials.{where}"
+    raise InvalidInputError(message, field=field, hint="Fill in every required credential field.")
+
+
+def split_credentials(ctype: CredentialType, values: Mapping[str, Any]) -> tuple[dict, dict]:
+    """(non-secret fields, secret fields) by the credential type's ``writeOnly`` markers."""
+    secret_names = set(ctype.secret_fields())
+    plain = {k: v for k, v in values.items() if k not in secret_names}
+    secret = {k: v for k, v in values.items() if k in secret_names}
+    return plain, secret
+
+
+def _merge(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply a partial update: a key set to None is removed, others replace."""
+    merged = dict(current)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _public(connection: Connection) -> dict[str, Any]:
+    """What an audit row may hold about a connection: everything except secret values."""
+    return {
+        "name": connection.name,
+        "environment": connection.environment,
+        "connector": connection.connector,
+        "base_url": connection.base_url,
+        "config": connection.config,
+        "credential_type": connection.credential_type,
+        "credentials": connection.credentials,
+        "secrets_set": list(connection.secret_fields_set),
+    }
+
+
+def _save(connection: Connection, **kwargs: Any) -> None:
+    try:
+        with transaction.atomic():
+            connection.save(**kwargs)
+    except IntegrityError as exc:
+        raise InvalidInputError(
+            f"A connection named {connection.name!r} already exists in {connection.environment}.",
+            field="name",
+        ) from exc
+
+
+# --- create / update / delete --------------------------------------------------------------------------
+
+
+def create_connection(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    name: str,
+    connector: str,
+    base_url: str,
+    credential_type: str,
+    credentials: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | None = None,
+    environment: str = Environment.DEV,
+) -> Connection:
+    _require(actor, "change", organisation)
+    spec = get_connector(connector)
+    ctype = _credential_type(spec, credential_type)
+    base_url = _check_base_url(base_url)
+    config = dict(config or {})
+    config.pop("base_url", None)
+    _check_config(spec, base_url, config)
+    values = {k: v for k, v in (credentials or {}).items() if v is not None}
+    _check_credentials(ctype, values)
+    plain, secret = split_credentials(ctype, values)
+    connection = Connection(
+        organisation=organisation,
+        environment=environment,
+        name=name,
+        connector=spec.key,
+        base_url=base_url,
+        config=config,
+        credential_type=ctype.key,
+        credentials=plain,
+        secrets_ciphertext=get_vault().encrypt(secret) if secret else "",
+        secret_fields_set=sorted(secret),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    with transaction.atomic():
+        _save(connection)
+        record(
+            "connection.create",
+            actor=actor,
+            organisation=organisation,
+            obj=connection,
+            after=_public(connection),
+        )
+    return connection
+
+
+def update_connection(
+    *, actor: Any, connection: Connection, credentials: Mapping[str, Any] | None = None, **fields: Any
+) -> Connection:
+    """Change settings and/or credentials. Secret fields not sent keep their stored value; a field sent
+    as null is cleared. Changing ``credential_type`` starts the credentials afresh."""
+    _require(actor, "change", connection)
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().get(pk=connection.pk)
+        before = _public(connection)
+        spec = get_connector(connection.connector)
+        for key in EDITABLE:
+            if key in fields and fields[key] is not None:
+                setattr(connection, key, fields[key])
+        connection.base_url = _check_base_url(connection.base_url)
+        connection.config = {k: v for k, v in (connection.config or {}).items() if k != "base_url"}
+        _check_config(spec, connection.base_url, connection.config)
+
+        new_type = fields.get("credential_type") or connection.credential_type
+        ctype = _credential_type(spec, new_type)
+        secrets_changed = False
+        if new_type != connection.credential_type or credentials is not None:
+            if new_type != connection.credential_type:
+                current_plain: dict[str, Any] = {}
+                current_secret: dict[str, Any] = {}
+            else:
+                current_plain = dict(connection.credentials or {})
+                try:
+                    current_secret = get_vault().decrypt(connection.secrets_ciphertext)
+                except VaultError:  # the key is gone: the user must enter every secret again
+                    current_secret = {}
+            plain_changes, secret_changes = split_credentials(ctype, credentials or {})
+            plain = _merge(current_plain, plain_changes)
+            secret = _merge(current_secret, secret_changes)
+            _check_credentials(ctype, {**plain, **secret})
+            secrets_changed = secret != current_secret or new_type != connection.credential_type
+            connection.credential_type = ctype.key
+            connection.credentials = plain
+            if secrets_changed:
+                connection.secrets_ciphertext = get_vault().encrypt(secret) if secret else ""
+                connection.secret_fields_set = sorted(secret)
+                connection.secrets_version = (connection.secrets_version or 0) + 1
+        _save(connection)
+        after = _public(connection)
+        changed = {k: v for k, v in after.items() if before.get(k) != v}
+        if secrets_changed:
+            changed["secrets_changed"] = True
+        record(
+            "connection.update",
+            actor=actor,
+            organisation=connection.organisation_id,
+            obj=connection,
+            before={k: before.get(k) for k in changed if k in before},
+            after=changed,
+        )
+    return connection
+
+
+def delete_connection(*, actor: Any, connection: Connection) -> None:
+    _require(actor, "change", connection)
+    with transaction.atomic():
+        record(
+            "connection.delete",
+            actor=actor,
+            organisation=connection.organisation_id,
+            obj=connection,
+            before=_public(connection),
+        )
+        connection.delete()
+
+
+# --- test ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestResult:
+    __test__ = False  # not a pytest class
+
+    ok: bool
+    message: str
+    tested_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "message": self.message, "tested_at": self.tested_at}
+
+
+def test_connection(*, actor: Any, connection: Connection) -> TestResult:
+    """Call the connector's ``test_connection`` with the organisation's egress policy; record the result.
+
+    Never raises for a remote, configuration or decryption problem: those come back as ``ok=False``
+    with a message the user can act on.
+    """
+    _require(actor, "change", connection)
+    ok, message = _probe(connection)
+    now = timezone.now()
+    message = message[:MESSAGE_CHARS]
+    with transaction.atomic():
+        Connection.objects.filter(pk=connection.pk).update(
+            last_tested_at=now, last_test_ok=ok, last_test_message=message
+        )
+        record(
+            "connection.test",
+            actor=actor,
+            organisation=connection.organisation_id,
+            obj=connection,
+            after={"ok": ok, "message": message},
+        )
+    connection.last_tested_at, connection.last_test_ok, connection.last_test_message = now, ok, message
+    return TestResult(ok, message, now)
+
+
+def _probe(connection: Connection) -> tuple[bool, str]:
+    from . import runtime
+
+    secrets: dict[str, Any] = {}
+    handle = None
+    try:
+        secrets = get_vault().decrypt(connection.secrets_ciphertext)
+        handle = runtime.build_runtime(connection, secrets, retries=0)
+        ok, message = handle.test_connection()
+    except VaultError as exc:
+        ok, message = False, str(exc)
+    except ConnectorError as exc:  # invalid config or credentials, refused egress, ...
+        ok, message = False, exc.message + (f" {exc.hint}" if exc.hint else "")
+    except Exception as exc:  # never a 500 for a test; the type is enough to investigate
+        log.warning("connection %s: test failed with %s", connection.pk, type(exc).__name__)
+        ok, message = (
+            False,
+            f"The test could not run ({type(exc).__name__}). Check the base URL and settings.",
+        )
+    finally:
+        if handle is not None:
+            handle.close()
+    # Defence in depth: whatever a connector put in its message, no secret value leaves here.
+    redactor = Redactor([str(v) for v in secrets.values() if isinstance(v, str)])
+    return ok, redactor.text(str(message))
+
+
+# --- runtime bookkeeping (called by flowbuilder.credentials.runtime in workers) -------------------------
+
+
+def record_use(connection: Connection, run_id: int) -> bool:
+    """Audit the first use of ``connection`` by run ``run_id`` (True if this call wrote the row)."""
+    with transaction.atomic():
+        _, created = ConnectionUse.objects.get_or_create(connection_id=connection.pk, run_id=run_id)
+        if created:
+            record(
+                "connection.use",
+                actor="system",
+                organisation=connection.organisation_id,
+                obj=connection,
+                after={"run_id": run_id, "connector": connection.connector},
+            )
+    return created
+
+
+def store_rotated_secrets(connection_id: int, secrets: Mapping[str, Any]) -> int:
+    """Persist secrets a token endpoint rotated (e.g. a new refresh token); returns the new version."""
+    with transaction.atomic():
+        Connection.objects.filter(pk=connection_id).update(
+            secrets_ciphertext=get_vault().encrypt(secrets),
+            secrets_version=F("secrets_version") + 1,
+        )
+        version = (
+            Connection.objects.filter(pk=connection_id).values_list("secrets_version", flat=True).first()
+        )
+    return int(version or 0)
+
+
+# --- key rotation --------------------------------------------------------------------------------------
+
+
+@dataclass
+class RotationReport:
+    total: int = 0
+    rotated: int = 0
+    empty: int = 0
+    failed: int = 0
+    failed_ids: list[int] | None = None
+
+
+def rotate_all_secrets(*, actor: Any = "system") -> RotationReport:
+    """Re-encrypt every connection's secrets with the newest key (MultiFernet.rotate), row by row."""
+    vault = get_vault()
+    report = RotationReport(failed_ids=[])
+    ids = list(Connection.objects.order_by("pk").values_list("pk", flat=True))
+    for pk in ids:
+        with transaction.atomic():
+            row = (
+                Connection.objects.select_for_update().filter(pk=pk).only("pk", "secrets_ciphertext").first()
+            )
+            if row is None:
+                continue
+            report.total += 1
+            if not row.secrets_ciphertext:
+                report.empty += 1
+                continue
+            try:
+                token = vault.rotate(row.secrets_ciphertext)
+            except VaultError:
+                report.failed += 1
+                report.failed_ids.append(pk)
+                continue
+            Connection.objects.filter(pk=pk).update(secrets_ciphertext=token)
+            report.rotated += 1
+    record(
+        "credentials.rotate_keys",
+        actor=actor,
+        object_type="credentials.connection",
+        after={
+            "total": report.total,
+            "rotated": report.rotated,
+            "empty": report.empty,
+            "failed": report.failed,
+            "failed_ids": report.failed_ids,
+        },
+    )
+    return report

@@ -1,0 +1,37 @@
+"""SyncLink: one row per (organisation, entity, system, external id), grouped by a canonical id.
+
+All rows of one ``canonical_id`` are the same real-world thing (one customer) in different systems:
+``(acme, customer, U, salesforce, 001A)`` and ``(acme, customer, U, netsuite, 812)``. The two unique
+constraints make the store a bijection per system: an external id belongs to one canonical record, and
+a canonical record has at most one id per system. They are also what makes concurrent upserts safe.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class SyncLink(models.Model):
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    entity = models.CharField(max_length=64, help_text="customer, project, invoice, ...")
+    canonical_id = models.UUIDField(default=uuid.uuid4)
+    system = models.CharField(max_length=64, help_text="salesforce, netsuite, kantata, ...")
+    external_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "entity", "system", "external_id"], name="synclink_external_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "entity", "canonical_id", "system"], name="synclink_one_per_system"
+            ),
+        ]
+        ordering = ["organisation_id", "entity", "canonical_id", "system"]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.canonical_id} = {self.system}:{self.external_id}"

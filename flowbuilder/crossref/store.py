@@ -1,0 +1,43 @@
+"""The cross-reference capability a node gets as ``ctx.crossref``: bound to the run's organisation,
+plain strings in and out, no ORM objects (see ``flowbuilder.nodes.base.CrossrefStore``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import actions
+
+
+class OrganisationCrossref:
+    def __init__(self, organisation_id: int) -> None:
+        self.organisation_id = organisation_id
+
+    def lookup(self, entity: str, source_system: str, source_id: str, target_system: str) -> str | None:
+        return actions.counterpart(self.organisation_id, entity, source_system, str(source_id), target_system)
+
+    def link(
+        self, entity: str, source_system: str, source_id: str, target_system: str, target_id: str
+    ) -> str:
+        canonical = actions.link(
+            self.organisation_id, entity, source_system, str(source_id), target_system, str(target_id)
+        )
+        return str(canonical)
+
+    def upsert(
+        self,
+        entity: str,
+        source_system: str,
+        source_id: str,
+        target_system: str,
+        create: Callable[[], str],
+        update: Callable[[str], Any],
+    ) -> dict[str, Any]:
+        result = actions.upsert_via_crossref(
+            self.organisation_id, entity, source_system, str(source_id), target_system, create, update
+        )
+        return {
+            "target_id": result.target_id,
+            "created": result.created,
+            "canonical_id": str(result.canonical_id),
+        }

@@ -1,0 +1,78 @@
+import { NavLink, Route, Routes, Link } from 'react-router';
+import { readConfig } from './config';
+import { useSession } from './session';
+import { FlowListPage } from './pages/FlowListPage';
+import { RunsPage } from './runs/RunsPage';
+import { EmptyState, Spinner } from './ui/bits';
+import { lazy, Suspense } from 'react';
+
+// The editor (React Flow, rjsf, CodeMirror, dagre) loads on demand; the lists stay light.
+const EditorPage = lazy(() => import('./editor/EditorPage').then((m) => ({ default: m.EditorPage })));
+const RunDetailPage = lazy(() => import('./runs/RunDetailPage').then((m) => ({ default: m.RunDetailPage })));
+
+function TopBar() {
+  const { me, organisation, setOrganisation, logout } = useSession();
+  const { branding } = readConfig();
+  return (
+    <header className="topbar">
+      <Link to="/" className="brand" data-testid="brand">
+        {branding.logo_url ? <img src={branding.logo_url} alt="" className="brand-logo" /> : <span className="brand-mark" aria-hidden />}
+        <span>{branding.product_name}</span>
+      </Link>
+      <nav className="topnav">
+        <NavLink to="/" end data-testid="nav-flows">
+          Flows
+        </NavLink>
+        <NavLink to="/runs" data-testid="nav-runs">
+          Runs
+        </NavLink>
+      </nav>
+      <div className="topbar-right">
+        <label className="org-switch">
+          <span className="sr-only">Organisation</span>
+          <select
+            data-testid="org-switcher"
+            value={organisation?.id ?? ''}
+            onChange={(e) => setOrganisation(Number(e.target.value))}
+          >
+            {me.organisations.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name} · {o.role}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="user" title={me.email}>
+          {me.display_name || me.username}
+        </span>
+        <button className="ghost" data-testid="logout" onClick={() => void logout()}>
+          Log out
+        </button>
+      </div>
+    </header>
+  );
+}
+
+export function App() {
+  const { organisation } = useSession();
+  return (
+    <div className="app">
+      <TopBar />
+      <main className="app-main">
+        {!organisation ? (
+          <EmptyState title="No organisation yet" body="Ask an administrator to add you to an organisation." />
+        ) : (
+          <Suspense fallback={<div className="center-page"><Spinner label="Loading" /></div>}>
+          <Routes>
+            <Route path="/" element={<FlowListPage />} />
+            <Route path="/flows/:id" element={<EditorPage />} />
+            <Route path="/runs" element={<RunsPage />} />
+            <Route path="/runs/:id" element={<RunDetailPage />} />
+            <Route path="*" element={<EmptyState title="Page not found" action={<Link to="/">Back to flows</Link>} />} />
+          </Routes>
+          </Suspense>
+        )}
+      </main>
+    </div>
+  );
+}

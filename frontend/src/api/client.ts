@@ -1,0 +1,111 @@
+// The one module that talks HTTP to the Django API. Components call these functions and never fetch().
+// Typed with openapi-fetch over `paths` (hand-written in ./types until openapi.json is generated).
+import createClient, { type Middleware } from 'openapi-fetch';
+import { csrfToken } from '../config';
+import type {
+  ApiErrorBody, ConflictBody, Connection, FlowDetail, FlowDocument, FlowSummary, FlowVersion, Item, Me,
+  NodeType, Page, PreviewResult, RunDetail, RunSummary, SaveDraftResponse, paths, Finding,
+} from './types';
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public body: ApiErrorBody & Partial<ConflictBody>,
+    message?: string,
+  ) {
+    super(message ?? body.detail ?? `Request failed (${status})`);
+  }
+  get findings(): Finding[] {
+    return this.body.findings ?? [];
+  }
+}
+
+const csrf: Middleware = {
+  onRequest({ request }) {
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+      const token = csrfToken();
+      if (token) request.headers.set('X-CSRFToken', token);
+    }
+    request.headers.set('Accept', 'application/json');
+    return request;
+  },
+};
+
+const http = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+http.use(csrf);
+
+async function unwrap<T>(p: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<T> {
+  let res: { data?: unknown; error?: unknown; response: Response };
+  try {
+    res = await p;
+  } catch (e) {
+    throw new ApiError(0, { detail: 'The server could not be reached. Check your connection and try again.' }, String(e));
+  }
+  if (!res.response.ok) {
+    const body = (res.error && typeof res.error === 'object' ? res.error : { detail: String(res.error ?? '') }) as ApiErrorBody;
+    throw new ApiError(res.response.status, body, body.detail || `${res.response.status} ${res.response.statusText}`);
+  }
+  return res.data as T;
+}
+
+export interface ListParams {
+  organisation?: number;
+  search?: string;
+  status?: string;
+  tag?: string;
+  flow?: number | string;
+  limit?: number;
+  offset?: number;
+}
+
+function clean<T extends object>(q: T): T {
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '' && v !== null)) as T;
+}
+
+export const api = {
+  me: () => unwrap<Me>(http.GET('/api/me/')),
+  logout: () => unwrap<unknown>(http.POST('/api/auth/logout/')),
+  nodeTypes: () => unwrap<NodeType[]>(http.GET('/api/node-types/')),
+  listFlows: (q: ListParams) => unwrap<Page<FlowSummary>>(http.GET('/api/flows/', { params: { query: clean(q) } })),
+  createFlow: (body: { organisation: number; name: string; description?: string; tags?: string[]; document?: FlowDocument }) =>
+    unwrap<FlowDetail>(http.POST('/api/flows/', { body })),
+  importFlow: (organisation: number, data: unknown) => unwrap<FlowDetail>(http.POST('/api/flows/import/', { body: { organisation, data } })),
+  getFlow: (id: number | string) => unwrap<FlowDetail>(http.GET('/api/flows/{id}/', { params: { path: { id } } })),
+  patchFlow: (id: number | string, body: { name?: string; description?: string; tags?: string[] }) =>
+    unwrap<FlowDetail>(http.PATCH('/api/flows/{id}/', { params: { path: { id } }, body })),
+  saveDraft: (id: number | string, document: FlowDocument, revision: number, force = false) =>
+    unwrap<SaveDraftResponse>(
+      http.PUT('/api/flows/{id}/draft/', { params: { path: { id } }, body: { document, revision, ...(force ? { force } : {}) } }),
+    ),
+  validate: (id: number | string, document: FlowDocument) =>
+    unwrap<{ findings: Finding[] }>(http.POST('/api/flows/{id}/validate/', { params: { path: { id } }, body: { document } })),
+  publish: (id: number | string, comment: string) =>
+    unwrap<FlowVersion>(http.POST('/api/flows/{id}/publish/', { params: { path: { id } }, body: { comment } })),
+  versions: (id: number | string) => unwrap<FlowVersion[]>(http.GET('/api/flows/{id}/versions/', { params: { path: { id } } })),
+  version: (id: number | string) => unwrap<FlowVersion>(http.GET('/api/versions/{id}/', { params: { path: { id } } })),
+  exportFlow: (id: number | string) => unwrap<unknown>(http.GET('/api/flows/{id}/export/', { params: { path: { id } } })),
+  runFlow: (
+    id: number | string,
+    body: { input?: Item | Item[]; use_draft?: boolean; only_node?: string; pinned?: Record<string, Item[]> },
+  ) => unwrap<{ id: number; status: string }>(http.POST('/api/flows/{id}/run/', { params: { path: { id } }, body })),
+  previewExpression: (expression: string, item?: Item) =>
+    unwrap<PreviewResult>(http.POST('/api/expressions/preview/', { body: { expression, item } })),
+  listRuns: (q: ListParams) => unwrap<Page<RunSummary>>(http.GET('/api/runs/', { params: { query: clean(q) } })),
+  getRun: (id: number | string) => unwrap<RunDetail>(http.GET('/api/runs/{id}/', { params: { path: { id } } })),
+  cancelRun: (id: number | string) => unwrap<unknown>(http.POST('/api/runs/{id}/cancel/', { params: { path: { id } } })),
+  retryRun: (id: number | string) => unwrap<unknown>(http.POST('/api/runs/{id}/retry/', { params: { path: { id } } })),
+  replayRun: (id: number | string) =>
+    unwrap<{ id: number; status: string }>(http.POST('/api/runs/{id}/replay/', { params: { path: { id } } })),
+  listConnections: async (organisation: number | undefined, connector: string): Promise<Connection[]> => {
+    const data = await unwrap<Page<Connection> | Connection[]>(
+      http.GET('/api/connections/', { params: { query: clean({ organisation, connector }) } }),
+    );
+    return Array.isArray(data) ? data : data.results;
+  },
+};
+
+/** ws:// or wss:// on the page's own host. */
+export function wsUrl(path: string): string {
+  const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${window.location.host}${path}`;
+}

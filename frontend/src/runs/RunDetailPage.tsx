@@ -1,0 +1,113 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { ReactFlowProvider } from '@xyflow/react';
+import { api, ApiError } from '../api/client';
+import { versionNumber, type RunDetail } from '../api/types';
+import { DocumentStore, isTerminalRun } from '../store/documentStore';
+import { StoreContext, useEditor } from '../editor/storeContext';
+import { Canvas } from '../editor/Canvas';
+import { Inspector } from '../editor/Inspector';
+import { loadNodeTypes } from '../editor/EditorPage';
+import { useLiveRun } from './useLiveRun';
+import { EmptyState, Skeleton, StatusBadge } from '../ui/bits';
+import { useToast } from '../ui/toast';
+import { clock, duration } from '../lib/format';
+
+export function RunDetailPage() {
+  const { id } = useParams();
+  const runId = Number(id);
+  const [run, setRun] = useState<RunDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const store = useMemo(() => new DocumentStore({ readOnly: true }), []);
+
+  useEffect(() => {
+    let alive = true;
+    setRun(null);
+    Promise.all([loadNodeTypes(), api.getRun(runId)]).then(
+      ([types, r]) => {
+        if (!alive) return;
+        store.setNodeTypes(types);
+        store.load({ id: r.flow, draft: { document: r.document, revision: 0, saved_by: null, saved_at: null, findings: [] } });
+        store.runSnapshot(r, r.last_seq);
+        setRun(r);
+      },
+      (e: Error) => alive && setError(e instanceof ApiError && e.status === 404 ? 'This run does not exist or you cannot see it.' : e.message),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [runId, store]);
+
+  if (error) return <EmptyState title="Could not open the run" body={error} action={<Link to="/runs">Back to runs</Link>} />;
+  if (!run) return <div className="page"><Skeleton rows={6} testid="run-loading" /></div>;
+  return (
+    <StoreContext.Provider value={store}>
+      <ReactFlowProvider>
+        <RunView run={run} store={store} />
+      </ReactFlowProvider>
+    </StoreContext.Provider>
+  );
+}
+
+function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
+  const toast = useToast();
+  const navigate = useNavigate();
+  const live = useEditor((s) => s.run);
+  const selection = useEditor((s) => s.selection);
+  const status = live?.status ?? run.status;
+  useLiveRun(store, isTerminalRun(run.status) ? null : run.id);
+  const act = async (what: 'cancel' | 'retry' | 'replay') => {
+    try {
+      if (what === 'replay') {
+        const r = await api.replayRun(run.id);
+        navigate(`/runs/${r.id}`);
+      } else {
+        await (what === 'cancel' ? api.cancelRun(run.id) : api.retryRun(run.id));
+        toast.success(what === 'cancel' ? 'Cancel requested' : 'Retrying from the failed node');
+        if (what === 'retry') window.location.reload();
+      }
+    } catch (e) {
+      toast.error(`Could not ${what} the run`, (e as Error).message);
+    }
+  };
+  const selected = selection.nodes.length === 1 ? selection.nodes[0] : null;
+  return (
+    <div className="editor run-detail" data-testid="run-detail" data-status={status}>
+      <div className="toolbar">
+        <Link to="/runs" className="ghost small">
+          ← Runs
+        </Link>
+        <h2 className="toolbar-title">Run #{run.id}</h2>
+        <StatusBadge status={status} />
+        <Link to={`/flows/${run.flow}`}>{run.flow_name}</Link>
+        {versionNumber(run.version) !== null && <span className="muted small">v{versionNumber(run.version)}</span>}
+        <span className="muted small">
+          {run.trigger} · {clock(run.started_at ?? run.created_at)} · {duration(run.duration_ms)}
+        </span>
+        <div className="toolbar-group right">
+          {!isTerminalRun(status) && <button className="small danger-ghost" onClick={() => void act('cancel')} data-testid="run-cancel">Cancel</button>}
+          {status === 'failed' && <button className="small" onClick={() => void act('retry')} data-testid="run-retry">Retry from failed node</button>}
+          <button className="small" onClick={() => void act('replay')} data-testid="run-replay">Replay</button>
+        </div>
+      </div>
+      {run.error && (
+        <div className="banner banner-error" role="alert">
+          {run.error}
+        </div>
+      )}
+      <div className="editor-body no-palette">
+        <div className="canvas-wrap">
+          <Canvas readOnly />
+        </div>
+        {selected ? (
+          <Inspector key={selected} nodeId={selected} readOnly />
+        ) : (
+          <aside className="inspector inspector-empty">
+            <h3>Select a node</h3>
+            <p className="muted small">See its input and output items, counts, duration and errors.</p>
+          </aside>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,604 @@
+/**
+ * The editor's one document store (after n8n's workflowDocument store).
+ *
+ * Components read with `useEditor(selector)` and dispatch intents through the public methods. The
+ * private `apply*` methods are the ONLY code that assigns `this.state`: local edits, undo/redo, drags,
+ * server loads, save responses and websocket run events all go through them, so there is one path for
+ * every change. The document is plain JSON (the server's shape); React Flow nodes/edges are derived in
+ * ./reactflow.ts and carry JSON-only `data`.
+ */
+import type {
+  ConflictBody, DocEdge, DocNode, Finding, FlowDetail, FlowDocument, Item, JSONValue, NodeRun, NodeRunError,
+  NodeRunStatus, NodeType, Position, RunDetail, RunEvent, RunStatus, SaveDraftResponse, StickyNote,
+} from '../api/types';
+import { checkConnection, type ConnectionCheck, type ProposedConnection } from '../graph/connections';
+import { copySelection, prepareForPaste, parseClipboard, type ClipboardPayload } from '../graph/clipboard';
+import { edgeId, newId } from '../graph/ids';
+import { layoutPositions } from '../graph/layout';
+
+export type SaveStatus = 'clean' | 'dirty' | 'saving' | 'saved' | 'error' | 'conflict';
+
+export interface SaveState {
+  status: SaveStatus;
+  revision: number;
+  savedAt: string | null;
+  savedBy: string | null;
+  conflict: ConflictBody | null;
+  error: string | null;
+}
+
+export interface NodeRunState {
+  status: NodeRunStatus;
+  attempt?: number;
+  input_count?: number;
+  output_counts?: Record<string, number>;
+  duration_ms?: number | null;
+  error?: NodeRunError | null;
+}
+
+export interface RunState {
+  id: number;
+  status: RunStatus;
+  lastSeq: number;
+  nodes: Record<string, NodeRunState>;
+  /** Full node runs (input/output items) once fetched from /api/runs/{id}/. */
+  nodeRuns: Record<string, NodeRun>;
+}
+
+export interface Selection {
+  nodes: string[];
+  edges: string[];
+  notes: string[];
+}
+
+export interface EditorState {
+  flowId: number | null;
+  document: FlowDocument;
+  /** Bumped on every document change; `savedVersion` is the version the server has. */
+  docVersion: number;
+  savedVersion: number;
+  save: SaveState;
+  findings: Finding[];
+  selection: Selection;
+  measured: Record<string, { width: number; height: number }>;
+  run: RunState | null;
+  pinned: Record<string, Item[]>;
+  canUndo: boolean;
+  canRedo: boolean;
+  readOnly: boolean;
+}
+
+export type Origin = 'local' | 'drag' | 'undo' | 'redo' | 'load' | 'server';
+
+export const EMPTY_DOCUMENT: FlowDocument = { schema_version: 1, nodes: [], edges: [], notes: [] };
+const EMPTY_SELECTION: Selection = { nodes: [], edges: [], notes: [] };
+const HISTORY_LIMIT = 200;
+const COALESCE_MS = 1000;
+const TERMINAL_RUN: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export function isTerminalRun(status: RunStatus | undefined): boolean {
+  return !!status && TERMINAL_RUN.includes(status);
+}
+
+function initialState(readOnly = false): EditorState {
+  return {
+    flowId: null,
+    document: EMPTY_DOCUMENT,
+    docVersion: 0,
+    savedVersion: 0,
+    save: { status: 'clean', revision: 0, savedAt: null, savedBy: null, conflict: null, error: null },
+    findings: [],
+    selection: EMPTY_SELECTION,
+    measured: {},
+    run: null,
+    pinned: {},
+    canUndo: false,
+    canRedo: false,
+    readOnly,
+  };
+}
+
+/** Normalises a document from the server, an import or the clipboard into the editor's shape. */
+export function normaliseDocument(raw: unknown): FlowDocument {
+  const parsed = parseClipboard(JSON.stringify(raw ?? {}));
+  if (!parsed) throw new Error('Not a flow document: expected an object with a "nodes" list.');
+  const nodes = parsed.nodes.map((n) => ({
+    ...n,
+    label: n.label ?? n.type,
+    config: n.config ?? {},
+    position: { x: Number(n.position.x) || 0, y: Number(n.position.y) || 0 },
+  }));
+  const edges = parsed.edges.map((e) => ({ ...e, id: e.id || edgeId(e.source, e.source_port, e.target, e.target_port) }));
+  return { schema_version: 1, nodes, edges, notes: parsed.notes };
+}
+
+/** Config defaults from a JSON Schema's top-level property defaults. */
+export function schemaDefaults(type: NodeType | undefined): Record<string, JSONValue> {
+  const out: Record<string, JSONValue> = {};
+  for (const [k, p] of Object.entries(type?.config_schema?.properties ?? {})) {
+    if (p.default !== undefined) out[k] = structuredClone(p.default);
+  }
+  return out;
+}
+
+function statusFromEvent(type: string): NodeRunStatus | null {
+  switch (type) {
+    case 'node.started': return 'running';
+    case 'node.retrying': return 'retrying';
+    case 'node.succeeded': return 'succeeded';
+    case 'node.failed': return 'failed';
+    case 'node.skipped': return 'skipped';
+    default: return null;
+  }
+}
+
+function asError(e: unknown): NodeRunError | null {
+  if (!e) return null;
+  if (typeof e === 'string') return { message: e };
+  if (typeof e === 'object' && 'message' in (e as object)) return e as NodeRunError;
+  return { message: JSON.stringify(e) };
+}
+
+export class DocumentStore {
+  private state: EditorState;
+  private readonly listeners = new Set<() => void>();
+  private past: FlowDocument[] = [];
+  private future: FlowDocument[] = [];
+  private lastCoalesce: { key: string; at: number } | null = null;
+  private dragStart: FlowDocument | null = null;
+  private types = new Map<string, NodeType>();
+  private pasteCount = 0;
+  private readonly now: () => number;
+
+  constructor(opts: { types?: NodeType[]; readOnly?: boolean; now?: () => number } = {}) {
+    this.state = initialState(opts.readOnly);
+    this.now = opts.now ?? (() => Date.now());
+    if (opts.types) this.setNodeTypes(opts.types);
+  }
+
+  // ---------------------------------------------------------------- subscription (useSyncExternalStore)
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getState = (): EditorState => this.state;
+
+  setNodeTypes(types: NodeType[]): void {
+    this.types = new Map(types.map((t) => [t.type, t]));
+  }
+
+  nodeType(type: string): NodeType | undefined {
+    return this.types.get(type);
+  }
+
+  get nodeTypes(): Map<string, NodeType> {
+    return this.types;
+  }
+
+  // ---------------------------------------------------------------- the only mutators
+  private applyState(patch: Partial<EditorState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const l of [...this.listeners]) l();
+  }
+
+  private applyDocument(next: FlowDocument, origin: Origin, opts: { coalesce?: string; selection?: Selection } = {}): void {
+    const prev = this.state.document;
+    if (next === prev && !opts.selection) return;
+    const docVersion = this.state.docVersion + 1;
+    if (origin === 'local') {
+      const t = this.now();
+      const merge = opts.coalesce && this.lastCoalesce?.key === opts.coalesce && t - this.lastCoalesce.at < COALESCE_MS;
+      if (!merge) this.pushPast(prev);
+      this.lastCoalesce = opts.coalesce ? { key: opts.coalesce, at: t } : null;
+      this.future = [];
+    } else if (origin === 'drag') {
+      // Position ticks while dragging: history is pushed once, when the drag ends (finishDrag).
+    } else if (origin === 'load' || origin === 'server') {
+      this.past = [];
+      this.future = [];
+      this.lastCoalesce = null;
+    } else {
+      this.lastCoalesce = null;
+    }
+    const keep = (ids: string[], exists: (id: string) => boolean) => ids.filter(exists);
+    const nodeIds = new Set(next.nodes.map((n) => n.id));
+    const edgeIds = new Set(next.edges.map((e) => e.id));
+    const noteIds = new Set((next.notes ?? []).map((n) => n.id));
+    const sel = opts.selection ?? this.state.selection;
+    this.applyState({
+      document: next,
+      docVersion,
+      savedVersion: origin === 'load' || origin === 'server' ? docVersion : this.state.savedVersion,
+      selection: {
+        nodes: keep(sel.nodes, (id) => nodeIds.has(id)),
+        edges: keep(sel.edges, (id) => edgeIds.has(id)),
+        notes: keep(sel.notes, (id) => noteIds.has(id)),
+      },
+      save:
+        origin === 'load' || origin === 'server'
+          ? this.state.save
+          : { ...this.state.save, status: this.state.save.status === 'conflict' ? 'conflict' : this.state.save.status === 'saving' ? 'saving' : 'dirty' },
+      canUndo: this.past.length > 0,
+      canRedo: this.future.length > 0,
+    });
+  }
+
+  private applySelection(selection: Selection): void {
+    this.applyState({ selection });
+  }
+
+  private applyMeasured(measured: EditorState['measured']): void {
+    this.applyState({ measured });
+  }
+
+  private applySave(save: Partial<SaveState>, extra: Partial<EditorState> = {}): void {
+    this.applyState({ save: { ...this.state.save, ...save }, ...extra });
+  }
+
+  private applyRun(run: RunState | null): void {
+    this.applyState({ run });
+  }
+
+  private applyPinned(pinned: Record<string, Item[]>): void {
+    this.applyState({ pinned });
+  }
+
+  private pushPast(doc: FlowDocument): void {
+    this.past.push(doc);
+    if (this.past.length > HISTORY_LIMIT) this.past.shift();
+  }
+
+  // ---------------------------------------------------------------- helpers for intents
+  private edit(mutate: (doc: FlowDocument) => FlowDocument | null, opts: { coalesce?: string; selection?: Selection } = {}): boolean {
+    if (this.state.readOnly) return false;
+    const next = mutate(this.state.document);
+    if (!next) return false;
+    this.applyDocument(next, 'local', opts);
+    return true;
+  }
+
+  private allIds(): Set<string> {
+    const d = this.state.document;
+    return new Set([...d.nodes.map((n) => n.id), ...d.edges.map((e) => e.id), ...(d.notes ?? []).map((n) => n.id)]);
+  }
+
+  // ---------------------------------------------------------------- server path
+  /** A flow fetched from the API: document, revision and findings replace local state. */
+  load(flow: Pick<FlowDetail, 'id' | 'draft'>): void {
+    const doc = normaliseDocument(flow.draft.document);
+    this.applyDocument(doc, 'load', { selection: EMPTY_SELECTION });
+    this.applySave(
+      { status: 'clean', revision: flow.draft.revision, savedAt: flow.draft.saved_at, savedBy: flow.draft.saved_by, conflict: null, error: null },
+      { flowId: flow.id, findings: flow.draft.findings ?? [] },
+    );
+  }
+
+  /** A newer document from the server (reload after a conflict, another tab's save via websocket). */
+  serverUpdate(document: unknown, revision: number, meta: { savedBy?: string | null; savedAt?: string | null; findings?: Finding[] } = {}): void {
+    this.applyDocument(normaliseDocument(document), 'server');
+    this.applySave(
+      { status: 'clean', revision, savedBy: meta.savedBy ?? null, savedAt: meta.savedAt ?? null, conflict: null, error: null },
+      { findings: meta.findings ?? this.state.findings },
+    );
+  }
+
+  /** Marks a save in flight; returns what to send. */
+  beginSave(): { document: FlowDocument; revision: number; version: number } {
+    this.applySave({ status: 'saving', error: null });
+    return { document: this.state.document, revision: this.state.save.revision, version: this.state.docVersion };
+  }
+
+  saveSucceeded(res: SaveDraftResponse, versionSent: number): void {
+    const dirty = this.state.docVersion !== versionSent;
+    this.applySave(
+      { status: dirty ? 'dirty' : 'saved', revision: res.revision, savedAt: res.saved_at, savedBy: res.saved_by, conflict: null, error: null },
+      { savedVersion: versionSent, findings: res.findings ?? [] },
+    );
+  }
+
+  saveConflict(body: ConflictBody): void {
+    this.applySave({ status: 'conflict', conflict: body, error: null });
+  }
+
+  saveFailed(message: string, findings?: Finding[]): void {
+    this.applySave({ status: 'error', error: message }, findings ? { findings } : {});
+  }
+
+  setFindings(findings: Finding[]): void {
+    this.applyState({ findings });
+  }
+
+  get isDirty(): boolean {
+    return this.state.docVersion !== this.state.savedVersion;
+  }
+
+  // ---------------------------------------------------------------- local edits
+  addNode(typeName: string, position: Position): string | null {
+    const type = this.types.get(typeName);
+    const id = newId('n_', this.allIds());
+    const sameType = this.state.document.nodes.filter((n) => n.type === typeName).length;
+    const node: DocNode = {
+      id,
+      type: typeName,
+      label: (type?.label ?? typeName) + (sameType ? ` ${sameType + 1}` : ''),
+      position: { x: Math.round(position.x), y: Math.round(position.y) },
+      config: schemaDefaults(type),
+      ...(type?.default_retry ? { retry: { ...type.default_retry } } : {}),
+      on_error: 'fail',
+    };
+    const ok = this.edit((d) => ({ ...d, nodes: [...d.nodes, node] }), { selection: { nodes: [id], edges: [], notes: [] } });
+    return ok ? id : null;
+  }
+
+  /** Validates and adds an edge. Returns the check so the canvas can show the reason in a toast. */
+  connect(conn: ProposedConnection): ConnectionCheck {
+    if (this.state.readOnly) return { ok: false, reason: 'This view is read-only.' };
+    const d = this.state.document;
+    const check = checkConnection(conn, d.nodes, d.edges, this.types);
+    if (!check.ok) return check;
+    const sp = conn.sourceHandle ?? 'main';
+    const tp = conn.targetHandle ?? 'main';
+    const edge: DocEdge = { id: edgeId(conn.source!, sp, conn.target!, tp), source: conn.source!, source_port: sp, target: conn.target!, target_port: tp };
+    this.edit((doc) => ({ ...doc, edges: [...doc.edges, edge] }));
+    return check;
+  }
+
+  checkConnection(conn: ProposedConnection): ConnectionCheck {
+    const d = this.state.document;
+    return checkConnection(conn, d.nodes, d.edges, this.types);
+  }
+
+  updateNode(id: string, patch: Partial<Omit<DocNode, 'id'>>, coalesce?: string): void {
+    this.edit(
+      (d) => {
+        if (!d.nodes.some((n) => n.id === id)) return null;
+        let edges = d.edges;
+        // Turning the error port off drops edges that used it.
+        if (patch.on_error && patch.on_error !== 'error_port') edges = edges.filter((e) => !(e.source === id && e.source_port === 'error'));
+        return { ...d, edges, nodes: d.nodes.map((n) => (n.id === id ? { ...n, ...patch } : n)) };
+      },
+      { coalesce: coalesce ?? `node:${id}:${Object.keys(patch).join(',')}` },
+    );
+  }
+
+  updateConfig(id: string, config: Record<string, JSONValue>): void {
+    this.updateNode(id, { config }, `config:${id}`);
+  }
+
+  renameNode(id: string, label: string): void {
+    const trimmed = label.trim();
+    if (trimmed) this.updateNode(id, { label: trimmed }, `rename:${id}:${this.now()}`);
+  }
+
+  setDisabled(ids: string[], disabled: boolean): void {
+    const set = new Set(ids);
+    this.edit((d) => ({ ...d, nodes: d.nodes.map((n) => (set.has(n.id) ? { ...n, disabled } : n)) }));
+  }
+
+  toggleDisabled(ids: string[]): void {
+    const nodes = this.state.document.nodes.filter((n) => ids.includes(n.id));
+    if (nodes.length) this.setDisabled(ids, !nodes.every((n) => n.disabled));
+  }
+
+  removeElements(sel: Partial<Selection>): void {
+    const nodes = new Set(sel.nodes ?? []);
+    const edges = new Set(sel.edges ?? []);
+    const notes = new Set(sel.notes ?? []);
+    if (!nodes.size && !edges.size && !notes.size) return;
+    this.edit((d) => ({
+      ...d,
+      nodes: d.nodes.filter((n) => !nodes.has(n.id)),
+      edges: d.edges.filter((e) => !edges.has(e.id) && !nodes.has(e.source) && !nodes.has(e.target)),
+      notes: (d.notes ?? []).filter((n) => !notes.has(n.id)),
+    }));
+  }
+
+  deleteSelection(): void {
+    this.removeElements(this.state.selection);
+  }
+
+  copy(sel: Partial<Selection> = this.state.selection): ClipboardPayload {
+    return copySelection(this.state.document, sel.nodes ?? [], sel.notes ?? []);
+  }
+
+  /** Pastes with new ids. `at` puts the pasted group's top-left corner there; else it is offset. */
+  paste(clip: ClipboardPayload, at?: Position): string[] {
+    if (!clip.nodes.length && !clip.notes.length) return [];
+    this.pasteCount += 1;
+    let offset = { x: 40 * this.pasteCount, y: 40 * this.pasteCount };
+    if (at) {
+      const xs = [...clip.nodes, ...clip.notes].map((n) => n.position.x);
+      const ys = [...clip.nodes, ...clip.notes].map((n) => n.position.y);
+      offset = { x: Math.round(at.x - Math.min(...xs)), y: Math.round(at.y - Math.min(...ys)) };
+    }
+    const prepared = prepareForPaste(clip, this.allIds(), offset);
+    const ids = prepared.nodes.map((n) => n.id);
+    this.edit(
+      (d) => ({ ...d, nodes: [...d.nodes, ...prepared.nodes], edges: [...d.edges, ...prepared.edges], notes: [...(d.notes ?? []), ...prepared.notes] }),
+      { selection: { nodes: ids, edges: prepared.edges.map((e) => e.id), notes: prepared.notes.map((n) => n.id) } },
+    );
+    return ids;
+  }
+
+  duplicate(sel: Partial<Selection> = this.state.selection): string[] {
+    const clip = this.copy(sel);
+    const prepared = prepareForPaste(clip, this.allIds(), { x: 40, y: 40 });
+    if (!prepared.nodes.length && !prepared.notes.length) return [];
+    this.edit(
+      (d) => ({ ...d, nodes: [...d.nodes, ...prepared.nodes], edges: [...d.edges, ...prepared.edges], notes: [...(d.notes ?? []), ...prepared.notes] }),
+      { selection: { nodes: prepared.nodes.map((n) => n.id), edges: [], notes: prepared.notes.map((n) => n.id) } },
+    );
+    return prepared.nodes.map((n) => n.id);
+  }
+
+  /** Replaces the whole document from imported JSON (undoable). Throws with a readable message. */
+  importDocument(raw: unknown): void {
+    const doc = normaliseDocument(raw);
+    this.edit(() => doc, { selection: EMPTY_SELECTION });
+  }
+
+  autoLayout(): void {
+    const d = this.state.document;
+    const pos = layoutPositions(d.nodes, d.edges, this.state.measured);
+    this.edit((doc) => ({ ...doc, nodes: doc.nodes.map((n) => ({ ...n, position: pos[n.id] ?? n.position })) }));
+  }
+
+  addNote(position: Position, text = ''): string | null {
+    const id = newId('note_', this.allIds());
+    const note: StickyNote = { id, text, position: { x: Math.round(position.x), y: Math.round(position.y) }, width: 220, height: 140 };
+    return this.edit((d) => ({ ...d, notes: [...(d.notes ?? []), note] })) ? id : null;
+  }
+
+  updateNote(id: string, patch: Partial<Omit<StickyNote, 'id'>>): void {
+    this.edit((d) => ({ ...d, notes: (d.notes ?? []).map((n) => (n.id === id ? { ...n, ...patch } : n)) }), { coalesce: `note:${id}` });
+  }
+
+  /** Node moves from the canvas. While `dragging`, history is not pushed per tick. */
+  moveNodes(moves: { id: string; position: Position }[], dragging: boolean): void {
+    if (this.state.readOnly) return;
+    const d0 = this.state.document;
+    const current = new Map([...d0.nodes, ...(d0.notes ?? [])].map((n) => [n.id, n.position]));
+    // Clicks report "moves" to the same place: those are not edits.
+    const changed = moves.filter((m) => {
+      const c = current.get(m.id);
+      return c && (c.x !== Math.round(m.position.x) || c.y !== Math.round(m.position.y));
+    });
+    if (!changed.length) {
+      if (!dragging) this.finishDrag();
+      return;
+    }
+    const byId = new Map(changed.map((m) => [m.id, m.position]));
+    if (dragging && !this.dragStart) this.dragStart = this.state.document;
+    const mv = <T extends { id: string; position: Position }>(n: T): T => {
+      const p = byId.get(n.id);
+      return p ? { ...n, position: { x: Math.round(p.x), y: Math.round(p.y) } } : n;
+    };
+    const d = this.state.document;
+    const next = { ...d, nodes: d.nodes.map(mv), notes: (d.notes ?? []).map(mv) };
+    if (dragging) this.applyDocument(next, 'drag');
+    else if (this.dragStart) {
+      this.applyDocument(next, 'drag');
+      this.finishDrag();
+    } else this.applyDocument(next, 'local');
+  }
+
+  finishDrag(): void {
+    if (!this.dragStart) return;
+    if (this.dragStart === this.state.document) {
+      this.dragStart = null;
+      return;
+    }
+    this.pushPast(this.dragStart);
+    this.future = [];
+    this.dragStart = null;
+    this.lastCoalesce = null;
+    this.applyState({ canUndo: true, canRedo: false });
+  }
+
+  undo(): void {
+    if (this.state.readOnly || !this.past.length) return;
+    const prev = this.past.pop()!;
+    this.future.push(this.state.document);
+    this.applyDocument(prev, 'undo');
+  }
+
+  redo(): void {
+    if (this.state.readOnly || !this.future.length) return;
+    const next = this.future.pop()!;
+    this.pushPast(this.state.document);
+    this.applyDocument(next, 'redo');
+  }
+
+  // ---------------------------------------------------------------- view state (not in the document)
+  select(sel: Partial<Selection>): void {
+    this.applySelection({ nodes: sel.nodes ?? [], edges: sel.edges ?? [], notes: sel.notes ?? [] });
+  }
+
+  selectAll(): void {
+    const d = this.state.document;
+    this.applySelection({ nodes: d.nodes.map((n) => n.id), edges: d.edges.map((e) => e.id), notes: (d.notes ?? []).map((n) => n.id) });
+  }
+
+  setMeasured(sizes: Record<string, { width: number; height: number }>): void {
+    const cur = this.state.measured;
+    const changed = Object.entries(sizes).some(([id, s]) => cur[id]?.width !== s.width || cur[id]?.height !== s.height);
+    if (changed) this.applyMeasured({ ...cur, ...sizes });
+  }
+
+  setPinned(nodeId: string, items: Item[] | null): void {
+    const next = { ...this.state.pinned };
+    if (items) next[nodeId] = items;
+    else delete next[nodeId];
+    this.applyPinned(next);
+  }
+
+  setReadOnly(readOnly: boolean): void {
+    this.applyState({ readOnly });
+  }
+
+  // ---------------------------------------------------------------- live runs
+  runStarted(id: number): void {
+    this.applyRun({ id, status: 'queued', lastSeq: 0, nodes: {}, nodeRuns: {} });
+  }
+
+  clearRun(): void {
+    this.applyRun(null);
+  }
+
+  /** The run detail from the websocket snapshot or GET /api/runs/{id}/ (has items). */
+  runSnapshot(run: RunDetail, seq: number = run.last_seq): void {
+    const cur = this.state.run;
+    if (cur && cur.id === run.id && seq < cur.lastSeq) {
+      // Older than what we have: keep statuses, only take the item detail.
+      this.applyRun({ ...cur, nodeRuns: Object.fromEntries(run.node_runs.map((n) => [n.node_id, n])) });
+      return;
+    }
+    const nodes: Record<string, NodeRunState> = {};
+    for (const nr of run.node_runs) {
+      nodes[nr.node_id] = {
+        status: nr.status,
+        attempt: nr.attempt,
+        input_count: Object.values(nr.input_counts ?? {}).reduce((a, b) => a + b, 0),
+        output_counts: nr.output_counts,
+        duration_ms: nr.duration_ms,
+        error: nr.error,
+      };
+    }
+    this.applyRun({ id: run.id, status: run.status, lastSeq: seq, nodes, nodeRuns: Object.fromEntries(run.node_runs.map((n) => [n.node_id, n])) });
+  }
+
+  /** Event frames; events at or below the last applied seq are ignored (reconnect replays). */
+  runEvents(events: RunEvent[]): void {
+    const cur = this.state.run;
+    if (!cur) return;
+    let run = cur;
+    for (const ev of [...events].sort((a, b) => a.seq - b.seq)) {
+      if (ev.seq <= run.lastSeq) continue;
+      run = { ...run, lastSeq: ev.seq };
+      if (ev.type.startsWith('run.')) {
+        const s = ev.type.slice(4);
+        run.status = (s === 'started' || s === 'resumed' ? 'running' : s) as RunStatus;
+        continue;
+      }
+      const status = statusFromEvent(ev.type);
+      if (!status || !ev.node_id) continue;
+      const prev = run.nodes[ev.node_id] ?? { status: 'pending' };
+      const p = ev.payload ?? {};
+      run.nodes = {
+        ...run.nodes,
+        [ev.node_id]: {
+          ...prev,
+          status,
+          attempt: p.attempt ?? prev.attempt,
+          input_count: p.input_count ?? prev.input_count,
+          output_counts: p.output_counts ?? prev.output_counts,
+          duration_ms: p.duration_ms ?? prev.duration_ms,
+          error: status === 'failed' || status === 'retrying' ? asError(p.error) : null,
+        },
+      };
+      if (status === 'running' && run.status === 'queued') run.status = 'running';
+    }
+    if (run !== cur) this.applyRun(run);
+  }
+}

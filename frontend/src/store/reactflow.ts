@@ -1,0 +1,166 @@
+// Derives React Flow nodes/edges from the editor state. node.data is JSON only (no callbacks):
+// components reach the store through React context and dispatch intents.
+import type { Edge, Node } from '@xyflow/react';
+import type { EditorState } from './documentStore';
+import type { NodeType, Port } from '../api/types';
+import { inputPorts, outputPorts, type ProposedConnection } from '../graph/connections';
+
+export type NodeStatus = 'idle' | 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped';
+
+export type FlowNodeData = {
+  label: string;
+  type: string;
+  typeLabel: string;
+  icon: string;
+  category: string;
+  status: NodeStatus;
+  messages: string[];
+  /** 'error' when any finding is an error, 'warning' when all are warnings. */
+  severity: 'error' | 'warning' | null;
+  inputs: Port[];
+  outputs: Port[];
+  disabled: boolean;
+  isTrigger: boolean;
+  inCount: number | null;
+  outCount: number | null;
+  attempt: number | null;
+  readOnly: boolean;
+};
+
+export type NoteNodeData = { text: string; readOnly: boolean };
+
+export type FlowRFNode = Node<FlowNodeData, 'flow'>;
+export type NoteRFNode = Node<NoteNodeData, 'note'>;
+export type RFNode = FlowRFNode | NoteRFNode;
+
+export const IN = 'in:';
+export const OUT = 'out:';
+export const inHandle = (port: string) => `${IN}${port}`;
+export const outHandle = (port: string) => `${OUT}${port}`;
+
+/**
+ * Turns a React Flow connection (loose mode: a drag may start on an input) into ports, flipping a
+ * drag that went input -> output. Returns a reason when both ends are inputs or both are outputs.
+ */
+export function toPortConnection(c: {
+  source: string | null;
+  target: string | null;
+  sourceHandle?: string | null;
+  targetHandle?: string | null;
+}): { ok: true; conn: ProposedConnection } | { ok: false; reason: string } {
+  const sh = c.sourceHandle ?? `${OUT}main`;
+  const th = c.targetHandle ?? `${IN}main`;
+  if (sh.startsWith(OUT) && th.startsWith(IN)) {
+    return { ok: true, conn: { source: c.source, sourceHandle: sh.slice(OUT.length), target: c.target, targetHandle: th.slice(IN.length) } };
+  }
+  if (sh.startsWith(IN) && th.startsWith(OUT)) {
+    return { ok: true, conn: { source: c.target, sourceHandle: th.slice(OUT.length), target: c.source, targetHandle: sh.slice(IN.length) } };
+  }
+  if (c.source === c.target) return { ok: false, reason: 'A node cannot connect to itself.' };
+  return { ok: false, reason: sh.startsWith(IN) ? 'Wrong direction: an input can only connect to an output.' : 'Wrong direction: an output can only connect to an input.' };
+}
+
+const nodeCache = new WeakMap<object, Map<string, { key: string; node: RFNode }>>();
+const edgeCache = new WeakMap<object, Map<string, { key: string; edge: Edge }>>();
+
+function cached<T>(owner: object, store: WeakMap<object, Map<string, { key: string; node?: T; edge?: T }>>, id: string, key: string, make: () => T, field: 'node' | 'edge'): T {
+  let m = store.get(owner);
+  if (!m) {
+    m = new Map();
+    store.set(owner, m);
+  }
+  const hit = m.get(id);
+  if (hit && hit.key === key) return hit[field] as T;
+  const value = make();
+  m.set(id, { key, [field]: value });
+  return value;
+}
+
+/** `owner` scopes the cache (one per store) so unchanged nodes keep their object identity. */
+export function toReactFlow(state: EditorState, types: Map<string, NodeType>, owner: object): { nodes: RFNode[]; edges: Edge[] } {
+  const sel = state.selection;
+  const selNodes = new Set(sel.nodes);
+  const selNotes = new Set(sel.notes);
+  const selEdges = new Set(sel.edges);
+  const messages = new Map<string, string[]>();
+  const errors = new Set<string>();
+  for (const f of state.findings) {
+    if (!f.node_id) continue;
+    if (f.severity !== 'warning') errors.add(f.node_id);
+    const list = messages.get(f.node_id) ?? [];
+    list.push(f.field ? `${f.field}: ${f.message}` : f.message);
+    messages.set(f.node_id, list);
+  }
+  const run = state.run;
+  const nodes: RFNode[] = state.document.nodes.map((n) => {
+    const t = types.get(n.type);
+    const r = run?.nodes[n.id];
+    const outs = r?.output_counts ? Object.values(r.output_counts).reduce((a, b) => a + b, 0) : null;
+    const data: FlowNodeData = {
+      label: n.label,
+      type: n.type,
+      typeLabel: t?.label ?? n.type,
+      icon: t?.icon ?? 'box',
+      category: t?.category ?? 'Unknown',
+      status: r ? r.status : run ? 'pending' : 'idle',
+      messages: [...(messages.get(n.id) ?? []), ...(t ? [] : [`Unknown node type "${n.type}"`])],
+      severity: errors.has(n.id) || !t ? 'error' : messages.has(n.id) ? 'warning' : null,
+      inputs: inputPorts(t),
+      outputs: outputPorts(n, t),
+      disabled: !!n.disabled,
+      isTrigger: !!t?.is_trigger,
+      inCount: r?.input_count ?? null,
+      outCount: outs,
+      attempt: r?.attempt ?? null,
+      readOnly: state.readOnly,
+    };
+    const measured = state.measured[n.id];
+    const selected = selNodes.has(n.id);
+    const key = JSON.stringify([data, n.position, measured, selected]);
+    return cached<RFNode>(owner, nodeCache as never, n.id, key, () => ({
+      id: n.id,
+      type: 'flow',
+      position: n.position,
+      data,
+      selected,
+      ...(measured ? { measured } : {}),
+      className: n.disabled ? 'is-disabled' : undefined,
+    }), 'node');
+  });
+  for (const note of state.document.notes ?? []) {
+    const measured = state.measured[note.id];
+    const selected = selNotes.has(note.id);
+    const key = JSON.stringify([note, measured, selected, state.readOnly]);
+    nodes.push(cached<RFNode>(owner, nodeCache as never, note.id, key, () => ({
+      id: note.id,
+      type: 'note',
+      position: note.position,
+      data: { text: note.text, readOnly: state.readOnly },
+      selected,
+      zIndex: -1,
+      style: { width: note.width ?? 220, height: note.height ?? 140 },
+      ...(measured ? { measured } : {}),
+    }), 'node'));
+  }
+  const edges: Edge[] = state.document.edges.map((e) => {
+    const r = run?.nodes[e.source];
+    const count = r?.output_counts?.[e.source_port];
+    const label = count !== undefined ? `${count} item${count === 1 ? '' : 's'}` : e.source_port !== 'main' ? e.source_port : undefined;
+    const selected = selEdges.has(e.id);
+    const running = r?.status === 'running';
+    const key = JSON.stringify([e, label, selected, running, e.source_port === 'error']);
+    return cached<Edge>(owner, edgeCache as never, e.id, key, () => ({
+      id: e.id,
+      source: e.source,
+      target: e.target,
+      sourceHandle: outHandle(e.source_port),
+      targetHandle: inHandle(e.target_port),
+      selected,
+      animated: running,
+      label,
+      className: [e.source_port === 'error' ? 'edge-error' : '', count !== undefined ? 'edge-counted' : ''].join(' ').trim() || undefined,
+      data: { sourcePort: e.source_port, targetPort: e.target_port },
+    }), 'edge');
+  });
+  return { nodes, edges };
+}

@@ -1,0 +1,123 @@
+"""Kantata OX: list shape, page/per_page paging, filters (updated_after, workspace, approved), writes."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+API = "/kantata/api/v1"
+
+
+@pytest.fixture
+def ka(sandbox):
+    headers = sandbox.auth("kantata")
+
+    class Client:
+        def get(self, path, **params):
+            return sandbox.http.get(sandbox.url + API + path, headers=headers, params=params)
+
+        def send(self, method, path, body):
+            return sandbox.http.request(method, sandbox.url + API + path, headers=headers, json=body)
+
+    return Client()
+
+
+def test_list_has_the_kantata_response_shape(ka):
+    body = ka.get("/workspaces.json", per_page=5).json()
+    assert body["count"] > 100
+    assert len(body["results"]) == 5 and body["results"][0]["key"] == "workspaces"
+    first = body["results"][0]["id"]
+    assert isinstance(first, str) and body["workspaces"][first]["id"] == first
+    assert body["meta"] == {
+        "count": body["count"],
+        "page_count": -(-body["count"] // 5),
+        "page_number": 1,
+        "page_size": 5,
+    }
+
+
+def test_paging_walks_every_time_entry_once_and_caps_per_page(ka):
+    first = ka.get("/time_entries", per_page=500).json()
+    assert first["meta"]["page_size"] == 200  # Kantata's maximum
+    total, pages = first["count"], first["meta"]["page_count"]
+    assert total > 3000 and pages == -(-total // 200)
+    seen = []
+    for page in range(1, pages + 1):
+        body = ka.get("/time_entries", per_page=200, page=page).json()
+        seen += [r["id"] for r in body["results"]]
+    assert len(seen) == len(set(seen)) == total
+    assert ka.get("/time_entries", per_page=200, page=pages + 1).json()["results"] == []
+
+
+def test_filters_workspace_approved_and_include(ka):
+    ws = ka.get("/workspaces", per_page=1).json()["results"][0]["id"]
+    body = ka.get(
+        "/time_entries", workspace_id=ws, approved="true", include="user,workspace", per_page=200
+    ).json()
+    entries = body["time_entries"].values()
+    assert entries and all(e["workspace_id"] == ws and e["approved"] is True for e in entries)
+    assert set(body["users"]) == {e["user_id"] for e in entries}
+    assert list(body["workspaces"]) == [ws]
+    unapproved = ka.get("/time_entries", approved="false").json()["count"]
+    approved = ka.get("/time_entries", approved="true").json()["count"]
+    assert (
+        unapproved > 0 and approved > 0 and approved + unapproved == ka.get("/time_entries").json()["count"]
+    )
+
+
+def test_updated_after_returns_only_changes_since_the_cursor(ka):
+    ws = ka.get("/workspaces", per_page=1).json()["results"][0]["id"]
+    time.sleep(1.1)  # Kantata timestamps have second precision
+    cursor = datetime.now(UTC).replace(microsecond=0).isoformat()
+    time.sleep(1.1)
+    assert ka.get("/time_entries", updated_after=cursor).json()["count"] == 0
+    created = ka.send(
+        "POST",
+        "/time_entries",
+        {
+            "time_entry": {
+                "workspace_id": ws,
+                "date_performed": "2026-11-02",
+                "time_in_minutes": 90,
+                "notes": "Poll me",
+            }
+        },
+    )
+    assert created.status_code == 200
+    new_id = created.json()["results"][0]["id"]
+    changed = ka.get("/time_entries", updated_after=cursor).json()
+    assert [r["id"] for r in changed["results"]] == [new_id]
+
+
+def test_create_single_and_bulk_then_update(ka):
+    one = ka.send(
+        "POST", "/workspaces", {"workspace": {"title": "Sandbox Rollout", "price_in_cents": 1000000}}
+    )
+    assert one.status_code == 200
+    ws_id = one.json()["results"][0]["id"]
+    assert one.json()["workspaces"][ws_id]["title"] == "Sandbox Rollout"
+    bulk = ka.send(
+        "POST", "/stories", {"stories": [{"title": f"Task {n}", "workspace_id": ws_id} for n in range(3)]}
+    )
+    assert bulk.status_code == 200 and bulk.json()["count"] == 3
+    updated = ka.send("PUT", f"/workspaces/{ws_id}", {"workspace": {"title": "Sandbox Rollout II"}})
+    assert updated.status_code == 200 and updated.json()["workspaces"][ws_id]["title"] == "Sandbox Rollout II"
+    shown = ka.get(f"/workspaces/{ws_id}.json").json()
+    assert shown["workspaces"][ws_id]["updated_at"] >= shown["workspaces"][ws_id]["created_at"]
+    assert ka.get("/stories", workspace_id=ws_id).json()["count"] == 3
+
+
+def test_errors_use_the_kantata_shape(ka):
+    missing = ka.send("POST", "/workspaces", {"workspace": {"description": "no title"}})
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["type"] == "validation" and missing.json()["errors"][0]["message"]
+    unknown = ka.send(
+        "POST",
+        "/time_entries",
+        {"time_entry": {"workspace_id": "1", "date_performed": "2026-01-01", "time_in_minutes": 5}},
+    )
+    assert unknown.status_code == 422
+    assert ka.get("/workspaces/999").status_code == 404
+    assert ka.get("/workspaces/999").json()["errors"][0]["message"]
