@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) FLOWBUILDER_TESTING=true
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test lint venv deps dev-deps frontend frontend-test chromium migrate demo unit browser bench clean
@@ -58,12 +60,12 @@ lint: dev-deps
 
 ## make test: install what tests need, start PostgreSQL and Redis if needed, run every suite.
 test: dev-deps lint frontend-test chromium
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m flowbuilder.core.services --postgres
-	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -m "not browser" -q
-	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser -q tests/e2e
+	$(TEST_ENV) $(PY) -m flowbuilder.core.services --postgres
+	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser" -q
+	$(TEST_ENV) DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser -q tests/e2e
 
 unit: dev-deps
-	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -m "not browser and not integration" -q
+	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser and not integration" -q
 
 bench: dev-deps
 	$(PY) bench/w5_plan.py
