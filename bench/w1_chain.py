@@ -8,6 +8,7 @@ Ends with: W1 median_ms=<n> runs_per_s=<n> node_exec_per_s=<n> peak_rss_mb=<n>
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -22,6 +23,9 @@ from bench.harness import PeakRSS, bench_env, free_port, fresh_database, manage,
 CHAIN = 40
 RUNS = 200
 CLIENTS = 8
+# One worker process; its pool is configurable to compare (prefork children each hold a full Django).
+WORKER_POOL = os.environ.get("W1_POOL", "threads")
+WORKER_CONCURRENCY = int(os.environ.get("W1_CONCURRENCY", "4"))
 
 
 def build_flow() -> str:
@@ -89,7 +93,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}/hooks/{token}/?wait=1"
     with running(env) as procs:
         procs.web(port)
-        procs.worker(concurrency=2)
+        procs.worker(concurrency=WORKER_CONCURRENCY, pool=WORKER_POOL)
         with PeakRSS([p.pid for p in procs.procs.values()]) as rss:
             session = requests.Session()
             for _ in range(20):
@@ -111,7 +115,10 @@ def main() -> None:
         )
     runs_per_s = RUNS / wall
     p50, p90 = statistics.median(latencies), statistics.quantiles(latencies, n=10)[-1]
-    print(f"latency p50={p50:.1f} ms p90={p90:.1f} ms; {RUNS} runs from {CLIENTS} clients in {wall:.2f} s")
+    print(
+        f"latency p50={p50:.1f} ms p90={p90:.1f} ms; {RUNS} runs from {CLIENTS} clients in {wall:.2f} s"
+        f" (worker pool {WORKER_POOL} x{WORKER_CONCURRENCY})"
+    )
     print(f"durable: all {runs} runs and {node_runs} node runs stored")
     print(
         f"W1 median_ms={statistics.median(latencies):.1f} runs_per_s={runs_per_s:.1f} "

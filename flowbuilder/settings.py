@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "flowbuilder.audit",
     "flowbuilder.credentials",
     "flowbuilder.crossref",
+    "flowbuilder.triggers",
     "flowbuilder.flows",
     "flowbuilder.nodes",
     "flowbuilder.execution",
@@ -90,7 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "flowbuilder.web.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -155,6 +156,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Flow documents may be up to 5 MB; leave room for the JSON envelope.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -202,14 +206,26 @@ FLOWBUILDER_RATE_LIMIT_URL = env_str("FLOWBUILDER_RATE_LIMIT_URL", REDIS_URL)
 # Live connections (decrypted credentials, OAuth tokens, HTTP pools) a worker process keeps warm.
 FLOWBUILDER_CONNECTION_CACHE_SIZE = env_int("FLOWBUILDER_CONNECTION_CACHE_SIZE", 256)
 
+# Polling and schedule triggers: one beat tick finds the due ones (flowbuilder.triggers); a poll task
+# that is lost is retried when its lease runs out.
+FLOWBUILDER_POLL_TICK_S = env_float("FLOWBUILDER_POLL_TICK_S", 5.0)
+FLOWBUILDER_POLL_LEASE_S = env_float("FLOWBUILDER_POLL_LEASE_S", 300.0)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-runs": {"task": "execution.sweep", "schedule": FLOWBUILDER_SWEEP_INTERVAL_S},
+    "poll-due-triggers": {
+        "task": "triggers.poll_due",
+        "schedule": FLOWBUILDER_POLL_TICK_S,
+        # Ticks that wait in the queue longer than one tick are useless: the next one does the same.
+        "options": {"expires": max(1.0, FLOWBUILDER_POLL_TICK_S)},
+    },
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an API client without valid credentials gets 401 with WWW-Authenticate.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [

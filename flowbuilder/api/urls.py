@@ -1,8 +1,14 @@
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
 from .views import connections, flows, palette, runs, tenancy
+
+
+def not_found(request, *args, **kwargs):
+    return JsonResponse({"detail": f"No API endpoint at {request.path}; see /api/docs/."}, status=404)
+
 
 router = DefaultRouter()
 router.register("organisations", tenancy.OrganisationViewSet, basename="organisation")
@@ -22,4 +28,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", include(router.urls)),
+    re_path(r"^.*$", not_found),
 ]

@@ -15,7 +15,7 @@ from flowbuilder.realtime.publish import send_on_commit
 from flowbuilder.tenancy.permissions import can
 
 from .events import append_event
-from .models import TERMINAL_RUN, NodeRun, NodeStatus, Run, RunStatus, Trigger
+from .models import TERMINAL_RUN, NodeRun, NodeStatus, Run, RunEvent, RunStatus, Trigger
 from .tasks import enqueue_advance
 
 MAX_INPUT_ITEMS = 10_000
@@ -72,11 +72,18 @@ def start_run(
             options=options or {},
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
             replay_of=replay_of,
+            last_seq=1,
         )
         if copy_from is not None:
             _copy_finished_nodes(copy_from, run)
-        event = append_event(run, "run.queued", {"status": RunStatus.QUEUED, "trigger": trigger})
-        run.save(update_fields=["last_seq"])
+        # The run was created with last_seq=1: its first event needs no second write of the run row.
+        event = RunEvent.objects.create(
+            run=run,
+            seq=1,
+            type="run.queued",
+            payload={"status": RunStatus.QUEUED, "trigger": trigger},
+            at=run.created_at,
+        ).as_message()
         if audit and actor is not None:
             record(
                 "run.start",
@@ -132,26 +139,35 @@ def cancel_run(*, actor: Any, run: Run) -> Run:
 
 def retry_run(*, actor: Any, run: Run) -> Run:
     """A new run of the same version and input that keeps what succeeded and resumes at the failed node."""
-    if not can(actor, "operate", run.flow):
-        raise PermissionDeniedError("You may not retry runs of this flow.")
-    if run.status not in (RunStatus.FAILED, RunStatus.CANCELLED):
-        raise InvalidInputError("Only failed or cancelled runs can be retried.", field="status")
     with transaction.atomic():
-        new = start_run(
-            actor=actor,
-            flow=run.flow,
-            input_items=run.input_items,
-            trigger=Trigger.REPLAY,
-            version=run.version,
-            options=run.options,
-            replay_of=run,
-            copy_from=run,
-            audit=False,
-        )
+        new = _resume_copy(actor, run)
         record(
             "run.retry", actor=actor, organisation=run.organisation_id, obj=new, after={"retry_of": run.pk}
         )
     return new
+
+
+def _carried_options(run: Run) -> dict[str, Any]:
+    # A webhook caller waited for the original run only.
+    return {k: v for k, v in (run.options or {}).items() if k != "waiter"}
+
+
+def _resume_copy(actor: Any, run: Run) -> Run:
+    if not can(actor, "operate", run.flow):
+        raise PermissionDeniedError("You may not retry runs of this flow.")
+    if run.status not in (RunStatus.FAILED, RunStatus.CANCELLED):
+        raise InvalidInputError("Only failed or cancelled runs can be retried.", field="status")
+    return start_run(
+        actor=actor,
+        flow=run.flow,
+        input_items=run.input_items,
+        trigger=Trigger.REPLAY,
+        version=run.version,
+        options=_carried_options(run),
+        replay_of=run,
+        copy_from=run,
+        audit=False,
+    )
 
 
 def skip_failed_node(*, actor: Any, run: Run) -> Run:
@@ -162,7 +178,7 @@ def skip_failed_node(*, actor: Any, run: Run) -> Run:
     if run.status != RunStatus.FAILED or failed is None:
         raise InvalidInputError("Only a failed run with a failed node can skip that node.", field="status")
     with transaction.atomic():
-        new = retry_run(actor=actor, run=run)
+        new = _resume_copy(actor, run)
         from flowbuilder.planning import ExecutionPlan
 
         plan = ExecutionPlan.from_dict(run.version.plan)
@@ -209,7 +225,7 @@ def replay_run(*, actor: Any, run: Run) -> Run:
             input_items=run.input_items,
             trigger=Trigger.REPLAY,
             version=run.version,
-            options=run.options,
+            options=_carried_options(run),
             replay_of=run,
             audit=False,
         )

@@ -20,6 +20,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from flowbuilder.planning import ExecutionPlan
 from flowbuilder.realtime.publish import send_on_commit
 
 from . import heartbeat
+from .bulk import insert_node_runs
 from .context import build_context
 from .events import EventBuffer
 from .models import CLAIMED_NODE, TERMINAL_NODE, TERMINAL_RUN, NodeRun, NodeStatus, Run, RunStatus
@@ -45,6 +47,14 @@ log = logging.getLogger(__name__)
 PURE_WINDOW_S = 0.25
 # Results up to this size go to a waiting webhook caller through Redis; larger ones it reads itself.
 WAITER_INLINE_BYTES = 256 * 1024
+
+
+@lru_cache(maxsize=512)
+def plan_for(version_id: int) -> ExecutionPlan:
+    """Versions are immutable, so their plans can be cached for the life of the process."""
+    from flowbuilder.flows.models import FlowVersion
+
+    return ExecutionPlan.from_dict(FlowVersion.objects.values_list("plan", flat=True).get(pk=version_id))
 
 
 @dataclass
@@ -128,7 +138,7 @@ class Engine:
             run = Run.objects.select_for_update().get(pk=self.run_id)
             self.run = run
             if self.plan is None:
-                self.plan = ExecutionPlan.from_dict(run.version.plan)
+                self.plan = plan_for(run.version_id)
             if not self._write_completed(completed):
                 self.stopped = True
                 return []
@@ -258,12 +268,13 @@ class Engine:
     def _write_unsaved(self) -> None:
         if not self.unsaved:
             return
-        rows = [
-            NodeRun(run_id=self.run_id, node_id=node_id, **self._row_values(node_id, outcome))
-            for node_id, outcome in self.unsaved.items()
-        ]
+        rows = []
+        for node_id, outcome in self.unsaved.items():
+            row = self._row_values(node_id, outcome)
+            row.pop("heartbeat_at", None)
+            rows.append({"run_id": self.run_id, "node_id": node_id, **row})
         # A zombie executor may have written the same deterministic rows: ignore, do not duplicate.
-        NodeRun.objects.bulk_create(rows, ignore_conflicts=True)
+        insert_node_runs(rows)
         for node_id in self.unsaved:
             self.states[node_id].row_id = -1  # written; id unknown (bulk insert), never claimed again
         self.unsaved = {}

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import Run, RunEvent
+from .bulk import insert_events
+from .models import Run
 
 
 class EventBuffer:
@@ -30,12 +31,13 @@ class EventBuffer:
         rows = []
         for type_, node_id, payload, at in self._pending:
             run.last_seq += 1
-            rows.append(
-                RunEvent(run_id=run.pk, seq=run.last_seq, type=type_, node_id=node_id, payload=payload, at=at)
-            )
-        RunEvent.objects.bulk_create(rows)
+            rows.append((run.pk, run.last_seq, type_, node_id, payload, at))
+        insert_events(rows)
         self._pending = []
-        return [row.as_message() for row in rows]
+        return [
+            {"seq": seq, "type": type_, "node_id": node_id, "payload": payload, "at": at.isoformat()}
+            for _, seq, type_, node_id, payload, at in rows
+        ]
 
 
 def append_event(

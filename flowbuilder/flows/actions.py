@@ -177,6 +177,10 @@ def publish_flow(*, actor: Any, flow: Flow, comment: str = "", document: dict | 
             FlowVersion.objects.filter(pk=previous.pk).update(state=VersionState.SUPERSEDED)
         flow.published_version = version
         flow.save(update_fields=["published_version", "updated_at"])
+        # Polling and schedule triggers follow the published version (same transaction).
+        from flowbuilder.triggers.actions import sync_flow_triggers  # lazy: triggers builds on execution
+
+        sync_flow_triggers(flow=flow, version=version)
         record(
             "flow.publish",
             actor=actor,

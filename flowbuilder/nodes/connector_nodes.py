@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connectors.base import Action, Connector
+from connectors.base import Action, Connector, Trigger
 from connectors.errors import ConnectorError
 from flowbuilder.core.errors import NodeError, RetryableNodeError
 
@@ -172,8 +172,94 @@ def make_node_class(connector: Connector, action: Action) -> type[BaseNode]:
     return type(class_name, (ConnectorActionNode,), attrs)
 
 
+# --- polling triggers ------------------------------------------------------------------------------
+
+INTERVAL_FIELD = "interval_s"
+MIN_INTERVAL_S = 1
+# Node config keys that belong to the node (scheduling, connection), not to the trigger's poll config.
+TRIGGER_NODE_FIELDS = (CONNECTION_FIELD, INTERVAL_FIELD)
+
+
+def trigger_node_type_id(connector: Connector, trigger: Trigger) -> str:
+    return f"{connector.category}.{connector.key}.{trigger.key}".lower()
+
+
+def trigger_config_schema(connector: Connector, trigger: Trigger) -> dict[str, Any]:
+    schema = copy.deepcopy(trigger.config_schema)
+    schema["properties"] = {
+        CONNECTION_FIELD: {
+            "type": "string",
+            "title": "Connection",
+            "minLength": 1,
+            "x-connection": connector.key,
+        },
+        INTERVAL_FIELD: {
+            "type": "integer",
+            "title": "Poll every (seconds)",
+            "minimum": MIN_INTERVAL_S,
+            "maximum": 86_400,
+            "default": trigger.default_interval_s,
+        },
+        **schema.get("properties", {}),
+    }
+    schema["required"] = [CONNECTION_FIELD] + [r for r in schema.get("required", []) if r != CONNECTION_FIELD]
+    return schema
+
+
+class ConnectorTriggerNode(BaseNode):
+    """Base of the generated polling-trigger node classes; ``connector`` and ``trigger`` set per subclass.
+
+    The scheduler (``flowbuilder.triggers``) polls the connection and starts a run with the new records
+    as its input items; in the run this node only passes them on. Run by hand, it passes the items given.
+    """
+
+    connector: Connector
+    trigger: Trigger
+    is_trigger = True
+    inputs = ()
+
+    def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
+        return {"main": list(inputs.get("main") or [])}
+
+    @classmethod
+    def poll_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The node config without the node's own fields: what ``Trigger.poll`` receives."""
+        return {k: v for k, v in config.items() if k not in TRIGGER_NODE_FIELDS}
+
+    @classmethod
+    def interval_s(cls, config: Mapping[str, Any]) -> int:
+        value = config.get(INTERVAL_FIELD) or cls.trigger.default_interval_s
+        return max(MIN_INTERVAL_S, int(value))
+
+
+def make_trigger_node_class(connector: Connector, trigger: Trigger) -> type[BaseNode]:
+    type_id = trigger_node_type_id(connector, trigger)
+    attrs: dict[str, Any] = {
+        "__module__": __name__,
+        "__doc__": trigger.description or f"{connector.name}: {trigger.name}",
+        "type": type_id,
+        "label": f"{connector.name}: {trigger.name}",
+        # Grouped with the system's actions (is_trigger marks it); the schema is the connector's own.
+        "category": connector.category,
+        "icon": connector.icon,
+        "description": trigger.description or f"Poll {connector.name} and start a run with new records.",
+        "docs": (
+            f"Polls {connector.name} every **Poll every** seconds for new or changed records and starts "
+            "one run with what it found (nothing found: no run). The position reached (the cursor) is "
+            "saved with the run, so no record is lost or delivered twice.\n\n"
+            "Republishing with a different connection or trigger setting starts from scratch."
+        ),
+        "config_schema": trigger_config_schema(connector, trigger),
+        "connector": connector,
+        "trigger": trigger,
+    }
+    class_name = "".join(part.title() for part in type_id.replace("_", ".").split(".")) + "TriggerNode"
+    return type(class_name, (ConnectorTriggerNode,), attrs)
+
+
 def register_connector_nodes(registry: NodeRegistry, connectors: Iterable[Connector] | None = None) -> None:
-    """Register a node type per action of every connector (default: the loaded, frozen registry)."""
+    """Register a node type per action and per polling trigger of every connector (default: the
+    loaded, frozen registry)."""
     if connectors is None:
         from connectors.registry import load_connectors
 
@@ -181,3 +267,5 @@ def register_connector_nodes(registry: NodeRegistry, connectors: Iterable[Connec
     for connector in connectors:
         for action in connector.actions:
             registry.register(make_node_class(connector, action))
+        for trigger in connector.triggers:
+            registry.register(make_trigger_node_class(connector, trigger))

@@ -17,7 +17,7 @@ def node_types(request):
 
 class PreviewSerializer(serializers.Serializer):
     expression = serializers.CharField(max_length=20_000, allow_blank=True, trim_whitespace=False)
-    item = serializers.JSONField(required=False, default=dict)
+    item = serializers.DictField(required=False, default=dict)
     # node id -> items, or node id -> port -> items (as a run keeps them).
     node_outputs = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
 

@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (registers on import)
     aggregate,
     batching,
+    canonical,
     crossref,
     filtering,
     flow_control,

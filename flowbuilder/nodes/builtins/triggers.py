@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from ..base import BaseNode, NodeContext, PortItems
 from ..registry import register
@@ -79,3 +80,73 @@ class WebhookTrigger(BaseNode):
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
         # The web layer has already checked the signature and turned the request into items.
         return {"main": list(require_main(inputs))}
+
+
+def parse_cron(expression: str) -> Any:
+    """A five-field cron expression (minute hour day-of-month month day-of-week, UTC) as a Celery
+    ``crontab``; ValueError names what is wrong."""
+    from celery.schedules import crontab  # lazy: only schedule triggers need it
+
+    fields = str(expression or "").split()
+    if len(fields) != 5:
+        raise ValueError("A cron expression has five fields: minute hour day-of-month month day-of-week.")
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    return crontab(
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+    )
+
+
+@register
+class ScheduleTrigger(BaseNode):
+    type = "trigger.schedule"
+    label = "Schedule"
+    category = "Trigger"
+    icon = "clock"
+    description = "Start the flow on a schedule: every N seconds or on a cron expression (UTC)."
+    docs = (
+        "Starts one run per tick once the flow is published. The run gets one item, "
+        '`{"scheduled_at": "<ISO time>", "node_id": "<this node>"}`.\n\n'
+        "* **Every** runs every *Interval* seconds.\n"
+        "* **Cron** takes five fields, `minute hour day-of-month month day-of-week`, in UTC: "
+        "`0 6 * * 1-5` is 06:00 on weekdays.\n\n"
+        "A tick missed while the scheduler was down is run once, not once per missed tick."
+    )
+    is_trigger = True
+    inputs = ()
+    config_schema: ClassVar[dict] = {
+        "type": "object",
+        "properties": {
+            "mode": {
+                "type": "string",
+                "title": "Repeat",
+                "enum": ["interval", "cron"],
+                "default": "interval",
+            },
+            "interval_s": {
+                "type": "integer",
+                "title": "Interval (seconds)",
+                "minimum": 1,
+                "maximum": 31_536_000,
+                "default": 3600,
+            },
+            "cron": {"type": "string", "title": "Cron expression (UTC)", "default": "0 * * * *"},
+        },
+        "additionalProperties": False,
+    }
+
+    def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
+        return {"main": list(require_main(inputs))}
+
+    @classmethod
+    def extra_findings(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+        if config.get("mode") != "cron":
+            return []
+        try:
+            parse_cron(str(config.get("cron") or ""))
+        except ValueError as exc:
+            return [("cron", f"Invalid cron expression: {exc}")]
+        return []

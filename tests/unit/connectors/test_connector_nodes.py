@@ -48,7 +48,12 @@ def test_default_registration_includes_generic_rest():
 
 
 def test_node_type_metadata(nodes):
-    assert {n.type for n in nodes} == {"generic.http.request", "crm.acme.query", "crm.acme.upsert"}
+    assert {n.type for n in nodes} == {
+        "generic.http.request",
+        "crm.acme.query",
+        "crm.acme.upsert",
+        "crm.acme.new_things",
+    }
     query = nodes.get("crm.acme.query")
     assert query.category == "CRM" and query.icon == "acme" and query.side_effects is False
     schema = query.config_schema

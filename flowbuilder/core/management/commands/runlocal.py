@@ -23,68 +23,36 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--sandbox-port", type=int, default=8100)
-        parser.add_argument("--concurrency", type=int, default=2)
+        # Runs mostly wait on HTTP APIs: a thread pool overlaps those waits at a fraction of the memory
+        # of prefork children (see docs/adr/0002-execution-model.md).
+        parser.add_argument("--pool", default="threads", choices=["threads", "prefork", "solo"])
+        parser.add_argument("--concurrency", type=int, default=8)
 
     def handle(self, *args, **opts):
         python = sys.executable
         logs = Path(settings.BASE_DIR) / "var" / "log"
         logs.mkdir(parents=True, exist_ok=True)
+        var = Path(settings.BASE_DIR) / "var"
+        celery = [python, "-m", "celery", "-A", "flowbuilder"]
+        # fmt: off
         processes = {
-            "sandbox": [
-                python,
-                "-m",
-                "connectors.sandbox",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(opts["sandbox_port"]),
-                "--data-dir",
-                str(Path(settings.BASE_DIR) / "var" / "sandbox"),
-            ],
-            "web": [
-                python,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(opts["port"]),
-                "flowbuilder.asgi:application",
-            ],
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "flowbuilder",
-                "worker",
-                "-l",
-                "info",
-                "-Q",
-                "runs",
-                "-c",
-                str(opts["concurrency"]),
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            "beat": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "flowbuilder",
-                "beat",
-                "-l",
-                "info",
-                "--schedule",
-                str(Path(settings.BASE_DIR) / "var" / "beat-schedule"),
-            ],
+            "sandbox": [python, "-m", "connectors.sandbox", "--host", "127.0.0.1",
+                        "--port", str(opts["sandbox_port"]), "--data-dir", str(var / "sandbox")],
+            "web": [python, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(opts["port"]),
+                    "--no-access-log", "flowbuilder.asgi:application"],
+            "worker": [*celery, "worker", "-l", "info", "-Q", "runs", "-P", opts["pool"],
+                       "-c", str(opts["concurrency"]), "--without-gossip", "--without-mingle"],
+            "beat": [*celery, "beat", "-l", "info", "--schedule", str(var / "beat-schedule")],
         }
+        # fmt: on
         children: dict[str, subprocess.Popen] = {}
         for name, cmd in processes.items():
             log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+            # The web server runs sync code on per-request threads: it borrows database connections
+            # from a pool (PostgreSQL) instead of keeping one per thread.
+            env = {**os.environ, "DATABASE_POOL": "true"} if name == "web" else None
             children[name] = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
             )
 
         def stop(*_args):

@@ -1,0 +1,216 @@
+"""Keeping trigger rows in step with published flows, and polling them.
+
+* :func:`sync_flow_triggers` is called by ``flows.actions.publish_flow`` inside its transaction: one
+  :class:`PollingState` per polling/schedule trigger node of the new published version.
+* :func:`claim_due` (the beat task ``triggers.poll_due``, every few seconds) leases the due rows.
+* :func:`poll_trigger` (task ``triggers.poll_trigger``, one per due row) polls through the connection's
+  runtime outside any transaction, then, in ONE transaction, starts a run with the items found and
+  advances the cursor. A crash before that commit leaves the old cursor (the next poll finds the same
+  records again); after it, both the run and the cursor exist. A poll that started from a cursor that
+  has moved on since (a concurrent or redelivered poll) commits nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.errors import ConnectorError
+from flowbuilder.core.errors import FlowbuilderError
+from flowbuilder.execution.actions import start_run
+from flowbuilder.execution.models import Trigger
+from flowbuilder.flows.models import Flow, FlowVersion
+
+from .models import PollingState, TriggerKind
+from .schedule import TriggerSpec, backoff, first_due, next_due, trigger_specs
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_CHARS = 2000
+
+
+# --- publish -----------------------------------------------------------------------------------------
+
+
+def sync_flow_triggers(*, flow: Flow, version: FlowVersion | None) -> list[PollingState]:
+    """Make the flow's trigger rows match ``version`` (the newly published one; None: no triggers).
+
+    Kept: the cursor, unless the node's type, connection or poll config changed (then the trigger
+    starts from scratch). Removed nodes lose their rows. Called inside the publish transaction.
+    """
+    now = timezone.now()
+    specs = {s.node_id: s for s in trigger_specs(version.document if version else None)}
+    rows = {r.node_id: r for r in PollingState.objects.select_for_update().filter(flow=flow)}
+    PollingState.objects.filter(pk__in=[r.pk for nid, r in rows.items() if nid not in specs]).delete()
+    out = []
+    for node_id, spec in specs.items():
+        row = rows.get(node_id)
+        if row is None:
+            row = PollingState.objects.create(
+                flow=flow,
+                node_id=node_id,
+                kind=spec.kind,
+                node_type=spec.node_type,
+                fingerprint=spec.fingerprint,
+                interval_s=spec.interval_s,
+                next_poll_at=first_due(spec, now),
+            )
+        else:
+            _update_row(row, spec, now)
+        out.append(row)
+    return out
+
+
+def _update_row(row: PollingState, spec: TriggerSpec, now: datetime) -> None:
+    if row.fingerprint != spec.fingerprint or row.kind != spec.kind:
+        row.cursor = None
+        row.generation += 1  # a poll in flight from the old config must not commit
+        row.next_poll_at = first_due(spec, now)
+        row.consecutive_failures = 0
+        row.last_error = ""
+    elif row.interval_s != spec.interval_s or spec.kind == TriggerKind.SCHEDULE or not row.enabled:
+        row.next_poll_at = next_due(spec, row.last_polled_at or now)
+    row.kind, row.node_type, row.fingerprint = spec.kind, spec.node_type, spec.fingerprint
+    row.interval_s = spec.interval_s
+    row.enabled = True
+    row.save()
+
+
+# --- beat: lease the due triggers --------------------------------------------------------------------
+
+
+def claim_due(*, now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Lease due triggers (their next_poll_at moves a lease ahead) and return their ids.
+
+    ``skip_locked``: two overlapping ticks never claim the same row. If the poll task is lost, the
+    trigger is due again when the lease runs out.
+    """
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.FLOWBUILDER_POLL_LEASE_S)
+    with transaction.atomic():
+        ids = list(
+            PollingState.objects.select_for_update(skip_locked=True)
+            .filter(enabled=True, next_poll_at__lte=now)
+            .order_by("next_poll_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            PollingState.objects.filter(pk__in=ids).update(next_poll_at=now + lease)
+    return ids
+
+
+# --- one poll --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    status: str  # "run" | "empty" | "failed" | "stale" | "disabled"
+    items: int = 0
+    run_id: int | None = None
+    error: str = ""
+
+
+def poll_trigger(state_id: int) -> PollOutcome:
+    """Poll one trigger; never raises (errors are recorded on the row and backed off)."""
+    state = PollingState.objects.filter(pk=state_id).select_related("flow__published_version").first()
+    if state is None or not state.enabled:
+        return PollOutcome("disabled")
+    generation = state.generation
+    now = timezone.now()
+    try:
+        spec = _current_spec(state)
+        if spec is None:
+            _disable(state_id, generation, "The trigger node is no longer in the published flow.")
+            return PollOutcome("disabled")
+        items, cursor = _fetch(state, spec, now)
+        return _commit(state_id, generation, spec, items, cursor, now)
+    except Exception as exc:  # recorded and backed off: a broken trigger never stops the others
+        message, retry_after = _describe(exc)
+        if not isinstance(exc, FlowbuilderError | ConnectorError):
+            log.exception("polling trigger %s failed", state_id)
+        _record_failure(state_id, generation, message, retry_after, now)
+        return PollOutcome("failed", error=message)
+
+
+def _current_spec(state: PollingState) -> TriggerSpec | None:
+    version = state.flow.published_version
+    for spec in trigger_specs(version.document if version else None):
+        if spec.node_id == state.node_id and spec.fingerprint == state.fingerprint:
+            return spec
+    return None
+
+
+def _fetch(state: PollingState, spec: TriggerSpec, now: datetime) -> tuple[list[dict[str, Any]], Any]:
+    if spec.kind == TriggerKind.SCHEDULE:
+        return [{"scheduled_at": now.isoformat(), "node_id": spec.node_id}], {"fired_at": now.isoformat()}
+    from flowbuilder.credentials.runtime import open_connection
+
+    cls = spec.node_cls
+    runtime = open_connection(state.flow.organisation_id, spec.config.get("connection"))
+    if runtime.connector_key != cls.connector.key:
+        raise FlowbuilderError(
+            f"Connection {spec.config.get('connection')} is for {runtime.connector_key!r}, "
+            f"not {cls.connector.name}.",
+            hint="Pick a connection of the right system and publish again.",
+        )
+    result = runtime.poll(cls.trigger.key, cls.poll_config(spec.config), state.cursor)
+    items = [dict(i) for i in result.items]
+    return items, result.cursor
+
+
+def _commit(
+    state_id: int, generation: int, spec: TriggerSpec, items: list[dict[str, Any]], cursor: Any, now: datetime
+) -> PollOutcome:
+    """The run and the cursor advance together, or neither does."""
+    with transaction.atomic():
+        state = PollingState.objects.select_for_update().select_related("flow").get(pk=state_id)
+        if state.generation != generation or not state.enabled:
+            return PollOutcome("stale", items=len(items))
+        run = None
+        if items:
+            run = start_run(actor=None, flow=state.flow, input_items=items, trigger=Trigger.SCHEDULE)
+            state.last_run_id = run.pk
+            state.runs_started += 1
+        state.cursor = cursor
+        state.generation += 1
+        state.last_polled_at = state.last_success_at = now
+        state.next_poll_at = next_due(spec, timezone.now())
+        state.consecutive_failures = 0
+        state.last_error = ""
+        state.save()
+    if run is None:
+        return PollOutcome("empty")
+    return PollOutcome("run", items=len(items), run_id=run.pk)
+
+
+def _describe(exc: Exception) -> tuple[str, float | None]:
+    """A message safe to show (connector and node errors never carry secrets) and any Retry-After."""
+    if isinstance(exc, FlowbuilderError | ConnectorError):
+        message = exc.message + (f" {exc.hint}" if getattr(exc, "hint", "") else "")
+        return message[:MAX_ERROR_CHARS], getattr(exc, "retry_after", None)
+    return f"Unexpected error ({type(exc).__name__}); see the worker log.", None
+
+
+def _record_failure(
+    state_id: int, generation: int, message: str, retry_after: float | None, now: datetime
+) -> None:
+    with transaction.atomic():
+        state = PollingState.objects.select_for_update().filter(pk=state_id).first()
+        if state is None or state.generation != generation:
+            return
+        state.consecutive_failures += 1
+        state.last_error = message
+        state.last_polled_at = now
+        delay = backoff(state.interval_s, state.consecutive_failures, retry_after)
+        state.next_poll_at = now + timedelta(seconds=delay)
+        state.save(update_fields=["consecutive_failures", "last_error", "last_polled_at", "next_poll_at"])
+
+
+def _disable(state_id: int, generation: int, message: str) -> None:
+    PollingState.objects.filter(pk=state_id, generation=generation).update(enabled=False, last_error=message)

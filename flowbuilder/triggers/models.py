@@ -1,0 +1,44 @@
+"""One row per trigger node of a published flow that runs on its own: a connector polling trigger or a
+schedule. It holds the persisted cursor (advanced in the same transaction that creates the run), when
+the trigger is next due, and its error state.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class TriggerKind(models.TextChoices):
+    POLL = "poll", "Polling"
+    SCHEDULE = "schedule", "Schedule"
+
+
+class PollingState(models.Model):
+    flow = models.ForeignKey("flows.Flow", on_delete=models.CASCADE, related_name="polling_states")
+    node_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=TriggerKind.choices, default=TriggerKind.POLL)
+    node_type = models.CharField(max_length=200)
+    # Hash of what the cursor depends on (node type, connection, poll config): a change resets the cursor.
+    fingerprint = models.CharField(max_length=64)
+    cursor = models.JSONField(null=True, blank=True)
+    # Bumped with every cursor change: a poll only commits if the generation it started from is current.
+    generation = models.PositiveIntegerField(default=0)
+    enabled = models.BooleanField(default=True)
+    interval_s = models.PositiveIntegerField(default=300)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_run_id = models.BigIntegerField(null=True, blank=True)
+    runs_started = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["flow_id", "node_id"]
+        constraints = [models.UniqueConstraint(fields=["flow", "node_id"], name="one_polling_state_per_node")]
+        indexes = [models.Index(fields=["enabled", "next_poll_at"], name="polling_state_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} trigger {self.flow_id}/{self.node_id}"

@@ -1,0 +1,26 @@
+"""Celery tasks for triggers: one beat tick finds due triggers, one task per trigger polls it.
+
+Beat only sends ``triggers.poll_due`` (a static entry in ``CELERY_BEAT_SCHEDULE``); all work, and any
+error, happens in workers, so a failing system can never stop beat.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import actions
+
+
+@shared_task(name="triggers.poll_due", ignore_result=True)
+def poll_due() -> int:
+    ids = actions.claim_due()  # committed: the leases hold before any poll starts
+    for state_id in ids:
+        poll_trigger.delay(state_id)
+    return len(ids)
+
+
+# acks_late: a worker killed mid-poll gets the task redelivered; the generation check in
+# actions.poll_trigger makes a second poll of the same cursor commit nothing.
+@shared_task(name="triggers.poll_trigger", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def poll_trigger(state_id: int) -> str:
+    return actions.poll_trigger(state_id).status

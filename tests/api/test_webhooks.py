@@ -1,0 +1,86 @@
+"""POST /hooks/<token>/: unknown token and unpublished flow 404; signatures 401 unless right; 202 queued."""
+
+from __future__ import annotations
+
+import json
+
+from django.test import Client
+
+from flowbuilder.execution.models import Run
+from flowbuilder.execution.webhooks import signature_for
+
+from .conftest import webhook_document
+
+
+def hook_url(flow) -> str:
+    return f"/hooks/{flow.webhook_token}/"
+
+
+def post(flow_or_token, body: dict | None = None, **headers):
+    url = hook_url(flow_or_token) if not isinstance(flow_or_token, str) else f"/hooks/{flow_or_token}/"
+    raw = json.dumps(body if body is not None else {"n": 1})
+    return Client().post(url, raw, content_type="application/json", **headers)
+
+
+def test_wrong_token_is_404(world):
+    world.make_flow(world.a, published=True, doc=webhook_document())
+    assert post("not-a-token").status_code == 404
+    assert post("").status_code == 404
+
+
+def test_unpublished_flow_is_404(world):
+    flow = world.make_flow(world.a, doc=webhook_document())
+    response = post(flow)
+    assert response.status_code == 404
+    assert not Run.objects.filter(flow=flow).exists()
+
+
+def test_accepted_run_is_202_and_queued(world):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document())
+    response = post(flow, {"n": 7})
+    assert response.status_code == 202
+    run = Run.objects.get(pk=response.json()["run_id"])
+    assert (run.flow_id, run.status, run.trigger) == (flow.pk, "queued", "webhook")
+    assert run.input_items == [{"n": 7}]
+
+
+def test_signature_required(world):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document(require_signature=True))
+    body = {"n": 1}
+    raw = json.dumps(body).encode()
+    assert post(flow, body).status_code == 401
+    assert post(flow, body, HTTP_X_FLOWBUILDER_SIGNATURE="sha256=deadbeef").status_code == 401
+    assert (
+        post(flow, body, HTTP_X_FLOWBUILDER_SIGNATURE=signature_for("wrong secret", raw)).status_code == 401
+    )
+    assert not Run.objects.filter(flow=flow).exists()
+    good = post(flow, body, HTTP_X_FLOWBUILDER_SIGNATURE=signature_for(flow.webhook_secret, raw))
+    assert good.status_code == 202
+    assert Run.objects.filter(flow=flow).count() == 1
+
+
+def test_custom_signature_header(world):
+    flow = world.make_flow(
+        world.a, published=True, doc=webhook_document(require_signature=True, signature_header="X-Sig")
+    )
+    raw = json.dumps({"n": 1}).encode()
+    sig = signature_for(flow.webhook_secret, raw)
+    assert post(flow, {"n": 1}, HTTP_X_FLOWBUILDER_SIGNATURE=sig).status_code == 401
+    assert post(flow, {"n": 1}, HTTP_X_SIG=sig).status_code == 202
+
+
+def test_bad_bodies_are_400_never_500(world):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document())
+    for raw in ("{not json", "[1, 2]", '"text"', "123", "[{}, 5]"):
+        response = Client().post(hook_url(flow), raw, content_type="application/json")
+        assert response.status_code == 400, raw
+        assert "body" in response.json()["errors"] or "input" in response.json()["errors"], raw
+
+
+def test_webhook_token_is_not_an_api_id(world, client_as):
+    """Another tenant's webhook URL starts its flow (a secret URL's purpose) but reveals nothing."""
+    flow = world.make_flow(world.b, published=True, doc=webhook_document())
+    response = post(flow)
+    assert response.status_code == 202
+    assert set(response.json()) == {"run_id", "status", "status_url"}
+    assert client_as("admin").get(response.json()["status_url"]).status_code == 404

@@ -1,0 +1,171 @@
+"""The node types this app relies on: connector polling triggers, trigger.schedule and the canonical
+to/from nodes (pure), plus schedule triggers polled into runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from connectors.canonical import to_canonical
+from flowbuilder.execution.models import Run, RunStatus
+from flowbuilder.flows import actions as flow_actions
+from flowbuilder.nodes.base import NodeContext
+from flowbuilder.nodes.registry import load_registry
+from flowbuilder.triggers import actions
+from flowbuilder.triggers.models import PollingState, TriggerKind
+from flowbuilder.triggers.schedule import TriggerSpec, backoff, next_cron_time, next_due
+from flowbuilder.validation import validate_document
+from tests.conftest import document, edge, node
+
+CTX = NodeContext(run_id=1, node_id="n", organisation_id=1)
+ACCOUNT = {
+    "Id": "001000000000001AAA",
+    "Name": "Acme Consulting",
+    "BillingCountry": "gb",
+    "External_Id__c": "ACME-1",
+    "LastModifiedDate": "2026-01-05T10:00:00.000+0000",
+}
+
+
+def _codes(doc):
+    return [(f.code, f.node_id, f.field) for f in validate_document(doc) if f.severity == "error"]
+
+
+def test_every_connector_trigger_is_a_trigger_node():
+    registry = load_registry()
+    polling = {
+        c.type
+        for c in registry
+        if c.is_trigger and c.type.count(".") == 2 and not c.type.startswith("trigger.")
+    }
+    assert polling == {
+        "crm.salesforce.record_updated",
+        "psa.kantata.record_updated",
+        "psa.certinia.record_updated",
+        "erp.netsuite.record_updated",
+        "erp.dynamics.record_updated",
+    }
+    cls = registry.get("psa.kantata.record_updated")
+    schema = cls.describe()["config_schema"]
+    assert schema["required"][0] == "connection" and "collection" in schema["required"]
+    assert schema["properties"]["connection"]["x-connection"] == "kantata"
+    assert schema["properties"]["interval_s"]["default"] == cls.trigger.default_interval_s
+    assert cls.describe()["inputs"] == [] and cls.category == "PSA" and cls.is_trigger
+    config = {"connection": "conn_1", "interval_s": 30, "collection": "time_entries"}
+    assert cls.poll_config(config) == {"collection": "time_entries"} and cls.interval_s(config) == 30
+    items = [{"id": "1"}, {"id": "2"}]
+    assert cls(config).run(CTX, {"main": items}) == {"main": items}  # the run's input passes through
+
+
+def test_trigger_node_config_is_validated_on_save():
+    ok = document(
+        [node("p", "psa.kantata.record_updated", {"connection": "conn_1", "collection": "time_entries"})], []
+    )
+    assert _codes(ok) == []
+    bad = document(
+        [
+            node(
+                "p",
+                "psa.kantata.record_updated",
+                {"connection": "conn_1", "collection": "nope", "interval_s": 0},
+            )
+        ],
+        [],
+    )
+    assert {c[0] for c in _codes(bad)} == {"config_invalid"} and len(_codes(bad)) == 2
+
+
+def test_schedule_node_validates_cron():
+    good = document([node("s", "trigger.schedule", {"mode": "cron", "cron": "*/5 * * * 1-5"})], [])
+    assert _codes(good) == []
+    bad = document([node("s", "trigger.schedule", {"mode": "cron", "cron": "61 * * * *"})], [])
+    assert [(c[0], c[2]) for c in _codes(bad)] == [("config_invalid", "cron")]
+
+
+def test_schedule_timing_and_backoff():
+    now = datetime(2026, 3, 2, 10, 7, 30, tzinfo=UTC)
+    cron = TriggerSpec(
+        "s", "trigger.schedule", TriggerKind.SCHEDULE, {"mode": "cron", "cron": "*/15 * * * *"}
+    )
+    assert next_due(cron, now) == datetime(2026, 3, 2, 10, 15, tzinfo=UTC)
+    every = TriggerSpec("s", "trigger.schedule", TriggerKind.SCHEDULE, {"mode": "interval", "interval_s": 90})
+    assert next_due(every, now) == now + timedelta(seconds=90)
+    assert next_cron_time("0 6 * * 1-5", datetime(2026, 3, 6, 7, 0, tzinfo=UTC)) == datetime(
+        2026, 3, 9, 6, 0, tzinfo=UTC
+    )  # Friday after 06:00 -> Monday 06:00
+    assert next_cron_time("30 1 1 * *", now) == datetime(2026, 4, 1, 1, 30, tzinfo=UTC)
+    assert next_cron_time("*/15 * * * *", datetime(2026, 3, 2, 10, 15, tzinfo=UTC)) == datetime(
+        2026, 3, 2, 10, 30, tzinfo=UTC
+    )
+    assert 54 <= backoff(60, 1) <= 66 and 216 <= backoff(60, 3) <= 264
+    assert backoff(60, 30) <= 3600 * 1.1 and backoff(60, 1, retry_after=500) == 500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_schedule_trigger_starts_runs_on_its_ticks(admin, org, eager):
+    doc = document(
+        [
+            node("s", "trigger.schedule", {"mode": "interval", "interval_s": 600}),
+            node("m", "transform.map", {}),
+        ],
+        [edge("s", "m")],
+    )
+    flow = flow_actions.create_flow(actor=admin, organisation=org, name="nightly", document=doc)
+    flow_actions.publish_flow(actor=admin, flow=flow)
+    state = PollingState.objects.get(flow=flow)
+    assert state.kind == TriggerKind.SCHEDULE
+    assert state.next_poll_at > timezone.now() + timedelta(seconds=590)  # waits for its first tick
+    assert actions.claim_due() == []
+    PollingState.objects.filter(pk=state.pk).update(next_poll_at=timezone.now())
+    assert actions.claim_due() == [state.pk]
+    outcome = actions.poll_trigger(state.pk)
+    run = Run.objects.get(pk=outcome.run_id)
+    assert run.status == RunStatus.SUCCEEDED and run.trigger == "schedule"
+    assert run.input_items[0]["node_id"] == "s" and "scheduled_at" in run.input_items[0]
+
+
+# --- canonical nodes -----------------------------------------------------------------------------------
+
+
+def test_canonical_nodes_declare_their_mappings_as_enums():
+    registry = load_registry()
+    for type_id in ("canonical.to", "canonical.from"):
+        props = registry.get(type_id).config_schema["properties"]
+        assert {"salesforce", "netsuite", "kantata", "certinia", "dynamics"} <= set(props["system"]["enum"])
+        assert {"customer", "invoice", "time_entry"} <= set(props["entity"]["enum"])
+        assert not registry.get(type_id).side_effects
+
+
+def test_to_and_from_canonical_round_trip():
+    registry = load_registry()
+    to = registry.get("canonical.to")({"system": "salesforce", "entity": "customer", "validate": True})
+    canon = to.run(CTX, {"main": [ACCOUNT]})["main"]
+    assert canon == [to_canonical("salesforce", "customer", ACCOUNT)]
+    assert canon[0]["name"] == "Acme Consulting" and canon[0]["source_id"] == ACCOUNT["Id"]
+    back = registry.get("canonical.from")({"system": "netsuite", "entity": "customer"})
+    fields = back.run(CTX, {"main": canon})["main"][0]
+    assert fields == {"companyName": "Acme Consulting"}
+
+
+def test_canonical_fields_on_the_item():
+    registry = load_registry()
+    to = registry.get("canonical.to")(
+        {"system": "salesforce", "entity": "customer", "record_field": "account", "target_field": "canon"}
+    )
+    out = to.run(CTX, {"main": [{"account": ACCOUNT, "keep": 1}]})["main"][0]
+    assert out["keep"] == 1 and out["canon"]["name"] == "Acme Consulting"
+    from flowbuilder.core.errors import NodeError
+
+    with pytest.raises(NodeError, match="not an object"):
+        to.run(CTX, {"main": [{"account": "x"}]})
+
+
+def test_canonical_pair_must_exist():
+    doc = document([node("c", "canonical.to", {"system": "kantata", "entity": "invoice"})], [])
+    assert [(c[0], c[2]) for c in _codes(doc)] == [("config_invalid", "entity")]
+    assert (
+        _codes(document([node("c", "canonical.from", {"system": "kantata", "entity": "time_entry"})], []))
+        == []
+    )
