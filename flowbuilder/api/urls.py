@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
-from .views import connections, flows, palette, runs, tenancy
+from .views import connections, flows, palette, runs, templates, tenancy
 
 
 def not_found(request, *args, **kwargs):
@@ -17,6 +17,8 @@ router.register("flows", flows.FlowViewSet, basename="flow")
 router.register("versions", flows.VersionViewSet, basename="version")
 router.register("runs", runs.RunViewSet, basename="run")
 router.register("connections", connections.ConnectionViewSet, basename="connection")
+router.register("templates", templates.TemplateViewSet, basename="template")
+router.register("template-instances", templates.TemplateInstanceViewSet, basename="template-instance")
 
 urlpatterns = [
     path("me/", tenancy.me, name="me"),

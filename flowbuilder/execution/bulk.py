@@ -30,7 +30,6 @@ NODE_RUN_COLUMNS = (
     ("finished_at", "timestamptz"),
     ("duration_ms", "double precision"),
 )
-JSON_COLUMNS = {"input_counts", "output_counts", "output_items", "error"}
 
 
 def _dump(value: Any) -> str | None:
@@ -44,21 +43,18 @@ def insert_node_runs(rows: Sequence[dict[str, Any]]) -> None:
     if connection.vendor != "postgresql":
         NodeRun.objects.bulk_create([NodeRun(**row) for row in rows], ignore_conflicts=True)
         return
-    arrays = []
-    for name, _type in NODE_RUN_COLUMNS:
-        values = [row.get(name, 0 if name == "claim_token" else None) for row in rows]
-        arrays.append([_dump(v) for v in values] if name in JSON_COLUMNS else values)
-    columns = ", ".join(name for name, _ in NODE_RUN_COLUMNS)
-    # JSON travels as text arrays and is cast per element: psycopg would otherwise wrap each value.
-    selects = ", ".join(
-        f"%s::text[]::{t}[]" if n in JSON_COLUMNS else f"%s::{t}[]" for n, t in NODE_RUN_COLUMNS
-    )
+    # All rows travel as ONE JSON document (C-speed json.dumps, one escaped parameter) that PostgreSQL
+    # unpacks with jsonb_to_recordset; per-element array parameters are escaped in Python instead.
+    names = [name for name, _ in NODE_RUN_COLUMNS]
+    record = ", ".join(f"{name} {type_}" for name, type_ in NODE_RUN_COLUMNS)
+    payload = [{name: row.get(name, 0 if name == "claim_token" else None) for name in names} for row in rows]
     sql = (
-        f"INSERT INTO {NodeRun._meta.db_table} ({columns}) SELECT * FROM unnest({selects}) "
+        f"INSERT INTO {NodeRun._meta.db_table} ({', '.join(names)}) "
+        f"SELECT {', '.join(names)} FROM jsonb_to_recordset(%s::jsonb) AS x({record}) "
         "ON CONFLICT (run_id, node_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
+        cursor.execute(sql, [_dump(payload)])
 
 
 def insert_events(rows: Sequence[tuple]) -> None:

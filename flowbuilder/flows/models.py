@@ -99,3 +99,97 @@ class FlowVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow_id} v{self.number}"
+
+
+# --- partner templates --------------------------------------------------------------------------------
+
+
+class Template(TimeStampedModel):
+    """A partner's reusable flow; its versions are cloned into the partner's customers."""
+
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="templates", help_text="The partner."
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    source_flow = models.ForeignKey(Flow, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = FlowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateVersion(models.Model):
+    """Immutable: a published template document with its declared parameters (connection slots by
+    connector key, overridable values addressed by JSON pointer). Scrubbed of connections and secrets."""
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="versions")
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField()
+    document = models.JSONField()
+    parameters = models.JSONField(default=list, blank=True)
+    changelog = models.TextField(blank=True)
+    source_version = models.ForeignKey(
+        FlowVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FlowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["template_id", "-number"]
+        constraints = [models.UniqueConstraint(fields=["template", "number"], name="one_number_per_template")]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Template versions are immutable; publish a new version instead.")
+        super().save(*args, **kwargs)
+
+
+class TemplateInstance(TimeStampedModel):
+    """A customer's copy of a template: its flow, the version it is based on and its parameter values.
+
+    ``parameter_values`` never holds secrets: connection slots hold the customer's own connection ids
+    (or ``None``, unbound). ``rendered_document`` is what the template produced for this customer (the
+    merge base of the next upgrade and the reference for drift); ``previous_*`` keep the state before
+    the last upgrade for a rollback.
+    """
+
+    tenant_field = "customer"
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="instances")
+    customer = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    flow = models.OneToOneField(Flow, on_delete=models.CASCADE, related_name="template_instance")
+    based_on = models.ForeignKey(TemplateVersion, on_delete=models.PROTECT, related_name="instances")
+    pinned = models.BooleanField(default=False)
+    parameter_values = models.JSONField(default=dict, blank=True)
+    rendered_document = models.JSONField(default=empty_document)
+    previous_version = models.ForeignKey(
+        TemplateVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    previous_document = models.JSONField(null=True, blank=True)
+    previous_rendered_document = models.JSONField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["template_id", "customer__name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} @ {self.customer_id}"

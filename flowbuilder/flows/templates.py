@@ -28,7 +28,7 @@ from flowbuilder.tenancy.models import Organisation, OrganisationKind
 from flowbuilder.tenancy.permissions import can
 
 from .actions import FlowInvalidError, error_findings
-from .graph_diff import MISSING, diff_documents, get_at, is_empty, join, nodes_by_id, set_at, split
+from .graph_diff import MISSING, diff_documents, get_at, is_empty, nodes_by_id, set_at, split
 from .merge import merge_documents
 from .models import Flow, Template, TemplateInstance, TemplateVersion
 
@@ -51,7 +51,8 @@ def scrub_document(document: dict[str, Any]) -> dict[str, Any]:
     def scrub(value: Any) -> Any:
         if isinstance(value, dict):
             return {
-                k: ("" if k == CONNECTION_FIELD or SECRET_KEY.search(str(k)) else scrub(v)) for k, v in value.items()
+                k: ("" if k == CONNECTION_FIELD or SECRET_KEY.search(str(k)) else scrub(v))
+                for k, v in value.items()
             }
         if isinstance(value, list):
             return [scrub(v) for v in value]
@@ -96,7 +97,9 @@ def check_parameters(declared: Any, document: dict[str, Any]) -> list[dict[str, 
             connector = p.get("connector")
             targets = p.get("nodes")
             if not isinstance(connector, str) or not connector:
-                raise InvalidInputError("A connection slot names its connector key.", field=f"{where}.connector")
+                raise InvalidInputError(
+                    "A connection slot names its connector key.", field=f"{where}.connector"
+                )
             if not isinstance(targets, list) or not targets or any(str(t) not in nodes for t in targets):
                 raise InvalidInputError(
                     "A connection slot lists the ids of the nodes that use it (nodes of this flow).",
@@ -137,7 +140,9 @@ def check_parameters(declared: Any, document: dict[str, Any]) -> list[dict[str, 
     return result
 
 
-def render_document(document: dict[str, Any], parameters: list[dict], values: dict[str, Any]) -> dict[str, Any]:
+def render_document(
+    document: dict[str, Any], parameters: list[dict], values: dict[str, Any]
+) -> dict[str, Any]:
     """The version's document with the customer's parameter values and connection bindings applied."""
     doc = copy.deepcopy(document)
     for p in parameters:
@@ -194,7 +199,9 @@ def create_template(
     if organisation.kind != OrganisationKind.PARTNER:
         raise InvalidInputError("Templates belong to a partner organisation.", field="organisation")
     if source_flow is not None and source_flow.organisation_id != organisation.pk:
-        raise InvalidInputError("The source flow must be one of the partner's own flows.", field="source_flow")
+        raise InvalidInputError(
+            "The source flow must be one of the partner's own flows.", field="source_flow"
+        )
     with transaction.atomic():
         template = Template.objects.create(
             organisation=organisation,
@@ -281,7 +288,9 @@ def _check_values(
     declared = {p["name"]: p for p in version.parameters}
     for name in values:
         if name not in declared:
-            errors.setdefault(name, []).append(f"Template version {version.number} declares no parameter {name!r}.")
+            errors.setdefault(name, []).append(
+                f"Template version {version.number} declares no parameter {name!r}."
+            )
     clean: dict[str, Any] = {}
     unbound: list[str] = []
     for name, p in declared.items():
@@ -293,7 +302,9 @@ def _check_values(
                 continue
             raw = str(value).removeprefix("conn_")
             conn = (
-                Connection.objects.filter(pk=int(raw), organisation=customer, connector=p["connector"]).first()
+                Connection.objects.filter(
+                    pk=int(raw), organisation=customer, connector=p["connector"]
+                ).first()
                 if raw.isdigit() and len(raw) < 19
                 else None
             )
@@ -553,7 +564,11 @@ def rollback_instance(*, actor: Any, instance: TemplateInstance) -> TemplateInst
     """Put back the customer's copy as it was under the previous template version."""
     _require_manage(actor, instance.template)
     with transaction.atomic():
-        instance = TemplateInstance.objects.select_for_update().select_related("flow", "based_on").get(pk=instance.pk)
+        instance = (
+            TemplateInstance.objects.select_for_update()
+            .select_related("flow", "based_on")
+            .get(pk=instance.pk)
+        )
         if instance.previous_version is None or instance.previous_document is None:
             raise InvalidInputError("This copy has not been upgraded; there is nothing to roll back to.")
         _apply(
@@ -613,7 +628,6 @@ __all__ = [
     "clone_template",
     "create_template",
     "drift_report",
-    "join",
     "preview_upgrade",
     "publish_template_version",
     "render_document",

@@ -46,17 +46,6 @@ def node_config_schema(connector: Connector, action: Action) -> dict[str, Any]:
     return schema
 
 
-def _string_fields(schema: Mapping[str, Any]) -> tuple[str, ...]:
-    """Top-level fields that may hold a {{ }} template or expression (validated on save)."""
-    return tuple(
-        name
-        for name, spec in schema.get("properties", {}).items()
-        if isinstance(spec, Mapping)
-        and spec.get("type") in ("string", None, ["string"])
-        and "enum" not in spec
-    )
-
-
 def _has_template(value: Any) -> bool:
     # A cheap pre-check: only configs that contain "{{" need the expression engine at all.
     return "{{" in json.dumps(value, default=str)
@@ -164,7 +153,9 @@ def make_node_class(connector: Connector, action: Action) -> type[BaseNode]:
         "config_schema": schema,
         "side_effects": bool(action.writes),
         "default_retry": dict(DEFAULT_RETRY),
-        "expression_fields": _string_fields(action.input_schema),
+        # Connector fields are templates: plain text stays text (a SOQL query is not JSONata); any
+        # {{ expr }} inside is validated on save like every template.
+        "expression_fields": (),
         "connector": connector,
         "action": action,
     }

@@ -136,7 +136,7 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=VersionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list, also in the schema
     def versions(self, request, pk=None):
         versions = (
             self.get_object().versions.exclude(state=VersionState.SNAPSHOT).select_related("created_by")

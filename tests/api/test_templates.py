@@ -1,0 +1,513 @@
+"""Partner templates through the API: publish, clone to many customers, preview/upgrade/pin/rollback,
+drift, permissions and tenant isolation (customers never see each other's copies)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from flowbuilder.audit.models import AuditEvent
+from flowbuilder.credentials.models import Connection
+from flowbuilder.flows import actions as flow_actions
+from flowbuilder.flows import templates as template_actions
+from flowbuilder.flows.models import Flow, TemplateInstance
+from flowbuilder.tenancy.models import Membership, Organisation, OrganisationKind
+from tests.conftest import document, edge, node
+
+from .mixins import (
+    OUTSIDERS,
+    Act,
+    ActionTests,
+    DetailTests,
+    ListTests,
+    assert_not_found,
+    assert_one_audit,
+    audit_since,
+    last_audit_id,
+    result_ids,
+)
+
+SECRET = "Bearer SUPER-SECRET-123"
+MAPPING_V1 = [{"name": "stage", "value": "{{ $item.StageName }}"}]
+MAPPING_V2 = [
+    {"name": "stage", "value": "{{ $item.StageName }}"},
+    {"name": "amount", "value": "{{ $item.Amount }}"},
+]
+PARAMETERS = [
+    {"name": "crm", "kind": "connection", "connector": "salesforce", "nodes": ["q"], "description": "CRM"},
+    {
+        "name": "soql",
+        "kind": "value",
+        "pointer": "/nodes/q/config/soql",
+        "required": True,
+        "description": "Query",
+    },
+    {"name": "note", "kind": "value", "pointer": "/nodes/m2/config/fields"},
+]
+
+
+def partner_connection(org: Organisation) -> Connection:
+    return Connection.objects.create(
+        organisation=org,
+        name=f"SF {org.pk} {Connection.objects.count()}",
+        connector="salesforce",
+        base_url="https://sf.example.test",
+        credential_type="oauth2",
+        credentials={"client_id": "partner-client"},
+        secrets_ciphertext="gAAAAA-partner-ciphertext",
+        secret_fields_set=["client_secret"],
+    )
+
+
+def template_document(conn: Connection, mapping=None) -> dict:
+    return document(
+        [
+            node("t", "trigger.manual"),
+            node(
+                "q", "crm.salesforce.query", {"connection": conn.ref, "soql": '"SELECT Id FROM Opportunity"'}
+            ),
+            node("m", "transform.map", {"fields": mapping or MAPPING_V1}),
+            node("m2", "transform.map", {"fields": [{"name": "n", "value": "{{ $item.n }}"}]}),
+            node(
+                "h",
+                "http.request",
+                {
+                    "method": "POST",
+                    "url": "https://hooks.example.test/x",
+                    "headers": {"Authorization": SECRET},
+                },
+            ),
+        ],
+        [edge("t", "q"), edge("q", "m"), edge("m", "m2"), edge("m2", "h")],
+    )
+
+
+def user_in(org: Organisation, username: str, role: str):
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    Membership.objects.get_or_create(user=user, organisation=org, defaults={"role": role})
+    return user
+
+
+def partner_admin_of(world, partner: Organisation):
+    return (
+        world.partner_admin if partner == world.partner else user_in(partner, f"admin-{partner.pk}", "admin")
+    )
+
+
+def make_template(world, partner: Organisation):
+    admin = partner_admin_of(world, partner)
+    flow = flow_actions.create_flow(
+        actor=admin,
+        organisation=partner,
+        name="Won -> project",
+        document=template_document(partner_connection(partner)),
+    )
+    template = template_actions.create_template(
+        actor=admin, organisation=partner, name="Won -> project", source_flow=flow
+    )
+    template_actions.publish_template_version(
+        actor=admin, template=template, parameters=PARAMETERS, changelog="v1"
+    )
+    return template
+
+
+def make_instance(self, world, customer: Organisation) -> TemplateInstance:
+    template = make_template(world, customer.parent)
+    [result] = template_actions.clone_template(
+        actor=partner_admin_of(world, customer.parent),
+        template=template,
+        targets=[
+            {
+                "customer": customer.pk,
+                "parameters": {"soql": '"SELECT Id FROM Opportunity WHERE IsWon = true"'},
+            }
+        ],
+    )
+    assert result["ok"], result
+    return TemplateInstance.objects.get(pk=result["instance"])
+
+
+def make_upgraded_instance(self, world, customer: Organisation) -> TemplateInstance:
+    instance = make_instance(self, world, customer)
+    admin = partner_admin_of(world, customer.parent)
+    flow = instance.template.source_flow
+    flow_actions.save_draft(
+        actor=admin,
+        flow=flow,
+        document=template_document(partner_connection(customer.parent), MAPPING_V2),
+        revision=None,
+        force=True,
+    )
+    template_actions.publish_template_version(actor=admin, template=instance.template, parameters=PARAMETERS)
+    [result] = template_actions.upgrade_instances(
+        actor=admin, template=instance.template, version=2, instances=[instance.pk]
+    )
+    assert result["status"] == "upgraded", result
+    instance.refresh_from_db()
+    return instance
+
+
+class TestTemplateInstances(ListTests, DetailTests, ActionTests):
+    """Customers read their own copies; only the partner manages them (customer roles get 403)."""
+
+    url_base = "/api/template-instances/"
+    model = TemplateInstance
+    actions = [
+        Act("post", "pin", None, {}, audit="template.pin"),
+        Act("post", "unpin", None, {}, audit="template.unpin"),
+        Act("post", "rollback", None, {}, audit="template.rollback", make=make_upgraded_instance),
+    ]
+
+    def make(self, world, org):
+        return make_instance(self, world, org)
+
+    def test_partner_admin_and_builder_pin_and_unpin(self, world, api):
+        instance = make_instance(self, world, world.a)
+        builder = user_in(world.partner, "p-builder", "builder")
+        for user in (world.partner_admin, builder):
+            since = last_audit_id()
+            response = api(user).post(f"{self.url_base}{instance.pk}/pin/")
+            assert response.status_code == 200 and response.json()["pinned"] is True
+            assert_one_audit(
+                since, action="template.pin", actor=user, organisation=world.a, object_id=instance.pk
+            )
+            assert api(user).post(f"{self.url_base}{instance.pk}/unpin/").json()["pinned"] is False
+
+    def test_partner_viewer_reads_but_cannot_manage(self, world, api):
+        instance = make_instance(self, world, world.a)
+        viewer = user_in(world.partner, "p-viewer", "viewer")
+        assert instance.pk in result_ids(api(viewer).get(self.url_base))
+        assert api(viewer).post(f"{self.url_base}{instance.pk}/pin/").status_code == 403
+
+    def test_rollback_without_an_upgrade_is_400(self, world, api):
+        instance = make_instance(self, world, world.a)
+        response = api(world.partner_admin).post(f"{self.url_base}{instance.pk}/rollback/")
+        assert response.status_code == 400
+
+
+class TestTemplates:
+    url = "/api/templates/"
+
+    def test_partner_members_list_customers_and_others_never_see_templates(self, world, api, client_as):
+        ours, theirs = make_template(world, world.partner), make_template(world, world.other_partner)
+        viewer = user_in(world.partner, "p-viewer", "viewer")
+        assert ours.pk in result_ids(api(viewer).get(self.url))
+        assert theirs.pk not in result_ids(api(viewer).get(self.url))
+        for who in OUTSIDERS:
+            client = client_as(who)
+            response = client.get(self.url)
+            if response.status_code == 200:
+                ids = result_ids(response)
+                assert theirs.pk not in ids
+                if who != "partner_admin":
+                    assert ours.pk not in ids  # customers do not see their partner's templates
+            for suffix in ("", "versions/", "versions/1/", "instances/", "drift/"):
+                assert_not_found(client.get(f"{self.url}{theirs.pk}/{suffix}"), f"{who} {suffix}")
+            assert_not_found(
+                client.post(
+                    f"{self.url}{theirs.pk}/clone/", {"customers": [{"customer": world.a.pk}]}, format="json"
+                ),
+                who,
+            )
+
+    def test_create_and_publish_as_partner_builder(self, world, api):
+        builder = user_in(world.partner, "p-builder", "builder")
+        flow = flow_actions.create_flow(
+            actor=builder,
+            organisation=world.partner,
+            name="F",
+            document=template_document(partner_connection(world.partner)),
+        )
+        since = last_audit_id()
+        response = api(builder).post(
+            self.url,
+            {
+                "organisation": world.partner.pk,
+                "name": "T",
+                "category": "quote-to-cash",
+                "tags": ["crm"],
+                "source_flow": flow.pk,
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        tid = response.json()["id"]
+        assert_one_audit(
+            since, action="template.create", actor=builder, organisation=world.partner, object_id=tid
+        )
+        since = last_audit_id()
+        response = api(builder).post(
+            f"{self.url}{tid}/versions/", {"parameters": PARAMETERS, "changelog": "first"}, format="json"
+        )
+        assert response.status_code == 201, response.content
+        version = response.json()
+        assert version["number"] == 1 and [p["name"] for p in version["parameters"]] == [
+            "crm",
+            "soql",
+            "note",
+        ]
+        assert_one_audit(since, action="template.publish", actor=builder, organisation=world.partner)
+        # Scrubbed: no partner connection, no secret header.
+        text = json.dumps(version["document"])
+        assert "conn_" not in text and SECRET not in text
+        assert api(builder).get(f"{self.url}{tid}/versions/").json()[0]["number"] == 1
+
+    def test_publish_refuses_bad_parameters_and_non_managers(self, world, api):
+        template = make_template(world, world.partner)
+        bad = [
+            [{"name": "x", "kind": "value", "pointer": "/nodes/ghost/config/a"}],
+            [{"name": "x", "kind": "value", "pointer": "/nodes/q/config/connection"}],
+            [{"name": "x", "kind": "value", "pointer": "/nodes/h/config/headers/Authorization"}],
+            [{"name": "x", "kind": "connection", "connector": "salesforce", "nodes": []}],
+            [{"name": "Bad Name", "kind": "value", "pointer": "/nodes/q/config/soql"}],
+        ]
+        for parameters in bad:
+            response = api(world.partner_admin).post(
+                f"{self.url}{template.pk}/versions/", {"parameters": parameters}, format="json"
+            )
+            assert response.status_code == 400, (parameters, response.content)
+            assert "parameters" in json.dumps(response.json()["errors"])
+        viewer = user_in(world.partner, "p-viewer", "viewer")
+        assert api(viewer).post(f"{self.url}{template.pk}/versions/", {}, format="json").status_code == 403
+
+    def test_clone_reports_errors_per_customer(self, world, api):
+        template = make_template(world, world.partner)
+        foreign_conn = partner_connection(world.b)
+        own_conn = partner_connection(world.a)
+        c2 = Organisation.objects.create(
+            name="C2", slug="c2", kind=OrganisationKind.CUSTOMER, parent=world.partner
+        )
+        c3 = Organisation.objects.create(
+            name="C3", slug="c3", kind=OrganisationKind.CUSTOMER, parent=world.partner
+        )
+        since = last_audit_id()
+        response = api(world.partner_admin).post(
+            f"{self.url}{template.pk}/clone/",
+            {
+                "customers": [
+                    {"customer": world.a.pk, "parameters": {"soql": '"A"', "crm": own_conn.pk}},
+                    {"customer": c2.pk, "parameters": {}},
+                    {"customer": c3.pk, "parameters": {"soql": '"B"', "crm": foreign_conn.pk}},
+                    {"customer": world.b.pk, "parameters": {"soql": '"C"'}},
+                    {"customer": world.partner.pk, "parameters": {"soql": '"D"'}},
+                ]
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        body = response.json()
+        assert (body["cloned"], body["failed"]) == (1, 4)
+        ok, missing, foreign, other_partner_customer, partner_itself = body["results"]
+        assert ok["ok"] and ok["unbound"] == []
+        assert "soql" in missing["errors"]
+        assert "crm" in foreign["errors"]
+        assert "customer" in other_partner_customer["errors"] and "customer" in partner_itself["errors"]
+        flow = Flow.objects.get(pk=ok["flow"])
+        q = next(n for n in flow.draft_document["nodes"] if n["id"] == "q")
+        assert q["config"] == {"connection": own_conn.ref, "soql": '"A"'}
+        assert [r.action for r in audit_since(since)] == ["template.clone"]
+        # Nothing cloned at all is a 400 with the reasons.
+        again = api(world.partner_admin).post(
+            f"{self.url}{template.pk}/clone/", {"customers": [{"customer": c2.pk}]}, format="json"
+        )
+        assert again.status_code == 400 and "soql" in again.json()["results"][0]["errors"]
+
+    def test_customer_admin_cannot_clone_or_upgrade(self, world, client_as):
+        template = make_template(world, world.partner)
+        for role in ("admin", "builder", "viewer"):
+            assert_not_found(
+                client_as(role).post(
+                    f"{self.url}{template.pk}/clone/",
+                    {"customers": [{"customer": world.a.pk}]},
+                    format="json",
+                )
+            )
+            assert_not_found(
+                client_as(role).post(
+                    f"{self.url}{template.pk}/upgrade/", {"version": 1, "instances": [1]}, format="json"
+                )
+            )
+
+
+# --- the required scenario ------------------------------------------------------------------------------
+
+
+def _flow_doc(flow_id: int) -> dict:
+    return Flow.objects.get(pk=flow_id).draft_document
+
+
+def _node(doc: dict, nid: str) -> dict | None:
+    return next((n for n in doc["nodes"] if n["id"] == nid), None)
+
+
+@pytest.mark.django_db
+def test_partner_rollout_scenario(world, api, client_as):
+    partner, padmin = world.partner, world.partner_admin
+    p = api(padmin)
+    partner_conn = partner_connection(partner)
+    source = flow_actions.create_flow(
+        actor=padmin, organisation=partner, name="Won -> project", document=template_document(partner_conn)
+    )
+    tid = p.post(
+        "/api/templates/",
+        {"organisation": partner.pk, "name": "Won -> project", "source_flow": source.pk},
+        format="json",
+    ).json()["id"]
+    assert (
+        p.post(
+            f"/api/templates/{tid}/versions/", {"parameters": PARAMETERS, "changelog": "v1"}, format="json"
+        ).status_code
+        == 201
+    )
+
+    # Clone into ten customers in one call.
+    customers = [world.a] + [
+        Organisation.objects.create(
+            name=f"Cust {i}", slug=f"cust-{i}", kind=OrganisationKind.CUSTOMER, parent=partner
+        )
+        for i in range(9)
+    ]
+    since = last_audit_id()
+    response = p.post(
+        f"/api/templates/{tid}/clone/",
+        {
+            "customers": [
+                {"customer": c.pk, "parameters": {"soql": f'"SELECT Id FROM Opportunity -- {c.slug}"'}}
+                for c in customers
+            ]
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    results = response.json()["results"]
+    assert response.json()["cloned"] == 10 and all(r["ok"] and r["unbound"] == ["crm"] for r in results)
+    assert [r.action for r in audit_since(since)] == ["template.clone"] * 10
+    p = api(type(padmin).objects.get(pk=padmin.pk))  # a fresh request user: it now has ten customers
+    inst = {c.pk: r["instance"] for c, r in zip(customers, results, strict=True)}
+    flows = {c.pk: r["flow"] for c, r in zip(customers, results, strict=True)}
+
+    # No credential, no secret was copied: no partner connection ref, no secret header, no new connections.
+    for c in customers:
+        doc = _flow_doc(flows[c.pk])
+        text = json.dumps(doc) + json.dumps(TemplateInstance.objects.get(pk=inst[c.pk]).parameter_values)
+        assert partner_conn.ref not in text and SECRET not in text and "ciphertext" not in text
+        assert _node(doc, "q")["config"]["connection"] == ""
+        assert _node(doc, "h")["config"]["headers"] == {"Authorization": ""}
+        assert not Connection.objects.filter(organisation=c).exists()
+
+    # Two customers override: c1 changes m2 (the template will not touch it), a changes m (it will).
+    c1, c3, c4 = customers[1], customers[3], customers[4]
+    override_m2 = [{"name": "n", "value": "{{ $item.n * 2 }}"}]
+    override_m = [{"name": "stage", "value": "{{ $uppercase($item.StageName) }}"}]
+    doc = _flow_doc(flows[c1.pk])
+    _node(doc, "m2")["config"]["fields"] = override_m2
+    assert (
+        p.put(
+            f"/api/flows/{flows[c1.pk]}/draft/", {"document": doc, "force": True}, format="json"
+        ).status_code
+        == 200
+    )
+    doc = _flow_doc(flows[world.a.pk])
+    _node(doc, "m")["config"]["fields"] = override_m
+    assert (
+        client_as("builder")
+        .put(f"/api/flows/{flows[world.a.pk]}/draft/", {"document": doc, "force": True}, format="json")
+        .status_code
+        == 200
+    )
+
+    # v2 changes the mapping of m and adds a node after m2.
+    v2 = template_document(partner_conn, MAPPING_V2)
+    v2["nodes"].append(node("n", "transform.map", {"fields": [{"name": "synced", "value": "{{ true }}"}]}))
+    v2["edges"].append(edge("m2", "n"))
+    flow_actions.save_draft(actor=padmin, flow=source, document=v2, revision=None, force=True)
+    assert (
+        p.post(
+            f"/api/templates/{tid}/versions/",
+            {"parameters": PARAMETERS, "changelog": "amount + sync flag"},
+            format="json",
+        ).status_code
+        == 201
+    )
+
+    # Preview: c1 merges cleanly keeping its override; a has one conflict on m's mapping.
+    preview = p.post(
+        f"/api/templates/{tid}/preview-upgrade/",
+        {"version": 2, "instances": [inst[c1.pk], inst[world.a.pk]]},
+        format="json",
+    )
+    assert preview.status_code == 200
+    by_instance = {r["instance"]: r for r in preview.json()["results"]}
+    clean = by_instance[inst[c1.pk]]
+    assert clean["conflicts"] == [] and [n["id"] for n in clean["diff"]["nodes_added"]] == ["n"]
+    assert _node(clean["document"], "m2")["config"]["fields"] == override_m2
+    [conflict] = by_instance[inst[world.a.pk]]["conflicts"]
+    assert (conflict["node"], conflict["path"]) == ("m", "/nodes/m/config/fields")
+    assert (conflict["base"], conflict["ours"], conflict["theirs"]) == (MAPPING_V1, override_m, MAPPING_V2)
+
+    # Staged rollout to four chosen customers; c4 is pinned.
+    assert p.post(f"/api/template-instances/{inst[c4.pk]}/pin/").status_code == 200
+    a_revision = Flow.objects.get(pk=flows[world.a.pk]).draft_revision
+    since = last_audit_id()
+    response = p.post(
+        f"/api/templates/{tid}/upgrade/",
+        {"version": 2, "instances": [inst[c1.pk], inst[world.a.pk], inst[c3.pk], inst[c4.pk]]},
+        format="json",
+    )
+    statuses = {r["instance"]: r["status"] for r in response.json()["results"]}
+    assert statuses == {
+        inst[c1.pk]: "upgraded",
+        inst[world.a.pk]: "conflicts",
+        inst[c3.pk]: "upgraded",
+        inst[c4.pk]: "skipped_pinned",
+    }
+    assert [r.action for r in audit_since(since)] == ["template.upgrade"] * 2
+    doc = _flow_doc(flows[c1.pk])
+    assert _node(doc, "m2")["config"]["fields"] == override_m2  # override kept
+    assert _node(doc, "m")["config"]["fields"] == MAPPING_V2  # template change applied
+    assert (
+        _node(doc, "n") is not None
+        and {"source": "m2", "target": "n"}.items()
+        <= next(e for e in doc["edges"] if e["target"] == "n").items()
+    )
+    assert Flow.objects.get(pk=flows[world.a.pk]).draft_revision == a_revision  # conflicted: unchanged
+    assert TemplateInstance.objects.get(pk=inst[c4.pk]).based_on.number == 1
+    assert TemplateInstance.objects.get(pk=inst[customers[5].pk]).based_on.number == 1  # not chosen
+
+    # The conflicted customer is upgraded once the partner resolves it (keeping the customer's mapping).
+    response = p.post(
+        f"/api/templates/{tid}/upgrade/",
+        {
+            "version": 2,
+            "instances": [inst[world.a.pk]],
+            "resolutions": {str(inst[world.a.pk]): {"/nodes/m/config/fields": "ours"}},
+        },
+        format="json",
+    )
+    assert response.json()["results"][0]["status"] == "upgraded"
+    doc = _flow_doc(flows[world.a.pk])
+    assert _node(doc, "m")["config"]["fields"] == override_m and _node(doc, "n") is not None
+
+    # Rollback restores v1 for one customer.
+    v1_for_c3 = TemplateInstance.objects.get(pk=inst[c3.pk]).previous_document
+    response = p.post(f"/api/template-instances/{inst[c3.pk]}/rollback/")
+    assert response.status_code == 200 and response.json()["version"] == 1
+    doc = _flow_doc(flows[c3.pk])
+    assert doc == v1_for_c3 and _node(doc, "n") is None and _node(doc, "m")["config"]["fields"] == MAPPING_V1
+    assert p.post(f"/api/template-instances/{inst[c3.pk]}/rollback/").status_code == 400
+
+    # Drift: the customers whose drafts differ from what the template produced for them.
+    drift = p.get(f"/api/templates/{tid}/drift/?drifted=true").json()["results"]
+    assert {r["instance"] for r in drift} == {inst[c1.pk], inst[world.a.pk]}
+    changed = {c["path"] for r in drift for n in r["diff"]["nodes_changed"] for c in n["changes"]}
+    assert changed == {"/nodes/m2/config/fields", "/nodes/m/config/fields"}
+
+    # Tenant isolation: customer a sees only its own copy and flow, never another customer's.
+    a_admin = client_as("admin")
+    assert result_ids(a_admin.get("/api/template-instances/")) == {inst[world.a.pk]}
+    assert_not_found(a_admin.get(f"/api/template-instances/{inst[c1.pk]}/"))
+    assert_not_found(a_admin.get(f"/api/flows/{flows[c1.pk]}/"))
+    assert result_ids(a_admin.get("/api/templates/")) == set()
+    assert AuditEvent.objects.filter(action="template.clone", organisation=world.a).count() == 1
