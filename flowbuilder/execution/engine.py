@@ -20,8 +20,8 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
