@@ -49,8 +49,8 @@ def insert_node_runs(rows: Sequence[dict[str, Any]]) -> None:
     record = ", ".join(f"{name} {type_}" for name, type_ in NODE_RUN_COLUMNS)
     payload = [{name: row.get(name, 0 if name == "claim_token" else None) for name in names} for row in rows]
     # Identifiers come from the constants above, never from input; the data is the one bound parameter.
-    sql = (  # noqa: S608
-        f"INSERT INTO {NodeRun._meta.db_table} ({', '.join(names)}) "
+    sql = (
+        f"INSERT INTO {NodeRun._meta.db_table} ({', '.join(names)}) "  # noqa: S608
         f"SELECT {', '.join(names)} FROM jsonb_to_recordset(%s::jsonb) AS x({record}) "
         "ON CONFLICT (run_id, node_id) DO NOTHING"
     )
