@@ -9,6 +9,14 @@ urlpatterns = [
     path("hooks/<str:token>/", webhook, name="webhook"),
     path("login/", web.LoginView.as_view(), name="login"),
     path("logout/", web.logout_view, name="logout"),
+    path("password-reset/", web.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", web.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        web.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", web.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("healthz", web.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Client-side routes of the editor SPA.

@@ -6,6 +6,16 @@ from rest_framework.routers import DefaultRouter
 from .views import connections, flows, palette, runs, templates, tenancy
 
 
+class BrandedRedocView(SpectacularRedocView):
+    """API docs under the brand of whoever reads them (a partner's customers see the partner's name)."""
+
+    def get(self, request, *args, **kwargs):
+        from flowbuilder.web.branding import brand_for
+
+        self.title = f"{brand_for(request)['product_name']} API"
+        return super().get(request, *args, **kwargs)
+
+
 def not_found(request, *args, **kwargs):
     return JsonResponse({"detail": f"No API endpoint at {request.path}; see /api/docs/."}, status=404)
 
@@ -28,7 +38,7 @@ urlpatterns = [
     path("connectors/", connections.connectors, name="connectors"),
     path("expressions/preview/", palette.expression_preview, name="expression-preview"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", BrandedRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", include(router.urls)),
     re_path(r"^.*$", not_found),
 ]

@@ -101,3 +101,33 @@ def share_flow(*, actor: Any, flow: Any, username: str, permission: str) -> None
             obj=flow,
             after={"user": username, "permission": permission},
         )
+
+
+BRANDING_FIELDS = (
+    "product_name", "logo_url", "favicon_url", "primary_color", "accent_color", "support_email",
+    "support_url", "login_text", "host_name",
+)
+
+
+def set_branding(*, actor: Any, partner: Organisation, **values: Any) -> Any:
+    """A partner's admins set the brand its customers' users see."""
+    from .models import Branding
+
+    if partner.kind != OrganisationKind.PARTNER or not can(actor, "admin", partner):
+        raise PermissionDeniedError("Only a partner's admins can change its branding.")
+    changes = {k: v for k, v in values.items() if k in BRANDING_FIELDS}
+    if "host_name" in changes:
+        changes["host_name"] = (changes["host_name"] or "").strip().lower() or None
+        taken = Branding.objects.filter(host_name=changes["host_name"]).exclude(organisation=partner)
+        if changes["host_name"] and taken.exists():
+            raise InvalidInputError("Another partner already uses this host name.", field="host_name")
+    with transaction.atomic():
+        branding, created = Branding.objects.get_or_create(
+            organisation=partner, defaults={"product_name": changes.get("product_name") or partner.name}
+        )
+        before = None if created else {k: getattr(branding, k) for k in changes}
+        for key, value in changes.items():
+            setattr(branding, key, value)
+        branding.save()
+        record("branding.set", actor=actor, organisation=partner, obj=branding, before=before, after=changes)
+    return branding

@@ -49,3 +49,22 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+class Branding(TimeStampedModel):
+    """A partner's white label: its customers' users see this brand, never ours."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="branding")
+    product_name = models.CharField(max_length=80)
+    logo_url = models.CharField(max_length=500, blank=True)
+    favicon_url = models.CharField(max_length=500, blank=True)
+    primary_color = models.CharField(max_length=7, default="#4f46e5")
+    accent_color = models.CharField(max_length=7, default="#0ea5e9")
+    support_email = models.EmailField(blank=True)
+    support_url = models.URLField(blank=True)
+    login_text = models.CharField(max_length=300, blank=True)
+    # Requests to this host name get the brand before anyone signs in (e.g. integrations.partner.com).
+    host_name = models.CharField(max_length=253, blank=True, null=True, unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.product_name} ({self.organisation})"

@@ -28,6 +28,35 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+class BrandedMixin:
+    """Every auth page (and the e-mail it sends) carries the brand of the host or the user."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "brand": brand_for(self.request)}
+
+
+class PasswordResetView(BrandedMixin, auth_views.PasswordResetView):
+    template_name = "web/password_reset_form.html"
+    email_template_name = "web/password_reset_email.txt"
+    subject_template_name = "web/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        self.extra_email_context = {"brand": brand_for(self.request)}
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(BrandedMixin, auth_views.PasswordResetDoneView):
+    template_name = "web/password_reset_done.html"
+
+
+class PasswordResetConfirmView(BrandedMixin, auth_views.PasswordResetConfirmView):
+    template_name = "web/password_reset_confirm.html"
+
+
+class PasswordResetCompleteView(BrandedMixin, auth_views.PasswordResetCompleteView):
+    template_name = "web/password_reset_complete.html"
+
+
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from flowbuilder.tenancy.models import Membership, Organisation
+from flowbuilder.tenancy.models import Branding, Membership, Organisation
 from flowbuilder.tenancy.roles import Role
 
 
@@ -64,3 +64,33 @@ class MeSerializer(serializers.ModelSerializer):
 class LoginSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"})
+
+
+HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
+
+
+class BrandingSerializer(serializers.ModelSerializer):
+    primary_color = serializers.RegexField(HEX_COLOR, required=False)
+    accent_color = serializers.RegexField(HEX_COLOR, required=False)
+    host_name = serializers.CharField(max_length=253, required=False, allow_blank=True, allow_null=True)
+
+    class Meta:
+        model = Branding
+        fields = [
+            "product_name", "logo_url", "favicon_url", "primary_color", "accent_color", "support_email",
+            "support_url", "login_text", "host_name",
+        ]
+        extra_kwargs = {"product_name": {"required": False}}
+
+    def validate_logo_url(self, value: str) -> str:
+        return _safe_url(value, "logo_url")
+
+    def validate_favicon_url(self, value: str) -> str:
+        return _safe_url(value, "favicon_url")
+
+
+def _safe_url(value: str, field: str) -> str:
+    # Logos render in <img src>: only https, same-site paths or inline images, never javascript:.
+    if value and not value.startswith(("https://", "/", "data:image/")):
+        raise serializers.ValidationError("Use an https:// URL, a /static/ path or a data:image URL.")
+    return value

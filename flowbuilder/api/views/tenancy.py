@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from flowbuilder.api.serializers.tenancy import (
+    BrandingSerializer,
     CustomerCreateSerializer,
     LoginSerializer,
     MembershipSerializer,
@@ -29,6 +30,20 @@ class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet
 
     def _org_lookup(self) -> str:
         return "id"
+
+    @extend_schema(request=BrandingSerializer, responses=BrandingSerializer)
+    @action(detail=True, methods=["get", "put"])
+    def branding(self, request, pk=None):
+        """The partner's white label (GET: anyone in the partner or its customers; PUT: its admins)."""
+        org = self.get_object()
+        partner = org if org.parent_id is None else org.parent
+        if request.method == "GET":
+            branding = getattr(partner, "branding", None)
+            return Response(BrandingSerializer(branding).data if branding else {})
+        data = BrandingSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        branding = actions.set_branding(actor=request.user, partner=org, **data.validated_data)
+        return Response(BrandingSerializer(branding).data)
 
     @extend_schema(request=CustomerCreateSerializer, responses={201: OrganisationSerializer})
     @action(detail=True, methods=["post"])
