@@ -1,5 +1,6 @@
 from django.http import JsonResponse
 from django.urls import include, path, re_path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
@@ -9,6 +10,7 @@ from .views import connections, flows, palette, runs, templates, tenancy
 class BrandedRedocView(SpectacularRedocView):
     """API docs under the brand of whoever reads them (a partner's customers see the partner's name)."""
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         from flowbuilder.web.branding import brand_for
 

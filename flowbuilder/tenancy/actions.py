@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from flowbuilder.audit.actions import record
 from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
 
+from .branding import as_dict
 from .models import Membership, Organisation, OrganisationKind
 from .permissions import can
 from .roles import Role
@@ -104,8 +105,15 @@ def share_flow(*, actor: Any, flow: Any, username: str, permission: str) -> None
 
 
 BRANDING_FIELDS = (
-    "product_name", "logo_url", "favicon_url", "primary_color", "accent_color", "support_email",
-    "support_url", "login_text", "host_name",
+    "product_name",
+    "logo_url",
+    "favicon_url",
+    "primary_color",
+    "accent_color",
+    "support_email",
+    "support_url",
+    "login_text",
+    "host_name",
 )
 
 
@@ -131,3 +139,41 @@ def set_branding(*, actor: Any, partner: Organisation, **values: Any) -> Any:
         branding.save()
         record("branding.set", actor=actor, organisation=partner, obj=branding, before=before, after=changes)
     return branding
+
+
+def invite_user(
+    *, actor: Any, organisation: Organisation, email: str, role: str, request: Any = None, brand: Any = None
+) -> Any:
+    """Create (or reuse) the user for ``email``, give them ``role`` and e-mail a link to set a password."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    email = email.strip().lower()
+    if not email or "@" not in email:
+        raise InvalidInputError("Enter the e-mail address of the person to invite.", field="email")
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User(username=email, email=email)
+            user.set_unusable_password()
+            user.save()
+        membership = set_membership(actor=actor, organisation=organisation, username=user.username, role=role)
+        record(
+            "user.invite",
+            actor=actor,
+            organisation=organisation,
+            obj=user,
+            after={"email": email, "role": role},
+        )
+    if request is not None and not user.has_usable_password():
+        form = PasswordResetForm({"email": email})
+        if form.is_valid():
+            # Users without a password are skipped by the stock form; an invitee must get the link.
+            form.get_users = lambda _email: [user]  # type: ignore[method-assign]
+            form.save(
+                request=request,
+                subject_template_name="web/invite_subject.txt",
+                email_template_name="web/invite_email.txt",
+                extra_email_context={"brand": brand or as_dict(None), "organisation": organisation},
+            )
+    return membership

@@ -1,8 +1,4 @@
-"""The brand a page is shown under: the partner's for its customers' users, ours otherwise.
-
-Before sign-in the host name decides (a partner's own domain); after sign-in the user's organisations
-decide: a customer's partner brand, or a partner's own.
-"""
+"""The brand a page is shown under (the login page, the SPA, API docs, e-mails)."""
 
 from __future__ import annotations
 
@@ -10,52 +6,9 @@ from typing import Any
 
 from django.core.exceptions import DisallowedHost
 
-from flowbuilder.tenancy.models import Branding, Membership
+from flowbuilder.tenancy.branding import DEFAULT_BRAND, as_dict, branding_for_host, branding_for_user
 
-DEFAULT_BRAND = {
-    "product_name": "Flowbuilder",
-    "logo_url": "/static/brand/flowbuilder.svg",
-    "favicon_url": "/static/brand/favicon.svg",
-    "primary_color": "#4f46e5",
-    "accent_color": "#0ea5e9",
-    "support_email": "",
-    "support_url": "",
-    "login_text": "Integrations for professional-services firms.",
-}
-
-
-def as_dict(branding: Branding | None) -> dict[str, str]:
-    if branding is None:
-        return dict(DEFAULT_BRAND)
-    brand = {
-        "product_name": branding.product_name,
-        "logo_url": branding.logo_url or DEFAULT_BRAND["logo_url"],
-        "favicon_url": branding.favicon_url or branding.logo_url or DEFAULT_BRAND["favicon_url"],
-        "primary_color": branding.primary_color,
-        "accent_color": branding.accent_color,
-        "support_email": branding.support_email,
-        "support_url": branding.support_url,
-        "login_text": branding.login_text or f"Sign in to {branding.product_name}.",
-    }
-    return brand
-
-
-def branding_for_user(user: Any) -> Branding | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    membership = (
-        Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__kind").first()
-    )
-    if membership is None:
-        return None
-    org = membership.organisation
-    partner_id = org.parent_id if org.parent_id else org.id
-    return Branding.objects.filter(organisation_id=partner_id).first()
-
-
-def branding_for_host(host: str) -> Branding | None:
-    name = (host or "").split(":")[0].lower()
-    return Branding.objects.filter(host_name=name).first() if name else None
+__all__ = ["DEFAULT_BRAND", "brand_for"]
 
 
 def brand_for(request: Any) -> dict[str, str]:

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NODE_TYPES, OPPS, oppFlowDocument } from './mockData.ts';
+import { handleConnections } from './mockConnections.ts';
 
 const now = () => new Date().toISOString();
 const ago = (min: number) => new Date(Date.now() - min * 60000).toISOString();
@@ -324,6 +325,7 @@ async function handleApi(req: IncomingMessage, res: ServerResponse): Promise<boo
   if (p === '/api/me/') return json(res, 200, me), true;
   if (p === '/api/auth/logout/') return json(res, 200, {}), true;
   if (p === '/api/node-types/') return json(res, 200, NODE_TYPES), true;
+  if (await handleConnections(req, res)) return true;
   if (p === '/api/connections/') {
     const c = q.get('connector');
     if (c === 'http') return json(res, 404, { detail: 'Not found.' }), true;

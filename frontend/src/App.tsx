@@ -9,6 +9,7 @@ import { lazy, Suspense } from 'react';
 // The editor (React Flow, rjsf, CodeMirror, dagre) loads on demand; the lists stay light.
 const EditorPage = lazy(() => import('./editor/EditorPage').then((m) => ({ default: m.EditorPage })));
 const RunDetailPage = lazy(() => import('./runs/RunDetailPage').then((m) => ({ default: m.RunDetailPage })));
+const ConnectionsPage = lazy(() => import('./connections/ConnectionsPage').then((m) => ({ default: m.ConnectionsPage })));
 
 function TopBar() {
   const { me, organisation, setOrganisation, logout } = useSession();
@@ -16,8 +17,15 @@ function TopBar() {
   return (
     <header className="topbar">
       <Link to="/" className="brand" data-testid="brand">
-        {branding.logo_url ? <img src={branding.logo_url} alt="" className="brand-logo" /> : <span className="brand-mark" aria-hidden />}
-        <span>{branding.product_name}</span>
+        {/* A logo is a wordmark: showing the product name beside it printed the name twice. */}
+        {branding.logo_url ? (
+          <img src={branding.logo_url} alt={branding.product_name} className="brand-logo" />
+        ) : (
+          <>
+            <span className="brand-mark" aria-hidden />
+            <span>{branding.product_name}</span>
+          </>
+        )}
       </Link>
       <nav className="topnav">
         <NavLink to="/" end data-testid="nav-flows">
@@ -25,6 +33,9 @@ function TopBar() {
         </NavLink>
         <NavLink to="/runs" data-testid="nav-runs">
           Runs
+        </NavLink>
+        <NavLink to="/connections" data-testid="nav-connections">
+          Connections
         </NavLink>
       </nav>
       <div className="topbar-right">
@@ -68,6 +79,7 @@ export function App() {
             <Route path="/flows/:id" element={<EditorPage />} />
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:id" element={<RunDetailPage />} />
+            <Route path="/connections" element={<ConnectionsPage />} />
             <Route path="*" element={<EmptyState title="Page not found" action={<Link to="/">Back to flows</Link>} />} />
           </Routes>
           </Suspense>

@@ -33,6 +33,11 @@ class MembershipWriteSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
+class InviteSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
 class MeSerializer(serializers.ModelSerializer):
     display_name = serializers.SerializerMethodField()
     organisations = serializers.SerializerMethodField()
@@ -77,8 +82,15 @@ class BrandingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Branding
         fields = [
-            "product_name", "logo_url", "favicon_url", "primary_color", "accent_color", "support_email",
-            "support_url", "login_text", "host_name",
+            "product_name",
+            "logo_url",
+            "favicon_url",
+            "primary_color",
+            "accent_color",
+            "support_email",
+            "support_url",
+            "login_text",
+            "host_name",
         ]
         extra_kwargs = {"product_name": {"required": False}}
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from flowbuilder.api.serializers.tenancy import (
     BrandingSerializer,
     CustomerCreateSerializer,
+    InviteSerializer,
     LoginSerializer,
     MembershipSerializer,
     MembershipWriteSerializer,
@@ -44,6 +45,31 @@ class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet
         data.is_valid(raise_exception=True)
         branding = actions.set_branding(actor=request.user, partner=org, **data.validated_data)
         return Response(BrandingSerializer(branding).data)
+
+    @extend_schema(responses={200: serializers.ListSerializer(child=serializers.DictField())})
+    @action(detail=True, methods=["get"])
+    def overview(self, request, pk=None):
+        """A partner's customers with their flows, runs of the last 24 hours and health."""
+        from flowbuilder.observability.overview import partner_overview
+
+        return Response(partner_overview(request.user, self.get_object()))
+
+    @extend_schema(request=InviteSerializer, responses={201: MembershipSerializer})
+    @action(detail=True, methods=["post"])
+    def invite(self, request, pk=None):
+        """Invite someone by e-mail with a role; they get a branded link to set their password."""
+        from flowbuilder.web.branding import brand_for
+
+        data = InviteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = actions.invite_user(
+            actor=request.user,
+            organisation=self.get_object(),
+            request=request,
+            brand=brand_for(request),
+            **data.validated_data,
+        )
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CustomerCreateSerializer, responses={201: OrganisationSerializer})
     @action(detail=True, methods=["post"])

@@ -20,7 +20,8 @@ export class ApiError extends Error {
   }
 }
 
-const csrf: Middleware = {
+/** Exported for src/api/connections.ts (same CSRF handling for its typed client). */
+export const csrf: Middleware = {
   onRequest({ request }) {
     if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
       const token = csrfToken();
@@ -34,7 +35,7 @@ const csrf: Middleware = {
 const http = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
 http.use(csrf);
 
-async function unwrap<T>(p: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<T> {
+export async function unwrap<T>(p: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<T> {
   let res: { data?: unknown; error?: unknown; response: Response };
   try {
     res = await p;

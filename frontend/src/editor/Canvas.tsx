@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, type DragEvent } from 'react';
+import { useCallback, useMemo, useRef, useState, type DragEvent } from 'react';
 import {
   Background, ConnectionMode, Controls, MiniMap, ReactFlow, SelectionMode, useReactFlow,
   type Connection, type Edge, type EdgeChange, type FinalConnectionState, type IsValidConnection, type NodeChange, type NodeTypes,
@@ -11,6 +11,8 @@ import { useToast } from '../ui/toast';
 
 // Module scope: React Flow re-mounts every node when this object changes identity.
 const nodeTypes: NodeTypes = { flow: FlowNode, note: NoteNode };
+
+const LARGE_FLOW = 150; // nodes; above this the canvas renders visible elements only and drops the minimap in drags
 
 const STATUS_COLOR: Record<string, string> = {
   succeeded: '#1f9d55', failed: '#d64545', running: '#3558d4', retrying: '#d4a035', skipped: '#a0a7b4',
@@ -104,6 +106,13 @@ export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; o
     [store, toast],
   );
 
+  // The minimap subscribes to and repaints every node on every drag tick (a third of a frame on a
+  // 500-node flow): large flows unmount it while a node is dragged.
+  const [dragging, setDragging] = useState(false);
+  const big = nodes.length > LARGE_FLOW;
+  const onNodeDragStart = useCallback(() => big && setDragging(true), [big]);
+  const onNodeDragStop = useCallback(() => setDragging(false), []);
+
   const onDragOver = useCallback((e: DragEvent) => {
     if (e.dataTransfer.types.includes(DND_TYPE) || e.dataTransfer.types.includes('text/plain')) {
       e.preventDefault();
@@ -133,6 +142,8 @@ export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; o
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
+        onNodeDragStart={onNodeDragStart}
+        onNodeDragStop={onNodeDragStop}
         isValidConnection={isValidConnection}
         onNodeDoubleClick={(_, n) => n.type === 'flow' && onNodeOpen?.(n.id)}
         connectionMode={ConnectionMode.Loose}
@@ -144,6 +155,7 @@ export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; o
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
         elementsSelectable
+        onlyRenderVisibleElements={big}
         fitView
         fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
         minZoom={0.1}
@@ -152,7 +164,7 @@ export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; o
         defaultEdgeOptions={{ type: 'smoothstep' }}
       >
         <Background gap={20} size={1} />
-        <MiniMap pannable zoomable style={{ width: 150, height: 96 }} nodeColor={(n) => STATUS_COLOR[(n.data as { status?: string }).status ?? ''] ?? (n.type === 'note' ? '#f3e7a3' : '#c9d2e3')} />
+        {!dragging && <MiniMap pannable zoomable style={{ width: 150, height: 96 }} nodeColor={(n) => STATUS_COLOR[(n.data as { status?: string }).status ?? ''] ?? (n.type === 'note' ? '#f3e7a3' : '#c9d2e3')} />}
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>

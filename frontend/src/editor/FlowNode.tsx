@@ -75,7 +75,8 @@ function FlowNodeView({ id, data, selected }: NodeProps<FlowRFNode>) {
           </div>
         )}
         <div className="fnode-type">
-          {data.typeLabel}
+          {/* "If · If" read badly: a node still named after its type shows its category instead. */}
+          {data.label === data.typeLabel ? data.category : data.typeLabel}
           {data.disabled && ' · disabled'}
         </div>
       </div>

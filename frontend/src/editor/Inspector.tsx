@@ -1,6 +1,6 @@
 import { memo, useMemo, useState } from 'react';
 import Form from '@rjsf/core';
-import type { RJSFSchema } from '@rjsf/utils';
+import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import { buildUiSchema } from './uiSchema';
 import type { JSONValue, NodeType, OnError } from '../api/types';
 import { useEditor, useStore } from './storeContext';
@@ -17,16 +17,44 @@ const fields = { expression: ExpressionRjsfField };
 
 type Tab = 'settings' | 'mapping' | 'output' | 'docs';
 
+/** The rjsf form, memoised on the config object: a drag moves the node but keeps its config. */
+const SettingsForm = memo(function SettingsForm({
+  nodeId, schema, uiSchema, config, formContext,
+}: { nodeId: string; schema: RJSFSchema; uiSchema: UiSchema; config: Record<string, JSONValue>; formContext: FormContext }) {
+  const store = useStore();
+  return (
+    <Form
+      className="rjsf"
+      schema={schema}
+      uiSchema={uiSchema}
+      formData={config}
+      validator={cspSafeValidator}
+      widgets={widgets}
+      fields={fields}
+      formContext={formContext}
+      liveValidate
+      showErrorList={false}
+      idPrefix={`cfg`}
+      onChange={({ formData }) => {
+        if (JSON.stringify(formData) !== JSON.stringify(config)) store.updateConfig(nodeId, formData as Record<string, JSONValue>);
+      }}
+    />
+  );
+});
+
 function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunNode?: (id: string) => void; readOnly?: boolean }) {
   const store = useStore();
   const { organisation } = useSession();
   const node = useEditor((s) => s.document.nodes.find((n) => n.id === nodeId));
   const findings = useEditor((s) => s.findings);
-  const state = useEditor((s) => s);
+  // Slices, not the whole state: dragging a node must not re-render the inspector's form per tick.
+  const edges = useEditor((s) => s.document.edges);
+  const pinned = useEditor((s) => s.pinned);
+  const run = useEditor((s) => s.run);
   const type: NodeType | undefined = node ? store.nodeType(node.type) : undefined;
   const isMap = node?.type === 'transform.map';
   const [tab, setTab] = useState<Tab>(readOnly ? 'output' : isMap ? 'mapping' : 'settings');
-  const sample = useMemo(() => sampleFor(state, nodeId), [state, nodeId]);
+  const sample = useMemo(() => sampleFor({ document: { edges }, pinned, run }, nodeId), [edges, pinned, run, nodeId]);
   const formContext: FormContext = useMemo(
     () => ({ nodeId, sampleItem: sample.item, paths: samplePaths(sample.item), organisation: organisation?.id }),
     [nodeId, sample.item, organisation?.id],
@@ -37,7 +65,6 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
   );
   if (!node) return null;
   const mine = findings.filter((f) => f.node_id === nodeId);
-  const run = state.run;
   const tabs: Tab[] = [...(readOnly ? [] : (['settings'] as Tab[])), ...(isMap && !readOnly ? (['mapping'] as Tab[]) : []), 'output', 'docs'];
   const retry = node.retry ?? type?.default_retry ?? { max_attempts: 1, backoff_s: 1 };
 
@@ -92,23 +119,7 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
         {tab === 'settings' && !readOnly && (
           <div data-testid="inspector-settings">
             {type && Object.keys(type.config_schema.properties ?? {}).length > (isMap ? 1 : 0) ? (
-              <Form
-                key={nodeId}
-                className="rjsf"
-                schema={type.config_schema as RJSFSchema}
-                uiSchema={uiSchema}
-                formData={node.config}
-                validator={cspSafeValidator}
-                widgets={widgets}
-                fields={fields}
-                formContext={formContext}
-                liveValidate
-                showErrorList={false}
-                idPrefix={`cfg`}
-                onChange={({ formData }) => {
-                  if (JSON.stringify(formData) !== JSON.stringify(node.config)) store.updateConfig(nodeId, formData as Record<string, JSONValue>);
-                }}
-              />
+              <SettingsForm key={nodeId} nodeId={nodeId} schema={type.config_schema as RJSFSchema} uiSchema={uiSchema} config={node.config} formContext={formContext} />
             ) : (
               <p className="muted small">{type ? 'This node has no settings.' : 'This node type is not installed on the server.'}</p>
             )}
@@ -153,7 +164,7 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
             </label>
           </div>
         )}
-        {tab === 'mapping' && <Mapper node={node} />}
+        {tab === 'mapping' && <Mapper nodeId={nodeId} config={node.config} />}
         {tab === 'output' && <OutputInspector nodeRun={run?.nodeRuns[nodeId]} state={run?.nodes[nodeId]} loading={!!run} />}
         {tab === 'docs' && (
           <div className="docs" data-testid="inspector-docs">

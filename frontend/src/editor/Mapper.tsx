@@ -1,5 +1,5 @@
 // Two-column field mapper for transform.map: drag a source field onto a target row.
-import { useMemo, useState, type DragEvent } from 'react';
+import { memo, useMemo, useState, type DragEvent } from 'react';
 import type { DocNode, Item } from '../api/types';
 import { flattenPaths, preview } from '../lib/format';
 import { useEditor, useStore } from './storeContext';
@@ -16,11 +16,17 @@ function lastSegment(path: string): string {
   return seg.replace(/`/g, '').replace(/\[\d+\]$/, '').replace(/\W+/g, '_').toLowerCase() || 'field';
 }
 
-export function Mapper({ node }: { node: DocNode }) {
+// Props are the node's id and config (not the node): a drag changes the node's position only.
+export const Mapper = memo(function Mapper({ nodeId, config }: { nodeId: string; config: DocNode['config'] }) {
+  const node = { id: nodeId, config };
   const store = useStore();
   const toast = useToast();
-  const state = useEditor((s) => s);
-  const sample = useMemo(() => sampleFor(state, node.id), [state, node.id]);
+  const edges = useEditor((s) => s.document.edges);
+  const pinned = useEditor((s) => s.pinned);
+  const run = useEditor((s) => s.run);
+  // The types of the nodes downstream as one string, so moving nodes does not re-render the mapper.
+  const typeKey = useEditor((s) => s.document.nodes.map((n) => `${n.id}=${n.type}`).join('\n'));
+  const sample = useMemo(() => sampleFor({ document: { edges }, pinned, run }, nodeId), [edges, pinned, run, nodeId]);
   const rows = readRows(node.config);
   const [over, setOver] = useState<string | null>(null);
   const [pasting, setPasting] = useState(false);
@@ -29,15 +35,16 @@ export function Mapper({ node }: { node: DocNode }) {
   const paths = sources.map((s) => s.path);
   const suggestions = useMemo(() => {
     // The nearest connector nodes downstream (looking through logic/transform nodes such as If).
+    const typeOf = new Map(typeKey.split('\n').map((l) => l.split('=') as [string, string]));
     const names = new Set<string>();
-    const seen = new Set<string>([node.id]);
-    let frontier = [node.id];
+    const seen = new Set<string>([nodeId]);
+    let frontier = [nodeId];
     for (let depth = 0; depth < 4 && frontier.length && names.size === 0; depth++) {
       const next: string[] = [];
-      for (const e of state.document.edges.filter((x) => frontier.includes(x.source))) {
+      for (const e of edges.filter((x) => frontier.includes(x.source))) {
         if (seen.has(e.target)) continue;
         seen.add(e.target);
-        const t = store.nodeType(state.document.nodes.find((n) => n.id === e.target)?.type ?? '');
+        const t = store.nodeType(typeOf.get(e.target) ?? '');
         const found = connectorTargets(t);
         for (const n of found) names.add(n);
         if (!found.length) next.push(e.target);
@@ -45,7 +52,7 @@ export function Mapper({ node }: { node: DocNode }) {
       frontier = next;
     }
     return [...names].filter((n) => !rows.some((r) => r.name === n));
-  }, [state.document, node.id, store, rows]);
+  }, [edges, typeKey, nodeId, store, rows]);
 
   const write = (next: MapRow[]) => store.updateConfig(node.id, { ...node.config, fields: next.map((r) => ({ name: r.name, value: r.value })) });
   const setRow = (i: number, patch: Partial<MapRow>) => write(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
@@ -210,4 +217,4 @@ export function Mapper({ node }: { node: DocNode }) {
       </section>
     </div>
   );
-}
+});

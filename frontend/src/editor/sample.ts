@@ -10,7 +10,10 @@ export interface Sample {
   upstream: string | null;
 }
 
-export function sampleFor(state: EditorState, nodeId: string): Sample {
+/** What sampleFor reads: pass these slices (not the whole state) so a node drag does not recompute it. */
+export type SampleSource = { document: Pick<EditorState['document'], 'edges'>; pinned: EditorState['pinned']; run: EditorState['run'] };
+
+export function sampleFor(state: SampleSource, nodeId: string): Sample {
   const incoming = state.document.edges.filter((e) => e.target === nodeId);
   const upstream = incoming[0]?.source ?? null;
   for (const e of incoming) {

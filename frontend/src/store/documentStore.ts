@@ -206,19 +206,25 @@ export class DocumentStore {
     const edgeIds = new Set(next.edges.map((e) => e.id));
     const noteIds = new Set((next.notes ?? []).map((n) => n.id));
     const sel = opts.selection ?? this.state.selection;
+    const kept = {
+      nodes: keep(sel.nodes, (id) => nodeIds.has(id)),
+      edges: keep(sel.edges, (id) => edgeIds.has(id)),
+      notes: keep(sel.notes, (id) => noteIds.has(id)),
+    };
+    // Unchanged selection and save state keep their identity: subscribers of `selection` / `save`
+    // (the whole editor page) must not re-render on every drag tick.
+    const sameSelection =
+      kept.nodes.length === sel.nodes.length && kept.edges.length === sel.edges.length && kept.notes.length === sel.notes.length;
+    const saveStatus = this.state.save.status === 'conflict' ? 'conflict' : this.state.save.status === 'saving' ? 'saving' : 'dirty';
     this.applyState({
       document: next,
       docVersion,
       savedVersion: origin === 'load' || origin === 'server' ? docVersion : this.state.savedVersion,
-      selection: {
-        nodes: keep(sel.nodes, (id) => nodeIds.has(id)),
-        edges: keep(sel.edges, (id) => edgeIds.has(id)),
-        notes: keep(sel.notes, (id) => noteIds.has(id)),
-      },
+      selection: sameSelection ? sel : kept,
       save:
-        origin === 'load' || origin === 'server'
+        origin === 'load' || origin === 'server' || this.state.save.status === saveStatus
           ? this.state.save
-          : { ...this.state.save, status: this.state.save.status === 'conflict' ? 'conflict' : this.state.save.status === 'saving' ? 'saving' : 'dirty' },
+          : { ...this.state.save, status: saveStatus },
       canUndo: this.past.length > 0,
       canRedo: this.future.length > 0,
     });

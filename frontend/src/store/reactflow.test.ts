@@ -49,4 +49,24 @@ describe('toReactFlow', () => {
     expect(third.nodes[0].data).toMatchObject({ status: 'succeeded', outCount: 4 });
     expect(third.nodes[1].data).toMatchObject({ status: 'pending' });
   });
+  it('on a drag tick changes only the moved node: same edges array, selection and save state', () => {
+    const s = setup();
+    const types = new Map(TYPES.map((t) => [t.type, t]));
+    const owner = {};
+    s.select({ nodes: ['b'], edges: [], notes: [] });
+    s.moveNodes([{ id: 'b', position: { x: 5, y: 5 } }], true);
+    const before = s.getState();
+    const first = toReactFlow(before, types, owner);
+    s.moveNodes([{ id: 'b', position: { x: 50, y: 60 } }], true);
+    const after = s.getState();
+    const second = toReactFlow(after, types, owner);
+    expect(after.selection).toBe(before.selection);
+    expect(after.save).toBe(before.save);
+    expect(second.edges).toBe(first.edges);
+    expect(second.nodes[0]).toBe(first.nodes[0]);
+    expect(second.nodes[1]).not.toBe(first.nodes[1]);
+    expect(second.nodes[1].position).toEqual({ x: 50, y: 60 });
+    s.finishDrag();
+    expect(s.getState().canUndo).toBe(true);
+  });
 });

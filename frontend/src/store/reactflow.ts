@@ -62,6 +62,30 @@ export function toPortConnection(c: {
 
 const nodeCache = new WeakMap<object, Map<string, { key: string; node: RFNode }>>();
 const edgeCache = new WeakMap<object, Map<string, { key: string; edge: Edge }>>();
+// Fast path: when every input of a node (or edge) is the same object as last time, reuse its result
+// without building and stringifying its data. A drag changes one node per tick; the other 499 hit here.
+const refCache = new WeakMap<object, Map<string, { refs: unknown[]; value: RFNode | Edge }>>();
+
+const lastArrays = new WeakMap<object, { nodes: RFNode[]; edges: Edge[] }>();
+
+function sameRefs(a: unknown[], b: unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function byRefs<T extends RFNode | Edge>(owner: object, id: string, refs: unknown[], make: () => T): T {
+  let m = refCache.get(owner);
+  if (!m) {
+    m = new Map();
+    refCache.set(owner, m);
+  }
+  const hit = m.get(id);
+  if (hit && sameRefs(hit.refs, refs)) return hit.value as T;
+  const value = make();
+  m.set(id, { refs, value });
+  return value;
+}
 
 function cached<T>(owner: object, store: WeakMap<object, Map<string, { key: string; node?: T; edge?: T }>>, id: string, key: string, make: () => T, field: 'node' | 'edge'): T {
   let m = store.get(owner);
@@ -95,6 +119,10 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
   const nodes: RFNode[] = state.document.nodes.map((n) => {
     const t = types.get(n.type);
     const r = run?.nodes[n.id];
+    const refs = [n, t, r, !!run, state.findings, state.readOnly, state.measured[n.id], selNodes.has(n.id)];
+    return byRefs<RFNode>(owner, n.id, refs, () => flowNode(n, t, r));
+  });
+  function flowNode(n: EditorState['document']['nodes'][number], t: NodeType | undefined, r: NonNullable<typeof run>['nodes'][string] | undefined): RFNode {
     const outs = r?.output_counts ? Object.values(r.output_counts).reduce((a, b) => a + b, 0) : null;
     const data: FlowNodeData = {
       label: n.label,
@@ -126,7 +154,7 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
       ...(measured ? { measured } : {}),
       className: n.disabled ? 'is-disabled' : undefined,
     }), 'node');
-  });
+  }
   for (const note of state.document.notes ?? []) {
     const measured = state.measured[note.id];
     const selected = selNotes.has(note.id);
@@ -144,6 +172,9 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
   }
   const edges: Edge[] = state.document.edges.map((e) => {
     const r = run?.nodes[e.source];
+    return byRefs<Edge>(owner, e.id, [e, r, selEdges.has(e.id)], () => flowEdge(e, r));
+  });
+  function flowEdge(e: EditorState['document']['edges'][number], r: NonNullable<typeof run>['nodes'][string] | undefined): Edge {
     const count = r?.output_counts?.[e.source_port];
     const label = count !== undefined ? `${count} item${count === 1 ? '' : 's'}` : e.source_port !== 'main' ? e.source_port : undefined;
     const selected = selEdges.has(e.id);
@@ -161,6 +192,14 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
       className: [e.source_port === 'error' ? 'edge-error' : '', count !== undefined ? 'edge-counted' : ''].join(' ').trim() || undefined,
       data: { sourcePort: e.source_port, targetPort: e.target_port },
     }), 'edge');
-  });
-  return { nodes, edges };
+  }
+  // Same elements -> same array: React Flow rebuilds its connection lookup and re-renders every edge
+  // whenever the edges prop changes identity, which a node drag (500 nodes) paid on every tick.
+  const last = lastArrays.get(owner);
+  const out = {
+    nodes: last && sameRefs(last.nodes, nodes) ? last.nodes : nodes,
+    edges: last && sameRefs(last.edges, edges) ? last.edges : edges,
+  };
+  lastArrays.set(owner, out);
+  return out;
 }
