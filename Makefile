@@ -57,6 +57,11 @@ lint: dev-deps
 	DATABASE_URL=sqlite:///:memory: $(PY) manage.py check
 	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
+	@# The committed frontend/src/api/schema.d.ts must match the API's OpenAPI schema (npm run gen:api).
+	@if command -v npm >/dev/null && [ -f frontend/package.json ]; then \
+		[ -x frontend/node_modules/.bin/openapi-typescript ] || (cd frontend && npm ci --no-audit --no-fund --loglevel=error); \
+		FLOWBUILDER_PYTHON=$(CURDIR)/$(PY) frontend/scripts/gen-api-types.sh --check; \
+	else echo "WARNING: npm not found: frontend/src/api/schema.d.ts not checked against the API schema"; fi
 
 ## make test: install what tests need, start PostgreSQL and Redis if needed, run every suite.
 test: dev-deps lint frontend-test chromium

@@ -250,6 +250,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets several serializers share get one stable name (frontend/src/api/schema.d.ts uses them).
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "flowbuilder.execution.models.RunStatus",
+        "NodeRunStatusEnum": "flowbuilder.execution.models.NodeStatus",
+        "DraftOrPublishedEnum": [("draft", "draft"), ("published", "published")],
+    },
     # Self-hosted docs assets: no CDN (air-gapped installs, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

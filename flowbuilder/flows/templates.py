@@ -410,6 +410,63 @@ def clone_template(
     return results
 
 
+def dry_run_clone(
+    *, actor: Any, template: Template, targets: list[dict[str, Any]], version: int | None = None
+) -> list[dict[str, Any]]:
+    """What cloning would do for each customer, without creating anything.
+
+    Per customer: parameter errors, the validation findings of the rendered flow, and a live test of every
+    bound connection (the customer's sandbox or production systems). Nothing is written except the
+    connections' last-test results.
+    """
+    from flowbuilder.credentials.actions import test_connection
+    from flowbuilder.credentials.models import Connection
+    from flowbuilder.validation import validate_document
+
+    _require_manage(actor, template)
+    chosen = _version(template, version)
+    ids = [t.get("customer") for t in targets if isinstance(t, dict) and isinstance(t.get("customer"), int)]
+    customers = Organisation.objects.in_bulk(ids)
+    slots = {p["name"]: p for p in chosen.parameters if p["kind"] == "connection"}
+    results: list[dict[str, Any]] = []
+    for target in targets:
+        customer_id = target.get("customer") if isinstance(target, dict) else None
+        result: dict[str, Any] = {"customer": customer_id, "ok": False, "dry_run": True, "errors": {}}
+        results.append(result)
+        customer = customers.get(customer_id) if isinstance(customer_id, int) else None
+        if customer is None or customer.parent_id != template.organisation_id:
+            result["errors"] = {"customer": [f"No such customer of {template.organisation.name}."]}
+            continue
+        values, errors, unbound = _check_values(chosen, customer, target.get("parameters"))
+        rendered = render_document(chosen.document, chosen.parameters, values)
+        # An unbound slot is reported as such, not as a broken node: binding it is the next step.
+        waiting = {(n, "connection") for name in unbound for n in slots[name].get("nodes", [])}
+        findings = [
+            f.as_dict()
+            for f in validate_document(rendered)
+            if f.severity == "error" and (f.node_id, f.field) not in waiting
+        ]
+        tests: dict[str, dict[str, Any]] = {}
+        for name, connection_id in values.items():
+            if name in slots and connection_id:
+                connection = Connection.objects.get(pk=connection_id)
+                try:
+                    outcome = test_connection(actor=actor, connection=connection)
+                    tests[name] = {"ok": outcome.ok, "message": outcome.message}
+                except PermissionDeniedError as exc:
+                    tests[name] = {"ok": False, "message": exc.message}
+        ok = not errors and not findings and all(t["ok"] for t in tests.values())
+        result.update(
+            ok=ok,
+            errors=errors,
+            findings=findings,
+            connections=tests,
+            unbound=unbound,
+            ready_to_publish=ok and not unbound,
+        )
+    return results
+
+
 # --- upgrades -----------------------------------------------------------------------------------------
 
 

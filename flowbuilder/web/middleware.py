@@ -11,7 +11,8 @@ POLICY = "; ".join(
         "script-src 'self'",
         # React Flow positions nodes with inline style attributes; no inline <style> or <script> blocks.
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
+        # Partners host their logos on their own CDNs; images cannot run code.
+        "img-src 'self' data: blob: https:",
         "font-src 'self' data:",
         "connect-src 'self' ws: wss:",
         "object-src 'none'",

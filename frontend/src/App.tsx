@@ -1,15 +1,23 @@
-import { NavLink, Route, Routes, Link } from 'react-router';
+import { NavLink, Navigate, Route, Routes, Link } from 'react-router';
 import { readConfig } from './config';
 import { useSession } from './session';
 import { FlowListPage } from './pages/FlowListPage';
 import { RunsPage } from './runs/RunsPage';
 import { EmptyState, Spinner } from './ui/bits';
 import { lazy, Suspense } from 'react';
+import { partnerOrgFor } from './partner/model';
 
 // The editor (React Flow, rjsf, CodeMirror, dagre) loads on demand; the lists stay light.
 const EditorPage = lazy(() => import('./editor/EditorPage').then((m) => ({ default: m.EditorPage })));
 const RunDetailPage = lazy(() => import('./runs/RunDetailPage').then((m) => ({ default: m.RunDetailPage })));
 const ConnectionsPage = lazy(() => import('./connections/ConnectionsPage').then((m) => ({ default: m.ConnectionsPage })));
+// The partner area (customers, templates, rollout, branding): one chunk, loaded when opened.
+const partner = () => import('./partner/pages');
+const CustomersPage = lazy(() => partner().then((m) => ({ default: m.CustomersPage })));
+const TemplatesPage = lazy(() => partner().then((m) => ({ default: m.TemplatesPage })));
+const TemplateDetailPage = lazy(() => partner().then((m) => ({ default: m.TemplateDetailPage })));
+const RolloutPage = lazy(() => partner().then((m) => ({ default: m.RolloutPage })));
+const BrandingPage = lazy(() => partner().then((m) => ({ default: m.BrandingPage })));
 
 function TopBar() {
   const { me, organisation, setOrganisation, logout } = useSession();
@@ -37,6 +45,11 @@ function TopBar() {
         <NavLink to="/connections" data-testid="nav-connections">
           Connections
         </NavLink>
+        {partnerOrgFor(me, organisation) && (
+          <NavLink to="/partner" data-testid="nav-partner">
+            Partner
+          </NavLink>
+        )}
       </nav>
       <div className="topbar-right">
         <label className="org-switch">
@@ -80,6 +93,12 @@ export function App() {
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:id" element={<RunDetailPage />} />
             <Route path="/connections" element={<ConnectionsPage />} />
+            <Route path="/partner" element={<Navigate to="/partner/customers" replace />} />
+            <Route path="/partner/customers" element={<CustomersPage />} />
+            <Route path="/partner/templates" element={<TemplatesPage />} />
+            <Route path="/partner/templates/:id" element={<TemplateDetailPage />} />
+            <Route path="/partner/templates/:id/rollout" element={<RolloutPage />} />
+            <Route path="/partner/branding" element={<BrandingPage />} />
             <Route path="*" element={<EmptyState title="Page not found" action={<Link to="/">Back to flows</Link>} />} />
           </Routes>
           </Suspense>

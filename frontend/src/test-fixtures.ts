@@ -1,5 +1,6 @@
-// Shared fixtures for unit tests (node types shaped like /api/node-types/).
-import type { FlowDocument, NodeType } from './api/types';
+// Shared fixtures for unit tests (node types shaped like /api/node-types/; runs and findings shaped like
+// the API's, typed by the generated schema so a fixture cannot drift from what the server sends).
+import type { Finding, FlowDocument, NodeRun, NodeType, RunDetail } from './api/types';
 
 const base = {
   icon: 'box', description: '', docs: '', side_effects: false, is_trigger: false,
@@ -38,4 +39,25 @@ export function doc(): FlowDocument {
     ],
     notes: [],
   };
+}
+
+/** A run as GET /api/runs/{id}/ (or the websocket snapshot) sends it. */
+export function runDetail(overrides: Partial<RunDetail> = {}): RunDetail {
+  return {
+    id: 1, organisation: 1, flow: 1, flow_name: 'f', version: { id: 1, number: 1, state: 'published' }, status: 'running',
+    trigger: 'manual', created_at: '', started_at: null, finished_at: null, duration_ms: null, error: null,
+    correlation_id: '', replay_of: null, parent_run: null, node_runs: [], last_seq: 0, document: doc(), input_items: [],
+    output_items: null, ...overrides,
+  };
+}
+
+export function nodeRun(overrides: Partial<NodeRun> & Pick<NodeRun, 'node_id'>): NodeRun {
+  return {
+    status: 'succeeded', attempt: 1, input_counts: {}, output_counts: {}, input_items: {}, output_items: {}, error: null,
+    started_at: null, finished_at: null, duration_ms: null, next_attempt_at: null, ...overrides,
+  };
+}
+
+export function finding(overrides: Partial<Finding> & Pick<Finding, 'message'>): Finding {
+  return { code: 'test', node_id: null, edge_id: null, field: null, severity: 'error', ...overrides };
 }

@@ -7,13 +7,21 @@ from rest_framework import serializers
 
 from flowbuilder.credentials.models import Connection, Environment
 
+from .shapes import JSON_OBJECT, typed_json
+
 
 class ConnectionSerializer(serializers.ModelSerializer):
     ref = serializers.CharField(read_only=True)
     secrets_set = serializers.ListField(
         source="secret_fields_set", child=serializers.CharField(), read_only=True
     )
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    config = typed_json(JSON_OBJECT, read_only=True, help_text="Non-secret connector settings.")
+    credentials = typed_json(
+        JSON_OBJECT,
+        read_only=True,
+        help_text="Non-secret credential fields (client id, user name, token URL).",
+    )
 
     class Meta:
         model = Connection

@@ -1,16 +1,30 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from flowbuilder.execution.models import Run
 from flowbuilder.flows.models import Flow, FlowVersion
 
+from .shapes import (
+    JSON_OBJECT,
+    STRINGS,
+    DraftShape,
+    LastRunRefShape,
+    PublishedVersionRefShape,
+    typed,
+    typed_json,
+)
+
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 
 
 class FlowSerializer(serializers.ModelSerializer):
-    status = serializers.CharField(read_only=True)
+    """Output only: creates and updates read FlowCreateSerializer / FlowUpdateSerializer."""
+
+    status = typed({"type": "string", "enum": ["draft", "published"]}, serializers.CharField, read_only=True)
+    tags = typed_json(STRINGS, read_only=True)
     updated_by = serializers.SerializerMethodField()
     published_version = serializers.SerializerMethodField()
     last_run = serializers.SerializerMethodField()
@@ -33,15 +47,17 @@ class FlowSerializer(serializers.ModelSerializer):
             "last_run",
             "webhook_url",
         ]
-        read_only_fields = ["id", "status", "draft_revision", "created_at", "updated_at"]
+        read_only_fields = fields
 
     def get_updated_by(self, flow: Flow) -> str | None:
         return flow.draft_saved_by.get_username() if flow.draft_saved_by_id else None
 
+    @extend_schema_field(PublishedVersionRefShape(allow_null=True))
     def get_published_version(self, flow: Flow) -> dict | None:
         v = flow.published_version
         return {"id": v.id, "number": v.number, "created_at": v.created_at} if v else None
 
+    @extend_schema_field(LastRunRefShape(allow_null=True))
     def get_last_run(self, flow: Flow) -> dict | None:
         run = getattr(flow, "_last_run", None)
         if run is None and not hasattr(flow, "_last_run"):
@@ -73,7 +89,7 @@ class FlowCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
-    document = serializers.JSONField(required=False, validators=[_check_document])
+    document = typed_json(JSON_OBJECT, required=False, validators=[_check_document])
 
 
 class FlowUpdateSerializer(serializers.Serializer):
@@ -83,7 +99,7 @@ class FlowUpdateSerializer(serializers.Serializer):
 
 
 class DraftSerializer(serializers.Serializer):
-    document = serializers.JSONField(validators=[_check_document])
+    document = typed_json(JSON_OBJECT, validators=[_check_document])
     revision = serializers.IntegerField(required=False, allow_null=True)
     force = serializers.BooleanField(required=False, default=False)
 
@@ -94,7 +110,7 @@ class DraftSerializer(serializers.Serializer):
 
 
 class ValidateSerializer(serializers.Serializer):
-    document = serializers.JSONField(validators=[_check_document])
+    document = typed_json(JSON_OBJECT, validators=[_check_document])
 
 
 class PublishSerializer(serializers.Serializer):
@@ -102,7 +118,12 @@ class PublishSerializer(serializers.Serializer):
 
 
 class RunRequestSerializer(serializers.Serializer):
-    input = serializers.JSONField(required=False, allow_null=True)
+    input = typed_json(
+        {"oneOf": [JSON_OBJECT, {"type": "array", "items": JSON_OBJECT}], "nullable": True},
+        required=False,
+        allow_null=True,
+        help_text="One item or a list of items.",
+    )
     use_draft = serializers.BooleanField(required=False, default=False)
     only_node = serializers.CharField(required=False, allow_blank=True, max_length=100)
     pinned = serializers.DictField(child=serializers.ListField(child=serializers.DictField()), required=False)
@@ -124,6 +145,7 @@ class FlowDetailSerializer(FlowSerializer):
     class Meta(FlowSerializer.Meta):
         fields = [*FlowSerializer.Meta.fields, "draft"]
 
+    @extend_schema_field(DraftShape)
     def get_draft(self, flow: Flow) -> dict:
         from flowbuilder.flows.actions import all_findings
 
@@ -152,3 +174,6 @@ class VersionDetailSerializer(VersionSerializer):
     class Meta(VersionSerializer.Meta):
         fields = [*VersionSerializer.Meta.fields, "document", "plan"]
         read_only_fields = fields
+
+    document = typed_json(JSON_OBJECT, read_only=True)
+    plan = typed_json(JSON_OBJECT, read_only=True)

@@ -1,15 +1,27 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from flowbuilder.execution.models import NodeRun, Run, RunEvent
 from flowbuilder.execution.run_view import node_inputs
 
+from .shapes import (
+    ERROR_INFO,
+    ITEMS,
+    JSON_OBJECT,
+    PORT_COUNTS,
+    PORT_ITEMS,
+    RunVersionRefShape,
+    typed_json,
+)
+
 
 class RunSerializer(serializers.ModelSerializer):
     flow_name = serializers.CharField(source="flow.name", read_only=True)
     version = serializers.SerializerMethodField()
-    duration_ms = serializers.IntegerField(read_only=True)
+    duration_ms = serializers.IntegerField(read_only=True, allow_null=True)
+    error = typed_json(ERROR_INFO, read_only=True, allow_null=True)
 
     class Meta:
         model = Run
@@ -32,11 +44,17 @@ class RunSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(RunVersionRefShape)
     def get_version(self, run: Run) -> dict:
         return {"id": run.version_id, "number": run.version.number, "state": run.version.state}
 
 
 class NodeRunSerializer(serializers.ModelSerializer):
+    input_counts = typed_json(PORT_COUNTS, read_only=True)
+    output_counts = typed_json(PORT_COUNTS, read_only=True)
+    output_items = typed_json(PORT_ITEMS, read_only=True)
+    error = typed_json(ERROR_INFO, read_only=True, allow_null=True)
+
     class Meta:
         model = NodeRun
         fields = [
@@ -55,12 +73,23 @@ class NodeRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class NodeRunDetailShape(NodeRunSerializer):
+    """Schema only: a node run as RunDetailSerializer.get_node_runs sends it (with its input items)."""
+
+    input_items = typed_json(PORT_ITEMS, read_only=True)
+
+    class Meta(NodeRunSerializer.Meta):
+        fields = [*NodeRunSerializer.Meta.fields, "input_items"]
+        read_only_fields = fields
+        ref_name = "NodeRun"
+
+
 class RunDetailSerializer(RunSerializer):
     node_runs = serializers.SerializerMethodField()
     last_seq = serializers.IntegerField(read_only=True)
-    document = serializers.JSONField(source="version.document", read_only=True)
-    input_items = serializers.JSONField(read_only=True)
-    output_items = serializers.JSONField(read_only=True)
+    document = typed_json(JSON_OBJECT, source="version.document", read_only=True)
+    input_items = typed_json(ITEMS, read_only=True)
+    output_items = typed_json({**ITEMS, "nullable": True}, read_only=True)
 
     class Meta(RunSerializer.Meta):
         fields = [
@@ -73,6 +102,7 @@ class RunDetailSerializer(RunSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(NodeRunDetailShape(many=True))
     def get_node_runs(self, run: Run) -> list[dict]:
         rows = list(run.node_runs.all())
         inputs = node_inputs(run, rows)
@@ -85,6 +115,8 @@ class RunDetailSerializer(RunSerializer):
 
 
 class RunEventSerializer(serializers.ModelSerializer):
+    payload = typed_json(JSON_OBJECT, read_only=True)
+
     class Meta:
         model = RunEvent
         fields = ["seq", "type", "node_id", "payload", "at"]

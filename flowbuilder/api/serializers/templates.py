@@ -73,6 +73,8 @@ class CloneTargetSerializer(serializers.Serializer):
 class CloneSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     customers = CloneTargetSerializer(many=True, allow_empty=False, max_length=500)
+    # Check parameters, validate the rendered flows and test the bound connections; create nothing.
+    dry_run = serializers.BooleanField(required=False, default=False)
 
 
 class PreviewUpgradeSerializer(serializers.Serializer):

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from flowbuilder.tenancy.models import Branding, Membership, Organisation
 from flowbuilder.tenancy.roles import Role
+
+from .shapes import MeOrganisationShape
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -45,10 +48,12 @@ class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = get_user_model()
         fields = ["id", "username", "email", "display_name", "organisations"]
+        read_only_fields = fields  # output only
 
     def get_display_name(self, user) -> str:
         return user.get_full_name() or user.get_username()
 
+    @extend_schema_field(MeOrganisationShape(many=True))
     def get_organisations(self, user) -> list[dict]:
         from flowbuilder.tenancy.permissions import organisation_ids_for
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.response import Response
@@ -16,9 +16,13 @@ from flowbuilder.api.serializers.connections import (
 from flowbuilder.credentials import actions
 from flowbuilder.credentials.models import Connection
 
-from .mixins import RestrictedQuerysetMixin, organisation_for
+from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, organisation_for
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[ORGANISATION_PARAMETER]),
+    partial_update=extend_schema(request=ConnectionUpdateSerializer, responses=ConnectionSerializer),
+)
 class ConnectionViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
     base_queryset = Connection.objects.select_related("created_by")
     serializer_class = ConnectionSerializer

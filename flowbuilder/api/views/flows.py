@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -21,12 +22,18 @@ from flowbuilder.api.serializers.flows import (
     VersionSerializer,
 )
 from flowbuilder.api.serializers.runs import RunSerializer
+from flowbuilder.api.serializers.shapes import (
+    DraftConflictShape,
+    ErrorShape,
+    FindingsShape,
+    SaveDraftResultShape,
+)
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import Run, Trigger
 from flowbuilder.flows import actions
 from flowbuilder.flows.models import Flow, FlowVersion, VersionState
 
-from .mixins import RestrictedQuerysetMixin, organisation_for
+from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, organisation_for
 
 
 class FlowFilter(filters.FilterSet):
@@ -51,6 +58,10 @@ class FlowFilter(filters.FilterSet):
         return qs.filter(tags__icontains=f'"{value}"')
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[ORGANISATION_PARAMETER]),
+    partial_update=extend_schema(request=FlowUpdateSerializer, responses=FlowSerializer),
+)
 class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
     base_queryset = Flow.objects.select_related("published_version", "draft_saved_by")
     filterset_class = FlowFilter
@@ -96,7 +107,10 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         actions.delete_flow(actor=request.user, flow=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=DraftSerializer)
+    @extend_schema(
+        request=DraftSerializer,
+        responses={200: SaveDraftResultShape, 400: ErrorShape, 409: DraftConflictShape},
+    )
     @action(detail=True, methods=["put"])
     def draft(self, request, pk=None):
         flow = self.get_object()
@@ -118,7 +132,7 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
             }
         )
 
-    @extend_schema(request=ValidateSerializer)
+    @extend_schema(request=ValidateSerializer, responses=FindingsShape)
     @action(detail=True, methods=["post"])
     def validate(self, request, pk=None):
         self.get_object()
@@ -126,7 +140,7 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         data.is_valid(raise_exception=True)
         return Response({"findings": actions.all_findings(data.validated_data["document"])})
 
-    @extend_schema(request=PublishSerializer, responses={201: VersionSerializer})
+    @extend_schema(request=PublishSerializer, responses={201: VersionSerializer, 400: ErrorShape})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         flow = self.get_object()
@@ -135,7 +149,7 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         version = actions.publish_flow(actor=request.user, flow=flow, comment=data.validated_data["comment"])
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=VersionSerializer(many=True))
+    @extend_schema(responses=VersionSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], pagination_class=None)  # a plain list, also in the schema
     def versions(self, request, pk=None):
         versions = (
@@ -143,6 +157,7 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         )
         return Response(VersionSerializer(versions, many=True).data)
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):
         return Response(actions.export_flow(self.get_object()))
@@ -158,7 +173,7 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
             FlowSerializer(flow, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=RunRequestSerializer, responses={201: RunSerializer})
+    @extend_schema(request=RunRequestSerializer, responses={201: RunSerializer, 400: ErrorShape})
     @action(detail=True, methods=["post"])
     def run(self, request, pk=None):
         flow = self.get_object()

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import NotFound, ValidationError
 
 from flowbuilder.tenancy.models import Organisation
 from flowbuilder.tenancy.permissions import restrict
+
+# The ?organisation= filter of the list operations (RestrictedQuerysetMixin reads it, not a filterset).
+ORGANISATION_PARAMETER = OpenApiParameter(
+    "organisation",
+    OpenApiTypes.INT,
+    description="Only objects of this organisation (one the user can see; others give an empty list).",
+)
 
 
 class RestrictedQuerysetMixin:

@@ -5,10 +5,11 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
+from flowbuilder.api.serializers.shapes import NodeTypeShape
 from flowbuilder.nodes.registry import load_registry
 
 
-@extend_schema(responses={200: serializers.ListSerializer(child=serializers.DictField())})
+@extend_schema(responses={200: NodeTypeShape(many=True)})
 @api_view(["GET"])
 def node_types(request):
     """The editor's palette: every node type with its ports and config JSON Schema."""

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -13,7 +13,7 @@ from flowbuilder.execution.models import Run, RunStatus, Trigger
 from flowbuilder.flows.models import Flow
 from flowbuilder.tenancy.permissions import restrict
 
-from .mixins import RestrictedQuerysetMixin
+from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin
 
 
 def _visible_flows(request):
@@ -31,6 +31,7 @@ class RunFilter(filters.FilterSet):
         fields = ["flow", "status", "trigger"]
 
 
+@extend_schema_view(list=extend_schema(parameters=[ORGANISATION_PARAMETER]))
 class RunViewSet(
     RestrictedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -44,8 +45,9 @@ class RunViewSet(
     @extend_schema(
         parameters=[OpenApiParameter("after_seq", int, description="only events after this seq")],
         responses=RunEventSerializer(many=True),
+        filters=False,
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list (at most 5000 events)
     def events(self, request, pk=None):
         run = self.get_object()
         try:

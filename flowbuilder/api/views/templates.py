@@ -78,6 +78,17 @@ class TemplateViewSet(
         template = self.get_object()
         data = CloneSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if data.validated_data["dry_run"]:
+            results = actions.dry_run_clone(
+                actor=request.user,
+                template=template,
+                targets=data.validated_data["customers"],
+                version=data.validated_data.get("version"),
+            )
+            ready = sum(1 for r in results if r["ok"])
+            return Response(
+                {"dry_run": True, "ready": ready, "not_ready": len(results) - ready, "results": results}
+            )
         results = actions.clone_template(
             actor=request.user,
             template=template,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError
@@ -21,9 +21,10 @@ from flowbuilder.audit.actions import record
 from flowbuilder.tenancy import actions
 from flowbuilder.tenancy.models import Membership, Organisation
 
-from .mixins import RestrictedQuerysetMixin, organisation_for
+from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, organisation_for
 
 
+@extend_schema_view(list=extend_schema(parameters=[ORGANISATION_PARAMETER]))
 class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     base_queryset = Organisation.objects.all()
     serializer_class = OrganisationSerializer
@@ -46,8 +47,8 @@ class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet
         branding = actions.set_branding(actor=request.user, partner=org, **data.validated_data)
         return Response(BrandingSerializer(branding).data)
 
-    @extend_schema(responses={200: serializers.ListSerializer(child=serializers.DictField())})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: serializers.ListSerializer(child=serializers.DictField())}, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list
     def overview(self, request, pk=None):
         """A partner's customers with their flows, runs of the last 24 hours and health."""
         from flowbuilder.observability.overview import partner_overview
@@ -82,6 +83,7 @@ class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet
         return Response(OrganisationSerializer(org).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(list=extend_schema(parameters=[ORGANISATION_PARAMETER]))
 class MembershipViewSet(
     RestrictedQuerysetMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):

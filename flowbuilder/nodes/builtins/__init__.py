@@ -5,6 +5,7 @@ from . import (  # noqa: F401  (registers on import)
     batching,
     canonical,
     crossref,
+    crossref_lookup,
     filtering,
     flow_control,
     http_request,

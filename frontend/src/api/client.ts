@@ -1,5 +1,5 @@
 // The one module that talks HTTP to the Django API. Components call these functions and never fetch().
-// Typed with openapi-fetch over `paths` (hand-written in ./types until openapi.json is generated).
+// Typed with openapi-fetch over `paths`, generated from the API's OpenAPI schema (./schema.d.ts via ./types).
 import createClient, { type Middleware } from 'openapi-fetch';
 import { csrfToken } from '../config';
 import type {
@@ -59,6 +59,16 @@ export interface ListParams {
   offset?: number;
 }
 
+type Query<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
+
+/** Filter values come from the URL as strings; the API validates them (400 on an unknown choice). */
+function listQuery<P extends keyof paths>(q: ListParams): Query<P> {
+  return clean(q) as unknown as Query<P>;
+}
+
+/** Ids come from route params as strings as often as numbers; the URL is the same either way. */
+const byId = (id: number | string) => ({ path: { id: id as number } });
+
 function clean<T extends object>(q: T): T {
   return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '' && v !== null)) as T;
 }
@@ -67,36 +77,36 @@ export const api = {
   me: () => unwrap<Me>(http.GET('/api/me/')),
   logout: () => unwrap<unknown>(http.POST('/api/auth/logout/')),
   nodeTypes: () => unwrap<NodeType[]>(http.GET('/api/node-types/')),
-  listFlows: (q: ListParams) => unwrap<Page<FlowSummary>>(http.GET('/api/flows/', { params: { query: clean(q) } })),
+  listFlows: (q: ListParams) => unwrap<Page<FlowSummary>>(http.GET('/api/flows/', { params: { query: listQuery<'/api/flows/'>(q) } })),
   createFlow: (body: { organisation: number; name: string; description?: string; tags?: string[]; document?: FlowDocument }) =>
     unwrap<FlowDetail>(http.POST('/api/flows/', { body })),
   importFlow: (organisation: number, data: unknown) => unwrap<FlowDetail>(http.POST('/api/flows/import/', { body: { organisation, data } })),
-  getFlow: (id: number | string) => unwrap<FlowDetail>(http.GET('/api/flows/{id}/', { params: { path: { id } } })),
+  getFlow: (id: number | string) => unwrap<FlowDetail>(http.GET('/api/flows/{id}/', { params: byId(id) })),
   patchFlow: (id: number | string, body: { name?: string; description?: string; tags?: string[] }) =>
-    unwrap<FlowDetail>(http.PATCH('/api/flows/{id}/', { params: { path: { id } }, body })),
+    unwrap<FlowDetail>(http.PATCH('/api/flows/{id}/', { params: byId(id), body })),
   saveDraft: (id: number | string, document: FlowDocument, revision: number, force = false) =>
     unwrap<SaveDraftResponse>(
-      http.PUT('/api/flows/{id}/draft/', { params: { path: { id } }, body: { document, revision, ...(force ? { force } : {}) } }),
+      http.PUT('/api/flows/{id}/draft/', { params: byId(id), body: { document, revision, ...(force ? { force } : {}) } }),
     ),
   validate: (id: number | string, document: FlowDocument) =>
-    unwrap<{ findings: Finding[] }>(http.POST('/api/flows/{id}/validate/', { params: { path: { id } }, body: { document } })),
+    unwrap<{ findings: Finding[] }>(http.POST('/api/flows/{id}/validate/', { params: byId(id), body: { document } })),
   publish: (id: number | string, comment: string) =>
-    unwrap<FlowVersion>(http.POST('/api/flows/{id}/publish/', { params: { path: { id } }, body: { comment } })),
-  versions: (id: number | string) => unwrap<FlowVersion[]>(http.GET('/api/flows/{id}/versions/', { params: { path: { id } } })),
-  version: (id: number | string) => unwrap<FlowVersion>(http.GET('/api/versions/{id}/', { params: { path: { id } } })),
-  exportFlow: (id: number | string) => unwrap<unknown>(http.GET('/api/flows/{id}/export/', { params: { path: { id } } })),
+    unwrap<FlowVersion>(http.POST('/api/flows/{id}/publish/', { params: byId(id), body: { comment } })),
+  versions: (id: number | string) => unwrap<FlowVersion[]>(http.GET('/api/flows/{id}/versions/', { params: byId(id) })),
+  version: (id: number | string) => unwrap<FlowVersion>(http.GET('/api/versions/{id}/', { params: byId(id) })),
+  exportFlow: (id: number | string) => unwrap<unknown>(http.GET('/api/flows/{id}/export/', { params: byId(id) })),
   runFlow: (
     id: number | string,
     body: { input?: Item | Item[]; use_draft?: boolean; only_node?: string; pinned?: Record<string, Item[]> },
-  ) => unwrap<{ id: number; status: string }>(http.POST('/api/flows/{id}/run/', { params: { path: { id } }, body })),
+  ) => unwrap<{ id: number; status: string }>(http.POST('/api/flows/{id}/run/', { params: byId(id), body })),
   previewExpression: (expression: string, item?: Item) =>
     unwrap<PreviewResult>(http.POST('/api/expressions/preview/', { body: { expression, item } })),
-  listRuns: (q: ListParams) => unwrap<Page<RunSummary>>(http.GET('/api/runs/', { params: { query: clean(q) } })),
-  getRun: (id: number | string) => unwrap<RunDetail>(http.GET('/api/runs/{id}/', { params: { path: { id } } })),
-  cancelRun: (id: number | string) => unwrap<unknown>(http.POST('/api/runs/{id}/cancel/', { params: { path: { id } } })),
-  retryRun: (id: number | string) => unwrap<unknown>(http.POST('/api/runs/{id}/retry/', { params: { path: { id } } })),
+  listRuns: (q: ListParams) => unwrap<Page<RunSummary>>(http.GET('/api/runs/', { params: { query: listQuery<'/api/runs/'>(q) } })),
+  getRun: (id: number | string) => unwrap<RunDetail>(http.GET('/api/runs/{id}/', { params: byId(id) })),
+  cancelRun: (id: number | string) => unwrap<unknown>(http.POST('/api/runs/{id}/cancel/', { params: byId(id) })),
+  retryRun: (id: number | string) => unwrap<unknown>(http.POST('/api/runs/{id}/retry/', { params: byId(id) })),
   replayRun: (id: number | string) =>
-    unwrap<{ id: number; status: string }>(http.POST('/api/runs/{id}/replay/', { params: { path: { id } } })),
+    unwrap<{ id: number; status: string }>(http.POST('/api/runs/{id}/replay/', { params: byId(id) })),
   listConnections: async (organisation: number | undefined, connector: string): Promise<Connection[]> => {
     const data = await unwrap<Page<Connection> | Connection[]>(
       http.GET('/api/connections/', { params: { query: clean({ organisation, connector }) } }),

@@ -1,45 +1,36 @@
-// Hand-written from docs/api.md. When frontend/openapi.json exists (`manage.py spectacular`),
-// `npm run gen:api` writes src/api/schema.d.ts and src/api/client.ts switches its `paths` import.
-// Keep the domain names here; components import them, never the generated file directly.
+// Domain types of the SPA. Everything the API sends or accepts is derived from the generated
+// ./schema.d.ts (openapi-typescript over drf-spectacular's schema; `npm run gen:api`, checked by
+// `npm run check:api` and `make lint`). Hand-written here only: the flow document format (the API types
+// it as a plain JSON object; FlowDocument is the editor's model of it), the JSON Schema of node configs,
+// JSON helpers and the websocket frames. Components import these names, never the generated file directly.
+import type { components, paths as ApiPaths } from './schema';
+
+/** The generated component schemas (exported for the type tests and modules that need one directly). */
+export type Schemas = components['schemas'];
+/** The generated paths: what openapi-fetch is typed with (src/api/client.ts). */
+export type paths = ApiPaths;
 
 export type JSONValue = string | number | boolean | null | JSONValue[] | { [k: string]: JSONValue };
 export type Item = Record<string, JSONValue>;
 
 export interface Page<T> {
   count: number;
-  next: string | null;
-  previous: string | null;
+  next?: string | null;
+  previous?: string | null;
   results: T[];
 }
 
-export interface ApiErrorBody {
-  detail?: string;
-  errors?: Record<string, string[]>;
-  findings?: Finding[];
-}
+/** Any 4xx body (flowbuilder/api/errors.py): a detail, per-field errors, a hint, findings. Partial because the
+ * client also wraps network failures and non-JSON answers in it. */
+export type ApiErrorBody = Partial<Schemas['ApiError']>;
 
-export interface Organisation {
-  id: number;
-  name: string;
-  kind: 'partner' | 'customer';
-  role: 'admin' | 'builder' | 'operator' | 'approver' | 'viewer';
-  parent: number | null;
-}
+/** An organisation in /api/me/, with the user's role in it. */
+export type Organisation = Schemas['MeOrganisation'];
 
-export interface Me {
-  id: number;
-  username: string;
-  email: string;
-  display_name: string;
-  organisations: Organisation[];
-}
+export type Me = Schemas['Me'];
 
-export interface Port {
-  name: string;
-  label: string;
-  /** Optional: whether an input port accepts more than one incoming edge. */
-  multiple?: boolean;
-}
+/** `multiple` is not sent by the API (yet); the editor treats a missing value as the default. */
+export type Port = Schemas['Port'] & { multiple?: boolean };
 
 export type JSONSchema = {
   type?: string | string[];
@@ -55,35 +46,26 @@ export type JSONSchema = {
   [k: string]: unknown;
 };
 
-export interface NodeType {
-  type: string;
-  label: string;
-  category: string;
-  icon: string;
-  description: string;
-  docs: string;
+/** The API types config_schema as a JSON object; here it is the JSON Schema the editor reads. */
+export type NodeType = Omit<Schemas['NodeType'], 'config_schema' | 'inputs' | 'outputs'> & {
+  config_schema: JSONSchema;
   inputs: Port[];
   outputs: Port[];
-  config_schema: JSONSchema;
-  side_effects: boolean;
-  is_trigger: boolean;
-  default_retry: Retry;
-  expression_fields: string[];
-}
+};
 
-export interface Retry {
-  max_attempts: number;
-  backoff_s: number;
-}
+export type Retry = Schemas['Retry'];
 
 export type OnError = 'fail' | 'continue' | 'error_port';
 
-export interface Position {
+export type Position = {
   x: number;
   y: number;
-}
+};
 
-export interface DocNode {
+// The flow document: the API accepts and returns it as a JSON object (validated server-side by
+// flowbuilder/validation); these are the editor's types for it. Type aliases (not interfaces) so a
+// document is assignable to the generated `{ [key: string]: unknown }`.
+export type DocNode = {
   id: string;
   type: string;
   label: string;
@@ -93,149 +75,78 @@ export interface DocNode {
   on_error?: OnError;
   disabled?: boolean;
   notes?: string;
-}
+};
 
-export interface DocEdge {
+export type DocEdge = {
   id: string;
   source: string;
   source_port: string;
   target: string;
   target_port: string;
-}
+};
 
-export interface StickyNote {
+export type StickyNote = {
   id: string;
   text: string;
   position: Position;
   width?: number;
   height?: number;
-}
+};
 
-export interface FlowDocument {
+export type FlowDocument = {
   schema_version: 1;
   nodes: DocNode[];
   edges: DocEdge[];
   notes?: StickyNote[];
-}
+};
 
-export interface Finding {
-  node_id?: string | null;
-  edge_id?: string | null;
-  field?: string | null;
-  code?: string;
-  message: string;
-  severity?: 'error' | 'warning';
-}
+export type Finding = Schemas['Finding'];
 
-export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
-export type NodeRunStatus = 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped';
+export type RunStatus = Schemas['RunStatusEnum'];
+export type NodeRunStatus = Schemas['NodeRunStatusEnum'];
 
-export interface FlowSummary {
-  id: number;
-  organisation: number;
-  name: string;
-  description: string;
-  tags: string[];
-  status: 'draft' | 'published';
-  draft_revision: number;
-  updated_at: string;
-  updated_by: string | null;
-  published_version: { id: number; number: number } | null;
-  last_run: { id: number; status: RunStatus; created_at: string } | null;
-  webhook_url: string | null;
-}
+export type FlowSummary = Schemas['Flow'];
 
-export interface Draft {
-  document: FlowDocument;
-  revision: number;
-  saved_by: string | null;
-  saved_at: string | null;
-  findings: Finding[];
-}
+export type Draft = Omit<Schemas['Draft'], 'document'> & { document: FlowDocument };
 
-export interface FlowDetail extends FlowSummary {
-  draft: Draft;
-}
+export type FlowDetail = Omit<Schemas['FlowDetail'], 'draft'> & { draft: Draft };
 
-export interface SaveDraftResponse {
-  revision: number;
-  saved_at: string;
-  saved_by: string | null;
-  findings: Finding[];
-}
+export type SaveDraftResponse = Schemas['SaveDraftResult'];
 
-export interface ConflictBody {
-  detail: string;
-  saved_by: string | null;
-  saved_at: string | null;
-  revision: number;
-}
+/** The 409 body of PUT /api/flows/{id}/draft/ (a stale revision). */
+export type ConflictBody = Schemas['DraftConflict'];
 
-export interface FlowVersion {
-  id: number;
-  number: number;
-  comment: string;
-  state: string;
-  created_by: string | null;
-  created_at: string;
+/** A version as listed; GET /api/versions/{id}/ adds the document and the execution plan. */
+export type FlowVersion = Schemas['Version'] & {
   document?: FlowDocument;
-}
+  plan?: Schemas['VersionDetail']['plan'];
+};
 
-export interface RunSummary {
-  id: number;
-  flow: number;
-  flow_name: string;
-  /** The pinned version ({id, number, state}); older payloads may send the number. */
-  version: { id: number; number: number; state?: string } | number | null;
-  status: RunStatus;
-  trigger: string;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-  error: string | null;
-  node_count?: number;
-  correlation_id?: string;
-  replay_of?: number | null;
-}
+export type RunSummary = Schemas['Run'];
 
-export interface NodeRunError {
-  message: string;
-  hint?: string | null;
-}
+/** A run's or node run's `error`: a message, usually a hint, sometimes more keys. */
+export type NodeRunError = NonNullable<Schemas['Run']['error']>;
 
-export interface NodeRun {
-  node_id: string;
-  status: NodeRunStatus;
-  attempt: number;
-  input_counts: Record<string, number>;
-  output_counts: Record<string, number>;
+// Items are JSON objects: the schema says `{ [key: string]: unknown }`, Item says the values are JSON.
+export type NodeRun = Omit<Schemas['NodeRun'], 'input_items' | 'output_items'> & {
   input_items: Record<string, Item[]>;
   output_items: Record<string, Item[]>;
-  error: NodeRunError | null;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-  next_attempt_at?: string | null;
-}
+};
 
-export interface RunDetail extends RunSummary {
+export type RunDetail = Omit<Schemas['RunDetail'], 'document' | 'node_runs' | 'input_items' | 'output_items'> & {
   node_runs: NodeRun[];
-  last_seq: number;
   document: FlowDocument;
-  input_items?: Item[];
-  output_items?: Item[];
-}
+  input_items: Item[];
+  output_items: Item[] | null;
+};
 
-export function versionNumber(v: RunSummary['version']): number | null {
+export function versionNumber(v: RunSummary['version'] | number | null | undefined): number | null {
   if (v === null || v === undefined) return null;
   return typeof v === 'number' ? v : v.number;
 }
 
-export interface RunEvent {
-  seq: number;
-  type: string;
-  node_id: string | null;
+/** The payload's known keys (docs/api.md); the API types it as a JSON object. */
+export type RunEvent = Omit<Schemas['RunEvent'], 'payload'> & {
   payload: {
     attempt?: number;
     input_count?: number;
@@ -244,62 +155,18 @@ export interface RunEvent {
     error?: NodeRunError | string | null;
     [k: string]: unknown;
   };
-  at: string;
-}
+};
 
+/** Websocket frames (/ws/runs/{id}/; not part of the OpenAPI schema). */
 export type RunFrame =
   | { type: 'snapshot'; seq: number; run: RunDetail }
   | { type: 'events'; events: RunEvent[] };
 
-export interface Connection {
-  id: string | number;
-  /** How flow documents name the connection (config.connection), e.g. "conn_42". */
-  ref?: string;
-  name: string;
-  connector: string;
-  environment?: string;
-}
+/** The fields of Schemas['Connection'] the editor's connection picker needs. */
+export type Connection = Pick<Schemas['Connection'], 'id' | 'ref' | 'name' | 'connector' | 'environment'>;
 
 /** The value a document stores for a connection. */
 export const connectionRef = (c: Connection): string => c.ref ?? String(c.id);
 
-export interface PreviewResult {
-  result?: JSONValue;
-  error?: string;
-  position?: number | null;
-}
-
-/** The subset of paths the SPA calls, in openapi-typescript's shape so openapi-fetch can type them. */
-type Json<T> = { content: { 'application/json': T } };
-type Params<Q, P> = ([Q] extends [never] ? { query?: never } : { query?: Q }) &
-  ([P] extends [never] ? { path?: never } : { path: P }) & { header?: never; cookie?: never };
-type Op<Req, Res, Q = never, P = never> = {
-  parameters: Params<Q, P>;
-  responses: { 200: Json<Res>; 201: Json<Res>; 400: Json<ApiErrorBody>; 409: Json<ConflictBody> };
-} & ([Req] extends [never] ? { requestBody?: never } : { requestBody: Json<Req> });
-type IdPath = { id: number | string };
-type ListQ = { organisation?: number; limit?: number; offset?: number; search?: string; status?: string; tag?: string; flow?: number | string; trigger?: string; connector?: string };
-
-export interface paths {
-  '/api/me/': { get: Op<never, Me> };
-  '/api/auth/logout/': { post: Op<never, unknown> };
-  '/api/node-types/': { get: Op<never, NodeType[]> };
-  '/api/flows/': { get: Op<never, Page<FlowSummary>, ListQ>; post: Op<{ organisation: number; name: string; description?: string; tags?: string[]; document?: FlowDocument }, FlowDetail> };
-  '/api/flows/import/': { post: Op<{ organisation: number; data: unknown }, FlowDetail> };
-  '/api/flows/{id}/': { get: Op<never, FlowDetail, never, IdPath>; patch: Op<{ name?: string; description?: string; tags?: string[] }, FlowDetail, never, IdPath>; delete: Op<never, unknown, never, IdPath> };
-  '/api/flows/{id}/draft/': { put: Op<{ document: FlowDocument; revision: number; force?: boolean }, SaveDraftResponse, never, IdPath> };
-  '/api/flows/{id}/validate/': { post: Op<{ document: FlowDocument }, { findings: Finding[] }, never, IdPath> };
-  '/api/flows/{id}/publish/': { post: Op<{ comment?: string }, FlowVersion, never, IdPath> };
-  '/api/flows/{id}/versions/': { get: Op<never, FlowVersion[], never, IdPath> };
-  '/api/flows/{id}/export/': { get: Op<never, unknown, never, IdPath> };
-  '/api/flows/{id}/run/': { post: Op<{ input?: Item | Item[]; use_draft?: boolean; only_node?: string; pinned?: Record<string, Item[]> }, { id: number; status: RunStatus }, never, IdPath> };
-  '/api/versions/{id}/': { get: Op<never, FlowVersion, never, IdPath> };
-  '/api/expressions/preview/': { post: Op<{ expression: string; item?: Item; node_outputs?: Record<string, unknown> }, PreviewResult> };
-  '/api/runs/': { get: Op<never, Page<RunSummary>, ListQ> };
-  '/api/runs/{id}/': { get: Op<never, RunDetail, never, IdPath> };
-  '/api/runs/{id}/events/': { get: Op<never, RunEvent[], { after_seq?: number }, IdPath> };
-  '/api/runs/{id}/cancel/': { post: Op<never, unknown, never, IdPath> };
-  '/api/runs/{id}/retry/': { post: Op<never, unknown, never, IdPath> };
-  '/api/runs/{id}/replay/': { post: Op<never, { id: number; status: RunStatus }, never, IdPath> };
-  '/api/connections/': { get: Op<never, Page<Connection> | Connection[], ListQ> };
-}
+/** POST /api/expressions/preview/: 200 `{result}` (any JSON) or 400 `{error, position}`. */
+export type PreviewResult = { result?: JSONValue } & Partial<Schemas['ExpressionPreviewError']>;

@@ -3,7 +3,7 @@ import { buildUiSchema } from './uiSchema';
 import { pathExpression, readRows } from './mapperModel';
 import { connectorTargets, sampleFor } from './sample';
 import { DocumentStore } from '../store/documentStore';
-import { TYPES, doc } from '../test-fixtures';
+import { TYPES, doc, nodeRun, runDetail } from '../test-fixtures';
 import type { NodeType } from '../api/types';
 
 describe('buildUiSchema', () => {
@@ -65,10 +65,10 @@ describe('mapper helpers', () => {
     s.load({ id: 1, draft: { document: doc(), revision: 1, saved_by: null, saved_at: null, findings: [] } });
     expect(sampleFor(s.getState(), 'b').source).toBe('none');
     s.runStarted(1);
-    s.runSnapshot({
-      id: 1, flow: 1, flow_name: '', version: null, status: 'succeeded', trigger: 'manual', created_at: '', started_at: null, finished_at: null, duration_ms: null, error: null, node_count: 3, last_seq: 1, document: doc(),
-      node_runs: [{ node_id: 'a', status: 'succeeded', attempt: 1, input_counts: {}, output_counts: { main: 1 }, input_items: {}, output_items: { main: [{ Name: 'run' }] }, error: null, started_at: null, finished_at: null, duration_ms: 1 }],
-    });
+    s.runSnapshot(runDetail({
+      status: 'succeeded', last_seq: 1,
+      node_runs: [nodeRun({ node_id: 'a', output_counts: { main: 1 }, output_items: { main: [{ Name: 'run' }] }, duration_ms: 1 })],
+    }));
     expect(sampleFor(s.getState(), 'b')).toMatchObject({ source: 'run', item: { Name: 'run' }, upstream: 'a' });
     s.setPinned('a', [{ Name: 'pinned' }]);
     expect(sampleFor(s.getState(), 'b')).toMatchObject({ source: 'pinned', item: { Name: 'pinned' } });

@@ -92,7 +92,8 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
       </div>
       {run.error && (
         <div className="banner banner-error" role="alert">
-          {run.error}
+          {run.error.message}
+          {run.error.hint && <div className="small">{run.error.hint}</div>}
         </div>
       )}
       <div className="editor-body no-palette">

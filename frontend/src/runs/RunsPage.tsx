@@ -123,7 +123,7 @@ export function RunsPage() {
                   <td className="muted">{r.trigger}</td>
                   <td title={clock(r.started_at ?? r.created_at)}>{timeAgo(r.started_at ?? r.created_at)}</td>
                   <td>{duration(r.duration_ms)}</td>
-                  <td className="error-text small clip">{r.error}</td>
+                  <td className="error-text small clip">{r.error?.message}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunSocket } from './runSocket';
 import { DocumentStore } from '../store/documentStore';
-import { TYPES, doc } from '../test-fixtures';
+import { TYPES, runDetail } from '../test-fixtures';
 import type { RunDetail } from '../api/types';
 
 class FakeWS {
@@ -20,10 +20,7 @@ class FakeWS {
   close() {}
 }
 
-const run: RunDetail = {
-  id: 5, flow: 1, flow_name: 'f', version: null, status: 'running', trigger: 'manual', created_at: '', started_at: null, finished_at: null,
-  duration_ms: null, error: null, node_count: 3, last_seq: 3, document: doc(), node_runs: [],
-};
+const run: RunDetail = runDetail({ id: 5, last_seq: 3 });
 
 describe('RunSocket', () => {
   it('applies the snapshot and events through the store, resumes after reconnect', () => {

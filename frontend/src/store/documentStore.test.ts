@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DocumentStore } from './documentStore';
 import { copySelection, parseClipboard, serializeClipboard } from '../graph/clipboard';
-import { TYPES, doc } from '../test-fixtures';
+import { TYPES, doc, finding, nodeRun, runDetail } from '../test-fixtures';
 import type { FlowDetail, RunDetail } from '../api/types';
 
 function flow(revision = 3): Pick<FlowDetail, 'id' | 'draft'> {
@@ -145,7 +145,7 @@ describe('DocumentStore', () => {
     const sent = s.beginSave();
     expect(s.getState().save.status).toBe('saving');
     s.renameNode('b', 'Later');
-    s.saveSucceeded({ revision: 4, saved_at: 'now', saved_by: 'me', findings: [{ node_id: 'c', message: 'bad' }] }, sent.version);
+    s.saveSucceeded({ revision: 4, saved_at: 'now', saved_by: 'me', findings: [finding({ node_id: 'c', message: 'bad' })] }, sent.version);
     expect(s.getState().save.revision).toBe(4);
     expect(s.getState().save.status).toBe('dirty');
     expect(s.isDirty).toBe(true);
@@ -185,15 +185,13 @@ describe('DocumentStore', () => {
   it('applies run snapshots and events in seq order, ignoring replays', () => {
     const s = make();
     s.runStarted(11);
-    const snap: RunDetail = {
-      id: 11, flow: 7, flow_name: 'f', version: null, status: 'running', trigger: 'manual', created_at: '', started_at: null,
-      finished_at: null, duration_ms: null, error: null, node_count: 3, last_seq: 2, document: doc(),
-      node_runs: [{ node_id: 'a', status: 'succeeded', attempt: 1, input_counts: {}, output_counts: { main: 2 }, input_items: {}, output_items: {}, error: null, started_at: null, finished_at: null, duration_ms: 5 }],
-    };
+    const snap: RunDetail = runDetail({
+      id: 11, flow: 7, last_seq: 2, node_runs: [nodeRun({ node_id: 'a', output_counts: { main: 2 }, duration_ms: 5 })],
+    });
     s.runSnapshot(snap, 2);
     expect(s.getState().run?.nodes.a.output_counts).toEqual({ main: 2 });
     s.runEvents([
-      { seq: 3, type: 'run.started', node_id: null, payload: {}, at: '' },
+      { seq: 3, type: 'run.started', node_id: '', payload: {}, at: '' },
     ]);
     expect(s.getState().run?.status).toBe('running');
     s.runEvents([
@@ -205,7 +203,7 @@ describe('DocumentStore', () => {
     expect(run.lastSeq).toBe(4);
     expect(run.nodes.a.status).toBe('succeeded');
     expect(run.nodes.b).toMatchObject({ status: 'succeeded', output_counts: { main: 2 } });
-    s.runEvents([{ seq: 5, type: 'node.failed', node_id: 'c', payload: { error: { message: 'boom', hint: 'check' } }, at: '' }, { seq: 6, type: 'run.failed', node_id: null, payload: {}, at: '' }]);
+    s.runEvents([{ seq: 5, type: 'node.failed', node_id: 'c', payload: { error: { message: 'boom', hint: 'check' } }, at: '' }, { seq: 6, type: 'run.failed', node_id: '', payload: {}, at: '' }]);
     expect(s.getState().run!.nodes.c.error).toEqual({ message: 'boom', hint: 'check' });
     expect(s.getState().run!.status).toBe('failed');
     // A run event does not touch the document or history.

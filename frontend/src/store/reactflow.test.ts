@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toPortConnection, toReactFlow } from './reactflow';
 import { DocumentStore } from './documentStore';
-import { TYPES, doc } from '../test-fixtures';
+import { TYPES, doc, finding } from '../test-fixtures';
 
 describe('toPortConnection', () => {
   it('maps handle ids to ports and flips input->output drags', () => {
@@ -19,7 +19,7 @@ describe('toPortConnection', () => {
 describe('toReactFlow', () => {
   function setup() {
     const s = new DocumentStore({ types: TYPES });
-    s.load({ id: 1, draft: { document: doc(), revision: 1, saved_by: null, saved_at: null, findings: [{ node_id: 'b', field: 'fields', message: 'is required' }] } });
+    s.load({ id: 1, draft: { document: doc(), revision: 1, saved_by: null, saved_at: null, findings: [finding({ node_id: 'b', field: 'fields', message: 'is required' })] } });
     return s;
   }
   it('produces JSON-only node data with ports, statuses and findings', () => {

@@ -5,7 +5,7 @@ import type { EditorState } from './documentStore';
 import type { NodeType, Port } from '../api/types';
 import { inputPorts, outputPorts, type ProposedConnection } from '../graph/connections';
 
-export type NodeStatus = 'idle' | 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped';
+export type NodeStatus = 'idle' | 'pending' | 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped';
 
 export type FlowNodeData = {
   label: string;

@@ -1,0 +1,101 @@
+// Bits shared by the partner pages: the partner the user works in, its customers, the sub-navigation,
+// error messages and the health badge.
+import { useEffect, useState, type ReactNode } from 'react';
+import { NavLink } from 'react-router';
+import { ApiError } from '../api/client';
+import { partnerApi, type Health, type OrganisationInfo } from '../api/partner';
+import type { Organisation } from '../api/types';
+import { useSession } from '../session';
+import { EmptyState } from '../ui/bits';
+import { partnerOrgFor } from './model';
+import './partner.css';
+
+export function usePartner(): Organisation | null {
+  const { me, organisation } = useSession();
+  return partnerOrgFor(me, organisation);
+}
+
+/** "detail" plus the field errors of an API error, as one line. */
+export function message(e: unknown): string {
+  if (!(e instanceof ApiError)) return e instanceof Error ? e.message : String(e);
+  const fields = Object.entries(e.body.errors ?? {})
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(' ') : String(v)}`)
+    .join(' · ');
+  const detail = e.body.detail ?? e.message;
+  return fields && !detail.includes(fields) ? `${detail} (${fields})` : detail;
+}
+
+export function fieldErrors(e: unknown): Record<string, string> {
+  if (!(e instanceof ApiError)) return {};
+  return Object.fromEntries(Object.entries(e.body.errors ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join(' ') : String(v)]));
+}
+
+/** The partner's customers (organisations whose parent is the partner), by name. */
+export function useCustomers(partner: number | undefined, reload = 0): { customers: OrganisationInfo[] | null; error: string | null } {
+  const [state, setState] = useState<{ customers: OrganisationInfo[] | null; error: string | null }>({ customers: null, error: null });
+  useEffect(() => {
+    if (!partner) return;
+    let alive = true;
+    partnerApi.organisations().then(
+      (list) =>
+        alive &&
+        setState({ customers: list.filter((o) => o.parent === partner).sort((a, b) => a.name.localeCompare(b.name)), error: null }),
+      (e: unknown) => alive && setState({ customers: [], error: message(e) }),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [partner, reload]);
+  return state;
+}
+
+export function PartnerNav() {
+  const partner = usePartner();
+  return (
+    <nav className="partner-tabs" aria-label="Partner area">
+      <NavLink to="/partner/customers" data-testid="partner-tab-customers">
+        Customers
+      </NavLink>
+      <NavLink to="/partner/templates" data-testid="partner-tab-templates">
+        Templates
+      </NavLink>
+      {partner?.role === 'admin' && (
+        <NavLink to="/partner/branding" data-testid="partner-tab-branding">
+          Branding
+        </NavLink>
+      )}
+    </nav>
+  );
+}
+
+/** Renders children with the partner, or an explanation when the user works in no partner. */
+export function PartnerPage({ testid, children }: { testid: string; children: (partner: Organisation) => ReactNode }) {
+  const partner = usePartner();
+  if (!partner) {
+    return (
+      <div className="page" data-testid={testid}>
+        <EmptyState
+          title="Not a partner organisation"
+          body="The partner area is for admins and builders of a partner. Switch to your partner organisation in the top bar."
+          testid="partner-unavailable"
+        />
+      </div>
+    );
+  }
+  return (
+    <div className="page" data-testid={testid}>
+      <PartnerNav />
+      {children(partner)}
+    </div>
+  );
+}
+
+const HEALTH_LABEL: Record<Health, string> = { healthy: 'Healthy', degraded: 'Degraded', failing: 'Failing', idle: 'Idle' };
+
+export function HealthBadge({ health }: { health: Health }) {
+  return (
+    <span className={`badge health-${health}`} data-testid="health-badge" data-health={health}>
+      {HEALTH_LABEL[health] ?? health}
+    </span>
+  );
+}

@@ -1,0 +1,370 @@
+"""The lifecycle templates end to end on real parts: the sandbox over HTTP, Celery worker and beat
+subprocesses (polling triggers), PostgreSQL and Redis. Nothing is mocked.
+
+The partner's fixture templates (fixtures/templates/*.json) are installed and cloned into a customer with
+connections to a fresh sandbox, exactly as ``manage.py load_demo`` does, and published. Then:
+
+1. Quote to project: an opportunity marked closed-won in Salesforce gets a NetSuite customer (an existing
+   one with the same name is reused), a NetSuite project, a Kantata project with a task per line, and
+   carries the ids.
+2. Project to billing: time approved in Kantata becomes one NetSuite invoice with the right lines and total;
+   the entries are marked invoiced.
+3. Billing to cash: a payment recorded in NetSuite shows on the opportunity and the Kantata project.
+
+Each runs twice (an operator replay of the run, and the record touched again): nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from connectors.sandbox.config import SYSTEMS, SandboxConfig
+from connectors.sandbox.runner import start_sandbox
+from flowbuilder.credentials import runtime
+from flowbuilder.crossref.models import SyncLink
+from flowbuilder.execution import actions as run_actions
+from flowbuilder.execution.models import NodeRun, Run
+from flowbuilder.tenancy.management.commands.load_demo import (
+    clone_live,
+    install_template,
+    load_template_file,
+    sandbox_connection,
+    template_files,
+)
+from flowbuilder.tenancy.models import OrganisationKind
+from flowbuilder.triggers.models import PollingState
+
+from .conftest import wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+TERMINAL = {"succeeded", "failed", "cancelled"}
+CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
+SYSTEMS_USED = ("salesforce", "netsuite", "kantata")
+
+
+@pytest.fixture(scope="session")
+def subprocess_env(subprocess_env: dict[str, str]) -> dict[str, str]:
+    """Beat looks for due polling triggers every second."""
+    return {**subprocess_env, "FLOWBUILDER_POLL_TICK_S": "1"}
+
+
+class Sandbox:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback sandbox
+            raw = response.read()
+        return json.loads(raw) if raw else None
+
+    def creates(self) -> dict[str, int]:
+        """Creating requests per system and object, from /_admin/stats."""
+        stats = self.admin("GET", "/_admin/stats")["systems"]
+        out: dict[str, int] = {}
+        for system, data in stats.items():
+            for key, count in (data.get("by_object") or {}).items():
+                if key.startswith(("POST ", "PUT ")):
+                    out[f"{system} {key}"] = count
+        return out
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    config = SandboxConfig(rate_limits=dict.fromkeys(SYSTEMS, 0.0))
+    url, stop = start_sandbox(0, tmp_path_factory.mktemp("sandbox-lifecycle"), reset=True, config=config)
+    try:
+        yield Sandbox(url)
+    finally:
+        stop()
+
+
+def _errors(run: Run) -> list:
+    return list(NodeRun.objects.filter(run=run).exclude(error=None).values_list("node_id", "error"))
+
+
+def _wait_run(run: Run, timeout: float = 60) -> Run:
+    def done() -> Run | None:
+        run.refresh_from_db()
+        return run if run.status in TERMINAL else None
+
+    wait_until(done, timeout, f"run {run.pk} did not finish", interval=0.2)
+    return run
+
+
+def _settled(flows: dict[str, Any]) -> None:
+    """Every run of every flow finished, and succeeded."""
+
+    def all_done() -> bool:
+        return not Run.objects.filter(flow__in=flows.values()).exclude(status__in=TERMINAL).exists()
+
+    wait_until(all_done, 60, "runs still going", interval=0.2)
+    failed = [(r.flow.name, _errors(r)) for r in Run.objects.filter(flow__in=flows.values(), status="failed")]
+    assert not failed, failed
+
+
+def _diagnose(flows: dict[str, Any]) -> str:
+    """Runs per flow with their failing nodes, for a timeout's message."""
+    out = []
+    for key, flow in flows.items():
+        for run in Run.objects.filter(flow=flow).order_by("id"):
+            out.append(f"{key} run {run.pk} {run.status} in={len(run.input_items or [])} {_errors(run)}")
+    for state in PollingState.objects.filter(flow__in=flows.values()):
+        out.append(f"poll {state.flow.name}: generation {state.generation}, error {state.last_error!r}")
+    return "\n".join(out) or "no runs"
+
+
+def _wait(flows: dict[str, Any], condition: Any, timeout: float, message: str) -> Any:
+    try:
+        return wait_until(condition, timeout, message, interval=0.3)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{_diagnose(flows)}") from None
+
+
+def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
+    worker, start_beat, sandbox, make_org, make_user
+):
+    runtime.clear_cache()
+    partner = make_org("Lifecycle Partner", kind=OrganisationKind.PARTNER)
+    customer = make_org("Lifecycle Customer", parent=partner)
+    actor = make_user(f"partner-{uuid.uuid4().hex[:6]}", partner, "admin")
+
+    def connect(org):
+        return {
+            s: sandbox_connection(
+                actor=actor, organisation=org, system=s, sandbox_url=sandbox.url, client=CLIENT
+            )
+            for s in SYSTEMS_USED
+        }
+
+    partner_conns, conns = connect(partner), connect(customer)
+    tag = f"LC{uuid.uuid4().hex[:8]}"
+    flows = {}
+    for path in template_files():
+        spec = load_template_file(path)
+        template = install_template(
+            actor=actor, partner=partner, spec=spec, partner_connections=partner_conns
+        )
+        values: dict[str, Any] = {"poll_seconds": 1}
+        if spec["key"] == "quote_to_project":
+            values["won_filter"] = f"StageName = 'Closed Won' AND Name LIKE '{tag}%'"
+        flows[spec["key"]] = clone_live(
+            actor=actor, template=template, customer=customer, connections=conns, values=values
+        )
+    assert set(flows) >= {"quote_to_project", "project_to_billing", "billing_to_cash"}
+    sf = runtime.open_connection(customer.pk, conns["salesforce"].ref)
+    ns = runtime.open_connection(customer.pk, conns["netsuite"].ref)
+    kt = runtime.open_connection(customer.pk, conns["kantata"].ref)
+
+    start_beat()
+    states = PollingState.objects.filter(flow__in=flows.values())
+    assert states.count() == len(flows)
+    wait_until(
+        lambda: not states.filter(generation=0).exists(), 30, "the triggers never polled", interval=0.2
+    )
+
+    # ------------------------------------------------------------------ 1. quote to project
+    name = f"{tag} Contoso Rail"
+    existing = ns.run_action("create_record", {"record_type": "customer", "fields": {"companyName": name}})
+    account = sf.run_action(
+        "create", {"sobject": "Account", "fields": {"Name": name, "BillingCountry": "GB"}}
+    )
+    opp = sf.run_action(
+        "create",
+        {
+            "sobject": "Opportunity",
+            "fields": {
+                "Name": f"{tag} Rail rollout",
+                "AccountId": account["id"],
+                "StageName": "Negotiation/Review",
+                "CloseDate": "2026-02-02",
+                "Amount": 48000,
+            },
+        },
+    )
+    for description, quantity, price in (("Discovery workshop", 2, 4000), ("Rollout FIXED fee", 1, 40000)):
+        sf.run_action(
+            "create",
+            {
+                "sobject": "OpportunityLineItem",
+                "fields": {
+                    "OpportunityId": opp["id"],
+                    "Description": description,
+                    "Quantity": quantity,
+                    "UnitPrice": price,
+                    "ProductCode": "FIXED" if "FIXED" in description else "TM",
+                },
+            },
+        )
+    sf.run_action(
+        "update", {"sobject": "Opportunity", "id": opp["id"], "fields": {"StageName": "Closed Won"}}
+    )
+
+    def read_opp() -> dict[str, Any]:
+        soql = (
+            f"SELECT Id, NextStep, Flowbuilder_Id__c, Description FROM Opportunity WHERE Id = '{opp['id']}'"
+        )
+        return sf.run_action("query", {"soql": soql})[0]
+
+    won = _wait(flows, lambda: (o := read_opp()).get("Flowbuilder_Id__c") and o, 45, "no handover")
+    _settled(flows)
+    ids = dict(part.rsplit(" ", 1) for part in won["NextStep"].split(" | "))
+    project_id, customer_id, job_id = (
+        ids["Kantata project"],
+        ids["NetSuite customer"],
+        ids["NetSuite project"],
+    )
+    assert customer_id == existing["id"]  # the existing NetSuite customer was reused, not duplicated
+    account_row = sf.run_action(
+        "query", {"soql": f"SELECT NetSuite_Id__c FROM Account WHERE Id = '{account['id']}'"}
+    )[0]
+    assert account_row["NetSuite_Id__c"] == customer_id
+    job = ns.run_action("get_record", {"record_type": "job", "id": job_id})
+    assert job["parent"]["id"] == customer_id
+    tasks = kt.run_action("list_stories", {"workspace_id": project_id})
+    assert sorted((t["title"], t["story_type"]) for t in tasks) == [
+        ("Discovery workshop", "task"),
+        ("Rollout FIXED fee", "milestone"),
+    ]
+
+    def handover_counts() -> tuple:
+        customers = ns.run_action(
+            "suiteql", {"query": f"SELECT COUNT(*) AS n FROM customer WHERE companyname = '{name}'"}
+        )
+        jobs = ns.run_action(
+            "suiteql", {"query": f"SELECT COUNT(*) AS n FROM job WHERE externalid = '{opp['id']}'"}
+        )
+        workspaces = [w for w in kt.run_action("list_workspaces", {"search": tag}) if tag in w["title"]]
+        stories = kt.run_action("list_stories", {"workspace_id": project_id})
+        return int(customers[0]["n"]), int(jobs[0]["n"]), len(workspaces), len(stories)
+
+    assert handover_counts() == (1, 1, 1, 2)
+    creates = sandbox.creates()
+    handover = Run.objects.filter(flow=flows["quote_to_project"], status="succeeded").order_by("id")
+    first = next(r for r in handover if r.input_items)
+    # Twice: the operator replays the handover run, and sales moves the deal back and forth.
+    replay = _wait_run(run_actions.replay_run(actor=actor, run=first))
+    assert replay.status == "succeeded", _errors(replay)
+    before = Run.objects.filter(flow=flows["quote_to_project"]).count()
+    sf.run_action(
+        "update", {"sobject": "Opportunity", "id": opp["id"], "fields": {"StageName": "Negotiation/Review"}}
+    )
+    sf.run_action(
+        "update", {"sobject": "Opportunity", "id": opp["id"], "fields": {"StageName": "Closed Won"}}
+    )
+    wait_until(
+        lambda: Run.objects.filter(flow=flows["quote_to_project"]).count() > before,
+        30,
+        "no second handover run",
+    )
+    _settled(flows)
+    assert handover_counts() == (1, 1, 1, 2)
+    after = sandbox.creates()
+    for key in ("kantata POST workspaces", "kantata POST stories", "netsuite POST customer"):
+        assert after.get(key, 0) == creates.get(key, 0), key
+    assert read_opp()["NextStep"] == won["NextStep"]
+
+    # ------------------------------------------------------------------ 2. project to billing
+    entries = [
+        kt.run_action(
+            "create_time_entry",
+            {
+                "workspace_id": project_id,
+                "date_performed": day,
+                "time_in_minutes": minutes,
+                "rate_in_cents": 20000,
+                "notes": note,
+            },
+        )
+        for day, minutes, note in (("2026-02-03", 90, "Kick-off"), ("2026-02-04", 240, "Workshop"))
+    ]
+    for entry in entries:
+        kt.run_action("update_time_entry", {"id": entry["id"], "approved": True})
+
+    def invoices() -> list[dict[str, Any]]:
+        rows = ns.run_action(
+            "suiteql", {"query": f"SELECT id FROM transaction WHERE type = 'CustInvc' AND job = {job_id}"}
+        )
+        return [ns.run_action("get_record", {"record_type": "invoice", "id": r["id"]}) for r in rows]
+
+    def all_invoiced() -> bool:
+        return all(kt.run_action("get_time_entry", {"id": e["id"]})["is_invoiced"] for e in entries)
+
+    _wait(flows, all_invoiced, 45, "the time entries were not invoiced")
+    _settled(flows)
+    [invoice] = invoices()
+    assert invoice["entity"]["id"] == customer_id
+    lines = sorted((line["description"], line["quantity"], line["rate"]) for line in invoice["item"]["items"])
+    assert lines == [("2026-02-03 Kick-off", 1.5, 200.0), ("2026-02-04 Workshop", 4.0, 200.0)]
+    assert invoice["total"] == 1100.0  # (1.5 + 4) h x 200
+    billing = next(
+        r
+        for r in Run.objects.filter(flow=flows["project_to_billing"]).order_by("id")
+        if NodeRun.objects.filter(run=r, node_id="invoice", status="succeeded").exists()
+    )
+    replay = _wait_run(run_actions.replay_run(actor=actor, run=billing))
+    assert replay.status == "succeeded", _errors(replay)
+    before = Run.objects.filter(flow=flows["project_to_billing"]).count()
+    kt.run_action("update_time_entry", {"id": entries[0]["id"], "notes": "Kick-off (edited)"})
+    wait_until(
+        lambda: Run.objects.filter(flow=flows["project_to_billing"]).count() > before,
+        30,
+        "no second poll run",
+    )
+    _settled(flows)
+    [again] = invoices()
+    assert (again["id"], again["total"], len(again["item"]["items"])) == (invoice["id"], 1100.0, 2)
+
+    # ------------------------------------------------------------------ 3. billing to cash
+    ns.run_action(
+        "create_record",
+        {
+            "record_type": "customerpayment",
+            "fields": {
+                "customer": {"id": customer_id},
+                "payment": 1100.0,
+                "apply": {"items": [{"doc": {"id": invoice["id"]}, "amount": 1100.0, "apply": True}]},
+            },
+        },
+    )
+
+    def paid_everywhere() -> bool:
+        stories = [
+            s
+            for s in kt.run_action("list_stories", {"workspace_id": project_id})
+            if s["title"].startswith("Invoice")
+        ]
+        crm = read_opp().get("Description") or ""
+        return "Paid in full" in crm and any(s["state"] == "completed" for s in stories)
+
+    _wait(flows, paid_everywhere, 45, "the payment did not reach CRM and PSA")
+    _settled(flows)
+    assert (
+        read_opp()["Description"]
+        == f"Billing: Invoice {invoice['tranId']}: Paid in full, total 1100.00, due 0.00"
+    )
+    cash = Run.objects.filter(flow=flows["billing_to_cash"], status="succeeded").order_by("-id").first()
+    replay = _wait_run(run_actions.replay_run(actor=actor, run=cash))
+    assert replay.status == "succeeded", _errors(replay)
+    _settled(flows)
+    invoice_stories = [
+        s
+        for s in kt.run_action("list_stories", {"workspace_id": project_id})
+        if s["title"].startswith("Invoice")
+    ]
+    assert [(s["state"], s["percentage_complete"]) for s in invoice_stories] == [("completed", 100)]
+    assert len(invoices()) == 1
+    assert handover_counts() == (1, 1, 1, 3)  # the two line tasks plus the invoice deliverable
+    links = SyncLink.objects.filter(organisation=customer, entity="project")
+    assert links.values("canonical_id").distinct().count() == 1
+    assert sorted(links.values_list("system", flat=True)) == ["kantata", "netsuite", "salesforce"]
+    runtime.clear_cache()
