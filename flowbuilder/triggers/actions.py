@@ -24,7 +24,7 @@ from django.utils import timezone
 from connectors.errors import ConnectorError
 from flowbuilder.core.errors import FlowbuilderError
 from flowbuilder.execution.actions import start_run
-from flowbuilder.execution.models import Trigger
+from flowbuilder.execution.models import ACTIVE_RUN, Run, Trigger
 from flowbuilder.flows.models import Flow, FlowVersion
 
 from .models import PollingState, TriggerKind
@@ -173,6 +173,10 @@ def _commit(
         if state.generation != generation or not state.enabled:
             return PollOutcome("stale", items=len(items))
         run = None
+        if spec.kind == TriggerKind.SCHEDULE and _still_running(state.flow_id):
+            # A timed flow never overlaps itself (a billing run must see the lines the previous one
+            # marked); this tick is skipped and the next comes at the next interval.
+            items = []
         if items:
             run = start_run(actor=None, flow=state.flow, input_items=items, trigger=Trigger.SCHEDULE)
             state.last_run_id = run.pk
@@ -187,6 +191,10 @@ def _commit(
     if run is None:
         return PollOutcome("empty")
     return PollOutcome("run", items=len(items), run_id=run.pk)
+
+
+def _still_running(flow_id: int) -> bool:
+    return Run.objects.filter(flow_id=flow_id, trigger=Trigger.SCHEDULE, status__in=list(ACTIVE_RUN)).exists()
 
 
 def _describe(exc: Exception) -> tuple[str, float | None]:

@@ -7,8 +7,10 @@ connections to a fresh sandbox, exactly as ``manage.py load_demo`` does, and pub
 1. Quote to project: an opportunity marked closed-won in Salesforce gets a NetSuite customer (an existing
    one with the same name is reused), a NetSuite project, a Kantata project with a task per line, and
    carries the ids.
-2. Project to billing: time approved in Kantata becomes one NetSuite invoice with the right lines and total;
-   the entries are marked invoiced.
+2. Project to billing: the billing run turns approved Kantata time (T&M), an approved expense (at cost) and
+   a completed fixed-fee milestone (its price) into one NetSuite invoice for the project and month; time
+   booked on the fixed-fee milestone is not billed. Time and expense are marked invoiced, the milestone is
+   linked to its invoice.
 3. Billing to cash: a payment recorded in NetSuite shows on the opportunity and the Kantata project.
 
 Each runs twice (an operator replay of the run, and the record touched again): nothing is duplicated.
@@ -23,7 +25,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from connectors.psa.kantata import client as kantata_client
 from connectors.sandbox.config import SYSTEMS, SandboxConfig
 from connectors.sandbox.runner import start_sandbox
 from flowbuilder.credentials import runtime
@@ -107,7 +111,10 @@ def _settled(flows: dict[str, Any]) -> None:
     def all_done() -> bool:
         return not Run.objects.filter(flow__in=flows.values()).exclude(status__in=TERMINAL).exists()
 
-    wait_until(all_done, 60, "runs still going", interval=0.2)
+    try:
+        wait_until(all_done, 60, "runs still going", interval=0.2)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{_diagnose(flows)}") from None
     failed = [(r.flow.name, _errors(r)) for r in Run.objects.filter(flow__in=flows.values(), status="failed")]
     assert not failed, failed
 
@@ -154,7 +161,9 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         template = install_template(
             actor=actor, partner=partner, spec=spec, partner_connections=partner_conns
         )
-        values: dict[str, Any] = {"poll_seconds": 1}
+        # The billing run reads every approved entry of the (seeded) sandbox, a few seconds' work: its
+        # runs must not overlap, and the other flows' runs need quiet moments to settle.
+        values: dict[str, Any] = {"poll_seconds": 5 if spec["key"] == "project_to_billing" else 1}
         if spec["key"] == "quote_to_project":
             values["won_filter"] = f"StageName = 'Closed Won' AND Name LIKE '{tag}%'"
         flows[spec["key"]] = clone_live(
@@ -274,21 +283,51 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     assert read_opp()["NextStep"] == won["NextStep"]
 
     # ------------------------------------------------------------------ 2. project to billing
+    # The billing run waits while the week is approved: time on T&M work and on the fixed-fee
+    # milestone, an expense, and the milestone signed off. Then one run invoices it all.
+    billing_run = PollingState.objects.filter(flow=flows["project_to_billing"])
+    billing_run.update(enabled=False)
+    _settled(flows)
+    task = {t["story_type"]: t for t in tasks}
+    milestone = task["milestone"]
+    assert milestone["budget_estimate_in_cents"] == 4_000_000  # the FIXED line's price, 40000.00
     entries = [
         kt.run_action(
             "create_time_entry",
             {
                 "workspace_id": project_id,
+                "story_id": story["id"],
                 "date_performed": day,
                 "time_in_minutes": minutes,
                 "rate_in_cents": 20000,
                 "notes": note,
             },
         )
-        for day, minutes, note in (("2026-02-03", 90, "Kick-off"), ("2026-02-04", 240, "Workshop"))
+        for story, day, minutes, note in (
+            (task["task"], "2026-02-03", 90, "Kick-off"),
+            (task["task"], "2026-02-04", 240, "Workshop"),
+            (milestone, "2026-02-05", 180, "Rollout work"),  # fixed-fee work: not billed as T&M
+        )
     ]
     for entry in entries:
         kt.run_action("update_time_entry", {"id": entry["id"], "approved": True})
+    expense = kt.run_action(
+        "create_expense",
+        {
+            "workspace_id": project_id,
+            "date": "2026-02-04",
+            "category": "Travel",
+            "notes": "Train to site",
+            "amount_in_cents": 24550,
+        },
+    )
+    # Approval is Kantata's own workflow, not an attribute the connector's update action writes.
+    kantata_client.update_record(kt.context(), "expenses", expense["id"], {"approved": True})
+    kt.run_action(
+        "update_story",
+        {"id": milestone["id"], "state": "completed", "percentage_complete": 100, "due_date": "2026-02-27"},
+    )
+    billing_run.update(enabled=True, next_poll_at=timezone.now())
 
     def invoices() -> list[dict[str, Any]]:
         rows = ns.run_action(
@@ -296,33 +335,70 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         )
         return [ns.run_action("get_record", {"record_type": "invoice", "id": r["id"]}) for r in rows]
 
-    def all_invoiced() -> bool:
-        return all(kt.run_action("get_time_entry", {"id": e["id"]})["is_invoiced"] for e in entries)
+    def only_invoice() -> dict[str, Any]:
+        found = invoices()
+        assert len(found) == 1, [(i.get("externalId"), invoice_lines(i)) for i in found]
+        return found[0]
 
-    _wait(flows, all_invoiced, 45, "the time entries were not invoiced")
+    def invoice_lines(invoice: dict[str, Any]) -> list[tuple]:
+        return sorted(
+            (line["item"]["id"], line["description"], line["quantity"], line["rate"], line["amount"])
+            for line in invoice["item"]["items"]
+        )
+
+    def marked() -> tuple[bool, ...]:
+        return (
+            *(kt.run_action("get_time_entry", {"id": e["id"]})["is_invoiced"] for e in entries),
+            kt.run_action("get_expense", {"id": expense["id"]})["is_invoiced"],
+        )
+
+    milestone_links = SyncLink.objects.filter(
+        organisation=customer, entity="milestone_invoice", system="kantata"
+    )
+
+    def all_invoiced() -> bool:
+        time_1, time_2, _fixed_fee_work, expense_done = marked()
+        return time_1 and time_2 and expense_done and milestone_links.exists()
+
+    _wait(flows, all_invoiced, 45, "the time, expense and milestone were not invoiced")
     _settled(flows)
-    [invoice] = invoices()
+    invoice = only_invoice()
     assert invoice["entity"]["id"] == customer_id
-    lines = sorted((line["description"], line["quantity"], line["rate"]) for line in invoice["item"]["items"])
-    assert lines == [("2026-02-03 Kick-off", 1.5, 200.0), ("2026-02-04 Workshop", 4.0, 200.0)]
-    assert invoice["total"] == 1100.0  # (1.5 + 4) h x 200
+    expected_lines = [
+        ("10", "2026-02-03 Kick-off", 1.5, 200.0, 300.0),
+        ("10", "2026-02-04 Workshop", 4.0, 200.0, 800.0),
+        ("11", "Milestone: Rollout FIXED fee", 1.0, 40000.0, 40000.0),
+        ("13", "2026-02-04 Travel: Train to site", 1.0, 245.5, 245.5),
+    ]
+    assert invoice_lines(invoice) == expected_lines
+    total = 41345.5  # T&M (1.5 + 4) h x 200 + expense 245.50 + fixed fee 40000; the 3 h rollout excluded
+    assert invoice["total"] == total
+    assert marked() == (True, True, False, True)  # the fixed-fee work time is not on any invoice
+    assert milestone_links.count() == 1
+    creates = sandbox.creates()
     billing = next(
         r
         for r in Run.objects.filter(flow=flows["project_to_billing"]).order_by("id")
         if NodeRun.objects.filter(run=r, node_id="invoice", status="succeeded").exists()
     )
+    # Twice: the operator replays the invoicing run, and every record is touched again.
     replay = _wait_run(run_actions.replay_run(actor=actor, run=billing))
     assert replay.status == "succeeded", _errors(replay)
-    before = Run.objects.filter(flow=flows["project_to_billing"]).count()
     kt.run_action("update_time_entry", {"id": entries[0]["id"], "notes": "Kick-off (edited)"})
+    kt.run_action("update_expense", {"id": expense["id"], "notes": "Train to site (edited)"})
+    kt.run_action("update_story", {"id": milestone["id"], "title": "Rollout FIXED fee (signed off)"})
+    touched = Run.objects.filter(flow=flows["project_to_billing"]).order_by("-id").first().pk
     wait_until(
-        lambda: Run.objects.filter(flow=flows["project_to_billing"]).count() > before,
+        lambda: Run.objects.filter(flow=flows["project_to_billing"], pk__gt=touched).exists(),
         30,
-        "no second poll run",
+        "no billing run after the records were touched",
     )
     _settled(flows)
-    [again] = invoices()
-    assert (again["id"], again["total"], len(again["item"]["items"])) == (invoice["id"], 1100.0, 2)
+    again = only_invoice()
+    assert (again["id"], again["total"], invoice_lines(again)) == (invoice["id"], total, expected_lines)
+    after = sandbox.creates()
+    assert after.get("netsuite PUT invoice", 0) == creates.get("netsuite PUT invoice", 0)
+    assert milestone_links.count() == 1
 
     # ------------------------------------------------------------------ 3. billing to cash
     ns.run_action(
@@ -331,8 +407,8 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
             "record_type": "customerpayment",
             "fields": {
                 "customer": {"id": customer_id},
-                "payment": 1100.0,
-                "apply": {"items": [{"doc": {"id": invoice["id"]}, "amount": 1100.0, "apply": True}]},
+                "payment": total,
+                "apply": {"items": [{"doc": {"id": invoice["id"]}, "amount": total, "apply": True}]},
             },
         },
     )
@@ -350,7 +426,7 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     _settled(flows)
     assert (
         read_opp()["Description"]
-        == f"Billing: Invoice {invoice['tranId']}: Paid in full, total 1100.00, due 0.00"
+        == f"Billing: Invoice {invoice['tranId']}: Paid in full, total {total:.2f}, due 0.00"
     )
     cash = Run.objects.filter(flow=flows["billing_to_cash"], status="succeeded").order_by("-id").first()
     replay = _wait_run(run_actions.replay_run(actor=actor, run=cash))

@@ -196,3 +196,21 @@ def test_republish_keeps_or_resets_the_cursor(polling_flow, admin, workspace, ea
     doc["nodes"][0]["config"] = {}
     flow_actions.publish_flow(actor=admin, flow=flow, document=doc)
     assert not PollingState.objects.filter(flow=flow).exists()
+
+
+def test_a_timed_flow_never_overlaps_itself(admin, org):
+    doc = document(
+        [node("s", "trigger.schedule", {"mode": "interval", "interval_s": 60}), node("n", "flow.noop")],
+        [{"id": "e", "source": "s", "source_port": "main", "target": "n", "target_port": "main"}],
+    )
+    flow = flow_actions.create_flow(actor=admin, organisation=org, name="billing", document=doc)
+    flow_actions.publish_flow(actor=admin, flow=flow)
+    state = PollingState.objects.get(flow=flow)
+    first = actions.poll_trigger(state.pk)
+    assert first.status == "run"
+    _due_now(state)
+    assert actions.poll_trigger(state.pk).status == "empty"  # the first run is still queued
+    assert Run.objects.filter(flow=flow).count() == 1
+    Run.objects.filter(pk=first.run_id).update(status=RunStatus.SUCCEEDED)
+    _due_now(state)
+    assert actions.poll_trigger(state.pk).status == "run"
