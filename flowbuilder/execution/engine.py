@@ -583,19 +583,13 @@ class Engine:
     @staticmethod
     def _notify_waiter(run: Run, waiter: str) -> None:
         """Hand the result to the webhook caller waiting for it (small outputs travel inline)."""
-        from flowbuilder.realtime.groups import waiter_group
+        from flowbuilder.realtime.waiters import notify
 
         output = run.output_items
         if output is not None and len(json.dumps(output, default=str)) > WAITER_INLINE_BYTES:
             output = None  # the caller reads it from the database instead
-        message = {
-            "type": "run.finished",
-            "run_id": run.pk,
-            "status": run.status,
-            "output_items": output,
-            "error": run.error,
-        }
-        send_on_commit([waiter_group(waiter)], message)
+        message = {"run_id": run.pk, "status": run.status, "output_items": output, "error": run.error}
+        transaction.on_commit(lambda: notify(waiter, message))
 
     def _final_output(self) -> list:
         """The main output of the last node (in plan order) that produced items."""

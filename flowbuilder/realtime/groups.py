@@ -11,8 +11,3 @@ def flow_group(flow_id: int) -> str:
 
 def organisation_group(organisation_id: int) -> str:
     return f"org.{organisation_id}"
-
-
-def waiter_group(waiter: str) -> str:
-    """A one-off group a webhook caller in wait mode listens on for its run's end."""
-    return f"wait.{waiter}"

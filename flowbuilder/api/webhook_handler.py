@@ -1,0 +1,135 @@
+"""Webhook calls, independent of the HTTP plumbing: request parts in, (status, JSON body, headers) out.
+
+Both the Django view (used by the test client) and the lean ASGI route in ``flowbuilder/asgi.py`` call
+:func:`handle_webhook`. Waiting does not poll the database: before the run exists the caller subscribes
+to its waiter channel (flowbuilder.realtime.waiters), which the engine notifies with the output after the
+commit that ends the run. A lost message only costs a status check every few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection
+
+from flowbuilder.core.errors import InvalidInputError
+from flowbuilder.execution import webhooks
+from flowbuilder.execution.models import TERMINAL_RUN, Run
+from flowbuilder.realtime import waiters
+
+LOST_MESSAGE_CHECK_S = 3.0
+_background: set[asyncio.Task] = set()
+
+Answer = tuple[int, Any, dict[str, str]]
+
+
+def _status_url(run_id: int) -> str:
+    return f"/api/runs/{run_id}/"
+
+
+async def handle_webhook(
+    method: str, token: str, body: bytes, content_type: str, query: dict[str, str], headers: Any
+) -> Answer:
+    if method not in ("POST", "PUT", "GET"):
+        return 405, {"detail": "Use POST."}, {}
+    waiter = uuid.uuid4().hex
+    pubsub = waiters.async_client().pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(waiters.waiter_channel(waiter))  # before the run exists: nothing is missed
+    try:
+        try:
+            _, run, _ = await sync_to_async(_accept)(token, body, content_type, query, headers, waiter=waiter)
+        except webhooks.WebhookNotFound:
+            return 404, {"detail": "No published flow listens at this URL."}, {}
+        except webhooks.SignatureInvalid as exc:
+            return 401, {"detail": str(exc)}, {}
+        except InvalidInputError as exc:
+            return 400, {"detail": exc.message, "errors": {exc.field or "body": [exc.message]}}, {}
+        if not (run.options or {}).get("waiter"):
+            return 202, {"run_id": run.pk, "status": run.status, "status_url": _status_url(run.pk)}, {}
+        return await _wait(pubsub, run.pk)
+    finally:
+        # Unsubscribing is bookkeeping: do it after the response instead of before it.
+        task = asyncio.create_task(_close(pubsub))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+
+async def _close(pubsub: Any) -> None:
+    try:
+        await pubsub.unsubscribe()
+    finally:
+        await pubsub.aclose()
+
+
+def _accept(*args: Any, **kwargs: Any) -> Any:
+    """The database part of a webhook call, in one hop; the connection then goes back to the pool."""
+    try:
+        return webhooks.accept(*args, **kwargs)
+    finally:
+        if not connection.in_atomic_block:  # (a test's transaction must stay open)
+            connection.close()
+
+
+async def _wait(pubsub: Any, run_id: int) -> Answer:
+    deadline = time.monotonic() + settings.FLOWBUILDER_WEBHOOK_WAIT_S
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return (
+                202,
+                {
+                    "run_id": run_id,
+                    "status": "running",
+                    "status_url": _status_url(run_id),
+                    "detail": "Still running; follow status_url.",
+                },
+                {},
+            )
+        message = await pubsub.get_message(timeout=min(remaining, LOST_MESSAGE_CHECK_S))
+        if message is None:
+            finished = await _finished(run_id)  # a lost message must not make us wait the whole time
+            if finished is not None:
+                return _result(run_id, finished)
+            continue
+        data = json.loads(message["data"])
+        if data.get("run_id") == run_id:
+            if data.get("output_items") is None and data.get("status") == "succeeded":
+                return _result(run_id, await _finished(run_id))  # too large to send through Redis
+            return _result(run_id, data)
+
+
+@sync_to_async
+def _finished(run_id: int) -> dict | None:
+    try:
+        run = (
+            Run.objects.filter(pk=run_id, status__in=list(TERMINAL_RUN))
+            .only("status", "output_items", "error")
+            .first()
+        )
+        return {"status": run.status, "output_items": run.output_items, "error": run.error} if run else None
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _result(run_id: int, result: dict) -> Answer:
+    if result["status"] != "succeeded":
+        # The request was fine; the flow failed on it. Say which node and why, never a bare 5xx.
+        return (
+            422,
+            {
+                "run_id": run_id,
+                "status": result["status"],
+                "error": result.get("error"),
+                "status_url": _status_url(run_id),
+            },
+            {},
+        )
+    output = result.get("output_items") or []
+    return 200, (output[0] if len(output) == 1 else output), {"X-Flowbuilder-Run": str(run_id)}
