@@ -91,6 +91,16 @@ def fill_code(page: Page, testid: str, text: str) -> None:
 SAMPLE = {"Account": {"Name": "Acme"}, "amount": 2500}
 
 
+def last_run_errors(flow_id: int) -> list:
+    """What the server recorded for the flow's last run: the first thing to read when a node turns red."""
+    from flowbuilder.execution.models import Run
+
+    run = Run.objects.filter(flow_id=flow_id).order_by("-id").first()
+    if run is None:
+        return []
+    return [(n.node_id, n.status, n.error) for n in run.node_runs.all()] + [("run", run.status, run.error)]
+
+
 # --------------------------------------------------------------------------- tests
 def test_build_save_reload_run(
     strict_page: Page, live_server_url: str, analyst: dict, worker, artifacts
@@ -151,7 +161,7 @@ def test_build_save_reload_run(
     fields = by_id[mapper]["config"]["fields"]
     assert [f["name"] for f in fields] == ["name", "amount"]
     assert "Account.Name" in fields[0]["value"]
-    assert "amount" in by_id[branch]["config"]["condition"]
+    assert by_id[branch]["config"]["condition"] == "{{ $item.amount > 1000 }}"
     assert {(e["source"], e["source_port"], e["target"], e["target_port"]) for e in doc["edges"]} == {
         (trigger, "main", mapper, "main"),
         (mapper, "main", branch, "main"),
@@ -177,8 +187,11 @@ def test_build_save_reload_run(
     expect(page.get_by_test_id("run-dialog")).to_be_visible()
     fill_code(page, "run-input", json.dumps([SAMPLE, {"Account": {"Name": "Tiny"}, "amount": 5}]))
     page.get_by_test_id("run-submit").click()
-    for node_id in (trigger, mapper, branch):
-        expect(page.get_by_test_id(f"node-{node_id}")).to_have_attribute("data-status", "succeeded")
+    try:
+        for node_id in (trigger, mapper, branch):
+            expect(page.get_by_test_id(f"node-{node_id}")).to_have_attribute("data-status", "succeeded")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nnode runs: {last_run_errors(flow_id)}") from None
     expect(page.get_by_test_id("run-bar")).to_have_attribute("data-status", "succeeded")
     expect(page.get_by_test_id(f"node-counts-{mapper}")).to_have_text(re.compile(r"2\s*→\s*2"))
     expect(edge_locator(page, trigger, mapper).locator(".react-flow__edge-text")).to_have_text("2 items")
