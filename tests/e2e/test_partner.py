@@ -193,6 +193,14 @@ def test_partner_admin_clones_a_template_into_two_customers(
     page.get_by_test_id(f"clone-{beta.pk}-soql").fill('"SELECT Id FROM Opportunity WHERE IsWon = true"')
     page.get_by_test_id(f"clone-{beta.pk}-name").fill("Beta won deals")
     page.screenshot(path=str(artifacts / "partner-clone-form.png"))
+    # Dry run first: each customer is checked against its own systems and nothing is created.
+    flows_before = Flow.objects.count()
+    page.get_by_test_id("clone-dry-run-button").click()
+    expect(page.get_by_test_id("clone-dry-run")).to_be_visible()
+    expect(page.get_by_test_id(f"dry-run-{alpha.pk}")).to_be_visible()
+    expect(page.get_by_test_id(f"dry-run-{beta.pk}")).to_contain_text("Unbound connection slots")
+    assert Flow.objects.count() == flows_before
+    page.get_by_test_id("clone-dry-run-back").click()
     page.get_by_test_id("clone-submit").click()
 
     results = page.get_by_test_id("clone-results")

@@ -129,6 +129,21 @@ export interface CloneResponse {
   results: CloneResult[];
 }
 
+/** A dry run checks parameters, validates the rendered flow and tests the bound connections. */
+export interface DryRunResult extends CloneResult {
+  dry_run: true;
+  findings?: { node_id?: string | null; field?: string | null; message: string }[];
+  connections?: Record<string, { ok: boolean; message: string }>;
+  ready_to_publish?: boolean;
+}
+
+export interface DryRunResponse {
+  dry_run: true;
+  ready: number;
+  not_ready: number;
+  results: DryRunResult[];
+}
+
 export interface ValueChange {
   path: string;
   op: 'add' | 'remove' | 'replace';
@@ -234,7 +249,7 @@ interface PartnerPaths {
   '/api/templates/{id}/versions/': Get<TemplateVersion[]> &
     Post<{ source: 'draft' | 'published'; parameters: TemplateParameter[]; changelog: string }, TemplateVersion>;
   '/api/templates/{id}/instances/': Get<TemplateInstance[]>;
-  '/api/templates/{id}/clone/': Post<{ version?: number | null; customers: CloneTarget[] }, CloneResponse>;
+  '/api/templates/{id}/clone/': Post<{ version?: number | null; customers: CloneTarget[]; dry_run?: boolean }, CloneResponse>;
   '/api/templates/{id}/preview-upgrade/': Post<{ version: number; instances: number[] }, { results: UpgradePreview[] }>;
   '/api/templates/{id}/upgrade/': Post<
     { version: number; instances: number[]; resolutions: Record<string, Record<string, Resolution>> },
@@ -283,6 +298,10 @@ export const partnerApi = {
     rows(await unwrap<Page<TemplateInstance>>(http.GET('/api/template-instances/', { params: { query: { limit: 5000 } } }))),
   clone: (id: number | string, body: { version?: number | null; customers: CloneTarget[] }) =>
     unwrap<CloneResponse>(http.POST('/api/templates/{id}/clone/', { ...p(id), body })),
+  dryRunClone: (id: number | string, body: { version?: number | null; customers: CloneTarget[] }) =>
+    unwrap<DryRunResponse>(
+      http.POST('/api/templates/{id}/clone/', { ...p(id), body: { ...body, dry_run: true } }) as never,
+    ),
   previewUpgrade: (id: number | string, version: number, instances: number[]) =>
     unwrap<{ results: UpgradePreview[] }>(http.POST('/api/templates/{id}/preview-upgrade/', { ...p(id), body: { version, instances } })),
   upgrade: (id: number | string, version: number, instances: number[], resolutions: Record<string, Record<string, Resolution>>) =>

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
 import {
-  partnerApi, type CloneResponse, type ConnectionSlot, type OrganisationInfo, type PartnerConnection, type Template, type TemplateVersion,
+  partnerApi, type CloneResponse, type DryRunResult, type ConnectionSlot, type OrganisationInfo, type PartnerConnection, type Template, type TemplateVersion,
   type ValueParameter,
 } from '../api/partner';
 import { Dialog, Skeleton, Spinner } from '../ui/bits';
@@ -160,6 +160,28 @@ export function CloneDialog({ template, versions, onClose, onCloned }: { templat
     }
   };
 
+  // Dry run: the same payload, checked against the customers' own systems; nothing is created.
+  const [dryRun, setDryRun] = useState<DryRunResult[] | null>(null);
+  const [checking, setChecking] = useState(false);
+  const check = async () => {
+    if (!version || !ordered.length) return;
+    const plan = buildClonePayload(version.number, params, ordered, forms);
+    setErrors(plan.errors);
+    if (Object.keys(plan.errors).length) {
+      setError('Some values need attention.');
+      return;
+    }
+    setChecking(true);
+    setError(null);
+    try {
+      setDryRun((await partnerApi.dryRunClone(template.id, plan.payload)).results);
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setChecking(false);
+    }
+  };
+
   const retryFailed = () => {
     if (!outcomes) return;
     setSelected(outcomes.filter((o) => !o.ok).map((o) => o.customer));
@@ -190,6 +212,9 @@ export function CloneDialog({ template, versions, onClose, onCloned }: { templat
           <>
             <button type="button" onClick={onClose}>
               Cancel
+            </button>
+            <button type="button" onClick={() => void check()} disabled={checking || busy || !version || !ordered.length} data-testid="clone-dry-run-button">
+              {checking ? <Spinner label="Checking" /> : 'Dry run'}
             </button>
             <button type="button" className="primary" onClick={() => void submit()} disabled={busy || !version || !ordered.length} data-testid="clone-submit">
               {busy ? <Spinner label="Cloning" /> : `Clone into ${ordered.length} customer${ordered.length === 1 ? '' : 's'}`}
@@ -224,6 +249,35 @@ export function CloneDialog({ template, versions, onClose, onCloned }: { templat
             </li>
           ))}
         </ul>
+      ) : dryRun ? (
+        <div data-testid="clone-dry-run" aria-live="polite">
+          <p className="muted small">Dry run against each customer&rsquo;s own connections. Nothing was created.</p>
+          <ul className="clone-results">
+            {dryRun.map((r) => (
+              <li key={String(r.customer)} className={r.ok ? 'clone-ok' : 'clone-failed'} data-testid={`dry-run-${r.customer}`} data-ok={r.ok}>
+                <div className="row gap">
+                  <span className={`badge ${r.ok ? 'badge-succeeded' : 'badge-failed'}`}>{r.ok ? 'ready' : 'needs attention'}</span>
+                  <span className="strong grow">{name(r.customer ?? 0)}</span>
+                </div>
+                <ul className="small clone-errors">
+                  {Object.entries(r.errors ?? {}).map(([field, messages]) => (
+                    <li key={`e-${field}`}><code>{field}</code>: {messages.join(' ')}</li>
+                  ))}
+                  {(r.findings ?? []).map((f, i) => (
+                    <li key={`f-${i}`}>{f.node_id ? <code>{f.node_id}</code> : null} {f.message}</li>
+                  ))}
+                  {Object.entries(r.connections ?? {}).map(([slot, t]) => (
+                    <li key={`c-${slot}`}>
+                      <code>{slot}</code>: {t.ok ? 'connection works' : `connection failed — ${t.message}`}
+                    </li>
+                  ))}
+                  {(r.unbound ?? []).length > 0 && <li>Unbound connection slots: {(r.unbound ?? []).join(', ')}.</li>}
+                </ul>
+              </li>
+            ))}
+          </ul>
+          <button type="button" onClick={() => setDryRun(null)} data-testid="clone-dry-run-back">Back to the form</button>
+        </div>
       ) : versions.length === 0 ? (
         <p className="muted">Publish a version of this template first.</p>
       ) : (
