@@ -126,9 +126,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", action="store_true", help="also make sure PostgreSQL answers (tests)")
     args = parser.parse_args()
-    ensure_redis(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    # The settings module is the one reader of the environment; importing it needs no running service.
+    from flowbuilder import settings
+
+    ensure_redis(settings.REDIS_URL)
     if args.postgres:
-        ensure_postgres(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
+        if not settings.DATABASE_URL.startswith("postgres"):
+            sys.exit("--postgres needs DATABASE_URL set to a postgres:// URL (make test sets it).")
+        ensure_postgres(settings.DATABASE_URL)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,7 @@ from django.utils import timezone
 from flowbuilder.audit.actions import record
 from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
 from flowbuilder.flows.models import Flow, FlowVersion
-from flowbuilder.realtime.groups import flow_group, organisation_group, run_group
-from flowbuilder.realtime.publish import send_on_commit
+from flowbuilder.realtime.publish import publish_run_events
 from flowbuilder.tenancy.permissions import can
 
 from .events import append_event
@@ -32,13 +31,6 @@ def normalise_items(data: Any) -> list[dict[str, Any]]:
             raise InvalidInputError(f"At most {MAX_INPUT_ITEMS} input items per run.", field="input")
         return data
     raise InvalidInputError("Input must be a JSON object or a list of JSON objects.", field="input")
-
-
-def _publish(run: Run, events: list[dict[str, Any]]) -> None:
-    send_on_commit(
-        [run_group(run.pk), flow_group(run.flow_id), organisation_group(run.organisation_id)],
-        {"type": "run.events", "run_id": run.pk, "flow_id": run.flow_id, "events": events},
-    )
 
 
 def start_run(
@@ -92,7 +84,7 @@ def start_run(
                 obj=run,
                 after={"trigger": trigger},
             )
-        _publish(run, [event])
+        publish_run_events(run, [event])
         transaction.on_commit(lambda: enqueue_advance(run.pk))
     return run
 
@@ -133,7 +125,7 @@ def cancel_run(*, actor: Any, run: Run) -> Run:
         event = append_event(run, "run.cancelled", {"status": RunStatus.CANCELLED})
         run.save(update_fields=["status", "finished_at", "error", "last_seq"])
         record("run.cancel", actor=actor, organisation=run.organisation_id, obj=run)
-        _publish(run, [event])
+        publish_run_events(run, [event])
     return run
 
 

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
-from flowbuilder.realtime.publish import send_on_commit
+from flowbuilder.realtime.publish import publish_run_events
 
 from .events import append_event
 from .models import ACTIVE_RUN, CLAIMED_NODE, NodeRun, NodeStatus, Run, RunStatus
@@ -96,7 +96,7 @@ def count_delivery(run_id: int, *, enqueue: bool = False, only_if_stale: bool = 
             run.save(
                 update_fields=["deliveries", "heartbeat_at", "status", "finished_at", "error", "last_seq"]
             )
-            _publish(run, [event])
+            publish_run_events(run, [event])
             return False
         run.save(update_fields=["deliveries", "heartbeat_at"])
         if enqueue:
@@ -104,12 +104,3 @@ def count_delivery(run_id: int, *, enqueue: bool = False, only_if_stale: bool = 
 
             transaction.on_commit(lambda: enqueue_advance(run_id))
     return True
-
-
-def _publish(run: Run, events: list[dict]) -> None:
-    from flowbuilder.realtime.groups import flow_group, organisation_group, run_group
-
-    send_on_commit(
-        [run_group(run.pk), flow_group(run.flow_id), organisation_group(run.organisation_id)],
-        {"type": "run.events", "run_id": run.pk, "flow_id": run.flow_id, "events": events},
-    )

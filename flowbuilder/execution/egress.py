@@ -9,17 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
-
-def allowlist_for(organisation_id: int) -> list[str]:
-    from flowbuilder.tenancy.models import Organisation
-
-    org_list = (
-        Organisation.objects.filter(pk=organisation_id).values_list("egress_allowlist", flat=True).first()
-    )
-    return [*settings.FLOWBUILDER_EGRESS_ALLOWLIST, *(org_list or [])]
-
 
 def client_for(organisation_id: int, connection_id: str | None = None, *, run_id: int | None = None) -> Any:
     """A SafeClient for this organisation; with a connection, its base URL and auth applied."""

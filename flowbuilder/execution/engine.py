@@ -24,14 +24,12 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
 from flowbuilder.planning import ExecutionPlan
-from flowbuilder.realtime.publish import send_on_commit
+from flowbuilder.realtime.publish import publish_run_events
 
 from . import heartbeat
 from .bulk import insert_node_runs
@@ -64,6 +62,7 @@ class NodeState:
     row_id: int | None = None
     claim: int = 0
     continued: bool = False
+    db_claim: int = 0  # the claim token the row had when last read
 
 
 class Engine:
@@ -161,11 +160,7 @@ class Engine:
             inline: list[str] = []
             if branch[0] is not None:
                 state = self.states.get(branch[0])
-                if (
-                    state is None
-                    or state.status != NodeStatus.QUEUED
-                    or getattr(state, "db_claim", None) != branch[1]
-                ):
+                if state is None or state.status != NodeStatus.QUEUED or state.db_claim != branch[1]:
                     # Someone else holds this node now (sweeper reclaimed it, or a duplicate delivery).
                     self._finish_step(run)
                     self.stopped = True
@@ -233,14 +228,14 @@ class Engine:
                 claim=0,  # nothing is ours yet
                 continued=row["status"] == NodeStatus.FAILED and bool((row["error"] or {}).get("continued")),
             )
-            self.states[row["node_id"]].db_claim = row["claim_token"]  # type: ignore[attr-defined]
+            self.states[row["node_id"]].db_claim = row["claim_token"]
 
     def _refresh_states(self) -> None:
         mine = {nid: s.claim for nid, s in self.states.items() if s.claim and s.status in CLAIMED_NODE}
         in_memory = {nid: s for nid, s in self.states.items() if s.row_id is None}
         self._load_states()
         for nid, claim in mine.items():
-            if nid in self.states and getattr(self.states[nid], "db_claim", None) == claim:
+            if nid in self.states and self.states[nid].db_claim == claim:
                 self.states[nid].claim = claim
         for nid, state in in_memory.items():
             self.states.setdefault(nid, state)
@@ -326,18 +321,7 @@ class Engine:
             )
 
     def _flush_events(self, run: Run) -> None:
-        messages = self.events.flush(run)
-        if messages:
-            send_on_commit(
-                self._groups(run),
-                {"type": "run.events", "run_id": run.pk, "flow_id": run.flow_id, "events": messages},
-            )
-
-    @staticmethod
-    def _groups(run: Run) -> list[str]:
-        from flowbuilder.realtime.groups import flow_group, organisation_group, run_group
-
-        return [run_group(run.pk), flow_group(run.flow_id), organisation_group(run.organisation_id)]
+        publish_run_events(run, self.events.flush(run))
 
     # ------------------------------------------------------------------ readiness
     def _predecessors_done(self, node_id: str) -> bool:
@@ -415,7 +399,7 @@ class Engine:
         state = self.states.get(node_id)
         attempt = state.attempt + 1 if state and state.status == NodeStatus.RETRYING else 1
         if state and state.row_id and state.row_id > 0:
-            token = getattr(state, "db_claim", 0) + 1
+            token = state.db_claim + 1
             NodeRun.objects.filter(pk=state.row_id).update(
                 status=status, claim_token=token, attempt=attempt, heartbeat_at=Now(), next_attempt_at=None
             )
@@ -432,7 +416,7 @@ class Engine:
                 started_at=timezone.now(),
             ).pk
         new_state = NodeState(status=status, attempt=attempt, row_id=row_id, claim=token)
-        new_state.db_claim = token  # type: ignore[attr-defined]
+        new_state.db_claim = token
         self.states[node_id] = new_state
 
     def _enqueue_branch(self, node_id: str) -> None:
@@ -608,12 +592,3 @@ class Engine:
         error.setdefault("message", "node failed")
         error.setdefault("hint", "Fix the cause, then retry the run from this node in the failed-runs queue.")
         return error
-
-
-def stale_claims_filter(stale_after_s: float) -> Q:
-    cutoff = Now() - timedelta(seconds=stale_after_s)
-    return Q(status__in=list(CLAIMED_NODE)) & (Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True))
-
-
-def stale_after() -> float:
-    return settings.FLOWBUILDER_STALE_AFTER_S

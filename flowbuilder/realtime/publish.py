@@ -82,3 +82,14 @@ def send_now(groups: Iterable[str], message: dict[str, Any]) -> None:
 def send_on_commit(groups: Iterable[str], message: dict[str, Any]) -> None:
     groups = list(groups)
     transaction.on_commit(lambda: send_now(groups, message))
+
+
+def publish_run_events(run: Any, events: list[dict[str, Any]]) -> None:
+    """After commit, send a run's new events to everyone watching the run, its flow or its organisation."""
+    from .groups import flow_group, organisation_group, run_group
+
+    if events:
+        send_on_commit(
+            [run_group(run.pk), flow_group(run.flow_id), organisation_group(run.organisation_id)],
+            {"type": "run.events", "run_id": run.pk, "flow_id": run.flow_id, "events": events},
+        )

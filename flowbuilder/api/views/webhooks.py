@@ -8,6 +8,8 @@ from django.views.decorators.csrf import csrf_exempt
 from flowbuilder.api.webhook_handler import handle_webhook
 
 
+# CSRF protects cookie-authenticated requests; a webhook is called by other systems, carries no session and
+# is authorised only by its secret URL (and the optional HMAC signature), so the CSRF check does not apply.
 @csrf_exempt
 async def webhook(request: HttpRequest, token: str) -> JsonResponse:
     status, body, headers = await handle_webhook(
