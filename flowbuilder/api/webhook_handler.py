@@ -1,17 +1,14 @@
 """Webhook calls, independent of the HTTP plumbing: request parts in, (status, JSON body, headers) out.
 
 Both the Django view (used by the test client) and the lean ASGI route in ``flowbuilder/asgi.py`` call
-:func:`handle_webhook`. Waiting does not poll the database: before the run exists the caller subscribes
-to its waiter channel (flowbuilder.realtime.waiters), which the engine notifies with the output after the
-commit that ends the run. A lost message only costs a status check every few seconds.
+:func:`handle_webhook`. Waiting does not poll the database: the process's waiter hub
+(flowbuilder.realtime.waiters) is subscribed before the run exists, and the engine sends it the output
+after the commit that ends the run. A lost message only costs a status check every few seconds.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
-import uuid
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -24,7 +21,7 @@ from flowbuilder.execution.models import TERMINAL_RUN, Run
 from flowbuilder.realtime import waiters
 
 LOST_MESSAGE_CHECK_S = 3.0
-_background: set[asyncio.Task] = set()
+POLL_S = 0.25  # how often a caller checks the database when the waiter hub has no subscription
 
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -38,9 +35,10 @@ async def handle_webhook(
 ) -> Answer:
     if method not in ("POST", "PUT", "GET"):
         return 405, {"detail": "Use POST."}, {}
-    waiter = uuid.uuid4().hex
-    pubsub = waiters.async_client().pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(waiters.waiter_channel(waiter))  # before the run exists: nothing is missed
+    hub = waiters.hub()
+    # Subscribed before the run exists, its result cannot be missed; without Redis the caller polls.
+    subscribed = await hub.ready()
+    waiter = hub.register()
     try:
         try:
             _, run, _ = await sync_to_async(_accept)(token, body, content_type, query, headers, waiter=waiter)
@@ -52,19 +50,9 @@ async def handle_webhook(
             return 400, {"detail": exc.message, "errors": {exc.field or "body": [exc.message]}}, {}
         if not (run.options or {}).get("waiter"):
             return 202, {"run_id": run.pk, "status": run.status, "status_url": _status_url(run.pk)}, {}
-        return await _wait(pubsub, run.pk)
+        return await _wait(hub, waiter, run.pk, check_every=LOST_MESSAGE_CHECK_S if subscribed else POLL_S)
     finally:
-        # Unsubscribing is bookkeeping: do it after the response instead of before it.
-        task = asyncio.create_task(_close(pubsub))
-        _background.add(task)
-        task.add_done_callback(_background.discard)
-
-
-async def _close(pubsub: Any) -> None:
-    try:
-        await pubsub.unsubscribe()
-    finally:
-        await pubsub.aclose()
+        hub.discard(waiter)
 
 
 def _accept(*args: Any, **kwargs: Any) -> Any:
@@ -76,7 +64,7 @@ def _accept(*args: Any, **kwargs: Any) -> Any:
             connection.close()
 
 
-async def _wait(pubsub: Any, run_id: int) -> Answer:
+async def _wait(hub: waiters.WaiterHub, waiter: str, run_id: int, check_every: float) -> Answer:
     deadline = time.monotonic() + settings.FLOWBUILDER_WEBHOOK_WAIT_S
     while True:
         remaining = deadline - time.monotonic()
@@ -91,17 +79,15 @@ async def _wait(pubsub: Any, run_id: int) -> Answer:
                 },
                 {},
             )
-        message = await pubsub.get_message(timeout=min(remaining, LOST_MESSAGE_CHECK_S))
-        if message is None:
+        data = await hub.wait(waiter, timeout=min(remaining, check_every))
+        if data is None:
             finished = await _finished(run_id)  # a lost message must not make us wait the whole time
             if finished is not None:
                 return _result(run_id, finished)
             continue
-        data = json.loads(message["data"])
-        if data.get("run_id") == run_id:
-            if data.get("output_items") is None and data.get("status") == "succeeded":
-                return _result(run_id, await _finished(run_id))  # too large to send through Redis
-            return _result(run_id, data)
+        if data.get("output_items") is None and data.get("status") == "succeeded":
+            return _result(run_id, await _finished(run_id))  # too large to send through Redis
+        return _result(run_id, data)
 
 
 @sync_to_async

@@ -51,14 +51,15 @@ def start_run(
     """
     if actor is not None and not can(actor, "run", flow):
         raise PermissionDeniedError("You may not run this flow.")
-    version = version or flow.published_version
-    if version is None:
+    # The id, not ``flow.published_version``: loading the version's document would slow every webhook.
+    version_id = version.pk if version is not None else flow.published_version_id
+    if version_id is None:
         raise InvalidInputError("The flow is not published yet; publish it or run the draft from the editor.")
     with transaction.atomic():
         run = Run.objects.create(
             organisation_id=flow.organisation_id,
             flow=flow,
-            version=version,
+            version_id=version_id,
             trigger=trigger,
             input_items=input_items,
             options=options or {},
@@ -84,8 +85,10 @@ def start_run(
                 obj=run,
                 after={"trigger": trigger},
             )
+        # The worker's doorbell rings first; watchers learn of the queued run right after. A broker that
+        # is down must not fail the request: the run is stored, and the sweeper enqueues it later.
+        transaction.on_commit(lambda: enqueue_advance(run.pk), robust=True)
         publish_run_events(run, [event])
-        transaction.on_commit(lambda: enqueue_advance(run.pk))
     return run
 
 

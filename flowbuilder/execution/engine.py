@@ -79,6 +79,7 @@ class Engine:
         self.sole = False
         self.stopped = False
         self._window = False
+        self._deferred_fields: set[str] = set()  # run fields changed by steps not yet saved
 
     # ------------------------------------------------------------------ entry point
     def drive(self, *, branch_node: str | None = None, branch_claim: int | None = None) -> None:
@@ -92,6 +93,7 @@ class Engine:
                 todo = self._step(start=True, branch=(branch_node, branch_claim))
                 todo = self._work(todo, pure_only=True, deadline=time.monotonic() + PURE_WINDOW_S)
                 self._window = False
+                self._save_deferred()
             self._work(todo, pure_only=False, deadline=None)
 
     def _work(self, todo: list[str], *, pure_only: bool, deadline: float | None) -> list[str]:
@@ -134,8 +136,11 @@ class Engine:
         keep = keep or []
         # Inside the opening window this joins the window's transaction (no savepoint needed).
         with transaction.atomic(savepoint=False):
-            run = Run.objects.select_for_update().get(pk=self.run_id)
-            self.run = run
+            if self._window and self.run is not None:
+                run = self.run  # still locked by the window's transaction: nobody else wrote it
+            else:
+                run = Run.objects.select_for_update().get(pk=self.run_id)
+                self.run = run
             if self.plan is None:
                 self.plan = plan_for(run.version_id)
             if not self._write_completed(completed):
@@ -144,7 +149,8 @@ class Engine:
             self._write_unsaved()
             if run.status in TERMINAL_RUN:
                 self.stopped = True
-                self._flush_events(run)
+                self._deferred_fields.add("last_seq")  # the events of nodes that finished after a cancel
+                self._save_deferred()
                 return []
             if start:
                 self._load_states()
@@ -211,8 +217,16 @@ class Engine:
             elif self._all_settled():
                 self._finalise(run, RunStatus.SUCCEEDED)
                 fields += ["finished_at", "error", "output_items"]
-        self._flush_events(run)
-        run.save(update_fields=list(dict.fromkeys(fields)))
+        self._deferred_fields.update(fields)
+        if self._window and busy and failed is None:
+            return  # more steps follow in this transaction: write the run and its events once, at its end
+        self._save_deferred()
+
+    def _save_deferred(self) -> None:
+        if self._deferred_fields:
+            self._flush_events(self.run)
+            self.run.save(update_fields=sorted(self._deferred_fields))
+            self._deferred_fields = set()
 
     # ------------------------------------------------------------------ state loading
     def _load_states(self) -> None:

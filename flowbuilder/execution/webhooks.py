@@ -6,10 +6,11 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flowbuilder.core.errors import InvalidInputError
-from flowbuilder.flows.models import Flow
+from flowbuilder.flows.models import Flow, FlowVersion
 
 from .actions import normalise_items, start_run
 from .models import Run, Trigger
@@ -37,15 +38,25 @@ class SignatureInvalid(Exception):
 
 
 def find_target(token: str) -> WebhookTarget:
-    flow = Flow.objects.select_related("published_version").filter(webhook_token=token).first()
-    if flow is None or flow.published_version is None:
+    # Only the columns a call needs: the published document and plan stay in the database.
+    flow = (
+        Flow.objects.only("id", "organisation_id", "published_version_id", "webhook_secret")
+        .filter(webhook_token=token)
+        .first()
+    )
+    if flow is None or flow.published_version_id is None:
         raise WebhookNotFound
-    config: dict[str, Any] = {}
-    for node in flow.published_version.document.get("nodes", []):
+    return WebhookTarget(flow, trigger_config(flow.published_version_id))
+
+
+@lru_cache(maxsize=1024)
+def trigger_config(version_id: int) -> dict[str, Any]:
+    """The webhook trigger's config of a published version; versions are immutable, so it is cached."""
+    document = FlowVersion.objects.values_list("document", flat=True).get(pk=version_id)
+    for node in document.get("nodes", []):
         if node.get("type") == "trigger.webhook":
-            config = node.get("config") or {}
-            break
-    return WebhookTarget(flow, config)
+            return node.get("config") or {}
+    return {}
 
 
 def signature_for(secret: str, body: bytes) -> str:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+from asgiref.sync import async_to_sync
 from django.test import Client
 
+from flowbuilder.api import webhook_handler
+from flowbuilder.execution.actions import start_run
 from flowbuilder.execution.models import Run
 from flowbuilder.execution.webhooks import signature_for
+from flowbuilder.realtime import waiters
 
 from .conftest import webhook_document
 
@@ -84,3 +88,29 @@ def test_webhook_token_is_not_an_api_id(world, client_as):
     assert response.status_code == 202
     assert set(response.json()) == {"run_id", "status", "status_url"}
     assert client_as("admin").get(response.json()["status_url"]).status_code == 404
+
+
+def test_waiting_caller_gets_202_with_status_url_when_the_run_takes_too_long(world, settings):
+    """No worker runs here (nothing commits): the caller waits its time, then is told where to look."""
+    settings.FLOWBUILDER_WEBHOOK_WAIT_S = 0.3
+    flow = world.make_flow(world.a, published=True, doc=webhook_document(response_mode="last_node"))
+    response = post(flow, {"n": 2})
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "running" and body["status_url"] == f"/api/runs/{body['run_id']}/"
+    assert Run.objects.get(pk=body["run_id"]).options["waiter"]
+
+
+def test_a_lost_result_message_is_read_from_the_database(world):
+    """The engine's message never arrives: the caller finds the finished run itself."""
+    flow = world.make_flow(world.a, published=True, doc=webhook_document(response_mode="last_node"))
+    run = start_run(actor=None, flow=flow, input_items=[{"n": 3}])
+    Run.objects.filter(pk=run.pk).update(status="succeeded", output_items=[{"n": 3, "done": True}])
+
+    async def wait_without_message():
+        hub = waiters.hub()
+        return await webhook_handler._wait(hub, hub.register(), run.pk, check_every=0.05)
+
+    status, body, headers = async_to_sync(wait_without_message)()
+    assert (status, body) == (200, {"n": 3, "done": True})
+    assert headers["X-Flowbuilder-Run"] == str(run.pk)

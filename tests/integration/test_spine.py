@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import requests
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection
 
@@ -210,6 +212,12 @@ def test_build_publish_and_watch_a_run_live(
     assert waited.json() == {"n": 9, "double": 18, "size": "big"}
     waited_run = api.get(f"/api/runs/{waited.headers['X-Flowbuilder-Run']}/").json()
     assert {nr["node_id"]: nr["status"] for nr in waited_run["node_runs"]}["small"] == "skipped"
+    # Callers waiting at the same time share one subscription per web process: each gets its own answer.
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(
+            pool.map(lambda n: requests.post(hook + "?wait=1", json={"n": n}, timeout=30), range(6, 12))
+        )
+    assert [(a.status_code, a.json()["double"]) for a in answers] == [(200, n * 2) for n in range(6, 12)]
 
     # 3. With the worker running, snapshot and events race; merged they still give each event once.
     accepted = api.http.post(hook, json={"n": 1}, timeout=10)
