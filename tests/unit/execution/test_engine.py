@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from flowbuilder.execution import actions
@@ -261,3 +262,33 @@ def test_terminal_status_is_never_overwritten(builder, eager):
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED
     assert run.events.filter(type="run.succeeded").count() == 1
+
+
+def test_cancel_while_a_node_runs_keeps_every_event_in_sequence(builder, eager, endpoint):
+    """The node that was running when the run was cancelled still reports; its event takes the next seq
+    and the run's last_seq follows, so later events (a retry, a replay note) cannot collide."""
+    cancelled = {}
+
+    def cancel_meanwhile(n, body):
+        try:  # the endpoint's own thread: an operator cancelling from another connection
+            cancelled["run"] = actions.cancel_run(actor=builder, run=Run.objects.get(flow__name="f"))
+        finally:
+            connection.close()
+        return 200, {}, {"ok": True}
+
+    endpoint.route("/slow", cancel_meanwhile)
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node("call", "http.request", {"method": "POST", "url": endpoint.url + "/slow"}),
+            node("after", "flow.noop"),
+        ],
+        [edge("t", "call"), edge("call", "after")],
+    )
+    run = run_flow(builder, doc)
+    assert run.status == RunStatus.CANCELLED and "run" in cancelled
+    events = list(run.events.order_by("seq").values_list("seq", "type", "node_id"))
+    assert [seq for seq, _, _ in events] == list(range(1, len(events) + 1))
+    assert ("node.succeeded", "call") in [(t, n) for _, t, n in events]
+    assert run.last_seq == events[-1][0]
+    assert "after" not in statuses(run)
