@@ -1,15 +1,19 @@
 """W1: a 40-node map chain behind a webhook in wait-for-result mode. POST {"n":0} answers {"n":40}.
 
-Starts PostgreSQL-backed web (daphne) and one Celery worker (prefork, 2 processes on this 2-core
-machine), measures the median latency of 20 sequential calls after warm-up, then 200 runs from 8
-concurrent clients, checks that every run is durable in the history, and samples peak RSS of web+worker.
+Starts a PostgreSQL-backed web process (uvicorn) and one Celery worker (thread pool x4; W1_POOL and
+W1_CONCURRENCY change it), measures the median latency of 20 sequential calls after warm-up, then 200 runs
+from 8 concurrent clients, checks that every run is durable in the history, and samples peak RSS of
+web+worker. With W1_PROFILE=1, py-spy samples both processes during the concurrent phase and a summary of
+where their time went is printed (raw stacks are kept in var/bench/).
 Ends with: W1 median_ms=<n> runs_per_s=<n> node_exec_per_s=<n> peak_rss_mb=<n>
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +22,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import PeakRSS, bench_env, free_port, fresh_database, manage, running, setup_django  # noqa: E402
+from bench.harness import ROOT, PeakRSS, bench_env, free_port, fresh_database, manage, running, setup_django  # noqa: E402
+from bench.pyspy_summary import summarise  # noqa: E402
 
 CHAIN = 40
 RUNS = 200
@@ -26,6 +31,29 @@ CLIENTS = 8
 # One worker process; its pool is configurable to compare (prefork children each hold a full Django).
 WORKER_POOL = os.environ.get("W1_POOL", "threads")
 WORKER_CONCURRENCY = int(os.environ.get("W1_CONCURRENCY", "4"))
+PROFILE = os.environ.get("W1_PROFILE") == "1"
+# What the profile summary groups samples by (a sample counts for a group when a frame matches).
+WORKER_GROUPS = {
+    "engine (advance_run)": "advance_run (",
+    "  node execution": "Engine._execute (",
+    "    JSONata": "jsonata.py",
+    "  locked steps (SQL, writes)": "Engine._step (",
+    "    node-run insert": "insert_node_runs (",
+    "    event COPY": "insert_events (",
+    "  commit": "._commit (",
+    "run-event publisher thread": "_BackgroundPublisher",
+    "heartbeat thread": "heartbeat.py",
+}
+WEB_GROUPS = {
+    "webhook call in the DB thread": "_accept (",
+    "  find flow": "find_target (",
+    "  start run (insert, commit, enqueue)": "start_run (",
+    "  commit": "._commit (",
+    "  enqueue to Celery": "enqueue_advance (",
+    "waiter hub": "waiters.py",
+    "run-event publisher thread": "_BackgroundPublisher",
+    "uvicorn HTTP": "httptools_impl",
+}
 
 
 def build_flow() -> str:
@@ -83,6 +111,20 @@ def call(session: requests.Session, url: str, n: int = 0) -> float:
     return elapsed
 
 
+PROFILE_DIR = ROOT / "var" / "bench"
+
+
+def start_py_spy(name: str, pid: int) -> subprocess.Popen:
+    """Sample a process (and its threads) at 250 Hz until interrupted; raw stacks for pyspy_summary."""
+    py_spy = Path(sys.executable).parent / "py-spy"
+    out = PROFILE_DIR / f"w1-{name}.txt"
+    return subprocess.Popen(
+        [str(py_spy), "record", "-p", str(pid), "-r", "250", "-f", "raw", "-o", str(out), "--nonblocking"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def main() -> None:
     database_url = fresh_database("flowbuilder_bench_w1")
     env = bench_env(database_url)
@@ -100,10 +142,14 @@ def main() -> None:
                 call(session, url)
             latencies = [call(session, url, i) for i in range(20)]
             sessions = [requests.Session() for _ in range(CLIENTS)]
+            spies = [start_py_spy(name, proc.pid) for name, proc in procs.procs.items()] if PROFILE else []
             t0 = time.perf_counter()
             with ThreadPoolExecutor(CLIENTS) as pool:
                 list(pool.map(lambda i: call(sessions[i % CLIENTS], url, i), range(RUNS)))
             wall = time.perf_counter() - t0
+            for spy in spies:
+                spy.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+                spy.wait(timeout=30)
     from flowbuilder.execution.models import NodeRun, Run
 
     runs = Run.objects.filter(status="succeeded").count()
@@ -120,6 +166,9 @@ def main() -> None:
         f" (worker pool {WORKER_POOL} x{WORKER_CONCURRENCY})"
     )
     print(f"durable: all {runs} runs and {node_runs} node runs stored")
+    if PROFILE:
+        print(summarise(PROFILE_DIR / "w1-worker.txt", WORKER_GROUPS))
+        print(summarise(PROFILE_DIR / "w1-web.txt", WEB_GROUPS))
     print(
         f"W1 median_ms={statistics.median(latencies):.1f} runs_per_s={runs_per_s:.1f} "
         f"node_exec_per_s={runs_per_s * CHAIN:.0f} peak_rss_mb={rss.peak:.0f}"
