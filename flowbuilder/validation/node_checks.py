@@ -31,6 +31,8 @@ def config_findings(node_id: str, node_cls: type[BaseNode], config: dict[str, An
         return []
     findings = []
     for error in validator.iter_errors(config):
+        if _is_template_value(error):
+            continue
         field = ".".join(str(p) for p in error.absolute_path) or None
         where = f"Setting '{field}'" if field else "The settings"
         findings.append(
@@ -44,6 +46,20 @@ def config_findings(node_id: str, node_cls: type[BaseNode], config: dict[str, An
         if len(findings) >= MAX_CONFIG_FINDINGS:
             break
     return findings
+
+
+# What a string must look like (an id pattern, a date format, a length) is only known once a ``{{ }}``
+# template is rendered: the action checks the rendered value when the node runs.
+_CHECKED_WHEN_RENDERED = frozenset({"pattern", "format", "minLength", "maxLength"})
+
+
+def _is_template_value(error: jsonschema.ValidationError) -> bool:
+    return (
+        error.validator in _CHECKED_WHEN_RENDERED
+        and isinstance(error.instance, str)
+        and "{{" in error.instance
+        and "}}" in error.instance
+    )
 
 
 def extra_findings(node_id: str, node_cls: type[BaseNode], config: dict[str, Any]) -> list[Finding]:

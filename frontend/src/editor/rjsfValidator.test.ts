@@ -18,4 +18,11 @@ describe('cspSafeValidator', () => {
     expect(cspSafeValidator.validateFormData({ url: 'https://x' }, schema as never).errors).toEqual([]);
     expect(cspSafeValidator.isValid(schema as never, { url: 'abc' }, schema as never)).toBe(true);
   });
+  it('leaves string shape checks of {{ }} templates to run time, and still checks literals', () => {
+    const ids = { type: 'object', properties: { id: { type: ['string', 'integer'], pattern: '^[0-9]+$' }, method: { type: 'string', enum: ['GET', 'POST'] } } } as const;
+    expect(cspSafeValidator.validateFormData({ id: '{{ $item.story_id }}' }, ids as never).errors).toEqual([]);
+    expect(cspSafeValidator.validateFormData({ id: 'abc' }, ids as never).errors.map((e) => e.property)).toEqual(['.id']);
+    // Only shape checks are skipped: a template is still not one of an enum's values.
+    expect(cspSafeValidator.validateFormData({ method: '{{ $item.m }}' }, ids as never).errors.map((e) => e.property)).toEqual(['.method']);
+  });
 });

@@ -48,6 +48,26 @@ export function toRjsfErrors(units: OutputUnit[]): RJSFValidationError[] {
   return out;
 }
 
+// What a string must look like (an id pattern, a date, a length) is only known once a {{ }} template is
+// rendered; the server skips these checks for templates too and the action checks the rendered value.
+const CHECKED_WHEN_RENDERED = new Set(['pattern', 'format', 'minLength', 'maxLength']);
+
+function valueAt(data: unknown, instanceLocation: string): unknown {
+  const segs = instanceLocation.replace(/^#\/?/, '').split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let value: unknown = data;
+  for (const seg of segs) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[seg];
+  }
+  return value;
+}
+
+export function isTemplateValue(unit: OutputUnit, data: unknown): boolean {
+  if (!CHECKED_WHEN_RENDERED.has(unit.keyword)) return false;
+  const value = valueAt(data, unit.instanceLocation);
+  return typeof value === 'string' && value.includes('{{') && value.includes('}}');
+}
+
 export const cspSafeValidator: ValidatorType<any, RJSFSchema, any> = {
   validateFormData(
     formData: any,
@@ -57,7 +77,7 @@ export const cspSafeValidator: ValidatorType<any, RJSFSchema, any> = {
     uiSchema?: UiSchema<any, RJSFSchema, any>,
   ): ValidationData<any> {
     const res = validatorFor(schema).validate(formData ?? {});
-    let errors = toRjsfErrors(res.errors);
+    let errors = toRjsfErrors(res.errors.filter((u) => !isTemplateValue(u, formData ?? {})));
     if (typeof transformErrors === 'function') errors = transformErrors(errors, uiSchema);
     let data: ValidationData<any> = { errors, errorSchema: toErrorSchema<any>(errors) };
     if (typeof customValidate === 'function') {

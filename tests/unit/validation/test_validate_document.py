@@ -300,3 +300,19 @@ def test_generated_graphs_never_raise_and_cycles_are_found(d):
 def test_arbitrary_json_never_raises(value):
     findings = validate_document(value)
     assert all(f.code != "validation_failed" for f in findings)
+
+
+def test_templates_in_patterned_fields_are_checked_when_rendered_not_on_save():
+    """An id field with a pattern takes ``{{ $item.id }}``; a literal that breaks the pattern is refused,
+    and a broken template is still reported as an expression problem."""
+
+    def story(id_value):
+        return doc([node("s", "psa.kantata.get_story", {"connection": "1", "id": id_value})])
+
+    assert validate_document(story("{{ $item.story_id }}")) == []
+    assert validate_document(story("story {{ $item.n }}")) == []
+    refused = [(f.code, f.field) for f in validate_document(story("abc"))]
+    assert refused == [("config_invalid", "id")]
+    assert [(f.code, f.field) for f in validate_document(story("{{ $item. }}"))] == [
+        ("expression_invalid", "id")
+    ]
