@@ -255,6 +255,9 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "flowbuilder.execution.models.RunStatus",
         "NodeRunStatusEnum": "flowbuilder.execution.models.NodeStatus",
         "DraftOrPublishedEnum": [("draft", "draft"), ("published", "published")],
+        "KindEnum": "flowbuilder.tenancy.models.OrganisationKind",
+        "TriggerKindEnum": "flowbuilder.triggers.models.TriggerKind",
+        "TriggerHealthEnum": "flowbuilder.triggers.models.TriggerHealth",
     },
     # Self-hosted docs assets: no CDN (air-gapped installs, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",

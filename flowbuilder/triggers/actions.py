@@ -8,6 +8,8 @@
   advances the cursor. A crash before that commit leaves the old cursor (the next poll finds the same
   records again); after it, both the run and the cursor exist. A poll that started from a cursor that
   has moved on since (a concurrent or redelivered poll) commits nothing.
+* Operators :func:`pause_trigger`, :func:`resume_trigger` and :func:`poll_now`. A paused trigger is not
+  polled, and a poll in flight when it was paused commits nothing: the records wait for the resume.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectors.errors import ConnectorError
-from flowbuilder.core.errors import FlowbuilderError
+from flowbuilder.audit.actions import record
+from flowbuilder.core.errors import FlowbuilderError, InvalidInputError, PermissionDeniedError
 from flowbuilder.execution.actions import start_run
 from flowbuilder.execution.models import ACTIVE_RUN, Run, Trigger
 from flowbuilder.flows.models import Flow, FlowVersion
+from flowbuilder.tenancy.permissions import can
 
 from .models import PollingState, TriggerKind
 from .schedule import TriggerSpec, backoff, first_due, next_due, trigger_specs
@@ -96,7 +100,7 @@ def claim_due(*, now: datetime | None = None, limit: int = 200) -> list[int]:
     with transaction.atomic():
         ids = list(
             PollingState.objects.select_for_update(skip_locked=True)
-            .filter(enabled=True, next_poll_at__lte=now)
+            .filter(enabled=True, paused_at__isnull=True, next_poll_at__lte=now)
             .order_by("next_poll_at")
             .values_list("pk", flat=True)[:limit]
         )
@@ -119,7 +123,7 @@ class PollOutcome:
 def poll_trigger(state_id: int) -> PollOutcome:
     """Poll one trigger; never raises (errors are recorded on the row and backed off)."""
     state = PollingState.objects.filter(pk=state_id).select_related("flow__published_version").first()
-    if state is None or not state.enabled:
+    if state is None or not state.enabled or state.paused_at is not None:
         return PollOutcome("disabled")
     generation = state.generation
     now = timezone.now()
@@ -170,7 +174,7 @@ def _commit(
     """The run and the cursor advance together, or neither does."""
     with transaction.atomic():
         state = PollingState.objects.select_for_update().select_related("flow").get(pk=state_id)
-        if state.generation != generation or not state.enabled:
+        if state.generation != generation or not state.enabled or state.paused_at is not None:
             return PollOutcome("stale", items=len(items))
         run = None
         if spec.kind == TriggerKind.SCHEDULE and _still_running(state.flow_id):
@@ -222,3 +226,63 @@ def _record_failure(
 
 def _disable(state_id: int, generation: int, message: str) -> None:
     PollingState.objects.filter(pk=state_id, generation=generation).update(enabled=False, last_error=message)
+
+
+# --- operators -------------------------------------------------------------------------------------
+
+
+def _locked_for_operator(actor: Any, state: PollingState) -> PollingState:
+    if not can(actor, "operate", state.flow):
+        raise PermissionDeniedError("You may not pause, resume or poll this flow's triggers.")
+    return PollingState.objects.select_for_update().select_related("flow").get(pk=state.pk)
+
+
+def _require_active(state: PollingState) -> None:
+    if not state.enabled:
+        raise InvalidInputError(
+            "This trigger is no longer in the published flow; publish a version that has it.", field="enabled"
+        )
+
+
+def pause_trigger(*, actor: Any, state: PollingState) -> PollingState:
+    with transaction.atomic():
+        state = _locked_for_operator(actor, state)
+        _require_active(state)
+        if state.paused_at is not None:
+            raise InvalidInputError("The trigger is already paused.", field="paused")
+        state.paused_at, state.paused_by = timezone.now(), actor
+        state.save(update_fields=["paused_at", "paused_by", "updated_at"])
+        record("trigger.pause", actor=actor, organisation=state.flow.organisation_id, obj=state)
+    return state
+
+
+def resume_trigger(*, actor: Any, state: PollingState) -> PollingState:
+    """Resume; it polls at once and catches up from its cursor (nothing that arrived meanwhile is lost)."""
+    with transaction.atomic():
+        state = _locked_for_operator(actor, state)
+        _require_active(state)
+        if state.paused_at is None:
+            raise InvalidInputError("The trigger is not paused.", field="paused")
+        state.paused_at, state.paused_by = None, None
+        state.next_poll_at = timezone.now()
+        state.save(update_fields=["paused_at", "paused_by", "next_poll_at", "updated_at"])
+        record("trigger.resume", actor=actor, organisation=state.flow.organisation_id, obj=state)
+    return state
+
+
+def poll_now(*, actor: Any, state: PollingState) -> PollingState:
+    """Poll right away instead of at the next due time (e.g. after fixing a connection)."""
+    from .tasks import poll_trigger as poll_task
+
+    with transaction.atomic():
+        state = _locked_for_operator(actor, state)
+        _require_active(state)
+        if state.paused_at is not None:
+            raise InvalidInputError("The trigger is paused; resume it to poll.", field="paused")
+        # Leased like a beat claim, so the next tick does not poll it a second time.
+        state.next_poll_at = timezone.now() + timedelta(seconds=settings.FLOWBUILDER_POLL_LEASE_S)
+        state.save(update_fields=["next_poll_at", "updated_at"])
+        record("trigger.poll_now", actor=actor, organisation=state.flow.organisation_id, obj=state)
+        state_id = state.pk
+        transaction.on_commit(lambda: poll_task.delay(state_id), robust=True)
+    return state

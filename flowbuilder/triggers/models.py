@@ -5,6 +5,7 @@ the trigger is next due, and its error state.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -13,7 +14,17 @@ class TriggerKind(models.TextChoices):
     SCHEDULE = "schedule", "Schedule"
 
 
+class TriggerHealth(models.TextChoices):
+    HEALTHY = "healthy", "Healthy"
+    WAITING = "waiting", "Not polled yet"
+    FAILING = "failing", "Failing"
+    PAUSED = "paused", "Paused"
+    REMOVED = "removed", "No longer in the published flow"
+
+
 class PollingState(models.Model):
+    tenant_field = "flow__organisation"
+
     flow = models.ForeignKey("flows.Flow", on_delete=models.CASCADE, related_name="polling_states")
     node_id = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=TriggerKind.choices, default=TriggerKind.POLL)
@@ -23,7 +34,12 @@ class PollingState(models.Model):
     cursor = models.JSONField(null=True, blank=True)
     # Bumped with every cursor change: a poll only commits if the generation it started from is current.
     generation = models.PositiveIntegerField(default=0)
+    # False once the node left the published flow; an operator's pause is separate and survives publishing.
     enabled = models.BooleanField(default=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     interval_s = models.PositiveIntegerField(default=300)
     next_poll_at = models.DateTimeField(null=True, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
@@ -42,3 +58,15 @@ class PollingState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} trigger {self.flow_id}/{self.node_id}"
+
+    @property
+    def health(self) -> str:
+        if not self.enabled:
+            return TriggerHealth.REMOVED
+        if self.paused_at is not None:
+            return TriggerHealth.PAUSED
+        if self.consecutive_failures:
+            return TriggerHealth.FAILING
+        if self.last_polled_at is None:
+            return TriggerHealth.WAITING
+        return TriggerHealth.HEALTHY

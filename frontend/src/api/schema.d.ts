@@ -815,6 +815,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/triggers/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["triggers_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/triggers/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["triggers_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/triggers/{id}/pause/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["triggers_pause_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/triggers/{id}/poll-now/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["triggers_poll_now_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/triggers/{id}/resume/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["triggers_resume_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/versions/{id}/": {
         parameters: {
             query?: never;
@@ -1310,6 +1395,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["TemplateVersion"][];
         };
+        PaginatedTriggerList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Trigger"][];
+        };
         PatchedConnectionUpdateRequest: {
             environment?: components["schemas"]["EnvironmentEnum"];
             name?: string;
@@ -1573,6 +1673,33 @@ export interface components {
             readonly created_at: string;
             readonly document: unknown;
         };
+        Trigger: {
+            readonly id: number;
+            readonly organisation: number;
+            readonly flow: number;
+            readonly flow_name: string;
+            readonly node_id: string;
+            /** @description The node's label in the published flow (its id when it has none or left the flow). */
+            readonly node_label: string;
+            readonly node_type: string;
+            readonly kind: components["schemas"]["TriggerKindEnum"];
+            readonly health: components["schemas"]["TriggerHealthEnum"];
+            /** Format: date-time */
+            readonly paused_at: string | null;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly paused_by: string | null;
+            readonly interval_s: number;
+            /** Format: date-time */
+            readonly next_poll_at: string | null;
+            /** Format: date-time */
+            readonly last_polled_at: string | null;
+            /** Format: date-time */
+            readonly last_success_at: string | null;
+            readonly last_error: string;
+            readonly consecutive_failures: number;
+            readonly last_run: number | null;
+            readonly runs_started: number;
+        };
         /**
          * @description * `manual` - Manual
          *     * `webhook` - Webhook
@@ -1583,6 +1710,21 @@ export interface components {
          * @enum {string}
          */
         TriggerEnum: "manual" | "webhook" | "schedule" | "subflow" | "replay" | "api";
+        /**
+         * @description * `healthy` - Healthy
+         *     * `waiting` - Not polled yet
+         *     * `failing` - Failing
+         *     * `paused` - Paused
+         *     * `removed` - No longer in the published flow
+         * @enum {string}
+         */
+        TriggerHealthEnum: "healthy" | "waiting" | "failing" | "paused" | "removed";
+        /**
+         * @description * `poll` - Polling
+         *     * `schedule` - Schedule
+         * @enum {string}
+         */
+        TriggerKindEnum: "poll" | "schedule";
         UpgradeRequest: {
             version: number;
             instances: number[];
@@ -3185,6 +3327,130 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TemplateVersionDetail"];
+                };
+            };
+        };
+    };
+    triggers_list: {
+        parameters: {
+            query?: {
+                flow?: number;
+                /**
+                 * @description * `poll` - Polling
+                 *     * `schedule` - Schedule
+                 */
+                kind?: "poll" | "schedule";
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTriggerList"];
+                };
+            };
+        };
+    };
+    triggers_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this polling state. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
+                };
+            };
+        };
+    };
+    triggers_pause_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this polling state. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
+                };
+            };
+        };
+    };
+    triggers_poll_now_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this polling state. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
+                };
+            };
+        };
+    };
+    triggers_resume_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this polling state. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
                 };
             };
         };

@@ -107,6 +107,26 @@ def test_a_poll_from_a_stale_cursor_commits_nothing(polling_flow, kantata_runtim
     assert Run.objects.filter(flow=flow).count() == 1
 
 
+def test_a_poll_in_flight_when_paused_commits_nothing_and_resume_catches_up(
+    polling_flow, kantata_runtime, workspace, eager, admin
+):
+    flow = polling_flow()
+    state = PollingState.objects.get(flow=flow)
+    actions.poll_trigger(state.pk)
+    state.refresh_from_db()
+    made = _entries(kantata_runtime, workspace, 2)
+    spec = trigger_specs(flow.published_version.document)[0]
+    items, cursor = actions._fetch(state, spec, timezone.now())  # the poll has read the records...
+    actions.pause_trigger(actor=admin, state=state)  # ...when an operator pauses the trigger
+    outcome = actions._commit(state.pk, state.generation, spec, items, cursor, timezone.now())
+    assert outcome.status == "stale" and not Run.objects.filter(flow=flow).exists()
+    assert actions.poll_trigger(state.pk).status == "disabled"  # paused: not polled at all
+
+    actions.resume_trigger(actor=admin, state=state)
+    resumed = actions.poll_trigger(state.pk)
+    assert sorted(str(i["id"]) for i in Run.objects.get(pk=resumed.run_id).input_items) == sorted(made)
+
+
 def test_remote_errors_are_recorded_and_backed_off(polling_flow, sandbox_url, eager):
     import json
     import urllib.request
