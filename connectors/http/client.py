@@ -314,14 +314,20 @@ class SafeClient:
         follow_redirects: bool = True,
         max_response_bytes: int | None = None,
         retries: int | None = None,
+        idempotent: bool | None = None,
     ) -> SafeResponse:
-        """Send one logical request; see the module docstring for the guarantees."""
+        """Send one logical request; see the module docstring for the guarantees.
+
+        ``idempotent=True`` declares a POST safe to resend after a 5xx or a dropped connection (a
+        read-only query such as SuiteQL); by default only idempotent methods or an Idempotency-Key are.
+        """
         method = method.upper()
         full_url = self.resolve_url(url)
         deadline = self._clock() + self.deadline
         retries = self.retries if retries is None else max(0, retries)
         headers = dict(headers or {})
-        idempotent = method in IDEMPOTENT_METHODS or any(k.lower() == "idempotency-key" for k in headers)
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS or any(k.lower() == "idempotency-key" for k in headers)
         cap = self.max_response_bytes if max_response_bytes is None else max_response_bytes
         attempt = 0
         while True:

@@ -90,9 +90,16 @@ def request(
     params: Mapping[str, Any] | None = None,
     json: Any = None,
     headers: Mapping[str, str] | None = None,
+    idempotent: bool | None = None,
 ) -> SafeResponse:
     response = ctx.http.request(
-        method, path, params=params, json=json, headers=dict(headers or {}), raise_for_status=False
+        method,
+        path,
+        params=params,
+        json=json,
+        headers=dict(headers or {}),
+        raise_for_status=False,
+        idempotent=idempotent,
     )
     if response.status >= 400:
         raise error_from_response(ctx, method, response)
@@ -185,6 +192,7 @@ def suiteql(
             params={"limit": limit, "offset": offset},
             json={"q": query},
             headers={"Prefer": "transient"},
+            idempotent=True,  # a query reads only: resending it after a 5xx is safe
         )
         body = response.json() or {}
         for row in body.get("items") or []:

@@ -159,6 +159,21 @@ def test_suiteql_pages_over_has_more(ns):
     assert len(rows) == 350 and len({r["id"] for r in rows}) == 350 and "links" not in rows[0]
 
 
+def test_suiteql_is_resent_after_a_server_error_but_a_record_create_is_not(connect, sandbox):
+    """SuiteQL is a POST that only reads, so a 500 is retried; a POST that creates may have been
+    processed, so it is not resent."""
+    sleep = RecordingSleep()
+    ns = connect(sleep=sleep)
+    sandbox.fault("netsuite", kind="status", status=500, count=1, path_prefix="/services/rest/query")
+    assert ns.run_action("suiteql", {"query": "SELECT id FROM customer", "max_records": 1})
+    assert len(sleep.calls) == 1
+    sandbox.fault("netsuite", kind="status", status=500, count=1, path_prefix="/services/rest/record")
+    with pytest.raises(Exception) as refused:
+        ns.run_action("create_record", {"record_type": "customer", "fields": {"companyName": f"X {uid()}"}})
+    assert getattr(refused.value, "retryable", None) is True  # the caller's retry policy decides
+    assert len(sleep.calls) == 1
+
+
 def test_concurrency_limit_fails_without_budget_and_queues_with_it(connect, sandbox):
     """The sandbox allows 5 requests in flight per account; 10 parallel slow calls exceed it."""
     raw = connect(retries=0)
