@@ -11,6 +11,7 @@ import { partnerOrgFor } from './partner/model';
 const EditorPage = lazy(() => import('./editor/EditorPage').then((m) => ({ default: m.EditorPage })));
 const RunDetailPage = lazy(() => import('./runs/RunDetailPage').then((m) => ({ default: m.RunDetailPage })));
 const ConnectionsPage = lazy(() => import('./connections/ConnectionsPage').then((m) => ({ default: m.ConnectionsPage })));
+const TriggersPage = lazy(() => import('./triggers/TriggersPage').then((m) => ({ default: m.TriggersPage })));
 // The partner area (customers, templates, rollout, branding): one chunk, loaded when opened.
 const partner = () => import('./partner/pages');
 const CustomersPage = lazy(() => partner().then((m) => ({ default: m.CustomersPage })));
@@ -41,6 +42,9 @@ function TopBar() {
         </NavLink>
         <NavLink to="/runs" data-testid="nav-runs">
           Runs
+        </NavLink>
+        <NavLink to="/triggers" data-testid="nav-triggers">
+          Triggers
         </NavLink>
         <NavLink to="/connections" data-testid="nav-connections">
           Connections
@@ -92,6 +96,7 @@ export function App() {
             <Route path="/flows/:id" element={<EditorPage />} />
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:id" element={<RunDetailPage />} />
+            <Route path="/triggers" element={<TriggersPage />} />
             <Route path="/connections" element={<ConnectionsPage />} />
             <Route path="/partner" element={<Navigate to="/partner/customers" replace />} />
             <Route path="/partner/customers" element={<CustomersPage />} />

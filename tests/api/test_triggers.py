@@ -51,7 +51,14 @@ class TestTriggers(ListTests, DetailTests, ActionTests):
         data = client_as("viewer").get(self.detail_url(objs[0])).json()
         assert (data["flow_name"], data["node_id"], data["node_label"]) == ("Timed", "tick", "Nightly")
         assert (data["kind"], data["health"], data["interval_s"]) == ("schedule", "waiting", 60)
-        assert data["paused_at"] is None and data["last_error"] == ""
+        assert data["paused_at"] is None and data["last_error"] == "" and data["cron"] is None
+
+    def test_cron_schedules_show_their_expression(self, client_as, world):
+        doc = schedule_document()
+        doc["nodes"][0]["config"] = {"mode": "cron", "cron": "0 2 * * *"}
+        flow = world.make_flow(world.a, name="Nightly", published=True, doc=doc)
+        state = PollingState.objects.get(flow=flow)
+        assert client_as("viewer").get(self.detail_url(state)).json()["cron"] == "0 2 * * *"
 
     def test_paused_trigger_is_not_claimed_until_resumed(self, client_as, world):
         state = make_trigger(self, world, world.a)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from flowbuilder.triggers.models import PollingState, TriggerHealth
+from flowbuilder.triggers.models import PollingState, TriggerHealth, TriggerKind
 
 
 class TriggerSerializer(serializers.ModelSerializer):
     organisation = serializers.IntegerField(source="flow.organisation_id", read_only=True)
     flow_name = serializers.CharField(source="flow.name", read_only=True)
     node_label = serializers.SerializerMethodField()
+    cron = serializers.SerializerMethodField(help_text="A schedule's cron expression (UTC); null otherwise.")
     health = serializers.ChoiceField(choices=TriggerHealth.choices, read_only=True)
     paused_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     last_run = serializers.IntegerField(source="last_run_id", read_only=True, allow_null=True)
@@ -26,6 +27,7 @@ class TriggerSerializer(serializers.ModelSerializer):
             "node_label",
             "node_type",
             "kind",
+            "cron",
             "health",
             "paused_at",
             "paused_by",
@@ -42,8 +44,20 @@ class TriggerSerializer(serializers.ModelSerializer):
 
     def get_node_label(self, state: PollingState) -> str:
         """The node's label in the published flow (its id when it has none or left the flow)."""
-        version = state.flow.published_version
-        for node in version.document.get("nodes", []) if version else []:
-            if node.get("id") == state.node_id:
-                return node.get("label") or state.node_id
-        return state.node_id
+        return _published_node(state).get("label") or state.node_id
+
+    def get_cron(self, state: PollingState) -> str | None:
+        config = _published_node(state).get("config") or {}
+        return (
+            config.get("cron")
+            if state.kind == TriggerKind.SCHEDULE and config.get("mode") == "cron"
+            else None
+        )
+
+
+def _published_node(state: PollingState) -> dict:
+    version = state.flow.published_version
+    for node in version.document.get("nodes", []) if version else []:
+        if node.get("id") == state.node_id:
+            return node
+    return {}

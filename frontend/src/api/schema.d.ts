@@ -1683,6 +1683,8 @@ export interface components {
             readonly node_label: string;
             readonly node_type: string;
             readonly kind: components["schemas"]["TriggerKindEnum"];
+            /** @description A schedule's cron expression (UTC); null otherwise. */
+            readonly cron: string | null;
             readonly health: components["schemas"]["TriggerHealthEnum"];
             /** Format: date-time */
             readonly paused_at: string | null;
