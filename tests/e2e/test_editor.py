@@ -391,3 +391,112 @@ def test_connection_picker_lists_the_organisations_connections(
     saved = server_draft(flow_id)["nodes"][0]["config"][field]
     assert saved == value, (saved, value)
     assert saved in {mine.ref, str(mine.pk)}, saved
+
+
+def flow_wrapper(page: Page, node_id: str) -> Locator:
+    """React Flow's wrapper of a node (it carries the ``selected`` class)."""
+    return page.locator(f".react-flow__node[data-id='{node_id}']")
+
+
+def test_undo_redo_restore_the_selection(strict_page: Page, live_server_url: str, analyst: dict) -> None:
+    """Undoing a delete re-selects the restored node; undoing a move keeps the moved node selected."""
+    from tests.conftest import document, edge, node
+
+    session = api_session(live_server_url, analyst["username"])
+    doc = document(
+        [
+            {**node("t", "trigger.manual"), "position": {"x": 0, "y": 0}},
+            {**node("m", "transform.map"), "position": {"x": 300, "y": 0}},
+        ],
+        [edge("t", "m")],
+    )
+    response = session.post(
+        "/api/flows/", json={"organisation": analyst["org"].pk, "name": "Selection", "document": doc}
+    )
+    assert response.status_code == 201, response.text
+    page = strict_page
+    login_ui(page, live_server_url, analyst["username"])
+    page.goto(f"{live_server_url}/flows/{response.json()['id']}")
+    expect(page.locator(".react-flow__node-flow")).to_have_count(2)
+
+    select_node(page, "m")
+    page.get_by_test_id("delete").click()
+    expect(page.locator(".react-flow__node-flow")).to_have_count(1)
+    expect(page.get_by_test_id("inspector-empty")).to_be_visible()
+    page.keyboard.press("Control+z")
+    expect(flow_wrapper(page, "m")).to_have_class(re.compile(r"\bselected\b"))
+    expect(page.get_by_test_id("inspector")).to_be_visible()
+    expect(page.get_by_test_id("inspector").locator(".inspector-title")).to_have_value("m")
+    page.get_by_test_id("redo").click()
+    expect(page.locator(".react-flow__node-flow")).to_have_count(1)
+    expect(page.get_by_test_id("inspector-empty")).to_be_visible()
+    page.get_by_test_id("undo").click()
+    expect(flow_wrapper(page, "m")).to_have_class(re.compile(r"\bselected\b"))
+
+    # Move the trigger by dragging it, click away, undo: back in place and selected again.
+    def flow_position(node_id: str) -> str:  # the wrapper's translate() is in flow coordinates
+        return flow_wrapper(page, node_id).evaluate("el => el.style.transform")
+
+    start = flow_position("t")
+    box = page.get_by_test_id("node-label-t").bounding_box()
+    assert box
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y + 60, steps=8)
+    page.mouse.up()
+    assert flow_position("t") != start
+    deselect(page)
+    expect(flow_wrapper(page, "t")).not_to_have_class(re.compile(r"\bselected\b"))
+    page.get_by_test_id("undo").click()
+    expect(flow_wrapper(page, "t")).to_have_class(re.compile(r"\bselected\b"))
+    expect(flow_wrapper(page, "m")).not_to_have_class(re.compile(r"\bselected\b"))
+    assert flow_position("t") == start
+
+
+def test_inspector_never_hides_the_selected_node(
+    strict_page: Page, live_server_url: str, analyst: dict, artifacts
+) -> None:
+    """A node dropped at the far right edge is panned into view beside the (wider, mapping) inspector;
+    selecting a node that is already visible does not move the canvas."""
+    from tests.conftest import document, node
+
+    session = api_session(live_server_url, analyst["username"])
+    doc = document([{**node("t", "trigger.manual"), "position": {"x": 0, "y": 0}}], [])
+    response = session.post(
+        "/api/flows/", json={"organisation": analyst["org"].pk, "name": "Reveal", "document": doc}
+    )
+    assert response.status_code == 201, response.text
+    page = strict_page
+    login_ui(page, live_server_url, analyst["username"])
+    page.goto(f"{live_server_url}/flows/{response.json()['id']}")
+    expect(page.locator(".react-flow__node-flow")).to_have_count(1)
+    viewport = page.locator(".react-flow__viewport")
+    loaded = viewport.get_attribute("style")
+
+    canvas = page.get_by_test_id("canvas").bounding_box()
+    assert canvas
+    mapper = drop_from_palette(page, "transform.map", int(canvas["width"]) - 12, 300)
+    expect(page.get_by_test_id("inspector-tab-mapping")).to_be_visible()
+    page.wait_for_function(
+        """(id) => {
+            const node = document.querySelector(`.react-flow__node[data-id="${id}"]`).getBoundingClientRect();
+            const panel = document.querySelector('[data-testid="inspector"]').getBoundingClientRect();
+            return node.right <= panel.left;
+        }""",
+        arg=mapper,
+    )
+    page.wait_for_timeout(400)  # the pan is animated: measure and take the screenshot where it ends
+    node_box = flow_wrapper(page, mapper).bounding_box()
+    panel_box = page.get_by_test_id("inspector").bounding_box()
+    assert node_box and panel_box
+    assert node_box["x"] + node_box["width"] <= panel_box["x"], (node_box, panel_box)
+    assert viewport.get_attribute("style") != loaded  # it was panned, not placed there
+    page.screenshot(path=str(artifacts / "editor-reveal.png"))
+
+    # Now visible: selecting it again (the inspector narrows, then widens) leaves the viewport alone.
+    before = viewport.get_attribute("style")
+    deselect(page)
+    select_node(page, mapper)
+    page.wait_for_timeout(400)
+    assert viewport.get_attribute("style") == before

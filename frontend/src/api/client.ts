@@ -20,6 +20,75 @@ export class ApiError extends Error {
   }
 }
 
+/** What `errorMessage` reads from an error body: ApiError's body, loosely typed (DRF may nest field errors). */
+export interface ErrorBody {
+  detail?: string | null;
+  errors?: Record<string, unknown> | null;
+  hint?: string | null;
+}
+
+/** An ApiError, or a plain object of its shape (what a wrapper or a test has at hand). */
+export interface ApiErrorLike {
+  status?: number;
+  message?: string;
+  body?: ErrorBody | null;
+}
+
+export interface ErrorMessageOptions {
+  /** Prefix field messages with the field ("name: This field is required."); default true. */
+  fieldNames?: boolean;
+  /** What to say, by status, when the body says nothing (e.g. `{ 403: 'You may not operate this trigger.' }`). */
+  byStatus?: Partial<Record<number, string>>;
+  /** The last resort when neither the body nor the error has a message. */
+  fallback?: string;
+}
+
+const UNNAMED_FIELDS = new Set(['non_field_errors', '__all__', 'detail']);
+
+/** [field path, message] pairs from DRF's field errors: lists, nested serializers and list items. */
+function fieldMessages(value: unknown, path: string): [string, string][] {
+  if (value === null || value === undefined || value === '') return [];
+  if (Array.isArray(value)) {
+    if (value.every((v) => typeof v !== 'object' || v === null)) return value.flatMap((v) => fieldMessages(v, path));
+    return value.flatMap((v, i) => fieldMessages(v, typeof v === 'object' && v !== null ? `${path}.${i}` : path));
+  }
+  if (typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => fieldMessages(v, UNNAMED_FIELDS.has(k) ? path : path ? `${path}.${k}` : k));
+  }
+  return [[path, String(value)]];
+}
+
+function isApiErrorLike(e: unknown): e is ApiErrorLike {
+  if (e instanceof ApiError) return true;
+  return typeof e === 'object' && e !== null && Object.getPrototypeOf(e) === Object.prototype && 'body' in e;
+}
+
+/**
+ * One readable line for anything an API call throws, for toasts and inline errors: the body's detail,
+ * then each field message the line does not already contain (prefixed with its field), then the hint.
+ * A body that says nothing gives `byStatus[status]`, else the error's own message ("403 Forbidden";
+ * for a network failure ApiError's detail says the server could not be reached). Errors that are not
+ * from the API give their message.
+ */
+export function errorMessage(e: unknown, opts: ErrorMessageOptions = {}): string {
+  const fallback = opts.fallback ?? 'The request failed.';
+  if (!isApiErrorLike(e)) {
+    if (e instanceof Error) return e.message || fallback;
+    return e === null || e === undefined || e === '' ? fallback : String(e);
+  }
+  const body = e.body ?? {};
+  const parts: string[] = [];
+  const add = (text: string | null | undefined, field = '') => {
+    const t = text?.trim();
+    if (t && !parts.some((p) => p.includes(t))) parts.push(field ? `${field}: ${t}` : t);
+  };
+  add(body.detail);
+  for (const [field, msg] of fieldMessages(body.errors, '')) add(msg, opts.fieldNames === false ? '' : field);
+  add(body.hint);
+  if (!parts.length && e.status !== undefined) add(opts.byStatus?.[e.status]);
+  return parts.join(' ') || e.message || fallback;
+}
+
 /** Exported for src/api/connections.ts (same CSRF handling for its typed client). */
 export const csrf: Middleware = {
   onRequest({ request }) {

@@ -2,6 +2,7 @@
 // dialog's forms are generated from, the create/update payloads (secrets write-only) and the
 // "what to do next" advice for a failed test. No React, no HTTP: unit-tested in model.test.ts.
 import type { UiSchema } from '@rjsf/utils';
+import { errorMessage, type ErrorBody } from '../api/client';
 import type { JSONSchema, JSONValue } from '../api/types';
 import type {
   ConnectionCreateBody, ConnectionDetail, ConnectionUpdateBody, ConnectorInfo, CredentialTypeInfo, Environment,
@@ -212,15 +213,10 @@ export function nextStepFor(message: string | null | undefined): string {
   return 'Check the base URL, the credential type and its fields, save, and test again. If it keeps failing, ask the administrator of the remote system whether API access is enabled.';
 }
 
-/** A readable line from an API error body: the detail plus per-field messages it does not repeat. */
-export function errorSummary(body: { detail?: string; errors?: Record<string, string[] | string>; hint?: string } | undefined, fallback: string): string {
-  if (!body) return fallback;
-  const parts: string[] = [];
-  if (body.detail) parts.push(body.detail);
-  for (const [field, msgs] of Object.entries(body.errors ?? {})) {
-    const list = Array.isArray(msgs) ? msgs : [String(msgs)];
-    for (const msg of list) if (!parts.some((p) => p.includes(msg))) parts.push(`${field}: ${msg}`);
-  }
-  if (body.hint) parts.push(body.hint);
-  return parts.join(' ') || fallback;
+/**
+ * `errorMessage` (src/api/client.ts) for callers holding an error body rather than the error
+ * (ConnectionDialog, ConnectionsPage): `fallback` when the body says nothing.
+ */
+export function errorSummary(body: ErrorBody | undefined, fallback: string): string {
+  return errorMessage({ body, message: fallback }, { fallback });
 }

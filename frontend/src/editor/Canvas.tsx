@@ -49,10 +49,12 @@ export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; o
           else set.delete(c.id);
         }
       }
+      // Selection first: a drag that selects its node records that selection as the step's "before",
+      // so undoing the move selects the moved node again.
+      if (sel) store.select({ nodes: [...sel.nodes], notes: [...sel.notes], edges: st.selection.edges });
       if (Object.keys(sizes).length) store.setMeasured(sizes);
       if (moves.length) store.moveNodes(moves, dragging);
       else if (ended) store.finishDrag();
-      if (sel) store.select({ nodes: [...sel.nodes], notes: [...sel.notes], edges: store.getState().selection.edges });
     },
     [store],
   );

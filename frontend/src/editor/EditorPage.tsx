@@ -10,6 +10,7 @@ import { Palette } from './Palette';
 import { Inspector } from './Inspector';
 import { PublishDialog, RunDialog, ShortcutsHelp, VersionsDrawer } from './dialogs';
 import { useAutosave } from './useAutosave';
+import { useRevealNode } from './useRevealNode';
 import { useLiveRun } from '../runs/useLiveRun';
 import { parseClipboard, serializeClipboard, readClipboard, writeClipboard } from '../graph/clipboard';
 import { upstreamOf } from '../graph/connections';
@@ -152,6 +153,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
   const [versionsOpen, setVersionsOpen] = useState(false);
   const [runId, setRunId] = useState<number | null>(null);
   const importRef = useRef<HTMLInputElement>(null);
+  const bodyRef = useRef<HTMLDivElement>(null);
   const selection = useEditor((s) => s.selection);
   const canUndo = useEditor((s) => s.canUndo);
   const canRedo = useEditor((s) => s.canRedo);
@@ -377,6 +379,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
 
   const selectedNode = selection.nodes.length === 1 && selection.edges.length <= 1 ? selection.nodes[0] : null;
   const count = selection.nodes.length + selection.notes.length;
+  useRevealNode(selectedNode, bodyRef);
 
   return (
     <div className="editor" data-testid="editor" data-flow-id={flowId}>
@@ -443,7 +446,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
       <ConflictBanner onReload={() => void reload()} onOverwrite={() => void save(true)} />
       <RunBar onClear={() => { store.clearRun(); setRunId(null); }} />
       {socket === 'reconnecting' && <div className="banner banner-info" data-testid="ws-reconnecting">Live updates interrupted — reconnecting…</div>}
-      <div className={`editor-body${versionsOpen ? ' with-drawer' : ''}`}>
+      <div ref={bodyRef} className={`editor-body${versionsOpen ? ' with-drawer' : ''}`}>
         <Palette types={types} onAdd={addAtCentre} />
         <div className="canvas-wrap">
           <Canvas />

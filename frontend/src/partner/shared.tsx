@@ -2,7 +2,7 @@
 // error messages and the health badge.
 import { useEffect, useState, type ReactNode } from 'react';
 import { NavLink } from 'react-router';
-import { ApiError } from '../api/client';
+import { ApiError, errorMessage } from '../api/client';
 import { partnerApi, type Health, type OrganisationInfo } from '../api/partner';
 import type { Organisation } from '../api/types';
 import { useSession } from '../session';
@@ -15,15 +15,8 @@ export function usePartner(): Organisation | null {
   return partnerOrgFor(me, organisation);
 }
 
-/** "detail" plus the field errors of an API error, as one line. */
-export function message(e: unknown): string {
-  if (!(e instanceof ApiError)) return e instanceof Error ? e.message : String(e);
-  const fields = Object.entries(e.body.errors ?? {})
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(' ') : String(v)}`)
-    .join(' · ');
-  const detail = e.body.detail ?? e.message;
-  return fields && !detail.includes(fields) ? `${detail} (${fields})` : detail;
-}
+/** The partner pages' name for `errorMessage` (src/api/client.ts): one line for any API error. */
+export const message = (e: unknown): string => errorMessage(e);
 
 export function fieldErrors(e: unknown): Record<string, string> {
   if (!(e instanceof ApiError)) return {};

@@ -91,6 +91,89 @@ describe('DocumentStore', () => {
     expect(s.isDirty).toBe(false);
   });
 
+  describe('undo/redo restores the selection that went with each state', () => {
+    const sel = (s: DocumentStore) => s.getState().selection;
+
+    it('re-selects deleted nodes on undo and leaves nothing selected on redo', () => {
+      const s = make();
+      s.select({ nodes: ['b'], edges: ['e1'] });
+      s.deleteSelection();
+      expect(sel(s)).toEqual({ nodes: [], edges: [], notes: [] });
+      s.select({ nodes: ['a'] }); // clicking elsewhere afterwards does not change what undo restores
+      s.undo();
+      expect(s.getState().document.nodes.map((n) => n.id)).toEqual(['a', 'b', 'c']);
+      expect(sel(s)).toEqual({ nodes: ['b'], edges: ['e1'], notes: [] });
+      s.redo();
+      expect(s.getState().document.nodes.map((n) => n.id)).toEqual(['a', 'c']);
+      expect(sel(s)).toEqual({ nodes: [], edges: [], notes: [] });
+      s.undo();
+      expect(sel(s).nodes).toEqual(['b']);
+    });
+
+    it('keeps the dragged nodes selected when a move is undone and redone', () => {
+      const s = make();
+      s.select({ nodes: ['a', 'c'] });
+      s.moveNodes([{ id: 'a', position: { x: 5, y: 5 } }, { id: 'c', position: { x: 405, y: 5 } }], true);
+      s.moveNodes([{ id: 'a', position: { x: 50, y: 50 } }, { id: 'c', position: { x: 450, y: 50 } }], false);
+      s.select({});
+      s.undo();
+      expect(s.getState().document.nodes[0].position).toEqual({ x: 0, y: 0 });
+      expect(sel(s).nodes).toEqual(['a', 'c']);
+      s.select({ nodes: ['b'] });
+      s.redo();
+      expect(s.getState().document.nodes[0].position).toEqual({ x: 50, y: 50 });
+      expect(sel(s).nodes).toEqual(['a', 'c']);
+    });
+
+    it('restores the selection around an added or pasted node', () => {
+      const s = make();
+      s.select({ nodes: ['c'] });
+      const id = s.addNode('logic.if', { x: 600, y: 0 })!;
+      expect(sel(s).nodes).toEqual([id]);
+      s.undo();
+      expect(sel(s).nodes).toEqual(['c']);
+      s.redo();
+      expect(sel(s).nodes).toEqual([id]);
+      const pasted = s.paste(s.copy({ nodes: ['a', 'b'] }));
+      s.select({});
+      s.undo();
+      expect(sel(s).nodes).toEqual([id]);
+      s.redo();
+      expect(sel(s).nodes).toEqual(pasted);
+    });
+
+    it('takes the selection of the last edit of a coalesced step', () => {
+      const now = { t: 0 };
+      const s = make(now);
+      s.select({ nodes: ['b'] });
+      s.updateConfig('b', { fields: [{ name: 'a', value: '1' }] });
+      now.t += 200;
+      s.updateConfig('b', { fields: [{ name: 'ab', value: '1' }] });
+      s.select({ nodes: ['a'] });
+      s.undo();
+      expect(s.getState().document.nodes[1].config).toEqual({});
+      expect(sel(s).nodes).toEqual(['b']);
+      s.select({});
+      s.redo();
+      expect(sel(s).nodes).toEqual(['b']);
+    });
+
+    it('drops ids that do not exist in the restored document', () => {
+      const s = make();
+      s.select({ nodes: ['a'] });
+      s.removeElements({ nodes: ['c'] });
+      s.removeElements({ nodes: ['a'] });
+      s.undo();
+      expect(sel(s).nodes).toEqual(['a']);
+      s.undo();
+      expect(sel(s).nodes).toEqual(['a']);
+      expect(s.getState().document.nodes).toHaveLength(3);
+      s.redo();
+      s.redo();
+      expect(sel(s)).toEqual({ nodes: [], edges: [], notes: [] });
+    });
+  });
+
   it('validates connections and refuses cycles with a reason', () => {
     const s = make();
     const bad = s.connect({ source: 'c', sourceHandle: 'true', target: 'b', targetHandle: 'main' });

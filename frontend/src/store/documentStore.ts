@@ -76,6 +76,17 @@ const HISTORY_LIMIT = 200;
 const COALESCE_MS = 1000;
 const TERMINAL_RUN: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 
+/**
+ * One undo step. `document` is the state to return to (documents are immutable and share their
+ * unchanged nodes, so this is a reference, not a copy); `before`/`after` are the selections (ids) on
+ * either side of the step: undo restores `before`, redo restores `after` (Figma/n8n behaviour).
+ */
+interface HistoryEntry {
+  document: FlowDocument;
+  before: Selection;
+  after: Selection;
+}
+
 export function isTerminalRun(status: RunStatus | undefined): boolean {
   return !!status && TERMINAL_RUN.includes(status);
 }
@@ -142,10 +153,10 @@ function asError(e: unknown): NodeRunError | null {
 export class DocumentStore {
   private state: EditorState;
   private readonly listeners = new Set<() => void>();
-  private past: FlowDocument[] = [];
-  private future: FlowDocument[] = [];
+  private past: HistoryEntry[] = [];
+  private future: HistoryEntry[] = [];
   private lastCoalesce: { key: string; at: number } | null = null;
-  private dragStart: FlowDocument | null = null;
+  private dragStart: { document: FlowDocument; selection: Selection } | null = null;
   private types = new Map<string, NodeType>();
   private pasteCount = 0;
   private readonly now: () => number;
@@ -186,10 +197,16 @@ export class DocumentStore {
     const prev = this.state.document;
     if (next === prev && !opts.selection) return;
     const docVersion = this.state.docVersion + 1;
+    // The step this local edit records (or extends, when coalesced); its `after` is set below.
+    let step: HistoryEntry | null = null;
     if (origin === 'local') {
       const t = this.now();
       const merge = opts.coalesce && this.lastCoalesce?.key === opts.coalesce && t - this.lastCoalesce.at < COALESCE_MS;
-      if (!merge) this.pushPast(prev);
+      if (merge) step = this.past[this.past.length - 1] ?? null;
+      else {
+        step = { document: prev, before: this.state.selection, after: this.state.selection };
+        this.pushPast(step);
+      }
       this.lastCoalesce = opts.coalesce ? { key: opts.coalesce, at: t } : null;
       this.future = [];
     } else if (origin === 'drag') {
@@ -215,6 +232,7 @@ export class DocumentStore {
     // (the whole editor page) must not re-render on every drag tick.
     const sameSelection =
       kept.nodes.length === sel.nodes.length && kept.edges.length === sel.edges.length && kept.notes.length === sel.notes.length;
+    if (step) step.after = sameSelection ? sel : kept;
     const saveStatus = this.state.save.status === 'conflict' ? 'conflict' : this.state.save.status === 'saving' ? 'saving' : 'dirty';
     this.applyState({
       document: next,
@@ -250,8 +268,8 @@ export class DocumentStore {
     this.applyState({ pinned });
   }
 
-  private pushPast(doc: FlowDocument): void {
-    this.past.push(doc);
+  private pushPast(entry: HistoryEntry): void {
+    this.past.push(entry);
     if (this.past.length > HISTORY_LIMIT) this.past.shift();
   }
 
@@ -475,7 +493,7 @@ export class DocumentStore {
       return;
     }
     const byId = new Map(changed.map((m) => [m.id, m.position]));
-    if (dragging && !this.dragStart) this.dragStart = this.state.document;
+    if (dragging && !this.dragStart) this.dragStart = { document: this.state.document, selection: this.state.selection };
     const mv = <T extends { id: string; position: Position }>(n: T): T => {
       const p = byId.get(n.id);
       return p ? { ...n, position: { x: Math.round(p.x), y: Math.round(p.y) } } : n;
@@ -491,29 +509,32 @@ export class DocumentStore {
 
   finishDrag(): void {
     if (!this.dragStart) return;
-    if (this.dragStart === this.state.document) {
+    if (this.dragStart.document === this.state.document) {
       this.dragStart = null;
       return;
     }
-    this.pushPast(this.dragStart);
+    // React Flow selects a node when its drag starts, so `before` already holds the dragged nodes.
+    this.pushPast({ document: this.dragStart.document, before: this.dragStart.selection, after: this.state.selection });
     this.future = [];
     this.dragStart = null;
     this.lastCoalesce = null;
     this.applyState({ canUndo: true, canRedo: false });
   }
 
+  /** Back one step: the document before it and the selection that went with it. */
   undo(): void {
     if (this.state.readOnly || !this.past.length) return;
-    const prev = this.past.pop()!;
-    this.future.push(this.state.document);
-    this.applyDocument(prev, 'undo');
+    const step = this.past.pop()!;
+    this.future.push({ ...step, document: this.state.document });
+    this.applyDocument(step.document, 'undo', { selection: step.before });
   }
 
+  /** Forward one step: the document after it and the selection it left. */
   redo(): void {
     if (this.state.readOnly || !this.future.length) return;
-    const next = this.future.pop()!;
-    this.pushPast(this.state.document);
-    this.applyDocument(next, 'redo');
+    const step = this.future.pop()!;
+    this.pushPast({ ...step, document: this.state.document });
+    this.applyDocument(step.document, 'redo', { selection: step.after });
   }
 
   // ---------------------------------------------------------------- view state (not in the document)

@@ -1,6 +1,7 @@
 // Pure helpers behind the Triggers page: health labels and tones, the "kind" and "next poll" texts, the
 // summary line, the health filter, who may operate, and the messages of refused actions. No React, no
 // HTTP: unit-tested in model.test.ts.
+import { errorMessage, type ApiErrorLike } from '../api/client';
 import type { Trigger, TriggerAction, TriggerHealth } from '../api/triggers';
 
 export type Tone = 'ok' | 'idle' | 'fail' | 'warn';
@@ -172,19 +173,13 @@ export function actionVerb(action: TriggerAction): string {
   return action === 'poll-now' ? 'poll' : action;
 }
 
-/** A readable line from a refused action's body: the detail plus per-field messages it does not repeat. */
-export function errorText(
-  e: { status?: number; message?: string; body?: { detail?: string; errors?: Record<string, string[] | string>; hint?: string } },
-): string {
-  const body = e.body ?? {};
-  const parts: string[] = [];
-  if (body.detail) parts.push(body.detail);
-  for (const msgs of Object.values(body.errors ?? {})) {
-    for (const msg of Array.isArray(msgs) ? msgs : [String(msgs)]) if (!parts.some((p) => p.includes(msg))) parts.push(msg);
-  }
-  if (body.hint) parts.push(body.hint);
-  if (!parts.length && e.status === 403) parts.push('You may not operate this trigger.');
-  return parts.join(' ') || e.message || 'The request failed.';
+/**
+ * A refused action as one line (`errorMessage`), in the operator's terms: field messages without the
+ * field's name (the "field" of a trigger action is the action itself), and a 403 that says nothing
+ * explained.
+ */
+export function errorText(e: ApiErrorLike): string {
+  return errorMessage(e, { fieldNames: false, byStatus: { 403: 'You may not operate this trigger.' } });
 }
 
 const AUTH_ERROR = /\b40[13]\b|unauthori[sz]ed|forbidden|token|expired|credential|invalid[_ ](grant|client)|authenticat/i;
