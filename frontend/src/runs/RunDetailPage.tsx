@@ -1,13 +1,14 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ReactFlowProvider } from '@xyflow/react';
-import { api, ApiError } from '../api/client';
+import { api, ApiError, errorMessage } from '../api/client';
 import { versionNumber, type RunDetail } from '../api/types';
 import { DocumentStore, isTerminalRun } from '../store/documentStore';
 import { StoreContext, useEditor } from '../editor/storeContext';
 import { Canvas } from '../editor/Canvas';
 import { Inspector } from '../editor/Inspector';
 import { loadNodeTypes } from '../editor/EditorPage';
+import { useRevealNode } from '../editor/useRevealNode';
 import { useLiveRun } from './useLiveRun';
 import { EmptyState, Skeleton, StatusBadge } from '../ui/bits';
 import { useToast } from '../ui/toast';
@@ -54,6 +55,7 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
   const navigate = useNavigate();
   const live = useEditor((s) => s.run);
   const selection = useEditor((s) => s.selection);
+  const bodyRef = useRef<HTMLDivElement>(null);
   const status = live?.status ?? run.status;
   useLiveRun(store, isTerminalRun(run.status) ? null : run.id);
   const act = async (what: 'cancel' | 'retry' | 'replay') => {
@@ -67,10 +69,11 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
         if (what === 'retry') window.location.reload();
       }
     } catch (e) {
-      toast.error(`Could not ${what} the run`, (e as Error).message);
+      toast.error(`Could not ${what} the run`, errorMessage(e));
     }
   };
   const selected = selection.nodes.length === 1 ? selection.nodes[0] : null;
+  useRevealNode(selected, bodyRef);
   return (
     <div className="editor run-detail" data-testid="run-detail" data-status={status}>
       <div className="toolbar">
@@ -96,7 +99,7 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
           {run.error.hint && <div className="small">{run.error.hint}</div>}
         </div>
       )}
-      <div className="editor-body no-palette">
+      <div ref={bodyRef} className="editor-body no-palette">
         <div className="canvas-wrap">
           <Canvas readOnly />
         </div>
