@@ -16,7 +16,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -384,3 +387,213 @@ def wait_until(condition: Callable[[], Any], timeout: float, message: str, inter
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s: {message}")
         time.sleep(interval)
+
+
+# --------------------------------------------------------------------------- the sandbox systems
+TERMINAL_RUN = frozenset({"succeeded", "failed", "cancelled"})
+
+
+class Sandbox:
+    """A sandbox server of this test module (real HTTP on 127.0.0.1) and its admin API."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback sandbox
+            raw = response.read()
+        return json.loads(raw) if raw else None
+
+    def requests_by_object(self, methods: tuple[str, ...] = ("POST", "PUT", "PATCH")) -> dict[str, int]:
+        """Requests with these methods per ``"<system> <METHOD> <object>"``, from /_admin/stats."""
+        stats = self.admin("GET", "/_admin/stats")["systems"]
+        prefixes = tuple(f"{m} " for m in methods)
+        return {
+            f"{system} {key}": count
+            for system, data in stats.items()
+            for key, count in (data.get("by_object") or {}).items()
+            if key.startswith(prefixes)
+        }
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """A fresh sandbox per test module, without rate limits (the tests count requests, not 429s)."""
+    from connectors.sandbox.config import SYSTEMS, SandboxConfig
+    from connectors.sandbox.runner import start_sandbox
+
+    config = SandboxConfig(rate_limits=dict.fromkeys(SYSTEMS, 0.0))
+    url, stop = start_sandbox(0, tmp_path_factory.mktemp("sandbox"), reset=True, config=config)
+    try:
+        yield Sandbox(url)
+    finally:
+        stop()
+
+
+def node_errors(run: Any) -> list:
+    """(node id, error) of every node of ``run`` that has one: what a failure message should show."""
+    from flowbuilder.execution.models import NodeRun
+
+    return list(NodeRun.objects.filter(run=run).exclude(error=None).values_list("node_id", "error"))
+
+
+def wait_for_run_row(run: Any, timeout: float = 60) -> Any:
+    """Wait until ``run`` (a Run row) is finished, reading the database; returns it refreshed."""
+
+    def done() -> Any:
+        run.refresh_from_db()
+        return run if run.status in TERMINAL_RUN else None
+
+    wait_until(done, timeout, f"run {run.pk} did not finish", interval=0.2)
+    return run
+
+
+def diagnose_flows(flows: dict[str, Any]) -> str:
+    """Runs per flow with their failing nodes and the flows' polling state, for a timeout's message."""
+    from flowbuilder.execution.models import Run
+    from flowbuilder.triggers.models import PollingState
+
+    out = []
+    for key, flow in flows.items():
+        for run in Run.objects.filter(flow=flow).order_by("id"):
+            out.append(f"{key} run {run.pk} {run.status} in={len(run.input_items or [])} {node_errors(run)}")
+    for state in PollingState.objects.filter(flow__in=flows.values()):
+        out.append(f"poll {state.flow.name}: generation {state.generation}, error {state.last_error!r}")
+    return "\n".join(out) or "no runs"
+
+
+def settle_flows(flows: dict[str, Any], expected_failures: frozenset[int] = frozenset()) -> None:
+    """Every run of every flow finished, and succeeded (but the ones a test made fail on purpose)."""
+    from flowbuilder.execution.models import Run
+
+    def all_done() -> bool:
+        return not Run.objects.filter(flow__in=flows.values()).exclude(status__in=TERMINAL_RUN).exists()
+
+    wait_for_flows(flows, all_done, 60, "runs still going")
+    failed = [
+        (r.flow.name, r.pk, node_errors(r))
+        for r in Run.objects.filter(flow__in=flows.values(), status="failed").exclude(
+            pk__in=expected_failures
+        )
+    ]
+    assert not failed, failed
+
+
+def wait_for_flows(flows: dict[str, Any], condition: Callable[[], Any], timeout: float, message: str) -> Any:
+    """``wait_until`` whose failure message tells what the flows' runs and triggers were doing."""
+    try:
+        return wait_until(condition, timeout, message, interval=0.3)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{diagnose_flows(flows)}") from None
+
+
+def close_won_deal(sf: Any, *, account_name: str, opportunity_name: str) -> tuple[dict, dict]:
+    """In the sandbox Salesforce: an account and an opportunity with a T&M line (2 x 4,000) and a
+    fixed-fee line (40,000), then moved to Closed Won, which is what the quote-to-project flows poll for."""
+    account = sf.run_action(
+        "create", {"sobject": "Account", "fields": {"Name": account_name, "BillingCountry": "GB"}}
+    )
+    opp = sf.run_action(
+        "create",
+        {
+            "sobject": "Opportunity",
+            "fields": {
+                "Name": opportunity_name,
+                "AccountId": account["id"],
+                "StageName": "Negotiation/Review",
+                "CloseDate": "2026-02-02",
+                "Amount": 48000,
+            },
+        },
+    )
+    for description, quantity, price in (("Discovery workshop", 2, 4000), ("Rollout FIXED fee", 1, 40000)):
+        sf.run_action(
+            "create",
+            {
+                "sobject": "OpportunityLineItem",
+                "fields": {
+                    "OpportunityId": opp["id"],
+                    "Description": description,
+                    "Quantity": quantity,
+                    "UnitPrice": price,
+                    "ProductCode": "FIXED" if "FIXED" in description else "TM",
+                },
+            },
+        )
+    sf.run_action(
+        "update", {"sobject": "Opportunity", "id": opp["id"], "fields": {"StageName": "Closed Won"}}
+    )
+    return account, opp
+
+
+@dataclass
+class LiveLifecycle:
+    actor: Any
+    customer: Any
+    connections: dict[str, Any]
+    flows: dict[str, Any]
+
+
+def live_lifecycle(
+    *,
+    sandbox: Sandbox,
+    make_org: Callable[..., Any],
+    make_user: Callable[..., Any],
+    name: str,
+    systems: tuple[str, ...],
+    values_for: Callable[[dict[str, Any]], dict[str, Any]],
+) -> LiveLifecycle:
+    """A partner and a customer with sandbox connections to ``systems``, and the lifecycle templates for
+    those systems installed in the partner and cloned live (published) into the customer, as
+    ``manage.py load_demo`` does. ``values_for(template spec)`` gives the clone's parameter values."""
+    from flowbuilder.tenancy.management.commands.load_demo import (
+        clone_live,
+        install_template,
+        load_template_file,
+        sandbox_connection,
+        template_files,
+    )
+    from flowbuilder.tenancy.models import OrganisationKind
+
+    partner = make_org(f"{name} Partner", kind=OrganisationKind.PARTNER)
+    customer = make_org(f"{name} Customer", parent=partner)
+    actor = make_user(f"partner-{uuid.uuid4().hex[:6]}", partner, "admin")
+    client = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
+
+    def connect(org: Any) -> dict[str, Any]:
+        return {
+            s: sandbox_connection(
+                actor=actor, organisation=org, system=s, sandbox_url=sandbox.url, client=client
+            )
+            for s in systems
+        }
+
+    partner_connections, connections = connect(partner), connect(customer)
+    flows = {}
+    for path in template_files(systems=systems):
+        spec = load_template_file(path)
+        template = install_template(
+            actor=actor, partner=partner, spec=spec, partner_connections=partner_connections
+        )
+        flows[spec["key"]] = clone_live(
+            actor=actor,
+            template=template,
+            customer=customer,
+            connections=connections,
+            values=values_for(spec),
+        )
+    return LiveLifecycle(actor, customer, connections, flows)
+
+
+def wait_for_first_polls(flows: dict[str, Any]) -> None:
+    """Every polling trigger of ``flows`` polled once (its starting point is set): changes count from now."""
+    from flowbuilder.triggers.models import PollingState
+
+    states = PollingState.objects.filter(flow__in=flows.values())
+    assert states.count() == len(flows)
+    wait_until(
+        lambda: not states.filter(generation=0).exists(), 30, "the triggers never polled", interval=0.2
+    )

@@ -9,16 +9,10 @@ Celery worker and beat subprocesses, PostgreSQL and Redis. Nothing is mocked.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from connectors.sandbox.config import SYSTEMS, SandboxConfig
-from connectors.sandbox.runner import start_sandbox
 from flowbuilder.credentials import actions as credential_actions
 from flowbuilder.credentials import runtime
 from flowbuilder.crossref.models import SyncLink
@@ -28,11 +22,10 @@ from flowbuilder.flows import actions as flow_actions
 from flowbuilder.triggers.models import PollingState
 from tests.conftest import document, edge, node
 
-from .conftest import wait_until
+from .conftest import node_errors, wait_for_run_row, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-TERMINAL = {"succeeded", "failed", "cancelled"}
 CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
 TOKEN_PATHS = {
     "salesforce": "/salesforce/services/oauth2/token",
@@ -45,33 +38,6 @@ TOKEN_PATHS = {
 def subprocess_env(subprocess_env: dict[str, str]) -> dict[str, str]:
     """Beat looks for due triggers every second here (5 s by default)."""
     return {**subprocess_env, "FLOWBUILDER_POLL_TICK_S": "1"}
-
-
-class Sandbox:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def admin(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback sandbox
-            raw = response.read()
-        return json.loads(raw) if raw else None
-
-    def netsuite_customer_posts(self) -> int:
-        stats = self.admin("GET", "/_admin/stats")["systems"].get("netsuite", {})
-        return stats.get("by_object", {}).get("POST customer", 0)
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    config = SandboxConfig(rate_limits=dict.fromkeys(SYSTEMS, 0.0))
-    url, stop = start_sandbox(0, tmp_path_factory.mktemp("sandbox-e2e"), reset=True, config=config)
-    try:
-        yield Sandbox(url)
-    finally:
-        stop()
 
 
 @pytest.fixture
@@ -101,19 +67,6 @@ def connect(admin, org, sandbox):
 
     yield make
     runtime.clear_cache()
-
-
-def _wait_run(run: Run, timeout: float = 60) -> Run:
-    def done() -> Run | None:
-        run.refresh_from_db()
-        return run if run.status in TERMINAL else None
-
-    wait_until(done, timeout, f"run {run.pk} did not finish")
-    return run
-
-
-def _errors(run: Run) -> list:
-    return list(NodeRun.objects.filter(run=run).exclude(error=None).values_list("node_id", "error"))
 
 
 # --------------------------------------------------------------------------- (a) opportunity -> customer
@@ -192,7 +145,7 @@ def test_won_opportunity_upserts_one_netsuite_customer_across_replay_and_retry(
             },
         },
     )
-    posts_before = sandbox.netsuite_customer_posts()
+    posts_before = sandbox.requests_by_object(("POST",)).get("netsuite POST customer", 0)
     flow = flow_actions.create_flow(
         actor=admin,
         organisation=org,
@@ -202,15 +155,15 @@ def test_won_opportunity_upserts_one_netsuite_customer_across_replay_and_retry(
     flow_actions.publish_flow(actor=admin, flow=flow)
     flow.refresh_from_db()
 
-    first = _wait_run(
+    first = wait_for_run_row(
         run_actions.start_run(actor=admin, flow=flow, input_items=[{"opportunity_id": opportunity["id"]}])
     )
-    assert first.status == "succeeded", _errors(first)
+    assert first.status == "succeeded", node_errors(first)
     assert first.output_items[0]["created"] is True
     customer_id = first.output_items[0]["target_id"]
 
-    replay = _wait_run(run_actions.replay_run(actor=admin, run=first))
-    assert replay.status == "succeeded", _errors(replay)
+    replay = wait_for_run_row(run_actions.replay_run(actor=admin, run=first))
+    assert replay.status == "succeeded", node_errors(replay)
     assert (replay.output_items[0]["created"], replay.output_items[0]["target_id"]) == (False, customer_id)
 
     # A run that fails at the upsert (NetSuite refuses), then the operator retries it from that node.
@@ -226,14 +179,14 @@ def test_won_opportunity_upserts_one_netsuite_customer_across_replay_and_retry(
         },
     )
     try:
-        failing = _wait_run(run_actions.replay_run(actor=admin, run=first))
+        failing = wait_for_run_row(run_actions.replay_run(actor=admin, run=first))
     finally:
         sandbox.admin("DELETE", "/_admin/faults")
     assert (
         failing.status == "failed" and NodeRun.objects.get(run=failing, node_id="upsert").status == "failed"
     )
-    retried = _wait_run(run_actions.retry_run(actor=admin, run=failing))
-    assert retried.status == "succeeded", _errors(retried)
+    retried = wait_for_run_row(run_actions.retry_run(actor=admin, run=failing))
+    assert retried.status == "succeeded", node_errors(retried)
     assert retried.output_items[0]["target_id"] == customer_id
     assert NodeRun.objects.get(run=retried, node_id="opp").attempt == 1  # carried over, not re-queried
 
@@ -241,7 +194,9 @@ def test_won_opportunity_upserts_one_netsuite_customer_across_replay_and_retry(
         "suiteql", {"query": f"SELECT COUNT(*) AS n FROM customer WHERE companyname = '{name}'"}
     )
     assert int(count[0]["n"]) == 1
-    assert sandbox.netsuite_customer_posts() - posts_before == 1  # one create, every other write a PATCH
+    assert (
+        sandbox.requests_by_object(("POST",)).get("netsuite POST customer", 0) - posts_before == 1
+    )  # one create, every other write a PATCH
     links = SyncLink.objects.filter(organisation=org, entity="customer")
     assert links.values("canonical_id").distinct().count() == 1  # one link: salesforce <-> netsuite
     assert sorted(links.values_list("system", "external_id")) == [
@@ -296,7 +251,7 @@ def test_polling_trigger_picks_up_time_entries_across_polls(worker, start_beat, 
         )
     runs = list(Run.objects.filter(flow=flow).order_by("id"))
     for run in runs:
-        assert _wait_run(run).status == "succeeded", _errors(run)
+        assert wait_for_run_row(run).status == "succeeded", node_errors(run)
         assert run.trigger == "schedule"
         assert all(item["source_system"] == "kantata" for item in run.output_items)
     seen = [str(item["id"]) for run in runs for item in run.input_items]

@@ -18,39 +18,32 @@ Each runs twice (an operator replay of the run, and the record touched again): n
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from connectors.psa.kantata import client as kantata_client
-from connectors.sandbox.config import SYSTEMS, SandboxConfig
-from connectors.sandbox.runner import start_sandbox
 from flowbuilder.credentials import runtime
 from flowbuilder.crossref.models import SyncLink
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import NodeRun, Run
-from flowbuilder.tenancy.management.commands.load_demo import (
-    clone_live,
-    install_template,
-    load_template_file,
-    sandbox_connection,
-    template_files,
-)
-from flowbuilder.tenancy.models import OrganisationKind
+from flowbuilder.tenancy.management.commands.load_demo import KANTATA_NETSUITE
 from flowbuilder.triggers.models import PollingState
 
-from .conftest import wait_until
+from .conftest import (
+    close_won_deal,
+    live_lifecycle,
+    node_errors,
+    settle_flows,
+    wait_for_first_polls,
+    wait_for_flows,
+    wait_for_run_row,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-TERMINAL = {"succeeded", "failed", "cancelled"}
-CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
-SYSTEMS_USED = ("salesforce", "netsuite", "kantata")
 
 
 @pytest.fixture(scope="session")
@@ -59,164 +52,41 @@ def subprocess_env(subprocess_env: dict[str, str]) -> dict[str, str]:
     return {**subprocess_env, "FLOWBUILDER_POLL_TICK_S": "1"}
 
 
-class Sandbox:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def admin(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback sandbox
-            raw = response.read()
-        return json.loads(raw) if raw else None
-
-    def creates(self) -> dict[str, int]:
-        """Creating requests per system and object, from /_admin/stats."""
-        stats = self.admin("GET", "/_admin/stats")["systems"]
-        out: dict[str, int] = {}
-        for system, data in stats.items():
-            for key, count in (data.get("by_object") or {}).items():
-                if key.startswith(("POST ", "PUT ")):
-                    out[f"{system} {key}"] = count
-        return out
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    config = SandboxConfig(rate_limits=dict.fromkeys(SYSTEMS, 0.0))
-    url, stop = start_sandbox(0, tmp_path_factory.mktemp("sandbox-lifecycle"), reset=True, config=config)
-    try:
-        yield Sandbox(url)
-    finally:
-        stop()
-
-
-def _errors(run: Run) -> list:
-    return list(NodeRun.objects.filter(run=run).exclude(error=None).values_list("node_id", "error"))
-
-
-def _wait_run(run: Run, timeout: float = 60) -> Run:
-    def done() -> Run | None:
-        run.refresh_from_db()
-        return run if run.status in TERMINAL else None
-
-    wait_until(done, timeout, f"run {run.pk} did not finish", interval=0.2)
-    return run
-
-
-def _settled(flows: dict[str, Any]) -> None:
-    """Every run of every flow finished, and succeeded."""
-
-    def all_done() -> bool:
-        return not Run.objects.filter(flow__in=flows.values()).exclude(status__in=TERMINAL).exists()
-
-    try:
-        wait_until(all_done, 60, "runs still going", interval=0.2)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}\n{_diagnose(flows)}") from None
-    failed = [(r.flow.name, _errors(r)) for r in Run.objects.filter(flow__in=flows.values(), status="failed")]
-    assert not failed, failed
-
-
-def _diagnose(flows: dict[str, Any]) -> str:
-    """Runs per flow with their failing nodes, for a timeout's message."""
-    out = []
-    for key, flow in flows.items():
-        for run in Run.objects.filter(flow=flow).order_by("id"):
-            out.append(f"{key} run {run.pk} {run.status} in={len(run.input_items or [])} {_errors(run)}")
-    for state in PollingState.objects.filter(flow__in=flows.values()):
-        out.append(f"poll {state.flow.name}: generation {state.generation}, error {state.last_error!r}")
-    return "\n".join(out) or "no runs"
-
-
-def _wait(flows: dict[str, Any], condition: Any, timeout: float, message: str) -> Any:
-    try:
-        return wait_until(condition, timeout, message, interval=0.3)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}\n{_diagnose(flows)}") from None
-
-
 def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     worker, start_beat, sandbox, make_org, make_user
 ):
     runtime.clear_cache()
-    partner = make_org("Lifecycle Partner", kind=OrganisationKind.PARTNER)
-    customer = make_org("Lifecycle Customer", parent=partner)
-    actor = make_user(f"partner-{uuid.uuid4().hex[:6]}", partner, "admin")
-
-    def connect(org):
-        return {
-            s: sandbox_connection(
-                actor=actor, organisation=org, system=s, sandbox_url=sandbox.url, client=CLIENT
-            )
-            for s in SYSTEMS_USED
-        }
-
-    partner_conns, conns = connect(partner), connect(customer)
     tag = f"LC{uuid.uuid4().hex[:8]}"
-    flows = {}
-    for path in template_files():
-        spec = load_template_file(path)
-        template = install_template(
-            actor=actor, partner=partner, spec=spec, partner_connections=partner_conns
-        )
+
+    def values_for(spec: dict[str, Any]) -> dict[str, Any]:
         # The billing run reads every approved entry of the (seeded) sandbox, a few seconds' work: its
         # runs must not overlap, and the other flows' runs need quiet moments to settle.
         values: dict[str, Any] = {"poll_seconds": 5 if spec["key"] == "project_to_billing" else 1}
         if spec["key"] == "quote_to_project":
             values["won_filter"] = f"StageName = 'Closed Won' AND Name LIKE '{tag}%'"
-        flows[spec["key"]] = clone_live(
-            actor=actor, template=template, customer=customer, connections=conns, values=values
-        )
+        return values
+
+    live = live_lifecycle(
+        sandbox=sandbox,
+        make_org=make_org,
+        make_user=make_user,
+        name="Lifecycle",
+        systems=KANTATA_NETSUITE,
+        values_for=values_for,
+    )
+    actor, customer, conns, flows = live.actor, live.customer, live.connections, live.flows
     assert set(flows) >= {"quote_to_project", "project_to_billing", "billing_to_cash"}
     sf = runtime.open_connection(customer.pk, conns["salesforce"].ref)
     ns = runtime.open_connection(customer.pk, conns["netsuite"].ref)
     kt = runtime.open_connection(customer.pk, conns["kantata"].ref)
 
     start_beat()
-    states = PollingState.objects.filter(flow__in=flows.values())
-    assert states.count() == len(flows)
-    wait_until(
-        lambda: not states.filter(generation=0).exists(), 30, "the triggers never polled", interval=0.2
-    )
+    wait_for_first_polls(flows)
 
     # ------------------------------------------------------------------ 1. quote to project
     name = f"{tag} Contoso Rail"
     existing = ns.run_action("create_record", {"record_type": "customer", "fields": {"companyName": name}})
-    account = sf.run_action(
-        "create", {"sobject": "Account", "fields": {"Name": name, "BillingCountry": "GB"}}
-    )
-    opp = sf.run_action(
-        "create",
-        {
-            "sobject": "Opportunity",
-            "fields": {
-                "Name": f"{tag} Rail rollout",
-                "AccountId": account["id"],
-                "StageName": "Negotiation/Review",
-                "CloseDate": "2026-02-02",
-                "Amount": 48000,
-            },
-        },
-    )
-    for description, quantity, price in (("Discovery workshop", 2, 4000), ("Rollout FIXED fee", 1, 40000)):
-        sf.run_action(
-            "create",
-            {
-                "sobject": "OpportunityLineItem",
-                "fields": {
-                    "OpportunityId": opp["id"],
-                    "Description": description,
-                    "Quantity": quantity,
-                    "UnitPrice": price,
-                    "ProductCode": "FIXED" if "FIXED" in description else "TM",
-                },
-            },
-        )
-    sf.run_action(
-        "update", {"sobject": "Opportunity", "id": opp["id"], "fields": {"StageName": "Closed Won"}}
-    )
+    account, opp = close_won_deal(sf, account_name=name, opportunity_name=f"{tag} Rail rollout")
 
     def read_opp() -> dict[str, Any]:
         soql = (
@@ -224,8 +94,8 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         )
         return sf.run_action("query", {"soql": soql})[0]
 
-    won = _wait(flows, lambda: (o := read_opp()).get("Flowbuilder_Id__c") and o, 45, "no handover")
-    _settled(flows)
+    won = wait_for_flows(flows, lambda: (o := read_opp()).get("Flowbuilder_Id__c") and o, 45, "no handover")
+    settle_flows(flows)
     ids = dict(part.rsplit(" ", 1) for part in won["NextStep"].split(" | "))
     project_id, customer_id, job_id = (
         ids["Kantata project"],
@@ -257,12 +127,12 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         return int(customers[0]["n"]), int(jobs[0]["n"]), len(workspaces), len(stories)
 
     assert handover_counts() == (1, 1, 1, 2)
-    creates = sandbox.creates()
+    creates = sandbox.requests_by_object(("POST", "PUT"))
     handover = Run.objects.filter(flow=flows["quote_to_project"], status="succeeded").order_by("id")
     first = next(r for r in handover if r.input_items)
     # Twice: the operator replays the handover run, and sales moves the deal back and forth.
-    replay = _wait_run(run_actions.replay_run(actor=actor, run=first))
-    assert replay.status == "succeeded", _errors(replay)
+    replay = wait_for_run_row(run_actions.replay_run(actor=actor, run=first))
+    assert replay.status == "succeeded", node_errors(replay)
     before = Run.objects.filter(flow=flows["quote_to_project"]).count()
     sf.run_action(
         "update", {"sobject": "Opportunity", "id": opp["id"], "fields": {"StageName": "Negotiation/Review"}}
@@ -275,9 +145,9 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         30,
         "no second handover run",
     )
-    _settled(flows)
+    settle_flows(flows)
     assert handover_counts() == (1, 1, 1, 2)
-    after = sandbox.creates()
+    after = sandbox.requests_by_object(("POST", "PUT"))
     for key in ("kantata POST workspaces", "kantata POST stories", "netsuite POST customer"):
         assert after.get(key, 0) == creates.get(key, 0), key
     assert read_opp()["NextStep"] == won["NextStep"]
@@ -287,7 +157,7 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     # milestone, an expense, and the milestone signed off. Then one run invoices it all.
     billing_run = PollingState.objects.filter(flow=flows["project_to_billing"])
     billing_run.update(enabled=False)
-    _settled(flows)
+    settle_flows(flows)
     task = {t["story_type"]: t for t in tasks}
     milestone = task["milestone"]
     assert milestone["budget_estimate_in_cents"] == 4_000_000  # the FIXED line's price, 40000.00
@@ -360,8 +230,8 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         time_1, time_2, _fixed_fee_work, expense_done = marked()
         return time_1 and time_2 and expense_done and milestone_links.exists()
 
-    _wait(flows, all_invoiced, 45, "the time, expense and milestone were not invoiced")
-    _settled(flows)
+    wait_for_flows(flows, all_invoiced, 45, "the time, expense and milestone were not invoiced")
+    settle_flows(flows)
     invoice = only_invoice()
     assert invoice["entity"]["id"] == customer_id
     expected_lines = [
@@ -375,15 +245,15 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     assert invoice["total"] == total
     assert marked() == (True, True, False, True)  # the fixed-fee work time is not on any invoice
     assert milestone_links.count() == 1
-    creates = sandbox.creates()
+    creates = sandbox.requests_by_object(("POST", "PUT"))
     billing = next(
         r
         for r in Run.objects.filter(flow=flows["project_to_billing"]).order_by("id")
         if NodeRun.objects.filter(run=r, node_id="invoice", status="succeeded").exists()
     )
     # Twice: the operator replays the invoicing run, and every record is touched again.
-    replay = _wait_run(run_actions.replay_run(actor=actor, run=billing))
-    assert replay.status == "succeeded", _errors(replay)
+    replay = wait_for_run_row(run_actions.replay_run(actor=actor, run=billing))
+    assert replay.status == "succeeded", node_errors(replay)
     kt.run_action("update_time_entry", {"id": entries[0]["id"], "notes": "Kick-off (edited)"})
     kt.run_action("update_expense", {"id": expense["id"], "notes": "Train to site (edited)"})
     kt.run_action("update_story", {"id": milestone["id"], "title": "Rollout FIXED fee (signed off)"})
@@ -393,10 +263,10 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         30,
         "no billing run after the records were touched",
     )
-    _settled(flows)
+    settle_flows(flows)
     again = only_invoice()
     assert (again["id"], again["total"], invoice_lines(again)) == (invoice["id"], total, expected_lines)
-    after = sandbox.creates()
+    after = sandbox.requests_by_object(("POST", "PUT"))
     assert after.get("netsuite PUT invoice", 0) == creates.get("netsuite PUT invoice", 0)
     assert milestone_links.count() == 1
 
@@ -422,16 +292,16 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         crm = read_opp().get("Description") or ""
         return "Paid in full" in crm and any(s["state"] == "completed" for s in stories)
 
-    _wait(flows, paid_everywhere, 45, "the payment did not reach CRM and PSA")
-    _settled(flows)
+    wait_for_flows(flows, paid_everywhere, 45, "the payment did not reach CRM and PSA")
+    settle_flows(flows)
     assert (
         read_opp()["Description"]
         == f"Billing: Invoice {invoice['tranId']}: Paid in full, total {total:.2f}, due 0.00"
     )
     cash = Run.objects.filter(flow=flows["billing_to_cash"], status="succeeded").order_by("-id").first()
-    replay = _wait_run(run_actions.replay_run(actor=actor, run=cash))
-    assert replay.status == "succeeded", _errors(replay)
-    _settled(flows)
+    replay = wait_for_run_row(run_actions.replay_run(actor=actor, run=cash))
+    assert replay.status == "succeeded", node_errors(replay)
+    settle_flows(flows)
     invoice_stories = [
         s
         for s in kt.run_action("list_stories", {"workspace_id": project_id})

@@ -84,8 +84,31 @@ def entity_set(value: str) -> str:
     return value
 
 
+def company_id(ctx: ActionContext) -> str:
+    """The connection's company: its id, or the company named ``company_name`` (looked up per call)."""
+    if ctx.config.get("company_id"):
+        return guid(ctx.config.get("company_id"), "company id")
+    name = str(ctx.config.get("company_name") or "").strip()
+    if not name:
+        raise InvalidInput(
+            "The connection names no company.",
+            hint="Set the company id (or the company name) on the connection.",
+        )
+    for company in request(ctx, "GET", "/api/v2.0/companies").json().get("value") or []:
+        if name.casefold() in (
+            str(company.get("name")).casefold(),
+            str(company.get("displayName")).casefold(),
+        ):
+            return guid(company.get("id"), "company id")
+    raise NotFound(
+        f"Business Central has no company named {name!r} in this environment.",
+        status=404,
+        hint="Check the company name, or set the company id instead.",
+    )
+
+
 def company_path(ctx: ActionContext) -> str:
-    return f"/api/v2.0/companies({guid(ctx.config.get('company_id'), 'company id')})"
+    return f"/api/v2.0/companies({company_id(ctx)})"
 
 
 def path(ctx: ActionContext, es: str, record_id: Any = None) -> str:

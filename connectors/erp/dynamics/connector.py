@@ -181,7 +181,7 @@ class DynamicsConnector(Connector):
     credential_types = (OAUTH2_CLIENT_CREDENTIALS, OAUTH2_REFRESH_TOKEN, BEARER)
     config_schema = {
         "type": "object",
-        "required": ["base_url", "company_id"],
+        "required": ["base_url"],
         "additionalProperties": False,
         "properties": {
             "base_url": {
@@ -195,6 +195,13 @@ class DynamicsConnector(Connector):
                 "type": "string",
                 "title": "Company id (GUID)",
                 "pattern": "^[0-9a-fA-F-]{36}$",
+            },
+            "company_name": {
+                "type": "string",
+                "title": "Company name",
+                "maxLength": 100,
+                "description": "Used when no company id is set: the company with this name (looked up "
+                "on every call; set the id to save the request).",
             },
         },
     }

@@ -74,6 +74,7 @@ OBJECTS: dict[str, PsaObject] = {
                 "amount": ("pse__Milestone_Amount__c", _NUM, "Amount"),
                 "status": ("pse__Status__c", _STR, "Status"),
                 "approved": ("pse__Approved__c", _BOOL, "Approved"),
+                "invoiced": ("pse__Invoiced__c", _BOOL, "Invoiced"),
                 "description": ("pse__Description__c", _STR, "Description"),
             },
             ("name", "project_id"),
@@ -130,6 +131,7 @@ OBJECTS: dict[str, PsaObject] = {
                 "status": ("pse__Status__c", _STR, "Status"),
                 "approved": ("pse__Approved__c", _BOOL, "Approved"),
                 "billable": ("pse__Billable__c", _BOOL, "Billable"),
+                "invoiced": ("pse__Invoiced__c", _BOOL, "Invoiced"),
                 **{
                     f"{day.lower()}_hours": (f"pse__{day}_Hours__c", _NUM, f"{day} hours")
                     for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

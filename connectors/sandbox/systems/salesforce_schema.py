@@ -88,7 +88,8 @@ _OBJECTS: dict[str, dict[str, str]] = {
         "required": "Name pse__Project__c",
         "fields": "Name:string pse__Project__c:ref:pse__Proj__c pse__Target_Date__c:date "
         "pse__Actual_Date__c:date pse__Milestone_Amount__c:currency pse__Status__c:picklist "
-        "pse__Approved__c:boolean pse__Description__c:textarea External_Id__c:extid",
+        "pse__Approved__c:boolean pse__Invoiced__c:boolean pse__Description__c:textarea "
+        "External_Id__c:extid",
     },
     "pse__Assignment__c": {
         "prefix": "a0z",
@@ -113,9 +114,10 @@ _OBJECTS: dict[str, dict[str, str]] = {
         "fields": "Name:string pse__Project__c:ref:pse__Proj__c pse__Assignment__c:ref:pse__Assignment__c "
         "pse__Resource__c:ref:Contact pse__Milestone__c:ref:pse__Milestone__c pse__Start_Date__c:date "
         "pse__End_Date__c:date pse__Status__c:picklist pse__Approved__c:boolean pse__Billable__c:boolean "
-        "pse__Monday_Hours__c:double pse__Tuesday_Hours__c:double pse__Wednesday_Hours__c:double "
-        "pse__Thursday_Hours__c:double pse__Friday_Hours__c:double pse__Saturday_Hours__c:double "
-        "pse__Sunday_Hours__c:double pse__Total_Hours__c:double pse__Bill_Rate__c:currency "
+        "pse__Invoiced__c:boolean pse__Monday_Hours__c:double pse__Tuesday_Hours__c:double "
+        "pse__Wednesday_Hours__c:double pse__Thursday_Hours__c:double pse__Friday_Hours__c:double "
+        "pse__Saturday_Hours__c:double pse__Sunday_Hours__c:double pse__Total_Hours__c:double "
+        "pse__Bill_Rate__c:currency "
         "pse__Timecard_Notes__c:textarea External_Id__c:extid Kantata_Id__c:extid",
     },
 }

@@ -172,3 +172,40 @@ def test_trigger_no_gaps_no_duplicates(psa, refs):
     second = psa.poll("record_updated", config, first.cursor)
     assert sorted(i["Id"] for i in second.items) == sorted(made)
     assert psa.poll("record_updated", config, second.cursor).items == []
+
+
+def test_invoiced_flag_marks_billed_timecards_and_milestones(psa, refs):
+    """Billing flows mark what they invoiced (pse__Invoiced__c) and filter on it; unset counts as not."""
+    not_invoiced = "pse__Approved__c = true AND pse__Invoiced__c != true"
+    timecard = psa.run_action(
+        "create_timecard",
+        {
+            "project_id": refs["project"],
+            "resource_id": refs["resource"],
+            "start_date": "2026-02-02",
+            "monday_hours": 6,
+            "approved": True,
+            "billable": True,
+        },
+    )
+    milestone = psa.run_action(
+        "create_milestone",
+        {"name": "Sign-off", "project_id": refs["project"], "amount": 9000, "approved": True},
+    )
+    listed = {
+        "timecards": lambda: psa.run_action(
+            "list_timecards", {"project_id": refs["project"], "where": not_invoiced}
+        ),
+        "milestones": lambda: psa.run_action(
+            "list_milestones", {"project_id": refs["project"], "where": not_invoiced}
+        ),
+    }
+    assert [t["Id"] for t in listed["timecards"]()] == [timecard["id"]]
+    assert [m["Id"] for m in listed["milestones"]()] == [milestone["id"]]
+    assert listed["timecards"]()[0]["pse__Invoiced__c"] is None  # never set: not invoiced
+    psa.run_action("update_timecard", {"id": timecard["id"], "invoiced": True})
+    psa.run_action("update_milestone", {"id": milestone["id"], "invoiced": True})
+    assert listed["timecards"]() == [] and listed["milestones"]() == []
+    assert psa.run_action("get_timecard", {"id": timecard["id"]})["pse__Invoiced__c"] is True
+    # Seeded approved timecards have never been invoiced.
+    assert psa.run_action("list_timecards", {"where": not_invoiced, "max_records": 5})

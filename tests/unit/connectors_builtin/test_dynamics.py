@@ -188,6 +188,34 @@ def test_errors(bc):
         bc.run_action("get_record", {"entity_set": "customers", "id": "not-a-guid"})
 
 
+def test_company_by_name_instead_of_id(sandbox):
+    """A connection may name its company; the id is looked up (case-insensitively) on each call."""
+    base = {"base_url": sandbox.url + "/dynamics"}
+    by_name = make_connect(
+        sandbox, DynamicsConnector(), "dynamics", {**base, "company_name": "northwind advisory ltd"}
+    )
+    missing = make_connect(
+        sandbox, DynamicsConnector(), "dynamics", {**base, "company_name": "No Such Company"}
+    )
+    neither = make_connect(sandbox, DynamicsConnector(), "dynamics", base)
+    try:
+        bc = by_name()
+        assert bc.test_connection() == (True, "Connected to company Northwind Advisory Ltd.")
+        [row] = bc.run_action("list_records", {"entity_set": "customers", "top": 1})
+        assert bc.run_action("get_record", {"entity_set": "customers", "id": row["id"]})["id"] == row["id"]
+        assert bc.context().config.get("company_id") is None  # nothing cached in the config
+        with pytest.raises(NotFound) as info:
+            missing().run_action("list_records", {"entity_set": "customers", "top": 1})
+        assert "No Such Company" in info.value.message and info.value.hint
+        assert missing().test_connection()[0] is False
+        with pytest.raises(InvalidInput):
+            neither().run_action("list_records", {"entity_set": "customers", "top": 1})
+    finally:
+        for connect in (by_name, missing, neither):
+            for runtime in connect.opened:
+                runtime.close()
+
+
 def test_429_500_and_token_refresh(connect, sandbox):
     sleep = RecordingSleep()
     bc = connect(sleep=sleep)

@@ -4,17 +4,24 @@ Besides organisations, users and demo flows it sets up the lifecycle templates l
 sandbox connections per organisation, the partner's templates (fixtures/templates/*.json, each built and
 published from a source flow of the partner's), cloned into the partner's customers with each customer's
 own connections and published, so their polling triggers run under ``make run``.
+
+The lifecycle spec in demo.json lists the sandbox ``systems`` the partner connects to (all of them) and
+its ``customers``. A template entry may name the ``customers`` it is cloned into (default: all), so each
+customer runs one stack (Kantata + NetSuite, or Certinia + Business Central): two quote-to-project flows
+in one customer would both hand over the same opportunity. Each customer connects to the systems its
+templates use.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from flowbuilder.credentials import actions as credential_actions
@@ -32,7 +39,14 @@ SANDBOX_SYSTEMS: dict[str, dict[str, str]] = {
     "kantata": {"path": "/kantata", "token": "/kantata/oauth/token"},
     "netsuite": {"path": "/netsuite", "token": "/netsuite/services/rest/auth/oauth2/v1/token"},
     "certinia": {"path": "/salesforce", "token": "/salesforce/services/oauth2/token"},
+    "dynamics": {"path": "/dynamics", "token": "/dynamics/oauth2/v2.0/token"},
 }
+# Connection settings besides the base URL. Business Central connections name a company: the sandbox's
+# seeded one (its id is generated when the sandbox first starts, which is after this command runs).
+SANDBOX_CONFIG: dict[str, dict[str, str]] = {"dynamics": {"company_name": "Northwind Advisory Ltd"}}
+# The lifecycle stacks: each has its own quote-to-project and project-to-billing templates.
+KANTATA_NETSUITE = ("salesforce", "kantata", "netsuite")
+CERTINIA_BC = ("salesforce", "certinia", "dynamics")
 
 
 def load_template_file(path: Path | str) -> dict[str, Any]:
@@ -40,8 +54,22 @@ def load_template_file(path: Path | str) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
 
 
-def template_files(directory: Path | None = None) -> list[Path]:
-    return sorted((directory or FIXTURES / "templates").glob("*.json"))
+def template_systems(spec: dict[str, Any]) -> set[str]:
+    """The connectors a template's connection slots need."""
+    return {p["connector"] for p in spec.get("parameters") or [] if p.get("kind") == "connection"}
+
+
+def template_files(
+    directory: Path | None = None, *, systems: Iterable[str] | None = KANTATA_NETSUITE
+) -> list[Path]:
+    """The lifecycle templates whose connections are all among ``systems``: by default the Salesforce,
+    Kantata and NetSuite stack's; ``CERTINIA_BC`` for the Certinia and Business Central one; ``None`` for
+    every template."""
+    paths = sorted((directory or FIXTURES / "templates").glob("*.json"))
+    if systems is None:
+        return paths
+    allowed = set(systems)
+    return [path for path in paths if template_systems(load_template_file(path)) <= allowed]
 
 
 def sandbox_connection(
@@ -62,6 +90,7 @@ def sandbox_connection(
         base_url=base + spec["path"],
         credential_type="oauth2_client_credentials",
         credentials={"token_url": base + spec["token"], **client},
+        config=SANDBOX_CONFIG.get(system),
     )
 
 
@@ -220,8 +249,18 @@ class Command(BaseCommand):
         partner = orgs[spec["partner"]]
         actor = users[spec["actor"]]
         client = dict(spec["sandbox_client"])
+        systems = list(spec["systems"])
+        entries = [(entry, load_template_file(FIXTURES / entry["file"])) for entry in spec["templates"]]
+        targets = {entry["file"]: self._targets(entry, spec["customers"]) for entry, _ in entries}
+        needs: dict[str, set[str]] = {slug: set() for slug in spec["customers"]}
+        for entry, template_spec in entries:
+            missing = template_systems(template_spec) - set(systems)
+            if missing:
+                raise CommandError(f"{entry['file']} needs {sorted(missing)}: add them to lifecycle systems.")
+            for slug in targets[entry["file"]]:
+                needs[slug] |= template_systems(template_spec)
 
-        def connections(org: Organisation) -> dict[str, Connection]:
+        def connections(org: Organisation, wanted: Iterable[str]) -> dict[str, Connection]:
             return {
                 system: sandbox_connection(
                     actor=actor,
@@ -230,23 +269,33 @@ class Command(BaseCommand):
                     sandbox_url=settings.SANDBOX_URL,
                     client=client,
                 )
-                for system in spec["systems"]
+                for system in wanted
             }
 
-        partner_connections = connections(partner)
-        customers = {slug: (orgs[slug], connections(orgs[slug])) for slug in spec["customers"]}
+        partner_connections = connections(partner, systems)
+        customers = {
+            slug: (orgs[slug], connections(orgs[slug], [s for s in systems if s in needs[slug]]))
+            for slug in spec["customers"]
+        }
         count = 0
-        for entry in spec["templates"]:
+        for entry, template_spec in entries:
             template = install_template(
-                actor=actor,
-                partner=partner,
-                spec=load_template_file(FIXTURES / entry["file"]),
-                partner_connections=partner_connections,
+                actor=actor, partner=partner, spec=template_spec, partner_connections=partner_connections
             )
-            for slug, (customer, conns) in customers.items():
+            for slug in targets[entry["file"]]:
+                customer, conns = customers[slug]
                 values = (entry.get("parameters") or {}).get(slug) or {}
                 clone_live(
                     actor=actor, template=template, customer=customer, connections=conns, values=values
                 )
                 count += 1
         return count
+
+    @staticmethod
+    def _targets(entry: dict[str, Any], customers: list[str]) -> list[str]:
+        """The customers a template entry is cloned into: its ``customers`` (default: all of them)."""
+        slugs = list(entry.get("customers", customers))
+        unknown = [slug for slug in slugs if slug not in customers]
+        if unknown:
+            raise CommandError(f"{entry['file']}: {unknown} are not among the lifecycle customers.")
+        return slugs

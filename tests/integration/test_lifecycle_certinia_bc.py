@@ -1,0 +1,405 @@
+"""The Certinia + Business Central lifecycle templates end to end on real parts: the sandbox over HTTP,
+Celery worker and beat subprocesses (polling and schedule triggers), PostgreSQL and Redis. Nothing is
+mocked. Modelled on test_lifecycle.py (the Kantata + NetSuite stack).
+
+The partner's Certinia/BC templates are installed and cloned into a customer with connections to a fresh
+sandbox, exactly as ``manage.py load_demo`` does, and published. Then:
+
+1. Quote to project: an opportunity marked closed-won in Salesforce gets a Business Central customer (an
+   existing one with the same name is reused), a Business Central project, and a Certinia project with a
+   milestone per line (the fixed-fee line's carries its price), all linked in the cross-reference store;
+   the ids go back to the opportunity and the account. A replay and a second closed-won change duplicate
+   nothing; a namesake account gets a customer of its own.
+2. Project to billing: approved billable timecards (one across a month end, one without a bill rate) and
+   the approved fixed-fee milestone become one draft sales invoice per project and month; time on the
+   fixed-fee milestone, unapproved and non-billable time are not billed. The first billing run stops after
+   creating the invoices (an injected error on the first invoice line); the next run completes the same
+   invoices. Then a replay, edited records and a cleared Invoiced flag bill nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from flowbuilder.credentials import runtime
+from flowbuilder.crossref.models import SyncLink
+from flowbuilder.execution import actions as run_actions
+from flowbuilder.execution.models import NodeRun, Run
+from flowbuilder.flows import templates as template_actions
+from flowbuilder.tenancy.management.commands.load_demo import (
+    CERTINIA_BC,
+    load_template_file,
+    template_files,
+)
+from flowbuilder.triggers.models import PollingState
+from flowbuilder.validation import validate_document
+
+from .conftest import (
+    close_won_deal,
+    live_lifecycle,
+    node_errors,
+    settle_flows,
+    wait_for_first_polls,
+    wait_for_flows,
+    wait_for_run_row,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+KEYS = {"quote_to_project_certinia_bc", "project_to_billing_certinia_bc"}
+
+
+@pytest.fixture(scope="session")
+def subprocess_env(subprocess_env: dict[str, str]) -> dict[str, str]:
+    """Beat looks for due polling triggers every second."""
+    return {**subprocess_env, "FLOWBUILDER_POLL_TICK_S": "1"}
+
+
+def test_certinia_bc_templates_validate_and_declare_their_connections():
+    paths = template_files(systems=CERTINIA_BC)
+    assert {load_template_file(p)["key"] for p in paths} == KEYS
+    assert not set(map(str, paths)) & set(map(str, template_files()))  # not in the Kantata/NetSuite stack
+    for path in paths:
+        spec = load_template_file(path)
+        params = template_actions.check_parameters(spec["parameters"], spec["document"])
+        slots = [p for p in params if p["kind"] == "connection"]
+        assert {p["connector"] for p in slots} <= set(CERTINIA_BC)
+        nodes = {n["id"]: n for n in spec["document"]["nodes"]}
+        with_connection = {nid for nid, n in nodes.items() if "connection" in n["config"]}
+        assert with_connection == {nid for p in slots for nid in p["nodes"]}
+        assert all(n["label"] and n["position"] for n in nodes.values())
+        doc = template_actions.render_document(spec["document"], params, {p["name"]: 7 for p in slots})
+        assert [f.as_dict() for f in validate_document(doc)] == []
+
+
+def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
+    worker, start_beat, sandbox, make_org, make_user
+):
+    runtime.clear_cache()
+    tag = f"CB{uuid.uuid4().hex[:8]}"
+
+    def values_for(spec: dict[str, Any]) -> dict[str, Any]:
+        # The billing run reads every approved timecard of the (seeded) sandbox: its runs must not
+        # overlap, and the handover's runs need quiet moments to settle.
+        billing = spec["key"] == "project_to_billing_certinia_bc"
+        values: dict[str, Any] = {"poll_seconds": 5 if billing else 1}
+        if not billing:
+            values["won_filter"] = f"StageName = 'Closed Won' AND Name LIKE '{tag}%'"
+        return values
+
+    live = live_lifecycle(
+        sandbox=sandbox,
+        make_org=make_org,
+        make_user=make_user,
+        name="Certinia",
+        systems=CERTINIA_BC,
+        values_for=values_for,
+    )
+    actor, customer, conns, flows = live.actor, live.customer, live.connections, live.flows
+    assert set(flows) == KEYS
+    sf = runtime.open_connection(customer.pk, conns["salesforce"].ref)
+    psa = runtime.open_connection(customer.pk, conns["certinia"].ref)
+    bc = runtime.open_connection(customer.pk, conns["dynamics"].ref)
+
+    start_beat()
+    wait_for_first_polls(flows)
+
+    # ------------------------------------------------------------------ 1. quote to project
+    name = f"{tag} Fabrikam Rail"
+    existing = bc.run_action("create_record", {"entity_set": "customers", "fields": {"displayName": name}})
+    account, opp = close_won_deal(sf, account_name=name, opportunity_name=f"{tag} Rail rollout")
+
+    def read_opp() -> dict[str, Any]:
+        soql = f"SELECT Id, NextStep, Flowbuilder_Id__c FROM Opportunity WHERE Id = '{opp['id']}'"
+        return sf.run_action("query", {"soql": soql})[0]
+
+    won = wait_for_flows(flows, lambda: (o := read_opp()).get("Flowbuilder_Id__c") and o, 45, "no handover")
+    settle_flows(flows)
+    ids = dict(part.rsplit(" ", 1) for part in won["NextStep"].split(" | "))
+    project_id, customer_id, job_id = (
+        ids["Certinia project"],
+        ids["Business Central customer"],
+        ids["Business Central project"],
+    )
+    assert customer_id == existing["id"]  # the existing Business Central customer was reused
+    account_row = sf.run_action(
+        "query", {"soql": f"SELECT Dynamics_Id__c FROM Account WHERE Id = '{account['id']}'"}
+    )[0]
+    assert account_row["Dynamics_Id__c"] == customer_id
+    job = bc.run_action("get_record", {"entity_set": "projects", "id": job_id})
+    assert job["displayName"] == f"{name} - {tag} Rail rollout"
+    project = psa.run_action("get_project", {"id": project_id})
+    assert (project["pse__Account__c"], project["pse__Opportunity__c"]) == (account["id"], opp["id"])
+    assert (project["pse__Project_ID__c"], project["External_Id__c"]) == (job["number"], opp["id"])
+    milestones = psa.run_action("list_milestones", {"project_id": project_id})
+    assert sorted((m["Name"], m["pse__Milestone_Amount__c"]) for m in milestones) == [
+        ("Discovery workshop", 0.0),
+        ("Rollout FIXED fee", 40000.0),
+    ]
+    project_links = SyncLink.objects.filter(organisation=customer, entity="project")
+    assert project_links.values("canonical_id").distinct().count() == 1
+    assert dict(project_links.values_list("system", "external_id")) == {
+        "salesforce": opp["id"],
+        "dynamics": job_id,
+        "certinia": project_id,
+    }
+    customer_links = SyncLink.objects.filter(organisation=customer, entity="customer")
+    assert dict(customer_links.values_list("system", "external_id")) == {
+        "salesforce": account["id"],
+        "dynamics": customer_id,
+    }
+
+    def handover_counts() -> tuple[int, ...]:
+        def count(entity_set: str, flt: str) -> int:
+            return len(bc.run_action("list_records", {"entity_set": entity_set, "filter": flt}))
+
+        projects = psa.run_action("list_projects", {"where": f"pse__Opportunity__c = '{opp['id']}'"})
+        return (
+            count("customers", f"displayName eq '{name}'"),
+            count("projects", f"displayName eq '{job['displayName']}'"),
+            len(projects),
+            len(psa.run_action("list_milestones", {"project_id": project_id})),
+        )
+
+    assert handover_counts() == (1, 1, 1, 2)
+    before = sandbox.requests_by_object()
+    handover = Run.objects.filter(flow=flows["quote_to_project_certinia_bc"], status="succeeded")
+    first = next(r for r in handover.order_by("id") if r.input_items)
+    # Twice: the operator replays the handover run, and sales moves the deal back and forth.
+    replay = wait_for_run_row(run_actions.replay_run(actor=actor, run=first))
+    assert replay.status == "succeeded", node_errors(replay)
+    runs = Run.objects.filter(flow=flows["quote_to_project_certinia_bc"]).count()
+    for stage in ("Negotiation/Review", "Closed Won"):
+        sf.run_action("update", {"sobject": "Opportunity", "id": opp["id"], "fields": {"StageName": stage}})
+    wait_until(
+        lambda: Run.objects.filter(flow=flows["quote_to_project_certinia_bc"]).count() > runs,
+        30,
+        "no second handover run",
+    )
+    settle_flows(flows)
+    assert handover_counts() == (1, 1, 1, 2)
+    after = sandbox.requests_by_object()
+    for key in (
+        "dynamics POST customers",
+        "dynamics POST projects",
+        "salesforce POST pse__Proj__c",
+        "salesforce POST pse__Milestone__c",
+    ):
+        assert after.get(key, 0) == before.get(key, 0), key
+    assert after.get("dynamics PATCH projects", 0) > before.get("dynamics PATCH projects", 0)  # updated
+    assert read_opp()["NextStep"] == won["NextStep"]
+
+    # A namesake account (won without lines) gets a customer of its own: the one with the same name
+    # already belongs to the first account.
+    namesake = sf.run_action("create", {"sobject": "Account", "fields": {"Name": name}})
+    depot = sf.run_action(
+        "create",
+        {
+            "sobject": "Opportunity",
+            "fields": {
+                "Name": f"{tag} Depot study",
+                "AccountId": namesake["id"],
+                "StageName": "Closed Won",
+                "CloseDate": "2026-02-10",
+                "Amount": 5000,
+            },
+        },
+    )
+    soql = f"SELECT NextStep, Flowbuilder_Id__c FROM Opportunity WHERE Id = '{depot['id']}'"
+    depot_won = wait_for_flows(
+        flows,
+        lambda: (o := sf.run_action("query", {"soql": soql})[0]).get("Flowbuilder_Id__c") and o,
+        45,
+        "no handover of the namesake's opportunity",
+    )
+    settle_flows(flows)
+    depot_ids = dict(part.rsplit(" ", 1) for part in depot_won["NextStep"].split(" | "))
+    assert depot_ids["Business Central customer"] not in (customer_id, "")
+    namesake_row = sf.run_action(
+        "query", {"soql": f"SELECT Dynamics_Id__c FROM Account WHERE Id = '{namesake['id']}'"}
+    )[0]
+    assert namesake_row["Dynamics_Id__c"] == depot_ids["Business Central customer"]
+    assert psa.run_action("list_milestones", {"project_id": depot_ids["Certinia project"]}) == []
+    assert handover_counts()[0] == 2  # two customers of that name now, one per account
+
+    # ------------------------------------------------------------------ 2. project to billing
+    # The billing run waits while the weeks are approved and the fixed fee signed off; then it runs.
+    billing_flow = flows["project_to_billing_certinia_bc"]
+    billing_run = PollingState.objects.filter(flow=billing_flow)
+    billing_run.update(enabled=False)
+    settle_flows(flows)
+    by_amount = {m["pse__Milestone_Amount__c"] > 0: m for m in milestones}
+    fixed_fee, tm_work = by_amount[True], by_amount[False]
+    resource = sf.run_action(
+        "query", {"soql": "SELECT Id FROM Contact WHERE pse__Is_Resource__c = true LIMIT 1"}
+    )[0]["Id"]
+
+    def timecard(week: str, milestone: dict, hours: dict, **extra: Any) -> dict[str, Any]:
+        created = psa.run_action(
+            "create_timecard",
+            {
+                "project_id": project_id,
+                "resource_id": resource,
+                "milestone_id": milestone["Id"],
+                "start_date": week,
+                "approved": True,
+                "billable": True,
+                **{f"{day}_hours": h for day, h in hours.items()},
+                **extra,
+            },
+        )
+        return psa.run_action("get_timecard", {"id": created["id"]})
+
+    across = timecard(  # Mon 23 Feb to Sun 1 Mar: 12 h in February, 2 h in March
+        "2026-02-23",
+        tm_work,
+        {"monday": 8, "tuesday": 4, "sunday": 2},
+        bill_rate=200,
+        notes="Workshop week",
+    )
+    no_rate = timecard("2026-02-16", tm_work, {"wednesday": 6})  # billed at the default rate, 150
+    on_fixed_fee = timecard("2026-02-16", fixed_fee, {"monday": 8}, bill_rate=200)  # covered by the fee
+    unapproved = timecard("2026-02-23", tm_work, {"friday": 5}, bill_rate=200, approved=False)
+    not_billable = timecard("2026-02-23", tm_work, {"thursday": 3}, bill_rate=200, billable=False)
+    psa.run_action(
+        "update_milestone",
+        {"id": fixed_fee["Id"], "status": "Approved", "approved": True, "actual_date": "2026-02-27"},
+    )
+    # The first billing run stops after creating the invoices: adding the first line fails.
+    company = next(
+        c["id"]
+        for c in bc.http.get("/api/v2.0/companies").json()["value"]
+        if c["name"] == "Northwind Advisory Ltd"
+    )
+    fault = {
+        "system": "dynamics",
+        "method": "POST",
+        "path_prefix": f"/api/v2.0/companies({company})/salesInvoices(",
+        "kind": "status",
+        "status": 400,
+        "count": 1,
+    }
+    sandbox.admin("POST", "/_admin/faults", fault)
+    before = sandbox.requests_by_object()
+    billing_run.update(enabled=True, next_poll_at=timezone.now())
+
+    def invoices() -> dict[str, dict[str, Any]]:
+        rows = bc.run_action(
+            "list_records",
+            {
+                "entity_set": "salesInvoices",
+                "filter": f"customerId eq {customer_id}",
+                "expand": "salesInvoiceLines",
+            },
+        )
+        by_ref = {row["externalDocumentNumber"]: row for row in rows}
+        assert len(by_ref) == len(rows), [(r["number"], r["externalDocumentNumber"]) for r in rows]
+        return by_ref
+
+    def lines(invoice: dict[str, Any]) -> list[tuple]:
+        return sorted(
+            (
+                line["lineObjectNumber"],
+                line["description"],
+                line["quantity"],
+                line["unitPrice"],
+                line["amountExcludingTax"],
+            )
+            for line in invoice["salesInvoiceLines"]
+        )
+
+    def flags() -> dict[str, bool]:
+        cards = {
+            "across": across,
+            "no_rate": no_rate,
+            "on_fixed_fee": on_fixed_fee,
+            "unapproved": unapproved,
+            "not_billable": not_billable,
+        }
+        out = {
+            k: bool(psa.run_action("get_timecard", {"id": c["Id"]})["pse__Invoiced__c"])
+            for k, c in cards.items()
+        }
+        out["fixed_fee"] = bool(psa.run_action("get_milestone", {"id": fixed_fee["Id"]})["pse__Invoiced__c"])
+        return out
+
+    billed = {"across", "no_rate", "fixed_fee"}
+
+    def all_flagged() -> bool:
+        return all(flags()[k] for k in billed)
+
+    failed_run = wait_for_flows(
+        flows,
+        lambda: Run.objects.filter(flow=billing_flow, status="failed").first(),
+        45,
+        "the first billing run did not stop at the injected error",
+    )
+    assert [node for node, _ in node_errors(failed_run)] == ["inv_lines"]
+    assert not any(flags().values())  # nothing flagged: the run stopped before
+    wait_for_flows(flows, all_flagged, 45, "the next billing run did not complete the invoices")
+    settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
+    feb, mar = f"{job['number']} 2026-02", f"{job['number']} 2026-03"
+    found = invoices()
+    assert set(found) == {feb, mar}  # one invoice per project and month, not one per run
+    expected = {
+        feb: [
+            ("CONS-HR", f"Timecard {across['Name']}, week of 2026-02-23: Workshop week", 12, 200, 2400),
+            ("CONS-HR", f"Timecard {no_rate['Name']}, week of 2026-02-16", 6, 150, 900),
+            ("FIXED-FEE", "Milestone: Rollout FIXED fee", 1, 40000, 40000),
+        ],
+        mar: [("CONS-HR", f"Timecard {across['Name']}, week of 2026-02-23: Workshop week", 2, 200, 400)],
+    }
+    totals = {feb: 43300.0, mar: 400.0}  # T&M 12 h x 200 + 6 h x 150, the fixed fee; March's 2 h x 200
+    for ref, invoice in found.items():
+        assert lines(invoice) == sorted(expected[ref]), ref
+        assert (invoice["totalAmountExcludingTax"], invoice["status"]) == (totals[ref], "Draft")
+        assert invoice["customerId"] == customer_id
+    assert flags() == {
+        "across": True,
+        "no_rate": True,
+        "on_fixed_fee": False,  # time on the fixed-fee milestone is not billed as T&M
+        "unapproved": False,
+        "not_billable": False,
+        "fixed_fee": True,
+    }
+    writes = sandbox.requests_by_object()
+    new = {
+        k: writes.get(k, 0) - before.get(k, 0)
+        for k in ("dynamics POST salesInvoices", "dynamics PATCH salesInvoices")
+    }
+    assert new["dynamics POST salesInvoices"] == 2  # the second run updated the invoices the first created
+    assert new["dynamics PATCH salesInvoices"] >= 2
+    assert (
+        SyncLink.objects.filter(organisation=customer, entity="invoice_line", system="dynamics").count() == 4
+    )
+
+    # Again: the operator replays the invoicing run, records are edited, and someone clears a flag.
+    before = sandbox.requests_by_object()
+    billing = Run.objects.filter(flow=billing_flow, status="succeeded").order_by("id")
+    invoicing = next(
+        r for r in billing if NodeRun.objects.filter(run=r, node_id="invoice", status="succeeded")
+    )
+    replay = wait_for_run_row(run_actions.replay_run(actor=actor, run=invoicing))
+    assert replay.status == "succeeded", node_errors(replay)
+    psa.run_action("update_timecard", {"id": across["Id"], "notes": "Workshop week (edited)"})
+    psa.run_action("update_milestone", {"id": fixed_fee["Id"], "description": "Signed off"})
+    psa.run_action("update_timecard", {"id": no_rate["Id"], "invoiced": False})
+    wait_for_flows(flows, lambda: flags()["no_rate"], 30, "the cleared flag was not set again")
+    settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
+    again = invoices()
+    assert {ref: (inv["id"], inv["totalAmountExcludingTax"], lines(inv)) for ref, inv in again.items()} == {
+        ref: (inv["id"], totals[ref], sorted(expected[ref])) for ref, inv in found.items()
+    }
+    after = sandbox.requests_by_object()
+    for key in (
+        "dynamics POST salesInvoices",
+        "dynamics POST salesInvoiceLines",
+        "dynamics PATCH salesInvoices",
+    ):
+        assert after.get(key, 0) == before.get(key, 0), key
+    runtime.clear_cache()
