@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -13,9 +14,12 @@ from flowbuilder.flows.models import Flow, FlowVersion
 from flowbuilder.realtime.publish import publish_run_events
 from flowbuilder.tenancy.permissions import can
 
+from .bulk import can_insert_run_in_one_statement, insert_run_with_first_event
 from .events import append_event
 from .models import TERMINAL_RUN, NodeRun, NodeStatus, Run, RunEvent, RunStatus, Trigger
 from .tasks import enqueue_advance
+
+log = logging.getLogger(__name__)
 
 MAX_INPUT_ITEMS = 10_000
 
@@ -55,28 +59,30 @@ def start_run(
     version_id = version.pk if version is not None else flow.published_version_id
     if version_id is None:
         raise InvalidInputError("The flow is not published yet; publish it or run the draft from the editor.")
+    run = Run(
+        organisation_id=flow.organisation_id,
+        flow=flow,
+        version_id=version_id,
+        trigger=trigger,
+        input_items=input_items,
+        options=options or {},
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        replay_of=replay_of,
+        last_seq=1,
+    )
+    queued = {"status": RunStatus.QUEUED, "trigger": trigger}
+    if copy_from is None and not (audit and actor is not None) and can_insert_run_in_one_statement():
+        # The webhook hot path: the run and its first event in one statement, no transaction round trips.
+        insert_run_with_first_event(run, "run.queued", queued)
+        _ring_worker(run.pk)
+        publish_run_events(run, [_queued_message(run, queued)])
+        return run
     with transaction.atomic():
-        run = Run.objects.create(
-            organisation_id=flow.organisation_id,
-            flow=flow,
-            version_id=version_id,
-            trigger=trigger,
-            input_items=input_items,
-            options=options or {},
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            replay_of=replay_of,
-            last_seq=1,
-        )
+        run.save(force_insert=True)
         if copy_from is not None:
             _copy_finished_nodes(copy_from, run)
         # The run was created with last_seq=1: its first event needs no second write of the run row.
-        event = RunEvent.objects.create(
-            run=run,
-            seq=1,
-            type="run.queued",
-            payload={"status": RunStatus.QUEUED, "trigger": trigger},
-            at=run.created_at,
-        ).as_message()
+        RunEvent.objects.create(run=run, seq=1, type="run.queued", payload=queued, at=run.created_at)
         if audit and actor is not None:
             record(
                 "run.start",
@@ -85,11 +91,30 @@ def start_run(
                 obj=run,
                 after={"trigger": trigger},
             )
-        # The worker's doorbell rings first; watchers learn of the queued run right after. A broker that
-        # is down must not fail the request: the run is stored, and the sweeper enqueues it later.
-        transaction.on_commit(lambda: enqueue_advance(run.pk), robust=True)
-        publish_run_events(run, [event])
+        # The worker's doorbell rings first; watchers learn of the queued run right after.
+        transaction.on_commit(lambda: _ring_worker(run.pk))
+        publish_run_events(run, [_queued_message(run, queued)])
     return run
+
+
+def _ring_worker(run_id: int) -> None:
+    """A broker that is down must not fail the request: the run is stored and the sweeper enqueues it."""
+    try:
+        enqueue_advance(run_id)
+    except Exception:
+        log.warning(
+            "run %s is stored but could not be enqueued; the sweeper will resume it", run_id, exc_info=True
+        )
+
+
+def _queued_message(run: Run, payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "seq": 1,
+        "type": "run.queued",
+        "node_id": "",
+        "payload": payload,
+        "at": run.created_at.isoformat(),
+    }
 
 
 def _copy_finished_nodes(source: Run, target: Run) -> None:

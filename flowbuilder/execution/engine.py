@@ -32,9 +32,10 @@ from flowbuilder.planning import ExecutionPlan
 from flowbuilder.realtime.publish import publish_run_events
 
 from . import heartbeat
-from .bulk import insert_node_runs
+from .bulk import insert_node_runs, write_step
 from .context import build_context
 from .events import EventBuffer
+from .events import messages as event_messages
 from .models import CLAIMED_NODE, TERMINAL_NODE, TERMINAL_RUN, NodeRun, NodeStatus, Run, RunStatus
 from .node_runner import always_runs, is_side_effect, run_node
 from .outcome import Outcome
@@ -80,6 +81,7 @@ class Engine:
         self.stopped = False
         self._window = False
         self._deferred_fields: set[str] = set()  # run fields changed by steps not yet saved
+        self._staged_rows: list[dict[str, Any]] = []  # node results of the window not yet written
 
     # ------------------------------------------------------------------ entry point
     def drive(self, *, branch_node: str | None = None, branch_claim: int | None = None) -> None:
@@ -223,10 +225,13 @@ class Engine:
         self._save_deferred()
 
     def _save_deferred(self) -> None:
-        if self._deferred_fields:
-            self._flush_events(self.run)
-            self.run.save(update_fields=sorted(self._deferred_fields))
-            self._deferred_fields = set()
+        """Write what the steps of this transaction left: node results, events and the run, at once."""
+        if self._deferred_fields or self._staged_rows:
+            self._deferred_fields.add("last_seq")
+            rows = self.events.take(self.run)
+            write_step(self.run, self._staged_rows, rows, sorted(self._deferred_fields))
+            publish_run_events(self.run, event_messages(rows))
+            self._deferred_fields, self._staged_rows = set(), []
 
     # ------------------------------------------------------------------ state loading
     def _load_states(self) -> None:
@@ -283,7 +288,12 @@ class Engine:
             row.pop("heartbeat_at", None)
             rows.append({"run_id": self.run_id, "node_id": node_id, **row})
         # A zombie executor may have written the same deterministic rows: ignore, do not duplicate.
-        insert_node_runs(rows)
+        if self._window:
+            self._staged_rows.extend(
+                rows
+            )  # written with the run at the window's end (nothing reads them before)
+        else:
+            insert_node_runs(rows)
         for node_id in self.unsaved:
             self.states[node_id].row_id = -1  # written; id unknown (bulk insert), never claimed again
         self.unsaved = {}

@@ -26,18 +26,26 @@ class EventBuffer:
 
     def flush(self, run: Run) -> list[dict[str, Any]]:
         """Write pending events with consecutive seqs (caller holds the run lock); return messages."""
-        if not self._pending:
-            return []
+        rows = self.take(run)
+        insert_events(rows)
+        return messages(rows)
+
+    def take(self, run: Run) -> list[tuple]:
+        """Number pending events with the run's next seqs (caller holds the run lock and writes the rows)."""
         rows = []
         for type_, node_id, payload, at in self._pending:
             run.last_seq += 1
             rows.append((run.pk, run.last_seq, type_, node_id, payload, at))
-        insert_events(rows)
         self._pending = []
-        return [
-            {"seq": seq, "type": type_, "node_id": node_id, "payload": payload, "at": at.isoformat()}
-            for _, seq, type_, node_id, payload, at in rows
-        ]
+        return rows
+
+
+def messages(rows: list[tuple]) -> list[dict[str, Any]]:
+    """What watchers receive for event rows of (run_id, seq, type, node_id, payload, at)."""
+    return [
+        {"seq": seq, "type": type_, "node_id": node_id, "payload": payload, "at": at.isoformat()}
+        for _, seq, type_, node_id, payload, at in rows
+    ]
 
 
 def append_event(

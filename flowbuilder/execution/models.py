@@ -97,7 +97,8 @@ class Run(models.Model):
 class NodeRun(models.Model):
     tenant_field = "run__organisation"
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="node_runs")
+    # No index of its own: the unique (run, node_id) constraint's index serves lookups by run.
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="node_runs", db_index=False)
     node_id = models.CharField(max_length=100)
     status = models.CharField(max_length=16, choices=NodeStatus.choices)
     attempt = models.PositiveIntegerField(default=1)
@@ -124,7 +125,8 @@ class NodeRun(models.Model):
 class RunEvent(models.Model):
     tenant_field = "run__organisation"
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: the unique (run, seq) constraint's index serves lookups by run.
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=40)
     node_id = models.CharField(max_length=100, blank=True)

@@ -292,3 +292,39 @@ def test_cancel_while_a_node_runs_keeps_every_event_in_sequence(builder, eager, 
     assert ("node.succeeded", "call") in [(t, n) for _, t, n in events]
     assert run.last_seq == events[-1][0]
     assert "after" not in statuses(run)
+
+
+def test_webhook_runs_are_stored_in_one_statement_like_the_orm_would(builder, monkeypatch):
+    """Outside a transaction on PostgreSQL a system-started run and its first event are one INSERT;
+    the rows are the same as the ORM path's."""
+    from flowbuilder.execution import bulk
+
+    flow = publish(builder, chain(1, trigger="trigger.webhook"))
+    assert bulk.can_insert_run_in_one_statement()
+
+    def start(n):
+        run = actions.start_run(
+            actor=None, flow=flow, input_items=[{"n": n}], trigger="webhook", options={"x": n}
+        )
+        return Run.objects.get(pk=run.pk), run
+
+    fast, returned = start(1)
+    monkeypatch.setattr(actions, "can_insert_run_in_one_statement", lambda: False)
+    orm, _ = start(2)
+    assert returned.pk == fast.pk and returned.created_at == fast.created_at
+    for run, n in ((fast, 1), (orm, 2)):
+        assert (run.status, run.trigger, run.last_seq, run.version_id) == (
+            "queued",
+            "webhook",
+            1,
+            flow.published_version_id,
+        )
+        assert (run.input_items, run.options, run.organisation_id) == (
+            [{"n": n}],
+            {"x": n},
+            flow.organisation_id,
+        )
+        assert run.correlation_id and run.created_by_id is None
+        [event] = run.events.all()
+        assert (event.seq, event.type, event.node_id, event.at) == (1, "run.queued", "", run.created_at)
+        assert event.payload == {"status": "queued", "trigger": "webhook"}
