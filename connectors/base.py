@@ -333,6 +333,11 @@ class Connector:
         return f"<Connector {getattr(self, 'key', '?')} {getattr(self, 'version', '')}>"
 
 
+def object_schema(required: list[str], **props: Any) -> dict[str, Any]:
+    """A closed JSON Schema object (action inputs): these properties, ``required`` of them."""
+    return {"type": "object", "required": required, "additionalProperties": False, "properties": props}
+
+
 def check_connector(connector: Connector) -> list[str]:
     """Problems with a declaration (empty list: fine). The registry refuses a connector with any."""
     problems: list[str] = []

@@ -37,9 +37,9 @@ def _apt_install(package: str) -> bool:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return False
     print(f"installing {package} with apt-get ...", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
-    return subprocess.run(["apt-get", "install", "-y", "-qq", package], env=env, check=False).returncode == 0
+    apt = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+    subprocess.run([*apt, "update", "-qq"], check=False)
+    return subprocess.run([*apt, "install", "-y", "-qq", package], check=False).returncode == 0
 
 
 def ensure_redis(url: str) -> None:

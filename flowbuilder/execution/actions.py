@@ -16,7 +16,7 @@ from flowbuilder.tenancy.permissions import can
 
 from .bulk import can_insert_run_in_one_statement, insert_run_with_first_event
 from .events import append_event
-from .models import TERMINAL_RUN, NodeRun, NodeStatus, Run, RunEvent, RunStatus, Trigger
+from .models import TERMINAL_RUN, NodeRun, NodeStatus, Run, RunEvent, RunStatus, Trigger, event_message
 from .tasks import enqueue_advance
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def start_run(
         # The webhook hot path: the run and its first event in one statement, no transaction round trips.
         insert_run_with_first_event(run, "run.queued", queued)
         _ring_worker(run.pk)
-        publish_run_events(run, [_queued_message(run, queued)])
+        publish_run_events(run, [event_message(1, "run.queued", "", queued, run.created_at)])
         return run
     with transaction.atomic():
         run.save(force_insert=True)
@@ -93,7 +93,7 @@ def start_run(
             )
         # The worker's doorbell rings first; watchers learn of the queued run right after.
         transaction.on_commit(lambda: _ring_worker(run.pk))
-        publish_run_events(run, [_queued_message(run, queued)])
+        publish_run_events(run, [event_message(1, "run.queued", "", queued, run.created_at)])
     return run
 
 
@@ -105,16 +105,6 @@ def _ring_worker(run_id: int) -> None:
         log.warning(
             "run %s is stored but could not be enqueued; the sweeper will resume it", run_id, exc_info=True
         )
-
-
-def _queued_message(run: Run, payload: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "seq": 1,
-        "type": "run.queued",
-        "node_id": "",
-        "payload": payload,
-        "at": run.created_at.isoformat(),
-    }
 
 
 def _copy_finished_nodes(source: Run, target: Run) -> None:

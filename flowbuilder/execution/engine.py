@@ -344,9 +344,6 @@ class Engine:
                 },
             )
 
-    def _flush_events(self, run: Run) -> None:
-        publish_run_events(run, self.events.flush(run))
-
     # ------------------------------------------------------------------ readiness
     def _predecessors_done(self, node_id: str) -> bool:
         for link in self.plan.incoming.get(node_id, []):

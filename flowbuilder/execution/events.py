@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from .bulk import insert_events
-from .models import Run
+from .models import Run, event_message
 
 
 class EventBuffer:
@@ -42,10 +42,7 @@ class EventBuffer:
 
 def messages(rows: list[tuple]) -> list[dict[str, Any]]:
     """What watchers receive for event rows of (run_id, seq, type, node_id, payload, at)."""
-    return [
-        {"seq": seq, "type": type_, "node_id": node_id, "payload": payload, "at": at.isoformat()}
-        for _, seq, type_, node_id, payload, at in rows
-    ]
+    return [event_message(seq, type_, node_id, payload, at) for _, seq, type_, node_id, payload, at in rows]
 
 
 def append_event(

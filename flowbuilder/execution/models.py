@@ -6,6 +6,7 @@ The database is the source of truth for every run; the broker only rings the doo
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -141,10 +142,9 @@ class RunEvent(models.Model):
         return f"{self.run_id}#{self.seq} {self.type}"
 
     def as_message(self) -> dict:
-        return {
-            "seq": self.seq,
-            "type": self.type,
-            "node_id": self.node_id,
-            "payload": self.payload,
-            "at": self.at.isoformat(),
-        }
+        return event_message(self.seq, self.type, self.node_id, self.payload, self.at)
+
+
+def event_message(seq: int, type_: str, node_id: str, payload: dict, at: datetime) -> dict:
+    """An event as watchers receive it (websocket frames, snapshots): the one place for its shape."""
+    return {"seq": seq, "type": type_, "node_id": node_id, "payload": payload, "at": at.isoformat()}

@@ -90,7 +90,7 @@ def parse_body(body: bytes, content_type: str, query: dict[str, str]) -> list[di
 
 
 def trigger_webhook(target: WebhookTarget, items: list[dict[str, Any]], *, waiter: str = "") -> Run:
-    """Start the run; with ``waiter`` the engine also tells that group when the run ends."""
+    """Start the run; with ``waiter`` the engine also tells that waiting caller when the run ends."""
     options = {"waiter": waiter} if waiter else None
     return start_run(
         actor=None, flow=target.flow, input_items=items, trigger=Trigger.WEBHOOK, options=options

@@ -16,6 +16,7 @@ from connectors.base import (
     Connector,
     PollResult,
     Trigger,
+    object_schema,
 )
 from connectors.errors import ConnectorError, InvalidInput, NotFound
 from connectors.http.ratelimit import RateLimit
@@ -166,10 +167,6 @@ def poll_record_updated(ctx: ActionContext, config: Mapping[str, Any], cursor: A
     return PollResult(items, {"ts": _iso(last), "ids": sorted(last_ids)})
 
 
-def _obj(required: list[str], **props: Any) -> dict[str, Any]:
-    return {"type": "object", "required": required, "additionalProperties": False, "properties": props}
-
-
 class DynamicsConnector(Connector):
     key = "dynamics"
     name = "Dynamics 365 Business Central"
@@ -214,7 +211,7 @@ class DynamicsConnector(Connector):
             description="List customers, projects, invoices, lines or payments with OData options; "
             "follows @odata.nextLink.",
             run=run_list,
-            input_schema=_obj(
+            input_schema=object_schema(
                 ["entity_set"],
                 entity_set=ENTITY_SET,
                 filter={"type": "string", "title": "$filter", "description": "e.g. balanceDue gt 0"},
@@ -233,7 +230,7 @@ class DynamicsConnector(Connector):
             name="Get record",
             description="Read one record by id (the answer carries its @odata.etag).",
             run=run_get,
-            input_schema=_obj(
+            input_schema=object_schema(
                 ["entity_set", "id"],
                 entity_set=ENTITY_SET,
                 id=RECORD_ID,
@@ -247,7 +244,7 @@ class DynamicsConnector(Connector):
             description="Create a record (POST, 201). Invoice lines need documentId (the invoice id). "
             "Not replay-safe; for customers prefer Find or create customer.",
             run=run_create,
-            input_schema=_obj(["entity_set", "fields"], entity_set=ENTITY_SET, fields=FIELDS),
+            input_schema=object_schema(["entity_set", "fields"], entity_set=ENTITY_SET, fields=FIELDS),
             output_schema=ENTITY_OUT,
             writes=True,
         ),
@@ -257,7 +254,7 @@ class DynamicsConnector(Connector):
             description="Change properties (PATCH with If-Match). A 412 means the record changed since "
             "it was read.",
             run=run_update,
-            input_schema=_obj(
+            input_schema=object_schema(
                 ["entity_set", "id", "fields"], entity_set=ENTITY_SET, id=RECORD_ID, etag=ETAG, fields=FIELDS
             ),
             output_schema=ENTITY_OUT,
@@ -268,7 +265,7 @@ class DynamicsConnector(Connector):
             name="Delete record",
             description="Delete a record (DELETE with If-Match).",
             run=run_delete,
-            input_schema=_obj(
+            input_schema=object_schema(
                 ["entity_set", "id"],
                 entity_set=ENTITY_SET,
                 id=RECORD_ID,
@@ -283,7 +280,7 @@ class DynamicsConnector(Connector):
             name="Find or create customer",
             description="Match a customer on its number; update it, or create it when absent (replay-safe).",
             run=run_find_or_create_customer,
-            input_schema=_obj(
+            input_schema=object_schema(
                 ["number"],
                 number={"type": "string", "title": "Customer number", "minLength": 1, "maxLength": 20},
                 fields=FIELDS,
@@ -299,7 +296,7 @@ class DynamicsConnector(Connector):
             name="Record created or updated",
             description="Poll for customers, sales invoices or payments by lastModifiedDateTime.",
             poll=poll_record_updated,
-            config_schema=_obj(
+            config_schema=object_schema(
                 ["entity_set"],
                 entity_set={**ENTITY_SET, "enum": list(POLLABLE)},
                 since={"type": "string", "title": "Start from (ISO date-time)"},

@@ -16,6 +16,7 @@ from connectors.base import (
     Connector,
     PollResult,
     Trigger,
+    object_schema,
 )
 from connectors.errors import ConnectorError, InvalidInput, NotFound
 from connectors.http.ratelimit import RateLimit
@@ -187,10 +188,6 @@ def _parse(value: str) -> datetime:
 # --- declaration -----------------------------------------------------------------------------------
 
 
-def _obj(required: list[str], **props: Any) -> dict[str, Any]:
-    return {"type": "object", "required": required, "additionalProperties": False, "properties": props}
-
-
 class NetSuiteConnector(Connector):
     key = "netsuite"
     name = "NetSuite"
@@ -229,7 +226,7 @@ class NetSuiteConnector(Connector):
             description="Create a record (204 + Location; the new id is read from it). Not replay-safe: "
             "prefer Upsert by external id.",
             run=run_create,
-            input_schema=_obj(
+            input_schema=object_schema(
                 ["record_type", "fields"], record_type=RECORD_TYPE, fields=FIELDS, return_record=RETURN_RECORD
             ),
             output_schema=WRITE_OUT,
@@ -241,7 +238,7 @@ class NetSuiteConnector(Connector):
             description="Read a record by internal id or external id, sublists expanded.",
             run=run_get,
             input_schema={
-                **_obj(
+                **object_schema(
                     ["record_type"],
                     record_type=RECORD_TYPE,
                     id=INTERNAL_ID,
@@ -259,7 +256,7 @@ class NetSuiteConnector(Connector):
             description="Change fields of a record (PATCH); only the given fields change.",
             run=run_update,
             input_schema={
-                **_obj(
+                **object_schema(
                     ["record_type", "fields"],
                     record_type=RECORD_TYPE,
                     id=INTERNAL_ID,
@@ -277,7 +274,7 @@ class NetSuiteConnector(Connector):
             name="Upsert by external id",
             description="Create or update the record with this external id (PUT eid:...); replay-safe.",
             run=run_upsert,
-            input_schema=_obj(
+            input_schema=object_schema(
                 ["record_type", "external_id", "fields"],
                 record_type=RECORD_TYPE,
                 external_id=EXTERNAL_ID,
@@ -293,7 +290,7 @@ class NetSuiteConnector(Connector):
             description="Delete a record by internal id or external id.",
             run=run_delete,
             input_schema={
-                **_obj(
+                **object_schema(
                     ["record_type"],
                     record_type=RECORD_TYPE,
                     id=INTERNAL_ID,
@@ -314,7 +311,7 @@ class NetSuiteConnector(Connector):
             name="List records",
             description="List record ids (optionally read each record), filtered with the record API's q.",
             run=run_list,
-            input_schema=_obj(
+            input_schema=object_schema(
                 ["record_type"],
                 record_type=RECORD_TYPE,
                 q={
@@ -339,7 +336,7 @@ class NetSuiteConnector(Connector):
             name="SuiteQL query",
             description="Run a SuiteQL query (Prefer: transient) and return one item per row, all pages.",
             run=run_suiteql,
-            input_schema=_obj(
+            input_schema=object_schema(
                 ["query"],
                 query={
                     "type": "string",
@@ -366,7 +363,7 @@ class NetSuiteConnector(Connector):
             name="Record created or updated",
             description="Poll SuiteQL for records whose last-modified time moved since the last poll.",
             poll=poll_record_updated,
-            config_schema=_obj(
+            config_schema=object_schema(
                 ["record_type"],
                 record_type=RECORD_TYPE,
                 since={"type": "string", "title": "Start from (ISO date-time)"},

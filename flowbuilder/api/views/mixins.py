@@ -38,6 +38,14 @@ class RestrictedQuerysetMixin:
         return getattr(self.base_queryset.model, "tenant_field", "organisation") + "_id"
 
 
+def visible_flows(request: Any) -> Any:
+    """Flows the user can see, for ``?flow=`` filters: another tenant's flow id is "not a valid choice",
+    like an unknown id."""
+    from flowbuilder.flows.models import Flow
+
+    return restrict(Flow.objects.all(), getattr(request, "user", None))
+
+
 def organisation_for(user: Any, org_id: Any) -> Organisation:
     """The organisation a create targets, if the user can see it (else 404, like any other id)."""
     org = restrict(Organisation.objects.all(), user, "view").filter(pk=org_id).first()

@@ -10,19 +10,12 @@ from rest_framework.response import Response
 from flowbuilder.api.serializers.runs import RunDetailSerializer, RunEventSerializer, RunSerializer
 from flowbuilder.execution import actions
 from flowbuilder.execution.models import Run, RunStatus, Trigger
-from flowbuilder.flows.models import Flow
-from flowbuilder.tenancy.permissions import restrict
 
-from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin
-
-
-def _visible_flows(request):
-    # Only flows the user can see: another tenant's flow id is "not a valid choice", like an unknown id.
-    return restrict(Flow.objects.all(), getattr(request, "user", None))
+from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, visible_flows
 
 
 class RunFilter(filters.FilterSet):
-    flow = filters.ModelChoiceFilter(queryset=_visible_flows)
+    flow = filters.ModelChoiceFilter(queryset=visible_flows)
     status = filters.ChoiceFilter(choices=RunStatus.choices)
     trigger = filters.ChoiceFilter(choices=Trigger.choices)
 

@@ -9,20 +9,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from flowbuilder.api.serializers.triggers import TriggerSerializer
-from flowbuilder.flows.models import Flow
-from flowbuilder.tenancy.permissions import restrict
 from flowbuilder.triggers import actions
 from flowbuilder.triggers.models import PollingState, TriggerKind
 
-from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin
-
-
-def _visible_flows(request):
-    return restrict(Flow.objects.all(), getattr(request, "user", None))
+from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, visible_flows
 
 
 class TriggerFilter(filters.FilterSet):
-    flow = filters.ModelChoiceFilter(queryset=_visible_flows)
+    flow = filters.ModelChoiceFilter(queryset=visible_flows)
     kind = filters.ChoiceFilter(choices=TriggerKind.choices)
 
     class Meta:
@@ -34,7 +28,10 @@ class TriggerFilter(filters.FilterSet):
 class TriggerViewSet(
     RestrictedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    base_queryset = PollingState.objects.select_related("flow__published_version", "paused_by")
+    # The published document names each trigger's node; its plan is not needed here.
+    base_queryset = PollingState.objects.select_related("flow__published_version", "paused_by").defer(
+        "flow__published_version__plan"
+    )
     serializer_class = TriggerSerializer
     filterset_class = TriggerFilter
     ordering_fields = ["id", "next_poll_at", "last_polled_at", "consecutive_failures"]

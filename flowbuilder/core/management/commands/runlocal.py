@@ -49,10 +49,11 @@ class Command(BaseCommand):
         for name, cmd in processes.items():
             log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
             # The web server runs sync code on per-request threads: it borrows database connections
-            # from a pool (PostgreSQL) instead of keeping one per thread.
-            env = {**os.environ, "DATABASE_POOL": "true"} if name == "web" else None
+            # from a pool (PostgreSQL) instead of keeping one per thread. Children inherit the rest.
+            if name == "web":
+                cmd = ["env", "DATABASE_POOL=true", *cmd]
             children[name] = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
 
         def stop(*_args):
