@@ -12,7 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from flowbuilder.api import webhook_asgi  # noqa: E402
-from flowbuilder.realtime.routing import websocket_urlpatterns  # noqa: E402
+from flowbuilder.api.routing import websocket_urlpatterns  # noqa: E402
 
 
 async def http_app(scope, receive, send):

@@ -83,7 +83,6 @@ INSTALLED_APPS = [
     "flowbuilder.flows",
     "flowbuilder.nodes",
     "flowbuilder.execution",
-    "flowbuilder.realtime",
     "flowbuilder.observability",
     "flowbuilder.api",
     "flowbuilder.web",

@@ -2,7 +2,7 @@
 
 Both the Django view (used by the test client) and the lean ASGI route in ``flowbuilder/asgi.py`` call
 :func:`handle_webhook`. Waiting does not poll the database: the process's waiter hub
-(flowbuilder.realtime.waiters) is subscribed before the run exists, and the engine sends it the output
+(flowbuilder.execution.waiters) is subscribed before the run exists, and the engine sends it the output
 after the commit that ends the run. A lost message only costs a status check every few seconds.
 """
 
@@ -16,9 +16,8 @@ from django.conf import settings
 from django.db import connection
 
 from flowbuilder.core.errors import InvalidInputError
-from flowbuilder.execution import webhooks
+from flowbuilder.execution import waiters, webhooks
 from flowbuilder.execution.models import TERMINAL_RUN, Run
-from flowbuilder.realtime import waiters
 
 LOST_MESSAGE_CHECK_S = 3.0
 POLL_S = 0.25  # how often a caller checks the database when the waiter hub has no subscription

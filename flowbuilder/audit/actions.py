@@ -9,11 +9,11 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from .chain import GENESIS, row_content, row_hash
-from .models import AuditChainHead, AuditEvent
+from .models import AuditAction, AuditChainHead, AuditEvent
 
 
 def record(
-    action: str,
+    action: AuditAction | str,
     *,
     actor: Any = None,
     organisation: Any = None,
@@ -23,7 +23,11 @@ def record(
     before: Any = None,
     after: Any = None,
 ) -> AuditEvent:
-    """Append an audit row inside the caller's transaction (so it commits with the change)."""
+    """Append an audit row inside the caller's transaction (so it commits with the change).
+
+    ``action`` must be in the catalogue (:class:`AuditAction`): an unknown name raises ValueError.
+    """
+    action = AuditAction(action)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk

@@ -6,6 +6,46 @@ from django.conf import settings
 from django.db import models
 
 
+class AuditAction(models.TextChoices):
+    """Every action the audit trail records: the one catalogue (writers, filters and the API schema)."""
+
+    AUTH_LOGIN = "auth.login", "Signed in"
+    AUTH_LOGOUT = "auth.logout", "Signed out"
+    BRANDING_SET = "branding.set", "Branding changed"
+    CONNECTION_CREATE = "connection.create", "Connection created"
+    CONNECTION_UPDATE = "connection.update", "Connection changed"
+    CONNECTION_DELETE = "connection.delete", "Connection deleted"
+    CONNECTION_TEST = "connection.test", "Connection tested"
+    CONNECTION_USE = "connection.use", "Connection used"
+    CREDENTIALS_ROTATE_KEYS = "credentials.rotate_keys", "Vault keys rotated"
+    FLOW_CREATE = "flow.create", "Flow created"
+    FLOW_IMPORT = "flow.import", "Flow imported"
+    FLOW_UPDATE = "flow.update", "Flow changed"
+    FLOW_DELETE = "flow.delete", "Flow deleted"
+    FLOW_SAVE_DRAFT = "flow.save_draft", "Draft saved"
+    FLOW_PUBLISH = "flow.publish", "Flow published"
+    FLOW_SHARE = "flow.share", "Flow shared"
+    MEMBERSHIP_SET = "membership.set", "Role granted"
+    MEMBERSHIP_REMOVE = "membership.remove", "Member removed"
+    ORGANISATION_CREATE = "organisation.create", "Organisation created"
+    RUN_START = "run.start", "Run started"
+    RUN_CANCEL = "run.cancel", "Run cancelled"
+    RUN_RETRY = "run.retry", "Run retried"
+    RUN_SKIP_NODE = "run.skip_node", "Failed node skipped"
+    RUN_REPLAY = "run.replay", "Run replayed"
+    TEMPLATE_CREATE = "template.create", "Template created"
+    TEMPLATE_PUBLISH = "template.publish", "Template published"
+    TEMPLATE_CLONE = "template.clone", "Template cloned"
+    TEMPLATE_UPGRADE = "template.upgrade", "Template copy upgraded"
+    TEMPLATE_ROLLBACK = "template.rollback", "Template copy rolled back"
+    TEMPLATE_PIN = "template.pin", "Template copy pinned"
+    TEMPLATE_UNPIN = "template.unpin", "Template copy unpinned"
+    TRIGGER_PAUSE = "trigger.pause", "Trigger paused"
+    TRIGGER_RESUME = "trigger.resume", "Trigger resumed"
+    TRIGGER_POLL_NOW = "trigger.poll_now", "Trigger polled now"
+    USER_INVITE = "user.invite", "User invited"
+
+
 class AuditEvent(models.Model):
     at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -15,7 +55,7 @@ class AuditEvent(models.Model):
     organisation = models.ForeignKey(
         "tenancy.Organisation", null=True, on_delete=models.SET_NULL, related_name="audit_events"
     )
-    action = models.CharField(max_length=80)
+    action = models.CharField(max_length=80, choices=AuditAction.choices)
     object_type = models.CharField(max_length=80, blank=True)
     object_id = models.CharField(max_length=80, blank=True)
     before = models.JSONField(null=True, blank=True)

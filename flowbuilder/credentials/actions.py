@@ -24,6 +24,7 @@ from connectors.base import Connector, CredentialType
 from connectors.errors import ConnectorError, ConnectorLoadError
 from connectors.http.redact import Redactor
 from flowbuilder.audit.actions import record
+from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
 from flowbuilder.tenancy.models import Organisation
 from flowbuilder.tenancy.permissions import can
@@ -190,7 +191,7 @@ def create_connection(
     with transaction.atomic():
         _save(connection)
         record(
-            "connection.create",
+            AuditAction.CONNECTION_CREATE,
             actor=actor,
             organisation=organisation,
             obj=connection,
@@ -246,7 +247,7 @@ def update_connection(
         if secrets_changed:
             changed["secrets_changed"] = True
         record(
-            "connection.update",
+            AuditAction.CONNECTION_UPDATE,
             actor=actor,
             organisation=connection.organisation_id,
             obj=connection,
@@ -260,7 +261,7 @@ def delete_connection(*, actor: Any, connection: Connection) -> None:
     _require(actor, "change", connection)
     with transaction.atomic():
         record(
-            "connection.delete",
+            AuditAction.CONNECTION_DELETE,
             actor=actor,
             organisation=connection.organisation_id,
             obj=connection,
@@ -299,7 +300,7 @@ def test_connection(*, actor: Any, connection: Connection) -> TestResult:
             last_tested_at=now, last_test_ok=ok, last_test_message=message
         )
         record(
-            "connection.test",
+            AuditAction.CONNECTION_TEST,
             actor=actor,
             organisation=connection.organisation_id,
             obj=connection,
@@ -345,7 +346,7 @@ def record_use(connection: Connection, run_id: int) -> bool:
         _, created = ConnectionUse.objects.get_or_create(connection_id=connection.pk, run_id=run_id)
         if created:
             record(
-                "connection.use",
+                AuditAction.CONNECTION_USE,
                 actor="system",
                 organisation=connection.organisation_id,
                 obj=connection,
@@ -404,7 +405,7 @@ def rotate_all_secrets(*, actor: Any = "system") -> RotationReport:
             Connection.objects.filter(pk=pk).update(secrets_ciphertext=token)
             report.rotated += 1
     record(
-        "credentials.rotate_keys",
+        AuditAction.CREDENTIALS_ROTATE_KEYS,
         actor=actor,
         object_type="credentials.connection",
         after={

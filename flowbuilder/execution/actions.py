@@ -9,14 +9,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from flowbuilder.audit.actions import record
+from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
 from flowbuilder.flows.models import Flow, FlowVersion
-from flowbuilder.realtime.publish import publish_run_events
 from flowbuilder.tenancy.permissions import can
 
 from .bulk import can_insert_run_in_one_statement, insert_run_with_first_event
 from .events import append_event
-from .models import TERMINAL_RUN, NodeRun, NodeStatus, Run, RunEvent, RunStatus, Trigger, event_message
+from .models import (
+    TERMINAL_RUN,
+    EventType,
+    NodeRun,
+    NodeStatus,
+    Run,
+    RunEvent,
+    RunStatus,
+    Trigger,
+    event_message,
+)
+from .publish import publish_run_events
 from .tasks import enqueue_advance
 
 log = logging.getLogger(__name__)
@@ -73,19 +84,19 @@ def start_run(
     queued = {"status": RunStatus.QUEUED, "trigger": trigger}
     if copy_from is None and not (audit and actor is not None) and can_insert_run_in_one_statement():
         # The webhook hot path: the run and its first event in one statement, no transaction round trips.
-        insert_run_with_first_event(run, "run.queued", queued)
+        insert_run_with_first_event(run, EventType.RUN_QUEUED, queued)
         _ring_worker(run.pk)
-        publish_run_events(run, [event_message(1, "run.queued", "", queued, run.created_at)])
+        publish_run_events(run, [event_message(1, EventType.RUN_QUEUED, "", queued, run.created_at)])
         return run
     with transaction.atomic():
         run.save(force_insert=True)
         if copy_from is not None:
             _copy_finished_nodes(copy_from, run)
         # The run was created with last_seq=1: its first event needs no second write of the run row.
-        RunEvent.objects.create(run=run, seq=1, type="run.queued", payload=queued, at=run.created_at)
+        RunEvent.objects.create(run=run, seq=1, type=EventType.RUN_QUEUED, payload=queued, at=run.created_at)
         if audit and actor is not None:
             record(
-                "run.start",
+                AuditAction.RUN_START,
                 actor=actor,
                 organisation=flow.organisation_id,
                 obj=run,
@@ -93,7 +104,7 @@ def start_run(
             )
         # The worker's doorbell rings first; watchers learn of the queued run right after.
         transaction.on_commit(lambda: _ring_worker(run.pk))
-        publish_run_events(run, [event_message(1, "run.queued", "", queued, run.created_at)])
+        publish_run_events(run, [event_message(1, EventType.RUN_QUEUED, "", queued, run.created_at)])
     return run
 
 
@@ -140,9 +151,9 @@ def cancel_run(*, actor: Any, run: Run) -> Run:
         run.status = RunStatus.CANCELLED
         run.finished_at = timezone.now()
         run.error = {"message": f"Cancelled by {actor.get_username()}."}
-        event = append_event(run, "run.cancelled", {"status": RunStatus.CANCELLED})
+        event = append_event(run, EventType.RUN_CANCELLED, {"status": RunStatus.CANCELLED})
         run.save(update_fields=["status", "finished_at", "error", "last_seq"])
-        record("run.cancel", actor=actor, organisation=run.organisation_id, obj=run)
+        record(AuditAction.RUN_CANCEL, actor=actor, organisation=run.organisation_id, obj=run)
         publish_run_events(run, [event])
     return run
 
@@ -152,7 +163,11 @@ def retry_run(*, actor: Any, run: Run) -> Run:
     with transaction.atomic():
         new = _resume_copy(actor, run)
         record(
-            "run.retry", actor=actor, organisation=run.organisation_id, obj=new, after={"retry_of": run.pk}
+            AuditAction.RUN_RETRY,
+            actor=actor,
+            organisation=run.organisation_id,
+            obj=new,
+            after={"retry_of": run.pk},
         )
     return new
 
@@ -215,7 +230,7 @@ def skip_failed_node(*, actor: Any, run: Run) -> Run:
             duration_ms=0,
         )
         record(
-            "run.skip_node",
+            AuditAction.RUN_SKIP_NODE,
             actor=actor,
             organisation=run.organisation_id,
             obj=new,
@@ -240,6 +255,10 @@ def replay_run(*, actor: Any, run: Run) -> Run:
             audit=False,
         )
         record(
-            "run.replay", actor=actor, organisation=run.organisation_id, obj=new, after={"replay_of": run.pk}
+            AuditAction.RUN_REPLAY,
+            actor=actor,
+            organisation=run.organisation_id,
+            obj=new,
+            after={"replay_of": run.pk},
         )
     return new

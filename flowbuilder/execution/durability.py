@@ -17,10 +17,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
-from flowbuilder.realtime.publish import publish_run_events
-
 from .events import append_event
-from .models import ACTIVE_RUN, CLAIMED_NODE, NodeRun, NodeStatus, Run, RunStatus
+from .models import ACTIVE_RUN, CLAIMED_NODE, EventType, NodeRun, NodeStatus, Run, RunStatus
+from .publish import publish_run_events
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ def count_delivery(run_id: int, *, enqueue: bool = False, only_if_stale: bool = 
                 "hint": "Look at the node it stopped at in the failed-runs queue, fix the cause, then retry.",
                 "type": "PoisonRun",
             }
-            event = append_event(run, "run.failed", {"status": RunStatus.FAILED, "error": run.error})
+            event = append_event(run, EventType.RUN_FAILED, {"status": RunStatus.FAILED, "error": run.error})
             run.save(
                 update_fields=["deliveries", "heartbeat_at", "status", "finished_at", "error", "last_seq"]
             )

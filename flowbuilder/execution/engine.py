@@ -29,16 +29,16 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from flowbuilder.planning import ExecutionPlan
-from flowbuilder.realtime.publish import publish_run_events
 
 from . import heartbeat
 from .bulk import insert_node_runs, write_step
 from .context import build_context
 from .events import EventBuffer
 from .events import messages as event_messages
-from .models import CLAIMED_NODE, TERMINAL_NODE, TERMINAL_RUN, NodeRun, NodeStatus, Run, RunStatus
+from .models import CLAIMED_NODE, TERMINAL_NODE, TERMINAL_RUN, EventType, NodeRun, NodeStatus, Run, RunStatus
 from .node_runner import always_runs, is_side_effect, run_node
 from .outcome import Outcome
+from .publish import publish_run_events
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class Engine:
                 if run.status == RunStatus.QUEUED or run.started_at is None:
                     run.status = RunStatus.RUNNING
                     run.started_at = timezone.now()
-                    self.events.add("run.started", payload={"status": RunStatus.RUNNING})
+                    self.events.add(EventType.RUN_STARTED, payload={"status": RunStatus.RUNNING})
                 elif run.status == RunStatus.WAITING:
                     run.status = RunStatus.RUNNING
             elif not self._window:
@@ -317,7 +317,7 @@ class Engine:
 
     def _emit_outcome(self, node_id: str, outcome: Outcome) -> None:
         if outcome.status == NodeStatus.SKIPPED:
-            self.events.add("node.skipped", node_id, {"reason": "no input items"})
+            self.events.add(EventType.NODE_SKIPPED, node_id, {"reason": "no input items"})
             return
         payload: dict[str, Any] = {
             "attempt": outcome.attempt,
@@ -325,16 +325,18 @@ class Engine:
             "duration_ms": outcome.duration_ms,
         }
         if outcome.status == NodeStatus.SUCCEEDED:
-            self.events.add("node.succeeded", node_id, {**payload, "output_counts": outcome.output_counts})
+            self.events.add(
+                EventType.NODE_SUCCEEDED, node_id, {**payload, "output_counts": outcome.output_counts}
+            )
         elif outcome.status == NodeStatus.RETRYING:
             self.events.add(
-                "node.retrying",
+                EventType.NODE_RETRYING,
                 node_id,
                 {**payload, "error": outcome.error, "retry_in_s": outcome.retry_in_s},
             )
         else:
             self.events.add(
-                "node.failed",
+                EventType.NODE_FAILED,
                 node_id,
                 {
                     **payload,
@@ -526,7 +528,9 @@ class Engine:
         state = self.states[node_id]
         inputs = self.inputs_for(node_id)
         self.events.add(
-            "node.started", node_id, {"attempt": state.attempt, "input_count": sum(map(len, inputs.values()))}
+            EventType.NODE_STARTED,
+            node_id,
+            {"attempt": state.attempt, "input_count": sum(map(len, inputs.values()))},
         )
         ctx = build_context(self, node_id, state.attempt)
         outcome = run_node(spec, ctx, inputs, state.attempt)
@@ -580,7 +584,7 @@ class Engine:
         payload: dict[str, Any] = {"status": status, "duration_ms": run.duration_ms}
         if error:
             payload["error"] = error
-        self.events.add(f"run.{status}", payload=payload)
+        self.events.add(EventType.for_run_status(status), payload=payload)
         waiter = (run.options or {}).get("waiter")
         if waiter:
             self._notify_waiter(run, waiter)
@@ -588,7 +592,7 @@ class Engine:
     @staticmethod
     def _notify_waiter(run: Run, waiter: str) -> None:
         """Hand the result to the webhook caller waiting for it (small outputs travel inline)."""
-        from flowbuilder.realtime.waiters import notify
+        from .waiters import notify
 
         output = run.output_items
         if output is not None and len(json.dumps(output, default=str)) > WAITER_INLINE_BYTES:

@@ -38,6 +38,27 @@ TERMINAL_NODE = frozenset({NodeStatus.SUCCEEDED, NodeStatus.FAILED, NodeStatus.S
 CLAIMED_NODE = frozenset({NodeStatus.QUEUED, NodeStatus.RUNNING})
 
 
+class EventType(models.TextChoices):
+    """Every run and node event a watcher can receive: the one catalogue (the API schema exports it)."""
+
+    RUN_QUEUED = "run.queued", "Run queued"
+    RUN_STARTED = "run.started", "Run started"
+    RUN_WAITING = "run.waiting", "Run waiting"
+    RUN_SUCCEEDED = "run.succeeded", "Run succeeded"
+    RUN_FAILED = "run.failed", "Run failed"
+    RUN_CANCELLED = "run.cancelled", "Run cancelled"
+    NODE_STARTED = "node.started", "Node started"
+    NODE_RETRYING = "node.retrying", "Node waiting to retry"
+    NODE_SUCCEEDED = "node.succeeded", "Node succeeded"
+    NODE_FAILED = "node.failed", "Node failed"
+    NODE_SKIPPED = "node.skipped", "Node skipped"
+
+    @classmethod
+    def for_run_status(cls, status: str) -> EventType:
+        """The event that announces a run reaching ``status``."""
+        return cls(f"run.{status}")
+
+
 class Trigger(models.TextChoices):
     MANUAL = "manual", "Manual"
     WEBHOOK = "webhook", "Webhook"
@@ -129,7 +150,7 @@ class RunEvent(models.Model):
     # No index of its own: the unique (run, seq) constraint's index serves lookups by run.
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
-    type = models.CharField(max_length=40)
+    type = models.CharField(max_length=40, choices=EventType.choices)
     node_id = models.CharField(max_length=100, blank=True)
     payload = models.JSONField(default=dict)
     at = models.DateTimeField()

@@ -14,6 +14,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from flowbuilder.audit.actions import record
+from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from flowbuilder.planning import build_plan
 from flowbuilder.tenancy.models import Organisation
@@ -57,7 +58,7 @@ def create_flow(
     description: str = "",
     tags: list[str] | None = None,
     document: dict | None = None,
-    audit_action: str = "flow.create",
+    audit_action: AuditAction = AuditAction.FLOW_CREATE,
 ) -> Flow:
     _require(actor, "change", organisation)
     with transaction.atomic():
@@ -84,7 +85,7 @@ def update_flow(*, actor: Any, flow: Flow, **fields: Any) -> Flow:
             setattr(flow, key, value)
         flow.save(update_fields=[*allowed, "updated_at"])
         record(
-            "flow.update",
+            AuditAction.FLOW_UPDATE,
             actor=actor,
             organisation=flow.organisation_id,
             obj=flow,
@@ -98,7 +99,7 @@ def delete_flow(*, actor: Any, flow: Flow) -> None:
     _require(actor, "change", flow)
     with transaction.atomic():
         record(
-            "flow.delete",
+            AuditAction.FLOW_DELETE,
             actor=actor,
             organisation=flow.organisation_id,
             obj=flow,
@@ -139,7 +140,7 @@ def save_draft(
             raise conflict
         flow.refresh_from_db()
         record(
-            "flow.save_draft",
+            AuditAction.FLOW_SAVE_DRAFT,
             actor=actor,
             organisation=flow.organisation_id,
             obj=flow,
@@ -182,7 +183,7 @@ def publish_flow(*, actor: Any, flow: Flow, comment: str = "", document: dict | 
 
         sync_flow_triggers(flow=flow, version=version)
         record(
-            "flow.publish",
+            AuditAction.FLOW_PUBLISH,
             actor=actor,
             organisation=flow.organisation_id,
             obj=flow,
@@ -239,5 +240,5 @@ def import_flow(*, actor: Any, organisation: Organisation, data: Any) -> Flow:
         description=str(data.get("description") or ""),
         tags=tags,
         document=document,
-        audit_action="flow.import",
+        audit_action=AuditAction.FLOW_IMPORT,
     )

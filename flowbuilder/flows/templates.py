@@ -23,6 +23,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from flowbuilder.audit.actions import record
+from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
 from flowbuilder.tenancy.models import Organisation, OrganisationKind
 from flowbuilder.tenancy.permissions import can
@@ -213,7 +214,7 @@ def create_template(
             created_by=actor,
         )
         record(
-            "template.create",
+            AuditAction.TEMPLATE_CREATE,
             actor=actor,
             organisation=organisation,
             obj=template,
@@ -262,7 +263,7 @@ def publish_template_version(
         )
         Template.objects.filter(pk=template.pk).update(updated_at=timezone.now())
         record(
-            "template.publish",
+            AuditAction.TEMPLATE_PUBLISH,
             actor=actor,
             organisation=template.organisation_id,
             obj=template,
@@ -400,7 +401,7 @@ def clone_template(
                     created_by=actor,
                 )
                 record(
-                    "template.clone",
+                    AuditAction.TEMPLATE_CLONE,
                     actor=actor,
                     organisation=customer,
                     obj=instance,
@@ -569,7 +570,7 @@ def upgrade_instances(
                 rendered=plan["theirs"],
                 values=plan["values"],
                 keep_previous=True,
-                action="template.upgrade",
+                action=AuditAction.TEMPLATE_UPGRADE,
             )
             result.update(status="upgraded", resolved=plan["merge"].resolved, warnings=plan["merge"].warnings)
     return results
@@ -584,7 +585,7 @@ def _apply(
     rendered: dict,
     values: dict,
     keep_previous: bool,
-    action: str,
+    action: AuditAction,
 ) -> None:
     now = timezone.now()
     before = {"version": instance.based_on.number}
@@ -636,7 +637,7 @@ def rollback_instance(*, actor: Any, instance: TemplateInstance) -> TemplateInst
             rendered=instance.previous_rendered_document or instance.previous_document,
             values=instance.parameter_values,
             keep_previous=False,
-            action="template.rollback",
+            action=AuditAction.TEMPLATE_ROLLBACK,
         )
     instance.flow.refresh_from_db()
     return instance
@@ -649,7 +650,7 @@ def set_pinned(*, actor: Any, instance: TemplateInstance, pinned: bool) -> Templ
         TemplateInstance.objects.filter(pk=instance.pk).update(pinned=pinned, updated_at=timezone.now())
         instance.refresh_from_db()
         record(
-            "template.pin" if pinned else "template.unpin",
+            AuditAction.TEMPLATE_PIN if pinned else AuditAction.TEMPLATE_UNPIN,
             actor=actor,
             organisation=instance.customer_id,
             obj=instance,

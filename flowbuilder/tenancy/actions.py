@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from flowbuilder.audit.actions import record
+from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
 
 from .branding import as_dict
@@ -30,7 +31,7 @@ def create_customer(*, actor: Any, partner: Organisation, name: str) -> Organisa
             name=name, slug=slug, kind=OrganisationKind.CUSTOMER, parent=partner
         )
         record(
-            "organisation.create",
+            AuditAction.ORGANISATION_CREATE,
             actor=actor,
             organisation=org,
             obj=org,
@@ -58,7 +59,7 @@ def set_membership(*, actor: Any, organisation: Organisation, username: str, rol
             membership.role = role
             membership.save(update_fields=["role", "updated_at"])
         record(
-            "membership.set",
+            AuditAction.MEMBERSHIP_SET,
             actor=actor,
             organisation=organisation,
             obj=membership,
@@ -73,7 +74,7 @@ def remove_membership(*, actor: Any, membership: Membership) -> None:
         raise PermissionDeniedError("Only admins of this organisation can remove its members.")
     with transaction.atomic():
         record(
-            "membership.remove",
+            AuditAction.MEMBERSHIP_REMOVE,
             actor=actor,
             organisation=membership.organisation_id,
             obj=membership,
@@ -96,7 +97,7 @@ def share_flow(*, actor: Any, flow: Any, username: str, permission: str) -> None
     with transaction.atomic():
         assign_perm(f"flows.{permission}_flow", user, flow)
         record(
-            "flow.share",
+            AuditAction.FLOW_SHARE,
             actor=actor,
             organisation=flow.organisation_id,
             obj=flow,
@@ -137,7 +138,14 @@ def set_branding(*, actor: Any, partner: Organisation, **values: Any) -> Any:
         for key, value in changes.items():
             setattr(branding, key, value)
         branding.save()
-        record("branding.set", actor=actor, organisation=partner, obj=branding, before=before, after=changes)
+        record(
+            AuditAction.BRANDING_SET,
+            actor=actor,
+            organisation=partner,
+            obj=branding,
+            before=before,
+            after=changes,
+        )
     return branding
 
 
@@ -159,7 +167,7 @@ def invite_user(
             user.save()
         membership = set_membership(actor=actor, organisation=organisation, username=user.username, role=role)
         record(
-            "user.invite",
+            AuditAction.USER_INVITE,
             actor=actor,
             organisation=organisation,
             obj=user,

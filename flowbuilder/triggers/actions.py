@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from connectors.errors import ConnectorError
 from flowbuilder.audit.actions import record
+from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import FlowbuilderError, InvalidInputError, PermissionDeniedError
 from flowbuilder.execution.actions import start_run
 from flowbuilder.execution.models import ACTIVE_RUN, Run, Trigger
@@ -252,7 +253,7 @@ def pause_trigger(*, actor: Any, state: PollingState) -> PollingState:
             raise InvalidInputError("The trigger is already paused.", field="paused")
         state.paused_at, state.paused_by = timezone.now(), actor
         state.save(update_fields=["paused_at", "paused_by", "updated_at"])
-        record("trigger.pause", actor=actor, organisation=state.flow.organisation_id, obj=state)
+        record(AuditAction.TRIGGER_PAUSE, actor=actor, organisation=state.flow.organisation_id, obj=state)
     return state
 
 
@@ -266,7 +267,7 @@ def resume_trigger(*, actor: Any, state: PollingState) -> PollingState:
         state.paused_at, state.paused_by = None, None
         state.next_poll_at = timezone.now()
         state.save(update_fields=["paused_at", "paused_by", "next_poll_at", "updated_at"])
-        record("trigger.resume", actor=actor, organisation=state.flow.organisation_id, obj=state)
+        record(AuditAction.TRIGGER_RESUME, actor=actor, organisation=state.flow.organisation_id, obj=state)
     return state
 
 
@@ -282,7 +283,7 @@ def poll_now(*, actor: Any, state: PollingState) -> PollingState:
         # Leased like a beat claim, so the next tick does not poll it a second time.
         state.next_poll_at = timezone.now() + timedelta(seconds=settings.FLOWBUILDER_POLL_LEASE_S)
         state.save(update_fields=["next_poll_at", "updated_at"])
-        record("trigger.poll_now", actor=actor, organisation=state.flow.organisation_id, obj=state)
+        record(AuditAction.TRIGGER_POLL_NOW, actor=actor, organisation=state.flow.organisation_id, obj=state)
         state_id = state.pk
         transaction.on_commit(lambda: poll_task.delay(state_id), robust=True)
     return state

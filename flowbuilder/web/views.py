@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from flowbuilder.audit.actions import record
+from flowbuilder.audit.models import AuditAction
 
 from .assets import editor_assets
 from .branding import brand_for
@@ -24,7 +25,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        record("auth.login", actor=form.get_user())
+        record(AuditAction.AUTH_LOGIN, actor=form.get_user())
         return response
 
 
@@ -60,7 +61,7 @@ class PasswordResetCompleteView(BrandedMixin, auth_views.PasswordResetCompleteVi
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        record("auth.logout", actor=request.user)
+        record(AuditAction.AUTH_LOGOUT, actor=request.user)
     logout(request)
     return redirect("login")
 

@@ -8,10 +8,10 @@ from asgiref.sync import async_to_sync
 from django.test import Client
 
 from flowbuilder.api import webhook_handler
+from flowbuilder.execution import waiters
 from flowbuilder.execution.actions import start_run
 from flowbuilder.execution.models import Run
 from flowbuilder.execution.webhooks import signature_for
-from flowbuilder.realtime import waiters
 
 from .conftest import webhook_document
 

@@ -20,10 +20,9 @@ from flowbuilder.audit.models import AuditEvent
 from flowbuilder.celery import app as celery_app
 from flowbuilder.credentials import runtime
 from flowbuilder.execution import actions as run_actions
-from flowbuilder.execution import tasks
+from flowbuilder.execution import publish, tasks
 from flowbuilder.execution.models import NodeRun, RunEvent, RunStatus
 from flowbuilder.flows import actions as flow_actions
-from flowbuilder.realtime import publish
 from tests.conftest import document, edge, node
 from tests.support.http_endpoint import Endpoint
 

@@ -18,6 +18,7 @@ from flowbuilder.api.serializers.tenancy import (
     OrganisationSerializer,
 )
 from flowbuilder.audit.actions import record
+from flowbuilder.audit.models import AuditAction
 from flowbuilder.tenancy import actions
 from flowbuilder.tenancy.models import Membership, Organisation
 
@@ -124,13 +125,13 @@ def login_view(request):
     if user is None:
         raise ValidationError({"password": ["Wrong username or password."]})
     login(request, user)
-    record("auth.login", actor=user)
+    record(AuditAction.AUTH_LOGIN, actor=user)
     return Response(MeSerializer(user).data)
 
 
 @extend_schema(request=None, responses={204: None})
 @api_view(["POST"])
 def logout_view(request):
-    record("auth.logout", actor=request.user)
+    record(AuditAction.AUTH_LOGOUT, actor=request.user)
     logout(request)
     return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,16 +9,16 @@ from django.core.management.base import BaseCommand, CommandError
 
 from flowbuilder.core.errors import FlowbuilderError
 from flowbuilder.execution.actions import normalise_items, start_run
-from flowbuilder.execution.models import TERMINAL_RUN, Run, RunEvent
+from flowbuilder.execution.models import TERMINAL_RUN, EventType, Run, RunEvent
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows.management.commands._common import actor_and_org
 
 SYMBOLS = {
-    "node.started": "…",
-    "node.succeeded": "✔",
-    "node.failed": "✖",
-    "node.skipped": "·",
-    "node.retrying": "↻",
+    EventType.NODE_STARTED: "…",
+    EventType.NODE_SUCCEEDED: "✔",
+    EventType.NODE_FAILED: "✖",
+    EventType.NODE_SKIPPED: "·",
+    EventType.NODE_RETRYING: "↻",
 }
 
 
@@ -95,9 +95,9 @@ class Command(BaseCommand):
         payload = event.payload or {}
         if event.type.startswith("node."):
             extra = ""
-            if event.type == "node.succeeded":
+            if event.type == EventType.NODE_SUCCEEDED:
                 extra = f" {payload.get('output_counts')} in {payload.get('duration_ms')} ms"
-            elif event.type in ("node.failed", "node.retrying"):
+            elif event.type in (EventType.NODE_FAILED, EventType.NODE_RETRYING):
                 extra = f" {(payload.get('error') or {}).get('message', '')}"
             self.stdout.write(f"  {SYMBOLS.get(event.type, '?')} {event.node_id:<24} {event.type[5:]}{extra}")
         else:

@@ -9,7 +9,7 @@ import redis
 from django.conf import settings
 from django.test import override_settings
 
-from flowbuilder.realtime import waiters
+from flowbuilder.execution import waiters
 
 
 def _kill_hub_connections(hub: waiters.WaiterHub) -> int:

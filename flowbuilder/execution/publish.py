@@ -19,7 +19,12 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
+from .groups import run_group
+
 log = logging.getLogger(__name__)
+
+# The Channels message type of a batch of run events; consumers handle it in ``run_events``.
+RUN_EVENTS_MESSAGE = "run.events"
 
 
 class _BackgroundPublisher:
@@ -85,11 +90,13 @@ def send_on_commit(groups: Iterable[str], message: dict[str, Any]) -> None:
 
 
 def publish_run_events(run: Any, events: list[dict[str, Any]]) -> None:
-    """After commit, send a run's new events to everyone watching the run, its flow or its organisation."""
-    from .groups import flow_group, organisation_group, run_group
+    """After commit, send a run's new events to everyone watching the run.
 
+    Only the run's group: no consumer listens to flow or organisation groups, and each group costs
+    Redis round trips on every event.
+    """
     if events:
         send_on_commit(
-            [run_group(run.pk), flow_group(run.flow_id), organisation_group(run.organisation_id)],
-            {"type": "run.events", "run_id": run.pk, "flow_id": run.flow_id, "events": events},
+            [run_group(run.pk)],
+            {"type": RUN_EVENTS_MESSAGE, "run_id": run.pk, "flow_id": run.flow_id, "events": events},
         )

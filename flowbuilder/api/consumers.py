@@ -12,7 +12,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from .groups import run_group
+from flowbuilder.execution.groups import run_group
+
 from .snapshots import events_after, run_snapshot, visible_run
 
 CLOSE_UNAUTHENTICATED = 4401
