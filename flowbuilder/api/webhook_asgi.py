@@ -8,9 +8,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flowbuilder.execution.webhooks import MAX_BODY_BYTES
-
-from .webhook_handler import handle_webhook
+from flowbuilder.triggers.webhook_calls import handle_webhook
+from flowbuilder.triggers.webhooks import MAX_BODY_BYTES
 
 PATH = re.compile(r"^/hooks/(?P<token>[A-Za-z0-9_\-]{1,64})/?$")
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]

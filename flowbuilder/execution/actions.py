@@ -23,8 +23,8 @@ from .models import (
     NodeStatus,
     Run,
     RunEvent,
+    RunOrigin,
     RunStatus,
-    Trigger,
     event_message,
 )
 from .publish import publish_run_events
@@ -53,7 +53,7 @@ def start_run(
     actor: Any,
     flow: Flow,
     input_items: list[dict[str, Any]],
-    trigger: str = Trigger.MANUAL,
+    origin: str = RunOrigin.MANUAL,
     version: FlowVersion | None = None,
     options: dict[str, Any] | None = None,
     replay_of: Run | None = None,
@@ -74,14 +74,14 @@ def start_run(
         organisation_id=flow.organisation_id,
         flow=flow,
         version_id=version_id,
-        trigger=trigger,
+        origin=origin,
         input_items=input_items,
         options=options or {},
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         replay_of=replay_of,
         last_seq=1,
     )
-    queued = {"status": RunStatus.QUEUED, "trigger": trigger}
+    queued = {"status": RunStatus.QUEUED, "origin": origin}
     if copy_from is None and not (audit and actor is not None) and can_insert_run_in_one_statement():
         # The webhook hot path: the run and its first event in one statement, no transaction round trips.
         insert_run_with_first_event(run, EventType.RUN_QUEUED, queued)
@@ -100,7 +100,7 @@ def start_run(
                 actor=actor,
                 organisation=flow.organisation_id,
                 obj=run,
-                after={"trigger": trigger},
+                after={"origin": origin},
             )
         # The worker's doorbell rings first; watchers learn of the queued run right after.
         transaction.on_commit(lambda: _ring_worker(run.pk))
@@ -186,7 +186,7 @@ def _resume_copy(actor: Any, run: Run) -> Run:
         actor=actor,
         flow=run.flow,
         input_items=run.input_items,
-        trigger=Trigger.REPLAY,
+        origin=RunOrigin.REPLAY,
         version=run.version,
         options=_carried_options(run),
         replay_of=run,
@@ -248,7 +248,7 @@ def replay_run(*, actor: Any, run: Run) -> Run:
             actor=actor,
             flow=run.flow,
             input_items=run.input_items,
-            trigger=Trigger.REPLAY,
+            origin=RunOrigin.REPLAY,
             version=run.version,
             options=_carried_options(run),
             replay_of=run,

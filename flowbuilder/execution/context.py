@@ -28,7 +28,8 @@ def build_context(engine: Engine, node_id: str, attempt: int) -> NodeContext:
         run_info={
             "id": run.pk,
             "flow_id": run.flow_id,
-            "trigger": run.trigger,
+            "trigger": run.origin,  # $run.trigger in expressions: kept for existing flows
+            "origin": run.origin,
             "correlation_id": str(run.correlation_id),
         },
         http_client=lambda connection_id=None: egress.client_for(

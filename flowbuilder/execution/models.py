@@ -59,7 +59,9 @@ class EventType(models.TextChoices):
         return cls(f"run.{status}")
 
 
-class Trigger(models.TextChoices):
+class RunOrigin(models.TextChoices):
+    """Where a run came from (not to be confused with trigger nodes or the triggers app)."""
+
     MANUAL = "manual", "Manual"
     WEBHOOK = "webhook", "Webhook"
     SCHEDULE = "schedule", "Schedule"
@@ -75,7 +77,7 @@ class Run(models.Model):
     status = models.CharField(
         max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
     )
-    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.MANUAL)
+    origin = models.CharField(max_length=16, choices=RunOrigin.choices, default=RunOrigin.MANUAL)
     input_items = models.JSONField(default=list)
     output_items = models.JSONField(null=True, blank=True)
     error = models.JSONField(null=True, blank=True)

@@ -7,7 +7,7 @@ from django.db import transaction
 from flowbuilder.core.errors import NodeError
 from flowbuilder.flows.models import Flow
 
-from .models import Run, RunStatus, Trigger
+from .models import Run, RunOrigin, RunStatus
 
 
 def run_subflow(*, parent: Run, parent_node_id: str, flow_id: int, items: list, depth: int) -> list:
@@ -26,7 +26,7 @@ def run_subflow(*, parent: Run, parent_node_id: str, flow_id: int, items: list, 
                 "organisation_id": parent.organisation_id,
                 "flow": flow,
                 "version_id": flow.published_version_id,
-                "trigger": Trigger.SUBFLOW,
+                "origin": RunOrigin.SUBFLOW,
                 "input_items": items,
                 "options": {"depth": depth},
                 "correlation_id": parent.correlation_id,

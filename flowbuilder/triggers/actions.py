@@ -28,7 +28,7 @@ from flowbuilder.audit.actions import record
 from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import FlowbuilderError, InvalidInputError, PermissionDeniedError
 from flowbuilder.execution.actions import start_run
-from flowbuilder.execution.models import ACTIVE_RUN, Run, Trigger
+from flowbuilder.execution.models import ACTIVE_RUN, Run, RunOrigin
 from flowbuilder.flows.models import Flow, FlowVersion
 from flowbuilder.tenancy.permissions import can
 
@@ -183,7 +183,7 @@ def _commit(
             # marked); this tick is skipped and the next comes at the next interval.
             items = []
         if items:
-            run = start_run(actor=None, flow=state.flow, input_items=items, trigger=Trigger.SCHEDULE)
+            run = start_run(actor=None, flow=state.flow, input_items=items, origin=RunOrigin.SCHEDULE)
             state.last_run_id = run.pk
             state.runs_started += 1
         state.cursor = cursor
@@ -199,7 +199,9 @@ def _commit(
 
 
 def _still_running(flow_id: int) -> bool:
-    return Run.objects.filter(flow_id=flow_id, trigger=Trigger.SCHEDULE, status__in=list(ACTIVE_RUN)).exists()
+    return Run.objects.filter(
+        flow_id=flow_id, origin=RunOrigin.SCHEDULE, status__in=list(ACTIVE_RUN)
+    ).exists()
 
 
 def _describe(exc: Exception) -> tuple[str, float | None]:

@@ -221,7 +221,7 @@ def test_wrong_content_type_is_415(client_as, targets):
         ("/api/runs/?flow=-1", "flow"),
         ("/api/runs/?flow=99999999999999999999999", "flow"),
         ("/api/runs/?status=nope", "status"),
-        ("/api/runs/?trigger=nope", "trigger"),
+        ("/api/runs/?origin=nope", "origin"),
         ("/api/runs/?organisation=1e3", "organisation"),
         ("/api/organisations/?organisation=x", "organisation"),
         ("/api/memberships/?organisation=x", "organisation"),

@@ -66,8 +66,8 @@ class TestRuns(ListTests, DetailTests, ActionTests):
         client = client_as("viewer")
         assert ours.pk in result_ids(client.get(f"{self.url_base}?flow={ours.flow_id}&status=queued"))
         assert result_ids(client.get(f"{self.url_base}?status=failed")) == set()
-        assert ours.pk in result_ids(client.get(f"{self.url_base}?trigger=manual"))
-        for query in ("status=bogus", "trigger=bogus", "flow=abc", "flow=1.5"):
+        assert ours.pk in result_ids(client.get(f"{self.url_base}?origin=manual"))
+        for query in ("status=bogus", "origin=bogus", "flow=abc", "flow=1.5"):
             response = client.get(f"{self.url_base}?{query}")
             assert response.status_code == 400, query
             assert query.split("=")[0] in response.json()["errors"], query

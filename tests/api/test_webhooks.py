@@ -7,11 +7,11 @@ import json
 from asgiref.sync import async_to_sync
 from django.test import Client
 
-from flowbuilder.api import webhook_handler
 from flowbuilder.execution import waiters
 from flowbuilder.execution.actions import start_run
 from flowbuilder.execution.models import Run
-from flowbuilder.execution.webhooks import signature_for
+from flowbuilder.triggers import webhook_calls
+from flowbuilder.triggers.webhooks import signature_for
 
 from .conftest import webhook_document
 
@@ -44,7 +44,7 @@ def test_accepted_run_is_202_and_queued(world):
     response = post(flow, {"n": 7})
     assert response.status_code == 202
     run = Run.objects.get(pk=response.json()["run_id"])
-    assert (run.flow_id, run.status, run.trigger) == (flow.pk, "queued", "webhook")
+    assert (run.flow_id, run.status, run.origin) == (flow.pk, "queued", "webhook")
     assert run.input_items == [{"n": 7}]
 
 
@@ -109,7 +109,7 @@ def test_a_lost_result_message_is_read_from_the_database(world):
 
     async def wait_without_message():
         hub = waiters.hub()
-        return await webhook_handler._wait(hub, hub.register(), run.pk, check_every=0.05)
+        return await webhook_calls._wait(hub, hub.register(), run.pk, check_every=0.05)
 
     status, body, headers = async_to_sync(wait_without_message)()
     assert (status, body) == (200, {"n": 3, "done": True})

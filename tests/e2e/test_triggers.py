@@ -109,7 +109,7 @@ def trigger_world(analyst: dict[str, Any], make_user) -> dict[str, Any]:
         flow=deals,
         version=deals.published_version,
         status="succeeded",
-        trigger="schedule",
+        origin="schedule",
         started_at=now - timedelta(minutes=3),
         finished_at=now - timedelta(minutes=3) + timedelta(seconds=2),
     )

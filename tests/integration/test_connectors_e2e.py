@@ -252,7 +252,7 @@ def test_polling_trigger_picks_up_time_entries_across_polls(worker, start_beat, 
     runs = list(Run.objects.filter(flow=flow).order_by("id"))
     for run in runs:
         assert wait_for_run_row(run).status == "succeeded", node_errors(run)
-        assert run.trigger == "schedule"
+        assert run.origin == "schedule"
         assert all(item["source_system"] == "kantata" for item in run.output_items)
     seen = [str(item["id"]) for run in runs for item in run.input_items]
     assert sorted(seen) == sorted(made)  # every entry once: no gap, no duplicate

@@ -185,7 +185,7 @@ def test_build_publish_and_watch_a_run_live(
     assert finished == {n: "node.succeeded" for n in ("t", "m", "if", "big", "small", "merge")}
 
     run = api.get(f"/api/runs/{run_id}/").json()
-    assert run["status"] == "succeeded" and run["trigger"] == "webhook" and run["last_seq"] == final_seq
+    assert run["status"] == "succeeded" and run["origin"] == "webhook" and run["last_seq"] == final_seq
     three, seven = {"n": 3, "double": 6}, {"n": 7, "double": 14}
     assert run["output_items"] == [{**seven, "size": "big"}, {**three, "size": "small"}]
     nodes = {nr["node_id"]: nr for nr in run["node_runs"]}

@@ -32,7 +32,7 @@ class RunSerializer(serializers.ModelSerializer):
             "flow_name",
             "version",
             "status",
-            "trigger",
+            "origin",
             "created_at",
             "started_at",
             "finished_at",

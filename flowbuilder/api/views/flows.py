@@ -28,10 +28,10 @@ from flowbuilder.api.serializers.shapes import (
     FindingsShape,
     SaveDraftResultShape,
 )
-from flowbuilder.execution import actions as run_actions
-from flowbuilder.execution.models import Run, Trigger
+from flowbuilder.execution.models import Run
 from flowbuilder.flows import actions
 from flowbuilder.flows.models import Flow, FlowVersion, VersionState
+from flowbuilder.triggers.manual import run_manually
 
 from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, organisation_for
 
@@ -180,19 +180,13 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         data = RunRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        version = actions.snapshot_draft(actor=request.user, flow=flow) if values["use_draft"] else None
-        options = {}
-        if values.get("only_node"):
-            options["only_node"] = values["only_node"]
-        if values.get("pinned"):
-            options["pinned"] = values["pinned"]
-        run = run_actions.start_run(
+        run = run_manually(
             actor=request.user,
             flow=flow,
-            version=version,
-            input_items=run_actions.normalise_items(values.get("input")),
-            trigger=Trigger.MANUAL,
-            options=options,
+            input_data=values.get("input"),
+            use_draft=values["use_draft"],
+            only_node=values.get("only_node") or "",
+            pinned=values.get("pinned") or None,
         )
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from flowbuilder.api.serializers.runs import RunDetailSerializer, RunEventSerializer, RunSerializer
 from flowbuilder.execution import actions
-from flowbuilder.execution.models import Run, RunStatus, Trigger
+from flowbuilder.execution.models import Run, RunOrigin, RunStatus
 
 from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, visible_flows
 
@@ -17,11 +17,11 @@ from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, visible_flo
 class RunFilter(filters.FilterSet):
     flow = filters.ModelChoiceFilter(queryset=visible_flows)
     status = filters.ChoiceFilter(choices=RunStatus.choices)
-    trigger = filters.ChoiceFilter(choices=Trigger.choices)
+    origin = filters.ChoiceFilter(choices=RunOrigin.choices)
 
     class Meta:
         model = Run
-        fields = ["flow", "status", "trigger"]
+        fields = ["flow", "status", "origin"]
 
 
 @extend_schema_view(list=extend_schema(parameters=[ORGANISATION_PARAMETER]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from flowbuilder.api.webhook_handler import handle_webhook
+from flowbuilder.triggers.webhook_calls import handle_webhook
 
 
 # CSRF protects cookie-authenticated requests; a webhook is called by other systems, carries no session and

@@ -85,7 +85,7 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
         <Link to={`/flows/${run.flow}`}>{run.flow_name}</Link>
         {versionNumber(run.version) !== null && <span className="muted small">v{versionNumber(run.version)}</span>}
         <span className="muted small">
-          {run.trigger} · {clock(run.started_at ?? run.created_at)} · {duration(run.duration_ms)}
+          {run.origin} · {clock(run.started_at ?? run.created_at)} · {duration(run.duration_ms)}
         </span>
         <div className="toolbar-group right">
           {!isTerminalRun(status) && <button className="small danger-ghost" onClick={() => void act('cancel')} data-testid="run-cancel">Cancel</button>}

@@ -120,7 +120,7 @@ export function RunsPage() {
                   <td>
                     <StatusBadge status={r.status} />
                   </td>
-                  <td className="muted">{r.trigger}</td>
+                  <td className="muted">{r.origin}</td>
                   <td title={clock(r.started_at ?? r.created_at)}>{timeAgo(r.started_at ?? r.created_at)}</td>
                   <td>{duration(r.duration_ms)}</td>
                   <td className="error-text small clip">{r.error?.message}</td>

@@ -304,7 +304,7 @@ def test_webhook_runs_are_stored_in_one_statement_like_the_orm_would(builder, mo
 
     def start(n):
         run = actions.start_run(
-            actor=None, flow=flow, input_items=[{"n": n}], trigger="webhook", options={"x": n}
+            actor=None, flow=flow, input_items=[{"n": n}], origin="webhook", options={"x": n}
         )
         return Run.objects.get(pk=run.pk), run
 
@@ -313,7 +313,7 @@ def test_webhook_runs_are_stored_in_one_statement_like_the_orm_would(builder, mo
     orm, _ = start(2)
     assert returned.pk == fast.pk and returned.created_at == fast.created_at
     for run, n in ((fast, 1), (orm, 2)):
-        assert (run.status, run.trigger, run.last_seq, run.version_id) == (
+        assert (run.status, run.origin, run.last_seq, run.version_id) == (
             "queued",
             "webhook",
             1,
@@ -327,4 +327,4 @@ def test_webhook_runs_are_stored_in_one_statement_like_the_orm_would(builder, mo
         assert run.correlation_id and run.created_by_id is None
         [event] = run.events.all()
         assert (event.seq, event.type, event.node_id, event.at) == (1, "run.queued", "", run.created_at)
-        assert event.payload == {"status": "queued", "trigger": "webhook"}
+        assert event.payload == {"status": "queued", "origin": "webhook"}

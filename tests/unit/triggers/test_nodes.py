@@ -122,7 +122,7 @@ def test_schedule_trigger_starts_runs_on_its_ticks(admin, org, eager):
     assert actions.claim_due() == [state.pk]
     outcome = actions.poll_trigger(state.pk)
     run = Run.objects.get(pk=outcome.run_id)
-    assert run.status == RunStatus.SUCCEEDED and run.trigger == "schedule"
+    assert run.status == RunStatus.SUCCEEDED and run.origin == "schedule"
     assert run.input_items[0]["node_id"] == "s" and "scheduled_at" in run.input_items[0]
 
 

@@ -51,7 +51,7 @@ def test_polls_start_one_run_per_batch_no_gaps_no_duplicates(polling_flow, kanta
     second = actions.poll_trigger(state.pk)
     assert second.status == "run" and second.items == 3
     run = Run.objects.get(pk=second.run_id)
-    assert run.trigger == "schedule" and run.status == RunStatus.SUCCEEDED
+    assert run.origin == "schedule" and run.status == RunStatus.SUCCEEDED
     assert sorted(str(i["id"]) for i in run.input_items) == sorted(made)
     assert all(i["seen"] for i in run.output_items)
 

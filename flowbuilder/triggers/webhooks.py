@@ -10,10 +10,9 @@ from functools import lru_cache
 from typing import Any
 
 from flowbuilder.core.errors import InvalidInputError
+from flowbuilder.execution.actions import normalise_items, start_run
+from flowbuilder.execution.models import Run, RunOrigin
 from flowbuilder.flows.models import Flow, FlowVersion
-
-from .actions import normalise_items, start_run
-from .models import Run, Trigger
 
 SIGNATURE_HEADER = "X-Flowbuilder-Signature"
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -93,7 +92,7 @@ def trigger_webhook(target: WebhookTarget, items: list[dict[str, Any]], *, waite
     """Start the run; with ``waiter`` the engine also tells that waiting caller when the run ends."""
     options = {"waiter": waiter} if waiter else None
     return start_run(
-        actor=None, flow=target.flow, input_items=items, trigger=Trigger.WEBHOOK, options=options
+        actor=None, flow=target.flow, input_items=items, origin=RunOrigin.WEBHOOK, options=options
     )
 
 

@@ -1,6 +1,6 @@
 """Webhook calls, independent of the HTTP plumbing: request parts in, (status, JSON body, headers) out.
 
-Both the Django view (used by the test client) and the lean ASGI route in ``flowbuilder/asgi.py`` call
+Both HTTP adapters in ``flowbuilder.api`` (the Django view and the lean ASGI route) call
 :func:`handle_webhook`. Waiting does not poll the database: the process's waiter hub
 (flowbuilder.execution.waiters) is subscribed before the run exists, and the engine sends it the output
 after the commit that ends the run. A lost message only costs a status check every few seconds.
@@ -16,8 +16,10 @@ from django.conf import settings
 from django.db import connection
 
 from flowbuilder.core.errors import InvalidInputError
-from flowbuilder.execution import waiters, webhooks
+from flowbuilder.execution import waiters
 from flowbuilder.execution.models import TERMINAL_RUN, Run
+
+from . import webhooks
 
 LOST_MESSAGE_CHECK_S = 3.0
 POLL_S = 0.25  # how often a caller checks the database when the waiter hub has no subscription
