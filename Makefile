@@ -48,7 +48,7 @@ demo: migrate
 ## make run: set up everything and run web, worker, beat and the sandbox systems (SQLite by default).
 run: deps frontend
 	mkdir -p var
-	$(PY) -m flowbuilder.core.services
+	$(PY) -m flowbuilder.devtools.services
 	$(MAKE) --no-print-directory demo
 	$(PY) manage.py runlocal
 
@@ -65,7 +65,7 @@ lint: dev-deps
 
 ## make test: install what tests need, start PostgreSQL and Redis if needed, run every suite.
 test: dev-deps lint frontend-test chromium
-	$(TEST_ENV) $(PY) -m flowbuilder.core.services --postgres
+	$(TEST_ENV) $(PY) -m flowbuilder.devtools.services --postgres
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser" -q
 	$(TEST_ENV) DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser -q tests/e2e
 

@@ -49,7 +49,7 @@ WEB_GROUPS = {
     "  find flow": "find_target (",
     "  start run (insert, commit, enqueue)": "start_run (",
     "  commit": "._commit (",
-    "  enqueue to Celery": "enqueue_advance (",
+    "  enqueue to Celery": "advance_run (flowbuilder/execution/dispatch.py",
     "waiter hub": "waiters.py",
     "run-event publisher thread": "_BackgroundPublisher",
     "uvicorn HTTP": "httptools_impl",

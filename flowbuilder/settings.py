@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "flowbuilder.nodes",
     "flowbuilder.execution",
     "flowbuilder.observability",
+    "flowbuilder.devtools",
     "flowbuilder.api",
     "flowbuilder.web",
 ]

@@ -12,7 +12,7 @@ class BrandedRedocView(SpectacularRedocView):
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
-        from flowbuilder.web.branding import brand_for
+        from flowbuilder.tenancy.branding import brand_for
 
         self.title = f"{brand_for(request)['product_name']} API"
         return super().get(request, *args, **kwargs)

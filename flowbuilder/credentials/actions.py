@@ -16,12 +16,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
 from connectors.base import Connector, CredentialType
-from connectors.errors import ConnectorError, ConnectorLoadError
+from connectors.errors import ConnectorError
 from connectors.http.redact import Redactor
 from flowbuilder.audit.actions import record
 from flowbuilder.audit.models import AuditAction
@@ -29,7 +28,9 @@ from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
 from flowbuilder.tenancy.models import Organisation
 from flowbuilder.tenancy.permissions import can
 
-from .models import Connection, ConnectionUse, Environment
+from . import runtime
+from .models import Connection, Environment
+from .runtime import get_connector
 from .vault import VaultError, get_vault
 
 log = logging.getLogger(__name__)
@@ -44,17 +45,6 @@ MESSAGE_CHARS = 500
 def _require(actor: Any, action: str, obj: Any) -> None:
     if not can(actor, action, obj):
         raise PermissionDeniedError(f"You may not {action} connections of this organisation.")
-
-
-def get_connector(key: str) -> Connector:
-    from connectors.registry import get_connector as lookup
-
-    try:
-        return lookup(key)
-    except ConnectorLoadError as exc:
-        raise InvalidInputError(
-            f"No connector {key!r} is installed.", field="connector", hint="Pick one from /api/connectors/."
-        ) from exc
 
 
 def _credential_type(connector: Connector, key: str) -> CredentialType:
@@ -311,8 +301,6 @@ def test_connection(*, actor: Any, connection: Connection) -> TestResult:
 
 
 def _probe(connection: Connection) -> tuple[bool, str]:
-    from . import runtime
-
     secrets: dict[str, Any] = {}
     handle = None
     try:
@@ -335,37 +323,6 @@ def _probe(connection: Connection) -> tuple[bool, str]:
     # Defence in depth: whatever a connector put in its message, no secret value leaves here.
     redactor = Redactor([str(v) for v in secrets.values() if isinstance(v, str)])
     return ok, redactor.text(str(message))
-
-
-# --- runtime bookkeeping (called by flowbuilder.credentials.runtime in workers) -------------------------
-
-
-def record_use(connection: Connection, run_id: int) -> bool:
-    """Audit the first use of ``connection`` by run ``run_id`` (True if this call wrote the row)."""
-    with transaction.atomic():
-        _, created = ConnectionUse.objects.get_or_create(connection_id=connection.pk, run_id=run_id)
-        if created:
-            record(
-                AuditAction.CONNECTION_USE,
-                actor="system",
-                organisation=connection.organisation_id,
-                obj=connection,
-                after={"run_id": run_id, "connector": connection.connector},
-            )
-    return created
-
-
-def store_rotated_secrets(connection_id: int, secrets: Mapping[str, Any]) -> int:
-    """Persist secrets a token endpoint rotated (e.g. a new refresh token); returns the new version."""
-    with transaction.atomic():
-        Connection.objects.filter(pk=connection_id).update(
-            secrets_ciphertext=get_vault().encrypt(secrets),
-            secrets_version=F("secrets_version") + 1,
-        )
-        version = (
-            Connection.objects.filter(pk=connection_id).values_list("secrets_version", flat=True).first()
-        )
-    return int(version or 0)
 
 
 # --- key rotation --------------------------------------------------------------------------------------

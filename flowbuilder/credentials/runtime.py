@@ -27,15 +27,15 @@ from typing import Any
 
 from django.conf import settings
 
-from connectors.base import ConnectionRuntime
+from connectors.base import ConnectionRuntime, Connector
 from connectors.base import open_connection as open_runtime
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, ConnectorLoadError
 from connectors.http.auth import TokenSet
 from connectors.http.egress import EgressPolicy
 from connectors.http.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
-from flowbuilder.core.errors import NodeError
+from flowbuilder.core.errors import InvalidInputError, NodeError
 
-from . import actions
+from . import usage
 from .models import Connection
 from .vault import VaultError, get_vault
 
@@ -46,6 +46,17 @@ _USE_MEMO_SIZE = 4096
 
 
 # --- egress policy and budgets -------------------------------------------------------------------------
+
+
+def get_connector(key: str) -> Connector:
+    from connectors.registry import get_connector as lookup
+
+    try:
+        return lookup(key)
+    except ConnectorLoadError as exc:
+        raise InvalidInputError(
+            f"No connector {key!r} is installed.", field="connector", hint="Pick one from /api/connectors/."
+        ) from exc
 
 
 def allowlist_entries(organisation_allowlist: Iterable[str] | None) -> list[str]:
@@ -109,7 +120,7 @@ def _token_saver(connection: Connection, secrets: dict[str, Any]) -> Callable[[T
         if not new or new == secrets.get("refresh_token"):
             return
         secrets["refresh_token"] = new
-        version = actions.store_rotated_secrets(connection_id, secrets)
+        version = usage.store_rotated_secrets(connection_id, secrets)
         _restamp(connection_id, version)
 
     return on_token
@@ -124,7 +135,7 @@ def build_runtime(
     **client_options: Any,
 ) -> ConnectionRuntime:
     """A fresh runtime for ``connection`` with already-decrypted ``secrets``. Does no network I/O."""
-    connector = actions.get_connector(connection.connector)
+    connector = get_connector(connection.connector)
     values = {**(connection.credentials or {}), **secrets}
     return open_runtime(
         connector,
@@ -242,7 +253,7 @@ def _note_use(row: Connection, run_id: int) -> None:
     with _lock:
         if key in _uses:
             return
-    actions.record_use(row, int(run_id))
+    usage.record_use(row, int(run_id))
     with _lock:
         _uses[key] = None
         while len(_uses) > _USE_MEMO_SIZE:

@@ -14,6 +14,7 @@ from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
 from flowbuilder.flows.models import Flow, FlowVersion
 from flowbuilder.tenancy.permissions import can
 
+from . import dispatch
 from .bulk import can_insert_run_in_one_statement, insert_run_with_first_event
 from .events import append_event
 from .models import (
@@ -28,7 +29,6 @@ from .models import (
     event_message,
 )
 from .publish import publish_run_events
-from .tasks import enqueue_advance
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def start_run(
 def _ring_worker(run_id: int) -> None:
     """A broker that is down must not fail the request: the run is stored and the sweeper enqueues it."""
     try:
-        enqueue_advance(run_id)
+        dispatch.advance_run(run_id)
     except Exception:
         log.warning(
             "run %s is stored but could not be enqueued; the sweeper will resume it", run_id, exc_info=True

@@ -1,29 +1,37 @@
-"""Build the NodeContext a node runs with: plain data plus the few capabilities it may use."""
+"""Build the NodeContext a node runs with: plain data plus the few capabilities it may use.
+
+The caller (the engine) hands over what a node may reach: the run, a reader of finished upstream outputs
+and a sub-flow runner. This module knows nothing of the engine, so the two do not import each other.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from flowbuilder.core.errors import NodeError
 from flowbuilder.nodes.base import NodeContext
 
 from . import egress
-from .models import TERMINAL_NODE
-
-if TYPE_CHECKING:
-    from .engine import Engine
+from .models import Run
 
 
-def build_context(engine: Engine, node_id: str, attempt: int) -> NodeContext:
-    run = engine.run
-    outputs = _LazyOutputs(engine)
+def build_context(
+    run: Run,
+    node_id: str,
+    attempt: int,
+    *,
+    outputs_of: Callable[[str], dict[str, list]],
+    known_nodes: Iterable[str],
+    finished_nodes: Callable[[], list[str]],
+    run_subflow: Callable[[int, list], list],
+) -> NodeContext:
     return NodeContext(
         run_id=run.pk,
         node_id=node_id,
         organisation_id=run.organisation_id,
         attempt=attempt,
         correlation_id=str(run.correlation_id),
-        node_outputs=outputs,
+        node_outputs=_LazyOutputs(outputs_of, frozenset(known_nodes), finished_nodes),
         variables={},
         run_info={
             "id": run.pk,
@@ -38,7 +46,7 @@ def build_context(engine: Engine, node_id: str, attempt: int) -> NodeContext:
         connection=lambda connection_id: egress.connection_handle(
             run.organisation_id, connection_id, run_id=run.pk
         ),
-        run_subflow=lambda flow_id, items: _run_subflow(engine, node_id, flow_id, items),
+        run_subflow=run_subflow,
         crossref=_crossref(run.organisation_id),
     )
 
@@ -52,37 +60,22 @@ def _crossref(organisation_id: int) -> Any:
 class _LazyOutputs(dict):
     """``$node.<id>.items`` reads upstream outputs only when an expression asks for them."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        outputs_of: Callable[[str], dict[str, list]],
+        known: frozenset[str],
+        finished: Callable[[], list[str]],
+    ) -> None:
         super().__init__()
-        self._engine = engine
+        self._outputs_of, self._known, self._finished = outputs_of, known, finished
 
     def __missing__(self, node_id: str) -> dict[str, Any]:
-        if node_id not in self._engine.plan.nodes:
+        if node_id not in self._known:
             raise KeyError(node_id)
-        return self._engine._outputs_of(node_id)
-
-    def _finished(self) -> list[str]:
-        return [
-            nid
-            for nid, state in self._engine.states.items()
-            if state.status in TERMINAL_NODE and nid in self._engine.plan.nodes
-        ]
+        return self._outputs_of(node_id)
 
     def items(self):  # type: ignore[override]
         return [(nid, self[nid]) for nid in self._finished()]
 
     def __iter__(self):
         return iter(self._finished())
-
-
-def _run_subflow(engine: Engine, node_id: str, flow_id: int, items: list) -> list:
-    from .subflows import run_subflow
-
-    depth = int((engine.run.options or {}).get("depth", 0))
-    if depth >= 5:
-        raise NodeError(
-            "Sub-flows nest more than 5 levels deep.", hint="Flatten the flows or break the recursion."
-        )
-    return run_subflow(
-        parent=engine.run, parent_node_id=node_id, flow_id=flow_id, items=items, depth=depth + 1
-    )

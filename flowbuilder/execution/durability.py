@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
+from . import dispatch
 from .events import append_event
 from .models import ACTIVE_RUN, CLAIMED_NODE, EventType, NodeRun, NodeStatus, Run, RunStatus
 from .publish import publish_run_events
@@ -54,11 +55,9 @@ def sweep() -> dict[str, int]:
         .exclude(pk__in=stale)
         .values_list("pk", flat=True)[:500]
     )
-    from .tasks import enqueue_advance
-
     for run_id in due:
         Run.objects.filter(pk=run_id).update(wake_at=None)
-        enqueue_advance(run_id)
+        dispatch.advance_run(run_id)
     result = {"fenced_nodes": fenced, "resumed_runs": resumed, "woken_runs": len(due)}
     if any(result.values()):
         log.info("sweep: %s", result)
@@ -99,7 +98,5 @@ def count_delivery(run_id: int, *, enqueue: bool = False, only_if_stale: bool = 
             return False
         run.save(update_fields=["deliveries", "heartbeat_at"])
         if enqueue:
-            from .tasks import enqueue_advance
-
-            transaction.on_commit(lambda: enqueue_advance(run_id))
+            dispatch.after_commit(lambda: dispatch.advance_run(run_id))
     return True

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from flowbuilder.planning import ExecutionPlan
 
-from . import heartbeat
+from . import dispatch, heartbeat
 from .bulk import insert_node_runs, write_step
 from .context import build_context
 from .events import EventBuffer
@@ -39,6 +39,7 @@ from .models import CLAIMED_NODE, TERMINAL_NODE, TERMINAL_RUN, EventType, NodeRu
 from .node_runner import always_runs, is_side_effect, run_node
 from .outcome import Outcome
 from .publish import publish_run_events
+from .subflows import run_subflow
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,11 @@ class NodeState:
     claim: int = 0
     continued: bool = False
     db_claim: int = 0  # the claim token the row had when last read
+
+
+def _drive_inline(run_id: int) -> None:
+    """Sub-flows run every node in the calling task: no fan-out."""
+    Engine(run_id, inline_only=True).drive()
 
 
 class Engine:
@@ -213,9 +219,7 @@ class Engine:
                 run.wake_at = wake
                 fields.append("wake_at")
                 delay = max(0.0, (wake - timezone.now()).total_seconds())
-                from .tasks import enqueue_advance
-
-                transaction.on_commit(lambda: enqueue_advance(run.pk, countdown=delay))
+                dispatch.after_commit(lambda: dispatch.advance_run(run.pk, countdown=delay))
             elif self._all_settled():
                 self._finalise(run, RunStatus.SUCCEEDED)
                 fields += ["finished_at", "error", "output_items"]
@@ -443,11 +447,9 @@ class Engine:
         self.states[node_id] = new_state
 
     def _enqueue_branch(self, node_id: str) -> None:
-        from .tasks import enqueue_branch
-
         claim = self.states[node_id].claim
         # The branch task carries only ids and its claim token.
-        transaction.on_commit(lambda: enqueue_branch(self.run_id, node_id, claim))
+        dispatch.after_commit(lambda: dispatch.run_branch(self.run_id, node_id, claim))
         self.states[node_id].claim = 0  # the branch task owns it now, not us
 
     def _update_sole(self, mine: list[str]) -> None:
@@ -532,7 +534,17 @@ class Engine:
             node_id,
             {"attempt": state.attempt, "input_count": sum(map(len, inputs.values()))},
         )
-        ctx = build_context(self, node_id, state.attempt)
+        ctx = build_context(
+            self.run,
+            node_id,
+            state.attempt,
+            outputs_of=self._outputs_of,
+            known_nodes=self.plan.nodes,
+            finished_nodes=self._finished_nodes,
+            run_subflow=lambda flow_id, items: run_subflow(
+                parent=self.run, parent_node_id=node_id, flow_id=flow_id, items=items, drive=_drive_inline
+            ),
+        )
         outcome = run_node(spec, ctx, inputs, state.attempt)
         if outcome.status in (NodeStatus.SUCCEEDED, NodeStatus.FAILED):
             self.outputs[node_id] = outcome.outputs
@@ -574,6 +586,9 @@ class Engine:
                 self.states[node_id] = NodeState(status=NodeStatus.RUNNING)
                 ready.append(node_id)
         return ready, effect_ready
+
+    def _finished_nodes(self) -> list[str]:
+        return [n for n, s in self.states.items() if s.status in TERMINAL_NODE and n in self.plan.nodes]
 
     # ------------------------------------------------------------------ finishing
     def _finalise(self, run: Run, status: str, error: dict | None = None) -> None:

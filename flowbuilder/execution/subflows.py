@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 
 from flowbuilder.core.errors import NodeError
@@ -9,8 +11,19 @@ from flowbuilder.flows.models import Flow
 
 from .models import Run, RunOrigin, RunStatus
 
+MAX_DEPTH = 5
 
-def run_subflow(*, parent: Run, parent_node_id: str, flow_id: int, items: list, depth: int) -> list:
+
+def run_subflow(
+    *, parent: Run, parent_node_id: str, flow_id: int, items: list, drive: Callable[[int], None]
+) -> list:
+    """Run ``flow_id`` as a child of ``parent``; ``drive(child_run_id)`` executes it inline."""
+    depth = int((parent.options or {}).get("depth", 0)) + 1
+    if depth > MAX_DEPTH:
+        raise NodeError(
+            f"Sub-flows nest more than {MAX_DEPTH} levels deep.",
+            hint="Flatten the flows or break the recursion.",
+        )
     flow = Flow.objects.filter(pk=flow_id, organisation_id=parent.organisation_id).first()
     if flow is None or flow.published_version_id is None:
         raise NodeError(
@@ -32,9 +45,7 @@ def run_subflow(*, parent: Run, parent_node_id: str, flow_id: int, items: list, 
                 "correlation_id": parent.correlation_id,
             },
         )
-    from .engine import Engine
-
-    Engine(child.pk, inline_only=True).drive()
+    drive(child.pk)
     child.refresh_from_db()
     if child.status != RunStatus.SUCCEEDED:
         error = child.error or {}

@@ -21,6 +21,7 @@ from flowbuilder.tenancy.models import Organisation
 from flowbuilder.tenancy.permissions import can
 from flowbuilder.validation import validate_document
 
+from . import hooks
 from .models import Flow, FlowVersion, VersionState, empty_document
 
 EXPORT_FORMAT = "flowbuilder.flow/v1"
@@ -178,10 +179,8 @@ def publish_flow(*, actor: Any, flow: Flow, comment: str = "", document: dict | 
             FlowVersion.objects.filter(pk=previous.pk).update(state=VersionState.SUPERSEDED)
         flow.published_version = version
         flow.save(update_fields=["published_version", "updated_at"])
-        # Polling and schedule triggers follow the published version (same transaction).
-        from flowbuilder.triggers.actions import sync_flow_triggers  # lazy: triggers builds on execution
-
-        sync_flow_triggers(flow=flow, version=version)
+        # Outer apps follow the published version in this transaction (triggers sync their rows).
+        hooks.published(flow=flow, version=version)
         record(
             AuditAction.FLOW_PUBLISH,
             actor=actor,

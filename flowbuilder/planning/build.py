@@ -7,7 +7,7 @@ from typing import Any
 import networkx as nx
 
 from flowbuilder.core.errors import InvalidInputError
-from flowbuilder.validation.gc_pause import gc_paused
+from flowbuilder.core.gc_pause import gc_paused
 
 from .plan import ExecutionPlan, Link, NodeSpec
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import DisallowedHost
+
 from .models import Branding, Membership
 
 DEFAULT_BRAND = {
@@ -57,3 +59,15 @@ def branding_for_user(user: Any) -> Branding | None:
 def branding_for_host(host: str) -> Branding | None:
     name = (host or "").split(":")[0].lower()
     return Branding.objects.filter(host_name=name).first() if name else None
+
+
+def brand_for(request: Any) -> dict[str, str]:
+    """The brand a page is shown under (the login page, the SPA, API docs, e-mails): user first, then host."""
+    branding = branding_for_user(getattr(request, "user", None))
+    if branding is None:
+        try:
+            host = request.get_host()
+        except (AttributeError, DisallowedHost):
+            host = ""
+        branding = branding_for_host(host)
+    return as_dict(branding)

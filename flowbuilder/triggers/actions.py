@@ -27,6 +27,7 @@ from connectors.errors import ConnectorError
 from flowbuilder.audit.actions import record
 from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import FlowbuilderError, InvalidInputError, PermissionDeniedError
+from flowbuilder.execution import dispatch
 from flowbuilder.execution.actions import start_run
 from flowbuilder.execution.models import ACTIVE_RUN, Run, RunOrigin
 from flowbuilder.flows.models import Flow, FlowVersion
@@ -275,8 +276,6 @@ def resume_trigger(*, actor: Any, state: PollingState) -> PollingState:
 
 def poll_now(*, actor: Any, state: PollingState) -> PollingState:
     """Poll right away instead of at the next due time (e.g. after fixing a connection)."""
-    from .tasks import poll_trigger as poll_task
-
     with transaction.atomic():
         state = _locked_for_operator(actor, state)
         _require_active(state)
@@ -287,5 +286,5 @@ def poll_now(*, actor: Any, state: PollingState) -> PollingState:
         state.save(update_fields=["next_poll_at", "updated_at"])
         record(AuditAction.TRIGGER_POLL_NOW, actor=actor, organisation=state.flow.organisation_id, obj=state)
         state_id = state.pk
-        transaction.on_commit(lambda: poll_task.delay(state_id), robust=True)
+        dispatch.after_commit(lambda: dispatch.poll_trigger(state_id))
     return state

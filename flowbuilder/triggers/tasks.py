@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from flowbuilder.execution import dispatch
+
 from . import actions
 
 
@@ -15,12 +17,12 @@ from . import actions
 def poll_due() -> int:
     ids = actions.claim_due()  # committed: the leases hold before any poll starts
     for state_id in ids:
-        poll_trigger.delay(state_id)
+        dispatch.poll_trigger(state_id)
     return len(ids)
 
 
 # acks_late: a worker killed mid-poll gets the task redelivered; the generation check in
 # actions.poll_trigger makes a second poll of the same cursor commit nothing.
-@shared_task(name="triggers.poll_trigger", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=dispatch.POLL_TRIGGER, ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def poll_trigger(state_id: int) -> str:
     return actions.poll_trigger(state_id).status

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from flowbuilder.core.gc_pause import gc_paused
 from flowbuilder.nodes.base import BaseNode
 
 from . import graph_checks, node_checks
 from .document_schema import schema_findings
 from .findings import Finding
-from .gc_pause import gc_paused
 from .size_limits import size_findings
 
 

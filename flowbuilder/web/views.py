@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 
 from flowbuilder.audit.actions import record
 from flowbuilder.audit.models import AuditAction
+from flowbuilder.tenancy.branding import brand_for
 
 from .assets import editor_assets
-from .branding import brand_for
 
 
 class LoginView(auth_views.LoginView):

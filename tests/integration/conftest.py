@@ -549,7 +549,7 @@ def live_lifecycle(
     """A partner and a customer with sandbox connections to ``systems``, and the lifecycle templates for
     those systems installed in the partner and cloned live (published) into the customer, as
     ``manage.py load_demo`` does. ``values_for(template spec)`` gives the clone's parameter values."""
-    from flowbuilder.tenancy.management.commands.load_demo import (
+    from flowbuilder.devtools.demo import (
         clone_live,
         install_template,
         load_template_file,

@@ -27,9 +27,9 @@ from django.utils import timezone
 from connectors.psa.kantata import client as kantata_client
 from flowbuilder.credentials import runtime
 from flowbuilder.crossref.models import SyncLink
+from flowbuilder.devtools.demo import KANTATA_NETSUITE
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import NodeRun, Run
-from flowbuilder.tenancy.management.commands.load_demo import KANTATA_NETSUITE
 from flowbuilder.triggers.models import PollingState
 
 from .conftest import (

@@ -27,14 +27,14 @@ from django.utils import timezone
 
 from flowbuilder.credentials import runtime
 from flowbuilder.crossref.models import SyncLink
-from flowbuilder.execution import actions as run_actions
-from flowbuilder.execution.models import NodeRun, Run
-from flowbuilder.flows import templates as template_actions
-from flowbuilder.tenancy.management.commands.load_demo import (
+from flowbuilder.devtools.demo import (
     CERTINIA_BC,
     load_template_file,
     template_files,
 )
+from flowbuilder.execution import actions as run_actions
+from flowbuilder.execution.models import NodeRun, Run
+from flowbuilder.flows import templates as template_actions
 from flowbuilder.triggers.models import PollingState
 from flowbuilder.validation import validate_document
 

@@ -20,7 +20,7 @@ from flowbuilder.audit.models import AuditEvent
 from flowbuilder.celery import app as celery_app
 from flowbuilder.credentials import runtime
 from flowbuilder.execution import actions as run_actions
-from flowbuilder.execution import publish, tasks
+from flowbuilder.execution import dispatch, publish
 from flowbuilder.execution.models import NodeRun, RunEvent, RunStatus
 from flowbuilder.flows import actions as flow_actions
 from tests.conftest import document, edge, node
@@ -62,15 +62,15 @@ def published(monkeypatch):
 
 @pytest.fixture
 def enqueued(monkeypatch):
+    """Every task handed to Celery (execution.dispatch is the one place that enqueues)."""
     calls: list = []
-    for task in (tasks.advance_run, tasks.run_branch):
-        original = task.apply_async
+    original = dispatch._send
 
-        def apply_async(args=None, kwargs=None, _original=original, _name=task.name, **options):
-            calls.append({"task": _name, "args": args, "kwargs": kwargs, "options": options})
-            return _original(args, kwargs, **options)
+    def send(name, args, countdown=None):
+        calls.append({"task": name, "args": args, "options": {"countdown": countdown}})
+        return original(name, args, countdown)
 
-        monkeypatch.setattr(task, "apply_async", apply_async)
+    monkeypatch.setattr(dispatch, "_send", send)
     return calls
 
 

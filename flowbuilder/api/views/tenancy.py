@@ -60,7 +60,7 @@ class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet
     @action(detail=True, methods=["post"])
     def invite(self, request, pk=None):
         """Invite someone by e-mail with a role; they get a branded link to set their password."""
-        from flowbuilder.web.branding import brand_for
+        from flowbuilder.tenancy.branding import brand_for
 
         data = InviteSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -1,6 +1,6 @@
 """Make sure Redis (and, for tests, PostgreSQL) answer on this machine; start or install them if not.
 
-Run as ``python -m flowbuilder.core.services [--postgres]`` from the Makefile, before Django starts.
+Run as ``python -m flowbuilder.devtools.services [--postgres]`` from the Makefile, before Django starts.
 It only ever binds services to 127.0.0.1. When it cannot help, it prints exactly what to do.
 """
 

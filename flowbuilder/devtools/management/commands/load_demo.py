@@ -1,0 +1,160 @@
+"""``manage.py load_demo``: the demo tenant from fixtures/demo.json (see flowbuilder.devtools.demo)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from flowbuilder.credentials.models import Connection
+from flowbuilder.devtools.demo import (
+    FIXTURES,
+    clone_live,
+    install_template,
+    load_template_file,
+    sandbox_connection,
+    template_systems,
+)
+from flowbuilder.flows import actions as flow_actions
+from flowbuilder.flows.models import Flow
+from flowbuilder.tenancy.actions import set_branding
+from flowbuilder.tenancy.models import Membership, Organisation
+
+
+class Command(BaseCommand):
+    help = "Create the demo partner, its customers, users, demo flows and the live lifecycle templates."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--file", default=str(FIXTURES / "demo.json"))
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        data = json.loads(Path(options["file"]).read_text())
+        orgs: dict[str, Organisation] = {}
+        for spec in data["organisations"]:
+            org, _ = Organisation.objects.update_or_create(
+                slug=spec["slug"],
+                defaults={
+                    "name": spec["name"],
+                    "kind": spec["kind"],
+                    "parent": orgs.get(spec.get("parent", "")),
+                },
+            )
+            if settings.SANDBOX_URL and "127.0.0.1" not in org.egress_allowlist:
+                # The demo talks to the sandbox systems on this machine.
+                org.egress_allowlist = [*org.egress_allowlist, "127.0.0.1"]
+                org.save(update_fields=["egress_allowlist"])
+            orgs[spec["slug"]] = org
+        users = {}
+        User = get_user_model()
+        for spec in data["users"]:
+            user, created = User.objects.get_or_create(
+                username=spec["username"],
+                defaults={"first_name": spec["first_name"], "last_name": spec["last_name"]},
+            )
+            if created:
+                user.set_password(data["password"])
+                user.save()
+            for slug, role in spec["memberships"]:
+                Membership.objects.update_or_create(
+                    user=user, organisation=orgs[slug], defaults={"role": role}
+                )
+            users[spec["username"]] = user
+        for slug, brand in data.get("branding", {}).items():
+            admin = next(
+                u
+                for u in users.values()
+                if u.memberships.filter(organisation=orgs[slug], role="admin").exists()
+            )
+            set_branding(actor=admin, partner=orgs[slug], **brand)
+        for spec in data["flows"]:
+            org = orgs[spec["organisation"]]
+            if Flow.objects.filter(organisation=org, name=spec["name"]).exists():
+                continue
+            author = next(
+                u
+                for u in users.values()
+                if u.memberships.filter(organisation=org, role__in=["builder", "admin"]).exists()
+            )
+            flow = flow_actions.create_flow(
+                actor=author,
+                organisation=org,
+                name=spec["name"],
+                description=spec.get("description", ""),
+                tags=spec.get("tags", []),
+                document=spec["document"],
+            )
+            if spec.get("publish"):
+                flow_actions.publish_flow(actor=author, flow=flow, comment="demo")
+        live = self._lifecycle(data.get("lifecycle"), orgs, users)
+        self.stdout.write(
+            self.style.SUCCESS(f"demo tenant ready: {len(orgs)} organisations, {len(users)} users")
+        )
+        if live:
+            self.stdout.write(
+                f"lifecycle templates live against {settings.SANDBOX_URL}: {live} customer flows"
+            )
+        self.stdout.write(f"demo logins (password {data['password']}): " + ", ".join(users))
+
+    def _lifecycle(self, spec: dict[str, Any] | None, orgs: dict[str, Organisation], users: dict) -> int:
+        if not spec or not settings.SANDBOX_URL:
+            return 0
+        partner = orgs[spec["partner"]]
+        actor = users[spec["actor"]]
+        client = dict(spec["sandbox_client"])
+        systems = list(spec["systems"])
+        entries = [(entry, load_template_file(FIXTURES / entry["file"])) for entry in spec["templates"]]
+        targets = {entry["file"]: self._targets(entry, spec["customers"]) for entry, _ in entries}
+        needs: dict[str, set[str]] = {slug: set() for slug in spec["customers"]}
+        for entry, template_spec in entries:
+            missing = template_systems(template_spec) - set(systems)
+            if missing:
+                raise CommandError(f"{entry['file']} needs {sorted(missing)}: add them to lifecycle systems.")
+            for slug in targets[entry["file"]]:
+                needs[slug] |= template_systems(template_spec)
+
+        def connections(org: Organisation, wanted: Iterable[str]) -> dict[str, Connection]:
+            return {
+                system: sandbox_connection(
+                    actor=actor,
+                    organisation=org,
+                    system=system,
+                    sandbox_url=settings.SANDBOX_URL,
+                    client=client,
+                )
+                for system in wanted
+            }
+
+        partner_connections = connections(partner, systems)
+        customers = {
+            slug: (orgs[slug], connections(orgs[slug], [s for s in systems if s in needs[slug]]))
+            for slug in spec["customers"]
+        }
+        count = 0
+        for entry, template_spec in entries:
+            template = install_template(
+                actor=actor, partner=partner, spec=template_spec, partner_connections=partner_connections
+            )
+            for slug in targets[entry["file"]]:
+                customer, conns = customers[slug]
+                values = (entry.get("parameters") or {}).get(slug) or {}
+                clone_live(
+                    actor=actor, template=template, customer=customer, connections=conns, values=values
+                )
+                count += 1
+        return count
+
+    @staticmethod
+    def _targets(entry: dict[str, Any], customers: list[str]) -> list[str]:
+        """The customers a template entry is cloned into: its ``customers`` (default: all of them)."""
+        slugs = list(entry.get("customers", customers))
+        unknown = [slug for slug in slugs if slug not in customers]
+        if unknown:
+            raise CommandError(f"{entry['file']}: {unknown} are not among the lifecycle customers.")
+        return slugs
