@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..messages import BadJson, Request, Response
+from .messages import BadJson, Request, Response
 
 if TYPE_CHECKING:
-    from ..server import Sandbox
+    from .server import Sandbox
 
 Handler = Callable[..., Response]
 

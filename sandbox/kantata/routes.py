@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from ..auth import AuthError
-from ..messages import Request, Response, empty_response, json_response
-from ..timeutil import iso_offset, parse_iso, utcnow
-from .base import System
+from ..platform.auth import AuthError
+from ..platform.messages import Request, Response, empty_response, json_response
+from ..platform.system import System
+from ..platform.timeutil import iso_offset, parse_iso, utcnow
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 20

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .store import Store
-from .systems import dynamics as bc
-from .systems import netsuite as ns
-from .systems.kantata import ID_START as KANTATA_IDS
-from .systems.salesforce import derive as sf_derive
-from .systems.salesforce_schema import AUTONUMBER, OBJECTS, make_id
-from .timeutil import iso_offset, iso_z, sf_datetime, start_of_day, utcnow
+from .business_central import routes as bc
+from .kantata.routes import ID_START as KANTATA_IDS
+from .netsuite import routes as ns
+from .platform.store import Store
+from .platform.timeutil import iso_offset, iso_z, sf_datetime, start_of_day, utcnow
+from .salesforce.routes import derive as sf_derive
+from .salesforce.schema import AUTONUMBER, OBJECTS, make_id
 
 FIRST = (
     "Olivia Liam Emma Noah Amelia Oliver Sophia Elijah Charlotte James Ava William Mia Benjamin Harper Lucas "

@@ -10,22 +10,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import admin, browse, seed
+from .. import seed
+from ..business_central.routes import Dynamics
+from ..config import SandboxConfig
+from ..kantata.routes import Kantata
+from ..netsuite.routes import NetSuite
+from ..salesforce.routes import Salesforce
+from . import admin, browse
 from .auth import Tokens
-from .config import SandboxConfig
 from .faults import Faults
 from .messages import Request, Response, json_response
 from .ratelimit import ConcurrencyGate, RateLimiter
 from .stats import Stats
 from .store import Store
-from .systems.base import System
-from .systems.dynamics import Dynamics
-from .systems.kantata import Kantata
-from .systems.netsuite import NetSuite
-from .systems.salesforce import Salesforce
+from .system import System
 from .webhooks import Webhooks
 
-log = logging.getLogger("connectors.sandbox")
+log = logging.getLogger("sandbox")
 
 MAX_BODY = 20 * 1024 * 1024
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..timeutil import parse_iso
+from ..platform.timeutil import parse_iso
 
 
 class ODataError(Exception):

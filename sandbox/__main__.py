@@ -1,4 +1,4 @@
-"""CLI: python -m connectors.sandbox --host 127.0.0.1 --port 8100 --data-dir var/sandbox [--reset]."""
+"""CLI: python -m sandbox --host 127.0.0.1 --port 8100 --data-dir var/sandbox [--reset]."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import logging
 import sys
 
 from .config import SYSTEMS, SandboxConfig
-from .server import Sandbox, is_loopback, make_server
+from .platform.server import Sandbox, is_loopback, make_server
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m connectors.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--data-dir", default="var/sandbox")

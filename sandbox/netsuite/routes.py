@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..auth import AuthError
-from ..messages import Request, Response, empty_response, json_response
-from ..timeutil import iso_z, parse_iso, utcnow
+from ..platform.auth import AuthError
+from ..platform.messages import Request, Response, empty_response, json_response
+from ..platform.system import System
+from ..platform.timeutil import iso_z, parse_iso, utcnow
 from . import suiteql
-from .base import System
 
 RECORD = "/services/rest/record/v1"
 TYPES = r"(?P<rtype>customer|job|invoice|customerpayment)"

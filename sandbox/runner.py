@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .config import SandboxConfig
-from .server import Sandbox, make_server
+from .platform.server import Sandbox, make_server
 
 
 def start_sandbox(

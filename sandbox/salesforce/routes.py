@@ -9,13 +9,13 @@ from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from ..auth import AuthError
-from ..messages import Request, Response, empty_response, json_response
-from ..timeutil import parse_iso, sf_datetime, utcnow
+from ..platform.auth import AuthError
+from ..platform.messages import Request, Response, empty_response, json_response
+from ..platform.system import System
+from ..platform.timeutil import parse_iso, sf_datetime, utcnow
 from . import soql
-from .base import System
-from .salesforce_schema import AUTONUMBER, OBJECTS, PREFIXES, SOAP_TYPES, ObjectDef, field_of, lookup, make_id
-from .salesforce_schema import normalize_id as sf_normalize_id
+from .schema import AUTONUMBER, OBJECTS, PREFIXES, SOAP_TYPES, ObjectDef, field_of, lookup, make_id
+from .schema import normalize_id as sf_normalize_id
 
 API = r"/services/data/v(?P<version>\d+\.\d)"
 OBJ = r"(?P<obj>[A-Za-z][A-Za-z0-9_]*)"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ..timeutil import parse_iso, start_of_day, utcnow
+from ..platform.timeutil import parse_iso, start_of_day, utcnow
 
 
 class SuiteQLError(Exception):

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ..timeutil import parse_iso, start_of_day, utcnow
-from .salesforce_schema import ObjectDef, field_of, lookup
+from ..platform.timeutil import parse_iso, start_of_day, utcnow
+from .schema import ObjectDef, field_of, lookup
 
 
 class SoqlError(Exception):

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..auth import AuthError
-from ..messages import Request, Response, empty_response, json_response
-from ..timeutil import iso_z, parse_iso, utcnow
+from ..platform.auth import AuthError
+from ..platform.messages import Request, Response, empty_response, json_response
+from ..platform.system import System
+from ..platform.timeutil import iso_z, parse_iso, utcnow
 from . import odata
-from .base import System
 
 API = r"(?:/v2\.0/[^/]+/[^/]+)?/api/v2\.0"
 GUID = r"[0-9a-fA-F-]{36}"
