@@ -6,8 +6,9 @@ import argparse
 import logging
 import sys
 
+from .app import create_sandbox
 from .config import SYSTEMS, SandboxConfig
-from .platform.server import Sandbox, is_loopback, make_server
+from .platform.server import is_loopback, make_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         seed_anchor=args.seed_anchor,
     )
-    sandbox = Sandbox(args.data_dir, config, reset=args.reset)
+    sandbox = create_sandbox(args.data_dir, config, reset=args.reset)
     server = make_server(sandbox, args.host, args.port)
     host, port = server.server_address[:2]
     print(f"Flowbuilder sandbox on http://{host}:{port}/ (data in {sandbox.store.path})", flush=True)

@@ -1,4 +1,7 @@
-"""The sandbox application (routing, auth, faults, limits) and its threaded stdlib HTTP server."""
+"""The sandbox application (routing, auth, faults, limits) and its threaded stdlib HTTP server.
+
+It knows no system by name: sandbox/app.py hands it the System classes and the seeder.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,13 @@ import ipaddress
 import logging
 import re
 import threading
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .. import seed
-from ..business_central.routes import Dynamics
 from ..config import SandboxConfig
-from ..kantata.routes import Kantata
-from ..netsuite.routes import NetSuite
-from ..salesforce.routes import Salesforce
 from . import admin, browse
 from .auth import Tokens
 from .faults import Faults
@@ -32,10 +32,22 @@ MAX_BODY = 20 * 1024 * 1024
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")
 
 
+class Seeder(Protocol):
+    def __call__(self, store: Store, *, seed: int, anchor: str | None) -> dict[str, dict[str, int]]: ...
+
+
 class Sandbox:
     """Everything but the socket: one instance per process, shared by all handler threads."""
 
-    def __init__(self, data_dir: str | Path, config: SandboxConfig | None = None, *, reset: bool = False):
+    def __init__(
+        self,
+        data_dir: str | Path,
+        config: SandboxConfig | None = None,
+        *,
+        systems: Sequence[type[System]],
+        seeder: Seeder,
+        reset: bool = False,
+    ):
         self.config = config or SandboxConfig()
         self.store = Store(data_dir)
         self.tokens = Tokens(self.store, self.config)
@@ -45,9 +57,9 @@ class Sandbox:
         self.stats = Stats()
         self.webhooks = Webhooks(self.store, self.config.webhook_timeout)
         self.stop_event = threading.Event()
-        self.systems: dict[str, System] = {
-            s.name: s for s in (Salesforce(self), Kantata(self), NetSuite(self), Dynamics(self))
-        }
+        self.seeder = seeder
+        instances = [system_class(self) for system_class in systems]
+        self.systems: dict[str, System] = {system.name: system for system in instances}
         if reset or self.store.is_empty():
             self.reseed()
 
@@ -55,7 +67,7 @@ class Sandbox:
         """Drop all records and regenerate the deterministic demo data."""
         with self.store.lock:
             self.store.clear_records()
-            counts = seed.seed_all(self.store, seed=self.config.seed, anchor=self.config.seed_anchor)
+            counts = self.seeder(self.store, seed=self.config.seed, anchor=self.config.seed_anchor)
         for system in self.systems.values():
             system.reset()
         return counts
