@@ -107,6 +107,9 @@ class NetSuite(System):
     def is_public(self, req: Request) -> bool:
         return req.sub_path.startswith("/services/rest/auth/")
 
+    def concurrency_limit(self) -> int:
+        return self.sandbox.config.netsuite_concurrency  # per account; POST /_admin/config may change it
+
     def browse_label(self, obj: str, record: dict[str, Any]) -> str:
         return str(record.get("tranId") or record.get("companyName") or record.get("id"))
 

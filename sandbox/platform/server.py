@@ -94,8 +94,7 @@ class Sandbox:
         return resp
 
     def _serve(self, system: System, req: Request) -> Response:
-        limit = self.config.netsuite_concurrency if system.name == "netsuite" else 0
-        with self.gate.slot(system.name, limit) as granted:
+        with self.gate.slot(system.name, system.concurrency_limit()) as granted:
             if not granted:
                 return system.error(429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded.")
             for fault in self.faults.take(system.name, req.sub_path, req.method):

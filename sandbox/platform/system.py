@@ -54,6 +54,10 @@ class System:
     def error(self, status: int, code: str, message: str, **extra: Any) -> Response:
         raise NotImplementedError
 
+    def concurrency_limit(self) -> int:
+        """In-flight requests allowed before 429 CONCURRENCY_LIMIT_EXCEEDED; 0 = no limit."""
+        return 0
+
     def is_public(self, req: Request) -> bool:
         """Token and authorize endpoints need no bearer token."""
         return False
