@@ -29,7 +29,7 @@ from flowbuilder.flows.models import Flow, Template, TemplateInstance
 from flowbuilder.tenancy.models import Organisation
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
-# Where each system lives on the sandbox (connectors/sandbox/README.md).
+# Where each system lives on the sandbox (sandbox/README.md).
 SANDBOX_SYSTEMS: dict[str, dict[str, str]] = {
     "salesforce": {"path": "/salesforce", "token": "/salesforce/services/oauth2/token"},
     "kantata": {"path": "/kantata", "token": "/kantata/oauth/token"},

@@ -422,8 +422,8 @@ class Sandbox:
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """A fresh sandbox per test module, without rate limits (the tests count requests, not 429s)."""
-    from connectors.sandbox.config import SYSTEMS, SandboxConfig
-    from connectors.sandbox.runner import start_sandbox
+    from sandbox.config import SYSTEMS, SandboxConfig
+    from sandbox.runner import start_sandbox
 
     config = SandboxConfig(rate_limits=dict.fromkeys(SYSTEMS, 0.0))
     url, stop = start_sandbox(0, tmp_path_factory.mktemp("sandbox"), reset=True, config=config)

@@ -12,8 +12,8 @@ import pytest
 
 from connectors.base import ConnectionRuntime, Connector, open_connection
 from connectors.http.egress import EgressPolicy
-from connectors.sandbox.config import SYSTEMS, SandboxConfig
-from connectors.sandbox.runner import start_sandbox
+from sandbox.config import SYSTEMS, SandboxConfig
+from sandbox.runner import start_sandbox
 
 POLICY = EgressPolicy(allow_hosts=["127.0.0.1"])
 CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}

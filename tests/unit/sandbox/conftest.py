@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from connectors.sandbox.config import SYSTEMS, SandboxConfig
-from connectors.sandbox.runner import start_sandbox
+from sandbox.config import SYSTEMS, SandboxConfig
+from sandbox.runner import start_sandbox
 
 CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
 TOKEN_PATHS = {

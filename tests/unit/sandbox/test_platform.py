@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from connectors.sandbox.runner import start_sandbox
-from connectors.sandbox.seed import seed_all
-from connectors.sandbox.store import Store
+from sandbox.platform.store import Store
+from sandbox.runner import start_sandbox
+from sandbox.seed import seed_all
 
 from .conftest import unlimited_config
 
@@ -232,7 +232,7 @@ def test_seed_is_deterministic_fast_and_believable(tmp_path):
 
 def test_cli_serves_and_refuses_non_loopback(tmp_path):
     refused = subprocess.run(
-        [sys.executable, "-m", "connectors.sandbox", "--host", "0.0.0.0", "--data-dir", str(tmp_path)],
+        [sys.executable, "-m", "sandbox", "--host", "0.0.0.0", "--data-dir", str(tmp_path)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -240,7 +240,7 @@ def test_cli_serves_and_refuses_non_loopback(tmp_path):
     )
     assert refused.returncode == 2
     proc = subprocess.Popen(
-        [sys.executable, "-m", "connectors.sandbox", "--port", "0", "--data-dir", str(tmp_path)],
+        [sys.executable, "-m", "sandbox", "--port", "0", "--data-dir", str(tmp_path)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from connectors.sandbox.config import SYSTEMS, SandboxConfig
-from connectors.sandbox.runner import start_sandbox
 from flowbuilder.celery import app as celery_app
 from flowbuilder.credentials import actions as credential_actions
 from flowbuilder.credentials import runtime
 from flowbuilder.flows import actions as flow_actions
+from sandbox.config import SYSTEMS, SandboxConfig
+from sandbox.runner import start_sandbox
 from tests.conftest import document, edge, node
 
 CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}

@@ -36,7 +36,7 @@ class Command(BaseCommand):
         celery = [python, "-m", "celery", "-A", "flowbuilder"]
         # fmt: off
         processes = {
-            "sandbox": [python, "-m", "connectors.sandbox", "--host", "127.0.0.1",
+            "sandbox": [python, "-m", "sandbox", "--host", "127.0.0.1",
                         "--port", str(opts["sandbox_port"]), "--data-dir", str(var / "sandbox")],
             "web": [python, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(opts["port"]),
                     "--no-access-log", "flowbuilder.asgi:application"],

@@ -1,4 +1,5 @@
-"""Salesforce object model served by the sandbox: standard CRM objects plus Certinia (pse__) PSA objects.
+"""Salesforce object model served by the sandbox: the standard CRM objects here, the Certinia (pse__) PSA
+objects from certinia/schema.py, one model for the routes and SOQL; ids; formula fields.
 
 Field spec: "Name:type" or "Name:ref:Target". Type `extid` is a text field marked External ID (upsert key).
 """
@@ -6,13 +7,16 @@ Field spec: "Name:type" or "Name:ref:Target". Type `extid` is a text field marke
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from .certinia import schema as certinia
 
 _COMMON = (
     "Id:id CreatedDate:datetime LastModifiedDate:datetime SystemModstamp:datetime IsDeleted:boolean "
     "CreatedById:ref:User LastModifiedById:ref:User"
 )
 
-_OBJECTS: dict[str, dict[str, str]] = {
+_STANDARD_SPECS: dict[str, dict[str, str]] = {
     "User": {
         "prefix": "005",
         "required": "Username LastName Email",
@@ -72,62 +76,10 @@ _OBJECTS: dict[str, dict[str, str]] = {
         "PricebookEntryId:ref:PricebookEntry ProductCode:string Quantity:double UnitPrice:currency "
         "TotalPrice:currency ServiceDate:date Description:string",
     },
-    "pse__Proj__c": {
-        "prefix": "a1H",
-        "required": "Name",
-        "fields": "Name:string pse__Account__c:ref:Account pse__Opportunity__c:ref:Opportunity "
-        "pse__Project_Manager__c:ref:Contact pse__Start_Date__c:date pse__End_Date__c:date "
-        "pse__Stage__c:picklist pse__Is_Active__c:boolean pse__Is_Billable__c:boolean "
-        "pse__Billing_Type__c:picklist pse__Project_Type__c:picklist pse__Bookings__c:currency "
-        "pse__Planned_Hours__c:double pse__Project_ID__c:string pse__Description__c:textarea "
-        "External_Id__c:extid Flowbuilder_Id__c:extid Kantata_Id__c:extid NetSuite_Id__c:extid "
-        "OwnerId:ref:User",
-    },
-    "pse__Milestone__c": {
-        "prefix": "a1F",
-        "required": "Name pse__Project__c",
-        "fields": "Name:string pse__Project__c:ref:pse__Proj__c pse__Target_Date__c:date "
-        "pse__Actual_Date__c:date pse__Milestone_Amount__c:currency pse__Status__c:picklist "
-        "pse__Approved__c:boolean pse__Invoiced__c:boolean pse__Description__c:textarea "
-        "External_Id__c:extid",
-    },
-    "pse__Assignment__c": {
-        "prefix": "a0z",
-        "required": "pse__Project__c pse__Resource__c",
-        "fields": "Name:string pse__Project__c:ref:pse__Proj__c pse__Resource__c:ref:Contact "
-        "pse__Role__c:picklist pse__Bill_Rate__c:currency pse__Cost_Rate_Amount__c:currency "
-        "pse__Start_Date__c:date pse__End_Date__c:date pse__Status__c:picklist "
-        "pse__Planned_Hours__c:double pse__Is_Billable__c:boolean External_Id__c:extid",
-    },
-    "pse__Resource_Request__c": {
-        "prefix": "a1Q",
-        "required": "pse__Project__c",
-        "fields": "Name:string pse__Project__c:ref:pse__Proj__c pse__Resource_Role__c:picklist "
-        "pse__Start_Date__c:date pse__End_Date__c:date pse__SOW_Hours__c:double "
-        "pse__Status__c:picklist pse__Staffer_Resource__c:ref:Contact "
-        "pse__Assignment__c:ref:pse__Assignment__c pse__Notes__c:textarea External_Id__c:extid",
-    },
-    "pse__Timecard_Header__c": {
-        "prefix": "a24",
-        "required": "pse__Project__c pse__Resource__c pse__Start_Date__c",
-        "readonly": "pse__Total_Hours__c",
-        "fields": "Name:string pse__Project__c:ref:pse__Proj__c pse__Assignment__c:ref:pse__Assignment__c "
-        "pse__Resource__c:ref:Contact pse__Milestone__c:ref:pse__Milestone__c pse__Start_Date__c:date "
-        "pse__End_Date__c:date pse__Status__c:picklist pse__Approved__c:boolean pse__Billable__c:boolean "
-        "pse__Invoiced__c:boolean pse__Monday_Hours__c:double pse__Tuesday_Hours__c:double "
-        "pse__Wednesday_Hours__c:double pse__Thursday_Hours__c:double pse__Friday_Hours__c:double "
-        "pse__Saturday_Hours__c:double pse__Sunday_Hours__c:double pse__Total_Hours__c:double "
-        "pse__Bill_Rate__c:currency "
-        "pse__Timecard_Notes__c:textarea External_Id__c:extid Kantata_Id__c:extid",
-    },
 }
 
-# Auto-numbered Name fields, as Certinia's objects do.
-AUTONUMBER = {
-    "pse__Assignment__c": "AS-",
-    "pse__Resource_Request__c": "RR-",
-    "pse__Timecard_Header__c": "TC-",
-}
+_OBJECTS = {**_STANDARD_SPECS, **certinia.OBJECT_SPECS}
+AUTONUMBER = certinia.AUTONUMBER  # only Certinia's objects auto-number their Name
 
 
 @dataclass
@@ -249,3 +201,47 @@ def normalize_id(value: str) -> str | None:
     if len(value) == 18 and full.lower() != value.lower():
         return None
     return full
+
+
+STAGE_PROBABILITY = {
+    "Prospecting": 10,
+    "Qualification": 10,
+    "Needs Analysis": 20,
+    "Value Proposition": 50,
+    "Proposal/Price Quote": 75,
+    "Negotiation/Review": 90,
+    "Closed Won": 100,
+    "Closed Lost": 0,
+}
+
+
+def derive(obj: str, record: dict[str, Any], peek: Any) -> None:
+    """Formula and roll-up style fields the platform computes (also used by the seeder)."""
+    if obj in ("Contact", "User"):
+        record["Name"] = " ".join(p for p in (record.get("FirstName"), record.get("LastName")) if p)
+    elif obj == "Opportunity":
+        stage = record.get("StageName") or ""
+        record["IsClosed"] = stage.startswith("Closed")
+        record["IsWon"] = stage == "Closed Won"
+        if record.get("Probability") is None:
+            record["Probability"] = STAGE_PROBABILITY.get(stage, 10)
+    elif obj == "OpportunityLineItem":
+        quantity, price = record.get("Quantity") or 0, record.get("UnitPrice")
+        entry = peek("salesforce", "PricebookEntry", record.get("PricebookEntryId") or "")
+        if entry:
+            record.setdefault("Product2Id", entry.get("Product2Id"))
+            if price is None:
+                price = record["UnitPrice"] = entry.get("UnitPrice")
+        product = peek("salesforce", "Product2", record.get("Product2Id") or "")
+        opp = peek("salesforce", "Opportunity", record.get("OpportunityId") or "")
+        record["TotalPrice"] = round(float(quantity) * float(price or 0), 2)
+        if product:
+            record["ProductCode"] = product.get("ProductCode")
+            record["Name"] = f"{(opp or {}).get('Name', '')} {product.get('Name')}".strip()
+    elif obj == "PricebookEntry":
+        product = peek("salesforce", "Product2", record.get("Product2Id") or "")
+        if product:
+            record["Name"] = product.get("Name")
+            record["ProductCode"] = product.get("ProductCode")
+    else:
+        certinia.derive(obj, record)

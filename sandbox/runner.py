@@ -6,8 +6,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .app import create_sandbox
 from .config import SandboxConfig
-from .server import Sandbox, make_server
+from .platform.server import make_server
 
 
 def start_sandbox(
@@ -19,7 +20,7 @@ def start_sandbox(
     config: SandboxConfig | None = None,
 ) -> tuple[str, Callable[[], None]]:
     """Serve on host:port (0 picks a free port) from a daemon thread; return (base_url, stop)."""
-    sandbox = Sandbox(data_dir, config, reset=reset)
+    sandbox = create_sandbox(data_dir, config, reset=reset)
     server = make_server(sandbox, host, port)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-http", daemon=True

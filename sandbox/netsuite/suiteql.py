@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ..timeutil import parse_iso, start_of_day, utcnow
+from ..platform.timeutil import parse_iso, start_of_day, utcnow
+from ..platform.tokenizer import IDENT, NUMBER, QUOTED_DOUBLED, Tokenizer, TokenStream
 
 
 class SuiteQLError(Exception):
@@ -28,15 +29,20 @@ class Table:
     display: Callable[[str, Any], str | None]  # BUILTIN.DF(column) for a value
 
 
-_TOKEN = re.compile(
-    r"""\s*(?:
-    (?P<str>'(?:[^']|'')*')
-   |(?P<num>\d+(?:\.\d+)?)
-   |(?P<op><=|>=|<>|!=|\|\||=|<|>|\*|\(|\)|,)
-   |(?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
-    )""",
-    re.X,
+def _syntax_error(text: str, pos: int) -> SuiteQLError:
+    return SuiteQLError(f"Invalid search query. Unexpected text near: {text[pos : pos + 20]}")
+
+
+_TOKENIZER = Tokenizer(
+    [
+        ("str", QUOTED_DOUBLED),
+        ("num", NUMBER),
+        ("op", r"<=|>=|<>|!=|\|\||=|<|>|\*|\(|\)|,"),
+        ("ident", IDENT + rf"(?:\.{IDENT})?"),  # column or alias.column
+    ],
+    _syntax_error,
 )
+
 _RESERVED = {
     "select",
     "from",
@@ -64,44 +70,25 @@ _RESERVED = {
 }
 
 
-def _tokenize(text: str) -> list[tuple[str, str]]:
-    out, pos, text = [], 0, text.strip().rstrip(";")
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise SuiteQLError(f"Invalid search query. Unexpected text near: {text[pos : pos + 20]}")
-        kind = m.lastgroup or ""
-        out.append((kind, m.group(kind)))
-        pos = m.end()
-    return out
-
-
 # AST nodes are tuples: ("col", name) ("lit", value) ("fn", name, [args]) ("cmp", op, a, b)
 # ("and"/"or", [..]) ("not", x) ("in", x, [..]) ("isnull", x) ("count",)
 
 
-class _Parser:
+class _Parser(TokenStream):
     def __init__(self, text: str) -> None:
-        self.toks = _tokenize(text)
-        self.i = 0
+        super().__init__(_TOKENIZER.tokenize(text.strip().rstrip(";")))
 
-    def peek(self) -> tuple[str, str] | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
-
-    def word(self, *words: str) -> bool:
-        tok = self.peek()
-        return bool(tok and tok[0] == "ident" and tok[1].lower() in words)
+    def unexpected_end(self) -> SuiteQLError:
+        return SuiteQLError("Invalid search query. Unexpected end of query.")
 
     def sym(self, text: str) -> bool:
         tok = self.peek()
-        return bool(tok and tok[0] == "op" and tok[1] == text)
+        return bool(tok and tok.kind == "op" and tok.text == text)
 
-    def take(self) -> tuple[str, str]:
+    def alias_ahead(self) -> bool:
+        """An identifier that is not a keyword: an alias (SELECT expr alias, FROM table alias)."""
         tok = self.peek()
-        if tok is None:
-            raise SuiteQLError("Invalid search query. Unexpected end of query.")
-        self.i += 1
-        return tok
+        return bool(tok and tok.kind == "ident" and tok.text.lower() not in _RESERVED)
 
     def expect_word(self, word: str) -> None:
         if not self.word(word):
@@ -129,19 +116,19 @@ class _Parser:
                 alias = None
                 if self.word("as"):
                     self.i += 1
-                    alias = self.take()[1]
-                elif self.peek() and self.peek()[0] == "ident" and self.peek()[1].lower() not in _RESERVED:
-                    alias = self.take()[1]
+                    alias = self.take().text
+                elif self.alias_ahead():
+                    alias = self.take().text
                 items.append((expr, alias))
             if self.sym(","):
                 self.i += 1
                 continue
             break
         self.expect_word("from")
-        table = self.take()[1].lower()
+        table = self.take().text.lower()
         alias = None
-        if self.peek() and self.peek()[0] == "ident" and self.peek()[1].lower() not in _RESERVED:
-            alias = self.take()[1].lower()
+        if self.alias_ahead():
+            alias = self.take().text.lower()
         if self.word("join", "left", "inner", "group"):
             raise SuiteQLError("The sandbox's SuiteQL does not support joins or GROUP BY.")
         where = None
@@ -156,14 +143,14 @@ class _Parser:
                 expr = self.expr()
                 desc = False
                 if self.word("asc", "desc"):
-                    desc = self.take()[1].lower() == "desc"
+                    desc = self.take().text.lower() == "desc"
                 order.append((expr, desc))
                 if self.sym(","):
                     self.i += 1
                     continue
                 break
         if self.peek() is not None:
-            raise SuiteQLError(f"Invalid search query. Unexpected token: {self.peek()[1]}")
+            raise SuiteQLError(f"Invalid search query. Unexpected token: {self.peek().text}")
         return {
             "items": items,
             "table": table,
@@ -206,7 +193,7 @@ class _Parser:
 
     def _at_comparison(self) -> bool:
         tok = self.peek()
-        return bool(tok and tok[0] == "op" and tok[1] in ("=", "<>", "!=", "<", ">", "<=", ">="))
+        return bool(tok and tok.kind == "op" and tok.text in ("=", "<>", "!=", "<", ">", "<=", ">="))
 
     def predicate(self) -> Any:
         left = self.expr()
@@ -241,9 +228,9 @@ class _Parser:
             node = ("and", [("cmp", ">=", left, low), ("cmp", "<=", left, self.expr())])
         else:
             tok = self.take()
-            if tok[0] != "op" or tok[1] not in ("=", "<>", "!=", "<", ">", "<=", ">="):
-                raise SuiteQLError(f"Invalid search query. Unexpected token: {tok[1]}")
-            node = ("cmp", "!=" if tok[1] == "<>" else tok[1], left, self.expr())
+            if tok.kind != "op" or tok.text not in ("=", "<>", "!=", "<", ">", "<=", ">="):
+                raise SuiteQLError(f"Invalid search query. Unexpected token: {tok.text}")
+            node = ("cmp", "!=" if tok.text == "<>" else tok.text, left, self.expr())
         return ("not", node) if negate else node
 
     def expr(self) -> Any:

@@ -9,29 +9,19 @@ from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from ..auth import AuthError
-from ..messages import Request, Response, empty_response, json_response
-from ..timeutil import parse_iso, sf_datetime, utcnow
+from ..platform.auth import AuthError
+from ..platform.messages import Request, Response, empty_response, json_response
+from ..platform.system import System
+from ..platform.timeutil import parse_iso, sf_datetime, utcnow
 from . import soql
-from .base import System
-from .salesforce_schema import AUTONUMBER, OBJECTS, PREFIXES, SOAP_TYPES, ObjectDef, field_of, lookup, make_id
-from .salesforce_schema import normalize_id as sf_normalize_id
+from .schema import AUTONUMBER, OBJECTS, PREFIXES, SOAP_TYPES, ObjectDef, derive, field_of, lookup, make_id
+from .schema import normalize_id as sf_normalize_id
 
 API = r"/services/data/v(?P<version>\d+\.\d)"
 OBJ = r"(?P<obj>[A-Za-z][A-Za-z0-9_]*)"
 INTEGRATION_USER = make_id("005", 1)  # seeded "Integration User": CreatedById of API writes
 MAX_COLLECTION = 200
 CURSOR_TTL = 15 * 60
-STAGE_PROBABILITY = {
-    "Prospecting": 10,
-    "Qualification": 10,
-    "Needs Analysis": 20,
-    "Value Proposition": 50,
-    "Proposal/Price Quote": 75,
-    "Negotiation/Review": 90,
-    "Closed Won": 100,
-    "Closed Lost": 0,
-}
 
 
 class SfError(Exception):
@@ -752,41 +742,6 @@ class Salesforce(System):
     def _commit(self, odef: ObjectDef, record: dict[str, Any], event: str) -> None:
         self.store.put(self.name, odef.name, record["Id"], record)
         self.emit(odef.name, event, self._present(odef, record))
-
-
-def derive(obj: str, record: dict[str, Any], peek: Any) -> None:
-    """Formula and roll-up style fields the platform computes (also used by the seeder)."""
-    if obj in ("Contact", "User"):
-        record["Name"] = " ".join(p for p in (record.get("FirstName"), record.get("LastName")) if p)
-    elif obj == "Opportunity":
-        stage = record.get("StageName") or ""
-        record["IsClosed"] = stage.startswith("Closed")
-        record["IsWon"] = stage == "Closed Won"
-        if record.get("Probability") is None:
-            record["Probability"] = STAGE_PROBABILITY.get(stage, 10)
-    elif obj == "OpportunityLineItem":
-        quantity, price = record.get("Quantity") or 0, record.get("UnitPrice")
-        entry = peek("salesforce", "PricebookEntry", record.get("PricebookEntryId") or "")
-        if entry:
-            record.setdefault("Product2Id", entry.get("Product2Id"))
-            if price is None:
-                price = record["UnitPrice"] = entry.get("UnitPrice")
-        product = peek("salesforce", "Product2", record.get("Product2Id") or "")
-        opp = peek("salesforce", "Opportunity", record.get("OpportunityId") or "")
-        record["TotalPrice"] = round(float(quantity) * float(price or 0), 2)
-        if product:
-            record["ProductCode"] = product.get("ProductCode")
-            record["Name"] = f"{(opp or {}).get('Name', '')} {product.get('Name')}".strip()
-    elif obj == "PricebookEntry":
-        product = peek("salesforce", "Product2", record.get("Product2Id") or "")
-        if product:
-            record["Name"] = product.get("Name")
-            record["ProductCode"] = product.get("ProductCode")
-    elif obj == "pse__Timecard_Header__c":
-        days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-        record["pse__Total_Hours__c"] = round(
-            sum(float(record.get(f"pse__{d}_Hours__c") or 0) for d in days), 2
-        )
 
 
 class _Source:

@@ -7,7 +7,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from .config import SandboxConfig
+from ..config import SandboxConfig
 from .messages import Request
 from .store import Store
 

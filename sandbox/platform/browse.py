@@ -15,7 +15,7 @@ from .messages import Request, Response, html_response
 
 if TYPE_CHECKING:
     from .server import Sandbox
-    from .systems.base import System
+    from .system import System
 
 _STYLE = """
 body{font:14px system-ui,sans-serif;margin:24px;color:#1d2330}

@@ -7,73 +7,55 @@ $filter: eq ne gt ge lt le, and/or/not, parentheses, contains/startswith/endswit
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ..timeutil import parse_iso
+from ..platform.timeutil import parse_iso
+from ..platform.tokenizer import DATE, IDENT, NUMBER, QUOTED_DOUBLED, Tokenizer, TokenStream
 
 
 class ODataError(Exception):
     pass
 
 
-_TOKEN = re.compile(
-    r"""\s*(?:
-    (?P<str>'(?:[^']|'')*')
-   |(?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})
-   |(?P<dt>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))
-   |(?P<date>\d{4}-\d{2}-\d{2})
-   |(?P<num>-?\d+(?:\.\d+)?)
-   |(?P<punct>[(),/])
-   |(?P<ident>[A-Za-z_][A-Za-z0-9_]*)
-    )""",
-    re.X,
+def _syntax_error(text: str, pos: int) -> ODataError:
+    return ODataError(f"Syntax error at position {pos} in '{text}'.")
+
+
+_TOKENIZER = Tokenizer(
+    [
+        ("str", QUOTED_DOUBLED),
+        ("guid", r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+        ("dt", DATE + r"T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})"),
+        ("date", DATE),
+        ("num", "-?" + NUMBER),
+        ("punct", r"[(),/]"),
+        ("ident", IDENT),
+    ],
+    _syntax_error,
 )
+
 _COMPARE = {"eq", "ne", "gt", "ge", "lt", "le"}
 _FUNCS = {"contains", "startswith", "endswith"}
 
 
-def _tokenize(text: str) -> list[tuple[str, str]]:
-    out, pos = [], 0
-    text = text.strip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise ODataError(f"Syntax error at position {pos} in '{text}'.")
-        kind = m.lastgroup or ""
-        out.append((kind, m.group(kind)))
-        pos = m.end()
-    return out
+class _Parser(TokenStream):
+    case_sensitive = True  # and/or/not/eq/... are lower case in OData; function names are not
 
-
-class _Parser:
     def __init__(self, text: str, fields: set[str]) -> None:
-        self.toks = _tokenize(text)
-        self.i = 0
+        super().__init__(_TOKENIZER.tokenize(text.strip()))
         self.fields = fields
 
-    def peek(self) -> tuple[str, str] | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
-
-    def word(self, *words: str) -> bool:
-        tok = self.peek()
-        return bool(tok and tok[0] == "ident" and tok[1] in words)
-
-    def take(self) -> tuple[str, str]:
-        tok = self.peek()
-        if tok is None:
-            raise ODataError("Syntax error: unexpected end of $filter.")
-        self.i += 1
-        return tok
+    def unexpected_end(self) -> ODataError:
+        return ODataError("Syntax error: unexpected end of $filter.")
 
     def expect(self, text: str) -> None:
-        if self.take()[1] != text:
+        if self.take().text != text:
             raise ODataError(f"Syntax error: expected '{text}'.")
 
     def parse(self) -> Any:
         node = self.or_()
         if self.peek() is not None:
-            raise ODataError(f"Syntax error at '{self.peek()[1]}'.")
+            raise ODataError(f"Syntax error at '{self.peek().text}'.")
         return node
 
     def or_(self) -> Any:
@@ -95,28 +77,28 @@ class _Parser:
             self.i += 1
             return ("not", self.unary())
         tok = self.peek()
-        if tok and tok[1] == "(":
+        if tok and tok.text == "(":
             self.i += 1
             inner = self.or_()
             self.expect(")")
             return inner
-        if tok and tok[0] == "ident" and tok[1].lower() in _FUNCS:
-            name = self.take()[1].lower()
+        if tok and tok.kind == "ident" and tok.text.lower() in _FUNCS:
+            name = self.take().text.lower()
             self.expect("(")
             field = self.field()
             self.expect(",")
             value = self.literal()
             self.expect(")")
             node: Any = ("fn", name, field, value)
-            if self.peek() and self.peek()[1] in ("eq", "ne"):
-                op = self.take()[1]
+            if self.peek() and self.peek().text in ("eq", "ne"):
+                op = self.take().text
                 flag = self.literal()
                 if flag is True and op == "eq" or flag is False and op == "ne":
                     return node
                 return ("not", node)
             return node
         field = self.field()
-        op = self.take()[1]
+        op = self.take().text
         if op not in _COMPARE:
             raise ODataError(f"Syntax error: unknown operator '{op}'.")
         return ("cmp", op, field, self.literal())

@@ -1,4 +1,4 @@
-"""CLI: python -m connectors.sandbox --host 127.0.0.1 --port 8100 --data-dir var/sandbox [--reset]."""
+"""CLI: python -m sandbox --host 127.0.0.1 --port 8100 --data-dir var/sandbox [--reset]."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import argparse
 import logging
 import sys
 
+from .app import create_sandbox
 from .config import SYSTEMS, SandboxConfig
-from .server import Sandbox, is_loopback, make_server
+from .platform.server import is_loopback, make_server
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m connectors.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--data-dir", default="var/sandbox")
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         seed_anchor=args.seed_anchor,
     )
-    sandbox = Sandbox(args.data_dir, config, reset=args.reset)
+    sandbox = create_sandbox(args.data_dir, config, reset=args.reset)
     server = make_server(sandbox, args.host, args.port)
     host, port = server.server_address[:2]
     print(f"Flowbuilder sandbox on http://{host}:{port}/ (data in {sandbox.store.path})", flush=True)

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ..timeutil import parse_iso, start_of_day, utcnow
-from .salesforce_schema import ObjectDef, field_of, lookup
+from ..platform.timeutil import parse_iso, start_of_day, utcnow
+from ..platform.tokenizer import DATE, NUMBER, QUOTED_ESCAPED, Tokenizer, TokenStream
+from .schema import ObjectDef, field_of, lookup
 
 
 class SoqlError(Exception):
@@ -26,39 +27,24 @@ class Source(Protocol):
     def attributes(self, obj: str, rid: str) -> dict[str, str]: ...
 
 
-_TOKEN = re.compile(
-    r"""\s*(?:
-    (?P<str>'(?:[^'\\]|\\.)*')
-   |(?P<dt>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))
-   |(?P<date>\d{4}-\d{2}-\d{2})
-   |(?P<num>-?\d+(?:\.\d+)?)
-   |(?P<op><=|>=|!=|<>|=|<|>)
-   |(?P<punct>[(),])
-   |(?P<ident>[A-Za-z_][A-Za-z0-9_.]*(?::\d+)?)
-    )""",
-    re.X,
+def _syntax_error(text: str, pos: int) -> SoqlError:
+    return SoqlError("MALFORMED_QUERY", f"unexpected token near: {text[pos : pos + 20]!r}")
+
+
+_TOKENIZER = Tokenizer(
+    [
+        ("str", QUOTED_ESCAPED),
+        ("dt", DATE + r"T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})"),
+        ("date", DATE),
+        ("num", "-?" + NUMBER),
+        ("op", r"<=|>=|!=|<>|=|<|>"),
+        ("punct", r"[(),]"),
+        ("ident", r"[A-Za-z_][A-Za-z0-9_.]*(?::\d+)?"),  # Parent.Field paths, LAST_N_DAYS:n
+    ],
+    _syntax_error,
 )
 
 _KEYWORDS = {"select", "from", "where", "and", "or", "not", "order", "by", "limit", "offset", "like", "in"}
-
-
-@dataclass
-class Tok:
-    kind: str
-    text: str
-
-
-def tokenize(text: str) -> list[Tok]:
-    tokens, pos = [], 0
-    text = text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise SoqlError("MALFORMED_QUERY", f"unexpected token near: {text[pos : pos + 20]!r}")
-        kind = m.lastgroup or ""
-        tokens.append(Tok(kind, m.group(kind)))
-        pos = m.end()
-    return tokens
 
 
 @dataclass
@@ -92,52 +78,39 @@ class Query:
     offset: int = 0
 
 
-class _Parser:
+class _Parser(TokenStream):
     def __init__(self, text: str) -> None:
-        self.toks = tokenize(text)
-        self.i = 0
+        super().__init__(_TOKENIZER.tokenize(text.rstrip()))
 
-    def peek(self, offset: int = 0) -> Tok | None:
-        j = self.i + offset
-        return self.toks[j] if j < len(self.toks) else None
+    def unexpected_end(self) -> SoqlError:
+        return SoqlError("MALFORMED_QUERY", "unexpected end of query")
 
-    def kw(self, *words: str) -> bool:
-        tok = self.peek()
-        return bool(tok and tok.kind == "ident" and tok.text.lower() in words)
-
-    def next(self) -> Tok:
-        tok = self.peek()
-        if tok is None:
-            raise SoqlError("MALFORMED_QUERY", "unexpected end of query")
-        self.i += 1
-        return tok
-
-    def expect_kw(self, word: str) -> None:
-        if not self.kw(word):
+    def expect_word(self, word: str) -> None:
+        if not self.word(word):
             got = self.peek().text if self.peek() else "end of query"
             raise SoqlError("MALFORMED_QUERY", f"expecting '{word.upper()}', found '{got}'")
         self.i += 1
 
     def expect(self, text: str) -> None:
-        tok = self.next()
+        tok = self.take()
         if tok.text != text:
             raise SoqlError("MALFORMED_QUERY", f"expecting '{text}', found '{tok.text}'")
 
     def ident(self) -> str:
-        tok = self.next()
+        tok = self.take()
         if tok.kind != "ident" or tok.text.lower() in _KEYWORDS:
             raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{tok.text}'")
         return tok.text
 
     def parse(self) -> Query:
-        self.expect_kw("select")
+        self.expect_word("select")
         fields, count, fields_fn = [], None, None
         while True:
-            if self.kw("count") and self.peek(1) and self.peek(1).text == "(":
+            if self.word("count") and self.peek(1) and self.peek(1).text == "(":
                 self.i += 2
                 count = "" if self.peek() and self.peek().text == ")" else self.ident()
                 self.expect(")")
-            elif self.kw("fields") and self.peek(1) and self.peek(1).text == "(":
+            elif self.word("fields") and self.peek(1) and self.peek(1).text == "(":
                 self.i += 2
                 fields_fn = self.ident().upper()
                 if fields_fn not in ("ALL", "STANDARD", "CUSTOM"):
@@ -149,31 +122,31 @@ class _Parser:
                 self.i += 1
                 continue
             break
-        self.expect_kw("from")
+        self.expect_word("from")
         query = Query(obj=self.ident(), fields=fields, count=count, fields_fn=fields_fn)
-        if self.kw("where"):
+        if self.word("where"):
             self.i += 1
             query.where = self.or_expr()
-        if self.kw("order"):
+        if self.word("order"):
             self.i += 1
-            self.expect_kw("by")
+            self.expect_word("by")
             while True:
                 path, desc = self.ident(), False
-                if self.kw("asc", "desc"):
-                    desc = self.next().text.lower() == "desc"
+                if self.word("asc", "desc"):
+                    desc = self.take().text.lower() == "desc"
                 nulls_first = not desc
-                if self.kw("nulls"):
+                if self.word("nulls"):
                     self.i += 1
-                    nulls_first = self.next().text.lower() == "first"
+                    nulls_first = self.take().text.lower() == "first"
                 query.order.append((path, desc, nulls_first))
                 if self.peek() and self.peek().text == ",":
                     self.i += 1
                     continue
                 break
-        if self.kw("limit"):
+        if self.word("limit"):
             self.i += 1
             query.limit = self.integer()
-        if self.kw("offset"):
+        if self.word("offset"):
             self.i += 1
             query.offset = self.integer()
         if self.peek() is not None:
@@ -181,27 +154,27 @@ class _Parser:
         return query
 
     def integer(self) -> int:
-        tok = self.next()
+        tok = self.take()
         if tok.kind != "num" or not tok.text.isdigit():
             raise SoqlError("MALFORMED_QUERY", f"expecting a non-negative integer, found '{tok.text}'")
         return int(tok.text)
 
     def or_expr(self) -> Any:
         args = [self.and_expr()]
-        while self.kw("or"):
+        while self.word("or"):
             self.i += 1
             args.append(self.and_expr())
         return args[0] if len(args) == 1 else BoolOp("or", args)
 
     def and_expr(self) -> Any:
         args = [self.not_expr()]
-        while self.kw("and"):
+        while self.word("and"):
             self.i += 1
             args.append(self.not_expr())
         return args[0] if len(args) == 1 else BoolOp("and", args)
 
     def not_expr(self) -> Any:
-        if self.kw("not"):
+        if self.word("not"):
             self.i += 1
             return BoolOp("not", [self.not_expr()])
         if self.peek() and self.peek().text == "(":
@@ -213,9 +186,9 @@ class _Parser:
 
     def condition(self) -> Cond:
         path = self.ident()
-        tok = self.next()
+        tok = self.take()
         op = tok.text.lower()
-        if op == "not" and self.kw("in"):
+        if op == "not" and self.word("in"):
             self.i += 1
             op = "notin"
         if op in ("in", "notin"):
@@ -233,7 +206,7 @@ class _Parser:
         return Cond(path, op, self.literal())
 
     def literal(self) -> Literal:
-        tok = self.next()
+        tok = self.take()
         if tok.kind == "str":
             raw = tok.text[1:-1]
             return Literal("string", re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), raw))

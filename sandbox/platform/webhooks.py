@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from .store import Store
 
-log = logging.getLogger("connectors.sandbox.webhooks")
+log = logging.getLogger("sandbox.webhooks")
 
 
 class WebhookError(ValueError):

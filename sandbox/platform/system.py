@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..messages import BadJson, Request, Response
+from .messages import BadJson, Request, Response
 
 if TYPE_CHECKING:
-    from ..server import Sandbox
+    from .server import Sandbox
 
 Handler = Callable[..., Response]
 
@@ -53,6 +53,10 @@ class System:
 
     def error(self, status: int, code: str, message: str, **extra: Any) -> Response:
         raise NotImplementedError
+
+    def concurrency_limit(self) -> int:
+        """In-flight requests allowed before 429 CONCURRENCY_LIMIT_EXCEEDED; 0 = no limit."""
+        return 0
 
     def is_public(self, req: Request) -> bool:
         """Token and authorize endpoints need no bearer token."""

@@ -1,4 +1,7 @@
-"""The sandbox application (routing, auth, faults, limits) and its threaded stdlib HTTP server."""
+"""The sandbox application (routing, auth, faults, limits) and its threaded stdlib HTTP server.
+
+It knows no system by name: sandbox/app.py hands it the System classes and the seeder.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +9,45 @@ import ipaddress
 import logging
 import re
 import threading
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import admin, browse, seed
+from ..config import SandboxConfig
+from . import admin, browse
 from .auth import Tokens
-from .config import SandboxConfig
 from .faults import Faults
 from .messages import Request, Response, json_response
 from .ratelimit import ConcurrencyGate, RateLimiter
 from .stats import Stats
 from .store import Store
-from .systems.base import System
-from .systems.dynamics import Dynamics
-from .systems.kantata import Kantata
-from .systems.netsuite import NetSuite
-from .systems.salesforce import Salesforce
+from .system import System
 from .webhooks import Webhooks
 
-log = logging.getLogger("connectors.sandbox")
+log = logging.getLogger("sandbox")
 
 MAX_BODY = 20 * 1024 * 1024
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")
 
 
+class Seeder(Protocol):
+    def __call__(self, store: Store, *, seed: int, anchor: str | None) -> dict[str, dict[str, int]]: ...
+
+
 class Sandbox:
     """Everything but the socket: one instance per process, shared by all handler threads."""
 
-    def __init__(self, data_dir: str | Path, config: SandboxConfig | None = None, *, reset: bool = False):
+    def __init__(
+        self,
+        data_dir: str | Path,
+        config: SandboxConfig | None = None,
+        *,
+        systems: Sequence[type[System]],
+        seeder: Seeder,
+        reset: bool = False,
+    ):
         self.config = config or SandboxConfig()
         self.store = Store(data_dir)
         self.tokens = Tokens(self.store, self.config)
@@ -44,9 +57,9 @@ class Sandbox:
         self.stats = Stats()
         self.webhooks = Webhooks(self.store, self.config.webhook_timeout)
         self.stop_event = threading.Event()
-        self.systems: dict[str, System] = {
-            s.name: s for s in (Salesforce(self), Kantata(self), NetSuite(self), Dynamics(self))
-        }
+        self.seeder = seeder
+        instances = [system_class(self) for system_class in systems]
+        self.systems: dict[str, System] = {system.name: system for system in instances}
         if reset or self.store.is_empty():
             self.reseed()
 
@@ -54,7 +67,7 @@ class Sandbox:
         """Drop all records and regenerate the deterministic demo data."""
         with self.store.lock:
             self.store.clear_records()
-            counts = seed.seed_all(self.store, seed=self.config.seed, anchor=self.config.seed_anchor)
+            counts = self.seeder(self.store, seed=self.config.seed, anchor=self.config.seed_anchor)
         for system in self.systems.values():
             system.reset()
         return counts
@@ -81,8 +94,7 @@ class Sandbox:
         return resp
 
     def _serve(self, system: System, req: Request) -> Response:
-        limit = self.config.netsuite_concurrency if system.name == "netsuite" else 0
-        with self.gate.slot(system.name, limit) as granted:
+        with self.gate.slot(system.name, system.concurrency_limit()) as granted:
             if not granted:
                 return system.error(429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded.")
             for fault in self.faults.take(system.name, req.sub_path, req.method):

@@ -1,1 +1,0 @@
-"""One module per emulated system; each exposes a System subclass."""

@@ -1,0 +1,200 @@
+"""Business Central entity sets served by the sandbox (fields in documented order, read-only and required
+fields, defaults, number series), company fields, and the amounts BC computes on lines and invoices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class EntitySet:
+    entity: str  # OData type name
+    fields: dict[str, str]  # name -> string number bool date datetime guid
+    readonly: frozenset[str]
+    required: tuple[str, ...]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    number_prefix: str = ""
+    order_by: str = "number"
+
+
+_RO = frozenset({"id", "lastModifiedDateTime"})
+SETS_DEF: dict[str, EntitySet] = {
+    "customers": EntitySet(
+        "customer",
+        {
+            "id": "guid",
+            "number": "string",
+            "displayName": "string",
+            "type": "string",
+            "addressLine1": "string",
+            "addressLine2": "string",
+            "city": "string",
+            "state": "string",
+            "country": "string",
+            "postalCode": "string",
+            "phoneNumber": "string",
+            "email": "string",
+            "website": "string",
+            "salespersonCode": "string",
+            "balanceDue": "number",
+            "creditLimit": "number",
+            "taxLiable": "bool",
+            "taxRegistrationNumber": "string",
+            "currencyCode": "string",
+            "paymentTermsId": "guid",
+            "blocked": "string",
+            "lastModifiedDateTime": "datetime",
+        },
+        _RO | {"balanceDue"},
+        ("displayName",),
+        {
+            "type": "Company",
+            "currencyCode": "",
+            "blocked": " ",
+            "balanceDue": 0,
+            "creditLimit": 0,
+            "taxLiable": False,
+            "country": "US",
+        },
+        "C",
+    ),
+    "projects": EntitySet(
+        "project",
+        {"id": "guid", "number": "string", "displayName": "string"},
+        frozenset({"id"}),
+        ("displayName",),
+        {},
+        "PR",
+    ),
+    "salesInvoices": EntitySet(
+        "salesInvoice",
+        {
+            "id": "guid",
+            "number": "string",
+            "externalDocumentNumber": "string",
+            "invoiceDate": "date",
+            "postingDate": "date",
+            "dueDate": "date",
+            "customerPurchaseOrderReference": "string",
+            "customerId": "guid",
+            "customerNumber": "string",
+            "customerName": "string",
+            "billToName": "string",
+            "currencyCode": "string",
+            "pricesIncludeTax": "bool",
+            "discountAmount": "number",
+            "totalAmountExcludingTax": "number",
+            "totalTaxAmount": "number",
+            "totalAmountIncludingTax": "number",
+            "remainingAmount": "number",
+            "status": "string",
+            "lastModifiedDateTime": "datetime",
+        },
+        _RO
+        | {
+            "totalAmountExcludingTax",
+            "totalTaxAmount",
+            "totalAmountIncludingTax",
+            "remainingAmount",
+            "status",
+            "customerName",
+        },
+        (),
+        {"currencyCode": "USD", "pricesIncludeTax": False, "discountAmount": 0, "status": "Draft"},
+        "S-INV",
+    ),
+    "salesInvoiceLines": EntitySet(
+        "salesInvoiceLine",
+        {
+            "id": "guid",
+            "documentId": "guid",
+            "sequence": "number",
+            "itemId": "guid",
+            "accountId": "guid",
+            "lineType": "string",
+            "lineObjectNumber": "string",
+            "description": "string",
+            "unitOfMeasureCode": "string",
+            "quantity": "number",
+            "unitPrice": "number",
+            "discountAmount": "number",
+            "discountPercent": "number",
+            "amountExcludingTax": "number",
+            "taxCode": "string",
+            "taxPercent": "number",
+            "totalTaxAmount": "number",
+            "amountIncludingTax": "number",
+            "netAmount": "number",
+        },
+        frozenset({"id", "amountExcludingTax", "totalTaxAmount", "amountIncludingTax", "netAmount"}),
+        ("documentId",),
+        {
+            "lineType": "Item",
+            "unitOfMeasureCode": "HOUR",
+            "quantity": 1,
+            "unitPrice": 0,
+            "discountAmount": 0,
+            "discountPercent": 0,
+            "taxPercent": 0,
+        },
+        order_by="sequence",
+    ),
+    "customerPayments": EntitySet(
+        "customerPayment",
+        {
+            "id": "guid",
+            "journalId": "guid",
+            "journalDisplayName": "string",
+            "lineNumber": "number",
+            "customerId": "guid",
+            "customerNumber": "string",
+            "postingDate": "date",
+            "documentNumber": "string",
+            "externalDocumentNumber": "string",
+            "amount": "number",
+            "appliedToInvoiceId": "guid",
+            "appliedToInvoiceNumber": "string",
+            "description": "string",
+            "comment": "string",
+            "lastModifiedDateTime": "datetime",
+        },
+        _RO,
+        ("amount",),
+        {"journalDisplayName": "CASHRCPT", "description": "", "comment": ""},
+        order_by="lineNumber",
+    ),
+}
+COMPANY_FIELDS = (
+    "id",
+    "systemVersion",
+    "name",
+    "displayName",
+    "businessProfileId",
+    "systemCreatedAt",
+    "systemCreatedBy",
+    "systemModifiedAt",
+    "systemModifiedBy",
+)
+
+
+def line_amounts(line: dict[str, Any]) -> None:
+    gross = float(line.get("quantity") or 0) * float(line.get("unitPrice") or 0)
+    net = round(gross - float(line.get("discountAmount") or 0), 2)
+    tax = round(net * float(line.get("taxPercent") or 0) / 100, 2)
+    line.update(
+        amountExcludingTax=net, netAmount=net, totalTaxAmount=tax, amountIncludingTax=round(net + tax, 2)
+    )
+
+
+def invoice_totals(invoice: dict[str, Any], lines: list[dict[str, Any]], paid: float) -> None:
+    net = round(sum(float(line.get("amountExcludingTax") or 0) for line in lines), 2)
+    tax = round(sum(float(line.get("totalTaxAmount") or 0) for line in lines), 2)
+    invoice.update(
+        totalAmountExcludingTax=net, totalTaxAmount=tax, totalAmountIncludingTax=round(net + tax, 2)
+    )
+    invoice["remainingAmount"] = (
+        round(max(0.0, net + tax - paid), 2) if invoice.get("status") != "Draft" else round(net + tax, 2)
+    )
+    if invoice.get("status") in ("Open", "Paid"):
+        invoice["status"] = "Paid" if invoice["remainingAmount"] <= 0 and net + tax > 0 else "Open"

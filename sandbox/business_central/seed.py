@@ -1,0 +1,213 @@
+"""Business Central seed: two companies (Northwind Advisory Ltd with the data, CRONUS USA, Inc.), customers,
+a project per won deal, sales invoices with lines, and customer payments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..platform.seeding import LAST, ORG_A, ORG_B, Rows, World, variant
+from ..platform.timeutil import iso_z, start_of_day
+from .schema import SETS_DEF, invoice_totals, line_amounts
+
+
+def seed(world: World, out: Rows) -> None:
+    rng = world.rng
+    created_at = world.when(900, 800)
+    main_id, cronus_id = world.guid(), world.guid()
+    for cid, name in ((main_id, "Northwind Advisory Ltd"), (cronus_id, "CRONUS USA, Inc.")):
+        out.add(
+            "dynamics",
+            "companies",
+            cid,
+            {
+                "id": cid,
+                "systemVersion": "24.0.16410.18056",
+                "name": name,
+                "displayName": name,
+                "businessProfileId": "",
+                "systemCreatedAt": iso_z(created_at, millis=True),
+                "systemCreatedBy": "00000000-0000-0000-0000-000000000001",
+                "systemModifiedAt": iso_z(created_at, millis=True),
+                "systemModifiedBy": "00000000-0000-0000-0000-000000000001",
+                "_set": "companies",
+                "_version": 1,
+            },
+        )
+
+    def add(es: str, cid: str, modified: datetime, values: dict[str, Any]) -> dict[str, Any]:
+        rid = world.guid()
+        record = {
+            **SETS_DEF[es].defaults,
+            "id": rid,
+            **values,
+            "_companyId": cid,
+            "_set": es,
+            "_version": 1,
+        }
+        if "lastModifiedDateTime" in SETS_DEF[es].fields:
+            record["lastModifiedDateTime"] = iso_z(modified, millis=True)
+        return out.add("dynamics", es, rid, record)
+
+    customers = []
+    orgs = world.orgs[30:120]
+    for n, org in enumerate(orgs):
+        name = variant(rng, org) if rng.random() < 0.6 else org.name
+        customers.append(
+            (
+                org,
+                add(
+                    "customers",
+                    main_id,
+                    world.when(600, 5),
+                    {
+                        "number": f"C{n + 10001:05d}",
+                        "displayName": name,
+                        "addressLine1": f"{rng.randint(1, 999)} {rng.choice(LAST)} Ave",
+                        "city": org.city[0],
+                        "state": org.city[1],
+                        "country": {"United States": "US", "United Kingdom": "GB", "Canada": "CA"}.get(
+                            org.city[2], "EU"
+                        ),
+                        "postalCode": f"{rng.randint(10000, 99999)}",
+                        "phoneNumber": f"+1 {rng.randint(201, 989)}-555-{rng.randint(1000, 9999)}",
+                        "email": f"accounts@{org.website.removeprefix('www.')}",
+                        "website": org.website,
+                        "currencyCode": "GBP" if org.city[2] == "United Kingdom" else "",
+                        "creditLimit": float(rng.choice((0, 50000, 100000))),
+                        "taxRegistrationNumber": "",
+                        "salespersonCode": rng.choice(("JR", "PS", "MH", "AK")),
+                    },
+                ),
+            )
+        )
+    for n in range(20):
+        customers.append(
+            (
+                None,
+                add(
+                    "customers",
+                    main_id,
+                    world.when(600, 5),
+                    {
+                        "number": f"C{len(customers) + 10001:05d}",
+                        "displayName": f"{rng.choice(ORG_A)} {rng.choice(ORG_B)} Ltd",
+                        "city": "London",
+                        "country": "GB",
+                        "currencyCode": "GBP",
+                        "email": f"finance{n}@example.co.uk",
+                    },
+                ),
+            )
+        )
+    for n, name in enumerate(
+        ("Adatum Corporation", "Trey Research", "School of Fine Art", "Alpine Ski House", "Relecloud")
+    ):
+        add(
+            "customers",
+            cronus_id,
+            world.when(800, 700),
+            {"number": f"{n + 10000}", "displayName": name, "city": "Atlanta"},
+        )
+
+    deals = [d for d in world.won if d.org in orgs]
+    projects = []
+    for n, deal in enumerate(deals):
+        projects.append(
+            add(
+                "projects",
+                main_id,
+                world.when(300, 1),
+                {"number": f"PR{n + 10001:05d}", "displayName": deal.name[:100]},
+            )
+        )
+    lines_by_invoice: dict[str, list[dict[str, Any]]] = {}
+    invoices = []
+    by_org = {id(org): rec for org, rec in customers if org is not None}
+    for deal in deals:
+        customer = by_org[id(deal.org)]
+        for _ in range(rng.randint(1, 5)):
+            day = (world.anchor - timedelta(days=rng.randint(2, 330))).date()
+            status = "Draft" if (world.anchor.date() - day).days < 7 and rng.random() < 0.5 else "Open"
+            number = (
+                f"S-INV{out.next('dynamics:salesInvoices', 103001)}"
+                if status != "Draft"
+                else f"S-INV-D{out.next('dynamics:salesInvoices', 103001)}"
+            )
+            invoice = add(
+                "salesInvoices",
+                main_id,
+                start_of_day(day) + timedelta(hours=rng.randint(8, 18)),
+                {
+                    "number": number,
+                    "externalDocumentNumber": f"PO-{rng.randint(1000, 9999)}" if rng.random() < 0.3 else "",
+                    "invoiceDate": day.isoformat(),
+                    "postingDate": day.isoformat(),
+                    "dueDate": (day + timedelta(days=30)).isoformat(),
+                    "customerId": customer["id"],
+                    "customerNumber": customer["number"],
+                    "customerName": customer["displayName"],
+                    "billToName": customer["displayName"],
+                    "currencyCode": customer["currencyCode"] or "USD",
+                    "status": status,
+                },
+            )
+            invoices.append(invoice)
+            lines = []
+            for seq in range(rng.randint(1, 3)):
+                line = add(
+                    "salesInvoiceLines",
+                    main_id,
+                    world.anchor,
+                    {
+                        "documentId": invoice["id"],
+                        "sequence": (seq + 1) * 10000,
+                        "lineType": "Item",
+                        "lineObjectNumber": rng.choice(("CONS-HR", "PM-HR", "ADV-RET", "EXP-REIMB")),
+                        "description": rng.choice(
+                            (
+                                "Consulting hours",
+                                "Project management",
+                                "Advisory retainer",
+                                "Reimbursable expenses",
+                            )
+                        ),
+                        "quantity": float(rng.choice((8, 16, 24, 40, 1))),
+                        "unitPrice": float(rng.choice((150, 175, 210, 1200))),
+                        "taxPercent": rng.choice((0.0, 0.0, 8.0, 20.0)),
+                    },
+                )
+                line_amounts(line)
+                lines.append(line)
+            lines_by_invoice[invoice["id"]] = lines
+            invoice_totals(invoice, lines, 0.0)
+    line_no = 0
+    for invoice in invoices:
+        age = (world.anchor.date() - date.fromisoformat(invoice["invoiceDate"])).days
+        if invoice["status"] == "Draft" or age < 20 or rng.random() > 0.65:
+            continue
+        line_no += 1
+        paid_on = date.fromisoformat(invoice["invoiceDate"]) + timedelta(days=rng.randint(7, min(age, 60)))
+        add(
+            "customerPayments",
+            main_id,
+            start_of_day(paid_on) + timedelta(hours=10),
+            {
+                "journalId": "00000000-0000-0000-0000-0000000000aa",
+                "journalDisplayName": "CASHRCPT",
+                "lineNumber": line_no * 10000,
+                "customerId": invoice["customerId"],
+                "customerNumber": invoice["customerNumber"],
+                "postingDate": paid_on.isoformat(),
+                "documentNumber": f"PAY{line_no + 2000:05d}",
+                "amount": invoice["totalAmountIncludingTax"],
+                "appliedToInvoiceId": invoice["id"],
+                "appliedToInvoiceNumber": invoice["number"],
+                "description": f"Payment {invoice['customerName']}",
+            },
+        )
+        invoice_totals(invoice, lines_by_invoice[invoice["id"]], invoice["totalAmountIncludingTax"])
+    out.counters[f"dynamics:payline:{main_id}"] = line_no
+    # API-created customers and projects continue the seeded number series instead of colliding with it.
+    out.counters["dynamics:customers"] = 10000 + len(customers)
+    out.counters["dynamics:projects"] = 10000 + len(projects)

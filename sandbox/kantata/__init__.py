@@ -1,0 +1,1 @@
+"""Emulated Kantata OX (Mavenlink) API v1: routes, collections and seed."""

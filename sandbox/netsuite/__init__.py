@@ -1,0 +1,1 @@
+"""Emulated NetSuite REST web services: record API, SuiteQL, record types and seed."""

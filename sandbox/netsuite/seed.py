@@ -1,0 +1,166 @@
+"""NetSuite seed: customers (most of them CRM accounts under another spelling, a few ERP-only), a job per
+won deal, invoices and the payments applied to them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..platform.seeding import CITIES, INDUSTRIES, ORG_A, SUFFIX, Org, Rows, World, variant
+from ..platform.timeutil import iso_z, start_of_day
+from .schema import ID_START, LISTS, TRAN_PREFIX, TYPES_DEF, recompute_invoice
+
+
+def seed(world: World, out: Rows) -> None:
+    rng = world.rng
+    customers = []
+    orgs = world.orgs[:110]
+    extra = [
+        Org(
+            f"{rng.choice(ORG_A)} {rng.choice(('Advisors', 'Ventures', 'Trading', 'Clinics'))} {s}".strip(),
+            "",
+            s,
+            rng.choice(CITIES),
+            rng.choice(INDUSTRIES),
+            "",
+            50,
+        )
+        for s in rng.choices(SUFFIX, k=30)
+    ]
+
+    def entity(rtype: str, created: datetime, values: dict[str, Any]) -> dict[str, Any]:
+        rid = str(out.next("netsuite:entity", ID_START["entity"]))
+        modified = min(world.anchor, created + timedelta(days=rng.uniform(0, 60)))
+        record = {
+            **TYPES_DEF[rtype].defaults,
+            "id": rid,
+            **values,
+            "dateCreated": iso_z(created),
+            "lastModifiedDate": iso_z(modified),
+        }
+        return out.add("netsuite", rtype, rid, record)
+
+    for org in orgs + extra:
+        name = variant(rng, org) if org.base and rng.random() < 0.7 else org.name
+        linked = bool(org.sf_id) and rng.random() < 0.2
+        customers.append(
+            (
+                org,
+                entity(
+                    "customer",
+                    world.when(700, 40),
+                    {
+                        "entityId": f"CUST{len(customers) + 10001}",
+                        "companyName": name,
+                        "email": f"ap@{org.website.removeprefix('www.')}" if org.website else None,
+                        "phone": f"+1 {rng.randint(201, 989)}-555-{rng.randint(1000, 9999)}",
+                        "url": f"https://{org.website}" if org.website else None,
+                        "externalId": org.sf_id if linked else None,
+                        "defaultAddress": f"{org.city[0]}, {org.city[2]}",
+                        "currency": "2" if org.city[2] == "United Kingdom" else "1",
+                        "subsidiary": "2" if org.city[2] == "United Kingdom" else "1",
+                    },
+                ),
+            )
+        )
+    by_org = {id(org): rec for org, rec in customers}
+    jobs = []
+    for deal in world.won:
+        customer = by_org.get(id(deal.org))
+        if customer is None or rng.random() < 0.2:
+            continue
+        start = deal.close + timedelta(days=rng.randint(7, 21))
+        jobs.append(
+            (
+                customer,
+                entity(
+                    "job",
+                    min(world.anchor, start_of_day(deal.close) + timedelta(days=2)),
+                    {
+                        "entityId": f"PRJ{len(jobs) + 5001} {deal.org.base}",
+                        "companyName": deal.name,
+                        "parent": customer["id"],
+                        "startDate": start.isoformat(),
+                        "projectedEndDate": (start + timedelta(days=rng.randint(60, 240))).isoformat(),
+                        "entityStatus": "1" if start + timedelta(days=200) < world.anchor.date() else "2",
+                        "subsidiary": customer["subsidiary"],
+                    },
+                ),
+            )
+        )
+
+    def txn(rtype: str, created: datetime, values: dict[str, Any]) -> dict[str, Any]:
+        rid = str(out.next("netsuite:transaction", ID_START["transaction"]))
+        tran = f"{TRAN_PREFIX[rtype]}{out.next('netsuite:tranid:' + rtype, 10001)}"
+        record = {
+            **TYPES_DEF[rtype].defaults,
+            "id": rid,
+            "tranId": tran,
+            **values,
+            "createdDate": iso_z(created),
+            "lastModifiedDate": iso_z(created),
+        }
+        return out.add("netsuite", rtype, rid, record)
+
+    items = list(LISTS["item"])
+    for customer, job in jobs:
+        for _ in range(rng.randint(2, 9)):
+            day = (world.anchor - timedelta(days=rng.randint(3, 360))).date()
+            invoice = txn(
+                "invoice",
+                start_of_day(day) + timedelta(hours=rng.randint(8, 18)),
+                {
+                    "entity": customer["id"],
+                    "job": job["id"],
+                    "tranDate": day.isoformat(),
+                    "dueDate": (day + timedelta(days=30)).isoformat(),
+                    "memo": f"Services - {day:%B %Y}",
+                    "currency": customer["currency"],
+                    "subsidiary": customer["subsidiary"],
+                    "amountPaid": 0.0,
+                    "otherRefNum": f"PO-{rng.randint(10000, 99999)}" if rng.random() < 0.4 else None,
+                    "item": [
+                        {
+                            "item": i,
+                            "description": LISTS["item"][i],
+                            "quantity": float(rng.choice((1, 8, 16, 24, 40, 80)))
+                            if i in ("10", "14")
+                            else 1.0,
+                            "rate": float(
+                                rng.choice((150, 175, 195, 225))
+                                if i in ("10", "14")
+                                else rng.randint(20, 250) * 100
+                            ),
+                        }
+                        for i in rng.sample(items, rng.randint(1, 3))
+                    ],
+                },
+            )
+            recompute_invoice(invoice)
+            age = (world.anchor.date() - day).days
+            if age > 25 and rng.random() < 0.7:
+                amount = invoice["total"] if rng.random() < 0.85 else round(invoice["total"] * 0.5, 2)
+                paid_on = day + timedelta(days=rng.randint(10, min(age, 75)))
+                when = start_of_day(paid_on) + timedelta(hours=11)
+                txn(
+                    "customerpayment",
+                    when,
+                    {
+                        "customer": customer["id"],
+                        "tranDate": paid_on.isoformat(),
+                        "payment": amount,
+                        "currency": customer["currency"],
+                        "subsidiary": customer["subsidiary"],
+                        "status": "deposited",
+                        "memo": f"Payment for {invoice['tranId']}",
+                        "apply": [{"doc": invoice["id"], "amount": amount, "apply": True}],
+                    },
+                )
+                invoice["amountPaid"] = amount
+                invoice["lastModifiedDate"] = iso_z(when)
+                recompute_invoice(invoice)
+    balances: dict[str, float] = {}
+    for _, inv in out.rows.get(("netsuite", "invoice"), []):
+        balances[inv["entity"]] = balances.get(inv["entity"], 0.0) + inv["amountRemaining"]
+    for _, record in customers:
+        record["balance"] = round(balances.get(record["id"], 0.0), 2)

@@ -1,0 +1,132 @@
+"""Certinia PSA seed: a project per won deal, with milestones, assignments, weekly timecards and resource
+requests, staffed from the firm's active resources (Contacts the Salesforce seed created)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from ...platform.seeding import ROLES, World
+from ...platform.timeutil import start_of_day
+
+
+def seed(world: World, sf: Any, resources: list[dict[str, Any]]) -> None:
+    """Seed through `sf`, the Salesforce seed's record factory (ids, audit fields, formulas)."""
+    rng = world.rng
+    active = [r for r in resources if r["pse__Is_Resource_Active__c"]]
+    for n, deal in enumerate(sorted(world.won, key=lambda d: d.close)):
+        start = deal.close + timedelta(days=rng.randint(7, 21))
+        end = start + timedelta(days=rng.randint(60, 240))
+        today = world.anchor.date()
+        stage = "Completed" if end < today else "In Progress" if start <= today else "Planned"
+        created = min(world.anchor, start_of_day(deal.close) + timedelta(days=rng.uniform(1, 5)))
+        pm = rng.choice(
+            [
+                r
+                for r in active
+                if r["pse__Resource_Role__c"] in ("Manager", "Project Manager", "Senior Manager")
+            ]
+        )
+        project = sf(
+            "pse__Proj__c",
+            created,
+            {
+                "Name": deal.name,
+                "pse__Account__c": deal.org.sf_id,
+                "pse__Opportunity__c": deal.opp_id,
+                "pse__Project_Manager__c": pm["Id"],
+                "pse__Start_Date__c": start.isoformat(),
+                "pse__End_Date__c": end.isoformat(),
+                "pse__Stage__c": stage,
+                "pse__Is_Active__c": stage != "Completed",
+                "pse__Is_Billable__c": True,
+                "pse__Billing_Type__c": deal.billing,
+                "pse__Project_Type__c": "Customer Project",
+                "pse__Bookings__c": deal.amount,
+                "pse__Planned_Hours__c": float(rng.randint(20, 160) * 10),
+                "pse__Project_ID__c": f"PRJ-{n + 1:05d}",
+            },
+        )
+        milestones = []
+        for m in range(rng.randint(2, 4)):
+            target = start + (end - start) * (m + 1) / 4
+            done = target < today
+            milestones.append(
+                sf(
+                    "pse__Milestone__c",
+                    created,
+                    {
+                        "Name": ("Kick-off", "Design sign-off", "Build complete", "Go-live")[m],
+                        "pse__Project__c": project["Id"],
+                        "pse__Target_Date__c": target.isoformat(),
+                        "pse__Actual_Date__c": target.isoformat() if done else None,
+                        "pse__Milestone_Amount__c": round(deal.amount / 4, 2)
+                        if deal.billing == "Fixed Price"
+                        else 0.0,
+                        "pse__Status__c": "Approved" if done else "Planned",
+                        "pse__Approved__c": done,
+                    },
+                )
+            )
+        team = rng.sample(active, rng.randint(2, 5))
+        for person in team:
+            assignment = sf(
+                "pse__Assignment__c",
+                created,
+                {
+                    "pse__Project__c": project["Id"],
+                    "pse__Resource__c": person["Id"],
+                    "pse__Role__c": person["pse__Resource_Role__c"],
+                    "pse__Bill_Rate__c": float(round(person["pse__Default_Cost_Rate__c"] * 1.75, -1)),
+                    "pse__Cost_Rate_Amount__c": person["pse__Default_Cost_Rate__c"],
+                    "pse__Start_Date__c": start.isoformat(),
+                    "pse__End_Date__c": end.isoformat(),
+                    "pse__Status__c": "Closed" if stage == "Completed" else "Scheduled",
+                    "pse__Planned_Hours__c": float(rng.randint(8, 60) * 10),
+                    "pse__Is_Billable__c": True,
+                },
+            )
+            week = start - timedelta(days=start.weekday())
+            for _ in range(rng.randint(2, 6)):
+                if week >= today:
+                    break
+                hours = {
+                    d: float(rng.choice((0, 4, 6, 8, 8, 8)))
+                    for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+                }
+                old = (today - week).days > 14
+                status = "Approved" if old and rng.random() < 0.9 else rng.choice(("Submitted", "Saved"))
+                sf(
+                    "pse__Timecard_Header__c",
+                    min(world.anchor, start_of_day(week) + timedelta(days=5)),
+                    {
+                        "pse__Project__c": project["Id"],
+                        "pse__Assignment__c": assignment["Id"],
+                        "pse__Resource__c": person["Id"],
+                        "pse__Milestone__c": rng.choice(milestones)["Id"],
+                        "pse__Start_Date__c": week.isoformat(),
+                        "pse__End_Date__c": (week + timedelta(days=6)).isoformat(),
+                        "pse__Status__c": status,
+                        "pse__Approved__c": status == "Approved",
+                        "pse__Billable__c": True,
+                        "pse__Bill_Rate__c": assignment["pse__Bill_Rate__c"],
+                        **{f"pse__{d}_Hours__c": h for d, h in hours.items()},
+                        "pse__Saturday_Hours__c": 0.0,
+                        "pse__Sunday_Hours__c": 0.0,
+                    },
+                )
+                week += timedelta(days=7)
+        if rng.random() < 0.8:
+            sf(
+                "pse__Resource_Request__c",
+                created,
+                {
+                    "pse__Project__c": project["Id"],
+                    "pse__Resource_Role__c": rng.choice(ROLES)[0],
+                    "pse__Start_Date__c": start.isoformat(),
+                    "pse__End_Date__c": end.isoformat(),
+                    "pse__SOW_Hours__c": float(rng.randint(4, 40) * 10),
+                    "pse__Status__c": rng.choice(("Draft", "Ready to Staff", "Assigned", "Assigned")),
+                    "pse__Notes__c": "Needs industry experience",
+                },
+            )
