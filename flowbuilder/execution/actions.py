@@ -12,9 +12,10 @@ from flowbuilder.audit.actions import record
 from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
 from flowbuilder.flows.models import Flow, FlowVersion
+from flowbuilder.planning import ExecutionPlan
 from flowbuilder.tenancy.permissions import can
 
-from . import dispatch
+from . import dispatch, scheduler
 from .bulk import can_insert_run_in_one_statement, insert_run_with_first_event
 from .events import append_event
 from .models import (
@@ -204,17 +205,15 @@ def skip_failed_node(*, actor: Any, run: Run) -> Run:
         raise InvalidInputError("Only a failed run with a failed node can skip that node.", field="status")
     with transaction.atomic():
         new = _resume_copy(actor, run)
-        from flowbuilder.planning import ExecutionPlan
-
         plan = ExecutionPlan.from_dict(run.version.plan)
-        passed: list = []
-        for link in plan.incoming.get(failed.node_id, []):
-            source = (
-                run.node_runs.filter(node_id=link.source).values_list("output_items", flat=True).first() or {}
-            )
-            passed.extend(source.get(link.source_port, []))
-        if not plan.incoming.get(failed.node_id):
-            passed = list(run.input_items)
+        outputs = {row.node_id: row.output_items or {} for row in run.node_runs.all()}
+        inputs = scheduler.node_inputs(
+            plan,
+            failed.node_id,
+            outputs_of=lambda node_id: outputs.get(node_id) or {},
+            run_input=run.input_items or [],
+        )
+        passed = [item for items in inputs.values() for item in items]
         NodeRun.objects.create(
             run=new,
             node_id=failed.node_id,

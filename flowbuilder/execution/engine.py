@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from flowbuilder.planning import ExecutionPlan
 
-from . import dispatch, heartbeat
+from . import dispatch, heartbeat, scheduler
 from .bulk import insert_node_runs, write_step
 from .context import build_context
 from .events import EventBuffer
@@ -88,6 +88,7 @@ class Engine:
         self._window = False
         self._deferred_fields: set[str] = set()  # run fields changed by steps not yet saved
         self._staged_rows: list[dict[str, Any]] = []  # node results of the window not yet written
+        self._scope_cache: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ entry point
     def drive(self, *, branch_node: str | None = None, branch_claim: int | None = None) -> None:
@@ -350,42 +351,24 @@ class Engine:
                 },
             )
 
-    # ------------------------------------------------------------------ readiness
-    def _predecessors_done(self, node_id: str) -> bool:
-        for link in self.plan.incoming.get(node_id, []):
-            state = self.states.get(link.source)
-            if state is None or state.status not in TERMINAL_NODE:
-                return False
-            if state.status == NodeStatus.FAILED and not state.continued:
-                return False
-        return True
-
+    # ------------------------------------------------------------------ readiness (decided by the scheduler)
     def _candidates(self) -> list[str]:
-        due = set()
+        due: set[str] = set()
         if any(s.status == NodeStatus.RETRYING for s in self.states.values()):
             due = set(
                 NodeRun.objects.filter(
                     run_id=self.run_id, status=NodeStatus.RETRYING, next_attempt_at__lte=Now()
                 ).values_list("node_id", flat=True)
             )
-        scope = self._scope()
-        ready = []
-        for node_id in self.plan.order:
-            if node_id not in scope:
-                continue
-            state = self.states.get(node_id)
-            if state is None:
-                if self._predecessors_done(node_id):
-                    ready.append(node_id)
-            elif state.status == NodeStatus.RETRYING and node_id in due:
-                ready.append(node_id)
-        return ready
+        return scheduler.ready_nodes(self.plan, self.states, scope=self._scope(), due_retries=due)
 
-    def _scope(self) -> set[str]:
-        if getattr(self, "_scope_cache", None) is None:
-            only = (self.run.options or {}).get("only_node")
-            self._scope_cache = {only} if only else set(self.plan.order)
+    def _scope(self) -> frozenset[str]:
+        if self._scope_cache is None:
+            self._scope_cache = scheduler.scope_of(self.plan, self._only_node())
         return self._scope_cache
+
+    def _only_node(self) -> str | None:
+        return (self.run.options or {}).get("only_node")
 
     def _claim_ready(self, exclude: set[str]) -> list[str]:
         """Settle skips, then claim what can run: side-effect nodes get rows; extras fan out."""
@@ -396,16 +379,9 @@ class Engine:
                 self._record_skip(node_id)
             if not skipped:
                 break
-        effects = [n for n in ready if is_side_effect(self.plan.nodes[n].type)]
-        pure = [n for n in ready if n not in effects]
-        inline: list[str] = []
-        fan_out: list[str] = []
-        if effects:
-            inline.append(effects[0])
-            if self.inline_only:
-                inline.extend(effects[1:])
-            else:
-                fan_out = effects[1:]
+        inline, fan_out, pure = scheduler.split_claims(
+            ready, side_effect=lambda n: is_side_effect(self.plan.nodes[n].type), inline_only=self.inline_only
+        )
         others_busy = any(
             s.status in CLAIMED_NODE and s.row_id is not None and not s.claim for s in self.states.values()
         )
@@ -460,36 +436,22 @@ class Engine:
             self.sole = True
 
     def _failed_node(self) -> str | None:
-        for node_id, state in self.states.items():
-            if state.status == NodeStatus.FAILED and not state.continued:
-                return node_id
-        return None
+        return scheduler.stopping_failure(self.states)
 
     def _all_settled(self) -> bool:
-        return all(
-            self.states.get(n) is not None and self.states[n].status in TERMINAL_NODE for n in self._scope()
-        )
+        return scheduler.settled(self.states, self._scope())
 
     # ------------------------------------------------------------------ inputs, skipping
     def inputs_for(self, node_id: str) -> dict[str, list]:
         options = self.run.options or {}
-        pinned = options.get("pinned") or {}
-        links = self.plan.incoming.get(node_id, [])
-        if options.get("only_node") == node_id:
-            if node_id in pinned:
-                return {"main": list(pinned[node_id])}
-            if links:
-                merged: dict[str, list] = {}
-                for link in links:
-                    merged.setdefault(link.target_port, []).extend(pinned.get(link.source, []))
-                return merged
-        if not links:
-            return {"main": list(self.run.input_items or [])}
-        inputs: dict[str, list] = {}
-        for link in links:
-            items = self._outputs_of(link.source).get(link.source_port, [])
-            inputs.setdefault(link.target_port, []).extend(items)
-        return inputs
+        return scheduler.node_inputs(
+            self.plan,
+            node_id,
+            outputs_of=self._outputs_of,
+            run_input=self.run.input_items or [],
+            pinned=options.get("pinned"),
+            only_node=options.get("only_node"),
+        )
 
     def _outputs_of(self, node_id: str) -> dict[str, list]:
         if node_id in self.outputs:
@@ -506,11 +468,15 @@ class Engine:
         return outputs
 
     def _should_skip(self, node_id: str) -> bool:
-        if not self.plan.incoming.get(node_id) or always_runs(self.plan.nodes[node_id].type):
-            return False
-        if (self.run.options or {}).get("only_node") == node_id:
-            return False
-        return not any(self.inputs_for(node_id).values())
+        if not self.plan.incoming.get(node_id):
+            return False  # a first node is never skipped (and its inputs need no reading)
+        return scheduler.should_skip(
+            self.plan,
+            node_id,
+            self.inputs_for(node_id),
+            always_runs=always_runs(self.plan.nodes[node_id].type),
+            only_node=self._only_node(),
+        )
 
     def _record_skip(self, node_id: str) -> None:
         now = timezone.now()
@@ -572,14 +538,14 @@ class Engine:
         ready: list[str] = []
         effect_ready = False
         scope = self._scope()
-        work = [link.target for link in self.plan.outgoing.get(done, [])]
+        work = scheduler.newly_ready_after(self.plan, self.states, done, scope=scope)
         while work:
             node_id = work.pop(0)
-            if node_id in self.states or node_id not in scope or not self._predecessors_done(node_id):
+            if node_id in self.states:
                 continue
             if self._should_skip(node_id):
                 self._record_skip(node_id)
-                work.extend(link.target for link in self.plan.outgoing.get(node_id, []))
+                work.extend(scheduler.newly_ready_after(self.plan, self.states, node_id, scope=scope))
             elif is_side_effect(self.plan.nodes[node_id].type):
                 effect_ready = True
             else:
@@ -616,14 +582,7 @@ class Engine:
         transaction.on_commit(lambda: notify(waiter, message))
 
     def _final_output(self) -> list:
-        """The main output of the last node (in plan order) that produced items."""
-        for node_id in reversed(self.plan.order):
-            state = self.states.get(node_id)
-            if state and state.status == NodeStatus.SUCCEEDED and not self.plan.outgoing.get(node_id):
-                outputs = self._outputs_of(node_id)
-                if outputs:
-                    return outputs.get("main") or next(iter(outputs.values()), [])
-        return []
+        return scheduler.final_output(self.plan, self.states, self._outputs_of)
 
     def _node_error(self, node_id: str) -> dict[str, Any]:
         row = NodeRun.objects.filter(run_id=self.run_id, node_id=node_id).values("error").first()
