@@ -79,13 +79,6 @@ class Vault:
         except (InvalidToken, UnicodeEncodeError) as exc:
             raise VaultError(f"A row cannot be decrypted with any key in {SETTING}.") from exc
 
-    def encrypted_with_newest(self, token: str) -> bool:
-        try:
-            self._fernets[0].decrypt(token.encode("ascii"))
-        except (InvalidToken, UnicodeEncodeError):
-            return False
-        return True
-
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, ...], Vault] = {}

@@ -11,7 +11,7 @@ from typing import Any
 
 from flowbuilder.nodes.base import NodeContext
 
-from . import egress
+from . import connections
 from .models import Run
 
 
@@ -40,10 +40,10 @@ def build_context(
             "origin": run.origin,
             "correlation_id": str(run.correlation_id),
         },
-        http_client=lambda connection_id=None: egress.client_for(
+        http_client=lambda connection_id=None: connections.client_for(
             run.organisation_id, connection_id, run_id=run.pk
         ),
-        connection=lambda connection_id: egress.connection_handle(
+        connection=lambda connection_id: connections.connection_handle(
             run.organisation_id, connection_id, run_id=run.pk
         ),
         run_subflow=run_subflow,

@@ -315,7 +315,7 @@ def evaluate(text: str, bindings: Mapping[str, Any], *, limits: Limits = DEFAULT
 
 
 @dataclass(frozen=True)
-class Template:
+class TemplateText:
     """A config string split into literal text and expressions. ``whole`` = exactly one ``{{ }}``."""
 
     parts: tuple[str | CompiledExpression, ...]
@@ -349,8 +349,8 @@ def _find_template_end(text: str, start: int) -> int:
 
 
 @functools.lru_cache(maxsize=8192)
-def parse_template(text: str) -> Template | None:
-    """Split a string into a :class:`Template`, or ``None`` if it holds no ``{{``. Cached."""
+def parse_template(text: str) -> TemplateText | None:
+    """Split a string into a :class:`TemplateText`, or ``None`` if it holds no ``{{``. Cached."""
     if "{{" not in text:
         return None
     parts: list[str | CompiledExpression] = []
@@ -381,7 +381,7 @@ def parse_template(text: str) -> Template | None:
         whole = whole and not parts[2].strip()
         if whole:
             parts = [parts[1]]
-    return Template(tuple(parts), whole)
+    return TemplateText(tuple(parts), whole)
 
 
 def check_template(text: str) -> str | None:

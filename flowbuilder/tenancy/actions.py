@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login, logout
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -81,28 +81,6 @@ def remove_membership(*, actor: Any, membership: Membership) -> None:
             before={"user": membership.user.get_username(), "role": membership.role},
         )
         membership.delete()
-
-
-def share_flow(*, actor: Any, flow: Any, username: str, permission: str) -> None:
-    """Share one flow with a user outside its organisation's roles (django-guardian object permission)."""
-    from guardian.shortcuts import assign_perm
-
-    if not can(actor, "admin", flow.organisation):
-        raise PermissionDeniedError("Only admins of the flow's organisation can share it.")
-    if permission not in {"view", "change", "run", "publish"}:
-        raise InvalidInputError("permission must be view, change, run or publish.", field="permission")
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise InvalidInputError(f"No user named {username!r}.", field="username")
-    with transaction.atomic():
-        assign_perm(f"flows.{permission}_flow", user, flow)
-        record(
-            AuditAction.FLOW_SHARE,
-            actor=actor,
-            organisation=flow.organisation_id,
-            obj=flow,
-            after={"user": username, "permission": permission},
-        )
 
 
 BRANDING_FIELDS = (
@@ -185,3 +163,19 @@ def invite_user(
                 extra_email_context={"brand": brand or as_dict(None), "organisation": organisation},
             )
     return membership
+
+
+def sign_in(request: Any, *, user: Any) -> None:
+    """Start the user's session and audit it (the login form and the API both come here)."""
+    with transaction.atomic():
+        login(request, user)
+        record(AuditAction.AUTH_LOGIN, actor=user)
+
+
+def sign_out(request: Any) -> None:
+    """End the session; audited when there was a signed-in user."""
+    user = getattr(request, "user", None)
+    with transaction.atomic():
+        if user is not None and user.is_authenticated:
+            record(AuditAction.AUTH_LOGOUT, actor=user)
+        logout(request)

@@ -32,7 +32,3 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.APPROVER: frozenset({Action.VIEW, Action.APPROVE}),
     Role.VIEWER: frozenset({Action.VIEW}),
 }
-
-
-def role_allows(role: str, action: str) -> bool:
-    return action in ROLE_ACTIONS.get(role, frozenset())

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from flowbuilder.audit.actions import record
-from flowbuilder.audit.models import AuditAction
+from flowbuilder.tenancy.actions import sign_in, sign_out
 from flowbuilder.tenancy.branding import brand_for
 
 from .assets import editor_assets
@@ -24,9 +22,8 @@ class LoginView(auth_views.LoginView):
         return {**super().get_context_data(**kwargs), "brand": brand_for(self.request)}
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        record(AuditAction.AUTH_LOGIN, actor=form.get_user())
-        return response
+        sign_in(self.request, user=form.get_user())
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class BrandedMixin:
@@ -60,9 +57,7 @@ class PasswordResetCompleteView(BrandedMixin, auth_views.PasswordResetCompleteVi
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        record(AuditAction.AUTH_LOGOUT, actor=request.user)
-    logout(request)
+    sign_out(request)
     return redirect("login")
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
@@ -17,9 +17,8 @@ from flowbuilder.api.serializers.tenancy import (
     MeSerializer,
     OrganisationSerializer,
 )
-from flowbuilder.audit.actions import record
-from flowbuilder.audit.models import AuditAction
 from flowbuilder.tenancy import actions
+from flowbuilder.tenancy.actions import sign_in, sign_out
 from flowbuilder.tenancy.models import Membership, Organisation
 
 from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, organisation_for
@@ -124,14 +123,12 @@ def login_view(request):
     user = authenticate(request, **data.validated_data)
     if user is None:
         raise ValidationError({"password": ["Wrong username or password."]})
-    login(request, user)
-    record(AuditAction.AUTH_LOGIN, actor=user)
+    sign_in(request, user=user)
     return Response(MeSerializer(user).data)
 
 
 @extend_schema(request=None, responses={204: None})
 @api_view(["POST"])
 def logout_view(request):
-    record(AuditAction.AUTH_LOGOUT, actor=request.user)
-    logout(request)
+    sign_out(request)
     return Response(status=status.HTTP_204_NO_CONTENT)
