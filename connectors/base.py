@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -36,6 +36,9 @@ from .http.auth import (
 from .http.client import SafeClient
 from .http.egress import DEFAULT_POLICY, EgressPolicy
 from .http.ratelimit import RateLimit, RateLimiter
+
+if TYPE_CHECKING:
+    from .canonical.fields import Mapper
 
 CATEGORIES = ("CRM", "PSA", "ERP", "Generic")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -272,6 +275,9 @@ class Connector:
     }
     actions: ClassVar[tuple[Action, ...]] = ()
     triggers: ClassVar[tuple[Trigger, ...]] = ()
+    # This system's records <-> the canonical entities (connectors.canonical), usually from the
+    # connector folder's canonical.py; the canonical mapper registry is filled from these.
+    canonical_mappings: ClassVar[tuple[Mapper, ...]] = ()
     # The default budget per connection, shared by every flow and worker using it.
     rate_limit: ClassVar[RateLimit] = RateLimit(rate=10.0, burst=20, max_concurrency=8)
     # Overrides of SafeClient options (timeout, deadline, max_response_bytes, retries, ...).
@@ -364,6 +370,10 @@ def check_connector(connector: Connector) -> list[str]:
             for name in ("input_schema", "output_schema", "config_schema"):
                 if hasattr(item, name):
                     schemas.append((f"{kind} {item.key} {name}", getattr(item, name)))
+    for mapper in connector.canonical_mappings:
+        system, entity = getattr(mapper, "system", None), getattr(mapper, "entity", "?")
+        if system != connector.key:
+            problems.append(f"canonical mapping of {entity!r} names system {system!r}, not {connector.key!r}")
     for action in connector.actions:
         if action.mode not in ("item", "batch") or action.batch_size < 1:
             problems.append(f"action {action.key!r}: mode must be item|batch and batch_size >= 1")

@@ -33,10 +33,6 @@ class ConnectorLoadError(ConnectorError):
     """A connector declaration is invalid or a plugin failed to load."""
 
 
-class RegistryFrozenError(ConnectorError):
-    """A registration was attempted after the registry was frozen."""
-
-
 class InvalidInput(ConnectorError):
     """Action parameters or connection config do not match the declared JSON Schema."""
 

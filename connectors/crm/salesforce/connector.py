@@ -20,6 +20,7 @@ from connectors.base import (
 from connectors.errors import ConnectorError, NotFound
 from connectors.http.ratelimit import RateLimit
 
+from . import canonical
 from . import schemas as s
 from .client import DEFAULT_API_VERSION, api_version, instance_url, query_records, request, strip_attributes
 from .polling import poll_updated
@@ -169,6 +170,7 @@ class SalesforceConnector(Connector):
     config_schema = CONFIG_SCHEMA
     # Salesforce allows 25 concurrent long-running calls per org; keep well below it per connection.
     rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
+    canonical_mappings = canonical.MAPPINGS
     actions = (
         Action(
             key="query",

@@ -21,7 +21,7 @@ from connectors.base import (
 from connectors.errors import ConnectorError, InvalidInput, NotFound
 from connectors.http.ratelimit import RateLimit
 
-from . import client
+from . import canonical, client
 
 ENTITY_SET = {"type": "string", "title": "Entity", "enum": list(client.ENTITY_SETS), "default": "customers"}
 RECORD_ID = {"type": "string", "title": "Id (GUID)", "pattern": "^'?[0-9a-fA-F-]{36}'?$"}
@@ -204,6 +204,7 @@ class DynamicsConnector(Connector):
     }
     # Business Central allows 5 concurrent OData requests per user (more queue server-side, then 429).
     rate_limit = RateLimit(rate=10.0, burst=20, max_concurrency=5)
+    canonical_mappings = canonical.MAPPINGS
     actions = (
         Action(
             key="list_records",

@@ -21,7 +21,7 @@ from connectors.base import (
 from connectors.errors import ConnectorError, InvalidInput, NotFound
 from connectors.http.ratelimit import RateLimit
 
-from . import client
+from . import canonical, client
 
 RECORD_TYPE = {
     "type": "string",
@@ -219,6 +219,7 @@ class NetSuiteConnector(Connector):
     # NetSuite refuses requests over the account's concurrency limit (5 for a standard account, +10
     # per SuiteCloud Plus licence) with 429. Queue locally instead: at most 4 in flight per connection.
     rate_limit = RateLimit(rate=10.0, burst=10, max_concurrency=4)
+    canonical_mappings = canonical.MAPPINGS
     actions = (
         Action(
             key="create_record",

@@ -16,6 +16,7 @@ from connectors.crm.salesforce.records import create_record, get_record, update_
 from connectors.errors import InvalidInput
 from connectors.http.ratelimit import RateLimit
 
+from . import canonical
 from .objects import OBJECTS, PsaObject, field_schema
 
 DEFAULT_EXTERNAL_ID = "External_Id__c"
@@ -259,6 +260,7 @@ class CertiniaConnector(Connector):
     credential_types = SalesforceConnector.credential_types
     config_schema = CONFIG_SCHEMA
     rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
+    canonical_mappings = canonical.MAPPINGS
     actions = _actions()
     triggers = (
         Trigger(

@@ -19,7 +19,7 @@ from connectors.base import (
 from connectors.errors import ConnectorError
 from connectors.http.ratelimit import RateLimit
 
-from . import client
+from . import canonical, client
 
 _S = {"type": "string"}
 _INT = {"type": "integer"}
@@ -325,6 +325,7 @@ class KantataConnector(Connector):
         },
     }
     rate_limit = RateLimit(rate=5.0, burst=10, max_concurrency=4)
+    canonical_mappings = canonical.MAPPINGS
     actions = _actions()
     triggers = (
         Trigger(
