@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from connectors.errors import ConnectorError, InvalidInput
+from connectors.errors import ConnectorError, HTTPStatusError, InvalidInput
 
 from .http.auth import (
     ApiKeyAuth,
@@ -294,11 +294,19 @@ class Connector:
         return {"Accept": "application/json"}
 
     def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
-        """Default: an authenticated GET of the base URL must not fail."""
+        """(ok, message): :meth:`probe`'s message, or the message and hint of the error it raised."""
+        try:
+            return True, self.probe(ctx)
+        except ConnectorError as exc:
+            return False, exc.message_with_hint()
+
+    def probe(self, ctx: ActionContext) -> str:
+        """One cheap authenticated call that proves the connection works; returns what to tell the user
+        and raises a ConnectorError otherwise. Default: a GET of the base URL must not fail."""
         response = ctx.http.get("", raise_for_status=False, retries=0)
-        if response.ok:
-            return True, f"Connected ({response.status})."
-        return False, f"The system answered HTTP {response.status}."
+        if not response.ok:
+            raise HTTPStatusError(f"The system answered HTTP {response.status}.", status=response.status)
+        return f"Connected ({response.status})."
 
     def action(self, key: str) -> Action:
         for action in self.actions:
@@ -471,8 +479,8 @@ class ConnectionRuntime:
         """Never raises for remote problems: the message is shown to the user as is."""
         try:
             return self.connector.test_connection(self.context())
-        except ConnectorError as exc:
-            return False, exc.message + (f" {exc.hint}" if exc.hint else "")
+        except ConnectorError as exc:  # a connector overriding test_connection may still raise
+            return False, exc.message_with_hint()
 
     def close(self) -> None:
         self.http.close()

@@ -17,12 +17,12 @@ from connectors.base import (
     PollResult,
     Trigger,
 )
-from connectors.errors import ConnectorError, NotFound
+from connectors.errors import NotFound
 from connectors.http.ratelimit import RateLimit
 
 from . import canonical
 from . import schemas as s
-from .client import DEFAULT_API_VERSION, api_version, instance_url, query_records, request, strip_attributes
+from .client import DEFAULT_API_VERSION, probe, query_records, strip_attributes
 from .polling import poll_updated
 from .records import (
     create_many,
@@ -273,9 +273,5 @@ class SalesforceConnector(Connector):
     def default_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         return {"Accept": "application/json"}
 
-    def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
-        try:
-            request(ctx, "GET", "limits")
-        except ConnectorError as exc:
-            return False, exc.message + (f" {exc.hint}" if exc.hint else "")
-        return True, f"Connected to {instance_url(ctx)} (API v{api_version(ctx)})."
+    def probe(self, ctx: ActionContext) -> str:
+        return probe(ctx)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from connectors.base import Action, ActionContext, Connector, PollResult, Trigger
-from connectors.crm.salesforce.client import DEFAULT_API_VERSION, query_records, strip_attributes
+from connectors.crm.salesforce.client import DEFAULT_API_VERSION, probe, query_records, strip_attributes
 from connectors.crm.salesforce.connector import SalesforceConnector
 from connectors.crm.salesforce.polling import poll_updated
 from connectors.crm.salesforce.records import create_record, get_record, update_record, upsert_record
@@ -274,5 +274,5 @@ class CertiniaConnector(Connector):
         ),
     )
 
-    def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
-        return SalesforceConnector().test_connection(ctx)
+    def probe(self, ctx: ActionContext) -> str:
+        return probe(ctx)

@@ -16,7 +16,6 @@ from connectors.base import (
     PollResult,
     Trigger,
 )
-from connectors.errors import ConnectorError
 from connectors.http.ratelimit import RateLimit
 
 from . import canonical, client
@@ -338,9 +337,6 @@ class KantataConnector(Connector):
         ),
     )
 
-    def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
-        try:
-            client.request(ctx, "GET", "workspaces", params={"per_page": 1})
-        except ConnectorError as exc:
-            return False, exc.message + (f" {exc.hint}" if exc.hint else "")
-        return True, "Connected to Kantata OX."
+    def probe(self, ctx: ActionContext) -> str:
+        client.request(ctx, "GET", "workspaces", params={"per_page": 1})
+        return "Connected to Kantata OX."
