@@ -12,7 +12,7 @@ from typing import Any
 
 from connectors.errors import ConnectorLoadError, InvalidInput
 from connectors.frozen_registry import Registry
-from connectors.registry import load_connectors
+from connectors.registry import ConnectorRegistry, load_connectors
 
 from .fields import Mapper, Record
 from .schemas import ENTITIES
@@ -42,18 +42,19 @@ class MapperRegistry(Registry[tuple[str, str], Mapper]):
 mapper_registry = MapperRegistry()
 
 
-def _fill(registry: Registry[tuple[str, str], Mapper]) -> None:
-    connectors = load_connectors()
+def register_mappers(registry: Registry[tuple[str, str], Mapper], connectors: ConnectorRegistry) -> None:
+    """Register the canonical mappings every connector in ``connectors`` declares."""
     for connector in connectors:
         for mapper in connector.canonical_mappings:
             source = f"connector {connector.key} ({connectors.source(connector.key)})"
             registry.register(mapper, source=source)
 
 
-def load_mappers() -> MapperRegistry:
-    """Fill from the connectors once (loading them if needed) and freeze."""
-    mapper_registry.fill_once(_fill)
-    return mapper_registry
+def load_mappers(registry: MapperRegistry | None = None) -> MapperRegistry:
+    """Fill from the loaded connectors once (loading them if needed) and freeze."""
+    registry = mapper_registry if registry is None else registry
+    registry.fill_once(lambda r: register_mappers(r, load_connectors()))
+    return registry
 
 
 def _mapper(system: str, entity: str) -> Mapper:
