@@ -11,6 +11,7 @@ from __future__ import annotations
 from flowbuilder.core.registry import Registry
 
 from .base import BaseNode
+from .connector_nodes import register_connector_nodes
 
 _BUILTINS = "flowbuilder.nodes.builtins"
 # Add a line here when a node type ships inside this repository.
@@ -36,9 +37,6 @@ BUILTIN_NODE_TYPES: tuple[str, ...] = (
     f"{_BUILTINS}.triggers:ScheduleTrigger",
 )
 
-NodeTypes = Registry[str, type[BaseNode]]
-
-
 class NodeRegistry(Registry[str, type[BaseNode]]):
     """Node classes by type id, listed by category and label (the palette's order)."""
 
@@ -49,9 +47,7 @@ class NodeRegistry(Registry[str, type[BaseNode]]):
 node_registry = NodeRegistry()
 
 
-def _fill(registry: NodeTypes) -> None:
-    from .connector_nodes import register_connector_nodes  # lazy: it loads every connector
-
+def _fill(registry: Registry[str, type[BaseNode]]) -> None:
     registry.load_builtins(BUILTIN_NODE_TYPES)
     register_connector_nodes(registry)
 
