@@ -54,7 +54,6 @@ from .redact import Redactor
 logger = logging.getLogger("connectors.http")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
-RETRY_STATUSES = TRANSIENT_STATUSES
 # For POST/PATCH without an Idempotency-Key only these mean "not processed, safe to resend".
 RETRY_STATUSES_UNSAFE = frozenset({429, 503})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -346,7 +345,7 @@ class SafeClient:
                     continue
                 raise error from None
 
-            if response.status in RETRY_STATUSES:
+            if response.status in TRANSIENT_STATUSES:
                 advised = parse_retry_after(response.headers.get("Retry-After"))
                 delay = advised if advised is not None else self._backoff(attempt)
                 # A POST that got a 500 may have been processed: resend only when it is safe.
