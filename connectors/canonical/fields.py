@@ -131,12 +131,20 @@ def _path(dotted: str) -> tuple[str, ...]:
     return tuple(dotted.split("."))
 
 
+# The step functions below are built once per table; the identity and flat-path cases skip work
+# because a mapping runs per item of every canonical node.
+
+
 def _reader(name: str, convert: Convert) -> Callable[[Mapping[str, Any]], Any]:
+    if convert is same:
+        return lambda record: record.get(name)
     return lambda record: convert(record.get(name))
 
 
 def _writer(dotted: str, convert: Convert) -> Callable[[Mapping[str, Any]], Any]:
     path = _path(dotted)
+    if len(path) == 1:
+        return _reader(dotted, convert)
     return lambda canonical: convert(_get(canonical, path))
 
 
@@ -152,6 +160,9 @@ def _evaluate(steps: tuple[_Step, ...], source: Mapping[str, Any]) -> Record:
     for path, produce in steps:
         value = produce(source)
         if value is None:
+            continue
+        if len(path) == 1:
+            out[path[0]] = value
             continue
         target = out
         for part in path[:-1]:
