@@ -16,12 +16,12 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from connectors.errors import ConnectorError, InvalidInput
+from connectors.errors import ConnectorError, HTTPStatusError, InvalidInput
 
 from .http.auth import (
     ApiKeyAuth,
@@ -36,6 +36,9 @@ from .http.auth import (
 from .http.client import SafeClient
 from .http.egress import DEFAULT_POLICY, EgressPolicy
 from .http.ratelimit import RateLimit, RateLimiter
+
+if TYPE_CHECKING:
+    from .canonical.fields import Mapper
 
 CATEGORIES = ("CRM", "PSA", "ERP", "Generic")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -272,6 +275,9 @@ class Connector:
     }
     actions: ClassVar[tuple[Action, ...]] = ()
     triggers: ClassVar[tuple[Trigger, ...]] = ()
+    # This system's records <-> the canonical entities (connectors.canonical), usually from the
+    # connector folder's canonical.py; the canonical mapper registry is filled from these.
+    canonical_mappings: ClassVar[tuple[Mapper, ...]] = ()
     # The default budget per connection, shared by every flow and worker using it.
     rate_limit: ClassVar[RateLimit] = RateLimit(rate=10.0, burst=20, max_concurrency=8)
     # Overrides of SafeClient options (timeout, deadline, max_response_bytes, retries, ...).
@@ -288,11 +294,19 @@ class Connector:
         return {"Accept": "application/json"}
 
     def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
-        """Default: an authenticated GET of the base URL must not fail."""
+        """(ok, message): :meth:`probe`'s message, or the message and hint of the error it raised."""
+        try:
+            return True, self.probe(ctx)
+        except ConnectorError as exc:
+            return False, exc.message_with_hint()
+
+    def probe(self, ctx: ActionContext) -> str:
+        """One cheap authenticated call that proves the connection works; returns what to tell the user
+        and raises a ConnectorError otherwise. Default: a GET of the base URL must not fail."""
         response = ctx.http.get("", raise_for_status=False, retries=0)
-        if response.ok:
-            return True, f"Connected ({response.status})."
-        return False, f"The system answered HTTP {response.status}."
+        if not response.ok:
+            raise HTTPStatusError(f"The system answered HTTP {response.status}.", status=response.status)
+        return f"Connected ({response.status})."
 
     def action(self, key: str) -> Action:
         for action in self.actions:
@@ -364,6 +378,10 @@ def check_connector(connector: Connector) -> list[str]:
             for name in ("input_schema", "output_schema", "config_schema"):
                 if hasattr(item, name):
                     schemas.append((f"{kind} {item.key} {name}", getattr(item, name)))
+    for mapper in connector.canonical_mappings:
+        system, entity = getattr(mapper, "system", None), getattr(mapper, "entity", "?")
+        if system != connector.key:
+            problems.append(f"canonical mapping of {entity!r} names system {system!r}, not {connector.key!r}")
     for action in connector.actions:
         if action.mode not in ("item", "batch") or action.batch_size < 1:
             problems.append(f"action {action.key!r}: mode must be item|batch and batch_size >= 1")
@@ -461,8 +479,8 @@ class ConnectionRuntime:
         """Never raises for remote problems: the message is shown to the user as is."""
         try:
             return self.connector.test_connection(self.context())
-        except ConnectorError as exc:
-            return False, exc.message + (f" {exc.hint}" if exc.hint else "")
+        except ConnectorError as exc:  # a connector overriding test_connection may still raise
+            return False, exc.message_with_hint()
 
     def close(self) -> None:
         self.http.close()

@@ -13,12 +13,17 @@ class ConnectorError(Exception):
     """Base class: a permanent failure unless a subclass says ``retryable = True``."""
 
     retryable: bool = False
+    error_code: str = ""  # the remote system's own error code, when its error body gave one
 
     def __init__(self, message: str, *, hint: str = "", retry_after: float | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.retry_after = retry_after
+
+    def message_with_hint(self) -> str:
+        """What a person reads, e.g. after "Test connection": the message, then the hint."""
+        return self.message + (f" {self.hint}" if self.hint else "")
 
     def as_dict(self) -> dict[str, object]:
         data: dict[str, object] = {"error": type(self).__name__, "message": self.message}
@@ -31,10 +36,6 @@ class ConnectorError(Exception):
 
 class ConnectorLoadError(ConnectorError):
     """A connector declaration is invalid or a plugin failed to load."""
-
-
-class RegistryFrozenError(ConnectorError):
-    """A registration was attempted after the registry was frozen."""
 
 
 class InvalidInput(ConnectorError):

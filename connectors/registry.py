@@ -1,7 +1,8 @@
 """The connector registry: built-ins plus the ``flowbuilder.connectors`` entry point group, then frozen.
 
-Like NetBox's registry, it is filled once at start-up and read-only afterwards, so no code path can
-change what connectors exist while runs execute. A third-party package ships a connector by declaring::
+A :class:`~connectors.frozen_registry.Registry` of connector instances by key, filled once at start-up
+and read-only afterwards. A third-party package ships a connector (and, on its class, the connector's
+canonical mappings) by declaring::
 
     [project.entry-points."flowbuilder.connectors"]
     acme = "acme_flowbuilder.connector:AcmeConnector"
@@ -13,19 +14,16 @@ that silently lacks a connector some flows use.
 
 from __future__ import annotations
 
-import importlib
-import importlib.metadata
-import threading
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable
 
 from connectors.base import Connector, as_connector, check_connector
-from connectors.errors import ConnectorLoadError, RegistryFrozenError
+from connectors.errors import ConnectorLoadError
+from connectors.frozen_registry import Registry
 
 ENTRY_POINT_GROUP = "flowbuilder.connectors"
 # Add a line here when a connector ships inside this repository.
 BUILTIN_CONNECTORS: tuple[str, ...] = (
-    "connectors.http.connector:GenericRestConnector",
+    "connectors.generic.http.connector:GenericRestConnector",
     "connectors.crm.salesforce.connector:SalesforceConnector",
     "connectors.psa.certinia.connector:CertiniaConnector",
     "connectors.psa.kantata.connector:KantataConnector",
@@ -34,109 +32,43 @@ BUILTIN_CONNECTORS: tuple[str, ...] = (
 )
 
 
-class ConnectorRegistry:
-    def __init__(self) -> None:
-        self._connectors: dict[str, Connector] = {}
-        self._sources: dict[str, str] = {}
-        self._frozen = False
-        self._lock = threading.Lock()
+def _same_class(a: Connector, b: Connector) -> bool:
+    return type(a) is type(b)
 
-    def register(self, connector: Connector | type[Connector], *, source: str = "") -> Connector:
-        """Add one connector (class or instance); refuses after :meth:`freeze`, duplicates and bad ones."""
-        instance = as_connector(connector)
-        problems = check_connector(instance)
-        if problems:
-            raise ConnectorLoadError(
-                f"Connector {getattr(instance, 'key', instance)!r} ({source or 'direct'}) is invalid: "
-                + "; ".join(problems),
-                hint="Fix the connector declaration.",
-            )
-        with self._lock:
-            if self._frozen:
-                raise RegistryFrozenError(
-                    f"The connector registry is frozen; cannot register {instance.key!r}."
-                )
-            existing = self._connectors.get(instance.key)
-            if existing is not None and type(existing) is not type(instance):
-                raise ConnectorLoadError(
-                    f"Connector key {instance.key!r} from {source or 'direct'} is already registered by "
-                    f"{self._sources.get(instance.key) or 'direct'}.",
-                    hint="Connector keys must be unique; uninstall one of the packages.",
-                )
-            self._connectors[instance.key] = instance
-            self._sources[instance.key] = source
-        return instance
+
+class ConnectorRegistry(Registry[str, Connector]):
+    """Connector instances by key, listed by category and name."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "connector",
+            key=lambda c: c.key,
+            coerce=as_connector,
+            check=check_connector,
+            same=_same_class,
+            order=lambda c: (c.category, c.name),
+            error=ConnectorLoadError,
+        )
 
     def load_builtins(self, paths: Iterable[str] = BUILTIN_CONNECTORS) -> None:
-        for path in paths:
-            self.register(_import_object(path), source=f"builtin {path}")
+        super().load_builtins(paths)
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> list[str]:
-        """Register every connector advertised by installed distributions; return the entry point names."""
-        names: list[str] = []
-        # Looked up through the module so tests can monkeypatch importlib.metadata.entry_points.
-        for ep in sorted(importlib.metadata.entry_points(group=group), key=lambda e: e.name):
-            dist = getattr(getattr(ep, "dist", None), "name", None) or "?"
-            source = f"entry point {ep.name} = {ep.value} ({dist})"
-            try:
-                loaded = ep.load()
-            except Exception as exc:  # any import-time failure of a plugin is reported the same way
-                raise ConnectorLoadError(
-                    f"Could not load {source}: {type(exc).__name__}: {exc}",
-                    hint="Fix or uninstall the package providing it.",
-                ) from exc
-            for obj in loaded if isinstance(loaded, list | tuple) else [loaded]:
-                self.register(obj, source=source)
-            names.append(ep.name)
-        return names
-
-    def freeze(self) -> None:
-        with self._lock:
-            self._frozen = True
-
-    @property
-    def frozen(self) -> bool:
-        return self._frozen
-
-    def get(self, key: str) -> Connector | None:
-        return self._connectors.get(key)
-
-    def __getitem__(self, key: str) -> Connector:
-        return self._connectors[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._connectors
-
-    def __iter__(self) -> Iterator[Connector]:
-        return iter(sorted(self._connectors.values(), key=lambda c: (c.category, c.name)))
-
-    def __len__(self) -> int:
-        return len(self._connectors)
-
-    def source(self, key: str) -> str:
-        return self._sources.get(key, "")
-
-
-def _import_object(path: str) -> Any:
-    module_name, _, attr = path.partition(":")
-    try:
-        return getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ConnectorLoadError(f"Built-in connector {path} could not be imported: {exc}") from exc
+        return super().load_entry_points(group)
 
 
 connector_registry = ConnectorRegistry()
-_load_lock = threading.Lock()
+
+
+def _fill(registry: Registry[str, Connector]) -> None:
+    registry.load_builtins(BUILTIN_CONNECTORS)
+    registry.load_entry_points(ENTRY_POINT_GROUP)
 
 
 def load_connectors(registry: ConnectorRegistry | None = None) -> ConnectorRegistry:
     """Fill (built-ins, then entry points) and freeze once; later calls return the same registry."""
     registry = connector_registry if registry is None else registry
-    with _load_lock:
-        if not registry.frozen:
-            registry.load_builtins()
-            registry.load_entry_points()
-            registry.freeze()
+    registry.fill_once(_fill)
     return registry
 
 

@@ -11,17 +11,32 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from connectors.errors import AuthError, ConnectorError, HTTPStatusError
 
 from .redact import Redactor
 
-if TYPE_CHECKING:
-    from .client import SafeClient
+
+class Transport(Protocol):
+    """What an auth needs from the client that calls it: a way to reach the token endpoint.
+
+    The safe client is the one implementation; naming only this keeps ``auth`` from importing the client
+    module (which imports ``auth``)."""
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        authenticate: bool = True,
+        follow_redirects: bool = True,
+    ) -> Any: ...
 
 
 class Auth:
@@ -43,10 +58,10 @@ class Auth:
     def secrets(self) -> Iterable[str]:
         return ()
 
-    def apply(self, headers: dict[str, str], params: dict[str, Any], http: SafeClient) -> None:
+    def apply(self, headers: dict[str, str], params: dict[str, Any], http: Transport) -> None:
         return None
 
-    def on_unauthorized(self, http: SafeClient) -> bool:
+    def on_unauthorized(self, http: Transport) -> bool:
         """A 401 came back: renew what can be renewed; True means "send the request once more"."""
         return False
 
@@ -63,7 +78,7 @@ class BearerAuth(Auth):
     def secrets(self) -> Iterable[str]:
         return (self._token,)
 
-    def apply(self, headers: dict[str, str], params: dict[str, Any], http: SafeClient) -> None:
+    def apply(self, headers: dict[str, str], params: dict[str, Any], http: Transport) -> None:
         headers["Authorization"] = f"Bearer {self._token}"
 
 
@@ -77,7 +92,7 @@ class BasicAuth(Auth):
     def secrets(self) -> Iterable[str]:
         return (self._password, self._header.split(" ", 1)[1])
 
-    def apply(self, headers: dict[str, str], params: dict[str, Any], http: SafeClient) -> None:
+    def apply(self, headers: dict[str, str], params: dict[str, Any], http: Transport) -> None:
         headers["Authorization"] = self._header
 
 
@@ -105,7 +120,7 @@ class ApiKeyAuth(Auth):
         else:
             redactor.add_param_name(self.name)
 
-    def apply(self, headers: dict[str, str], params: dict[str, Any], http: SafeClient) -> None:
+    def apply(self, headers: dict[str, str], params: dict[str, Any], http: Transport) -> None:
         if self.location == "header":
             headers[self.name] = f"{self.prefix}{self._key}"
         else:
@@ -179,23 +194,23 @@ class OAuth2Auth(Auth):
             return False
         return token.expires_at is None or token.expires_at - self._margin > self._clock()
 
-    def current_token(self, http: SafeClient) -> TokenSet:
+    def current_token(self, http: Transport) -> TokenSet:
         with self._lock:
             if not self._valid(self._token):
                 self._token = self._fetch(http)
             assert self._token is not None
             return self._token
 
-    def apply(self, headers: dict[str, str], params: dict[str, Any], http: SafeClient) -> None:
+    def apply(self, headers: dict[str, str], params: dict[str, Any], http: Transport) -> None:
         token = self.current_token(http)
         headers["Authorization"] = f"Bearer {token.access_token}"
 
-    def on_unauthorized(self, http: SafeClient) -> bool:
+    def on_unauthorized(self, http: Transport) -> bool:
         with self._lock:
             self._token = self._fetch(http)
         return True
 
-    def _fetch(self, http: SafeClient) -> TokenSet:
+    def _fetch(self, http: Transport) -> TokenSet:
         form = {"grant_type": self.grant_type, **self._grant_params(), **self.extra_params}
         if self.scope:
             form["scope"] = self.scope

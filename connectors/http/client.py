@@ -11,7 +11,6 @@ than sleeping in a worker. ``retries=0`` hands all retrying to the caller.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import socket
@@ -38,7 +37,6 @@ from connectors.errors import (
     ConflictError,
     ConnectorError,
     DeadlineExceeded,
-    HTTPStatusError,
     InvalidInput,
     NotFound,
     RateLimited,
@@ -49,18 +47,26 @@ from connectors.errors import (
 
 from .auth import Auth
 from .egress import DEFAULT_POLICY, EgressPolicy, Target
+from .errors import EXCERPT_CHARS, TRANSIENT_STATUSES, error_class, error_for_status, parse_retry_after
 from .ratelimit import RateLimit, RateLimiter
 from .redact import Redactor
 
 logger = logging.getLogger("connectors.http")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 # For POST/PATCH without an Idempotency-Key only these mean "not processed, safe to resend".
 RETRY_STATUSES_UNSAFE = frozenset({429, 503})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = "Flowbuilder/0.1 (+safe-client)"
-EXCERPT_CHARS = 500
+# What to tell the user per error class when the caller asked the client to raise for the status.
+STATUS_HINTS: dict[type[ConnectorError], str] = {
+    AuthError: "Check the connection's credentials and the user's permissions in that system.",
+    NotFound: "Check the record id or path.",
+    ConflictError: "The record changed or already exists.",
+    RateLimited: "The system is rate limiting; the step will retry.",
+    TransientHTTPError: "The system had a passing problem; retry later.",
+}
+REFUSED_HINT = "The system rejected the request; check mapped fields."
 _CHUNK = 16 * 1024
 
 
@@ -198,24 +204,6 @@ def origin(url: str) -> tuple[str, str, int]:
         (parts.hostname or "").lower().rstrip("."),
         parts.port or (443 if scheme == "https" else 80),
     )
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date); None if absent or unparseable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 class _TransportFailure(Exception):
@@ -357,7 +345,7 @@ class SafeClient:
                     continue
                 raise error from None
 
-            if response.status in RETRY_STATUSES:
+            if response.status in TRANSIENT_STATUSES:
                 advised = parse_retry_after(response.headers.get("Retry-After"))
                 delay = advised if advised is not None else self._backoff(attempt)
                 # A POST that got a 500 may have been processed: resend only when it is safe.
@@ -368,8 +356,7 @@ class SafeClient:
                     self._sleep(delay)
                     attempt += 1
                     continue
-                # Only the server's own advice travels as retry_after; otherwise the caller's backoff decides.
-                raise self._transient_status_error(method, response, advised)
+                raise self._status_error(method, response, advised)
             if raise_for_status and response.status >= 400:
                 raise self._status_error(method, response)
             return response
@@ -619,44 +606,15 @@ class SafeClient:
     def _excerpt(self, response: SafeResponse) -> str:
         return self.redactor.text(response.text[:EXCERPT_CHARS])
 
-    def _transient_status_error(
-        self, method: str, response: SafeResponse, delay: float | None
-    ) -> TransientHTTPError:
-        message = f"{method} {response.url} returned HTTP {response.status}."
-        if response.status == 429:
-            return RateLimited(
-                message,
-                status=429,
-                retry_after=delay,
-                hint="The system is rate limiting; the step will retry.",
-            )
-        return TransientHTTPError(
-            message,
-            status=response.status,
-            retry_after=delay,
-            hint="The system had a passing problem; retry later.",
-        )
-
-    def _status_error(self, method: str, response: SafeResponse) -> HTTPStatusError:
-        status = response.status
-        message = f"{method} {response.url} returned HTTP {status}."
-        excerpt = self._excerpt(response)
-        if status in (401, 403):
-            return AuthError(
-                message,
-                status=status,
-                body_excerpt=excerpt,
-                hint="Check the connection's credentials and the user's permissions in that system.",
-            )
-        if status == 404:
-            return NotFound(message, status=status, body_excerpt=excerpt, hint="Check the record id or path.")
-        if status in (409, 412):
-            return ConflictError(
-                message, status=status, body_excerpt=excerpt, hint="The record changed or already exists."
-            )
-        return HTTPStatusError(
-            message,
-            status=status,
-            body_excerpt=excerpt,
-            hint="The system rejected the request; check mapped fields.",
+    def _status_error(
+        self, method: str, response: SafeResponse, retry_after: float | None = None
+    ) -> ConnectorError:
+        """The typed error for a failure status (``connectors.http.errors``); only the server's own
+        advice travels as ``retry_after``, otherwise the caller's backoff decides."""
+        return error_for_status(
+            response.status,
+            f"{method} {response.url} returned HTTP {response.status}.",
+            hint=STATUS_HINTS.get(error_class(response.status), REFUSED_HINT),
+            body_excerpt=self._excerpt(response),
+            retry_after=retry_after,
         )

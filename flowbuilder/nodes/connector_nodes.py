@@ -18,9 +18,9 @@ from typing import Any
 from connectors.base import Action, Connector, Trigger
 from connectors.errors import ConnectorError
 from flowbuilder.core.errors import NodeError, RetryableNodeError
+from flowbuilder.core.registry import Registry
 
 from .base import BaseNode, Items, NodeContext, PortItems
-from .registry import NodeRegistry
 
 CONNECTION_FIELD = "connection"
 DEFAULT_RETRY = {"max_attempts": 3, "backoff_s": 2.0}
@@ -248,7 +248,9 @@ def make_trigger_node_class(connector: Connector, trigger: Trigger) -> type[Base
     return type(class_name, (ConnectorTriggerNode,), attrs)
 
 
-def register_connector_nodes(registry: NodeRegistry, connectors: Iterable[Connector] | None = None) -> None:
+def register_connector_nodes(
+    registry: Registry[str, type[BaseNode]], connectors: Iterable[Connector] | None = None
+) -> None:
     """Register a node type per action and per polling trigger of every connector (default: the
     loaded, frozen registry)."""
     if connectors is None:

@@ -1,66 +1,58 @@
 """The frozen node-type registry: filled once at start-up, read-only afterwards.
 
-Built-in node types register here; every connector action becomes a node type through
-``flowbuilder.nodes.connector_nodes``. After :func:`freeze` a registration raises, so no code path can
-change the palette while runs execute.
+Built-in node types are listed below as dotted paths (the way ``connectors.registry`` lists built-in
+connectors), so the builtins never import this module and registering is explicit; every connector
+action and polling trigger becomes a node type through ``flowbuilder.nodes.connector_nodes``. After
+the registry freezes a registration raises, so no code path can change the palette while runs execute.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from flowbuilder.core.registry import Registry
 
 from .base import BaseNode
+from .connector_nodes import register_connector_nodes
 
+_BUILTINS = "flowbuilder.nodes.builtins"
+# Add a line here when a node type ships inside this repository.
+BUILTIN_NODE_TYPES: tuple[str, ...] = (
+    f"{_BUILTINS}.aggregate:AggregateItems",
+    f"{_BUILTINS}.batching:SplitBatches",
+    f"{_BUILTINS}.canonical:ToCanonical",
+    f"{_BUILTINS}.canonical:FromCanonical",
+    f"{_BUILTINS}.crossref:UpsertCrossref",
+    f"{_BUILTINS}.crossref_lookup:LookupCrossref",
+    f"{_BUILTINS}.filtering:FilterItems",
+    f"{_BUILTINS}.flow_control:SubflowNode",
+    f"{_BUILTINS}.flow_control:NoopNode",
+    f"{_BUILTINS}.http_request:HttpRequest",
+    f"{_BUILTINS}.logic:IfNode",
+    f"{_BUILTINS}.logic:SwitchNode",
+    f"{_BUILTINS}.logic:MergeNode",
+    f"{_BUILTINS}.mapping:MapFields",
+    f"{_BUILTINS}.ordering:SortItems",
+    f"{_BUILTINS}.ordering:DedupeItems",
+    f"{_BUILTINS}.triggers:ManualTrigger",
+    f"{_BUILTINS}.triggers:WebhookTrigger",
+    f"{_BUILTINS}.triggers:ScheduleTrigger",
+)
 
-class RegistryFrozenError(RuntimeError):
-    pass
+class NodeRegistry(Registry[str, type[BaseNode]]):
+    """Node classes by type id, listed by category and label (the palette's order)."""
 
-
-class NodeRegistry:
     def __init__(self) -> None:
-        self._types: dict[str, type[BaseNode]] = {}
-        self._frozen = False
-
-    def register(self, node_cls: type[BaseNode]) -> type[BaseNode]:
-        if self._frozen:
-            raise RegistryFrozenError(f"registry is frozen; cannot register {node_cls.type}")
-        if node_cls.type in self._types and self._types[node_cls.type] is not node_cls:
-            raise ValueError(f"node type {node_cls.type!r} registered twice")
-        self._types[node_cls.type] = node_cls
-        return node_cls
-
-    def freeze(self) -> None:
-        self._frozen = True
-
-    @property
-    def frozen(self) -> bool:
-        return self._frozen
-
-    def get(self, type_id: str) -> type[BaseNode] | None:
-        return self._types.get(type_id)
-
-    def __contains__(self, type_id: object) -> bool:
-        return type_id in self._types
-
-    def __iter__(self) -> Iterator[type[BaseNode]]:
-        return iter(sorted(self._types.values(), key=lambda c: (c.category, c.label)))
-
-    def __len__(self) -> int:
-        return len(self._types)
+        super().__init__("node type", key=lambda cls: cls.type, order=lambda cls: (cls.category, cls.label))
 
 
 node_registry = NodeRegistry()
-register = node_registry.register
+
+
+def _fill(registry: Registry[str, type[BaseNode]]) -> None:
+    registry.load_builtins(BUILTIN_NODE_TYPES)
+    register_connector_nodes(registry)
 
 
 def load_registry() -> NodeRegistry:
-    """Import the built-ins and connector nodes once, then freeze. Safe to call repeatedly."""
-    if not node_registry.frozen:
-        from . import (
-            builtins,  # noqa: F401  (registers on import)
-            connector_nodes,
-        )
-
-        connector_nodes.register_connector_nodes(node_registry)
-        node_registry.freeze()
+    """Register the built-ins and the connector nodes once, then freeze. Safe to call repeatedly."""
+    node_registry.fill_once(_fill)
     return node_registry

@@ -23,7 +23,8 @@ from connectors.errors import (
     RateLimited,
 )
 from connectors.http.auth import OAuth2Auth
-from connectors.http.client import SafeResponse, origin, parse_retry_after
+from connectors.http.client import SafeResponse, origin
+from connectors.http.errors import error_body, response_error
 
 DEFAULT_API_VERSION = "60.0"
 COLLECTION_LIMIT = 200  # records per composite sObject collection request
@@ -51,9 +52,8 @@ HINTS: dict[str, str] = {
 
 
 class SalesforceError(HTTPStatusError):
-    """A Salesforce error response; ``error_code`` and ``fields`` come from the first error item."""
+    """A refused Salesforce request; ``fields`` (like ``error_code``) come from the first error item."""
 
-    error_code: str = ""
     fields: list[str] = []
 
 
@@ -67,36 +67,43 @@ def _first_error(body: Any) -> tuple[str, str, list[str]]:
     return "", "", []
 
 
+def _error_class(status: int, code: str) -> type[ConnectorError] | None:
+    """Where the error code says more than the status; None: the status decides."""
+    if code == "REQUEST_LIMIT_EXCEEDED":  # the org's daily limit, answered with a 403
+        return RateLimited
+    if status in (401, 403):
+        return SalesforceError if code == "INSUFFICIENT_ACCESS_OR_READONLY" else AuthError
+    if status == 404 or code in ("NOT_FOUND", "ENTITY_IS_DELETED"):
+        return NotFound
+    if status == 300 or code in ("DUPLICATE_VALUE", "DUPLICATE_EXTERNAL_ID"):
+        return ConflictError  # 300: several records match the external id
+    return None
+
+
 def error_from_response(ctx: ActionContext, method: str, response: SafeResponse) -> ConnectorError:
-    """Map a >= 300 Salesforce response to the connector error the executor understands."""
-    try:
-        body = response.json()
-    except ConnectorError:
-        body = None
-    code, message, fields = _first_error(body)
-    message = ctx.http.redactor.text(message)[:400]
-    text = f"Salesforce {method} failed (HTTP {response.status}"
-    text += f", {code})" if code else ")"
-    text += f": {message}" if message else "."
+    """Map a >= 300 Salesforce response (``[{"message", "errorCode", "fields"}]``) to a connector error."""
+    code, message, fields = _first_error(error_body(response))
+    kind = _error_class(response.status, code)
     hint = HINTS.get(code, "Salesforce refused the request; check the mapped fields.")
     if fields:
         hint += f" Fields: {', '.join(fields)}."
-    if code == "REQUEST_LIMIT_EXCEEDED":
-        retry = parse_retry_after(response.headers.get("Retry-After"))
-        return RateLimited(text, status=response.status, hint=hint, retry_after=retry or 300.0)
-    excerpt = ctx.http.redactor.text(response.text[:500])
-    cls: type[HTTPStatusError] = SalesforceError
-    if response.status in (401, 403) and code != "INSUFFICIENT_ACCESS_OR_READONLY":
-        cls = AuthError
-    elif response.status == 404 or code in ("NOT_FOUND", "ENTITY_IS_DELETED"):
-        cls = NotFound
-    elif response.status in (300, 409, 412) or code in ("DUPLICATE_VALUE", "DUPLICATE_EXTERNAL_ID"):
-        cls = ConflictError
-        if response.status == 300:
-            code = code or "DUPLICATE_EXTERNAL_ID"
-            hint = HINTS["DUPLICATE_EXTERNAL_ID"]
-    error = cls(text, status=response.status, body_excerpt=excerpt, hint=hint)
-    error.error_code = code  # type: ignore[attr-defined]
+    several = response.status == 300 and kind is ConflictError
+    if several:
+        hint = HINTS["DUPLICATE_EXTERNAL_ID"]
+    error = response_error(
+        "Salesforce",
+        method,
+        response,
+        redactor=ctx.http.redactor,
+        message=message,
+        code=code,
+        hint=hint,
+        kind=kind,
+        refused=SalesforceError,
+        default_retry_after=300.0,
+    )
+    if several:
+        error.error_code = code or "DUPLICATE_EXTERNAL_ID"
     error.fields = fields  # type: ignore[attr-defined]
     return error
 
@@ -153,6 +160,12 @@ def request(
     if response.status >= 300:
         raise error_from_response(ctx, method, response)
     return response
+
+
+def probe(ctx: ActionContext) -> str:
+    """Read the org's limits: proves the token, the instance URL and the API version."""
+    request(ctx, "GET", "limits")
+    return f"Connected to {instance_url(ctx)} (API v{api_version(ctx)})."
 
 
 def strip_attributes(value: Any) -> Any:

@@ -17,11 +17,12 @@ from connectors.base import (
     PollResult,
     Trigger,
 )
-from connectors.errors import ConnectorError, NotFound
+from connectors.errors import NotFound
 from connectors.http.ratelimit import RateLimit
 
+from . import canonical
 from . import schemas as s
-from .client import DEFAULT_API_VERSION, api_version, instance_url, query_records, request, strip_attributes
+from .client import DEFAULT_API_VERSION, probe, query_records, strip_attributes
 from .polling import poll_updated
 from .records import (
     create_many,
@@ -169,6 +170,7 @@ class SalesforceConnector(Connector):
     config_schema = CONFIG_SCHEMA
     # Salesforce allows 25 concurrent long-running calls per org; keep well below it per connection.
     rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
+    canonical_mappings = canonical.MAPPINGS
     actions = (
         Action(
             key="query",
@@ -271,9 +273,5 @@ class SalesforceConnector(Connector):
     def default_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         return {"Accept": "application/json"}
 
-    def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
-        try:
-            request(ctx, "GET", "limits")
-        except ConnectorError as exc:
-            return False, exc.message + (f" {exc.hint}" if exc.hint else "")
-        return True, f"Connected to {instance_url(ctx)} (API v{api_version(ctx)})."
+    def probe(self, ctx: ActionContext) -> str:
+        return probe(ctx)

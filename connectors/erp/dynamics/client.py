@@ -14,61 +14,46 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from connectors.base import ActionContext
-from connectors.errors import (
-    AuthError,
-    ConflictError,
-    ConnectorError,
-    HTTPStatusError,
-    InvalidInput,
-    NotFound,
-)
+from connectors.errors import ConnectorError, HTTPStatusError, InvalidInput, NotFound
 from connectors.http.client import SafeResponse
+from connectors.http.errors import error_body, response_error
 
 ENTITY_SETS = ("customers", "projects", "salesInvoices", "salesInvoiceLines", "customerPayments")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
+# What to do, per failure status.
+HINTS = {
+    401: "Check the app registration's API permissions and that it is set up in Business Central.",
+    403: "Check the app registration's API permissions and that it is set up in Business Central.",
+    404: "Check the company id and record id.",
+    409: "The record already exists.",
+    412: "The record changed since it was read (ETag mismatch). Read it again and re-apply the change, "
+    "or leave the ETag empty to update the latest version.",
+}
+
+
 class BusinessCentralError(HTTPStatusError):
-    error_code: str = ""
+    """A refused Business Central request; ``error_code`` is the error body's ``code``."""
 
 
 def error_from_response(ctx: ActionContext, method: str, response: SafeResponse) -> ConnectorError:
-    try:
-        body = response.json()
-    except ConnectorError:
-        body = None
+    """Map a failed response (``{"error": {"code", "message"}}``) to a connector error."""
+    body = error_body(response)
     err = body.get("error") if isinstance(body, Mapping) else None
     err = err if isinstance(err, Mapping) else {}
-    code = str(err.get("code") or "")
-    message = ctx.http.redactor.text(str(err.get("message") or ""))
-    message = re.sub(r"\s*CorrelationId:.*$", "", message).strip()[:400]
-    text = f"Business Central {method} failed (HTTP {response.status}" + (f", {code})" if code else ")")
-    text += f": {message}" if message else "."
-    excerpt = ctx.http.redactor.text(response.text[:500])
-    if response.status == 412:
-        return ConflictError(
-            text,
-            status=412,
-            body_excerpt=excerpt,
-            hint="The record changed since it was read (ETag mismatch). Read it again and re-apply the "
-            "change, or leave the ETag empty to update the latest version.",
-        )
-    if response.status in (401, 403):
-        return AuthError(
-            text,
-            status=response.status,
-            body_excerpt=excerpt,
-            hint="Check the app registration's API permissions and that it is set up in Business Central.",
-        )
-    if response.status == 404:
-        return NotFound(text, status=404, body_excerpt=excerpt, hint="Check the company id and record id.")
-    if response.status == 409:
-        return ConflictError(text, status=409, body_excerpt=excerpt, hint="The record already exists.")
-    error = BusinessCentralError(
-        text, status=response.status, body_excerpt=excerpt, hint="Check the mapped fields and their types."
+    # The correlation id helps Microsoft support, not the user reading the step's error.
+    message = re.sub(r"\s*CorrelationId:.*$", "", str(err.get("message") or "")).strip()
+    return response_error(
+        "Business Central",
+        method,
+        response,
+        redactor=ctx.http.redactor,
+        message=message,
+        code=str(err.get("code") or ""),
+        hint=HINTS.get(response.status, "Check the mapped fields and their types."),
+        refused=BusinessCentralError,
     )
-    error.error_code = code
-    return error
 
 
 def guid(value: Any, what: str = "id") -> str:

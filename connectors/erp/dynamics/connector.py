@@ -18,10 +18,11 @@ from connectors.base import (
     Trigger,
     object_schema,
 )
-from connectors.errors import ConnectorError, InvalidInput, NotFound
+from connectors.errors import InvalidInput, NotFound
 from connectors.http.ratelimit import RateLimit
+from connectors.polling import Position, collect, iso_millis, parse_timestamp
 
-from . import client
+from . import canonical, client
 
 ENTITY_SET = {"type": "string", "title": "Entity", "enum": list(client.ENTITY_SETS), "default": "customers"}
 RECORD_ID = {"type": "string", "title": "Id (GUID)", "pattern": "^'?[0-9a-fA-F-]{36}'?$"}
@@ -124,47 +125,30 @@ def run_find_or_create_customer(ctx: ActionContext, params: Mapping[str, Any]) -
 # --- polling ---------------------------------------------------------------------------------------
 
 
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
-def _parse(value: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidInput(f"{value!r} is not a date-time.", hint="Use 2026-01-31T09:00:00Z.") from exc
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def poll_record_updated(ctx: ActionContext, config: Mapping[str, Any], cursor: Any) -> PollResult:
-    """``$filter=lastModifiedDateTime ge <ts>`` ordered by it; cursor ``{"ts", "ids"}`` skips the ids
-    already emitted at exactly ``ts`` so equal timestamps are neither lost nor repeated."""
+    """``$filter=lastModifiedDateTime ge <ts>`` ordered by it and id; the ``{"ts", "ids"}`` cursor moves
+    as ``connectors.polling`` describes."""
     es = str(config["entity_set"])
     if es not in POLLABLE:
         raise InvalidInput(f"Polling needs lastModifiedDateTime; use one of {', '.join(POLLABLE)}.")
     max_records = int(config.get("max_records", 500))
     if not cursor:
         since = config.get("since")
-        cursor = {"ts": _iso(_parse(since) if since else datetime.now(UTC)), "ids": []}
-    ts = _parse(str(cursor["ts"]))
-    seen = set(cursor.get("ids") or [])
+        cursor = {"ts": iso_millis(parse_timestamp(since) if since else datetime.now(UTC)), "ids": []}
+    start = Position.load(cursor, parse_timestamp)
     query = {
-        "$filter": f"lastModifiedDateTime ge {_iso(ts)}",
+        "$filter": f"lastModifiedDateTime ge {iso_millis(start.ts)}",
         "$orderby": "lastModifiedDateTime,id",
     }
-    items: list[dict[str, Any]] = []
-    last, last_ids = ts, set(seen)
-    for row in client.list_entities(ctx, es, params=query, max_records=max_records + len(seen)):
-        when = _parse(row["lastModifiedDateTime"])
-        if when < ts or (when == ts and row["id"] in seen):
-            continue
-        if len(items) >= max_records:
-            break
-        items.append(client.clean(row))
-        if when > last:
-            last, last_ids = when, set()
-        last_ids.add(row["id"])
-    return PollResult(items, {"ts": _iso(last), "ids": sorted(last_ids)})
+    return collect(
+        client.list_entities(ctx, es, params=query, max_records=max_records + len(start.ids)),
+        start,
+        limit=max_records,
+        timestamp=lambda row: parse_timestamp(row["lastModifiedDateTime"]),
+        record_id=lambda row: row["id"],
+        item=client.clean,
+        fmt=iso_millis,
+    )
 
 
 class DynamicsConnector(Connector):
@@ -204,6 +188,7 @@ class DynamicsConnector(Connector):
     }
     # Business Central allows 5 concurrent OData requests per user (more queue server-side, then 429).
     rate_limit = RateLimit(rate=10.0, burst=20, max_concurrency=5)
+    canonical_mappings = canonical.MAPPINGS
     actions = (
         Action(
             key="list_records",
@@ -314,9 +299,6 @@ class DynamicsConnector(Connector):
     def base_url(self, config: Mapping[str, Any]) -> str:
         return str(config["base_url"]).rstrip("/")
 
-    def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
-        try:
-            company = client.request(ctx, "GET", client.company_path(ctx)).json() or {}
-        except ConnectorError as exc:
-            return False, exc.message + (f" {exc.hint}" if exc.hint else "")
-        return True, f"Connected to company {company.get('displayName') or company.get('name') or ''}."
+    def probe(self, ctx: ActionContext) -> str:
+        company = client.request(ctx, "GET", client.company_path(ctx)).json() or {}
+        return f"Connected to company {company.get('displayName') or company.get('name') or ''}."

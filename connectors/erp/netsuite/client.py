@@ -18,16 +18,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from connectors.base import ActionContext
-from connectors.errors import (
-    AuthError,
-    ConflictError,
-    ConnectorError,
-    HTTPStatusError,
-    InvalidInput,
-    NotFound,
-    RateLimited,
-)
-from connectors.http.client import SafeResponse, parse_retry_after
+from connectors.errors import ConnectorError, HTTPStatusError, InvalidInput, RateLimited
+from connectors.http.client import SafeResponse
+from connectors.http.errors import error_body, response_error
 
 RECORD_ROOT = "/services/rest/record/v1"
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
@@ -46,40 +39,33 @@ HINTS = {
 
 
 class NetSuiteError(HTTPStatusError):
-    error_code: str = ""
+    """A refused NetSuite request; ``error_code`` is the first error detail's ``o:errorCode``."""
 
 
 def error_from_response(ctx: ActionContext, method: str, response: SafeResponse) -> ConnectorError:
-    try:
-        body = response.json()
-    except ConnectorError:
-        body = None
+    """Map a failed response (``{"title", "o:errorDetails": [{"detail", "o:errorCode", "o:errorPath"}]}``)."""
+    body = error_body(response)
     details = body.get("o:errorDetails") if isinstance(body, Mapping) else None
     first = details[0] if isinstance(details, list) and details and isinstance(details[0], Mapping) else {}
     code = str(first.get("o:errorCode") or "")
-    detail = ctx.http.redactor.text(str(first.get("detail") or (body or {}).get("title") or ""))[:400]
-    path = first.get("o:errorPath")
-    text = f"NetSuite {method} failed (HTTP {response.status}" + (f", {code})" if code else ")")
-    text += f": {detail}" if detail else "."
+    detail = str(first.get("detail") or (body or {}).get("title") or "")
+    # A concurrency refusal may come with any status: the step waits and retries.
+    throttled = response.status == 429 or code == "CONCURRENCY_LIMIT_EXCEEDED"
     hint = HINTS.get(code, "NetSuite refused the request; check the mapped fields.")
-    if path:
-        hint += f" Field: {path}."
-    if response.status == 429 or code == "CONCURRENCY_LIMIT_EXCEEDED":
-        retry = parse_retry_after(response.headers.get("Retry-After"))
-        return RateLimited(
-            text, status=response.status, hint=HINTS["CONCURRENCY_LIMIT_EXCEEDED"], retry_after=retry or 1.0
-        )
-    excerpt = ctx.http.redactor.text(response.text[:500])
-    cls: type[HTTPStatusError] = NetSuiteError
-    if response.status in (401, 403):
-        cls = AuthError
-    elif response.status == 404:
-        cls = NotFound
-    elif response.status in (409, 412):
-        cls = ConflictError
-    error = cls(text, status=response.status, body_excerpt=excerpt, hint=hint)
-    error.error_code = code  # type: ignore[attr-defined]
-    return error
+    if first.get("o:errorPath"):
+        hint += f" Field: {first['o:errorPath']}."
+    return response_error(
+        "NetSuite",
+        method,
+        response,
+        redactor=ctx.http.redactor,
+        message=detail,
+        code=code,
+        hint=HINTS["CONCURRENCY_LIMIT_EXCEEDED"] if throttled else hint,
+        kind=RateLimited if throttled else None,
+        refused=NetSuiteError,
+        default_retry_after=1.0,
+    )
 
 
 def request(

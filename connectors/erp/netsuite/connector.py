@@ -18,10 +18,11 @@ from connectors.base import (
     Trigger,
     object_schema,
 )
-from connectors.errors import ConnectorError, InvalidInput, NotFound
+from connectors.errors import NotFound
 from connectors.http.ratelimit import RateLimit
+from connectors.polling import Position, collect, parse_timestamp
 
-from . import client
+from . import canonical, client
 
 RECORD_TYPE = {
     "type": "string",
@@ -139,50 +140,49 @@ _TABLES = {
     "invoice": ("transaction", " AND type = 'CustInvc'"),
     "customerpayment": ("transaction", " AND type = 'CustPymt'"),
 }
-_TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def poll_record_updated(ctx: ActionContext, config: Mapping[str, Any], cursor: Any) -> PollResult:
-    """SuiteQL on ``lastmodifieddate`` (to the second), then each changed record read in full.
-
-    Cursor ``{"ts": "YYYY-MM-DD HH:MM:SS", "ids": [...]}``: ask ``>= ts`` and skip the ids already
-    emitted at exactly ``ts`` (records sharing a second are neither lost nor repeated).
-    """
+    """SuiteQL on ``lastmodifieddate`` (to the second), then each changed record read in full; the
+    ``{"ts": "YYYY-MM-DD HH:MM:SS", "ids"}`` cursor moves as ``connectors.polling`` describes."""
     rtype = client.record_type(config["record_type"])
     table, extra = _TABLES[rtype]
     max_records = int(config.get("max_records", 200))
     if not cursor:
         since = config.get("since")
-        start = _parse(since) if since else datetime.now(UTC).replace(microsecond=0)
-        cursor = {"ts": start.strftime(_TS_FORMAT), "ids": []}
-    ts = _parse(str(cursor["ts"]))
-    seen = {str(i) for i in cursor.get("ids") or []}
+        begin = _parse(since) if since else datetime.now(UTC).replace(microsecond=0)
+        cursor = {"ts": _format(begin), "ids": []}
+    start = Position.load(cursor, _parse)
     # A fixed table name and a timestamp we formatted ourselves.
-    since_sql = f"TO_TIMESTAMP('{ts.strftime(_TS_FORMAT)}', 'YYYY-MM-DD HH24:MI:SS')"
+    since_sql = f"TO_TIMESTAMP('{_format(start.ts)}', 'YYYY-MM-DD HH24:MI:SS')"
     columns = "id, TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS modified"
     order = "ORDER BY lastmodifieddate, id"
     query = f"SELECT {columns} FROM {table} WHERE lastmodifieddate >= {since_sql}{extra} {order}"  # noqa: S608
-    items, last, last_ids = [], ts, set(seen)
-    for row in client.suiteql(ctx, query, max_records=max_records + len(seen)):
-        rid, when = str(row["id"]), _parse(str(row["modified"]))
-        if when < ts or (when == ts and rid in seen):
-            continue
-        if len(items) >= max_records:
-            break
-        items.append({**client.get_record(ctx, rtype, rid), "id": rid, "record_type": rtype})
-        if when > last:
-            last, last_ids = when, set()
-        last_ids.add(rid)
+
+    def read(row: Mapping[str, Any]) -> dict[str, Any]:
+        rid = str(row["id"])
+        record = {**client.get_record(ctx, rtype, rid), "id": rid, "record_type": rtype}
         ctx.heartbeat()
-    return PollResult(items, {"ts": last.strftime(_TS_FORMAT), "ids": sorted(last_ids)})
+        return record
+
+    return collect(
+        client.suiteql(ctx, query, max_records=max_records + len(start.ids)),
+        start,
+        limit=max_records,
+        timestamp=lambda row: _parse(str(row["modified"])),
+        record_id=lambda row: str(row["id"]),
+        item=read,
+        fmt=_format,
+    )
 
 
 def _parse(value: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidInput(f"{value!r} is not a date-time.", hint="Use 2026-01-31T09:00:00Z.") from exc
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).replace(microsecond=0)
+    """NetSuite's last-modified times are to the second."""
+    return parse_timestamp(value).replace(microsecond=0)
+
+
+def _format(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M:%S")
 
 
 # --- declaration -----------------------------------------------------------------------------------
@@ -219,6 +219,7 @@ class NetSuiteConnector(Connector):
     # NetSuite refuses requests over the account's concurrency limit (5 for a standard account, +10
     # per SuiteCloud Plus licence) with 429. Queue locally instead: at most 4 in flight per connection.
     rate_limit = RateLimit(rate=10.0, burst=10, max_concurrency=4)
+    canonical_mappings = canonical.MAPPINGS
     actions = (
         Action(
             key="create_record",
@@ -384,9 +385,6 @@ class NetSuiteConnector(Connector):
         account = str(config["account_id"]).lower().replace("_", "-")
         return f"https://{account}.suitetalk.api.netsuite.com"
 
-    def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
-        try:
-            list(client.suiteql(ctx, "SELECT id FROM customer", max_records=1, page_size=1))
-        except ConnectorError as exc:
-            return False, exc.message + (f" {exc.hint}" if exc.hint else "")
-        return True, "Connected to NetSuite (SuiteQL answered)."
+    def probe(self, ctx: ActionContext) -> str:
+        list(client.suiteql(ctx, "SELECT id FROM customer", max_records=1, page_size=1))
+        return "Connected to NetSuite (SuiteQL answered)."

@@ -5,17 +5,20 @@ Node ids: ``psa.certinia.<action>`` (e.g. ``psa.certinia.upsert_project``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
-from connectors.base import Action, ActionContext, Connector, PollResult, Trigger
-from connectors.crm.salesforce.client import DEFAULT_API_VERSION, query_records, strip_attributes
+from connectors.base import ActionContext, Connector, PollResult, Trigger
+from connectors.crm.salesforce.client import DEFAULT_API_VERSION, probe, query_records, strip_attributes
 from connectors.crm.salesforce.connector import SalesforceConnector
 from connectors.crm.salesforce.polling import poll_updated
 from connectors.crm.salesforce.records import create_record, get_record, update_record, upsert_record
 from connectors.errors import InvalidInput
 from connectors.http.ratelimit import RateLimit
+from connectors.object_actions import Verb, object_actions
 
+from . import canonical
 from .objects import OBJECTS, PsaObject, field_schema
 
 DEFAULT_EXTERNAL_ID = "External_Id__c"
@@ -108,54 +111,39 @@ def _write_input(obj: PsaObject, *, mode: str) -> dict[str, Any]:
     return {"type": "object", "required": required, "additionalProperties": False, "properties": props}
 
 
-def _make_list(obj: PsaObject) -> Callable[[ActionContext, Mapping[str, Any]], list[dict[str, Any]]]:
-    def run(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        conditions = []
-        if params.get("project_id"):
-            pid = str(params["project_id"])
-            if not pid.isalnum():
-                raise InvalidInput("Project id must be a Salesforce id.")
-            conditions.append(f"pse__Project__c = '{pid}'")
-        if params.get("where"):
-            conditions.append(f"({params['where']})")
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        select = ", ".join(obj.select_list(_ext_field(ctx)))
-        # Fixed object and field names, an alphanumeric id, and the user's own SOQL condition.
-        soql = f"SELECT {select} FROM {obj.sobject}{where} ORDER BY Id"  # noqa: S608
-        records = query_records(ctx, soql, max_records=int(params.get("max_records", 2000)))
-        return [strip_attributes(r) for r in records]
-
-    return run
+def list_records(obj: PsaObject, ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    conditions = []
+    if params.get("project_id"):
+        pid = str(params["project_id"])
+        if not pid.isalnum():
+            raise InvalidInput("Project id must be a Salesforce id.")
+        conditions.append(f"pse__Project__c = '{pid}'")
+    if params.get("where"):
+        conditions.append(f"({params['where']})")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    select = ", ".join(obj.select_list(_ext_field(ctx)))
+    # Fixed object and field names, an alphanumeric id, and the user's own SOQL condition.
+    soql = f"SELECT {select} FROM {obj.sobject}{where} ORDER BY Id"  # noqa: S608
+    records = query_records(ctx, soql, max_records=int(params.get("max_records", 2000)))
+    return [strip_attributes(r) for r in records]
 
 
-def _make_get(obj: PsaObject) -> Callable[[ActionContext, Mapping[str, Any]], dict[str, Any]]:
-    def run(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        return get_record(ctx, obj.sobject, params["id"])
-
-    return run
+def get(obj: PsaObject, ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    return get_record(ctx, obj.sobject, params["id"])
 
 
-def _make_create(obj: PsaObject) -> Callable[[ActionContext, Mapping[str, Any]], dict[str, Any]]:
-    def run(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        return create_record(ctx, obj.sobject, obj.to_api(dict(params)))
-
-    return run
+def create(obj: PsaObject, ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    return create_record(ctx, obj.sobject, obj.to_api(dict(params)))
 
 
-def _make_update(obj: PsaObject) -> Callable[[ActionContext, Mapping[str, Any]], dict[str, Any]]:
-    def run(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        body = obj.to_api({k: v for k, v in params.items() if k != "id"})
-        return update_record(ctx, obj.sobject, params["id"], body)
-
-    return run
+def update(obj: PsaObject, ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    body = obj.to_api({k: v for k, v in params.items() if k != "id"})
+    return update_record(ctx, obj.sobject, params["id"], body)
 
 
-def _make_upsert(obj: PsaObject) -> Callable[[ActionContext, Mapping[str, Any]], dict[str, Any]]:
-    def run(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        body = obj.to_api({k: v for k, v in params.items() if k != "external_id"})
-        return upsert_record(ctx, obj.sobject, _ext_field(ctx), str(params["external_id"]), body)
-
-    return run
+def upsert(obj: PsaObject, ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    body = obj.to_api({k: v for k, v in params.items() if k != "external_id"})
+    return upsert_record(ctx, obj.sobject, _ext_field(ctx), str(params["external_id"]), body)
 
 
 WRITE_RESULT: dict[str, Any] = {
@@ -163,63 +151,74 @@ WRITE_RESULT: dict[str, Any] = {
     "required": ["id", "success"],
     "properties": {"id": {"type": ["string", "null"]}, "success": {"type": "boolean"}, "created": {}},
 }
+GET_INPUT: dict[str, Any] = {
+    "type": "object",
+    "required": ["id"],
+    "additionalProperties": False,
+    "properties": {"id": RECORD_ID},
+}
 
 
-def _actions() -> tuple[Action, ...]:
-    actions: list[Action] = []
-    for obj in OBJECTS.values():
-        label, lower = obj.label, obj.label.lower()
-        actions += [
-            Action(
-                key=f"list_{obj.plural}",
-                name=f"List {lower}s",
-                description=f"List {lower}s ({obj.sobject}), optionally filtered; follows every page.",
-                run=_make_list(obj),
-                input_schema=_list_input(obj),
-                output_schema=_record_schema(obj),
-            ),
-            Action(
-                key=f"get_{obj.key}",
-                name=f"Get {lower}",
-                description=f"Read one {lower} by Salesforce id (all fields).",
-                run=_make_get(obj),
-                input_schema={
-                    "type": "object",
-                    "required": ["id"],
-                    "additionalProperties": False,
-                    "properties": {"id": RECORD_ID},
-                },
-                output_schema=_record_schema(obj),
-            ),
-            Action(
-                key=f"create_{obj.key}",
-                name=f"Create {lower}",
-                description=f"Create a {lower}. Prefer Upsert {lower} when you have an external id.",
-                run=_make_create(obj),
-                input_schema=_write_input(obj, mode="create"),
-                output_schema=WRITE_RESULT,
-                writes=True,
-            ),
-            Action(
-                key=f"update_{obj.key}",
-                name=f"Update {lower}",
-                description=f"Update fields of a {lower} by id.",
-                run=_make_update(obj),
-                input_schema=_write_input(obj, mode="update"),
-                output_schema=WRITE_RESULT,
-                writes=True,
-            ),
-            Action(
-                key=f"upsert_{obj.key}",
-                name=f"Upsert {lower}",
-                description=f"{label}: create or update by the external id field (replay-safe).",
-                run=_make_upsert(obj),
-                input_schema=_write_input(obj, mode="upsert"),
-                output_schema=WRITE_RESULT,
-                writes=True,
-            ),
-        ]
-    return tuple(actions)
+def _write_result(obj: PsaObject) -> dict[str, Any]:
+    return WRITE_RESULT
+
+
+# One row per verb; every PSA object gets each (names: key, plural, label, lower, sobject).
+VERBS: tuple[Verb[PsaObject], ...] = (
+    Verb(
+        "list_{plural}",
+        "List {lower}s",
+        "List {lower}s ({sobject}), optionally filtered; follows every page.",
+        run=list_records,
+        input_schema=_list_input,
+        output_schema=_record_schema,
+    ),
+    Verb(
+        "get_{key}",
+        "Get {lower}",
+        "Read one {lower} by Salesforce id (all fields).",
+        run=get,
+        input_schema=lambda obj: GET_INPUT,
+        output_schema=_record_schema,
+    ),
+    Verb(
+        "create_{key}",
+        "Create {lower}",
+        "Create a {lower}. Prefer Upsert {lower} when you have an external id.",
+        run=create,
+        input_schema=partial(_write_input, mode="create"),
+        output_schema=_write_result,
+        writes=True,
+    ),
+    Verb(
+        "update_{key}",
+        "Update {lower}",
+        "Update fields of a {lower} by id.",
+        run=update,
+        input_schema=partial(_write_input, mode="update"),
+        output_schema=_write_result,
+        writes=True,
+    ),
+    Verb(
+        "upsert_{key}",
+        "Upsert {lower}",
+        "{label}: create or update by the external id field (replay-safe).",
+        run=upsert,
+        input_schema=partial(_write_input, mode="upsert"),
+        output_schema=_write_result,
+        writes=True,
+    ),
+)
+
+
+def _names(obj: PsaObject) -> dict[str, str]:
+    return {
+        "key": obj.key,
+        "plural": obj.plural,
+        "label": obj.label,
+        "lower": obj.label.lower(),
+        "sobject": obj.sobject,
+    }
 
 
 TRIGGER_CONFIG: dict[str, Any] = {
@@ -259,7 +258,8 @@ class CertiniaConnector(Connector):
     credential_types = SalesforceConnector.credential_types
     config_schema = CONFIG_SCHEMA
     rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
-    actions = _actions()
+    canonical_mappings = canonical.MAPPINGS
+    actions = object_actions(OBJECTS.values(), VERBS, names=_names)
     triggers = (
         Trigger(
             key="record_updated",
@@ -272,5 +272,5 @@ class CertiniaConnector(Connector):
         ),
     )
 
-    def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
-        return SalesforceConnector().test_connection(ctx)
+    def probe(self, ctx: ActionContext) -> str:
+        return probe(ctx)

@@ -12,15 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.base import ActionContext, PollResult
-from connectors.errors import (
-    AuthError,
-    ConflictError,
-    ConnectorError,
-    HTTPStatusError,
-    InvalidInput,
-    NotFound,
-)
+from connectors.errors import ConnectorError, InvalidInput, NotFound
 from connectors.http.client import SafeResponse
+from connectors.http.errors import error_body, response_error
+from connectors.polling import Position, collect, parse_timestamp
 
 COLLECTIONS = ("workspaces", "stories", "time_entries", "expenses", "users")
 SINGULAR = {
@@ -33,28 +28,30 @@ SINGULAR = {
 MAX_PER_PAGE = 200
 
 
+# What to do, per failure status; any other refusal names the field Kantata complained about.
+HINTS = {
+    401: "Reconnect Kantata or check the user's permissions in the workspace.",
+    403: "Reconnect Kantata or check the user's permissions in the workspace.",
+    404: "Check the record id.",
+    409: "The record changed; read it again.",
+}
+
+
 def error_from_response(ctx: ActionContext, method: str, response: SafeResponse) -> ConnectorError:
-    try:
-        body = response.json()
-    except ConnectorError:
-        body = None
+    """Map a failed response (``{"errors": [{"type", "message", "field"}]}``) to a connector error."""
+    body = error_body(response)
     errors = body.get("errors") if isinstance(body, Mapping) else None
     first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], Mapping) else {}
-    message = ctx.http.redactor.text(str(first.get("message") or ""))[:400]
     field = first.get("field")
-    text = f"Kantata {method} failed (HTTP {response.status})" + (f": {message}" if message else ".")
-    excerpt = ctx.http.redactor.text(response.text[:500])
-    if response.status in (401, 403):
-        hint = "Reconnect Kantata or check the user's permissions in the workspace."
-        return AuthError(text, status=response.status, body_excerpt=excerpt, hint=hint)
-    if response.status == 404:
-        return NotFound(text, status=response.status, body_excerpt=excerpt, hint="Check the record id.")
-    if response.status == 409:
-        return ConflictError(
-            text, status=409, body_excerpt=excerpt, hint="The record changed; read it again."
-        )
     hint = f"Check the value of '{field}'." if field else "Check the mapped fields."
-    return HTTPStatusError(text, status=response.status, body_excerpt=excerpt, hint=hint)
+    return response_error(
+        "Kantata",
+        method,
+        response,
+        redactor=ctx.http.redactor,
+        message=str(first.get("message") or ""),
+        hint=HINTS.get(response.status, hint),
+    )
 
 
 def request(
@@ -149,11 +146,6 @@ def delete_record(ctx: ActionContext, collection: str, record_id: Any) -> dict[s
 # --- polling --------------------------------------------------------------------------------------
 
 
-def parse_ts(value: str) -> datetime:
-    when = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def poll_updated(
     ctx: ActionContext,
     collection: str,
@@ -164,25 +156,24 @@ def poll_updated(
     max_records: int = 500,
 ) -> PollResult:
     """``updated_after`` polling. Kantata keeps ``updated_at`` to the second and ``updated_after`` is
-    strict, so we ask from one second before the cursor and drop what was already emitted: cursor =
-    ``{"ts": newest updated_at emitted, "ids": [ids emitted with exactly that updated_at]}``."""
+    strict, so we ask from one second before the cursor, read every page (Kantata does not order by
+    ``updated_at``), sort, and let ``connectors.polling`` drop what was already emitted."""
     if not cursor:
-        start = parse_ts(since) if since else datetime.now(UTC).replace(microsecond=0)
-        cursor = {"ts": start.isoformat(), "ids": []}
-    start = parse_ts(str(cursor["ts"]))
-    seen = {str(i) for i in cursor.get("ids") or []}
-    params = {**dict(filters or {}), "updated_after": (start - timedelta(seconds=1)).isoformat()}
-    fresh = []
-    for record in list_records(ctx, collection, params):
-        when = parse_ts(record.get("updated_at") or record.get("created_at"))
-        if when < start or (when == start and str(record["id"]) in seen):
-            continue
-        fresh.append((when, int(record["id"]), record))
-    fresh.sort(key=lambda t: (t[0], t[1]))
-    items = fresh[:max_records]
-    last, last_ids = start, set(seen)
-    for when, rid, _record in items:
-        if when > last:
-            last, last_ids = when, set()
-        last_ids.add(str(rid))
-    return PollResult([r for _w, _i, r in items], {"ts": last.isoformat(), "ids": sorted(last_ids)})
+        begin = parse_timestamp(since) if since else datetime.now(UTC).replace(microsecond=0)
+        cursor = {"ts": begin.isoformat(), "ids": []}
+    start = Position.load(cursor, parse_timestamp)
+    params = {**dict(filters or {}), "updated_after": (start.ts - timedelta(seconds=1)).isoformat()}
+    records = sorted(list_records(ctx, collection, params), key=lambda r: (_updated(r), int(r["id"])))
+    return collect(
+        records,
+        start,
+        limit=max_records,
+        timestamp=_updated,
+        record_id=lambda record: str(record["id"]),
+        item=lambda record: record,
+        fmt=datetime.isoformat,
+    )
+
+
+def _updated(record: Mapping[str, Any]) -> datetime:
+    return parse_timestamp(record.get("updated_at") or record.get("created_at"))

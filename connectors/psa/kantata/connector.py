@@ -3,23 +3,23 @@ Node ids: ``psa.kantata.<action>`` (e.g. ``psa.kantata.create_time_entry``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from connectors.base import (
     BEARER,
     OAUTH2_CLIENT_CREDENTIALS,
     OAUTH2_REFRESH_TOKEN,
-    Action,
     ActionContext,
     Connector,
     PollResult,
     Trigger,
 )
-from connectors.errors import ConnectorError
 from connectors.http.ratelimit import RateLimit
+from connectors.object_actions import Verb, object_actions
 
-from . import client
+from . import canonical, client
 
 _S = {"type": "string"}
 _INT = {"type": "integer"}
@@ -161,111 +161,91 @@ def _write_input(coll: str, *, update: bool) -> dict[str, Any]:
     }
 
 
-Run = Callable[[ActionContext, Mapping[str, Any]], Any]
+def list_records(coll: str, ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    query = {k: v for k, v in params.items() if k != "max_records" and v not in (None, "")}
+    query = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in query.items()}
+    return list(client.list_records(ctx, coll, query, max_records=int(params.get("max_records", 2000))))
 
 
-def _make_list(coll: str) -> Run:
-    def run(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        query = {k: v for k, v in params.items() if k != "max_records" and v not in (None, "")}
-        query = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in query.items()}
-        return list(client.list_records(ctx, coll, query, max_records=int(params.get("max_records", 2000))))
-
-    return run
+def get(coll: str, ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    return client.get_record(ctx, coll, params["id"], str(params.get("include") or ""))
 
 
-def _make_get(coll: str) -> Run:
-    def run(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        return client.get_record(ctx, coll, params["id"], str(params.get("include") or ""))
-
-    return run
+def create(coll: str, ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    return client.create_record(ctx, coll, params)
 
 
-def _make_create(coll: str) -> Run:
-    def run(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        return client.create_record(ctx, coll, params)
-
-    return run
+def update(coll: str, ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    attrs = {k: v for k, v in params.items() if k != "id"}
+    return client.update_record(ctx, coll, params["id"], attrs)
 
 
-def _make_update(coll: str) -> Run:
-    def run(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        attrs = {k: v for k, v in params.items() if k != "id"}
-        return client.update_record(ctx, coll, params["id"], attrs)
-
-    return run
+def delete(coll: str, ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    return client.delete_record(ctx, coll, params["id"])
 
 
-def _make_delete(coll: str) -> Run:
-    def run(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        return client.delete_record(ctx, coll, params["id"])
+DELETE_INPUT: dict[str, Any] = {
+    "type": "object",
+    "required": ["id"],
+    "additionalProperties": False,
+    "properties": {"id": _f(_REF, "Id")},
+}
+DELETABLE = ("time_entries", "expenses")
 
-    return run
+# One row per verb; users are provisioned in Kantata itself, so only collections with WRITE_FIELDS
+# get create/update (names: coll, one, label, labels).
+VERBS: tuple[Verb[str], ...] = (
+    Verb(
+        "list_{coll}",
+        "List {labels}",
+        "List {labels}, following every page (page/per_page).",
+        run=list_records,
+        input_schema=_list_input,
+        output_schema=_record_schema,
+    ),
+    Verb(
+        "get_{one}",
+        "Get {label}",
+        "Read one {label} by id.",
+        run=get,
+        input_schema=lambda coll: ID_INPUT,
+        output_schema=_record_schema,
+    ),
+    Verb(
+        "create_{one}",
+        "Create {label}",
+        "Create a {label}. Kantata has no idempotency key: a replay creates another.",
+        run=create,
+        input_schema=partial(_write_input, update=False),
+        output_schema=_record_schema,
+        writes=True,
+        applies_to=WRITE_FIELDS.__contains__,
+    ),
+    Verb(
+        "update_{one}",
+        "Update {label}",
+        "Change attributes of a {label} (PUT with only the given attributes).",
+        run=update,
+        input_schema=partial(_write_input, update=True),
+        output_schema=_record_schema,
+        writes=True,
+        applies_to=WRITE_FIELDS.__contains__,
+    ),
+    Verb(
+        "delete_{one}",
+        "Delete {label}",
+        "Delete a {label} by id.",
+        run=delete,
+        input_schema=lambda coll: DELETE_INPUT,
+        output_schema=lambda coll: {"type": "object"},
+        writes=True,
+        applies_to=DELETABLE.__contains__,
+    ),
+)
 
 
-def _actions() -> tuple[Action, ...]:
-    actions: list[Action] = []
-    for coll in client.COLLECTIONS:
-        one, label = client.SINGULAR[coll], LABELS[coll]
-        actions.append(
-            Action(
-                key=f"list_{coll}",
-                name=f"List {PLURAL_LABELS[coll]}",
-                description=f"List {PLURAL_LABELS[coll]}, following every page (page/per_page).",
-                run=_make_list(coll),
-                input_schema=_list_input(coll),
-                output_schema=_record_schema(coll),
-            )
-        )
-        actions.append(
-            Action(
-                key=f"get_{one}",
-                name=f"Get {label}",
-                description=f"Read one {label} by id.",
-                run=_make_get(coll),
-                input_schema=ID_INPUT,
-                output_schema=_record_schema(coll),
-            )
-        )
-        if coll not in WRITE_FIELDS:
-            continue  # users are provisioned in Kantata itself
-        actions += [
-            Action(
-                key=f"create_{one}",
-                name=f"Create {label}",
-                description=f"Create a {label}. Kantata has no idempotency key: a replay creates another.",
-                run=_make_create(coll),
-                input_schema=_write_input(coll, update=False),
-                output_schema=_record_schema(coll),
-                writes=True,
-            ),
-            Action(
-                key=f"update_{one}",
-                name=f"Update {label}",
-                description=f"Change attributes of a {label} (PUT with only the given attributes).",
-                run=_make_update(coll),
-                input_schema=_write_input(coll, update=True),
-                output_schema=_record_schema(coll),
-                writes=True,
-            ),
-        ]
-        if coll in ("time_entries", "expenses"):
-            actions.append(
-                Action(
-                    key=f"delete_{one}",
-                    name=f"Delete {label}",
-                    description=f"Delete a {label} by id.",
-                    run=_make_delete(coll),
-                    input_schema={
-                        "type": "object",
-                        "required": ["id"],
-                        "additionalProperties": False,
-                        "properties": {"id": _f(_REF, "Id")},
-                    },
-                    output_schema={"type": "object"},
-                    writes=True,
-                )
-            )
-    return tuple(actions)
+def _names(coll: str) -> dict[str, str]:
+    return {"coll": coll, "one": client.SINGULAR[coll], "label": LABELS[coll], "labels": PLURAL_LABELS[coll]}
 
 
 TRIGGER_CONFIG: dict[str, Any] = {
@@ -325,7 +305,8 @@ class KantataConnector(Connector):
         },
     }
     rate_limit = RateLimit(rate=5.0, burst=10, max_concurrency=4)
-    actions = _actions()
+    canonical_mappings = canonical.MAPPINGS
+    actions = object_actions(client.COLLECTIONS, VERBS, names=_names)
     triggers = (
         Trigger(
             key="record_updated",
@@ -337,9 +318,6 @@ class KantataConnector(Connector):
         ),
     )
 
-    def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
-        try:
-            client.request(ctx, "GET", "workspaces", params={"per_page": 1})
-        except ConnectorError as exc:
-            return False, exc.message + (f" {exc.hint}" if exc.hint else "")
-        return True, "Connected to Kantata OX."
+    def probe(self, ctx: ActionContext) -> str:
+        client.request(ctx, "GET", "workspaces", params={"per_page": 1})
+        return "Connected to Kantata OX."

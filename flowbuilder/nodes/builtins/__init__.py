@@ -1,16 +1,2 @@
-"""Built-in node types. Importing this package registers them (see registry.load_registry)."""
-
-from . import (  # noqa: F401  (registers on import)
-    aggregate,
-    batching,
-    canonical,
-    crossref,
-    crossref_lookup,
-    filtering,
-    flow_control,
-    http_request,
-    logic,
-    mapping,
-    ordering,
-    triggers,
-)
+"""Built-in node types, one module per family. ``flowbuilder.nodes.registry.BUILTIN_NODE_TYPES`` lists
+the classes the registry loads; importing a module here registers nothing."""

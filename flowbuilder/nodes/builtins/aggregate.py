@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from flowbuilder.core.errors import NodeError
 
 from ..base import BaseNode, NodeContext, PortItems
-from ..registry import register
 from ._helpers import FIELD_LIST, get_path, key_of, require_main, set_path
 
 OPS = ("count", "sum", "min", "max", "avg", "list")
@@ -48,7 +47,6 @@ def _compute(op: str, field: str | None, group: list[dict]) -> Any:
     return sum(numbers) / len(numbers)
 
 
-@register
 class AggregateItems(BaseNode):
     type = "transform.aggregate"
     label = "Aggregate"

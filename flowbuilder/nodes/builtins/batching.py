@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..base import BaseNode, NodeContext, PortItems
-from ..registry import register
 from ._helpers import require_main
 
 
-@register
 class SplitBatches(BaseNode):
     type = "transform.split_batches"
     label = "Split into batches"

@@ -16,7 +16,6 @@ from connectors.errors import ConnectorError
 from flowbuilder.core.errors import NodeError
 
 from ..base import BaseNode, NodeContext, PortItems
-from ..registry import register
 from ._helpers import get_path, require_main, set_path
 
 SYSTEMS = sorted({m.system for m in mappers_for()})
@@ -87,7 +86,6 @@ _TARGET = {
 }
 
 
-@register
 class ToCanonical(_CanonicalNode):
     type = "canonical.to"
     label = "To canonical"
@@ -123,7 +121,6 @@ class ToCanonical(_CanonicalNode):
         return canonical
 
 
-@register
 class FromCanonical(_CanonicalNode):
     type = "canonical.from"
     label = "From canonical"

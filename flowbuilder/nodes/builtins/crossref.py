@@ -19,7 +19,6 @@ from flowbuilder.core.errors import FlowbuilderError, NodeError
 from ..base import BaseNode, NodeContext, PortItems
 from ..connector_nodes import _to_node_error
 from ..expressions import render_template
-from ..registry import register
 from ._helpers import get_path, item_bindings, require_main, set_path
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 64}
@@ -33,7 +32,6 @@ def _first_record(result: Any) -> dict[str, Any]:
     return {"value": result}
 
 
-@register
 class UpsertCrossref(BaseNode):
     type = "sync.upsert_crossref"
     label = "Upsert via cross-reference"

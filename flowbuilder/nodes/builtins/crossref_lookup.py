@@ -13,13 +13,11 @@ from flowbuilder.core.errors import NodeError
 
 from ..base import BaseNode, NodeContext, Port, PortItems
 from ..expressions import render_template
-from ..registry import register
 from ._helpers import item_bindings, require_main, set_path
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 64}
 
 
-@register
 class LookupCrossref(BaseNode):
     type = "sync.lookup_crossref"
     label = "Look up cross-reference"

@@ -6,7 +6,6 @@ from typing import ClassVar
 
 from ..base import BaseNode, NodeContext, Port, PortItems
 from ..expressions import evaluate_field, is_truthy
-from ..registry import register
 from ._helpers import expression_property, item_bindings, require_main
 
 CONDITION = expression_property(
@@ -15,7 +14,6 @@ CONDITION = expression_property(
 )
 
 
-@register
 class FilterItems(BaseNode):
     type = "transform.filter"
     label = "Filter"

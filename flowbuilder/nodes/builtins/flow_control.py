@@ -7,11 +7,9 @@ from typing import ClassVar
 from flowbuilder.core.errors import NodeError
 
 from ..base import BaseNode, NodeContext, PortItems
-from ..registry import register
 from ._helpers import require_main
 
 
-@register
 class SubflowNode(BaseNode):
     type = "flow.subflow"
     label = "Run sub-flow"
@@ -41,7 +39,6 @@ class SubflowNode(BaseNode):
         return {"main": result}
 
 
-@register
 class NoopNode(BaseNode):
     type = "flow.noop"
     label = "No operation"

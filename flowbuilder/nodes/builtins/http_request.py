@@ -14,7 +14,6 @@ from flowbuilder.core.errors import NodeError, RetryableNodeError
 
 from ..base import BaseNode, NodeContext, PortItems
 from ..expressions import render_template
-from ..registry import register
 from ._helpers import get_path, item_bindings, require_main
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -50,7 +49,6 @@ def _as_items(value: Any, status: int) -> list[dict[str, Any]]:
     return [{"body": value, "status": status}]
 
 
-@register
 class HttpRequest(BaseNode):
     type = "http.request"
     label = "HTTP request"

@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 from ..base import BaseNode, NodeContext, Port, PortItems
 from ..expressions import evaluate_field, is_truthy
-from ..registry import register
 from ._helpers import FIELD_LIST, get_path, item_bindings, key_of
 from .filtering import CONDITION
 
@@ -17,7 +16,6 @@ PORT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 RESERVED_PORTS = {"fallback", "error"}
 
 
-@register
 class IfNode(BaseNode):
     type = "logic.if"
     label = "If"
@@ -47,7 +45,6 @@ def _rule_port(rule: Any, index: int) -> str:
     return port if isinstance(port, str) and port else f"case_{index}"
 
 
-@register
 class SwitchNode(BaseNode):
     type = "logic.switch"
     label = "Switch"
@@ -138,7 +135,6 @@ class SwitchNode(BaseNode):
         return out
 
 
-@register
 class MergeNode(BaseNode):
     type = "logic.merge"
     label = "Merge"

@@ -7,11 +7,9 @@ from typing import Any, ClassVar
 
 from ..base import BaseNode, NodeContext, PortItems
 from ..expressions import render_template
-from ..registry import register
 from ._helpers import item_bindings, require_main, set_path
 
 
-@register
 class MapFields(BaseNode):
     type = "transform.map"
     label = "Set / map fields"

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 from ..base import BaseNode, NodeContext, PortItems
 from ..expressions import evaluate_field
-from ..registry import register
 from ._helpers import FIELD_LIST, expression_property, get_path, item_bindings, key_of, require_main
 
 
@@ -25,7 +24,6 @@ def _sort_key(value: Any) -> tuple:
     return (2, repr(value))
 
 
-@register
 class SortItems(BaseNode):
     type = "transform.sort"
     label = "Sort"
@@ -67,7 +65,6 @@ class SortItems(BaseNode):
         return {"main": [item for _, _, item in present + missing]}
 
 
-@register
 class DedupeItems(BaseNode):
     type = "transform.dedupe"
     label = "Remove duplicates"

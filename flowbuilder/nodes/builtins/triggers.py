@@ -6,11 +6,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..base import BaseNode, NodeContext, PortItems
-from ..registry import register
 from ._helpers import require_main
 
 
-@register
 class ManualTrigger(BaseNode):
     type = "trigger.manual"
     label = "Manual trigger"
@@ -29,7 +27,6 @@ class ManualTrigger(BaseNode):
         return {"main": list(require_main(inputs))}
 
 
-@register
 class WebhookTrigger(BaseNode):
     type = "trigger.webhook"
     label = "Webhook"
@@ -100,7 +97,6 @@ def parse_cron(expression: str) -> Any:
     )
 
 
-@register
 class ScheduleTrigger(BaseNode):
     type = "trigger.schedule"
     label = "Schedule"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from connectors.base import open_connection
-from connectors.http.connector import GenericRestConnector
+from connectors.generic.http.connector import GenericRestConnector
 from flowbuilder.core.errors import NodeError, RetryableNodeError
 from flowbuilder.nodes.base import NodeContext
 from flowbuilder.nodes.connector_nodes import register_connector_nodes

@@ -5,8 +5,9 @@ import textwrap
 
 import pytest
 
-from connectors.errors import ConnectorLoadError, RegistryFrozenError
-from connectors.http.connector import GenericRestConnector
+from connectors.errors import ConnectorLoadError
+from connectors.frozen_registry import RegistryFrozenError
+from connectors.generic.http.connector import GenericRestConnector
 from connectors.registry import ConnectorRegistry, load_connectors
 
 from .fake_plugin import AcmeCRM, Broken, OtherPSA

@@ -13,7 +13,7 @@ from connectors.base import (
     open_connection,
 )
 from connectors.errors import ConnectorError, InvalidInput
-from connectors.http.connector import GenericRestConnector
+from connectors.generic.http.connector import GenericRestConnector
 from connectors.http.ratelimit import LocalRateLimiter
 
 from .conftest import LOCAL

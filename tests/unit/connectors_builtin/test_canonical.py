@@ -17,8 +17,8 @@ from connectors.canonical import (
     to_canonical,
     validate_canonical,
 )
-from connectors.canonical.mappings.dynamics import invoice_lines_from
 from connectors.canonical.schemas import SCHEMA_DIR
+from connectors.erp.dynamics.canonical import invoice_lines_from
 from connectors.errors import InvalidInput
 
 

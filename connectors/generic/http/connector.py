@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.base import NO_AUTH, STANDARD_CREDENTIAL_TYPES, Action, ActionContext, Connector
+from connectors.errors import HTTPStatusError
 from connectors.http.ratelimit import RateLimit
 
 _JSON_TYPES = ("application/json", "+json")
@@ -132,8 +133,8 @@ class GenericRestConnector(Connector):
         ),
     )
 
-    def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
+    def probe(self, ctx: ActionContext) -> str:
         response = ctx.http.get(str(ctx.config.get("health_path") or ""), raise_for_status=False, retries=0)
-        if response.ok:
-            return True, f"Connected: HTTP {response.status}."
-        return False, f"The API answered HTTP {response.status}."
+        if not response.ok:
+            raise HTTPStatusError(f"The API answered HTTP {response.status}.", status=response.status)
+        return f"Connected: HTTP {response.status}."

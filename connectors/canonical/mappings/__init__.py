@@ -1,1 +1,0 @@
-"""One module per system: ``SYSTEM`` and ``MAPPINGS = {entity: (source, to_canonical, from_canonical)}``."""

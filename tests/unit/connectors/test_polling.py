@@ -1,0 +1,74 @@
+"""The shared polling tail: records in timestamp order -> new items and the next {ts, ids} cursor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from connectors.errors import InvalidInput
+from connectors.polling import Position, collect, iso_millis, parse_timestamp
+
+T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+
+
+def _records(*pairs: tuple[int, str]) -> list[dict]:
+    return [{"at": T0 + timedelta(seconds=s), "id": rid} for s, rid in pairs]
+
+
+def _poll(records, start: Position, limit: int = 10, max_ids: int | None = None):
+    return collect(
+        records,
+        start,
+        limit=limit,
+        timestamp=lambda r: r["at"],
+        record_id=lambda r: r["id"],
+        item=lambda r: {"id": r["id"]},
+        fmt=iso_millis,
+        max_ids=max_ids,
+    )
+
+
+def test_skips_what_was_emitted_and_keeps_ids_of_the_last_timestamp():
+    records = _records((0, "a"), (0, "b"), (1, "c"), (2, "d"), (2, "e"))
+    result = _poll(records, Position(T0, frozenset({"a"})))
+    assert [i["id"] for i in result.items] == ["b", "c", "d", "e"]
+    assert result.cursor == {"ts": "2026-01-05T10:00:02.000Z", "ids": ["d", "e"]}
+
+
+def test_a_limit_mid_timestamp_resumes_without_loss_or_repeat():
+    records = _records((0, "a"), (1, "b"), (1, "c"), (1, "d"))
+    first = _poll(records, Position(T0 - timedelta(seconds=1)), limit=2)
+    assert [i["id"] for i in first.items] == ["a", "b"]
+    second = _poll(records, Position.load(first.cursor, parse_timestamp), limit=2)
+    assert [i["id"] for i in second.items] == ["c", "d"]
+    assert second.cursor == {"ts": "2026-01-05T10:00:01.000Z", "ids": ["b", "c", "d"]}
+
+
+def test_nothing_new_keeps_the_cursor_and_ids_can_be_capped():
+    start = Position(T0, frozenset({"a", "b"}))
+    assert _poll(_records((0, "a"), (0, "b")), start).cursor == start.dump(iso_millis)
+    capped = _poll(_records((0, "x"), (0, "y"), (0, "z")), Position(T0), max_ids=2)
+    assert capped.cursor["ids"] == ["y", "z"]
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 40)), unique_by=lambda t: t[1], max_size=30),
+       st.integers(1, 7))
+def test_polling_in_pages_emits_every_record_once(pairs, limit):
+    records = sorted(_records(*((s, f"r{i:02d}") for s, i in pairs)), key=lambda r: (r["at"], r["id"]))
+    cursor, seen = Position(T0 - timedelta(seconds=1)).dump(iso_millis), []
+    for _ in range(len(records) + 2):
+        result = _poll(records, Position.load(cursor, parse_timestamp), limit=limit)
+        seen += [i["id"] for i in result.items]
+        cursor = result.cursor
+    assert seen == [r["id"] for r in records]
+
+
+def test_parse_timestamp_forms_and_errors():
+    assert parse_timestamp("2026-01-05T10:00:00.000+0000") == T0
+    assert parse_timestamp("2026-01-05T11:00:00+01:00") == T0
+    assert parse_timestamp("2026-01-05 10:00:00") == T0  # no zone: UTC
+    with pytest.raises(InvalidInput, match="ISO 8601"):
+        parse_timestamp("yesterday")
