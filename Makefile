@@ -57,6 +57,7 @@ lint: dev-deps
 	DATABASE_URL=sqlite:///:memory: $(PY) manage.py check
 	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
+	$(PY) -m flowbuilder.devtools.import_cycles
 	@# The committed frontend/src/api/schema.d.ts must match the API's OpenAPI schema (npm run gen:api).
 	@if command -v npm >/dev/null && [ -f frontend/package.json ]; then \
 		[ -x frontend/node_modules/.bin/openapi-typescript ] || (cd frontend && npm ci --no-audit --no-fund --loglevel=error); \

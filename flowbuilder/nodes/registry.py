@@ -31,11 +31,12 @@ BUILTIN_NODE_TYPES: tuple[str, ...] = (
     f"{_BUILTINS}.logic:MergeNode",
     f"{_BUILTINS}.mapping:MapFields",
     f"{_BUILTINS}.ordering:SortItems",
-    f"{_BUILTINS}.ordering:DedupeItems",
+    f"{_BUILTINS}.dedupe:DedupeItems",
     f"{_BUILTINS}.triggers:ManualTrigger",
     f"{_BUILTINS}.triggers:WebhookTrigger",
     f"{_BUILTINS}.triggers:ScheduleTrigger",
 )
+
 
 class NodeRegistry(Registry[str, type[BaseNode]]):
     """Node classes by type id, listed by category and label (the palette's order)."""

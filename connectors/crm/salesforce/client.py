@@ -205,8 +205,3 @@ def query_records(
             return
         ctx.heartbeat()
         response = request(ctx, "GET", str(next_url), headers=headers)
-
-
-def quote_soql(value: str) -> str:
-    """A SOQL string literal (backslash and quote escaped)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -187,13 +187,3 @@ def upsert_many(
         out += _results(request(ctx, "PATCH", path, json=payload, headers=headers).json(), chunk)
         ctx.heartbeat()
     return out
-
-
-def delete_many(
-    ctx: ActionContext, record_ids: Sequence[str], *, all_or_none: bool = False
-) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for chunk in _chunks([_id(r) for r in record_ids]):
-        params = {"ids": ",".join(chunk), "allOrNone": str(all_or_none).lower()}
-        out += _results(request(ctx, "DELETE", "composite/sobjects", params=params).json(), [])
-    return out

@@ -130,7 +130,7 @@ def test_a_node_is_skipped_exactly_when_all_its_inputs_are_empty(plan, data):
 @settings(max_examples=200, deadline=None)
 @given(plan=dags())
 def test_skips_propagate_down_a_branch_that_produced_nothing(plan):
-    # The first node produces nothing: every node fed only by it, or by nodes so fed, is skipped; the rest run.
+    # The first node produces nothing: every node fed only by it (or by nodes so fed) is skipped.
     first = plan.order[0]
     states, started, _ = drive(plan, {first: "empty"})
     assert started[0] == first
