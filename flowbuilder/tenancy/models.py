@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from flowbuilder.core.models import TimeStampedModel
 
 from .roles import Role
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not an IANA time zone name (e.g. Europe/London).") from exc
 
 
 class OrganisationKind(models.TextChoices):
@@ -28,9 +38,20 @@ class Organisation(TimeStampedModel):
     # Hosts/networks outbound HTTP may reach although they are private (e.g. the sandbox systems).
     egress_allowlist = models.JSONField(default=list, blank=True)
     require_distinct_approver = models.BooleanField(default=False)
+    # Where the customer works: waits, schedules and business calendars use its clock and holidays.
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    country = models.CharField(max_length=2, blank=True, default="", help_text="ISO 3166-1 alpha-2, e.g. GB")
 
     class Meta:
         ordering = ["name"]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The organisation's time zone (UTC if the stored name is unknown on this machine)."""
+        try:
+            return ZoneInfo(self.timezone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
 
     def __str__(self) -> str:
         return self.name

@@ -44,6 +44,8 @@ class Command(BaseCommand):
                     "name": spec["name"],
                     "kind": spec["kind"],
                     "parent": orgs.get(spec.get("parent", "")),
+                    "timezone": spec.get("timezone", "UTC"),
+                    "country": spec.get("country", ""),
                 },
             )
             if settings.SANDBOX_URL and "127.0.0.1" not in org.egress_allowlist:
