@@ -1275,6 +1275,16 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
+        /**
+         * @description * `manual` - Manual
+         *     * `webhook` - Webhook
+         *     * `schedule` - Schedule
+         *     * `subflow` - Sub-flow
+         *     * `replay` - Replay
+         *     * `api` - API
+         * @enum {string}
+         */
+        OriginEnum: "manual" | "webhook" | "schedule" | "subflow" | "replay" | "api";
         PaginatedConnectionList: {
             /** @example 123 */
             count: number;
@@ -1485,7 +1495,7 @@ export interface components {
             readonly flow_name: string;
             readonly version: components["schemas"]["RunVersionRef"];
             readonly status: components["schemas"]["RunStatusEnum"];
-            readonly trigger: components["schemas"]["TriggerEnum"];
+            readonly origin: components["schemas"]["OriginEnum"];
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1516,7 +1526,7 @@ export interface components {
             readonly flow_name: string;
             readonly version: components["schemas"]["RunVersionRef"];
             readonly status: components["schemas"]["RunStatusEnum"];
-            readonly trigger: components["schemas"]["TriggerEnum"];
+            readonly origin: components["schemas"]["OriginEnum"];
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1553,7 +1563,7 @@ export interface components {
         };
         RunEvent: {
             readonly seq: number;
-            readonly type: string;
+            readonly type: components["schemas"]["TypeEnum"];
             readonly node_id: string;
             readonly payload: {
                 [key: string]: unknown;
@@ -1703,16 +1713,6 @@ export interface components {
             readonly runs_started: number;
         };
         /**
-         * @description * `manual` - Manual
-         *     * `webhook` - Webhook
-         *     * `schedule` - Schedule
-         *     * `subflow` - Sub-flow
-         *     * `replay` - Replay
-         *     * `api` - API
-         * @enum {string}
-         */
-        TriggerEnum: "manual" | "webhook" | "schedule" | "subflow" | "replay" | "api";
-        /**
          * @description * `healthy` - Healthy
          *     * `waiting` - Not polled yet
          *     * `failing` - Failing
@@ -1727,6 +1727,21 @@ export interface components {
          * @enum {string}
          */
         TriggerKindEnum: "poll" | "schedule";
+        /**
+         * @description * `run.queued` - Run queued
+         *     * `run.started` - Run started
+         *     * `run.waiting` - Run waiting
+         *     * `run.succeeded` - Run succeeded
+         *     * `run.failed` - Run failed
+         *     * `run.cancelled` - Run cancelled
+         *     * `node.started` - Node started
+         *     * `node.retrying` - Node waiting to retry
+         *     * `node.succeeded` - Node succeeded
+         *     * `node.failed` - Node failed
+         *     * `node.skipped` - Node skipped
+         * @enum {string}
+         */
+        TypeEnum: "run.queued" | "run.started" | "run.waiting" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.retrying" | "node.succeeded" | "node.failed" | "node.skipped";
         UpgradeRequest: {
             version: number;
             instances: number[];
@@ -2742,6 +2757,15 @@ export interface operations {
                 ordering?: string;
                 /** @description Only objects of this organisation (one the user can see; others give an empty list). */
                 organisation?: number;
+                /**
+                 * @description * `manual` - Manual
+                 *     * `webhook` - Webhook
+                 *     * `schedule` - Schedule
+                 *     * `subflow` - Sub-flow
+                 *     * `replay` - Replay
+                 *     * `api` - API
+                 */
+                origin?: "api" | "manual" | "replay" | "schedule" | "subflow" | "webhook";
                 /** @description A search term. */
                 search?: string;
                 /**
@@ -2753,15 +2777,6 @@ export interface operations {
                  *     * `cancelled` - Cancelled
                  */
                 status?: "cancelled" | "failed" | "queued" | "running" | "succeeded" | "waiting";
-                /**
-                 * @description * `manual` - Manual
-                 *     * `webhook` - Webhook
-                 *     * `schedule` - Schedule
-                 *     * `subflow` - Sub-flow
-                 *     * `replay` - Replay
-                 *     * `api` - API
-                 */
-                trigger?: "api" | "manual" | "replay" | "schedule" | "subflow" | "webhook";
             };
             header?: never;
             path?: never;
