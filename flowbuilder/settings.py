@@ -260,6 +260,9 @@ SPECTACULAR_SETTINGS = {
         # The event catalogue (run events; audit actions are appended by the hook below).
         "EventTypeEnum": "flowbuilder.execution.models.EventType",
         "AuditActionEnum": "flowbuilder.audit.models.AuditAction",
+        # A template parameter's kind (the discriminator of TemplateParameter and TemplateParameterInput).
+        "ValueParameterKindEnum": [("value", "value")],
+        "ConnectionSlotKindEnum": [("connection", "connection")],
     },
     # Every operation documents its error answers (ApiError), and the audit catalogue is published.
     "POSTPROCESSING_HOOKS": [

@@ -45,7 +45,7 @@ export function doc(): FlowDocument {
 export function runDetail(overrides: Partial<RunDetail> = {}): RunDetail {
   return {
     id: 1, organisation: 1, flow: 1, flow_name: 'f', version: { id: 1, number: 1, state: 'published' }, status: 'running',
-    trigger: 'manual', created_at: '', started_at: null, finished_at: null, duration_ms: null, error: null,
+    origin: 'manual', created_at: '', started_at: null, finished_at: null, duration_ms: null, error: null,
     correlation_id: '', replay_of: null, parent_run: null, node_runs: [], last_seq: 0, document: doc(), input_items: [],
     output_items: null, ...overrides,
   };

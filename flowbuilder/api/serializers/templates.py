@@ -46,6 +46,33 @@ TEMPLATE_PARAMETERS = PolymorphicProxySerializer(
 )
 
 
+class ValueParameterInputShape(ValueParameterShape):
+    """As declared when publishing: no description, not required and the flow's current value by default."""
+
+    description = serializers.CharField(allow_blank=True, required=False, default="")
+    required = serializers.BooleanField(required=False, default=False)
+    default = serializers.JSONField(allow_null=True, required=False)
+
+    class Meta:
+        ref_name = "ValueParameterInput"
+
+
+class ConnectionSlotInputShape(ConnectionSlotShape):
+    description = serializers.CharField(allow_blank=True, required=False, default="")
+    required = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        ref_name = "ConnectionSlotInput"
+
+
+TEMPLATE_PARAMETERS_IN = PolymorphicProxySerializer(
+    component_name="TemplateParameterInput",
+    serializers={"value": ValueParameterInputShape, "connection": ConnectionSlotInputShape},
+    resource_type_field_name="kind",
+    many=True,
+)
+
+
 class TemplateSerializer(serializers.ModelSerializer):
     tags = typed_json(STRINGS, read_only=True)
     latest_version = serializers.SerializerMethodField()
@@ -104,7 +131,7 @@ class TemplateVersionDetailSerializer(TemplateVersionSerializer):
 class PublishTemplateVersionSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=["draft", "published"], default="draft")
     parameters = typed(
-        TEMPLATE_PARAMETERS,
+        TEMPLATE_PARAMETERS_IN,
         serializers.ListField,
         child=serializers.DictField(),
         required=False,

@@ -3,8 +3,8 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { NavLink } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
-import { partnerApi, type Health, type OrganisationInfo } from '../api/partner';
-import type { Organisation } from '../api/types';
+import { partnerApi } from '../api/partner';
+import type { Health, Organisation, OrganisationInfo } from '../api/types';
 import { useSession } from '../session';
 import { EmptyState } from '../ui/bits';
 import { partnerOrgFor } from './model';
