@@ -100,7 +100,12 @@ const csrf: Middleware = {
 };
 
 /** The client: `http.GET('/api/flows/{id}/', { params: { path: { id } } })`, typed end to end. */
-export const http = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+export const http = createClient<paths>({
+  baseUrl: '',
+  credentials: 'same-origin',
+  // Looked up per request, not when the module loads (a test stubs it).
+  fetch: (request) => globalThis.fetch(request),
+});
 http.use(csrf);
 
 /** What openapi-fetch answers: the body typed by the operation's 2xx response, or its error. */
