@@ -45,7 +45,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--user", default="partner")
-    parser.add_argument("--password", default=json.loads((ROOT / "fixtures" / "demo.json").read_text())["password"])
+    parser.add_argument(
+        "--password", default=json.loads((ROOT / "fixtures" / "demo.json").read_text())["password"]
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "test-artifacts" / "screenshots")
     opts = parser.parse_args()
     opts.out.mkdir(parents=True, exist_ok=True)

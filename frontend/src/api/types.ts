@@ -14,13 +14,6 @@ export type paths = ApiPaths;
 export type JSONValue = string | number | boolean | null | JSONValue[] | { [k: string]: JSONValue };
 export type Item = Record<string, JSONValue>;
 
-export interface Page<T> {
-  count: number;
-  next?: string | null;
-  previous?: string | null;
-  results: T[];
-}
-
 /** Any 4xx body (flowbuilder/api/errors.py): a detail, per-field errors, a hint, findings. Partial because the
  * client also wraps network failures and non-JSON answers in it. */
 export type ApiErrorBody = Partial<Schemas['ApiError']>;
