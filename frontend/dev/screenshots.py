@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -29,15 +30,16 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# (file name, path, a data-testid the page shows once loaded)
+# (file name, the links to click from the flow list, a data-testid the page shows once loaded). Pages are
+# reached through the app's own navigation, as a user does.
 PAGES = [
-    ("01-flows", "/", "flow-list"),
-    ("02-runs", "/runs", "runs-page"),
-    ("03-connections", "/connections", "connections-page"),
-    ("04-triggers", "/triggers", "triggers-page"),
-    ("05-partner-customers", "/partner/customers", "partner-customers"),
-    ("06-partner-templates", "/partner/templates", "partner-templates"),
-    ("07-partner-branding", "/partner/branding", "partner-branding"),
+    ("01-flows", [], "flow-list"),
+    ("02-runs", ["nav-runs"], "runs-page"),
+    ("03-connections", ["nav-connections"], "connections-page"),
+    ("04-triggers", ["nav-triggers"], "triggers-page"),
+    ("05-partner-customers", ["nav-partner"], "partner-customers"),
+    ("06-partner-templates", ["nav-partner", "partner-tab-templates"], "partner-templates"),
+    ("07-partner-branding", ["nav-partner", "partner-tab-branding"], "partner-branding"),
 ]
 
 
@@ -63,8 +65,8 @@ def main() -> None:
         )
         if not signed_in.ok:
             raise SystemExit(f"sign-in as {opts.user} failed ({signed_in.status}): {signed_in.text()[:200]}")
-        for name, path, testid in PAGES:
-            shoot(page, f"{opts.base}{path}", testid, opts.out / f"{name}.png")
+        for name, clicks, testid in PAGES:
+            shoot(page, opts.base, clicks, testid, opts.out / f"{name}.png")
         page.goto(f"{opts.base}/")
         page.wait_for_selector('[data-testid="flow-table"], [data-testid="empty-state"]')
         first_flow = page.locator('[data-testid^="flow-row-"] a').first
@@ -82,12 +84,14 @@ def main() -> None:
             time.sleep(0.5)
             page.screenshot(path=str(opts.out / "09-run-detail.png"))
         browser.close()
-    print(f"screenshots in {opts.out}")
-    print("\n".join(logs) or "no console errors")
+    sys.stdout.write(f"screenshots in {opts.out}\n")
+    sys.stdout.write(("\n".join(logs) or "no console errors") + "\n")
 
 
-def shoot(page: Page, url: str, testid: str, path: Path) -> None:
-    page.goto(url)
+def shoot(page: Page, base: str, clicks: list[str], testid: str, path: Path) -> None:
+    page.goto(f"{base}/")
+    for link in clicks:
+        page.get_by_test_id(link).click()
     page.wait_for_selector(f'[data-testid="{testid}"]')
     page.wait_for_load_state("networkidle")
     time.sleep(0.3)
