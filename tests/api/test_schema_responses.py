@@ -16,8 +16,7 @@ from django.core.management import call_command
 
 from flowbuilder.credentials import actions as credential_actions
 from flowbuilder.execution.models import RunStatus
-
-from .conftest import manual_document
+from tests.support.documents import manual_document
 
 
 @pytest.fixture(scope="module")
