@@ -13,6 +13,7 @@ refusals carry Doorkeeper's standard wording.
 
 from __future__ import annotations
 
+import time
 import zlib
 from typing import Any
 
@@ -86,4 +87,5 @@ class KantataAuth(AuthProfile):
         body: dict[str, Any] = {"access_token": issued.access_token, "token_type": "bearer"}
         if issued.expires_in is not None:  # legacy client_credentials only
             body["expires_in"] = issued.expires_in
+        body["created_at"] = int(time.time())  # Doorkeeper's token response carries it
         return body
