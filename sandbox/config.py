@@ -43,7 +43,9 @@ class SandboxConfig:
             elif key in ("tenants", "allow_non_loopback", "client_id", "client_secret"):
                 unknown.append(key)  # fixed at start: the CLI sets them
             elif key == "legacy_grants":
-                self.legacy_grants = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "on")
+                self.legacy_grants = (
+                    value if isinstance(value, bool) else str(value).lower() in ("1", "true", "on")
+                )
             elif key == "rate_limits" and isinstance(value, dict | int | float):
                 if isinstance(value, dict):
                     self.rate_limits.update({k: float(v) for k, v in value.items() if k in SYSTEMS})

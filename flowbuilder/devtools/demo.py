@@ -8,7 +8,8 @@ own connections and published, so their polling triggers run under ``make run``.
 The lifecycle spec in demo.json lists the sandbox ``systems`` the partner connects to (all of them), its
 ``customers`` and the sandbox ``tenants`` they use: each customer has its own tenant (its own Salesforce
 org, Kantata account, NetSuite account and Entra tenant), so one customer's change never starts another
-customer's flows; the partner uses the sandbox's default tenant. A template entry may name the ``customers`` it is cloned into (default: all), so each
+customer's flows; the partner uses the sandbox's default tenant. A template entry may name the
+``customers`` it is cloned into (default: all), so each
 customer runs one stack (Kantata + NetSuite, or Certinia + Business Central): two quote-to-project flows
 in one customer would both hand over the same opportunity. Each customer connects to the systems its
 templates use.

@@ -33,7 +33,15 @@ BC = "https://api.businesscentral.dynamics.com"
 GRAPH = "https://graph.microsoft.com"
 RESOURCES = (BC, GRAPH)
 OIDC = frozenset({"openid", "profile", "email", "offline_access"})
-SCOPES = frozenset({f"{BC}/.default", f"{BC}/Financials.ReadWrite.All", f"{BC}/user_impersonation", f"{GRAPH}/.default", *OIDC})
+SCOPES = frozenset(
+    {
+        f"{BC}/.default",
+        f"{BC}/Financials.ReadWrite.All",
+        f"{BC}/user_impersonation",
+        f"{GRAPH}/.default",
+        *OIDC,
+    }
+)
 ENVIRONMENTS = ("production",)
 MULTI_TENANT = ("common", "organizations")
 _NS = uuid.UUID("7b0c1a52-3f6e-4c39-9d2a-2f0e5b1d6a10")
@@ -63,26 +71,102 @@ class BusinessCentralAuth(AuthProfile):
     known_scopes = SCOPES
     consent_subject = "admin@northwind-advisory.com"
     messages = {
-        "unknown_client": ("unauthorized_client", "Application with the identifier given was not found in the directory.", 400, 700016),
-        "bad_secret": ("invalid_client", "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.", 401, 7000215),
-        "missing_secret": ("invalid_client", "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", 401, 7000218),
+        "unknown_client": (
+            "unauthorized_client",
+            "Application with the identifier given was not found in the directory.",
+            400,
+            700016,
+        ),
+        "bad_secret": (
+            "invalid_client",
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client "
+            "secret value, not the client secret ID.",
+            401,
+            7000215,
+        ),
+        "missing_secret": (
+            "invalid_client",
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            401,
+            7000218,
+        ),
         "auth_method": ("invalid_client", "", 401, 7000218),
-        "missing_grant_type": ("invalid_request", "The request body must contain the following parameter: 'grant_type'.", 400, 900144),
-        "missing_code": ("invalid_request", "The request body must contain the following parameter: 'code'.", 400, 900144),
-        "unknown_code": ("invalid_grant", "The provided value for the 'code' parameter is not valid.", 400, 70000),
-        "code_expired": ("invalid_grant", "The provided authorization code or refresh token has expired due to inactivity.", 400, 70008),
+        "missing_grant_type": (
+            "invalid_request",
+            "The request body must contain the following parameter: 'grant_type'.",
+            400,
+            900144,
+        ),
+        "missing_code": (
+            "invalid_request",
+            "The request body must contain the following parameter: 'code'.",
+            400,
+            900144,
+        ),
+        "unknown_code": (
+            "invalid_grant",
+            "The provided value for the 'code' parameter is not valid.",
+            400,
+            70000,
+        ),
+        "code_expired": (
+            "invalid_grant",
+            "The provided authorization code or refresh token has expired due to inactivity.",
+            400,
+            70008,
+        ),
         "code_reused": ("invalid_grant", "The code was already redeemed.", 400, 54005),
-        "redirect_mismatch": ("invalid_grant", "The redirect URI in the request does not match the one used to obtain the authorization code.", 400, 50148),
-        "pkce_missing": ("invalid_grant", "The request body must contain the following parameter: 'code_verifier'.", 400, 501481),
-        "pkce_mismatch": ("invalid_grant", "The code_verifier does not match the code_challenge supplied in the authorization request.", 400, 501481),
-        "pkce_unexpected": ("invalid_grant", "The code_verifier is not expected: the authorization request had no code_challenge.", 400, 501481),
+        "redirect_mismatch": (
+            "invalid_grant",
+            "The redirect URI in the request does not match the one used to obtain the authorization code.",
+            400,
+            50148,
+        ),
+        "pkce_missing": (
+            "invalid_grant",
+            "The request body must contain the following parameter: 'code_verifier'.",
+            400,
+            501481,
+        ),
+        "pkce_mismatch": (
+            "invalid_grant",
+            "The code_verifier does not match the code_challenge supplied in the authorization request.",
+            400,
+            501481,
+        ),
+        "pkce_unexpected": (
+            "invalid_grant",
+            "The code_verifier is not expected: the authorization request had no code_challenge.",
+            400,
+            501481,
+        ),
         "refresh_unknown": ("invalid_grant", "The refresh token is malformed or not valid.", 400, 9002313),
         "refresh_expired": ("invalid_grant", "The refresh token has expired due to inactivity.", 400, 700082),
-        "grant_unsupported": ("unsupported_grant_type", "The provided value for the input parameter 'grant_type' is not valid.", 400, 70003),
-        "grant_not_enabled": ("unauthorized_client", "The client does not have permission for this grant.", 400, 700016),
-        "scope_missing": ("invalid_request", "The request body must contain the following parameter: 'scope'.", 400, 900144),
+        "grant_unsupported": (
+            "unsupported_grant_type",
+            "The provided value for the input parameter 'grant_type' is not valid.",
+            400,
+            70003,
+        ),
+        "grant_not_enabled": (
+            "unauthorized_client",
+            "The client does not have permission for this grant.",
+            400,
+            700016,
+        ),
+        "scope_missing": (
+            "invalid_request",
+            "The request body must contain the following parameter: 'scope'.",
+            400,
+            900144,
+        ),
         "scope_default": ("invalid_scope", "", 400, 1002012),
-        "scope_invalid": ("invalid_scope", "The provided value for the input parameter 'scope' is not valid.", 400, 70011),
+        "scope_invalid": (
+            "invalid_scope",
+            "The provided value for the input parameter 'scope' is not valid.",
+            400,
+            70011,
+        ),
         "tenant_unknown": ("invalid_request", "", 400, 90002),
     }
 
@@ -106,7 +190,9 @@ class BusinessCentralAuth(AuthProfile):
                 return system.unauthorized()
             if m.group("env") not in ENVIRONMENTS:
                 return system.error(
-                    404, "NoEnvironment", f"Environment '{m.group('env')}' does not exist for tenant '{m.group('tenant')}'."
+                    404,
+                    "NoEnvironment",
+                    f"Environment '{m.group('env')}' does not exist for tenant '{m.group('tenant')}'.",
                 )
             req.tenant = tenant.name
             req.root = f"/dynamics/v2.0/{m.group('tenant')}/{m.group('env')}"
@@ -122,8 +208,8 @@ class BusinessCentralAuth(AuthProfile):
             if tenant is None:
                 err = OAuthError(
                     "invalid_request",
-                    f"Tenant '{segment}' not found. Check to make sure you have the correct tenant ID and are signing "
-                    "into the correct cloud.",
+                    f"Tenant '{segment}' not found. Check to make sure you have the correct tenant ID "
+                    "and are signing into the correct cloud.",
                     reason="tenant_unknown",
                 )
                 return self.error(err, req)
@@ -157,13 +243,16 @@ class BusinessCentralAuth(AuthProfile):
             if len(wanted) != 1 or not wanted[0].endswith("/.default"):
                 raise OAuthError(
                     "invalid_scope",
-                    f"The provided value for scope {requested} is not valid. Client credential flows must have a "
+                    f"The provided value for scope {requested} is not valid. Client credential flows must "
+                    "have a "
                     "scope value with /.default suffixed to the resource identifier (application ID URI).",
                     reason="scope_default",
                 )
         unknown = [s for s in wanted if s not in SCOPES or (client.scopes and s not in client.scopes)]
         if unknown:
-            raise OAuthError("invalid_scope", f"scope not allowed: {' '.join(unknown)}", reason="scope_invalid")
+            raise OAuthError(
+                "invalid_scope", f"scope not allowed: {' '.join(unknown)}", reason="scope_invalid"
+            )
         return wanted
 
     def issues_refresh(self, scopes: list[str], grant: str) -> bool:
@@ -178,7 +267,9 @@ class BusinessCentralAuth(AuthProfile):
         body: dict[str, Any] = {"token_type": "Bearer"}
         if issued.grant != "client_credentials":
             body["scope"] = " ".join(issued.scopes)
-        body.update(expires_in=issued.expires_in, ext_expires_in=issued.expires_in, access_token=issued.access_token)
+        body.update(
+            expires_in=issued.expires_in, ext_expires_in=issued.expires_in, access_token=issued.access_token
+        )
         if issued.refresh_token:
             body["refresh_token"] = issued.refresh_token
         return body
@@ -189,9 +280,8 @@ class BusinessCentralAuth(AuthProfile):
         trace, correlation = str(uuid.uuid4()), str(uuid.uuid4())
         now = datetime.now(UTC)
         stamp = now.strftime("%Y-%m-%d %H:%M:%SZ")
-        description = (
-            f"AADSTS{code}: {err.description} Trace ID: {trace} Correlation ID: {correlation} Timestamp: {stamp}"
-        )
+        ids = f"Trace ID: {trace} Correlation ID: {correlation} Timestamp: {stamp}"
+        description = f"AADSTS{code}: {err.description} {ids}"
         body = {
             "error": err.error,
             "error_description": description,

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import math
-import secrets
-import time
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System

@@ -112,12 +112,16 @@ class NetSuiteAuth(AuthProfile):
         kind, _, size = cert.key_type.partition(" ")
         if (kind == "RSA" and int(size) not in RSA_BITS) or (kind == "EC" and size not in EC_BITS):
             raise OAuthError(
-                "invalid_request", f"NetSuite takes RSA keys of 3072 or 4096 bits and EC keys P-256/384/521, not {cert.key_type}"
+                "invalid_request",
+                f"NetSuite takes RSA keys of 3072 or 4096 bits and EC keys P-256/384/521, "
+                f"not {cert.key_type}",
             )
 
     def check_authorize(self, params: dict[str, str]) -> None:
         if not params.get("scope"):
-            raise OAuthError("invalid_request", "scope is required (restlets, rest_webservices, suite_analytics)")
+            raise OAuthError(
+                "invalid_request", "scope is required (restlets, rest_webservices, suite_analytics)"
+            )
         if not _STATE.match(params.get("state") or ""):
             raise OAuthError("invalid_request", "state must be 22 to 1024 printable characters")
 
@@ -152,7 +156,9 @@ class NetSuiteAuth(AuthProfile):
         scope = claims.get("scope")
         wanted = scope if isinstance(scope, list) else [s for s in re.split(r"[\s,]+", str(scope or "")) if s]
         if not wanted or any(s not in client.scopes for s in wanted):
-            raise OAuthError("invalid_scope", f"scope must be among {', '.join(client.scopes)}", reason="scope_invalid")
+            raise OAuthError(
+                "invalid_scope", f"scope must be among {', '.join(client.scopes)}", reason="scope_invalid"
+            )
         return wanted
 
     # -- token-based authentication (OAuth 1.0a) --------------------------------------------------
@@ -163,7 +169,10 @@ class NetSuiteAuth(AuthProfile):
         tenant = self.find_tenant(params.get("realm", ""))
         if tenant is None or (req.tenant and tenant.name != req.tenant):
             return None
-        if params.get("oauth_signature_method") != "HMAC-SHA256" or params.get("oauth_version", "1.0") != "1.0":
+        if (
+            params.get("oauth_signature_method") != "HMAC-SHA256"
+            or params.get("oauth_version", "1.0") != "1.0"
+        ):
             return None
         client = self.sandbox.oauth.client(self, params.get("oauth_consumer_key", ""))
         if client is None or client.tenant != tenant.name or "tba" not in client.grants:
@@ -187,7 +196,13 @@ class NetSuiteAuth(AuthProfile):
             return None
         if not self._fresh_nonce(client.client_id, token["token"], nonce, timestamp):
             return None  # a replayed request
-        return Principal(tenant.name, self.system, client.client_id, token.get("subject", ""), tuple(token.get("scopes") or ()))
+        return Principal(
+            tenant.name,
+            self.system,
+            client.client_id,
+            token.get("subject", ""),
+            tuple(token.get("scopes") or ()),
+        )
 
     def _fresh_nonce(self, consumer: str, token: str, nonce: str, timestamp: int) -> bool:
         now = time.time()

@@ -82,7 +82,9 @@ def handle(sandbox: Sandbox, req: Request) -> Response:
         message = exc.description if isinstance(exc, OAuthError) else str(exc)
         if form:
             return _back(req, body, error=message)
-        return json_response(getattr(exc, "status", 400) if isinstance(exc, AdminError) else 400, {"error": message})
+        return json_response(
+            getattr(exc, "status", 400) if isinstance(exc, AdminError) else 400, {"error": message}
+        )
     if form and isinstance(resp, Response) and resp.status < 400:
         return _back(req, body, done=_summary(resp))
     return resp
@@ -252,7 +254,9 @@ def _delete_webhooks(sandbox: Sandbox, req: Request, parts: list[str], body: Any
 # -- tenants ----------------------------------------------------------------------------------------
 def _tenant(sandbox: Sandbox, name: str) -> str:
     if sandbox.tenants.get(name) is None:
-        raise AdminError(f"unknown tenant {name!r}; tenants: {', '.join(t.name for t in sandbox.tenants.all())}", 404)
+        raise AdminError(
+            f"unknown tenant {name!r}; tenants: {', '.join(t.name for t in sandbox.tenants.all())}", 404
+        )
     return name
 
 
@@ -334,10 +338,19 @@ def _client_extra(sandbox: Sandbox, req: Request, parts: list[str], body: Any) -
     client = _client_of(sandbox, parts)
     if parts[3] == "certificates":
         cert = sandbox.oauth.add_certificate(client, str((body or {}).get("certificate") or ""))
-        return json_response(201, {"certificate_id": cert.id, "key_type": cert.key_type, "not_after": cert.not_after})
+        return json_response(
+            201, {"certificate_id": cert.id, "key_type": cert.key_type, "not_after": cert.not_after}
+        )
     if parts[3] == "tba_tokens":
         token_id, token_secret = sandbox.oauth.issue_tba(client)
-        return json_response(201, {"token_id": token_id, "token_secret": token_secret, "realm": body.get("realm") if isinstance(body, dict) else None})
+        return json_response(
+            201,
+            {
+                "token_id": token_id,
+                "token_secret": token_secret,
+                "realm": body.get("realm") if isinstance(body, dict) else None,
+            },
+        )
     if parts[3] == "delete":
         sandbox.oauth.clients.delete(client.system, client.client_id)
         return json_response(200, {"message": f"client {client.client_id} deleted"})

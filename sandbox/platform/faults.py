@@ -56,6 +56,7 @@ class Faults:
         prefix = str(spec.get("path_prefix") or "")
         if system and prefix.startswith(f"/{system}/"):
             prefix = prefix[len(system) + 1 :]  # accept the full sandbox path too
+        spec = {k: v for k, v in spec.items() if v not in ("", None)}  # empty form fields: the defaults
         try:
             fault = Fault(
                 id=next(self._ids),

@@ -39,7 +39,9 @@ def e(value: Any) -> str:
     return escape("" if value is None else str(value))
 
 
-def html_response(status: int, text: str, *, csp: str = PAGE_CSP, headers: dict[str, str] | None = None) -> Response:
+def html_response(
+    status: int, text: str, *, csp: str = PAGE_CSP, headers: dict[str, str] | None = None
+) -> Response:
     return Response(
         status,
         text.encode(),
@@ -75,15 +77,19 @@ def hidden(name: str, value: Any) -> str:
 
 def select(name: str, options: Iterable[tuple[str, str]], selected: str = "", label: str = "") -> str:
     opts = "".join(
-        f"<option value='{e(v)}'{' selected' if v == selected else ''}>{e(text)}</option>" for v, text in options
+        f"<option value='{e(v)}'{' selected' if v == selected else ''}>{e(text)}</option>"
+        for v, text in options
     )
     field = f"<select name='{e(name)}'>{opts}</select>"
     return f"<label>{e(label)} {field}</label>" if label else field
 
 
-def text_input(name: str, label: str, value: Any = "", *, kind: str = "text", size: int = 12, extra: str = "") -> str:
+def text_input(
+    name: str, label: str, value: Any = "", *, kind: str = "text", size: int = 12, extra: str = ""
+) -> str:
     return (
-        f"<label>{e(label)} <input type='{e(kind)}' name='{e(name)}' value='{e(value)}' size='{size}' {extra}>"
+        f"<label>{e(label)} <input type='{e(kind)}' name='{e(name)}' value='{e(value)}' "
+        f"size='{size}' {extra}>"
         "</label>"
     )
 

@@ -38,7 +38,15 @@ def _here(req: Request) -> str:
     return req.path + (f"?{urlencode(query)}" if query else "")
 
 
-def _shell(sandbox: Sandbox, req: Request, title: str, body: str, *, tenant: str | None = None, refresh: int | None = None) -> Response:
+def _shell(
+    sandbox: Sandbox,
+    req: Request,
+    title: str,
+    body: str,
+    *,
+    tenant: str | None = None,
+    refresh: int | None = None,
+) -> Response:
     nav = " ".join(
         (
             link("/", "Records", {"tenant": tenant}),
@@ -83,13 +91,15 @@ def index(sandbox: Sandbox, req: Request) -> Response:
         profile = sandbox.auth_profiles[system.name]
         ident = profile.identity(tenant_obj, req.base_url) if tenant_obj else {}
         parts.append(
-            f"<h2>{e(system.title)} <span class='muted'>/{e(system.name)}/ &middot; {e(ident.get('id', ''))}</span></h2><ul>"
+            f"<h2>{e(system.title)} <span class='muted'>/{e(system.name)}/ &middot; "
+            f"{e(ident.get('id', ''))}</span></h2><ul>"
         )
         for obj in system.browse_objects:
             count = store.count(system.name, obj)
             parts.append(
-                f"<li>{link(f'/{quote(system.name)}/_browse', obj, {'object': obj, 'tenant': _param(tenant)})} "
-                f"<span class='muted'>{count}</span></li>"
+                "<li>"
+                + link(f"/{quote(system.name)}/_browse", obj, {"object": obj, "tenant": _param(tenant)})
+                + f" <span class='muted'>{count}</span></li>"
             )
         parts.append("</ul>")
     return _shell(sandbox, req, "Flowbuilder sandbox", "".join(parts), tenant=_param(tenant))
@@ -159,17 +169,20 @@ def browse(sandbox: Sandbox, system: System, req: Request) -> Response:
         "<button type='submit' class='secondary'>Find</button></form>"
     )
     hint = (
-        f"<p class='muted'>Open a record to {e(', '.join(a.label.lower() for a in actions))}.</p>" if actions else ""
+        f"<p class='muted'>Open a record to {e(', '.join(a.label.lower() for a in actions))}.</p>"
+        if actions
+        else ""
     )
     body = (
         f"<h1>{e(system.title)}: {e(obj)}</h1>"
         + _tenant_switch(sandbox, tenant, f"/{system.name}/_browse", {"object": obj})
         + f"<nav>{nav}</nav>{search}{hint}"
         f"<p class='muted'>{total} records, newest change first; showing {len(records)}"
-        f"{' matching ' + e(q) if q else ''}; refreshes every 5 s.</p>"
-        + table(["", *columns], rows)
+        f"{' matching ' + e(q) if q else ''}; refreshes every 5 s.</p>" + table(["", *columns], rows)
     )
-    return _shell(sandbox, req, f"{system.title}: {obj}", body, tenant=_param(tenant), refresh=None if q else 5)
+    return _shell(
+        sandbox, req, f"{system.title}: {obj}", body, tenant=_param(tenant), refresh=None if q else 5
+    )
 
 
 def record_page(sandbox: Sandbox, req: Request) -> Response:
@@ -177,14 +190,22 @@ def record_page(sandbox: Sandbox, req: Request) -> Response:
     system = sandbox.systems.get(req.arg("system") or "")
     obj, rid = req.arg("object") or "", req.arg("id") or ""
     if system is None or obj not in system.browse_objects:
-        return html_response(404, document("Not found", f"<p>Unknown system or object.</p>{link('/', 'Back')}"))
+        return html_response(
+            404, document("Not found", f"<p>Unknown system or object.</p>{link('/', 'Back')}")
+        )
     sandbox.tenants.ensure_seeded(tenant)
     with bound(tenant):
         record = system.store.get(system.name, obj, rid)
     if record is None:
         return html_response(404, document("Not found", f"<p>No {e(obj)} {e(rid)}.</p>{link('/', 'Back')}"))
-    fields = "".join(f"<dt>{e(k)}</dt><dd>{_cell(v)}</dd>" for k, v in record.items() if not k.startswith("_"))
-    forms = [_action_form(sandbox, req, tenant, system, a, record) for a in sandbox.actions[system.name] if a.object == obj]
+    fields = "".join(
+        f"<dt>{e(k)}</dt><dd>{_cell(v)}</dd>" for k, v in record.items() if not k.startswith("_")
+    )
+    forms = [
+        _action_form(sandbox, req, tenant, system, a, record)
+        for a in sandbox.actions[system.name]
+        if a.object == obj
+    ]
     forms = [f for f in forms if f]
     actions = "".join(forms) if forms else "<p class='muted'>No actions for this record.</p>"
     back = link(f"/{system.name}/_browse", f"All {obj}", {"object": obj, "tenant": _param(tenant)})
@@ -196,7 +217,9 @@ def record_page(sandbox: Sandbox, req: Request) -> Response:
     return _shell(sandbox, req, f"{obj} {rid}", body, tenant=_param(tenant))
 
 
-def _action_form(sandbox: Sandbox, req: Request, tenant: str, system: System, action: PageAction, record: dict) -> str:
+def _action_form(
+    sandbox: Sandbox, req: Request, tenant: str, system: System, action: PageAction, record: dict
+) -> str:
     if action.applies is not None and not action.applies(record):
         return ""
     initial = action.initial(record)
@@ -231,7 +254,13 @@ def faults_page(sandbox: Sandbox, req: Request) -> Response:
     tenants = [("", "every tenant")] + [(t.name, t.title) for t in sandbox.tenants.all()]
     rows = []
     for f in sandbox.faults.list():
-        remove = form(f"/_admin/faults/{f['id']}/delete", [hidden("return_to", _here(req))], "Clear", css="inline", button_css="secondary")
+        remove = form(
+            f"/_admin/faults/{f['id']}/delete",
+            [hidden("return_to", _here(req))],
+            "Clear",
+            css="inline",
+            button_css="secondary",
+        )
         rows.append(
             [
                 e(f["id"]),
@@ -248,7 +277,22 @@ def faults_page(sandbox: Sandbox, req: Request) -> Response:
             ]
         )
     current = (
-        table(["#", "system", "tenant", "kind", "status", "Retry-After", "latency ms", "requests left", "method", "path prefix", ""], rows)
+        table(
+            [
+                "#",
+                "system",
+                "tenant",
+                "kind",
+                "status",
+                "Retry-After",
+                "latency ms",
+                "requests left",
+                "method",
+                "path prefix",
+                "",
+            ],
+            rows,
+        )
         if rows
         else "<p class='muted' data-testid='no-faults'>No faults: every request is served normally.</p>"
     )
@@ -259,18 +303,39 @@ def faults_page(sandbox: Sandbox, req: Request) -> Response:
             select("system", systems, "", "System"),
             select("tenant", tenants, tenant, "Tenant"),
             select("kind", [(k, k) for k in KINDS], "status", "Kind"),
-            select("status", [(s, s) for s in ("429", "500", "502", "503", "504", "401", "403", "404", "409")], "429", "Status"),
+            select(
+                "status",
+                [(s, s) for s in ("429", "500", "502", "503", "504", "401", "403", "404", "409")],
+                "429",
+                "Status",
+            ),
             text_input("retry_after", "Retry-After (s)", "2", kind="number", size=4),
             text_input("latency_ms", "Latency (ms)", "", kind="number", size=6),
             text_input("count", "Requests (-1 = until cleared)", "1", kind="number", size=4),
-            select("method", [("", "any"), ("GET", "GET"), ("POST", "POST"), ("PATCH", "PATCH"), ("PUT", "PUT"), ("DELETE", "DELETE")], "", "Method"),
+            select(
+                "method",
+                [
+                    ("", "any"),
+                    ("GET", "GET"),
+                    ("POST", "POST"),
+                    ("PATCH", "PATCH"),
+                    ("PUT", "PUT"),
+                    ("DELETE", "DELETE"),
+                ],
+                "",
+                "Method",
+            ),
             text_input("path_prefix", "Path prefix", "", size=24),
         ],
         "Inject fault",
     )
     clear = form(
         "/_admin/faults/clear",
-        [hidden("return_to", _here(req)), select("system", systems, "", "System"), select("tenant", tenants, tenant, "Tenant")],
+        [
+            hidden("return_to", _here(req)),
+            select("system", systems, "", "System"),
+            select("tenant", tenants, tenant, "Tenant"),
+        ],
         "Clear faults",
         button_css="danger",
     )
@@ -296,11 +361,21 @@ def webhooks_page(sandbox: Sandbox, req: Request) -> Response:
             e(h["system"]),
             e(h["object"]),
             e(h["url"]),
-            form(f"/_admin/webhooks/{h['id']}/delete", [hidden("return_to", _here(req))], "Remove", css="inline", button_css="secondary"),
+            form(
+                f"/_admin/webhooks/{h['id']}/delete",
+                [hidden("return_to", _here(req))],
+                "Remove",
+                css="inline",
+                button_css="secondary",
+            ),
         ]
         for h in hooks
     ]
-    registered = table(["#", "tenant", "system", "object", "url", ""], hook_rows) if hook_rows else "<p class='muted'>None registered.</p>"
+    registered = (
+        table(["#", "tenant", "system", "object", "url", ""], hook_rows)
+        if hook_rows
+        else "<p class='muted'>None registered.</p>"
+    )
     deliveries = sandbox.webhooks.deliveries(tenant or None)
     delivery_rows = [
         [
@@ -318,7 +393,10 @@ def webhooks_page(sandbox: Sandbox, req: Request) -> Response:
         for d in deliveries
     ]
     sent = (
-        table(["sent", "tenant", "system", "record", "event", "url", "status", "answer", "error", "ms"], delivery_rows)
+        table(
+            ["sent", "tenant", "system", "record", "event", "url", "status", "answer", "error", "ms"],
+            delivery_rows,
+        )
         if delivery_rows
         else "<p class='muted' data-testid='no-deliveries'>Nothing sent yet.</p>"
     )
@@ -340,7 +418,8 @@ def webhooks_page(sandbox: Sandbox, req: Request) -> Response:
         "<code>{tenant, system, object, event, record}</code> to the tenant's registered URLs (2 s timeout, "
         f"best effort). {link(req.path, 'Refresh', {'tenant': tenant or None})}</p>"
         + _tenant_filter(sandbox, tenant, req.path)
-        + f"<h2>Sent (newest first)</h2>{sent}<h2>Registered</h2>{registered}<h2>Register</h2><fieldset>{add}</fieldset>"
+        + f"<h2>Sent (newest first)</h2>{sent}<h2>Registered</h2>{registered}"
+        + f"<h2>Register</h2><fieldset>{add}</fieldset>"
     )
     return _shell(sandbox, req, "Webhooks", body, tenant=tenant or None)
 
@@ -390,27 +469,34 @@ def tenants_page(sandbox: Sandbox, req: Request) -> Response:
             if not c.default
         ]
         registered = (
-            table(["system", "name", "client id", "grants", "scopes", "redirect URIs", "certificates"], client_rows)
+            table(
+                ["system", "name", "client id", "grants", "scopes", "redirect URIs", "certificates"],
+                client_rows,
+            )
             if client_rows
             else "<p class='muted'>No registered clients (POST /_admin/clients).</p>"
         )
         seeded = "seeded" if info["seeded"] else "seeded on first use"
         sections.append(
-            f"<h2>{e(tenant.title)} <span class='muted'>{e(tenant.name)} &middot; seed {e(tenant.seed)} &middot; {seeded}</span></h2>"
+            f"<h2>{e(tenant.title)} <span class='muted'>{e(tenant.name)} &middot; seed {e(tenant.seed)} "
+            f"&middot; {seeded}</span></h2>"
             + table(["system", "tenant id", "URLs", "default client id / secret"], rows)
             + f"<h3>Registered clients</h3>{registered}"
         )
     add = form(
         "/_admin/tenants",
-        [hidden("return_to", _here(req)), text_input("name", "Name", "", size=16), text_input("title", "Title", "", size=24)],
+        [
+            hidden("return_to", _here(req)),
+            text_input("name", "Name", "", size=16),
+            text_input("title", "Title", "", size=24),
+        ],
         "Add tenant",
     )
     legacy = "on" if sandbox.config.legacy_grants else "off"
     body = (
         "<h1>Tenants and auth</h1><p class='muted'>Each tenant has its own records, OAuth clients, tokens, "
-        f"webhooks and faults. Legacy grants (the default clients' client_credentials everywhere): {legacy}.</p>"
-        + "".join(sections)
-        + f"<h2>Add a tenant</h2><fieldset>{add}</fieldset>"
+        "webhooks and faults. Legacy grants (the default clients' client_credentials everywhere): "
+        f"{legacy}.</p>" + "".join(sections) + f"<h2>Add a tenant</h2><fieldset>{add}</fieldset>"
     )
     return _shell(sandbox, req, "Tenants and auth", body)
 
@@ -418,8 +504,15 @@ def tenants_page(sandbox: Sandbox, req: Request) -> Response:
 def handle(sandbox: Sandbox, req: Request) -> Response:
     page = req.path[len("/_sandbox/") :].strip("/")
     if req.method not in ("GET", "HEAD"):
-        return html_response(405, document("Method not allowed", "<p>Pages are read with GET; forms post to /_admin/.</p>"))
-    handler = {"record": record_page, "faults": faults_page, "webhooks": webhooks_page, "tenants": tenants_page}.get(page)
+        return html_response(
+            405, document("Method not allowed", "<p>Pages are read with GET; forms post to /_admin/.</p>")
+        )
+    handler = {
+        "record": record_page,
+        "faults": faults_page,
+        "webhooks": webhooks_page,
+        "tenants": tenants_page,
+    }.get(page)
     if handler is None:
         return html_response(404, document("Not found", f"<p>No page {e(page)}.</p>{link('/', 'Back')}"))
     return handler(sandbox, req)

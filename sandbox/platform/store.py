@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS webhooks (
 _TABLES = ("records", "counters", "tenants", "clients", "tokens", "webhooks")
 
 Record = dict[str, Any]
+_INSERT_RECORD = (
+    "INSERT OR REPLACE INTO records (tenant, system, object, id, rev, data) VALUES (?, ?, ?, ?, ?, ?)"
+)
 NEVER = 253402300799.0  # 9999-12-31T23:59:59Z: tokens that do not expire (Kantata, NetSuite TBA)
 
 
@@ -132,7 +135,7 @@ class Store:
         with self.lock:
             self._d.rev += 1
             self._d.db.execute(
-                "INSERT OR REPLACE INTO records (tenant, system, object, id, rev, data) VALUES (?, ?, ?, ?, ?, ?)",
+                _INSERT_RECORD,
                 (self.tenant, system, obj, rid, self._d.rev, json.dumps(record)),
             )
             bucket = self._d.cache.setdefault((self.tenant, system, obj), {})
@@ -150,7 +153,7 @@ class Store:
                 bucket[rid] = record
             self._d.db.execute("BEGIN")
             self._d.db.executemany(
-                "INSERT OR REPLACE INTO records (tenant, system, object, id, rev, data) VALUES (?, ?, ?, ?, ?, ?)",
+                _INSERT_RECORD,
                 rows,
             )
             self._d.db.execute("COMMIT")
@@ -257,7 +260,8 @@ class Store:
     def load_token(self, token: str) -> dict[str, Any] | None:
         with self.lock:
             row = self._d.db.execute(
-                "SELECT tenant, system, kind, client_id, expires_at, data FROM tokens WHERE token = ?", (token,)
+                "SELECT tenant, system, kind, client_id, expires_at, data FROM tokens WHERE token = ?",
+                (token,),
             ).fetchone()
         if not row:
             return None
@@ -287,7 +291,9 @@ class Store:
 
     def purge_tokens(self, before: float) -> None:
         with self.lock:
-            self._d.db.execute("DELETE FROM tokens WHERE kind IN ('access', 'code') AND expires_at < ?", (before,))
+            self._d.db.execute(
+                "DELETE FROM tokens WHERE kind IN ('access', 'code') AND expires_at < ?", (before,)
+            )
 
     # -- webhooks (per tenant) --------------------------------------------------------------------
     def add_webhook(self, system: str, obj: str, url: str) -> int:

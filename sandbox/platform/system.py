@@ -76,6 +76,8 @@ class System:
         return resp
 
     def fault(self, status: int) -> Response:
+        if status == 429:  # the system's own rate-limit answer (Retry-After set by the caller)
+            return self.rate_limited("1")
         resp = self.error(status, "SERVER_ERROR", f"Injected fault: HTTP {status}")
         if status in (429, 503):
             resp.headers["Retry-After"] = "1"

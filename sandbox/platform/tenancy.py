@@ -99,12 +99,18 @@ class Tenants:
     def add(self, name: str, title: str | None = None, seed: int | None = None) -> Tenant:
         """Declare a tenant (idempotent for the same name); its records are seeded on first use."""
         if not NAME_RE.match(name or ""):
-            raise TenantError("tenant name must be lower-case letters, digits and '-', starting with a letter")
+            raise TenantError(
+                "tenant name must be lower-case letters, digits and '-', starting with a letter"
+            )
         with self._lock:
             existing = self._tenants.get(name)
             if existing is not None:
                 return existing
-            tenant = Tenant(name, title or default_title(name), derived_seed(self.base_seed, name) if seed is None else seed)
+            tenant = Tenant(
+                name,
+                title or default_title(name),
+                derived_seed(self.base_seed, name) if seed is None else seed,
+            )
             self._tenants[name] = tenant
             self.store.save_tenant(name, {"title": tenant.title, "seed": tenant.seed}, seeded=False)
             return tenant

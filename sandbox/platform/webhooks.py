@@ -44,7 +44,9 @@ class Webhooks:
         self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
         self._thread.start()
 
-    def register(self, system: str, obj: str, url: str, tenant: str = tenancy.DEFAULT_TENANT) -> dict[str, Any]:
+    def register(
+        self, system: str, obj: str, url: str, tenant: str = tenancy.DEFAULT_TENANT
+    ) -> dict[str, Any]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise WebhookError("url must be an absolute http(s) URL")
@@ -56,7 +58,13 @@ class Webhooks:
         tenant = tenancy.current()
         for hook in self.store.for_tenant(tenant).webhooks():
             if hook["system"] == system and hook["object"] in ("*", obj):
-                payload = {"tenant": tenant, "system": system, "object": obj, "event": event, "record": record}
+                payload = {
+                    "tenant": tenant,
+                    "system": system,
+                    "object": obj,
+                    "event": event,
+                    "record": record,
+                }
                 try:
                     self._queue.put_nowait((hook["url"], payload))
                 except queue.Full:

@@ -118,7 +118,9 @@ class SalesforceAuth(AuthProfile):
         if client is None:
             raise OAuthError("invalid_client_id", "client identifier invalid", reason="unknown_client")
         if "jwt_bearer" not in client.grants:
-            raise OAuthError("invalid_grant", "user hasn't approved this consumer", reason="grant_not_enabled")
+            raise OAuthError(
+                "invalid_grant", "user hasn't approved this consumer", reason="grant_not_enabled"
+            )
         audiences = [*LOGIN_AUDIENCES, f"{req.base_url}/salesforce", f"{req.base_url}/salesforce/"]
         claims = assertions.verify(
             assertion,
@@ -135,7 +137,9 @@ class SalesforceAuth(AuthProfile):
         if user is None:
             raise OAuthError("invalid_grant", "user hasn't approved this consumer", reason="unknown_user")
         scopes = [s for s in client.scopes if s not in ("refresh_token", "offline_access")]
-        issued = self.sandbox.oauth.issue(self, client, subject=user["Username"], grant="jwt_bearer", scopes=scopes, refresh=False)
+        issued = self.sandbox.oauth.issue(
+            self, client, subject=user["Username"], grant="jwt_bearer", scopes=scopes, refresh=False
+        )
         issued.extra["user_id"] = user["Id"]
         return issued
 
@@ -145,7 +149,11 @@ class SalesforceAuth(AuthProfile):
         store = self.sandbox.store.for_tenant(tenant.name)
         needle = username.casefold()
         return next(
-            (u for u in store.all("salesforce", "User") if str(u.get("Username", "")).casefold() == needle and u.get("IsActive")),
+            (
+                u
+                for u in store.all("salesforce", "User")
+                if str(u.get("Username", "")).casefold() == needle and u.get("IsActive")
+            ),
             None,
         )
 
@@ -162,7 +170,9 @@ class SalesforceAuth(AuthProfile):
         # "Base64-encoded HMAC-SHA256 signature signed with the client_secret containing the concatenated
         # ID and issued_at value"
         key = ((client.secret if client else "") or "").encode()
-        signature = base64.b64encode(hmac.new(key, (identity + issued_at).encode(), hashlib.sha256).digest()).decode()
+        signature = base64.b64encode(
+            hmac.new(key, (identity + issued_at).encode(), hashlib.sha256).digest()
+        ).decode()
         body: dict[str, Any] = {
             "access_token": issued.access_token,
             "instance_url": f"{req.base_url}/salesforce",
@@ -178,4 +188,6 @@ class SalesforceAuth(AuthProfile):
 
     def check_client(self, client: Client) -> None:
         if "client_credentials" in client.grants and not client.run_as:
-            raise OAuthError("invalid_request", "run_as (a username of the org) is required for client_credentials")
+            raise OAuthError(
+                "invalid_request", "run_as (a username of the org) is required for client_credentials"
+            )

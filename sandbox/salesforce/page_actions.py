@@ -11,11 +11,14 @@ from ..platform.system import System
 from .seed import STAGES_OPEN
 
 API = "/services/data/v60.0/sobjects"
-STAGES = (*STAGES_OPEN, "Closed Won", "Closed Lost")
+CLOSED_WON = "Closed Won"
+STAGES = (*STAGES_OPEN, CLOSED_WON, "Closed Lost")
 
 
 def set_stage(system: System, record: dict[str, Any], values: dict[str, str]) -> str:
-    status, payload = system.call("PATCH", f"{API}/Opportunity/{record['Id']}", {"StageName": values["stage"]})
+    status, payload = system.call(
+        "PATCH", f"{API}/Opportunity/{record['Id']}", {"StageName": values["stage"]}
+    )
     if status != 204:
         raise api_error(status, payload)
     return f"Opportunity {record.get('Name')} is now {values['stage']}"
@@ -35,8 +38,9 @@ ACTIONS = (
         object="Opportunity",
         label="Set stage",
         run=set_stage,
-        fields=(ActionField("stage", "Stage", kind="select", choices=STAGES, default="Closed Won"),),
-        description="Closed Won starts the customer's quote-to-project flow (if the opportunity matches its filter).",
+        fields=(ActionField("stage", "Stage", kind="select", choices=STAGES, default=CLOSED_WON),),
+        description="Closed Won starts the customer's quote-to-project flow (when the opportunity "
+        "matches its filter).",
     ),
     PageAction(
         key="approve_timecard",

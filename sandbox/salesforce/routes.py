@@ -7,7 +7,6 @@ import threading
 import time
 from collections import OrderedDict
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System

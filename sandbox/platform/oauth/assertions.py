@@ -54,18 +54,24 @@ def verify(
     head = header(assertion)
     alg = head.get("alg")
     if alg not in algorithms:
-        raise _fail(f"invalid assertion: alg must be one of {', '.join(algorithms)}, not {alg}", "assertion_alg")
+        raise _fail(
+            f"invalid assertion: alg must be one of {', '.join(algorithms)}, not {alg}", "assertion_alg"
+        )
     if by_kid:
         kid = head.get("kid")
         if not kid:
             raise _fail("invalid assertion: the header must name the certificate id as kid", "assertion_kid")
         candidates = [c for c in certificates if c.id == kid]
         if not candidates:
-            raise _fail(f"invalid assertion: no certificate with id {kid} is mapped to this client", "assertion_kid")
+            raise _fail(
+                f"invalid assertion: no certificate with id {kid} is mapped to this client", "assertion_kid"
+            )
     else:
         candidates = list(certificates)
         if not candidates:
-            raise _fail("invalid assertion: the client has no certificate for digital signatures", "assertion_kid")
+            raise _fail(
+                "invalid assertion: the client has no certificate for digital signatures", "assertion_kid"
+            )
     claims: dict[str, Any] | None = None
     for cert in candidates:
         try:
@@ -94,11 +100,16 @@ def verify(
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise _fail(f"invalid assertion: {exc}") from None
     if claims is None:
-        raise _fail("invalid assertion: the signature does not verify with the uploaded certificate", "assertion_signature")
+        raise _fail(
+            "invalid assertion: the signature does not verify with the uploaded certificate",
+            "assertion_signature",
+        )
     exp, iat = claims.get("exp"), claims.get("iat")
     if isinstance(exp, int | float):
         if max_ahead is not None and exp > time.time() + max_ahead + leeway:
             raise _fail(f"invalid assertion: exp may be at most {max_ahead} s ahead", "assertion_expired")
         if max_lifetime is not None and isinstance(iat, int | float) and exp - iat > max_lifetime:
-            raise _fail(f"invalid assertion: exp may be at most {max_lifetime} s after iat", "assertion_expired")
+            raise _fail(
+                f"invalid assertion: exp may be at most {max_lifetime} s after iat", "assertion_expired"
+            )
     return claims

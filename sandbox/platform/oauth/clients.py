@@ -23,7 +23,14 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from ..store import Store
 from .errors import OAuthError
 
-GRANTS = ("authorization_code", "refresh_token", "client_credentials", "jwt_bearer", "client_assertion", "tba")
+GRANTS = (
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "jwt_bearer",
+    "client_assertion",
+    "tba",
+)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # The default clients accept any loopback redirect URI, so the product's Connect button works against the
 # sandbox under `make run` without registering its callback first (registered clients match exactly).
@@ -108,7 +115,9 @@ def parse_certificate(pem: str) -> Certificate:
     try:
         cert = x509.load_pem_x509_certificate(pem.encode())
     except ValueError:
-        raise OAuthError("invalid_request", "certificate must be an X.509 certificate in PEM format") from None
+        raise OAuthError(
+            "invalid_request", "certificate must be an X.509 certificate in PEM format"
+        ) from None
     fingerprint = hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
     return Certificate(
         id=fingerprint[:40],

@@ -172,4 +172,3 @@ class AuthProfile:
     def redirect_extras(self, tenant: Tenant) -> dict[str, str]:
         """Extra parameters on the redirect back from consent (NetSuite adds role, entity and company)."""
         return {}
-

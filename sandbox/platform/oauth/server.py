@@ -101,7 +101,9 @@ class AuthServer:
             scopes = [s for s in re.split(r"[\s,]+", scopes) if s]
         unknown = [s for s in scopes if profile.known_scopes and s not in profile.known_scopes]
         if unknown:
-            raise OAuthError("invalid_request", f"scopes: unknown {unknown}; known: {sorted(profile.known_scopes)}")
+            raise OAuthError(
+                "invalid_request", f"scopes: unknown {unknown}; known: {sorted(profile.known_scopes)}"
+            )
         client_id = str(spec.get("client_id") or profile.new_client_id())
         if self.client(profile, client_id) is not None:
             raise OAuthError("invalid_request", f"client_id {client_id!r} is already registered")
@@ -165,22 +167,34 @@ class AuthServer:
             try:
                 user, _, password = base64.b64decode(basic[6:].strip()).decode().partition(":")
             except (ValueError, UnicodeDecodeError):
-                raise OAuthError("invalid_client", "malformed Basic credentials", status=401, reason="bad_secret") from None
+                raise OAuthError(
+                    "invalid_client", "malformed Basic credentials", status=401, reason="bad_secret"
+                ) from None
             user, password = unquote(user), unquote(password)
             if client_id and client_id != user:
-                raise OAuthError("invalid_request", "client_id differs from the Basic credentials", reason="client_mismatch")
+                raise OAuthError(
+                    "invalid_request",
+                    "client_id differs from the Basic credentials",
+                    reason="client_mismatch",
+                )
             client_id, secret, via = user, password, "basic"
         if not client_id:
             raise OAuthError("invalid_client", "client_id is required", status=401, reason="unknown_client")
         client = self.client(profile, client_id)
         if client is None or (req.tenant and client.tenant != req.tenant):
-            raise OAuthError("invalid_client", "client identifier invalid", status=401, reason="unknown_client")
+            raise OAuthError(
+                "invalid_client", "client identifier invalid", status=401, reason="unknown_client"
+            )
         if client.public:
             if secret:
-                raise OAuthError("invalid_client", "a public client has no secret", status=401, reason="bad_secret")
+                raise OAuthError(
+                    "invalid_client", "a public client has no secret", status=401, reason="bad_secret"
+                )
             return client
         if secret is None:
-            raise OAuthError("invalid_client", "client authentication is required", status=401, reason="missing_secret")
+            raise OAuthError(
+                "invalid_client", "client authentication is required", status=401, reason="missing_secret"
+            )
         if via not in profile.client_auth and not self.legacy(client):
             raise OAuthError(
                 "invalid_client",
@@ -195,14 +209,18 @@ class AuthServer:
     def tenant(self, name: str) -> Tenant:
         tenant = self.sandbox.tenants.get(name)
         if tenant is None:  # a client of a removed tenant: refuse as the vendor refuses unknown clients
-            raise OAuthError("invalid_client", "client identifier invalid", status=401, reason="unknown_client")
+            raise OAuthError(
+                "invalid_client", "client identifier invalid", status=401, reason="unknown_client"
+            )
         return tenant
 
     # -- token endpoint ---------------------------------------------------------------------------
     def token_endpoint(self, profile: AuthProfile, req: Request) -> Response:
         try:
             if req.method != "POST":
-                raise OAuthError("invalid_request", "the token endpoint takes POST", status=405, reason="method")
+                raise OAuthError(
+                    "invalid_request", "the token endpoint takes POST", status=405, reason="method"
+                )
             form = req.form()
             grant_type = form.get("grant_type", "")
             if not grant_type:
@@ -216,7 +234,9 @@ class AuthServer:
                 }.get(grant_type)
                 if handler is None:
                     raise OAuthError(
-                        "unsupported_grant_type", f"grant type not supported: {grant_type}", reason="grant_unsupported"
+                        "unsupported_grant_type",
+                        f"grant type not supported: {grant_type}",
+                        reason="grant_unsupported",
                     )
                 issued = handler(profile, form, req)
         except OAuthError as err:
@@ -224,7 +244,14 @@ class AuthServer:
         return json_response(200, profile.token_body(issued, req), NO_STORE)
 
     def issue(
-        self, profile: AuthProfile, client: Client, *, subject: str, grant: str, scopes: list[str], refresh: bool | None = None
+        self,
+        profile: AuthProfile,
+        client: Client,
+        *,
+        subject: str,
+        grant: str,
+        scopes: list[str],
+        refresh: bool | None = None,
     ) -> Issued:
         tenant = self.tenant(client.tenant)
         with_refresh = profile.issues_refresh(scopes, grant) if refresh is None else refresh
@@ -243,10 +270,14 @@ class AuthServer:
     @staticmethod
     def require_grant(profile: AuthProfile, client: Client, grant: str) -> None:
         if grant not in profile.grants:
-            raise OAuthError("unsupported_grant_type", f"grant type not supported: {grant}", reason="grant_unsupported")
+            raise OAuthError(
+                "unsupported_grant_type", f"grant type not supported: {grant}", reason="grant_unsupported"
+            )
         if grant not in client.grants:
             raise OAuthError(
-                "unauthorized_client", f"this client may not use the {grant} grant", reason="grant_not_enabled"
+                "unauthorized_client",
+                f"this client may not use the {grant} grant",
+                reason="grant_not_enabled",
             )
 
     def _authorization_code(self, profile: AuthProfile, form: dict[str, str], req: Request) -> Issued:
@@ -268,7 +299,11 @@ class AuthServer:
         if row["expires_at"] < time.time():
             raise OAuthError("invalid_grant", "expired authorization code", reason="code_expired")
         if row.get("redirect_uri") and form.get("redirect_uri") != row["redirect_uri"]:
-            raise OAuthError("invalid_grant", "redirect_uri must match the authorization request", reason="redirect_mismatch")
+            raise OAuthError(
+                "invalid_grant",
+                "redirect_uri must match the authorization request",
+                reason="redirect_mismatch",
+            )
         challenge, verifier = row.get("challenge"), form.get("code_verifier")
         if challenge:
             if not verifier:
@@ -276,8 +311,14 @@ class AuthServer:
             if not _VERIFIER.match(verifier) or not secrets.compare_digest(s256(verifier), challenge):
                 raise OAuthError("invalid_grant", "invalid code verifier", reason="pkce_mismatch")
         elif verifier:
-            raise OAuthError("invalid_grant", "code_verifier sent but the request had no code_challenge", reason="pkce_unexpected")
-        issued = self.issue(profile, client, subject=row["subject"], grant="authorization_code", scopes=list(row["scopes"]))
+            raise OAuthError(
+                "invalid_grant",
+                "code_verifier sent but the request had no code_challenge",
+                reason="pkce_unexpected",
+            )
+        issued = self.issue(
+            profile, client, subject=row["subject"], grant="authorization_code", scopes=list(row["scopes"])
+        )
         self.tokens.mark_code_used(row, issued)
         return issued
 
@@ -297,7 +338,14 @@ class AuthServer:
             if any(s not in scopes for s in wanted):
                 raise OAuthError("invalid_scope", "scope exceeds the original grant", reason="scope_invalid")
             scopes = wanted
-        issued = self.issue(profile, client, subject=row.get("subject", ""), grant="refresh_token", scopes=scopes, refresh=False)
+        issued = self.issue(
+            profile,
+            client,
+            subject=row.get("subject", ""),
+            grant="refresh_token",
+            scopes=scopes,
+            refresh=False,
+        )
         if profile.rotate_refresh:
             issued.refresh_token = self.tokens.issue_refresh(
                 tenant=client.tenant,
@@ -312,12 +360,25 @@ class AuthServer:
     def _client_credentials(self, profile: AuthProfile, form: dict[str, str], req: Request) -> Issued:
         if form.get("client_assertion") or form.get("client_assertion_type"):
             if form.get("client_assertion_type") != ASSERTION_TYPE:
-                raise OAuthError("invalid_request", f"client_assertion_type must be {ASSERTION_TYPE}", reason="assertion_type")
+                raise OAuthError(
+                    "invalid_request",
+                    f"client_assertion_type must be {ASSERTION_TYPE}",
+                    reason="assertion_type",
+                )
             if not form.get("client_assertion"):
-                raise OAuthError("invalid_request", "client_assertion is required", reason="assertion_missing")
+                raise OAuthError(
+                    "invalid_request", "client_assertion is required", reason="assertion_missing"
+                )
             client, scopes = self.assertion_client(profile, form, req)
             self.require_grant(profile, client, "client_assertion")
-            return self.issue(profile, client, subject=profile.subject_for(self.tenant(client.tenant), client, "client_credentials"), grant="client_credentials", scopes=scopes, refresh=False)
+            return self.issue(
+                profile,
+                client,
+                subject=profile.subject_for(self.tenant(client.tenant), client, "client_credentials"),
+                grant="client_credentials",
+                scopes=scopes,
+                refresh=False,
+            )
         client = self.authenticate_client(profile, form, req)
         legacy = self.legacy(client)
         if not legacy and not profile.secret_client_credentials:
@@ -327,7 +388,11 @@ class AuthServer:
                 reason="assertion_missing",
             )
         if client.public:
-            raise OAuthError("unauthorized_client", "a public client may not use client_credentials", reason="grant_not_enabled")
+            raise OAuthError(
+                "unauthorized_client",
+                "a public client may not use client_credentials",
+                reason="grant_not_enabled",
+            )
         if not legacy:
             self.require_grant(profile, client, "client_credentials")
         if legacy and not form.get("scope"):
@@ -335,15 +400,21 @@ class AuthServer:
         else:
             scopes = profile.grant_scopes(client, form.get("scope"), "client_credentials")
         subject = profile.subject_for(self.tenant(client.tenant), client, "client_credentials")
-        return self.issue(profile, client, subject=subject, grant="client_credentials", scopes=scopes, refresh=False)
+        return self.issue(
+            profile, client, subject=subject, grant="client_credentials", scopes=scopes, refresh=False
+        )
 
-    def assertion_client(self, profile: AuthProfile, form: dict[str, str], req: Request) -> tuple[Client, list[str]]:
+    def assertion_client(
+        self, profile: AuthProfile, form: dict[str, str], req: Request
+    ) -> tuple[Client, list[str]]:
         """The client a client assertion names (``iss``), verified by the profile."""
         claims = unverified_claims(form["client_assertion"])
         client_id = str(claims.get("iss") or form.get("client_id") or "")
         client = self.client(profile, client_id)
         if client is None or (req.tenant and client.tenant != req.tenant):
-            raise OAuthError("invalid_client", "client identifier invalid", status=401, reason="unknown_client")
+            raise OAuthError(
+                "invalid_client", "client identifier invalid", status=401, reason="unknown_client"
+            )
         return client, profile.client_assertion(client, form, req)
 
     # -- consent (authorization endpoint) ---------------------------------------------------------
@@ -362,7 +433,9 @@ class AuthServer:
         if not redirect:
             return self._error_page(400, "invalid_request: redirect_uri is required")
         if not client.allows_redirect(redirect):
-            return self._error_page(400, "redirect_uri_mismatch: redirect_uri must match the client's registration")
+            return self._error_page(
+                400, "redirect_uri_mismatch: redirect_uri must match the client's registration"
+            )
         state = q.get("state")
         try:
             if q.get("response_type") != "code":
@@ -373,7 +446,9 @@ class AuthServer:
                 if method != "S256":
                     raise OAuthError("invalid_request", "code_challenge_method must be S256")
                 if not _CHALLENGE.match(challenge):
-                    raise OAuthError("invalid_request", "code_challenge must be a base64url SHA-256 (43 characters)")
+                    raise OAuthError(
+                        "invalid_request", "code_challenge must be a base64url SHA-256 (43 characters)"
+                    )
             elif client.public:
                 raise OAuthError("invalid_request", "a public client must send code_challenge (PKCE)")
             profile.check_authorize(q)
@@ -401,9 +476,14 @@ class AuthServer:
         tenant = self.tenant(client.tenant)
         return self._consent_page(profile, req, client, tenant, pending)
 
-    def _consent_page(self, profile: AuthProfile, req: Request, client: Client, tenant: Tenant, pending: Pending) -> Response:
+    def _consent_page(
+        self, profile: AuthProfile, req: Request, client: Client, tenant: Tenant, pending: Pending
+    ) -> Response:
         system = self.sandbox.systems[profile.system]
-        scopes = "".join(f"<span class='pill'>{e(s)}</span>" for s in pending.scopes) or "<span class='muted'>none</span>"
+        scopes = (
+            "".join(f"<span class='pill'>{e(s)}</span>" for s in pending.scopes)
+            or "<span class='muted'>none</span>"
+        )
         body = (
             "<div class='consent'>"
             f"<h1>Allow access to {e(system.title)}?</h1>"
@@ -414,8 +494,10 @@ class AuthServer:
             f"<form method='post' action='{e(req.path)}'>"
             f"<input type='hidden' name='request_id' value='{e(pending.id)}'>"
             "<button type='submit' name='decision' value='allow' data-testid='consent-allow'>Allow</button> "
-            "<button type='submit' name='decision' value='deny' class='secondary' data-testid='consent-deny'>Deny</button>"
-            "</form><p class='muted'>Flowbuilder sandbox: consent is simulated, nothing leaves this machine.</p></div>"
+            "<button type='submit' name='decision' value='deny' class='secondary' "
+            "data-testid='consent-deny'>Deny</button></form>"
+            "<p class='muted'>Flowbuilder sandbox: consent is simulated; nothing leaves this machine.</p>"
+            "</div>"
         )
         return html_response(200, document(f"Allow access - {system.title}", body), csp=CONSENT_CSP)
 
@@ -427,7 +509,9 @@ class AuthServer:
         with self._lock:
             pending = self._pending.pop(form.get("request_id", ""), None)
         if pending is None or pending.system != profile.system or pending.expires < time.time():
-            return self._error_page(400, "This authorization request expired or was already answered; start again.")
+            return self._error_page(
+                400, "This authorization request expired or was already answered; start again."
+            )
         if form.get("decision") != "allow":
             params = {
                 "error": "access_denied",
@@ -445,7 +529,9 @@ class AuthServer:
             challenge=pending.challenge,
             ttl=profile.code_ttl,
         )
-        return self._redirect(pending.redirect_uri, {"code": code, **profile.redirect_extras(tenant)}, pending.state)
+        return self._redirect(
+            pending.redirect_uri, {"code": code, **profile.redirect_extras(tenant)}, pending.state
+        )
 
     @staticmethod
     def _redirect(uri: str, params: dict[str, str], state: str | None) -> Response:

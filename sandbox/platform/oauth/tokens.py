@@ -66,13 +66,25 @@ class Tokens:
         meta = {"subject": subject, "scopes": scopes, "grant": grant, "issued_at": now, **(data or {})}
         expires = NEVER if ttl is None else now + ttl
         self.store.save_token(
-            access, tenant=tenant, system=system, kind="access", client_id=client_id, expires_at=expires, data=meta
+            access,
+            tenant=tenant,
+            system=system,
+            kind="access",
+            client_id=client_id,
+            expires_at=expires,
+            data=meta,
         )
         refresh = None
         if refresh_ttl is not False:
             refresh = self.issue_refresh(
-                tenant=tenant, system=system, client_id=client_id, subject=subject, scopes=scopes,
-                ttl=refresh_ttl if isinstance(refresh_ttl, int) and not isinstance(refresh_ttl, bool) else None,
+                tenant=tenant,
+                system=system,
+                client_id=client_id,
+                subject=subject,
+                scopes=scopes,
+                ttl=refresh_ttl
+                if isinstance(refresh_ttl, int) and not isinstance(refresh_ttl, bool)
+                else None,
             )
         return Issued(tenant, client_id, subject, grant, scopes, access, ttl, refresh)
 
