@@ -211,7 +211,7 @@ def record_page(sandbox: Sandbox, req: Request) -> Response:
     back = link(f"/{system.name}/_browse", f"All {obj}", {"object": obj, "tenant": _param(tenant)})
     body = (
         f"<p>{back}</p><h1>{e(system.title)}: {e(obj)} {e(system.browse_label(obj, record))}</h1>"
-        f"<p class='muted'>Tenant {e(tenant)} &middot; id {e(rid)}</p>"
+        f"<p class='muted'>{e(sandbox.tenants.get(tenant).title)} ({e(tenant)}) &middot; id {e(rid)}</p>"
         f"<h2>Actions</h2>{actions}<h2>Fields</h2><dl>{fields}</dl>"
     )
     return _shell(sandbox, req, f"{obj} {rid}", body, tenant=_param(tenant))
