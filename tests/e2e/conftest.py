@@ -21,6 +21,8 @@ from tests.integration.conftest import (  # noqa: F401 - fixtures re-exported fo
     integration_logs,
     live_server_url,
     purge_broker,
+    sandbox,
+    start_beat,
     start_worker,
     subprocess_env,
     test_database_url,

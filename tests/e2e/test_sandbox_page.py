@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from flowbuilder.credentials import runtime
 from flowbuilder.execution.models import Run
 from flowbuilder.flows.models import Flow
-from tests.integration.conftest import sandbox, start_beat, wait_for_first_polls, wait_until  # noqa: F401
+from tests.integration.conftest import wait_for_first_polls, wait_until
 
 from .conftest import login_ui
 
@@ -65,7 +65,7 @@ def test_closed_won_on_the_sandbox_page_arrives_as_acmes_run(
     start_beat,
     sandbox,
     settings,
-    artifacts,  # noqa: F811
+    artifacts,
 ) -> None:
     runtime.clear_cache()
     settings.SANDBOX_URL = sandbox.url
