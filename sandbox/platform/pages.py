@@ -118,13 +118,20 @@ def _cell(value: Any) -> str:
 
 
 def _matches(record: dict[str, Any], q: str) -> bool:
-    """`q`: text anywhere in the record's values, or `field=value` (case-insensitive)."""
-    if "=" in q:
-        field, _, want = q.partition("=")
-        value = record.get(field.strip())
-        return str(value).casefold() == want.strip().casefold()
-    needle = q.casefold()
-    return any(needle in str(v).casefold() for v in record.values() if not isinstance(v, dict | list))
+    """`q`: conditions separated by `;`, each text anywhere in the record's values or `field=value`
+    (case-insensitive); a record matches when every condition does."""
+    for part in (p.strip() for p in q.split(";")):
+        if not part:
+            continue
+        if "=" in part:
+            field, _, want = part.partition("=")
+            if str(record.get(field.strip())).casefold() != want.strip().casefold():
+                return False
+            continue
+        needle = part.casefold()
+        if not any(needle in str(v).casefold() for v in record.values() if not isinstance(v, dict | list)):
+            return False
+    return True
 
 
 def browse(sandbox: Sandbox, system: System, req: Request) -> Response:

@@ -51,7 +51,9 @@ def test_index_lists_the_tenants_and_each_tenants_objects(sandbox):
 
 
 def test_closed_won_from_the_record_page(sandbox):
-    rid = _store_record(sandbox, "acme", "salesforce", "Opportunity", "StageName=Prospecting")
+    rid = _store_record(
+        sandbox, "acme", "salesforce", "Opportunity", "StageName=Prospecting; Type=New Business"
+    )
     page = _record_page(sandbox, "acme", "salesforce", "Opportunity", rid)
     assert (
         "data-testid='action-set_stage'" in page.text and "<option value='Closed Won' selected>" in page.text
