@@ -15,7 +15,8 @@ body{font:14px system-ui,sans-serif;margin:24px;color:#1d2330;max-width:1400px}
 h1{font-size:20px}h2{font-size:16px;margin-top:24px}h3{font-size:14px;margin:16px 0 6px}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e3e6eb;padding:4px 8px;
 text-align:left;vertical-align:top;max-width:320px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-th{background:#f5f7fa;position:sticky;top:0}a{color:#2457c5}.muted{color:#6b7280}
+th{background:#f5f7fa;position:sticky;top:0}td .wrap{white-space:normal;overflow-wrap:anywhere}
+a{color:#2457c5}.muted{color:#6b7280}
 nav a{margin-right:12px}nav.top{border-bottom:1px solid #e3e6eb;padding-bottom:8px;margin-bottom:16px}
 form.inline{display:inline}fieldset{border:1px solid #e3e6eb;border-radius:6px;margin:8px 0;padding:8px 12px}
 label{display:inline-block;margin:4px 12px 4px 0}input,select{font:inherit;padding:2px 4px}

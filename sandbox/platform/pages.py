@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from .system import System
 
 BROWSE_LIMIT = 100
+# Bookkeeping fields every Salesforce record has: left off the browse table (the record page shows them).
+_PLUMBING = frozenset(
+    {"IsDeleted", "CreatedById", "LastModifiedById", "SystemModstamp", "OwnerId", "CreatedDate"}
+)
 
 
 def _tenant_of(sandbox: Sandbox, req: Request) -> str:
@@ -154,21 +158,25 @@ def browse(sandbox: Sandbox, system: System, req: Request) -> Response:
     columns: list[str] = []
     for record in records[:50]:
         for key in record:
-            if key not in columns and not key.startswith("_") and len(columns) < 14:
+            if key not in columns and not key.startswith("_") and key not in _PLUMBING and len(columns) < 14:
                 columns.append(key)
+    labels = [system.browse_label(obj, r) for r in records]
+    columns = [
+        c for c in columns if not all(str(r.get(c)) == lab for r, lab in zip(records, labels, strict=True))
+    ]
     actions = [a for a in sandbox.actions[system.name] if a.object == obj]
     nav = " ".join(
         link(f"/{quote(system.name)}/_browse", o, {"object": o, "tenant": _param(tenant)})
         for o in system.browse_objects
     )
     rows = []
-    for r in records:
+    for r, label in zip(records, labels, strict=True):
         rid = str(r.get("Id") or r.get("id") or "")
         cells = [_cell(r.get(c)) for c in columns]
         open_link = link(
             "/_sandbox/record", "open", {"tenant": tenant, "system": system.name, "object": obj, "id": rid}
         )
-        rows.append([open_link, *cells])
+        rows.append([open_link, e(label), *cells])
     total = store.count(system.name, obj)
     search = (
         f"<form method='get' action='{e(req.path)}'>{hidden('object', obj)}"
@@ -185,7 +193,7 @@ def browse(sandbox: Sandbox, system: System, req: Request) -> Response:
         + _tenant_switch(sandbox, tenant, f"/{system.name}/_browse", {"object": obj})
         + f"<nav>{nav}</nav>{search}{hint}"
         f"<p class='muted'>{total} records, newest change first; showing {len(records)}"
-        f"{' matching ' + e(q) if q else ''}; refreshes every 5 s.</p>" + table(["", *columns], rows)
+        f"{' matching ' + e(q) if q else ''}; refreshes every 5 s.</p>" + table(["", "name", *columns], rows)
     )
     return _shell(
         sandbox, req, f"{system.title}: {obj}", body, tenant=_param(tenant), refresh=None if q else 5
@@ -448,7 +456,7 @@ def tenants_page(sandbox: Sandbox, req: Request) -> Response:
         rows = []
         for system, data in info["systems"].items():
             urls = "".join(
-                f"<div><span class='muted'>{e(k)}</span> {e(v)}</div>"
+                f"<div class='wrap'><span class='muted'>{e(k)}</span> {e(v)}</div>"
                 for k, v in data.items()
                 if k not in ("id", "default_client") and isinstance(v, str)
             )

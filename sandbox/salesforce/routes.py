@@ -8,6 +8,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from ..platform import tenancy
 from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System
 from ..platform.timeutil import parse_iso, sf_datetime, utcnow
@@ -234,7 +235,7 @@ class Salesforce(System):
             if locator is None:
                 locator = f"01g{secrets.token_hex(8).upper()[:15]}"
                 with self._cursor_lock:
-                    self._cursors[locator] = (rows, batch, time.monotonic())
+                    self._cursors[f"{tenancy.current()}/{locator}"] = (rows, batch, time.monotonic())
                     while len(self._cursors) > 200:
                         self._cursors.popitem(last=False)
             body["nextRecordsUrl"] = f"/services/data/v{version}/query/{locator}-{offset + batch}"
@@ -243,9 +244,10 @@ class Salesforce(System):
 
     def query_more(self, req: Request, version: str, locator: str, offset: str) -> Response:
         with self._cursor_lock:
-            cursor = self._cursors.get(locator)
+            key = f"{tenancy.current()}/{locator}"  # a locator opens only its own org's cursor
+            cursor = self._cursors.get(key)
             if cursor and time.monotonic() - cursor[2] > CURSOR_TTL:
-                self._cursors.pop(locator, None)
+                self._cursors.pop(key, None)
                 cursor = None
         if cursor is None or int(offset) > len(cursor[0]):
             return self.error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
