@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from flowbuilder.api.views.webhooks import webhook
+from flowbuilder.api.views.webhooks import resume, webhook
 from flowbuilder.web import views as web
 
 urlpatterns = [
     path("api/", include("flowbuilder.api.urls")),
+    path("hooks/resume/<str:token>/", resume, name="resume-callback"),
     path("hooks/<str:token>/", webhook, name="webhook"),
     path("login/", web.LoginView.as_view(), name="login"),
     path("logout/", web.logout_view, name="logout"),
@@ -17,8 +18,9 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password-reset/done/", web.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("approvals/<str:token>/", web.approval_link, name="approval-link"),
     path("healthz", web.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Client-side routes of the editor SPA.
-    re_path(r"^(?:flows|runs|settings)?(?:/.*)?$", web.spa, name="spa"),
+    re_path(r"^(?:flows|runs|settings|approvals)?(?:/.*)?$", web.spa, name="spa"),
 ]

@@ -16,7 +16,8 @@ from playwright.sync_api import Page, expect
 from flowbuilder.credentials import runtime
 from flowbuilder.execution.models import Run
 from flowbuilder.flows.models import Flow
-from tests.integration.conftest import wait_for_first_polls, wait_until
+from tests.integration.conftest import wait_for_first_polls
+from tests.support.live_stack import wait_until
 
 from .conftest import login_ui
 

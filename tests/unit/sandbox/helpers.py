@@ -45,7 +45,7 @@ def pkce() -> tuple[str, str]:
 
 
 def register(sandbox: Any, **spec: Any) -> dict[str, Any]:
-    resp = sandbox.admin("POST", "clients", json=spec)
+    resp = sandbox.admin_request("POST", "clients", json=spec)
     assert resp.status_code == 201, resp.text
     return resp.json()
 

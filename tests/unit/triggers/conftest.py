@@ -1,68 +1,27 @@
-"""Fixtures for triggers: the sandbox over real HTTP (Kantata time entries to poll), a Kantata connection
-made through the credentials actions, and flows published through the flows actions."""
+"""Fixtures for triggers: a Kantata connection to the shared sandbox (time entries to poll), made through
+the credentials actions, and flows published through the flows actions. The sandbox, organisation and
+admin come from tests/support/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from flowbuilder.celery import app as celery_app
-from flowbuilder.credentials import actions as credential_actions
 from flowbuilder.credentials import runtime
 from flowbuilder.flows import actions as flow_actions
-from sandbox.config import SYSTEMS, SandboxConfig
-from sandbox.runner import start_sandbox
-from tests.conftest import document, edge, node
-
-CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
-
-
-@pytest.fixture(scope="session")
-def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    config = SandboxConfig(rate_limits=dict.fromkeys(SYSTEMS, 0.0))
-    url, stop = start_sandbox(0, tmp_path_factory.mktemp("sandbox"), reset=True, config=config)
-    try:
-        yield url
-    finally:
-        stop()
+from tests.support.connections import sandbox_connection
+from tests.support.documents import document, edge, node
 
 
 @pytest.fixture(autouse=True)
-def _fresh_runtime_cache():
-    runtime.clear_cache()
-    yield
-    runtime.clear_cache()
+def _fresh_runtime_cache(fresh_runtime_cache: None) -> None:
+    """Every test here opens connections: none of them outlives its test."""
 
 
 @pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
-
-
-@pytest.fixture
-def org(make_org):
-    return make_org("Acme")
-
-
-@pytest.fixture
-def admin(org, make_user):
-    return make_user("alice", org, "admin")
-
-
-@pytest.fixture
-def kantata(admin, org, sandbox_url):
+def kantata(admin, org, sandbox):
     """A Kantata connection to the sandbox, made like a user would."""
-    return credential_actions.create_connection(
-        actor=admin,
-        organisation=org,
-        name="Kantata sandbox",
-        connector="kantata",
-        base_url=f"{sandbox_url}/kantata",
-        credential_type="oauth2_client_credentials",
-        credentials={"token_url": f"{sandbox_url}/kantata/oauth/token", **CLIENT},
+    return sandbox_connection(
+        sandbox, actor=admin, organisation=org, system="kantata", name="Kantata sandbox"
     )
 
 
