@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from connectors.base import RecordRef
+
 Item = dict[str, Any]
 Items = list[Item]
 PortItems = dict[str, Items]  # port name -> items
@@ -52,6 +54,11 @@ class CrossrefStore(Protocol):
     ) -> dict[str, Any]:
         """Race-safe: ``update(target_id)`` if linked, else ``create() -> new id`` and link it.
         Returns ``{"target_id", "created", "canonical_id"}``."""
+        ...
+
+    def mark_written(self, system: str, records: list[RecordRef]) -> None:
+        """Remember records a connector write changed, so the change events they cause in ``system`` are
+        recognised as ours (echo suppression) instead of starting flows again."""
         ...
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from connectors.base import Action, Connector, Trigger
 from connectors.errors import ConnectorError
+from connectors.written import written_records
 from flowbuilder.core.errors import NodeError, RetryableNodeError
 from flowbuilder.core.registry import Registry
 
@@ -108,7 +109,9 @@ class ConnectorActionNode(BaseNode):
         out: Items = []
         for index, p in enumerate(params):
             key = ctx.idempotency_key(index) if self.action.writes else None
-            out.extend(_as_items(handle.run_action(self.action.key, p, idempotency_key=key)))
+            result = handle.run_action(self.action.key, p, idempotency_key=key)
+            mark_writes(ctx, handle, self.action, p, result)
+            out.extend(_as_items(result))
             ctx.heartbeat()
         return out
 
@@ -118,13 +121,21 @@ class ConnectorActionNode(BaseNode):
         for start in range(0, len(params), size):
             # Keyed by the first item of the batch: stable across replays as long as the input is.
             key = ctx.idempotency_key(start) if self.action.writes else None
-            out.extend(
-                _as_items(
-                    handle.run_action(self.action.key, params[start : start + size], idempotency_key=key)
-                )
-            )
+            batch = params[start : start + size]
+            result = handle.run_action(self.action.key, batch, idempotency_key=key)
+            mark_writes(ctx, handle, self.action, batch, result)
+            out.extend(_as_items(result))
             ctx.heartbeat()
         return out
+
+
+def mark_writes(ctx: NodeContext, handle: Any, action: Action, params: Any, result: Any) -> None:
+    """Remember the records a write changed (echo suppression: their change events are ours)."""
+    if not action.writes or ctx.crossref is None:
+        return
+    records = written_records(action, params, result)
+    if records:
+        ctx.crossref.mark_written(handle.connector_key, records)
 
 
 def _as_items(result: Any) -> Items:

@@ -8,6 +8,9 @@
   advances the cursor. A crash before that commit leaves the old cursor (the next poll finds the same
   records again); after it, both the run and the cursor exist. A poll that started from a cursor that
   has moved on since (a concurrent or redelivered poll) commits nothing.
+* Exactly once: a record version found again within the window (overlapping cursors, a redelivered
+  poll) and a change our own flows wrote (an echo, see ``crossref.echoes``) start no run; the trigger's
+  ``duplicates_skipped`` and ``echoes_skipped`` count them.
 * Operators :func:`pause_trigger`, :func:`resume_trigger` and :func:`poll_now`. A paused trigger is not
   polled, and a poll in flight when it was paused commits nothing: the records wait for the resume.
 """
@@ -23,16 +26,19 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from connectors.base import RecordRef
 from connectors.errors import ConnectorError
 from flowbuilder.audit.actions import record
 from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import FlowbuilderError, InvalidInputError, PermissionDeniedError
+from flowbuilder.crossref import echoes
 from flowbuilder.execution import dispatch
 from flowbuilder.execution.actions import start_run
 from flowbuilder.execution.models import ACTIVE_RUN, Run, RunOrigin
 from flowbuilder.flows.models import Flow, FlowVersion
 from flowbuilder.tenancy.permissions import can
 
+from . import ingress
 from .models import PollingState, TriggerKind
 from .schedule import TriggerSpec, backoff, first_due, next_due, trigger_specs
 
@@ -75,6 +81,7 @@ def sync_flow_triggers(*, flow: Flow, version: FlowVersion | None) -> list[Polli
 
 def _update_row(row: PollingState, spec: TriggerSpec, now: datetime) -> None:
     if row.fingerprint != spec.fingerprint or row.kind != spec.kind:
+        ingress.forget_versions(row.pk)
         row.cursor = None
         row.generation += 1  # a poll in flight from the old config must not commit
         row.next_poll_at = first_due(spec, now)
@@ -120,6 +127,19 @@ class PollOutcome:
     items: int = 0
     run_id: int | None = None
     error: str = ""
+    duplicates: int = 0  # record versions already started within the window
+    echoes: int = 0  # changes our own flows wrote
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a poll found: the items, the next cursor, and (when the connector says) which record version
+    each item is and in which system."""
+
+    items: list[dict[str, Any]]
+    cursor: Any
+    refs: list[RecordRef] | None = None
+    system: str = ""
 
 
 def poll_trigger(state_id: int) -> PollOutcome:
@@ -134,8 +154,7 @@ def poll_trigger(state_id: int) -> PollOutcome:
         if spec is None:
             _disable(state_id, generation, "The trigger node is no longer in the published flow.")
             return PollOutcome("disabled")
-        items, cursor = _fetch(state, spec, now)
-        return _commit(state_id, generation, spec, items, cursor, now)
+        return _commit(state_id, generation, spec, _fetch(state, spec, now), now)
     except Exception as exc:  # recorded and backed off: a broken trigger never stops the others
         message, retry_after = _describe(exc)
         if not isinstance(exc, FlowbuilderError | ConnectorError):
@@ -152,9 +171,11 @@ def _current_spec(state: PollingState) -> TriggerSpec | None:
     return None
 
 
-def _fetch(state: PollingState, spec: TriggerSpec, now: datetime) -> tuple[list[dict[str, Any]], Any]:
+def _fetch(state: PollingState, spec: TriggerSpec, now: datetime) -> Found:
     if spec.kind == TriggerKind.SCHEDULE:
-        return [{"scheduled_at": now.isoformat(), "node_id": spec.node_id}], {"fired_at": now.isoformat()}
+        return Found(
+            [{"scheduled_at": now.isoformat(), "node_id": spec.node_id}], {"fired_at": now.isoformat()}
+        )
     from flowbuilder.credentials.runtime import open_connection
 
     cls = spec.node_cls
@@ -167,17 +188,33 @@ def _fetch(state: PollingState, spec: TriggerSpec, now: datetime) -> tuple[list[
         )
     result = runtime.poll(cls.trigger.key, cls.poll_config(spec.config), state.cursor)
     items = [dict(i) for i in result.items]
-    return items, result.cursor
+    refs = result.refs if result.refs is not None and len(result.refs) == len(items) else None
+    return Found(items, result.cursor, refs, runtime.connector_key)
 
 
-def _commit(
-    state_id: int, generation: int, spec: TriggerSpec, items: list[dict[str, Any]], cursor: Any, now: datetime
-) -> PollOutcome:
+def _fresh(state: PollingState, found: Found) -> tuple[list[dict[str, Any]], int, int]:
+    """The items that are news: not our own writes' echoes, not a version already started within the
+    window (claimed here, in the transaction that starts their run). Returns (items, duplicates, echoes)."""
+    if found.refs is None or not found.items:
+        return found.items, 0, 0
+    echoed = echoes.own_writes(state.flow.organisation_id, found.system, found.refs)
+    candidates = [i for i in range(len(found.items)) if i not in echoed]
+    window = settings.FLOWBUILDER_POLL_DEDUPE_WINDOW_S
+    fresh = ingress.claim_versions(state.pk, [found.refs[i] for i in candidates], window)
+    items = [found.items[i] for n, i in enumerate(candidates) if n in fresh]
+    return items, len(candidates) - len(items), len(echoed)
+
+
+def _commit(state_id: int, generation: int, spec: TriggerSpec, found: Found, now: datetime) -> PollOutcome:
     """The run and the cursor advance together, or neither does."""
+    cursor = found.cursor
     with transaction.atomic():
         state = PollingState.objects.select_for_update().select_related("flow").get(pk=state_id)
         if state.generation != generation or not state.enabled or state.paused_at is not None:
-            return PollOutcome("stale", items=len(items))
+            return PollOutcome("stale", items=len(found.items))
+        items, duplicates, echoed = _fresh(state, found)
+        state.duplicates_skipped += duplicates
+        state.echoes_skipped += echoed
         run = None
         if spec.kind == TriggerKind.SCHEDULE and _still_running(state.flow_id):
             # A timed flow never overlaps itself (a billing run must see the lines the previous one
@@ -195,8 +232,8 @@ def _commit(
         state.last_error = ""
         state.save()
     if run is None:
-        return PollOutcome("empty")
-    return PollOutcome("run", items=len(items), run_id=run.pk)
+        return PollOutcome("empty", duplicates=duplicates, echoes=echoed)
+    return PollOutcome("run", items=len(items), run_id=run.pk, duplicates=duplicates, echoes=echoed)
 
 
 def _still_running(flow_id: int) -> bool:
@@ -288,3 +325,12 @@ def poll_now(*, actor: Any, state: PollingState) -> PollingState:
         state_id = state.pk
         dispatch.after_commit(lambda: dispatch.poll_trigger(state_id))
     return state
+
+
+# --- housekeeping ----------------------------------------------------------------------------------
+
+
+def prune_ingress_marks(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete the exactly-once bookkeeping whose window is over (delivery ids, seen versions, write marks)."""
+    now = now or timezone.now()
+    return {**ingress.prune(now), "write_marks": echoes.prune(now)}

@@ -9,10 +9,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.db import transaction
+
 from flowbuilder.core.errors import InvalidInputError
 from flowbuilder.execution.actions import normalise_items, start_run
 from flowbuilder.execution.models import Run, RunOrigin
 from flowbuilder.flows.models import Flow, FlowVersion
+
+from . import ingress
 
 SIGNATURE_HEADER = "X-Flowbuilder-Signature"
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -96,12 +100,24 @@ def trigger_webhook(target: WebhookTarget, items: list[dict[str, Any]], *, waite
     )
 
 
+@dataclass
+class Accepted:
+    """What a webhook call started: ``duplicate`` when its delivery id was seen within the window and
+    ``run`` is the first delivery's run (None if that run is gone)."""
+
+    target: WebhookTarget
+    run: Run | None
+    items: list[dict[str, Any]]
+    duplicate: bool = False
+
+
 def accept(
     token: str, body: bytes, content_type: str, query: dict[str, str], headers: Any, *, waiter: str = ""
-) -> tuple[WebhookTarget, Run | None, list[dict[str, Any]]]:
+) -> Accepted:
     """Everything a webhook call needs from the database, in one hop: find, verify, parse, start.
 
-    The run is started here unless the caller must first decide whether to wait (``waiter`` None).
+    A trigger without a delivery id takes the lean path (one INSERT statement); with one, the delivery is
+    claimed and the run started in one transaction, so concurrent copies start exactly one run.
     """
     target = find_target(token)
     check_signature(target, body, headers)
@@ -109,5 +125,14 @@ def accept(
     for item in items:
         item.pop("wait", None)
     wait = query.get("wait") in {"1", "true", "yes"} or target.wants_result
-    run = trigger_webhook(target, items, waiter=waiter if wait else "")
-    return target, run, items
+    key = ingress.delivery_key(target.config, headers, items) if ingress.wants_dedupe(target.config) else None
+    if key is None:
+        return Accepted(target, trigger_webhook(target, items, waiter=waiter if wait else ""), items)
+    window = float(target.config.get("delivery_window_s") or ingress.DEFAULT_WINDOW_S)
+    with transaction.atomic():
+        if ingress.claim_delivery(target.flow.pk, key, window):
+            run = trigger_webhook(target, items, waiter=waiter if wait else "")
+            ingress.set_delivery_run(target.flow.pk, key, run.pk)
+            return Accepted(target, run, items)
+    # Taken: the first delivery's transaction has committed (the INSERT waited for it), so its run is visible.
+    return Accepted(target, ingress.first_run(target.flow.pk, key), items, duplicate=True)

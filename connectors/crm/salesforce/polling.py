@@ -68,6 +68,7 @@ def poll_updated(
         item=strip_attributes,
         fmt=iso_millis,
         max_ids=MAX_CURSOR_IDS,
+        object_name=obj,
     )
 
 

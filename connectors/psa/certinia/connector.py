@@ -259,7 +259,7 @@ class CertiniaConnector(Connector):
     config_schema = CONFIG_SCHEMA
     rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
     canonical_mappings = canonical.MAPPINGS
-    actions = object_actions(OBJECTS.values(), VERBS, names=_names)
+    actions = object_actions(OBJECTS.values(), VERBS, names=_names, record_object=lambda obj: obj.sobject)
     triggers = (
         Trigger(
             key="record_updated",

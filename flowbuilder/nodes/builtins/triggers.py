@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -37,7 +38,11 @@ class WebhookTrigger(BaseNode):
         "Each request to the flow's webhook URL starts a run. The request body becomes the item.\n\n"
         "* **Response mode** `accepted` answers `202` at once; `last_node` waits for the run and "
         "returns the last node's items.\n"
-        "* **Require signature** checks an HMAC-SHA256 of the body in the signature header.\n\n"
+        "* **Require signature** checks an HMAC-SHA256 of the body in the signature header.\n"
+        "* **Delivery id header** or **Delivery id path** (e.g. `X-Event-Id`, or `event.id` / `/event/id` "
+        "into the body): a delivery repeated within the **Deduplication window** starts nothing and "
+        "answers with the first delivery's run (senders retry; each event still runs once). A request "
+        "without the id starts a run as usual.\n\n"
         "Text like `{{ ... }}` inside the request body is data, never an expression."
     )
     is_trigger = True
@@ -70,6 +75,26 @@ class WebhookTrigger(BaseNode):
                 "minLength": 1,
                 "default": "X-Flowbuilder-Signature",
             },
+            "delivery_id_header": {
+                "type": "string",
+                "title": "Delivery id header",
+                "description": "A header that names each delivery, e.g. X-Event-Id: repeats start nothing.",
+                "maxLength": 100,
+                "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]*$",
+            },
+            "delivery_id_path": {
+                "type": "string",
+                "title": "Delivery id path",
+                "description": "Where the body names each delivery: event.id, or the JSON pointer /event/id.",
+                "maxLength": 200,
+            },
+            "delivery_window_s": {
+                "type": "integer",
+                "title": "Deduplication window (seconds)",
+                "minimum": 60,
+                "maximum": 30 * 86_400,
+                "default": 86_400,
+            },
         },
         "additionalProperties": False,
     }
@@ -77,6 +102,25 @@ class WebhookTrigger(BaseNode):
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
         # The web layer has already checked the signature and turned the request into items.
         return {"main": list(require_main(inputs))}
+
+    @classmethod
+    def extra_findings(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+        path = str(config.get("delivery_id_path") or "")
+        if config.get("delivery_id_header") and path:
+            return [("delivery_id_path", "Name the delivery id by a header or by a body path, not both.")]
+        if path and not DELIVERY_PATH.match(path):
+            return [
+                (
+                    "delivery_id_path",
+                    "A delivery id path is a dotted path (event.id, items.0.id) or a JSON pointer "
+                    "(/event/id), not an expression.",
+                )
+            ]
+        return []
+
+
+# A dotted path of names and list indexes, or a JSON pointer; never an expression.
+DELIVERY_PATH = re.compile(r"^(?:[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*|(?:/[^/]*)+)$")
 
 
 def parse_cron(expression: str) -> Any:
