@@ -114,3 +114,63 @@ def test_a_lost_result_message_is_read_from_the_database(world):
     status, body, headers = async_to_sync(wait_without_message)()
     assert (status, body) == (200, {"n": 3, "done": True})
     assert headers["X-Flowbuilder-Run"] == str(run.pk)
+
+
+# --- exactly-once ingress: delivery ids ------------------------------------------------------------
+
+
+def test_a_repeated_delivery_id_header_answers_with_the_first_run_and_starts_nothing(world):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document(delivery_id_header="X-Event-Id"))
+    first = post(flow, {"n": 1}, HTTP_X_EVENT_ID="evt-1")
+    again = post(flow, {"n": 2}, HTTP_X_EVENT_ID="evt-1")
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json()  # same shape, the first run's id and status
+    assert again["X-Flowbuilder-Duplicate"] == "1" and "X-Flowbuilder-Duplicate" not in first
+    other = post(flow, {"n": 3}, HTTP_X_EVENT_ID="evt-2")
+    assert other.json()["run_id"] != first.json()["run_id"]
+    no_id = [post(flow, {"n": 4}).json()["run_id"] for _ in range(2)]  # no id: each call is a run
+    assert no_id[0] != no_id[1]
+    assert Run.objects.filter(flow=flow).count() == 4
+    assert Run.objects.get(pk=first.json()["run_id"]).input_items == [{"n": 1}]
+
+
+def test_a_delivery_id_in_the_body_by_dotted_path_or_json_pointer(world):
+    for path in ("event.id", "/event/id"):
+        flow = world.make_flow(world.a, published=True, doc=webhook_document(delivery_id_path=path))
+        ids = {post(flow, {"event": {"id": "e-7"}, "n": n}).json()["run_id"] for n in range(3)}
+        assert len(ids) == 1 and Run.objects.filter(flow=flow).count() == 1, path
+
+
+def test_a_delivery_id_counts_again_once_its_window_is_over(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from flowbuilder.triggers.models import WebhookDelivery
+
+    flow = world.make_flow(
+        world.a,
+        published=True,
+        doc=webhook_document(delivery_id_header="X-Event-Id", delivery_window_s=3600),
+    )
+    first = post(flow, HTTP_X_EVENT_ID="evt-1").json()["run_id"]
+    delivery = WebhookDelivery.objects.get(flow=flow, key="evt-1")
+    assert delivery.run_id == first and delivery.expires_at - delivery.received_at == timedelta(hours=1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    later = post(flow, HTTP_X_EVENT_ID="evt-1").json()["run_id"]
+    assert later != first and WebhookDelivery.objects.get(flow=flow, key="evt-1").run_id == later
+
+
+def test_a_waiting_repeat_gets_the_first_runs_result(world):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document(delivery_id_header="X-Event-Id"))
+    first = post(flow, {"n": 5}, HTTP_X_EVENT_ID="evt-1").json()["run_id"]
+    Run.objects.filter(pk=first).update(status="succeeded", output_items=[{"n": 6}])
+    response = Client().post(
+        hook_url(flow) + "?wait=1",
+        json.dumps({"n": 9}),
+        content_type="application/json",
+        HTTP_X_EVENT_ID="evt-1",
+    )
+    assert response.status_code == 200 and response.json() == {"n": 6}
+    assert response["X-Flowbuilder-Run"] == str(first) and response["X-Flowbuilder-Duplicate"] == "1"
+    assert Run.objects.filter(flow=flow).count() == 1

@@ -169,3 +169,17 @@ def test_canonical_pair_must_exist():
         _codes(document([node("c", "canonical.from", {"system": "kantata", "entity": "time_entry"})], []))
         == []
     )
+
+
+def test_webhook_delivery_id_is_a_header_or_a_path_never_an_expression():
+    from flowbuilder.nodes.builtins.triggers import WebhookTrigger
+
+    assert WebhookTrigger.extra_findings({"delivery_id_header": "X-Event-Id"}) == []
+    assert WebhookTrigger.extra_findings({"delivery_id_path": "event.id"}) == []
+    assert WebhookTrigger.extra_findings({"delivery_id_path": "/event/id"}) == []
+    for bad in ("$item.id", "event..id", "{{ $item.id }}", "a b"):
+        assert [f for f, _ in WebhookTrigger.extra_findings({"delivery_id_path": bad})] == [
+            "delivery_id_path"
+        ]
+    both = WebhookTrigger.extra_findings({"delivery_id_header": "X-Id", "delivery_id_path": "id"})
+    assert [f for f, _ in both] == ["delivery_id_path"]
