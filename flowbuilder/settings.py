@@ -251,6 +251,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "flowbuilder.api.errors.exception_handler",
+    # JSON with a NUL character or nested past the limit is a 400 naming the field (core.json_input).
+    "DEFAULT_PARSER_CLASSES": [
+        "flowbuilder.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Flowbuilder API",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
 
+from flowbuilder.core import json_input
 from flowbuilder.core.errors import InvalidInputError
 from flowbuilder.execution.actions import normalise_items, start_run
 from flowbuilder.execution.models import Run, RunOrigin
@@ -80,16 +80,17 @@ def check_signature(target: WebhookTarget, body: bytes, headers: Any) -> None:
 def parse_body(body: bytes, content_type: str, query: dict[str, str]) -> list[dict[str, Any]]:
     if len(body) > MAX_BODY_BYTES:
         raise InvalidInputError("The body is larger than 5 MB.", field="body")
+    for name, value in query.items():
+        json_input.check_text(f"{name}{value}", field=f"query.{name}")
     if not body.strip():
         return [dict(query)] if query else [{}]
     if "json" not in content_type and content_type:
         # Form posts and text arrive as one item; nothing in them is ever evaluated.
-        return [{"body": body.decode("utf-8", "replace"), **query}]
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise InvalidInputError(f"The body is not valid JSON: {exc}.", field="body") from exc
-    return normalise_items(data)
+        text = body.decode("utf-8", "replace")
+        json_input.check_text(text, field="body")
+        return [{"body": text, **query}]
+    # A NUL character or nesting past the limit is a 400 naming the field, never a 500.
+    return normalise_items(json_input.loads(body, field="body"))
 
 
 def trigger_webhook(target: WebhookTarget, items: list[dict[str, Any]], *, waiter: str = "") -> Run:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from asgiref.sync import async_to_sync
 from django.test import Client
 
@@ -174,3 +175,61 @@ def test_a_waiting_repeat_gets_the_first_runs_result(world):
     assert response.status_code == 200 and response.json() == {"n": 6}
     assert response["X-Flowbuilder-Run"] == str(first) and response["X-Flowbuilder-Duplicate"] == "1"
     assert Run.objects.filter(flow=flow).count() == 1
+
+
+# --- bad input never 500s, on both adapters -----------------------------------------------------------
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+UNSTORABLE = [
+    ('{"name": "a\\u0000b"}', "body.name"),
+    ('[{"ok": 1}, {"lines": [{"x": "\\u0000"}]}]', "body.1.lines.0.x"),
+    ('{"a\\u0000": 1}', "body"),
+    (DEEP, "body"),
+    ('{"a": ' * 150 + "1" + "}" * 150, "body"),
+    ('{"n": NaN}', "body"),
+]
+
+
+def _asgi_post(token: str, raw: bytes, content_type: bytes = b"application/json", query: bytes = b""):
+    """POST through the lean ASGI route, as uvicorn would call it."""
+    from flowbuilder.api.webhook_asgi import webhook_app
+
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": f"/hooks/{token}/",
+        "query_string": query,
+        "headers": [(b"content-type", content_type)],
+    }
+    async_to_sync(webhook_app)(scope, receive, send)
+    return sent[0]["status"], json.loads(sent[1]["body"])
+
+
+@pytest.mark.parametrize(("raw", "field"), UNSTORABLE, ids=range(len(UNSTORABLE)))
+def test_unstorable_json_is_400_naming_the_field_on_both_adapters(world, raw, field):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document())
+    response = Client().post(hook_url(flow), raw, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    assert field in response.json()["errors"] and response.json()["detail"]
+    status, body = _asgi_post(flow.webhook_token, raw.encode())
+    assert status == 400 and field in body["errors"], body
+    assert not Run.objects.filter(flow=flow).exists()
+
+
+def test_nul_in_a_text_body_or_the_query_is_400(world):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document())
+    status, body = _asgi_post(flow.webhook_token, b"a\x00b", content_type=b"text/plain")
+    assert status == 400 and "body" in body["errors"]
+    status, body = _asgi_post(flow.webhook_token, b"", query=b"x=%00")
+    assert status == 400 and "query.x" in body["errors"]
+    assert not Run.objects.filter(flow=flow).exists()
+    assert _asgi_post(flow.webhook_token, b'{"fine": "\\\\u0000 is text here"}')[0] == 202
