@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +41,7 @@ from flowbuilder.tenancy.permissions import can
 from . import ingress
 from .models import PollingState, TriggerKind
 from .schedule import TriggerSpec, backoff, first_due, next_due, trigger_specs
+from .schedule import preview as schedule_preview
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def sync_flow_triggers(*, flow: Flow, version: FlowVersion | None) -> list[Polli
     starts from scratch). Removed nodes lose their rows. Called inside the publish transaction.
     """
     now = timezone.now()
+    zone = _zone_of(flow)
     specs = {s.node_id: s for s in trigger_specs(version.document if version else None)}
     rows = {r.node_id: r for r in PollingState.objects.select_for_update().filter(flow=flow)}
     PollingState.objects.filter(pk__in=[r.pk for nid, r in rows.items() if nid not in specs]).delete()
@@ -71,24 +73,32 @@ def sync_flow_triggers(*, flow: Flow, version: FlowVersion | None) -> list[Polli
                 node_type=spec.node_type,
                 fingerprint=spec.fingerprint,
                 interval_s=spec.interval_s,
-                next_poll_at=first_due(spec, now),
+                next_poll_at=first_due(spec, now, zone),
             )
         else:
-            _update_row(row, spec, now)
+            _update_row(row, spec, now, zone)
         out.append(row)
     return out
 
 
-def _update_row(row: PollingState, spec: TriggerSpec, now: datetime) -> None:
+def _zone_of(flow: Flow) -> Any:
+    """The organisation's time zone: cron schedules tick in it."""
+    from flowbuilder.tenancy.models import Organisation
+
+    name = Organisation.objects.filter(pk=flow.organisation_id).values_list("timezone", flat=True).first()
+    return Organisation(timezone=name or "UTC").zone
+
+
+def _update_row(row: PollingState, spec: TriggerSpec, now: datetime, zone: Any) -> None:
     if row.fingerprint != spec.fingerprint or row.kind != spec.kind:
         ingress.forget_versions(row.pk)
         row.cursor = None
         row.generation += 1  # a poll in flight from the old config must not commit
-        row.next_poll_at = first_due(spec, now)
+        row.next_poll_at = first_due(spec, now, zone)
         row.consecutive_failures = 0
         row.last_error = ""
     elif row.interval_s != spec.interval_s or spec.kind == TriggerKind.SCHEDULE or not row.enabled:
-        row.next_poll_at = next_due(spec, row.last_polled_at or now)
+        row.next_poll_at = next_due(spec, row.last_polled_at or now, zone)
     row.kind, row.node_type, row.fingerprint = spec.kind, spec.node_type, spec.fingerprint
     row.interval_s = spec.interval_s
     row.enabled = True
@@ -227,7 +237,8 @@ def _commit(state_id: int, generation: int, spec: TriggerSpec, found: Found, now
         state.cursor = cursor
         state.generation += 1
         state.last_polled_at = state.last_success_at = now
-        state.next_poll_at = next_due(spec, timezone.now())
+        zone = _zone_of(state.flow) if spec.config.get("mode") == "cron" else None
+        state.next_poll_at = next_due(spec, timezone.now(), zone or UTC)
         state.consecutive_failures = 0
         state.last_error = ""
         state.save()
@@ -334,3 +345,25 @@ def prune_ingress_marks(*, now: datetime | None = None) -> dict[str, int]:
     """Delete the exactly-once bookkeeping whose window is over (delivery ids, seen versions, write marks)."""
     now = now or timezone.now()
     return {**ingress.prune(now), "write_marks": echoes.prune(now)}
+
+
+# --- schedule preview ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchedulePreview:
+    timezone: str
+    times: list[datetime]  # aware, in the organisation's zone
+
+
+def preview_schedule(*, actor: Any, flow: Flow, config: dict[str, Any], count: int = 5) -> SchedulePreview:
+    """The next ``count`` ticks of a schedule trigger config as the flow's organisation would run it (its
+    time zone, daylight saving included). Reads nothing but the organisation's zone; changes nothing."""
+    if not can(actor, "view", flow):
+        raise PermissionDeniedError("You may not see this flow.")
+    zone = _zone_of(flow)
+    try:
+        times = schedule_preview(config, timezone.now(), zone, count)
+    except ValueError as exc:
+        raise InvalidInputError(f"Invalid cron expression: {exc}", field="cron") from exc
+    return SchedulePreview(str(zone), times)

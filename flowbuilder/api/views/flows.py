@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.db.models import OuterRef, Subquery
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -28,9 +30,11 @@ from flowbuilder.api.serializers.shapes import (
     FindingsShape,
     SaveDraftResultShape,
 )
+from flowbuilder.api.serializers.triggers import SchedulePreviewRequestSerializer, SchedulePreviewSerializer
 from flowbuilder.execution.models import Run
 from flowbuilder.flows import actions
 from flowbuilder.flows.models import Flow, FlowVersion, VersionState
+from flowbuilder.triggers.actions import preview_schedule
 from flowbuilder.triggers.manual import run_manually
 
 from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, organisation_for
@@ -172,6 +176,20 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         return Response(
             FlowSerializer(flow, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(
+        request=SchedulePreviewRequestSerializer,
+        responses={200: SchedulePreviewSerializer, 400: ErrorShape},
+        summary="The next five fire times of a schedule trigger config, in the organisation's time zone",
+    )
+    @action(detail=True, methods=["post"], url_path="schedule-preview")
+    def schedule_preview(self, request, pk=None):
+        flow = self.get_object()
+        data = SchedulePreviewRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        preview = preview_schedule(actor=request.user, flow=flow, config=dict(data.validated_data))
+        times = [{"local": t, "utc": t.astimezone(UTC)} for t in preview.times]
+        return Response(SchedulePreviewSerializer({"timezone": preview.timezone, "times": times}).data)
 
     @extend_schema(request=RunRequestSerializer, responses={201: RunSerializer, 400: ErrorShape})
     @action(detail=True, methods=["post"])

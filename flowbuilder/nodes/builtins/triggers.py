@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from flowbuilder.core import cron
+
 from ..base import BaseNode, NodeContext, PortItems
 from ._helpers import require_main
 
@@ -123,36 +125,21 @@ class WebhookTrigger(BaseNode):
 DELIVERY_PATH = re.compile(r"^(?:[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*|(?:/[^/]*)+)$")
 
 
-def parse_cron(expression: str) -> Any:
-    """A five-field cron expression (minute hour day-of-month month day-of-week, UTC) as a Celery
-    ``crontab``; ValueError names what is wrong."""
-    from celery.schedules import crontab  # lazy: only schedule triggers need it
-
-    fields = str(expression or "").split()
-    if len(fields) != 5:
-        raise ValueError("A cron expression has five fields: minute hour day-of-month month day-of-week.")
-    minute, hour, day_of_month, month_of_year, day_of_week = fields
-    return crontab(
-        minute=minute,
-        hour=hour,
-        day_of_month=day_of_month,
-        month_of_year=month_of_year,
-        day_of_week=day_of_week,
-    )
-
-
 class ScheduleTrigger(BaseNode):
     type = "trigger.schedule"
     label = "Schedule"
     category = "Trigger"
     icon = "clock"
-    description = "Start the flow on a schedule: every N seconds or on a cron expression (UTC)."
+    description = "Start the flow on a schedule: every N seconds or on a cron expression (your time zone)."
     docs = (
         "Starts one run per tick once the flow is published. The run gets one item, "
         '`{"scheduled_at": "<ISO time>", "node_id": "<this node>"}`.\n\n'
         "* **Every** runs every *Interval* seconds.\n"
-        "* **Cron** takes five fields, `minute hour day-of-month month day-of-week`, in UTC: "
-        "`0 6 * * 1-5` is 06:00 on weekdays.\n\n"
+        "* **Cron** takes five fields, `minute hour day-of-month month day-of-week`, in the "
+        "organisation's time zone: `0 6 * * 1-5` is 06:00 on weekdays, local time, summer and winter. "
+        "On the night the clocks go forward, a time that does not exist (02:30) runs once when the clock "
+        "jumps (03:00); when they go back, a fixed time in the repeated hour runs once. The inspector "
+        "shows the next five times.\n\n"
         "A tick missed while the scheduler was down is run once, not once per missed tick."
     )
     is_trigger = True
@@ -173,7 +160,12 @@ class ScheduleTrigger(BaseNode):
                 "maximum": 31_536_000,
                 "default": 3600,
             },
-            "cron": {"type": "string", "title": "Cron expression (UTC)", "default": "0 * * * *"},
+            "cron": {
+                "type": "string",
+                "title": "Cron expression",
+                "description": "minute hour day-of-month month day-of-week, in the organisation's time zone",
+                "default": "0 * * * *",
+            },
         },
         "additionalProperties": False,
     }
@@ -185,8 +177,5 @@ class ScheduleTrigger(BaseNode):
     def extra_findings(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
         if config.get("mode") != "cron":
             return []
-        try:
-            parse_cron(str(config.get("cron") or ""))
-        except ValueError as exc:
-            return [("cron", f"Invalid cron expression: {exc}")]
-        return []
+        problem = cron.check(str(config.get("cron") or ""))
+        return [("cron", f"Invalid cron expression: {problem}")] if problem else []
