@@ -272,7 +272,18 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "flowbuilder.tenancy.models.OrganisationKind",
         "TriggerKindEnum": "flowbuilder.triggers.models.TriggerKind",
         "TriggerHealthEnum": "flowbuilder.triggers.models.TriggerHealth",
+        # The event catalogue (run events; audit actions are appended by the hook below).
+        "EventTypeEnum": "flowbuilder.execution.models.EventType",
+        "AuditActionEnum": "flowbuilder.audit.models.AuditAction",
+        # A template parameter's kind (the discriminator of TemplateParameter and TemplateParameterInput).
+        "ValueParameterKindEnum": [("value", "value")],
+        "ConnectionSlotKindEnum": [("connection", "connection")],
     },
+    # Every operation documents its error answers (ApiError), and the audit catalogue is published.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "flowbuilder.api.openapi.postprocess",
+    ],
     # Self-hosted docs assets: no CDN (air-gapped installs, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

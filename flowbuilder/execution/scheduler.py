@@ -26,9 +26,20 @@ class NodeView(Protocol):
     continued: bool
 
 
-def predecessors_done(plan: ExecutionPlan, states: Mapping[str, NodeView], node_id: str) -> bool:
-    """Every predecessor is terminal, and none failed without continuing."""
+def predecessors_done(
+    plan: ExecutionPlan,
+    states: Mapping[str, NodeView],
+    node_id: str,
+    scope: Collection[str] | None = None,
+) -> bool:
+    """Every predecessor in scope is terminal, and none failed without continuing.
+
+    A predecessor outside the run's scope ("run this node") does not run in this run: its pinned or
+    last-run data stands in for it (see :func:`node_inputs`), so it never holds the node back.
+    """
     for link in plan.incoming.get(node_id, []):
+        if scope is not None and link.source not in scope:
+            continue
         state = states.get(link.source)
         if state is None or state.status not in TERMINAL_NODE:
             return False
@@ -51,7 +62,7 @@ def ready_nodes(
             continue
         state = states.get(node_id)
         if state is None:
-            if predecessors_done(plan, states, node_id):
+            if predecessors_done(plan, states, node_id, scope):
                 ready.append(node_id)
         elif state.status == NodeStatus.RETRYING and node_id in due_retries:
             ready.append(node_id)
@@ -67,7 +78,7 @@ def newly_ready_after(
         node_id = link.target
         if node_id in states or node_id not in scope or node_id in ready:
             continue
-        if predecessors_done(plan, states, node_id):
+        if predecessors_done(plan, states, node_id, scope):
             ready.append(node_id)
     return ready
 

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { api, ApiError } from './api/client';
+import { ApiError } from './api/client';
+import { sessionApi } from './api/session';
 import type { Me, Organisation } from './api/types';
 import { Spinner } from './ui/bits';
 
@@ -41,7 +42,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let alive = true;
-    api.me().then(
+    sessionApi.me().then(
       (m) => alive && setMe(m),
       (e: unknown) => {
         if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
@@ -67,7 +68,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const logout = useCallback(async () => {
     try {
-      await api.logout();
+      await sessionApi.logout();
     } finally {
       window.location.assign('/login/');
     }

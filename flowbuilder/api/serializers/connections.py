@@ -79,3 +79,61 @@ class ConnectionTestSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     message = serializers.CharField()
     tested_at = serializers.DateTimeField()
+
+
+# --- the connector registry (GET /api/connectors/: connectors.base Connector.describe()) ----------------
+
+
+class CredentialTypeShape(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    schema = typed_json(JSON_OBJECT, help_text="JSON Schema of the credential fields.")
+    secret_fields = serializers.ListField(
+        child=serializers.CharField(), help_text="The properties marked writeOnly in schema."
+    )
+
+    class Meta:
+        ref_name = "CredentialType"
+
+
+class ConnectorActionShape(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    writes = serializers.BooleanField(help_text="Side effects in the remote system.")
+    mode = serializers.ChoiceField(choices=["item", "batch"])
+    batch_size = serializers.IntegerField()
+    input_schema = typed_json(JSON_OBJECT)
+    output_schema = typed_json(JSON_OBJECT)
+
+    class Meta:
+        ref_name = "ConnectorAction"
+
+
+class ConnectorTriggerShape(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    config_schema = typed_json(JSON_OBJECT)
+    output_schema = typed_json(JSON_OBJECT)
+    default_interval_s = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "ConnectorTrigger"
+
+
+class ConnectorShape(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    category = serializers.CharField()
+    icon = serializers.CharField()
+    version = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    config_schema = typed_json(JSON_OBJECT, help_text="JSON Schema of the connection's settings.")
+    credential_types = CredentialTypeShape(many=True)
+    actions = ConnectorActionShape(many=True)
+    triggers = ConnectorTriggerShape(many=True)
+
+    class Meta:
+        ref_name = "Connector"

@@ -129,9 +129,23 @@ class RunRequestSerializer(serializers.Serializer):
     pinned = serializers.DictField(child=serializers.ListField(child=serializers.DictField()), required=False)
 
 
+class FlowExportShape(serializers.Serializer):
+    """GET /api/flows/{id}/export/ (flows.actions.export_flow): portable, never secrets or tokens."""
+
+    format = serializers.CharField(help_text="The export format's name and version.")
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    tags = typed_json(STRINGS)
+    document = typed_json(JSON_OBJECT, help_text="The draft.")
+    published_document = typed_json({**JSON_OBJECT, "nullable": True}, allow_null=True)
+
+    class Meta:
+        ref_name = "FlowExport"
+
+
 class ImportSerializer(serializers.Serializer):
     organisation = serializers.IntegerField()
-    data = serializers.JSONField()
+    data = serializers.JSONField(help_text="The content of an export (GET /api/flows/{id}/export/).")
 
     def validate_data(self, value):
         if isinstance(value, dict) and isinstance(value.get("document"), dict):

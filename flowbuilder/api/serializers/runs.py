@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from flowbuilder.execution.models import NodeRun, Run, RunEvent
+from flowbuilder.execution.models import EventType, NodeRun, Run, RunEvent
 from flowbuilder.execution.run_view import node_inputs
 
 from .shapes import (
@@ -114,8 +116,29 @@ class RunDetailSerializer(RunSerializer):
         return data
 
 
+# A run event's payload (execution/engine.py): the keys its type uses, and more may come.
+RUN_EVENT_PAYLOAD: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "description": "Run events: the run's new status."},
+        "attempt": {"type": "integer"},
+        "input_count": {"type": "integer"},
+        "output_counts": PORT_COUNTS,
+        "duration_ms": {"type": "integer", "nullable": True},
+        "error": ERROR_INFO,
+        "retry_in_s": {"type": "number", "description": "node.retrying: seconds until the next attempt."},
+        "continued": {"type": "boolean", "description": "node.failed: the run went on (on_error)."},
+        "reason": {"type": "string", "description": "node.skipped: why."},
+    },
+    "additionalProperties": {},
+}
+
+
 class RunEventSerializer(serializers.ModelSerializer):
-    payload = typed_json(JSON_OBJECT, read_only=True)
+    """One run or node event; ``type`` is execution.models.EventType (EventTypeEnum in the schema)."""
+
+    type = serializers.ChoiceField(choices=EventType.choices, read_only=True)
+    payload = typed_json(RUN_EVENT_PAYLOAD, read_only=True)
 
     class Meta:
         model = RunEvent

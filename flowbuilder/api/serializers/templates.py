@@ -2,12 +2,79 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from flowbuilder.flows.models import Template, TemplateInstance, TemplateVersion
 
+from .shapes import JSON_OBJECT, STRINGS, ErrorShape, FindingShape, typed, typed_json
+
+# --- declared parameters (flows.templates.check_parameters) --------------------------------------------
+
+
+class ValueParameterShape(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["value"])
+    description = serializers.CharField(allow_blank=True)
+    required = serializers.BooleanField()
+    pointer = serializers.CharField(help_text="/nodes/<node id>/config/<field>")
+    default = serializers.JSONField(allow_null=True, help_text="Any JSON; null when the flow has no value.")
+
+    class Meta:
+        ref_name = "ValueParameter"
+
+
+class ConnectionSlotShape(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["connection"])
+    description = serializers.CharField(allow_blank=True)
+    required = serializers.BooleanField()
+    connector = serializers.CharField()
+    nodes = serializers.ListField(child=serializers.CharField(), help_text="The nodes that use the slot.")
+
+    class Meta:
+        ref_name = "ConnectionSlot"
+
+
+TEMPLATE_PARAMETERS = PolymorphicProxySerializer(
+    component_name="TemplateParameter",
+    serializers={"value": ValueParameterShape, "connection": ConnectionSlotShape},
+    resource_type_field_name="kind",
+    many=True,
+)
+
+
+class ValueParameterInputShape(ValueParameterShape):
+    """As declared when publishing: no description, not required and the flow's current value by default."""
+
+    description = serializers.CharField(allow_blank=True, required=False, default="")
+    required = serializers.BooleanField(required=False, default=False)
+    default = serializers.JSONField(allow_null=True, required=False)
+
+    class Meta:
+        ref_name = "ValueParameterInput"
+
+
+class ConnectionSlotInputShape(ConnectionSlotShape):
+    description = serializers.CharField(allow_blank=True, required=False, default="")
+    required = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        ref_name = "ConnectionSlotInput"
+
+
+TEMPLATE_PARAMETERS_IN = PolymorphicProxySerializer(
+    component_name="TemplateParameterInput",
+    serializers={"value": ValueParameterInputShape, "connection": ConnectionSlotInputShape},
+    resource_type_field_name="kind",
+    many=True,
+)
+
 
 class TemplateSerializer(serializers.ModelSerializer):
+    tags = typed_json(STRINGS, read_only=True)
     latest_version = serializers.SerializerMethodField()
 
     class Meta:
@@ -41,6 +108,7 @@ class TemplateCreateSerializer(serializers.Serializer):
 
 
 class TemplateVersionSerializer(serializers.ModelSerializer):
+    parameters = typed_json(TEMPLATE_PARAMETERS, read_only=True)
     created_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -53,6 +121,8 @@ class TemplateVersionSerializer(serializers.ModelSerializer):
 
 
 class TemplateVersionDetailSerializer(TemplateVersionSerializer):
+    document = typed_json(JSON_OBJECT, read_only=True)
+
     class Meta(TemplateVersionSerializer.Meta):
         fields = [*TemplateVersionSerializer.Meta.fields, "document"]
         read_only_fields = fields
@@ -60,13 +130,24 @@ class TemplateVersionDetailSerializer(TemplateVersionSerializer):
 
 class PublishTemplateVersionSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=["draft", "published"], default="draft")
-    parameters = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    parameters = typed(
+        TEMPLATE_PARAMETERS_IN,
+        serializers.ListField,
+        child=serializers.DictField(),
+        required=False,
+        default=list,
+        help_text="Checked against the flow (flows.templates.check_parameters): 400 names the one at fault.",
+    )
     changelog = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
 
 
 class CloneTargetSerializer(serializers.Serializer):
     customer = serializers.IntegerField()
-    parameters = serializers.DictField(required=False, default=dict)
+    parameters = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Parameter name -> value (a connection slot: a connection id).",
+    )
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -82,10 +163,30 @@ class PreviewUpgradeSerializer(serializers.Serializer):
     instances = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True)
 
 
+# How a merge conflict is settled (flows.merge): one of the three sides, or a value of one's own.
+RESOLUTION: dict[str, Any] = {
+    "oneOf": [
+        {"type": "string", "enum": ["ours", "theirs", "base"]},
+        {"type": "object", "properties": {"value": {}}, "required": ["value"]},
+    ]
+}
+RESOLUTIONS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {"type": "object", "additionalProperties": RESOLUTION},
+}
+
+
 class UpgradeSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
     instances = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=1000)
-    resolutions = serializers.DictField(child=serializers.DictField(), required=False, default=dict)
+    resolutions = typed(
+        RESOLUTIONS,
+        serializers.DictField,
+        child=serializers.DictField(),
+        required=False,
+        default=dict,
+        help_text="Instance id -> conflict path -> resolution.",
+    )
 
     def validate_resolutions(self, value):
         try:
@@ -97,8 +198,9 @@ class UpgradeSerializer(serializers.Serializer):
 class TemplateInstanceSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(source="based_on.number", read_only=True)
     previous_version = serializers.IntegerField(
-        source="previous_version.number", read_only=True, default=None
+        source="previous_version.number", read_only=True, default=None, allow_null=True
     )
+    parameter_values = typed_json(JSON_OBJECT, read_only=True)
     template_name = serializers.CharField(source="template.name", read_only=True)
 
     class Meta:
@@ -117,3 +219,231 @@ class TemplateInstanceSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+# --- documents compared and merged (flows.graph_diff, flows.merge) --------------------------------------
+
+
+class NodeSummaryShape(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.CharField(allow_null=True)
+    label = serializers.CharField(allow_null=True)
+
+    class Meta:
+        ref_name = "NodeSummary"
+
+
+class ValueChangeShape(serializers.Serializer):
+    path = serializers.CharField(help_text="JSON pointer into the document.")
+    op = serializers.ChoiceField(choices=["add", "remove", "replace"])
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+    class Meta:
+        ref_name = "ValueChange"
+
+
+class ChangedNodeShape(NodeSummaryShape):
+    changes = ValueChangeShape(many=True)
+
+    class Meta:
+        ref_name = "ChangedNode"
+
+
+class EdgeSummaryShape(serializers.Serializer):
+    id = serializers.CharField(allow_null=True)
+    source = serializers.CharField()
+    source_port = serializers.CharField()
+    target = serializers.CharField()
+    target_port = serializers.CharField()
+
+    class Meta:
+        ref_name = "EdgeSummary"
+
+
+class DiffSummaryShape(serializers.Serializer):
+    nodes_added = serializers.IntegerField()
+    nodes_removed = serializers.IntegerField()
+    nodes_changed = serializers.IntegerField()
+    edges_added = serializers.IntegerField()
+    edges_removed = serializers.IntegerField()
+    fields_changed = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "DiffSummary"
+
+
+class GraphDiffShape(serializers.Serializer):
+    nodes_added = NodeSummaryShape(many=True)
+    nodes_removed = NodeSummaryShape(many=True)
+    nodes_changed = ChangedNodeShape(many=True)
+    edges_added = EdgeSummaryShape(many=True)
+    edges_removed = EdgeSummaryShape(many=True)
+    document_changes = ValueChangeShape(many=True)
+    summary = DiffSummaryShape()
+
+    class Meta:
+        ref_name = "GraphDiff"
+
+
+class MergeConflictShape(serializers.Serializer):
+    kind = serializers.CharField()
+    node = serializers.CharField(allow_null=True)
+    path = serializers.CharField(help_text="JSON pointer; the key of its resolution.")
+    base = serializers.JSONField(allow_null=True)
+    ours = serializers.JSONField(allow_null=True)
+    theirs = serializers.JSONField(allow_null=True)
+
+    class Meta:
+        ref_name = "MergeConflict"
+
+
+class ResolvedConflictShape(MergeConflictShape):
+    resolution = serializers.ChoiceField(choices=["ours", "theirs", "base", "value"])
+
+    class Meta:
+        ref_name = "ResolvedConflict"
+
+
+# --- action answers ---------------------------------------------------------------------------------------
+
+FIELD_ERRORS: dict[str, Any] = {"type": "object", "additionalProperties": STRINGS}
+
+
+class CloneResultShape(serializers.Serializer):
+    customer = serializers.IntegerField(allow_null=True)
+    ok = serializers.BooleanField()
+    errors = typed_json(FIELD_ERRORS, help_text="Parameter (or customer) -> messages.")
+    instance = serializers.IntegerField(required=False)
+    flow = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False)
+    unbound = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Connection slots left to bind."
+    )
+
+    class Meta:
+        ref_name = "CloneResult"
+
+
+class CloneResponseShape(serializers.Serializer):
+    cloned = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    results = CloneResultShape(many=True)
+
+    class Meta:
+        ref_name = "CloneResponse"
+
+
+class ConnectionCheckShape(serializers.Serializer):
+    ok = serializers.BooleanField()
+    message = serializers.CharField(allow_blank=True)
+
+    class Meta:
+        ref_name = "ConnectionCheck"
+
+
+class DryRunResultShape(serializers.Serializer):
+    customer = serializers.IntegerField(allow_null=True)
+    ok = serializers.BooleanField()
+    dry_run = serializers.BooleanField()
+    errors = typed_json(FIELD_ERRORS)
+    findings = FindingShape(many=True, required=False, help_text="Errors of the rendered flow.")
+    connections = serializers.DictField(
+        child=ConnectionCheckShape(), required=False, help_text="Slot -> test of the bound connection."
+    )
+    unbound = serializers.ListField(child=serializers.CharField(), required=False)
+    ready_to_publish = serializers.BooleanField(required=False)
+
+    class Meta:
+        ref_name = "DryRunResult"
+
+
+class DryRunResponseShape(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    ready = serializers.IntegerField()
+    not_ready = serializers.IntegerField()
+    results = DryRunResultShape(many=True)
+
+    class Meta:
+        ref_name = "DryRunResponse"
+
+
+# A clone that created nothing answers 400 with its results; a refused request, with the usual error body.
+CLONE_REFUSED = PolymorphicProxySerializer(
+    component_name="CloneRefused",
+    serializers=[CloneResponseShape, ErrorShape],
+    resource_type_field_name=None,
+)
+
+
+class UpgradePreviewShape(serializers.Serializer):
+    instance = serializers.IntegerField()
+    customer = serializers.IntegerField()
+    flow = serializers.IntegerField()
+    from_version = serializers.IntegerField()
+    to_version = serializers.IntegerField()
+    pinned = serializers.BooleanField()
+    diff = GraphDiffShape(help_text="The customer's copy -> the new version as rendered for it.")
+    changes = GraphDiffShape(help_text="The customer's copy -> the merge result.")
+    conflicts = MergeConflictShape(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+    missing_parameters = serializers.ListField(child=serializers.CharField())
+    document = typed_json(JSON_OBJECT, help_text="The merge result.")
+
+    class Meta:
+        ref_name = "UpgradePreview"
+
+
+class UpgradePreviewsShape(serializers.Serializer):
+    results = UpgradePreviewShape(many=True)
+
+    class Meta:
+        ref_name = "UpgradePreviews"
+
+
+UPGRADE_STATUSES = [
+    "upgraded",
+    "conflicts",
+    "skipped_pinned",
+    "up_to_date",
+    "not_found",
+    "missing_parameters",
+]
+
+
+class UpgradeResultShape(serializers.Serializer):
+    instance = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=UPGRADE_STATUSES)
+    conflicts = MergeConflictShape(many=True)
+    missing_parameters = serializers.ListField(child=serializers.CharField(), required=False)
+    resolved = ResolvedConflictShape(many=True, required=False)
+    warnings = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        ref_name = "UpgradeResult"
+
+
+class UpgradeResultsShape(serializers.Serializer):
+    results = UpgradeResultShape(many=True)
+
+    class Meta:
+        ref_name = "UpgradeResults"
+
+
+class DriftRowShape(serializers.Serializer):
+    instance = serializers.IntegerField()
+    customer = serializers.IntegerField()
+    flow = serializers.IntegerField()
+    version = serializers.IntegerField()
+    drifted = serializers.BooleanField()
+    diff = GraphDiffShape(help_text="What the template produced for the customer -> its draft now.")
+
+    class Meta:
+        ref_name = "DriftRow"
+
+
+class DriftReportShape(serializers.Serializer):
+    results = DriftRowShape(many=True)
+
+    class Meta:
+        ref_name = "DriftReport"

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from flowbuilder.tenancy.models import Branding, Membership, Organisation
 from flowbuilder.tenancy.roles import Role
 
-from .shapes import MeOrganisationShape
+from .shapes import MeOrganisationShape, typed
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -79,10 +79,29 @@ class LoginSerializer(serializers.Serializer):
 HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
 
 
+def _or_blank(schema: dict) -> dict:
+    # anyOf, not drf-spectacular's oneOf: "" would match both branches (a oneOf no value satisfies).
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
 class BrandingSerializer(serializers.ModelSerializer):
     primary_color = serializers.RegexField(HEX_COLOR, required=False)
     accent_color = serializers.RegexField(HEX_COLOR, required=False)
     host_name = serializers.CharField(max_length=253, required=False, allow_blank=True, allow_null=True)
+    support_email = typed(
+        _or_blank({"type": "string", "format": "email", "maxLength": 254}),
+        serializers.EmailField,
+        max_length=254,
+        required=False,
+        allow_blank=True,
+    )
+    support_url = typed(
+        _or_blank({"type": "string", "format": "uri", "maxLength": 200}),
+        serializers.URLField,
+        max_length=200,
+        required=False,
+        allow_blank=True,
+    )
 
     class Meta:
         model = Branding
@@ -111,3 +130,37 @@ def _safe_url(value: str, field: str) -> str:
     if value and not value.startswith(("https://", "/", "data:image/")):
         raise serializers.ValidationError("Use an https:// URL, a /static/ path or a data:image URL.")
     return value
+
+
+class OrganisationRefShape(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+    class Meta:
+        ref_name = "OrganisationRef"
+
+
+class RunCountsShape(serializers.Serializer):
+    total = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    running = serializers.IntegerField(help_text="Queued, running or waiting.")
+
+    class Meta:
+        ref_name = "RunCounts"
+
+
+class CustomerOverviewShape(serializers.Serializer):
+    """One customer in a partner's overview (observability.overview.partner_overview)."""
+
+    organisation = OrganisationRefShape()
+    flows = serializers.IntegerField()
+    published_flows = serializers.IntegerField()
+    runs = RunCountsShape(help_text="Top-level runs created in the last 24 hours.")
+    last_run_at = serializers.DateTimeField(allow_null=True)
+    last_failure_at = serializers.DateTimeField(allow_null=True)
+    health = serializers.ChoiceField(choices=["healthy", "degraded", "failing", "idle"])
+
+    class Meta:
+        ref_name = "CustomerOverview"

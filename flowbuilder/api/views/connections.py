@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.response import Response
 
@@ -12,15 +12,16 @@ from flowbuilder.api.serializers.connections import (
     ConnectionSerializer,
     ConnectionTestSerializer,
     ConnectionUpdateSerializer,
+    ConnectorShape,
 )
+from flowbuilder.api.serializers.shapes import ErrorShape
 from flowbuilder.credentials import actions
 from flowbuilder.credentials.models import Connection
 
-from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, organisation_for
+from .mixins import RestrictedQuerysetMixin, organisation_for
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[ORGANISATION_PARAMETER]),
     partial_update=extend_schema(request=ConnectionUpdateSerializer, responses=ConnectionSerializer),
 )
 class ConnectionViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
@@ -30,7 +31,7 @@ class ConnectionViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
     search_fields = ["name", "base_url"]
     ordering_fields = ["name", "updated_at", "created_at"]
 
-    @extend_schema(request=ConnectionCreateSerializer, responses={201: ConnectionSerializer})
+    @extend_schema(request=ConnectionCreateSerializer, responses={201: ConnectionSerializer, 404: ErrorShape})
     def create(self, request, *args, **kwargs):
         data = ConnectionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -66,7 +67,7 @@ def describe_connector(connector) -> dict:
     return data
 
 
-@extend_schema(responses={200: serializers.ListSerializer(child=serializers.DictField())})
+@extend_schema(responses=ConnectorShape(many=True))
 @api_view(["GET"])
 def connectors(request):
     """The connector registry: key, name, category, icon, credential types (JSON Schemas, secret fields

@@ -4,7 +4,6 @@ from datetime import UTC
 
 from django.db.models import OuterRef, Subquery
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +13,7 @@ from flowbuilder.api.serializers.flows import (
     DraftSerializer,
     FlowCreateSerializer,
     FlowDetailSerializer,
+    FlowExportShape,
     FlowSerializer,
     FlowUpdateSerializer,
     ImportSerializer,
@@ -37,7 +37,7 @@ from flowbuilder.flows.models import Flow, FlowVersion, VersionState
 from flowbuilder.triggers.actions import preview_schedule
 from flowbuilder.triggers.manual import run_manually
 
-from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, organisation_for
+from .mixins import RestrictedQuerysetMixin, organisation_for
 
 
 class FlowFilter(filters.FilterSet):
@@ -63,7 +63,6 @@ class FlowFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[ORGANISATION_PARAMETER]),
     partial_update=extend_schema(request=FlowUpdateSerializer, responses=FlowSerializer),
 )
 class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
@@ -88,7 +87,7 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
             flow._last_run = runs.get(flow._last_run_id)
         return self.get_paginated_response(FlowSerializer(page, many=True, context={"request": request}).data)
 
-    @extend_schema(request=FlowCreateSerializer, responses={201: FlowSerializer})
+    @extend_schema(request=FlowCreateSerializer, responses={201: FlowSerializer, 404: ErrorShape})
     def create(self, request, *args, **kwargs):
         data = FlowCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -161,12 +160,12 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         )
         return Response(VersionSerializer(versions, many=True).data)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=FlowExportShape)
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):
         return Response(actions.export_flow(self.get_object()))
 
-    @extend_schema(request=ImportSerializer, responses={201: FlowSerializer})
+    @extend_schema(request=ImportSerializer, responses={201: FlowSerializer, 404: ErrorShape})
     @action(detail=False, methods=["post"], url_path="import")
     def import_flow(self, request):
         data = ImportSerializer(data=request.data)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from flowbuilder.api.serializers.shapes import NodeTypeShape
+from flowbuilder.api.serializers.shapes import ErrorShape, NodeTypeShape
 from flowbuilder.nodes.registry import load_registry
 
 
@@ -40,9 +40,17 @@ def _node_outputs(value: dict) -> dict:
     request=PreviewSerializer,
     responses={
         200: inline_serializer("ExpressionPreviewResult", {"result": serializers.JSONField()}),
-        400: inline_serializer(
-            "ExpressionPreviewError",
-            {"error": serializers.CharField(), "position": serializers.IntegerField(allow_null=True)},
+        # The expression's own error, or a refused request (the usual error body).
+        400: PolymorphicProxySerializer(
+            component_name="ExpressionPreviewRefused",
+            serializers=[
+                inline_serializer(
+                    "ExpressionPreviewError",
+                    {"error": serializers.CharField(), "position": serializers.IntegerField(allow_null=True)},
+                ),
+                ErrorShape,
+            ],
+            resource_type_field_name=None,
         ),
     },
 )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -11,7 +11,7 @@ from flowbuilder.api.serializers.runs import RunDetailSerializer, RunEventSerial
 from flowbuilder.execution import actions
 from flowbuilder.execution.models import Run, RunOrigin, RunStatus
 
-from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, visible_flows
+from .mixins import RestrictedQuerysetMixin, visible_flows
 
 
 class RunFilter(filters.FilterSet):
@@ -24,7 +24,6 @@ class RunFilter(filters.FilterSet):
         fields = ["flow", "status", "origin"]
 
 
-@extend_schema_view(list=extend_schema(parameters=[ORGANISATION_PARAMETER]))
 class RunViewSet(
     RestrictedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from flowbuilder.api.serializers.shapes import ErrorShape
 from flowbuilder.api.serializers.templates import (
+    CLONE_REFUSED,
+    CloneResponseShape,
     CloneSerializer,
+    DriftReportShape,
+    DryRunResponseShape,
     PreviewUpgradeSerializer,
     PublishTemplateVersionSerializer,
     TemplateCreateSerializer,
@@ -18,13 +23,15 @@ from flowbuilder.api.serializers.templates import (
     TemplateSerializer,
     TemplateVersionDetailSerializer,
     TemplateVersionSerializer,
+    UpgradePreviewsShape,
+    UpgradeResultsShape,
     UpgradeSerializer,
 )
 from flowbuilder.flows import templates as actions
 from flowbuilder.flows.models import Flow, Template, TemplateInstance
 from flowbuilder.tenancy.permissions import organisation_ids_for, restrict
 
-from .mixins import RestrictedQuerysetMixin, organisation_for
+from .mixins import FILTER_BACKENDS, RestrictedQuerysetMixin, id_param, organisation_for
 
 
 class TemplateViewSet(
@@ -35,7 +42,7 @@ class TemplateViewSet(
     search_fields = ["name", "description", "category"]
     ordering_fields = ["name", "updated_at", "created_at"]
 
-    @extend_schema(request=TemplateCreateSerializer, responses={201: TemplateSerializer})
+    @extend_schema(request=TemplateCreateSerializer, responses={201: TemplateSerializer, 404: ErrorShape})
     def create(self, request, *args, **kwargs):
         data = TemplateCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -50,8 +57,13 @@ class TemplateViewSet(
         template = actions.create_template(actor=request.user, organisation=org, source_flow=flow, **values)
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=PublishTemplateVersionSerializer, responses=TemplateVersionSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], responses=TemplateVersionSerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["POST"],
+        request=PublishTemplateVersionSerializer,
+        responses={201: TemplateVersionDetailSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # a plain list
     def versions(self, request, pk=None):
         template = self.get_object()
         if request.method == "GET":
@@ -72,7 +84,12 @@ class TemplateViewSet(
             raise NotFound("No such version.")
         return Response(TemplateVersionDetailSerializer(version).data)
 
-    @extend_schema(request=CloneSerializer)
+    @extend_schema(
+        request=CloneSerializer,
+        responses={200: DryRunResponseShape, 201: CloneResponseShape, 400: CLONE_REFUSED},
+        description="Copy a version into customers (201 when any was cloned, else 400 with the results); "
+        "`dry_run: true` checks each customer and creates nothing (200).",
+    )
     @action(detail=True, methods=["post"])
     def clone(self, request, pk=None):
         template = self.get_object()
@@ -101,7 +118,7 @@ class TemplateViewSet(
             status=status.HTTP_201_CREATED if cloned else status.HTTP_400_BAD_REQUEST,
         )
 
-    @extend_schema(request=PreviewUpgradeSerializer)
+    @extend_schema(request=PreviewUpgradeSerializer, responses=UpgradePreviewsShape)
     @action(detail=True, methods=["post"], url_path="preview-upgrade")
     def preview_upgrade(self, request, pk=None):
         template = self.get_object()
@@ -110,7 +127,7 @@ class TemplateViewSet(
         previews = actions.preview_upgrade(actor=request.user, template=template, **data.validated_data)
         return Response({"results": previews})
 
-    @extend_schema(request=UpgradeSerializer)
+    @extend_schema(request=UpgradeSerializer, responses=UpgradeResultsShape)
     @action(detail=True, methods=["post"])
     def upgrade(self, request, pk=None):
         template = self.get_object()
@@ -119,13 +136,18 @@ class TemplateViewSet(
         results = actions.upgrade_instances(actor=request.user, template=template, **data.validated_data)
         return Response({"results": results})
 
-    @extend_schema(responses=TemplateInstanceSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=TemplateInstanceSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list
     def instances(self, request, pk=None):
         template = self.get_object()
         instances = TemplateInstanceViewSet.visible(request.user).filter(template=template)
         return Response(TemplateInstanceSerializer(instances, many=True).data)
 
+    @extend_schema(
+        parameters=[OpenApiParameter("drifted", bool, description="Only copies that drifted (1 or true).")],
+        responses=DriftReportShape,
+        filters=False,
+    )
     @action(detail=True, methods=["get"])
     def drift(self, request, pk=None):
         report = actions.drift_report(actor=request.user, template=self.get_object())
@@ -134,10 +156,17 @@ class TemplateViewSet(
         return Response({"results": report})
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("template", int, description="Only copies of this template.")]
+    )
+)
 class TemplateInstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A customer sees its own copies; the partner sees the copies of its templates."""
 
     serializer_class = TemplateInstanceSerializer
+    filter_backends = FILTER_BACKENDS
+    organisation_lookup = "customer_id"  # the customer's copies (a partner filters by template)
     ordering_fields = ["created_at", "updated_at"]
 
     @staticmethod
@@ -149,25 +178,22 @@ class TemplateInstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     def get_queryset(self):
         qs = self.visible(self.request.user)
-        params = self.request.query_params
-        for param, lookup in (("organisation", "customer_id"), ("template", "template_id")):
-            if params.get(param):
-                try:
-                    qs = qs.filter(**{lookup: int(params[param])})
-                except ValueError as exc:
-                    raise ValidationError({param: ["must be an integer id"]}) from exc
-        return qs
+        template = id_param(self.request, "template")
+        return qs if template is None else qs.filter(template_id=template)
 
+    @extend_schema(request=None, responses=TemplateInstanceSerializer)
     @action(detail=True, methods=["post"])
     def pin(self, request, pk=None):
         instance = actions.set_pinned(actor=request.user, instance=self.get_object(), pinned=True)
         return Response(TemplateInstanceSerializer(instance).data)
 
+    @extend_schema(request=None, responses=TemplateInstanceSerializer)
     @action(detail=True, methods=["post"])
     def unpin(self, request, pk=None):
         instance = actions.set_pinned(actor=request.user, instance=self.get_object(), pinned=False)
         return Response(TemplateInstanceSerializer(instance).data)
 
+    @extend_schema(request=None, responses=TemplateInstanceSerializer)
     @action(detail=True, methods=["post"])
     def rollback(self, request, pk=None):
         instance = actions.rollback_instance(actor=request.user, instance=self.get_object())

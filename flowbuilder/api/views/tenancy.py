@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from flowbuilder.api.serializers.shapes import ErrorShape
 from flowbuilder.api.serializers.tenancy import (
     BrandingSerializer,
     CustomerCreateSerializer,
+    CustomerOverviewShape,
     InviteSerializer,
     LoginSerializer,
     MembershipSerializer,
@@ -21,19 +23,22 @@ from flowbuilder.tenancy import actions
 from flowbuilder.tenancy.actions import sign_in, sign_out
 from flowbuilder.tenancy.models import Membership, Organisation
 
-from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, organisation_for
+from .mixins import RestrictedQuerysetMixin, organisation_for
 
 
-@extend_schema_view(list=extend_schema(parameters=[ORGANISATION_PARAMETER]))
 class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     base_queryset = Organisation.objects.all()
     serializer_class = OrganisationSerializer
     search_fields = ["name"]
 
-    def _org_lookup(self) -> str:
-        return "id"
+    organisation_lookup = "id"
 
-    @extend_schema(request=BrandingSerializer, responses=BrandingSerializer)
+    @extend_schema(
+        methods=["GET"],
+        responses=BrandingSerializer,
+        description="The partner's branding; `{}` while it has none.",
+    )
+    @extend_schema(methods=["PUT"], request=BrandingSerializer, responses=BrandingSerializer)
     @action(detail=True, methods=["get", "put"])
     def branding(self, request, pk=None):
         """The partner's white label (GET: anyone in the partner or its customers; PUT: its admins)."""
@@ -47,7 +52,7 @@ class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet
         branding = actions.set_branding(actor=request.user, partner=org, **data.validated_data)
         return Response(BrandingSerializer(branding).data)
 
-    @extend_schema(responses={200: serializers.ListSerializer(child=serializers.DictField())}, filters=False)
+    @extend_schema(responses=CustomerOverviewShape(many=True), filters=False)
     @action(detail=True, methods=["get"], pagination_class=None)  # a plain list
     def overview(self, request, pk=None):
         """A partner's customers with their flows, runs of the last 24 hours and health."""
@@ -83,14 +88,13 @@ class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet
         return Response(OrganisationSerializer(org).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(list=extend_schema(parameters=[ORGANISATION_PARAMETER]))
 class MembershipViewSet(
     RestrictedQuerysetMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
     base_queryset = Membership.objects.select_related("user", "organisation")
     serializer_class = MembershipSerializer
 
-    @extend_schema(request=MembershipWriteSerializer, responses={201: MembershipSerializer})
+    @extend_schema(request=MembershipWriteSerializer, responses={201: MembershipSerializer, 404: ErrorShape})
     def create(self, request):
         data = MembershipWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,7 +12,7 @@ from flowbuilder.api.serializers.triggers import TriggerSerializer
 from flowbuilder.triggers import actions
 from flowbuilder.triggers.models import PollingState, TriggerKind
 
-from .mixins import ORGANISATION_PARAMETER, RestrictedQuerysetMixin, visible_flows
+from .mixins import RestrictedQuerysetMixin, visible_flows
 
 
 class TriggerFilter(filters.FilterSet):
@@ -24,7 +24,6 @@ class TriggerFilter(filters.FilterSet):
         fields = ["flow", "kind"]
 
 
-@extend_schema_view(list=extend_schema(parameters=[ORGANISATION_PARAMETER]))
 class TriggerViewSet(
     RestrictedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):

@@ -1,11 +1,10 @@
-// The one module that talks HTTP to the Django API. Components call these functions and never fetch().
-// Typed with openapi-fetch over `paths`, generated from the API's OpenAPI schema (./schema.d.ts via ./types).
+// The one HTTP client of the SPA: openapi-fetch typed with `paths`, generated from the API's OpenAPI schema
+// (./schema.d.ts). The per-area modules (./flows, ./runs, ./session, ./connections, ./partner, ./triggers)
+// only name endpoints through `http`; request bodies, query parameters and answers are the generated types,
+// so a call the API does not describe does not compile. Components call those modules, never fetch().
 import createClient, { type Middleware } from 'openapi-fetch';
 import { csrfToken } from '../config';
-import type {
-  ApiErrorBody, ConflictBody, Connection, FlowDetail, FlowDocument, FlowSummary, FlowVersion, Item, Me,
-  NodeType, Page, PreviewResult, RunDetail, RunSummary, SaveDraftResponse, paths, Finding,
-} from './types';
+import type { ApiErrorBody, ConflictBody, Finding, paths } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -89,8 +88,7 @@ export function errorMessage(e: unknown, opts: ErrorMessageOptions = {}): string
   return parts.join(' ') || e.message || fallback;
 }
 
-/** Exported for src/api/connections.ts (same CSRF handling for its typed client). */
-export const csrf: Middleware = {
+const csrf: Middleware = {
   onRequest({ request }) {
     if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
       const token = csrfToken();
@@ -101,11 +99,24 @@ export const csrf: Middleware = {
   },
 };
 
-const http = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+/** The client: `http.GET('/api/flows/{id}/', { params: { path: { id } } })`, typed end to end. */
+export const http = createClient<paths>({
+  baseUrl: '',
+  credentials: 'same-origin',
+  // Looked up per request, not when the module loads (a test stubs it).
+  fetch: (request) => globalThis.fetch(request),
+});
 http.use(csrf);
 
-export async function unwrap<T>(p: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<T> {
-  let res: { data?: unknown; error?: unknown; response: Response };
+/** What openapi-fetch answers: the body typed by the operation's 2xx response, or its error. */
+export type Answer<D> = { data?: D; error?: unknown; response: Response };
+
+/**
+ * The body of a 2xx answer (its type inferred from the operation); otherwise an ApiError with the error
+ * body, and status 0 when the server could not be reached.
+ */
+export async function unwrap<D>(p: Promise<Answer<D>>): Promise<D> {
+  let res: Answer<D>;
   try {
     res = await p;
   } catch (e) {
@@ -115,74 +126,31 @@ export async function unwrap<T>(p: Promise<{ data?: unknown; error?: unknown; re
     const body = (res.error && typeof res.error === 'object' ? res.error : { detail: String(res.error ?? '') }) as ApiErrorBody;
     throw new ApiError(res.response.status, body, body.detail || `${res.response.status} ${res.response.statusText}`);
   }
-  return res.data as T;
+  return res.data as D;
 }
 
-export interface ListParams {
-  organisation?: number;
-  search?: string;
-  status?: string;
-  tag?: string;
-  flow?: number | string;
-  limit?: number;
-  offset?: number;
+/** `{ params: { path: { id } } }`. Ids come from route params as strings as often as numbers; the URL is
+ * the same either way. */
+export const byId = (id: number | string) => ({ params: { path: { id: id as number } } });
+
+/** Query values without the empty ones (filters read from the URL are '' when unset). */
+export function clean<T extends object>(q: T): T {
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '' && v !== null)) as T;
 }
 
 type Query<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
 
-/** Filter values come from the URL as strings; the API validates them (400 on an unknown choice). */
-function listQuery<P extends keyof paths>(q: ListParams): Query<P> {
-  return clean(q) as unknown as Query<P>;
+/** A list operation's query parameters, each also as the string a URL filter holds (`?status=` is read from
+ * the address bar): the API validates them (400 naming the filter). */
+export type LooseQuery<P extends keyof paths> = { [K in keyof Query<P>]?: Query<P>[K] | string };
+
+/** The query of a list operation, empty values left out. */
+export function listQuery<P extends keyof paths>(q: LooseQuery<P>): Query<P> {
+  return clean(q) as Query<P>;
 }
 
-/** Ids come from route params as strings as often as numbers; the URL is the same either way. */
-const byId = (id: number | string) => ({ path: { id: id as number } });
-
-function clean<T extends object>(q: T): T {
-  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '' && v !== null)) as T;
-}
-
-export const api = {
-  me: () => unwrap<Me>(http.GET('/api/me/')),
-  logout: () => unwrap<unknown>(http.POST('/api/auth/logout/')),
-  nodeTypes: () => unwrap<NodeType[]>(http.GET('/api/node-types/')),
-  listFlows: (q: ListParams) => unwrap<Page<FlowSummary>>(http.GET('/api/flows/', { params: { query: listQuery<'/api/flows/'>(q) } })),
-  createFlow: (body: { organisation: number; name: string; description?: string; tags?: string[]; document?: FlowDocument }) =>
-    unwrap<FlowDetail>(http.POST('/api/flows/', { body })),
-  importFlow: (organisation: number, data: unknown) => unwrap<FlowDetail>(http.POST('/api/flows/import/', { body: { organisation, data } })),
-  getFlow: (id: number | string) => unwrap<FlowDetail>(http.GET('/api/flows/{id}/', { params: byId(id) })),
-  patchFlow: (id: number | string, body: { name?: string; description?: string; tags?: string[] }) =>
-    unwrap<FlowDetail>(http.PATCH('/api/flows/{id}/', { params: byId(id), body })),
-  saveDraft: (id: number | string, document: FlowDocument, revision: number, force = false) =>
-    unwrap<SaveDraftResponse>(
-      http.PUT('/api/flows/{id}/draft/', { params: byId(id), body: { document, revision, ...(force ? { force } : {}) } }),
-    ),
-  validate: (id: number | string, document: FlowDocument) =>
-    unwrap<{ findings: Finding[] }>(http.POST('/api/flows/{id}/validate/', { params: byId(id), body: { document } })),
-  publish: (id: number | string, comment: string) =>
-    unwrap<FlowVersion>(http.POST('/api/flows/{id}/publish/', { params: byId(id), body: { comment } })),
-  versions: (id: number | string) => unwrap<FlowVersion[]>(http.GET('/api/flows/{id}/versions/', { params: byId(id) })),
-  version: (id: number | string) => unwrap<FlowVersion>(http.GET('/api/versions/{id}/', { params: byId(id) })),
-  exportFlow: (id: number | string) => unwrap<unknown>(http.GET('/api/flows/{id}/export/', { params: byId(id) })),
-  runFlow: (
-    id: number | string,
-    body: { input?: Item | Item[]; use_draft?: boolean; only_node?: string; pinned?: Record<string, Item[]> },
-  ) => unwrap<{ id: number; status: string }>(http.POST('/api/flows/{id}/run/', { params: byId(id), body })),
-  previewExpression: (expression: string, item?: Item) =>
-    unwrap<PreviewResult>(http.POST('/api/expressions/preview/', { body: { expression, item } })),
-  listRuns: (q: ListParams) => unwrap<Page<RunSummary>>(http.GET('/api/runs/', { params: { query: listQuery<'/api/runs/'>(q) } })),
-  getRun: (id: number | string) => unwrap<RunDetail>(http.GET('/api/runs/{id}/', { params: byId(id) })),
-  cancelRun: (id: number | string) => unwrap<unknown>(http.POST('/api/runs/{id}/cancel/', { params: byId(id) })),
-  retryRun: (id: number | string) => unwrap<unknown>(http.POST('/api/runs/{id}/retry/', { params: byId(id) })),
-  replayRun: (id: number | string) =>
-    unwrap<{ id: number; status: string }>(http.POST('/api/runs/{id}/replay/', { params: byId(id) })),
-  listConnections: async (organisation: number | undefined, connector: string): Promise<Connection[]> => {
-    const data = await unwrap<Page<Connection> | Connection[]>(
-      http.GET('/api/connections/', { params: { query: clean({ organisation, connector }) } }),
-    );
-    return Array.isArray(data) ? data : data.results;
-  },
-};
+/** The rows of a list answer: paginated (`{count, results}`) or a plain list. */
+export const rows = <T,>(data: { results: T[] } | T[]): T[] => (Array.isArray(data) ? data : data.results);
 
 /** ws:// or wss:// on the page's own host. */
 export function wsUrl(path: string): string {

@@ -1,8 +1,10 @@
 // The domain types in ./types are the generated OpenAPI types (./schema.d.ts), not hand-written copies.
 // These are compile-time checks (tsc / `npm run typecheck`); the runtime assertions are trivially true.
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { ROLES } from '../partner/model';
 import type {
-  Draft, FlowDetail, FlowDocument, FlowSummary, Me, NodeRun, NodeType, Organisation, RunDetail, RunStatus, RunSummary, Schemas,
+  ConnectionDetail, ConnectorInfo, CustomerOverview, Draft, EventType, FlowDetail, FlowDocument, FlowSummary, Me, NodeRun, NodeType,
+  Organisation, Role, RunDetail, RunEvent, RunStatus, RunSummary, Schemas, Template, TemplateParameter, Trigger, UpgradeResult,
 } from './types';
 
 describe('API types come from the generated schema', () => {
@@ -31,5 +33,19 @@ describe('API types come from the generated schema', () => {
     expectTypeOf<Me>().toEqualTypeOf<Schemas['Me']>();
     expectTypeOf<Organisation>().toEqualTypeOf<Schemas['MeOrganisation']>();
     expectTypeOf<Me['organisations'][number]['role']>().toEqualTypeOf<Schemas['RoleEnum']>();
+  });
+
+  it('the event catalogue and the partner, connection and trigger areas', () => {
+    expectTypeOf<EventType>().toEqualTypeOf<Schemas['EventTypeEnum']>();
+    expectTypeOf<RunEvent['type']>().toEqualTypeOf<EventType>();
+    expectTypeOf<(typeof ROLES)[number]>().toEqualTypeOf<Role>();
+    expectTypeOf<CustomerOverview>().toEqualTypeOf<Schemas['CustomerOverview']>();
+    expectTypeOf<Template>().toEqualTypeOf<Schemas['Template']>();
+    expectTypeOf<TemplateParameter['kind']>().toEqualTypeOf<'value' | 'connection'>();
+    expectTypeOf<UpgradeResult['status']>().toEqualTypeOf<Schemas['UpgradeResultStatusEnum']>();
+    expectTypeOf<ConnectionDetail>().toEqualTypeOf<Schemas['Connection']>();
+    expectTypeOf<ConnectorInfo>().toExtend<Schemas['Connector']>();
+    expectTypeOf<Trigger>().toEqualTypeOf<Schemas['Trigger']>();
+    expect(ROLES).toHaveLength(5);
   });
 });

@@ -1,8 +1,9 @@
 // Domain types of the SPA. Everything the API sends or accepts is derived from the generated
 // ./schema.d.ts (openapi-typescript over drf-spectacular's schema; `npm run gen:api`, checked by
 // `npm run check:api` and `make lint`). Hand-written here only: the flow document format (the API types
-// it as a plain JSON object; FlowDocument is the editor's model of it), the JSON Schema of node configs,
-// JSON helpers and the websocket frames. Components import these names, never the generated file directly.
+// it as a plain JSON object; FlowDocument is the editor's model of it), the JSON Schema of node configs
+// and connector forms, JSON helpers and the websocket frames. Components import these names, never the
+// generated file directly.
 import type { components, paths as ApiPaths } from './schema';
 
 /** The generated component schemas (exported for the type tests and modules that need one directly). */
@@ -12,13 +13,6 @@ export type paths = ApiPaths;
 
 export type JSONValue = string | number | boolean | null | JSONValue[] | { [k: string]: JSONValue };
 export type Item = Record<string, JSONValue>;
-
-export interface Page<T> {
-  count: number;
-  next?: string | null;
-  previous?: string | null;
-  results: T[];
-}
 
 /** Any 4xx body (flowbuilder/api/errors.py): a detail, per-field errors, a hint, findings. Partial because the
  * client also wraps network failures and non-JSON answers in it. */
@@ -145,17 +139,11 @@ export function versionNumber(v: RunSummary['version'] | number | null | undefin
   return typeof v === 'number' ? v : v.number;
 }
 
-/** The payload's known keys (docs/api.md); the API types it as a JSON object. */
-export type RunEvent = Omit<Schemas['RunEvent'], 'payload'> & {
-  payload: {
-    attempt?: number;
-    input_count?: number;
-    output_counts?: Record<string, number>;
-    duration_ms?: number;
-    error?: NodeRunError | string | null;
-    [k: string]: unknown;
-  };
-};
+/** Every run and node event type (flowbuilder.execution.models.EventType). */
+export type EventType = Schemas['EventTypeEnum'];
+
+/** One event of a run: its payload's known keys are in the schema (execution/engine.py writes them). */
+export type RunEvent = Schemas['RunEvent'];
 
 /** Websocket frames (/ws/runs/{id}/; not part of the OpenAPI schema). */
 export type RunFrame =
@@ -168,5 +156,66 @@ export type Connection = Pick<Schemas['Connection'], 'id' | 'ref' | 'name' | 'co
 /** The value a document stores for a connection. */
 export const connectionRef = (c: Connection): string => c.ref ?? String(c.id);
 
+// --- connections and the connector registry ---------------------------------------------------------
+
+export type ConnectionDetail = Schemas['Connection'];
+export type Environment = Schemas['EnvironmentEnum'];
+export type ConnectionCreateBody = Schemas['ConnectionCreateRequest'];
+export type ConnectionUpdateBody = Schemas['PatchedConnectionUpdateRequest'];
+export type ConnectionTestResult = Schemas['ConnectionTest'];
+
+/** The API types the credential schema as a JSON object; here it is the JSON Schema the form reads. */
+export type CredentialTypeInfo = Omit<Schemas['CredentialType'], 'schema'> & { schema: JSONSchema };
+
+export type ConnectorInfo = Omit<Schemas['Connector'], 'config_schema' | 'credential_types'> & {
+  config_schema: JSONSchema;
+  credential_types: CredentialTypeInfo[];
+};
+
+// --- the partner area --------------------------------------------------------------------------------
+
+export type Role = Schemas['RoleEnum'];
+export type OrganisationInfo = Schemas['Organisation'];
+export type Membership = Schemas['Membership'];
+export type CustomerOverview = Schemas['CustomerOverview'];
+export type Health = CustomerOverview['health'];
+/** GET answers `{}` while the partner has none: every field is optional. */
+export type BrandingSettings = Schemas['Branding'];
+
+export type Template = Schemas['Template'];
+export type ValueParameter = Schemas['ValueParameter'];
+export type ConnectionSlot = Schemas['ConnectionSlot'];
+export type TemplateParameter = Schemas['TemplateParameter'];
+/** As declared when publishing (description, required and default optional). */
+export type TemplateParameterInput = Schemas['TemplateParameterInputRequest'];
+/** A version as listed; GET /api/templates/{id}/versions/{n}/ adds the document. */
+export type TemplateVersion = Schemas['TemplateVersion'] & { document?: FlowDocument };
+export type TemplateInstance = Schemas['TemplateInstance'];
+
+export type CloneTarget = Schemas['CloneTargetRequest'];
+export type CloneResult = Schemas['CloneResult'];
+export type CloneResponse = Schemas['CloneResponse'];
+export type DryRunResult = Schemas['DryRunResult'];
+export type DryRunResponse = Schemas['DryRunResponse'];
+
+export type ValueChange = Schemas['ValueChange'];
+export type GraphDiff = Schemas['GraphDiff'];
+export type MergeConflict = Schemas['MergeConflict'];
+export type UpgradePreview = Schemas['UpgradePreview'];
+export type UpgradeResult = Schemas['UpgradeResult'];
+export type DriftRow = Schemas['DriftRow'];
+/** Instance id -> conflict path -> how it is settled. */
+export type Resolutions = NonNullable<Schemas['UpgradeRequest']['resolutions']>;
+export type Resolution = Resolutions[string][string];
+
+// --- triggers ------------------------------------------------------------------------------------------
+
+/** One trigger row (a PollingState) as GET /api/triggers/ and the actions return it. */
+export type Trigger = Schemas['Trigger'];
+export type TriggerHealth = Schemas['TriggerHealthEnum'];
+export type TriggerKind = Schemas['TriggerKindEnum'];
+/** The operator actions (POST /api/triggers/{id}/<action>/). */
+export type TriggerAction = 'pause' | 'resume' | 'poll-now';
+
 /** POST /api/expressions/preview/: 200 `{result}` (any JSON) or 400 `{error, position}`. */
-export type PreviewResult = { result?: JSONValue } & Partial<Schemas['ExpressionPreviewError']>;
+export type PreviewResult = { result?: unknown } & Partial<Schemas['ExpressionPreviewError']>;

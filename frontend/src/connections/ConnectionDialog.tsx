@@ -5,16 +5,14 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import Form from '@rjsf/core';
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
 import { ApiError } from '../api/client';
-import {
-  connectionsApi, ENVIRONMENTS, type ConnectionDetail, type ConnectionTestResult, type ConnectorInfo, type CredentialTypeInfo,
-  type Environment,
-} from '../api/connections';
+import { connectionsApi } from '../api/connections';
+import type { ConnectionDetail, ConnectionTestResult, ConnectorInfo, CredentialTypeInfo, Environment } from '../api/types';
 import { cspSafeValidator } from '../editor/rjsfValidator';
 import { Dialog, Spinner } from '../ui/bits';
 import { NodeIcon } from '../lib/icons';
 import {
   baseUrlProblem, baseUrlSpec, buildCreatePayload, buildUpdatePayload, categoryClass, credentialFormSchema, credentialUiSchema,
-  errorSummary, groupConnectors, initialCredentials, secretFields, settingsSchema, type FormInput, type Values,
+  ENVIRONMENTS, errorSummary, groupConnectors, initialCredentials, secretFields, settingsSchema, type FormInput, type Values,
 } from './model';
 import { SecretWidget, type SecretContext } from './SecretWidget';
 import { TestCallout, type TestView } from './TestStatus';
@@ -148,7 +146,7 @@ export function ConnectionDialog({
   const ctype: CredentialTypeInfo | undefined = useMemo(
     () =>
       connector?.credential_types.find((t) => t.key === ctypeKey) ??
-      (conn && !connector ? { key: conn.credential_type, label: conn.credential_type, schema: { type: 'object', properties: {} }, secret_fields: [] } : undefined),
+      (conn && !connector ? { key: conn.credential_type, label: conn.credential_type, description: '', schema: { type: 'object', properties: {} }, secret_fields: [] } : undefined),
     [connector, ctypeKey, conn],
   );
   const sameType = !!conn && ctype?.key === conn.credential_type;

@@ -1,15 +1,18 @@
 // /connections: the organisation's connections to CRM/PSA/ERP/HTTP systems. Secrets are write-only:
 // the list shows which secret fields are set, never a value.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { ApiError } from '../api/client';
-import { connectionsApi, ENVIRONMENTS, type ConnectionDetail, type ConnectionTestResult, type ConnectorInfo } from '../api/connections';
+import { connectionsApi } from '../api/connections';
+import type { ConnectionDetail, ConnectionTestResult, ConnectorInfo } from '../api/types';
 import { useSession } from '../session';
-import { Dialog, EmptyState, Skeleton, Spinner } from '../ui/bits';
+import { useResource } from '../lib/useResource';
+import { Dialog, EmptyState, Spinner } from '../ui/bits';
+import { ResourceState } from '../ui/ResourceState';
 import { useToast } from '../ui/toast';
 import { clock, timeAgo } from '../lib/format';
 import { ConnectionDialog, ConnectorIcon } from './ConnectionDialog';
 import { TestCell } from './TestStatus';
-import { errorSummary, fieldTitle, missingSecrets } from './model';
+import { ENVIRONMENTS, errorSummary, fieldTitle, missingSecrets } from './model';
 import './connections.css';
 
 const CHANGE_ROLES = ['admin', 'builder'];
@@ -60,49 +63,17 @@ export function ConnectionsPage() {
   const toast = useToast();
   const orgId = organisation?.id;
   const canChange = !!organisation && CHANGE_ROLES.includes(organisation.role);
-  const [connections, setConnections] = useState<ConnectionDetail[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [connectors, setConnectors] = useState<ConnectorInfo[] | null>(null);
-  const [connectorsError, setConnectorsError] = useState<string | null>(null);
+  const listed = useResource(orgId ? [orgId] : null, () => connectionsApi.list(orgId!));
+  const registry = useResource<ConnectorInfo[]>([], () => connectionsApi.connectors());
+  const connections = listed.data;
+  const setConnections = listed.update;
+  const connectors = useMemo(() => registry.data ?? (registry.error ? [] : null), [registry.data, registry.error]);
+  const connectorsError = registry.error ? message(registry.error) : null;
   const [search, setSearch] = useState('');
   const [env, setEnv] = useState('');
   const [editing, setEditing] = useState<ConnectionDetail | 'new' | null>(null);
   const [deleting, setDeleting] = useState<ConnectionDetail | null>(null);
   const [testing, setTesting] = useState<Set<number>>(new Set());
-  const [reload, setReload] = useState(0);
-
-  useEffect(() => {
-    if (!orgId) return;
-    let alive = true;
-    setConnections(null);
-    setLoadError(null);
-    connectionsApi.list(orgId).then(
-      (list) => alive && setConnections(list),
-      (e: unknown) => {
-        if (!alive) return;
-        setConnections([]);
-        setLoadError(message(e));
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, [orgId, reload]);
-
-  useEffect(() => {
-    let alive = true;
-    connectionsApi.connectors().then(
-      (list) => alive && setConnectors(list),
-      (e: unknown) => {
-        if (!alive) return;
-        setConnectors([]);
-        setConnectorsError(message(e));
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, []);
 
   const byKey = useMemo(() => new Map((connectors ?? []).map((c) => [c.key, c])), [connectors]);
 
@@ -112,11 +83,11 @@ export function ConnectionsPage() {
       if (l.some((x) => x.id === c.id)) return l.map((x) => (x.id === c.id ? c : x));
       return [...l, c].sort((a, b) => a.name.localeCompare(b.name) || a.environment.localeCompare(b.environment));
     });
-  }, []);
+  }, [setConnections]);
 
   const applyTest = useCallback((id: number, r: ConnectionTestResult) => {
     setConnections((list) => (list ?? []).map((x) => (x.id === id ? { ...x, last_test_ok: r.ok, last_test_message: r.message, last_tested_at: r.tested_at } : x)));
-  }, []);
+  }, [setConnections]);
 
   const runTest = async (c: ConnectionDetail) => {
     setTesting((s) => new Set(s).add(c.id));
@@ -202,113 +173,118 @@ export function ConnectionsPage() {
           </span>
         </div>
       )}
-      {!connections ? (
-        <Skeleton rows={5} testid="connections-loading" />
-      ) : loadError ? (
-        <EmptyState title="Could not load connections" body={loadError} action={<button onClick={() => setReload((n) => n + 1)}>Try again</button>} testid="connections-error" />
-      ) : connections.length === 0 ? (
-        <EmptyState
-          title="No connections yet"
-          body="A connection holds the address and credentials of one system (Salesforce, Kantata, NetSuite, any HTTP API) for one environment. Flow steps pick a connection; secrets are stored encrypted and never shown again."
-          action={canChange ? newButton('Create your first connection', 'empty-create-connection') : undefined}
-        />
-      ) : shown.length === 0 ? (
-        <EmptyState title="No connections match" body="Try another search or environment." action={<button onClick={() => { setSearch(''); setEnv(''); }}>Clear filters</button>} />
-      ) : (
-        <table className="table conn-table" data-testid="connections-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Connector</th>
-              <th>Environment</th>
-              <th>Base URL</th>
-              <th>Secrets</th>
-              <th>Last test</th>
-              <th>
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((c) => {
-              const connector = byKey.get(c.connector);
-              const ctype = connector?.credential_types.find((t) => t.key === c.credential_type);
-              const missing = missingSecrets(c, ctype);
-              const isTesting = testing.has(c.id);
-              return (
-                <tr key={c.id} data-testid={`connection-row-${c.id}`}>
-                  <td>
-                    {canChange ? (
-                      <button type="button" className="conn-name-link strong" onClick={() => setEditing(c)} title="Edit">
-                        {c.name}
-                      </button>
-                    ) : (
-                      <span className="strong">{c.name}</span>
-                    )}
-                    <div className="muted small">
-                      <code title="How flow documents refer to this connection">{c.ref}</code>
-                      {' · '}
-                      <span title={clock(c.updated_at)}>updated {timeAgo(c.updated_at)}</span>
-                    </div>
-                  </td>
-                  <td>
-                    <span className="row gap-s">
-                      <ConnectorIcon connector={connector} fallback={c.connector} />
-                      <span>
-                        <span>{connector?.name ?? c.connector}</span>
-                        <span className="muted small conn-block">{connector ? connector.category : 'not installed'}</span>
-                      </span>
-                    </span>
-                  </td>
-                  <td>
-                    <span className={`pill conn-env-${c.environment}`}>{envLabel(c.environment)}</span>
-                  </td>
-                  <td>
-                    <span className="clip conn-url" title={c.base_url}>
-                      {c.base_url}
-                    </span>
-                  </td>
-                  <td data-testid={`connection-secrets-${c.id}`}>
-                    <span className="muted small conn-block">{ctype?.label ?? c.credential_type}</span>
-                    {c.secrets_set.length === 0 && missing.length === 0 && <span className="muted small conn-block">no secrets set</span>}
-                    {c.secrets_set.map((s) => (
-                      <span key={s} className="tag conn-secret-tag" title="Stored encrypted; never shown">
-                        {fieldTitle(ctype, s)} ✓
-                      </span>
-                    ))}
-                    {missing.map((s) => (
-                      <span key={s} className="tag conn-secret-missing" title="Required but not set: edit the connection to enter it">
-                        {fieldTitle(ctype, s)} missing
-                      </span>
-                    ))}
-                  </td>
-                  <td>
-                    <TestCell
-                      testid={`connection-last-test-${c.id}`}
-                      view={{ testing: isTesting, ok: c.last_test_ok, message: c.last_test_message, at: c.last_tested_at }}
-                    />
-                  </td>
-                  <td className="conn-actions">
-                    {canChange && (
-                      <span className="row gap-s">
-                        <button className="small" onClick={() => void runTest(c)} disabled={isTesting} data-testid={`connection-test-${c.id}`} aria-label={`Test connection ${c.name}`}>
-                          {isTesting ? <Spinner label="Testing" /> : 'Test'}
-                        </button>
-                        <button className="small" onClick={() => setEditing(c)} data-testid={`connection-edit-${c.id}`} aria-label={`Edit connection ${c.name}`}>
-                          Edit
-                        </button>
-                        <button className="small danger-ghost" onClick={() => setDeleting(c)} data-testid={`connection-delete-${c.id}`} aria-label={`Delete connection ${c.name}`}>
-                          Delete
-                        </button>
-                      </span>
-                    )}
-                  </td>
+      <ResourceState
+        resource={listed}
+        what="connections"
+        testid="connections"
+        rows={5}
+        describe={message}
+        empty={{
+          title: 'No connections yet',
+          body: 'A connection holds the address and credentials of one system (Salesforce, Kantata, NetSuite, any HTTP API) for one environment. Flow steps pick a connection; secrets are stored encrypted and never shown again.',
+          action: canChange ? newButton('Create your first connection', 'empty-create-connection') : undefined,
+        }}
+      >
+        {() =>
+          shown.length === 0 ? (
+            <EmptyState title="No connections match" body="Try another search or environment." action={<button onClick={() => { setSearch(''); setEnv(''); }}>Clear filters</button>} />
+          ) : (
+            <table className="table conn-table" data-testid="connections-table">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Connector</th>
+                  <th>Environment</th>
+                  <th>Base URL</th>
+                  <th>Secrets</th>
+                  <th>Last test</th>
+                  <th>
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+              </thead>
+              <tbody>
+                {shown.map((c) => {
+                  const connector = byKey.get(c.connector);
+                  const ctype = connector?.credential_types.find((t) => t.key === c.credential_type);
+                  const missing = missingSecrets(c, ctype);
+                  const isTesting = testing.has(c.id);
+                  return (
+                    <tr key={c.id} data-testid={`connection-row-${c.id}`}>
+                      <td>
+                        {canChange ? (
+                          <button type="button" className="conn-name-link strong" onClick={() => setEditing(c)} title="Edit">
+                            {c.name}
+                          </button>
+                        ) : (
+                          <span className="strong">{c.name}</span>
+                        )}
+                        <div className="muted small">
+                          <code title="How flow documents refer to this connection">{c.ref}</code>
+                          {' · '}
+                          <span title={clock(c.updated_at)}>updated {timeAgo(c.updated_at)}</span>
+                        </div>
+                      </td>
+                      <td>
+                        <span className="row gap-s">
+                          <ConnectorIcon connector={connector} fallback={c.connector} />
+                          <span>
+                            <span>{connector?.name ?? c.connector}</span>
+                            <span className="muted small conn-block">{connector ? connector.category : 'not installed'}</span>
+                          </span>
+                        </span>
+                      </td>
+                      <td>
+                        <span className={`pill conn-env-${c.environment}`}>{envLabel(c.environment)}</span>
+                      </td>
+                      <td>
+                        <span className="clip conn-url" title={c.base_url}>
+                          {c.base_url}
+                        </span>
+                      </td>
+                      <td data-testid={`connection-secrets-${c.id}`}>
+                        <span className="muted small conn-block">{ctype?.label ?? c.credential_type}</span>
+                        {c.secrets_set.length === 0 && missing.length === 0 && <span className="muted small conn-block">no secrets set</span>}
+                        {c.secrets_set.map((s) => (
+                          <span key={s} className="tag conn-secret-tag" title="Stored encrypted; never shown">
+                            {fieldTitle(ctype, s)} ✓
+                          </span>
+                        ))}
+                        {missing.map((s) => (
+                          <span key={s} className="tag conn-secret-missing" title="Required but not set: edit the connection to enter it">
+                            {fieldTitle(ctype, s)} missing
+                          </span>
+                        ))}
+                      </td>
+                      <td>
+                        <TestCell
+                          testid={`connection-last-test-${c.id}`}
+                          view={{ testing: isTesting, ok: c.last_test_ok, message: c.last_test_message, at: c.last_tested_at }}
+                        />
+                      </td>
+                      <td className="conn-actions">
+                        {canChange && (
+                          <span className="row gap-s">
+                            <button className="small" onClick={() => void runTest(c)} disabled={isTesting} data-testid={`connection-test-${c.id}`} aria-label={`Test connection ${c.name}`}>
+                              {isTesting ? <Spinner label="Testing" /> : 'Test'}
+                            </button>
+                            <button className="small" onClick={() => setEditing(c)} data-testid={`connection-edit-${c.id}`} aria-label={`Edit connection ${c.name}`}>
+                              Edit
+                            </button>
+                            <button className="small danger-ghost" onClick={() => setDeleting(c)} data-testid={`connection-delete-${c.id}`} aria-label={`Delete connection ${c.name}`}>
+                              Delete
+                            </button>
+                          </span>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )
+        }
+      </ResourceState>
       {editing && orgId && (
         <ConnectionDialog
           organisation={orgId}

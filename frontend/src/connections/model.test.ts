@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnectionDetail, ConnectorInfo, CredentialTypeInfo } from '../api/connections';
+import type { ConnectionDetail, ConnectorInfo, CredentialTypeInfo } from '../api/types';
 import { cspSafeValidator } from '../editor/rjsfValidator';
 import {
   baseUrlProblem, baseUrlSpec, buildCreatePayload, buildUpdatePayload, credentialFormSchema, credentialUiSchema,
@@ -11,6 +11,7 @@ const secret = (title: string) => ({ type: 'string', title, writeOnly: true, min
 const OAUTH: CredentialTypeInfo = {
   key: 'oauth2_refresh_token',
   label: 'OAuth 2.0 (refresh token)',
+  description: '',
   schema: {
     type: 'object',
     required: ['token_url', 'client_id', 'refresh_token'],
@@ -27,12 +28,14 @@ const OAUTH: CredentialTypeInfo = {
 const BEARER: CredentialTypeInfo = {
   key: 'bearer',
   label: 'Bearer token',
+  description: '',
   schema: { type: 'object', required: ['token'], properties: { token: secret('Token') } },
   secret_fields: ['token'],
 };
 
 const connector = (key: string, category: string, config_schema: ConnectorInfo['config_schema'] = {}): ConnectorInfo => ({
-  key, name: key[0].toUpperCase() + key.slice(1), category, icon: key, description: '', config_schema, credential_types: [BEARER, OAUTH],
+  key, name: key[0].toUpperCase() + key.slice(1), category, icon: key, version: '1.0', description: '', config_schema, credential_types: [BEARER, OAUTH],
+  actions: [], triggers: [],
 });
 
 const SALESFORCE = connector('salesforce', 'CRM', {
@@ -120,7 +123,7 @@ describe('buildCreatePayload', () => {
       config: { api_version: 'v61.0' }, credential_type: 'oauth2_refresh_token',
       credentials: { token_url: 'https://t', client_id: 'abc', refresh_token: 'r-123' },
     });
-    expect('client_secret' in body.credentials).toBe(false);
+    expect('client_secret' in (body.credentials ?? {})).toBe(false);
   });
 });
 

@@ -3,14 +3,21 @@
 // "what to do next" advice for a failed test. No React, no HTTP: unit-tested in model.test.ts.
 import type { UiSchema } from '@rjsf/utils';
 import { errorMessage, type ErrorBody } from '../api/client';
-import type { JSONSchema, JSONValue } from '../api/types';
 import type {
-  ConnectionCreateBody, ConnectionDetail, ConnectionUpdateBody, ConnectorInfo, CredentialTypeInfo, Environment,
-} from '../api/connections';
+  ConnectionCreateBody, ConnectionDetail, ConnectionUpdateBody, ConnectorInfo, CredentialTypeInfo, Environment, JSONSchema, JSONValue,
+} from '../api/types';
 
 export const CATEGORY_ORDER = ['CRM', 'PSA', 'ERP', 'Generic'];
 
-export type Values = Record<string, JSONValue | undefined>;
+/** Form values: JSON the API types as objects of any value. */
+export type Values = Record<string, unknown>;
+
+/** The environments a connection is for, as the forms and filters name them. */
+export const ENVIRONMENTS: { value: Environment; label: string }[] = [
+  { value: 'dev', label: 'Development' },
+  { value: 'test', label: 'Test' },
+  { value: 'prod', label: 'Production' },
+];
 
 /** Connectors grouped by category in the order CRM, PSA, ERP, Generic (then any other), names sorted. */
 export function groupConnectors(connectors: ConnectorInfo[]): { category: string; connectors: ConnectorInfo[] }[] {

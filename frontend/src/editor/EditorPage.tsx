@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
-import { api, ApiError } from '../api/client';
+import { ApiError } from '../api/client';
+import { flowsApi } from '../api/flows';
 import type { FlowDetail, FlowVersion, Item, NodeType } from '../api/types';
 import { DocumentStore, isTerminalRun } from '../store/documentStore';
 import { StoreContext, useEditor } from './storeContext';
@@ -21,7 +22,7 @@ import { downloadJson, readJsonFile } from '../lib/hooks';
 
 let typesPromise: Promise<NodeType[]> | null = null;
 export function loadNodeTypes(): Promise<NodeType[]> {
-  typesPromise ??= api.nodeTypes().catch((e) => {
+  typesPromise ??= flowsApi.nodeTypes().catch((e) => {
     typesPromise = null;
     throw e;
   });
@@ -47,7 +48,7 @@ export function EditorPage() {
     let alive = true;
     setFlow(null);
     setError(null);
-    Promise.all([loadNodeTypes(), api.getFlow(flowId)]).then(
+    Promise.all([loadNodeTypes(), flowsApi.get(flowId)]).then(
       ([types, f]) => {
         if (!alive) return;
         store.setNodeTypes(types);
@@ -189,7 +190,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
 
   const reload = useCallback(async () => {
     try {
-      const f = await api.getFlow(flowId);
+      const f = await flowsApi.get(flowId);
       store.serverUpdate(f.draft.document, f.draft.revision, { savedBy: f.draft.saved_by, savedAt: f.draft.saved_at, findings: f.draft.findings });
       toast.info('Reloaded the latest saved version');
     } catch (e) {
@@ -205,7 +206,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
         return;
       }
       try {
-        const r = await api.runFlow(flowId, { ...body, use_draft: true });
+        const r = await flowsApi.run(flowId, { ...body, use_draft: true });
         store.runStarted(r.id);
         setRunId(r.id);
         toast.info(`Run #${r.id} started`, body.only_node ? 'Running one node with pinned data.' : undefined);
@@ -239,7 +240,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
         return;
       }
       try {
-        const v = await api.publish(flowId, comment);
+        const v = await flowsApi.publish(flowId, comment);
         toast.success(`Published version ${v.number}`);
         setDialog(null);
       } catch (e) {
@@ -269,7 +270,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
 
   const doExport = async () => {
     try {
-      downloadJson(`${name.replace(/\W+/g, '_') || 'flow'}.json`, await api.exportFlow(flowId));
+      downloadJson(`${name.replace(/\W+/g, '_') || 'flow'}.json`, await flowsApi.export(flowId));
     } catch {
       downloadJson(`${name.replace(/\W+/g, '_') || 'flow'}.json`, { name, document: store.getState().document });
     }
@@ -395,7 +396,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
           onChange={(e) => setName(e.target.value)}
           onBlur={() => {
             if (name.trim() && name !== flow.name)
-              api.patchFlow(flowId, { name: name.trim() }).then(
+              flowsApi.patch(flowId, { name: name.trim() }).then(
                 () => toast.success('Renamed'),
                 (e: Error) => toast.error('Could not rename', e.message),
               );

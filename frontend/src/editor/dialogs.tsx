@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api } from '../api/client';
+import { flowsApi } from '../api/flows';
 import type { FlowVersion, Item } from '../api/types';
 import { Dialog, EmptyState, Skeleton, Spinner } from '../ui/bits';
 import { CodeEditor } from './CodeEditor';
@@ -91,7 +91,7 @@ export function VersionsDrawer({ flowId, onClose, onLoad }: { flowId: number; on
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState<number | null>(null);
   useEffect(() => {
-    api.versions(flowId).then(setVersions, (e: Error) => setError(e.message));
+    flowsApi.versions(flowId).then(setVersions, (e: Error) => setError(e.message));
   }, [flowId]);
   return (
     <aside className="drawer" data-testid="versions-drawer" aria-label="Versions">
@@ -124,7 +124,7 @@ export function VersionsDrawer({ flowId, onClose, onLoad }: { flowId: number; on
                 disabled={loading !== null}
                 onClick={() => {
                   setLoading(v.id);
-                  api.version(v.id).then(
+                  flowsApi.version(v.id).then(
                     (full) => onLoad(full),
                     (e: Error) => setError(e.message),
                   ).finally(() => setLoading(null));

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef } from 'react';
-import { api, ApiError } from '../api/client';
+import { ApiError } from '../api/client';
+import { flowsApi } from '../api/flows';
 import type { ConflictBody } from '../api/types';
 import type { DocumentStore } from '../store/documentStore';
 
@@ -33,7 +34,7 @@ export function useAutosave(store: DocumentStore, flowId: number, onError: (titl
       const sent = store.beginSave();
       const p = (async () => {
         try {
-          const res = await api.saveDraft(flowId, sent.document, sent.revision, force);
+          const res = await flowsApi.saveDraft(flowId, sent.document, sent.revision, force);
           store.saveSucceeded(res, sent.version);
           return true;
         } catch (e) {

@@ -1,8 +1,10 @@
 // rjsf widgets: expression editor with live server preview, and a connection picker.
 import { useEffect, useState } from 'react';
 import type { FieldProps, WidgetProps } from '@rjsf/utils';
-import { api, ApiError } from '../api/client';
-import { connectionRef, type Connection, type FlowSummary, type Item, type JSONValue } from '../api/types';
+import { ApiError } from '../api/client';
+import { connectionsApi } from '../api/connections';
+import { flowsApi } from '../api/flows';
+import { connectionRef, type Connection, type FlowSummary, type Item } from '../api/types';
 import { CodeEditor } from './CodeEditor';
 import { useDebounced } from '../lib/hooks';
 import { preview } from '../lib/format';
@@ -14,7 +16,7 @@ export interface FormContext {
   organisation: number | undefined;
 }
 
-type PreviewState = { state: 'idle' } | { state: 'loading' } | { state: 'ok'; result: JSONValue | undefined } | { state: 'error'; message: string; position?: number | null };
+type PreviewState = { state: 'idle' } | { state: 'loading' } | { state: 'ok'; result: unknown } | { state: 'error'; message: string; position?: number | null };
 
 export function ExpressionField({
   value, onChange, item, paths, testid, label, multiline,
@@ -29,7 +31,7 @@ export function ExpressionField({
     }
     let alive = true;
     setPv({ state: 'loading' });
-    api.previewExpression(debounced, item ?? undefined).then(
+    flowsApi.previewExpression(debounced, item ?? undefined).then(
       (r) => alive && setPv(r.error ? { state: 'error', message: r.error, position: r.position } : { state: 'ok', result: r.result }),
       (e: unknown) => {
         if (!alive) return;
@@ -137,7 +139,7 @@ export function FlowPickerWidget(props: WidgetProps) {
   const [flows, setFlows] = useState<FlowSummary[] | null>(null);
   useEffect(() => {
     if (!flowsCache || flowsCache.org !== ctx.organisation) {
-      flowsCache = { org: ctx.organisation, p: api.listFlows({ organisation: ctx.organisation, status: 'published', limit: 200 }).then((p) => p.results) };
+      flowsCache = { org: ctx.organisation, p: flowsApi.list({ organisation: ctx.organisation, status: 'published', limit: 200 }).then((p) => p.results) };
     }
     let alive = true;
     flowsCache.p.then((f) => alive && setFlows(f), () => alive && setFlows([]));
@@ -169,7 +171,7 @@ export function ConnectionWidget(props: WidgetProps) {
     const key = `${ctx.organisation}:${connector}`;
     let p = connectionCache.get(key);
     if (!p) {
-      p = api.listConnections(ctx.organisation, connector);
+      p = connectionsApi.forConnector(ctx.organisation, connector);
       connectionCache.set(key, p);
       p.catch(() => connectionCache.delete(key));
     }

@@ -1,9 +1,12 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { api, ApiError } from '../api/client';
-import type { FlowSummary } from '../api/types';
+import { ApiError } from '../api/client';
+import { flowsApi } from '../api/flows';
 import { useSession } from '../session';
-import { Dialog, EmptyState, Skeleton, StatusBadge, Spinner } from '../ui/bits';
+import { StatusBadge, Spinner } from '../ui/bits';
+import { FormDialog } from '../ui/FormDialog';
+import { ResourceState } from '../ui/ResourceState';
+import { useResource } from '../lib/useResource';
 import { useToast } from '../ui/toast';
 import { readJsonFile, useDebounced } from '../lib/hooks';
 import { timeAgo } from '../lib/format';
@@ -21,31 +24,22 @@ function CreateFlowDialog({ onClose, onCreate }: { onClose: () => void; onCreate
     }
   };
   return (
-    <Dialog
+    <FormDialog
       title="New flow"
       onClose={onClose}
+      onSubmit={submit}
+      submitLabel="Create flow"
+      busy={busy}
+      busyLabel="Creating"
+      disabled={!name.trim()}
       testid="create-flow-dialog"
-      footer={
-        <>
-          <button onClick={onClose}>Cancel</button>
-          <button className="primary" data-testid="create-flow-submit" disabled={!name.trim() || busy} onClick={() => void submit()}>
-            {busy ? <Spinner /> : 'Create flow'}
-          </button>
-        </>
-      }
+      submitTestid="create-flow-submit"
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
-        <label className="field">
-          <span>Name</span>
-          <input data-testid="create-flow-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Opportunity won → project" maxLength={200} />
-        </label>
-      </form>
-    </Dialog>
+      <label className="field">
+        <span>Name</span>
+        <input data-testid="create-flow-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Opportunity won → project" maxLength={200} />
+      </label>
+    </FormDialog>
   );
 }
 
@@ -56,8 +50,6 @@ export function FlowListPage() {
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState('');
   const [tag, setTag] = useState('');
-  const [flows, setFlows] = useState<FlowSummary[] | null>(null);
-  const [count, setCount] = useState(0);
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
   const [knownTags, setKnownTags] = useState<string[]>([]);
@@ -65,33 +57,18 @@ export function FlowListPage() {
   const q = useDebounced(search, 250);
   const orgId = organisation?.id;
 
-  const load = useCallback(() => {
-    if (!orgId) return;
-    setFlows(null);
-    let alive = true;
-    api.listFlows({ organisation: orgId, search: q, status, tag, limit: 100 }).then(
-      (page) => {
-        if (!alive) return;
-        setFlows(page.results);
-        setCount(page.count);
-        setKnownTags((prev) => [...new Set([...prev, ...page.results.flatMap((f) => f.tags)])].sort());
-      },
-      (e: Error) => {
-        if (!alive) return;
-        setFlows([]);
-        toast.error('Could not load flows', `${e.message} — refresh the page to try again.`);
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, [orgId, q, status, tag, toast]);
-
-  useEffect(() => load(), [load]);
+  const page = useResource(orgId ? [orgId, q, status, tag] : null, () =>
+    flowsApi.list({ organisation: orgId!, search: q, status, tag, limit: 100 }),
+  );
+  const count = page.data?.count ?? 0;
+  // The tag filter offers every tag seen since the page opened (filtering by one keeps the others).
+  useEffect(() => {
+    if (page.data) setKnownTags((prev) => [...new Set([...prev, ...page.data!.results.flatMap((f) => f.tags)])].sort());
+  }, [page.data]);
 
   const create = async (name: string) => {
     try {
-      const flow = await api.createFlow({ organisation: orgId!, name, document: { schema_version: 1, nodes: [], edges: [], notes: [] } });
+      const flow = await flowsApi.create({ organisation: orgId!, name, document: { schema_version: 1, nodes: [], edges: [], notes: [] } });
       navigate(`/flows/${flow.id}`);
     } catch (e) {
       toast.error('Could not create the flow', e instanceof ApiError ? e.message : String(e));
@@ -103,7 +80,7 @@ export function FlowListPage() {
     setImporting(true);
     try {
       const data = await readJsonFile(file);
-      const flow = await api.importFlow(orgId!, data);
+      const flow = await flowsApi.import(orgId!, data);
       toast.success(`Imported "${flow.name}"`);
       navigate(`/flows/${flow.id}`);
     } catch (e) {
@@ -114,7 +91,6 @@ export function FlowListPage() {
     }
   };
 
-  const filtered = useMemo(() => flows, [flows]);
   const hasFilters = !!(q || status || tag);
 
   return (
@@ -149,70 +125,79 @@ export function FlowListPage() {
             </option>
           ))}
         </select>
-        {flows && <span className="muted">{count} flow{count === 1 ? '' : 's'}</span>}
+        {page.data && <span className="muted">{count} flow{count === 1 ? '' : 's'}</span>}
       </div>
-      {!filtered ? (
-        <Skeleton rows={6} testid="flow-list-loading" />
-      ) : filtered.length === 0 ? (
-        hasFilters ? (
-          <EmptyState title="No flows match" body="Try another search or clear the filters." action={<button onClick={() => { setSearch(''); setStatus(''); setTag(''); }}>Clear filters</button>} />
-        ) : (
-          <EmptyState
-            title="No flows yet"
-            body="A flow moves records between your CRM, PSA and ERP. Start from scratch or import a JSON export."
-            action={<button className="primary" onClick={() => setCreating(true)}>Create your first flow</button>}
-          />
-        )
-      ) : (
-        <table className="table" data-testid="flow-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Status</th>
-              <th>Tags</th>
-              <th>Last run</th>
-              <th>Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {filtered.map((f) => (
-              <tr key={f.id} data-testid={`flow-row-${f.id}`}>
-                <td>
-                  <Link to={`/flows/${f.id}`} className="strong">
-                    {f.name}
-                  </Link>
-                  {f.description && <div className="muted small">{f.description}</div>}
-                </td>
-                <td>
-                  <span className={`pill pill-${f.status}`}>{f.status}</span>
-                  {f.published_version && <span className="muted small"> v{f.published_version.number}</span>}
-                </td>
-                <td>
-                  {f.tags.map((t) => (
-                    <button key={t} className="tag" onClick={() => setTag(t)}>
-                      {t}
-                    </button>
-                  ))}
-                </td>
-                <td>
-                  {f.last_run ? (
-                    <Link to={`/runs/${f.last_run.id}`} className="row gap-s">
-                      <StatusBadge status={f.last_run.status} />
-                      <span className="muted small">{timeAgo(f.last_run.created_at)}</span>
-                    </Link>
-                  ) : (
-                    <StatusBadge status={null} />
-                  )}
-                </td>
-                <td className="muted small">
-                  {timeAgo(f.updated_at)}
-                  {f.updated_by && ` · ${f.updated_by}`}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ResourceState
+        resource={page}
+        what="flows"
+        testid="flow-list"
+        rows={6}
+        isEmpty={(p) => p.results.length === 0}
+        empty={
+          hasFilters
+            ? {
+                title: 'No flows match',
+                body: 'Try another search or clear the filters.',
+                action: <button onClick={() => { setSearch(''); setStatus(''); setTag(''); }}>Clear filters</button>,
+              }
+            : {
+                title: 'No flows yet',
+                body: 'A flow moves records between your CRM, PSA and ERP. Start from scratch or import a JSON export.',
+                action: <button className="primary" onClick={() => setCreating(true)}>Create your first flow</button>,
+              }
+        }
+      >
+        {({ results: flows }) => (
+            <table className="table" data-testid="flow-table">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Status</th>
+                  <th>Tags</th>
+                  <th>Last run</th>
+                  <th>Updated</th>
+                </tr>
+              </thead>
+              <tbody>
+                {flows.map((f) => (
+                  <tr key={f.id} data-testid={`flow-row-${f.id}`}>
+                    <td>
+                      <Link to={`/flows/${f.id}`} className="strong">
+                        {f.name}
+                      </Link>
+                      {f.description && <div className="muted small">{f.description}</div>}
+                    </td>
+                    <td>
+                      <span className={`pill pill-${f.status}`}>{f.status}</span>
+                      {f.published_version && <span className="muted small"> v{f.published_version.number}</span>}
+                    </td>
+                    <td>
+                      {f.tags.map((t) => (
+                        <button key={t} className="tag" onClick={() => setTag(t)}>
+                          {t}
+                        </button>
+                      ))}
+                    </td>
+                    <td>
+                      {f.last_run ? (
+                        <Link to={`/runs/${f.last_run.id}`} className="row gap-s">
+                          <StatusBadge status={f.last_run.status} />
+                          <span className="muted small">{timeAgo(f.last_run.created_at)}</span>
+                        </Link>
+                      ) : (
+                        <StatusBadge status={null} />
+                      )}
+                    </td>
+                    <td className="muted small">
+                      {timeAgo(f.updated_at)}
+                      {f.updated_by && ` · ${f.updated_by}`}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+        )}
+      </ResourceState>
       {creating && <CreateFlowDialog onClose={() => setCreating(false)} onCreate={create} />}
     </div>
   );

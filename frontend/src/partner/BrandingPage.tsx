@@ -1,7 +1,8 @@
 // /partner/branding (partner admins): the white label the partner's customers see, with a live preview of
 // the top bar and the sign-in card. Saved with PUT /api/organisations/{id}/branding/.
 import { useEffect, useState, type CSSProperties } from 'react';
-import { partnerApi, type BrandingSettings } from '../api/partner';
+import { partnerApi } from '../api/partner';
+import type { BrandingSettings } from '../api/types';
 import type { Organisation } from '../api/types';
 import { EmptyState, Skeleton, Spinner } from '../ui/bits';
 import { useToast } from '../ui/toast';

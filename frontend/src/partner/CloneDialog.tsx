@@ -4,17 +4,18 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
-import {
-  partnerApi, type CloneResponse, type DryRunResult, type ConnectionSlot, type OrganisationInfo, type PartnerConnection, type Template, type TemplateVersion,
-  type ValueParameter,
-} from '../api/partner';
+import { connectionsApi } from '../api/connections';
+import { partnerApi } from '../api/partner';
+import type {
+  CloneResponse, Connection, ConnectionSlot, DryRunResult, OrganisationInfo, Template, TemplateVersion, ValueParameter,
+} from '../api/types';
 import { Dialog, Skeleton, Spinner } from '../ui/bits';
 import {
   buildClonePayload, cloneOutcomes, initialCustomerForm, inputKind, unboundSlots, type CloneOutcome, type CustomerForm, type FieldValue,
 } from './model';
 import { message, useCustomers } from './shared';
 
-type ConnState = PartnerConnection[] | 'loading' | { error: string };
+type ConnState = Connection[] | 'loading' | { error: string };
 
 function ValueInput({ p, id, value, error, onChange }: { p: ValueParameter; id: string; value: FieldValue | undefined; error?: string; onChange: (v: FieldValue) => void }) {
   const kind = inputKind(p);
@@ -107,7 +108,7 @@ export function CloneDialog({ template, versions, onClose, onCloned }: { templat
         if (requested.current.has(key)) continue;
         requested.current.add(key);
         setConns((m) => ({ ...m, [key]: 'loading' }));
-        partnerApi.connections(c, connector).then(
+        connectionsApi.forConnector(c, connector).then(
           (list) => setConns((m) => ({ ...m, [key]: list.filter((x) => x.connector === connector) })),
           (e: unknown) => setConns((m) => ({ ...m, [key]: { error: message(e) } })),
         );

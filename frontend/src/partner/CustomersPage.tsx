@@ -1,11 +1,15 @@
 // /partner/customers: the partner's customers with their health (flows, runs of the last 24 hours),
 // "New customer", and per customer its members (change role, remove) and invitations by e-mail.
-import { useCallback, useEffect, useState } from 'react';
-import { partnerApi, ROLES, type CustomerOverview, type Membership, type Role } from '../api/partner';
-import type { Organisation } from '../api/types';
-import { Dialog, EmptyState, Skeleton, Spinner } from '../ui/bits';
+import { useCallback, useState } from 'react';
+import { partnerApi } from '../api/partner';
+import type { CustomerOverview, Membership, Organisation, Role } from '../api/types';
+import { useResource } from '../lib/useResource';
+import { Skeleton, Spinner } from '../ui/bits';
+import { FormDialog } from '../ui/FormDialog';
+import { ResourceState } from '../ui/ResourceState';
 import { useToast } from '../ui/toast';
 import { clock, timeAgo } from '../lib/format';
+import { ROLES } from './model';
 import { fieldErrors, HealthBadge, message, PartnerPage } from './shared';
 
 function NewCustomerDialog({ partner, onClose, onCreated }: { partner: number; onClose: () => void; onCreated: (name: string) => void }) {
@@ -27,67 +31,33 @@ function NewCustomerDialog({ partner, onClose, onCreated }: { partner: number; o
     }
   };
   return (
-    <Dialog
+    <FormDialog
       title="New customer"
       onClose={onClose}
+      onSubmit={submit}
+      submitLabel="Create customer"
+      busy={busy}
+      busyLabel="Creating"
+      error={error}
       testid="customer-create-dialog"
-      footer={
-        <>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="customer-create-form" className="primary" disabled={busy} data-testid="customer-create-submit">
-            {busy ? <Spinner label="Creating" /> : 'Create customer'}
-          </button>
-        </>
-      }
+      submitTestid="customer-create-submit"
     >
-      <form
-        id="customer-create-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
-        <label className="field">
-          <span>Name</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} data-testid="customer-create-name" aria-invalid={error ? true : undefined} />
-        </label>
-        {error && (
-          <div className="callout callout-error" role="alert">
-            {error}
-          </div>
-        )}
-      </form>
-    </Dialog>
+      <label className="field">
+        <span>Name</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} data-testid="customer-create-name" aria-invalid={error ? true : undefined} />
+      </label>
+    </FormDialog>
   );
 }
 
 function Members({ customer, canAdmin }: { customer: { id: number; name: string }; canAdmin: boolean }) {
   const toast = useToast();
-  const [members, setMembers] = useState<Membership[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [reload, setReload] = useState(0);
+  const listed = useResource([customer.id], async () => (await partnerApi.members(customer.id)).sort((a, b) => a.username.localeCompare(b.username)));
+  const setMembers = listed.update;
   const [busy, setBusy] = useState<number | 'invite' | null>(null);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('builder');
   const [inviteError, setInviteError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let alive = true;
-    setError(null);
-    partnerApi.members(customer.id).then(
-      (list) => alive && setMembers(list.sort((a, b) => a.username.localeCompare(b.username))),
-      (e: unknown) => {
-        if (!alive) return;
-        setMembers([]);
-        setError(message(e));
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, [customer.id, reload]);
 
   const changeRole = async (m: Membership, r: Role) => {
     setBusy(m.id);
@@ -124,7 +94,7 @@ function Members({ customer, canAdmin }: { customer: { id: number; name: string 
       await partnerApi.invite(customer.id, email.trim(), role);
       toast.success(`Invited ${email.trim()}`, 'They get an e-mail with a link to set their password.');
       setEmail('');
-      setReload((n) => n + 1);
+      void listed.refresh();
     } catch (e) {
       setInviteError(fieldErrors(e).email ?? message(e));
     } finally {
@@ -134,13 +104,13 @@ function Members({ customer, canAdmin }: { customer: { id: number; name: string 
 
   return (
     <div className="partner-members" data-testid={`customer-members-${customer.id}`}>
-      {!members ? (
-        <Skeleton rows={2} />
-      ) : error ? (
+      {listed.data === null && listed.error !== null ? (
         <div className="callout callout-error" role="alert">
-          Members could not be loaded: {error} <button className="small" onClick={() => setReload((n) => n + 1)}>Try again</button>
+          Members could not be loaded: {message(listed.error)} <button className="small" onClick={() => void listed.reload()}>Try again</button>
         </div>
-      ) : members.length === 0 ? (
+      ) : listed.data === null ? (
+        <Skeleton rows={2} />
+      ) : listed.data.length === 0 ? (
         <p className="muted">No members yet. Invite someone below.</p>
       ) : (
         <table className="table partner-members-table">
@@ -155,7 +125,7 @@ function Members({ customer, canAdmin }: { customer: { id: number; name: string 
             </tr>
           </thead>
           <tbody>
-            {members.map((m) => (
+            {listed.data.map((m) => (
               <tr key={m.id} data-testid={`member-row-${m.id}`}>
                 <td className="strong">{m.username}</td>
                 <td>
@@ -231,29 +201,11 @@ function Members({ customer, canAdmin }: { customer: { id: number; name: string 
 function CustomersBody({ partner }: { partner: Organisation }) {
   const toast = useToast();
   const isAdmin = partner.role === 'admin';
-  const [rows, setRows] = useState<CustomerOverview[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [reload, setReload] = useState(0);
+  const overview = useResource([partner.id], () => partnerApi.overview(partner.id));
+  const rows: CustomerOverview[] | null = overview.data;
   const [creating, setCreating] = useState(false);
   const [open, setOpen] = useState<Set<number>>(new Set());
   const [search, setSearch] = useState('');
-
-  useEffect(() => {
-    let alive = true;
-    setRows(null);
-    setError(null);
-    partnerApi.overview(partner.id).then(
-      (list) => alive && setRows(list),
-      (e: unknown) => {
-        if (!alive) return;
-        setRows([]);
-        setError(message(e));
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, [partner.id, reload]);
 
   const toggle = (id: number) =>
     setOpen((s) => {
@@ -292,76 +244,78 @@ function CustomersBody({ partner }: { partner: Organisation }) {
           </span>
         </div>
       )}
-      {!rows ? (
-        <Skeleton rows={4} testid="customers-loading" />
-      ) : error ? (
-        <EmptyState title="Could not load customers" body={error} action={<button onClick={() => setReload((n) => n + 1)}>Try again</button>} testid="customers-error" />
-      ) : rows.length === 0 ? (
-        <EmptyState
-          title="No customers yet"
-          body="Each customer is an organisation of its own with its members, connections and flows. Clone your templates into them."
-          action={isAdmin ? <button className="primary" onClick={() => setCreating(true)}>Create your first customer</button> : undefined}
-          testid="customers-empty"
-        />
-      ) : (
-        <table className="table" data-testid="customers-table">
-          <thead>
-            <tr>
-              <th>Customer</th>
-              <th>Health</th>
-              <th>Flows</th>
-              <th>Runs (24 h)</th>
-              <th>Last run</th>
-              <th>
-                <span className="sr-only">Members</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((r) => {
-              const id = r.organisation.id;
-              const expanded = open.has(id);
-              return [
-                <tr key={id} data-testid={`customer-row-${id}`}>
-                  <td className="strong">{r.organisation.name}</td>
-                  <td>
-                    <HealthBadge health={r.health} />
-                  </td>
-                  <td>
-                    {r.flows} <span className="muted small">({r.published_flows} published)</span>
-                  </td>
-                  <td className="partner-runs">
-                    <span title="Total">{r.runs.total}</span>
-                    {r.runs.total > 0 && (
-                      <span className="muted small">
-                        {' '}
-                        <span className="partner-ok">{r.runs.succeeded} ok</span> · <span className={r.runs.failed ? 'partner-fail' : ''}>{r.runs.failed} failed</span> ·{' '}
-                        {r.runs.running} running
-                      </span>
-                    )}
-                  </td>
-                  <td className="muted small">
-                    <span title={clock(r.last_run_at)}>{r.last_run_at ? timeAgo(r.last_run_at) : 'never'}</span>
-                    {r.last_failure_at && <span className="conn-block partner-fail" title={clock(r.last_failure_at)}>failed {timeAgo(r.last_failure_at)}</span>}
-                  </td>
-                  <td className="partner-actions">
-                    <button className="small" aria-expanded={expanded} onClick={() => toggle(id)} data-testid={`customer-members-toggle-${id}`}>
-                      {expanded ? 'Hide members' : 'Members'}
-                    </button>
-                  </td>
-                </tr>,
-                expanded && (
-                  <tr key={`${id}-members`} className="partner-subrow">
-                    <td colSpan={6}>
-                      <Members customer={{ id, name: r.organisation.name }} canAdmin={isAdmin} />
-                    </td>
-                  </tr>
-                ),
-              ];
-            })}
-          </tbody>
-        </table>
-      )}
+      <ResourceState
+        resource={overview}
+        what="customers"
+        testid="customers"
+        describe={message}
+        empty={{
+          title: 'No customers yet',
+          body: 'Each customer is an organisation of its own with its members, connections and flows. Clone your templates into them.',
+          action: isAdmin ? <button className="primary" onClick={() => setCreating(true)}>Create your first customer</button> : undefined,
+          testid: 'customers-empty',
+        }}
+      >
+        {() => (
+            <table className="table" data-testid="customers-table">
+              <thead>
+                <tr>
+                  <th>Customer</th>
+                  <th>Health</th>
+                  <th>Flows</th>
+                  <th>Runs (24 h)</th>
+                  <th>Last run</th>
+                  <th>
+                    <span className="sr-only">Members</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {shown.map((r) => {
+                  const id = r.organisation.id;
+                  const expanded = open.has(id);
+                  return [
+                    <tr key={id} data-testid={`customer-row-${id}`}>
+                      <td className="strong">{r.organisation.name}</td>
+                      <td>
+                        <HealthBadge health={r.health} />
+                      </td>
+                      <td>
+                        {r.flows} <span className="muted small">({r.published_flows} published)</span>
+                      </td>
+                      <td className="partner-runs">
+                        <span title="Total">{r.runs.total}</span>
+                        {r.runs.total > 0 && (
+                          <span className="muted small">
+                            {' '}
+                            <span className="partner-ok">{r.runs.succeeded} ok</span> · <span className={r.runs.failed ? 'partner-fail' : ''}>{r.runs.failed} failed</span> ·{' '}
+                            {r.runs.running} running
+                          </span>
+                        )}
+                      </td>
+                      <td className="muted small">
+                        <span title={clock(r.last_run_at)}>{r.last_run_at ? timeAgo(r.last_run_at) : 'never'}</span>
+                        {r.last_failure_at && <span className="conn-block partner-fail" title={clock(r.last_failure_at)}>failed {timeAgo(r.last_failure_at)}</span>}
+                      </td>
+                      <td className="partner-actions">
+                        <button className="small" aria-expanded={expanded} onClick={() => toggle(id)} data-testid={`customer-members-toggle-${id}`}>
+                          {expanded ? 'Hide members' : 'Members'}
+                        </button>
+                      </td>
+                    </tr>,
+                    expanded && (
+                      <tr key={`${id}-members`} className="partner-subrow">
+                        <td colSpan={6}>
+                          <Members customer={{ id, name: r.organisation.name }} canAdmin={isAdmin} />
+                        </td>
+                      </tr>
+                    ),
+                  ];
+                })}
+              </tbody>
+            </table>
+        )}
+      </ResourceState>
       {creating && (
         <NewCustomerDialog
           partner={partner.id}
@@ -369,7 +323,7 @@ function CustomersBody({ partner }: { partner: Organisation }) {
           onCreated={(name) => {
             setCreating(false);
             toast.success(`Created “${name}”`, 'Invite its people from the Members list.');
-            setReload((n) => n + 1);
+            void overview.reload();
           }}
         />
       )}

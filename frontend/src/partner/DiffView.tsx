@@ -1,6 +1,6 @@
 // A graph diff (flowbuilder/flows/graph_diff.py) as lists: nodes added / removed / changed, each change
 // a config field old -> new, then the connections. Values are shown as JSON text, never as markup.
-import type { GraphDiff } from '../api/partner';
+import type { GraphDiff } from '../api/types';
 import { diffModel } from './model';
 
 const SIGN = { added: '+', removed: '−', changed: '~' } as const;

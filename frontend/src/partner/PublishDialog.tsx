@@ -2,12 +2,14 @@
 // changelog and the parameters customers fill in: connection slots (one per connector used by the
 // flow's nodes) and overridable values (a node's config field, addressed by a JSON pointer).
 import { useEffect, useMemo, useState } from 'react';
-import { api } from '../api/client';
-import { partnerApi, type ConnectionSlot, type Template, type TemplateParameter, type TemplateVersion, type ValueParameter } from '../api/partner';
+import { flowsApi } from '../api/flows';
+import { partnerApi } from '../api/partner';
+import type { ConnectionSlot, Template, TemplateParameterInput, TemplateVersion, ValueParameter } from '../api/types';
 import type { FlowDetail, FlowDocument, NodeType } from '../api/types';
 import { Dialog, Skeleton, Spinner } from '../ui/bits';
 import {
   declarationProblems, declarationServerErrors, fieldTitle, overridableFields, paramName, parsePointer, showValue, suggestSlots, valuePointer,
+  type ParameterRow,
 } from './model';
 import { fieldErrors, message } from './shared';
 
@@ -35,7 +37,7 @@ export function PublishDialog({
   const [source, setSource] = useState<Source>('draft');
   const [publishedDoc, setPublishedDoc] = useState<FlowDocument | undefined>(undefined);
   const [changelog, setChangelog] = useState('');
-  const [params, setParams] = useState<TemplateParameter[] | null>(null);
+  const [params, setParams] = useState<ParameterRow[] | null>(null);
   const [showProblems, setShowProblems] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
@@ -44,7 +46,7 @@ export function PublishDialog({
   useEffect(() => {
     if (!template.source_flow) return;
     let alive = true;
-    Promise.all([api.getFlow(template.source_flow), api.nodeTypes()]).then(
+    Promise.all([flowsApi.get(template.source_flow), flowsApi.nodeTypes()]).then(
       ([f, t]) => {
         if (!alive) return;
         setFlow(f);
@@ -60,7 +62,7 @@ export function PublishDialog({
   useEffect(() => {
     if (source !== 'published' || !flow?.published_version || publishedDoc) return;
     let alive = true;
-    api.version(flow.published_version.id).then(
+    flowsApi.version(flow.published_version.id).then(
       (v) => alive && setPublishedDoc(v.document),
       (e: unknown) => alive && setLoadError(message(e)),
     );
@@ -90,7 +92,7 @@ export function PublishDialog({
   const list = params ?? [];
   const problems = { ...(showProblems ? declarationProblems(list, doc) : {}), ...serverErrors };
   const update = (i: number, patch: Partial<ConnectionSlot> | Partial<ValueParameter>) => {
-    setParams((ps) => (ps ?? []).map((p, j) => (j === i ? ({ ...p, ...patch } as TemplateParameter) : p)));
+    setParams((ps) => (ps ?? []).map((p, j) => (j === i ? ({ ...p, ...patch } as ParameterRow) : p)));
     setServerErrors({});
   };
   const removeAt = (i: number) => setParams((ps) => (ps ?? []).filter((_, j) => j !== i));
@@ -111,7 +113,7 @@ export function PublishDialog({
     setError(null);
     try {
       // Only the declared keys (the row's picked step is UI state); defaults are the flow's current values.
-      const parameters: TemplateParameter[] = list.map((x) =>
+      const parameters: TemplateParameterInput[] = list.map((x) =>
         x.kind === 'connection'
           ? { name: x.name, kind: 'connection', connector: x.connector, nodes: x.nodes, required: x.required, description: x.description.trim() }
           : { name: x.name, kind: 'value', pointer: x.pointer, required: x.required, description: x.description.trim() },

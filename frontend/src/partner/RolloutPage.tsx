@@ -3,10 +3,10 @@
 // copies, pin/unpin, rollback and the drift report.
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import {
-  partnerApi, type DriftRow, type MergeConflict, type Template, type TemplateInstance, type TemplateVersion, type UpgradePreview, type UpgradeResult,
-} from '../api/partner';
-import type { Organisation } from '../api/types';
+import { partnerApi } from '../api/partner';
+import type {
+  DriftRow, MergeConflict, Organisation, Template, TemplateInstance, TemplateVersion, UpgradePreview, UpgradeResult,
+} from '../api/types';
 import { EmptyState, Skeleton, Spinner } from '../ui/bits';
 import { useToast } from '../ui/toast';
 import { timeAgo } from '../lib/format';

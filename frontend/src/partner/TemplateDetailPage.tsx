@@ -2,7 +2,8 @@
 // version", "Clone into customers" and the way to the rollout page.
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { partnerApi, type Template, type TemplateInstance, type TemplateVersion } from '../api/partner';
+import { partnerApi } from '../api/partner';
+import type { Template, TemplateInstance, TemplateVersion } from '../api/types';
 import type { Organisation } from '../api/types';
 import { EmptyState, Skeleton } from '../ui/bits';
 import { useToast } from '../ui/toast';

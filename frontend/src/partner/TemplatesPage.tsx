@@ -1,11 +1,14 @@
 // /partner/templates: the gallery (search, category filter, cards with the latest version and how many
 // customers run each version) and "New template" from one of the partner's flows.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { api } from '../api/client';
-import { partnerApi, type Template, type TemplateInstance } from '../api/partner';
-import type { FlowSummary, Organisation } from '../api/types';
-import { Dialog, EmptyState, Skeleton, Spinner } from '../ui/bits';
+import { flowsApi } from '../api/flows';
+import { partnerApi } from '../api/partner';
+import type { FlowSummary, Organisation, Template, TemplateInstance } from '../api/types';
+import { useResource } from '../lib/useResource';
+import { EmptyState, Skeleton } from '../ui/bits';
+import { FormDialog } from '../ui/FormDialog';
+import { ResourceState } from '../ui/ResourceState';
 import { useToast } from '../ui/toast';
 import { timeAgo } from '../lib/format';
 import { categoriesOf, filterTemplates, MANAGE_ROLES, versionCounts } from './model';
@@ -13,8 +16,9 @@ import { fieldErrors, message, PartnerPage } from './shared';
 
 function NewTemplateDialog({ partner, categories, onClose }: { partner: Organisation; categories: string[]; onClose: () => void }) {
   const navigate = useNavigate();
-  const [flows, setFlows] = useState<FlowSummary[] | null>(null);
-  const [flowsError, setFlowsError] = useState<string | null>(null);
+  const listed = useResource([partner.id], async () => (await flowsApi.list({ organisation: partner.id, limit: 500 })).results);
+  const flows: FlowSummary[] | null = listed.data ?? (listed.error ? [] : null);
+  const flowsError = listed.error ? message(listed.error) : null;
   const [flow, setFlow] = useState('');
   const [name, setName] = useState('');
   const [category, setCategory] = useState('');
@@ -22,21 +26,6 @@ function NewTemplateDialog({ partner, categories, onClose }: { partner: Organisa
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let alive = true;
-    api.listFlows({ organisation: partner.id, limit: 500 }).then(
-      (p) => alive && setFlows(p.results),
-      (e: unknown) => {
-        if (!alive) return;
-        setFlows([]);
-        setFlowsError(message(e));
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, [partner.id]);
 
   const submit = async () => {
     const p: Record<string, string> = {};
@@ -56,105 +45,73 @@ function NewTemplateDialog({ partner, categories, onClose }: { partner: Organisa
   };
 
   return (
-    <Dialog
+    <FormDialog
       title="New template"
       onClose={onClose}
+      onSubmit={submit}
+      submitLabel="Create and publish…"
+      busy={busy}
+      busyLabel="Creating"
+      error={error}
       testid="template-create-dialog"
-      footer={
-        <>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="template-create-form" className="primary" disabled={busy} data-testid="template-create-submit">
-            {busy ? <Spinner label="Creating" /> : 'Create and publish…'}
-          </button>
-        </>
-      }
+      submitTestid="template-create-submit"
     >
-      <form
-        id="template-create-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
-        <label className="field">
-          <span>Source flow (one of {partner.name}’s flows)</span>
-          {!flows ? (
-            <Skeleton rows={1} />
-          ) : (
-            <select value={flow} onChange={(e) => { setFlow(e.target.value); if (!name) setName(flows.find((f) => String(f.id) === e.target.value)?.name ?? ''); }} data-testid="template-create-flow" aria-invalid={errors.source_flow ? true : undefined}>
-              <option value="">Pick a flow…</option>
-              {flows.map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.name}
-                </option>
-              ))}
-            </select>
-          )}
-          {flowsError && <em className="conn-err">Flows could not be loaded: {flowsError}</em>}
-          {flows && flows.length === 0 && !flowsError && <em className="muted small">{partner.name} has no flows yet: build one under Flows first.</em>}
-          {errors.source_flow && <em className="conn-err">{errors.source_flow}</em>}
-        </label>
-        <label className="field">
-          <span>Name</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} data-testid="template-create-name" aria-invalid={errors.name ? true : undefined} />
-          {errors.name && <em className="conn-err">{errors.name}</em>}
-        </label>
-        <label className="field">
-          <span>Category</span>
-          <input value={category} onChange={(e) => setCategory(e.target.value)} maxLength={100} list="template-categories" placeholder="e.g. CRM → PSA" data-testid="template-create-category" />
-          <datalist id="template-categories">
-            {categories.map((c) => (
-              <option key={c} value={c} />
+      <label className="field">
+        <span>Source flow (one of {partner.name}’s flows)</span>
+        {!flows ? (
+          <Skeleton rows={1} />
+        ) : (
+          <select value={flow} onChange={(e) => { setFlow(e.target.value); if (!name) setName(flows.find((f) => String(f.id) === e.target.value)?.name ?? ''); }} data-testid="template-create-flow" aria-invalid={errors.source_flow ? true : undefined}>
+            <option value="">Pick a flow…</option>
+            {flows.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.name}
+              </option>
             ))}
-          </datalist>
-        </label>
-        <label className="field">
-          <span>Description</span>
-          <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={3} data-testid="template-create-description" />
-        </label>
-        {error && (
-          <div className="callout callout-error" role="alert">
-            {error}
-          </div>
+          </select>
         )}
-      </form>
-    </Dialog>
+        {flowsError && <em className="conn-err">Flows could not be loaded: {flowsError}</em>}
+        {flows && flows.length === 0 && !flowsError && <em className="muted small">{partner.name} has no flows yet: build one under Flows first.</em>}
+        {errors.source_flow && <em className="conn-err">{errors.source_flow}</em>}
+      </label>
+      <label className="field">
+        <span>Name</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} data-testid="template-create-name" aria-invalid={errors.name ? true : undefined} />
+        {errors.name && <em className="conn-err">{errors.name}</em>}
+      </label>
+      <label className="field">
+        <span>Category</span>
+        <input value={category} onChange={(e) => setCategory(e.target.value)} maxLength={100} list="template-categories" placeholder="e.g. CRM → PSA" data-testid="template-create-category" />
+        <datalist id="template-categories">
+          {categories.map((c) => (
+            <option key={c} value={c} />
+          ))}
+        </datalist>
+      </label>
+      <label className="field">
+        <span>Description</span>
+        <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={3} data-testid="template-create-description" />
+      </label>
+    </FormDialog>
   );
 }
 
 function Gallery({ partner }: { partner: Organisation }) {
   const canManage = MANAGE_ROLES.includes(partner.role);
-  const [templates, setTemplates] = useState<Template[] | null>(null);
-  const [instances, setInstances] = useState<TemplateInstance[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [reload, setReload] = useState(0);
+  const toast = useToast();
+  const listed = useResource([partner.id], () => partnerApi.templates(partner.id));
+  // The customer counts per version; without them the gallery still works (a toast says so).
+  const copies = useResource<TemplateInstance[]>([partner.id], () =>
+    partnerApi.allInstances().catch((e: unknown) => {
+      toast.error('Customer counts could not be loaded', message(e));
+      return [];
+    }),
+  );
+  const templates: Template[] | null = listed.data;
+  const instances = copies.data ?? [];
   const [search, setSearch] = useState('');
   const [category, setCategory] = useState('');
   const [creating, setCreating] = useState(false);
-  const toast = useToast();
-
-  useEffect(() => {
-    let alive = true;
-    setTemplates(null);
-    setError(null);
-    partnerApi.templates(partner.id).then(
-      (list) => alive && setTemplates(list),
-      (e: unknown) => {
-        if (!alive) return;
-        setTemplates([]);
-        setError(message(e));
-      },
-    );
-    partnerApi.allInstances().then(
-      (list) => alive && setInstances(list),
-      (e: unknown) => alive && toast.error('Customer counts could not be loaded', message(e)),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [partner.id, reload, toast]);
 
   const categories = useMemo(() => categoriesOf(templates ?? []), [templates]);
   const shown = useMemo(() => filterTemplates(templates ?? [], search, category), [templates, search, category]);
@@ -190,56 +147,60 @@ function Gallery({ partner }: { partner: Organisation }) {
           </span>
         </div>
       )}
-      {!templates ? (
-        <Skeleton rows={4} testid="templates-loading" />
-      ) : error ? (
-        <EmptyState title="Could not load templates" body={error} action={<button onClick={() => setReload((n) => n + 1)}>Try again</button>} testid="templates-error" />
-      ) : templates.length === 0 ? (
-        <EmptyState
-          title="No templates yet"
-          body="A template is a versioned copy of one of your flows, with parameters your customers fill in (their own connections, their own values)."
-          action={canManage ? <button className="primary" onClick={() => setCreating(true)}>Create your first template</button> : undefined}
-          testid="templates-empty"
-        />
-      ) : shown.length === 0 ? (
-        <EmptyState title="No templates match" body="Try another search or category." action={<button onClick={() => { setSearch(''); setCategory(''); }}>Clear filters</button>} />
-      ) : (
-        <ul className="template-grid" data-testid="template-grid">
-          {shown.map((t) => {
-            const counts = versionCounts(instances, t.id);
-            const total = counts.reduce((n, c) => n + c.customers, 0);
-            return (
-              <li key={t.id} className="template-card" data-testid={`template-card-${t.id}`}>
-                <div className="row between gap">
-                  <Link to={`/partner/templates/${t.id}`} className="template-card-name strong" data-testid={`template-open-${t.id}`}>
-                    {t.name}
-                  </Link>
-                  {t.category && <span className="tag">{t.category}</span>}
-                </div>
-                <p className="muted small template-card-desc">{t.description || 'No description.'}</p>
-                <div className="row gap wrap small">
-                  <span className="pill" data-testid={`template-latest-${t.id}`}>
-                    {t.latest_version ? `v${t.latest_version}` : 'not published'}
-                  </span>
-                  <span className="muted">
-                    {total} customer{total === 1 ? '' : 's'}
-                  </span>
-                  <span className="muted">· updated {timeAgo(t.updated_at)}</span>
-                </div>
-                {counts.length > 0 && (
-                  <ul className="template-counts" aria-label="Customers per version" data-testid={`template-counts-${t.id}`}>
-                    {counts.map((c) => (
-                      <li key={c.version}>
-                        v{c.version}: {c.customers}
-                      </li>
-                    ))}
-                  </ul>
-                )}
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      <ResourceState
+        resource={listed}
+        what="templates"
+        testid="templates"
+        describe={message}
+        empty={{
+          title: 'No templates yet',
+          body: 'A template is a versioned copy of one of your flows, with parameters your customers fill in (their own connections, their own values).',
+          action: canManage ? <button className="primary" onClick={() => setCreating(true)}>Create your first template</button> : undefined,
+          testid: 'templates-empty',
+        }}
+      >
+        {() =>
+          shown.length === 0 ? (
+            <EmptyState title="No templates match" body="Try another search or category." action={<button onClick={() => { setSearch(''); setCategory(''); }}>Clear filters</button>} />
+          ) : (
+            <ul className="template-grid" data-testid="template-grid">
+              {shown.map((t) => {
+                const counts = versionCounts(instances, t.id);
+                const total = counts.reduce((n, c) => n + c.customers, 0);
+                return (
+                  <li key={t.id} className="template-card" data-testid={`template-card-${t.id}`}>
+                    <div className="row between gap">
+                      <Link to={`/partner/templates/${t.id}`} className="template-card-name strong" data-testid={`template-open-${t.id}`}>
+                        {t.name}
+                      </Link>
+                      {t.category && <span className="tag">{t.category}</span>}
+                    </div>
+                    <p className="muted small template-card-desc">{t.description || 'No description.'}</p>
+                    <div className="row gap wrap small">
+                      <span className="pill" data-testid={`template-latest-${t.id}`}>
+                        {t.latest_version ? `v${t.latest_version}` : 'not published'}
+                      </span>
+                      <span className="muted">
+                        {total} customer{total === 1 ? '' : 's'}
+                      </span>
+                      <span className="muted">· updated {timeAgo(t.updated_at)}</span>
+                    </div>
+                    {counts.length > 0 && (
+                      <ul className="template-counts" aria-label="Customers per version" data-testid={`template-counts-${t.id}`}>
+                        {counts.map((c) => (
+                          <li key={c.version}>
+                            v{c.version}: {c.customers}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </li>
+                );
+              })}
+            </ul>
+          )
+        }
+      </ResourceState>
       {creating && <NewTemplateDialog partner={partner} categories={categories} onClose={closeCreate} />}
     </>
   );

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { FlowDocument, Me, NodeType, Organisation } from '../api/types';
-import type { GraphDiff, MergeConflict, Template, TemplateInstance, TemplateParameter } from '../api/partner';
+import type { FlowDocument, GraphDiff, Me, MergeConflict, NodeType, Organisation, Template, TemplateInstance, TemplateParameter } from '../api/types';
 import {
   brandingForm, brandingPayload, brandingProblems, buildClonePayload, buildResolutions, chooseAll, cloneOutcomes, declarationProblems,
   declarationServerErrors, diffModel, fieldOf, filterTemplates, initialCustomerForm, overridableFields, paramName, parsePointer,
-  partnerOrgFor, suggestSlots, valuePointer, versionCounts,
+  partnerOrgFor, suggestSlots, valuePointer, versionCounts, type ParameterRow,
 } from './model';
 
 const org = (o: Partial<Organisation>): Organisation => ({ id: 1, name: 'P', kind: 'partner', role: 'admin', parent: null, ...o });
@@ -75,7 +74,7 @@ describe('parameter declaration', () => {
     expect(paramName('2nd value')).toBe('p_2nd_value');
   });
   it('reports bad declarations by index and field', () => {
-    const params: TemplateParameter[] = [
+    const params: ParameterRow[] = [
       { name: 'crm', kind: 'connection', connector: 'salesforce', nodes: [], required: false, description: '' },
       { name: 'crm', kind: 'value', pointer: '/nodes/zz/config/soql', required: true, description: '' },
       { name: 'Bad', kind: 'value', pointer: '', required: false, description: '' },
@@ -150,7 +149,7 @@ describe('diff model', () => {
     edges_added: [{ id: 'e1', source: 'q', source_port: 'main', target: 'n9', target_port: 'main' }],
     edges_removed: [{ id: 'e0', source: 'if', source_port: 'true', target: 'old', target_port: 'main' }],
     document_changes: [],
-    summary: {},
+    summary: { nodes_added: 1, nodes_removed: 1, nodes_changed: 1, edges_added: 1, edges_removed: 1, fields_changed: 3 },
   };
   it('lists nodes with field diffs old -> new and edges', () => {
     const m = diffModel(diff);

@@ -1,13 +1,15 @@
 // Pure helpers behind the partner area: who sees it, gallery filters and version counts, parameter
 // declaration (publish), the per-customer clone form -> clone payload, the diff rendering model and the
 // conflict resolutions -> upgrade payload, branding checks. No React, no HTTP: tested in model.test.ts.
-import type { DocNode, FlowDocument, JSONSchema, JSONValue, Me, NodeType, Organisation } from '../api/types';
 import type {
-  BrandingSettings, CloneResult, CloneTarget, ConnectionSlot, GraphDiff, MergeConflict, Resolution, Template, TemplateInstance,
-  TemplateParameter, ValueChange, ValueParameter,
-} from '../api/partner';
+  BrandingSettings, CloneResult, CloneTarget, ConnectionSlot, DocNode, FlowDocument, GraphDiff, JSONSchema, JSONValue, Me, MergeConflict,
+  NodeType, Organisation, Resolution, Role, Template, TemplateInstance, TemplateParameter, ValueChange, ValueParameter,
+} from '../api/types';
 
 export const MANAGE_ROLES = ['admin', 'builder'];
+
+/** Every role, most powerful first (the schema's RoleEnum, in the order the pickers show it). */
+export const ROLES = ['admin', 'builder', 'operator', 'approver', 'viewer'] as const satisfies readonly Role[];
 
 /**
  * The partner whose area the user works in: the current organisation when it is a partner the user
@@ -112,8 +114,11 @@ export function fieldTitle(nodeType: NodeType | undefined, field: string): strin
   return typeof t === 'string' && t ? t : field;
 }
 
+/** A parameter in the publish dialog: as declared, a value's default left to the flow's current value. */
+export type ParameterRow = ConnectionSlot | Omit<ValueParameter, 'default'>;
+
 /** Problems in a declaration list, keyed `<index>.<field>` (the server's `parameters[i].<field>`). */
-export function declarationProblems(params: TemplateParameter[], doc?: FlowDocument): Record<string, string> {
+export function declarationProblems(params: ParameterRow[], doc?: FlowDocument): Record<string, string> {
   const problems: Record<string, string> = {};
   const ids = doc ? new Set(doc.nodes.map((n) => n.id)) : null;
   const seen = new Set<string>();
@@ -299,7 +304,7 @@ export interface DiffModel {
 }
 
 /** A value as one line of text: JSON, '—' when absent, clipped to `max` characters. */
-export function showValue(v: JSONValue | undefined, missing: boolean, max = 160): string {
+export function showValue(v: unknown, missing: boolean, max = 160): string {
   if (missing || v === undefined) return '—';
   const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
@@ -323,7 +328,8 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 export function diffModel(diff: GraphDiff | null | undefined): DiffModel {
   const d: GraphDiff = {
-    nodes_added: [], nodes_removed: [], nodes_changed: [], edges_added: [], edges_removed: [], document_changes: [], summary: {},
+    nodes_added: [], nodes_removed: [], nodes_changed: [], edges_added: [], edges_removed: [], document_changes: [],
+    summary: { nodes_added: 0, nodes_removed: 0, nodes_changed: 0, edges_added: 0, edges_removed: 0, fields_changed: 0 },
     ...(diff ?? {}),
   };
   const node = (kind: NodeRow['kind'], n: { id: string; label: string | null; type: string | null }, fields: FieldRow[] = []): NodeRow => ({

@@ -1,10 +1,11 @@
 // Bits shared by the partner pages: the partner the user works in, its customers, the sub-navigation,
 // error messages and the health badge.
-import { useEffect, useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { NavLink } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
-import { partnerApi, type Health, type OrganisationInfo } from '../api/partner';
-import type { Organisation } from '../api/types';
+import { partnerApi } from '../api/partner';
+import type { Health, Organisation, OrganisationInfo } from '../api/types';
+import { useResource } from '../lib/useResource';
 import { useSession } from '../session';
 import { EmptyState } from '../ui/bits';
 import { partnerOrgFor } from './model';
@@ -23,23 +24,14 @@ export function fieldErrors(e: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(e.body.errors ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join(' ') : String(v)]));
 }
 
+const NO_CUSTOMERS: OrganisationInfo[] = [];
+
 /** The partner's customers (organisations whose parent is the partner), by name. */
 export function useCustomers(partner: number | undefined, reload = 0): { customers: OrganisationInfo[] | null; error: string | null } {
-  const [state, setState] = useState<{ customers: OrganisationInfo[] | null; error: string | null }>({ customers: null, error: null });
-  useEffect(() => {
-    if (!partner) return;
-    let alive = true;
-    partnerApi.organisations().then(
-      (list) =>
-        alive &&
-        setState({ customers: list.filter((o) => o.parent === partner).sort((a, b) => a.name.localeCompare(b.name)), error: null }),
-      (e: unknown) => alive && setState({ customers: [], error: message(e) }),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [partner, reload]);
-  return state;
+  const listed = useResource(partner ? [partner, reload] : null, async () =>
+    (await partnerApi.organisations()).filter((o) => o.parent === partner).sort((a, b) => a.name.localeCompare(b.name)),
+  );
+  return { customers: listed.data ?? (listed.error ? NO_CUSTOMERS : null), error: listed.error ? message(listed.error) : null };
 }
 
 export function PartnerNav() {

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ReactFlowProvider } from '@xyflow/react';
-import { api, ApiError, errorMessage } from '../api/client';
+import { ApiError, errorMessage } from '../api/client';
+import { runsApi } from '../api/runs';
 import { versionNumber, type RunDetail } from '../api/types';
 import { DocumentStore, isTerminalRun } from '../store/documentStore';
 import { StoreContext, useEditor } from '../editor/storeContext';
@@ -24,7 +25,7 @@ export function RunDetailPage() {
   useEffect(() => {
     let alive = true;
     setRun(null);
-    Promise.all([loadNodeTypes(), api.getRun(runId)]).then(
+    Promise.all([loadNodeTypes(), runsApi.get(runId)]).then(
       ([types, r]) => {
         if (!alive) return;
         store.setNodeTypes(types);
@@ -61,10 +62,10 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
   const act = async (what: 'cancel' | 'retry' | 'replay') => {
     try {
       if (what === 'replay') {
-        const r = await api.replayRun(run.id);
+        const r = await runsApi.replay(run.id);
         navigate(`/runs/${r.id}`);
       } else {
-        await (what === 'cancel' ? api.cancelRun(run.id) : api.retryRun(run.id));
+        await (what === 'cancel' ? runsApi.cancel(run.id) : runsApi.retry(run.id));
         toast.success(what === 'cancel' ? 'Cancel requested' : 'Retrying from the failed node');
         if (what === 'retry') window.location.reload();
       }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { api, wsUrl } from '../api/client';
+import { wsUrl } from '../api/client';
+import { runsApi } from '../api/runs';
 import { isTerminalRun, type DocumentStore } from '../store/documentStore';
 import { RunSocket, type SocketStatus } from './runSocket';
 
@@ -10,7 +11,7 @@ export function useLiveRun(store: DocumentStore, runId: number | null): SocketSt
     if (runId === null) return;
     let done = false;
     const fetchDetail = () =>
-      api.getRun(runId).then((d) => store.getState().run?.id === runId && store.runSnapshot(d, d.last_seq), () => undefined);
+      runsApi.get(runId).then((d) => store.getState().run?.id === runId && store.runSnapshot(d, d.last_seq), () => undefined);
     const sock = new RunSocket(
       {
         onSnapshot: (run, seq) => {

@@ -9,7 +9,7 @@
  */
 import type {
   ConflictBody, DocEdge, DocNode, Finding, FlowDetail, FlowDocument, Item, JSONValue, NodeRun, NodeRunError,
-  NodeRunStatus, NodeType, Position, RunDetail, RunEvent, RunStatus, SaveDraftResponse, StickyNote,
+  EventType, NodeRunStatus, NodeType, Position, RunDetail, RunEvent, RunStatus, SaveDraftResponse, StickyNote,
 } from '../api/types';
 import { checkConnection, type ConnectionCheck, type ProposedConnection } from '../graph/connections';
 import { copySelection, prepareForPaste, parseClipboard, type ClipboardPayload } from '../graph/clipboard';
@@ -132,16 +132,25 @@ export function schemaDefaults(type: NodeType | undefined): Record<string, JSONV
   return out;
 }
 
-function statusFromEvent(type: string): NodeRunStatus | null {
-  switch (type) {
-    case 'node.started': return 'running';
-    case 'node.retrying': return 'retrying';
-    case 'node.succeeded': return 'succeeded';
-    case 'node.failed': return 'failed';
-    case 'node.skipped': return 'skipped';
-    default: return null;
-  }
-}
+// What each event of the catalogue (EventType, generated from flowbuilder.execution.models.EventType) means
+// for the run or its node. Records over every run.* and node.* type: a new event type fails to compile
+// until it is given a meaning here.
+const RUN_STATUS_OF: Record<Extract<EventType, `run.${string}`>, RunStatus> = {
+  'run.queued': 'queued',
+  'run.started': 'running',
+  'run.waiting': 'waiting',
+  'run.succeeded': 'succeeded',
+  'run.failed': 'failed',
+  'run.cancelled': 'cancelled',
+};
+const NODE_STATUS_OF: Record<Extract<EventType, `node.${string}`>, NodeRunStatus> = {
+  'node.started': 'running',
+  'node.retrying': 'retrying',
+  'node.succeeded': 'succeeded',
+  'node.failed': 'failed',
+  'node.skipped': 'skipped',
+};
+const isRunEvent = (type: EventType): type is keyof typeof RUN_STATUS_OF => type in RUN_STATUS_OF;
 
 function asError(e: unknown): NodeRunError | null {
   if (!e) return null;
@@ -603,12 +612,11 @@ export class DocumentStore {
     for (const ev of [...events].sort((a, b) => a.seq - b.seq)) {
       if (ev.seq <= run.lastSeq) continue;
       run = { ...run, lastSeq: ev.seq };
-      if (ev.type.startsWith('run.')) {
-        const s = ev.type.slice(4);
-        run.status = (s === 'started' || s === 'resumed' ? 'running' : s) as RunStatus;
+      if (isRunEvent(ev.type)) {
+        run.status = RUN_STATUS_OF[ev.type];
         continue;
       }
-      const status = statusFromEvent(ev.type);
+      const status = NODE_STATUS_OF[ev.type];
       if (!status || !ev.node_id) continue;
       const prev = run.nodes[ev.node_id] ?? { status: 'pending' };
       const p = ev.payload ?? {};

@@ -1,11 +1,14 @@
 // /triggers: the organisation's triggers that run on their own (connector polling triggers and schedules),
 // their health, and the operator's levers: pause, resume, poll now. Refreshes every 10 s while visible.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
-import { runTriggerAction, triggersApi, type Trigger, type TriggerAction } from '../api/triggers';
+import { runTriggerAction, triggersApi } from '../api/triggers';
+import type { Trigger, TriggerAction } from '../api/types';
 import { useSession } from '../session';
-import { EmptyState, Skeleton, Spinner } from '../ui/bits';
+import { useResource } from '../lib/useResource';
+import { EmptyState, Spinner } from '../ui/bits';
+import { ResourceState } from '../ui/ResourceState';
 import { useToast } from '../ui/toast';
 import { clock, timeAgo } from '../lib/format';
 import {
@@ -136,89 +139,51 @@ export function TriggersPage() {
   const orgId = organisation?.id;
   const role = organisation?.role;
   const mayOperate = canOperate(role);
-  const [triggers, setTriggers] = useState<Trigger[] | null>(null);
-  const [total, setTotal] = useState(0);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [refreshError, setRefreshError] = useState<string | null>(null);
+  const listed = useResource(orgId ? [orgId] : null, () => triggersApi.list(orgId!));
+  const triggers = listed.data?.results ?? null;
+  const total = listed.data?.count ?? 0;
+  // A failed background refresh keeps the rows on screen and says so; a failed first load cannot.
+  const refreshError = listed.data && listed.error ? describeError(listed.error) : null;
+  const loadedAt = listed.loadedAt;
+  const { refresh, update } = listed;
   const [manual, setManual] = useState(false);
-  const [loadedAt, setLoadedAt] = useState<number | null>(null);
-  const [now, setNow] = useState(() => Date.now());
+  const [tick, setTick] = useState(() => Date.now());
+  const now = Math.max(tick, loadedAt ?? 0);
   const [filter, setFilter] = useState<HealthFilter>('all');
   const [busy, setBusy] = useState<Map<number, TriggerAction>>(new Map());
-  // Bumped when the organisation changes or an action lands: a list request started before is stale.
-  const generation = useRef(0);
-  const inFlight = useRef(false);
-
-  const load = useCallback(
-    async (initial: boolean) => {
-      if (!orgId || (inFlight.current && !initial)) return;
-      const gen = generation.current;
-      inFlight.current = true;
-      try {
-        const page = await triggersApi.list(orgId);
-        if (gen !== generation.current) return;
-        setTriggers(page.results);
-        setTotal(page.count);
-        setLoadError(null);
-        setRefreshError(null);
-        setLoadedAt(Date.now());
-        setNow(Date.now());
-      } catch (e) {
-        if (gen !== generation.current) return;
-        // A failed background refresh keeps the rows on screen and says so; a failed first load cannot.
-        if (initial) {
-          setTriggers([]);
-          setLoadError(describeError(e));
-        } else setRefreshError(describeError(e));
-      } finally {
-        if (gen === generation.current) inFlight.current = false;
-      }
-    },
-    [orgId],
-  );
-
-  useEffect(() => {
-    generation.current += 1;
-    inFlight.current = false;
-    setTriggers(null);
-    setLoadError(null);
-    setRefreshError(null);
-    void load(true);
-  }, [load]);
 
   // Every 10 s while the tab is visible, and at once when it becomes visible again.
   useEffect(() => {
     const visible = () => document.visibilityState === 'visible';
     const timer = window.setInterval(() => {
       if (!visible()) return;
-      setNow(Date.now());
-      void load(false);
+      setTick(Date.now());
+      void refresh();
     }, REFRESH_MS);
     const onVisibility = () => {
-      if (visible()) void load(false);
+      if (visible()) void refresh();
     };
     document.addEventListener('visibilitychange', onVisibility);
     return () => {
       window.clearInterval(timer);
       document.removeEventListener('visibilitychange', onVisibility);
     };
-  }, [load]);
+  }, [refresh]);
 
   const act = useCallback(
     async (t: Trigger, action: TriggerAction) => {
       setBusy((m) => new Map(m).set(t.id, action));
       try {
         const updated = await runTriggerAction(action, t.id);
-        generation.current += 1; // a refresh that started before this answer must not undo it
-        inFlight.current = false;
-        setTriggers((list) => replaceTrigger(list ?? [], updated));
-        setNow(Date.now());
+        // A local update: a refresh that started before this answer is dropped, so it cannot undo it.
+        update((page) => page && { ...page, results: replaceTrigger(page.results, updated) });
+        setTick(Date.now());
         const done = actionDoneText(action, updated);
         toast.success(done.title, done.hint);
       } catch (e) {
         toast.error(`Could not ${actionVerb(action)} “${t.node_label}”`, describeError(e));
         // Refused because the row was out of date (already paused, removed meanwhile): show the truth.
-        if (e instanceof ApiError && (e.status === 400 || e.status === 404)) void load(false);
+        if (e instanceof ApiError && (e.status === 400 || e.status === 404)) void refresh();
       } finally {
         setBusy((m) => {
           const next = new Map(m);
@@ -227,13 +192,13 @@ export function TriggersPage() {
         });
       }
     },
-    [toast, load],
+    [toast, refresh, update],
   );
 
   const refreshNow = async () => {
     setManual(true);
     try {
-      await load(false);
+      await refresh();
     } finally {
       setManual(false);
     }
@@ -287,63 +252,64 @@ export function TriggersPage() {
           </span>
         </div>
       )}
-      {!triggers ? (
-        <Skeleton rows={5} testid="triggers-loading" />
-      ) : loadError ? (
-        <EmptyState
-          title="Could not load triggers"
-          body={loadError}
-          action={<button onClick={() => void load(true)}>Try again</button>}
-          testid="triggers-error"
-        />
-      ) : triggers.length === 0 ? (
-        <EmptyState
-          title="No polling or schedule triggers yet"
-          body="Publishing a flow whose trigger is a polling connector trigger (such as “Kantata: Record created or updated”) or a Schedule adds it here. Webhook and manual triggers start when called, so they are not listed."
-          action={
+      <ResourceState
+        resource={listed}
+        what="triggers"
+        testid="triggers"
+        rows={5}
+        describe={describeError}
+        isEmpty={(page) => page.results.length === 0}
+        empty={{
+          title: 'No polling or schedule triggers yet',
+          body: 'Publishing a flow whose trigger is a polling connector trigger (such as “Kantata: Record created or updated”) or a Schedule adds it here. Webhook and manual triggers start when called, so they are not listed.',
+          action: (
             <Link to="/" className="button primary">
               Go to flows
             </Link>
-          }
-          testid="triggers-empty"
-        />
-      ) : shown.length === 0 ? (
-        <EmptyState
-          title={`No ${filter} triggers`}
-          body="Every trigger is in another state right now."
-          action={<button onClick={() => setFilter('all')}>Show all</button>}
-          testid="triggers-filter-empty"
-        />
-      ) : (
-        <>
-          <table className="table trg-table" data-testid="triggers-table">
-            <thead>
-              <tr>
-                <th>Flow</th>
-                <th>Trigger</th>
-                <th>Kind</th>
-                <th>Health</th>
-                <th>Last poll</th>
-                <th>Next poll</th>
-                <th>Runs started</th>
-                <th>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((t) => (
-                <TriggerRows key={t.id} t={t} now={now} role={role} busy={busy.get(t.id)} onAction={onAction} />
-              ))}
-            </tbody>
-          </table>
-          {total > triggers.length && (
-            <p className="muted small">
-              Showing the first {triggers.length} of {total} triggers.
-            </p>
-          )}
-        </>
-      )}
+          ),
+          testid: 'triggers-empty',
+        }}
+      >
+        {({ results: rows }) =>
+          shown.length === 0 ? (
+            <EmptyState
+              title={`No ${filter} triggers`}
+              body="Every trigger is in another state right now."
+              action={<button onClick={() => setFilter('all')}>Show all</button>}
+              testid="triggers-filter-empty"
+            />
+          ) : (
+            <>
+              <table className="table trg-table" data-testid="triggers-table">
+                <thead>
+                  <tr>
+                    <th>Flow</th>
+                    <th>Trigger</th>
+                    <th>Kind</th>
+                    <th>Health</th>
+                    <th>Last poll</th>
+                    <th>Next poll</th>
+                    <th>Runs started</th>
+                    <th>
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {shown.map((t) => (
+                    <TriggerRows key={t.id} t={t} now={now} role={role} busy={busy.get(t.id)} onAction={onAction} />
+                  ))}
+                </tbody>
+              </table>
+              {total > rows.length && (
+                <p className="muted small">
+                  Showing the first {rows.length} of {total} triggers.
+                </p>
+              )}
+            </>
+          )
+        }
+      </ResourceState>
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Trigger } from '../api/triggers';
+import type { Trigger } from '../api/types';
 import {
   actionDoneText, canOperate, countByHealth, errorText, failureHint, failuresText, filterCounts, filterTriggers, formatInterval,
   healthLabel, healthTone, kindText, matchesFilter, nextPollText, replaceTrigger, rowActions, summaryLine, timeUntil,

@@ -2,7 +2,7 @@
 // summary line, the health filter, who may operate, and the messages of refused actions. No React, no
 // HTTP: unit-tested in model.test.ts.
 import { errorMessage, type ApiErrorLike } from '../api/client';
-import type { Trigger, TriggerAction, TriggerHealth } from '../api/triggers';
+import type { Trigger, TriggerAction, TriggerHealth } from '../api/types';
 
 export type Tone = 'ok' | 'idle' | 'fail' | 'warn';
 

@@ -328,3 +328,18 @@ def test_webhook_runs_are_stored_in_one_statement_like_the_orm_would(builder, mo
         [event] = run.events.all()
         assert (event.seq, event.type, event.node_id, event.at) == (1, "run.queued", "", run.created_at)
         assert event.payload == {"status": "queued", "origin": "webhook"}
+
+
+def test_running_one_node_with_a_predecessor_uses_pinned_input_and_finishes(builder, eager):
+    # "Run this node" on m1 of t -> m0 -> m1 -> m2: only m1 runs, fed by m0's pinned items.
+    flow = publish(builder, chain(3))
+    run = actions.start_run(
+        actor=builder,
+        flow=flow,
+        input_items=[{"n": 0}],
+        options={"only_node": "m1", "pinned": {"m0": [{"n": 41}]}},
+    )
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert statuses(run) == {"m1": NodeStatus.SUCCEEDED}
+    assert NodeRun.objects.get(run=run, node_id="m1").output_items == {"main": [{"n": 42}]}
