@@ -67,7 +67,7 @@ def _published_node(state: PollingState) -> dict:
     return {}
 
 
-class SchedulePreviewRequestSerializer(serializers.Serializer):
+class ScheduleConfigSerializer(serializers.Serializer):
     """A schedule trigger's config (as in the node), previewed for the flow's organisation."""
 
     mode = serializers.ChoiceField(choices=["interval", "cron"], default="interval")

@@ -30,7 +30,7 @@ from flowbuilder.api.serializers.shapes import (
     FindingsShape,
     SaveDraftResultShape,
 )
-from flowbuilder.api.serializers.triggers import SchedulePreviewRequestSerializer, SchedulePreviewSerializer
+from flowbuilder.api.serializers.triggers import ScheduleConfigSerializer, SchedulePreviewSerializer
 from flowbuilder.execution.models import Run
 from flowbuilder.flows import actions
 from flowbuilder.flows.models import Flow, FlowVersion, VersionState
@@ -177,14 +177,14 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         )
 
     @extend_schema(
-        request=SchedulePreviewRequestSerializer,
+        request=ScheduleConfigSerializer,
         responses={200: SchedulePreviewSerializer, 400: ErrorShape},
         summary="The next five fire times of a schedule trigger config, in the organisation's time zone",
     )
     @action(detail=True, methods=["post"], url_path="schedule-preview")
     def schedule_preview(self, request, pk=None):
         flow = self.get_object()
-        data = SchedulePreviewRequestSerializer(data=request.data)
+        data = ScheduleConfigSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         preview = preview_schedule(actor=request.user, flow=flow, config=dict(data.validated_data))
         times = [{"local": t, "utc": t.astimezone(UTC)} for t in preview.times]

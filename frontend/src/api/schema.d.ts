@@ -1964,25 +1964,25 @@ export interface components {
             saved_by: string;
             findings: components["schemas"]["Finding"][];
         };
-        SchedulePreview: {
-            /** @description The organisation's time zone, e.g. Europe/Berlin */
-            timezone: string;
-            times: components["schemas"]["ScheduleTime"][];
-        };
         /**
          * @description * `interval` - interval
          *     * `cron` - cron
          * @enum {string}
          */
-        SchedulePreviewRequestModeEnum: "interval" | "cron";
+        ScheduleConfigModeEnum: "interval" | "cron";
         /** @description A schedule trigger's config (as in the node), previewed for the flow's organisation. */
-        SchedulePreviewRequestRequest: {
+        ScheduleConfigRequest: {
             /** @default interval */
-            mode?: components["schemas"]["SchedulePreviewRequestModeEnum"];
+            mode?: components["schemas"]["ScheduleConfigModeEnum"];
             /** @default 0 * * * * */
             cron?: string;
             /** @default 3600 */
             interval_s?: number;
+        };
+        SchedulePreview: {
+            /** @description The organisation's time zone, e.g. Europe/Berlin */
+            timezone: string;
+            times: components["schemas"]["ScheduleTime"][];
         };
         ScheduleTime: {
             /**
@@ -3448,9 +3448,9 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["SchedulePreviewRequestRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["SchedulePreviewRequestRequest"];
-                "multipart/form-data": components["schemas"]["SchedulePreviewRequestRequest"];
+                "application/json": components["schemas"]["ScheduleConfigRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ScheduleConfigRequest"];
+                "multipart/form-data": components["schemas"]["ScheduleConfigRequest"];
             };
         };
         responses: {
