@@ -73,7 +73,13 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         last = Run.objects.filter(flow=OuterRef("pk")).order_by("-id")
-        return super().get_queryset().annotate(_last_run_id=Subquery(last.values("id")[:1]))
+        queryset = super().get_queryset().annotate(_last_run_id=Subquery(last.values("id")[:1]))
+        if self.action == "list":
+            # A list row shows neither the draft nor the published document: not read, not decoded.
+            queryset = queryset.defer(
+                "draft_document", "published_version__document", "published_version__plan"
+            )
+        return queryset
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -82,7 +88,8 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        runs = Run.objects.in_bulk([f._last_run_id for f in page if f._last_run_id])
+        last_runs = [f._last_run_id for f in page if f._last_run_id]
+        runs = Run.objects.only("id", "status", "created_at").in_bulk(last_runs)
         for flow in page:
             flow._last_run = runs.get(flow._last_run_id)
         return self.get_paginated_response(FlowSerializer(page, many=True, context={"request": request}).data)

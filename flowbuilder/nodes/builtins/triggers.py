@@ -82,7 +82,6 @@ class WebhookTrigger(BaseNode):
                 "title": "Delivery id header",
                 "description": "A header that names each delivery, e.g. X-Event-Id: repeats start nothing.",
                 "maxLength": 100,
-                "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]*$",
             },
             "delivery_id_path": {
                 "type": "string",
@@ -108,7 +107,10 @@ class WebhookTrigger(BaseNode):
     @classmethod
     def extra_findings(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
         path = str(config.get("delivery_id_path") or "")
-        if config.get("delivery_id_header") and path:
+        header = str(config.get("delivery_id_header") or "")
+        if header and not HEADER_NAME.match(header):
+            return [("delivery_id_header", "A header name has letters, digits and - _ . only: X-Event-Id.")]
+        if header and path:
             return [("delivery_id_path", "Name the delivery id by a header or by a body path, not both.")]
         if path and not DELIVERY_PATH.match(path):
             return [
@@ -121,6 +123,7 @@ class WebhookTrigger(BaseNode):
         return []
 
 
+HEADER_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 # A dotted path of names and list indexes, or a JSON pointer; never an expression.
 DELIVERY_PATH = re.compile(r"^(?:[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*|(?:/[^/]*)+)$")
 

@@ -183,6 +183,8 @@ def test_webhook_delivery_id_is_a_header_or_a_path_never_an_expression():
         assert [f for f, _ in WebhookTrigger.extra_findings({"delivery_id_path": bad})] == [
             "delivery_id_path"
         ]
+    bad_header = WebhookTrigger.extra_findings({"delivery_id_header": "X-Event Id:"})
+    assert [f for f, _ in bad_header] == ["delivery_id_header"]
     both = WebhookTrigger.extra_findings({"delivery_id_header": "X-Id", "delivery_id_path": "id"})
     assert [f for f, _ in both] == ["delivery_id_path"]
 
