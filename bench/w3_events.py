@@ -12,6 +12,7 @@ Ends with: W3 p50_ms=<n> p95_ms=<n>
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import threading
@@ -29,6 +30,7 @@ from bench.harness import bench_env, free_port, fresh_database, manage, running,
 from bench.w1_chain import CLIENTS, build_flow, call  # noqa: E402
 
 WATCHED = 25  # runs followed live
+LOAD_CLIENTS = int(os.environ.get("W3_CLIENTS", str(CLIENTS)))  # W3_CLIENTS=0: the same without load
 HTTP_NODES = 8
 SLOW_S = 0.03
 
@@ -160,8 +162,8 @@ def main() -> None:
             procs.worker()
             session = sign_in(base)
             watch_one(base, session, flow_id)  # warm-up: connections, caches
-            with ThreadPoolExecutor(CLIENTS) as pool:
-                loads = [pool.submit(load, i) for i in range(CLIENTS)]
+            with ThreadPoolExecutor(max(1, LOAD_CLIENTS)) as pool:
+                loads = [pool.submit(load, i) for i in range(LOAD_CLIENTS)]
                 time.sleep(1.0)  # the load is running before we watch
                 latencies: list[float] = []
                 t0 = time.perf_counter()
@@ -181,7 +183,7 @@ def main() -> None:
     p95 = statistics.quantiles(latencies, n=20)[-1]
     print(
         f"{len(latencies)} live node events over {WATCHED} watched runs in {wall:.1f} s, "
-        f"during {load_calls[0]} W1 runs from {CLIENTS} clients ({load_calls[0] / wall:.1f} runs/s); "
+        f"during {load_calls[0]} W1 runs from {LOAD_CLIENTS} clients ({load_calls[0] / wall:.1f} runs/s); "
         f"max {max(latencies):.1f} ms"
     )
     print(f"W3 p50_ms={p50:.1f} p95_ms={p95:.1f}")

@@ -240,9 +240,12 @@ class _Guard:
             if len(result) > self.limits.max_string_chars:
                 self._trip(f"it built a string longer than {self.limits.max_string_chars} characters")
         elif isinstance(result, list | dict):
-            if len(result) > self.limits.max_items:
+            size = len(result)
+            if size > self.limits.max_items:
                 self._trip(f"it built a list or object with more than {self.limits.max_items} entries")
-            self.allocate(len(result))
+            self.allocated += size  # inline (not allocate()): this runs for every step of every item
+            if self.allocated > self.limits.max_allocated_units:
+                self.allocate(0)
 
     def _trip(self, reason: str) -> None:
         self.tripped = reason
