@@ -331,6 +331,12 @@ class Connector:
             raise HTTPStatusError(f"The system answered HTTP {response.status}.", status=response.status)
         return f"Connected ({response.status})."
 
+    def record_versions(self, ctx: ActionContext, obj: str, ids: Sequence[str]) -> dict[str, str]:
+        """The current version (last-modified time as the polling trigger reads it) of records just
+        written, for systems whose write answers carry none: echo suppression marks the exact version
+        our write made, so a person's change a second later is still news. Default: unknown ({})."""
+        return {}
+
     def action(self, key: str) -> Action:
         for action in self.actions:
             if action.key == key:
@@ -492,6 +498,10 @@ class ConnectionRuntime:
         params = dict(payload)
         validate(action.input_schema, params, what=what)
         return action.run(self.context(idempotency_key), params)
+
+    def record_versions(self, obj: str, ids: Sequence[str]) -> dict[str, str]:
+        """See :meth:`Connector.record_versions`: id -> version of records this connection just wrote."""
+        return self.connector.record_versions(self.context(), obj, ids)
 
     def poll(self, trigger_key: str, config: Mapping[str, Any], cursor: JSON = None) -> PollResult:
         trigger = self.connector.trigger(trigger_key)

@@ -54,6 +54,11 @@ def written_records(action: Action, params: Any, result: Any) -> list[RecordRef]
     return refs
 
 
+def with_version(ref: RecordRef, version: Any) -> RecordRef:
+    """``ref`` with the version the system reports for it (a last-modified time or an etag)."""
+    return RecordRef(ref.object, ref.id, *_version(version))
+
+
 def _object_of(params: Mapping[str, Any]) -> str:
     for name in OBJECT_PARAMS:
         value = params.get(name)

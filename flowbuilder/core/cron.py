@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
 
@@ -24,6 +24,14 @@ UTC = ZoneInfo("UTC")
 FIELDS = "minute hour day-of-month month day-of-week"
 # cronsim gives up on expressions that never match (30 February) after this many years.
 _NEVER = (CronSimError, StopIteration)
+
+
+def zone_named(name: str | None) -> tzinfo:
+    """The IANA zone ``name`` (UTC when empty or unknown on this machine, as ``Organisation.zone``)."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def check(expression: str) -> str | None:

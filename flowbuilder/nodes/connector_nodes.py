@@ -15,9 +15,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connectors.base import Action, Connector, Trigger
+from connectors.base import Action, Connector, RecordRef, Trigger
 from connectors.errors import ConnectorError
-from connectors.written import written_records
+from connectors.written import with_version, written_records
 from flowbuilder.core.errors import NodeError, RetryableNodeError
 from flowbuilder.core.registry import Registry
 
@@ -135,7 +135,29 @@ def mark_writes(ctx: NodeContext, handle: Any, action: Action, params: Any, resu
         return
     records = written_records(action, params, result)
     if records:
-        ctx.crossref.mark_written(handle.connector_key, records)
+        ctx.crossref.mark_written(handle.connector_key, _with_versions(handle, records))
+
+
+def _with_versions(handle: Any, records: list[RecordRef]) -> list[RecordRef]:
+    """Ask the system for the versions its write answer left out (Salesforce: one query per 200 records),
+    so the mark is exact. If it cannot say, the mark keeps only our write time (matched within seconds)."""
+    fetch = getattr(handle, "record_versions", None)
+    missing: dict[str, list[str]] = {}
+    for ref in records:
+        if not ref.version:
+            missing.setdefault(ref.object, []).append(ref.id)
+    if fetch is None or not missing:
+        return records
+    found: dict[str, dict[str, str]] = {}
+    for obj, ids in missing.items():
+        try:
+            found[obj] = fetch(obj, ids)
+        except ConnectorError:  # the write stands; only its mark is less exact
+            continue
+    return [
+        with_version(ref, found[ref.object][ref.id]) if ref.id in found.get(ref.object, {}) else ref
+        for ref in records
+    ]
 
 
 def _as_items(result: Any) -> Items:

@@ -30,6 +30,7 @@ from connectors.base import RecordRef
 from connectors.errors import ConnectorError
 from flowbuilder.audit.actions import record
 from flowbuilder.audit.models import AuditAction
+from flowbuilder.core import cron
 from flowbuilder.core.errors import FlowbuilderError, InvalidInputError, PermissionDeniedError
 from flowbuilder.crossref import echoes
 from flowbuilder.execution import dispatch
@@ -86,7 +87,7 @@ def _zone_of(flow: Flow) -> Any:
     from flowbuilder.tenancy.models import Organisation
 
     name = Organisation.objects.filter(pk=flow.organisation_id).values_list("timezone", flat=True).first()
-    return Organisation(timezone=name or "UTC").zone
+    return cron.zone_named(name)
 
 
 def _update_row(row: PollingState, spec: TriggerSpec, now: datetime, zone: Any) -> None:

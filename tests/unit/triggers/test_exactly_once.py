@@ -190,3 +190,45 @@ def test_delivery_key_takes_scalars_only_and_hashes_long_ids():
     assert ingress.delivery_key(config, {}, [{"id": "x" * 500}]).startswith("sha256:")
     assert ingress.delivery_key({"delivery_id_header": "X-Event-Id"}, {"X-Event-Id": "e-9"}, [{}]) == "e-9"
     assert ingress.delivery_key({}, {"X-Event-Id": "e-9"}, [{"id": 1}]) is None
+
+
+def test_a_write_without_a_version_in_its_answer_is_marked_with_the_version_the_system_reports(org):
+    """Salesforce answers an update with no version: the mark asks for it (one query), so a person's
+    change a second later is a different version, not an echo."""
+    from connectors.errors import ConnectorError
+    from flowbuilder.crossref.store import OrganisationCrossref
+    from flowbuilder.nodes.base import NodeContext
+    from flowbuilder.nodes.connector_nodes import mark_writes
+
+    sf = {c.key: c for c in load_connectors()}["salesforce"]
+    asked: list[tuple[str, list[str]]] = []
+
+    class System:  # the remote system's side of a connection handle
+        connector_key = "salesforce"
+
+        def __init__(self, answer):
+            self.answer = answer
+
+        def record_versions(self, obj, ids):
+            asked.append((obj, list(ids)))
+            if isinstance(self.answer, Exception):
+                raise self.answer
+            return self.answer
+
+    ctx = NodeContext(run_id=1, node_id="w", organisation_id=org.pk, crossref=OrganisationCrossref(org.pk))
+    batch = [{"sobject": "Opportunity", "record": {"Id": "006A"}}]
+    written = [{"id": "006A", "success": True}]
+    mark_writes(
+        ctx, System({"006A": "2026-01-07T10:00:01.000+0000"}), sf.action("update_many"), batch, written
+    )
+    assert asked == [("opportunity", ["006A"])]
+    mark = WriteMark.objects.get(record_id="006A")
+    assert mark.modified_at is not None and mark.modified_at.isoformat() == "2026-01-07T10:00:01+00:00"
+    polled = RecordRef("opportunity", "006A", "v", mark.modified_at)
+    person = RecordRef("opportunity", "006A", "v", mark.modified_at + timedelta(seconds=1))
+    assert echoes.own_writes(org.pk, "salesforce", [polled, person]) == {0}
+
+    WriteMark.objects.all().delete()
+    mark_writes(ctx, System(ConnectorError("rate limited")), sf.action("update_many"), batch, written)
+    fallback = WriteMark.objects.get(record_id="006A")
+    assert fallback.version == "" and fallback.modified_at is None  # matched by write time instead
