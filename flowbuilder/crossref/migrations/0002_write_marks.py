@@ -5,28 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crossref', '0001_initial'),
-        ('tenancy', '0003_organisation_clock'),
+        ("crossref", "0001_initial"),
+        ("tenancy", "0003_organisation_clock"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WriteMark',
+            name="WriteMark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('system', models.CharField(help_text='the connector: salesforce, netsuite, ...', max_length=64)),
-                ('object', models.CharField(help_text='lower case: opportunity, customer, workspaces, ...', max_length=100)),
-                ('record_id', models.CharField(max_length=255)),
-                ('version', models.CharField(blank=True, default='', max_length=64)),
-                ('modified_at', models.DateTimeField(blank=True, null=True)),
-                ('written_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "system",
+                    models.CharField(help_text="the connector: salesforce, netsuite, ...", max_length=64),
+                ),
+                (
+                    "object",
+                    models.CharField(
+                        help_text="lower case: opportunity, customer, workspaces, ...", max_length=100
+                    ),
+                ),
+                ("record_id", models.CharField(max_length=255)),
+                ("version", models.CharField(blank=True, default="", max_length=64)),
+                ("modified_at", models.DateTimeField(blank=True, null=True)),
+                ("written_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.organisation",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organisation', 'system', 'record_id'], name='writemark_record'), models.Index(fields=['expires_at'], name='writemark_expiry')],
+                "indexes": [
+                    models.Index(fields=["organisation", "system", "record_id"], name="writemark_record"),
+                    models.Index(fields=["expires_at"], name="writemark_expiry"),
+                ],
             },
         ),
     ]

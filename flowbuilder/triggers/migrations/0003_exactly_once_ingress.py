@@ -5,51 +5,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('execution', '0004_run_origin'),
-        ('flows', '0002_templates'),
-        ('triggers', '0002_operator_pause'),
+        ("execution", "0004_run_origin"),
+        ("flows", "0002_templates"),
+        ("triggers", "0002_operator_pause"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pollingstate',
-            name='duplicates_skipped',
+            model_name="pollingstate",
+            name="duplicates_skipped",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='pollingstate',
-            name='echoes_skipped',
+            model_name="pollingstate",
+            name="echoes_skipped",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.CreateModel(
-            name='SeenRecord',
+            name="SeenRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record', models.CharField(help_text='object:id', max_length=255)),
-                ('version', models.CharField(max_length=64)),
-                ('expires_at', models.DateTimeField()),
-                ('state', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='triggers.pollingstate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("record", models.CharField(help_text="object:id", max_length=255)),
+                ("version", models.CharField(max_length=64)),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "state",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="triggers.pollingstate",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['expires_at'], name='seen_record_expiry')],
-                'constraints': [models.UniqueConstraint(fields=('state', 'record', 'version'), name='one_run_per_record_version')],
+                "indexes": [models.Index(fields=["expires_at"], name="seen_record_expiry")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("state", "record", "version"), name="one_run_per_record_version"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('received_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('flow', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='flows.flow')),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='execution.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=255)),
+                ("received_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "flow",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="flows.flow"
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="execution.run",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['expires_at'], name='webhook_delivery_expiry')],
-                'constraints': [models.UniqueConstraint(fields=('flow', 'key'), name='one_delivery_per_key')],
+                "indexes": [models.Index(fields=["expires_at"], name="webhook_delivery_expiry")],
+                "constraints": [models.UniqueConstraint(fields=("flow", "key"), name="one_delivery_per_key")],
             },
         ),
     ]
