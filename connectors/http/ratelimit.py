@@ -262,7 +262,7 @@ class RedisRateLimiter(_PollingLimiter):
                     self._renewer = None
                     return
                 held = list(self._held.items())
-            interval = min(ttl for _, ttl in held) / 3000.0
+            interval = min(ttl for _, (_, ttl) in held) / 3000.0
             time.sleep(max(0.05, interval))
             for lease, (leases_key, ttl) in held:
                 with self._held_lock:

@@ -28,14 +28,16 @@ from flowbuilder.flows import templates as template_actions
 from flowbuilder.flows.models import Flow, Template, TemplateInstance
 from flowbuilder.tenancy.models import Organisation
 
+from .sandbox_auth import sandbox_credentials
+
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
-# Where each system lives on the sandbox (sandbox/README.md).
+# Where each system lives on the sandbox (sandbox/README.md); credentials: devtools/sandbox_auth.py.
 SANDBOX_SYSTEMS: dict[str, dict[str, str]] = {
-    "salesforce": {"path": "/salesforce", "token": "/salesforce/services/oauth2/token"},
-    "kantata": {"path": "/kantata", "token": "/kantata/oauth/token"},
-    "netsuite": {"path": "/netsuite", "token": "/netsuite/services/rest/auth/oauth2/v1/token"},
-    "certinia": {"path": "/salesforce", "token": "/salesforce/services/oauth2/token"},
-    "dynamics": {"path": "/dynamics", "token": "/dynamics/oauth2/v2.0/token"},
+    "salesforce": {"path": "/salesforce"},
+    "kantata": {"path": "/kantata"},
+    "netsuite": {"path": "/netsuite"},
+    "certinia": {"path": "/salesforce"},
+    "dynamics": {"path": "/dynamics"},
 }
 # Connection settings besides the base URL. Business Central connections name a company: the sandbox's
 # seeded one (its id is generated when the sandbox first starts, which is after this command runs).
@@ -69,23 +71,32 @@ def template_files(
 
 
 def sandbox_connection(
-    *, actor: Any, organisation: Organisation, system: str, sandbox_url: str, client: dict[str, str]
+    *,
+    actor: Any,
+    organisation: Organisation,
+    system: str,
+    sandbox_url: str,
+    client: dict[str, str],
+    kantata_token: str | None = None,
 ) -> Connection:
-    """The organisation's connection to ``system`` on the sandbox (reused when it exists)."""
+    """The organisation's connection to ``system`` on the sandbox (reused when it exists), with the auth
+    flow the real system offers. Kantata has none without a person: given a token it is a pasted
+    token, else a Connect connection waiting for its Connect click."""
     name = f"{system.title()} sandbox"
     existing = Connection.objects.filter(organisation=organisation, name=name, connector=system).first()
     if existing is not None:
         return existing
     spec = SANDBOX_SYSTEMS[system]
     base = sandbox_url.rstrip("/")
+    credential_type, credentials = sandbox_credentials(system, base, client, kantata_token=kantata_token)
     return credential_actions.create_connection(
         actor=actor,
         organisation=organisation,
         name=name,
         connector=system,
         base_url=base + spec["path"],
-        credential_type="oauth2_client_credentials",
-        credentials={"token_url": base + spec["token"], **client},
+        credential_type=credential_type,
+        credentials=credentials,
         config=SANDBOX_CONFIG.get(system),
     )
 

@@ -563,10 +563,19 @@ def live_lifecycle(
     actor = make_user(f"partner-{uuid.uuid4().hex[:6]}", partner, "admin")
     client = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
 
+    from tests.support.sandbox_auth import kantata_token
+
+    token = kantata_token(sandbox.url, client) if "kantata" in systems else None
+
     def connect(org: Any) -> dict[str, Any]:
         return {
             s: sandbox_connection(
-                actor=actor, organisation=org, system=s, sandbox_url=sandbox.url, client=client
+                actor=actor,
+                organisation=org,
+                system=s,
+                sandbox_url=sandbox.url,
+                client=client,
+                kantata_token=token,
             )
             for s in systems
         }

@@ -16,22 +16,19 @@ import pytest
 from flowbuilder.credentials import actions as credential_actions
 from flowbuilder.credentials import runtime
 from flowbuilder.crossref.models import SyncLink
+from flowbuilder.devtools.sandbox_auth import sandbox_credentials
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import NodeRun, Run
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.triggers.models import PollingState
 from tests.conftest import document, edge, node
+from tests.support.sandbox_auth import kantata_token
 
 from .conftest import node_errors, wait_for_run_row, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
-TOKEN_PATHS = {
-    "salesforce": "/salesforce/services/oauth2/token",
-    "kantata": "/kantata/oauth/token",
-    "netsuite": "/netsuite/services/rest/auth/oauth2/v1/token",
-}
 
 
 @pytest.fixture(scope="session")
@@ -55,14 +52,16 @@ def connect(admin, org, sandbox):
     runtime.clear_cache()
 
     def make(system: str):
+        token = kantata_token(sandbox.url, CLIENT) if system == "kantata" else None
+        credential_type, credentials = sandbox_credentials(system, sandbox.url, CLIENT, kantata_token=token)
         return credential_actions.create_connection(
             actor=admin,
             organisation=org,
             name=f"{system} sandbox",
             connector=system,
             base_url=f"{sandbox.url}/{system}",
-            credential_type="oauth2_client_credentials",
-            credentials={"token_url": sandbox.url + TOKEN_PATHS[system], **CLIENT},
+            credential_type=credential_type,
+            credentials=credentials,
         )
 
     yield make

@@ -12,8 +12,10 @@ import pytest
 
 from connectors.base import ConnectionRuntime, Connector, open_connection
 from connectors.http.egress import EgressPolicy
+from flowbuilder.devtools.sandbox_auth import sandbox_credentials
 from sandbox.config import SYSTEMS, SandboxConfig
 from sandbox.runner import start_sandbox
+from tests.support.sandbox_auth import kantata_token
 
 POLICY = EgressPolicy(allow_hosts=["127.0.0.1"])
 CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
@@ -51,6 +53,11 @@ class Sandbox:
     def token_secrets(self, system: str) -> dict[str, str]:
         return {"token_url": self.url + TOKEN_PATHS[system], **CLIENT}
 
+    def credentials(self, system: str) -> tuple[str, dict[str, Any]]:
+        """The system's own auth flow against the sandbox (Kantata: a token from its code grant)."""
+        token = kantata_token(self.url) if system == "kantata" else None
+        return sandbox_credentials(system, self.url, CLIENT, kantata_token=token)
+
     def config(self, **changes: Any) -> dict[str, Any]:
         return self.call("POST", "/_admin/config", changes)
 
@@ -78,16 +85,17 @@ Connect = Callable[..., ConnectionRuntime]
 def make_connect(sandbox: Sandbox, connector: Connector, system: str, config: dict[str, Any]) -> Connect:
     opened: list[ConnectionRuntime] = []
 
-    def connect(
-        credential_type: str = "oauth2_client_credentials", **client_options: Any
-    ) -> ConnectionRuntime:
+    def connect(credential_type: str | None = None, **client_options: Any) -> ConnectionRuntime:
         client_options.setdefault("backoff_base", 0.01)
+        default_type, secrets = sandbox.credentials(system)
+        if credential_type not in (None, default_type):
+            secrets = sandbox.token_secrets(system)
         runtime = open_connection(
             connector,
             connection_id=f"test-{system}-{len(opened)}",
             config=config,
-            credential_type=credential_type,
-            secrets=sandbox.token_secrets(system),
+            credential_type=credential_type or default_type,
+            secrets=secrets,
             policy=POLICY,
             **client_options,
         )

@@ -54,16 +54,21 @@ def admin(org, make_user):
 
 @pytest.fixture
 def kantata(admin, org, sandbox_url):
-    """A Kantata connection to the sandbox, made like a user would."""
-    return credential_actions.create_connection(
+    """A Kantata connection to the sandbox, made like a user would: Connect, then approve."""
+    from flowbuilder.devtools.sandbox_auth import sandbox_credentials
+    from tests.support.sandbox_auth import connect_in_sandbox
+
+    credential_type, credentials = sandbox_credentials("kantata", sandbox_url, CLIENT)
+    connection = credential_actions.create_connection(
         actor=admin,
         organisation=org,
         name="Kantata sandbox",
         connector="kantata",
         base_url=f"{sandbox_url}/kantata",
-        credential_type="oauth2_client_credentials",
-        credentials={"token_url": f"{sandbox_url}/kantata/oauth/token", **CLIENT},
+        credential_type=credential_type,
+        credentials=credentials,
     )
+    return connect_in_sandbox(admin, connection)
 
 
 @pytest.fixture

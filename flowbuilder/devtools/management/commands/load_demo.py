@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from flowbuilder.credentials.models import Connection
+from flowbuilder.credentials.models import AuthState, Connection
 from flowbuilder.devtools.demo import (
     FIXTURES,
     clone_live,
@@ -102,6 +102,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"lifecycle templates live against {settings.SANDBOX_URL}: {live} customer flows"
             )
+            waiting = Connection.objects.filter(auth_state=AuthState.NOT_CONNECTED).count()
+            if waiting:
+                self.stdout.write(
+                    f"{waiting} sandbox connection(s) (Kantata: no grant without a person) wait for "
+                    "Connect on the Connections page once the sandbox runs."
+                )
         self.stdout.write(f"demo logins (password {data['password']}): " + ", ".join(users))
 
     def _lifecycle(self, spec: dict[str, Any] | None, orgs: dict[str, Organisation], users: dict) -> int:
