@@ -27,13 +27,12 @@ HOLDER = textwrap.dedent(
     from connectors.http.ratelimit import RateLimit, RedisRateLimiter
     url, prefix = sys.argv[1], sys.argv[2]
     limiter = RedisRateLimiter.from_url(url, prefix=prefix)
-    limit = RateLimit(rate=0, max_concurrency=2, lease_ttl=%r)
+    limit = RateLimit(rate=0, max_concurrency=2, lease_ttl=float(sys.argv[3]))
     with limiter.acquire("connection:7", limit, max_wait=5):
         with limiter.acquire("connection:7", limit, max_wait=5):
             print("held", flush=True)
             time.sleep(600)  # a request that never ends: only SIGKILL stops it
     """
-    % TTL
 )
 
 
@@ -54,7 +53,7 @@ def holder(redis_url):
     prefix = f"test-leases-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, redis_url, prefix], stdout=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-c", HOLDER, redis_url, prefix, str(TTL)], stdout=subprocess.PIPE, text=True, env=env
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
