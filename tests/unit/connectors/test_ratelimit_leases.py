@@ -53,7 +53,10 @@ def holder(redis_url):
     prefix = f"test-leases-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, redis_url, prefix, str(TTL)], stdout=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-c", HOLDER, redis_url, prefix, str(TTL)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
