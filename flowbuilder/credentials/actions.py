@@ -263,7 +263,14 @@ def update_connection(
         host_change = ""
         if moved and current_secret:
             host_change = _check_host_change(
-                actor, connection, ctype, moved, old_hosts, secret_changes, confirm_host_change
+                actor,
+                connection,
+                ctype,
+                moved,
+                old_hosts,
+                set(current_secret),
+                secret_changes,
+                confirm_host_change,
             )
             if host_change == "secrets re-entered":
                 current_secret = {}  # nothing stored may follow the credentials to the new host
@@ -314,11 +321,13 @@ def _check_host_change(
     ctype: CredentialType,
     moved: list[str],
     old_hosts: set[str],
+    stored: set[str],
     secret_changes: Mapping[str, Any],
     confirmed: bool,
 ) -> str:
     """How a change of destination may proceed: "confirmed by admin" or "secrets re-entered" (every
-    required secret is in this edit); otherwise a 400 naming the first secret to enter again."""
+    stored secret a person typed is in this edit; Connect tokens are dropped and need a new Connect);
+    otherwise a 400 naming the first secret to enter again."""
     was = ", ".join(sorted(old_hosts)) or "(none)"
     if confirmed:
         if not can(actor, "admin", connection):
@@ -326,7 +335,7 @@ def _check_host_change(
                 "Only an admin of the organisation may keep the stored secrets for a new host."
             )
         return "confirmed by admin"
-    required = set(ctype.schema.get("required") or [])
+    required = set(ctype.schema.get("required") or []) | stored
     missing = [f for f in ctype.secret_fields() if f in required and secret_changes.get(f) in (None, "")]
     if missing:
         raise InvalidInputError(

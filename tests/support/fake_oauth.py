@@ -55,6 +55,9 @@ class FakeAuthServer:
     api_headers: dict[str, str] = field(default_factory=dict)
     public_keys: dict[str, Any] = field(default_factory=dict)  # kid (or client id) -> public key
     jwt_subject: str = ""  # the user the JWT bearer grant must name
+    authorize_path: str = "/authorize"
+    token_path: str = "/token"
+    api_prefix: str = "/api"
     requests: list[Seen] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -117,6 +120,14 @@ class FakeAuthServer:
         with self._lock:
             self._access.clear()
 
+    @property
+    def token_url(self) -> str:
+        return self.url + self.token_path
+
+    @property
+    def authorize_url(self) -> str:
+        return self.url + self.authorize_path
+
     def calls(self, path: str, grant: str | None = None) -> list[Seen]:
         return [
             s
@@ -127,14 +138,14 @@ class FakeAuthServer:
     # -- routing
 
     def route(self, seen: Seen) -> tuple[int, dict[str, str], Any]:
-        if seen.path == "/authorize" and seen.method == "GET":
+        if seen.path == self.authorize_path and seen.method == "GET":
             return self._authorize(seen)
-        if seen.path == "/token" and seen.method == "POST":
+        if seen.path == self.token_path and seen.method == "POST":
             try:
                 return 200, {"Cache-Control": "no-store"}, self._token(seen)
             except _Refused as refused:
                 return refused.status, {}, {"error": refused.error, "error_description": refused.description}
-        if seen.path.startswith("/api"):
+        if seen.path.startswith(self.api_prefix):
             token = (seen.headers.get("Authorization") or "").removeprefix("Bearer ")
             with self._lock:
                 live = self._access.get(token, 0) > time.time()
@@ -220,7 +231,7 @@ class FakeAuthServer:
                 token,
                 key,
                 algorithms=["PS256", "PS384", "PS512", "ES256", "ES384", "ES512"],
-                audience=f"{self.url}/token",
+                audience=f"{self.url}{self.token_path}",
                 issuer=self.client_id,
                 options={"require": ["iss", "aud", "iat", "exp"]},
             )
