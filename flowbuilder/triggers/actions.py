@@ -33,6 +33,7 @@ from flowbuilder.execution.models import ACTIVE_RUN, Run, RunOrigin
 from flowbuilder.flows.models import Flow, FlowVersion
 from flowbuilder.tenancy.permissions import can
 
+from .idle import idle_due
 from .models import PollingState, TriggerKind
 from .schedule import TriggerSpec, backoff, first_due, next_due, trigger_specs
 
@@ -190,7 +191,10 @@ def _commit(
         state.cursor = cursor
         state.generation += 1
         state.last_polled_at = state.last_success_at = now
-        state.next_poll_at = next_due(spec, timezone.now())
+        if spec.kind == TriggerKind.POLL and run is None:
+            state.next_poll_at = idle_due(spec, state, timezone.now())  # empty polls back off (idle.py)
+        else:
+            state.next_poll_at = next_due(spec, timezone.now())
         state.consecutive_failures = 0
         state.last_error = ""
         state.save()
