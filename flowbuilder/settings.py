@@ -198,10 +198,13 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 
 # Run durability knobs.
 FLOWBUILDER_MAX_DELIVERIES = env_int("FLOWBUILDER_MAX_DELIVERIES", 5)
-FLOWBUILDER_HEARTBEAT_S = env_float("FLOWBUILDER_HEARTBEAT_S", 5.0)
-FLOWBUILDER_STALE_AFTER_S = env_float("FLOWBUILDER_STALE_AFTER_S", 30.0)
-FLOWBUILDER_SWEEP_INTERVAL_S = env_float("FLOWBUILDER_SWEEP_INTERVAL_S", 10.0)
+# A run whose worker died resumes within about STALE_AFTER + SWEEP_INTERVAL seconds (< 10 s by default).
+FLOWBUILDER_HEARTBEAT_S = env_float("FLOWBUILDER_HEARTBEAT_S", 1.5)
+FLOWBUILDER_STALE_AFTER_S = env_float("FLOWBUILDER_STALE_AFTER_S", 6.0)
+FLOWBUILDER_SWEEP_INTERVAL_S = env_float("FLOWBUILDER_SWEEP_INTERVAL_S", 1.0)
 FLOWBUILDER_RETRY_AFTER_CAP_S = env_float("FLOWBUILDER_RETRY_AFTER_CAP_S", 300.0)
+# A rate-limited node (429, or 503 with Retry-After) waits, parked, up to this long from its first attempt.
+FLOWBUILDER_RATE_LIMIT_DEADLINE_S = env_float("FLOWBUILDER_RATE_LIMIT_DEADLINE_S", 900.0)
 FLOWBUILDER_WEBHOOK_WAIT_S = env_float("FLOWBUILDER_WEBHOOK_WAIT_S", 30.0)
 # Hosts that outbound HTTP may reach although they resolve to private/loopback addresses
 # (the sandbox systems on a laptop). Organisations can extend it; empty means the SSRF guard is strict.

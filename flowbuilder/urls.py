@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from flowbuilder.api.views.oauth import oauth_callback
-from flowbuilder.api.views.webhooks import webhook
+from flowbuilder.api.views.webhooks import resume, webhook
 from flowbuilder.web import views as web
 
 urlpatterns = [
     path("api/", include("flowbuilder.api.urls")),
+    path("hooks/resume/<str:token>/", resume, name="resume-callback"),
     path("hooks/<str:token>/", webhook, name="webhook"),
     path("oauth/callback/", oauth_callback, name="oauth-callback"),
     path("login/", web.LoginView.as_view(), name="login"),
@@ -19,6 +20,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password-reset/done/", web.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("approvals/<str:token>/", web.approval_link, name="approval-link"),
     path("healthz", web.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Client-side routes of the editor SPA.

@@ -1,88 +1,25 @@
-"""Shared fixtures: users in organisations, API clients, and flow documents."""
+"""Every suite's shared fixtures, one plugin module per concern in tests/support/.
+
+A fixture lives in a folder's conftest.py only when it is truly local to that folder; a suite that needs
+another lifetime of a shared thing keeps a thin fixture over the support module's factory.
+"""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
-from rest_framework.test import APIClient
 
-from flowbuilder.tenancy.models import Membership, Organisation, OrganisationKind
+# Plain asserts in the support modules (helpers included) report their values like a test's do.
+pytest.register_assert_rewrite("tests.support")
 
+pytest_plugins = [
+    "tests.support.tenancy",  # make_org, make_user, api, org, admin, builder
+    "tests.support.connections",  # make_connection, fresh_runtime_cache
+    "tests.support.celery_tasks",  # eager
+    "tests.support.http_endpoint",  # endpoint
+    "tests.support.scripted_server",  # server, other_server
+    "tests.support.sandbox",  # sandbox (one per session)
+    "tests.support.live_stack",  # live_server_url, worker, start_worker, start_beat, login, ...
+]
 
-@pytest.fixture
-def make_org(db):
-    counter = {"n": 0}
-
-    def make(name: str | None = None, kind: str = OrganisationKind.CUSTOMER, parent=None, allow_local=True):
-        counter["n"] += 1
-        name = name or f"Org {counter['n']}"
-        return Organisation.objects.create(
-            name=name,
-            slug=f"{name.lower().replace(' ', '-')}-{counter['n']}",
-            kind=kind,
-            parent=parent,
-            egress_allowlist=["127.0.0.1", "localhost"] if allow_local else [],
-        )
-
-    return make
-
-
-@pytest.fixture
-def make_user(db):
-    def make(
-        username: str, org: Organisation | None = None, role: str = "builder", password: str = "pw-12345678"
-    ):
-        user = get_user_model().objects.create_user(username=username, password=password)
-        if org is not None:
-            Membership.objects.create(user=user, organisation=org, role=role)
-        return user
-
-    return make
-
-
-@pytest.fixture
-def api(db):
-    def client_for(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return client_for
-
-
-def node(node_id: str, type_: str, config: dict | None = None, **extra) -> dict:
-    return {
-        "id": node_id,
-        "type": type_,
-        "label": node_id,
-        "position": {"x": 0, "y": 0},
-        "config": config or {},
-        **extra,
-    }
-
-
-def edge(source: str, target: str, source_port: str = "main", target_port: str = "main") -> dict:
-    return {
-        "id": f"{source}-{source_port}-{target}-{target_port}",
-        "source": source,
-        "source_port": source_port,
-        "target": target,
-        "target_port": target_port,
-    }
-
-
-def document(nodes: list[dict], edges: list[dict]) -> dict:
-    return {"schema_version": 1, "nodes": nodes, "edges": edges}
-
-
-def chain(n: int, trigger: str = "trigger.webhook") -> dict:
-    """A trigger followed by ``n`` map nodes each adding 1 to ``n`` (the W1 shape)."""
-    nodes = [node("t", trigger, {"response_mode": "last_node"} if trigger == "trigger.webhook" else {})]
-    edges = []
-    prev = "t"
-    for i in range(n):
-        nid = f"m{i}"
-        nodes.append(node(nid, "transform.map", {"fields": [{"name": "n", "value": "{{ $item.n + 1 }}"}]}))
-        edges.append(edge(prev, nid))
-        prev = nid
-    return document(nodes, edges)
+# Kept importable from here for tests written before the documents moved to tests/support/documents.py.
+from tests.support.documents import chain, document, edge, node  # noqa: E402, F401

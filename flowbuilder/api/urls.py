@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
-from .views import connections, flows, palette, runs, templates, tenancy, triggers
+from .views import approvals, connections, flows, palette, runs, templates, tenancy, triggers
 
 
 class BrandedRedocView(SpectacularRedocView):
@@ -29,6 +29,7 @@ router.register("flows", flows.FlowViewSet, basename="flow")
 router.register("versions", flows.VersionViewSet, basename="version")
 router.register("runs", runs.RunViewSet, basename="run")
 router.register("triggers", triggers.TriggerViewSet, basename="trigger")
+router.register("approvals", approvals.ApprovalViewSet, basename="approval")
 router.register("connections", connections.ConnectionViewSet, basename="connection")
 router.register("templates", templates.TemplateViewSet, basename="template")
 router.register("template-instances", templates.TemplateInstanceViewSet, basename="template-instance")

@@ -9,6 +9,10 @@ from django.db import models
 class AuditAction(models.TextChoices):
     """Every action the audit trail records: the one catalogue (writers, filters and the API schema)."""
 
+    APPROVAL_REQUEST = "approval.request", "Approval requested"
+    APPROVAL_DECIDE = "approval.decide", "Approval decided"
+    APPROVAL_ESCALATE = "approval.escalate", "Approval escalated"
+    APPROVAL_TIME_OUT = "approval.time_out", "Approval timed out"
     AUTH_LOGIN = "auth.login", "Signed in"
     AUTH_LOGOUT = "auth.logout", "Signed out"
     BRANDING_SET = "branding.set", "Branding changed"
@@ -36,6 +40,7 @@ class AuditAction(models.TextChoices):
     RUN_RETRY = "run.retry", "Run retried"
     RUN_SKIP_NODE = "run.skip_node", "Failed node skipped"
     RUN_REPLAY = "run.replay", "Run replayed"
+    RUN_RESUME = "run.resume", "Waiting step resumed by a callback"
     TEMPLATE_CREATE = "template.create", "Template created"
     TEMPLATE_PUBLISH = "template.publish", "Template published"
     TEMPLATE_CLONE = "template.clone", "Template cloned"

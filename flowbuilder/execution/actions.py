@@ -261,3 +261,65 @@ def replay_run(*, actor: Any, run: Run) -> Run:
             after={"replay_of": run.pk},
         )
     return new
+
+
+def start_error_flow(run_id: int) -> Run | None:
+    """Start the error flow of a run that failed finally (its flow's own, else the organisation's default),
+    once, with the failure as its input. Runs of error flows never start another (no loops)."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().select_related("flow", "version").filter(pk=run_id).first()
+        if run is None or run.status != RunStatus.FAILED or run.origin == RunOrigin.ERROR_FLOW:
+            return None
+        handler = _error_flow_for(run)
+        if handler is None or run.children.filter(origin=RunOrigin.ERROR_FLOW).exists():
+            return None
+        child = start_run(
+            actor=None,
+            flow=handler,
+            input_items=[failure_item(run)],
+            origin=RunOrigin.ERROR_FLOW,
+            audit=False,
+        )
+        Run.objects.filter(pk=child.pk).update(parent_run=run, parent_node_id="~error-flow")
+    return child
+
+
+def _error_flow_for(run: Run) -> Flow | None:
+    flows = Flow.objects.filter(organisation_id=run.organisation_id, published_version__isnull=False)
+    if run.flow.error_flow_id and run.flow.error_flow_id != run.flow_id:
+        own = flows.filter(pk=run.flow.error_flow_id).first()
+        if own is not None:
+            return own
+    return flows.filter(is_default_error_flow=True).exclude(pk=run.flow_id).first()
+
+
+def failure_item(run: Run) -> dict[str, Any]:
+    """What an error flow receives: the failed run, node, error with its category, and the node's input."""
+    error = dict(run.error or {})
+    node_id = error.get("node_id") or ""
+    inputs: list[Any] = []
+    label = ""
+    plan = ExecutionPlan.from_dict(run.version.plan) if run.version.plan else None
+    if plan is not None and node_id in plan.nodes:
+        label = plan.nodes[node_id].label
+        outputs = {row.node_id: row.output_items or {} for row in run.node_runs.all()}
+        ports = scheduler.node_inputs(
+            plan, node_id, outputs_of=lambda n: outputs.get(n) or {}, run_input=run.input_items or []
+        )
+        inputs = [item for items in ports.values() for item in items]
+    return {
+        "run": {
+            "id": run.pk,
+            "flow_id": run.flow_id,
+            "flow_name": run.flow.name,
+            "origin": run.origin,
+            "started_at": run.started_at.isoformat() if run.started_at else None,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "correlation_id": str(run.correlation_id),
+        },
+        "node": {"id": node_id, "label": label},
+        "error": error,
+        "category": error.get("category", "internal"),
+        "input_item": inputs[0] if inputs else None,
+        "input_items": inputs[:100],
+    }

@@ -6,12 +6,14 @@ and a sub-flow runner. This module knows nothing of the engine, so the two do no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flowbuilder.nodes.base import NodeContext
 
-from . import connections
+from . import approvals, connections, waits
 from .models import Run
 
 
@@ -20,6 +22,7 @@ def build_context(
     node_id: str,
     attempt: int,
     *,
+    resume: Mapping[str, Any] | None = None,
     outputs_of: Callable[[str], dict[str, list]],
     known_nodes: Iterable[str],
     finished_nodes: Callable[[], list[str]],
@@ -48,7 +51,18 @@ def build_context(
         ),
         run_subflow=run_subflow,
         crossref=_crossref(run.organisation_id),
+        resume=resume,
+        timezone=lambda: _organisation_zone(run.organisation_id),
+        resume_url=lambda: waits.resume_url(run.pk, node_id),
+        approvals=approvals.RunApprovals(run, node_id),
     )
+
+
+def _organisation_zone(organisation_id: int) -> tzinfo:
+    from flowbuilder.tenancy.models import Organisation
+
+    org = Organisation.objects.only("timezone").filter(pk=organisation_id).first()
+    return org.zone if org else ZoneInfo("UTC")
 
 
 def _crossref(organisation_id: int) -> Any:

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 ADVANCE_RUN = "execution.advance_run"
 RUN_BRANCH = "execution.run_branch"
 POLL_TRIGGER = "triggers.poll_trigger"
+START_ERROR_FLOW = "execution.start_error_flow"
 
 
 def _send(name: str, args: tuple[Any, ...], countdown: float | None = None) -> None:
@@ -43,6 +44,11 @@ def advance_run(run_id: int, countdown: float = 0.0) -> None:
 def run_branch(run_id: int, node_id: str, claim: int) -> None:
     """Run one claimed node of a run in another worker (a parallel branch); carries its claim token."""
     _send(RUN_BRANCH, (run_id, node_id, claim))
+
+
+def start_error_flow(run_id: int) -> None:
+    """A run failed finally: start its error flow (if it has one) in a worker."""
+    _send(START_ERROR_FLOW, (run_id,))
 
 
 def poll_trigger(state_id: int) -> None:

@@ -19,10 +19,13 @@ from django.utils import timezone
 
 from . import dispatch
 from .events import append_event
-from .models import ACTIVE_RUN, CLAIMED_NODE, EventType, NodeRun, NodeStatus, Run, RunStatus
+from .models import ACTIVE_RUN, CLAIMED_NODE, EventType, NodeRun, NodeStatus, Run, RunOrigin, RunStatus
 from .publish import publish_run_events
 
 log = logging.getLogger(__name__)
+
+# Runs a worker is (or should be) working on: a stale heartbeat means the worker died.
+WORKED_RUN = frozenset({RunStatus.QUEUED, RunStatus.RUNNING})
 
 
 def _cutoff():
@@ -43,21 +46,26 @@ def sweep() -> dict[str, int]:
             error={"message": "The worker running this node stopped; trying again.", "type": "WorkerLost"},
         )
     )
+    # A waiting run is parked on purpose (no heartbeat while a person or a date is awaited): never stale.
     stale = list(
         Run.objects.annotate(last_sign=Coalesce("heartbeat_at", "created_at"))
-        .filter(status__in=list(ACTIVE_RUN), last_sign__lt=_cutoff())
+        .filter(status__in=list(WORKED_RUN), last_sign__lt=_cutoff())
         .filter(Q(wake_at__isnull=True) | Q(wake_at__lte=Now()))
         .values_list("pk", flat=True)[:500]
     )
     resumed = sum(1 for run_id in stale if count_delivery(run_id, enqueue=True, only_if_stale=True))
     due = list(
-        Run.objects.filter(status=RunStatus.RUNNING, wake_at__lte=Now())
+        Run.objects.filter(status__in=[RunStatus.RUNNING, RunStatus.WAITING], wake_at__lte=Now())
         .exclude(pk__in=stale)
         .values_list("pk", flat=True)[:500]
     )
     for run_id in due:
-        Run.objects.filter(pk=run_id).update(wake_at=None)
-        dispatch.advance_run(run_id)
+        # Running again with a fresh heartbeat: if this doorbell is lost, the run goes stale and is resumed.
+        woke = Run.objects.filter(
+            pk=run_id, status__in=[RunStatus.RUNNING, RunStatus.WAITING], wake_at__lte=Now()
+        ).update(wake_at=None, status=RunStatus.RUNNING, heartbeat_at=Now())
+        if woke:
+            dispatch.advance_run(run_id)
     result = {"fenced_nodes": fenced, "resumed_runs": resumed, "woken_runs": len(due)}
     if any(result.values()):
         log.info("sweep: %s", result)
@@ -95,6 +103,8 @@ def count_delivery(run_id: int, *, enqueue: bool = False, only_if_stale: bool = 
                 update_fields=["deliveries", "heartbeat_at", "status", "finished_at", "error", "last_seq"]
             )
             publish_run_events(run, [event])
+            if run.origin != RunOrigin.ERROR_FLOW:
+                dispatch.after_commit(lambda: dispatch.start_error_flow(run_id))
             return False
         run.save(update_fields=["deliveries", "heartbeat_at"])
         if enqueue:

@@ -20,7 +20,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -30,12 +30,24 @@ from django.utils import timezone
 
 from flowbuilder.planning import ExecutionPlan
 
-from . import dispatch, heartbeat, scheduler
+from . import dispatch, heartbeat, saga, scheduler
 from .bulk import insert_node_runs, write_step
 from .context import build_context
 from .events import EventBuffer
 from .events import messages as event_messages
-from .models import CLAIMED_NODE, TERMINAL_NODE, TERMINAL_RUN, EventType, NodeRun, NodeStatus, Run, RunStatus
+from .models import (
+    CLAIMED_NODE,
+    PARKED_NODE,
+    TERMINAL_NODE,
+    TERMINAL_RUN,
+    CompensationStatus,
+    EventType,
+    NodeRun,
+    NodeStatus,
+    Run,
+    RunOrigin,
+    RunStatus,
+)
 from .node_runner import always_runs, is_side_effect, run_node
 from .outcome import Outcome
 from .publish import publish_run_events
@@ -45,6 +57,9 @@ log = logging.getLogger(__name__)
 
 # How long pure nodes may run inside the opening transaction before it commits anyway.
 PURE_WINDOW_S = 0.25
+# Parked runs due within this many seconds also get a countdown task; later ones the sweeper wakes
+# (a broker holds a countdown message unacknowledged, so long ones would outlive its visibility timeout).
+COUNTDOWN_MAX_S = 60.0
 # Results up to this size go to a waiting webhook caller through Redis; larger ones it reads itself.
 WAITER_INLINE_BYTES = 256 * 1024
 
@@ -65,6 +80,8 @@ class NodeState:
     claim: int = 0
     continued: bool = False
     db_claim: int = 0  # the claim token the row had when last read
+    first_attempt_at: datetime | None = None  # rate-limit waits count from here
+    resumable: bool = False  # parked before (it has a suspend_state): runs again with ctx.resume
 
 
 def _drive_inline(run_id: int) -> None:
@@ -89,6 +106,7 @@ class Engine:
         self._deferred_fields: set[str] = set()  # run fields changed by steps not yet saved
         self._staged_rows: list[dict[str, Any]] = []  # node results of the window not yet written
         self._scope_cache: frozenset[str] | None = None
+        self._undo_attempts: dict[str, int] = {}
 
     # ------------------------------------------------------------------ entry point
     def drive(self, *, branch_node: str | None = None, branch_claim: int | None = None) -> None:
@@ -124,6 +142,8 @@ class Engine:
         return todo
 
     def _needs_commit_first(self, node_id: str) -> bool:
+        if node_id.startswith(saga.TODO_PREFIX):
+            return True
         state = self.states.get(node_id)
         return is_side_effect(self.plan.nodes[node_id].type) or (
             state is not None and state.row_id is not None
@@ -186,6 +206,9 @@ class Engine:
                 inline.append(branch[0])
             failed = self._failed_node()
             if failed is not None:
+                undo = self._undo_step(run)
+                if undo is not None:
+                    return undo
                 self._finish_step(run, failed=failed, busy=False)
                 self.stopped = run.status in TERMINAL_RUN
                 return []
@@ -199,6 +222,36 @@ class Engine:
             self._finish_step(run, busy=bool(inline or keep))
         return keep + [n for n in inline if n not in keep]
 
+    def _undo_step(self, run: Run) -> list[str] | None:
+        """The saga after a final failure: claim the next undo, or park until its retry; None when there is
+        nothing (left) to undo and the run can fail."""
+        if self._others_in_flight() or not saga.declares_undo(self.plan):
+            return None
+        undo = saga.next_undo(run.pk, self.plan)
+        if undo.done:
+            return None
+        run.heartbeat_at = timezone.now()
+        self._deferred_fields.update(["heartbeat_at", "status", "started_at"])
+        if undo.node_id is None:
+            run.wake_at = undo.wake_at  # a future wake_at keeps the sweeper from calling the run stale
+            self._deferred_fields.add("wake_at")
+            delay = max(0.0, (undo.wake_at - timezone.now()).total_seconds())
+            if delay <= COUNTDOWN_MAX_S:
+                dispatch.after_commit(lambda: dispatch.advance_run(run.pk, countdown=delay))
+            self._save_deferred()
+            self.stopped = True
+            return []
+        attempt = saga.claim(run.pk, undo.node_id)
+        self.events.add(EventType.NODE_COMPENSATING, undo.node_id, {"attempt": attempt})
+        self._undo_attempts[undo.node_id] = attempt
+        self._save_deferred()
+        return [saga.TODO_PREFIX + undo.node_id]
+
+    def _others_in_flight(self) -> bool:
+        return any(
+            s.status in CLAIMED_NODE and s.row_id is not None and not s.claim for s in self.states.values()
+        )
+
     def _finish_step(self, run: Run, *, failed: str | None = None, busy: bool = True) -> None:
         """Finalise the run if it is over, plan its wake-up if it waits for a retry, and flush events."""
         fields = ["heartbeat_at", "last_seq", "status", "started_at"]
@@ -207,20 +260,15 @@ class Engine:
             s.status in CLAIMED_NODE and s.row_id is not None and not s.claim for s in self.states.values()
         )
         if failed is not None and not others:
-            self._finalise(run, RunStatus.FAILED, error=self._node_error(failed))
+            error = self._node_error(failed)
+            if saga.declares_undo(self.plan):
+                error["saga"] = saga.summary(run.pk)
+            self._finalise(run, RunStatus.FAILED, error=error)
             fields += ["finished_at", "error", "output_items"]
         elif failed is None and not busy and not others:
-            waiting = [s for s in self.states.values() if s.status == NodeStatus.RETRYING]
-            if waiting:
-                wake = (
-                    NodeRun.objects.filter(run_id=run.pk, status=NodeStatus.RETRYING)
-                    .order_by("next_attempt_at")[0]
-                    .next_attempt_at
-                )
-                run.wake_at = wake
+            if any(s.status in PARKED_NODE for s in self.states.values()):
+                self._park(run)
                 fields.append("wake_at")
-                delay = max(0.0, (wake - timezone.now()).total_seconds())
-                dispatch.after_commit(lambda: dispatch.advance_run(run.pk, countdown=delay))
             elif self._all_settled():
                 self._finalise(run, RunStatus.SUCCEEDED)
                 fields += ["finished_at", "error", "output_items"]
@@ -228,6 +276,31 @@ class Engine:
         if self._window and busy and failed is None:
             return  # more steps follow in this transaction: write the run and its events once, at its end
         self._save_deferred()
+
+    def _park(self, run: Run) -> None:
+        """Nothing can run now: a node waits for a retry, a time, a callback or a person. Free the worker.
+
+        The wake-up time lives in the database (the sweeper wakes due runs every few seconds); a short
+        retry also gets a countdown task so it is not late by a sweep interval.
+        """
+        wake = (
+            NodeRun.objects.filter(run_id=run.pk, status__in=list(PARKED_NODE), next_attempt_at__isnull=False)
+            .order_by("next_attempt_at")
+            .values_list("next_attempt_at", flat=True)
+            .first()
+        )
+        run.wake_at = wake
+        if any(s.status == NodeStatus.WAITING for s in self.states.values()):
+            if run.status != RunStatus.WAITING:
+                run.status = RunStatus.WAITING
+                self.events.add(
+                    EventType.RUN_WAITING,
+                    payload={"status": RunStatus.WAITING, "wake_at": wake.isoformat() if wake else None},
+                )
+        if wake is not None:
+            delay = max(0.0, (wake - timezone.now()).total_seconds())
+            if delay <= COUNTDOWN_MAX_S:
+                dispatch.after_commit(lambda: dispatch.advance_run(run.pk, countdown=delay))
 
     def _save_deferred(self) -> None:
         """Write what the steps of this transaction left: node results, events and the run, at once."""
@@ -242,7 +315,7 @@ class Engine:
     def _load_states(self) -> None:
         self.states = {}
         rows = NodeRun.objects.filter(run_id=self.run_id).values(
-            "id", "node_id", "status", "attempt", "claim_token", "error"
+            "id", "node_id", "status", "attempt", "claim_token", "error", "first_attempt_at", "suspend_state"
         )
         for row in rows:
             self.states[row["node_id"]] = NodeState(
@@ -251,6 +324,8 @@ class Engine:
                 row_id=row["id"],
                 claim=0,  # nothing is ours yet
                 continued=row["status"] == NodeStatus.FAILED and bool((row["error"] or {}).get("continued")),
+                first_attempt_at=row["first_attempt_at"],
+                resumable=row["suspend_state"] is not None,
             )
             self.states[row["node_id"]].db_claim = row["claim_token"]
 
@@ -267,10 +342,16 @@ class Engine:
     # ------------------------------------------------------------------ writing results
     def _write_completed(self, completed: dict[str, Outcome]) -> bool:
         for node_id, outcome in completed.items():
+            if node_id.startswith(saga.TODO_PREFIX):
+                self._write_undo(node_id.removeprefix(saga.TODO_PREFIX), outcome)
+                continue
             state = self.states[node_id]
             values = self._row_values(node_id, outcome)
             if outcome.status == NodeStatus.RETRYING:
                 values["next_attempt_at"] = Now() + timedelta(seconds=outcome.retry_in_s or 0)
+            elif outcome.status == NodeStatus.WAITING:
+                values["next_attempt_at"] = outcome.wake_at
+                values["suspend_state"] = outcome.suspend_state or {}
             if state.row_id is not None:
                 updated = NodeRun.objects.filter(pk=state.row_id, claim_token=state.claim).update(**values)
                 if not updated:
@@ -283,6 +364,20 @@ class Engine:
             state.continued = outcome.continued
             self._emit_outcome(node_id, outcome)
         return True
+
+    def _write_undo(self, node_id: str, outcome: Outcome) -> None:
+        status = saga.record(self.run_id, node_id, outcome)
+        payload = {"attempt": outcome.attempt, "duration_ms": outcome.duration_ms}
+        if status == CompensationStatus.SUCCEEDED:
+            self.events.add(EventType.NODE_COMPENSATED, node_id, payload)
+        elif status == CompensationStatus.RETRYING:
+            self.events.add(
+                EventType.NODE_RETRYING,
+                node_id,
+                {**payload, "undo": True, "error": outcome.error, "retry_in_s": outcome.retry_in_s},
+            )
+        else:
+            self.events.add(EventType.NODE_COMPENSATION_FAILED, node_id, {**payload, "error": outcome.error})
 
     def _write_unsaved(self) -> None:
         if not self.unsaved:
@@ -312,12 +407,14 @@ class Engine:
             "attempt": outcome.attempt,
             "input_counts": outcome.input_counts,
             "output_counts": outcome.output_counts,
-            "output_items": outcome.outputs if outcome.status != NodeStatus.RETRYING else {},
+            "output_items": outcome.outputs if outcome.status not in PARKED_NODE else {},
             "error": error,
             "started_at": outcome.started_at,
             "finished_at": outcome.finished_at,
             "duration_ms": outcome.duration_ms,
             "heartbeat_at": None,
+            "resume_payload": None,  # consumed: a callback or decision resumes a parked node once
+            "suspend_state": None,  # set again below if the node parks once more
         }
 
     def _emit_outcome(self, node_id: str, outcome: Outcome) -> None:
@@ -332,6 +429,13 @@ class Engine:
         if outcome.status == NodeStatus.SUCCEEDED:
             self.events.add(
                 EventType.NODE_SUCCEEDED, node_id, {**payload, "output_counts": outcome.output_counts}
+            )
+        elif outcome.status == NodeStatus.WAITING:
+            wake = outcome.wake_at
+            self.events.add(
+                EventType.NODE_WAITING,
+                node_id,
+                {**payload, "wake_at": wake.isoformat() if wake else None, **(outcome.suspend_state or {})},
             )
         elif outcome.status == NodeStatus.RETRYING:
             self.events.add(
@@ -354,10 +458,10 @@ class Engine:
     # ------------------------------------------------------------------ readiness (decided by the scheduler)
     def _candidates(self) -> list[str]:
         due: set[str] = set()
-        if any(s.status == NodeStatus.RETRYING for s in self.states.values()):
+        if any(s.status in PARKED_NODE for s in self.states.values()):
             due = set(
                 NodeRun.objects.filter(
-                    run_id=self.run_id, status=NodeStatus.RETRYING, next_attempt_at__lte=Now()
+                    run_id=self.run_id, status__in=list(PARKED_NODE), next_attempt_at__lte=Now()
                 ).values_list("node_id", flat=True)
             )
         return scheduler.ready_nodes(self.plan, self.states, scope=self._scope(), due_retries=due)
@@ -400,7 +504,12 @@ class Engine:
 
     def _claim(self, node_id: str, status: str) -> None:
         state = self.states.get(node_id)
-        attempt = state.attempt + 1 if state and state.status == NodeStatus.RETRYING else 1
+        resumed = bool(state and state.status == NodeStatus.WAITING)
+        if state and state.status == NodeStatus.RETRYING:
+            attempt = state.attempt + 1
+        else:
+            attempt = state.attempt if resumed else 1
+        first_attempt_at = state.first_attempt_at if state else None
         if state and state.row_id and state.row_id > 0:
             token = state.db_claim + 1
             NodeRun.objects.filter(pk=state.row_id).update(
@@ -409,16 +518,26 @@ class Engine:
             row_id = state.row_id
         else:
             token = 1
+            now = timezone.now()
+            first_attempt_at = now
             row_id = NodeRun.objects.create(
                 run_id=self.run_id,
                 node_id=node_id,
                 status=status,
                 claim_token=token,
                 attempt=attempt,
-                heartbeat_at=timezone.now(),
-                started_at=timezone.now(),
+                heartbeat_at=now,
+                started_at=now,
+                first_attempt_at=now,
             ).pk
-        new_state = NodeState(status=status, attempt=attempt, row_id=row_id, claim=token)
+        new_state = NodeState(
+            status=status,
+            attempt=attempt,
+            row_id=row_id,
+            claim=token,
+            first_attempt_at=first_attempt_at,
+            resumable=resumed or bool(state and state.resumable),
+        )
         new_state.db_claim = token
         self.states[node_id] = new_state
 
@@ -492,6 +611,8 @@ class Engine:
 
     # ------------------------------------------------------------------ executing
     def _execute(self, node_id: str) -> Outcome:
+        if node_id.startswith(saga.TODO_PREFIX):
+            return self._execute_undo(node_id.removeprefix(saga.TODO_PREFIX))
         spec = self.plan.nodes[node_id]
         state = self.states[node_id]
         inputs = self.inputs_for(node_id)
@@ -500,10 +621,12 @@ class Engine:
             node_id,
             {"attempt": state.attempt, "input_count": sum(map(len, inputs.values()))},
         )
+        resume, waited_s = self._resume_info(node_id, state)
         ctx = build_context(
             self.run,
             node_id,
             state.attempt,
+            resume=resume,
             outputs_of=self._outputs_of,
             known_nodes=self.plan.nodes,
             finished_nodes=self._finished_nodes,
@@ -511,14 +634,46 @@ class Engine:
                 parent=self.run, parent_node_id=node_id, flow_id=flow_id, items=items, drive=_drive_inline
             ),
         )
-        outcome = run_node(spec, ctx, inputs, state.attempt)
+        outcome = run_node(spec, ctx, inputs, state.attempt, waited_s=waited_s)
         if outcome.status in (NodeStatus.SUCCEEDED, NodeStatus.FAILED):
             self.outputs[node_id] = outcome.outputs
         return outcome
 
+    def _execute_undo(self, node_id: str) -> Outcome:
+        """Undo a completed step: its compensation node runs on the step's output items."""
+        attempt = self._undo_attempts.get(node_id, 1)
+        spec = saga.undo_spec(self.plan, node_id)
+        inputs = {"main": list(self._outputs_of(node_id).get("main", []))}
+        ctx = build_context(
+            self.run,
+            f"{node_id}~undo",
+            attempt,
+            outputs_of=self._outputs_of,
+            known_nodes=self.plan.nodes,
+            finished_nodes=self._finished_nodes,
+            run_subflow=lambda flow_id, items: [],
+        )
+        return run_node(spec, ctx, inputs, attempt)
+
+    def _resume_info(self, node_id: str, state: NodeState) -> tuple[dict[str, Any] | None, float]:
+        """What a parked node resumes with, and how long ago its first attempt started."""
+        waited_s = 0.0
+        if state.first_attempt_at is not None and state.attempt > 1:
+            waited_s = max(0.0, (timezone.now() - state.first_attempt_at).total_seconds())
+        if not state.resumable or not state.row_id or state.row_id < 0:
+            return None, waited_s
+        row = NodeRun.objects.filter(pk=state.row_id).values("suspend_state", "resume_payload").first()
+        if not row or row["suspend_state"] is None:
+            return None, waited_s
+        payload = row["resume_payload"]
+        reason = (payload or {}).get("reason") or "timer"
+        resume = {"reason": reason, "state": row["suspend_state"], "payload": payload}
+        return resume, waited_s
+
     def _may_keep_in_memory(self, node_id: str, outcome: Outcome) -> bool:
         return (
-            self.sole
+            not node_id.startswith(saga.TODO_PREFIX)
+            and self.sole
             and self.states[node_id].row_id is None
             and outcome.status == NodeStatus.SUCCEEDED
             and not is_side_effect(self.plan.nodes[node_id].type)
@@ -566,6 +721,8 @@ class Engine:
         if error:
             payload["error"] = error
         self.events.add(EventType.for_run_status(status), payload=payload)
+        if status == RunStatus.FAILED and run.origin != RunOrigin.ERROR_FLOW:
+            dispatch.after_commit(lambda: dispatch.start_error_flow(run.pk))
         waiter = (run.options or {}).get("waiter")
         if waiter:
             self._notify_waiter(run, waiter)

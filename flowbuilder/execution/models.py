@@ -29,6 +29,7 @@ class NodeStatus(models.TextChoices):
     QUEUED = "queued", "Queued"  # claimed for a branch task that has not started yet
     RUNNING = "running", "Running"
     RETRYING = "retrying", "Waiting to retry"
+    WAITING = "waiting", "Waiting"  # parked: a wait, an approval, a callback; the worker is free
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped"
@@ -36,6 +37,21 @@ class NodeStatus(models.TextChoices):
 
 TERMINAL_NODE = frozenset({NodeStatus.SUCCEEDED, NodeStatus.FAILED, NodeStatus.SKIPPED})
 CLAIMED_NODE = frozenset({NodeStatus.QUEUED, NodeStatus.RUNNING})
+# Nodes that will run again on their own at next_attempt_at (or when a callback or decision arrives).
+PARKED_NODE = frozenset({NodeStatus.RETRYING, NodeStatus.WAITING})
+
+
+class FailureCategory(models.TextChoices):
+    """Why something failed, in words an analyst acts on (the failure inbox groups by it)."""
+
+    CONNECTION = "connection", "Connection or sign-in"
+    RATE_LIMIT = "rate_limit", "Rate limit"
+    TIMEOUT = "timeout", "Timeout"
+    REFUSED_VALUE = "refused_value", "Target refused a value"
+    MISSING_REFERENCE = "missing_reference", "Missing reference"
+    DUPLICATE = "duplicate", "Duplicate"
+    VALIDATION = "validation", "Validation"
+    INTERNAL = "internal", "Internal error (our bug)"
 
 
 class EventType(models.TextChoices):
@@ -49,9 +65,13 @@ class EventType(models.TextChoices):
     RUN_CANCELLED = "run.cancelled", "Run cancelled"
     NODE_STARTED = "node.started", "Node started"
     NODE_RETRYING = "node.retrying", "Node waiting to retry"
+    NODE_WAITING = "node.waiting", "Node waiting"
     NODE_SUCCEEDED = "node.succeeded", "Node succeeded"
     NODE_FAILED = "node.failed", "Node failed"
     NODE_SKIPPED = "node.skipped", "Node skipped"
+    NODE_COMPENSATING = "node.compensating", "Node being undone"
+    NODE_COMPENSATED = "node.compensated", "Node undone"
+    NODE_COMPENSATION_FAILED = "node.compensation_failed", "Undoing the node failed"
 
     @classmethod
     def for_run_status(cls, status: str) -> EventType:
@@ -68,6 +88,7 @@ class RunOrigin(models.TextChoices):
     SUBFLOW = "subflow", "Sub-flow"
     REPLAY = "replay", "Replay"
     API = "api", "API"
+    ERROR_FLOW = "error_flow", "Error flow"
 
 
 class Run(models.Model):
@@ -129,7 +150,13 @@ class NodeRun(models.Model):
     # Fencing token: a write only lands if the claim it was made under is still current.
     claim_token = models.PositiveIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When a retrying or waiting node runs again (database time; the sweeper wakes its run).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Rate-limit waits count against a deadline from the first attempt, not against an attempt count.
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A parked node's own memory (what it waits for) and what arrived to resume it (a callback, a decision).
+    suspend_state = models.JSONField(null=True, blank=True)
+    resume_payload = models.JSONField(null=True, blank=True)
     input_counts = models.JSONField(default=dict)
     output_counts = models.JSONField(default=dict)
     output_items = models.JSONField(default=dict)  # port -> items
@@ -171,3 +198,85 @@ class RunEvent(models.Model):
 def event_message(seq: int, type_: str, node_id: str, payload: dict, at: datetime) -> dict:
     """An event as watchers receive it (websocket frames, snapshots): the one place for its shape."""
     return {"seq": seq, "type": type_, "node_id": node_id, "payload": payload, "at": at.isoformat()}
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    TIMED_OUT = "timed_out", "Timed out"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ApprovalRequest(models.Model):
+    """A person's decision a run waits for (the approval node): who may decide, what they see, the outcome."""
+
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="approvals")
+    node_id = models.CharField(max_length=100)
+    title = models.CharField(max_length=300)
+    status = models.CharField(
+        max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING, db_index=True
+    )
+    # Who may decide: members of the organisation with one of these roles, or these users.
+    assignee_roles = models.JSONField(default=list, blank=True)
+    assignee_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField(null=True, blank=True)
+    # What the approver sees: the lines, their columns, the totals; and which fields may be edited.
+    items = models.JSONField(default=list)
+    columns = models.JSONField(default=list, blank=True)
+    totals = models.JSONField(default=dict, blank=True)
+    editable_fields = models.JSONField(default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_via = models.CharField(max_length=16, blank=True)  # inbox | api | email
+    reason = models.TextField(blank=True)
+    edited_items = models.JSONField(null=True, blank=True)
+    # Single-use e-mail links: a link's nonce must match; deciding clears it.
+    link_nonce = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["run", "node_id"], name="one_approval_per_run_node")]
+        indexes = [models.Index(fields=["organisation", "status", "-id"])]
+
+    def __str__(self) -> str:
+        return f"approval {self.pk} ({self.status})"
+
+
+class CompensationStatus(models.TextChoices):
+    PENDING = "pending", "To undo"
+    RUNNING = "running", "Undoing"
+    RETRYING = "retrying", "Waiting to retry the undo"
+    SUCCEEDED = "succeeded", "Undone"
+    FAILED = "failed", "Undo failed"
+
+
+class Compensation(models.Model):
+    """One completed step's undo after a later step failed finally (the run's saga), in reverse order."""
+
+    tenant_field = "run__organisation"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="compensations", db_index=False)
+    node_id = models.CharField(max_length=100)
+    order = models.PositiveIntegerField()  # 0 runs first: the step that finished last
+    status = models.CharField(
+        max_length=16, choices=CompensationStatus.choices, default=CompensationStatus.PENDING
+    )
+    attempt = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    output_items = models.JSONField(default=dict, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "order"]
+        constraints = [models.UniqueConstraint(fields=["run", "node_id"], name="one_compensation_per_node")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.node_id} undo ({self.status})"

@@ -10,10 +10,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from flowbuilder.core.errors import NodeError, RetryableNodeError
-from flowbuilder.nodes.base import NodeContext, PortItems
+from flowbuilder.nodes.base import NodeContext, PortItems, Suspend
 from flowbuilder.nodes.registry import load_registry
 
 from .backoff import retry_delay_s
+from .failures import NEXT_STEP, classify, is_rate_limit
 from .outcome import Outcome
 
 log = logging.getLogger(__name__)
@@ -34,15 +35,25 @@ def _error_dict(exc: BaseException) -> dict[str, Any]:
         if hint:
             data["hint"] = str(hint)
     data["type"] = type(exc).__name__
-    if not isinstance(exc, NodeError) and not hasattr(exc, "hint"):
-        data.setdefault(
-            "hint", "Unexpected error inside the node; check its configuration, then retry from this node."
-        )
+    category = classify(exc)
+    data["category"] = category.value
+    if not data.get("hint"):
+        data["hint"] = NEXT_STEP[category]
+    status = getattr(exc, "status", None) or getattr(exc.__cause__, "status", None)
+    if isinstance(status, int):
+        data.setdefault("status", status)
     return data
 
 
-def run_node(spec: Any, ctx: NodeContext, inputs: PortItems, attempt: int) -> Outcome:
-    """Execute a node once. Never raises: failures come back as an Outcome."""
+def run_node(
+    spec: Any, ctx: NodeContext, inputs: PortItems, attempt: int, *, waited_s: float = 0.0
+) -> Outcome:
+    """Execute a node once. Never raises: failures and parking come back as an Outcome.
+
+    ``waited_s`` is how long ago the node's first attempt started: rate limits (429, or 503 with
+    Retry-After) are waited out until ``retry.rate_limit_deadline_s`` from then, however many attempts
+    that takes; other retryable errors count against ``retry.max_attempts``.
+    """
     started = timezone.now()
     t0 = time.perf_counter()
     counts = {port: len(items) for port, items in inputs.items()}
@@ -58,12 +69,26 @@ def run_node(spec: Any, ctx: NodeContext, inputs: PortItems, attempt: int) -> Ou
                 )
             outputs = node_cls(spec.config or {}).run(ctx, inputs) or {}
         outcome = Outcome("succeeded", outputs=outputs)
+    except Suspend as parked:
+        outcome = Outcome("waiting", wake_at=parked.until, suspend_state=parked.state)
     except Exception as exc:  # every failure becomes data; the run decides what it means
         if not isinstance(exc, NodeError) and not hasattr(exc, "retryable"):
             log.exception("node %s (%s) raised", ctx.node_id, spec.type)
         error = _error_dict(exc)
         max_attempts = int(retry.get("max_attempts", 1) or 1)
-        if _is_retryable(exc) and attempt < max_attempts:
+        deadline_s = float(retry.get("rate_limit_deadline_s", settings.FLOWBUILDER_RATE_LIMIT_DEADLINE_S))
+        retry_after = getattr(exc, "retry_after", None)
+        if is_rate_limit(exc) and waited_s + float(retry_after or 0) < deadline_s:
+            # Parked, not failed: the run waits for the system's window (worker freed meanwhile).
+            delay = retry_delay_s(
+                attempt,
+                backoff_s=float(retry.get("backoff_s", 1.0)),
+                retry_after=retry_after,
+                cap_s=settings.FLOWBUILDER_RETRY_AFTER_CAP_S,
+            )
+            error["waiting_for"] = "rate limit"
+            outcome = Outcome("retrying", error=error, retry_in_s=delay)
+        elif _is_retryable(exc) and attempt < max_attempts:
             delay = retry_delay_s(
                 attempt,
                 backoff_s=float(retry.get("backoff_s", 1.0)),

@@ -10,7 +10,7 @@ from flowbuilder.nodes.base import PortItems
 
 @dataclass
 class Outcome:
-    status: str  # succeeded | failed | skipped | retrying
+    status: str  # succeeded | failed | skipped | retrying | waiting
     outputs: PortItems = field(default_factory=dict)
     error: dict[str, Any] | None = None
     retry_in_s: float | None = None
@@ -21,6 +21,10 @@ class Outcome:
     duration_ms: float | None = None
     # "continue" on error: the node failed but the run goes on with its input passed through.
     continued: bool = False
+    # A parked node (status waiting): when it runs again on its own (None: when something arrives) and
+    # the memory it keeps meanwhile.
+    wake_at: Any = None
+    suspend_state: dict[str, Any] | None = None
 
     @property
     def output_counts(self) -> dict[str, int]:

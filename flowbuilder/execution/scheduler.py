@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from flowbuilder.planning import ExecutionPlan
 
-from .models import TERMINAL_NODE, NodeStatus
+from .models import PARKED_NODE, TERMINAL_NODE, NodeStatus
 
 PortItems = dict[str, list[Any]]
 
@@ -55,7 +55,8 @@ def ready_nodes(
     scope: Collection[str],
     due_retries: Collection[str] = (),
 ) -> list[str]:
-    """Nodes (in plan order) that may start now: never started with all predecessors done, or due retries."""
+    """Nodes (in plan order) that may start now: never started with all predecessors done, or parked
+    (retrying or waiting) and due again."""
     ready = []
     for node_id in plan.order:
         if node_id not in scope:
@@ -64,7 +65,7 @@ def ready_nodes(
         if state is None:
             if predecessors_done(plan, states, node_id, scope):
                 ready.append(node_id)
-        elif state.status == NodeStatus.RETRYING and node_id in due_retries:
+        elif state.status in PARKED_NODE and node_id in due_retries:
             ready.append(node_id)
     return ready
 

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from . import dispatch, durability
+from . import actions, dispatch, durability
 from .durability import count_delivery
 from .engine import Engine
 
@@ -31,3 +31,8 @@ def run_branch(run_id: int, node_id: str, claim: int) -> None:
 @shared_task(name="execution.sweep", ignore_result=True)
 def sweep() -> dict:
     return durability.sweep()
+
+
+@shared_task(name=dispatch.START_ERROR_FLOW, **TASK_OPTIONS)
+def start_error_flow(run_id: int) -> None:
+    actions.start_error_flow(run_id)

@@ -25,6 +25,13 @@ class FlowQuerySet(models.QuerySet):
         return restrict(self, user, action)
 
 
+class Criticality(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
 class Flow(TimeStampedModel):
     guardian_shareable = True
 
@@ -49,11 +56,34 @@ class Flow(TimeStampedModel):
     # Shared secret for optional HMAC signatures on webhook calls.
     webhook_secret = models.CharField(max_length=64, default=new_webhook_token)
 
+    # Operations: how much a failure matters, how many runs may overlap, what starts when a run fails.
+    criticality = models.CharField(max_length=16, choices=Criticality.choices, default=Criticality.NORMAL)
+    max_concurrent_runs = models.PositiveIntegerField(
+        null=True, blank=True, help_text="At most this many runs at once; more wait queued. Empty: no limit."
+    )
+    error_flow = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Started with the failure when a run of this flow fails finally.",
+    )
+    # The organisation's default error flow (for flows without their own): at most one per organisation.
+    is_default_error_flow = models.BooleanField(default=False)
+
     objects = FlowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at"]
         permissions = [("run_flow", "Can run flow"), ("publish_flow", "Can publish flow")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(is_default_error_flow=True),
+                name="one_default_error_flow_per_org",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any, ClassVar, Protocol
 
 Item = dict[str, Any]
@@ -55,6 +56,34 @@ class CrossrefStore(Protocol):
         ...
 
 
+class Suspend(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a node to park its run: the worker is freed and the node runs again later.
+
+    ``until`` is when it runs again on its own (None: only when something arrives, e.g. a callback or a
+    person's decision). ``state`` is the node's own memory, handed back in ``ctx.resume["state"]``.
+    """
+
+    def __init__(self, *, until: datetime | None, state: Mapping[str, Any] | None = None, reason: str = ""):
+        super().__init__(reason or "waiting")
+        self.until = until
+        self.state = dict(state or {})
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ApprovalSpec:
+    """What an approval node asks a person (``ctx.request_approval``)."""
+
+    title: str
+    items: list[dict[str, Any]]
+    columns: list[str]
+    totals: dict[str, Any]
+    assignee_roles: list[str]
+    assignee_users: list[str]
+    editable_fields: list[str]
+    due_at: datetime | None
+
+
 @dataclass
 class NodeContext:
     """What a running node may use. Built by the executor; plain data plus a few callables."""
@@ -79,6 +108,15 @@ class NodeContext:
     heartbeat: Callable[[], None] = lambda: None
     # The organisation's cross-reference store (a CrossrefStore); None in pure tests.
     crossref: Any = None
+    # Set when a parked node runs again: {"reason": "timer"|"callback"|"decision", "state": {...},
+    # "payload": what arrived (callback body, decision)}. None on a node's first run.
+    resume: Mapping[str, Any] | None = None
+    # The organisation's time zone (waits "until 9:00" mean the customer's 9:00); read only when asked.
+    timezone: Callable[[], tzinfo] | None = None
+    # The URL an outside system calls to resume this node when it waits for a callback.
+    resume_url: Callable[[], str] | None = None
+    # The approvals of this run and node (open(spec) -> id, escalate(...), expire(id)); None in pure tests.
+    approvals: Any = None
 
     def idempotency_key(self, item_index: int = 0) -> str:
         """Stable per (run, node, item): a replay of the same node sends the same key."""

@@ -25,6 +25,8 @@ BUILTIN_NODE_TYPES: tuple[str, ...] = (
     f"{_BUILTINS}.filtering:FilterItems",
     f"{_BUILTINS}.flow_control:SubflowNode",
     f"{_BUILTINS}.flow_control:NoopNode",
+    f"{_BUILTINS}.waiting:WaitNode",
+    f"{_BUILTINS}.waiting:ApprovalNode",
     f"{_BUILTINS}.http_request:HttpRequest",
     f"{_BUILTINS}.logic:IfNode",
     f"{_BUILTINS}.logic:SwitchNode",

@@ -62,6 +62,7 @@ def _build_plan(doc: dict[str, Any], registry: Any = None) -> ExecutionPlan:
             retry={**default_retry, **(node.get("retry") or {})},
             on_error=node.get("on_error") or "fail",
             disabled=bool(node.get("disabled", False)),
+            compensation=node.get("compensation") or None,
         )
         position[nid] = index
         if is_trigger:

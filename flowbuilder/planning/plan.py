@@ -23,6 +23,8 @@ class NodeSpec:
     retry: dict[str, float] = field(default_factory=lambda: {"max_attempts": 1, "backoff_s": 1.0})
     on_error: str = "fail"
     disabled: bool = False
+    # {"type", "config", "retry"}: the node that undoes this one's effect in a saga; None if nothing to undo.
+    compensation: dict[str, Any] | None = None
 
 
 @dataclass

@@ -77,3 +77,20 @@ def _guardian_shared_ids(user: AbstractBaseUser | AnonymousUser, model: type[Mod
         user, codename, klass=model.objects.all(), accept_global_perms=False, with_superuser=False
     )
     return list(objs.values_list("pk", flat=True))
+
+
+def roles_in(user: AbstractBaseUser | AnonymousUser, organisation_id: int) -> set[str]:
+    """The roles ``user`` holds in an organisation; a partner's admin counts as admin of its customers."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    roles = set(
+        Membership.objects.filter(user=user, organisation_id=organisation_id).values_list("role", flat=True)
+    )
+    if Membership.objects.filter(
+        user=user,
+        role=Role.ADMIN,
+        organisation__kind=OrganisationKind.PARTNER,
+        organisation__customers__id=organisation_id,
+    ).exists():
+        roles.add(Role.ADMIN)
+    return roles

@@ -16,6 +16,15 @@ POSITION = {
     "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
     "required": ["x", "y"],
 }
+RETRY = {
+    "type": "object",
+    "properties": {
+        "max_attempts": {"type": "integer", "minimum": 1, "maximum": 20},
+        "backoff_s": {"type": "number", "minimum": 0, "maximum": 3600},
+        "rate_limit_deadline_s": {"type": "number", "minimum": 0, "maximum": 86400},
+    },
+    "additionalProperties": False,
+}
 NODE = {
     "type": "object",
     "properties": {
@@ -24,15 +33,19 @@ NODE = {
         "label": {"type": "string", "maxLength": 200},
         "position": POSITION,
         "config": {"type": "object"},
-        "retry": {
+        "retry": RETRY,
+        "on_error": {"enum": ["fail", "continue", "error_port"]},
+        # The saga: what undoes this node's effect when a later node fails finally (runs in reverse order).
+        "compensation": {
             "type": "object",
             "properties": {
-                "max_attempts": {"type": "integer", "minimum": 1, "maximum": 20},
-                "backoff_s": {"type": "number", "minimum": 0, "maximum": 3600},
+                "type": {"type": "string", "minLength": 1, "maxLength": 200},
+                "config": {"type": "object"},
+                "retry": RETRY,
             },
+            "required": ["type"],
             "additionalProperties": False,
         },
-        "on_error": {"enum": ["fail", "continue", "error_port"]},
         "disabled": {"type": "boolean"},
         "notes": {"type": "string", "maxLength": 10000},
     },

@@ -87,6 +87,7 @@ def _validate(doc: Any, registry: TypeLookup | None) -> list[Finding]:
         findings += node_checks.config_findings(node["id"], node_cls, config)
         findings += node_checks.extra_findings(node["id"], node_cls, config)
         findings += node_checks.expression_findings(node["id"], node_cls, config)
+        findings += _compensation_findings(node, registry)
 
     edge_problems, _sound = graph_checks.edge_findings(edges, by_id, classes)
     findings += edge_problems
@@ -94,3 +95,31 @@ def _validate(doc: Any, registry: TypeLookup | None) -> list[Finding]:
     connected = [e for e in edges if e["source"] in by_id and e["target"] in by_id]
     findings += graph_checks.cycle_findings(list(by_id), connected)
     return findings
+
+
+def _compensation_findings(node: dict[str, Any], registry: TypeLookup) -> list[Finding]:
+    """A node's undo step: an existing, non-trigger node type with a valid config."""
+    compensation = node.get("compensation")
+    if not isinstance(compensation, dict) or not isinstance(compensation.get("type"), str):
+        return []  # absent, or reported by the document schema
+    undo_cls = registry.get(compensation["type"])
+    if undo_cls is None or undo_cls.is_trigger:
+        return [
+            Finding(
+                "unknown_compensation_type",
+                f"The undo step's type {compensation['type']!r} is not an action node type; pick one from "
+                "the palette (e.g. a connector's delete or void action).",
+                node_id=node["id"],
+                field="compensation.type",
+            )
+        ]
+    config = compensation.get("config") or {}
+    if not isinstance(config, dict):
+        return []
+    return [
+        Finding(f.code, f"Undo step: {f.message}", node_id=f.node_id, field=f"compensation.config.{f.field}")
+        if f.field
+        else f
+        for f in node_checks.config_findings(node["id"], undo_cls, config)
+        + node_checks.expression_findings(node["id"], undo_cls, config)
+    ]

@@ -78,3 +78,40 @@ def spa(request: HttpRequest) -> HttpResponse:
     return render(
         request, "web/spa.html", {"assets": editor_assets(), "config": config, "brand": config["branding"]}
     )
+
+
+def approval_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The single-use link from an approval e-mail: GET shows the request, POST decides it.
+
+    Deciding needs a POST (a mail scanner that follows links must not approve anything); the signed link
+    names the user it was sent to, so no sign-in is needed, and it stops working once used.
+    """
+    from flowbuilder.core.errors import FlowbuilderError
+    from flowbuilder.execution import approvals
+
+    error = ""
+    try:
+        approval, approver = approvals.resolve_link(token)
+    except FlowbuilderError as exc:
+        return render(
+            request, "web/message.html", {"brand": brand_for(request), "message": exc.message}, status=403
+        )
+    if request.method == "POST":
+        try:
+            approval = approvals.decide_by_link(
+                token=token, decision=request.POST.get("decision", ""), reason=request.POST.get("reason", "")
+            )
+        except FlowbuilderError as exc:
+            error = exc.message
+    columns = approval.columns or sorted({k for item in approval.items[:50] for k in item})[:6]
+    rows = [[item.get(c, "") for c in columns] for item in approval.items[:200]]
+    context = {
+        "brand": brand_for(request),
+        "approval": approval,
+        "approver": approver.get_username(),
+        "flow_name": approval.run.flow.name,
+        "columns": columns,
+        "rows": rows,
+        "error": error,
+    }
+    return render(request, "web/approval.html", context, status=400 if error else 200)

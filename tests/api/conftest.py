@@ -19,29 +19,12 @@ from flowbuilder.execution.models import NodeRun, NodeStatus, Run, RunStatus
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows.models import Flow
 from flowbuilder.tenancy.models import Membership, Organisation, OrganisationKind
-from tests.conftest import document, edge, node
+
+# webhook_document: kept importable from here for tests written before it moved to tests/support.
+from tests.support.documents import manual_document, webhook_document  # noqa: F401
+from tests.support.tenancy import PASSWORD
 
 ROLES = ("admin", "builder", "operator", "approver", "viewer")
-
-
-def manual_document(n: int = 1) -> dict:
-    """A valid flow: a manual trigger and ``n`` map nodes in a chain."""
-    nodes = [node("t", "trigger.manual")]
-    edges = []
-    prev = "t"
-    for i in range(n):
-        nid = f"m{i}"
-        nodes.append(node(nid, "transform.map", {"fields": [{"name": "n", "value": "{{ $item.n + 1 }}"}]}))
-        edges.append(edge(prev, nid))
-        prev = nid
-    return document(nodes, edges)
-
-
-def webhook_document(**config: Any) -> dict:
-    return document(
-        [node("t", "trigger.webhook", config), node("m", "transform.map", {"fields": []})],
-        [edge("t", "m")],
-    )
 
 
 @dataclass
@@ -95,9 +78,7 @@ def world(db) -> World:
     user_model = get_user_model()
 
     def user(username: str, org: Organisation | None = None, role: str = "viewer"):
-        u = user_model.objects.create_user(
-            username=username, password="pw-12345678", email=f"{username}@x.test"
-        )
+        u = user_model.objects.create_user(username=username, password=PASSWORD, email=f"{username}@x.test")
         if org is not None:
             Membership.objects.create(user=u, organisation=org, role=role)
         return u

@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from flowbuilder.audit.models import AuditEvent
+from tests.support.documents import manual_document
 
-from .conftest import manual_document
 from .mixins import last_audit_id
 
 

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flowbuilder.execution.models import RunStatus
-
-from .conftest import manual_document
+from tests.support.documents import manual_document
 
 BIG = "x" * (5 * 1024 * 1024 + 10)
 HUGE_DOCUMENT = {

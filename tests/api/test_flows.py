@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from flowbuilder.flows.models import Flow, FlowVersion, VersionState
-from tests.conftest import document, edge, node
+from tests.support.documents import document, edge, manual_document, node
 
-from .conftest import manual_document
 from .mixins import (
     OUTSIDERS,
     Act,

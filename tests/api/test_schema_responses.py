@@ -19,8 +19,7 @@ from flowbuilder.credentials import actions as credential_actions
 from flowbuilder.execution.models import EventType, RunStatus
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows.models import Flow
-
-from .conftest import manual_document
+from tests.support.documents import manual_document
 
 
 @pytest.fixture(scope="module")

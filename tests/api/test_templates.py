@@ -14,7 +14,7 @@ from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows import templates as template_actions
 from flowbuilder.flows.models import Flow, TemplateInstance
 from flowbuilder.tenancy.models import Membership, Organisation, OrganisationKind
-from tests.conftest import document, edge, node
+from tests.support.documents import document, edge, node
 
 from .mixins import (
     OUTSIDERS,

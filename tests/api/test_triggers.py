@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from flowbuilder.triggers.actions import claim_due
 from flowbuilder.triggers.models import PollingState
-from tests.conftest import document, edge, node
+from tests.support.documents import document, edge, node
 
 from .mixins import Act, ActionTests, DetailTests, ListTests
 

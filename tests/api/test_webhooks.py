@@ -12,8 +12,7 @@ from flowbuilder.execution.actions import start_run
 from flowbuilder.execution.models import Run
 from flowbuilder.triggers import webhook_calls
 from flowbuilder.triggers.webhooks import signature_for
-
-from .conftest import webhook_document
+from tests.support.documents import webhook_document
 
 
 def hook_url(flow) -> str:

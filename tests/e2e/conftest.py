@@ -1,7 +1,7 @@
 """Browser tests: Debian's Chromium through pytest-playwright against the real stack.
 
 daphne (HTTP + websockets) and a Celery worker run as subprocesses on pytest-django's PostgreSQL test
-database; the fixtures come from tests/integration/conftest.py (process groups, killed at teardown).
+database; the fixtures come from tests/support/live_stack.py (process groups, killed at teardown).
 Run as its own pytest invocation: ``DJANGO_ALLOW_ASYNC_UNSAFE=true pytest -m browser -q tests/e2e``.
 """
 
@@ -15,19 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, Page, expect
 
-from tests.integration.conftest import (  # noqa: F401 - fixtures re-exported for this package
-    PASSWORD,
-    ApiSession,
-    integration_logs,
-    live_server_url,
-    purge_broker,
-    start_worker,
-    subprocess_env,
-    test_database_url,
-    unique_run_ids,
-    web_port,
-    worker,
-)
+from tests.support.live_stack import ApiSession
+from tests.support.tenancy import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -44,6 +33,11 @@ CHROMIUM_ARGS = [
 ]
 
 expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(live_stack_isolation: None) -> None:
+    """Every test here runs on the real stack (tests/support/live_stack.py)."""
 
 
 @pytest.fixture(scope="session")

@@ -210,7 +210,7 @@ def test_imported_cycle_is_marked_on_the_nodes(
 ) -> None:
     """A cyclic document imported through the API opens with its nodes marked red and the cycle message."""
     from flowbuilder.flows.actions import EXPORT_FORMAT
-    from tests.conftest import document, edge, node
+    from tests.support.documents import document, edge, node
 
     doc = document(
         [
@@ -248,7 +248,7 @@ def test_imported_cycle_is_marked_on_the_nodes(
 
 
 def test_undo_redo_copy_paste(strict_page: Page, live_server_url: str, analyst: dict) -> None:
-    from tests.conftest import document, edge, node
+    from tests.support.documents import document, edge, node
 
     session = api_session(live_server_url, analyst["username"])
     doc = document(
@@ -340,7 +340,7 @@ def test_connection_picker_lists_the_organisations_connections(
 ) -> None:
     """The picker asks GET /api/connections/?organisation=&connector= and offers only those connections."""
     from flowbuilder.credentials.models import Connection
-    from tests.conftest import document, node
+    from tests.support.documents import document, node
 
     session = api_session(live_server_url, analyst["username"])
     types = session.get("/api/node-types/").json()
@@ -400,7 +400,7 @@ def flow_wrapper(page: Page, node_id: str) -> Locator:
 
 def test_undo_redo_restore_the_selection(strict_page: Page, live_server_url: str, analyst: dict) -> None:
     """Undoing a delete re-selects the restored node; undoing a move keeps the moved node selected."""
-    from tests.conftest import document, edge, node
+    from tests.support.documents import document, edge, node
 
     session = api_session(live_server_url, analyst["username"])
     doc = document(
@@ -459,7 +459,7 @@ def test_inspector_never_hides_the_selected_node(
 ) -> None:
     """A node dropped at the far right edge is panned into view beside the (wider, mapping) inspector;
     selecting a node that is already visible does not move the canvas."""
-    from tests.conftest import document, node
+    from tests.support.documents import document, node
 
     session = api_session(live_server_url, analyst["username"])
     doc = document([{**node("t", "trigger.manual"), "position": {"x": 0, "y": 0}}], [])

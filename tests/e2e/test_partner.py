@@ -13,7 +13,7 @@ from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows import templates as template_actions
 from flowbuilder.flows.models import Flow, TemplateInstance
 from flowbuilder.tenancy.models import Branding, OrganisationKind
-from tests.conftest import document, edge, node
+from tests.support.documents import document, edge, node
 
 from .conftest import login_ui
 

@@ -15,7 +15,7 @@ from flowbuilder.execution.models import Run
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows.models import Flow
 from flowbuilder.triggers.models import PollingState
-from tests.conftest import document, edge, node
+from tests.support.documents import document, edge, node
 
 from .conftest import login_ui
 

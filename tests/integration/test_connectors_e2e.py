@@ -13,22 +13,19 @@ import uuid
 
 import pytest
 
-from flowbuilder.credentials import actions as credential_actions
 from flowbuilder.credentials import runtime
 from flowbuilder.crossref.models import SyncLink
-from flowbuilder.devtools.sandbox_auth import sandbox_credentials
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import NodeRun, Run
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.triggers.models import PollingState
-from tests.conftest import document, edge, node
-from tests.support.sandbox_auth import kantata_token
+from tests.support.connections import sandbox_connection
+from tests.support.documents import document, edge, node
+from tests.support.live_stack import wait_until
 
-from .conftest import node_errors, wait_for_run_row, wait_until
+from .conftest import node_errors, wait_for_run_row
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
 
 
 @pytest.fixture(scope="session")
@@ -52,17 +49,7 @@ def connect(admin, org, sandbox):
     runtime.clear_cache()
 
     def make(system: str):
-        token = kantata_token(sandbox.url, CLIENT) if system == "kantata" else None
-        credential_type, credentials = sandbox_credentials(system, sandbox.url, CLIENT, kantata_token=token)
-        return credential_actions.create_connection(
-            actor=admin,
-            organisation=org,
-            name=f"{system} sandbox",
-            connector=system,
-            base_url=f"{sandbox.url}/{system}",
-            credential_type=credential_type,
-            credentials=credentials,
-        )
+        return sandbox_connection(sandbox, actor=admin, organisation=org, system=system)
 
     yield make
     runtime.clear_cache()

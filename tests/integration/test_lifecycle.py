@@ -31,6 +31,7 @@ from flowbuilder.devtools.demo import KANTATA_NETSUITE
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import NodeRun, Run
 from flowbuilder.triggers.models import PollingState
+from tests.support.live_stack import wait_until
 
 from .conftest import (
     close_won_deal,
@@ -40,7 +41,6 @@ from .conftest import (
     wait_for_first_polls,
     wait_for_flows,
     wait_for_run_row,
-    wait_until,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -37,6 +37,7 @@ from flowbuilder.execution.models import NodeRun, Run
 from flowbuilder.flows import templates as template_actions
 from flowbuilder.triggers.models import PollingState
 from flowbuilder.validation import validate_document
+from tests.support.live_stack import wait_until
 
 from .conftest import (
     close_won_deal,
@@ -46,7 +47,6 @@ from .conftest import (
     wait_for_first_polls,
     wait_for_flows,
     wait_for_run_row,
-    wait_until,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -18,10 +18,9 @@ from websockets.sync.client import ClientConnection
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import NodeRun, Run
 from flowbuilder.flows import actions as flow_actions
-from tests.conftest import document, edge, node
+from tests.support.documents import document, edge, node
 from tests.support.http_endpoint import Endpoint
-
-from .conftest import ApiSession, Proc, open_websocket, receive_json, wait_until
+from tests.support.live_stack import ApiSession, Proc, open_websocket, receive_json, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

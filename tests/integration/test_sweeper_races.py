@@ -20,9 +20,8 @@ from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.durability import sweep
 from flowbuilder.execution.models import NodeRun, NodeStatus, Run, RunStatus
 from flowbuilder.flows import actions as flow_actions
-from tests.conftest import chain
-
-from .conftest import wait_until
+from tests.support.documents import chain
+from tests.support.live_stack import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -17,14 +17,11 @@ import pytest
 from django.db import connection as db
 
 from flowbuilder.audit.models import AuditEvent
-from flowbuilder.celery import app as celery_app
-from flowbuilder.credentials import runtime
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution import dispatch, publish
 from flowbuilder.execution.models import NodeRun, RunEvent, RunStatus
 from flowbuilder.flows import actions as flow_actions
-from tests.conftest import document, edge, node
-from tests.support.http_endpoint import Endpoint
+from tests.support.documents import document, edge, node
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,19 +29,8 @@ CANARY = "CANARY-" + secrets.token_hex(12)
 
 
 @pytest.fixture
-def endpoint():
-    ep = Endpoint()
-    yield ep
-    ep.close()
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    runtime.clear_cache()
-    yield
-    celery_app.conf.task_always_eager = False
-    runtime.clear_cache()
+def eager(eager, fresh_runtime_cache):
+    """Tasks inline, and no connection runtime cached from an earlier test."""
 
 
 @pytest.fixture

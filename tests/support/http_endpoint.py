@@ -1,4 +1,6 @@
-"""A programmable HTTP endpoint on 127.0.0.1 that counts calls: the outside world in tests."""
+"""A programmable HTTP endpoint on 127.0.0.1 that counts calls: the outside world in tests.
+
+Registered for every suite from tests/conftest.py (fixture ``endpoint``)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,11 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import pytest
 
 Reply = tuple[int, dict[str, str], Any]
 
@@ -102,3 +106,12 @@ class Endpoint:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def endpoint() -> Iterator[Endpoint]:
+    ep = Endpoint()
+    try:
+        yield ep
+    finally:
+        ep.close()

@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from flowbuilder.execution.models import EventType, NodeRun, Run, RunEvent
+from flowbuilder.execution.models import Compensation, EventType, NodeRun, Run, RunEvent
 from flowbuilder.execution.run_view import node_inputs
 
 from .shapes import (
@@ -86,8 +86,20 @@ class NodeRunDetailShape(NodeRunSerializer):
         ref_name = "NodeRun"
 
 
+class CompensationSerializer(serializers.ModelSerializer):
+    """One step of the run's saga: undoing a completed node after a later node failed finally."""
+
+    error = typed_json({**ERROR_INFO, "nullable": True}, read_only=True)
+
+    class Meta:
+        model = Compensation
+        fields = ["node_id", "order", "status", "attempt", "error", "started_at", "finished_at"]
+        read_only_fields = fields
+
+
 class RunDetailSerializer(RunSerializer):
     node_runs = serializers.SerializerMethodField()
+    compensations = CompensationSerializer(many=True, read_only=True)
     last_seq = serializers.IntegerField(read_only=True)
     document = typed_json(JSON_OBJECT, source="version.document", read_only=True)
     input_items = typed_json(ITEMS, read_only=True)
@@ -97,6 +109,7 @@ class RunDetailSerializer(RunSerializer):
         fields = [
             *RunSerializer.Meta.fields,
             "node_runs",
+            "compensations",
             "last_seq",
             "document",
             "input_items",
@@ -129,6 +142,13 @@ RUN_EVENT_PAYLOAD: dict[str, Any] = {
         "retry_in_s": {"type": "number", "description": "node.retrying: seconds until the next attempt."},
         "continued": {"type": "boolean", "description": "node.failed: the run went on (on_error)."},
         "reason": {"type": "string", "description": "node.skipped: why."},
+        "wake_at": {
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+            "description": "run.waiting / node.waiting: when it runs again on its own (null: when called).",
+        },
+        "undo": {"type": "boolean", "description": "node.retrying of an undo step (the saga)."},
     },
     "additionalProperties": {},
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from flowbuilder.triggers.callbacks import resume_from_callback
 from flowbuilder.triggers.webhook_calls import handle_webhook
 
 
@@ -21,3 +22,13 @@ async def webhook(request: HttpRequest, token: str) -> JsonResponse:
         request.headers,
     )
     return JsonResponse(body, safe=False, status=status, headers=headers)
+
+
+# Like a webhook, a resume URL is called by another system without a session; the signed token in the
+# URL is what authorises it, and it only works while its step waits.
+@csrf_exempt
+def resume(request: HttpRequest, token: str) -> JsonResponse:
+    if request.method != "POST":
+        return JsonResponse({"detail": "Use POST."}, status=405)
+    status, body = resume_from_callback(token, request.body, request.content_type or "")
+    return JsonResponse(body, status=status)

@@ -4,6 +4,57 @@
  */
 
 export interface paths {
+    "/api/approvals/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["approvals_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["approvals_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/{id}/decide/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["approvals_decide_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login/": {
         parameters: {
             query?: never;
@@ -961,8 +1012,55 @@ export interface components {
              */
             at: string;
         };
+        Approval: {
+            readonly id: number;
+            readonly organisation: number;
+            readonly run: number;
+            readonly flow: number;
+            readonly flow_name: string;
+            readonly node_id: string;
+            readonly title: string;
+            readonly status: components["schemas"]["ApprovalStatusEnum"];
+            readonly assignee_roles: string[];
+            readonly assignee_users: string[];
+            readonly escalation_level: number;
+            /** Format: date-time */
+            readonly due_at: string | null;
+            readonly items: {
+                [key: string]: unknown;
+            }[];
+            readonly columns: string[];
+            readonly totals: {
+                [key: string]: unknown;
+            };
+            readonly editable_fields: string[];
+            readonly decided_by: string | null;
+            /** Format: date-time */
+            readonly decided_at: string | null;
+            readonly decided_via: string;
+            readonly reason: string;
+            readonly edited_items: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly can_decide: boolean;
+        };
         /**
-         * @description * `auth.login` - Signed in
+         * @description * `pending` - Waiting for a decision
+         *     * `approved` - Approved
+         *     * `rejected` - Rejected
+         *     * `timed_out` - Timed out
+         *     * `cancelled` - Cancelled
+         * @enum {string}
+         */
+        ApprovalStatusEnum: "pending" | "approved" | "rejected" | "timed_out" | "cancelled";
+        /**
+         * @description * `approval.request` - Approval requested
+         *     * `approval.decide` - Approval decided
+         *     * `approval.escalate` - Approval escalated
+         *     * `approval.time_out` - Approval timed out
+         *     * `auth.login` - Signed in
          *     * `auth.logout` - Signed out
          *     * `branding.set` - Branding changed
          *     * `connection.create` - Connection created
@@ -989,6 +1087,7 @@ export interface components {
          *     * `run.retry` - Run retried
          *     * `run.skip_node` - Failed node skipped
          *     * `run.replay` - Run replayed
+         *     * `run.resume` - Waiting step resumed by a callback
          *     * `template.create` - Template created
          *     * `template.publish` - Template published
          *     * `template.clone` - Template cloned
@@ -1002,7 +1101,7 @@ export interface components {
          *     * `user.invite` - User invited
          * @enum {string}
          */
-        AuditActionEnum: "auth.login" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "membership.set" | "membership.remove" | "organisation.create" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "membership.set" | "membership.remove" | "organisation.create" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite";
         /**
          * @description * `ok` - Credentials entered
          *     * `not_connected` - Not connected yet
@@ -1072,6 +1171,38 @@ export interface components {
             };
             name?: string;
         };
+        /** @description One step of the run's saga: undoing a completed node after a later node failed finally. */
+        Compensation: {
+            readonly node_id: string;
+            readonly order: number;
+            readonly status: components["schemas"]["CompensationStatusEnum"];
+            readonly attempt: number;
+            readonly error: ({
+                message: string;
+                hint?: string | null;
+                /** @description The exception class. */
+                type?: string;
+                field?: string;
+                /** @description On a run: the node that failed. */
+                node_id?: string;
+                skipped_by_operator?: boolean;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description * `pending` - To undo
+         *     * `running` - Undoing
+         *     * `retrying` - Waiting to retry the undo
+         *     * `succeeded` - Undone
+         *     * `failed` - Undo failed
+         * @enum {string}
+         */
+        CompensationStatusEnum: "pending" | "running" | "retrying" | "succeeded" | "failed";
         Connection: {
             readonly id: number;
             readonly ref: string;
@@ -1281,6 +1412,21 @@ export interface components {
          * @enum {string}
          */
         CustomerOverviewHealthEnum: "healthy" | "degraded" | "failing" | "idle";
+        /**
+         * @description * `approve` - approve
+         *     * `reject` - reject
+         * @enum {string}
+         */
+        DecisionEnum: "approve" | "reject";
+        DecisionRequest: {
+            decision: components["schemas"]["DecisionEnum"];
+            /** @default  */
+            reason?: string;
+            /** @description Edit and approve: all lines, only the editable fields changed. */
+            items?: {
+                [key: string]: unknown;
+            }[] | null;
+        };
         DiffSummary: {
             nodes_added: number;
             nodes_removed: number;
@@ -1373,12 +1519,16 @@ export interface components {
          *     * `run.cancelled` - Run cancelled
          *     * `node.started` - Node started
          *     * `node.retrying` - Node waiting to retry
+         *     * `node.waiting` - Node waiting
          *     * `node.succeeded` - Node succeeded
          *     * `node.failed` - Node failed
          *     * `node.skipped` - Node skipped
+         *     * `node.compensating` - Node being undone
+         *     * `node.compensated` - Node undone
+         *     * `node.compensation_failed` - Undoing the node failed
          * @enum {string}
          */
-        EventTypeEnum: "run.queued" | "run.started" | "run.waiting" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.retrying" | "node.succeeded" | "node.failed" | "node.skipped";
+        EventTypeEnum: "run.queued" | "run.started" | "run.waiting" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.retrying" | "node.waiting" | "node.succeeded" | "node.failed" | "node.skipped" | "node.compensating" | "node.compensated" | "node.compensation_failed";
         ExpressionPreviewError: {
             error: string;
             position: number | null;
@@ -1593,12 +1743,13 @@ export interface components {
          * @description * `queued` - Queued
          *     * `running` - Running
          *     * `retrying` - Waiting to retry
+         *     * `waiting` - Waiting
          *     * `succeeded` - Succeeded
          *     * `failed` - Failed
          *     * `skipped` - Skipped
          * @enum {string}
          */
-        NodeRunStatusEnum: "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped";
+        NodeRunStatusEnum: "queued" | "running" | "retrying" | "waiting" | "succeeded" | "failed" | "skipped";
         NodeSummary: {
             id: string;
             type: string | null;
@@ -1651,9 +1802,25 @@ export interface components {
          *     * `subflow` - Sub-flow
          *     * `replay` - Replay
          *     * `api` - API
+         *     * `error_flow` - Error flow
          * @enum {string}
          */
-        OriginEnum: "manual" | "webhook" | "schedule" | "subflow" | "replay" | "api";
+        OriginEnum: "manual" | "webhook" | "schedule" | "subflow" | "replay" | "api" | "error_flow";
+        PaginatedApprovalList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Approval"][];
+        };
         PaginatedConnectionList: {
             /** @example 123 */
             count: number;
@@ -1933,6 +2100,7 @@ export interface components {
             readonly replay_of: number | null;
             readonly parent_run: number | null;
             readonly node_runs: components["schemas"]["NodeRun"][];
+            readonly compensations: components["schemas"]["Compensation"][];
             readonly last_seq: number;
             readonly document: {
                 [key: string]: unknown;
@@ -1976,6 +2144,13 @@ export interface components {
                 continued?: boolean;
                 /** @description node.skipped: why. */
                 reason?: string;
+                /**
+                 * Format: date-time
+                 * @description run.waiting / node.waiting: when it runs again on its own (null: when called).
+                 */
+                wake_at?: string | null;
+                /** @description node.retrying of an undo step (the saga). */
+                undo?: boolean;
             } & {
                 [key: string]: unknown;
             };
@@ -2283,6 +2458,186 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    approvals_list: {
+        parameters: {
+            query?: {
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description Only approvals I may decide */
+                mine?: boolean;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `pending` - Waiting for a decision
+                 *     * `approved` - Approved
+                 *     * `rejected` - Rejected
+                 *     * `timed_out` - Timed out
+                 *     * `cancelled` - Cancelled
+                 */
+                status?: "approved" | "cancelled" | "pending" | "rejected" | "timed_out";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApprovalList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    approvals_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this approval request. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approval"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    approvals_decide_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this approval request. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["DecisionRequest"];
+                "multipart/form-data": components["schemas"]["DecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approval"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     auth_login_create: {
         parameters: {
             query?: never;
@@ -4354,8 +4709,9 @@ export interface operations {
                  *     * `subflow` - Sub-flow
                  *     * `replay` - Replay
                  *     * `api` - API
+                 *     * `error_flow` - Error flow
                  */
-                origin?: "api" | "manual" | "replay" | "schedule" | "subflow" | "webhook";
+                origin?: "api" | "error_flow" | "manual" | "replay" | "schedule" | "subflow" | "webhook";
                 /** @description A search term. */
                 search?: string;
                 /**

@@ -27,8 +27,12 @@ export interface SaveState {
   error: string | null;
 }
 
+/** How undoing a completed node goes when a later node failed finally (the run's saga). */
+export type UndoState = 'compensating' | 'compensated' | 'compensation_failed';
+
 export interface NodeRunState {
   status: NodeRunStatus;
+  undo?: UndoState;
   attempt?: number;
   input_count?: number;
   output_counts?: Record<string, number>;
@@ -143,12 +147,17 @@ const RUN_STATUS_OF: Record<Extract<EventType, `run.${string}`>, RunStatus> = {
   'run.failed': 'failed',
   'run.cancelled': 'cancelled',
 };
-const NODE_STATUS_OF: Record<Extract<EventType, `node.${string}`>, NodeRunStatus> = {
-  'node.started': 'running',
-  'node.retrying': 'retrying',
-  'node.succeeded': 'succeeded',
-  'node.failed': 'failed',
-  'node.skipped': 'skipped',
+// A node event either moves the node's status, or (the saga) says how undoing the node goes.
+const NODE_EVENT: Record<Extract<EventType, `node.${string}`>, { status: NodeRunStatus } | { undo: UndoState }> = {
+  'node.started': { status: 'running' },
+  'node.retrying': { status: 'retrying' },
+  'node.waiting': { status: 'waiting' },
+  'node.succeeded': { status: 'succeeded' },
+  'node.failed': { status: 'failed' },
+  'node.skipped': { status: 'skipped' },
+  'node.compensating': { undo: 'compensating' },
+  'node.compensated': { undo: 'compensated' },
+  'node.compensation_failed': { undo: 'compensation_failed' },
 };
 const isRunEvent = (type: EventType): type is keyof typeof RUN_STATUS_OF => type in RUN_STATUS_OF;
 
@@ -616,10 +625,16 @@ export class DocumentStore {
         run.status = RUN_STATUS_OF[ev.type];
         continue;
       }
-      const status = NODE_STATUS_OF[ev.type];
-      if (!status || !ev.node_id) continue;
+      const meaning = NODE_EVENT[ev.type];
+      if (!meaning || !ev.node_id) continue;
       const prev = run.nodes[ev.node_id] ?? { status: 'pending' };
       const p = ev.payload ?? {};
+      if ('undo' in meaning) {
+        run.nodes = { ...run.nodes, [ev.node_id]: { ...prev, undo: meaning.undo } };
+        continue;
+      }
+      if (p.undo) continue; // a retry of an undo: the node itself stays succeeded
+      const status = meaning.status;
       run.nodes = {
         ...run.nodes,
         [ev.node_id]: {

@@ -5,7 +5,8 @@ import type { EditorState } from './documentStore';
 import type { NodeType, Port } from '../api/types';
 import { inputPorts, outputPorts, type ProposedConnection } from '../graph/connections';
 
-export type NodeStatus = 'idle' | 'pending' | 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped';
+export type NodeStatus =
+  | 'idle' | 'pending' | 'queued' | 'running' | 'retrying' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
 
 export type FlowNodeData = {
   label: string;
@@ -24,6 +25,8 @@ export type FlowNodeData = {
   inCount: number | null;
   outCount: number | null;
   attempt: number | null;
+  /** The saga: this completed node is being (or was) undone after a later failure. */
+  undo: 'compensating' | 'compensated' | 'compensation_failed' | null;
   readOnly: boolean;
 };
 
@@ -140,6 +143,7 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
       inCount: r?.input_count ?? null,
       outCount: outs,
       attempt: r?.attempt ?? null,
+      undo: r?.undo ?? null,
       readOnly: state.readOnly,
     };
     const measured = state.measured[n.id];

@@ -15,8 +15,7 @@ from connectors.frozen_registry import Registry, RegistryError, RegistryFrozenEr
 from connectors.registry import ConnectorRegistry
 from flowbuilder.nodes.base import BaseNode
 from flowbuilder.nodes.registry import NodeRegistry
-
-from .fake_plugin import AcmeCRM
+from tests.support.fake_connectors import AcmeCRM
 
 
 @dataclass(frozen=True)

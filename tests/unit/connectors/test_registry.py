@@ -9,8 +9,7 @@ from connectors.errors import ConnectorLoadError
 from connectors.frozen_registry import RegistryFrozenError
 from connectors.generic.http.connector import GenericRestConnector
 from connectors.registry import ConnectorRegistry, load_connectors
-
-from .fake_plugin import AcmeCRM, Broken, OtherPSA
+from tests.support.fake_connectors import AcmeCRM, Broken, OtherPSA
 
 
 def test_register_then_freeze_refuses_more():
@@ -44,10 +43,10 @@ def test_default_load_has_builtins_and_is_frozen():
 def test_entry_points_monkeypatched(monkeypatch):
     eps = [
         importlib.metadata.EntryPoint(
-            "acme", "tests.unit.connectors.fake_plugin:AcmeCRM", "flowbuilder.connectors"
+            "acme", "tests.support.fake_connectors:AcmeCRM", "flowbuilder.connectors"
         ),
         importlib.metadata.EntryPoint(
-            "other", "tests.unit.connectors.fake_plugin:OtherPSA", "flowbuilder.connectors"
+            "other", "tests.support.fake_connectors:OtherPSA", "flowbuilder.connectors"
         ),
     ]
     groups = []

@@ -15,10 +15,8 @@ from connectors.base import (
 from connectors.errors import ConnectorError, InvalidInput
 from connectors.generic.http.connector import GenericRestConnector
 from connectors.http.ratelimit import LocalRateLimiter
-
-from .conftest import LOCAL
-from .fake_plugin import AcmeCRM
-from .server import json_reply
+from tests.support.fake_connectors import AcmeCRM
+from tests.support.scripted_server import LOCAL, json_reply
 
 
 def test_valid_declarations_have_no_problems():

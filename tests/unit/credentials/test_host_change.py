@@ -24,11 +24,6 @@ def other_endpoint():
     ep.close()
 
 
-@pytest.fixture
-def builder(org, make_user):
-    return make_user("bert", org, "builder")
-
-
 def origin(url: str) -> str:
     host, port = url.split("//")[1].split(":")
     return f"http://{host}:{port}"

@@ -14,7 +14,7 @@ from flowbuilder.execution.durability import sweep
 from flowbuilder.execution.engine import Engine
 from flowbuilder.execution.models import NodeRun, NodeStatus, Run, RunStatus
 from flowbuilder.flows import actions as flow_actions
-from tests.conftest import chain, document, edge, node
+from tests.support.documents import chain, document, edge, node
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,66 +1,26 @@
-"""A real sandbox server on 127.0.0.1 (port 0) per test module, driven over HTTP with requests."""
+"""The sandbox's own tests: a fresh server per test module with its seeded history pinned (the tests'
+dates sit just after it), driven over HTTP with a requests session per test."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-import requests
 
-from sandbox.config import SYSTEMS, SandboxConfig
-from sandbox.runner import start_sandbox
-
-CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
-TOKEN_PATHS = {
-    "salesforce": "/salesforce/services/oauth2/token",
-    "kantata": "/kantata/oauth/token",
-    "netsuite": "/netsuite/services/rest/auth/oauth2/v1/token",
-    "dynamics": "/dynamics/oauth2/v2.0/token",
-}
-
-
-@dataclass
-class Sandbox:
-    url: str
-    http: requests.Session
-
-    def token(self, system: str) -> str:
-        resp = self.http.post(
-            self.url + TOKEN_PATHS[system], data={"grant_type": "client_credentials", **CLIENT}
-        )
-        assert resp.status_code == 200, resp.text
-        return resp.json()["access_token"]
-
-    def auth(self, system: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(system)}"}
-
-    def admin(self, method: str, action: str, **kwargs) -> requests.Response:
-        return self.http.request(method, f"{self.url}/_admin/{action}", timeout=10, **kwargs)
-
-
-def unlimited_config() -> SandboxConfig:
-    # Tests fire requests back to back; the rate-limit test switches the limit on explicitly.
-    return SandboxConfig(rate_limits=dict.fromkeys(SYSTEMS, 0.0), seed_anchor="2026-11-01")
+from tests.support.sandbox import SEED_ANCHOR, Sandbox, running_sandbox
 
 
 @pytest.fixture(scope="module")
 def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url, stop = start_sandbox(0, tmp_path_factory.mktemp("sandbox"), config=unlimited_config())
-    yield url
-    stop()
+    with running_sandbox(tmp_path_factory.mktemp("sandbox"), seed_anchor=SEED_ANCHOR) as box:
+        yield box.url
 
 
 @pytest.fixture
 def sandbox(sandbox_server: str) -> Iterator[Sandbox]:
-    with requests.Session() as http:
-        box = Sandbox(sandbox_server, http)
+    box = Sandbox(sandbox_server)
+    try:
         yield box
-        # Leave no fault, limit or hook behind for the next test in the module.
-        box.admin("DELETE", "faults")
-        box.admin("DELETE", "webhooks")
-        box.admin(
-            "POST",
-            "config",
-            json={"rate_limits": 0, "netsuite_concurrency": 5, "dynamics_page_size": 100, "token_ttl": 3600},
-        )
+        box.reset()  # leave no fault, limit or hook behind for the next test in the module
+    finally:
+        box.close()

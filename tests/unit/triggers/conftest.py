@@ -1,70 +1,35 @@
-"""Fixtures for triggers: the sandbox over real HTTP (Kantata time entries to poll), a Kantata connection
-made through the credentials actions, and flows published through the flows actions."""
+"""Fixtures for triggers: a Kantata connection to the shared sandbox (time entries to poll), made through
+the credentials actions, and flows published through the flows actions. The sandbox, organisation and
+admin come from tests/support/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from flowbuilder.celery import app as celery_app
 from flowbuilder.credentials import actions as credential_actions
 from flowbuilder.credentials import runtime
+from flowbuilder.devtools.sandbox_auth import sandbox_credentials
 from flowbuilder.flows import actions as flow_actions
-from sandbox.config import SYSTEMS, SandboxConfig
-from sandbox.runner import start_sandbox
-from tests.conftest import document, edge, node
-
-CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
-
-
-@pytest.fixture(scope="session")
-def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    config = SandboxConfig(rate_limits=dict.fromkeys(SYSTEMS, 0.0))
-    url, stop = start_sandbox(0, tmp_path_factory.mktemp("sandbox"), reset=True, config=config)
-    try:
-        yield url
-    finally:
-        stop()
+from tests.support.documents import document, edge, node
+from tests.support.sandbox import CLIENT
+from tests.support.sandbox_auth import connect_in_sandbox
 
 
 @pytest.fixture(autouse=True)
-def _fresh_runtime_cache():
-    runtime.clear_cache()
-    yield
-    runtime.clear_cache()
+def _fresh_runtime_cache(fresh_runtime_cache: None) -> None:
+    """Every test here opens connections: none of them outlives its test."""
 
 
 @pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
-
-
-@pytest.fixture
-def org(make_org):
-    return make_org("Acme")
-
-
-@pytest.fixture
-def admin(org, make_user):
-    return make_user("alice", org, "admin")
-
-
-@pytest.fixture
-def kantata(admin, org, sandbox_url):
+def kantata(admin, org, sandbox):
     """A Kantata connection to the sandbox, made like a user would: Connect, then approve."""
-    from flowbuilder.devtools.sandbox_auth import sandbox_credentials
-    from tests.support.sandbox_auth import connect_in_sandbox
-
-    credential_type, credentials = sandbox_credentials("kantata", sandbox_url, CLIENT)
+    credential_type, credentials = sandbox_credentials("kantata", sandbox.url, CLIENT)
     connection = credential_actions.create_connection(
         actor=admin,
         organisation=org,
         name="Kantata sandbox",
         connector="kantata",
-        base_url=f"{sandbox_url}/kantata",
+        base_url=f"{sandbox.url}/kantata",
         credential_type=credential_type,
         credentials=credentials,
     )

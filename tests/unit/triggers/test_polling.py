@@ -13,7 +13,7 @@ from flowbuilder.flows import actions as flow_actions
 from flowbuilder.triggers import actions, tasks
 from flowbuilder.triggers.models import PollingState, TriggerKind
 from flowbuilder.triggers.schedule import trigger_specs
-from tests.conftest import document, node
+from tests.support.documents import document, node
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -127,24 +127,10 @@ def test_a_poll_in_flight_when_paused_commits_nothing_and_resume_catches_up(
     assert sorted(str(i["id"]) for i in Run.objects.get(pk=resumed.run_id).input_items) == sorted(made)
 
 
-def test_remote_errors_are_recorded_and_backed_off(polling_flow, sandbox_url, eager):
-    import json
-    import urllib.request
-
+def test_remote_errors_are_recorded_and_backed_off(polling_flow, sandbox, eager):
     flow = polling_flow(interval_s=10)
     state = PollingState.objects.get(flow=flow)
-    fault = {
-        "system": "kantata",
-        "path_prefix": "/api/v1/time_entries",
-        "kind": "status",
-        "status": 400,
-        "count": 5,
-    }
-    request = urllib.request.Request(
-        f"{sandbox_url}/_admin/faults", data=json.dumps(fault).encode(), method="POST"
-    )
-    request.add_header("Content-Type", "application/json")
-    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - loopback sandbox
+    sandbox.fault("kantata", path_prefix="/api/v1/time_entries", kind="status", status=400, count=5)
     try:
         delays = []
         for failures in (1, 2):
@@ -156,9 +142,7 @@ def test_remote_errors_are_recorded_and_backed_off(polling_flow, sandbox_url, ea
         assert 8 <= delays[0] <= 12 and 17 <= delays[1] <= 23  # the interval, then doubled (+-10%)
         assert state.cursor is None and not Run.objects.filter(flow=flow).exists()
     finally:
-        urllib.request.urlopen(  # noqa: S310
-            urllib.request.Request(f"{sandbox_url}/_admin/faults", method="DELETE"), timeout=10
-        ).close()
+        sandbox.clear_faults()
 
 
 def test_a_missing_connection_is_an_error_not_a_crash(admin, org, eager):

@@ -9,7 +9,7 @@ from flowbuilder.execution.models import Run, RunStatus
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.tenancy.actions import set_branding
 from flowbuilder.tenancy.models import Membership, OrganisationKind
-from tests.conftest import chain
+from tests.support.documents import chain
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,272 @@
+"""Business Central connector against the sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+
+from connectors.erp.dynamics.connector import DynamicsConnector
+from connectors.errors import ConflictError, InvalidInput, NotFound, RateLimited
+from tests.support.fake_clock import FakeSleep
+from tests.support.sandbox import make_connect
+
+
+@pytest.fixture(scope="module")
+def company_id(sandbox):
+    req = urllib.request.Request(sandbox.url + "/dynamics/api/v2.0/companies")
+    req.add_header("Authorization", f"Bearer {sandbox.token('dynamics')}")
+    with urllib.request.urlopen(req) as resp:  # noqa: S310
+        return json.loads(resp.read())["value"][0]["id"]
+
+
+@pytest.fixture
+def connect(sandbox, company_id):
+    config = {"base_url": sandbox.url + "/dynamics", "company_id": company_id}
+    connect = make_connect(sandbox, DynamicsConnector(), "dynamics", config)
+    yield connect
+    for runtime in connect.opened:
+        runtime.close()
+
+
+@pytest.fixture
+def bc(connect):
+    return connect()
+
+
+def uid() -> str:
+    return uuid.uuid4().hex[:8].upper()
+
+
+def test_connection(bc):
+    ok, message = bc.test_connection()
+    assert ok, message
+
+
+def test_list_follows_next_link_past_two_pages(bc):
+    rows = bc.run_action(
+        "list_records", {"entity_set": "salesInvoiceLines", "max_records": 250, "page_size": 100}
+    )
+    assert len(rows) == 250 and len({r["id"] for r in rows}) == 250
+    everything = bc.run_action("list_records", {"entity_set": "customers"})
+    assert len(everything) > 100  # the server pages at 100 by default
+    assert all("@odata.etag" in r for r in everything)
+
+
+def test_list_odata_options(bc):
+    top = bc.run_action(
+        "list_records", {"entity_set": "customers", "top": 5, "skip": 2, "select": "id,number,displayName"}
+    )
+    assert len(top) == 5 and set(top[0]) <= {"id", "number", "displayName", "@odata.etag"}
+    number = top[0]["number"]
+    found = bc.run_action("list_records", {"entity_set": "customers", "filter": f"number eq '{number}'"})
+    assert [c["number"] for c in found] == [number]
+    expanded = bc.run_action(
+        "list_records", {"entity_set": "salesInvoices", "expand": "salesInvoiceLines", "top": 2}
+    )
+    assert "salesInvoiceLines" in expanded[0]
+    for es in ("projects", "customerPayments"):
+        assert bc.run_action("list_records", {"entity_set": es, "max_records": 3})
+
+
+def test_create_get_update_with_etag_delete(bc):
+    created = bc.run_action(
+        "create_record",
+        {"entity_set": "customers", "fields": {"displayName": "Contoso Legal", "email": "ap@contoso.test"}},
+    )
+    assert created["id"] and created["@odata.etag"] and created["number"]
+    got = bc.run_action("get_record", {"entity_set": "customers", "id": created["id"]})
+    assert got["displayName"] == "Contoso Legal"
+    updated = bc.run_action(
+        "update_record",
+        {
+            "entity_set": "customers",
+            "id": created["id"],
+            "etag": got["@odata.etag"],
+            "fields": {"city": "Seattle"},
+        },
+    )
+    assert updated["city"] == "Seattle" and updated["@odata.etag"] != got["@odata.etag"]
+    # A stale ETag: someone changed the record since it was read.
+    with pytest.raises(ConflictError) as info:
+        bc.run_action(
+            "update_record",
+            {
+                "entity_set": "customers",
+                "id": created["id"],
+                "etag": got["@odata.etag"],
+                "fields": {"city": "Paris"},
+            },
+        )
+    assert info.value.status == 412 and "changed since it was read" in info.value.hint
+    # No ETag given: the current one is read first.
+    latest = bc.run_action(
+        "update_record", {"entity_set": "customers", "id": created["id"], "fields": {"city": "Paris"}}
+    )
+    assert latest["city"] == "Paris"
+    assert bc.run_action("delete_record", {"entity_set": "customers", "id": created["id"]})["deleted"]
+    with pytest.raises(NotFound):
+        bc.run_action("get_record", {"entity_set": "customers", "id": created["id"]})
+    assert (
+        bc.run_action(
+            "delete_record", {"entity_set": "customers", "id": created["id"], "ignore_missing": True}
+        )["deleted"]
+        is False
+    )
+
+
+def test_invoice_with_lines_and_payment(bc):
+    customer = bc.run_action(
+        "find_or_create_customer", {"number": f"T{uid()}", "fields": {"displayName": "Invoice Co"}}
+    )
+    invoice = bc.run_action(
+        "create_record",
+        {
+            "entity_set": "salesInvoices",
+            "fields": {"customerId": customer["id"], "invoiceDate": "2026-01-31"},
+        },
+    )
+    line = bc.run_action(
+        "create_record",
+        {
+            "entity_set": "salesInvoiceLines",
+            "fields": {
+                "documentId": invoice["id"],
+                "lineType": "Item",
+                "description": "Consulting",
+                "quantity": 10,
+                "unitPrice": 150,
+            },
+        },
+    )
+    assert line["documentId"] == invoice["id"]
+    got = bc.run_action(
+        "get_record", {"entity_set": "salesInvoices", "id": invoice["id"], "expand": "salesInvoiceLines"}
+    )
+    assert got["totalAmountExcludingTax"] == 1500 and len(got["salesInvoiceLines"]) == 1
+    payment = bc.run_action(
+        "create_record",
+        {
+            "entity_set": "customerPayments",
+            "fields": {"customerId": customer["id"], "amount": 1500, "appliedToInvoiceId": invoice["id"]},
+        },
+    )
+    assert payment["appliedToInvoiceNumber"] == got["number"]
+
+
+def test_find_or_create_customer_is_idempotent(bc):
+    number = f"K{uid()}"
+    first = bc.run_action("find_or_create_customer", {"number": number, "fields": {"displayName": "Once"}})
+    second = bc.run_action(
+        "find_or_create_customer", {"number": number, "fields": {"displayName": "Once more"}}
+    )
+    assert first["created"] is True and second["created"] is False and first["id"] == second["id"]
+    assert second["displayName"] == "Once more"
+    assert (
+        len(bc.run_action("list_records", {"entity_set": "customers", "filter": f"number eq '{number}'"}))
+        == 1
+    )
+
+
+def test_errors(bc):
+    with pytest.raises(Exception) as info:
+        bc.run_action("create_record", {"entity_set": "customers", "fields": {"displayName": "x", "nope": 1}})
+    assert (
+        info.value.status == 400
+        and "nope" in info.value.message
+        and "CorrelationId" not in info.value.message
+    )
+    with pytest.raises(InvalidInput):
+        bc.run_action("get_record", {"entity_set": "customers", "id": "not-a-guid"})
+
+
+def test_company_by_name_instead_of_id(sandbox):
+    """A connection may name its company; the id is looked up (case-insensitively) on each call."""
+    base = {"base_url": sandbox.url + "/dynamics"}
+    by_name = make_connect(
+        sandbox, DynamicsConnector(), "dynamics", {**base, "company_name": "northwind advisory ltd"}
+    )
+    missing = make_connect(
+        sandbox, DynamicsConnector(), "dynamics", {**base, "company_name": "No Such Company"}
+    )
+    neither = make_connect(sandbox, DynamicsConnector(), "dynamics", base)
+    try:
+        bc = by_name()
+        assert bc.test_connection() == (True, "Connected to company Northwind Advisory Ltd.")
+        [row] = bc.run_action("list_records", {"entity_set": "customers", "top": 1})
+        assert bc.run_action("get_record", {"entity_set": "customers", "id": row["id"]})["id"] == row["id"]
+        assert bc.context().config.get("company_id") is None  # nothing cached in the config
+        with pytest.raises(NotFound) as info:
+            missing().run_action("list_records", {"entity_set": "customers", "top": 1})
+        assert "No Such Company" in info.value.message and info.value.hint
+        assert missing().test_connection()[0] is False
+        with pytest.raises(InvalidInput):
+            neither().run_action("list_records", {"entity_set": "customers", "top": 1})
+    finally:
+        for connect in (by_name, missing, neither):
+            for runtime in connect.opened:
+                runtime.close()
+
+
+def test_429_500_and_token_refresh(connect, sandbox):
+    sleep = FakeSleep()
+    bc = connect(sleep=sleep)
+    bc.run_action("list_records", {"entity_set": "projects", "max_records": 1})
+    sandbox.fault("dynamics", kind="status", status=429, count=1, path_prefix="/api/v2.0")
+    assert bc.run_action("list_records", {"entity_set": "projects", "max_records": 1})
+    assert sleep.calls == [1.0]
+    sandbox.fault("dynamics", kind="status", status=500, count=1, path_prefix="/api/v2.0")
+    assert bc.run_action("list_records", {"entity_set": "projects", "max_records": 1})
+    sandbox.expire_tokens("dynamics")
+    assert bc.run_action("list_records", {"entity_set": "projects", "max_records": 1})
+    assert bc.http.auth.fetch_count == 2
+    strict = connect(retries=0)
+    sandbox.fault("dynamics", kind="status", status=429, count=1, path_prefix="/api/v2.0")
+    with pytest.raises(RateLimited):
+        strict.run_action("list_records", {"entity_set": "projects", "max_records": 1})
+
+
+def test_polling_no_gaps_no_duplicates(bc):
+    config = {"entity_set": "customers"}
+    first = bc.poll("record_updated", config, None)
+    made = [
+        bc.run_action("create_record", {"entity_set": "customers", "fields": {"displayName": f"P{i}"}})["id"]
+        for i in range(3)
+    ]
+    second = bc.poll("record_updated", config, first.cursor)
+    assert sorted(i["id"] for i in second.items) == sorted(made)
+    assert bc.poll("record_updated", config, second.cursor).items == []
+    time.sleep(0.01)
+    bc.run_action("update_record", {"entity_set": "customers", "id": made[0], "fields": {"city": "Oslo"}})
+    more = bc.run_action("create_record", {"entity_set": "customers", "fields": {"displayName": "P9"}})["id"]
+    third = bc.poll("record_updated", config, second.cursor)
+    assert sorted(i["id"] for i in third.items) == sorted([made[0], more])
+    assert bc.poll("record_updated", config, third.cursor).items == []
+    with pytest.raises(InvalidInput):
+        bc.poll("record_updated", {"entity_set": "projects"}, None)
+
+
+def test_polling_equal_timestamps_across_polls(bc, sandbox):
+    """Records sharing one lastModifiedDateTime split over two bounded polls: each is emitted once."""
+    config = {"entity_set": "customerPayments", "max_records": 2}
+    cursor = bc.poll("record_updated", config, None).cursor
+    customer = bc.run_action(
+        "find_or_create_customer", {"number": f"Q{uid()}", "fields": {"displayName": "Pay"}}
+    )
+    made = [
+        bc.run_action(
+            "create_record",
+            {"entity_set": "customerPayments", "fields": {"customerId": customer["id"], "amount": 1}},
+        )["id"]
+        for _ in range(5)
+    ]
+    seen: list[str] = []
+    for _ in range(4):
+        result = bc.poll("record_updated", config, cursor)
+        seen += [i["id"] for i in result.items]
+        cursor = result.cursor
+    assert sorted(seen) == sorted(made)

@@ -1,0 +1,210 @@
+"""Certinia PSA connector (Salesforce API) against the sandbox: every typed action and the trigger."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from connectors.errors import InvalidInput
+from connectors.psa.certinia.connector import CertiniaConnector
+from connectors.psa.certinia.objects import OBJECTS
+from tests.support.sandbox import make_connect
+
+
+@pytest.fixture
+def psa(sandbox):
+    connect = make_connect(
+        sandbox, CertiniaConnector(), "salesforce", {"base_url": sandbox.url + "/salesforce"}
+    )
+    runtime = connect()
+    yield runtime
+    runtime.close()
+
+
+def uid() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def refs(psa):
+    """Ids the child objects point at: an account, a resource (contact) and a fresh project."""
+    account = psa.run_action("list_projects", {"max_records": 1})[0]["pse__Account__c"]
+    from connectors.crm.salesforce.client import query_records
+
+    ctx = psa.context()
+    resource = next(query_records(ctx, "SELECT Id FROM Contact WHERE pse__Is_Resource__c = true LIMIT 1"))[
+        "Id"
+    ]
+    project = psa.run_action(
+        "upsert_project",
+        {
+            "external_id": f"P-{uid()}",
+            "name": "Test project",
+            "account_id": account,
+            "start_date": "2026-01-05",
+        },
+    )["id"]
+    return {"account": account, "resource": resource, "project": project}
+
+
+def test_connection(psa):
+    assert psa.test_connection()[0]
+
+
+def test_list_actions_page_and_filter(psa):
+    rows = psa.run_action("list_timecards", {"max_records": 450})
+    assert len(rows) == 450 and len({r["Id"] for r in rows}) == 450
+    assert "pse__Total_Hours__c" in rows[0]
+    project = rows[0]["pse__Project__c"]
+    only = psa.run_action("list_timecards", {"project_id": project, "max_records": 5000})
+    assert only and all(r["pse__Project__c"] == project for r in only)
+    for obj in OBJECTS.values():
+        assert psa.run_action(f"list_{obj.plural}", {"max_records": 3})
+
+
+def test_project_crud_and_upsert_idempotent(psa, refs):
+    ext = f"P-{uid()}"
+    first = psa.run_action("upsert_project", {"external_id": ext, "name": "Alpha", "is_billable": True})
+    second = psa.run_action("upsert_project", {"external_id": ext, "name": "Alpha v2", "planned_hours": 120})
+    assert first["created"] and not second["created"] and first["id"] == second["id"]
+    got = psa.run_action("get_project", {"id": first["id"]})
+    assert got["Name"] == "Alpha v2" and got["pse__Planned_Hours__c"] == 120 and got["External_Id__c"] == ext
+    created = psa.run_action(
+        "create_project", {"name": "Beta", "account_id": refs["account"], "stage": "Planned"}
+    )
+    psa.run_action(
+        "update_project", {"id": created["id"], "stage": "In Progress", "fields": {"pse__Is_Active__c": True}}
+    )
+    got = psa.run_action("get_project", {"id": created["id"]})
+    assert got["pse__Stage__c"] == "In Progress" and got["pse__Is_Active__c"] is True
+
+
+def test_milestone_assignment_request_timecard(psa, refs):
+    milestone = psa.run_action(
+        "create_milestone",
+        {"name": "Kick-off", "project_id": refs["project"], "target_date": "2026-02-01", "amount": 5000},
+    )
+    psa.run_action("update_milestone", {"id": milestone["id"], "status": "Approved", "approved": True})
+    assert psa.run_action("get_milestone", {"id": milestone["id"]})["pse__Approved__c"] is True
+    up = psa.run_action(
+        "upsert_milestone", {"external_id": f"M-{uid()}", "name": "Go-live", "project_id": refs["project"]}
+    )
+    assert up["created"]
+
+    assignment = psa.run_action(
+        "create_assignment",
+        {
+            "project_id": refs["project"],
+            "resource_id": refs["resource"],
+            "bill_rate": 200,
+            "start_date": "2026-01-05",
+        },
+    )
+    psa.run_action("update_assignment", {"id": assignment["id"], "planned_hours": 80})
+    got = psa.run_action("get_assignment", {"id": assignment["id"]})
+    assert got["pse__Planned_Hours__c"] == 80 and got["Name"].startswith("AS-")
+    ext = f"A-{uid()}"
+    a1 = psa.run_action(
+        "upsert_assignment",
+        {"external_id": ext, "project_id": refs["project"], "resource_id": refs["resource"]},
+    )
+    a2 = psa.run_action("upsert_assignment", {"external_id": ext, "role": "Consultant"})
+    assert a1["id"] == a2["id"] and a1["created"] and not a2["created"]
+
+    request = psa.run_action(
+        "create_resource_request",
+        {"project_id": refs["project"], "resource_role": "Consultant", "sow_hours": 40},
+    )
+    psa.run_action(
+        "update_resource_request",
+        {"id": request["id"], "status": "Assigned", "assignment_id": assignment["id"]},
+    )
+    assert (
+        psa.run_action("get_resource_request", {"id": request["id"]})["pse__Assignment__c"]
+        == assignment["id"]
+    )
+    assert psa.run_action(
+        "upsert_resource_request", {"external_id": f"R-{uid()}", "project_id": refs["project"]}
+    )["created"]
+
+    timecard = psa.run_action(
+        "create_timecard",
+        {
+            "project_id": refs["project"],
+            "resource_id": refs["resource"],
+            "assignment_id": assignment["id"],
+            "start_date": "2026-01-05",
+            "end_date": "2026-01-11",
+            "monday_hours": 8,
+            "tuesday_hours": 7.5,
+        },
+    )
+    psa.run_action("update_timecard", {"id": timecard["id"], "wednesday_hours": 4})
+    assert psa.run_action("get_timecard", {"id": timecard["id"]})["pse__Total_Hours__c"] == 19.5
+    ext = f"T-{uid()}"
+    body = {
+        "external_id": ext,
+        "project_id": refs["project"],
+        "resource_id": refs["resource"],
+        "start_date": "2026-01-12",
+    }
+    t1 = psa.run_action("upsert_timecard", body)
+    t2 = psa.run_action("upsert_timecard", {**body, "friday_hours": 6})
+    assert t1["id"] == t2["id"]
+
+
+def test_schema_validation(psa):
+    with pytest.raises(InvalidInput):
+        psa.run_action("create_milestone", {"name": "No project"})
+    with pytest.raises(InvalidInput):
+        psa.run_action("create_project", {"name": "x", "unknown": 1})
+
+
+def test_trigger_no_gaps_no_duplicates(psa, refs):
+    config = {"object": "milestone", "where": f"pse__Project__c = '{refs['project']}'"}
+    first = psa.poll("record_updated", config, None)
+    made = [
+        psa.run_action("create_milestone", {"name": f"M{i}", "project_id": refs["project"]})["id"]
+        for i in range(3)
+    ]
+    second = psa.poll("record_updated", config, first.cursor)
+    assert sorted(i["Id"] for i in second.items) == sorted(made)
+    assert psa.poll("record_updated", config, second.cursor).items == []
+
+
+def test_invoiced_flag_marks_billed_timecards_and_milestones(psa, refs):
+    """Billing flows mark what they invoiced (pse__Invoiced__c) and filter on it; unset counts as not."""
+    not_invoiced = "pse__Approved__c = true AND pse__Invoiced__c != true"
+    timecard = psa.run_action(
+        "create_timecard",
+        {
+            "project_id": refs["project"],
+            "resource_id": refs["resource"],
+            "start_date": "2026-02-02",
+            "monday_hours": 6,
+            "approved": True,
+            "billable": True,
+        },
+    )
+    milestone = psa.run_action(
+        "create_milestone",
+        {"name": "Sign-off", "project_id": refs["project"], "amount": 9000, "approved": True},
+    )
+    listed = {
+        "timecards": lambda: psa.run_action(
+            "list_timecards", {"project_id": refs["project"], "where": not_invoiced}
+        ),
+        "milestones": lambda: psa.run_action(
+            "list_milestones", {"project_id": refs["project"], "where": not_invoiced}
+        ),
+    }
+    assert [t["Id"] for t in listed["timecards"]()] == [timecard["id"]]
+    assert [m["Id"] for m in listed["milestones"]()] == [milestone["id"]]
+    assert listed["timecards"]()[0]["pse__Invoiced__c"] is None  # never set: not invoiced
+    psa.run_action("update_timecard", {"id": timecard["id"], "invoiced": True})
+    psa.run_action("update_milestone", {"id": milestone["id"], "invoiced": True})
+    assert listed["timecards"]() == [] and listed["milestones"]() == []
+    assert psa.run_action("get_timecard", {"id": timecard["id"]})["pse__Invoiced__c"] is True
+    # Seeded approved timecards have never been invoiced.
+    assert psa.run_action("list_timecards", {"where": not_invoiced, "max_records": 5})
