@@ -76,9 +76,14 @@ class AuthorizationCodeGrant:
     refresh_token_lifetime_s: float | None = None
     # The token response field naming the instance the API lives on (Salesforce ``instance_url``).
     instance_url_field: str = ""
+    # How the typed scope is written into the authorize URL (NetSuite: space separated).
+    format_scope: Callable[[str], str] | None = field(default=None, repr=False)
 
     def scope(self, values: Mapping[str, Any]) -> str | None:
-        return str(values.get("scope") or self.default_scope) or None
+        scope = str(values.get("scope") or self.default_scope)
+        if scope and self.format_scope is not None:
+            scope = self.format_scope(scope)
+        return scope or None
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ EC_CURVES = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 NETSUITE_ALGORITHMS = ("PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 
 
-def load_private_key(pem: str, algorithm: str, *, field: str = "private_key") -> Any:
+def load_private_key(
+    pem: str, algorithm: str, *, field: str = "private_key", min_rsa_bits: int = 2048
+) -> Any:
     """The private key object for ``algorithm``; InvalidInput naming ``field`` if it does not fit."""
     try:
         key = serialization.load_pem_private_key(pem.strip().encode(), password=None)
@@ -50,9 +52,10 @@ def load_private_key(pem: str, algorithm: str, *, field: str = "private_key") ->
             raise InvalidInput(
                 f"{algorithm} needs an RSA key; the {field} is not one.", hint="Pick an ES algorithm."
             )
-        if key.key_size < 2048:
+        if key.key_size < min_rsa_bits:
             raise InvalidInput(
-                f"The {field} is shorter than 2048 bits.", hint="Use a key of 2048 bits or more."
+                f"The {field} is an RSA key of {key.key_size} bits; at least {min_rsa_bits} are needed.",
+                hint=f"Create a certificate with an RSA key of {min_rsa_bits} bits or more (or an EC key).",
             )
         return key
     curve = EC_CURVES.get(algorithm)
@@ -131,12 +134,13 @@ class OAuth2ClientAssertion(OAuth2Auth):
         audience: str | None = None,
         lifetime_s: float = 300.0,
         send_client_id: bool = False,
+        min_rsa_bits: int = 2048,
         clock: Callable[[], float] = time.time,
         **kw: Any,
     ) -> None:
         super().__init__(token_url, client_id, "", clock=clock, **kw)
         self._pem = private_key
-        self._key = load_private_key(private_key, algorithm)
+        self._key = load_private_key(private_key, algorithm, min_rsa_bits=min_rsa_bits)
         self.key_id = key_id
         self.algorithm = algorithm
         self.scopes = list(scopes)

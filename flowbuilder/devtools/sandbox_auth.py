@@ -29,7 +29,7 @@ SANDBOX_CERTIFICATE_ID = "sandbox-certificate"
 def generated_private_key() -> str:
     """An RSA key for NetSuite's M2M assertion (one per process; its certificate is the sandbox's
     business: see sandbox/README.md)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)  # NetSuite: RSA 3072 or 4096
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()

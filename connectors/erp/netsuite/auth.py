@@ -101,6 +101,7 @@ def _m2m(values: Mapping[str, Any], *, config: Mapping[str, Any], **_: Any) -> O
         algorithm=str(values.get("algorithm") or "PS256"),
         scopes=scopes(values),
         audience=url,
+        min_rsa_bits=3072,  # NetSuite's certificate conditions: RSA 3072 or 4096 bits, or EC
     )
 
 
@@ -162,6 +163,7 @@ AUTHORIZATION_CODE = authorization_code_type(
         default_scope="rest_webservices",
         auth_method="client_secret_basic",
         refresh_token_lifetime_s=REFRESH_TOKEN_LIFETIME_S,
+        format_scope=lambda raw: " ".join(scopes({"scope": raw})),  # authorize.nl: space separated
     ),
     description="Click Connect and log in to NetSuite to approve the integration for a role. Refresh tokens "
     "expire (7 days by default): the connection warns before, then asks to connect again.",

@@ -353,3 +353,17 @@ def test_keys_that_do_not_fit_the_algorithm_are_refused_without_echoing(rsa_key,
     with pytest.raises(InvalidInput) as bad:
         OAuth2ClientAssertion("https://t", "c", private_key="not-a-key-SECRET", key_id="k")
     assert "SECRET" not in bad.value.message and "private_key" in bad.value.message
+
+
+def test_netsuite_m2m_wants_the_key_sizes_netsuite_accepts(rsa_key, ec_key):
+    from connectors.erp.netsuite.auth import CLIENT_CREDENTIALS
+
+    values = {"client_id": "c", "certificate_id": "k", "algorithm": "PS256", "private_key": pem(rsa_key)}
+    config = {"base_url": "https://1234567.suitetalk.api.netsuite.com"}
+    with pytest.raises(InvalidInput, match="2048 bits; at least 3072"):
+        CLIENT_CREDENTIALS.make_auth(values, config=config)
+    auth = CLIENT_CREDENTIALS.make_auth(
+        {**values, "algorithm": "ES256", "private_key": pem(ec_key)}, config=config
+    )
+    assert auth.token_url == "https://1234567.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token"
+    assert auth.audience == auth.token_url and auth.key_id == "k"
