@@ -101,9 +101,9 @@ class Processes:
             time.sleep(0.2)
         raise RuntimeError("web did not start; see var/bench/web.log")
 
-    def worker(self, concurrency: int = 2, pool: str = "prefork") -> None:
+    def worker(self, concurrency: int = 2, pool: str = "prefork", name: str = "worker") -> None:
         self.start(
-            "worker",
+            name,
             sys.executable,
             "-m",
             "celery",
@@ -119,6 +119,8 @@ class Processes:
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            "-n",
+            f"{name}@%h",
             "-l",
             "warning",
         )
@@ -128,7 +130,7 @@ class Processes:
         while time.monotonic() < deadline:
             if app.control.ping(timeout=0.5):
                 return
-        raise RuntimeError("worker did not start; see var/bench/worker.log")
+        raise RuntimeError(f"worker did not start; see var/bench/{name}.log")
 
     def stop(self) -> None:
         for proc in self.procs.values():
@@ -159,6 +161,26 @@ def tree_rss_mb(pids: list[int]) -> float:
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
     return total / 1024
+
+
+def tree_cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes and their descendants (live ones)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                stats[int(entry)] = fields
+                children.setdefault(int(fields[1]), []).append(int(entry))
+    total, stack = 0.0, list(pids)
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        if pid in stats:
+            total += (int(stats[pid][11]) + int(stats[pid][12])) / tick  # utime, stime
+    return total
 
 
 class PeakRSS:

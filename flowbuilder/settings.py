@@ -189,7 +189,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600)}
+# Priorities (execution.admission): kombu's Redis transport takes lower numbers first, per step.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600),
+    "priority_steps": [0, 3, 6, 9],
+    "queue_order_strategy": "priority",
+}
+CELERY_TASK_DEFAULT_PRIORITY = 6
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = "runs"
@@ -205,6 +211,9 @@ FLOWBUILDER_SWEEP_INTERVAL_S = env_float("FLOWBUILDER_SWEEP_INTERVAL_S", 1.0)
 FLOWBUILDER_RETRY_AFTER_CAP_S = env_float("FLOWBUILDER_RETRY_AFTER_CAP_S", 300.0)
 # A rate-limited node (429, or 503 with Retry-After) waits, parked, up to this long from its first attempt.
 FLOWBUILDER_RATE_LIMIT_DEADLINE_S = env_float("FLOWBUILDER_RATE_LIMIT_DEADLINE_S", 900.0)
+# Fair share: at most this many runs of one organisation are dispatched or running at once; more wait
+# queued in the database, so another organisation's run never queues behind a whole backlog.
+FLOWBUILDER_ORG_ACTIVE_RUNS = env_int("FLOWBUILDER_ORG_ACTIVE_RUNS", 16)
 FLOWBUILDER_WEBHOOK_WAIT_S = env_float("FLOWBUILDER_WEBHOOK_WAIT_S", 30.0)
 # Hosts that outbound HTTP may reach although they resolve to private/loopback addresses
 # (the sandbox systems on a laptop). Organisations can extend it; empty means the SSRF guard is strict.

@@ -33,7 +33,7 @@ from flowbuilder.tenancy.models import Organisation
 from flowbuilder.tenancy.permissions import can
 
 from . import runtime
-from .destinations import destinations
+from .destinations import destinations, origin_text
 from .models import AuthState, Connection, Environment
 from .runtime import get_connector
 from .vault import VaultError, get_vault
@@ -232,10 +232,7 @@ def update_connection(
         connection = Connection.objects.select_for_update().get(pk=connection.pk)
         before = _public(connection)
         spec = get_connector(connection.connector)
-        old_type = _credential_type(spec, connection.credential_type)
-        old_hosts = destinations(
-            spec, old_type, connection.base_url, connection.config or {}, connection.credentials or {}
-        )
+        old_hosts = _old_destinations(spec, connection)
         for key in EDITABLE:
             if key in fields and fields[key] is not None:
                 setattr(connection, key, fields[key])
@@ -313,6 +310,18 @@ def update_connection(
             after=changed,
         )
     return connection
+
+
+def _old_destinations(spec: Connector, connection: Connection) -> set[str]:
+    """Where the stored credentials go today (a credential type the connector no longer offers: the
+    base URL's host only)."""
+    try:
+        ctype = spec.credential_type(connection.credential_type)
+    except ConnectorError:
+        return {origin_text(connection.base_url)}
+    return destinations(
+        spec, ctype, connection.base_url, connection.config or {}, connection.credentials or {}
+    )
 
 
 def _check_host_change(

@@ -5,8 +5,11 @@ sandbox connections per organisation, the partner's templates (fixtures/template
 published from a source flow of the partner's), cloned into the partner's customers with each customer's
 own connections and published, so their polling triggers run under ``make run``.
 
-The lifecycle spec in demo.json lists the sandbox ``systems`` the partner connects to (all of them) and
-its ``customers``. A template entry may name the ``customers`` it is cloned into (default: all), so each
+The lifecycle spec in demo.json lists the sandbox ``systems`` the partner connects to (all of them), its
+``customers`` and the sandbox ``tenants`` they use: each customer has its own tenant (its own Salesforce
+org, Kantata account, NetSuite account and Entra tenant), so one customer's change never starts another
+customer's flows; the partner uses the sandbox's default tenant. A template entry may name the
+``customers`` it is cloned into (default: all), so each
 customer runs one stack (Kantata + NetSuite, or Certinia + Business Central): two quote-to-project flows
 in one customer would both hand over the same opportunity. Each customer connects to the systems its
 templates use.
@@ -22,25 +25,20 @@ from typing import Any
 from django.conf import settings
 
 from flowbuilder.credentials import actions as credential_actions
-from flowbuilder.credentials.models import Connection
+from flowbuilder.credentials import connect
+from flowbuilder.credentials.models import AuthState, Connection
+from flowbuilder.credentials.runtime import get_connector
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows import templates as template_actions
 from flowbuilder.flows.models import Flow, Template, TemplateInstance
 from flowbuilder.tenancy.models import Organisation
 
-from .sandbox_auth import sandbox_credentials
+from .sandbox_auth import DEFAULT_TENANT, Certificate, approve_consent, sandbox_connection_spec, sandbox_up
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
-# Where each system lives on the sandbox (sandbox/README.md); credentials: devtools/sandbox_auth.py.
-SANDBOX_SYSTEMS: dict[str, dict[str, str]] = {
-    "salesforce": {"path": "/salesforce"},
-    "kantata": {"path": "/kantata"},
-    "netsuite": {"path": "/netsuite"},
-    "certinia": {"path": "/salesforce"},
-    "dynamics": {"path": "/dynamics"},
-}
-# Connection settings besides the base URL. Business Central connections name a company: the sandbox's
-# seeded one (its id is generated when the sandbox first starts, which is after this command runs).
+# How a sandbox tenant is reached from a connection, and with which auth flow: devtools/sandbox_auth.py.
+# Connection settings besides the base URL. Business Central connections name a company: every tenant's
+# seeded one (its id is generated when the sandbox first seeds the tenant, which is after this command).
 SANDBOX_CONFIG: dict[str, dict[str, str]] = {"dynamics": {"company_name": "Northwind Advisory Ltd"}}
 # The lifecycle stacks: each has its own quote-to-project and project-to-billing templates.
 KANTATA_NETSUITE = ("salesforce", "kantata", "netsuite")
@@ -76,29 +74,81 @@ def sandbox_connection(
     organisation: Organisation,
     system: str,
     sandbox_url: str,
-    client: dict[str, str],
+    tenant: str = DEFAULT_TENANT,
+    client: dict[str, str] | None = None,
     kantata_token: str | None = None,
+    netsuite_certificate: Certificate | None = None,
 ) -> Connection:
-    """The organisation's connection to ``system`` on the sandbox (reused when it exists), with the auth
-    flow the real system offers. Kantata has none without a person: given a token it is a pasted
-    token, else a Connect connection waiting for its Connect click."""
+    """The organisation's connection to ``system`` in its own sandbox ``tenant`` with the auth flow the
+    real system offers (created once; brought back to the tenant's URLs and client when an earlier demo
+    pointed it elsewhere). Kantata, and NetSuite without a registered certificate, are Connect types:
+    :func:`connect_sandbox_connections` authorises them once the sandbox runs."""
     name = f"{system.title()} sandbox"
-    existing = Connection.objects.filter(organisation=organisation, name=name, connector=system).first()
-    if existing is not None:
-        return existing
-    spec = SANDBOX_SYSTEMS[system]
-    base = sandbox_url.rstrip("/")
-    credential_type, credentials = sandbox_credentials(system, base, client, kantata_token=kantata_token)
-    return credential_actions.create_connection(
-        actor=actor,
-        organisation=organisation,
-        name=name,
-        connector=system,
-        base_url=base + spec["path"],
-        credential_type=credential_type,
-        credentials=credentials,
-        config=SANDBOX_CONFIG.get(system),
+    spec = sandbox_connection_spec(
+        system,
+        sandbox_url,
+        tenant=tenant,
+        client=client,
+        kantata_token=kantata_token,
+        netsuite_certificate=netsuite_certificate,
     )
+    existing = Connection.objects.filter(organisation=organisation, name=name, connector=system).first()
+    if existing is None:
+        return credential_actions.create_connection(
+            actor=actor,
+            organisation=organisation,
+            name=name,
+            connector=system,
+            base_url=spec.base_url,
+            credential_type=spec.credential_type,
+            credentials=spec.credentials,
+            config=SANDBOX_CONFIG.get(system),
+        )
+    secret = set(get_connector(system).credential_type(spec.credential_type).secret_fields())
+    plain = {k: v for k, v in spec.credentials.items() if k not in secret}
+    if (
+        existing.base_url == spec.base_url
+        and existing.credential_type == spec.credential_type
+        and (existing.credentials or {}) == plain
+    ):
+        return existing
+    return credential_actions.update_connection(
+        actor=actor,
+        connection=existing,
+        base_url=spec.base_url,
+        credential_type=spec.credential_type,
+        credentials=spec.credentials,
+    )
+
+
+def connect_sandbox_connections(sandbox_url: str, redirect_uri: str) -> list[Connection]:
+    """Connect every sandbox connection that waits for Connect (or must reconnect), as its creator:
+    the product's Connect with the click on the sandbox's consent page done here. For ``make run``,
+    once the sandbox answers; returns the connections it connected."""
+    base = sandbox_url.rstrip("/")
+    if not sandbox_up(base):
+        raise RuntimeError(f"the sandbox at {base} does not answer")
+    waiting = Connection.objects.filter(
+        base_url__startswith=base, auth_state__in=[AuthState.NOT_CONNECTED, AuthState.RECONNECT]
+    ).select_related("created_by")
+    done = []
+    for connection in waiting:
+        if connection.created_by is None:
+            continue
+        started = connect.start_authorization(
+            actor=connection.created_by, connection=connection, redirect_uri=redirect_uri
+        )
+        back = approve_consent(started.authorize_url)
+        done.append(
+            connect.complete_authorization(
+                actor=connection.created_by,
+                state=back.get("state", ""),
+                code=back.get("code", ""),
+                error=back.get("error", ""),
+                error_description=back.get("error_description", ""),
+            )
+        )
+    return done
 
 
 def install_template(

@@ -15,7 +15,7 @@ from flowbuilder.flows.models import Flow, FlowVersion
 from flowbuilder.planning import ExecutionPlan
 from flowbuilder.tenancy.permissions import can
 
-from . import dispatch, scheduler
+from . import admission, dispatch, scheduler
 from .bulk import can_insert_run_in_one_statement, insert_run_with_first_event
 from .events import append_event
 from .models import (
@@ -82,14 +82,30 @@ def start_run(
         replay_of=replay_of,
         last_seq=1,
     )
-    queued = {"status": RunStatus.QUEUED, "origin": origin}
-    if copy_from is None and not (audit and actor is not None) and can_insert_run_in_one_statement():
+    limits = admission.FlowLimits(
+        flow_id=flow.pk,
+        organisation_id=flow.organisation_id,
+        max_concurrent_runs=flow.max_concurrent_runs,
+        criticality=flow.criticality,
+    )
+    priority = admission.priority_of(limits.criticality)
+    queued: dict[str, Any] = {"status": RunStatus.QUEUED, "origin": origin}
+    lean = copy_from is None and not limits.max_concurrent_runs and not (audit and actor is not None)
+    if lean and can_insert_run_in_one_statement():
         # The webhook hot path: the run and its first event in one statement, no transaction round trips.
+        admitted = admission.may_dispatch(limits)
+        _mark_admission(run, queued, admitted)
         insert_run_with_first_event(run, EventType.RUN_QUEUED, queued)
-        _ring_worker(run.pk)
+        if admitted:
+            _ring_worker(run.pk, priority)
         publish_run_events(run, [event_message(1, EventType.RUN_QUEUED, "", queued, run.created_at)])
         return run
     with transaction.atomic():
+        if limits.max_concurrent_runs:
+            # A flow's limit is a promise (1 = never overlap): starts of one flow take turns at the count.
+            list(Flow.objects.select_for_update().filter(pk=flow.pk).values_list("pk"))
+        admitted = admission.may_dispatch(limits)
+        _mark_admission(run, queued, admitted)
         run.save(force_insert=True)
         if copy_from is not None:
             _copy_finished_nodes(copy_from, run)
@@ -104,15 +120,23 @@ def start_run(
                 after={"origin": origin},
             )
         # The worker's doorbell rings first; watchers learn of the queued run right after.
-        transaction.on_commit(lambda: _ring_worker(run.pk))
+        if admitted:
+            transaction.on_commit(lambda: _ring_worker(run.pk, priority))
         publish_run_events(run, [event_message(1, EventType.RUN_QUEUED, "", queued, run.created_at)])
     return run
 
 
-def _ring_worker(run_id: int) -> None:
+def _mark_admission(run: Run, queued: dict[str, Any], admitted: bool) -> None:
+    if admitted:
+        run.dispatched_at = timezone.now()
+    else:
+        queued["waiting_for"] = "its share of the workers"  # admitted when its organisation's runs end
+
+
+def _ring_worker(run_id: int, priority: int | None = None) -> None:
     """A broker that is down must not fail the request: the run is stored and the sweeper enqueues it."""
     try:
-        dispatch.advance_run(run_id)
+        dispatch.advance_run(run_id, priority=priority)
     except Exception:
         log.warning(
             "run %s is stored but could not be enqueued; the sweeper will resume it", run_id, exc_info=True
@@ -156,6 +180,7 @@ def cancel_run(*, actor: Any, run: Run) -> Run:
         run.save(update_fields=["status", "finished_at", "error", "last_seq"])
         record(AuditAction.RUN_CANCEL, actor=actor, organisation=run.organisation_id, obj=run)
         publish_run_events(run, [event])
+        admission.freed(run.organisation_id)
     return run
 
 

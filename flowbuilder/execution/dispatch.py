@@ -23,7 +23,9 @@ POLL_TRIGGER = "triggers.poll_trigger"
 START_ERROR_FLOW = "execution.start_error_flow"
 
 
-def _send(name: str, args: tuple[Any, ...], countdown: float | None = None) -> None:
+def _send(
+    name: str, args: tuple[Any, ...], countdown: float | None = None, priority: int | None = None
+) -> None:
     app = current_app
     if app.conf.task_always_eager:
         # Unit tests run tasks inline; autodiscovery imports the tasks modules as a worker would.
@@ -31,14 +33,15 @@ def _send(name: str, args: tuple[Any, ...], countdown: float | None = None) -> N
             app.loader.import_default_modules()
         app.tasks[name].apply(args=args)
         return
-    app.send_task(name, args=args, countdown=countdown or None)
+    app.send_task(name, args=args, countdown=countdown or None, priority=priority)
 
 
-def advance_run(run_id: int, countdown: float = 0.0) -> None:
-    """Ring the worker's doorbell for a run (now, or after ``countdown`` seconds)."""
+def advance_run(run_id: int, countdown: float = 0.0, priority: int | None = None) -> None:
+    """Ring the worker's doorbell for a run (now, or after ``countdown`` seconds); lower priority numbers
+    are taken first (execution.admission.PRIORITY)."""
     if countdown > 0 and current_app.conf.task_always_eager:
         return  # eager mode (unit tests) cannot wait; the test wakes the run itself
-    _send(ADVANCE_RUN, (run_id,), countdown)
+    _send(ADVANCE_RUN, (run_id,), countdown, priority)
 
 
 def run_branch(run_id: int, node_id: str, claim: int) -> None:

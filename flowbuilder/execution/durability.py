@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
-from . import dispatch
+from . import admission, dispatch
 from .events import append_event
 from .models import ACTIVE_RUN, CLAIMED_NODE, EventType, NodeRun, NodeStatus, Run, RunOrigin, RunStatus
 from .publish import publish_run_events
@@ -47,9 +47,11 @@ def sweep() -> dict[str, int]:
         )
     )
     # A waiting run is parked on purpose (no heartbeat while a person or a date is awaited): never stale.
+    # A queued run that was never dispatched waits for its share of the workers (admission), not a worker.
     stale = list(
         Run.objects.annotate(last_sign=Coalesce("heartbeat_at", "created_at"))
         .filter(status__in=list(WORKED_RUN), last_sign__lt=_cutoff())
+        .exclude(status=RunStatus.QUEUED, dispatched_at__isnull=True)
         .filter(Q(wake_at__isnull=True) | Q(wake_at__lte=Now()))
         .values_list("pk", flat=True)[:500]
     )
@@ -66,7 +68,13 @@ def sweep() -> dict[str, int]:
         ).update(wake_at=None, status=RunStatus.RUNNING, heartbeat_at=Now())
         if woke:
             dispatch.advance_run(run_id)
-    result = {"fenced_nodes": fenced, "resumed_runs": resumed, "woken_runs": len(due)}
+    admitted = admission.admit_queued()
+    result = {
+        "fenced_nodes": fenced,
+        "resumed_runs": resumed,
+        "woken_runs": len(due),
+        "admitted_runs": admitted,
+    }
     if any(result.values()):
         log.info("sweep: %s", result)
     return result
@@ -103,6 +111,7 @@ def count_delivery(run_id: int, *, enqueue: bool = False, only_if_stale: bool = 
                 update_fields=["deliveries", "heartbeat_at", "status", "finished_at", "error", "last_seq"]
             )
             publish_run_events(run, [event])
+            admission.freed(run.organisation_id)
             if run.origin != RunOrigin.ERROR_FLOW:
                 dispatch.after_commit(lambda: dispatch.start_error_flow(run_id))
             return False

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from flowbuilder.planning import ExecutionPlan
 
-from . import dispatch, heartbeat, saga, scheduler
+from . import admission, dispatch, heartbeat, saga, scheduler
 from .bulk import insert_node_runs, write_step
 from .context import build_context
 from .events import EventBuffer
@@ -293,6 +293,7 @@ class Engine:
         if any(s.status == NodeStatus.WAITING for s in self.states.values()):
             if run.status != RunStatus.WAITING:
                 run.status = RunStatus.WAITING
+                admission.freed(run.organisation_id)  # a parked run holds no worker
                 self.events.add(
                     EventType.RUN_WAITING,
                     payload={"status": RunStatus.WAITING, "wake_at": wake.isoformat() if wake else None},
@@ -721,6 +722,7 @@ class Engine:
         if error:
             payload["error"] = error
         self.events.add(EventType.for_run_status(status), payload=payload)
+        admission.freed(run.organisation_id)
         if status == RunStatus.FAILED and run.origin != RunOrigin.ERROR_FLOW:
             dispatch.after_commit(lambda: dispatch.start_error_flow(run.pk))
         waiter = (run.options or {}).get("waiter")

@@ -120,6 +120,9 @@ class Run(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     wake_at = models.DateTimeField(null=True, blank=True)
     last_seq = models.PositiveIntegerField(default=0)
+    # When its doorbell was rung (execution.admission): a queued run without it waits for its
+    # organisation's (or flow's) share of the workers.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -127,6 +130,7 @@ class Run(models.Model):
             models.Index(fields=["organisation", "-id"]),
             models.Index(fields=["flow", "-id"]),
             models.Index(fields=["status", "heartbeat_at"]),
+            models.Index(fields=["organisation", "status"], name="run_org_status"),
         ]
 
     def __str__(self) -> str:

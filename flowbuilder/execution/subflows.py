@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils import timezone
 
 from flowbuilder.core.errors import NodeError
 from flowbuilder.flows.models import Flow
@@ -43,6 +44,7 @@ def run_subflow(
                 "input_items": items,
                 "options": {"depth": depth},
                 "correlation_id": parent.correlation_id,
+                "dispatched_at": timezone.now(),  # driven inline by its parent: never admitted separately
             },
         )
     drive(child.pk)

@@ -77,10 +77,22 @@ def create_flow(
     return flow
 
 
+UPDATABLE = {"name", "description", "tags", "criticality", "max_concurrent_runs", "is_default_error_flow"}
+
+
 def update_flow(*, actor: Any, flow: Flow, **fields: Any) -> Flow:
+    """Change a flow's name, description, tags and operations settings (criticality, concurrency limit,
+    error flow, whether it is the organisation's default error flow)."""
     _require(actor, "change", flow)
-    allowed = {k: v for k, v in fields.items() if k in {"name", "description", "tags"}}
+    allowed = {k: v for k, v in fields.items() if k in UPDATABLE}
+    if "error_flow" in fields:
+        allowed["error_flow_id"] = _error_flow_id(flow, fields["error_flow"])
     with transaction.atomic():
+        if allowed.get("is_default_error_flow"):
+            # One default per organisation: taking it over clears the previous one.
+            Flow.objects.filter(organisation_id=flow.organisation_id, is_default_error_flow=True).exclude(
+                pk=flow.pk
+            ).update(is_default_error_flow=False)
         before = {k: getattr(flow, k) for k in allowed}
         for key, value in allowed.items():
             setattr(flow, key, value)
@@ -94,6 +106,17 @@ def update_flow(*, actor: Any, flow: Flow, **fields: Any) -> Flow:
             after=allowed,
         )
     return flow
+
+
+def _error_flow_id(flow: Flow, value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    target = Flow.objects.filter(pk=value, organisation_id=flow.organisation_id).first()
+    if target is None or target.pk == flow.pk:
+        raise InvalidInputError(
+            "Pick another flow of the same organisation as the error flow.", field="error_flow"
+        )
+    return target.pk
 
 
 def delete_flow(*, actor: Any, flow: Flow) -> None:

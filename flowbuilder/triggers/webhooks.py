@@ -39,7 +39,14 @@ class SignatureInvalid(Exception):
 def find_target(token: str) -> WebhookTarget:
     # Only the columns a call needs: the published document and plan stay in the database.
     flow = (
-        Flow.objects.only("id", "organisation_id", "published_version_id", "webhook_secret")
+        Flow.objects.only(
+            "id",
+            "organisation_id",
+            "published_version_id",
+            "webhook_secret",
+            "max_concurrent_runs",
+            "criticality",
+        )
         .filter(webhook_token=token)
         .first()
     )

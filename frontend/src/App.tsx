@@ -12,6 +12,7 @@ const EditorPage = lazy(() => import('./editor/EditorPage').then((m) => ({ defau
 const RunDetailPage = lazy(() => import('./runs/RunDetailPage').then((m) => ({ default: m.RunDetailPage })));
 const ConnectionsPage = lazy(() => import('./connections/ConnectionsPage').then((m) => ({ default: m.ConnectionsPage })));
 const TriggersPage = lazy(() => import('./triggers/TriggersPage').then((m) => ({ default: m.TriggersPage })));
+const ApprovalsPage = lazy(() => import('./approvals/ApprovalsPage').then((m) => ({ default: m.ApprovalsPage })));
 // The partner area (customers, templates, rollout, branding): one chunk, loaded when opened.
 const partner = () => import('./partner/pages');
 const CustomersPage = lazy(() => partner().then((m) => ({ default: m.CustomersPage })));
@@ -45,6 +46,9 @@ function TopBar() {
         </NavLink>
         <NavLink to="/triggers" data-testid="nav-triggers">
           Triggers
+        </NavLink>
+        <NavLink to="/approvals" data-testid="nav-approvals">
+          Approvals
         </NavLink>
         <NavLink to="/connections" data-testid="nav-connections">
           Connections
@@ -97,6 +101,7 @@ export function App() {
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:id" element={<RunDetailPage />} />
             <Route path="/triggers" element={<TriggersPage />} />
+            <Route path="/approvals" element={<ApprovalsPage />} />
             <Route path="/connections" element={<ConnectionsPage />} />
             <Route path="/partner" element={<Navigate to="/partner/customers" replace />} />
             <Route path="/partner/customers" element={<CustomersPage />} />

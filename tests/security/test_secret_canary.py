@@ -52,9 +52,9 @@ def enqueued(monkeypatch):
     calls: list = []
     original = dispatch._send
 
-    def send(name, args, countdown=None):
-        calls.append({"task": name, "args": args, "options": {"countdown": countdown}})
-        return original(name, args, countdown)
+    def send(name, args, countdown=None, priority=None):
+        calls.append({"task": name, "args": args, "options": {"countdown": countdown, "priority": priority}})
+        return original(name, args, countdown, priority)
 
     monkeypatch.setattr(dispatch, "_send", send)
     return calls

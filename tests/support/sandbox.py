@@ -94,12 +94,16 @@ class Sandbox:
     # --- credentials
     def credentials(self, system: str) -> tuple[str, dict[str, Any]]:
         """(credential type, values) of the system's own auth flow on this sandbox (Kantata: a token from
-        its authorization code grant, pasted as a bearer token)."""
+        its authorization code grant, pasted as a bearer token; NetSuite: M2M with a certificate registered
+        for the client)."""
         from flowbuilder.devtools.sandbox_auth import sandbox_credentials
-        from tests.support.sandbox_auth import kantata_token
+        from tests.support.sandbox_auth import kantata_token, netsuite_certificate
 
         token = kantata_token(self.url, CLIENT) if system == "kantata" else None
-        return sandbox_credentials(system, self.url, CLIENT, kantata_token=token)
+        certificate = netsuite_certificate(self.url, CLIENT["client_id"]) if system == "netsuite" else None
+        return sandbox_credentials(
+            system, self.url, CLIENT, kantata_token=token, netsuite_certificate=certificate
+        )
 
     def token_secrets(self, system: str) -> dict[str, str]:
         """The secrets of an ``oauth2_client_credentials`` connection to ``system``."""

@@ -1,45 +1,39 @@
-"""Authorising sandbox connections in tests: a Kantata token through its authorization code grant (the
-sandbox's consent page approves at once), and a full Connect of a stored connection through the product's
-own path (start -> the system's authorize URL -> callback parameters -> complete)."""
+"""Authorising sandbox connections in tests, the way a person does: a Kantata token through its
+authorization code grant (Allow on the sandbox's consent page), a NetSuite M2M certificate registered for
+the client, and a full Connect of a stored connection through the product's own path (start -> the
+system's authorize URL -> Allow -> complete). ``consent`` also answers for the local fake authorization
+server of tests/support/fake_oauth.py, which approves at once."""
 
 from __future__ import annotations
 
-import json
+import functools
 import secrets
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Any
+from urllib.parse import urlencode
 
-from flowbuilder.devtools.sandbox_auth import DEFAULT_CLIENT
+import requests
+
+from flowbuilder.devtools.sandbox_auth import (
+    Certificate,
+    approve_consent,
+    register_netsuite_certificate,
+    sandbox_client,
+)
 
 REDIRECT_URI = "http://127.0.0.1/oauth/callback/"
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def consent(authorize_url: str) -> dict[str, str]:
-    """Visit the authorize URL as the consenting user and return the callback's query parameters."""
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        opener.open(authorize_url, timeout=10)  # noqa: S310 - loopback sandbox
-    except urllib.error.HTTPError as exc:
-        if exc.code in (301, 302, 303, 307):
-            query = urllib.parse.urlsplit(exc.headers["Location"]).query
-            return dict(urllib.parse.parse_qsl(query))
-        raise
-    raise AssertionError("the authorize endpoint did not redirect back with a code")
+    """The consenting person at the authorize URL: the callback's query parameters (code and state)."""
+    return approve_consent(authorize_url)
 
 
 def kantata_token(sandbox_url: str, client: dict[str, str] | None = None) -> str:
-    """An access token from Kantata's authorization code grant on the sandbox."""
-    client = dict(client or DEFAULT_CLIENT)
+    """An access token from Kantata's authorization code grant on the sandbox (it never expires)."""
+    client = dict(client or sandbox_client())
     base = sandbox_url.rstrip("/")
-    state = secrets.token_urlsafe(8)
-    query = urllib.parse.urlencode(
+    state = secrets.token_urlsafe(16)
+    query = urlencode(
         {
             "response_type": "code",
             "client_id": client["client_id"],
@@ -48,13 +42,25 @@ def kantata_token(sandbox_url: str, client: dict[str, str] | None = None) -> str
         }
     )
     back = consent(f"{base}/kantata/oauth/authorize?{query}")
-    assert back.get("state") == state
-    form = urllib.parse.urlencode(
-        {"grant_type": "authorization_code", "code": back["code"], "redirect_uri": REDIRECT_URI, **client}
-    ).encode()
-    request = urllib.request.Request(f"{base}/kantata/oauth/token", data=form, method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback sandbox
-        return str(json.loads(response.read())["access_token"])
+    assert back.get("state") == state and back.get("code"), back
+    answer = requests.post(
+        f"{base}/kantata/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": back["code"],
+            "redirect_uri": REDIRECT_URI,
+            **client,
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])
+
+
+@functools.cache
+def netsuite_certificate(sandbox_url: str, client_id: str) -> Certificate:
+    """A certificate mapped to ``client_id`` on this sandbox (one per sandbox and client)."""
+    return register_netsuite_certificate(sandbox_url, client_id)
 
 
 def connect_in_sandbox(actor: Any, connection: Any) -> Any:
@@ -63,4 +69,6 @@ def connect_in_sandbox(actor: Any, connection: Any) -> Any:
 
     started = connect.start_authorization(actor=actor, connection=connection, redirect_uri=REDIRECT_URI)
     back = consent(started.authorize_url)
-    return connect.complete_authorization(actor=actor, state=back["state"], code=back.get("code", ""))
+    return connect.complete_authorization(
+        actor=actor, state=back.get("state", ""), code=back.get("code", ""), error=back.get("error", "")
+    )

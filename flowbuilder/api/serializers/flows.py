@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from flowbuilder.execution.models import Run
-from flowbuilder.flows.models import Flow, FlowVersion
+from flowbuilder.flows.models import Criticality, Flow, FlowVersion
 
 from .shapes import (
     JSON_OBJECT,
@@ -46,6 +46,10 @@ class FlowSerializer(serializers.ModelSerializer):
             "published_version",
             "last_run",
             "webhook_url",
+            "criticality",
+            "max_concurrent_runs",
+            "error_flow",
+            "is_default_error_flow",
         ]
         read_only_fields = fields
 
@@ -96,6 +100,16 @@ class FlowUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    criticality = serializers.ChoiceField(choices=Criticality.choices, required=False)
+    max_concurrent_runs = serializers.IntegerField(
+        min_value=1, max_value=10_000, required=False, allow_null=True
+    )
+    error_flow = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="A published flow of the same organisation; null clears it.",
+    )
+    is_default_error_flow = serializers.BooleanField(required=False)
 
 
 class DraftSerializer(serializers.Serializer):

@@ -1,0 +1,93 @@
+"""Fair sharing: runs beyond an organisation's share (or a flow's limit) wait queued in the database and
+are admitted in order as others end; critical flows jump the broker's queue."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from flowbuilder.execution import actions, admission, dispatch
+from flowbuilder.execution.durability import sweep
+from flowbuilder.execution.models import Run, RunStatus
+from flowbuilder.flows import actions as flow_actions
+from tests.support.documents import document, edge, node
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def rung(monkeypatch):
+    """The doorbells rung (no broker, no worker: runs stay queued or running as the test sets them)."""
+    calls: list[dict] = []
+    monkeypatch.setattr(
+        dispatch,
+        "_send",
+        lambda name, args, countdown=None, priority=None: calls.append(
+            {"task": name, "run": args[0], "priority": priority}
+        ),
+    )
+    return calls
+
+
+@pytest.fixture
+def small_share(settings):
+    settings.FLOWBUILDER_ORG_ACTIVE_RUNS = 2
+
+
+def flow_of(user, name="f", **fields):
+    org = user.memberships.first().organisation
+    doc = document(
+        [node("t", "trigger.manual"), node("m", "transform.map", {"fields": []})], [edge("t", "m")]
+    )
+    flow = flow_actions.create_flow(actor=user, organisation=org, name=name, document=doc)
+    flow_actions.publish_flow(actor=user, flow=flow)
+    flow.refresh_from_db()
+    for key, value in fields.items():
+        setattr(flow, key, value)
+    flow.save()
+    return flow
+
+
+def start(flow, n=1):
+    return [actions.start_run(actor=None, flow=flow, input_items=[{"i": i}]) for i in range(n)]
+
+
+def finish(run):
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED, finished_at=timezone.now())
+
+
+def test_a_flood_waits_for_its_share_and_another_organisation_goes_first(
+    make_org, make_user, rung, small_share
+):
+    flood = flow_of(make_user("a", make_org("A"), "admin"))
+    other = flow_of(make_user("b", make_org("B"), "admin"))
+    runs = start(flood, 5)
+    dispatched = [r.pk for r in Run.objects.filter(flow=flood, dispatched_at__isnull=False).order_by("id")]
+    assert dispatched == [r.pk for r in runs[:2]] and [c["run"] for c in rung] == dispatched
+    held = Run.objects.get(pk=runs[2].pk)
+    assert held.status == RunStatus.QUEUED and held.events.get().payload["waiting_for"]
+    (b_run,) = start(other)
+    assert rung[-1]["run"] == b_run.pk  # not behind A's backlog
+    # The sweeper admits nothing while A's share is taken, and never calls a held run stale.
+    assert sweep()["admitted_runs"] == 0 and sweep()["resumed_runs"] == 0
+    finish(runs[0])
+    assert admission.admit_queued(flood.organisation_id) == 1
+    assert rung[-1]["run"] == runs[2].pk  # oldest first
+
+
+def test_a_flow_limit_of_one_never_overlaps(make_org, make_user, rung):
+    flow = flow_of(make_user("a", make_org("A"), "admin"), max_concurrent_runs=1)
+    first, second = start(flow, 2)
+    assert [c["run"] for c in rung] == [first.pk]
+    Run.objects.filter(pk=first.pk).update(status=RunStatus.RUNNING)
+    assert admission.admit_queued() == 0
+    finish(first)
+    assert admission.admit_queued() == 1 and rung[-1]["run"] == second.pk
+
+
+def test_critical_flows_are_taken_first_from_the_broker(make_org, make_user, rung):
+    user = make_user("a", make_org("A"), "admin")
+    start(flow_of(user, "low", criticality="low"))
+    start(flow_of(user, "critical", criticality="critical"))
+    start(flow_of(user, "normal"))
+    assert [c["priority"] for c in rung] == [9, 0, 6]
