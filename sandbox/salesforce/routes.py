@@ -756,7 +756,8 @@ class Salesforce(System):
                 raise SfError(
                     400,
                     "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                    f"A {record['pse__Category__c']} billing event item must look up its {_label(lookup_field)}.",
+                    f"A {record['pse__Category__c']} billing event item must look up its "
+                    f"{_label(lookup_field)}.",
                     [lookup_field],
                 )
             event = self.store.peek(
@@ -777,8 +778,8 @@ class Salesforce(System):
                 raise SfError(
                     400,
                     "FIELD_INTEGRITY_EXCEPTION",
-                    "field integrity exception: PricebookEntryId (pricebook entry is in a different pricebook "
-                    "than the one assigned to the Quote, or Quote has no pricebook assigned)",
+                    "field integrity exception: PricebookEntryId (pricebook entry is in a different "
+                    "pricebook than the one assigned to the Quote, or Quote has no pricebook assigned)",
                     ["PricebookEntryId"],
                 )
 

@@ -139,8 +139,9 @@ OBJECT_SPECS: dict[str, dict[str, Any]] = {
         "required": "pse__Billing_Event__c pse__Project__c pse__Category__c",
         "readonly": "pse__Invoiced__c pse__Is_Released__c",
         "picklists": {"pse__Category__c": "Budget|Expense|Milestone|Miscellaneous Adjustment|Timecard"},
-        "fields": "Name:string pse__Billing_Event__c:ref:pse__Billing_Event__c pse__Project__c:ref:pse__Proj__c "
-        "pse__Category__c:picklist pse__Object_Id__c:string pse__Amount__c:currency "
+        "fields": "Name:string pse__Billing_Event__c:ref:pse__Billing_Event__c "
+        "pse__Project__c:ref:pse__Proj__c pse__Category__c:picklist pse__Object_Id__c:string "
+        "pse__Amount__c:currency "
         "pse__Quantity__c:double pse__Unit_Price__c:currency pse__Date__c:date "
         "pse__Description__c:textarea pse__Timecard_Split__c:ref:pse__Timecard__c "
         "pse__Expense__c:ref:pse__Expense__c pse__Milestone__c:ref:pse__Milestone__c "
