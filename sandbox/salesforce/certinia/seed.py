@@ -154,6 +154,39 @@ def seed(world: World, sf: Any, resources: list[dict[str, Any]]) -> None:
                 for split in split_timecard(timecard):  # Certinia splits a week at a month end
                     sf("pse__Timecard__c", entered, split, modified=timecard_modified(timecard))
                 week += timedelta(days=7)
+        if n % 4 == 0 and start <= today:  # travel on every fourth project (no random draws)
+            traveller = team[0]
+            report = sf(
+                "pse__Expense_Report__c",
+                created,
+                {
+                    "Name": f"{deal.name[:60]} - kick-off travel",
+                    "pse__Project__c": project["Id"],
+                    "pse__Resource__c": traveller["Id"],
+                    "pse__Status__c": "Approved",
+                    "pse__Approved__c": True,
+                    "pse__Billable__c": True,
+                    "pse__First_Expense_Date__c": start.isoformat(),
+                },
+                modified=created,
+            )
+            for kind, amount in (("Airfare", 480.0 + n), ("Lodging", 2 * 189.0)):
+                sf(
+                    "pse__Expense__c",
+                    created,
+                    {
+                        "pse__Expense_Report__c": report["Id"],
+                        "pse__Project__c": project["Id"],
+                        "pse__Resource__c": traveller["Id"],
+                        "pse__Amount__c": amount,
+                        "pse__Type__c": kind,
+                        "pse__Expense_Date__c": start.isoformat(),
+                        "pse__Billable__c": True,
+                        "pse__Approved__c": True,
+                        "pse__Status__c": "Approved",
+                    },
+                    modified=created,
+                )
         if rng.random() < 0.8:
             sf(
                 "pse__Resource_Request__c",
