@@ -159,13 +159,13 @@ def _billing_status(r: Mapping[str, Any]) -> str:
     return "released" if r.get("pse__Is_Released__c") else "draft"
 
 
-# A billing event is Certinia's side of an invoice (its items are the lines); it is read into the
-# canonical invoice. It is written through the billing event actions, not from a canonical invoice.
+# A billing event is Certinia's side of an invoice (its items are the lines): project, invoice number and
+# date go both ways; its total and stage are Certinia's.
 INVOICE = FieldTable(
     *BASE,
-    Field("project_id", "pse__Project__c", write=None),
-    Field("number", "pse__Invoice_Number__c", write=None),
-    Field("invoice_date", "pse__Invoice_Date__c", write=None),
+    Field("project_id", "pse__Project__c"),
+    Field("number", "pse__Invoice_Number__c"),
+    Field("invoice_date", "pse__Invoice_Date__c"),
     Field("total", "pse__Summary_Amount__c", read=num, write=None),
     Computed("status", _billing_status),
 )

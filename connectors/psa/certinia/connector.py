@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.base import ActionContext, Connector, PollResult, Trigger
+from connectors.base import Action, ActionContext, Connector, PollResult, Trigger
 from connectors.crm.salesforce import typed
 from connectors.crm.salesforce.client import DEFAULT_API_VERSION, probe
 from connectors.crm.salesforce.connector import SalesforceConnector
@@ -22,7 +22,7 @@ from connectors.crm.salesforce.typed import DEFAULT_EXTERNAL_ID
 from connectors.http.ratelimit import RateLimit
 from connectors.object_actions import object_actions
 
-from . import canonical
+from . import billing, canonical
 from .objects import OBJECTS
 
 CONFIG_SCHEMA: dict[str, Any] = {
@@ -96,7 +96,20 @@ class CertiniaConnector(Connector):
     config_schema = CONFIG_SCHEMA
     rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
     canonical_mappings = canonical.MAPPINGS
-    actions = object_actions(OBJECTS.values(), typed.VERBS, names=typed.names)
+    actions = (
+        *object_actions(OBJECTS.values(), typed.VERBS, names=typed.names),
+        Action(
+            key="create_invoiced_billing_event",
+            name="Invoice work (billing event)",
+            description="Bill a timecard (through its splits), milestone or expense the way Certinia does: "
+            "a billing event with its items, released, then invoiced; Certinia marks the work Invoiced. "
+            "Replay-safe.",
+            run=billing.invoice_work,
+            input_schema=billing.INPUT,
+            output_schema=billing.OUTPUT,
+            writes=True,
+        ),
+    )
     triggers = (
         Trigger(
             key="record_updated",

@@ -91,6 +91,9 @@ def seed(world: World, sf: Any, resources: list[dict[str, Any]]) -> None:
                     },
                 )
             )
+        billed = [m for m in milestones if m["pse__Approved__c"] and m["pse__Milestone_Amount__c"]][:1]
+        if stage == "Completed" and n % 3 == 0 and billed:  # an invoiced billing event (no random draws)
+            _seed_billing_event(sf, project, billed[0], created, f"INV-{n + 1:05d}")
         team = rng.sample(active, rng.randint(2, 5))
         for person in team:
             # An assignment needs its schedule (dates and weekly hours); its dates come from it.
@@ -201,3 +204,42 @@ def seed(world: World, sf: Any, resources: list[dict[str, Any]]) -> None:
                     "pse__Notes__c": "Needs industry experience",
                 },
             )
+
+
+def _seed_billing_event(
+    sf: Any, project: dict[str, Any], milestone: dict[str, Any], created: Any, number: str
+) -> None:
+    """A fixed fee billed as Certinia bills it: an event with the milestone as its item, released and
+    invoiced; the milestone is then Billed and Invoiced (Certinia's own flags)."""
+    when = milestone["pse__Actual_Date__c"]
+    event = sf(
+        "pse__Billing_Event__c",
+        created,
+        {
+            "pse__Project__c": project["Id"],
+            "pse__Date__c": when,
+            "pse__Is_Released__c": True,
+            "pse__Invoiced__c": True,
+            "pse__Invoice_Number__c": number,
+            "pse__Invoice_Date__c": when,
+            "pse__Summary_Amount__c": milestone["pse__Milestone_Amount__c"],
+        },
+        modified=created,
+    )
+    sf(
+        "pse__Billing_Event_Item__c",
+        created,
+        {
+            "pse__Billing_Event__c": event["Id"],
+            "pse__Project__c": project["Id"],
+            "pse__Category__c": "Milestone",
+            "pse__Milestone__c": milestone["Id"],
+            "pse__Object_Id__c": milestone["Id"],
+            "pse__Quantity__c": 1.0,
+            "pse__Unit_Price__c": milestone["pse__Milestone_Amount__c"],
+            "pse__Amount__c": milestone["pse__Milestone_Amount__c"],
+            "pse__Date__c": when,
+        },
+        modified=created,
+    )
+    milestone["pse__Billed__c"] = milestone["pse__Invoiced__c"] = True
