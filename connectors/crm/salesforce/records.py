@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.base import ActionContext
-from connectors.errors import InvalidInput
+from connectors.errors import InvalidInput, NotFound
 
 from .client import COLLECTION_LIMIT, request, strip_attributes
 
@@ -68,9 +68,11 @@ def create_idempotent(
     """Create one record so that running the step again cannot make a second one.
 
     With an external id field, the key is ``external_id``, else the field's value in ``fields``, else
-    the step's idempotency key (stable per run, node and item): an upsert on it answers the first
-    attempt's record when a replay or a redelivered task repeats the create. Without a field or a key
-    (an ad-hoc call outside a run) it is a plain ``POST``.
+    the step's idempotency key (stable per run, node and item): ``GET /sobjects/{Obj}/{field}/{key}``
+    answers the first attempt's record when a replay or a redelivered task repeats the create; only
+    when it is not there (404) does ``PATCH`` on the same URL create it (an upsert, so even two racing
+    attempts make one record). Without a field or a key (an ad-hoc call outside a run) it is a plain
+    ``POST``.
     """
     given = next(
         (v for k, v in fields.items() if external_field and k.lower() == external_field.lower()), None
@@ -80,7 +82,13 @@ def create_idempotent(
         key = ctx.idempotency_key
     if not external_field or key in (None, ""):
         return create_record(ctx, sobject, fields)
-    return upsert_record(ctx, sobject, external_field, str(key), fields)
+    # Look first: a create must not change a record that exists, and an upsert that matches one is an
+    # update, which Salesforce refuses for create-only fields (QuoteLineItem.QuoteId, Quote.OpportunityId).
+    try:
+        found = get_by_external_id(ctx, sobject, external_field, str(key))
+    except NotFound:
+        return upsert_record(ctx, sobject, external_field, str(key), fields)
+    return {"id": found.get("Id"), "success": True, "created": False, external_field: str(key)}
 
 
 def update_record(

@@ -148,6 +148,13 @@ def org(sandbox_server):
 @pytest.mark.parametrize("fixture", FIXTURES, ids=ids(FIXTURES))
 def test_sandbox_answers_as_documented(org, fixture):
     values = org.resolve(fixture)
+    for prior in fixture.get("before", []):  # e.g. the lookup by external id before a create
+        sent = fill(prior["request"], values)
+        answer = org.sandbox.http.request(
+            sent["method"], org.sandbox.url + "/salesforce" + sent["path"], headers=sent["headers"]
+        )
+        assert answer.status_code == prior["response"]["status"], answer.text
+        assert mismatch(fill(prior["response"]["body"], values), answer.json()) is None
     request = fill(fixture["request"], values)
     expected = fill(fixture["response"], values)
     resp = org.sandbox.http.request(

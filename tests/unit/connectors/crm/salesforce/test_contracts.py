@@ -91,7 +91,15 @@ def test_connector_sends_the_documented_request(system, fixture, server):
     server.routes = {}
     reply = _reply(fixture)
     expected = fill(fixture["request"], FAKES)
-    server.routes[urlsplit(expected["path"]).path] = lambda seen: reply
+    before = [(fill(b["request"], FAKES), _reply(b)) for b in fixture.get("before", [])]
+
+    def answer(seen: Any) -> tuple[int, dict[str, str], bytes]:
+        for request, prior in before:  # the exchanges that come first (a lookup before a create)
+            if seen.method == request["method"] and urlsplit(seen.path).path == request["path"]:
+                return prior
+        return reply
+
+    server.routes[urlsplit(expected["path"]).path] = answer
     status = fixture["response"]["status"]
     if fixture.get("connector") == "refuses_input":  # the input schema stops it before any request
         with pytest.raises(InvalidInput):
@@ -122,7 +130,12 @@ def test_connector_sends_the_documented_request(system, fixture, server):
             in (fixture["response"]["body"] if isinstance(fixture["response"]["body"], dict) else {})
         ):
             assert result["created"] is fixture["response"]["body"]["created"]
-    sent = server.seen[0]
+    for n, (request, _prior) in enumerate(before):
+        assert (server.seen[n].method, urlsplit(server.seen[n].path).path) == (
+            request["method"],
+            request["path"],
+        )
+    sent = server.seen[len(before)]
     url = urlsplit(sent.path)
     assert sent.method == expected["method"]
     assert url.path == expected["path"]

@@ -270,3 +270,65 @@ def test_work_is_invoiced_through_a_billing_event(psa, refs):
     assert {i["pse__Invoiced__c"] for i in items} == {"Yes"} and len(items) == 3
     # Seeded approved timecards have never been invoiced.
     assert psa.run_action("list_timecards", {"where": not_invoiced, "max_records": 5})
+
+
+def test_a_create_run_twice_with_one_idempotency_key_makes_one_record(psa, refs):
+    """A replayed step (same run, node and item: the same key) finds the first attempt's project and
+    assignment instead of creating second ones; another key is another record."""
+    key = f"fb-run-{uid()}-psa-0"
+    project = {"name": f"Replay {key}", "account_id": refs["account"]}
+    first = psa.run_action("create_project", project, idempotency_key=key)
+    again = psa.run_action("create_project", project, idempotency_key=key)
+    assert first["created"] is True and again["created"] is False and again["id"] == first["id"]
+    rows = psa.run_action("list_projects", {"where": f"Name = 'Replay {key}'"})
+    assert [r["Id"] for r in rows] == [first["id"]] and rows[0]["External_Id__c"] == key
+    other = psa.run_action("create_project", project, idempotency_key=key + "-other")
+    assert other["id"] != first["id"]
+    assignment = {"project_id": first["id"], "resource_id": refs["resource"], "schedule_id": refs["schedule"]}
+    a1 = psa.run_action("create_assignment", assignment, idempotency_key=key)
+    a2 = psa.run_action("create_assignment", assignment, idempotency_key=key)
+    assert a1["id"] == a2["id"]
+    assert len(psa.run_action("list_assignments", {"project_id": first["id"]})) == 1
+
+
+def test_invoicing_a_timecard_twice_makes_one_billing_event(psa, refs):
+    timecard = psa.run_action(
+        "create_timecard",
+        {
+            "project_id": refs["project"],
+            "resource_id": refs["resource"],
+            "start_date": "2026-06-29",
+            "monday_hours": 4,
+            "wednesday_hours": 4,
+            "approved": True,
+            "billable": True,
+            "bill_rate": 100,
+        },
+    )
+    params = {"kind": "timecard", "record_id": timecard["id"], "invoice_number": "INV-9"}
+    first = psa.run_action("create_invoiced_billing_event", params, idempotency_key="k1")
+    assert first["items"] == 2 and first["invoiced"]  # June and July splits
+    again = psa.run_action("create_invoiced_billing_event", params, idempotency_key="k1")
+    assert again["already_invoiced"] is True
+    events = psa.run_action("list_billing_events", {"project_id": refs["project"]})
+    assert [e["Id"] for e in events if e["pse__Invoice_Number__c"] == "INV-9"] == [first["billing_event_id"]]
+    assert psa.run_action("get_timecard", {"id": timecard["id"]})["pse__Invoiced__c"] is True
+
+
+def test_trigger_pages_through_records_of_one_timestamp(psa, refs):
+    """Records with the same modified time across a poll boundary are neither skipped nor repeated."""
+    config = {"object": "billing_event", "where": f"pse__Project__c = '{refs['project']}'", "max_records": 2}
+    cursor = psa.poll("record_updated", config, None).cursor
+    made = [
+        psa.run_action(
+            "create_billing_event", {"project_id": refs["project"]}, idempotency_key=f"be-{uid()}"
+        )["id"]
+        for _ in range(5)
+    ]
+    seen: list[str] = []
+    for _ in range(5):
+        result = psa.poll("record_updated", config, cursor)
+        assert len(result.items) <= 2
+        seen += [i["Id"] for i in result.items]
+        cursor = result.cursor
+    assert sorted(seen) == sorted(made)
