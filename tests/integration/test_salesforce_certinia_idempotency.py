@@ -51,7 +51,7 @@ def _connection(sandbox: Any, admin: Any, org: Any, connector: str) -> Any:
 
 
 def _kill_during_create(
-    sandbox, admin, org, start_worker, start_beat, *, connector, node_type, values, sobject
+    sandbox, admin, org, start_worker, start_beat, *, connector, node_type, values, sobject, name
 ):
     runtime.clear_cache()
     connection = _connection(sandbox, admin, org, connector)
@@ -147,9 +147,11 @@ def test_salesforce_contract_created_once_when_the_worker_dies_mid_create(
         node_type="crm.salesforce.create_contract",
         values=lambda account: {
             "account_id": account,
+            "name": f"Killed mid-create {tag}",
             "status": "Draft",
             "start_date": "2026-01-01",
             "term_months": 12,
         },
         sobject="Contract",
+        name=f"Killed mid-create {tag}",
     )
