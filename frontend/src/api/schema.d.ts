@@ -1317,6 +1317,14 @@ export interface components {
             /** @description The properties marked writeOnly in schema. */
             secret_fields: string[];
         };
+        /**
+         * @description * `low` - Low
+         *     * `normal` - Normal
+         *     * `high` - High
+         *     * `critical` - Critical
+         * @enum {string}
+         */
+        CriticalityEnum: "low" | "normal" | "high" | "critical";
         CustomerCreateRequest: {
             name: string;
         };
@@ -1494,6 +1502,13 @@ export interface components {
             readonly published_version: components["schemas"]["PublishedVersionRef"] | null;
             readonly last_run: components["schemas"]["LastRunRef"] | null;
             readonly webhook_url: string;
+            readonly criticality: components["schemas"]["CriticalityEnum"];
+            /** @description At most this many runs at once; more wait queued. Empty: no limit. */
+            readonly max_concurrent_runs: number | null;
+            /** @description Started with the failure when a run of this flow fails finally. */
+            readonly error_flow: number | null;
+            /** @default false */
+            readonly is_default_error_flow: boolean;
         };
         FlowCreateRequest: {
             organisation: number;
@@ -1522,6 +1537,13 @@ export interface components {
             readonly published_version: components["schemas"]["PublishedVersionRef"] | null;
             readonly last_run: components["schemas"]["LastRunRef"] | null;
             readonly webhook_url: string;
+            readonly criticality: components["schemas"]["CriticalityEnum"];
+            /** @description At most this many runs at once; more wait queued. Empty: no limit. */
+            readonly max_concurrent_runs: number | null;
+            /** @description Started with the failure when a run of this flow fails finally. */
+            readonly error_flow: number | null;
+            /** @default false */
+            readonly is_default_error_flow: boolean;
             readonly draft: components["schemas"]["Draft"];
         };
         /** @description GET /api/flows/{id}/export/ (flows.actions.export_flow): portable, never secrets or tokens. */
@@ -1543,6 +1565,11 @@ export interface components {
             name?: string;
             description?: string;
             tags?: string[];
+            criticality?: components["schemas"]["CriticalityEnum"];
+            max_concurrent_runs?: number | null;
+            /** @description A published flow of the same organisation; null clears it. */
+            error_flow?: number | null;
+            is_default_error_flow?: boolean;
         };
         GraphDiff: {
             nodes_added: components["schemas"]["NodeSummary"][];
@@ -1887,6 +1914,11 @@ export interface components {
             name?: string;
             description?: string;
             tags?: string[];
+            criticality?: components["schemas"]["CriticalityEnum"];
+            max_concurrent_runs?: number | null;
+            /** @description A published flow of the same organisation; null clears it. */
+            error_flow?: number | null;
+            is_default_error_flow?: boolean;
         };
         Port: {
             name: string;
