@@ -48,6 +48,9 @@ class Org:
         tag = uuid.uuid4().hex[:8]
         if name in ("ext", "idempotency_key"):
             return f"{name.upper()}-{tag}"
+        if name.endswith("_ext"):  # the external id of the record behind <object>_id
+            self.get(name.replace("_ext", "_id"))
+            return self.values[name]
         if name == "bad_token":
             return "00DSANDBOX000001!expired"
         if name == "missing_id":
@@ -64,6 +67,12 @@ class Org:
             return self.first("SELECT Id FROM Product2 ORDER BY Id")
         if name == "opportunity_line_id":
             return self.first("SELECT Id FROM OpportunityLineItem ORDER BY Id")
+        if name == "resource_id":
+            return self.first("SELECT Id FROM Contact WHERE pse__Is_Resource__c = true ORDER BY Id")
+        if name == "split_id":
+            return self.first(
+                f"SELECT Id FROM pse__Timecard__c WHERE pse__Timecard_Header__c = '{self.get('timecard_id')}'"
+            )
         if name == "opportunity_id":
             return self.create(
                 "Opportunity",
@@ -75,64 +84,116 @@ class Org:
                     "Pricebook2Id": self.get("pricebook_id"),
                 },
             )
-        if name == "quote_id":
-            return self.create(
+        made = self._records().get(name)
+        if made is None:
+            raise AssertionError(f"no record for placeholder {{{name}}}")
+        obj, body = made
+        ext = f"{name[:-3].upper()}-{tag}"
+        self.values[name.replace("_id", "_ext")] = ext
+        return self.create(obj, {**body(), "External_Id__c": ext})
+
+    def _records(self) -> dict[str, tuple[str, Any]]:
+        """Placeholder -> (object, body) of the records made for it (each with an external id)."""
+        g = self.get
+        return {
+            "quote_id": (
                 "Quote",
-                {
-                    "Name": f"Q {tag}",
-                    "OpportunityId": self.get("opportunity_id"),
-                    "Pricebook2Id": self.get("pricebook_id"),
+                lambda: {
+                    "Name": "Q",
+                    "OpportunityId": g("opportunity_id"),
+                    "Pricebook2Id": g("pricebook_id"),
                 },
-            )
-        if name == "resource_id":
-            return self.first("SELECT Id FROM Contact WHERE pse__Is_Resource__c = true ORDER BY Id")
-        if name == "project_id":
-            return self.create(
-                "pse__Proj__c", {"Name": f"Contract project {tag}", "pse__Account__c": self.get("account_id")}
-            )
-        if name == "schedule_id":
-            return self.create(
-                "pse__Schedule__c", {"pse__Start_Date__c": "2026-01-05", "pse__End_Date__c": "2026-02-27"}
-            )
-        if name == "timecard_id":  # a week across the end of March: two splits
-            return self.create(
+            ),
+            "quote_line_id": (
+                "QuoteLineItem",
+                lambda: {
+                    "QuoteId": g("quote_id"),
+                    "PricebookEntryId": g("pricebook_entry_id"),
+                    "Quantity": 1,
+                    "UnitPrice": 100,
+                },
+            ),
+            "contract_id": ("Contract", lambda: {"AccountId": g("account_id"), "Status": "Draft"}),
+            "project_id": (
+                "pse__Proj__c",
+                lambda: {"Name": "Contract project", "pse__Account__c": g("account_id")},
+            ),
+            "schedule_id": (
+                "pse__Schedule__c",
+                lambda: {"pse__Start_Date__c": "2026-01-05", "pse__End_Date__c": "2026-02-27"},
+            ),
+            "assignment_id": (
+                "pse__Assignment__c",
+                lambda: {
+                    "pse__Project__c": g("project_id"),
+                    "pse__Resource__c": g("resource_id"),
+                    "pse__Schedule__c": g("schedule_id"),
+                },
+            ),
+            "resource_request_id": ("pse__Resource_Request__c", lambda: {"pse__Project__c": g("project_id")}),
+            # a week across the end of March: two splits
+            "timecard_id": (
                 "pse__Timecard_Header__c",
-                {
-                    "pse__Project__c": self.get("project_id"),
-                    "pse__Resource__c": self.get("resource_id"),
+                lambda: {
+                    "pse__Project__c": g("project_id"),
+                    "pse__Resource__c": g("resource_id"),
                     "pse__Start_Date__c": "2026-03-30",
                     "pse__End_Date__c": "2026-04-05",
                     "pse__Monday_Hours__c": 8,
                     "pse__Thursday_Hours__c": 6,
                 },
-            )
-        if name == "milestone_id":
-            return self.create(
+            ),
+            "milestone_id": (
                 "pse__Milestone__c",
-                {
+                lambda: {
                     "Name": "Sign-off",
-                    "pse__Project__c": self.get("project_id"),
+                    "pse__Project__c": g("project_id"),
                     "pse__Milestone_Amount__c": 9000,
                 },
-            )
-        if name == "billing_event_id":
-            return self.create("pse__Billing_Event__c", {"pse__Project__c": self.get("project_id")})
-        if name == "expense_report_id":
-            return self.create(
-                "pse__Expense_Report__c",
-                {
-                    "Name": "Travel",
-                    "pse__Project__c": self.get("project_id"),
-                    "pse__Resource__c": self.get("resource_id"),
+            ),
+            "billing_event_id": ("pse__Billing_Event__c", lambda: {"pse__Project__c": g("project_id")}),
+            # on an event of its own: the shared one is released by the billing fixtures
+            "billing_event_item_id": (
+                "pse__Billing_Event_Item__c",
+                lambda: {
+                    "pse__Billing_Event__c": self.create(
+                        "pse__Billing_Event__c", {"pse__Project__c": g("project_id")}
+                    ),
+                    "pse__Project__c": g("project_id"),
+                    "pse__Category__c": "Milestone",
+                    "pse__Milestone__c": g("milestone_id"),
+                    "pse__Amount__c": 100,
                 },
-            )
-        raise AssertionError(f"no record for placeholder {{{name}}}")
+            ),
+            "expense_report_id": (
+                "pse__Expense_Report__c",
+                lambda: {
+                    "Name": "Travel",
+                    "pse__Project__c": g("project_id"),
+                    "pse__Resource__c": g("resource_id"),
+                },
+            ),
+            "expense_id": (
+                "pse__Expense__c",
+                lambda: {
+                    "pse__Expense_Report__c": g("expense_report_id"),
+                    "pse__Amount__c": 50,
+                    "pse__Type__c": "Meals",
+                    "pse__Expense_Date__c": "2026-01-06",
+                },
+            ),
+            "rate_card_id": (
+                "pse__Rate_Card__c",
+                lambda: {"pse__Suggested_Bill_Rate__c": 200, "pse__Average_Cost_Rate__c": 100},
+            ),
+        }
 
     def resolve(self, fixture: dict[str, Any]) -> dict[str, Any]:
         """Fresh external ids per fixture; records shared by the module's fixtures."""
         self.values.pop("ext", None)
         self.values.pop("idempotency_key", None)
         wanted = placeholders(fixture["request"]) | placeholders(fixture["response"])
+        wanted |= {n for b in fixture.get("before", []) for n in placeholders(b["request"])}
         return {name: self.get(name) for name in sorted(wanted) if name not in ("any", "new_id")}
 
 

@@ -42,7 +42,16 @@ FAKES = {
     "expense_report_id": "a17Dn0000000001IAA",
     "new_id": "a1HDn0000000009IAA",
     "any": "value",
+    "contract_id": "800Dn0000000001IAA",
+    "quote_line_id": "0QLDn0000000001IAA",
+    "assignment_id": "a0zDn0000000001IAA",
+    "resource_request_id": "a1QDn0000000001IAA",
+    "split_id": "a23Dn0000000001IAA",
+    "expense_id": "a16Dn0000000001IAA",
+    "rate_card_id": "a1NDn0000000001IAA",
+    "billing_event_item_id": "a0XDn0000000001IAA",
 }
+FAKES |= {name.replace("_id", "_ext"): f"EXT-{name[:-3]}" for name in list(FAKES) if name.endswith("_id")}
 CONNECTORS = {"salesforce": SalesforceConnector(), "certinia": CertiniaConnector()}
 FIXTURES = [(system, f) for system in CONNECTORS for f in load(system) if f.get("setup") != "sandbox_only"]
 
