@@ -108,7 +108,8 @@ def test_connector_sends_the_documented_request(system, fixture, server):
                 return prior
         return reply
 
-    server.routes[urlsplit(expected["path"]).path] = answer
+    for path in {urlsplit(expected["path"]).path, *(urlsplit(r["path"]).path for r, _ in before)}:
+        server.routes[path] = answer
     status = fixture["response"]["status"]
     if fixture.get("connector") == "refuses_input":  # the input schema stops it before any request
         with pytest.raises(InvalidInput):
