@@ -29,7 +29,7 @@ from . import canonical, typed
 from . import schemas as s
 from .client import DEFAULT_API_VERSION, probe, query_records, strip_attributes
 from .objects import OBJECTS
-from .polling import poll_updated
+from .polling import poll_updated, record_versions
 from .records import (
     create_idempotent,
     create_many,
@@ -205,6 +205,10 @@ class SalesforceConnector(Connector):
     # Salesforce allows 25 concurrent long-running calls per org; keep well below it per connection.
     rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
     canonical_mappings = canonical.MAPPINGS
+
+    def record_versions(self, ctx: ActionContext, obj: str, ids: Sequence[str]) -> dict[str, str]:
+        return record_versions(ctx, obj, ids)
+
     actions = (
         Action(
             key="query",
@@ -294,7 +298,9 @@ class SalesforceConnector(Connector):
             batch_size=200,
         ),
     )
-    actions += object_actions(OBJECTS.values(), typed.VERBS, names=typed.names)
+    actions += object_actions(
+        OBJECTS.values(), typed.VERBS, names=typed.names, record_object=lambda obj: obj.sobject
+    )
     triggers = (
         Trigger(
             key="record_updated",

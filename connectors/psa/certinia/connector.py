@@ -10,14 +10,14 @@ work Billed and Invoiced itself."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.base import Action, ActionContext, Connector, PollResult, Trigger
 from connectors.crm.salesforce import typed
 from connectors.crm.salesforce.client import DEFAULT_API_VERSION, probe
 from connectors.crm.salesforce.connector import SalesforceConnector
-from connectors.crm.salesforce.polling import poll_updated
+from connectors.crm.salesforce.polling import poll_updated, record_versions
 from connectors.crm.salesforce.typed import DEFAULT_EXTERNAL_ID
 from connectors.http.ratelimit import RateLimit
 from connectors.object_actions import object_actions
@@ -97,7 +97,9 @@ class CertiniaConnector(Connector):
     rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
     canonical_mappings = canonical.MAPPINGS
     actions = (
-        *object_actions(OBJECTS.values(), typed.VERBS, names=typed.names),
+        *object_actions(
+            OBJECTS.values(), typed.VERBS, names=typed.names, record_object=lambda obj: obj.sobject
+        ),
         Action(
             key="create_invoiced_billing_event",
             name="Invoice work (billing event)",
@@ -121,6 +123,9 @@ class CertiniaConnector(Connector):
             output_schema={"type": "object", "properties": {"Id": {"type": "string"}}},
         ),
     )
+
+    def record_versions(self, ctx: ActionContext, obj: str, ids: Sequence[str]) -> dict[str, str]:
+        return record_versions(ctx, obj, ids)  # a Salesforce org: the same LastModifiedDate
 
     def probe(self, ctx: ActionContext) -> str:
         return probe(ctx)

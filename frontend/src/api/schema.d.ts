@@ -285,6 +285,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/flows/{id}/schedule-preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The next five fire times of a schedule trigger config, in the organisation's time zone
+         * @description Every queryset is scoped to what the user may view; others' ids are simply not found.
+         */
+        post: operations["flows_schedule_preview_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows/{id}/validate/": {
         parameters: {
             query?: never;
@@ -1285,7 +1305,7 @@ export interface components {
             description: string;
             /** @description Side effects in the remote system. */
             writes: boolean;
-            mode: components["schemas"]["ModeEnum"];
+            mode: components["schemas"]["ConnectorActionModeEnum"];
             batch_size: number;
             input_schema: {
                 [key: string]: unknown;
@@ -1294,6 +1314,12 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @description * `item` - item
+         *     * `batch` - batch
+         * @enum {string}
+         */
+        ConnectorActionModeEnum: "item" | "batch";
         ConnectorTrigger: {
             key: string;
             name: string;
@@ -1647,12 +1673,6 @@ export interface components {
             ours: unknown;
             theirs: unknown;
         };
-        /**
-         * @description * `item` - item
-         *     * `batch` - batch
-         * @enum {string}
-         */
-        ModeEnum: "item" | "batch";
         /** @description Schema only: a node run as RunDetailSerializer.get_node_runs sends it (with its input items). */
         NodeRun: {
             readonly node_id: string;
@@ -2152,6 +2172,35 @@ export interface components {
             findings: components["schemas"]["Finding"][];
         };
         /**
+         * @description * `interval` - interval
+         *     * `cron` - cron
+         * @enum {string}
+         */
+        ScheduleConfigModeEnum: "interval" | "cron";
+        /** @description A schedule trigger's config (as in the node), previewed for the flow's organisation. */
+        ScheduleConfigRequest: {
+            /** @default interval */
+            mode?: components["schemas"]["ScheduleConfigModeEnum"];
+            /** @default 0 * * * * */
+            cron?: string;
+            /** @default 3600 */
+            interval_s?: number;
+        };
+        SchedulePreview: {
+            /** @description The organisation's time zone, e.g. Europe/Berlin */
+            timezone: string;
+            times: components["schemas"]["ScheduleTime"][];
+        };
+        ScheduleTime: {
+            /**
+             * Format: date-time
+             * @description In the organisation's time zone, with its UTC offset
+             */
+            local: string;
+            /** Format: date-time */
+            utc: string;
+        };
+        /**
          * @description * `error` - error
          *     * `warning` - warning
          * @enum {string}
@@ -2241,7 +2290,7 @@ export interface components {
             readonly node_label: string;
             readonly node_type: string;
             readonly kind: components["schemas"]["TriggerKindEnum"];
-            /** @description A schedule's cron expression (UTC); null otherwise. */
+            /** @description A schedule's cron expression (organisation time zone); null otherwise. */
             readonly cron: string | null;
             readonly health: components["schemas"]["TriggerHealthEnum"];
             /** Format: date-time */
@@ -2259,6 +2308,8 @@ export interface components {
             readonly consecutive_failures: number;
             readonly last_run: number | null;
             readonly runs_started: number;
+            readonly duplicates_skipped: number;
+            readonly echoes_skipped: number;
         };
         /**
          * @description * `healthy` - Healthy
@@ -3733,6 +3784,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    flows_schedule_preview_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScheduleConfigRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ScheduleConfigRequest"];
+                "multipart/form-data": components["schemas"]["ScheduleConfigRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreview"];
                 };
             };
             400: {
