@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from typing import Any
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DAY_KEYS = tuple(f"pse__{d}_Hours__c" for d in DAYS)
 _DAY_HOURS = " ".join(f"pse__{d}_Hours__c:double" for d in DAYS)
 
 OBJECT_SPECS: dict[str, dict[str, Any]] = {
@@ -179,9 +180,7 @@ def _day(value: Any) -> date | None:
 def derive(obj: str, record: dict[str, Any], peek: Any) -> None:
     """Formula fields of the Certinia objects (the Salesforce schema's derive() delegates here)."""
     if obj in ("pse__Timecard_Header__c", "pse__Timecard__c"):
-        record["pse__Total_Hours__c"] = round(
-            sum(float(record.get(f"pse__{d}_Hours__c") or 0) for d in DAYS), 2
-        )
+        record["pse__Total_Hours__c"] = round(sum(float(record.get(k) or 0) for k in _DAY_KEYS), 2)
     if obj == "pse__Timecard__c":
         record["pse__Total_Billable_Amount__c"] = (
             round(record["pse__Total_Hours__c"] * float(record.get("pse__Bill_Rate__c") or 0), 2)
@@ -190,10 +189,13 @@ def derive(obj: str, record: dict[str, Any], peek: Any) -> None:
         )
     elif obj == "pse__Schedule__c":
         start, end = _day(record.get("pse__Start_Date__c")), _day(record.get("pse__End_Date__c"))
+        week = [float(record.get(key) or 0) for key in _DAY_KEYS]
         hours = days = 0.0
-        if start and end:
-            for n in range((end - start).days + 1):
-                worked = float(record.get(f"pse__{DAYS[(start + timedelta(n)).weekday()]}_Hours__c") or 0)
+        if start and end and end >= start:
+            whole, rest = divmod((end - start).days + 1, 7)  # whole weeks, then the days left over
+            hours, days = sum(week) * whole, sum(1 for h in week if h) * whole
+            for n in range(rest):
+                worked = week[(start.weekday() + n) % 7]
                 hours += worked
                 days += 1 if worked else 0
         record["pse__Scheduled_Hours__c"], record["pse__Scheduled_Days__c"] = round(hours, 2), days
