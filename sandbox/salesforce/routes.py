@@ -13,6 +13,8 @@ from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System
 from ..platform.timeutil import parse_iso, sf_datetime, utcnow
 from . import soql
+from .certinia import processes as certinia
+from .certinia.schema import ITEM_SOURCES
 from .schema import AUTONUMBER, OBJECTS, PREFIXES, SOAP_TYPES, ObjectDef, derive, field_of, lookup, make_id
 from .schema import normalize_id as sf_normalize_id
 
@@ -21,6 +23,14 @@ OBJ = r"(?P<obj>[A-Za-z][A-Za-z0-9_]*)"
 INTEGRATION_USER = make_id("005", 1)  # seeded "Integration User": CreatedById of API writes
 MAX_COLLECTION = 200
 CURSOR_TTL = 15 * 60
+DAILY_API_LIMIT = 100000
+# Fields the API sets on create only ("Create" without "Update" in the object reference).
+CREATE_ONLY = {
+    "Quote": ("OpportunityId",),
+    "QuoteLineItem": ("QuoteId", "PricebookEntryId", "Product2Id"),
+    "OpportunityLineItem": ("OpportunityId", "PricebookEntryId", "Product2Id"),
+    "pse__Timecard__c": ("pse__Timecard_Header__c",),
+}
 
 
 class SfError(Exception):
@@ -89,6 +99,14 @@ class Salesforce(System):
         resp.headers["WWW-Authenticate"] = 'Token realm="salesforce"'
         return resp
 
+    def handle(self, req: Request) -> Response:
+        """Every REST answer carries the org's daily API usage, as Salesforce documents:
+        ``Sforce-Limit-Info: api-usage=18/5000`` (Limit Info Header, REST API Developer Guide)."""
+        response = super().handle(req)
+        if req.sub_path.startswith("/services/data/v"):
+            response.headers["Sforce-Limit-Info"] = f"api-usage={self.api_usage()}/{DAILY_API_LIMIT}"
+        return response
+
     def reset(self) -> None:
         with self._cursor_lock:
             self._cursors.clear()
@@ -128,7 +146,9 @@ class Salesforce(System):
 
     def limits(self, req: Request, version: str) -> Response:
         used = self.api_usage()  # this org's requests
-        return json_response(200, {"DailyApiRequests": {"Max": 100000, "Remaining": max(0, 100000 - used)}})
+        return json_response(
+            200, {"DailyApiRequests": {"Max": DAILY_API_LIMIT, "Remaining": max(0, DAILY_API_LIMIT - used)}}
+        )
 
     def global_describe(self, req: Request, version: str) -> Response:
         return json_response(
@@ -329,6 +349,8 @@ class Salesforce(System):
             return self._fail(exc)
         self.store.delete(self.name, odef.name, record["Id"])
         self.emit(odef.name, "deleted", self._present(odef, record))
+        if odef.name == "QuoteLineItem":
+            _rollup_quote(_Org(self), record.get("QuoteId") or "")
         return empty_response(204)
 
     def _ext_field(self, odef: ObjectDef, ext: str) -> str:
@@ -609,7 +631,7 @@ class Salesforce(System):
                 raise SfError(
                     400, "INVALID_FIELD", f"No such column '{key}' on sobject of type {odef.name}", [key]
                 )
-            if fdef.name in odef.readonly:
+            if fdef.name in odef.readonly or (not creating and fdef.name in CREATE_ONLY.get(odef.name, ())):
                 raise SfError(
                     400,
                     "INVALID_FIELD_FOR_INSERT_UPDATE",
@@ -618,6 +640,14 @@ class Salesforce(System):
                     [fdef.name],
                 )
             values[fdef.name] = self._coerce(fdef.name, fdef.type, fdef.target, value)
+            allowed = odef.picklists.get(fdef.name)
+            if allowed and values[fdef.name] is not None and values[fdef.name] not in allowed:
+                raise SfError(
+                    400,
+                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                    f"{_label(fdef.name)}: bad value for restricted picklist field: {values[fdef.name]}",
+                    [fdef.name],
+                )
         record = dict(existing or {})
         record.update(values)
         missing = [f for f in odef.required if record.get(f) in (None, "")]
@@ -625,6 +655,7 @@ class Salesforce(System):
             raise SfError(
                 400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing
             )
+        self._validate(odef, existing, record)
         now = sf_datetime(utcnow())
         if creating:
             record["Id"] = make_id(odef.prefix, self.store.next_value(f"salesforce:{odef.prefix}", 1))
@@ -635,7 +666,8 @@ class Salesforce(System):
                 record["OwnerId"] = INTEGRATION_USER
             if odef.name in AUTONUMBER:
                 number = self.store.next_value("sf-autonumber:" + odef.name, 100001)
-                record["Name"] = f"{AUTONUMBER[odef.name]}{number:06d}"
+                field, prefix = AUTONUMBER[odef.name]
+                record[field] = f"{prefix}{number:06d}"
         record["LastModifiedDate"] = now
         record["SystemModstamp"] = now
         record["LastModifiedById"] = INTEGRATION_USER
@@ -701,9 +733,68 @@ class Salesforce(System):
             raise bad
         return str(value)
 
+    def _validate(self, odef: ObjectDef, existing: dict[str, Any] | None, record: dict[str, Any]) -> None:
+        """The rules the org (Certinia's package, the quote objects) enforces beyond field types."""
+        if odef.name == "pse__Billing_Event__c":
+            if record.get("pse__Invoiced__c") and not record.get("pse__Is_Released__c"):
+                raise SfError(
+                    400,
+                    "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                    "A billing event can only be invoiced after it is released.",
+                    ["pse__Invoiced__c"],
+                )
+            if existing and existing.get("pse__Invoiced__c") and not record.get("pse__Invoiced__c"):
+                raise SfError(
+                    400,
+                    "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                    "An invoiced billing event cannot be changed back.",
+                    ["pse__Invoiced__c"],
+                )
+        elif odef.name == "pse__Billing_Event_Item__c":
+            lookup_field = ITEM_SOURCES.get(str(record.get("pse__Category__c")))
+            if lookup_field and not record.get(lookup_field):
+                raise SfError(
+                    400,
+                    "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                    f"A {record['pse__Category__c']} billing event item must look up its "
+                    f"{_label(lookup_field)}.",
+                    [lookup_field],
+                )
+            event = self.store.peek(
+                self.name, "pse__Billing_Event__c", record.get("pse__Billing_Event__c") or ""
+            )
+            if event and event.get("pse__Is_Released__c"):
+                raise SfError(
+                    400,
+                    "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                    "Items cannot be added to or changed on a released billing event.",
+                    ["pse__Billing_Event__c"],
+                )
+        elif odef.name == "QuoteLineItem":
+            quote = self.store.peek(self.name, "Quote", record.get("QuoteId") or "") or {}
+            entry = self.store.peek(self.name, "PricebookEntry", record.get("PricebookEntryId") or "") or {}
+            book = quote.get("Pricebook2Id")
+            if book and entry and entry.get("Pricebook2Id") != book:
+                raise SfError(
+                    400,
+                    "FIELD_INTEGRITY_EXCEPTION",
+                    "field integrity exception: PricebookEntryId (pricebook entry is in a different "
+                    "pricebook than the one assigned to the Quote, or Quote has no pricebook assigned)",
+                    ["PricebookEntryId"],
+                )
+
     def _commit(self, odef: ObjectDef, record: dict[str, Any], event: str) -> None:
         self.store.put(self.name, odef.name, record["Id"], record)
         self.emit(odef.name, event, self._present(odef, record))
+        self._after_commit(odef.name, record)
+
+    def _after_commit(self, obj: str, record: dict[str, Any]) -> None:
+        """Roll-ups and the package's own processes (splits, billing) after a record is saved."""
+        org = _Org(self)
+        if obj == "QuoteLineItem":
+            _rollup_quote(org, record.get("QuoteId") or "")
+        else:
+            certinia.after_commit(org, obj, record)
 
 
 class _Source:
@@ -721,3 +812,69 @@ class _Source:
 
     def attributes(self, obj: str, rid: str) -> dict[str, str]:
         return {"type": obj, "url": self.system._url(self.version, obj, rid)}
+
+
+class _Org:
+    """The org's records as Certinia's processes and roll-ups see them (no request, no auth)."""
+
+    def __init__(self, system: Salesforce) -> None:
+        self.system = system
+
+    def all(self, obj: str) -> list[dict[str, Any]]:
+        return self.system.store.all("salesforce", obj)
+
+    def peek(self, obj: str, rid: str) -> dict[str, Any] | None:
+        return self.system.store.peek("salesforce", obj, rid)
+
+    def save(self, obj: str, record: dict[str, Any]) -> None:
+        now = sf_datetime(utcnow())
+        record = {**record, "LastModifiedDate": now, "SystemModstamp": now}
+        derive(obj, record, self.system.store.peek)
+        self.system._commit(OBJECTS[obj], record, "updated")
+
+    def new(self, obj: str, values: dict[str, Any]) -> dict[str, Any]:
+        odef = OBJECTS[obj]
+        now = sf_datetime(utcnow())
+        record = {
+            **values,
+            "Id": make_id(odef.prefix, self.system.store.next_value(f"salesforce:{odef.prefix}", 1)),
+            "CreatedDate": now,
+            "CreatedById": INTEGRATION_USER,
+            "IsDeleted": False,
+            "LastModifiedDate": now,
+            "SystemModstamp": now,
+            "LastModifiedById": INTEGRATION_USER,
+        }
+        if obj in AUTONUMBER:
+            field, prefix = AUTONUMBER[obj]
+            record[field] = f"{prefix}{self.system.store.next_value('sf-autonumber:' + obj, 100001):06d}"
+        derive(obj, record, self.system.store.peek)
+        self.system._commit(odef, record, "created")
+        return record
+
+    def remove(self, obj: str, rid: str) -> None:
+        record = self.peek(obj, rid)
+        if record is not None:
+            self.system.store.delete("salesforce", obj, rid)
+            self.system.emit(obj, "deleted", self.system._present(OBJECTS[obj], record))
+
+
+def _rollup_quote(org: _Org, quote_id: str) -> None:
+    """Quote roll-ups: Subtotal, TotalPrice (after line discounts), GrandTotal, LineItemCount."""
+    quote = org.peek("Quote", quote_id)
+    if quote is None:
+        return
+    lines = [line for line in org.all("QuoteLineItem") if line.get("QuoteId") == quote_id]
+    subtotal = round(sum(float(line.get("Subtotal") or 0) for line in lines), 2)
+    total = round(sum(float(line.get("TotalPrice") or 0) for line in lines), 2)
+    extra = float(quote.get("Tax") or 0) + float(quote.get("ShippingHandling") or 0)
+    org.save(
+        "Quote",
+        {
+            **quote,
+            "Subtotal": subtotal,
+            "TotalPrice": total,
+            "GrandTotal": round(total + extra, 2),
+            "LineItemCount": len(lines),
+        },
+    )

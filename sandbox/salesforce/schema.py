@@ -6,7 +6,9 @@ Field spec: "Name:type" or "Name:ref:Target". Type `extid` is a text field marke
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from .certinia import schema as certinia
@@ -31,7 +33,7 @@ _STANDARD_SPECS: dict[str, dict[str, str]] = {
         "BillingStreet:textarea BillingCity:string BillingState:string BillingPostalCode:string "
         "BillingCountry:string NumberOfEmployees:int AnnualRevenue:currency Description:textarea "
         "OwnerId:ref:User ParentId:ref:Account External_Id__c:extid Flowbuilder_Id__c:extid "
-        "NetSuite_Id__c:extid Dynamics_Id__c:extid",
+        "NetSuite_Id__c:extid Dynamics_Id__c:extid ERP_Customer_Id__c:string",
     },
     "Contact": {
         "prefix": "003",
@@ -66,7 +68,10 @@ _STANDARD_SPECS: dict[str, dict[str, str]] = {
         "fields": "Name:string AccountId:ref:Account StageName:picklist CloseDate:date Amount:currency "
         "Probability:percent Type:picklist LeadSource:picklist ForecastCategoryName:picklist "
         "IsClosed:boolean IsWon:boolean NextStep:string Description:textarea OwnerId:ref:User "
-        "Pricebook2Id:ref:Pricebook2 External_Id__c:extid Flowbuilder_Id__c:extid",
+        "Pricebook2Id:ref:Pricebook2 External_Id__c:extid Flowbuilder_Id__c:extid "
+        # Write-back fields an org adds for the lifecycle (ids of the PSA and ERP records, billing).
+        "Flowbuilder_Project_Id__c:string PSA_Project_Id__c:string ERP_Customer_Id__c:string "
+        "ERP_Project_Id__c:string Billing_Status__c:picklist",
     },
     "OpportunityLineItem": {
         "prefix": "00k",
@@ -76,10 +81,46 @@ _STANDARD_SPECS: dict[str, dict[str, str]] = {
         "PricebookEntryId:ref:PricebookEntry ProductCode:string Quantity:double UnitPrice:currency "
         "TotalPrice:currency ServiceDate:date Description:string",
     },
+    # https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contract.htm
+    "Contract": {
+        "prefix": "800",
+        "required": "AccountId Status",
+        "readonly": "ContractNumber EndDate ActivatedDate ActivatedById",
+        "picklists": {"Status": "Draft|In Approval Process|Activated"},
+        "fields": "AccountId:ref:Account Name:string ContractNumber:string Status:picklist StartDate:date "
+        "ContractTerm:int EndDate:date ActivatedDate:datetime ActivatedById:ref:User "
+        "CustomerSignedDate:date CustomerSignedId:ref:Contact Description:textarea SpecialTerms:textarea "
+        "Pricebook2Id:ref:Pricebook2 OwnerId:ref:User External_Id__c:extid "
+        "Opportunity__c:ref:Opportunity Flowbuilder_Project_Id__c:string ERP_Customer_Id__c:string "
+        "ERP_Contract_Id__c:string Billing_Status__c:picklist",
+    },
+    # https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_quote.htm
+    "Quote": {
+        "prefix": "0Q0",
+        "required": "Name OpportunityId",
+        "readonly": "QuoteNumber AccountId Subtotal TotalPrice GrandTotal LineItemCount IsSyncing",
+        "picklists": {"Status": "Draft|Needs Review|In Review|Approved|Rejected|Presented|Accepted|Denied"},
+        "fields": "Name:string OpportunityId:ref:Opportunity AccountId:ref:Account "
+        "Pricebook2Id:ref:Pricebook2 ContractId:ref:Contract ContactId:ref:Contact QuoteNumber:string "
+        "Status:picklist ExpirationDate:date Description:textarea Discount:percent Tax:currency "
+        "ShippingHandling:currency Subtotal:currency TotalPrice:currency GrandTotal:currency "
+        "LineItemCount:int IsSyncing:boolean External_Id__c:extid",
+    },
+    # https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_quotelineitem.htm
+    "QuoteLineItem": {
+        "prefix": "0QL",
+        "required": "QuoteId PricebookEntryId Quantity UnitPrice",
+        "readonly": "LineNumber ListPrice Subtotal TotalPrice",
+        "fields": "QuoteId:ref:Quote PricebookEntryId:ref:PricebookEntry Product2Id:ref:Product2 "
+        "OpportunityLineItemId:ref:OpportunityLineItem LineNumber:string Quantity:double "
+        "UnitPrice:currency ListPrice:currency Discount:percent Subtotal:currency TotalPrice:currency "
+        "ServiceDate:date Description:string SortOrder:int External_Id__c:extid",
+    },
 }
 
 _OBJECTS = {**_STANDARD_SPECS, **certinia.OBJECT_SPECS}
-AUTONUMBER = certinia.AUTONUMBER  # only Certinia's objects auto-number their Name
+# Auto-numbered fields, object -> (field, prefix): what the org numbers itself (read-only to the API).
+AUTONUMBER = {**certinia.AUTONUMBER, "Contract": ("ContractNumber", ""), "Quote": ("QuoteNumber", "")}
 
 
 @dataclass
@@ -106,6 +147,7 @@ class ObjectDef:
     required: tuple[str, ...]
     readonly: frozenset[str]
     relationships: dict[str, FieldDef] = field(default_factory=dict)
+    picklists: dict[str, tuple[str, ...]] = field(default_factory=dict)  # restricted picklists
 
     @property
     def custom(self) -> bool:
@@ -122,7 +164,8 @@ def _build() -> dict[str, ObjectDef]:
                 fields[parts[0]] = FieldDef(parts[0], "reference", parts[2])
             else:
                 fields[parts[0]] = FieldDef(parts[0], parts[1])
-        readonly = set(spec.get("readonly", "").split()) | {
+        named = spec.get("readonly", "")
+        readonly = (set(fields) if named == "*" else set(named.split())) | {
             "Id",
             "CreatedDate",
             "LastModifiedDate",
@@ -132,6 +175,7 @@ def _build() -> dict[str, ObjectDef]:
             "LastModifiedById",
         }
         obj = ObjectDef(name, spec["prefix"], fields, tuple(spec["required"].split()), frozenset(readonly))
+        obj.picklists = {f: tuple(v.split("|")) for f, v in (spec.get("picklists") or {}).items()}
         obj.relationships = {f.relationship: f for f in fields.values() if f.relationship}
         objects[name] = obj
     return objects
@@ -243,5 +287,29 @@ def derive(obj: str, record: dict[str, Any], peek: Any) -> None:
         if product:
             record["Name"] = product.get("Name")
             record["ProductCode"] = product.get("ProductCode")
+    elif obj == "Contract":
+        record["EndDate"] = _contract_end(record.get("StartDate"), record.get("ContractTerm"))
+    elif obj == "Quote":
+        opp = peek("salesforce", "Opportunity", record.get("OpportunityId") or "") or {}
+        record["AccountId"] = opp.get("AccountId")
+        record.setdefault("IsSyncing", False)
+    elif obj == "QuoteLineItem":
+        entry = peek("salesforce", "PricebookEntry", record.get("PricebookEntryId") or "") or {}
+        record["Product2Id"] = record.get("Product2Id") or entry.get("Product2Id")
+        record["ListPrice"] = entry.get("UnitPrice")
+        subtotal = round(float(record.get("Quantity") or 0) * float(record.get("UnitPrice") or 0), 2)
+        record["Subtotal"] = subtotal
+        record["TotalPrice"] = round(subtotal * (1 - float(record.get("Discount") or 0) / 100), 2)
     else:
-        certinia.derive(obj, record)
+        certinia.derive(obj, record, peek)
+
+
+def _contract_end(start: Any, term: Any) -> str | None:
+    """ "Calculated end date of the contract: ContractTerm months after StartDate" (the day before)."""
+    if not start or term in (None, ""):
+        return None
+    first = date.fromisoformat(str(start)[:10])
+    months = first.month - 1 + int(term)
+    year, month = first.year + months // 12, months % 12 + 1
+    day = min(first.day, calendar.monthrange(year, month)[1])
+    return (date(year, month, day) - timedelta(days=1)).isoformat()

@@ -58,7 +58,8 @@ def seed(world: World, out: Rows) -> None:
             **values,
         }
         if obj in AUTONUMBER:
-            record["Name"] = f"{AUTONUMBER[obj]}{out.next('sf-autonumber:' + obj, 100001):06d}"
+            field, prefix = AUTONUMBER[obj]
+            record[field] = f"{prefix}{out.next('sf-autonumber:' + obj, 100001):06d}"
         derive(obj, record, peek)
         index.setdefault(obj, {})[rid] = record
         return out.add("salesforce", obj, rid, record)

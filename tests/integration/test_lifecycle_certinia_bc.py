@@ -14,7 +14,8 @@ sandbox, exactly as ``manage.py load_demo`` does, and published. Then:
    the approved fixed-fee milestone become one draft sales invoice per project and month; time on the
    fixed-fee milestone, unapproved and non-billable time are not billed. The first billing run stops after
    creating the invoices (an injected error on the first invoice line); the next run completes the same
-   invoices. Then a replay, edited records and a cleared Invoiced flag bill nothing twice.
+   invoices; Certinia marks the billed work Invoiced through billing events. Then a replay and edited
+   records bill nothing twice, and the Invoiced flag cannot be cleared through the API.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from connectors.crm.salesforce.client import SalesforceError
 from flowbuilder.credentials import runtime
 from flowbuilder.crossref.models import SyncLink
 from flowbuilder.devtools.demo import (
@@ -388,9 +390,19 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     assert replay.status == "succeeded", node_errors(replay)
     psa.run_action("update_timecard", {"id": across["Id"], "notes": "Workshop week (edited)"})
     psa.run_action("update_milestone", {"id": fixed_fee["Id"], "description": "Signed off"})
-    psa.run_action("update_timecard", {"id": no_rate["Id"], "invoiced": False})
-    wait_for_flows(flows, lambda: flags()["no_rate"], 30, "the cleared flag was not set again")
+    # Invoiced is Certinia's (set by the invoiced billing event): clearing it is refused, so the
+    # timecard stays invoiced and is not billed again.
+    with pytest.raises(SalesforceError) as refused:
+        psa.run_action("update_timecard", {"id": no_rate["Id"], "fields": {"pse__Invoiced__c": False}})
+    assert refused.value.error_code == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    billing_run.update(next_poll_at=timezone.now())  # another billing run over the edited records
+    wait_until(
+        lambda: Run.objects.filter(flow=billing_flow, created_at__gt=replay.finished_at).exists(),
+        30,
+        "no billing run after the edits",
+    )
     settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
+    assert flags()["no_rate"] is True
     again = invoices()
     assert {ref: (inv["id"], inv["totalAmountExcludingTax"], lines(inv)) for ref, inv in again.items()} == {
         ref: (inv["id"], totals[ref], sorted(expected[ref])) for ref, inv in found.items()
@@ -402,4 +414,11 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         "dynamics PATCH salesInvoices",
     ):
         assert after.get(key, 0) == before.get(key, 0), key
+    # Certinia's side of the billing: one invoiced billing event per billed record, an item per split.
+    events = psa.run_action("list_billing_events", {"project_id": project_id})
+    assert len(events) == 3 and all(e["pse__Is_Released__c"] and e["pse__Invoiced__c"] for e in events)
+    items = [
+        i for e in events for i in psa.run_action("list_billing_event_items", {"billing_event_id": e["Id"]})
+    ]
+    assert sorted(i["pse__Category__c"] for i in items) == ["Milestone", "Timecard", "Timecard", "Timecard"]
     runtime.clear_cache()

@@ -26,6 +26,8 @@ from connectors.http.auth import OAuth2Auth
 from connectors.http.client import SafeResponse, origin
 from connectors.http.errors import error_body, response_error
 
+from . import limit_info
+
 DEFAULT_API_VERSION = "60.0"
 COLLECTION_LIMIT = 200  # records per composite sObject collection request
 
@@ -163,16 +165,10 @@ def request(
 
 
 def api_usage(response: SafeResponse) -> ApiUsage | None:
-    """The org's API requests in the last 24 hours and its allowance, from ``Sforce-Limit-Info:
-    api-usage=18/5000`` (Salesforce adds it to REST responses; ``per-app-api-usage`` is left aside)."""
-    header = response.headers.get("Sforce-Limit-Info") or ""
-    for part in header.split(","):
-        name, _, value = part.strip().partition("=")
-        if name.strip().lower() == "api-usage":
-            used, _, limit = value.strip().partition("/")
-            if used.isdigit() and limit.isdigit():
-                return ApiUsage(used=int(used), limit=int(limit))
-    return None
+    """The org's API requests in the last 24 hours and its allowance, from ``Sforce-Limit-Info``
+    (documented as ``api-usage=18/5000; per-app-api-usage=...``; see :mod:`.limit_info`)."""
+    usage = limit_info.api_usage(response.headers.get("Sforce-Limit-Info"))
+    return ApiUsage(used=usage[0], limit=usage[1]) if usage else None
 
 
 def probe(ctx: ActionContext) -> str:

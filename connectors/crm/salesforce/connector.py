@@ -1,5 +1,9 @@
 """Salesforce (REST API): SOQL query, get, create, update, upsert by external id, composite collections,
-delete, and a polling trigger on LastModifiedDate. Node ids: ``crm.salesforce.<action>``."""
+delete, typed quote-to-cash objects (contracts, quotes and lines; products and price book entries to
+read), and a polling trigger on LastModifiedDate. Node ids: ``crm.salesforce.<action>``.
+
+Creates the lifecycle makes are upserts on an external id field (Salesforce ignores idempotency
+headers): a replayed step finds the record its first attempt created."""
 
 from __future__ import annotations
 
@@ -18,14 +22,16 @@ from connectors.base import (
 from connectors.errors import NotFound
 from connectors.http.client import SafeResponse
 from connectors.http.ratelimit import RateLimit
+from connectors.object_actions import object_actions
 
-from . import auth, canonical
+from . import auth, canonical, typed
 from . import schemas as s
 from .client import DEFAULT_API_VERSION, api_usage, probe, query_records, strip_attributes
+from .objects import OBJECTS
 from .polling import poll_updated, record_versions
 from .records import (
+    create_idempotent,
     create_many,
-    create_record,
     delete_record,
     get_record,
     update_many,
@@ -53,6 +59,15 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "pattern": "^v?[0-9]{2}\\.0$",
             "default": DEFAULT_API_VERSION,
         },
+        "external_id_field": {
+            "type": "string",
+            "title": "External id field",
+            "description": "A text field marked External ID (and Unique) on the objects this connection "
+            "creates (Contract, Quote, QuoteLineItem ...): creates upsert on it, so a replay never makes "
+            "a second record",
+            "pattern": "^[A-Za-z][A-Za-z0-9_]*$",
+            "default": typed.DEFAULT_EXTERNAL_ID,
+        },
     },
 }
 
@@ -76,7 +91,11 @@ def run_get(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def run_create(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-    return create_record(ctx, params["sobject"], params["fields"])
+    """With an external id field: an upsert keyed by its value in ``fields`` or the step's idempotency
+    key (replay-safe). Without: a plain create."""
+    return create_idempotent(
+        ctx, params["sobject"], params.get("external_id_field") or None, params["fields"]
+    )
 
 
 def run_update(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -113,11 +132,26 @@ def _grouped(
 
 
 def run_create_many(ctx: ActionContext, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return _grouped(
-        batch,
-        ("sobject", "all_or_none"),
-        lambda o, records: create_many(ctx, o["sobject"], records, all_or_none=bool(o["all_or_none"])),
-    )
+    """With an external id field, records without a value get ``<idempotency key>-<n>`` (their place in
+    the batch) and the batch is upserted: a replayed batch finds its records."""
+    key = ctx.idempotency_key
+    keyed = []
+    for n, params in enumerate(batch):
+        field = params.get("external_id_field")
+        record = dict(params["record"])
+        if field and key and not any(k.lower() == field.lower() and v for k, v in record.items()):
+            record[field] = f"{key}-{n}"
+        keyed.append({**params, "record": record})
+
+    def run(options: Mapping[str, Any], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        all_or_none = bool(options["all_or_none"])
+        if options["external_id_field"]:
+            return upsert_many(
+                ctx, options["sobject"], options["external_id_field"], records, all_or_none=all_or_none
+            )
+        return create_many(ctx, options["sobject"], records, all_or_none=all_or_none)
+
+    return _grouped(keyed, ("sobject", "external_id_field", "all_or_none"), run)
 
 
 def run_update_many(ctx: ActionContext, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -194,7 +228,8 @@ class SalesforceConnector(Connector):
         Action(
             key="create",
             name="Create record",
-            description="Create one record. Not replay-safe: prefer Upsert when you have an external id.",
+            description="Create one record. Name an external id field to make it replay-safe (an upsert "
+            "keyed by the field's value or the step's idempotency key).",
             run=run_create,
             input_schema=s.CREATE_INPUT,
             output_schema=s.WRITE_RESULT,
@@ -230,7 +265,8 @@ class SalesforceConnector(Connector):
         Action(
             key="create_many",
             name="Create records (collection)",
-            description="Create records 200 at a time with the composite sObject collections API.",
+            description="Create records 200 at a time with the composite sObject collections API; with an "
+            "external id field, replay-safe (upserted on it).",
             run=run_create_many,
             input_schema=s.CREATE_MANY_INPUT,
             output_schema=s.BATCH_RESULT,
@@ -260,6 +296,9 @@ class SalesforceConnector(Connector):
             mode="batch",
             batch_size=200,
         ),
+    )
+    actions += object_actions(
+        OBJECTS.values(), typed.VERBS, names=typed.names, record_object=lambda obj: obj.sobject
     )
     triggers = (
         Trigger(

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.base import ActionContext
-from connectors.errors import InvalidInput
+from connectors.errors import InvalidInput, NotFound
 
 from .client import COLLECTION_LIMIT, request, strip_attributes
 
@@ -58,6 +58,39 @@ def create_record(ctx: ActionContext, sobject: str, fields: Mapping[str, Any]) -
     return {"id": body.get("id"), "success": bool(body.get("success", True)), "created": True}
 
 
+def create_idempotent(
+    ctx: ActionContext,
+    sobject: str,
+    external_field: str | None,
+    fields: Mapping[str, Any],
+    external_id: Any = None,
+) -> dict[str, Any]:
+    """Create one record so that running the step again cannot make a second one.
+
+    With an external id field, the key is ``external_id``, else the field's value in ``fields``, else
+    the step's idempotency key (stable per run, node and item): ``GET /sobjects/{Obj}/{field}/{key}``
+    answers the first attempt's record when a replay or a redelivered task repeats the create; only
+    when it is not there (404) does ``PATCH`` on the same URL create it (an upsert, so even two racing
+    attempts make one record). Without a field or a key (an ad-hoc call outside a run) it is a plain
+    ``POST``.
+    """
+    given = next(
+        (v for k, v in fields.items() if external_field and k.lower() == external_field.lower()), None
+    )
+    key = external_id if external_id not in (None, "") else given
+    if key in (None, ""):
+        key = ctx.idempotency_key
+    if not external_field or key in (None, ""):
+        return create_record(ctx, sobject, fields)
+    # Look first: a create must not change a record that exists, and an upsert that matches one is an
+    # update, which Salesforce refuses for create-only fields (QuoteLineItem.QuoteId, Quote.OpportunityId).
+    try:
+        found = get_by_external_id(ctx, sobject, external_field, str(key))
+    except NotFound:
+        return upsert_record(ctx, sobject, external_field, str(key), fields)
+    return {"id": found.get("Id"), "success": True, "created": False, external_field: str(key)}
+
+
 def update_record(
     ctx: ActionContext, sobject: str, record_id: str, fields: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -69,10 +102,9 @@ def update_record(
 def upsert_record(
     ctx: ActionContext, sobject: str, external_field: str, external_id: str, fields: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """``PATCH /sobjects/{Obj}/{ExtField}/{value}``: creates (201) or updates (200/204) one record.
-
-    Replaying it with the same external id never creates a second record, so the request is marked
-    idempotent for the safe client (which then also retries it after a 5xx).
+    """``PATCH /sobjects/{Obj}/{ExtField}/{value}``: creates (201) or updates (200, or 204 before API
+    v46.0) one record; 300 when the value matches several records. Replaying it with the same external
+    id never creates a second record: this, not a header, is what makes a Salesforce write idempotent.
     """
     value = str(external_id or "").strip()
     if not value:
@@ -82,9 +114,8 @@ def upsert_record(
         f"sobjects/{_name(sobject, 'Object')}/{_name(external_field, 'External id field')}/"
         f"{quote(value, safe='')}"
     )
-    headers = {"Idempotency-Key": ctx.idempotency_key} if ctx.idempotency_key else {}
-    response = request(ctx, "PATCH", path, json=body_fields, headers=headers)
-    body = response.json() or {}
+    response = request(ctx, "PATCH", path, json=body_fields)
+    body = (response.json() if response.status != 204 else None) or {}
     created = response.status == 201 or bool(body.get("created"))
     rid = body.get("id")
     if not rid:  # 204 (older API versions answer an update without a body): look the id up
@@ -175,7 +206,6 @@ def upsert_many(
     """``PATCH /composite/sobjects/{Obj}/{ExtField}``: each record carries its external id value."""
     out: list[dict[str, Any]] = []
     path = f"composite/sobjects/{_name(sobject, 'Object')}/{_name(external_field, 'External id field')}"
-    headers = {"Idempotency-Key": ctx.idempotency_key} if ctx.idempotency_key else {}
     for chunk in _chunks(records):
         for r in chunk:
             if not any(k.lower() == external_field.lower() and v not in (None, "") for k, v in r.items()):
@@ -184,6 +214,6 @@ def upsert_many(
                     hint="Map the external id on every record.",
                 )
         payload = {"allOrNone": all_or_none, "records": [_typed(sobject, _clean(r)) for r in chunk]}
-        out += _results(request(ctx, "PATCH", path, json=payload, headers=headers).json(), chunk)
+        out += _results(request(ctx, "PATCH", path, json=payload).json(), chunk)
         ctx.heartbeat()
     return out

@@ -111,11 +111,19 @@ GET_INPUT: dict[str, Any] = {
         "fields": {"type": "array", "title": "Fields (empty: all)", "items": {"type": "string"}},
     },
 }
+OPTIONAL_EXTERNAL_FIELD: dict[str, Any] = {
+    **EXTERNAL_FIELD,
+    "title": "External id field (replay-safe create)",
+    "description": "A field marked External ID on this object: the create becomes an upsert keyed by its "
+    "value in Fields, else by the step's idempotency key. Empty: a plain create.",
+    "pattern": "^([A-Za-z][A-Za-z0-9_]*)?$",
+    "default": "",
+}
 CREATE_INPUT: dict[str, Any] = {
     "type": "object",
     "required": ["sobject", "fields"],
     "additionalProperties": False,
-    "properties": {"sobject": SOBJECT, "fields": FIELDS},
+    "properties": {"sobject": SOBJECT, "fields": FIELDS, "external_id_field": OPTIONAL_EXTERNAL_FIELD},
 }
 UPDATE_INPUT: dict[str, Any] = {
     "type": "object",
@@ -151,6 +159,7 @@ CREATE_MANY_INPUT: dict[str, Any] = {
     "properties": {
         "sobject": SOBJECT,
         "record": {**FIELDS, "title": "Record"},
+        "external_id_field": OPTIONAL_EXTERNAL_FIELD,
         "all_or_none": ALL_OR_NONE,
     },
 }

@@ -139,10 +139,43 @@ TIMECARD = FieldTable(
     *(Composed(f"pse__{d}_Hours__c", partial(_day_hours, d)) for d in DAYS),
 )
 
+EXPENSE = FieldTable(
+    *BASE,
+    Field("project_id", "pse__Project__c"),
+    Field("resource_id", "pse__Resource__c"),
+    Field("date", "pse__Expense_Date__c"),
+    Field("amount", "pse__Amount__c", read=num),
+    Field("category", "pse__Type__c"),
+    Field("billable", "pse__Billable__c"),
+    Field("approved", "pse__Approved__c", write=None),
+    Field("notes", "pse__Notes__c"),
+)
+
+
+def _billing_status(r: Mapping[str, Any]) -> str:
+    """Certinia's stages of a billing event: generated, released to finance, invoiced."""
+    if r.get("pse__Invoiced__c"):
+        return "invoiced"
+    return "released" if r.get("pse__Is_Released__c") else "draft"
+
+
+# A billing event is Certinia's side of an invoice (its items are the lines): project, invoice number and
+# date go both ways; its total and stage are Certinia's.
+INVOICE = FieldTable(
+    *BASE,
+    Field("project_id", "pse__Project__c"),
+    Field("number", "pse__Invoice_Number__c"),
+    Field("invoice_date", "pse__Invoice_Date__c"),
+    Field("total", "pse__Summary_Amount__c", read=num, write=None),
+    Computed("status", _billing_status),
+)
+
 MAPPINGS = (
     Mapper(SYSTEM, "project", "pse__Proj__c", PROJECT),
     Mapper(SYSTEM, "milestone", "pse__Milestone__c", MILESTONE),
     Mapper(SYSTEM, "assignment", "pse__Assignment__c", ASSIGNMENT),
     Mapper(SYSTEM, "resource", "Contact", RESOURCE),
     Mapper(SYSTEM, "time_entry", "pse__Timecard_Header__c", TIMECARD),
+    Mapper(SYSTEM, "expense", "pse__Expense__c", EXPENSE),
+    Mapper(SYSTEM, "invoice", "pse__Billing_Event__c", INVOICE),
 )

@@ -1,41 +1,26 @@
-"""The Certinia (PSA) objects this connector types: friendly input names mapped to ``pse__`` API names."""
+"""The Certinia PSA objects this connector types: friendly input names mapped to the ``pse__`` API names
+of Certinia's PSA data dictionary
+(https://help.certinia.com/TechnicalReference/2025.3/ProfessionalServicesAutomation/Schema/<object>.htm).
+
+What Certinia computes or sets through its own processes is not an input: an assignment's dates come from
+its schedule; timecard splits are made from timecards; Billed and Invoiced are set when a billing event
+is released and invoiced (work is invoiced through billing events and their items, never by a flag).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from connectors.crm.salesforce.typed import BOOL as _BOOL
+from connectors.crm.salesforce.typed import DATE as _DATE
+from connectors.crm.salesforce.typed import ID as _ID
+from connectors.crm.salesforce.typed import NUM as _NUM
+from connectors.crm.salesforce.typed import STR as _STR
+from connectors.crm.salesforce.typed import SObjectType as PsaObject
 
-# friendly name -> (API name, JSON type, title)
-FieldMap = dict[str, tuple[str, str, str]]
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DAY_HOURS = {f"{d.lower()}_hours": (f"pse__{d}_Hours__c", _NUM, f"{d} hours") for d in DAYS}
 
-
-@dataclass(frozen=True)
-class PsaObject:
-    key: str  # used in action keys: list_projects, get_project ...
-    plural: str
-    label: str
-    sobject: str
-    fields: FieldMap
-    required: tuple[str, ...]  # friendly names required on create
-    extra_select: tuple[str, ...] = ()  # read-only fields worth returning (roll-ups, auto numbers)
-
-    def to_api(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Friendly input fields plus ``fields`` (raw API names, which win) -> a Salesforce body."""
-        body = {api: params[name] for name, (api, _t, _l) in self.fields.items() if name in params}
-        body.update(params.get("fields") or {})
-        return body
-
-    def select_list(self, *extra: str) -> list[str]:
-        names = ["Id", "Name", *(api for api, _t, _l in self.fields.values()), *self.extra_select]
-        names += [*(e for e in extra if e), "LastModifiedDate"]
-        return list(dict.fromkeys(names))
-
-
-_DATE = "date"
-_STR = "string"
-_NUM = "number"
-_BOOL = "boolean"
-_ID = "id"
+_PROJECT = {"project_id": ("pse__Project__c", _ID, "Project id")}
+_DEFAULTS = {"parent": "project_id"}
 
 OBJECTS: dict[str, PsaObject] = {
     o.key: o
@@ -60,6 +45,7 @@ OBJECTS: dict[str, PsaObject] = {
                 "description": ("pse__Description__c", _STR, "Description"),
             },
             ("name",),
+            parent="account_id",
         ),
         PsaObject(
             "milestone",
@@ -68,16 +54,30 @@ OBJECTS: dict[str, PsaObject] = {
             "pse__Milestone__c",
             {
                 "name": ("Name", _STR, "Name"),
-                "project_id": ("pse__Project__c", _ID, "Project id"),
+                **_PROJECT,
                 "target_date": ("pse__Target_Date__c", _DATE, "Target date"),
                 "actual_date": ("pse__Actual_Date__c", _DATE, "Actual date"),
                 "amount": ("pse__Milestone_Amount__c", _NUM, "Amount"),
                 "status": ("pse__Status__c", _STR, "Status"),
                 "approved": ("pse__Approved__c", _BOOL, "Approved"),
-                "invoiced": ("pse__Invoiced__c", _BOOL, "Invoiced"),
                 "description": ("pse__Description__c", _STR, "Description"),
             },
             ("name", "project_id"),
+            ("pse__Billed__c", "pse__Invoiced__c"),
+            **_DEFAULTS,
+        ),
+        PsaObject(
+            "schedule",
+            "schedules",
+            "Schedule",
+            "pse__Schedule__c",
+            {
+                "start_date": ("pse__Start_Date__c", _DATE, "Start date"),
+                "end_date": ("pse__End_Date__c", _DATE, "End date"),
+                **_DAY_HOURS,
+            },
+            ("start_date", "end_date"),
+            ("Name", "pse__Scheduled_Hours__c", "pse__Scheduled_Days__c"),
         ),
         PsaObject(
             "assignment",
@@ -85,18 +85,20 @@ OBJECTS: dict[str, PsaObject] = {
             "Assignment",
             "pse__Assignment__c",
             {
-                "project_id": ("pse__Project__c", _ID, "Project id"),
+                **_PROJECT,
                 "resource_id": ("pse__Resource__c", _ID, "Resource (contact id)"),
+                "schedule_id": ("pse__Schedule__c", _ID, "Schedule id"),
                 "role": ("pse__Role__c", _STR, "Role"),
                 "bill_rate": ("pse__Bill_Rate__c", _NUM, "Bill rate"),
                 "cost_rate": ("pse__Cost_Rate_Amount__c", _NUM, "Cost rate"),
-                "start_date": ("pse__Start_Date__c", _DATE, "Start date"),
-                "end_date": ("pse__End_Date__c", _DATE, "End date"),
                 "status": ("pse__Status__c", _STR, "Status"),
                 "planned_hours": ("pse__Planned_Hours__c", _NUM, "Planned hours"),
                 "is_billable": ("pse__Is_Billable__c", _BOOL, "Billable"),
+                "rate_card_id": ("pse__Rate_Card__c", _ID, "Rate card id"),
             },
-            ("project_id", "resource_id"),
+            ("project_id", "resource_id", "schedule_id"),
+            ("Name", "pse__Start_Date__c", "pse__End_Date__c", "pse__Scheduled_Hours__c"),
+            **_DEFAULTS,
         ),
         PsaObject(
             "resource_request",
@@ -104,7 +106,7 @@ OBJECTS: dict[str, PsaObject] = {
             "Resource request",
             "pse__Resource_Request__c",
             {
-                "project_id": ("pse__Project__c", _ID, "Project id"),
+                **_PROJECT,
                 "resource_role": ("pse__Resource_Role__c", _STR, "Resource role"),
                 "start_date": ("pse__Start_Date__c", _DATE, "Start date"),
                 "end_date": ("pse__End_Date__c", _DATE, "End date"),
@@ -115,6 +117,8 @@ OBJECTS: dict[str, PsaObject] = {
                 "notes": ("pse__Notes__c", _STR, "Notes"),
             },
             ("project_id",),
+            ("Name",),
+            **_DEFAULTS,
         ),
         PsaObject(
             "timecard",
@@ -122,7 +126,7 @@ OBJECTS: dict[str, PsaObject] = {
             "Timecard",
             "pse__Timecard_Header__c",
             {
-                "project_id": ("pse__Project__c", _ID, "Project id"),
+                **_PROJECT,
                 "assignment_id": ("pse__Assignment__c", _ID, "Assignment id"),
                 "resource_id": ("pse__Resource__c", _ID, "Resource (contact id)"),
                 "milestone_id": ("pse__Milestone__c", _ID, "Milestone id"),
@@ -131,24 +135,141 @@ OBJECTS: dict[str, PsaObject] = {
                 "status": ("pse__Status__c", _STR, "Status"),
                 "approved": ("pse__Approved__c", _BOOL, "Approved"),
                 "billable": ("pse__Billable__c", _BOOL, "Billable"),
-                "invoiced": ("pse__Invoiced__c", _BOOL, "Invoiced"),
-                **{
-                    f"{day.lower()}_hours": (f"pse__{day}_Hours__c", _NUM, f"{day} hours")
-                    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-                },
+                **_DAY_HOURS,
                 "bill_rate": ("pse__Bill_Rate__c", _NUM, "Bill rate"),
                 "notes": ("pse__Timecard_Notes__c", _STR, "Notes"),
             },
             ("project_id", "resource_id", "start_date"),
-            ("pse__Total_Hours__c",),
+            ("Name", "pse__Total_Hours__c", "pse__Billed__c", "pse__Invoiced__c"),
+            **_DEFAULTS,
+        ),
+        PsaObject(
+            "timecard_split",
+            "timecard_splits",
+            "Timecard split",
+            "pse__Timecard__c",
+            {
+                **_PROJECT,
+                "timecard_id": ("pse__Timecard_Header__c", _ID, "Timecard id"),
+                "assignment_id": ("pse__Assignment__c", _ID, "Assignment id"),
+                "resource_id": ("pse__Resource__c", _ID, "Resource (contact id)"),
+                "milestone_id": ("pse__Milestone__c", _ID, "Milestone id"),
+                "start_date": ("pse__Start_Date__c", _DATE, "Start date"),
+                "end_date": ("pse__End_Date__c", _DATE, "End date"),
+                **_DAY_HOURS,
+                "total_hours": ("pse__Total_Hours__c", _NUM, "Total hours"),
+                "bill_rate": ("pse__Bill_Rate__c", _NUM, "Bill rate"),
+                "billable_amount": ("pse__Total_Billable_Amount__c", _NUM, "Total billable amount"),
+                "approved": ("pse__Approved__c", _BOOL, "Approved"),
+                "billable": ("pse__Billable__c", _BOOL, "Billable"),
+                "billed": ("pse__Billed__c", _BOOL, "Billed"),
+                "invoiced": ("pse__Invoiced__c", _BOOL, "Invoiced"),
+                "billing_event_item_id": ("pse__Billing_Event_Item__c", _ID, "Billing event item id"),
+            },
+            extra_select=("Name",),
+            writable=False,
+            upsert=False,
+            **_DEFAULTS,
+        ),
+        PsaObject(
+            "expense_report",
+            "expense_reports",
+            "Expense report",
+            "pse__Expense_Report__c",
+            {
+                "name": ("Name", _STR, "Name"),
+                **_PROJECT,
+                "resource_id": ("pse__Resource__c", _ID, "Resource (contact id)"),
+                "assignment_id": ("pse__Assignment__c", _ID, "Assignment id"),
+                "status": ("pse__Status__c", _STR, "Status"),
+                "approved": ("pse__Approved__c", _BOOL, "Approved"),
+                "billable": ("pse__Billable__c", _BOOL, "Billable"),
+                "description": ("pse__Description__c", _STR, "Description"),
+            },
+            ("name", "project_id", "resource_id"),
+            **_DEFAULTS,
+        ),
+        PsaObject(
+            "expense",
+            "expenses",
+            "Expense",
+            "pse__Expense__c",
+            {
+                "expense_report_id": ("pse__Expense_Report__c", _ID, "Expense report id"),
+                **_PROJECT,
+                "resource_id": ("pse__Resource__c", _ID, "Resource (contact id)"),
+                "assignment_id": ("pse__Assignment__c", _ID, "Assignment id"),
+                "milestone_id": ("pse__Milestone__c", _ID, "Milestone id"),
+                "amount": ("pse__Amount__c", _NUM, "Amount"),
+                "type": ("pse__Type__c", _STR, "Type (e.g. Airfare, Lodging, Meals)"),
+                "date": ("pse__Expense_Date__c", _DATE, "Expense date"),
+                "billable": ("pse__Billable__c", _BOOL, "Billable"),
+                "approved": ("pse__Approved__c", _BOOL, "Approved"),
+                "status": ("pse__Status__c", _STR, "Status"),
+                "description": ("pse__Description__c", _STR, "Description"),
+                "notes": ("pse__Notes__c", _STR, "Notes"),
+            },
+            ("expense_report_id", "amount", "type", "date"),
+            ("Name", "pse__Billed__c", "pse__Invoiced__c", "pse__Billing_Event_Item__c"),
+            **_DEFAULTS,
+        ),
+        PsaObject(
+            "rate_card",
+            "rate_cards",
+            "Rate card",
+            "pse__Rate_Card__c",
+            {
+                "name": ("Name", _STR, "Name"),
+                "role": ("pse__Role__c", _STR, "Resource role"),
+                "bill_rate": ("pse__Suggested_Bill_Rate__c", _NUM, "Suggested bill rate"),
+                "cost_rate": ("pse__Average_Cost_Rate__c", _NUM, "Average cost rate"),
+                "account_id": ("pse__Account__c", _ID, "Account id"),
+                "start_date": ("pse__Start_Date__c", _DATE, "Start date"),
+                "end_date": ("pse__End_Date__c", _DATE, "End date"),
+            },
+            ("bill_rate", "cost_rate"),
+            parent="account_id",
+        ),
+        PsaObject(
+            "billing_event",
+            "billing_events",
+            "Billing event",
+            "pse__Billing_Event__c",
+            {
+                **_PROJECT,
+                "date": ("pse__Date__c", _DATE, "Date"),
+                "released": ("pse__Is_Released__c", _BOOL, "Released"),
+                "invoiced": ("pse__Invoiced__c", _BOOL, "Invoiced (only once released)"),
+                "invoice_number": ("pse__Invoice_Number__c", _STR, "Invoice number"),
+                "invoice_date": ("pse__Invoice_Date__c", _DATE, "Invoice date"),
+                "customer_reference": ("pse__Customer_Reference__c", _STR, "Customer reference (PO)"),
+            },
+            ("project_id",),
+            ("Name", "pse__Summary_Amount__c"),
+            **_DEFAULTS,
+        ),
+        PsaObject(
+            "billing_event_item",
+            "billing_event_items",
+            "Billing event item",
+            "pse__Billing_Event_Item__c",
+            {
+                "billing_event_id": ("pse__Billing_Event__c", _ID, "Billing event id"),
+                **_PROJECT,
+                "category": ("pse__Category__c", _STR, "Category (Timecard, Expense, Milestone ...)"),
+                "timecard_split_id": ("pse__Timecard_Split__c", _ID, "Timecard split id (category Timecard)"),
+                "expense_id": ("pse__Expense__c", _ID, "Expense id (category Expense)"),
+                "milestone_id": ("pse__Milestone__c", _ID, "Milestone id (category Milestone)"),
+                "object_id": ("pse__Object_Id__c", _STR, "Id of the billed record"),
+                "amount": ("pse__Amount__c", _NUM, "Amount"),
+                "quantity": ("pse__Quantity__c", _NUM, "Quantity"),
+                "unit_price": ("pse__Unit_Price__c", _NUM, "Unit price"),
+                "date": ("pse__Date__c", _DATE, "Date"),
+                "description": ("pse__Description__c", _STR, "Description"),
+            },
+            ("billing_event_id", "project_id", "category"),
+            ("Name", "pse__Is_Released__c", "pse__Invoiced__c"),
+            parent="billing_event_id",
         ),
     )
 }
-
-
-def field_schema(json_type: str, title: str) -> dict[str, Any]:
-    if json_type == _DATE:
-        return {"type": "string", "format": "date", "title": title}
-    if json_type == _ID:
-        return {"type": "string", "title": title, "minLength": 15, "maxLength": 18}
-    return {"type": json_type, "title": title}

@@ -223,6 +223,8 @@ SOURCES = {
     ("certinia", "milestone"): ("certinia", "list_milestones", {"max_records": 50}),
     ("certinia", "assignment"): ("certinia", "list_assignments", {"max_records": 50}),
     ("certinia", "time_entry"): ("certinia", "list_timecards", {"max_records": 50}),
+    ("certinia", "expense"): ("certinia", "list_expenses", {"max_records": 50}),
+    ("certinia", "invoice"): ("certinia", "list_billing_events", {"max_records": 50}),
     ("certinia", "resource"): (
         "salesforce",
         "query",

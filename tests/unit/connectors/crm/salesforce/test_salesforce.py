@@ -339,3 +339,59 @@ def test_polling_since(sf):
         "record_updated", {"sobject": "User", "since": "2000-01-01T00:00:00Z", "max_records": 10}, None
     )
     assert len(result.items) == 10 and result.cursor["ids"]
+
+
+def test_creates_keyed_by_the_idempotency_key_make_one_record(sf, sandbox):
+    """Salesforce has no idempotency header: a replayed create (same key) is an upsert on the external
+    id field and answers the first attempt's record."""
+    key = f"fb-run-{uid()}-contract-0"
+    account = sf.run_action("create", {"sobject": "Account", "fields": {"Name": f"Idem {key}"}})["id"]
+    contract = {"account_id": account, "status": "Draft", "start_date": "2026-01-01", "term_months": 12}
+    first = sf.run_action("create_contract", contract, idempotency_key=key)
+    again = sf.run_action("create_contract", contract, idempotency_key=key)
+    assert first["created"] is True and again["created"] is False and again["id"] == first["id"]
+    rows = sf.run_action("list_contracts", {"account_id": account})
+    assert [r["Id"] for r in rows] == [first["id"]] and rows[0]["EndDate"] == "2026-12-31"
+    generic = {"sobject": "Account", "external_id_field": "External_Id__c", "fields": {"Name": f"G {key}"}}
+    g1 = sf.run_action("create", generic, idempotency_key=key)
+    g2 = sf.run_action("create", generic, idempotency_key=key)
+    assert g1["id"] == g2["id"]
+    batch = [
+        {"sobject": "Account", "external_id_field": "External_Id__c", "record": {"Name": f"B {key} {i}"}}
+        for i in range(3)
+    ]
+    b1 = sf.run_action("create_many", batch, idempotency_key=key + "-batch")
+    b2 = sf.run_action("create_many", batch, idempotency_key=key + "-batch")
+    assert [r["id"] for r in b1] == [r["id"] for r in b2] and all(r["created"] is False for r in b2)
+
+
+def test_quote_with_lines_and_reads(sf):
+    key = f"fb-{uid()}"
+    book = sf.run_action("query", {"soql": "SELECT Id FROM Pricebook2 WHERE IsStandard = true"})[0]["Id"]
+    product = sf.run_action("list_products", {"max_records": 1})[0]
+    entry = sf.run_action("list_pricebook_entries", {"product_id": product["Id"]})[0]
+    account = sf.run_action("create", {"sobject": "Account", "fields": {"Name": f"Quote {key}"}})["id"]
+    opp = sf.run_action(
+        "create",
+        {
+            "sobject": "Opportunity",
+            "fields": {
+                "Name": f"Deal {key}",
+                "AccountId": account,
+                "StageName": "Proposal/Price Quote",
+                "CloseDate": "2026-06-30",
+                "Pricebook2Id": book,
+            },
+        },
+    )["id"]
+    quote = sf.run_action(
+        "create_quote", {"name": "Q", "opportunity_id": opp, "pricebook_id": book}, idempotency_key=key
+    )
+    line = {"quote_id": quote["id"], "pricebook_entry_id": entry["Id"], "quantity": 4, "unit_price": 100}
+    sf.run_action("create_quote_line", line, idempotency_key=key + "-l0")
+    sf.run_action("create_quote_line", line, idempotency_key=key + "-l0")  # a replay: still one line
+    got = sf.run_action("get_quote", {"id": quote["id"]})
+    assert got["LineItemCount"] == 1 and got["GrandTotal"] == 400 and got["AccountId"] == account
+    lines = sf.run_action("list_quote_lines", {"quote_id": quote["id"]})
+    assert [(r["Quantity"], r["TotalPrice"], r["Product2Id"]) for r in lines] == [(4, 400, product["Id"])]
+    assert sf.run_action("list_opportunity_lines", {"max_records": 2})

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from connectors.crm.salesforce.client import SalesforceError
 from connectors.errors import InvalidInput
 from connectors.psa.certinia.connector import CertiniaConnector
 from connectors.psa.certinia.objects import OBJECTS
@@ -28,7 +29,7 @@ def uid() -> str:
 
 @pytest.fixture
 def refs(psa):
-    """Ids the child objects point at: an account, a resource (contact) and a fresh project."""
+    """Ids the child objects point at: an account, a resource (contact), a fresh project and a schedule."""
     account = psa.run_action("list_projects", {"max_records": 1})[0]["pse__Account__c"]
     from connectors.crm.salesforce.client import query_records
 
@@ -45,7 +46,11 @@ def refs(psa):
             "start_date": "2026-01-05",
         },
     )["id"]
-    return {"account": account, "resource": resource, "project": project}
+    schedule = psa.run_action(
+        "create_schedule",
+        {"start_date": "2026-01-05", "end_date": "2026-03-27", "monday_hours": 8, "tuesday_hours": 8},
+    )["id"]
+    return {"account": account, "resource": resource, "project": project, "schedule": schedule}
 
 
 def test_connection(psa):
@@ -60,7 +65,9 @@ def test_list_actions_page_and_filter(psa):
     only = psa.run_action("list_timecards", {"project_id": project, "max_records": 5000})
     assert only and all(r["pse__Project__c"] == project for r in only)
     for obj in OBJECTS.values():
-        assert psa.run_action(f"list_{obj.plural}", {"max_records": 3})
+        if obj.key.startswith("billing_event"):  # made by billing flows, not seeded
+            continue
+        assert psa.run_action(f"list_{obj.plural}", {"max_records": 3}), obj.key
 
 
 def test_project_crud_and_upsert_idempotent(psa, refs):
@@ -97,17 +104,24 @@ def test_milestone_assignment_request_timecard(psa, refs):
         {
             "project_id": refs["project"],
             "resource_id": refs["resource"],
+            "schedule_id": refs["schedule"],
             "bill_rate": 200,
-            "start_date": "2026-01-05",
         },
     )
     psa.run_action("update_assignment", {"id": assignment["id"], "planned_hours": 80})
     got = psa.run_action("get_assignment", {"id": assignment["id"]})
     assert got["pse__Planned_Hours__c"] == 80 and got["Name"].startswith("AS-")
+    # An assignment's dates are its schedule's.
+    assert (got["pse__Start_Date__c"], got["pse__End_Date__c"]) == ("2026-01-05", "2026-03-27")
     ext = f"A-{uid()}"
     a1 = psa.run_action(
         "upsert_assignment",
-        {"external_id": ext, "project_id": refs["project"], "resource_id": refs["resource"]},
+        {
+            "external_id": ext,
+            "project_id": refs["project"],
+            "resource_id": refs["resource"],
+            "schedule_id": refs["schedule"],
+        },
     )
     a2 = psa.run_action("upsert_assignment", {"external_id": ext, "role": "Consultant"})
     assert a1["id"] == a2["id"] and a1["created"] and not a2["created"]
@@ -157,6 +171,10 @@ def test_milestone_assignment_request_timecard(psa, refs):
 def test_schema_validation(psa):
     with pytest.raises(InvalidInput):
         psa.run_action("create_milestone", {"name": "No project"})
+    with pytest.raises(InvalidInput):  # an assignment needs its schedule
+        psa.run_action(
+            "create_assignment", {"project_id": "a1HDn0000000001IAA", "resource_id": "003Dn0000000001IAA"}
+        )
     with pytest.raises(InvalidInput):
         psa.run_action("create_project", {"name": "x", "unknown": 1})
 
@@ -173,38 +191,144 @@ def test_trigger_no_gaps_no_duplicates(psa, refs):
     assert psa.poll("record_updated", config, second.cursor).items == []
 
 
-def test_invoiced_flag_marks_billed_timecards_and_milestones(psa, refs):
-    """Billing flows mark what they invoiced (pse__Invoiced__c) and filter on it; unset counts as not."""
+def test_work_is_invoiced_through_a_billing_event(psa, refs):
+    """Billing follows Certinia: a billing event with an item per timecard split and milestone, released,
+    then invoiced; Certinia marks the work Billed and Invoiced, which a flow cannot set itself."""
     not_invoiced = "pse__Approved__c = true AND pse__Invoiced__c != true"
     timecard = psa.run_action(
         "create_timecard",
         {
             "project_id": refs["project"],
             "resource_id": refs["resource"],
-            "start_date": "2026-02-02",
+            "start_date": "2026-03-30",  # Monday 30 March to Sunday 5 April: split at the month end
             "monday_hours": 6,
+            "tuesday_hours": 7,
+            "thursday_hours": 5,
             "approved": True,
             "billable": True,
+            "bill_rate": 150,
         },
     )
     milestone = psa.run_action(
         "create_milestone",
         {"name": "Sign-off", "project_id": refs["project"], "amount": 9000, "approved": True},
     )
-    listed = {
-        "timecards": lambda: psa.run_action(
-            "list_timecards", {"project_id": refs["project"], "where": not_invoiced}
-        ),
-        "milestones": lambda: psa.run_action(
-            "list_milestones", {"project_id": refs["project"], "where": not_invoiced}
-        ),
-    }
-    assert [t["Id"] for t in listed["timecards"]()] == [timecard["id"]]
-    assert [m["Id"] for m in listed["milestones"]()] == [milestone["id"]]
-    assert listed["timecards"]()[0]["pse__Invoiced__c"] is None  # never set: not invoiced
-    psa.run_action("update_timecard", {"id": timecard["id"], "invoiced": True})
-    psa.run_action("update_milestone", {"id": milestone["id"], "invoiced": True})
-    assert listed["timecards"]() == [] and listed["milestones"]() == []
-    assert psa.run_action("get_timecard", {"id": timecard["id"]})["pse__Invoiced__c"] is True
+    splits = psa.run_action(
+        "list_timecard_splits", {"where": f"pse__Timecard_Header__c = '{timecard['id']}'"}
+    )
+    assert sorted((s["pse__Start_Date__c"], s["pse__Total_Hours__c"]) for s in splits) == [
+        ("2026-03-30", 13.0),
+        ("2026-04-01", 5.0),
+    ]
+    assert [
+        t["Id"]
+        for t in psa.run_action("list_timecards", {"project_id": refs["project"], "where": not_invoiced})
+    ] == [timecard["id"]]
+    with pytest.raises(SalesforceError) as refused:  # Invoiced is Certinia's to set
+        psa.run_action("update_timecard", {"id": timecard["id"], "fields": {"pse__Invoiced__c": True}})
+    assert refused.value.error_code == "INVALID_FIELD_FOR_INSERT_UPDATE"
+
+    event = psa.run_action("create_billing_event", {"project_id": refs["project"], "date": "2026-04-30"})
+    for split in splits:
+        psa.run_action(
+            "create_billing_event_item",
+            {
+                "billing_event_id": event["id"],
+                "project_id": refs["project"],
+                "category": "Timecard",
+                "timecard_split_id": split["Id"],
+                "object_id": split["Id"],
+                "quantity": split["pse__Total_Hours__c"],
+                "unit_price": 150,
+                "amount": split["pse__Total_Hours__c"] * 150,
+            },
+        )
+    psa.run_action(
+        "create_billing_event_item",
+        {
+            "billing_event_id": event["id"],
+            "project_id": refs["project"],
+            "category": "Milestone",
+            "milestone_id": milestone["id"],
+            "amount": 9000,
+        },
+    )
+    assert psa.run_action("get_billing_event", {"id": event["id"]})["pse__Summary_Amount__c"] == 11700
+    with pytest.raises(SalesforceError) as early:  # invoiced only once released
+        psa.run_action("update_billing_event", {"id": event["id"], "invoiced": True})
+    assert early.value.error_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+    psa.run_action("update_billing_event", {"id": event["id"], "released": True})
+    assert psa.run_action("get_timecard", {"id": timecard["id"]})["pse__Billed__c"] is True
+    assert psa.run_action("list_timecards", {"project_id": refs["project"], "where": not_invoiced})
+    psa.run_action(
+        "update_billing_event",
+        {"id": event["id"], "invoiced": True, "invoice_number": "INV-1001", "invoice_date": "2026-04-30"},
+    )
+    assert psa.run_action("list_timecards", {"project_id": refs["project"], "where": not_invoiced}) == []
+    assert psa.run_action("get_milestone", {"id": milestone["id"]})["pse__Invoiced__c"] is True
+    items = psa.run_action("list_billing_event_items", {"billing_event_id": event["id"]})
+    assert {i["pse__Invoiced__c"] for i in items} == {"Yes"} and len(items) == 3
     # Seeded approved timecards have never been invoiced.
     assert psa.run_action("list_timecards", {"where": not_invoiced, "max_records": 5})
+
+
+def test_a_create_run_twice_with_one_idempotency_key_makes_one_record(psa, refs):
+    """A replayed step (same run, node and item: the same key) finds the first attempt's project and
+    assignment instead of creating second ones; another key is another record."""
+    key = f"fb-run-{uid()}-psa-0"
+    project = {"name": f"Replay {key}", "account_id": refs["account"]}
+    first = psa.run_action("create_project", project, idempotency_key=key)
+    again = psa.run_action("create_project", project, idempotency_key=key)
+    assert first["created"] is True and again["created"] is False and again["id"] == first["id"]
+    rows = psa.run_action("list_projects", {"where": f"Name = 'Replay {key}'"})
+    assert [r["Id"] for r in rows] == [first["id"]] and rows[0]["External_Id__c"] == key
+    other = psa.run_action("create_project", project, idempotency_key=key + "-other")
+    assert other["id"] != first["id"]
+    assignment = {"project_id": first["id"], "resource_id": refs["resource"], "schedule_id": refs["schedule"]}
+    a1 = psa.run_action("create_assignment", assignment, idempotency_key=key)
+    a2 = psa.run_action("create_assignment", assignment, idempotency_key=key)
+    assert a1["id"] == a2["id"]
+    assert len(psa.run_action("list_assignments", {"project_id": first["id"]})) == 1
+
+
+def test_invoicing_a_timecard_twice_makes_one_billing_event(psa, refs):
+    timecard = psa.run_action(
+        "create_timecard",
+        {
+            "project_id": refs["project"],
+            "resource_id": refs["resource"],
+            "start_date": "2026-06-29",
+            "monday_hours": 4,
+            "wednesday_hours": 4,
+            "approved": True,
+            "billable": True,
+            "bill_rate": 100,
+        },
+    )
+    params = {"kind": "timecard", "record_id": timecard["id"], "invoice_number": "INV-9"}
+    first = psa.run_action("create_invoiced_billing_event", params, idempotency_key="k1")
+    assert first["items"] == 2 and first["invoiced"]  # June and July splits
+    again = psa.run_action("create_invoiced_billing_event", params, idempotency_key="k1")
+    assert again["already_invoiced"] is True
+    events = psa.run_action("list_billing_events", {"project_id": refs["project"]})
+    assert [e["Id"] for e in events if e["pse__Invoice_Number__c"] == "INV-9"] == [first["billing_event_id"]]
+    assert psa.run_action("get_timecard", {"id": timecard["id"]})["pse__Invoiced__c"] is True
+
+
+def test_trigger_pages_through_records_of_one_timestamp(psa, refs):
+    """Records with the same modified time across a poll boundary are neither skipped nor repeated."""
+    config = {"object": "billing_event", "where": f"pse__Project__c = '{refs['project']}'", "max_records": 2}
+    cursor = psa.poll("record_updated", config, None).cursor
+    made = [
+        psa.run_action(
+            "create_billing_event", {"project_id": refs["project"]}, idempotency_key=f"be-{uid()}"
+        )["id"]
+        for _ in range(5)
+    ]
+    seen: list[str] = []
+    for _ in range(5):
+        result = psa.poll("record_updated", config, cursor)
+        assert len(result.items) <= 2
+        seen += [i["Id"] for i in result.items]
+        cursor = result.cursor
+    assert sorted(seen) == sorted(made)
