@@ -39,7 +39,11 @@ DEFAULT_TENANT = "default"
 BC_SCOPE = "https://api.businesscentral.dynamics.com/.default"
 # Connection settings besides the base URL. Business Central connections name a company: every tenant's
 # seeded one (its id is generated when the sandbox first seeds the tenant, which is after this command).
-SANDBOX_CONFIG: dict[str, dict[str, str]] = {"dynamics": {"company_name": "Northwind Advisory Ltd"}}
+SANDBOX_CONFIG: dict[str, dict[str, str]] = {
+    "dynamics": {"company_name": "Northwind Advisory Ltd"},
+    # OneWorld: new NetSuite customers need a subsidiary; the sandbox account's parent company is 1.
+    "netsuite": {"subsidiary_id": "1"},
+}
 # The lifecycle stacks: each has its own quote-to-project and project-to-billing templates.
 KANTATA_NETSUITE = ("salesforce", "kantata", "netsuite")
 CERTINIA_BC = ("salesforce", "certinia", "dynamics")

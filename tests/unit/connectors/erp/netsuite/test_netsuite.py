@@ -18,7 +18,12 @@ from tests.support.sandbox import make_connect
 
 @pytest.fixture
 def connect(sandbox):
-    connect = make_connect(sandbox, NetSuiteConnector(), "netsuite", {"base_url": sandbox.url + "/netsuite"})
+    connect = make_connect(
+        sandbox,
+        NetSuiteConnector(),
+        "netsuite",
+        {"base_url": sandbox.url + "/netsuite", "subsidiary_id": "1"},
+    )
     yield connect
     for runtime in connect.opened:
         runtime.close()
