@@ -9,6 +9,7 @@ accumulated, so replaying an upsert of the same payment cannot pay an invoice tw
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -40,6 +41,21 @@ class NsError(Exception):
     def __init__(self, status: int, code: str, detail: str, path: str | None = None) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.path = status, code, detail, path
+
+
+EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def check_external_id(value: str, path: str) -> None:
+    """Using External IDs: "An external ID can be any string containing letters, numbers, underscore (_),
+    and hyphen (-)"."""
+    if not EXTERNAL_ID.match(value):
+        raise NsError(
+            400,
+            "INVALID_CONTENT",
+            f"Invalid external ID '{value}': use letters, numbers, underscore (_) and hyphen (-).",
+            path,
+        )
 
 
 def not_found() -> NsError:
@@ -125,6 +141,8 @@ class Records:
                 if existing is not None and str(existing.get(key)) == str(value):
                     continue  # an unchanged read-only value sent back is no change
                 raise NsError(400, "USER_ERROR", f"The field {key} is read-only and cannot be set.", key)
+            if key == "externalId" and value not in (None, ""):
+                check_external_id(str(value), key)
             if ftype.startswith("sublist:"):
                 lines = self._lines(rtype, key, value)
                 keep = existing is not None and key not in replace

@@ -17,7 +17,7 @@ from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System
 from . import suiteql
 from .filters import record_filter
-from .records import RECORD, NsError, Records
+from .records import RECORD, NsError, Records, check_external_id
 from .schema import TYPES_DEF
 from .tables import suiteql_tables
 
@@ -233,7 +233,7 @@ class NetSuite(System):
         except NsError as exc:
             return self._fail(exc)
         self._commit(req, book, rtype, record, existing)
-        return empty_response(204)
+        return empty_response(204, {"Location": book.url(rtype, record["id"])})
 
     def put(self, req: Request, rtype: str, key: str) -> Response:
         """Upsert by external id (``PUT .../customer/eid:ABC``): creates or updates; 204 + Location."""
@@ -244,6 +244,7 @@ class NetSuite(System):
                     405, "METHOD_NOT_ALLOWED", "PUT is only supported with an external ID (eid:...)"
                 )
             ext = key[4:]
+            check_external_id(ext, "eid")
             body = self._body(req)
             if body.get("externalId") not in (None, ext):
                 raise NsError(400, "USER_ERROR", "externalId in the body must match the URL", "externalId")

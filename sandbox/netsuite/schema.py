@@ -324,7 +324,7 @@ TYPES_DEF: dict[str, RecordType] = {
         required=("entity", "item"),
     ),
     "creditmemo": _transaction(
-        {"createdFrom": "ref:invoice"},
+        {"createdFrom": "ref:invoice", "applied": "number", "unapplied": "number"},
         sublists={"item": _SALES_LINE, "apply": _APPLY_LINE},
         required=("entity", "item"),
     ),
@@ -402,9 +402,15 @@ def recompute_invoice(record: dict[str, Any]) -> None:
     record["status"] = "paidInFull" if record["total"] > 0 and record["amountRemaining"] <= 0 else "open"
 
 
+def _applied(record: dict[str, Any]) -> float:
+    return round(
+        sum((float(a.get("amount") or 0) for a in record.get("apply") or [] if a.get("apply")), 0.0), 2
+    )
+
+
 def recompute_credit_memo(record: dict[str, Any]) -> None:
     recompute_sales(record)
-    applied = round(sum(float(a.get("amount") or 0) for a in record.get("apply") or [] if a.get("apply")), 2)
+    applied = _applied(record)
     record["applied"] = applied
     record["amountPaid"] = applied
     record["unapplied"] = record["amountRemaining"] = round(max(0.0, record["total"] - applied), 2)
@@ -412,7 +418,7 @@ def recompute_credit_memo(record: dict[str, Any]) -> None:
 
 
 def recompute_payment(record: dict[str, Any]) -> None:
-    applied = round(sum(float(a.get("amount") or 0) for a in record.get("apply") or [] if a.get("apply")), 2)
+    applied = _applied(record)
     payment = round(float(record.get("payment") or 0), 2)
     record["total"] = payment
     record["applied"] = applied

@@ -11,6 +11,7 @@ connection to one account draws from one budget (:meth:`NetSuiteConnector.rate_l
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,6 +52,7 @@ WRITE_OUT = {
 }
 RETURN_RECORD = {"type": "boolean", "title": "Read the saved record back", "default": True}
 MAX_EXTERNAL_ID = 64
+EXTERNAL_ID_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def _result(ctx: ActionContext, rtype: str, rid: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -61,19 +63,21 @@ def _result(ctx: ActionContext, rtype: str, rid: str, params: Mapping[str, Any])
 
 def external_id_for(idempotency_key: str) -> str:
     """The external id a create carries when the flow gave none: the step's idempotency key (stable per
-    run, node and item), hashed when it is long."""
-    if len(idempotency_key) <= MAX_EXTERNAL_ID:
+    run, node and item), hashed when it is long or has characters an external id cannot have (Using
+    External IDs: letters, numbers, underscore and hyphen)."""
+    if len(idempotency_key) <= MAX_EXTERNAL_ID and EXTERNAL_ID_CHARS.match(idempotency_key):
         return idempotency_key
     return "fb-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
 
 
-def _with_subsidiary(ctx: ActionContext, rtype: str, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+def _needs_subsidiary(rtype: str, fields: Mapping[str, Any]) -> bool:
+    return rtype in ("customer", "job") and fields.get("subsidiary") in (None, "")
+
+
+def _default_subsidiary(ctx: ActionContext, rtype: str, fields: dict[str, Any]) -> dict[str, Any]:
     """OneWorld: a new customer needs a subsidiary (the connection's default, when set), a new project its
-    customer's. A record that already exists keeps its own: NetSuite will not move an entity that has
-    transactions to another subsidiary."""
-    if rtype not in ("customer", "job") or fields.get("subsidiary") not in (None, ""):
-        return fields
-    if client.find_record(ctx, rtype, key, ["subsidiary"]) is not None:
+    customer's (NetSuite keeps a project in its customer's subsidiary)."""
+    if not _needs_subsidiary(rtype, fields):
         return fields
     subsidiary = None
     parent = fields.get("parent")
@@ -83,6 +87,17 @@ def _with_subsidiary(ctx: ActionContext, rtype: str, key: str, fields: dict[str,
         subsidiary = (found.get("subsidiary") or {}).get("id")
     subsidiary = subsidiary or ctx.config.get("subsidiary_id")
     return {**fields, "subsidiary": {"id": str(subsidiary)}} if subsidiary else fields
+
+
+def _with_subsidiary(ctx: ActionContext, rtype: str, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """An upsert fills the subsidiary only when the record is new: one that exists keeps its own (NetSuite
+    will not move an entity that has transactions to another subsidiary)."""
+    if (
+        not _needs_subsidiary(rtype, fields)
+        or client.find_record(ctx, rtype, key, ["subsidiary"]) is not None
+    ):
+        return fields
+    return _default_subsidiary(ctx, rtype, fields)
 
 
 def sublist_params(body: Mapping[str, Any]) -> dict[str, str]:
@@ -119,9 +134,7 @@ def run_create(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
     )
     if external_id not in (None, ""):
         return _put_by_external_id(ctx, rtype, external_id, fields, params)
-    body = client.write_fields(ctx, fields)
-    if rtype == "customer" and body.get("subsidiary") in (None, "") and ctx.config.get("subsidiary_id"):
-        body["subsidiary"] = {"id": str(ctx.config["subsidiary_id"])}
+    body = _default_subsidiary(ctx, rtype, client.write_fields(ctx, fields))
     response = client.request(ctx, "POST", client.record_path(rtype), json=body)
     rid = client.id_from_location(response.headers.get("Location", ""))
     return _result(ctx, rtype, rid, params)
