@@ -4,8 +4,9 @@ References are ``{"id": ...}`` objects and sublists ``{"items": [...]}``, as the
 Currencies: a currency reference holds an internal id and the currency's *name* ("USA", "British pound"),
 so the ISO code is read from the ``symbol`` the connector adds to every currency reference it returns, and
 written as the ISO code, which the connector's write actions turn into the account's currency id. No
-currency id is assumed here. Fields beyond the canonical schemas (``subsidiary_id``, ``terms_id``,
-dimensions, price levels) carry NetSuite's OneWorld and classification references through a flow."""
+currency id is assumed here. The canonical schemas have no subsidiary, terms, tax code or dimension
+fields yet: a flow sets those NetSuite fields directly (the connector fills a new customer's subsidiary
+from the connection and a new project's from its customer)."""
 
 from __future__ import annotations
 
@@ -39,11 +40,10 @@ def date_part(value: Any) -> str | None:
 
 
 def currency_code(value: Any) -> str | None:
-    """The ISO code of a currency reference (``symbol``, added by the connector when it reads a record)."""
-    if isinstance(value, Mapping):
-        symbol = text(value.get("symbol"))
-        return symbol.upper() if symbol else None
-    return None
+    """The ISO code of a currency reference (``symbol``, added by the connector when it reads a record),
+    or of an ISO code as written."""
+    symbol = text(value.get("symbol")) if isinstance(value, Mapping) else text(value)
+    return symbol.upper() if symbol and len(symbol) == 3 and symbol.isalpha() else None
 
 
 def currency_write(code: Any) -> str | None:
@@ -83,8 +83,6 @@ CUSTOMER = FieldTable(
     Field("currency", "currency", read=currency_code, write=currency_write),
     Field("parent_id", "parent", read=ref_id, write=ref),
     Field("active", "isInactive", read=negate, write=negate),
-    Field("subsidiary_id", "subsidiary", read=ref_id, write=ref),
-    Field("terms_id", "terms", read=ref_id, write=ref),
 )
 
 JOB = FieldTable(
@@ -99,7 +97,6 @@ JOB = FieldTable(
     Field("description", "comments"),
     Field("active", "isInactive", read=negate, write=negate),
     Field("currency", "currency", read=currency_code, write=None),
-    Field("subsidiary_id", "subsidiary", read=ref_id, write=ref),
 )
 
 INVOICE_LINE = FieldTable(
@@ -110,10 +107,6 @@ INVOICE_LINE = FieldTable(
     Field("quantity", "quantity", read=num),
     Field("unit_price", "rate", read=num),
     Field("amount", "amount", read=num),
-    Field("price_level_id", "price", read=ref_id, write=ref),
-    Field("department_id", "department", read=ref_id, write=ref),
-    Field("class_id", "class", read=ref_id, write=ref),
-    Field("location_id", "location", read=ref_id, write=ref),
 )
 
 
@@ -141,11 +134,6 @@ INVOICE = FieldTable(
     Field("amount_due", "amountRemaining", read=num, write=None),
     Field("memo", "memo"),
     Field("lines", "item", read=_read_lines, write=_write_lines),
-    Field("subsidiary_id", "subsidiary", read=ref_id, write=ref),
-    Field("terms_id", "terms", read=ref_id, write=ref),
-    Field("department_id", "department", read=ref_id, write=ref),
-    Field("class_id", "class", read=ref_id, write=ref),
-    Field("location_id", "location", read=ref_id, write=ref),
 )
 
 APPLIED = FieldTable(
@@ -178,7 +166,6 @@ PAYMENT = FieldTable(
     Field("currency", "currency", read=currency_code, write=currency_write),
     Field("memo", "memo"),
     Field("applied_to", "apply", read=_read_applied, write=_write_applied),
-    Field("subsidiary_id", "subsidiary", read=ref_id, write=ref),
 )
 
 MAPPINGS = (
