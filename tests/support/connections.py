@@ -57,4 +57,6 @@ def sandbox_connection(
         base_url=f"{sandbox.url}/{system}",
         credential_type="oauth2_client_credentials",
         credentials=sandbox.token_secrets(system),
+        # OneWorld: new NetSuite customers need a subsidiary; the sandbox account's parent company is 1.
+        config={"subsidiary_id": "1"} if system == "netsuite" else None,
     )
