@@ -116,6 +116,7 @@ def poll_record_updated(ctx: ActionContext, config: Mapping[str, Any], cursor: A
         item=read,
         fmt=format_cursor_ts,
         max_ids=MAX_CURSOR_IDS,
+        object_name=rtype,
     )
 
 

@@ -285,6 +285,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/flows/{id}/schedule-preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The next five fire times of a schedule trigger config, in the organisation's time zone
+         * @description Every queryset is scoped to what the user may view; others' ids are simply not found.
+         */
+        post: operations["flows_schedule_preview_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows/{id}/validate/": {
         parameters: {
             query?: never;
@@ -1285,7 +1305,7 @@ export interface components {
             description: string;
             /** @description Side effects in the remote system. */
             writes: boolean;
-            mode: components["schemas"]["ModeEnum"];
+            mode: components["schemas"]["ConnectorActionModeEnum"];
             batch_size: number;
             input_schema: {
                 [key: string]: unknown;
@@ -1294,6 +1314,12 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @description * `item` - item
+         *     * `batch` - batch
+         * @enum {string}
+         */
+        ConnectorActionModeEnum: "item" | "batch";
         ConnectorTrigger: {
             key: string;
             name: string;
@@ -1317,6 +1343,14 @@ export interface components {
             /** @description The properties marked writeOnly in schema. */
             secret_fields: string[];
         };
+        /**
+         * @description * `low` - Low
+         *     * `normal` - Normal
+         *     * `high` - High
+         *     * `critical` - Critical
+         * @enum {string}
+         */
+        CriticalityEnum: "low" | "normal" | "high" | "critical";
         CustomerCreateRequest: {
             name: string;
         };
@@ -1494,6 +1528,13 @@ export interface components {
             readonly published_version: components["schemas"]["PublishedVersionRef"] | null;
             readonly last_run: components["schemas"]["LastRunRef"] | null;
             readonly webhook_url: string;
+            readonly criticality: components["schemas"]["CriticalityEnum"];
+            /** @description At most this many runs at once; more wait queued. Empty: no limit. */
+            readonly max_concurrent_runs: number | null;
+            /** @description Started with the failure when a run of this flow fails finally. */
+            readonly error_flow: number | null;
+            /** @default false */
+            readonly is_default_error_flow: boolean;
         };
         FlowCreateRequest: {
             organisation: number;
@@ -1522,6 +1563,13 @@ export interface components {
             readonly published_version: components["schemas"]["PublishedVersionRef"] | null;
             readonly last_run: components["schemas"]["LastRunRef"] | null;
             readonly webhook_url: string;
+            readonly criticality: components["schemas"]["CriticalityEnum"];
+            /** @description At most this many runs at once; more wait queued. Empty: no limit. */
+            readonly max_concurrent_runs: number | null;
+            /** @description Started with the failure when a run of this flow fails finally. */
+            readonly error_flow: number | null;
+            /** @default false */
+            readonly is_default_error_flow: boolean;
             readonly draft: components["schemas"]["Draft"];
         };
         /** @description GET /api/flows/{id}/export/ (flows.actions.export_flow): portable, never secrets or tokens. */
@@ -1543,6 +1591,11 @@ export interface components {
             name?: string;
             description?: string;
             tags?: string[];
+            criticality?: components["schemas"]["CriticalityEnum"];
+            max_concurrent_runs?: number | null;
+            /** @description A published flow of the same organisation; null clears it. */
+            error_flow?: number | null;
+            is_default_error_flow?: boolean;
         };
         GraphDiff: {
             nodes_added: components["schemas"]["NodeSummary"][];
@@ -1620,12 +1673,6 @@ export interface components {
             ours: unknown;
             theirs: unknown;
         };
-        /**
-         * @description * `item` - item
-         *     * `batch` - batch
-         * @enum {string}
-         */
-        ModeEnum: "item" | "batch";
         /** @description Schema only: a node run as RunDetailSerializer.get_node_runs sends it (with its input items). */
         NodeRun: {
             readonly node_id: string;
@@ -1887,6 +1934,11 @@ export interface components {
             name?: string;
             description?: string;
             tags?: string[];
+            criticality?: components["schemas"]["CriticalityEnum"];
+            max_concurrent_runs?: number | null;
+            /** @description A published flow of the same organisation; null clears it. */
+            error_flow?: number | null;
+            is_default_error_flow?: boolean;
         };
         Port: {
             name: string;
@@ -2120,6 +2172,35 @@ export interface components {
             findings: components["schemas"]["Finding"][];
         };
         /**
+         * @description * `interval` - interval
+         *     * `cron` - cron
+         * @enum {string}
+         */
+        ScheduleConfigModeEnum: "interval" | "cron";
+        /** @description A schedule trigger's config (as in the node), previewed for the flow's organisation. */
+        ScheduleConfigRequest: {
+            /** @default interval */
+            mode?: components["schemas"]["ScheduleConfigModeEnum"];
+            /** @default 0 * * * * */
+            cron?: string;
+            /** @default 3600 */
+            interval_s?: number;
+        };
+        SchedulePreview: {
+            /** @description The organisation's time zone, e.g. Europe/Berlin */
+            timezone: string;
+            times: components["schemas"]["ScheduleTime"][];
+        };
+        ScheduleTime: {
+            /**
+             * Format: date-time
+             * @description In the organisation's time zone, with its UTC offset
+             */
+            local: string;
+            /** Format: date-time */
+            utc: string;
+        };
+        /**
          * @description * `error` - error
          *     * `warning` - warning
          * @enum {string}
@@ -2209,7 +2290,7 @@ export interface components {
             readonly node_label: string;
             readonly node_type: string;
             readonly kind: components["schemas"]["TriggerKindEnum"];
-            /** @description A schedule's cron expression (UTC); null otherwise. */
+            /** @description A schedule's cron expression (organisation time zone); null otherwise. */
             readonly cron: string | null;
             readonly health: components["schemas"]["TriggerHealthEnum"];
             /** Format: date-time */
@@ -2227,6 +2308,8 @@ export interface components {
             readonly consecutive_failures: number;
             readonly last_run: number | null;
             readonly runs_started: number;
+            readonly duplicates_skipped: number;
+            readonly echoes_skipped: number;
         };
         /**
          * @description * `healthy` - Healthy
@@ -3701,6 +3784,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    flows_schedule_preview_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScheduleConfigRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ScheduleConfigRequest"];
+                "multipart/form-data": components["schemas"]["ScheduleConfigRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreview"];
                 };
             };
             400: {
