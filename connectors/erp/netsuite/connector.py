@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.base import (
@@ -444,6 +444,10 @@ class NetSuiteConnector(Connector):
         if host.endswith(".suitetalk.api.netsuite.com"):
             return "netsuite:" + host.split(".", 1)[0].upper().replace("-", "_")
         return "netsuite:" + base
+
+    def record_versions(self, ctx: ActionContext, obj: str, ids: Sequence[str]) -> dict[str, str]:
+        """For echo suppression: the versions the trigger will see for records a flow just wrote."""
+        return polling.record_versions(ctx, obj, ids)
 
     def probe(self, ctx: ActionContext) -> str:
         list(client.suiteql(ctx, "SELECT id FROM customer", max_records=1, page_size=1))

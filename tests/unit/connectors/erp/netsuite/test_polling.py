@@ -140,3 +140,18 @@ def test_wall_clock_conversions():
     assert from_wall_clock("2026-01-05 02:00:00", zone) == (datetime(2026, 1, 5, 10, 0, tzinfo=UTC), False)
     assert from_wall_clock("2026-11-01 01:30:00", zone)[1] is True  # repeated hour
     assert from_wall_clock("2026-11-01 03:30:00", zone)[1] is False
+
+
+def test_a_written_records_version_is_the_one_the_poll_sees(sandbox, account_zone):
+    """Echo suppression marks a flow's own write with the version the trigger will read."""
+    account_zone("Asia/Kolkata")
+    ns = _connect(sandbox, "Asia/Kolkata")
+    try:
+        start = ns.poll("record_updated", {"record_type": "customer"}, None)
+        made = _create(ns)
+        polled = ns.poll("record_updated", {"record_type": "customer"}, start.cursor)
+        assert [ref.id for ref in polled.refs] == [made]
+        assert ns.record_versions("customer", [made, "x"]) == {made: polled.refs[0].version}
+        assert ns.record_versions("currency", ["1"]) == {}  # not polled: no version to match
+    finally:
+        ns.close()
