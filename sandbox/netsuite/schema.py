@@ -115,7 +115,7 @@ def _transaction(
         "transaction",
         sublists=sublists,
         required_lines={"item": ("item",), "apply": ("doc",)},
-        defaults={"exchangeRate": 1.0},
+        defaults={},
         sourced={
             "subsidiary": ("entity", "subsidiary"),
             "currency": ("entity", "currency"),
@@ -356,7 +356,7 @@ TYPES_DEF: dict[str, RecordType] = {
         "transaction",
         sublists={"apply": _APPLY_LINE},
         required_lines={"apply": ("doc",)},
-        defaults={"exchangeRate": 1.0, "account": "122"},
+        defaults={"account": "122"},
         sourced={"subsidiary": ("customer", "subsidiary"), "currency": ("customer", "currency")},
     ),
 }

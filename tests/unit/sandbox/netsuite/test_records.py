@@ -74,6 +74,8 @@ def test_what_netsuite_sources_from_referenced_records(ns):
     rates = [line["rate"] for line in invoice["item"]["items"]]
     assert rates == [140.0, 126.0]  # the item's GBP base price, and 10 % off at the Partner Price level
     assert invoice["exchangeRate"] == 1.0  # the subsidiary's own currency
+    eur = ns.put(f"/invoice/eid:EUR-{tag()}", {"entity": {"id": uk}, "currency": {"id": "4"}, "item": lines})
+    assert ns.get(f"/invoice/{eur}")["exchangeRate"] == round(1.08 / 1.27, 6)  # euros booked in pounds
 
 
 def test_lines_are_added_unless_replace_names_the_sublist(ns, sandbox):
