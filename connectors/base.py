@@ -449,6 +449,11 @@ class Connector:
     def base_url(self, config: Mapping[str, Any]) -> str:
         return str(config["base_url"])
 
+    def rate_limit_key(self, config: Mapping[str, Any], connection_id: str) -> str:
+        """The budget a connection draws from: its own by default. A system that limits per account or
+        tenant (NetSuite's concurrency governance) keys it by that, so every connection to it shares one."""
+        return f"connection:{connection_id}"
+
     def auth_origins(self, config: Mapping[str, Any]) -> tuple[str, ...]:
         """Extra origins (besides base_url) that may receive credentials, e.g. an API sub-domain."""
         return ()
@@ -680,10 +685,11 @@ def open_connection(
 ) -> ConnectionRuntime:
     """Build the runtime handle in the worker from decrypted credential values. Does no network I/O.
 
-    The budget (rate limit and concurrency) is keyed by ``connection_id`` so every flow and worker
-    using the connection shares it (with a Redis limiter). ``on_token`` receives every token the
-    auth obtains (to store a rotated refresh token), ``on_reconnect`` hears when the grant is gone
-    (a refused refresh token), ``on_usage`` each API usage a response reports.
+    The budget (rate limit and concurrency) is keyed by :meth:`Connector.rate_limit_key` (the connection,
+    unless the system limits per account) so every flow and worker using it shares it (with a Redis
+    limiter). ``on_token`` receives every token the auth obtains (to store a rotated refresh token),
+    ``on_reconnect`` hears when the grant is gone (a refused refresh token), ``on_usage`` each API usage a
+    response reports.
     """
     validate(connector.config_schema, dict(config), what=f"{connector.name} connection config")
     resolved = {**config, "base_url": connector.base_url(config)}
@@ -696,7 +702,7 @@ def open_connection(
         auth=auth,
         auth_origins=connector.auth_origins(config),
         rate_limiter=rate_limiter,
-        rate_limit_key=f"connection:{connection_id}",
+        rate_limit_key=connector.rate_limit_key(config, connection_id),
         rate_limit=connector.rate_limit,
         default_headers=connector.default_headers(config),
         **options,

@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token-ttl", type=int, default=3600, help="access token lifetime in seconds")
     parser.add_argument("--rate-limit", type=float, default=100.0, help="requests/s per system; 0 = off")
     parser.add_argument("--netsuite-concurrency", type=int, default=5)
+    parser.add_argument(
+        "--netsuite-time-zone", default="America/Los_Angeles", help="the zone SuiteQL shows date-times in"
+    )
     parser.add_argument("--dynamics-page-size", type=int, default=100)
     parser.add_argument("--client-id", default="sandbox-client")
     parser.add_argument("--client-secret", default="sandbox-secret")
@@ -53,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         client_secret=args.client_secret,
         rate_limits=dict.fromkeys(SYSTEMS, args.rate_limit),
         netsuite_concurrency=args.netsuite_concurrency,
+        netsuite_time_zone=args.netsuite_time_zone,
         dynamics_page_size=args.dynamics_page_size,
         seed=args.seed,
         seed_anchor=args.seed_anchor,

@@ -18,6 +18,8 @@ class SandboxConfig:
     # Requests per second per system before 429 + Retry-After; 0 disables the limit.
     rate_limits: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SYSTEMS, 100.0))
     netsuite_concurrency: int = 5  # in-flight requests per NetSuite account before 429
+    # The zone SuiteQL shows and reads date-times in (a real account: the integration user's preference)
+    netsuite_time_zone: str = "America/Los_Angeles"
     dynamics_page_size: int = 100  # server-driven OData page size
     salesforce_batch_size: int = 200  # default SOQL batch size
     webhook_timeout: float = 2.0

@@ -39,7 +39,11 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 # How a sandbox tenant is reached from a connection, and with which auth flow: devtools/sandbox_auth.py.
 # Connection settings besides the base URL. Business Central connections name a company: every tenant's
 # seeded one (its id is generated when the sandbox first seeds the tenant, which is after this command).
-SANDBOX_CONFIG: dict[str, dict[str, str]] = {"dynamics": {"company_name": "Northwind Advisory Ltd"}}
+SANDBOX_CONFIG: dict[str, dict[str, str]] = {
+    "dynamics": {"company_name": "Northwind Advisory Ltd"},
+    # OneWorld: new NetSuite customers need a subsidiary; the sandbox account's parent company is 1.
+    "netsuite": {"subsidiary_id": "1"},
+}
 # The lifecycle stacks: each has its own quote-to-project and project-to-billing templates.
 KANTATA_NETSUITE = ("salesforce", "kantata", "netsuite")
 CERTINIA_BC = ("salesforce", "certinia", "dynamics")

@@ -1,46 +1,267 @@
-"""NetSuite record types served by the sandbox (fields, references, sublists, defaults), the static lists
-they point at, id spaces, and the amounts NetSuite computes on an invoice."""
+"""The NetSuite record types the sandbox serves: fields and their types, references, sublists, what is
+required, what is read-only, what NetSuite sources from a referenced record; the static lists records point
+at, id spaces, and the amounts NetSuite computes on transactions.
+
+The shapes follow the REST record pages of the NetSuite Help Center (record ids, sample bodies) and the
+OneWorld rules: a customer and a project (job) belong to a subsidiary, a transaction takes its subsidiary,
+currency and terms from its customer unless given. Field types:
+
+    string number integer bool date datetime status   plain values
+    ref:<type>         {"id": "12"} or {"externalId": "X"} (a record, or one of LISTS)
+    multiref:<type>    {"items": [{"id": "2"}, ...]} (a department's subsidiaries)
+    quantity           {"value": 5} (the item pricing sublist)
+    sublist:<name>     {"items": [{...}, ...]}
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-# Static lists the records point at (a real account has these as records too).
+# Static lists records point at that the sandbox does not serve as records.
 LISTS: dict[str, dict[str, str]] = {
-    "subsidiary": {"1": "Northwind Advisory Inc.", "2": "Northwind Advisory Ltd (UK)"},
-    "currency": {"1": "USD", "2": "GBP", "4": "EUR"},
-    "term": {"1": "Net 15", "2": "Net 30", "3": "Net 60"},
     "customerstatus": {"13": "CUSTOMER-Closed Won", "15": "CUSTOMER-Renewal"},
     "jobstatus": {"1": "Closed", "2": "In Progress", "3": "Not Awarded", "4": "Pending"},
-    "item": {
-        "10": "Professional Services - T&M",
-        "11": "Fixed Fee Milestone",
-        "12": "Advisory Retainer",
-        "13": "Reimbursable Expenses",
-        "14": "Implementation Services",
-    },
+    "account": {"1": "Checking", "122": "Undeposited Funds"},
+    "taxtype": {"13": "US Tax Type", "14": "UK VAT"},
 }
-INVOICE_STATUS = {"open": "Open", "paidInFull": "Paid In Full"}
+STATUS_NAMES = {
+    "open": "Open",
+    "paidInFull": "Paid In Full",
+    "fullyApplied": "Fully Applied",
+    "deposited": "Deposited",
+    "notDeposited": "Not Deposited",
+}
 
 
 @dataclass
 class RecordType:
-    fields: dict[str, str]  # name -> string number bool date ref:<type> sublist:<name>
+    fields: dict[str, str]
     required: tuple[str, ...]
     readonly: frozenset[str]
     name_field: str
-    id_space: str  # customer and job share entity ids; transactions share theirs
+    id_space: str  # customer and job share entity ids; transactions share theirs; lists have their own
     sublists: dict[str, dict[str, str]] = field(default_factory=dict)
+    required_lines: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sublist -> fields per line
     defaults: dict[str, Any] = field(default_factory=dict)
+    # field -> (reference field, field of the referenced record): what NetSuite fills in when not given
+    sourced: dict[str, tuple[str, str]] = field(default_factory=dict)
+    created_field: str = "createdDate"
 
 
 _ENTITY_RO = frozenset({"id", "dateCreated", "lastModifiedDate", "balance"})
 _TXN_RO = frozenset(
-    {"id", "createdDate", "lastModifiedDate", "status", "total", "subtotal", "amountRemaining", "amountPaid"}
+    {
+        "id",
+        "createdDate",
+        "lastModifiedDate",
+        "status",
+        "total",
+        "subtotal",
+        "taxTotal",
+        "amountRemaining",
+        "amountPaid",
+        "applied",
+        "unapplied",
+    }
 )
+_LIST_RO = frozenset({"id", "lastModifiedDate"})
+
+_SALES_LINE = {
+    "item": "ref:item",
+    "description": "string",
+    "quantity": "number",
+    "rate": "number",
+    "amount": "number",
+    "price": "ref:pricelevel",
+    "department": "ref:department",
+    "class": "ref:classification",
+    "location": "ref:location",
+}
+_APPLY_LINE = {"doc": "ref:invoice", "apply": "bool", "amount": "number", "line": "integer"}
+_DIMENSIONS = {"department": "ref:department", "class": "ref:classification", "location": "ref:location"}
+
+
+def _transaction(
+    extra: dict[str, str], *, sublists: dict[str, dict[str, str]], required: tuple[str, ...]
+) -> RecordType:
+    return RecordType(
+        {
+            "tranId": "string",
+            "tranDate": "date",
+            "entity": "ref:customer",
+            "job": "ref:job",
+            "memo": "string",
+            "otherRefNum": "string",
+            "currency": "ref:currency",
+            "exchangeRate": "number",
+            "subsidiary": "ref:subsidiary",
+            **_DIMENSIONS,
+            "externalId": "string",
+            "status": "status",
+            "subtotal": "number",
+            "taxTotal": "number",
+            "total": "number",
+            "amountPaid": "number",
+            "amountRemaining": "number",
+            "createdDate": "datetime",
+            "lastModifiedDate": "datetime",
+            **extra,
+            **{name: f"sublist:{name}" for name in sublists},
+        },
+        required,
+        _TXN_RO,
+        "tranId",
+        "transaction",
+        sublists=sublists,
+        required_lines={"item": ("item",), "apply": ("doc",)},
+        defaults={},
+        sourced={
+            "subsidiary": ("entity", "subsidiary"),
+            "currency": ("entity", "currency"),
+        },
+    )
+
+
+def _classification() -> RecordType:
+    return RecordType(
+        {
+            "name": "string",
+            "parent": "ref:self",
+            "subsidiary": "multiref:subsidiary",
+            "includeChildren": "bool",
+            "isInactive": "bool",
+            "externalId": "string",
+            "lastModifiedDate": "datetime",
+        },
+        ("name",),
+        _LIST_RO,
+        "name",
+        "self",
+        defaults={"isInactive": False, "includeChildren": False},
+    )
+
 
 TYPES_DEF: dict[str, RecordType] = {
+    # -- lists and setup records (seeded first, their own id spaces) ------------------------------------
+    "currency": RecordType(
+        {
+            "name": "string",
+            "symbol": "string",
+            "displaySymbol": "string",
+            "isBaseCurrency": "bool",
+            "exchangeRate": "number",
+            "isInactive": "bool",
+            "externalId": "string",
+            "lastModifiedDate": "datetime",
+        },
+        ("name", "symbol"),
+        _LIST_RO | {"isBaseCurrency"},
+        "name",
+        "self",
+        defaults={"isInactive": False, "isBaseCurrency": False, "exchangeRate": 1.0},
+    ),
+    "subsidiary": RecordType(
+        {
+            "name": "string",
+            "legalName": "string",
+            "parent": "ref:subsidiary",
+            "currency": "ref:currency",
+            "country": "string",
+            "isElimination": "bool",
+            "isInactive": "bool",
+            "externalId": "string",
+            "lastModifiedDate": "datetime",
+        },
+        ("name", "currency"),
+        _LIST_RO,
+        "name",
+        "self",
+        defaults={"isInactive": False, "isElimination": False},
+    ),
+    "term": RecordType(
+        {
+            "name": "string",
+            "dateDriven": "bool",
+            "daysUntilNetDue": "integer",
+            "discountPercent": "number",
+            "daysUntilExpiry": "integer",
+            "isInactive": "bool",
+            "externalId": "string",
+            "lastModifiedDate": "datetime",
+        },
+        ("name",),
+        _LIST_RO,
+        "name",
+        "self",
+        defaults={"isInactive": False, "dateDriven": False},
+    ),
+    "pricelevel": RecordType(
+        {
+            "name": "string",
+            "discountPct": "number",
+            "isInactive": "bool",
+            "isOnline": "bool",
+            "updateExistingPrices": "bool",
+            "externalId": "string",
+            "lastModifiedDate": "datetime",
+        },
+        ("name",),
+        _LIST_RO,
+        "name",
+        "self",
+        defaults={"isInactive": False, "isOnline": False},
+    ),
+    "department": _classification(),
+    "classification": _classification(),
+    "location": _classification(),
+    "salestaxitem": RecordType(
+        {
+            "name": "string",
+            "description": "string",
+            "taxType": "ref:taxtype",
+            "rate": "number",
+            "itemType": "string",
+            "isInactive": "bool",
+            "externalId": "string",
+            "lastModifiedDate": "datetime",
+        },
+        ("name", "taxType"),
+        _LIST_RO | {"itemType"},
+        "name",
+        "item",
+        defaults={"isInactive": False, "itemType": "TaxItem"},
+    ),
+    "servicesaleitem": RecordType(
+        {
+            "itemId": "string",
+            "displayName": "string",
+            "salesDescription": "string",
+            "itemType": "string",
+            "subsidiary": "multiref:subsidiary",
+            "includeChildren": "bool",
+            "isInactive": "bool",
+            "externalId": "string",
+            "createdDate": "datetime",
+            "lastModifiedDate": "datetime",
+            "price": "sublist:price",
+        },
+        ("itemId",),
+        _LIST_RO | {"createdDate", "itemType"},
+        "itemId",
+        "item",
+        sublists={
+            "price": {
+                "currencyPage": "ref:currency",
+                "priceLevel": "ref:pricelevel",
+                "quantity": "quantity",
+                "price": "number",
+            }
+        },
+        required_lines={"price": ("priceLevel",)},
+        defaults={"isInactive": False, "includeChildren": True, "itemType": "Service"},
+    ),
+    # -- entities -------------------------------------------------------------------------------------------
     "customer": RecordType(
         {
             "entityId": "string",
@@ -64,19 +285,13 @@ TYPES_DEF: dict[str, RecordType] = {
             "dateCreated": "datetime",
             "lastModifiedDate": "datetime",
         },
-        ("companyName",),
+        ("companyName", "subsidiary"),
         _ENTITY_RO,
         "companyName",
         "entity",
-        defaults={
-            "isPerson": False,
-            "isInactive": False,
-            "subsidiary": "1",
-            "currency": "1",
-            "terms": "2",
-            "entityStatus": "13",
-            "balance": 0.0,
-        },
+        defaults={"isPerson": False, "isInactive": False, "entityStatus": "13", "balance": 0.0},
+        sourced={"currency": ("subsidiary", "currency")},
+        created_field="dateCreated",
     ),
     "job": RecordType(
         {
@@ -86,6 +301,7 @@ TYPES_DEF: dict[str, RecordType] = {
             "startDate": "date",
             "projectedEndDate": "date",
             "entityStatus": "ref:jobstatus",
+            "currency": "ref:currency",
             "externalId": "string",
             "comments": "string",
             "isInactive": "bool",
@@ -93,48 +309,24 @@ TYPES_DEF: dict[str, RecordType] = {
             "dateCreated": "datetime",
             "lastModifiedDate": "datetime",
         },
-        ("companyName", "parent"),
+        ("companyName", "parent", "subsidiary"),
         _ENTITY_RO,
         "companyName",
         "entity",
-        defaults={"isInactive": False, "entityStatus": "2", "subsidiary": "1"},
+        defaults={"isInactive": False, "entityStatus": "2"},
+        sourced={"currency": ("parent", "currency")},
+        created_field="dateCreated",
     ),
-    "invoice": RecordType(
-        {
-            "tranId": "string",
-            "tranDate": "date",
-            "dueDate": "date",
-            "entity": "ref:customer",
-            "job": "ref:job",
-            "memo": "string",
-            "otherRefNum": "string",
-            "currency": "ref:currency",
-            "subsidiary": "ref:subsidiary",
-            "terms": "ref:term",
-            "externalId": "string",
-            "status": "status",
-            "subtotal": "number",
-            "total": "number",
-            "amountPaid": "number",
-            "amountRemaining": "number",
-            "createdDate": "datetime",
-            "lastModifiedDate": "datetime",
-            "item": "sublist:item",
-        },
-        ("entity", "item"),
-        _TXN_RO,
-        "tranId",
-        "transaction",
-        sublists={
-            "item": {
-                "item": "ref:item",
-                "description": "string",
-                "quantity": "number",
-                "rate": "number",
-                "amount": "number",
-            }
-        },
-        defaults={"currency": "1", "subsidiary": "1", "terms": "2"},
+    # -- transactions ---------------------------------------------------------------------------------------
+    "invoice": _transaction(
+        {"dueDate": "date", "terms": "ref:term"},
+        sublists={"item": _SALES_LINE},
+        required=("entity", "item"),
+    ),
+    "creditmemo": _transaction(
+        {"createdFrom": "ref:invoice", "applied": "number", "unapplied": "number"},
+        sublists={"item": _SALES_LINE, "apply": _APPLY_LINE},
+        required=("entity", "item"),
     ),
     "customerpayment": RecordType(
         {
@@ -142,11 +334,18 @@ TYPES_DEF: dict[str, RecordType] = {
             "tranDate": "date",
             "customer": "ref:customer",
             "payment": "number",
+            "account": "ref:account",
             "currency": "ref:currency",
+            "exchangeRate": "number",
             "subsidiary": "ref:subsidiary",
+            **_DIMENSIONS,
             "memo": "string",
+            "toBeEmailed": "bool",
             "externalId": "string",
             "status": "status",
+            "total": "number",
+            "applied": "number",
+            "unapplied": "number",
             "createdDate": "datetime",
             "lastModifiedDate": "datetime",
             "apply": "sublist:apply",
@@ -155,23 +354,80 @@ TYPES_DEF: dict[str, RecordType] = {
         _TXN_RO,
         "tranId",
         "transaction",
-        sublists={"apply": {"doc": "ref:invoice", "amount": "number", "apply": "bool"}},
-        defaults={"currency": "1", "subsidiary": "1"},
+        sublists={"apply": _APPLY_LINE},
+        required_lines={"apply": ("doc",)},
+        defaults={"account": "122"},
+        sourced={"subsidiary": ("customer", "subsidiary"), "currency": ("customer", "currency")},
     ),
 }
-ID_START = {"entity": 1001, "transaction": 20001}
-TRAN_PREFIX = {"invoice": "INV", "customerpayment": "PYMT"}
+# Invoice terms come from the customer too (NetSuite sources them on the form).
+TYPES_DEF["invoice"].sourced["terms"] = ("entity", "terms")
+
+# An item reference on a line may point at any item record; the sandbox serves service sale items.
+ITEM_TYPES = ("servicesaleitem",)
+ID_START = {"entity": 1001, "transaction": 20001, "item": 10}
+TRAN_PREFIX = {"invoice": "INV", "creditmemo": "CM", "customerpayment": "PYMT"}
+TRANSACTION_TYPES = {"invoice": "CustInvc", "creditmemo": "CustCred", "customerpayment": "CustPymt"}
 
 
-def recompute_invoice(record: dict[str, Any]) -> None:
-    """Line amounts, totals and status the way NetSuite derives them (also used by the seeder)."""
+def target_type(ftype: str, rtype: str) -> str:
+    """``ref:self`` -> the record's own type; ``ref:item`` stays ``item`` (resolved over ITEM_TYPES)."""
+    target = ftype.split(":", 1)[1]
+    return rtype if target == "self" else target
+
+
+def id_space(rtype: str) -> str:
+    space = TYPES_DEF[rtype].id_space
+    return rtype if space == "self" else space
+
+
+def recompute_sales(record: dict[str, Any]) -> None:
+    """Line amounts and totals the way NetSuite derives them on an invoice or credit memo (also used by
+    the seeder). Tax is not computed: the sandbox emulates no tax engine (taxTotal stays 0)."""
     total = 0.0
     for line in record.get("item") or []:
         if line.get("amount") is None:
             line["amount"] = round(float(line.get("quantity") or 1) * float(line.get("rate") or 0), 2)
         total += float(line["amount"])
-    record["subtotal"] = record["total"] = round(total, 2)
+    record["subtotal"] = round(total, 2)
+    record["taxTotal"] = 0.0
+    record["total"] = round(total, 2)
+
+
+def recompute_invoice(record: dict[str, Any]) -> None:
+    recompute_sales(record)
     paid = round(float(record.get("amountPaid") or 0), 2)
     record["amountPaid"] = paid
-    record["amountRemaining"] = round(max(0.0, total - paid), 2)
-    record["status"] = "paidInFull" if total > 0 and record["amountRemaining"] <= 0 else "open"
+    record["amountRemaining"] = round(max(0.0, record["total"] - paid), 2)
+    record["status"] = "paidInFull" if record["total"] > 0 and record["amountRemaining"] <= 0 else "open"
+
+
+def _applied(record: dict[str, Any]) -> float:
+    return round(
+        sum((float(a.get("amount") or 0) for a in record.get("apply") or [] if a.get("apply")), 0.0), 2
+    )
+
+
+def recompute_credit_memo(record: dict[str, Any]) -> None:
+    recompute_sales(record)
+    applied = _applied(record)
+    record["applied"] = applied
+    record["amountPaid"] = applied
+    record["unapplied"] = record["amountRemaining"] = round(max(0.0, record["total"] - applied), 2)
+    record["status"] = "fullyApplied" if record["total"] > 0 and record["unapplied"] <= 0 else "open"
+
+
+def recompute_payment(record: dict[str, Any]) -> None:
+    applied = _applied(record)
+    payment = round(float(record.get("payment") or 0), 2)
+    record["total"] = payment
+    record["applied"] = applied
+    record["unapplied"] = round(max(0.0, payment - applied), 2)
+    record.setdefault("status", "deposited")
+
+
+RECOMPUTE = {
+    "invoice": recompute_invoice,
+    "creditmemo": recompute_credit_memo,
+    "customerpayment": recompute_payment,
+}

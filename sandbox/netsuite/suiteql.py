@@ -4,6 +4,11 @@ Expressions: columns, literals, UPPER/LOWER/NVL/TO_CHAR/TO_DATE/TO_TIMESTAMP/BUI
 Conditions: = <> != < > <= >= LIKE, IN (...), BETWEEN, IS [NOT] NULL, AND/OR/NOT. No joins or GROUP BY.
 Values come out as SuiteQL returns them over REST: strings, 'T'/'F' booleans, dates as M/D/YYYY, and null
 columns omitted from the row.
+
+Date-times are instants; SuiteQL shows them, and reads date-time literals (TO_TIMESTAMP, TO_DATE), in the
+account's time zone (``tz``; the integration user's time zone preference on a real account), so a client
+that compares ``lastmodifieddate`` with a UTC value without converting it is off by the zone's offset.
+A literal in the hour repeated when clocks go back is read as its first occurrence.
 """
 
 from __future__ import annotations
@@ -11,10 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
-from ..platform.timeutil import parse_iso, start_of_day, utcnow
+from ..platform.timeutil import parse_iso, utcnow
 from ..platform.tokenizer import IDENT, NUMBER, QUOTED_DOUBLED, Tokenizer, TokenStream
 
 
@@ -27,6 +32,8 @@ class Table:
     rows: Callable[[], list[dict[str, Any]]]
     columns: tuple[str, ...]
     display: Callable[[str, Any], str | None]  # BUILTIN.DF(column) for a value
+    # BUILTIN.DF(column) when the shown text depends on the rest of the row (transaction status by type)
+    row_display: Callable[[str, dict[str, Any]], str | None] | None = None
 
 
 def _syntax_error(text: str, pos: int) -> SuiteQLError:
@@ -310,24 +317,35 @@ def _strftime_format(fmt: str) -> str:
     return out
 
 
-def _to_datetime(value: Any) -> datetime | None:
+def _start_of_day(value: date, tz: tzinfo) -> datetime:
+    return datetime(value.year, value.month, value.day, tzinfo=tz)
+
+
+def _to_datetime(value: Any, tz: tzinfo) -> datetime | None:
+    """An instant: a date is its midnight in the account's zone, a text without zone is read in it."""
     if isinstance(value, datetime):
-        return value
+        return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, date):
-        return start_of_day(value)
+        return _start_of_day(value, tz)
     if isinstance(value, str):
         m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value.strip())
         if m:
-            return start_of_day(date(int(m[3]), int(m[1]), int(m[2])))
-        return parse_iso(value)
+            return _start_of_day(date(int(m[3]), int(m[1]), int(m[2])), tz)
+        parsed = parse_iso(value)
+        if parsed is not None and not re.search(r"(Z|z|[+-]\d{2}:?\d{2})$", value.strip()):
+            parsed = parsed.replace(tzinfo=tz)  # no zone given: the account's wall clock
+        return parsed
     return None
 
 
-def display(value: Any) -> str:
-    """How SuiteQL renders a value over REST."""
+def display(value: Any, tz: tzinfo = UTC) -> str:
+    """How SuiteQL renders a value over REST (a date-time as its date in the account's zone)."""
     if isinstance(value, bool):
         return "T" if value else "F"
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        local = value.astimezone(tz) if value.tzinfo else value
+        return f"{local.month}/{local.day}/{local.year}"
+    if isinstance(value, date):
         return f"{value.month}/{value.day}/{value.year}"
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
@@ -335,7 +353,8 @@ def display(value: Any) -> str:
 
 
 class _Eval:
-    def __init__(self, table: Table, alias: str | None, name: str) -> None:
+    def __init__(self, table: Table, alias: str | None, name: str, tz: tzinfo) -> None:
+        self.tz = tz
         self.table = table
         self.alias = alias
         self.name = name
@@ -368,36 +387,40 @@ class _Eval:
                 raise SuiteQLError("BUILTIN.DF takes a column")
             col = self.column(args[0][1])
             raw = row.get(col)
-            return None if raw is None else (self.table.display(col, raw) or display(raw))
+            if raw is None:
+                return None
+            shown = self.table.row_display(col, row) if self.table.row_display else None
+            return shown or self.table.display(col, raw) or display(raw, self.tz)
         values = [self.value(a, row) for a in args]
         if name == "sysdate":
-            return utcnow()
+            return utcnow()  # an instant; shown in the account's zone
         if name in ("upper", "lower"):
-            return None if values[0] is None else getattr(display(values[0]), name)()
+            return None if values[0] is None else getattr(display(values[0], self.tz), name)()
         if name == "nvl":
             return values[0] if values[0] is not None else values[1]
         if name == "concat":
-            return "".join(display(v) for v in values if v is not None)
+            return "".join(display(v, self.tz) for v in values if v is not None)
         if name == "to_char":
             if values[0] is None:
                 return None
             when = values[0]
             if len(values) > 1 and isinstance(when, date | datetime):
-                return (when if isinstance(when, datetime) else start_of_day(when)).strftime(
-                    _strftime_format(str(values[1]))
+                local = (
+                    when.astimezone(self.tz) if isinstance(when, datetime) else _start_of_day(when, self.tz)
                 )
-            return display(when)
+                return local.strftime(_strftime_format(str(values[1])))
+            return display(when, self.tz)
         if name in ("to_date", "to_timestamp"):
             if values[0] is None:
                 return None
             fmt = _strftime_format(str(values[1])) if len(values) > 1 else "%m/%d/%Y"
             try:
-                parsed = datetime.strptime(str(values[0]), fmt).replace(
-                    tzinfo=start_of_day(date.today()).tzinfo
-                )
+                wall = datetime.strptime(str(values[0]), fmt)
             except ValueError as exc:
                 raise SuiteQLError(f"Invalid date value: {values[0]}") from exc
-            return parsed.date() if name == "to_date" and parsed == start_of_day(parsed.date()) else parsed
+            if name == "to_date" and wall.time() == datetime.min.time():
+                return wall.date()
+            return wall.replace(tzinfo=self.tz)  # the account's wall clock (first occurrence if repeated)
         raise SuiteQLError(f"Invalid search query. Unknown function: {name.upper()}")
 
     def truth(self, node: Any, row: dict[str, Any]) -> bool:
@@ -412,39 +435,47 @@ class _Eval:
             return self.value(node[1], row) in (None, "")
         if kind == "in":
             left = self.value(node[1], row)
-            return any(_compare(left, "=", self.value(v, row)) for v in node[2])
+            return any(_compare(left, "=", self.value(v, row), self.tz) for v in node[2])
         if kind == "cmp":
-            return _compare(self.value(node[2], row), node[1], self.value(node[3], row))
+            return _compare(self.value(node[2], row), node[1], self.value(node[3], row), self.tz)
         raise SuiteQLError("Invalid search query.")
 
 
-def _compare(a: Any, op: str, b: Any) -> bool:
+def _compare(a: Any, op: str, b: Any, tz: tzinfo) -> bool:
     if a is None or b is None:
         return False
     if op == "like":
-        pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in display(b))
-        return re.fullmatch(pattern, display(a), re.S) is not None
-    if isinstance(a, date | datetime) or isinstance(b, date | datetime):
-        a, b = _to_datetime(a), _to_datetime(b)
+        pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in display(b, tz))
+        return re.fullmatch(pattern, display(a, tz), re.S) is not None
+    if (
+        isinstance(a, date)
+        and isinstance(b, date)
+        and not isinstance(a, datetime)
+        and not isinstance(b, datetime)
+    ):
+        pass  # two dates compare as dates
+    elif isinstance(a, date | datetime) or isinstance(b, date | datetime):
+        a, b = _to_datetime(a, tz), _to_datetime(b, tz)
         if a is None or b is None:
             return False
     elif isinstance(a, bool) or isinstance(b, bool):
-        a, b = display(a), display(b)
+        a, b = display(a, tz), display(b, tz)
     elif isinstance(a, int | float) or isinstance(b, int | float):
         try:
             a, b = float(a), float(b)
         except (TypeError, ValueError):
-            a, b = display(a), display(b)
+            a, b = display(a, tz), display(b, tz)
     return {"=": a == b, "!=": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
 
 
-def execute(text: str, tables: dict[str, Table]) -> list[dict[str, str]]:
-    """Run a query and return every row, already rendered; the caller pages them."""
+def execute(text: str, tables: dict[str, Table], tz: tzinfo = UTC) -> list[dict[str, str]]:
+    """Run a query and return every row, already rendered in the account's time zone ``tz``; the caller
+    pages them."""
     query = _Parser(text).parse()
     table = tables.get(query["table"])
     if table is None:
         raise SuiteQLError(f"Invalid search query. Record '{query['table']}' was not found.")
-    ev = _Eval(table, query["alias"], query["table"])
+    ev = _Eval(table, query["alias"], query["table"], tz)
     rows = [r for r in table.rows() if query["where"] is None or ev.truth(query["where"], r)]
     if any(item[0][0] == "count" for item in query["items"]):
         out = {}
@@ -458,7 +489,9 @@ def execute(text: str, tables: dict[str, Table]) -> list[dict[str, str]]:
         )
         key_expr = aliased or expr
         keyed = [(ev.value(key_expr, r), r) for r in rows]
-        present = sorted((k for k in keyed if k[0] is not None), key=lambda k: _sortable(k[0]), reverse=desc)
+        present = sorted(
+            (k for k in keyed if k[0] is not None), key=lambda k: _sortable(k[0], tz), reverse=desc
+        )
         missing = [k for k in keyed if k[0] is None]
         rows = [r for _, r in (present + missing if not desc else missing + present)]
     rendered = []
@@ -468,12 +501,12 @@ def execute(text: str, tables: dict[str, Table]) -> list[dict[str, str]]:
             if expr[0] == "star":
                 for col in table.columns:
                     if row.get(col) is not None:
-                        out[col] = display(row[col])
+                        out[col] = display(row[col], tz)
                 continue
             value = ev.value(expr, row)
             key = (alias or (expr[1].split(".")[-1] if expr[0] == "col" else f"expr{n + 1}")).lower()
             if value is not None and value != "":
-                out[key] = display(value)
+                out[key] = display(value, tz)
         rendered.append(out)
     if query["distinct"]:
         seen, unique = set(), []
@@ -486,9 +519,9 @@ def execute(text: str, tables: dict[str, Table]) -> list[dict[str, str]]:
     return rendered
 
 
-def _sortable(value: Any) -> Any:
+def _sortable(value: Any, tz: tzinfo) -> Any:
     if isinstance(value, date | datetime):
-        return (0, _to_datetime(value).timestamp())  # type: ignore[union-attr]
+        return (0, _to_datetime(value, tz).timestamp())  # type: ignore[union-attr]
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (1, float(value))
-    return (2, display(value))
+    return (2, display(value, tz))

@@ -131,7 +131,7 @@ def test_won_opportunity_upserts_one_netsuite_customer_across_replay_and_retry(
             },
         },
     )
-    posts_before = sandbox.requests_by_object(("POST",)).get("netsuite POST customer", 0)
+    writes_before = sandbox.requests_by_object(("POST", "PUT"))
     flow = flow_actions.create_flow(
         actor=admin,
         organisation=org,
@@ -180,9 +180,10 @@ def test_won_opportunity_upserts_one_netsuite_customer_across_replay_and_retry(
         "suiteql", {"query": f"SELECT COUNT(*) AS n FROM customer WHERE companyname = '{name}'"}
     )
     assert int(count[0]["n"]) == 1
-    assert (
-        sandbox.requests_by_object(("POST",)).get("netsuite POST customer", 0) - posts_before == 1
-    )  # one create, every other write a PATCH
+    writes = sandbox.requests_by_object(("POST", "PUT"))
+    # One create (an upsert by the step's external id, PUT eid:...), no POST; every other write a PATCH.
+    assert writes.get("netsuite PUT customer", 0) - writes_before.get("netsuite PUT customer", 0) == 1
+    assert writes.get("netsuite POST customer", 0) == writes_before.get("netsuite POST customer", 0)
     links = SyncLink.objects.filter(organisation=org, entity="customer")
     assert links.values("canonical_id").distinct().count() == 1  # one link: salesforce <-> netsuite
     assert sorted(links.values_list("system", "external_id")) == [

@@ -60,4 +60,6 @@ def sandbox_connection(
         base_url=f"{sandbox.url}/{system}",
         credential_type=credential_type,
         credentials=credentials,
+        # OneWorld: new NetSuite customers need a subsidiary; the sandbox account's parent company is 1.
+        config={"subsidiary_id": "1"} if system == "netsuite" else None,
     )

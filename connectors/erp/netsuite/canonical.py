@@ -1,5 +1,12 @@
 """NetSuite records <-> canonical customer, project (job), invoice (+ lines), payment, as field tables.
-References are ``{"id": ...}`` objects and sublists ``{"items": [...]}``, as the record API wants them."""
+References are ``{"id": ...}`` objects and sublists ``{"items": [...]}``, as the record API wants them.
+
+Currencies: a currency reference holds an internal id and the currency's *name* ("USA", "British pound"),
+so the ISO code is read from the ``symbol`` the connector adds to every currency reference it returns, and
+written as the ISO code, which the connector's write actions turn into the account's currency id. No
+currency id is assumed here. The canonical schemas have no subsidiary, terms, tax code or dimension
+fields yet: a flow sets those NetSuite fields directly (the connector fills a new customer's subsidiary
+from the connection and a new project's from its customer)."""
 
 from __future__ import annotations
 
@@ -10,7 +17,6 @@ from connectors.canonical.convert import always, negate, num, text
 from connectors.canonical.fields import Computed, Field, FieldTable, Mapper
 
 SYSTEM = "netsuite"
-CURRENCIES = {"1": "USD", "2": "GBP", "4": "EUR"}  # the sandbox's (and a typical OneWorld account's) ids
 
 
 def ref_id(value: Any) -> str | None:
@@ -34,17 +40,15 @@ def date_part(value: Any) -> str | None:
 
 
 def currency_code(value: Any) -> str | None:
-    name = ref_name(value)
-    if name and len(name) == 3 and name.isupper():
-        return name
-    return CURRENCIES.get(ref_id(value) or "")
+    """The ISO code of a currency reference (``symbol``, added by the connector when it reads a record),
+    or of an ISO code as written."""
+    symbol = text(value.get("symbol")) if isinstance(value, Mapping) else text(value)
+    return symbol.upper() if symbol and len(symbol) == 3 and symbol.isalpha() else None
 
 
-def currency_ref(code: Any) -> dict[str, str] | None:
-    for rid, name in CURRENCIES.items():
-        if name == code:
-            return {"id": rid}
-    return None
+def currency_write(code: Any) -> str | None:
+    """Written as the ISO code; the connector's write actions look the account's currency id up."""
+    return str(code).strip().upper() if code not in (None, "") else None
 
 
 def _status(value: Any) -> str | None:
@@ -76,7 +80,7 @@ CUSTOMER = FieldTable(
     Field("email", "email"),
     Field("phone", "phone"),
     Field("website", "url"),
-    Field("currency", "currency", read=currency_code, write=currency_ref),
+    Field("currency", "currency", read=currency_code, write=currency_write),
     Field("parent_id", "parent", read=ref_id, write=ref),
     Field("active", "isInactive", read=negate, write=negate),
 )
@@ -92,6 +96,7 @@ JOB = FieldTable(
     Field("status", "entityStatus", read=lambda s: ref_name(s) or ref_id(s), write=None),
     Field("description", "comments"),
     Field("active", "isInactive", read=negate, write=negate),
+    Field("currency", "currency", read=currency_code, write=None),
 )
 
 INVOICE_LINE = FieldTable(
@@ -121,9 +126,10 @@ INVOICE = FieldTable(
     Field("project_id", "job", read=ref_id, write=ref),
     Field("invoice_date", "tranDate", write=date_part),
     Field("due_date", "dueDate", write=date_part),
-    Field("currency", "currency", read=currency_code, write=currency_ref),
+    Field("currency", "currency", read=currency_code, write=currency_write),
     Field("status", "status", read=_status, write=None),
     Field("subtotal", "subtotal", read=num, write=None),
+    Field("tax", "taxTotal", read=num, write=None),
     Field("total", "total", read=num, write=None),
     Field("amount_due", "amountRemaining", read=num, write=None),
     Field("memo", "memo"),
@@ -157,7 +163,7 @@ PAYMENT = FieldTable(
     Field("customer_id", "customer", read=ref_id, write=ref),
     Field("date", "tranDate", write=date_part),
     Field("amount", "payment", read=lambda v: num(v) or 0.0),
-    Field("currency", "currency", read=currency_code, write=currency_ref),
+    Field("currency", "currency", read=currency_code, write=currency_write),
     Field("memo", "memo"),
     Field("applied_to", "apply", read=_read_applied, write=_write_applied),
 )

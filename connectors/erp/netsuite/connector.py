@@ -1,25 +1,31 @@
-"""NetSuite (REST web services): records (customer, job, invoice, customer payment) and SuiteQL.
-Node ids: ``erp.netsuite.<action>`` (e.g. ``erp.netsuite.upsert_record``, ``erp.netsuite.suiteql``)."""
+"""NetSuite (REST web services): records (customers, projects, invoices, credit memos, payments and the
+setup records they point at) and SuiteQL. Node ids: ``erp.netsuite.<action>`` (e.g.
+``erp.netsuite.upsert_record``, ``erp.netsuite.suiteql``).
+
+Writes are replay-safe where NetSuite allows it: a create with an external id (given, or derived from the
+step's idempotency key) is ``PUT .../<type>/eid:<externalId>``, NetSuite's upsert, so a step that runs twice
+finds the record it made the first time. Concurrency limits are NetSuite's per account, so every
+connection to one account draws from one budget (:meth:`NetSuiteConnector.rate_limit_key`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.base import (
     Action,
     ActionContext,
     Connector,
-    PollResult,
     Trigger,
     object_schema,
 )
-from connectors.errors import NotFound
+from connectors.errors import InvalidInput, NotFound
 from connectors.http.ratelimit import RateLimit
-from connectors.polling import Position, collect, parse_timestamp
 
-from . import auth, canonical, client
+from . import auth, canonical, client, polling
 
 RECORD_TYPE = {
     "type": "string",
@@ -33,7 +39,7 @@ FIELDS = {
     "type": "object",
     "title": "Fields",
     "description": 'Record fields as NetSuite names them; references as {"id": "12"} or '
-    '{"externalId": "X"}, sublists as {"items": [...]}',
+    '{"externalId": "X"}, sublists as {"items": [...]}; a currency may be its ISO code ("EUR")',
 }
 RECORD_OUT = {"type": "object", "properties": {"id": {"type": "string"}}}
 WRITE_OUT = {
@@ -42,6 +48,8 @@ WRITE_OUT = {
     "properties": {"id": {"type": "string"}, "record_type": {"type": "string"}},
 }
 RETURN_RECORD = {"type": "boolean", "title": "Read the saved record back", "default": True}
+MAX_EXTERNAL_ID = 64
+EXTERNAL_ID_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def _result(ctx: ActionContext, rtype: str, rid: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -50,11 +58,89 @@ def _result(ctx: ActionContext, rtype: str, rid: str, params: Mapping[str, Any])
     return {"id": rid, "record_type": rtype}
 
 
+def external_id_for(idempotency_key: str) -> str:
+    """The external id a create carries when the flow gave none: the step's idempotency key (stable per
+    run, node and item), hashed when it is long or has characters an external id cannot have (Using
+    External IDs: letters, numbers, underscore and hyphen)."""
+    if len(idempotency_key) <= MAX_EXTERNAL_ID and EXTERNAL_ID_CHARS.match(idempotency_key):
+        return idempotency_key
+    return "fb-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+
+
+def _needs_subsidiary(rtype: str, fields: Mapping[str, Any]) -> bool:
+    return rtype in ("customer", "job") and fields.get("subsidiary") in (None, "")
+
+
+def _default_subsidiary(ctx: ActionContext, rtype: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """OneWorld: a new customer needs a subsidiary (the connection's default, when set), a new project its
+    customer's (NetSuite keeps a project in its customer's subsidiary)."""
+    if not _needs_subsidiary(rtype, fields):
+        return fields
+    subsidiary = None
+    parent = fields.get("parent")
+    if rtype == "job" and isinstance(parent, Mapping) and (parent.get("id") or parent.get("externalId")):
+        parent_key = client.record_key(parent.get("id"), parent.get("externalId"))
+        found = client.find_record(ctx, "customer", parent_key, ["subsidiary"]) or {}
+        subsidiary = (found.get("subsidiary") or {}).get("id")
+    subsidiary = subsidiary or ctx.config.get("subsidiary_id")
+    return {**fields, "subsidiary": {"id": str(subsidiary)}} if subsidiary else fields
+
+
+def _with_subsidiary(ctx: ActionContext, rtype: str, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """An upsert fills the subsidiary only when the record is new: one that exists keeps its own (NetSuite
+    will not move an entity that has transactions to another subsidiary)."""
+    if (
+        not _needs_subsidiary(rtype, fields)
+        or client.find_record(ctx, rtype, key, ["subsidiary"]) is not None
+    ):
+        return fields
+    return _default_subsidiary(ctx, rtype, fields)
+
+
+def sublist_params(body: Mapping[str, Any]) -> dict[str, str]:
+    """``replace=<sublists>`` for the sublists a body sets: without it NetSuite adds the lines to the
+    record's own (Replacing a Sublist), so an update sent twice would double them."""
+    names = sorted(k for k, v in body.items() if isinstance(v, Mapping) and isinstance(v.get("items"), list))
+    return {"replace": ",".join(names)} if names else {}
+
+
+def _put_by_external_id(
+    ctx: ActionContext, rtype: str, external_id: Any, fields: Mapping[str, Any], params: Mapping[str, Any]
+) -> dict[str, Any]:
+    key = client.record_key(None, external_id)
+    body = {k: v for k, v in client.write_fields(ctx, fields).items() if k != "externalId"}
+    body = _with_subsidiary(ctx, rtype, key, body)
+    response = client.request(
+        ctx, "PUT", client.record_path(rtype, key), params=sublist_params(body), json=body, idempotent=True
+    )
+    location = response.headers.get("Location", "")
+    if location:
+        rid = client.id_from_location(location)
+    else:
+        rid = str(client.get_record(ctx, rtype, key, expand=False)["id"])
+    return _result(ctx, rtype, rid, params)
+
+
 def run_create(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """With an external id (the fields', or one derived from the idempotency key) the create is NetSuite's
+    upsert, so a replayed step finds its record; without either it is a plain POST."""
     rtype = client.record_type(params["record_type"])
-    response = client.request(ctx, "POST", client.record_path(rtype), json=dict(params["fields"]))
+    fields = dict(params["fields"])
+    external_id = fields.get("externalId") or (
+        external_id_for(ctx.idempotency_key) if ctx.idempotency_key else None
+    )
+    if external_id not in (None, ""):
+        return _put_by_external_id(ctx, rtype, external_id, fields, params)
+    body = _default_subsidiary(ctx, rtype, client.write_fields(ctx, fields))
+    response = client.request(ctx, "POST", client.record_path(rtype), json=body)
     rid = client.id_from_location(response.headers.get("Location", ""))
     return _result(ctx, rtype, rid, params)
+
+
+def run_upsert(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``PUT .../{type}/eid:{externalId}``: creates or updates; the same external id twice is one record."""
+    rtype = client.record_type(params["record_type"])
+    return _put_by_external_id(ctx, rtype, params["external_id"], dict(params["fields"]), params)
 
 
 def run_get(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -68,22 +154,9 @@ def run_get(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
 def run_update(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
     rtype = client.record_type(params["record_type"])
     key = client.record_key(params.get("id"), params.get("external_id"))
-    client.request(ctx, "PATCH", client.record_path(rtype, key), json=dict(params["fields"]))
+    body = client.write_fields(ctx, dict(params["fields"]))
+    client.request(ctx, "PATCH", client.record_path(rtype, key), params=sublist_params(body), json=body)
     rid = key if key.isdigit() else str(client.get_record(ctx, rtype, key, expand=False)["id"])
-    return _result(ctx, rtype, rid, params)
-
-
-def run_upsert(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-    """``PUT .../{type}/eid:{externalId}``: creates or updates; the same external id twice is one record."""
-    rtype = client.record_type(params["record_type"])
-    key = client.record_key(None, params["external_id"])
-    body = {k: v for k, v in dict(params["fields"]).items() if k != "externalId"}
-    response = client.request(ctx, "PUT", client.record_path(rtype, key), json=body)
-    location = response.headers.get("Location", "")
-    if location:
-        rid = client.id_from_location(location)
-    else:
-        rid = str(client.get_record(ctx, rtype, key, expand=False)["id"])
     return _result(ctx, rtype, rid, params)
 
 
@@ -128,62 +201,15 @@ def run_suiteql(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str,
     )
 
 
-# --- polling ---------------------------------------------------------------------------------------
-
-# record type -> (SuiteQL table, extra condition)
-_TABLES = {
-    "customer": ("customer", ""),
-    "job": ("job", ""),
-    "invoice": ("transaction", " AND type = 'CustInvc'"),
-    "customerpayment": ("transaction", " AND type = 'CustPymt'"),
-}
-
-
-def poll_record_updated(ctx: ActionContext, config: Mapping[str, Any], cursor: Any) -> PollResult:
-    """SuiteQL on ``lastmodifieddate`` (to the second), then each changed record read in full; the
-    ``{"ts": "YYYY-MM-DD HH:MM:SS", "ids"}`` cursor moves as ``connectors.polling`` describes."""
-    rtype = client.record_type(config["record_type"])
-    table, extra = _TABLES[rtype]
-    max_records = int(config.get("max_records", 200))
-    if not cursor:
-        since = config.get("since")
-        begin = _parse(since) if since else datetime.now(UTC).replace(microsecond=0)
-        cursor = {"ts": _format(begin), "ids": []}
-    start = Position.load(cursor, _parse)
-    # A fixed table name and a timestamp we formatted ourselves.
-    since_sql = f"TO_TIMESTAMP('{_format(start.ts)}', 'YYYY-MM-DD HH24:MI:SS')"
-    columns = "id, TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS modified"
-    order = "ORDER BY lastmodifieddate, id"
-    query = f"SELECT {columns} FROM {table} WHERE lastmodifieddate >= {since_sql}{extra} {order}"  # noqa: S608
-
-    def read(row: Mapping[str, Any]) -> dict[str, Any]:
-        rid = str(row["id"])
-        record = {**client.get_record(ctx, rtype, rid), "id": rid, "record_type": rtype}
-        ctx.heartbeat()
-        return record
-
-    return collect(
-        client.suiteql(ctx, query, max_records=max_records + len(start.ids)),
-        start,
-        limit=max_records,
-        timestamp=lambda row: _parse(str(row["modified"])),
-        record_id=lambda row: str(row["id"]),
-        item=read,
-        fmt=_format,
-        object_name=rtype,
-    )
-
-
-def _parse(value: str) -> datetime:
-    """NetSuite's last-modified times are to the second."""
-    return parse_timestamp(value).replace(microsecond=0)
-
-
-def _format(when: datetime) -> str:
-    return when.strftime("%Y-%m-%d %H:%M:%S")
+def run_currency_id(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """An ISO code -> the account's currency record id (``{"id", "symbol"}``)."""
+    code = str(params["code"]).strip().upper()
+    return {"id": client.currency_id(ctx, code, field="code"), "symbol": code}
 
 
 # --- declaration -----------------------------------------------------------------------------------
+
+PAGE_SIZE = {"type": "integer", "title": "Page size", "minimum": 1, "maximum": 1000, "default": 1000}
 
 
 class NetSuiteConnector(Connector):
@@ -191,8 +217,11 @@ class NetSuiteConnector(Connector):
     name = "NetSuite"
     category = "ERP"
     icon = "netsuite"
-    version = "1.0.0"
-    description = "NetSuite REST record API (customers, projects, invoices, payments) and SuiteQL."
+    version = "1.1.0"
+    description = (
+        "NetSuite REST record API (customers, projects, invoices, credit memos, payments, and their "
+        "currencies, terms, subsidiaries, items, price levels, tax codes and dimensions) and SuiteQL."
+    )
     docs = "connectors/erp/netsuite/README.md"
     credential_types = auth.CREDENTIAL_TYPES
     config_schema = {
@@ -212,18 +241,33 @@ class NetSuiteConnector(Connector):
                 "format": "uri",
                 "pattern": "^https?://",
             },
+            "subsidiary_id": {
+                "type": "string",
+                "title": "Default subsidiary (internal id)",
+                "description": "OneWorld: the subsidiary of customers created without one",
+                "pattern": "^[0-9]+$",
+            },
+            "time_zone": {
+                "type": "string",
+                "title": "Time zone of the integration user",
+                "description": "Home > Set Preferences > Time Zone of the user the integration runs as, "
+                "as an IANA name (e.g. America/New_York); SuiteQL shows times in it",
+                "default": polling.DEFAULT_TIME_ZONE,
+                "minLength": 1,
+            },
         },
     }
-    # NetSuite refuses requests over the account's concurrency limit (5 for a standard account, +10
-    # per SuiteCloud Plus licence) with 429. Queue locally instead: at most 4 in flight per connection.
+    # NetSuite refuses requests over the account's concurrency limit (5 on the smallest service tier, 15 on
+    # tier 1, +10 per SuiteCloud Plus licence) with 429; the limit is per account, shared by every
+    # integration. Queue locally instead: at most 4 in flight per account (rate_limit_key).
     rate_limit = RateLimit(rate=10.0, burst=10, max_concurrency=4)
     canonical_mappings = canonical.MAPPINGS
     actions = (
         Action(
             key="create_record",
             name="Create record",
-            description="Create a record (204 + Location; the new id is read from it). Not replay-safe: "
-            "prefer Upsert by external id.",
+            description="Create a record. With an external id (yours, or one derived from the step) it is "
+            "NetSuite's upsert (PUT eid:...), so a replayed step finds its record instead of making another.",
             run=run_create,
             input_schema=object_schema(
                 ["record_type", "fields"], record_type=RECORD_TYPE, fields=FIELDS, return_record=RETURN_RECORD
@@ -320,13 +364,7 @@ class NetSuiteConnector(Connector):
                 },
                 read_records={"type": "boolean", "title": "Read every record in full", "default": False},
                 max_records={"type": "integer", "title": "Maximum records", "minimum": 1, "default": 1000},
-                page_size={
-                    "type": "integer",
-                    "title": "Page size",
-                    "minimum": 1,
-                    "maximum": 1000,
-                    "default": 1000,
-                },
+                page_size=PAGE_SIZE,
             ),
             output_schema=RECORD_OUT,
         ),
@@ -345,26 +383,35 @@ class NetSuiteConnector(Connector):
                     "x-widget": "code",
                 },
                 max_records={"type": "integer", "title": "Maximum rows", "minimum": 1, "default": 5000},
-                page_size={
-                    "type": "integer",
-                    "title": "Page size",
-                    "minimum": 1,
-                    "maximum": 1000,
-                    "default": 1000,
-                },
+                page_size=PAGE_SIZE,
             ),
             output_schema={"type": "object"},
+        ),
+        Action(
+            key="currency_id",
+            name="Find currency",
+            description="The internal id of the account's currency with this ISO code (SuiteQL on currency).",
+            run=run_currency_id,
+            input_schema=object_schema(
+                ["code"], code={"type": "string", "title": "ISO code", "pattern": "^[A-Za-z]{3}$"}
+            ),
+            output_schema={
+                "type": "object",
+                "required": ["id"],
+                "properties": {"id": {"type": "string"}, "symbol": {"type": "string"}},
+            },
         ),
     )
     triggers = (
         Trigger(
             key="record_updated",
             name="Record created or updated",
-            description="Poll SuiteQL for records whose last-modified time moved since the last poll.",
-            poll=poll_record_updated,
+            description="Poll SuiteQL for records whose last-modified time moved since the last poll "
+            "(in the account's time zone; the cursor is UTC and tie-broken by id).",
+            poll=polling.poll_record_updated,
             config_schema=object_schema(
                 ["record_type"],
-                record_type=RECORD_TYPE,
+                record_type={**RECORD_TYPE, "enum": list(polling.TABLES)},
                 since={"type": "string", "title": "Start from (ISO date-time)"},
                 max_records={
                     "type": "integer",
@@ -382,6 +429,25 @@ class NetSuiteConnector(Connector):
             return str(config["base_url"]).rstrip("/")
         return auth.rest_base(str(config["account_id"]))
 
+    def rate_limit_key(self, config: Mapping[str, Any], connection_id: str) -> str:
+        """NetSuite governs concurrency per account: every connection to one account shares its budget.
+        The account comes from the settings, else from the base URL (a REST host names it; any other base,
+        such as a proxy or the sandbox, is one account per base URL)."""
+        if config.get("account_id"):
+            return "netsuite:" + str(config["account_id"]).upper().replace("-", "_")
+        base = self.base_url(config).lower()
+        host = base.split("://", 1)[-1].split("/", 1)[0]
+        if host.endswith(".suitetalk.api.netsuite.com"):
+            return "netsuite:" + host.split(".", 1)[0].upper().replace("-", "_")
+        return "netsuite:" + base
+
+    def record_versions(self, ctx: ActionContext, obj: str, ids: Sequence[str]) -> dict[str, str]:
+        """For echo suppression: the versions the trigger will see for records a flow just wrote."""
+        return polling.record_versions(ctx, obj, ids)
+
     def probe(self, ctx: ActionContext) -> str:
         list(client.suiteql(ctx, "SELECT id FROM customer", max_records=1, page_size=1))
-        return "Connected to NetSuite (SuiteQL answered)."
+        problem = polling.check_time_zone(ctx)
+        if problem:
+            raise InvalidInput(problem, hint="Set the connection's time zone to the integration user's.")
+        return "Connected to NetSuite (SuiteQL answered; the time zone matches)."

@@ -35,7 +35,22 @@ COUNTS = {
         "pse__Resource_Request__c": 113,
     },
     "kantata": {"users": 300, "workspaces": 134, "stories": 664, "time_entries": 3840, "expenses": 407},
-    "netsuite": {"customer": 140, "job": 85, "invoice": 524, "customerpayment": 331},
+    "netsuite": {
+        # the account's setup records (fixed, no random draws), then the seeded business
+        "currency": 4,
+        "subsidiary": 3,
+        "term": 4,
+        "pricelevel": 2,
+        "department": 3,
+        "classification": 3,
+        "location": 3,
+        "servicesaleitem": 5,
+        "salestaxitem": 3,
+        "customer": 140,
+        "job": 85,
+        "invoice": 524,
+        "customerpayment": 331,
+    },
     "dynamics": {
         "companies": 2,
         "customers": 115,

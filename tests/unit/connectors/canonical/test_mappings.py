@@ -105,7 +105,8 @@ def test_netsuite_invoice_lines_and_payment():
         "id": "20001",
         "tranId": "INV10001",
         "entity": {"id": "1001", "refName": "Acme"},
-        "currency": {"id": "2", "refName": "GBP"},
+        # refName is the currency's name; the connector adds the ISO code it looked up as symbol
+        "currency": {"id": "2", "refName": "British pound", "symbol": "GBP"},
         "status": {"id": "open", "refName": "Open"},
         "total": 300.0,
         "amountRemaining": 300.0,
@@ -123,7 +124,8 @@ def test_netsuite_invoice_lines_and_payment():
     )
     validate_canonical("invoice", canon)
     body = from_canonical("netsuite", "invoice", canon)
-    assert body["entity"] == {"id": "1001"} and body["currency"] == {"id": "2"}
+    # written as the ISO code: the connector's write actions look the account's currency id up
+    assert body["entity"] == {"id": "1001"} and body["currency"] == "GBP"
     assert body["item"]["items"][0] == {
         "item": {"id": "10"},
         "description": "T&M",

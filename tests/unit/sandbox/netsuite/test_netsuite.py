@@ -58,7 +58,7 @@ def test_create_returns_204_with_location_then_read(ns):
 
 def test_external_id_upsert_is_idempotent(ns):
     path = f"{RECORD}/customer/eid:SF-001XYZ"
-    first = ns.send("PUT", path, {"companyName": "ACME Corporation"})
+    first = ns.send("PUT", path, {"companyName": "ACME Corporation", "subsidiary": {"id": "1"}})
     assert first.status_code == 204
     second = ns.send("PUT", path, {"companyName": "Acme Corp", "phone": "+1 555 0101"})
     assert second.status_code == 204 and second.headers["Location"] == first.headers["Location"]

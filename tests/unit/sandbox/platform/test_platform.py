@@ -109,7 +109,11 @@ def test_stats_count_requests_per_system_method_path_and_object(sandbox):
     sandbox.admin_request("DELETE", "stats")
     headers = sandbox.auth("netsuite")
     for n in range(3):
-        sandbox.http.post(sandbox.url + CUSTOMERS, headers=headers, json={"companyName": f"Stats {n}"})
+        sandbox.http.post(
+            sandbox.url + CUSTOMERS,
+            headers=headers,
+            json={"companyName": f"Stats {n}", "subsidiary": {"id": "1"}},
+        )
     sandbox.http.get(sandbox.url + CUSTOMERS, headers=headers)
     stats = sandbox.admin_request("GET", "stats").json()["systems"]["netsuite"]
     assert stats["by_path"]["POST /services/rest/record/v1/customer"] == 3
@@ -177,7 +181,9 @@ def test_state_survives_a_restart_and_reset_reseeds(tmp_path):
         headers = {"Authorization": f"Bearer {token}"}
         assert (
             requests.put(
-                url + CUSTOMERS + "/eid:PERSIST-1", headers=headers, json={"companyName": "Persistent Inc"}
+                url + CUSTOMERS + "/eid:PERSIST-1",
+                headers=headers,
+                json={"companyName": "Persistent Inc", "subsidiary": {"id": "1"}},
             ).status_code
             == 204
         )

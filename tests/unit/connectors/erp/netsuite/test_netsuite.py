@@ -8,17 +8,24 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from connectors.erp.netsuite.client import id_from_location
-from connectors.erp.netsuite.connector import NetSuiteConnector
+from connectors.base import open_connection
+from connectors.canonical.registry import to_canonical
+from connectors.erp.netsuite.client import NetSuiteError, id_from_location
+from connectors.erp.netsuite.connector import NetSuiteConnector, external_id_for
 from connectors.errors import InvalidInput, NotFound, RateLimited
 from connectors.http.ratelimit import LocalRateLimiter
 from tests.support.fake_clock import FakeSleep
-from tests.support.sandbox import make_connect
+from tests.support.sandbox import POLICY, make_connect
 
 
 @pytest.fixture
 def connect(sandbox):
-    connect = make_connect(sandbox, NetSuiteConnector(), "netsuite", {"base_url": sandbox.url + "/netsuite"})
+    connect = make_connect(
+        sandbox,
+        NetSuiteConnector(),
+        "netsuite",
+        {"base_url": sandbox.url + "/netsuite", "subsidiary_id": "1"},
+    )
     yield connect
     for runtime in connect.opened:
         runtime.close()
@@ -258,3 +265,195 @@ def test_polling_no_gaps_no_duplicates(ns, record_type):
     third = ns.poll("record_updated", config, second.cursor)
     assert sorted(i["id"] for i in third.items) == sorted(more)
     assert ns.poll("record_updated", config, third.cursor).items == []
+
+
+# --- OneWorld, currencies, replay-safe creates, the account's budget ---------------------------------
+
+
+def _count(ns, table: str, external_id: str) -> int:
+    rows = ns.run_action(
+        "suiteql", {"query": f"SELECT COUNT(*) AS n FROM {table} WHERE externalid = '{external_id}'"}
+    )
+    return int(rows[0]["n"])
+
+
+def test_a_new_customer_gets_the_connections_subsidiary_and_a_project_its_customers(sandbox, ns):
+    bare = make_connect(sandbox, NetSuiteConnector(), "netsuite", {"base_url": sandbox.url + "/netsuite"})()
+    try:
+        with pytest.raises(NetSuiteError) as refused:
+            bare.run_action("create_record", {"record_type": "customer", "fields": {"companyName": "No Sub"}})
+        assert refused.value.error_code == "USER_ERROR" and "subsidiary" in refused.value.hint
+    finally:
+        bare.close()
+    plain = ns.run_action(
+        "create_record", {"record_type": "customer", "fields": {"companyName": f"D {uid()}"}}
+    )
+    assert plain["subsidiary"]["id"] == "1" and plain["currency"]["symbol"] == "USD"
+    uk_ext = f"UK-{uid()}"
+    uk = ns.run_action(
+        "upsert_record",
+        {
+            "record_type": "customer",
+            "external_id": uk_ext,
+            "fields": {"companyName": "UK", "subsidiary": {"id": "2"}},
+        },
+    )
+    assert uk["currency"] == {"id": "2", "refName": "British pound", "symbol": "GBP"}  # the subsidiary's
+    job = ns.run_action(
+        "upsert_record",
+        {
+            "record_type": "job",
+            "external_id": f"J-{uid()}",
+            "fields": {"companyName": "UK job", "parent": {"id": uk["id"]}},
+        },
+    )
+    assert job["subsidiary"]["id"] == "2"  # its customer's, not the connection's default
+    # An existing customer keeps its subsidiary when an upsert leaves it out.
+    again = ns.run_action(
+        "upsert_record", {"record_type": "customer", "external_id": uk_ext, "fields": {"phone": "555"}}
+    )
+    assert again["id"] == uk["id"] and again["subsidiary"]["id"] == "2"
+
+
+def test_currencies_are_looked_up_never_assumed(connect, ns):
+    chf = ns.run_action(
+        "upsert_record",
+        {
+            "record_type": "currency",
+            "external_id": "CUR-CHF",
+            "fields": {"name": "Swiss franc", "symbol": "CHF"},
+        },
+    )
+    fresh = connect()  # a new runtime: nothing cached, the account's new currency is found
+    customer = fresh.run_action(
+        "create_record",
+        {"record_type": "customer", "fields": {"companyName": f"C {uid()}"}, "return_record": False},
+    )
+    fields = {
+        "entity": {"id": customer["id"]},
+        "currency": "CHF",
+        "item": {"items": [{"item": {"id": "10"}, "quantity": 1, "rate": 10}]},
+    }
+    invoice = fresh.run_action(
+        "upsert_record", {"record_type": "invoice", "external_id": f"CHF-{uid()}", "fields": fields}
+    )
+    assert invoice["currency"]["id"] == chf["id"] and invoice["currency"]["symbol"] == "CHF"
+    assert to_canonical("netsuite", "invoice", invoice)["currency"] == "CHF"
+    assert fresh.run_action("currency_id", {"code": "eur"}) == {"id": "4", "symbol": "EUR"}
+    with pytest.raises(InvalidInput, match="XYZ"):
+        fresh.run_action(
+            "upsert_record",
+            {"record_type": "invoice", "external_id": f"X-{uid()}", "fields": {**fields, "currency": "XYZ"}},
+        )
+
+
+def test_the_same_create_replayed_is_one_record(ns):
+    """A step that runs twice (replay, a worker killed after the call) sends the same idempotency key."""
+    customer_key, job_key = f"fb-{uid()}-customer-0", f"fb-{uid()}-job-0"
+    first = ns.run_action(
+        "create_record",
+        {"record_type": "customer", "fields": {"companyName": "Replay"}},
+        idempotency_key=customer_key,
+    )
+    second = ns.run_action(
+        "create_record",
+        {"record_type": "customer", "fields": {"companyName": "Replay"}},
+        idempotency_key=customer_key,
+    )
+    assert first["id"] == second["id"] and first["externalId"] == customer_key
+    assert _count(ns, "customer", customer_key) == 1
+    job_fields = {"companyName": "Replay job", "parent": {"id": first["id"]}}
+    jobs = [
+        ns.run_action("create_record", {"record_type": "job", "fields": job_fields}, idempotency_key=job_key)
+        for _ in range(2)
+    ]
+    assert jobs[0]["id"] == jobs[1]["id"] and _count(ns, "job", job_key) == 1
+    # An invoice and a payment replayed: the lines are not doubled, the invoice is not paid twice.
+    line = {"item": {"id": "10"}, "quantity": 2, "rate": 100}
+    inv_key = f"fb-{uid()}-invoice-0"
+    invoices = [
+        ns.run_action(
+            "create_record",
+            {"record_type": "invoice", "fields": {"entity": {"id": first["id"]}, "item": {"items": [line]}}},
+            idempotency_key=inv_key,
+        )
+        for _ in range(2)
+    ]
+    assert invoices[0]["id"] == invoices[1]["id"] and len(invoices[1]["item"]["items"]) == 1
+    assert invoices[1]["total"] == 200.0
+    apply = {"items": [{"doc": {"id": invoices[0]["id"]}, "apply": True, "amount": 80}]}
+    pay_key = f"fb-{uid()}-payment-0"
+    for _ in range(2):
+        ns.run_action(
+            "create_record",
+            {
+                "record_type": "customerpayment",
+                "fields": {"customer": {"id": first["id"]}, "payment": 80, "apply": apply},
+            },
+            idempotency_key=pay_key,
+        )
+    memo_key = f"fb-{uid()}-memo-0"
+    memo_fields = {
+        "entity": {"id": first["id"]},
+        "item": {"items": [{"item": {"id": "10"}, "quantity": 1, "rate": 20}]},
+        "apply": {"items": [{"doc": {"id": invoices[0]["id"]}, "apply": True, "amount": 20}]},
+    }
+    for _ in range(2):
+        ns.run_action(
+            "create_record", {"record_type": "creditmemo", "fields": memo_fields}, idempotency_key=memo_key
+        )
+    invoice = ns.run_action("get_record", {"record_type": "invoice", "id": invoices[0]["id"]})
+    assert invoice["amountPaid"] == 100.0 and invoice["amountRemaining"] == 100.0
+    assert _count(ns, "transaction", pay_key) == 1 and _count(ns, "transaction", memo_key) == 1
+
+
+def test_an_unsuitable_idempotency_key_becomes_a_valid_external_id():
+    assert external_id_for("fb-12-job-0") == "fb-12-job-0"
+    hashed = external_id_for("fb-12-node with spaces/and:colons-0")
+    assert hashed.startswith("fb-") and len(hashed) == 43 and external_id_for("x" * 80) != "x" * 80
+
+
+def test_the_budget_is_the_accounts_not_the_connections():
+    connector = NetSuiteConnector()
+    by_id = connector.rate_limit_key({"account_id": "1234567_sb1"}, "a")
+    by_host = connector.rate_limit_key({"base_url": "https://1234567-sb1.suitetalk.api.netsuite.com"}, "b")
+    assert by_id == by_host == "netsuite:1234567_SB1"
+    assert connector.rate_limit_key({"account_id": "7654321"}, "a") != by_id
+    assert connector.rate_limit_key({"base_url": "http://127.0.0.1:1/netsuite/ACME"}, "c") == (
+        connector.rate_limit_key({"base_url": "http://127.0.0.1:1/netsuite/ACME/"}, "d")
+    )
+
+
+def test_two_connections_to_one_account_share_its_concurrency(sandbox):
+    """Eight parallel reads through two connections to one account (limit 5 in flight): with one budget
+    per account (4) NetSuite never refuses one; a budget per connection would let 8 through at once."""
+    limiter = LocalRateLimiter()
+    credential_type, secrets = sandbox.credentials("netsuite")  # M2M with a registered certificate
+    config = {"base_url": sandbox.url + "/netsuite", "subsidiary_id": "1"}
+    runtimes = [
+        open_connection(
+            NetSuiteConnector(),
+            connection_id=f"connection-{n}",
+            config=config,
+            credential_type=credential_type,
+            secrets=secrets,
+            policy=POLICY,
+            retries=0,
+            rate_limiter=limiter,
+        )
+        for n in range(2)
+    ]
+    assert runtimes[0].http.rate_limit_key == runtimes[1].http.rate_limit_key
+    sandbox.fault("netsuite", kind="latency", latency_ms=300, count=8, path_prefix="/services/rest/record")
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            futures = [
+                pool.submit(runtimes[n % 2].run_action, "get_record", {"record_type": "term", "id": "2"})
+                for n in range(8)
+            ]
+            outcomes = [f.exception() or f.result() for f in futures]
+    finally:
+        sandbox.clear_faults()
+        for runtime in runtimes:
+            runtime.close()
+    assert all(isinstance(o, dict) and o["id"] == "2" for o in outcomes), outcomes
