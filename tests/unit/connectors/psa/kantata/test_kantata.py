@@ -29,7 +29,8 @@ def kt(connect):
 @pytest.fixture
 def workspace(kt):
     return kt.run_action(
-        "create_workspace", {"title": "Test workspace", "currency": "USD", "start_date": "2026-01-05"}
+        "create_workspace",
+        {"title": "Test workspace", "currency": "USD", "start_date": "2026-01-05", "price": 25000},
     )
 
 
@@ -92,11 +93,14 @@ def test_workspace_story_time_entry_expense_crud(kt, workspace):
     )
     kt.run_action("update_time_entry", {"id": entry["id"], "time_in_minutes": 120})
     assert kt.run_action("get_time_entry", {"id": entry["id"]})["time_in_minutes"] == 120
+    categories = kt.run_action("list_expense_categories", {})
+    travel = next(c for c in categories if c["name"] == "Travel")
     expense = kt.run_action(
         "create_expense",
         {
             "workspace_id": workspace["id"],
             "date": "2026-01-06",
+            "expense_category_id": travel["id"],
             "category": "Travel",
             "amount_in_cents": 12345,
         },
