@@ -342,10 +342,6 @@ class Kantata(System):
             attrs = body.get(spec.singular) if isinstance(body, dict) else None
             if not isinstance(attrs, dict):
                 raise KantataError(400, "system", f'body must be {{"{spec.singular}": {{...}}}}')
-            if coll in ("time_entries", "expenses") and existing.get("is_invoiced"):
-                raise _invalid(
-                    f"This {spec.singular.replace('_', ' ')} has been invoiced and is locked", "id"
-                )
             record = self._prepare(coll, existing, dict(attrs))
         except KantataError as exc:
             return self._fail(exc)
