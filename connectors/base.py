@@ -32,10 +32,12 @@ from .http.auth import (
     NoAuth,
     OAuth2ClientCredentials,
     OAuth2RefreshToken,
+    ReconnectListener,
     TokenSet,
 )
-from .http.client import SafeClient
+from .http.client import SafeClient, SafeResponse
 from .http.egress import DEFAULT_POLICY, EgressPolicy
+from .http.oauth_code import OAuth2AuthorizationCode
 from .http.ratelimit import RateLimit, RateLimiter
 
 if TYPE_CHECKING:
@@ -52,25 +54,79 @@ logger = logging.getLogger("connectors")
 # --- credential types ----------------------------------------------------------------------------------
 
 
+# Secrets a Connect (authorization code) stores in the vault beside the typed fields; never typed in.
+TOKEN_FIELDS = ("access_token", "refresh_token", "expires_at")
+
+
+@dataclass(frozen=True)
+class AuthorizationCodeGrant:
+    """How a credential type gets consent in the browser (OAuth 2.0 authorization code with PKCE).
+
+    The URLs are functions of the typed credential values and the connection config (with ``base_url``
+    resolved by the connector), so a system whose hosts follow from an account id derives them.
+    """
+
+    authorize_url: Callable[[Mapping[str, Any], Mapping[str, Any]], str]
+    token_url: Callable[[Mapping[str, Any], Mapping[str, Any]], str]
+    default_scope: str = ""
+    auth_method: str = "client_secret_post"  # how the token request authenticates the client
+    pkce: bool = True
+    extra_params: Mapping[str, str] = field(default_factory=dict)
+    # Seconds a refresh token lives, where the system documents a fixed lifetime (NetSuite: 7 days);
+    # the connection then warns before it runs out. None: unknown or sliding.
+    refresh_token_lifetime_s: float | None = None
+    # The token response field naming the instance the API lives on (Salesforce ``instance_url``).
+    instance_url_field: str = ""
+    # How the typed scope is written into the authorize URL (NetSuite: space separated).
+    format_scope: Callable[[str], str] | None = field(default=None, repr=False)
+
+    def scope(self, values: Mapping[str, Any]) -> str | None:
+        scope = str(values.get("scope") or self.default_scope)
+        if scope and self.format_scope is not None:
+            scope = self.format_scope(scope)
+        return scope or None
+
+
 @dataclass(frozen=True)
 class CredentialType:
     """How a connection authenticates. ``schema`` lists the fields (secret ones ``"writeOnly": true``,
-    which the API never returns); ``build`` turns decrypted field values into an :class:`Auth`."""
+    which the API never returns); ``build`` turns decrypted field values into an :class:`Auth`.
+
+    ``authorization`` marks a type whose tokens come from a person's consent in the browser (the
+    "Connect" button): its access and refresh tokens (:data:`TOKEN_FIELDS`) are stored by the
+    credentials app, never typed in. ``wants_config``: ``build`` also receives ``config=`` (the
+    connection's settings with ``base_url`` resolved), for types whose endpoints follow from them.
+    """
 
     key: str
     label: str
     schema: dict[str, Any]
     build: Callable[..., Auth] = field(repr=False)
     description: str = ""
+    authorization: AuthorizationCodeGrant | None = field(default=None, repr=False)
+    wants_config: bool = False
 
     def secret_fields(self) -> list[str]:
         props = self.schema.get("properties", {})
         return [name for name, spec in props.items() if spec.get("writeOnly")]
 
+    def token_fields(self) -> tuple[str, ...]:
+        return TOKEN_FIELDS if self.authorization is not None else ()
+
+    def url_fields(self) -> list[str]:
+        """Fields naming an endpoint (``format: uri``): credentials are sent there."""
+        props = self.schema.get("properties", {})
+        return [name for name, spec in props.items() if spec.get("format") == "uri"]
+
     def make_auth(
-        self, values: Mapping[str, Any], *, on_token: Callable[[TokenSet], None] | None = None
+        self,
+        values: Mapping[str, Any],
+        *,
+        on_token: Callable[[TokenSet], None] | None = None,
+        config: Mapping[str, Any] | None = None,
     ) -> Auth:
-        errors = sorted(Draft202012Validator(self.schema).iter_errors(dict(values)), key=str)
+        typed = {k: v for k, v in values.items() if k not in self.token_fields()}
+        errors = sorted(Draft202012Validator(self.schema).iter_errors(typed), key=str)
         if errors:
             # Name the field, never echo the value: it may be a secret.
             where = "/".join(str(p) for p in errors[0].absolute_path) or "(credentials)"
@@ -78,10 +134,58 @@ class CredentialType:
                 f"Credentials for {self.label} are incomplete or invalid at {where}.",
                 hint="Edit the connection and fill in every required field.",
             )
+        if self.wants_config:
+            return self.build(values, on_token=on_token, config=dict(config or {}))
         return self.build(values, on_token=on_token)
 
     def describe(self) -> dict[str, Any]:
-        return {"key": self.key, "label": self.label, "description": self.description, "schema": self.schema}
+        return {
+            "key": self.key,
+            "label": self.label,
+            "description": self.description,
+            "schema": self.schema,
+            "connect": self.authorization is not None,
+        }
+
+
+def authorization_code_type(
+    key: str,
+    label: str,
+    schema: dict[str, Any],
+    grant: AuthorizationCodeGrant,
+    *,
+    description: str = "",
+) -> CredentialType:
+    """A credential type authorised with the Connect button: ``schema`` holds what a person types
+    (client id, secret, scope, endpoint overrides); the tokens come from the consent."""
+
+    def build(
+        values: Mapping[str, Any],
+        *,
+        on_token: Callable[[TokenSet], None] | None = None,
+        config: Mapping[str, Any] | None = None,
+    ) -> Auth:
+        expires = values.get("expires_at")
+        return OAuth2AuthorizationCode(
+            grant.token_url(values, config or {}),
+            str(values.get("client_id") or ""),
+            str(values.get("client_secret") or ""),
+            access_token=values.get("access_token") or None,
+            expires_at=float(expires) if isinstance(expires, int | float) else None,
+            refresh_token=values.get("refresh_token") or None,
+            auth_method=grant.auth_method,
+            on_token=on_token,
+        )
+
+    return CredentialType(
+        key=key,
+        label=label,
+        schema=schema,
+        build=build,
+        description=description,
+        authorization=grant,
+        wants_config=True,
+    )
 
 
 def _secret(title: str) -> dict[str, Any]:
@@ -176,7 +280,43 @@ OAUTH2_REFRESH_TOKEN = CredentialType(
     ),
     description="A rotated refresh token is handed to on_token so it can be stored again (encrypted).",
 )
-STANDARD_CREDENTIAL_TYPES = (API_KEY, BASIC, BEARER, OAUTH2_CLIENT_CREDENTIALS, OAUTH2_REFRESH_TOKEN)
+OAUTH2_AUTHORIZATION_CODE = authorization_code_type(
+    "oauth2_authorization_code",
+    "OAuth 2.0 (Connect: authorization code)",
+    {
+        "type": "object",
+        "required": ["authorize_url", "token_url", "client_id"],
+        "properties": {
+            "authorize_url": {"type": "string", "title": "Authorization URL", "format": "uri"},
+            "token_url": _OAUTH_FIELDS["token_url"],
+            "client_id": _OAUTH_FIELDS["client_id"],
+            "client_secret": _OAUTH_FIELDS["client_secret"],
+            "scope": _OAUTH_FIELDS["scope"],
+        },
+    },
+    AuthorizationCodeGrant(
+        authorize_url=lambda v, c: str(v["authorize_url"]),
+        token_url=lambda v, c: str(v["token_url"]),
+    ),
+    description="Click Connect and approve access in the system's own page; tokens are stored encrypted "
+    "and renewed before they expire.",
+)
+STANDARD_CREDENTIAL_TYPES = (
+    API_KEY,
+    BASIC,
+    BEARER,
+    OAUTH2_CLIENT_CREDENTIALS,
+    OAUTH2_REFRESH_TOKEN,
+    OAUTH2_AUTHORIZATION_CODE,
+)
+
+
+@dataclass(frozen=True)
+class ApiUsage:
+    """API calls used of the allowance in the system's current window (e.g. Salesforce's 24 hours)."""
+
+    used: int
+    limit: int
 
 
 # --- actions and triggers ------------------------------------------------------------------------------
@@ -315,6 +455,10 @@ class Connector:
 
     def default_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         return {"Accept": "application/json"}
+
+    def api_usage(self, response: SafeResponse) -> ApiUsage | None:
+        """The system's API usage as a response reports it (Salesforce ``Sforce-Limit-Info``), or None."""
+        return None
 
     def test_connection(self, ctx: ActionContext) -> tuple[bool, str]:
         """(ok, message): :meth:`probe`'s message, or the message and hint of the error it raised."""
@@ -529,16 +673,22 @@ def open_connection(
     policy: EgressPolicy = DEFAULT_POLICY,
     rate_limiter: RateLimiter | None = None,
     on_token: Callable[[TokenSet], None] | None = None,
+    on_reconnect: ReconnectListener | None = None,
+    on_usage: Callable[[ApiUsage], None] | None = None,
     heartbeat: Callable[[], None] = lambda: None,
     **client_options: Any,
 ) -> ConnectionRuntime:
     """Build the runtime handle in the worker from decrypted credential values. Does no network I/O.
 
     The budget (rate limit and concurrency) is keyed by ``connection_id`` so every flow and worker
-    using the connection shares it (with a Redis limiter).
+    using the connection shares it (with a Redis limiter). ``on_token`` receives every token the
+    auth obtains (to store a rotated refresh token), ``on_reconnect`` hears when the grant is gone
+    (a refused refresh token), ``on_usage`` each API usage a response reports.
     """
     validate(connector.config_schema, dict(config), what=f"{connector.name} connection config")
-    auth = connector.credential_type(credential_type).make_auth(secrets, on_token=on_token)
+    resolved = {**config, "base_url": connector.base_url(config)}
+    auth = connector.credential_type(credential_type).make_auth(secrets, on_token=on_token, config=resolved)
+    auth.reconnect_listener = on_reconnect
     options: dict[str, Any] = {**connector.http_options, **client_options}
     http = SafeClient(
         policy=policy,
@@ -551,6 +701,14 @@ def open_connection(
         default_headers=connector.default_headers(config),
         **options,
     )
+    if on_usage is not None:
+
+        def observe(response: SafeResponse) -> None:
+            usage = connector.api_usage(response)
+            if usage is not None:
+                on_usage(usage)
+
+        http.response_observers.append(observe)
     return ConnectionRuntime(
         connector, connection_id=connection_id, config=config, http=http, heartbeat=heartbeat
     )

@@ -95,6 +95,13 @@ class AuthError(HTTPStatusError):
     """Credentials were refused (401/403, or the token endpoint said no)."""
 
 
+class ReconnectRequired(AuthError):
+    """The grant behind a connection is gone (refresh token expired or revoked, consent withdrawn): only a
+    person can fix it, by connecting again. Callers outside ``connectors/`` read ``reconnect_required``."""
+
+    reconnect_required = True
+
+
 class NotFound(HTTPStatusError):
     """404: the record or endpoint does not exist."""
 

@@ -223,6 +223,10 @@ SANDBOX_URL = env_str("FLOWBUILDER_SANDBOX_URL", "http://127.0.0.1:8100")
 FLOWBUILDER_RATE_LIMIT_URL = env_str("FLOWBUILDER_RATE_LIMIT_URL", REDIS_URL)
 # Live connections (decrypted credentials, OAuth tokens, HTTP pools) a worker process keeps warm.
 FLOWBUILDER_CONNECTION_CACHE_SIZE = env_int("FLOWBUILDER_CONNECTION_CACHE_SIZE", 256)
+# Connect (OAuth authorization code): how long a started Connect may take before its callback.
+FLOWBUILDER_OAUTH_PENDING_TTL_S = env_int("FLOWBUILDER_OAUTH_PENDING_TTL_S", 600)
+# A system's API usage (Salesforce Sforce-Limit-Info) is stored on its connection at most this often.
+FLOWBUILDER_API_USAGE_WRITE_S = env_float("FLOWBUILDER_API_USAGE_WRITE_S", 60.0)
 
 # Polling and schedule triggers: one beat tick finds the due ones (flowbuilder.triggers); a poll task
 # that is lost is retried when its lease runs out.
@@ -234,6 +238,9 @@ FLOWBUILDER_POLL_DEDUPE_WINDOW_S = env_float("FLOWBUILDER_POLL_DEDUPE_WINDOW_S",
 FLOWBUILDER_ECHO_WINDOW_S = env_float("FLOWBUILDER_ECHO_WINDOW_S", 86400.0)
 FLOWBUILDER_ECHO_EPSILON_S = env_float("FLOWBUILDER_ECHO_EPSILON_S", 5.0)
 FLOWBUILDER_PRUNE_INTERVAL_S = env_float("FLOWBUILDER_PRUNE_INTERVAL_S", 3600.0)
+# Idle polling triggers back off: each empty poll waits longer (half the time since records were last
+# found, at least the trigger's interval) up to this cap; a found record resets it.
+FLOWBUILDER_POLL_IDLE_CAP_S = env_float("FLOWBUILDER_POLL_IDLE_CAP_S", 900.0)
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-runs": {"task": "execution.sweep", "schedule": FLOWBUILDER_SWEEP_INTERVAL_S},

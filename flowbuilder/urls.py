@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from flowbuilder.api.views.oauth import oauth_callback
 from flowbuilder.api.views.webhooks import resume, webhook
 from flowbuilder.web import views as web
 
@@ -8,6 +9,7 @@ urlpatterns = [
     path("api/", include("flowbuilder.api.urls")),
     path("hooks/resume/<str:token>/", resume, name="resume-callback"),
     path("hooks/<str:token>/", webhook, name="webhook"),
+    path("oauth/callback/", oauth_callback, name="oauth-callback"),
     path("login/", web.LoginView.as_view(), name="login"),
     path("logout/", web.logout_view, name="logout"),
     path("password-reset/", web.PasswordResetView.as_view(), name="password_reset"),
@@ -22,5 +24,5 @@ urlpatterns = [
     path("healthz", web.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Client-side routes of the editor SPA.
-    re_path(r"^(?:flows|runs|settings|approvals)?(?:/.*)?$", web.spa, name="spa"),
+    re_path(r"^(?:flows|runs|connections|settings|approvals)?(?:/.*)?$", web.spa, name="spa"),
 ]

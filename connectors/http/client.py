@@ -282,6 +282,8 @@ class SafeClient:
             if not self._auth_origins:
                 raise ValueError("a client with credentials needs base_url (or auth_origins) to bind them to")
             auth.bind(self.redactor)
+        # Called with every response (each attempt), e.g. to read API usage headers; see _observe.
+        self.response_observers: list[Callable[[SafeResponse], None]] = []
         self._adapters: dict[tuple[str, str, int, str], PinnedAdapter] = {}
         self._adapters_lock = threading.Lock()
         self._local = threading.local()
@@ -333,6 +335,7 @@ class SafeClient:
                         authenticate,
                         follow_redirects,
                     )
+                self._observe(response)
             except _TransportFailure as failure:
                 error = failure.error
                 if not error.retryable or (failure.sent and not idempotent):
@@ -415,6 +418,15 @@ class SafeClient:
             finally:
                 self._local.holding = False
 
+    def _observe(self, response: SafeResponse) -> None:
+        """Show every response to the observers (e.g. a connector reading its API usage headers); an
+        observer's failure never fails the request."""
+        for observer in list(self.response_observers):
+            try:
+                observer(response)
+            except Exception:  # noqa: BLE001 - observation is best effort by design
+                logger.warning("response observer %r failed", observer, exc_info=True)
+
     def _backoff(self, attempt: int) -> float:
         # "Equal jitter": at least half the exponential delay, so retries of many clients spread out.
         ceiling = min(self.backoff_cap, self.backoff_base * (2**attempt))
@@ -485,6 +497,12 @@ class SafeClient:
                     f"Could not build the request: {self.redactor.text(str(exc))}",
                     hint="Check the URL, headers and body.",
                 ) from None
+            if applied and self.auth is not None:
+                # Schemes that sign the whole request (OAuth 1.0a) see it as it will be sent.
+                signed = self.auth.sign(
+                    prepared.method or "", prepared.url or "", prepared.headers, prepared.body
+                )
+                prepared.headers.update(signed)
             exchange = self._transmit(prepared, target, deadline, cap)
             response = exchange.response
             status = response.status_code

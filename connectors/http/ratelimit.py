@@ -6,12 +6,16 @@ fail: :meth:`RateLimiter.acquire` waits up to ``max_wait`` seconds, then raises 
 with a ``retry_after`` so the executor can park the node instead of holding a worker.
 
 Two implementations share one polling loop: :class:`LocalRateLimiter` (one process; tests, dev) and
-:class:`RedisRateLimiter` (all workers; one atomic Lua script per attempt, server time, leases that
-expire so a killed worker cannot leak a concurrency slot).
+:class:`RedisRateLimiter` (all workers; one atomic Lua script per attempt, server time). A Redis
+concurrency slot is a *lease* with a short TTL that the holding process renews while the request is in
+flight: a worker killed with SIGKILL stops renewing, so its slots come back within ``lease_ttl`` seconds
+instead of being held until some long timeout (a request that takes longer than the TTL keeps its slot,
+because it is renewed).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -22,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from connectors.errors import RateLimited
+
+logger = logging.getLogger("connectors.http")
 
 # How long to sleep between attempts when the limiter cannot say when a slot frees up (concurrency).
 _POLL_S = 0.05
@@ -34,7 +40,9 @@ class RateLimit:
     rate: float = 10.0
     burst: int = 10
     max_concurrency: int = 0
-    lease_ttl: float = 300.0  # a slot held longer than this is presumed leaked (crashed worker)
+    # Seconds a concurrency slot outlives its holder's last renewal (renewed every third of it while in
+    # flight): how long the slots of a killed worker stay taken.
+    lease_ttl: float = 10.0
 
 
 class RateLimiter(Protocol):
@@ -62,6 +70,12 @@ class _PollingLimiter:
     def _release(self, key: str, limit: RateLimit, lease: str) -> None:
         raise NotImplementedError
 
+    def _hold(self, key: str, limit: RateLimit, lease: str) -> None:
+        """The slot ``lease`` is in use until :meth:`_unhold` (Redis: keep renewing it)."""
+
+    def _unhold(self, lease: str) -> None:
+        return None
+
     @contextmanager
     def acquire(self, key: str, limit: RateLimit, *, max_wait: float) -> Iterator[None]:
         lease = uuid.uuid4().hex
@@ -78,10 +92,13 @@ class _PollingLimiter:
                     retry_after=max(wait, 1.0),
                 )
             self._sleep(min(wait, remaining))
+        if limit.max_concurrency > 0:
+            self._hold(key, limit, lease)
         try:
             yield
         finally:
             if limit.max_concurrency > 0:
+                self._unhold(lease)
                 self._release(key, limit, lease)
 
 
@@ -158,6 +175,19 @@ end
 return 0
 """
 
+# Extend a lease that still exists (a lease already taken back is not resurrected).
+_RENEW_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], 'XX', now + ttl, ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ttl + 1000)
+  return 1
+end
+return 0
+"""
+
 
 class RedisRateLimiter(_PollingLimiter):
     """Budgets shared by every worker through Redis (the same Redis as the Celery broker is fine)."""
@@ -174,6 +204,12 @@ class RedisRateLimiter(_PollingLimiter):
         self._redis = client
         self._prefix = prefix
         self._script = client.register_script(_ACQUIRE_LUA)
+        self._renew_script = client.register_script(_RENEW_LUA)
+        # Leases this process holds: lease -> (leases key, ttl in ms). One daemon thread renews them all.
+        self._held: dict[str, tuple[str, int]] = {}
+        self._held_lock = threading.Lock()
+        self._renewer: threading.Thread | None = None
+        self.renewals = 0  # observable in tests
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisRateLimiter:
@@ -204,3 +240,36 @@ class RedisRateLimiter(_PollingLimiter):
 
     def _release(self, key: str, limit: RateLimit, lease: str) -> None:
         self._redis.zrem(self._keys(key)[1], lease)
+
+    def _hold(self, key: str, limit: RateLimit, lease: str) -> None:
+        with self._held_lock:
+            self._held[lease] = (self._keys(key)[1], math.ceil(limit.lease_ttl * 1000))
+            if self._renewer is None:
+                self._renewer = threading.Thread(
+                    target=self._renew_loop, name="ratelimit-leases", daemon=True
+                )
+                self._renewer.start()
+
+    def _unhold(self, lease: str) -> None:
+        with self._held_lock:
+            self._held.pop(lease, None)
+
+    def _renew_loop(self) -> None:
+        """Renew every held lease each third of the shortest TTL; stop when none is held."""
+        while True:
+            with self._held_lock:
+                if not self._held:
+                    self._renewer = None
+                    return
+                held = list(self._held.items())
+            interval = min(ttl for _, (_, ttl) in held) / 3000.0
+            time.sleep(max(0.05, interval))
+            for lease, (leases_key, ttl) in held:
+                with self._held_lock:
+                    if lease not in self._held:
+                        continue  # released meanwhile
+                try:
+                    self._renew_script(keys=[leases_key], args=[lease, ttl])
+                    self.renewals += 1
+                except Exception:  # noqa: BLE001 - Redis away: the lease may lapse; the request goes on
+                    logger.warning("could not renew rate limit lease on %s", leases_key, exc_info=True)

@@ -1,5 +1,9 @@
 """Every change to a connection: create, update, delete, test, first use by a run, token rotation, and
-re-encryption to the newest key.
+re-encryption to the newest key. (Connect, the OAuth consent in the browser, is in ``connect.py``.)
+
+An edit that changes where the credentials go (the base URL's host, a token or login URL, an account id
+that names the hosts: see ``destinations.py``) keeps no stored secret the edit did not enter again,
+unless an admin confirms the new host explicitly; either way the audit row names both hosts.
 
 Each function that a person triggers takes a keyword-only ``actor``, checks the actor may act, runs in
 one transaction and writes an audit row. Audit rows and messages carry field *names* and non-secret
@@ -29,7 +33,8 @@ from flowbuilder.tenancy.models import Organisation
 from flowbuilder.tenancy.permissions import can
 
 from . import runtime
-from .models import Connection, Environment
+from .destinations import destinations, origin_text
+from .models import AuthState, Connection, Environment
 from .runtime import get_connector
 from .vault import VaultError, get_vault
 
@@ -96,6 +101,21 @@ def _check_credentials(ctype: CredentialType, values: Mapping[str, Any]) -> None
     raise InvalidInputError(message, field=field, hint="Fill in every required credential field.")
 
 
+def _refuse_token_fields(ctype: CredentialType, values: Mapping[str, Any]) -> None:
+    """Access and refresh tokens of a Connect type come from the consent, never from the API."""
+    for name in ctype.token_fields():
+        if name in values:
+            raise InvalidInputError(
+                f"{name} is set by Connect, not typed in.",
+                field=f"credentials.{name}",
+                hint="Save the connection, then click Connect.",
+            )
+
+
+def initial_auth_state(ctype: CredentialType) -> str:
+    return AuthState.NOT_CONNECTED if ctype.authorization is not None else AuthState.OK
+
+
 def split_credentials(ctype: CredentialType, values: Mapping[str, Any]) -> tuple[dict, dict]:
     """(non-secret fields, secret fields) by the credential type's ``writeOnly`` markers."""
     secret_names = set(ctype.secret_fields())
@@ -126,6 +146,7 @@ def _public(connection: Connection) -> dict[str, Any]:
         "credential_type": connection.credential_type,
         "credentials": connection.credentials,
         "secrets_set": list(connection.secret_fields_set),
+        "auth_state": connection.auth_state,
     }
 
 
@@ -163,6 +184,7 @@ def create_connection(
     config.pop("base_url", None)
     _check_config(spec, base_url, config)
     values = {k: v for k, v in (credentials or {}).items() if v is not None}
+    _refuse_token_fields(ctype, values)
     _check_credentials(ctype, values)
     plain, secret = split_credentials(ctype, values)
     connection = Connection(
@@ -177,6 +199,7 @@ def create_connection(
         secrets_ciphertext=get_vault().encrypt(secret) if secret else "",
         secret_fields_set=sorted(secret),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        auth_state=initial_auth_state(ctype),
     )
     with transaction.atomic():
         _save(connection)
@@ -191,15 +214,25 @@ def create_connection(
 
 
 def update_connection(
-    *, actor: Any, connection: Connection, credentials: Mapping[str, Any] | None = None, **fields: Any
+    *,
+    actor: Any,
+    connection: Connection,
+    credentials: Mapping[str, Any] | None = None,
+    confirm_host_change: bool = False,
+    **fields: Any,
 ) -> Connection:
     """Change settings and/or credentials. Secret fields not sent keep their stored value; a field sent
-    as null is cleared. Changing ``credential_type`` starts the credentials afresh."""
+    as null is cleared. Changing ``credential_type`` starts the credentials afresh.
+
+    If the edit sends the credentials somewhere new (see ``destinations.py``), stored secrets it does
+    not enter again are dropped (a missing required one is a 400 naming it; Connect tokens go, so the
+    connection must be connected again), unless ``confirm_host_change`` comes from an admin."""
     _require(actor, "change", connection)
     with transaction.atomic():
         connection = Connection.objects.select_for_update().get(pk=connection.pk)
         before = _public(connection)
         spec = get_connector(connection.connector)
+        old_hosts = _old_destinations(spec, connection)
         for key in EDITABLE:
             if key in fields and fields[key] is not None:
                 setattr(connection, key, fields[key])
@@ -209,42 +242,118 @@ def update_connection(
 
         new_type = fields.get("credential_type") or connection.credential_type
         ctype = _credential_type(spec, new_type)
-        secrets_changed = False
-        if new_type != connection.credential_type or credentials is not None:
-            if new_type != connection.credential_type:
-                current_plain: dict[str, Any] = {}
-                current_secret: dict[str, Any] = {}
-            else:
-                current_plain = dict(connection.credentials or {})
-                try:
-                    current_secret = get_vault().decrypt(connection.secrets_ciphertext)
-                except VaultError:  # the key is gone: the user must enter every secret again
-                    current_secret = {}
-            plain_changes, secret_changes = split_credentials(ctype, credentials or {})
-            plain = _merge(current_plain, plain_changes)
-            secret = _merge(current_secret, secret_changes)
+        type_changed = new_type != connection.credential_type
+        _refuse_token_fields(ctype, credentials or {})
+        if type_changed:
+            current_plain: dict[str, Any] = {}
+            current_secret: dict[str, Any] = {}
+        else:
+            current_plain = dict(connection.credentials or {})
+            try:
+                current_secret = get_vault().decrypt(connection.secrets_ciphertext)
+            except VaultError:  # the key is gone: the user must enter every secret again
+                current_secret = {}
+        plain_changes, secret_changes = split_credentials(ctype, credentials or {})
+        plain = _merge(current_plain, plain_changes)
+        new_hosts = destinations(spec, ctype, connection.base_url, connection.config, plain)
+        moved = sorted(new_hosts - old_hosts)
+        host_change = ""
+        if moved and current_secret:
+            host_change = _check_host_change(
+                actor,
+                connection,
+                ctype,
+                moved,
+                old_hosts,
+                set(current_secret),
+                secret_changes,
+                confirm_host_change,
+            )
+            if host_change == "secrets re-entered":
+                current_secret = {}  # nothing stored may follow the credentials to the new host
+        secret = _merge(current_secret, secret_changes)
+        if type_changed or credentials is not None or host_change:
             _check_credentials(ctype, {**plain, **secret})
-            secrets_changed = secret != current_secret or new_type != connection.credential_type
-            connection.credential_type = ctype.key
-            connection.credentials = plain
-            if secrets_changed:
-                connection.secrets_ciphertext = get_vault().encrypt(secret) if secret else ""
-                connection.secret_fields_set = sorted(secret)
-                connection.secrets_version = (connection.secrets_version or 0) + 1
+        secrets_changed = secret != current_secret or type_changed or host_change == "secrets re-entered"
+        connection.credential_type = ctype.key
+        connection.credentials = plain
+        if secrets_changed:
+            connection.secrets_ciphertext = get_vault().encrypt(secret) if secret else ""
+            connection.secret_fields_set = sorted(secret)
+            connection.secrets_version = (connection.secrets_version or 0) + 1
+        if type_changed or (ctype.authorization is not None and "access_token" not in secret):
+            connection.auth_state = initial_auth_state(ctype)
+            connection.auth_state_message = ""
+            connection.credential_expires_at = None
+        elif secrets_changed and ctype.authorization is None:
+            connection.auth_state, connection.auth_state_message = (
+                AuthState.OK,
+                "",
+            )  # new secrets, fresh start
         _save(connection)
         after = _public(connection)
         changed = {k: v for k, v in after.items() if before.get(k) != v}
         if secrets_changed:
             changed["secrets_changed"] = True
+        before_row = {k: before.get(k) for k in changed if k in before}
+        if old_hosts != new_hosts:
+            before_row["hosts"] = sorted(old_hosts)
+            changed["hosts"] = sorted(new_hosts)
+        if host_change:
+            changed["host_change"] = host_change
         record(
             AuditAction.CONNECTION_UPDATE,
             actor=actor,
             organisation=connection.organisation_id,
             obj=connection,
-            before={k: before.get(k) for k in changed if k in before},
+            before=before_row,
             after=changed,
         )
     return connection
+
+
+def _old_destinations(spec: Connector, connection: Connection) -> set[str]:
+    """Where the stored credentials go today (a credential type the connector no longer offers: the
+    base URL's host only)."""
+    try:
+        ctype = spec.credential_type(connection.credential_type)
+    except ConnectorError:
+        return {origin_text(connection.base_url)}
+    return destinations(
+        spec, ctype, connection.base_url, connection.config or {}, connection.credentials or {}
+    )
+
+
+def _check_host_change(
+    actor: Any,
+    connection: Connection,
+    ctype: CredentialType,
+    moved: list[str],
+    old_hosts: set[str],
+    stored: set[str],
+    secret_changes: Mapping[str, Any],
+    confirmed: bool,
+) -> str:
+    """How a change of destination may proceed: "confirmed by admin" or "secrets re-entered" (every
+    stored secret a person typed is in this edit; Connect tokens are dropped and need a new Connect);
+    otherwise a 400 naming the first secret to enter again."""
+    was = ", ".join(sorted(old_hosts)) or "(none)"
+    if confirmed:
+        if not can(actor, "admin", connection):
+            raise PermissionDeniedError(
+                "Only an admin of the organisation may keep the stored secrets for a new host."
+            )
+        return "confirmed by admin"
+    required = set(ctype.schema.get("required") or []) | stored
+    missing = [f for f in ctype.secret_fields() if f in required and secret_changes.get(f) in (None, "")]
+    if missing:
+        raise InvalidInputError(
+            f"This change sends the connection's credentials to {', '.join(moved)} (was {was}): enter "
+            f"the secret again ({missing[0]}) or ask an admin to confirm the new host.",
+            field=f"credentials.{missing[0]}",
+            hint="Stored secrets never follow a connection to a new host unless they are entered again.",
+        )
+    return "secrets re-entered"
 
 
 def delete_connection(*, actor: Any, connection: Connection) -> None:
@@ -286,9 +395,20 @@ def test_connection(*, actor: Any, connection: Connection) -> TestResult:
     now = timezone.now()
     message = message[:MESSAGE_CHARS]
     with transaction.atomic():
-        Connection.objects.filter(pk=connection.pk).update(
-            last_tested_at=now, last_test_ok=ok, last_test_message=message
+        changes: dict[str, Any] = {"last_tested_at": now, "last_test_ok": ok, "last_test_message": message}
+        state = (
+            Connection.objects.filter(pk=connection.pk)
+            .values_list("auth_state", "auth_state_message")
+            .first()
         )
+        if state is not None:  # the probe may have marked it "reconnect"
+            connection.auth_state, connection.auth_state_message = state
+        if ok and connection.auth_state == AuthState.RECONNECT:
+            # Working again (e.g. another process stored a fresh refresh token): no longer "reconnect".
+            restored = AuthState.CONNECTED if connection.connected_at else AuthState.OK
+            changes.update(auth_state=restored, auth_state_message="")
+            connection.auth_state, connection.auth_state_message = restored, ""
+        Connection.objects.filter(pk=connection.pk).update(**changes)
         record(
             AuditAction.CONNECTION_TEST,
             actor=actor,

@@ -20,6 +20,17 @@ class Environment(models.TextChoices):
     PROD = "prod", "Production"
 
 
+class AuthState(models.TextChoices):
+    """Where a connection's authorisation stands. Typed-in credentials are ``ok``; a Connect
+    (authorization code) type starts ``not_connected``, is ``connected`` after consent, and becomes
+    ``reconnect`` when the grant lapses (refresh token expired or revoked): only a person can fix that."""
+
+    OK = "ok", "Credentials entered"
+    NOT_CONNECTED = "not_connected", "Not connected yet"
+    CONNECTED = "connected", "Connected"
+    RECONNECT = "reconnect", "Reconnect needed"
+
+
 class Connection(TimeStampedModel):
     organisation = models.ForeignKey(
         "tenancy.Organisation", on_delete=models.CASCADE, related_name="connections"
@@ -43,6 +54,17 @@ class Connection(TimeStampedModel):
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True, blank=True)
     last_test_message = models.CharField(max_length=500, blank=True, default="")
+    auth_state = models.CharField(max_length=16, choices=AuthState.choices, default=AuthState.OK)
+    auth_state_message = models.CharField(max_length=500, blank=True, default="")
+    connected_at = models.DateTimeField(null=True, blank=True, help_text="Last successful Connect.")
+    # When the stored grant stops working, where the system says (NetSuite refresh tokens): alerts warn
+    # before it, and the connection page shows it.
+    credential_expires_at = models.DateTimeField(null=True, blank=True)
+    # The system's API usage as its responses report it (Salesforce Sforce-Limit-Info), written at
+    # most once a minute.
+    api_usage_used = models.PositiveIntegerField(null=True, blank=True)
+    api_usage_limit = models.PositiveIntegerField(null=True, blank=True)
+    api_usage_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["organisation_id", "name", "environment"]
@@ -82,3 +104,33 @@ class ConnectionUse(models.Model):
 
     def __str__(self) -> str:
         return f"connection {self.connection_id} used by run {self.run_id}"
+
+
+class PendingAuthorization(models.Model):
+    """A Connect in progress: created when a person clicks Connect, consumed by the callback (single use),
+    bound to that person and connection, and short-lived. Only a hash of ``state`` is stored (the state
+    itself travels in the browser's URL); the PKCE verifier is encrypted like every secret."""
+
+    tenant_field = "connection__organisation"
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="pending_authorizations"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state_hash = models.CharField(max_length=64, unique=True)
+    verifier_ciphertext = models.TextField()
+    redirect_uri = models.CharField(max_length=2000)
+    # Where the code will be exchanged, fixed when Connect was clicked: a connection edited meanwhile
+    # does not get its code sent somewhere else.
+    token_url = models.CharField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="pending_authorization_expiry")]
+
+    def __str__(self) -> str:
+        return f"pending authorization of connection {self.connection_id}"
+
+    def __repr__(self) -> str:
+        return f"<PendingAuthorization {self.pk} connection={self.connection_id}>"

@@ -20,14 +20,16 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 
-from connectors.base import ConnectionRuntime, Connector
+from connectors.base import ApiUsage, ConnectionRuntime, Connector
 from connectors.base import open_connection as open_runtime
 from connectors.errors import ConnectorError, ConnectorLoadError
 from connectors.http.auth import TokenSet
@@ -109,21 +111,71 @@ def parse_connection_id(value: Any) -> int | None:
     return int(text) if text.isdigit() and len(text) < 19 else None
 
 
-def _token_saver(connection: Connection, secrets: dict[str, Any]) -> Callable[[TokenSet], None] | None:
-    """Persist a rotated refresh token (encrypted); other token fields stay in this process only."""
-    if "refresh_token" not in secrets:
+def _token_saver(
+    connection: Connection, secrets: dict[str, Any], connect_type: bool
+) -> Callable[[TokenSet], None] | None:
+    """Persist what the auth obtained (encrypted): a rotated refresh token, and for Connect types the
+    access token and its expiry too, so other processes reuse it instead of refreshing again."""
+    if "refresh_token" not in secrets and not connect_type:
         return None
     connection_id = connection.pk
 
     def on_token(token: TokenSet) -> None:
-        new = token.refresh_token
-        if not new or new == secrets.get("refresh_token"):
+        new_refresh = token.refresh_token
+        rotated = bool(new_refresh) and new_refresh != secrets.get("refresh_token")
+        if not rotated and not connect_type:
             return
-        secrets["refresh_token"] = new
-        version = usage.store_rotated_secrets(connection_id, secrets)
+        if rotated:
+            secrets["refresh_token"] = new_refresh
+        if connect_type:
+            secrets["access_token"] = token.access_token
+            secrets["expires_at"] = token.expires_at
+        expires = None
+        if rotated and token.refresh_expires_at:
+            expires = datetime.fromtimestamp(token.refresh_expires_at, tz=UTC)
+        version = usage.store_tokens(connection_id, secrets, credential_expires_at=expires)
         _restamp(connection_id, version)
 
     return on_token
+
+
+def _reconnect_marker(connection: Connection, secrets: dict[str, Any]) -> Callable[[str], str | None]:
+    """When the auth says the grant lapsed: adopt a refresh token another process stored meanwhile, or
+    put the connection into "reconnect"."""
+    connection_id = connection.pk
+
+    def on_reconnect(message: str) -> str | None:
+        newer = usage.mark_reconnect(connection_id, message, secrets.get("refresh_token"))
+        if newer:
+            secrets["refresh_token"] = newer
+        return newer
+
+    return on_reconnect
+
+
+_usage_lock = threading.Lock()
+_usage_written: dict[int, float] = {}
+
+
+def _usage_recorder(connection: Connection) -> Callable[[ApiUsage], None]:
+    """Store the API usage responses report, at most once a minute per connection (checked in this
+    process first, then by the database so all processes together write at most that often)."""
+    connection_id = connection.pk
+
+    def on_usage(reported: ApiUsage) -> None:
+        every = float(settings.FLOWBUILDER_API_USAGE_WRITE_S)
+        now = time.monotonic()
+        with _usage_lock:
+            last = _usage_written.get(connection_id)
+            if last is not None and now - last < every:
+                return
+            _usage_written[connection_id] = now
+        try:
+            usage.record_api_usage(connection_id, reported.used, reported.limit, every_s=every)
+        except Exception:  # noqa: BLE001 - usage is informative: never fail a request for it
+            log.warning("connection %s: could not store API usage", connection_id, exc_info=True)
+
+    return on_usage
 
 
 def build_runtime(
@@ -137,6 +189,11 @@ def build_runtime(
     """A fresh runtime for ``connection`` with already-decrypted ``secrets``. Does no network I/O."""
     connector = get_connector(connection.connector)
     values = {**(connection.credentials or {}), **secrets}
+    try:
+        connect_type = connector.credential_type(connection.credential_type).authorization is not None
+    except ConnectorError:
+        connect_type = False
+    live = dict(secrets)  # shared by the listeners: the refresh token this runtime currently holds
     return open_runtime(
         connector,
         connection_id=str(connection.pk),
@@ -145,7 +202,9 @@ def build_runtime(
         secrets=values,
         policy=policy if policy is not None else policy_for(connection.organisation_id),
         rate_limiter=rate_limiter if rate_limiter is not None else shared_rate_limiter(),
-        on_token=_token_saver(connection, dict(secrets)),
+        on_token=_token_saver(connection, live, connect_type),
+        on_reconnect=_reconnect_marker(connection, live),
+        on_usage=_usage_recorder(connection),
         **client_options,
     )
 
@@ -176,6 +235,8 @@ def clear_cache() -> None:
     with _lock:
         _cache.clear()
         _uses.clear()
+    with _usage_lock:
+        _usage_written.clear()
 
 
 def _not_found(connection_id: Any) -> NodeError:

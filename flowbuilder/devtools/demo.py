@@ -25,18 +25,18 @@ from typing import Any
 from django.conf import settings
 
 from flowbuilder.credentials import actions as credential_actions
-from flowbuilder.credentials.models import Connection
+from flowbuilder.credentials import connect
+from flowbuilder.credentials.models import AuthState, Connection
+from flowbuilder.credentials.runtime import get_connector
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows import templates as template_actions
 from flowbuilder.flows.models import Flow, Template, TemplateInstance
 from flowbuilder.tenancy.models import Organisation
 
+from .sandbox_auth import DEFAULT_TENANT, Certificate, approve_consent, sandbox_connection_spec, sandbox_up
+
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
-# How a sandbox tenant is reached from a connection (sandbox/README.md, "Tenants"): Salesforce (and
-# Certinia) and Kantata know the tenant from the token, NetSuite names the account in the path and Business
-# Central names the Entra tenant (here by its domain) and the environment.
-DEFAULT_TENANT = "default"
-BC_SCOPE = "https://api.businesscentral.dynamics.com/.default"
+# How a sandbox tenant is reached from a connection, and with which auth flow: devtools/sandbox_auth.py.
 # Connection settings besides the base URL. Business Central connections name a company: every tenant's
 # seeded one (its id is generated when the sandbox first seeds the tenant, which is after this command).
 SANDBOX_CONFIG: dict[str, dict[str, str]] = {"dynamics": {"company_name": "Northwind Advisory Ltd"}}
@@ -68,35 +68,6 @@ def template_files(
     return [path for path in paths if template_systems(load_template_file(path)) <= allowed]
 
 
-def sandbox_client(tenant: str) -> dict[str, str]:
-    """A sandbox tenant's default OAuth client (the sandbox registers ``<tenant>-client`` for every
-    system; the default tenant's is ``sandbox-client``)."""
-    if tenant == DEFAULT_TENANT:
-        return {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
-    return {"client_id": f"{tenant}-client", "client_secret": f"{tenant}-secret"}
-
-
-def sandbox_endpoints(system: str, tenant: str, sandbox_url: str) -> dict[str, str]:
-    """The base URL and token URL of ``tenant`` in ``system`` on the sandbox, and the scope to ask for."""
-    base = sandbox_url.rstrip("/")
-    if system in ("salesforce", "certinia"):
-        return {"base_url": f"{base}/salesforce", "token_url": f"{base}/salesforce/services/oauth2/token"}
-    if system == "kantata":
-        return {"base_url": f"{base}/kantata", "token_url": f"{base}/kantata/oauth/token"}
-    if system == "netsuite":
-        account = "SANDBOX" if tenant == DEFAULT_TENANT else tenant.upper().replace("-", "_")
-        root = f"{base}/netsuite/{account}"
-        return {"base_url": root, "token_url": f"{root}/services/rest/auth/oauth2/v1/token"}
-    if system == "dynamics":
-        domain = f"{'sandbox' if tenant == DEFAULT_TENANT else tenant}.onmicrosoft.com"
-        return {
-            "base_url": f"{base}/dynamics/v2.0/{domain}/production",
-            "token_url": f"{base}/dynamics/{domain}/oauth2/v2.0/token",
-            "scope": BC_SCOPE,
-        }
-    raise ValueError(f"the sandbox has no system {system!r}")
-
-
 def sandbox_connection(
     *,
     actor: Any,
@@ -105,13 +76,22 @@ def sandbox_connection(
     sandbox_url: str,
     tenant: str = DEFAULT_TENANT,
     client: dict[str, str] | None = None,
+    kantata_token: str | None = None,
+    netsuite_certificate: Certificate | None = None,
 ) -> Connection:
-    """The organisation's connection to ``system`` in its own sandbox ``tenant`` (created once; brought
-    back to the tenant's URLs and client when an earlier demo pointed it elsewhere)."""
+    """The organisation's connection to ``system`` in its own sandbox ``tenant`` with the auth flow the
+    real system offers (created once; brought back to the tenant's URLs and client when an earlier demo
+    pointed it elsewhere). Kantata, and NetSuite without a registered certificate, are Connect types:
+    :func:`connect_sandbox_connections` authorises them once the sandbox runs."""
     name = f"{system.title()} sandbox"
-    endpoints = sandbox_endpoints(system, tenant, sandbox_url)
-    base_url = endpoints.pop("base_url")
-    credentials = {**endpoints, **(client or sandbox_client(tenant))}
+    spec = sandbox_connection_spec(
+        system,
+        sandbox_url,
+        tenant=tenant,
+        client=client,
+        kantata_token=kantata_token,
+        netsuite_certificate=netsuite_certificate,
+    )
     existing = Connection.objects.filter(organisation=organisation, name=name, connector=system).first()
     if existing is None:
         return credential_actions.create_connection(
@@ -119,17 +99,56 @@ def sandbox_connection(
             organisation=organisation,
             name=name,
             connector=system,
-            base_url=base_url,
-            credential_type="oauth2_client_credentials",
-            credentials=credentials,
+            base_url=spec.base_url,
+            credential_type=spec.credential_type,
+            credentials=spec.credentials,
             config=SANDBOX_CONFIG.get(system),
         )
-    plain = {k: v for k, v in credentials.items() if k != "client_secret"}
-    if existing.base_url == base_url and (existing.credentials or {}) == plain:
+    secret = set(get_connector(system).credential_type(spec.credential_type).secret_fields())
+    plain = {k: v for k, v in spec.credentials.items() if k not in secret}
+    if (
+        existing.base_url == spec.base_url
+        and existing.credential_type == spec.credential_type
+        and (existing.credentials or {}) == plain
+    ):
         return existing
     return credential_actions.update_connection(
-        actor=actor, connection=existing, base_url=base_url, credentials=credentials
+        actor=actor,
+        connection=existing,
+        base_url=spec.base_url,
+        credential_type=spec.credential_type,
+        credentials=spec.credentials,
     )
+
+
+def connect_sandbox_connections(sandbox_url: str, redirect_uri: str) -> list[Connection]:
+    """Connect every sandbox connection that waits for Connect (or must reconnect), as its creator:
+    the product's Connect with the click on the sandbox's consent page done here. For ``make run``,
+    once the sandbox answers; returns the connections it connected."""
+    base = sandbox_url.rstrip("/")
+    if not sandbox_up(base):
+        raise RuntimeError(f"the sandbox at {base} does not answer")
+    waiting = Connection.objects.filter(
+        base_url__startswith=base, auth_state__in=[AuthState.NOT_CONNECTED, AuthState.RECONNECT]
+    ).select_related("created_by")
+    done = []
+    for connection in waiting:
+        if connection.created_by is None:
+            continue
+        started = connect.start_authorization(
+            actor=connection.created_by, connection=connection, redirect_uri=redirect_uri
+        )
+        back = approve_consent(started.authorize_url)
+        done.append(
+            connect.complete_authorization(
+                actor=connection.created_by,
+                state=back.get("state", ""),
+                code=back.get("code", ""),
+                error=back.get("error", ""),
+                error_description=back.get("error_description", ""),
+            )
+        )
+    return done
 
 
 def install_template(

@@ -40,6 +40,7 @@ from flowbuilder.flows.models import Flow, FlowVersion
 from flowbuilder.tenancy.permissions import can
 
 from . import ingress
+from .idle import idle_due
 from .models import PollingState, TriggerKind
 from .schedule import TriggerSpec, backoff, first_due, next_due, trigger_specs
 from .schedule import preview as schedule_preview
@@ -238,8 +239,11 @@ def _commit(state_id: int, generation: int, spec: TriggerSpec, found: Found, now
         state.cursor = cursor
         state.generation += 1
         state.last_polled_at = state.last_success_at = now
-        zone = _zone_of(state.flow) if spec.config.get("mode") == "cron" else None
-        state.next_poll_at = next_due(spec, timezone.now(), zone or UTC)
+        if spec.kind == TriggerKind.POLL and run is None:
+            state.next_poll_at = idle_due(spec, state, timezone.now())  # empty polls back off (idle.py)
+        else:
+            zone = _zone_of(state.flow) if spec.config.get("mode") == "cron" else None
+            state.next_poll_at = next_due(spec, timezone.now(), zone or UTC)
         state.consecutive_failures = 0
         state.last_error = ""
         state.save()

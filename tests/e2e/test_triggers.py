@@ -30,8 +30,8 @@ def connection(org: Any, connector: str, name: str) -> Connection:
         name=name,
         connector=connector,
         base_url=f"https://{connector}.example.test",
-        credential_type="oauth2_client_credentials",
-        credentials={"client_id": "x"},
+        credential_type="bearer",  # offered by Kantata and Salesforce alike
+        credentials={},
     )
 
 

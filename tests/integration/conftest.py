@@ -171,10 +171,21 @@ def live_lifecycle(
     customer = make_org(f"{name} Customer", parent=partner)
     actor = make_user(f"partner-{uuid.uuid4().hex[:6]}", partner, "admin")
 
+    from tests.support.sandbox_auth import kantata_token, netsuite_certificate
+
+    token = kantata_token(sandbox.url, CLIENT) if "kantata" in systems else None
+    certificate = netsuite_certificate(sandbox.url, CLIENT["client_id"]) if "netsuite" in systems else None
+
     def connect(org: Any) -> dict[str, Any]:
         return {
             s: sandbox_connection(
-                actor=actor, organisation=org, system=s, sandbox_url=sandbox.url, client=CLIENT
+                actor=actor,
+                organisation=org,
+                system=s,
+                sandbox_url=sandbox.url,
+                client=CLIENT,
+                kantata_token=token,
+                netsuite_certificate=certificate,
             )
             for s in systems
         }

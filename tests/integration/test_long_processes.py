@@ -89,11 +89,12 @@ def test_a_wait_survives_killing_every_worker_and_beat_and_resumes_on_time(
     redis.Redis.from_url(subprocess_env["CELERY_BROKER_URL"]).delete("runs")
     time.sleep(7)  # the wake-up time passes while nothing runs
     start_worker()
+    new_beat = start_beat()
+    new_beat.wait_for_log("Sending due task", timeout=30)  # the new beat is up and sweeping
     restarted = time.monotonic()
-    start_beat()
     done = wait_for_status(api, run_id, TERMINAL, timeout=20)
     assert done["status"] == "succeeded" and done["output_items"] == [{"invoice": "INV-7", "resumed": True}]
-    assert time.monotonic() - restarted < 10  # picked up by the new beat's first sweeps
+    assert time.monotonic() - restarted < 10  # the first sweeps of the new beat wake it
     assert Run.objects.get(pk=run_id).finished_at >= wake_at
 
 
@@ -335,7 +336,8 @@ def test_a_killed_workers_run_resumes_within_ten_seconds_with_default_settings(
         procs.append(beat)
         run_id = start(api, flow, {"id": 1})
         assert endpoint.wait_for_calls("/slow", 1, timeout=20)
-        holder = next(p for p in procs[:2] if "execution.advance_run" in p.log_text())
+        # The worker that received the run (not its start-up banner, which lists every task).
+        holder = next(p for p in procs[:2] if "Task execution.advance_run[" in p.log_text())
         killed_at = time.monotonic()
         holder.kill()
         assert endpoint.wait_for_calls("/slow", 2, timeout=15), "the run was not resumed"

@@ -48,13 +48,16 @@ def make_connection(admin: Any, org: Any) -> Callable[..., Connection]:
 def sandbox_connection(
     sandbox: Sandbox, *, actor: Any, organisation: Any, system: str, name: str | None = None
 ) -> Connection:
-    """A connection to ``system`` on the sandbox with OAuth client credentials, as a user would make it."""
+    """A connection to ``system`` on the sandbox with the auth flow the real system offers (see
+    ``flowbuilder/devtools/sandbox_auth.py``; Kantata: a token from its authorization code grant), as a
+    user would make it."""
+    credential_type, credentials = sandbox.credentials(system)
     return credential_actions.create_connection(
         actor=actor,
         organisation=organisation,
         name=name or f"{system} sandbox",
         connector=system,
         base_url=f"{sandbox.url}/{system}",
-        credential_type="oauth2_client_credentials",
-        credentials=sandbox.token_secrets(system),
+        credential_type=credential_type,
+        credentials=credentials,
     )

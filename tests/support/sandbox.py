@@ -91,7 +91,20 @@ class Sandbox:
             if key.startswith(prefixes)
         }
 
-    # --- OAuth client credentials
+    # --- credentials
+    def credentials(self, system: str) -> tuple[str, dict[str, Any]]:
+        """(credential type, values) of the system's own auth flow on this sandbox (Kantata: a token from
+        its authorization code grant, pasted as a bearer token; NetSuite: M2M with a certificate registered
+        for the client)."""
+        from flowbuilder.devtools.sandbox_auth import sandbox_credentials
+        from tests.support.sandbox_auth import kantata_token, netsuite_certificate
+
+        token = kantata_token(self.url, CLIENT) if system == "kantata" else None
+        certificate = netsuite_certificate(self.url, CLIENT["client_id"]) if system == "netsuite" else None
+        return sandbox_credentials(
+            system, self.url, CLIENT, kantata_token=token, netsuite_certificate=certificate
+        )
+
     def token_secrets(self, system: str) -> dict[str, str]:
         """The secrets of an ``oauth2_client_credentials`` connection to ``system``."""
         return {"token_url": self.url + TOKEN_PATHS[system], **CLIENT}
@@ -135,20 +148,21 @@ Connect = Callable[..., ConnectionRuntime]
 
 
 def make_connect(sandbox: Sandbox, connector: Connector, system: str, config: dict[str, Any]) -> Connect:
-    """``connect(**client_options)`` opens a connector runtime to ``system`` on the sandbox (no Django);
-    the runtimes it opened are in ``connect.opened``."""
+    """``connect(**client_options)`` opens a connector runtime to ``system`` on the sandbox with the
+    system's own auth flow (``Sandbox.credentials``); the runtimes it opened are in ``connect.opened``."""
     opened: list[ConnectionRuntime] = []
 
-    def connect(
-        credential_type: str = "oauth2_client_credentials", **client_options: Any
-    ) -> ConnectionRuntime:
+    def connect(credential_type: str | None = None, **client_options: Any) -> ConnectionRuntime:
         client_options.setdefault("backoff_base", 0.01)
+        default_type, secrets = sandbox.credentials(system)
+        if credential_type not in (None, default_type):
+            secrets = sandbox.token_secrets(system)  # e.g. Salesforce's other OAuth types
         runtime = open_connection(
             connector,
             connection_id=f"test-{system}-{len(opened)}",
             config=config,
-            credential_type=credential_type,
-            secrets=sandbox.token_secrets(system),
+            credential_type=credential_type or default_type,
+            secrets=secrets,
             policy=POLICY,
             **client_options,
         )

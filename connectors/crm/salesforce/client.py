@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from connectors.base import ActionContext
+from connectors.base import ActionContext, ApiUsage
 from connectors.errors import (
     AuthError,
     ConflictError,
@@ -160,6 +160,19 @@ def request(
     if response.status >= 300:
         raise error_from_response(ctx, method, response)
     return response
+
+
+def api_usage(response: SafeResponse) -> ApiUsage | None:
+    """The org's API requests in the last 24 hours and its allowance, from ``Sforce-Limit-Info:
+    api-usage=18/5000`` (Salesforce adds it to REST responses; ``per-app-api-usage`` is left aside)."""
+    header = response.headers.get("Sforce-Limit-Info") or ""
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "api-usage":
+            used, _, limit = value.strip().partition("/")
+            if used.isdigit() and limit.isdigit():
+                return ApiUsage(used=int(used), limit=int(limit))
+    return None
 
 
 def probe(ctx: ActionContext) -> str:

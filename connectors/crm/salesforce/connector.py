@@ -8,21 +8,20 @@ from itertools import groupby
 from typing import Any
 
 from connectors.base import (
-    BEARER,
-    OAUTH2_CLIENT_CREDENTIALS,
-    OAUTH2_REFRESH_TOKEN,
     Action,
     ActionContext,
+    ApiUsage,
     Connector,
     PollResult,
     Trigger,
 )
 from connectors.errors import NotFound
+from connectors.http.client import SafeResponse
 from connectors.http.ratelimit import RateLimit
 
-from . import canonical
+from . import auth, canonical
 from . import schemas as s
-from .client import DEFAULT_API_VERSION, probe, query_records, strip_attributes
+from .client import DEFAULT_API_VERSION, api_usage, probe, query_records, strip_attributes
 from .polling import poll_updated, record_versions
 from .records import (
     create_many,
@@ -166,7 +165,7 @@ class SalesforceConnector(Connector):
         "to 200 records, and a trigger on changed records."
     )
     docs = "connectors/crm/salesforce/README.md"
-    credential_types = (OAUTH2_CLIENT_CREDENTIALS, OAUTH2_REFRESH_TOKEN, BEARER)
+    credential_types = auth.CREDENTIAL_TYPES
     config_schema = CONFIG_SCHEMA
     # Salesforce allows 25 concurrent long-running calls per org; keep well below it per connection.
     rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
@@ -279,3 +278,6 @@ class SalesforceConnector(Connector):
 
     def probe(self, ctx: ActionContext) -> str:
         return probe(ctx)
+
+    def api_usage(self, response: SafeResponse) -> ApiUsage | None:
+        return api_usage(response)

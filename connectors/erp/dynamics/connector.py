@@ -8,9 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import (
-    BEARER,
-    OAUTH2_CLIENT_CREDENTIALS,
-    OAUTH2_REFRESH_TOKEN,
     Action,
     ActionContext,
     Connector,
@@ -22,7 +19,7 @@ from connectors.errors import InvalidInput, NotFound
 from connectors.http.ratelimit import RateLimit
 from connectors.polling import Position, collect, iso_millis, parse_timestamp
 
-from . import canonical, client
+from . import auth, canonical, client
 
 ENTITY_SET = {"type": "string", "title": "Entity", "enum": list(client.ENTITY_SETS), "default": "customers"}
 RECORD_ID = {"type": "string", "title": "Id (GUID)", "pattern": "^'?[0-9a-fA-F-]{36}'?$"}
@@ -160,7 +157,7 @@ class DynamicsConnector(Connector):
     version = "1.0.0"
     description = "Business Central API v2.0: customers, projects, sales invoices and lines, payments."
     docs = "connectors/erp/dynamics/README.md"
-    credential_types = (OAUTH2_CLIENT_CREDENTIALS, OAUTH2_REFRESH_TOKEN, BEARER)
+    credential_types = auth.CREDENTIAL_TYPES
     config_schema = {
         "type": "object",
         "required": ["base_url"],

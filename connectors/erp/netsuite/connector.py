@@ -8,9 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import (
-    BEARER,
-    OAUTH2_CLIENT_CREDENTIALS,
-    OAUTH2_REFRESH_TOKEN,
     Action,
     ActionContext,
     Connector,
@@ -22,7 +19,7 @@ from connectors.errors import NotFound
 from connectors.http.ratelimit import RateLimit
 from connectors.polling import Position, collect, parse_timestamp
 
-from . import canonical, client
+from . import auth, canonical, client
 
 RECORD_TYPE = {
     "type": "string",
@@ -197,7 +194,7 @@ class NetSuiteConnector(Connector):
     version = "1.0.0"
     description = "NetSuite REST record API (customers, projects, invoices, payments) and SuiteQL."
     docs = "connectors/erp/netsuite/README.md"
-    credential_types = (OAUTH2_CLIENT_CREDENTIALS, OAUTH2_REFRESH_TOKEN, BEARER)
+    credential_types = auth.CREDENTIAL_TYPES
     config_schema = {
         "type": "object",
         "additionalProperties": False,
@@ -383,8 +380,7 @@ class NetSuiteConnector(Connector):
     def base_url(self, config: Mapping[str, Any]) -> str:
         if config.get("base_url"):
             return str(config["base_url"]).rstrip("/")
-        account = str(config["account_id"]).lower().replace("_", "-")
-        return f"https://{account}.suitetalk.api.netsuite.com"
+        return auth.rest_base(str(config["account_id"]))
 
     def probe(self, ctx: ActionContext) -> str:
         list(client.suiteql(ctx, "SELECT id FROM customer", max_records=1, page_size=1))

@@ -9,12 +9,19 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from connectors.base import ActionContext, Connector, PollResult, Trigger
-from connectors.crm.salesforce.client import DEFAULT_API_VERSION, probe, query_records, strip_attributes
+from connectors.base import ActionContext, ApiUsage, Connector, PollResult, Trigger
+from connectors.crm.salesforce.client import (
+    DEFAULT_API_VERSION,
+    api_usage,
+    probe,
+    query_records,
+    strip_attributes,
+)
 from connectors.crm.salesforce.connector import SalesforceConnector
 from connectors.crm.salesforce.polling import poll_updated, record_versions
 from connectors.crm.salesforce.records import create_record, get_record, update_record, upsert_record
 from connectors.errors import InvalidInput
+from connectors.http.client import SafeResponse
 from connectors.http.ratelimit import RateLimit
 from connectors.object_actions import Verb, object_actions
 
@@ -277,3 +284,6 @@ class CertiniaConnector(Connector):
 
     def probe(self, ctx: ActionContext) -> str:
         return probe(ctx)
+
+    def api_usage(self, response: SafeResponse) -> ApiUsage | None:
+        return api_usage(response)  # the org's Salesforce API allowance

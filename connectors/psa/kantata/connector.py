@@ -8,9 +8,6 @@ from functools import partial
 from typing import Any
 
 from connectors.base import (
-    BEARER,
-    OAUTH2_CLIENT_CREDENTIALS,
-    OAUTH2_REFRESH_TOKEN,
     ActionContext,
     Connector,
     PollResult,
@@ -19,7 +16,7 @@ from connectors.base import (
 from connectors.http.ratelimit import RateLimit
 from connectors.object_actions import Verb, object_actions
 
-from . import canonical, client
+from . import auth, canonical, client
 
 _S = {"type": "string"}
 _INT = {"type": "integer"}
@@ -454,7 +451,7 @@ class KantataConnector(Connector):
         "Kantata OX (Mavenlink) workspaces, tasks, time entries, expenses, invoices, users, roles and rates."
     )
     docs = "connectors/psa/kantata/README.md"
-    credential_types = (BEARER, OAUTH2_REFRESH_TOKEN, OAUTH2_CLIENT_CREDENTIALS)
+    credential_types = auth.CREDENTIAL_TYPES
     config_schema = {
         "type": "object",
         "required": ["base_url"],

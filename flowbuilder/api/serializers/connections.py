@@ -3,11 +3,21 @@ never their values (not even masked or encrypted)."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from flowbuilder.credentials.models import Connection, Environment
 
 from .shapes import JSON_OBJECT, typed_json
+
+
+class ApiUsageShape(serializers.Serializer):
+    used = serializers.IntegerField(help_text="API requests used in the system's current window.")
+    limit = serializers.IntegerField(help_text="The allowance of that window.")
+    at = serializers.DateTimeField(help_text="When a response last reported it.")
+
+    class Meta:
+        ref_name = "ApiUsage"
 
 
 class ConnectionSerializer(serializers.ModelSerializer):
@@ -22,6 +32,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Non-secret credential fields (client id, user name, token URL).",
     )
+    api_usage = serializers.SerializerMethodField()
 
     class Meta:
         model = Connection
@@ -43,8 +54,19 @@ class ConnectionSerializer(serializers.ModelSerializer):
             "last_tested_at",
             "last_test_ok",
             "last_test_message",
+            "auth_state",
+            "auth_state_message",
+            "connected_at",
+            "credential_expires_at",
+            "api_usage",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ApiUsageShape(allow_null=True))
+    def get_api_usage(self, obj: Connection) -> dict | None:
+        if obj.api_usage_at is None or obj.api_usage_limit is None:
+            return None
+        return {"used": obj.api_usage_used or 0, "limit": obj.api_usage_limit, "at": obj.api_usage_at}
 
 
 class ConnectionCreateSerializer(serializers.Serializer):
@@ -73,6 +95,17 @@ class ConnectionUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="Changed credential fields only: omitted secret fields keep their value, null clears one.",
     )
+    confirm_host_change = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Admins only: keep the stored secrets although the change sends them to a new host "
+        "(otherwise the secrets must be entered again).",
+    )
+
+
+class ConnectionAuthorizeSerializer(serializers.Serializer):
+    authorize_url = serializers.URLField(help_text="Send the browser here; the system asks for consent.")
+    expires_at = serializers.DateTimeField(help_text="Complete the consent before this time.")
 
 
 class ConnectionTestSerializer(serializers.Serializer):
@@ -91,6 +124,9 @@ class CredentialTypeShape(serializers.Serializer):
     schema = typed_json(JSON_OBJECT, help_text="JSON Schema of the credential fields.")
     secret_fields = serializers.ListField(
         child=serializers.CharField(), help_text="The properties marked writeOnly in schema."
+    )
+    connect = serializers.BooleanField(
+        help_text="Authorised with the Connect button (OAuth consent in the browser), not typed in."
     )
 
     class Meta:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.response import Response
 
 from flowbuilder.api.serializers.connections import (
+    ConnectionAuthorizeSerializer,
     ConnectionCreateSerializer,
     ConnectionSerializer,
     ConnectionTestSerializer,
@@ -15,7 +17,7 @@ from flowbuilder.api.serializers.connections import (
     ConnectorShape,
 )
 from flowbuilder.api.serializers.shapes import ErrorShape
-from flowbuilder.credentials import actions
+from flowbuilder.credentials import actions, connect
 from flowbuilder.credentials.models import Connection
 
 from .mixins import RestrictedQuerysetMixin, organisation_for
@@ -58,6 +60,22 @@ class ConnectionViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
     def test(self, request, pk=None):
         result = actions.test_connection(actor=request.user, connection=self.get_object())
         return Response(ConnectionTestSerializer(result.as_dict()).data)
+
+    @extend_schema(request=None, responses={200: ConnectionAuthorizeSerializer, 400: ErrorShape})
+    @action(detail=True, methods=["post"])
+    def authorize(self, request, pk=None):
+        """Connect: start the OAuth consent. The answer's ``authorize_url`` is where the browser goes; the
+        system sends it back to ``/oauth/callback/``, which stores the tokens and returns to the SPA."""
+        started = connect.start_authorization(
+            actor=request.user,
+            connection=self.get_object(),
+            redirect_uri=request.build_absolute_uri(reverse("oauth-callback")),
+        )
+        return Response(
+            ConnectionAuthorizeSerializer(
+                {"authorize_url": started.authorize_url, "expires_at": started.expires_at}
+            ).data
+        )
 
 
 def describe_connector(connector) -> dict:

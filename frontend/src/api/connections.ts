@@ -15,6 +15,8 @@ export const connectionsApi = {
   update: (id: number, body: ConnectionUpdateBody) => unwrap(http.PATCH('/api/connections/{id}/', { ...byId(id), body })),
   remove: (id: number) => unwrap(http.DELETE('/api/connections/{id}/', byId(id))),
   test: (id: number) => unwrap(http.POST('/api/connections/{id}/test/', byId(id))),
+  /** Connect: starts the OAuth consent; the answer's `authorize_url` is where the browser goes next. */
+  authorize: (id: number) => unwrap(http.POST('/api/connections/{id}/authorize/', byId(id))),
   /** The registry; credential and config schemas read as the JSON Schema the forms are built from. */
   connectors: () => unwrap(http.GET('/api/connectors/')) as Promise<ConnectorInfo[]>,
 };

@@ -125,6 +125,26 @@ export interface paths {
         patch: operations["connections_partial_update"];
         trace?: never;
     };
+    "/api/connections/{id}/authorize/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Connect: start the OAuth consent. The answer's ``authorize_url`` is where the browser goes; the
+         *     system sends it back to ``/oauth/callback/``, which stores the tokens and returns to the SPA.
+         */
+        post: operations["connections_authorize_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/connections/{id}/test/": {
         parameters: {
             query?: never;
@@ -1001,6 +1021,17 @@ export interface components {
             hint?: string;
             findings?: components["schemas"]["Finding"][];
         };
+        ApiUsage: {
+            /** @description API requests used in the system's current window. */
+            used: number;
+            /** @description The allowance of that window. */
+            limit: number;
+            /**
+             * Format: date-time
+             * @description When a response last reported it.
+             */
+            at: string;
+        };
         Approval: {
             readonly id: number;
             readonly organisation: number;
@@ -1057,6 +1088,9 @@ export interface components {
          *     * `connection.delete` - Connection deleted
          *     * `connection.test` - Connection tested
          *     * `connection.use` - Connection used
+         *     * `connection.authorize` - Connect started
+         *     * `connection.connect` - Connection authorised
+         *     * `connection.reconnect_required` - Connection authorisation lapsed
          *     * `credentials.rotate_keys` - Vault keys rotated
          *     * `flow.create` - Flow created
          *     * `flow.import` - Flow imported
@@ -1087,7 +1121,15 @@ export interface components {
          *     * `user.invite` - User invited
          * @enum {string}
          */
-        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "membership.set" | "membership.remove" | "organisation.create" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "membership.set" | "membership.remove" | "organisation.create" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite";
+        /**
+         * @description * `ok` - Credentials entered
+         *     * `not_connected` - Not connected yet
+         *     * `connected` - Connected
+         *     * `reconnect` - Reconnect needed
+         * @enum {string}
+         */
+        AuthStateEnum: "ok" | "not_connected" | "connected" | "reconnect";
         Branding: {
             product_name?: string;
             logo_url?: string;
@@ -1211,6 +1253,28 @@ export interface components {
             readonly last_tested_at: string | null;
             readonly last_test_ok: boolean | null;
             readonly last_test_message: string;
+            readonly auth_state: components["schemas"]["AuthStateEnum"];
+            readonly auth_state_message: string;
+            /**
+             * Format: date-time
+             * @description Last successful Connect.
+             */
+            readonly connected_at: string | null;
+            /** Format: date-time */
+            readonly credential_expires_at: string | null;
+            readonly api_usage: components["schemas"]["ApiUsage"] | null;
+        };
+        ConnectionAuthorize: {
+            /**
+             * Format: uri
+             * @description Send the browser here; the system asks for consent.
+             */
+            authorize_url: string;
+            /**
+             * Format: date-time
+             * @description Complete the consent before this time.
+             */
+            expires_at: string;
         };
         ConnectionCheck: {
             ok: boolean;
@@ -1283,6 +1347,11 @@ export interface components {
             credentials?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description Admins only: keep the stored secrets although the change sends them to a new host (otherwise the secrets must be entered again).
+             * @default false
+             */
+            confirm_host_change?: boolean;
         };
         Connector: {
             key: string;
@@ -1342,6 +1411,8 @@ export interface components {
             };
             /** @description The properties marked writeOnly in schema. */
             secret_fields: string[];
+            /** @description Authorised with the Connect button (OAuth consent in the browser), not typed in. */
+            connect: boolean;
         };
         /**
          * @description * `low` - Low
@@ -1929,6 +2000,11 @@ export interface components {
             credentials?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description Admins only: keep the stored secrets although the change sends them to a new host (otherwise the secrets must be entered again).
+             * @default false
+             */
+            confirm_host_change?: boolean;
         };
         PatchedFlowUpdateRequest: {
             name?: string;
@@ -3037,6 +3113,63 @@ export interface operations {
                 };
             };
             /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    connections_authorize_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this connection. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionAuthorize"];
+                };
+            };
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -8,12 +8,15 @@ import { ApiError } from '../api/client';
 import { connectionsApi } from '../api/connections';
 import type { ConnectionDetail, ConnectionTestResult, ConnectorInfo, CredentialTypeInfo, Environment } from '../api/types';
 import { cspSafeValidator } from '../editor/rjsfValidator';
+import { useSession } from '../session';
 import { Dialog, Spinner } from '../ui/bits';
 import { NodeIcon } from '../lib/icons';
 import {
   baseUrlProblem, baseUrlSpec, buildCreatePayload, buildUpdatePayload, categoryClass, credentialFormSchema, credentialUiSchema,
-  ENVIRONMENTS, errorSummary, groupConnectors, initialCredentials, secretFields, settingsSchema, type FormInput, type Values,
+  ENVIRONMENTS, errorSummary, groupConnectors, initialCredentials, movesSecrets, originOf, secretFields, settingsSchema, type FormInput,
+  type Values,
 } from './model';
+import { AuthCell, startConnect } from './AuthStatus';
 import { SecretWidget, type SecretContext } from './SecretWidget';
 import { TestCallout, type TestView } from './TestStatus';
 
@@ -130,7 +133,10 @@ export function ConnectionDialog({
     initialCredentials(initial, known?.credential_types.find((t) => t.key === initial?.credential_type)),
   );
   const [cleared, setCleared] = useState<string[]>([]);
-  const [busy, setBusy] = useState<'save' | 'test' | null>(null);
+  const [busy, setBusy] = useState<'save' | 'test' | 'connect' | null>(null);
+  const [confirmHost, setConfirmHost] = useState(false);
+  const { organisation: session } = useSession();
+  const isAdmin = session?.role === 'admin';
   const [showErrors, setShowErrors] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [credErrors, setCredErrors] = useState<ErrorSchema | undefined>(undefined);
@@ -146,7 +152,7 @@ export function ConnectionDialog({
   const ctype: CredentialTypeInfo | undefined = useMemo(
     () =>
       connector?.credential_types.find((t) => t.key === ctypeKey) ??
-      (conn && !connector ? { key: conn.credential_type, label: conn.credential_type, description: '', schema: { type: 'object', properties: {} }, secret_fields: [] } : undefined),
+      (conn && !connector ? { key: conn.credential_type, label: conn.credential_type, description: '', schema: { type: 'object', properties: {} }, secret_fields: [], connect: false } : undefined),
     [connector, ctypeKey, conn],
   );
   const sameType = !!conn && ctype?.key === conn.credential_type;
@@ -160,7 +166,9 @@ export function ConnectionDialog({
   const secretCtx: SecretContext = useMemo(() => ({ stored, cleared, toggleClear }), [stored, cleared, toggleClear]);
 
   const input: FormInput | null = ctype ? { name, environment, baseUrl, settings, credentialType: ctype, credentials } : null;
-  const update = conn && input ? buildUpdatePayload(conn, input, cleared) : null;
+  const moving = movesSecrets(conn, baseUrl);
+  const built = conn && input ? buildUpdatePayload(conn, input, cleared) : null;
+  const update = built && moving && confirmHost ? { ...built, confirm_host_change: true } : built;
   const dirty = !conn || !update || Object.keys(update).length > 0;
 
   const pick = (c: ConnectorInfo) => {
@@ -211,6 +219,7 @@ export function ConnectionDialog({
       setCtypeKey(saved.credential_type);
       setCredentials(initialCredentials(saved, connector?.credential_types.find((t) => t.key === saved.credential_type)));
       setCleared([]);
+      setConfirmHost(false);
       setShowErrors(false);
       if (saved !== conn) setTest(IDLE); // an earlier result says nothing about the new settings
       onSaved(saved, closing);
@@ -253,6 +262,19 @@ export function ConnectionDialog({
     }
   };
 
+  const connectNow = async () => {
+    if (busy) return;
+    const target = dirty ? await persist(false) : conn;
+    if (!target) return;
+    setBusy('connect');
+    try {
+      await startConnect(target.id); // leaves the page for the system's consent page
+    } catch (e) {
+      setError(e instanceof ApiError ? errorSummary(e.body as never, e.message) : String(e));
+      setBusy(null);
+    }
+  };
+
   const title = conn ? `Edit connection · ${conn.name}` : connector ? `New ${connector.name} connection` : 'New connection';
   const fieldErr = (k: string) => (showErrors || fieldErrors[k] ? fieldErrors[k] : undefined);
   const ctypeChanged = !!conn && !!ctype && ctype.key !== conn.credential_type;
@@ -278,6 +300,18 @@ export function ConnectionDialog({
               {busy === 'test' ? <Spinner label="Testing" /> : null}
               {dirty ? 'Save and test' : 'Test connection'}
             </button>
+            {ctype?.connect && (
+              <button
+                type="button"
+                onClick={() => void connectNow()}
+                disabled={!!busy}
+                data-testid="connection-dialog-connect"
+                title="Saves your changes, then opens the system's page to approve access"
+              >
+                {busy === 'connect' ? <Spinner label="Connecting" /> : null}
+                {dirty ? 'Save and connect' : conn?.auth_state === 'connected' ? 'Reconnect' : 'Connect'}
+              </button>
+            )}
             <button type="button" onClick={onClose}>
               {conn && !dirty ? 'Close' : 'Cancel'}
             </button>
@@ -386,6 +420,18 @@ export function ConnectionDialog({
               </small>
             )}
           </label>
+          {moving && (
+            <div className="callout conn-callout" role="note" data-testid="connection-host-change">
+              This sends the connection’s credentials to <strong>{originOf(baseUrl)}</strong> instead of {originOf(conn?.base_url ?? '')}:
+              enter the secrets again below{ctype?.connect ? ' (and Connect again)' : ''}.
+              {isAdmin && (
+                <label className="row gap-s small">
+                  <input type="checkbox" checked={confirmHost} onChange={(e) => setConfirmHost(e.target.checked)} data-testid="connection-confirm-host" />
+                  As an admin, keep the stored secrets for the new host
+                </label>
+              )}
+            </div>
+          )}
 
           {setSchema && (
             <fieldset className="subsection" data-testid="connection-settings">
@@ -434,6 +480,13 @@ export function ConnectionDialog({
                 {fieldErr('credential_type') && <em className="conn-err">{fieldErr('credential_type')}</em>}
               </label>
               {ctype?.description && <p className="muted small">{ctype.description}</p>}
+              {ctype?.connect && (
+                <div className="callout conn-callout small" role="note" data-testid="connection-connect-help">
+                  Tokens come from <strong>Connect</strong>: save, click Connect and approve access in {connector.name}. Register{' '}
+                  <code>{`${window.location.origin}/oauth/callback/`}</code> as the callback (redirect) URL of the app in {connector.name}.
+                  {conn && sameType && <AuthCell conn={conn} ctype={ctype} canChange={false} />}
+                </div>
+              )}
               {ctypeChanged && (
                 <p className="small conn-warn" role="note">
                   Changing the credential type replaces every stored credential: enter all fields, secrets included.

@@ -1,6 +1,7 @@
 // /connections: the organisation's connections to CRM/PSA/ERP/HTTP systems. Secrets are write-only:
 // the list shows which secret fields are set, never a value.
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { ApiError } from '../api/client';
 import { connectionsApi } from '../api/connections';
 import type { ConnectionDetail, ConnectionTestResult, ConnectorInfo } from '../api/types';
@@ -12,10 +13,13 @@ import { useToast } from '../ui/toast';
 import { clock, timeAgo } from '../lib/format';
 import { ConnectionDialog, ConnectorIcon } from './ConnectionDialog';
 import { TestCell } from './TestStatus';
-import { ENVIRONMENTS, errorSummary, fieldTitle, missingSecrets } from './model';
+import { AuthCell, UsageLine } from './AuthStatus';
+import { callbackResult, ENVIRONMENTS, errorSummary, fieldTitle, missingSecrets } from './model';
 import './connections.css';
 
 const CHANGE_ROLES = ['admin', 'builder'];
+// Stored by Connect, shown as the authorisation state rather than as secret tags.
+const TOKEN_FIELDS = ['access_token', 'refresh_token', 'expires_at'];
 const envLabel = (env: string) => ENVIRONMENTS.find((e) => e.value === env)?.label ?? env;
 const message = (e: unknown) => (e instanceof ApiError ? errorSummary(e.body as never, e.message) : String(e));
 
@@ -107,6 +111,27 @@ export function ConnectionsPage() {
     }
   };
 
+  // Back from a system's consent page (/oauth/callback/ redirects here): say how it went, and test a
+  // freshly connected connection at once so the row shows it working.
+  const [searchParams, setSearchParams] = useSearchParams();
+  const callback = useMemo(() => callbackResult(`?${searchParams.toString()}`), [searchParams]);
+  const handled = useRef(false);
+  useEffect(() => {
+    if (handled.current || (!callback.connected && !callback.error) || !connections) return;
+    handled.current = true;
+    setSearchParams({}, { replace: true });
+    if (callback.error) {
+      const c = connections.find((x) => x.id === callback.connection);
+      toast.error(c ? `Could not connect “${c.name}”` : 'Could not connect', callback.error);
+      return;
+    }
+    const c = connections.find((x) => x.id === callback.connected);
+    if (c) {
+      toast.success(`Connected “${c.name}”`, 'Testing the connection…');
+      void runTest(c);
+    }
+  }, [callback, connections]); // eslint-disable-line react-hooks/exhaustive-deps
+
   const closeDialog = useCallback(() => setEditing(null), []);
   const closeDelete = useCallback(() => setDeleting(null), []);
   const onSaved = useCallback(
@@ -196,7 +221,7 @@ export function ConnectionsPage() {
                   <th>Connector</th>
                   <th>Environment</th>
                   <th>Base URL</th>
-                  <th>Secrets</th>
+                  <th>Credentials</th>
                   <th>Last test</th>
                   <th>
                     <span className="sr-only">Actions</span>
@@ -241,11 +266,13 @@ export function ConnectionsPage() {
                         <span className="clip conn-url" title={c.base_url}>
                           {c.base_url}
                         </span>
+                        <UsageLine conn={c} />
                       </td>
                       <td data-testid={`connection-secrets-${c.id}`}>
                         <span className="muted small conn-block">{ctype?.label ?? c.credential_type}</span>
+                        <AuthCell conn={c} ctype={ctype} canChange={canChange} />
                         {c.secrets_set.length === 0 && missing.length === 0 && <span className="muted small conn-block">no secrets set</span>}
-                        {c.secrets_set.map((s) => (
+                        {c.secrets_set.filter((s) => !(ctype?.connect && TOKEN_FIELDS.includes(s))).map((s) => (
                           <span key={s} className="tag conn-secret-tag" title="Stored encrypted; never shown">
                             {fieldTitle(ctype, s)} ✓
                           </span>

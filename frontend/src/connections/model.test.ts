@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ConnectionDetail, ConnectorInfo, CredentialTypeInfo } from '../api/types';
 import { cspSafeValidator } from '../editor/rjsfValidator';
 import {
-  baseUrlProblem, baseUrlSpec, buildCreatePayload, buildUpdatePayload, credentialFormSchema, credentialUiSchema,
-  errorSummary, groupConnectors, initialCredentials, missingSecrets, nextStepFor, settingsSchema, type FormInput,
+  authView, baseUrlProblem, baseUrlSpec, buildCreatePayload, buildUpdatePayload, callbackResult, credentialFormSchema, credentialUiSchema,
+  errorSummary, expiryWarning, groupConnectors, initialCredentials, missingSecrets, movesSecrets, nextStepFor, settingsSchema, usageText,
+  type FormInput,
 } from './model';
 
 const secret = (title: string) => ({ type: 'string', title, writeOnly: true, minLength: 1 });
@@ -24,6 +25,7 @@ const OAUTH: CredentialTypeInfo = {
     },
   },
   secret_fields: ['client_secret', 'refresh_token'],
+  connect: false,
 };
 const BEARER: CredentialTypeInfo = {
   key: 'bearer',
@@ -31,6 +33,7 @@ const BEARER: CredentialTypeInfo = {
   description: '',
   schema: { type: 'object', required: ['token'], properties: { token: secret('Token') } },
   secret_fields: ['token'],
+  connect: false,
 };
 
 const connector = (key: string, category: string, config_schema: ConnectorInfo['config_schema'] = {}): ConnectorInfo => ({
@@ -54,6 +57,7 @@ const stored: ConnectionDetail = {
   credentials: { token_url: 'https://login.salesforce.com/services/oauth2/token', client_id: 'abc', scope: 'api' },
   secrets_set: ['client_secret', 'refresh_token'], created_by: 'ana', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
   last_tested_at: null, last_test_ok: null, last_test_message: '',
+  auth_state: 'ok', auth_state_message: '', connected_at: null, credential_expires_at: null, api_usage: null,
 };
 
 const input = (over: Partial<FormInput> = {}): FormInput => ({
@@ -182,5 +186,68 @@ describe('errorSummary', () => {
     expect(errorSummary({ detail: 'Invalid input: name.', errors: { name: ['This field is required.'] } }, 'x')).toBe('Invalid input: name. name: This field is required.');
     expect(errorSummary({ detail: 'Bad URL.', errors: { base_url: ['Bad URL.'] }, hint: 'Use https.' }, 'x')).toBe('Bad URL. Use https.');
     expect(errorSummary(undefined, 'fallback')).toBe('fallback');
+  });
+});
+
+const CONNECT: CredentialTypeInfo = {
+  key: 'salesforce_web_server',
+  label: 'Salesforce web server flow (Connect)',
+  description: '',
+  schema: { type: 'object', required: ['client_id'], properties: { client_id: { type: 'string' }, client_secret: secret('Consumer secret') } },
+  secret_fields: ['client_secret'],
+  connect: true,
+};
+const connectConn: ConnectionDetail = { ...stored, credential_type: 'salesforce_web_server', secrets_set: ['client_secret'], auth_state: 'not_connected' };
+const NOW = Date.parse('2026-03-01T12:00:00Z');
+
+describe('authView', () => {
+  it('offers Connect until connected, then shows connected', () => {
+    expect(authView(connectConn, CONNECT, NOW)).toMatchObject({ kind: 'not_connected', connect: 'Connect' });
+    const connected = { ...connectConn, auth_state: 'connected' as const, secrets_set: ['access_token', 'client_secret', 'refresh_token'], connected_at: '2026-02-28T10:00:00Z' };
+    expect(authView(connected, CONNECT, NOW)).toMatchObject({ kind: 'connected', label: 'Connected', connect: null, warning: null });
+  });
+  it('asks to reconnect with the server message, and warns before a known expiry', () => {
+    const lapsed = { ...connectConn, auth_state: 'reconnect' as const, auth_state_message: 'expired access/refresh token', secrets_set: ['access_token'] };
+    expect(authView(lapsed, CONNECT, NOW)).toMatchObject({ kind: 'reconnect', connect: 'Reconnect', detail: 'expired access/refresh token' });
+    const soon = { ...connectConn, auth_state: 'connected' as const, secrets_set: ['access_token'], credential_expires_at: '2026-03-02T12:00:00Z' };
+    expect(authView(soon, CONNECT, NOW)).toMatchObject({ kind: 'connected', connect: 'Reconnect', warning: 'The authorisation expires in 24 hours: click Reconnect before then.' });
+  });
+  it('says nothing for typed credentials unless they lapsed', () => {
+    expect(authView(stored, OAUTH, NOW).kind).toBe('typed');
+    expect(authView({ ...stored, auth_state: 'reconnect' }, OAUTH, NOW)).toMatchObject({ kind: 'reconnect', connect: null });
+  });
+});
+
+describe('expiryWarning', () => {
+  it('warns within three days, in hours then days, and after expiry', () => {
+    expect(expiryWarning('2026-03-10T12:00:00Z', NOW)).toBeNull();
+    expect(expiryWarning('2026-03-04T00:00:00Z', NOW)).toBe('The authorisation expires in 3 days: click Reconnect before then.');
+    expect(expiryWarning('2026-03-01T13:00:00Z', NOW)).toBe('The authorisation expires in 1 hour: click Reconnect before then.');
+    expect(expiryWarning('2026-02-28T00:00:00Z', NOW)).toMatch(/has expired/);
+    expect(expiryWarning(null, NOW)).toBeNull();
+  });
+});
+
+describe('usageText', () => {
+  it('formats the reported usage', () => {
+    expect(usageText({ used: 1234, limit: 15000, at: '2026-03-01T11:59:00Z' })).toBe('1,234 of 15,000 API calls (8%)');
+    expect(usageText(null)).toBeNull();
+  });
+});
+
+describe('callbackResult', () => {
+  it('reads what the OAuth callback put in the query', () => {
+    expect(callbackResult('?connected=7')).toEqual({ connected: 7, connection: null, error: null });
+    expect(callbackResult('?connection=7&connect_error=The+system+did+not+authorise')).toEqual({ connected: null, connection: 7, error: 'The system did not authorise' });
+    expect(callbackResult('?connected=abc')).toEqual({ connected: null, connection: null, error: null });
+  });
+});
+
+describe('movesSecrets', () => {
+  it('is true only for another host while secrets are stored', () => {
+    expect(movesSecrets(stored, 'https://acme.my.salesforce.com/other')).toBe(false);
+    expect(movesSecrets(stored, 'https://collector.example.net')).toBe(true);
+    expect(movesSecrets({ ...stored, secrets_set: [] }, 'https://collector.example.net')).toBe(false);
+    expect(movesSecrets(null, 'https://x.example')).toBe(false);
   });
 });

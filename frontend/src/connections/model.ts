@@ -227,3 +227,96 @@ export function nextStepFor(message: string | null | undefined): string {
 export function errorSummary(body: ErrorBody | undefined, fallback: string): string {
   return errorMessage({ body, message: fallback }, { fallback });
 }
+
+// --- Connect (OAuth consent in the browser), authorisation state and API usage ------------------------
+
+/** Days before a known credential expiry (NetSuite refresh tokens) that the page warns. */
+export const EXPIRY_WARNING_DAYS = 3;
+
+export type AuthKind = 'typed' | 'not_connected' | 'connected' | 'reconnect';
+
+export interface AuthView {
+  kind: AuthKind;
+  /** What the badge says. */
+  label: string;
+  /** Why, or what to do (the server's message for "reconnect"). */
+  detail: string;
+  /** The Connect button: shown for Connect types that are not connected (or need it again). */
+  connect: 'Connect' | 'Reconnect' | null;
+  /** "Authorisation expires in 2 days: reconnect before then." */
+  warning: string | null;
+}
+
+/** Whether and when the stored grant lapses soon (`credential_expires_at`), as a sentence; null if not. */
+export function expiryWarning(expiresAt: string | null | undefined, now = Date.now(), days = EXPIRY_WARNING_DAYS): string | null {
+  if (!expiresAt) return null;
+  const t = Date.parse(expiresAt);
+  if (Number.isNaN(t)) return null;
+  const left = t - now;
+  if (left > days * 86400_000) return null;
+  if (left <= 0) return 'The authorisation has expired: click Reconnect.';
+  const hours = Math.round(left / 3600_000);
+  const when = hours < 48 ? `${hours} hour${hours === 1 ? '' : 's'}` : `${Math.round(hours / 24)} days`;
+  return `The authorisation expires in ${when}: click Reconnect before then.`;
+}
+
+/** Where a connection's authorisation stands, for its row and dialog. */
+export function authView(conn: ConnectionDetail, ctype: CredentialTypeInfo | undefined, now = Date.now()): AuthView {
+  const isConnect = !!ctype?.connect && ctype.key === conn.credential_type;
+  if (conn.auth_state === 'reconnect') {
+    return {
+      kind: 'reconnect',
+      label: 'Reconnect needed',
+      detail: conn.auth_state_message || 'The system no longer accepts the stored authorisation.',
+      connect: isConnect ? 'Reconnect' : null,
+      warning: null,
+    };
+  }
+  if (!isConnect) return { kind: 'typed', label: '', detail: '', connect: null, warning: null };
+  if (conn.auth_state === 'not_connected' || !conn.secrets_set.includes('access_token')) {
+    return { kind: 'not_connected', label: 'Not connected', detail: 'Click Connect and approve access in the system.', connect: 'Connect', warning: null };
+  }
+  const warning = expiryWarning(conn.credential_expires_at, now);
+  return {
+    kind: 'connected',
+    label: 'Connected',
+    detail: conn.connected_at ? `Authorised ${new Date(conn.connected_at).toLocaleString()}` : '',
+    connect: warning ? 'Reconnect' : null,
+    warning,
+  };
+}
+
+/** "1,234 of 15,000 API calls (8%)" from the usage the system reported; null when none was. */
+export function usageText(usage: ConnectionDetail['api_usage']): string | null {
+  if (!usage || !usage.limit) return null;
+  const pct = Math.round((usage.used / usage.limit) * 100);
+  return `${usage.used.toLocaleString('en-US')} of ${usage.limit.toLocaleString('en-US')} API calls (${pct}%)`;
+}
+
+/** What the OAuth callback put in the page's query: `?connected=<id>` or `?connect_error=...[&connection=<id>]`. */
+export function callbackResult(search: string): { connected: number | null; connection: number | null; error: string | null } {
+  const q = new URLSearchParams(search);
+  const id = (name: string) => {
+    const v = Number(q.get(name));
+    return Number.isInteger(v) && v > 0 ? v : null;
+  };
+  return { connected: id('connected'), connection: id('connection'), error: q.get('connect_error') };
+}
+
+/** The origin (scheme, host, port) of a URL, or '' when it does not parse. */
+export function originOf(url: string): string {
+  try {
+    return new URL(url.trim()).origin;
+  } catch {
+    return '';
+  }
+}
+
+/** True when an edit moves the base URL to another host while secrets are stored: they must be entered
+ * again, or an admin confirms the new host (the server enforces it; the dialog explains it first). */
+export function movesSecrets(original: ConnectionDetail | null, baseUrl: string): boolean {
+  if (!original || original.secrets_set.length === 0) return false;
+  const before = originOf(original.base_url);
+  const after = originOf(baseUrl);
+  return !!before && !!after && before !== after;
+}

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from flowbuilder.credentials import actions as credential_actions
 from flowbuilder.credentials import runtime
+from flowbuilder.devtools.sandbox_auth import sandbox_credentials
 from flowbuilder.flows import actions as flow_actions
-from tests.support.connections import sandbox_connection
 from tests.support.documents import document, edge, node
+from tests.support.sandbox import CLIENT
+from tests.support.sandbox_auth import connect_in_sandbox
 
 
 @pytest.fixture(autouse=True)
@@ -19,10 +22,18 @@ def _fresh_runtime_cache(fresh_runtime_cache: None) -> None:
 
 @pytest.fixture
 def kantata(admin, org, sandbox):
-    """A Kantata connection to the sandbox, made like a user would."""
-    return sandbox_connection(
-        sandbox, actor=admin, organisation=org, system="kantata", name="Kantata sandbox"
+    """A Kantata connection to the sandbox, made like a user would: Connect, then approve."""
+    credential_type, credentials = sandbox_credentials("kantata", sandbox.url, CLIENT)
+    connection = credential_actions.create_connection(
+        actor=admin,
+        organisation=org,
+        name="Kantata sandbox",
+        connector="kantata",
+        base_url=f"{sandbox.url}/kantata",
+        credential_type=credential_type,
+        credentials=credentials,
     )
+    return connect_in_sandbox(admin, connection)
 
 
 @pytest.fixture

@@ -12,10 +12,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from flowbuilder.credentials.models import Connection
+from connectors.errors import ConnectorError
+from flowbuilder.core.errors import FlowbuilderError
+from flowbuilder.credentials.models import AuthState, Connection
 from flowbuilder.devtools.demo import (
     FIXTURES,
     clone_live,
+    connect_sandbox_connections,
     install_template,
     load_template_file,
     sandbox_connection,
@@ -33,8 +36,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--file", default=str(FIXTURES / "demo.json"))
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        self._load(**options)
+        self._connect_sandbox()
+
+    def _connect_sandbox(self) -> None:
+        """Connections that wait for Connect (Kantata; NetSuite without a certificate) are connected now
+        if the sandbox answers (the click on its consent page done here), else when ``make run`` starts
+        it (runlocal), or by hand on the Connections page."""
+        waiting = Connection.objects.filter(auth_state=AuthState.NOT_CONNECTED).count()
+        if not waiting or not settings.SANDBOX_URL:
+            return
+        callback = settings.PUBLIC_URL.rstrip("/") + "/oauth/callback/"
+        try:
+            done = connect_sandbox_connections(settings.SANDBOX_URL, callback)
+        except (ConnectorError, FlowbuilderError, RuntimeError):
+            self.stdout.write(
+                f"{waiting} sandbox connection(s) wait for Connect (the sandbox at {settings.SANDBOX_URL} "
+                "is not running yet; `make run` connects them when it starts it)."
+            )
+            return
+        self.stdout.write(f"connected {len(done)} sandbox connection(s) through the sandbox's consent pages")
+
+    @transaction.atomic
+    def _load(self, **options):
         data = json.loads(Path(options["file"]).read_text())
         orgs: dict[str, Organisation] = {}
         for spec in data["organisations"]:

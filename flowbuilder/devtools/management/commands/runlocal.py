@@ -69,6 +69,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        self._connect_demo(opts)
         demo = json.loads((Path(settings.BASE_DIR) / "fixtures" / "demo.json").read_text())
         self.stdout.write(self.style.SUCCESS(f"\nFlowbuilder is running: http://127.0.0.1:{opts['port']}/"))
         self.stdout.write(f"  API docs:        http://127.0.0.1:{opts['port']}/api/docs/")
@@ -86,3 +87,33 @@ class Command(BaseCommand):
                     )
                     stop()
             time.sleep(1)
+
+    def _connect_demo(self, opts) -> None:
+        """The demo's sandbox connections that wait for a consent (Kantata; NetSuite by authorization
+        code) are connected once the sandbox answers: the product's Connect, with the click on the
+        sandbox's consent page done here (flowbuilder.devtools.demo.connect_sandbox_connections)."""
+        from connectors.errors import ConnectorError
+        from flowbuilder.core.errors import FlowbuilderError
+        from flowbuilder.devtools.demo import connect_sandbox_connections
+
+        callback = f"http://127.0.0.1:{opts['port']}/oauth/callback/"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                done = connect_sandbox_connections(settings.SANDBOX_URL, callback)
+            except (ConnectorError, RuntimeError) as exc:  # the sandbox is still starting
+                if time.monotonic() > deadline:
+                    self.stderr.write(
+                        f"Demo connections not connected ({exc}); use Connect on the Connections page."
+                    )
+                    return
+                time.sleep(0.5)
+                continue
+            except FlowbuilderError as exc:
+                self.stderr.write(f"Demo connections not connected: {exc.message}")
+                return
+            if done:
+                self.stdout.write(
+                    f"  Connected {len(done)} demo connection(s) through the sandbox's consent pages."
+                )
+            return

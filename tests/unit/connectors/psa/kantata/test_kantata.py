@@ -6,11 +6,14 @@ import time
 
 import pytest
 
-from connectors.errors import HTTPStatusError, NotFound, RateLimited
+from connectors.base import open_connection
+from connectors.errors import AuthError, HTTPStatusError, NotFound, RateLimited
 from connectors.psa.kantata.client import flatten
 from connectors.psa.kantata.connector import KantataConnector
+from flowbuilder.devtools.sandbox_auth import sandbox_credentials
 from tests.support.fake_clock import FakeSleep
-from tests.support.sandbox import make_connect
+from tests.support.sandbox import CLIENT, POLICY, make_connect
+from tests.support.sandbox_auth import kantata_token
 
 
 @pytest.fixture
@@ -138,11 +141,34 @@ def test_429_retry_after_and_500_retried(connect, sandbox):
         strict.run_action("list_users", {"max_records": 1})
 
 
-def test_token_refresh_after_expiry(kt, sandbox):
-    kt.run_action("list_users", {"max_records": 1})
-    sandbox.expire_tokens("kantata")
-    assert kt.run_action("list_users", {"max_records": 1})
-    assert kt.http.auth.fetch_count == 2
+def test_a_connected_token_works_until_revoked_then_asks_to_reconnect(sandbox):
+    # Kantata's tokens do not expire and come without a refresh token: a token the system stops
+    # accepting cannot be renewed, so the connection asks a person to connect again.
+    heard: list[str] = []
+    _, secrets = sandbox_credentials("kantata", sandbox.url, CLIENT)
+    kt = open_connection(
+        KantataConnector(),
+        connection_id="kantata-connected",
+        config={"base_url": sandbox.url + "/kantata"},
+        credential_type="kantata_oauth",
+        secrets={**secrets, "access_token": kantata_token(sandbox.url)},
+        policy=POLICY,
+        on_reconnect=lambda message: heard.append(message),
+    )
+    try:
+        assert kt.run_action("list_users", {"max_records": 1})
+        sandbox.expire_tokens("kantata")
+        with pytest.raises(AuthError):
+            kt.run_action("list_users", {"max_records": 1})
+        assert heard == ["The system refused the access token."]
+        assert kt.http.auth.fetch_count == 0  # nothing to refresh with: no token endpoint call
+    finally:
+        kt.close()
+
+
+def test_kantata_offers_no_client_credentials():
+    keys = [t.key for t in KantataConnector.credential_types]
+    assert keys == ["kantata_oauth", "bearer"]
 
 
 def test_polling_updated_after_no_gaps_no_duplicates(kt, workspace):
