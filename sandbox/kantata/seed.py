@@ -7,7 +7,7 @@ from typing import Any
 
 from ..platform.seeding import Rows, World
 from ..platform.timeutil import iso_offset, start_of_day
-from .schema import ID_START
+from .schema import ID_START, price_text
 
 EXPENSE_CATEGORIES = ("Travel", "Lodging", "Meals", "Mileage", "Software", "Client Entertainment")
 TASKS = (
@@ -47,10 +47,18 @@ def seed(world: World, out: Rows) -> None:
                 "headline": p.role,
                 "photo_path": "/images/avatar.png",
                 "account_id": "42",
+                # the account membership's default rates (not part of the user's API shape)
+                "_bill_rate_in_cents": p.bill * 100,
+                "_cost_rate_in_cents": p.cost * 100,
             },
         )
         for p in world.people
     ]
+    categories = {
+        name: add_fixed(out, "expense_categories", world.anchor, {"name": name})
+        for name in EXPENSE_CATEGORIES
+    }
+    _seed_rates(world, out)
     today = world.anchor.date()
     deals = sorted(world.won, key=lambda d: d.close)
     for deal in deals[: max(1, int(len(deals) * 0.95))]:
@@ -72,15 +80,19 @@ def seed(world: World, out: Rows) -> None:
                 "title": deal.name,
                 "description": f"{deal.product} for {deal.org.name}",
                 "budgeted": True,
+                "price": price_text(int(deal.amount * 100)),
                 "price_in_cents": int(deal.amount * 100),
                 "currency": "USD",
                 "start_date": start.isoformat(),
                 "due_date": due.isoformat(),
                 "archived": due < today - timedelta(days=90),
-                "status": {"color": status[0], "key": status[1], "message": status[2]},
+                "status": {"color": status[0], "key": str(status[1]), "message": status[2]},
                 "creator_id": lead["id"],
                 "client_role_name": "Client",
                 "consultant_role_name": "Consultant",
+                "rate_card_id": RATE_CARD_ID,
+                "require_time_approvals": True,
+                "require_expense_approvals": True,
             },
             modified=world.when(40, 0),
         )
@@ -119,6 +131,8 @@ def seed(world: World, out: Rows) -> None:
                 )
             )
         team = rng.sample(users, rng.randint(3, 6))
+        invoiced_entries: list[dict[str, Any] | None] = []
+        invoiced_expenses: list[dict[str, Any]] = []
         span = max(1, min((today - start).days, (due - start).days))
         if start > today:
             continue
@@ -131,7 +145,8 @@ def seed(world: World, out: Rows) -> None:
             approved = age > 10 and rng.random() < 0.85
             person = world.people[int(member["id"]) - ID_START["users"]]
             logged = min(world.anchor, start_of_day(performed) + timedelta(hours=rng.randint(17, 40)))
-            add(
+            invoiced_entries.append(None)
+            entry = add(
                 "time_entries",
                 logged,
                 {
@@ -149,18 +164,20 @@ def seed(world: World, out: Rows) -> None:
                     "currency": "USD",
                     "approved": approved,
                     "is_invoiced": approved and age > 40 and rng.random() < 0.7,
+                    "taxable": False,
                 },
                 modified=min(world.anchor, logged + timedelta(days=rng.uniform(0, 9)))
                 if approved
                 else logged,
             )
+            invoiced_entries[-1] = entry if entry["is_invoiced"] else None
         for _ in range(rng.randint(1, 5)):
             spent = start + timedelta(days=rng.randint(0, span))
             if spent > today:
                 continue
             category = rng.choice(EXPENSE_CATEGORIES)
-            approved = (today - spent).days > 10 and rng.random() < 0.8
-            add(
+            approved = (today - spent).days > 10 and rng.random() < 0.8  # on an approved expense report
+            expense = add(
                 "expenses",
                 min(world.anchor, start_of_day(spent) + timedelta(hours=20)),
                 {
@@ -169,11 +186,101 @@ def seed(world: World, out: Rows) -> None:
                     "date": spent.isoformat(),
                     "notes": f"{category} - {deal.org.city[0]}",
                     "category": category,
+                    "expense_category_id": categories[category]["id"],
                     "amount_in_cents": rng.randint(15, 900) * 100,
                     "currency": "USD",
-                    "billable": rng.random() < 0.85,
+                    "is_billable": rng.random() < 0.85,
                     "reimbursable": True,
-                    "approved": approved,
                     "is_invoiced": approved and rng.random() < 0.5,
+                    "taxable": False,
                 },
             )
+            if expense["is_invoiced"]:
+                invoiced_expenses.append(expense)
+        _seed_invoice(out, ws, [e for e in invoiced_entries if e], invoiced_expenses)
+
+
+RATE_CARD_ID = str(ID_START["rate_cards"])
+
+
+def add_fixed(out: Rows, coll: str, at: datetime, values: dict[str, Any]) -> dict[str, Any]:
+    """A record that draws nothing from the random stream (adding one changes no later record)."""
+    rid = str(out.next(f"kantata:{coll}", ID_START[coll]))
+    stamp = iso_offset(at)
+    return out.add("kantata", coll, rid, {"id": rid, **values, "created_at": stamp, "updated_at": stamp})
+
+
+def _seed_rates(world: World, out: Rows) -> None:
+    """The account's roles and one USD rate card whose rate per role is the role's usual bill rate."""
+    bills: dict[str, list[int]] = {}
+    for person in world.people:
+        bills.setdefault(person.role, []).append(person.bill)
+    since = world.anchor - timedelta(days=900)
+    card = add_fixed(out, "rate_cards", since, {"title": "Standard (USD)", "currency": "USD"})
+    version = add_fixed(
+        out,
+        "rate_card_versions",
+        since,
+        {"rate_card_id": card["id"], "effective_date": since.date().isoformat(), "default_rate": 15000},
+    )
+    role_rates = []
+    for name in sorted(bills):
+        role = add_fixed(out, "roles", since, {"name": name})
+        rate = add_fixed(
+            out,
+            "rate_card_roles",
+            since,
+            {
+                "rate_card_version_id": version["id"],
+                "role_id": role["id"],
+                "rate": round(sum(bills[name]) / len(bills[name])) * 100,
+            },
+        )
+        role_rates.append(rate["id"])
+    card["rate_card_version_ids"] = [version["id"]]
+    version["rate_card_role_ids"] = role_rates
+
+
+def _seed_invoice(
+    out: Rows, ws: dict[str, Any], entries: list[dict[str, Any]], expenses: list[dict[str, Any]]
+) -> None:
+    """The invoice the invoiced time and expenses of a project went out on (one per project here)."""
+    if not entries and not expenses:
+        return
+    lines = [*entries, *expenses]
+    last = max(line["updated_at"] for line in lines)
+    invoice_date = last[:10]
+    total = sum(round(e["time_in_minutes"] * (e["rate_in_cents"] or 0) / 60) for e in entries)
+    total += sum(e["amount_in_cents"] for e in expenses)
+    rid = str(out.next("kantata:invoices", ID_START["invoices"]))
+    number = int(rid) - ID_START["invoices"] + 1001
+    out.add(
+        "kantata",
+        "invoices",
+        rid,
+        {
+            "id": rid,
+            "workspace_ids": [ws["id"]],
+            "time_entry_ids": [e["id"] for e in entries],
+            "expense_ids": [e["id"] for e in expenses],
+            "additional_item_ids": [],
+            "fixed_fee_item_ids": [],
+            "invoice_date": invoice_date,
+            "due_date": (datetime.fromisoformat(invoice_date) + timedelta(days=30)).date().isoformat(),
+            "payment_schedule": 30,
+            "user_invoice_number": number,
+            "title": f"Invoice #{number}",
+            "status": "new",
+            "draft": False,
+            "message": "",
+            "balance_in_cents": int(total),
+            "currency": "USD",
+            "tax_rate": 0,
+            "user_id": str(ID_START["users"]),
+            "recipient_id": None,
+            "created_at": last,
+            "updated_at": last,
+        },
+    )
+    for line in lines:
+        line["_invoice_id"] = rid

@@ -197,7 +197,7 @@ def test_polling_trigger_picks_up_time_entries_across_polls(worker, start_beat, 
     kantata = connect("kantata")
     kt = runtime.open_connection(org.pk, kantata.ref)
     workspace = kt.run_action(
-        "create_workspace", {"title": "Polled", "currency": "USD", "start_date": "2026-01-05"}
+        "create_workspace", {"title": "Polled", "currency": "USD", "start_date": "2026-01-05", "price": 50000}
     )
     doc = document(
         [

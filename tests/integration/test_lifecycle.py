@@ -24,7 +24,6 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from connectors.psa.kantata import client as kantata_client
 from flowbuilder.credentials import runtime
 from flowbuilder.crossref.models import SyncLink
 from flowbuilder.devtools.demo import KANTATA_NETSUITE
@@ -179,20 +178,26 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
             (milestone, "2026-02-05", 180, "Rollout work"),  # fixed-fee work: not billed as T&M
         )
     ]
+    # Approval is Kantata's own workflow (timesheets), not an attribute the API writes: a person approves.
     for entry in entries:
-        kt.run_action("update_time_entry", {"id": entry["id"], "approved": True})
+        sandbox.admin(
+            "POST",
+            "/_admin/actions",
+            {"tenant": "default", "system": "kantata", "action": "approve_time_entry", "id": entry["id"]},
+        )
+    travel = next(c for c in kt.run_action("list_expense_categories", {}) if c["name"] == "Travel")
     expense = kt.run_action(
         "create_expense",
         {
             "workspace_id": project_id,
             "date": "2026-02-04",
+            "expense_category_id": travel["id"],
             "category": "Travel",
             "notes": "Train to site",
             "amount_in_cents": 24550,
+            "billable": True,
         },
     )
-    # Approval is Kantata's own workflow, not an attribute the connector's update action writes.
-    kantata_client.update_record(kt.context(), "expenses", expense["id"], {"approved": True})
     kt.run_action(
         "update_story",
         {"id": milestone["id"], "state": "completed", "percentage_complete": 100, "due_date": "2026-02-27"},

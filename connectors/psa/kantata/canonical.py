@@ -1,6 +1,8 @@
-"""Kantata OX records <-> canonical project (workspace), task (story), time entry, expense, resource
-(user), as field tables. Kantata keeps money in cents and time in minutes; the canonical model uses
-amounts and hours."""
+"""Kantata OX records <-> canonical project (workspace), task (story), time entry, expense, invoice,
+resource (user), as field tables. Kantata keeps money in cents and time in minutes; the canonical model
+uses amounts and hours. Fields Kantata only reads back (a time entry's ``approved``, ``is_invoiced``, an
+expense's ``is_billable`` read / ``billable`` write, a workspace's ``price_in_cents`` read / ``price``
+write) are mapped in the direction Kantata allows."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.canonical.convert import always, negate, num, or_none, text
-from connectors.canonical.fields import Computed, Field, FieldTable, Mapper
+from connectors.canonical.fields import Composed, Computed, Field, FieldTable, Mapper
 
 SYSTEM = "kantata"
 
@@ -47,6 +49,12 @@ def _minutes(hours: Any) -> int:
     return int(round(float(hours or 0) * 60))
 
 
+def _whole(amount: Any) -> int | None:
+    """``price`` is written in the currency's main unit, as an integer."""
+    value = num(amount)
+    return None if value is None else int(round(value))
+
+
 def _percent(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -63,7 +71,8 @@ WORKSPACE = FieldTable(
     Field("start_date", "start_date"),
     Field("end_date", "due_date"),
     Field("status", "status", read=_status, write=None),
-    Field("budget_amount", "price_in_cents", read=cents, write=to_cents),
+    Field("budget_amount", "price_in_cents", read=cents, write=None),
+    Composed("price", lambda e: _whole(e.get("budget_amount"))),
     Field("currency", "currency"),
     Field("description", "description"),
     Field("active", "archived", read=negate, write=negate),
@@ -94,7 +103,7 @@ TIME_ENTRY = FieldTable(
     Field("approved", "approved", write=None),
     Field("notes", "notes", read=or_none),
     Field("bill_rate", "rate_in_cents", read=cents, write=to_cents),
-    Field("cost_rate", "cost_rate_in_cents", read=cents, write=to_cents),
+    Field("cost_rate", "cost_rate_in_cents", read=cents, write=None),
     Field("currency", "currency", write=None),
 )
 
@@ -105,11 +114,23 @@ EXPENSE = FieldTable(
     Field("date", "date"),
     Field("category", "category"),
     Field("amount", "amount_in_cents", read=lambda v: cents(v) or 0.0, write=to_cents),
-    Field("currency", "currency"),
-    Field("billable", "billable"),
+    Field("currency", "currency", write=None),
+    Field("billable", "is_billable", write=None),
+    Composed("billable", lambda e: e.get("billable")),
     Field("reimbursable", "reimbursable"),
-    Field("approved", "approved", write=None),
     Field("notes", "notes", read=or_none),
+)
+
+INVOICE = FieldTable(
+    *BASE,
+    Field("number", "user_invoice_number", read=text, write=None),
+    Computed("project_id", lambda r: text((r.get("workspace_ids") or [None])[0])),
+    Field("invoice_date", "invoice_date", write=None),
+    Field("due_date", "due_date", write=None),
+    Field("currency", "currency", write=None),
+    Field("status", "status", write=None),
+    Field("total", "balance_in_cents", read=cents, write=None),
+    Field("memo", "message", read=or_none),
 )
 
 # Users are read-only over the API; the written fields serve matching (e.g. by email), not writes.
@@ -125,5 +146,6 @@ MAPPINGS = (
     Mapper(SYSTEM, "task", "stories", STORY),
     Mapper(SYSTEM, "time_entry", "time_entries", TIME_ENTRY),
     Mapper(SYSTEM, "expense", "expenses", EXPENSE),
+    Mapper(SYSTEM, "invoice", "invoices", INVOICE),
     Mapper(SYSTEM, "resource", "users", USER),
 )

@@ -17,15 +17,40 @@ from connectors.http.client import SafeResponse
 from connectors.http.errors import error_body, response_error
 from connectors.polling import Position, collect, parse_timestamp
 
-COLLECTIONS = ("workspaces", "stories", "time_entries", "expenses", "users")
+COLLECTIONS = (
+    "workspaces",
+    "stories",
+    "time_entries",
+    "expenses",
+    "invoices",
+    "users",
+    "roles",
+    "rate_cards",
+    "rate_card_roles",
+    "expense_categories",
+)
 SINGULAR = {
     "workspaces": "workspace",
     "stories": "story",
     "time_entries": "time_entry",
     "expenses": "expense",
+    "invoices": "invoice",
     "users": "user",
+    "roles": "role",
+    "rate_cards": "rate_card",
+    "rate_card_roles": "rate_card_role",
+    "expense_categories": "expense_category",
 }
 MAX_PER_PAGE = 200
+# What a lookup by external reference must add so that it also finds records Kantata hides by default
+# (archived projects and their time and expenses).
+SEE_ARCHIVED = {
+    "workspaces": {"archived": "include"},
+    "time_entries": {"from_archived_workspaces": "true"},
+    "expenses": {"from_archived_workspaces": "true"},
+}
+# The service name a reference made from the node's idempotency key carries.
+SERVICE_NAME = "Flowbuilder"
 
 
 # What to do, per failure status; any other refusal names the field Kantata complained about.
@@ -44,12 +69,14 @@ def error_from_response(ctx: ActionContext, method: str, response: SafeResponse)
     first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], Mapping) else {}
     field = first.get("field")
     hint = f"Check the value of '{field}'." if field else "Check the mapped fields."
+    message = str(first.get("message") or "")
     return response_error(
         "Kantata",
         method,
         response,
         redactor=ctx.http.redactor,
-        message=str(first.get("message") or ""),
+        message=f"{message} ({field})" if field and message else message,
+        code=str(first.get("type") or ""),
         hint=HINTS.get(response.status, hint),
     )
 
@@ -128,6 +155,56 @@ def create_record(ctx: ActionContext, collection: str, attrs: Mapping[str, Any])
     """``POST /api/v1/{collection}.json`` with ``{"<singular>": {...}}`` as documented."""
     body = request(ctx, "POST", collection, json={SINGULAR[collection]: dict(attrs)})
     return flatten(body or {})[0]
+
+
+def reference_for(
+    ctx: ActionContext, collection: str, given: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """The external reference a create carries: the one the caller gave (e.g. the Salesforce id the
+    record comes from), else one made from the node's idempotency key (stable per run, node and item)."""
+    if given:
+        return {k: (str(v) if k != "locked" else v) for k, v in given.items() if v not in (None, "")}
+    if ctx.idempotency_key:
+        return {
+            "service_name": SERVICE_NAME,
+            "service_model": f"{SINGULAR[collection]}_create",
+            "service_model_ref": ctx.idempotency_key,
+            "status": "successful",
+        }
+    return None
+
+
+def find_by_reference(ctx: ActionContext, collection: str, ref: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The record carrying ``ref``: ``GET /{collection}.json`` filtered by the documented
+    ``external_reference_service_name`` / ``_service_model`` / ``_service_model_refs`` (string ids; the
+    singular ``_service_model_ref`` filter is typed integer)."""
+    params = {
+        **SEE_ARCHIVED.get(collection, {}),
+        "external_reference_service_name": ref["service_name"],
+        "external_reference_service_model": ref["service_model"],
+        "external_reference_service_model_refs": ref["service_model_ref"],
+        "per_page": 2,
+    }
+    records = flatten(request(ctx, "GET", collection, params=params) or {})
+    return records[0] if records else None
+
+
+def create_once(
+    ctx: ActionContext, collection: str, attrs: Mapping[str, Any], ref: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Create unless a record with the same external reference exists (a replay, a redelivery or a
+    worker killed after Kantata answered): then that record is the answer and nothing is sent."""
+    if ref is None:
+        return create_record(ctx, collection, attrs)
+    if "," in str(ref["service_model_ref"]):
+        raise InvalidInput(
+            "An external reference id may not contain a comma.",
+            hint="Kantata looks references up by comma-separated ids; map an id without commas.",
+        )
+    found = find_by_reference(ctx, collection, ref)
+    if found is not None:
+        return found
+    return create_record(ctx, collection, {**attrs, "external_reference": dict(ref)})
 
 
 def update_record(

@@ -59,7 +59,7 @@ def test_canonical_fields_on_the_item():
 
 
 def test_canonical_pair_must_exist():
-    doc = document([node("c", "canonical.to", {"system": "kantata", "entity": "invoice"})], [])
+    doc = document([node("c", "canonical.to", {"system": "kantata", "entity": "payment"})], [])
     assert [(c[0], c[2]) for c in _codes(doc)] == [("config_invalid", "entity")]
     assert (
         _codes(document([node("c", "canonical.from", {"system": "kantata", "entity": "time_entry"})], []))

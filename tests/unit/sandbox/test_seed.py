@@ -34,7 +34,19 @@ COUNTS = {
         "pse__Expense__c": 70,
         "pse__Resource_Request__c": 113,
     },
-    "kantata": {"users": 300, "workspaces": 134, "stories": 664, "time_entries": 3840, "expenses": 407},
+    "kantata": {
+        "users": 300,
+        "expense_categories": 6,
+        "rate_cards": 1,
+        "rate_card_versions": 1,
+        "roles": 8,
+        "rate_card_roles": 8,
+        "workspaces": 134,
+        "stories": 664,
+        "time_entries": 3840,
+        "expenses": 407,
+        "invoices": 131,
+    },
     "netsuite": {
         # the account's setup records (fixed, no random draws), then the seeded business
         "currency": 4,

@@ -44,7 +44,8 @@ def kantata_runtime(org, kantata):
 @pytest.fixture
 def workspace(kantata_runtime):
     return kantata_runtime.run_action(
-        "create_workspace", {"title": "Polling workspace", "currency": "USD", "start_date": "2026-01-05"}
+        "create_workspace",
+        {"title": "Polling workspace", "currency": "USD", "start_date": "2026-01-05", "price": 50000},
     )
 
 

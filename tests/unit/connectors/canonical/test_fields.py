@@ -167,7 +167,7 @@ def test_a_plugin_connector_ships_its_mapping():
 
 def test_builtin_mappings_come_from_their_connectors():
     registry = load_mappers()
-    assert registry.frozen and len(registry) == 23
+    assert registry.frozen and len(registry) == 24
     assert {m.system for m in registry} == {"salesforce", "certinia", "kantata", "netsuite", "dynamics"}
     assert "builtin connectors.erp.netsuite.connector" in registry.source(("netsuite", "invoice"))
 

@@ -39,11 +39,12 @@ def test_registry_lookup_and_unknown():
         "task",
         "time_entry",
         "expense",
+        "invoice",
         "resource",
     }
     assert all(m.system == "netsuite" for m in mappers_for(entity="invoice") if m.system == "netsuite")
     with pytest.raises(InvalidInput):
-        to_canonical("kantata", "invoice", {})
+        to_canonical("kantata", "payment", {})
     with pytest.raises(InvalidInput):
         load_schema("nope")
 
@@ -240,6 +241,7 @@ SOURCES = {
     ("kantata", "task"): ("kantata", "list_stories", {"max_records": 50}),
     ("kantata", "time_entry"): ("kantata", "list_time_entries", {"max_records": 50}),
     ("kantata", "expense"): ("kantata", "list_expenses", {"max_records": 50}),
+    ("kantata", "invoice"): ("kantata", "list_invoices", {"max_records": 50}),
     ("kantata", "resource"): ("kantata", "list_users", {"max_records": 50}),
     ("netsuite", "customer"): (
         "netsuite",

@@ -73,7 +73,7 @@ def test_kantata_token_belongs_to_its_account(sandbox):
     created = sandbox.http.post(
         sandbox.url + KANTATA_PROBE,
         headers={"Authorization": f"Bearer {globex}"},
-        json={"workspace": {"title": "Globex only workspace"}},
+        json={"workspace": {"title": "Globex only workspace", "creator_role": "maven", "price": 1000}},
     )
     assert created.status_code == 200, created.text
     search = {"search": "Globex only workspace"}

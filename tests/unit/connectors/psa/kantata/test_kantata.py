@@ -32,7 +32,8 @@ def kt(connect):
 @pytest.fixture
 def workspace(kt):
     return kt.run_action(
-        "create_workspace", {"title": "Test workspace", "currency": "USD", "start_date": "2026-01-05"}
+        "create_workspace",
+        {"title": "Test workspace", "currency": "USD", "start_date": "2026-01-05", "price": 25000},
     )
 
 
@@ -95,11 +96,14 @@ def test_workspace_story_time_entry_expense_crud(kt, workspace):
     )
     kt.run_action("update_time_entry", {"id": entry["id"], "time_in_minutes": 120})
     assert kt.run_action("get_time_entry", {"id": entry["id"]})["time_in_minutes"] == 120
+    categories = kt.run_action("list_expense_categories", {})
+    travel = next(c for c in categories if c["name"] == "Travel")
     expense = kt.run_action(
         "create_expense",
         {
             "workspace_id": workspace["id"],
             "date": "2026-01-06",
+            "expense_category_id": travel["id"],
             "category": "Travel",
             "amount_in_cents": 12345,
         },
@@ -205,3 +209,51 @@ def test_polling_bounded(kt, workspace):
         seen += [i["id"] for i in result.items]
         cursor = result.cursor
     assert sorted(seen) == sorted(made)
+
+
+def test_a_create_run_twice_with_one_idempotency_key_makes_one_record(kt, workspace):
+    """A replay (or a worker killed after Kantata answered) runs the create again with the same key:
+    the external reference it carried finds the first record, and nothing new is created."""
+    values = {"title": "Discovery workshop", "workspace_id": workspace["id"], "story_type": "task"}
+    first = kt.run_action("create_story", values, idempotency_key="fb-run-1-tasks-0")
+    again = kt.run_action("create_story", values, idempotency_key="fb-run-1-tasks-0")
+    other = kt.run_action("create_story", values, idempotency_key="fb-run-1-tasks-1")
+    assert again["id"] == first["id"] and other["id"] != first["id"]
+    stories = kt.run_action("list_stories", {"workspace_id": workspace["id"], "max_records": 100})
+    assert sorted(s["id"] for s in stories if s["title"] == "Discovery workshop") == sorted(
+        {first["id"], other["id"]}
+    )
+
+
+def test_a_given_external_reference_makes_creates_idempotent_across_runs(kt, workspace):
+    ref = {"service_name": "Salesforce", "service_model": "Opportunity", "service_model_ref": "006A1"}
+    values = {"title": "From the opportunity", "price": 1000, "external_reference": ref}
+    first = kt.run_action("create_workspace", values, idempotency_key="fb-run-1-ws-0")
+    again = kt.run_action("create_workspace", values, idempotency_key="fb-run-2-ws-0")
+    assert again["id"] == first["id"]
+
+
+def test_invoice_marks_approved_time_invoiced_and_read_only_fields_are_refused(kt, sandbox, workspace):
+    base = {"workspace_id": workspace["id"], "date_performed": "2026-01-08", "time_in_minutes": 60}
+    entry = kt.run_action("create_time_entry", {**base, "rate_in_cents": 10000})
+    with pytest.raises(HTTPStatusError) as info:
+        kantata_put(kt, entry["id"], {"approved": True})
+    assert info.value.status == 422 and "approved" in info.value.message
+    sandbox.admin(
+        "POST",
+        "/_admin/actions",
+        {"tenant": "default", "system": "kantata", "action": "approve_time_entry", "id": entry["id"]},
+    )
+    invoice = kt.run_action(
+        "create_invoice", {"workspace_id": workspace["id"], "time_entry_ids": [entry["id"]]}
+    )
+    assert invoice["time_entry_ids"] == [entry["id"]] and invoice["balance_in_cents"] == 10000
+    assert kt.run_action("get_time_entry", {"id": entry["id"]})["is_invoiced"] is True
+    assert kt.run_action("list_invoices", {"workspace_id": workspace["id"]})[0]["id"] == invoice["id"]
+
+
+def kantata_put(kt, entry_id: str, attrs: dict) -> dict:
+    """A raw update (the connector's update action no longer offers read-only attributes)."""
+    from connectors.psa.kantata import client
+
+    return client.update_record(kt.context(), "time_entries", entry_id, attrs)
