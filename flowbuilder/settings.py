@@ -229,6 +229,10 @@ FLOWBUILDER_CONNECTION_CACHE_SIZE = env_int("FLOWBUILDER_CONNECTION_CACHE_SIZE",
 FLOWBUILDER_POLL_TICK_S = env_float("FLOWBUILDER_POLL_TICK_S", 5.0)
 FLOWBUILDER_POLL_LEASE_S = env_float("FLOWBUILDER_POLL_LEASE_S", 300.0)
 
+# Dashboards' buckets are rolled up this often; the systems' records (KPIs, SLAs) are read this often.
+FLOWBUILDER_DASHBOARD_ROLLUP_S = env_float("FLOWBUILDER_DASHBOARD_ROLLUP_S", 60.0)
+FLOWBUILDER_BUSINESS_REFRESH_S = env_float("FLOWBUILDER_BUSINESS_REFRESH_S", 900.0)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-runs": {"task": "execution.sweep", "schedule": FLOWBUILDER_SWEEP_INTERVAL_S},
     "poll-due-triggers": {
@@ -237,6 +241,18 @@ CELERY_BEAT_SCHEDULE = {
         # Ticks that wait in the queue longer than one tick are useless: the next one does the same.
         "options": {"expires": max(1.0, FLOWBUILDER_POLL_TICK_S)},
     },
+    # Operational intelligence (flowbuilder.observability: dashboards, KPIs, SLAs, reconciliation).
+    "rollup-dashboards": {
+        "task": "observability.rollup_dashboards",
+        "schedule": FLOWBUILDER_DASHBOARD_ROLLUP_S,
+        "options": {"expires": FLOWBUILDER_DASHBOARD_ROLLUP_S},
+    },
+    "refresh-business-records": {
+        "task": "observability.refresh_and_compute",
+        "schedule": FLOWBUILDER_BUSINESS_REFRESH_S,
+        "options": {"expires": FLOWBUILDER_BUSINESS_REFRESH_S},
+    },
+    "queue-due-reconciliations": {"task": "observability.queue_due_reconciliations", "schedule": 3600.0},
 }
 
 REST_FRAMEWORK = {
