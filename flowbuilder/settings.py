@@ -292,6 +292,11 @@ SPECTACULAR_SETTINGS = {
         # A template parameter's kind (the discriminator of TemplateParameter and TemplateParameterInput).
         "ValueParameterKindEnum": [("value", "value")],
         "ConnectionSlotKindEnum": [("connection", "connection")],
+        # Operational intelligence (flowbuilder.observability).
+        "OrganisationHealthEnum": [(h, h) for h in ("healthy", "degraded", "failing", "idle")],
+        "SlaStatusEnum": "flowbuilder.observability.insight_models.SlaStatus",
+        "ReportStatusEnum": "flowbuilder.observability.insight_models.ReportStatus",
+        "CriticalityEnum": "flowbuilder.flows.models.Criticality",
     },
     # Every operation documents its error answers (ApiError), and the audit catalogue is published.
     "POSTPROCESSING_HOOKS": [

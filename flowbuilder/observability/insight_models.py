@@ -13,7 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
-# --- dashboards -----------------------------------------------------------------------------------------
+# --- dashboards -------------------------------------------------------------------------------------------
 
 
 class BucketStatus(models.TextChoices):
@@ -242,7 +242,7 @@ class BusinessRecord(models.Model):
         return f"{self.system} {self.entity} {self.external_id}"
 
 
-# --- KPIs ---------------------------------------------------------------------------------------------------
+# --- KPIs -------------------------------------------------------------------------------------------------
 
 
 class KpiKind(models.TextChoices):
@@ -291,7 +291,7 @@ class KpiValue(models.Model):
         return f"{self.definition_id} = {self.value} at {self.computed_at:%Y-%m-%d %H:%M}"
 
 
-# --- reconciliation -----------------------------------------------------------------------------------------
+# --- reconciliation ---------------------------------------------------------------------------------------
 
 
 class ReconciliationKind(models.TextChoices):
@@ -382,7 +382,7 @@ class ReconciliationDifference(models.Model):
         return f"{self.report_id}/{self.key} {self.kind}"
 
 
-# --- business transaction trace -----------------------------------------------------------------------------
+# --- business transaction trace ---------------------------------------------------------------------------
 
 
 class TraceKey(models.Model):

@@ -231,7 +231,7 @@ def compute_organisation(organisation_id: int, now: dt.datetime | None = None) -
     ]
 
 
-# --- actions ------------------------------------------------------------------------------------------------
+# --- actions ----------------------------------------------------------------------------------------------
 
 
 def _check_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -300,7 +300,7 @@ def _shape(kpi: KpiDefinition) -> dict[str, Any]:
     }
 
 
-# --- reads --------------------------------------------------------------------------------------------------
+# --- reads ------------------------------------------------------------------------------------------------
 
 
 def latest(organisation_ids: Iterable[int]) -> list[KpiValue]:

@@ -307,7 +307,7 @@ def produce(report: ReconciliationReport) -> ReconciliationReport:
     return report
 
 
-# --- actions ------------------------------------------------------------------------------------------------
+# --- actions ----------------------------------------------------------------------------------------------
 
 
 def _require(actor: Any, organisation: Any, action: str = "change") -> None:

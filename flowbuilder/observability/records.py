@@ -53,7 +53,7 @@ class Rec:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-# --- readers: runtime -> normalised records ----------------------------------------------------------------
+# --- readers: runtime -> normalised records ---------------------------------------------------------------
 
 
 def read_salesforce(runtime: Any) -> list[Rec]:
@@ -180,7 +180,7 @@ READERS: dict[str, Callable[[Any], list[Rec]]] = {
 }
 
 
-# --- storing ------------------------------------------------------------------------------------------------
+# --- storing ----------------------------------------------------------------------------------------------
 
 
 def store(organisation_id: int, role: str, system: str, records: Iterable[Rec]) -> int:
@@ -267,7 +267,7 @@ def refresh(organisation_id: int) -> dict[str, Any]:
     return counts
 
 
-# --- actions ------------------------------------------------------------------------------------------------
+# --- actions ----------------------------------------------------------------------------------------------
 
 
 def save_systems(*, actor: Any, organisation: Any, **connections: Any) -> BusinessSystems:

@@ -72,7 +72,7 @@ class Clock:
     may_end: bool = True
 
 
-# --- actions ------------------------------------------------------------------------------------------------
+# --- actions ----------------------------------------------------------------------------------------------
 
 
 def _require(actor: Any, organisation: Organisation) -> None:
@@ -177,7 +177,7 @@ def _shape(policy: SlaPolicy) -> dict[str, Any]:
     }
 
 
-# --- clocks per subject -------------------------------------------------------------------------------------
+# --- clocks per subject -----------------------------------------------------------------------------------
 
 
 def _flow_run_clocks(policy: SlaPolicy, since: dt.datetime, skip: set[str]) -> Iterable[Clock]:
@@ -347,7 +347,7 @@ def evaluate_organisation(organisation_id: int, now: dt.datetime | None = None) 
     return len(policies)
 
 
-# --- reads for dashboards and alerts -----------------------------------------------------------------------
+# --- reads for dashboards and alerts ----------------------------------------------------------------------
 
 
 def breaches(organisation_id: int, since: dt.datetime) -> list[dict[str, Any]]:

@@ -101,7 +101,7 @@ def keys_of_item(item: Any) -> list[tuple[str, str, str]]:
     return [k for k in dict.fromkeys(keys) if k[2]]
 
 
-# --- writing the index --------------------------------------------------------------------------------------
+# --- writing the index ------------------------------------------------------------------------------------
 
 
 def _write(rows: list[TraceKey]) -> None:
@@ -190,7 +190,7 @@ def index_records(organisation_id: int, system: str, records: Iterable[BusinessR
     _write(rows)
 
 
-# --- searching ----------------------------------------------------------------------------------------------
+# --- searching --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
