@@ -219,10 +219,10 @@ def _walk(org_ids: list[int], query: str, system: str = "") -> tuple[set[Key], s
         for r in frontier:
             key = Key(r["system"], r["entity"], r["external_id"])
             keys.setdefault(key, r["at"])
-            if r["run_id"]:
-                runs.add(r["run_id"])
             if key.entity == "customer" and key not in start:
                 continue  # a hub: every deal of the customer meets here
+            if r["run_id"]:
+                runs.add(r["run_id"])
             if r["thread"] not in seen_threads:
                 threads.add(r["thread"])
         if not threads or len(keys) >= MAX_KEYS:
