@@ -31,7 +31,9 @@ def runs(admin, flow, n, status, seconds, ago=dt.timedelta(minutes=30)):
         Run.objects.filter(pk=run.pk).update(
             status=status,
             created_at=created,
-            finished_at=None if status in ("queued", "running", "waiting") else created + dt.timedelta(seconds=seconds),
+            finished_at=None
+            if status in ("queued", "running", "waiting")
+            else created + dt.timedelta(seconds=seconds),
         )
         made.append(run)
     return made

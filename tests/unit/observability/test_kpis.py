@@ -32,7 +32,11 @@ def test_approved_billable_time_not_invoiced_after_n_days(business):
     # 7002 is too recent, 7004 is not billable, 7001 and 7005 are invoiced.
     assert (value.value, value.amount, ids(value)) == (Decimal("2.50"), Decimal("375.00"), ["7003"])
     value = kpis.compute(kpi(org, KpiKind.APPROVED_NOT_INVOICED, params={"days": 1}), now)
-    assert (value.value, value.amount, sorted(ids(value))) == (Decimal("6.50"), Decimal("975.00"), ["7002", "7003"])
+    assert (value.value, value.amount, sorted(ids(value))) == (
+        Decimal("6.50"),
+        Decimal("975.00"),
+        ["7002", "7003"],
+    )
 
 
 def test_paid_invoices_whose_status_never_reached_the_crm(business):

@@ -23,7 +23,9 @@ def policy(org, kind, **kwargs):
 def report(p, start=FEB):
     s, e = reconciliation.period_bounds(p.period, start)
     return reconciliation.produce(
-        ReconciliationReport.objects.create(policy=p, organisation=p.organisation, period_start=s, period_end=e)
+        ReconciliationReport.objects.create(
+            policy=p, organisation=p.organisation, period_start=s, period_end=e
+        )
     )
 
 
@@ -49,7 +51,14 @@ def test_billing_differences_per_project(business):
 
 
 def test_tolerances_absorb_small_differences(business):
-    r = report(policy(business["org"], "psa_vs_erp_billing", tolerance_hours=Decimal("2.5"), tolerance_amount=Decimal("400")))
+    r = report(
+        policy(
+            business["org"],
+            "psa_vs_erp_billing",
+            tolerance_hours=Decimal("2.5"),
+            tolerance_amount=Decimal("400"),
+        )
+    )
     assert set(by_key(r)) == {"502"}
     assert r.matched == 1
 
@@ -66,11 +75,15 @@ def test_bookings_vs_erp_projects(business):
     assert feb.matched == 1
 
 
-def test_fix_job_starts_the_fix_flow_per_differing_record(business, admin, django_capture_on_commit_callbacks):
+def test_fix_job_starts_the_fix_flow_per_differing_record(
+    business, admin, django_capture_on_commit_callbacks
+):
     from flowbuilder.flows import actions as flow_actions
 
     org = business["org"]
-    flow = flow_actions.create_flow(actor=admin, organisation=org, name="Bill again", document=manual_document())
+    flow = flow_actions.create_flow(
+        actor=admin, organisation=org, name="Bill again", document=manual_document()
+    )
     flow_actions.publish_flow(actor=admin, flow=flow, comment="v1")
     flow.refresh_from_db()
     r = report(policy(org, "psa_vs_erp_billing", fix_flow=flow))
@@ -89,15 +102,24 @@ def test_fix_job_without_fix_flow_replays_the_flow_that_handled_the_record(busin
     from flowbuilder.flows import actions as flow_actions
 
     org = business["org"]
-    flow = flow_actions.create_flow(actor=admin, organisation=org, name="Quote to project", document=manual_document())
+    flow = flow_actions.create_flow(
+        actor=admin, organisation=org, name="Quote to project", document=manual_document()
+    )
     flow_actions.publish_flow(actor=admin, flow=flow, comment="v1")
     flow.refresh_from_db()
     deal = "006000000000ABCAAZ"
     from flowbuilder.observability.insight_models import BusinessRecord
 
     BusinessRecord.objects.create(
-        organisation=org, role="crm", system="salesforce", entity="opportunity", external_id=deal, name="New",
-        status="won", amount=Decimal("10"), occurred_at=business["now"] - dt.timedelta(days=1),
+        organisation=org,
+        role="crm",
+        system="salesforce",
+        entity="opportunity",
+        external_id=deal,
+        name="New",
+        status="won",
+        amount=Decimal("10"),
+        occurred_at=business["now"] - dt.timedelta(days=1),
         fetched_at=business["now"],
     )
     first = run_actions.start_run(actor=admin, flow=flow, input_items=[{"Id": deal, "Name": "New"}])
@@ -109,6 +131,15 @@ def test_fix_job_without_fix_flow_replays_the_flow_that_handled_the_record(busin
 
 
 def test_periods():
-    assert reconciliation.period_bounds("month", dt.date(2026, 2, 17)) == (dt.date(2026, 2, 1), dt.date(2026, 3, 1))
-    assert reconciliation.period_bounds("week", dt.date(2026, 3, 18)) == (dt.date(2026, 3, 16), dt.date(2026, 3, 23))
-    assert reconciliation.last_closed_period("month", dt.date(2026, 1, 5)) == (dt.date(2025, 12, 1), dt.date(2026, 1, 1))
+    assert reconciliation.period_bounds("month", dt.date(2026, 2, 17)) == (
+        dt.date(2026, 2, 1),
+        dt.date(2026, 3, 1),
+    )
+    assert reconciliation.period_bounds("week", dt.date(2026, 3, 18)) == (
+        dt.date(2026, 3, 16),
+        dt.date(2026, 3, 23),
+    )
+    assert reconciliation.last_closed_period("month", dt.date(2026, 1, 5)) == (
+        dt.date(2025, 12, 1),
+        dt.date(2026, 1, 1),
+    )

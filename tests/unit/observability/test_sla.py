@@ -24,19 +24,30 @@ def run_at(admin, flow, created, status=RunStatus.QUEUED, finished=None):
 def test_flow_run_sla_on_business_days(org, admin):
     org.timezone, org.country = "Europe/London", "GB"
     org.save()
-    flow = flow_actions.create_flow(actor=admin, organisation=org, name="Invoices", document=manual_document())
+    flow = flow_actions.create_flow(
+        actor=admin, organisation=org, name="Invoices", document=manual_document()
+    )
     flow_actions.publish_flow(actor=admin, flow=flow, comment="v1")
     flow.refresh_from_db()
     flow.criticality = "critical"
     flow.save()
     policy = sla.save_policy(
-        actor=admin, organisation=org, name="Invoice in 1 business day", subject="flow_run", flow=flow,
-        target=Decimal("1"), unit="business_days",
+        actor=admin,
+        organisation=org,
+        name="Invoice in 1 business day",
+        subject="flow_run",
+        flow=flow,
+        target=Decimal("1"),
+        unit="business_days",
     )
     assert policy.criticality == "critical"
     # Due Monday 15:00 (the weekend does not count).
-    met = run_at(admin, flow, FRIDAY, RunStatus.SUCCEEDED, FRIDAY + dt.timedelta(days=2, hours=20))  # Mon 11:00
-    late = run_at(admin, flow, FRIDAY, RunStatus.SUCCEEDED, FRIDAY + dt.timedelta(days=3, hours=1))  # Mon 16:00
+    met = run_at(
+        admin, flow, FRIDAY, RunStatus.SUCCEEDED, FRIDAY + dt.timedelta(days=2, hours=20)
+    )  # Mon 11:00
+    late = run_at(
+        admin, flow, FRIDAY, RunStatus.SUCCEEDED, FRIDAY + dt.timedelta(days=3, hours=1)
+    )  # Mon 16:00
     failed = run_at(admin, flow, FRIDAY, RunStatus.FAILED, FRIDAY + dt.timedelta(minutes=5))
     running = run_at(admin, flow, FRIDAY, RunStatus.RUNNING)
     monday_noon = FRIDAY + dt.timedelta(days=2, hours=21)
@@ -68,7 +79,11 @@ def test_business_event_slas_from_records(business, admin):
     # 2026-02-20 (within), 7005 approved 25 days ago (2026-02-19) and invoiced 2026-02-04 (before: met),
     # 7002 is pending, 7003 (10 days ago, not invoiced) is breached; 7004 is not billable.
     policy = SlaPolicy.objects.create(
-        organisation=org, name="Time to invoice", subject="approved_to_invoiced", target=5, unit="business_days"
+        organisation=org,
+        name="Time to invoice",
+        subject="approved_to_invoiced",
+        target=5,
+        unit="business_days",
     )
     sla.evaluate(policy, now=now)
     status = dict(SlaEvaluation.objects.filter(policy=policy).values_list("subject_key", "status"))
@@ -90,7 +105,9 @@ def test_saving_a_policy_is_checked_and_audited(org, admin, make_org, builder):
     from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
 
     with pytest.raises(InvalidInputError) as err:
-        sla.save_policy(actor=admin, organisation=org, name="x", subject="flow_run", target=Decimal(1), unit="hours")
+        sla.save_policy(
+            actor=admin, organisation=org, name="x", subject="flow_run", target=Decimal(1), unit="hours"
+        )
     assert err.value.field == "flow"
     with pytest.raises(InvalidInputError) as err:
         sla.save_policy(
@@ -98,9 +115,16 @@ def test_saving_a_policy_is_checked_and_audited(org, admin, make_org, builder):
         )
     assert err.value.field == "target"
     policy = sla.save_policy(
-        actor=admin, organisation=org, name="Paid", subject="paid_to_crm", target=Decimal(4), unit="business_hours"
+        actor=admin,
+        organisation=org,
+        name="Paid",
+        subject="paid_to_crm",
+        target=Decimal(4),
+        unit="business_hours",
     )
     assert AuditEvent.objects.filter(action="sla.save", object_id=str(policy.pk)).count() == 1
     viewer = make_org("Elsewhere")
     with pytest.raises(PermissionDeniedError):
-        sla.save_policy(actor=admin, organisation=viewer, name="x", subject="paid_to_crm", target=Decimal(1), unit="hours")
+        sla.save_policy(
+            actor=admin, organisation=viewer, name="x", subject="paid_to_crm", target=Decimal(1), unit="hours"
+        )

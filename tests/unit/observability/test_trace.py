@@ -43,36 +43,81 @@ def deal(org, admin):
     crossref.link(org, "project", "salesforce", DEAL, "netsuite", "801", run_id=q_run.pk)
     crossref.link(org, "project", "salesforce", DEAL, "kantata", "501", run_id=q_run.pk)
     records = [
-        BusinessRecord(organisation=org, role="psa", system="kantata", entity="time_entry", external_id="7001",
-                       parent_id="501", status="invoiced", hours=Decimal(6), occurred_at=NOW, fetched_at=NOW),
-        BusinessRecord(organisation=org, role="erp", system="netsuite", entity="invoice", external_id="9001",
-                       name="INV-9001", parent_id="801", status="open", amount=Decimal(900), occurred_at=NOW,
-                       fetched_at=NOW),
-        BusinessRecord(organisation=org, role="crm", system="salesforce", entity="opportunity", external_id=DEAL,
-                       name="Acme rollout", parent_id=ACCOUNT, status="won", occurred_at=NOW - dt.timedelta(days=9),
-                       fetched_at=NOW),
+        BusinessRecord(
+            organisation=org,
+            role="psa",
+            system="kantata",
+            entity="time_entry",
+            external_id="7001",
+            parent_id="501",
+            status="invoiced",
+            hours=Decimal(6),
+            occurred_at=NOW,
+            fetched_at=NOW,
+        ),
+        BusinessRecord(
+            organisation=org,
+            role="erp",
+            system="netsuite",
+            entity="invoice",
+            external_id="9001",
+            name="INV-9001",
+            parent_id="801",
+            status="open",
+            amount=Decimal(900),
+            occurred_at=NOW,
+            fetched_at=NOW,
+        ),
+        BusinessRecord(
+            organisation=org,
+            role="crm",
+            system="salesforce",
+            entity="opportunity",
+            external_id=DEAL,
+            name="Acme rollout",
+            parent_id=ACCOUNT,
+            status="won",
+            occurred_at=NOW - dt.timedelta(days=9),
+            fetched_at=NOW,
+        ),
     ]
     BusinessRecord.objects.bulk_create(records)
     trace.index_records(org.pk, "kantata", records[:1])
     trace.index_records(org.pk, "netsuite", records[1:2])
     trace.index_records(org.pk, "salesforce", records[2:])
     # The cash flow's run for the invoice failed at its CRM step.
-    c_run = run_actions.start_run(actor=admin, flow=cash, input_items=[{"id": "9001", "tranId": "INV-9001", "job": {"id": "801"}}])
+    c_run = run_actions.start_run(
+        actor=admin, flow=cash, input_items=[{"id": "9001", "tranId": "INV-9001", "job": {"id": "801"}}]
+    )
     Run.objects.filter(pk=c_run.pk).update(
-        status=RunStatus.FAILED, finished_at=NOW, error={"message": "Salesforce refused the value", "node_id": "crm"}
+        status=RunStatus.FAILED,
+        finished_at=NOW,
+        error={"message": "Salesforce refused the value", "node_id": "crm"},
     )
     return {"quote_run": q_run, "cash_run": c_run}
 
 
 @pytest.mark.parametrize(
     ("query", "system"),
-    [(DEAL, "salesforce"), ("801", "netsuite"), ("501", "kantata"), ("7001", "kantata"), ("9001", "netsuite")],
+    [
+        (DEAL, "salesforce"),
+        ("801", "netsuite"),
+        ("501", "kantata"),
+        ("7001", "kantata"),
+        ("9001", "netsuite"),
+    ],
 )
 def test_the_deal_is_found_from_each_systems_id(org, deal, query, system):
     found = trace.search([org.pk], query, system=system)
     assert found["found"]
     ids = {(r["system"], r["id"]) for r in found["records"]}
-    assert {("salesforce", DEAL), ("netsuite", "801"), ("kantata", "501"), ("kantata", "7001"), ("netsuite", "9001")} <= ids
+    assert {
+        ("salesforce", DEAL),
+        ("netsuite", "801"),
+        ("kantata", "501"),
+        ("kantata", "7001"),
+        ("netsuite", "9001"),
+    } <= ids
     assert ("salesforce", ACCOUNT) in ids  # the customer is shown...
     assert ("salesforce", OTHER_DEAL) not in ids  # ...but the walk does not go through it to other deals
     assert {r["id"] for r in found["runs"]} == {deal["quote_run"].pk, deal["cash_run"].pk}
@@ -80,7 +125,12 @@ def test_the_deal_is_found_from_each_systems_id(org, deal, query, system):
     assert "failed at step crm: Salesforce refused the value" in found["stuck"]["message"]
     reached = {s["stage"]: s["reached"] for s in found["stages"]}
     assert reached == {
-        "opportunity": True, "customer": True, "project": True, "time_entry": True, "invoice": True, "payment": False
+        "opportunity": True,
+        "customer": True,
+        "project": True,
+        "time_entry": True,
+        "invoice": True,
+        "payment": False,
     }
     times = [e["at"] for e in found["timeline"]]
     assert times == sorted(times)
@@ -113,13 +163,16 @@ def test_unknown_id(org, deal):
 
 def test_item_keys_are_recognised_by_their_systems_shapes():
     assert trace.keys_of_item({"Id": DEAL, "AccountId": ACCOUNT}) == [
-        ("salesforce", "opportunity", DEAL), ("salesforce", "customer", ACCOUNT)
+        ("salesforce", "opportunity", DEAL),
+        ("salesforce", "customer", ACCOUNT),
     ]
     assert trace.keys_of_item({"id": 7, "workspace_id": "501", "time_in_minutes": 60}) == [
-        ("kantata", "time_entry", "7"), ("kantata", "project", "501")
+        ("kantata", "time_entry", "7"),
+        ("kantata", "project", "501"),
     ]
     assert trace.keys_of_item({"id": "9", "tranId": "INV-9", "job": {"id": "801"}}) == [
-        ("netsuite", "invoice", "9"), ("netsuite", "project", "801")
+        ("netsuite", "invoice", "9"),
+        ("netsuite", "project", "801"),
     ]
     assert trace.keys_of_item({"Id": "not-a-salesforce-id"}) == []
 
