@@ -22,5 +22,5 @@ urlpatterns = [
     path("healthz", web.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Client-side routes of the editor SPA.
-    re_path(r"^(?:flows|runs|settings|approvals)?(?:/.*)?$", web.spa, name="spa"),
+    re_path(r"^(?:flows|runs|settings|approvals|insights)?(?:/.*)?$", web.spa, name="spa"),
 ]

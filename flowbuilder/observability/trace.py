@@ -295,8 +295,21 @@ def search(org_ids: list[int], query: str, *, system: str = "") -> dict[str, Any
     events: list[dict[str, Any]] = []
     record_rows: list[dict[str, Any]] = []
     stages: dict[str, dict[str, Any]] = {}
+    # One row per record: an id seen as several entities (a deal id is the CRM side of its "project" link)
+    # is shown as what its system says it is.
+    seen_at: dict[tuple[str, str], Any] = {}
+    unique: dict[tuple[str, str], Key] = {}
+    for key in found:
+        ident = (key.system, key.external_id)
+        when = first_seen.get(key)
+        if when is not None and (ident not in seen_at or when < seen_at[ident]):
+            seen_at[ident] = when
+        rec = records.get(ident)
+        best = rec.entity if rec else (_sf_entity(key.external_id) if key.system == "salesforce" else None)
+        if ident not in unique or (best and key.entity == best):
+            unique[ident] = Key(key.system, best or key.entity, key.external_id)
     for key in sorted(
-        found,
+        unique.values(),
         key=lambda k: (
             STAGES.index(ENTITY_STAGE.get(k.entity, "payment")) if ENTITY_STAGE.get(k.entity) else 9,
             k.system,
@@ -313,7 +326,7 @@ def search(org_ids: list[int], query: str, *, system: str = "") -> dict[str, Any
             "status": rec.status if rec else "",
             "amount": str(rec.amount) if rec and rec.amount is not None else None,
             "occurred_at": rec.occurred_at if rec else None,
-            "first_seen_at": first_seen.get(key),
+            "first_seen_at": seen_at.get((key.system, key.external_id)),
             "stage": stage or "",
         }
         record_rows.append(row)

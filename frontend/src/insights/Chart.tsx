@@ -47,7 +47,7 @@ export function TimeChart({
           grid: { stroke: '#eef0f4' },
           values: step === 'day' ? '{MMM} {D}' : undefined,
         },
-        { stroke: '#687084', grid: { stroke: '#eef0f4' }, size: 56, values: (_u, ticks) => ticks.map((t) => format(t)) },
+        { stroke: '#687084', grid: { stroke: '#eef0f4' }, size: 76, values: (_u, ticks) => ticks.map((t) => format(t)) },
       ],
       series: [
         {},
