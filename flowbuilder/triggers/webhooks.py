@@ -40,7 +40,12 @@ def find_target(token: str) -> WebhookTarget:
     # Only the columns a call needs: the published document and plan stay in the database.
     flow = (
         Flow.objects.only(
-            "id", "organisation_id", "published_version_id", "webhook_secret", "max_concurrent_runs", "criticality"
+            "id",
+            "organisation_id",
+            "published_version_id",
+            "webhook_secret",
+            "max_concurrent_runs",
+            "criticality",
         )
         .filter(webhook_token=token)
         .first()
