@@ -54,8 +54,13 @@ def partner_world(make_org, make_user) -> dict[str, Any]:
     bulk_runs(cash, 240, hours=24 * 7, mix=Mix(0.22, 0.02, 2), rng=rng, deal_offset=5000)
     for flow in (orders, billing):
         SlaPolicy.objects.create(
-            organisation=alpha, name=f"{flow.name} in 4 business hours", subject="flow_run", flow=flow,
-            target=Decimal(4), unit="business_hours", criticality=flow.criticality,
+            organisation=alpha,
+            name=f"{flow.name} in 4 business hours",
+            subject="flow_run",
+            flow=flow,
+            target=Decimal(4),
+            unit="business_hours",
+            criticality=flow.criticality,
         )
     for policy in SlaPolicy.objects.select_related("organisation"):
         sla.evaluate(policy)
@@ -64,11 +69,15 @@ def partner_world(make_org, make_user) -> dict[str, Any]:
     return {"partner": partner, "alpha": alpha, "beta": beta}
 
 
-def test_partner_dashboard_across_customers(strict_page: Page, live_server_url: str, partner_world, artifacts) -> None:
+def test_partner_dashboard_across_customers(
+    strict_page: Page, live_server_url: str, partner_world, artifacts
+) -> None:
     page = strict_page
     alpha, beta = partner_world["alpha"], partner_world["beta"]
     login_ui(page, live_server_url, "nw-admin")
-    page.get_by_test_id("org-switcher").select_option(str(partner_world["partner"].pk))  # the partner, not a customer
+    page.get_by_test_id("org-switcher").select_option(
+        str(partner_world["partner"].pk)
+    )  # the partner, not a customer
     page.get_by_test_id("nav-insights").click()
     expect(page.get_by_test_id("dashboard-page")).to_contain_text("All customers of Northwind Partners")
     expect(page.get_by_test_id("dashboard-page")).to_be_visible()
@@ -86,7 +95,9 @@ def test_partner_dashboard_across_customers(strict_page: Page, live_server_url: 
     page.screenshot(path=str(artifacts / "insights-dashboard-partner-full.png"), full_page=True)
 
 
-def test_customer_dashboard_per_flow(strict_page: Page, live_server_url: str, partner_world, artifacts) -> None:
+def test_customer_dashboard_per_flow(
+    strict_page: Page, live_server_url: str, partner_world, artifacts
+) -> None:
     page = strict_page
     login_ui(page, live_server_url, "alpha-ops")
     page.goto(f"{live_server_url}/insights/dashboards")
@@ -112,8 +123,14 @@ def deal_world(make_org, make_user) -> dict[str, Any]:
 
     def run(flow, items, status, error=None, ago=0):
         r = Run.objects.create(
-            organisation=org, flow=flow, version_id=flow.published_version_id, status=status, input_items=items,
-            error=error, finished_at=now - dt.timedelta(hours=ago), last_seq=1,
+            organisation=org,
+            flow=flow,
+            version_id=flow.published_version_id,
+            status=status,
+            input_items=items,
+            error=error,
+            finished_at=now - dt.timedelta(hours=ago),
+            last_seq=1,
         )
         Run.objects.filter(pk=r.pk).update(created_at=now - dt.timedelta(hours=ago, minutes=2))
         r.refresh_from_db()
@@ -125,25 +142,63 @@ def deal_world(make_org, make_user) -> dict[str, Any]:
     crossref.link(org, "project", "salesforce", DEAL, "netsuite", "801", run_id=q.pk)
     crossref.link(org, "project", "salesforce", DEAL, "kantata", "501", run_id=q.pk)
     rows = [
-        BusinessRecord(organisation=org, role="crm", system="salesforce", entity="opportunity", external_id=DEAL,
-                       name="Acme rollout", parent_id=ACCOUNT, status="won", amount=Decimal("48000"),
-                       occurred_at=now - dt.timedelta(days=9), fetched_at=now),
-        BusinessRecord(organisation=org, role="psa", system="kantata", entity="time_entry", external_id="7001",
-                       name="2026-03-02 Workshop", parent_id="501", status="invoiced", hours=Decimal(6),
-                       amount=Decimal("900"), occurred_at=now - dt.timedelta(days=6), fetched_at=now),
-        BusinessRecord(organisation=org, role="erp", system="netsuite", entity="invoice", external_id="9001",
-                       name="INV-9001", parent_id="801", status="paid", amount=Decimal("900"),
-                       occurred_at=now - dt.timedelta(days=3), fetched_at=now),
+        BusinessRecord(
+            organisation=org,
+            role="crm",
+            system="salesforce",
+            entity="opportunity",
+            external_id=DEAL,
+            name="Acme rollout",
+            parent_id=ACCOUNT,
+            status="won",
+            amount=Decimal("48000"),
+            occurred_at=now - dt.timedelta(days=9),
+            fetched_at=now,
+        ),
+        BusinessRecord(
+            organisation=org,
+            role="psa",
+            system="kantata",
+            entity="time_entry",
+            external_id="7001",
+            name="2026-03-02 Workshop",
+            parent_id="501",
+            status="invoiced",
+            hours=Decimal(6),
+            amount=Decimal("900"),
+            occurred_at=now - dt.timedelta(days=6),
+            fetched_at=now,
+        ),
+        BusinessRecord(
+            organisation=org,
+            role="erp",
+            system="netsuite",
+            entity="invoice",
+            external_id="9001",
+            name="INV-9001",
+            parent_id="801",
+            status="paid",
+            amount=Decimal("900"),
+            occurred_at=now - dt.timedelta(days=3),
+            fetched_at=now,
+        ),
     ]
     BusinessRecord.objects.bulk_create(rows)
     for r in rows:
         trace.index_records(org.pk, r.system, [r])
-    c = run(cash, [{"id": "9001", "tranId": "INV-9001", "job": {"id": "801"}}], RunStatus.FAILED,
-            error={"message": "Salesforce refused the value: Description is too long", "node_id": "crm"}, ago=1)
+    c = run(
+        cash,
+        [{"id": "9001", "tranId": "INV-9001", "job": {"id": "801"}}],
+        RunStatus.FAILED,
+        error={"message": "Salesforce refused the value: Description is too long", "node_id": "crm"},
+        ago=1,
+    )
     return {"org": org, "cash_run": c}
 
 
-def test_trace_a_deal_from_crm_and_erp_ids(strict_page: Page, live_server_url: str, deal_world, artifacts) -> None:
+def test_trace_a_deal_from_crm_and_erp_ids(
+    strict_page: Page, live_server_url: str, deal_world, artifacts
+) -> None:
     page = strict_page
     login_ui(page, live_server_url, "acme-admin")
     page.get_by_test_id("nav-insights").click()
@@ -157,7 +212,9 @@ def test_trace_a_deal_from_crm_and_erp_ids(strict_page: Page, live_server_url: s
         expect(page.get_by_test_id(f"trace-stage-{stage}")).to_have_attribute("data-reached", "true")
     expect(page.get_by_test_id("trace-record-netsuite-9001")).to_contain_text("INV-9001")
     expect(page.get_by_test_id("trace-record-kantata-501")).to_be_visible()
-    expect(page.get_by_test_id(f"trace-run-{deal_world['cash_run'].pk}")).to_contain_text("Description is too long")
+    expect(page.get_by_test_id(f"trace-run-{deal_world['cash_run'].pk}")).to_contain_text(
+        "Description is too long"
+    )
     page.screenshot(path=str(artifacts / "insights-trace-deal.png"))
     # The same deal from the ERP invoice's id, with the system chosen.
     page.get_by_test_id("trace-query").fill("9001")

@@ -65,7 +65,8 @@ def test_tolerances_absorb_small_differences(business):
 
 def test_bookings_vs_erp_projects(business):
     r = report(policy(business["org"], "crm_vs_erp_projects"), dt.date(2026, 3, 1))
-    # March bookings: 006B (no project anywhere) and 006E (won today, no project yet); 006A/006D are February's.
+    # March bookings: 006B (no project anywhere) and 006E (won today, no project yet);
+    # 006A and 006D are February bookings.
     assert set(by_key(r)) == {"006B", "006E"}
     assert by_key(r)["006B"].kind == "missing_right"
     assert r.totals["left"] == {"deals": 2, "amount": "12999.00"}
