@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
-from django.db.models.functions import TruncDay, TruncHour
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from flowbuilder.execution.models import ACTIVE_RUN, Run, RunStatus
@@ -33,7 +33,7 @@ from flowbuilder.flows.models import Flow
 from flowbuilder.tenancy.models import Organisation
 
 from . import sla
-from .insight_models import BacklogSample, BucketStatus, RollupMark, RunBucket
+from .insight_models import BacklogSample, BucketStatus, RollupMark, RunBucket, RunDayBucket
 from .overview import health_of
 
 BIN_BASE = 1.25
@@ -41,11 +41,13 @@ HOUR = dt.timedelta(hours=1)
 RECENT_HOURS = 2
 FULL_HOURS = 48
 BACKLOG_KEEP = dt.timedelta(days=14)
+# A range's span and step: a day's hours from ``RunBucket``, a week's or a month's days from ``RunDayBucket``.
 RANGES = {
     "24h": (dt.timedelta(hours=24), "hour"),
-    "7d": (dt.timedelta(days=7), "hour"),
+    "7d": (dt.timedelta(days=7), "day"),
     "30d": (dt.timedelta(days=30), "day"),
 }
+DAY = dt.timedelta(days=1)
 TOP_LINES = 6
 # A queued run not yet dispatched waits for its organisation's share of the workers (execution.admission).
 HELD = ExpressionWrapper(Q(dispatched_at__isnull=True), output_field=BooleanField())
@@ -130,7 +132,41 @@ def recompute_hours(hours: Iterable[dt.datetime]) -> int:
             delete |= Q(hour__gte=start, hour__lt=end)
         RunBucket.objects.filter(delete).delete()
         RunBucket.objects.bulk_create(rows, batch_size=5000)
+        recompute_days(_days_of(ranges))
     return len(rows)
+
+
+def _days_of(ranges: list[tuple[dt.datetime, dt.datetime]]) -> set[dt.datetime]:
+    days = set()
+    for start, end in ranges:
+        day = start.replace(hour=0)
+        while day < end:
+            days.add(day)
+            day += DAY
+    return days
+
+
+def recompute_days(days: Iterable[dt.datetime]) -> None:
+    """Rebuild the day buckets of these (UTC) days from their hour buckets."""
+    for day in sorted(set(days)):
+        rows = [
+            RunDayBucket(
+                organisation_id=org,
+                flow_id=flow,
+                day=day,
+                status=status,
+                latency_bin=b,
+                runs=n,
+                latency_ms_sum=ms,
+            )
+            for org, flow, status, b, n, ms in RunBucket.objects.filter(hour__gte=day, hour__lt=day + DAY)
+            .values("organisation_id", "flow_id", "status", "latency_bin")
+            .annotate(n=Sum("runs"), ms=Sum("latency_ms_sum"))
+            .values_list("organisation_id", "flow_id", "status", "latency_bin", "n", "ms")
+            .order_by()
+        ]
+        RunDayBucket.objects.filter(day=day).delete()
+        RunDayBucket.objects.bulk_create(rows, batch_size=5000)
 
 
 def _active_hours() -> set[dt.datetime]:
@@ -199,6 +235,7 @@ def rebuild_all() -> int:
         if h is not None
     }
     RunBucket.objects.all().delete()
+    RunDayBucket.objects.all().delete()
     return recompute_hours(hours)
 
 
@@ -263,25 +300,31 @@ def dashboard(
     now = now or timezone.now()
     span, step = RANGES[range_key]
     since = now - span
-    buckets = RunBucket.objects.filter(organisation_id__in=organisation_ids, hour__gte=_floor_hour(since))
+    start = _floor_hour(since) if step == "hour" else _floor_hour(since).replace(hour=0)
+    if step == "hour":
+        buckets, at = RunBucket.objects.filter(organisation_id__in=organisation_ids, hour__gte=start), "hour"
+    else:
+        buckets, at = RunDayBucket.objects.filter(organisation_id__in=organisation_ids, day__gte=start), "day"
     if flow_id is not None:
         buckets = buckets.filter(flow_id=flow_id)
-    trunc = TruncHour("hour") if step == "hour" else TruncDay("hour")
     group_field = "organisation_id" if partner is not None else "flow_id"
 
+    def sums(query: Any, *fields: str) -> Any:
+        # Grouped by the raw hour (no date_trunc): a bucket's hour is already on the hour, and reading
+        # plain columns avoids a per-row conversion; days are formed here.
+        return query.values(*fields).annotate(n=Sum("runs")).values_list(*fields, "n").order_by()
+
     series, lines, totals, groups = _Acc(), _Acc(), _Acc(), _Acc()
-    for t, group, status, b, n in (
-        buckets.annotate(t=trunc)
-        .values_list("t", group_field, "status", "latency_bin")
-        .annotate(n=Sum("runs"))
-        .values_list("t", group_field, "status", "latency_bin", "n")
-        .order_by()
-    ):
-        t = _floor_hour(t)
-        series.add(t, status, b, n)
-        lines.add((group, t), status, b, n)
-        groups.add(group, status, b, n)
+    for t, status, b, n in sums(buckets, at, "status", "latency_bin"):
+        series.add(_floor_hour(t), status, b, n)
         totals.add("all", status, b, n)
+    for group, status, b, n in sums(buckets, group_field, "status", "latency_bin"):
+        groups.add(group, status, b, n)
+    top = sorted(groups.counts, key=lambda g: -sum(groups.counts[g].values()))[:TOP_LINES]
+    for group, t, status, b, n in sums(
+        buckets.filter(**{f"{group_field}__in": top}), group_field, at, "status", "latency_bin"
+    ):
+        lines.add((group, _floor_hour(t)), status, b, n)
 
     steps = _steps(since, now, step)
     group_ids = sorted(groups.counts, key=lambda g: -sum(groups.counts[g].values()))
@@ -362,40 +405,33 @@ def customer_rows(
 ) -> list[dict[str, Any]]:
     """One row per customer of the partner: health (24 h), runs and failures per day (7 days), trend."""
     customers = list(Organisation.objects.filter(parent=partner, pk__in=organisation_ids).order_by("name"))
-    since = _floor_hour(now - dt.timedelta(days=7)).replace(hour=0)
-    daily: dict[int, dict[dt.datetime, dict[str, int]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(int))
+    days = _steps(_floor_hour(now - dt.timedelta(days=6)).replace(hour=0), now, "day")
+    last_start, prev_start = (
+        _floor_hour(now - dt.timedelta(hours=24)),
+        _floor_hour(now - dt.timedelta(hours=48)),
     )
-    for org, day, status, n in (
-        RunBucket.objects.filter(organisation_id__in=[c.pk for c in customers], hour__gte=since)
-        .annotate(d=TruncDay("hour"))
-        .values_list("organisation_id", "d", "status")
-        .annotate(n=Sum("runs"))
-        .values_list("organisation_id", "d", "status", "n")
-        .order_by()
+    # One row per (customer, status): a filtered sum per day (day buckets) and per 24-hour window (hours).
+    ids = [c.pk for c in customers]
+    figures: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    per_day = {f"d{i}": Sum("runs", filter=Q(day=d)) for i, d in enumerate(days)}
+    windows = {
+        "last": Sum("runs", filter=Q(hour__gte=last_start)),
+        "prev": Sum("runs", filter=Q(hour__gte=prev_start, hour__lt=last_start)),
+    }
+    for query, sums in (
+        (RunDayBucket.objects.filter(organisation_id__in=ids, day__gte=days[0]), per_day),
+        (RunBucket.objects.filter(organisation_id__in=ids, hour__gte=prev_start), windows),
     ):
-        daily[org][_floor_hour(day)][status] += n
-    day_24 = now - dt.timedelta(hours=24)
-    last_day: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    prev_day: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for org, hour, status, n in (
-        RunBucket.objects.filter(
-            organisation_id__in=[c.pk for c in customers], hour__gte=_floor_hour(now - dt.timedelta(hours=48))
-        )
-        .values_list("organisation_id", "hour", "status")
-        .annotate(n=Sum("runs"))
-        .values_list("organisation_id", "hour", "status", "n")
-        .order_by()
-    ):
-        (last_day if hour >= _floor_hour(day_24) else prev_day)[org][status] += n
-    days = _steps(since, now, "day")
+        for row in query.values("organisation_id", "status").annotate(**sums).order_by():
+            for key in sums:
+                figures[row["organisation_id"]][key][row["status"]] += row[key] or 0
     rows = []
     for c in customers:
-        last, prev = last_day[c.pk], prev_day[c.pk]
-        total, failed = sum(last.values()), last.get("failed", 0)
+        f = figures[c.pk]
+        total, failed = sum(f["last"].values()), f["last"].get("failed", 0)
         rate = failed / total if total else None
-        prev_total = sum(prev.values())
-        prev_rate = prev.get("failed", 0) / prev_total if prev_total else None
+        prev_total = sum(f["prev"].values())
+        prev_rate = f["prev"].get("failed", 0) / prev_total if prev_total else None
         trend = "steady"
         if rate is not None and prev_rate is not None:
             trend = "worse" if rate > prev_rate + 0.02 else "better" if rate < prev_rate - 0.02 else "steady"
@@ -408,12 +444,8 @@ def customer_rows(
                 "failure_rate_24h": round(rate, 4) if rate is not None else None,
                 "trend": trend,
                 "daily": [
-                    {
-                        "t": d,
-                        "runs": sum(daily[c.pk][d].values()),
-                        "failed": daily[c.pk][d].get("failed", 0),
-                    }
-                    for d in days
+                    {"t": d, "runs": sum(f[f"d{i}"].values()), "failed": f[f"d{i}"].get("failed", 0)}
+                    for i, d in enumerate(days)
                 ],
             }
         )

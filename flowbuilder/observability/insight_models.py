@@ -49,6 +49,27 @@ class RunBucket(models.Model):
         return f"{self.flow_id}@{self.hour:%Y-%m-%d %H}h {self.status} x{self.runs}"
 
 
+class RunDayBucket(models.Model):
+    """``RunBucket`` summed per day (UTC): what week and month dashboards read (24 times fewer rows)."""
+
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    flow = models.ForeignKey("flows.Flow", on_delete=models.CASCADE, related_name="+")
+    day = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=BucketStatus.choices)
+    latency_bin = models.SmallIntegerField(null=True, blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    latency_ms_sum = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "day"], name="rundaybucket_org_day"),
+            models.Index(fields=["day"], name="rundaybucket_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flow_id}@{self.day:%Y-%m-%d} {self.status} x{self.runs}"
+
+
 class BacklogSample(models.Model):
     """An organisation's backlog at one moment (sampled by the rollup every minute, kept 14 days)."""
 

@@ -13,6 +13,7 @@ from .insight_models import (  # noqa: F401
     ReconciliationReport,
     RollupMark,
     RunBucket,
+    RunDayBucket,
     SlaEvaluation,
     SlaPolicy,
     TraceKey,
