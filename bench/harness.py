@@ -18,6 +18,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12")
+# Several people benchmarking on one machine: each names its own databases (e.g. BENCH_DB_SUFFIX=_wt1).
+DB_SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "")
 
 
 def free_port() -> int:
@@ -29,6 +31,7 @@ def free_port() -> int:
 def fresh_database(name: str) -> str:
     import psycopg
 
+    name += DB_SUFFIX
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -31,8 +31,8 @@ FLOOD = int(os.environ.get("W8_FLOOD", "3000"))
 WORKER_COUNTS = (1, 2, 4)
 
 
-def build_flows() -> tuple[str, str]:
-    """The W1 chain for organisation A and for organisation B; returns their webhook tokens."""
+def build_flows() -> tuple[str, str, str]:
+    """The W1 chain for organisation A (waiting and answering 202 at once) and B; their webhook tokens."""
     from django.contrib.auth import get_user_model
 
     from bench.w1_chain import build_flow
@@ -45,10 +45,19 @@ def build_flows() -> tuple[str, str]:
     org_b = Organisation.objects.create(name="Other", slug="other")
     user_b = get_user_model().objects.create_user("other", password="bench-pass-1")
     Membership.objects.create(user=user_b, organisation=org_b, role="admin")
-    flow_b = actions.create_flow(actor=user_b, organisation=org_b, name="W1 B", document=source.draft_document)
+    flow_b = actions.create_flow(
+        actor=user_b, organisation=org_b, name="W1 B", document=source.draft_document
+    )
     actions.publish_flow(actor=user_b, flow=flow_b)
     flow_b.refresh_from_db()
-    return token_a, flow_b.webhook_token
+    # The flood's flow answers 202 at once (no response_mode): its runs pile up as a backlog.
+    doc = {**source.draft_document, "nodes": [dict(n) for n in source.draft_document["nodes"]]}
+    doc["nodes"][0] = {**doc["nodes"][0], "config": {}}
+    user_a = source.created_by
+    flood = actions.create_flow(actor=user_a, organisation=source.organisation, name="W1 flood", document=doc)
+    actions.publish_flow(actor=user_a, flow=flood)
+    flood.refresh_from_db()
+    return token_a, flood.webhook_token, flow_b.webhook_token
 
 
 def throughput(port: int, token: str) -> float:
@@ -92,7 +101,7 @@ def main() -> None:
     env = bench_env(database_url)
     manage(env, "migrate", "--noinput")
     setup_django(env)
-    token_a, token_b = build_flows()
+    token_a, token_flood, token_b = build_flows()
     port = free_port()
     results: dict[int, float] = {}
     cpu_per_run: list[float] = []
@@ -115,8 +124,8 @@ def main() -> None:
             )
         for name in [n for n in procs.procs if n.startswith("worker")][2:]:
             procs.procs[name].terminate()  # the fair-share phase runs with 2 workers
-        wait_ms = flood_then_other(port, token_a, token_b)
-        print(f"flood: {FLOOD} runs of A; B's run answered in {wait_ms:.0f} ms; {backlog_left()} of A still queued")
+        wait_ms = flood_then_other(port, token_flood, token_b)
+        print(f"flood: {FLOOD} runs of A; B answered in {wait_ms:.0f} ms; {backlog_left()} of A still active")
     runs_per_cpu_s = 1 / statistics.median(cpu_per_run)
     print(
         f"W8 workers1={results[1]:.1f} workers2={results[2]:.1f} workers4={results[4]:.1f} "

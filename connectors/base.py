@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from jsonschema import Draft202012Validator
@@ -206,6 +207,9 @@ class Action:
     description: str = ""
     writes: bool = False  # True: side effects in the remote system (create/update/delete)
     mode: Literal["item", "batch"] = "item"
+    # The object this action always works on (per-object actions); empty: the ``sobject``/``collection``/
+    # ``record_type``/``entity_set`` parameter names it. Echo suppression marks writes by object.
+    record_object: str = ""
     batch_size: int = 100
     icon: str = ""
     docs: str = ""
@@ -224,11 +228,30 @@ class Action:
 
 
 @dataclass(frozen=True)
+class RecordRef:
+    """Which record a polled item (or a write) is, and which version of it: what deduplication and echo
+    suppression compare. ``version`` is the system's own (a last-modified time as the poll formats it, or
+    an etag); ``modified_at`` is that time when the version is one (None otherwise)."""
+
+    object: str
+    id: str
+    version: str = ""
+    modified_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.object}:{self.id}"
+
+
+@dataclass(frozen=True)
 class PollResult:
-    """New items since ``cursor``, and the cursor to store for next time (small JSON)."""
+    """New items since ``cursor``, and the cursor to store for next time (small JSON). ``refs``, when
+    given, has one :class:`RecordRef` per item (same order): the scheduler uses them to start one run per
+    record version and to skip the changes our own writes caused."""
 
     items: list[dict[str, Any]]
     cursor: JSON = None
+    refs: list[RecordRef] | None = None
 
 
 @dataclass(frozen=True)
@@ -307,6 +330,12 @@ class Connector:
         if not response.ok:
             raise HTTPStatusError(f"The system answered HTTP {response.status}.", status=response.status)
         return f"Connected ({response.status})."
+
+    def record_versions(self, ctx: ActionContext, obj: str, ids: Sequence[str]) -> dict[str, str]:
+        """The current version (last-modified time as the polling trigger reads it) of records just
+        written, for systems whose write answers carry none: echo suppression marks the exact version
+        our write made, so a person's change a second later is still news. Default: unknown ({})."""
+        return {}
 
     def action(self, key: str) -> Action:
         for action in self.actions:
@@ -469,6 +498,10 @@ class ConnectionRuntime:
         params = dict(payload)
         validate(action.input_schema, params, what=what)
         return action.run(self.context(idempotency_key), params)
+
+    def record_versions(self, obj: str, ids: Sequence[str]) -> dict[str, str]:
+        """See :meth:`Connector.record_versions`: id -> version of records this connection just wrote."""
+        return self.connector.record_versions(self.context(), obj, ids)
 
     def poll(self, trigger_key: str, config: Mapping[str, Any], cursor: JSON = None) -> PollResult:
         trigger = self.connector.trigger(trigger_key)

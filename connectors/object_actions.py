@@ -47,9 +47,14 @@ class Verb(Generic[O]):
 
 
 def object_actions(
-    objects: Iterable[O], verbs: Sequence[Verb[O]], *, names: Callable[[O], Mapping[str, str]]
+    objects: Iterable[O],
+    verbs: Sequence[Verb[O]],
+    *,
+    names: Callable[[O], Mapping[str, str]],
+    record_object: Callable[[O], str] | None = None,
 ) -> tuple[Action, ...]:
-    """The actions of every object, in object order, each object's in verb order."""
+    """The actions of every object, in object order, each object's in verb order. ``record_object``
+    names the object as the system's polling trigger does (what echo suppression compares)."""
     actions: list[Action] = []
     for obj in objects:
         words = names(obj)
@@ -62,6 +67,7 @@ def object_actions(
                 input_schema=verb.input_schema(obj),
                 output_schema=verb.output_schema(obj),
                 writes=verb.writes,
+                record_object=record_object(obj) if record_object else "",
             )
             for verb in verbs
             if verb.applies_to(obj)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from connectors.base import PollResult
+from connectors.base import PollResult, RecordRef
 from connectors.errors import InvalidInput
 
 R = TypeVar("R")
@@ -49,10 +49,15 @@ def collect(
     item: Callable[[R], dict[str, Any]],
     fmt: Callable[[datetime], str],
     max_ids: int | None = None,
+    object_name: str = "",
 ) -> PollResult:
     """New items from ``records`` (in timestamp order) after ``start``, at most ``limit``, and the next
-    cursor. ``item`` turns a record into the item a run receives (it may read the full record)."""
+    cursor. ``item`` turns a record into the item a run receives (it may read the full record).
+
+    Each item's :class:`RecordRef` (``object_name``, its id, its timestamp as the version) goes with it,
+    so the scheduler can start one run per record version and recognise our own writes."""
     items: list[dict[str, Any]] = []
+    refs: list[RecordRef] = []
     last, last_ids = start.ts, set(start.ids)
     for record in records:
         when, rid = timestamp(record), record_id(record)
@@ -61,10 +66,11 @@ def collect(
         if len(items) >= limit:
             break
         items.append(item(record))
+        refs.append(RecordRef(object_name.lower(), rid, when.astimezone(UTC).isoformat(), when))
         if when > last:
             last, last_ids = when, set()
         last_ids.add(rid)
-    return PollResult(items, Position(last, frozenset(last_ids)).dump(fmt, max_ids=max_ids))
+    return PollResult(items, Position(last, frozenset(last_ids)).dump(fmt, max_ids=max_ids), refs)
 
 
 def iso_millis(when: datetime) -> str:

@@ -228,6 +228,12 @@ FLOWBUILDER_CONNECTION_CACHE_SIZE = env_int("FLOWBUILDER_CONNECTION_CACHE_SIZE",
 # that is lost is retried when its lease runs out.
 FLOWBUILDER_POLL_TICK_S = env_float("FLOWBUILDER_POLL_TICK_S", 5.0)
 FLOWBUILDER_POLL_LEASE_S = env_float("FLOWBUILDER_POLL_LEASE_S", 300.0)
+# Exactly-once ingress: a polled record version starts one run within this window (webhooks name their
+# own window); a change within EPSILON seconds of our own write to that record is its echo, not news.
+FLOWBUILDER_POLL_DEDUPE_WINDOW_S = env_float("FLOWBUILDER_POLL_DEDUPE_WINDOW_S", 86400.0)
+FLOWBUILDER_ECHO_WINDOW_S = env_float("FLOWBUILDER_ECHO_WINDOW_S", 86400.0)
+FLOWBUILDER_ECHO_EPSILON_S = env_float("FLOWBUILDER_ECHO_EPSILON_S", 5.0)
+FLOWBUILDER_PRUNE_INTERVAL_S = env_float("FLOWBUILDER_PRUNE_INTERVAL_S", 3600.0)
 
 # Dashboards' buckets are rolled up this often; the systems' records (KPIs, SLAs) are read this often.
 FLOWBUILDER_DASHBOARD_ROLLUP_S = env_float("FLOWBUILDER_DASHBOARD_ROLLUP_S", 60.0)
@@ -241,6 +247,7 @@ CELERY_BEAT_SCHEDULE = {
         # Ticks that wait in the queue longer than one tick are useless: the next one does the same.
         "options": {"expires": max(1.0, FLOWBUILDER_POLL_TICK_S)},
     },
+<<<<<<< HEAD
     # Operational intelligence (flowbuilder.observability: dashboards, KPIs, SLAs, reconciliation).
     "rollup-dashboards": {
         "task": "observability.rollup_dashboards",
@@ -253,6 +260,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": FLOWBUILDER_BUSINESS_REFRESH_S},
     },
     "queue-due-reconciliations": {"task": "observability.queue_due_reconciliations", "schedule": 3600.0},
+=======
+    # Expired delivery ids, seen record versions and write marks are deleted (their windows are over).
+    "prune-ingress-marks": {"task": "triggers.prune_ingress_marks", "schedule": FLOWBUILDER_PRUNE_INTERVAL_S},
+>>>>>>> main
 }
 
 REST_FRAMEWORK = {
@@ -271,6 +282,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "flowbuilder.api.errors.exception_handler",
+    # JSON with a NUL character or nested past the limit is a 400 naming the field (core.json_input).
+    "DEFAULT_PARSER_CLASSES": [
+        "flowbuilder.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Flowbuilder API",

@@ -7,7 +7,7 @@ import logging
 import sys
 
 from .app import create_sandbox
-from .config import SYSTEMS, SandboxConfig
+from .config import DEMO_TENANTS, SYSTEMS, SandboxConfig
 from .platform.server import is_loopback, make_server
 
 
@@ -25,6 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client-secret", default="sandbox-secret")
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--seed-anchor", default=None, help="YYYY-MM-DD the seeded history ends at")
+    parser.add_argument(
+        "--tenant",
+        action="append",
+        metavar="NAME[:TITLE]",
+        help="a tenant besides the default one (repeatable; default: the demo's acme, globex and initech)",
+    )
+    parser.add_argument(
+        "--strict-auth",
+        action="store_true",
+        help="only the vendors' documented auth flows (no legacy client_credentials for the default clients)",
+    )
     parser.add_argument(
         "--allow-non-loopback",
         action="store_true",
@@ -45,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         dynamics_page_size=args.dynamics_page_size,
         seed=args.seed,
         seed_anchor=args.seed_anchor,
+        tenants=list(args.tenant) if args.tenant else list(DEMO_TENANTS),
+        legacy_grants=not args.strict_auth,
+        allow_non_loopback=args.allow_non_loopback,
     )
     sandbox = create_sandbox(args.data_dir, config, reset=args.reset)
     server = make_server(sandbox, args.host, args.port)

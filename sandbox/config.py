@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 SYSTEMS = ("salesforce", "kantata", "netsuite", "dynamics")
+# The demo's customers each get their own tenant in every system (`manage.py load_demo` connects them).
+DEMO_TENANTS = ("acme:Acme Consulting", "globex:Globex Advisory", "initech:Initech Services")
 
 
 @dataclass
@@ -21,6 +23,12 @@ class SandboxConfig:
     webhook_timeout: float = 2.0
     seed: int = 20260101
     seed_anchor: str | None = None  # YYYY-MM-DD the seeded history ends at; None = today (UTC)
+    # Tenants besides the default one, "name" or "name:Title"; each is seeded on first use.
+    tenants: list[str] = field(default_factory=lambda: list(DEMO_TENANTS))
+    # The grants the product's connectors still use (client_credentials with a secret on every system,
+    # unknown authorization codes) for the tenants' default clients; False = only the documented flows.
+    legacy_grants: bool = True
+    allow_non_loopback: bool = False  # containers: admin forms accept any Host (the admin API has no auth)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -32,6 +40,12 @@ class SandboxConfig:
         for key, value in changes.items():
             if key not in known:
                 unknown.append(key)
+            elif key in ("tenants", "allow_non_loopback", "client_id", "client_secret"):
+                unknown.append(key)  # fixed at start: the CLI sets them
+            elif key == "legacy_grants":
+                self.legacy_grants = (
+                    value if isinstance(value, bool) else str(value).lower() in ("1", "true", "on")
+                )
             elif key == "rate_limits" and isinstance(value, dict | int | float):
                 if isinstance(value, dict):
                     self.rate_limits.update({k: float(v) for k, v in value.items() if k in SYSTEMS})

@@ -35,3 +35,32 @@ class SyncLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.canonical_id} = {self.system}:{self.external_id}"
+
+
+class WriteMark(models.Model):
+    """A record one of our flows wrote: the change event it causes in the system is our echo, not news.
+
+    ``version`` (and ``modified_at`` when it is a time) is what the system answered the write with; when
+    it answered without one, ``written_at`` (our clock, right after the answer) stands in and a polled
+    change within a few seconds of it counts as ours. Marks expire; the prune task deletes them.
+    """
+
+    tenant_field = "organisation"
+
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    system = models.CharField(max_length=64, help_text="the connector: salesforce, netsuite, ...")
+    object = models.CharField(max_length=100, help_text="lower case: opportunity, customer, workspaces, ...")
+    record_id = models.CharField(max_length=255)
+    version = models.CharField(max_length=64, blank=True, default="")
+    modified_at = models.DateTimeField(null=True, blank=True)
+    written_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "system", "record_id"], name="writemark_record"),
+            models.Index(fields=["expires_at"], name="writemark_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system} {self.object} {self.record_id} written {self.written_at:%Y-%m-%d %H:%M:%S}"

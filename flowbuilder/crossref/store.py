@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import actions
+from connectors.base import RecordRef
+
+from . import actions, echoes
 
 
 class OrganisationCrossref:
@@ -55,3 +57,7 @@ class OrganisationCrossref:
             "created": result.created,
             "canonical_id": str(result.canonical_id),
         }
+
+    def mark_written(self, system: str, records: list[RecordRef]) -> None:
+        if records:
+            echoes.mark_written(self.organisation_id, system, records)

@@ -5,8 +5,11 @@ sandbox connections per organisation, the partner's templates (fixtures/template
 published from a source flow of the partner's), cloned into the partner's customers with each customer's
 own connections and published, so their polling triggers run under ``make run``.
 
-The lifecycle spec in demo.json lists the sandbox ``systems`` the partner connects to (all of them) and
-its ``customers``. A template entry may name the ``customers`` it is cloned into (default: all), so each
+The lifecycle spec in demo.json lists the sandbox ``systems`` the partner connects to (all of them), its
+``customers`` and the sandbox ``tenants`` they use: each customer has its own tenant (its own Salesforce
+org, Kantata account, NetSuite account and Entra tenant), so one customer's change never starts another
+customer's flows; the partner uses the sandbox's default tenant. A template entry may name the
+``customers`` it is cloned into (default: all), so each
 customer runs one stack (Kantata + NetSuite, or Certinia + Business Central): two quote-to-project flows
 in one customer would both hand over the same opportunity. Each customer connects to the systems its
 templates use.
@@ -29,16 +32,13 @@ from flowbuilder.flows.models import Flow, Template, TemplateInstance
 from flowbuilder.tenancy.models import Organisation
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
-# Where each system lives on the sandbox (sandbox/README.md).
-SANDBOX_SYSTEMS: dict[str, dict[str, str]] = {
-    "salesforce": {"path": "/salesforce", "token": "/salesforce/services/oauth2/token"},
-    "kantata": {"path": "/kantata", "token": "/kantata/oauth/token"},
-    "netsuite": {"path": "/netsuite", "token": "/netsuite/services/rest/auth/oauth2/v1/token"},
-    "certinia": {"path": "/salesforce", "token": "/salesforce/services/oauth2/token"},
-    "dynamics": {"path": "/dynamics", "token": "/dynamics/oauth2/v2.0/token"},
-}
-# Connection settings besides the base URL. Business Central connections name a company: the sandbox's
-# seeded one (its id is generated when the sandbox first starts, which is after this command runs).
+# How a sandbox tenant is reached from a connection (sandbox/README.md, "Tenants"): Salesforce (and
+# Certinia) and Kantata know the tenant from the token, NetSuite names the account in the path and Business
+# Central names the Entra tenant (here by its domain) and the environment.
+DEFAULT_TENANT = "default"
+BC_SCOPE = "https://api.businesscentral.dynamics.com/.default"
+# Connection settings besides the base URL. Business Central connections name a company: every tenant's
+# seeded one (its id is generated when the sandbox first seeds the tenant, which is after this command).
 SANDBOX_CONFIG: dict[str, dict[str, str]] = {"dynamics": {"company_name": "Northwind Advisory Ltd"}}
 # The lifecycle stacks: each has its own quote-to-project and project-to-billing templates.
 KANTATA_NETSUITE = ("salesforce", "kantata", "netsuite")
@@ -68,25 +68,67 @@ def template_files(
     return [path for path in paths if template_systems(load_template_file(path)) <= allowed]
 
 
-def sandbox_connection(
-    *, actor: Any, organisation: Organisation, system: str, sandbox_url: str, client: dict[str, str]
-) -> Connection:
-    """The organisation's connection to ``system`` on the sandbox (reused when it exists)."""
-    name = f"{system.title()} sandbox"
-    existing = Connection.objects.filter(organisation=organisation, name=name, connector=system).first()
-    if existing is not None:
-        return existing
-    spec = SANDBOX_SYSTEMS[system]
+def sandbox_client(tenant: str) -> dict[str, str]:
+    """A sandbox tenant's default OAuth client (the sandbox registers ``<tenant>-client`` for every
+    system; the default tenant's is ``sandbox-client``)."""
+    if tenant == DEFAULT_TENANT:
+        return {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
+    return {"client_id": f"{tenant}-client", "client_secret": f"{tenant}-secret"}
+
+
+def sandbox_endpoints(system: str, tenant: str, sandbox_url: str) -> dict[str, str]:
+    """The base URL and token URL of ``tenant`` in ``system`` on the sandbox, and the scope to ask for."""
     base = sandbox_url.rstrip("/")
-    return credential_actions.create_connection(
-        actor=actor,
-        organisation=organisation,
-        name=name,
-        connector=system,
-        base_url=base + spec["path"],
-        credential_type="oauth2_client_credentials",
-        credentials={"token_url": base + spec["token"], **client},
-        config=SANDBOX_CONFIG.get(system),
+    if system in ("salesforce", "certinia"):
+        return {"base_url": f"{base}/salesforce", "token_url": f"{base}/salesforce/services/oauth2/token"}
+    if system == "kantata":
+        return {"base_url": f"{base}/kantata", "token_url": f"{base}/kantata/oauth/token"}
+    if system == "netsuite":
+        account = "SANDBOX" if tenant == DEFAULT_TENANT else tenant.upper().replace("-", "_")
+        root = f"{base}/netsuite/{account}"
+        return {"base_url": root, "token_url": f"{root}/services/rest/auth/oauth2/v1/token"}
+    if system == "dynamics":
+        domain = f"{'sandbox' if tenant == DEFAULT_TENANT else tenant}.onmicrosoft.com"
+        return {
+            "base_url": f"{base}/dynamics/v2.0/{domain}/production",
+            "token_url": f"{base}/dynamics/{domain}/oauth2/v2.0/token",
+            "scope": BC_SCOPE,
+        }
+    raise ValueError(f"the sandbox has no system {system!r}")
+
+
+def sandbox_connection(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    system: str,
+    sandbox_url: str,
+    tenant: str = DEFAULT_TENANT,
+    client: dict[str, str] | None = None,
+) -> Connection:
+    """The organisation's connection to ``system`` in its own sandbox ``tenant`` (created once; brought
+    back to the tenant's URLs and client when an earlier demo pointed it elsewhere)."""
+    name = f"{system.title()} sandbox"
+    endpoints = sandbox_endpoints(system, tenant, sandbox_url)
+    base_url = endpoints.pop("base_url")
+    credentials = {**endpoints, **(client or sandbox_client(tenant))}
+    existing = Connection.objects.filter(organisation=organisation, name=name, connector=system).first()
+    if existing is None:
+        return credential_actions.create_connection(
+            actor=actor,
+            organisation=organisation,
+            name=name,
+            connector=system,
+            base_url=base_url,
+            credential_type="oauth2_client_credentials",
+            credentials=credentials,
+            config=SANDBOX_CONFIG.get(system),
+        )
+    plain = {k: v for k, v in credentials.items() if k != "client_secret"}
+    if existing.base_url == base_url and (existing.credentials or {}) == plain:
+        return existing
+    return credential_actions.update_connection(
+        actor=actor, connection=existing, base_url=base_url, credentials=credentials
     )
 
 

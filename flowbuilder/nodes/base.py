@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, ClassVar, Protocol
 
+from connectors.base import RecordRef
+
 Item = dict[str, Any]
 Items = list[Item]
 PortItems = dict[str, Items]  # port name -> items
@@ -53,6 +55,11 @@ class CrossrefStore(Protocol):
     ) -> dict[str, Any]:
         """Race-safe: ``update(target_id)`` if linked, else ``create() -> new id`` and link it.
         Returns ``{"target_id", "created", "canonical_id"}``."""
+        ...
+
+    def mark_written(self, system: str, records: list[RecordRef]) -> None:
+        """Remember records a connector write changed, so the change events they cause in ``system`` are
+        recognised as ours (echo suppression) instead of starting flows again."""
         ...
 
 

@@ -15,8 +15,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connectors.base import Action, Connector, Trigger
+from connectors.base import Action, Connector, RecordRef, Trigger
 from connectors.errors import ConnectorError
+from connectors.written import with_version, written_records
 from flowbuilder.core.errors import NodeError, RetryableNodeError
 from flowbuilder.core.registry import Registry
 
@@ -108,7 +109,9 @@ class ConnectorActionNode(BaseNode):
         out: Items = []
         for index, p in enumerate(params):
             key = ctx.idempotency_key(index) if self.action.writes else None
-            out.extend(_as_items(handle.run_action(self.action.key, p, idempotency_key=key)))
+            result = handle.run_action(self.action.key, p, idempotency_key=key)
+            mark_writes(ctx, handle, self.action, p, result)
+            out.extend(_as_items(result))
             ctx.heartbeat()
         return out
 
@@ -118,13 +121,43 @@ class ConnectorActionNode(BaseNode):
         for start in range(0, len(params), size):
             # Keyed by the first item of the batch: stable across replays as long as the input is.
             key = ctx.idempotency_key(start) if self.action.writes else None
-            out.extend(
-                _as_items(
-                    handle.run_action(self.action.key, params[start : start + size], idempotency_key=key)
-                )
-            )
+            batch = params[start : start + size]
+            result = handle.run_action(self.action.key, batch, idempotency_key=key)
+            mark_writes(ctx, handle, self.action, batch, result)
+            out.extend(_as_items(result))
             ctx.heartbeat()
         return out
+
+
+def mark_writes(ctx: NodeContext, handle: Any, action: Action, params: Any, result: Any) -> None:
+    """Remember the records a write changed (echo suppression: their change events are ours)."""
+    if not action.writes or ctx.crossref is None:
+        return
+    records = written_records(action, params, result)
+    if records:
+        ctx.crossref.mark_written(handle.connector_key, _with_versions(handle, records))
+
+
+def _with_versions(handle: Any, records: list[RecordRef]) -> list[RecordRef]:
+    """Ask the system for the versions its write answer left out (Salesforce: one query per 200 records),
+    so the mark is exact. If it cannot say, the mark keeps only our write time (matched within seconds)."""
+    fetch = getattr(handle, "record_versions", None)
+    missing: dict[str, list[str]] = {}
+    for ref in records:
+        if not ref.version:
+            missing.setdefault(ref.object, []).append(ref.id)
+    if fetch is None or not missing:
+        return records
+    found: dict[str, dict[str, str]] = {}
+    for obj, ids in missing.items():
+        try:
+            found[obj] = fetch(obj, ids)
+        except ConnectorError:  # the write stands; only its mark is less exact
+            continue
+    return [
+        with_version(ref, found[ref.object][ref.id]) if ref.id in found.get(ref.object, {}) else ref
+        for ref in records
+    ]
 
 
 def _as_items(result: Any) -> Items:

@@ -6,6 +6,13 @@
   evaluate entry/exit callbacks (its own Timebox measures time from *construction*, so it cannot be
   reused with a cache), plus guarded versions of the functions that can allocate a huge string in one
   call ($pad, $join, $replace, $string).
+* The callbacks only run between evaluation steps, so the work one step can do is bounded too: the
+  library evaluates ranges and builtins eagerly (``[1..10000000]`` is legal JSONata, ``$zip`` of two such
+  ranges allocated 10 million pairs in one call). A range may hold at most ``max_items`` numbers,
+  ``$zip`` may build at most ``max_output_units``, and every list or object the evaluation builds counts
+  against ``max_allocated_units``: a flattening path (``[1..99999].[1..99999]``) stops after a few
+  steps instead of at the deadline with a gigabyte allocated. A result that arrives after the deadline
+  is refused as well, and memory a stopped evaluation allocated is handed back to the system.
 * Regex literals run on google-re2 (linear time): jsonata-python's default engine is Python's ``re``,
   which had a ReDoS advisory. Patterns RE2 cannot run (back-references, look-around) are refused.
 * ``$eval`` is disabled: it would evaluate text taken from data. Template rendering is not recursive
@@ -15,9 +22,13 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
+import gc
 import json
 import math
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,10 +39,12 @@ import re2
 from jsonata import jexception
 from jsonata.functions import Functions
 from jsonata.regex_engine import RegexFlags
+from jsonata.utils import Utils as _JsonataUtils
 
 from flowbuilder.core.errors import NodeError
 
 MAX_EXPRESSION_CHARS = 10_000
+_NULL = _JsonataUtils.NULL_VALUE  # the library's JSON null inside results
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,9 @@ class Limits:
     max_string_chars: int = 1_000_000
     max_items: int = 100_000  # entries of any intermediate array or object
     max_output_units: int = 2_000_000  # result size: scalars + characters, counted recursively
+    # Entries of all the lists and objects one evaluation builds (and of the ranges it spans), summed:
+    # bounds the memory and work of steps the time check cannot interrupt.
+    max_allocated_units: int = 3_000_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -148,6 +164,17 @@ class _GuardedFunctions(Functions):
         return Functions.string(arg, prettify)
 
     @staticmethod
+    def zip(*args: Any) -> list:
+        if any(a is None for a in args):
+            return []
+        pairs = min((len(a) for a in args if hasattr(a, "__len__")), default=0)
+        units = pairs * (len(args) + 1)
+        if units > _GuardedFunctions.limits.max_output_units:
+            raise _LimitExceeded(f"$zip would build {units} entries, more than the limit")
+        _allocate(units)
+        return Functions.zip(*args)
+
+    @staticmethod
     def function_eval(expr: Any, focus: Any) -> Any:
         raise ExpressionError(
             "$eval is disabled: it would evaluate text taken from data.",
@@ -162,22 +189,38 @@ _GUARDED = {
     "replace": ("<s-(sf)(sf)n?:s>", "replace"),
     "string": ("<x-b?:s>", "string"),
     "eval": ("<sx?:x>", "function_eval"),
+    "zip": ("<a+>", "zip"),
 }
 
 
 # --- compiled expressions ----------------------------------------------------------------------------
 
 
+_current = threading.local()  # the running evaluation's _Guard, for the range operator and $zip
+
+
+def _allocate(units: int) -> None:
+    guard = getattr(_current, "guard", None)
+    if guard is not None:
+        guard.allocate(units)
+
+
 class _Guard:
     """Entry/exit callbacks for one evaluation: time, depth and intermediate-size limits."""
 
-    __slots__ = ("deadline", "depth", "limits", "tripped")
+    __slots__ = ("allocated", "deadline", "depth", "limits", "tripped")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.deadline = time.monotonic() + limits.timeout_s
         self.depth = 0
+        self.allocated = 0
         self.tripped = ""
+
+    def allocate(self, units: int) -> None:
+        self.allocated += units
+        if self.allocated > self.limits.max_allocated_units:
+            self._trip(f"it built more than {self.limits.max_allocated_units} list or object entries in all")
 
     def enter(self, expr: Any, input: Any, env: Any) -> None:
         if env.is_parallel_call:
@@ -196,8 +239,13 @@ class _Guard:
         if cls is str:
             if len(result) > self.limits.max_string_chars:
                 self._trip(f"it built a string longer than {self.limits.max_string_chars} characters")
-        elif isinstance(result, list | dict) and len(result) > self.limits.max_items:
-            self._trip(f"it built a list or object with more than {self.limits.max_items} entries")
+        elif isinstance(result, list | dict):
+            size = len(result)
+            if size > self.limits.max_items:
+                self._trip(f"it built a list or object with more than {self.limits.max_items} entries")
+            self.allocated += size  # inline (not allocate()): this runs for every step of every item
+            if self.allocated > self.limits.max_allocated_units:
+                self.allocate(0)
 
     def _trip(self, reason: str) -> None:
         self.tripped = reason
@@ -225,30 +273,50 @@ class CompiledExpression:
         _GuardedFunctions.limits = limits
         # $now()/$millis() and higher-order functions read the thread's "current" instance.
         jsonata.Jsonata.CURRENT.jsonata = self._jsonata
+        outer, _current.guard = getattr(_current, "guard", None), guard
         try:
-            result = self._jsonata.evaluate(bindings.get("item"), env)
+            result = self._evaluate(bindings, env, guard)
+            output = _to_json(result, limits, self, guard.deadline)
+            if time.monotonic() > guard.deadline:  # one uninterruptible step ran past it
+                guard.tripped = f"it ran longer than {limits.timeout_s:g} s"
+                raise self._error(guard.tripped, code="limit")
+            return output
+        except ExpressionError as exc:
+            if exc.code == "limit":
+                _release_memory()
+            raise
+        finally:
+            _current.guard = outer
+
+    def _evaluate(self, bindings: Mapping[str, Any], env: dict[str, Any], guard: _Guard) -> Any:
+        # Errors are raised after the except blocks: chained to the library's exception, they would keep
+        # its frames (and everything a runaway evaluation allocated) alive.
+        try:
+            return self._jsonata.evaluate(bindings.get("item"), env)
         except ExpressionError as exc:
             exc.expression = exc.expression or self.text
-            raise
+            error = exc
         except RecursionError:
-            raise self._error("it nests too deeply (runaway recursion?)", code="limit") from None
+            error = self._error("it nests too deeply (runaway recursion?)", code="limit")
         except jexception.JException as exc:
             if guard.tripped or isinstance(exc, _LimitExceeded):
-                raise self._error(guard.tripped or str(exc), code="limit") from None
-            raise ExpressionError(
-                f"Expression {self.text!r} failed: {exc}",
-                hint="Check the field names and types the expression uses.",
-                expression=self.text,
-                code=getattr(exc, "error", "") or "",
-            ) from None
+                error = self._error(guard.tripped or str(exc), code="limit")
+            else:
+                error = ExpressionError(
+                    f"Expression {self.text!r} failed: {exc}",
+                    hint="Check the field names and types the expression uses.",
+                    expression=self.text,
+                    code=getattr(exc, "error", "") or "",
+                )
         except (TypeError, ValueError, AttributeError, KeyError, IndexError, ArithmeticError) as exc:
-            raise ExpressionError(
+            error = ExpressionError(
                 f"Expression {self.text!r} failed: {exc}",
                 hint="Check the field names and types the expression uses.",
                 expression=self.text,
                 code="runtime",
-            ) from None
-        return _to_json(result, limits, self)
+            )
+        error.__traceback__ = None
+        raise error
 
     def _error(self, reason: str, *, code: str) -> ExpressionError:
         return ExpressionError(
@@ -292,9 +360,46 @@ def compile_expression(text: str) -> CompiledExpression:
     if compiled.get_errors():
         raise ExpressionError(f"Syntax error in {text!r}", expression=text, code="syntax")
     compiled.set_validate_input(False)  # bindings are JSON already; the check costs per evaluation
+    compiled.set_output_convert_nulls(False)  # _to_json converts them, watching size and time
+    compiled.evaluate_range_expression = functools.partial(_guarded_range, compiled.evaluate_range_expression)
     for name, (signature, method) in _GUARDED.items():
         compiled.register_function(name, jsonata.Jsonata.function(name, signature, _GuardedFunctions, method))
     return CompiledExpression(text, compiled)
+
+
+def _guarded_range(evaluate_range: Any, lhs: Any, rhs: Any) -> Any:
+    """The range operator, refusing ranges over ``max_items`` before anything iterates over them."""
+    if (
+        isinstance(lhs, int)
+        and isinstance(rhs, int)
+        and not isinstance(lhs, bool)
+        and not isinstance(rhs, bool)
+    ):
+        size = rhs - lhs + 1
+        limit = _GuardedFunctions.limits.max_items
+        if size > limit:
+            raise _LimitExceeded(f"the range [{lhs}..{rhs}] holds more than {limit} numbers")
+        _allocate(max(size, 0))
+    return evaluate_range(lhs, rhs)
+
+
+def _libc_trim() -> Any:
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+
+
+_MALLOC_TRIM = _libc_trim()
+
+
+def _release_memory() -> None:
+    """After a stopped evaluation: collect its garbage and give freed memory back to the system (glibc
+    otherwise keeps it, and the worker stayed ~90 MB larger after one runaway expression)."""
+    gc.collect(1)  # the young generations: where a stopped evaluation's cycles are; a full pass costs ~0.1 s
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 def check_syntax(text: str) -> str | None:
@@ -499,31 +604,53 @@ def _size_units(value: Any, budget: int) -> int:
     return total
 
 
-def _to_json(result: Any, limits: Limits, expression: CompiledExpression) -> Any:
-    """Plain JSON copy of a result (the library returns list subclasses); refuses oversized output."""
+def _to_json(result: Any, limits: Limits, expression: CompiledExpression, deadline: float) -> Any:
+    """Plain JSON copy of a result (the library returns list subclasses and a null sentinel), in one
+    iterative pass that counts the result's size as it goes and watches the deadline: a result larger
+    than ``max_output_units`` is refused before it is all copied, and copying a big result cannot
+    overrun the time limit unnoticed."""
     if result is None or result.__class__ in (str, int, bool):
         return result
     if isinstance(result, float):
         if math.isfinite(result):
             return result
         raise ExpressionError(f"Expression {expression.text!r} returned {result}, which is not JSON.")
-    if _size_units(result, limits.max_output_units) > limits.max_output_units:
-        raise expression._error(f"its result is larger than {limits.max_output_units} units", code="limit")
-    return _plain(result, expression)
-
-
-def _plain(value: Any, expression: CompiledExpression) -> Any:
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _plain(v, expression) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v, expression) for v in value]
-    raise ExpressionError(
-        f"Expression {expression.text!r} returned a {type(value).__name__}, not a JSON value.",
-        hint="Call the function instead of returning it.",
-        expression=expression.text,
-        code="type",
-    )
+    budget, units = limits.max_output_units, 0
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(result, root, 0)]
+    while stack:
+        value, parent, key = stack.pop()
+        units += 1
+        if units & 0x3FFF == 0 and time.monotonic() > deadline:
+            raise expression._error(f"it ran longer than {limits.timeout_s:g} s", code="limit")
+        if value is None or value is _NULL:
+            parent[key] = None
+        elif isinstance(value, str):
+            units += len(value)
+            parent[key] = value
+        elif isinstance(value, bool | int):
+            parent[key] = value
+        elif isinstance(value, float):
+            parent[key] = value if math.isfinite(value) else None
+        elif isinstance(value, dict):
+            copy: dict[str, Any] = {}
+            parent[key] = copy
+            for k, v in value.items():
+                name = str(k)
+                units += len(name)
+                copy[name] = None  # keeps the key order; filled from the stack
+                stack.append((v, copy, name))
+        elif isinstance(value, list):
+            items: list[Any] = [None] * len(value)
+            parent[key] = items
+            stack.extend((v, items, i) for i, v in enumerate(value))
+        else:
+            raise ExpressionError(
+                f"Expression {expression.text!r} returned a {type(value).__name__}, not a JSON value.",
+                hint="Call the function instead of returning it.",
+                expression=expression.text,
+                code="type",
+            )
+        if units > budget:
+            raise expression._error(f"its result is larger than {budget} units", code="limit")
+    return root[0]

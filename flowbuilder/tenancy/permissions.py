@@ -73,10 +73,15 @@ def _guardian_shared_ids(user: AbstractBaseUser | AnonymousUser, model: type[Mod
     from guardian.shortcuts import get_objects_for_user
 
     codename = f"{model._meta.app_label}.{verb}_{model._meta.model_name}"
-    objs = get_objects_for_user(
-        user, codename, klass=model.objects.all(), accept_global_perms=False, with_superuser=False
-    )
-    return list(objs.values_list("pk", flat=True))
+    # Per request, like organisation_ids_for: one request restricts flows several times (the viewset,
+    # the filters' choices), and each lookup is a few queries.
+    cache = user.__dict__.setdefault("_fb_shared_ids", {})
+    if codename not in cache:
+        objs = get_objects_for_user(
+            user, codename, klass=model.objects.all(), accept_global_perms=False, with_superuser=False
+        )
+        cache[codename] = list(objs.values_list("pk", flat=True))
+    return cache[codename]
 
 
 def roles_in(user: AbstractBaseUser | AnonymousUser, organisation_id: int) -> set[str]:

@@ -8,6 +8,9 @@
   advances the cursor. A crash before that commit leaves the old cursor (the next poll finds the same
   records again); after it, both the run and the cursor exist. A poll that started from a cursor that
   has moved on since (a concurrent or redelivered poll) commits nothing.
+* Exactly once: a record version found again within the window (overlapping cursors, a redelivered
+  poll) and a change our own flows wrote (an echo, see ``crossref.echoes``) start no run; the trigger's
+  ``duplicates_skipped`` and ``echoes_skipped`` count them.
 * Operators :func:`pause_trigger`, :func:`resume_trigger` and :func:`poll_now`. A paused trigger is not
   polled, and a poll in flight when it was paused commits nothing: the records wait for the resume.
 """
@@ -16,25 +19,30 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from connectors.base import RecordRef
 from connectors.errors import ConnectorError
 from flowbuilder.audit.actions import record
 from flowbuilder.audit.models import AuditAction
+from flowbuilder.core import cron
 from flowbuilder.core.errors import FlowbuilderError, InvalidInputError, PermissionDeniedError
+from flowbuilder.crossref import echoes
 from flowbuilder.execution import dispatch
 from flowbuilder.execution.actions import start_run
 from flowbuilder.execution.models import ACTIVE_RUN, Run, RunOrigin
 from flowbuilder.flows.models import Flow, FlowVersion
 from flowbuilder.tenancy.permissions import can
 
+from . import ingress
 from .models import PollingState, TriggerKind
 from .schedule import TriggerSpec, backoff, first_due, next_due, trigger_specs
+from .schedule import preview as schedule_preview
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,7 @@ def sync_flow_triggers(*, flow: Flow, version: FlowVersion | None) -> list[Polli
     starts from scratch). Removed nodes lose their rows. Called inside the publish transaction.
     """
     now = timezone.now()
+    zone = _zone_of(flow)
     specs = {s.node_id: s for s in trigger_specs(version.document if version else None)}
     rows = {r.node_id: r for r in PollingState.objects.select_for_update().filter(flow=flow)}
     PollingState.objects.filter(pk__in=[r.pk for nid, r in rows.items() if nid not in specs]).delete()
@@ -65,23 +74,32 @@ def sync_flow_triggers(*, flow: Flow, version: FlowVersion | None) -> list[Polli
                 node_type=spec.node_type,
                 fingerprint=spec.fingerprint,
                 interval_s=spec.interval_s,
-                next_poll_at=first_due(spec, now),
+                next_poll_at=first_due(spec, now, zone),
             )
         else:
-            _update_row(row, spec, now)
+            _update_row(row, spec, now, zone)
         out.append(row)
     return out
 
 
-def _update_row(row: PollingState, spec: TriggerSpec, now: datetime) -> None:
+def _zone_of(flow: Flow) -> Any:
+    """The organisation's time zone: cron schedules tick in it."""
+    from flowbuilder.tenancy.models import Organisation
+
+    name = Organisation.objects.filter(pk=flow.organisation_id).values_list("timezone", flat=True).first()
+    return cron.zone_named(name)
+
+
+def _update_row(row: PollingState, spec: TriggerSpec, now: datetime, zone: Any) -> None:
     if row.fingerprint != spec.fingerprint or row.kind != spec.kind:
+        ingress.forget_versions(row.pk)
         row.cursor = None
         row.generation += 1  # a poll in flight from the old config must not commit
-        row.next_poll_at = first_due(spec, now)
+        row.next_poll_at = first_due(spec, now, zone)
         row.consecutive_failures = 0
         row.last_error = ""
     elif row.interval_s != spec.interval_s or spec.kind == TriggerKind.SCHEDULE or not row.enabled:
-        row.next_poll_at = next_due(spec, row.last_polled_at or now)
+        row.next_poll_at = next_due(spec, row.last_polled_at or now, zone)
     row.kind, row.node_type, row.fingerprint = spec.kind, spec.node_type, spec.fingerprint
     row.interval_s = spec.interval_s
     row.enabled = True
@@ -120,6 +138,19 @@ class PollOutcome:
     items: int = 0
     run_id: int | None = None
     error: str = ""
+    duplicates: int = 0  # record versions already started within the window
+    echoes: int = 0  # changes our own flows wrote
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a poll found: the items, the next cursor, and (when the connector says) which record version
+    each item is and in which system."""
+
+    items: list[dict[str, Any]]
+    cursor: Any
+    refs: list[RecordRef] | None = None
+    system: str = ""
 
 
 def poll_trigger(state_id: int) -> PollOutcome:
@@ -134,8 +165,7 @@ def poll_trigger(state_id: int) -> PollOutcome:
         if spec is None:
             _disable(state_id, generation, "The trigger node is no longer in the published flow.")
             return PollOutcome("disabled")
-        items, cursor = _fetch(state, spec, now)
-        return _commit(state_id, generation, spec, items, cursor, now)
+        return _commit(state_id, generation, spec, _fetch(state, spec, now), now)
     except Exception as exc:  # recorded and backed off: a broken trigger never stops the others
         message, retry_after = _describe(exc)
         if not isinstance(exc, FlowbuilderError | ConnectorError):
@@ -152,9 +182,11 @@ def _current_spec(state: PollingState) -> TriggerSpec | None:
     return None
 
 
-def _fetch(state: PollingState, spec: TriggerSpec, now: datetime) -> tuple[list[dict[str, Any]], Any]:
+def _fetch(state: PollingState, spec: TriggerSpec, now: datetime) -> Found:
     if spec.kind == TriggerKind.SCHEDULE:
-        return [{"scheduled_at": now.isoformat(), "node_id": spec.node_id}], {"fired_at": now.isoformat()}
+        return Found(
+            [{"scheduled_at": now.isoformat(), "node_id": spec.node_id}], {"fired_at": now.isoformat()}
+        )
     from flowbuilder.credentials.runtime import open_connection
 
     cls = spec.node_cls
@@ -167,17 +199,33 @@ def _fetch(state: PollingState, spec: TriggerSpec, now: datetime) -> tuple[list[
         )
     result = runtime.poll(cls.trigger.key, cls.poll_config(spec.config), state.cursor)
     items = [dict(i) for i in result.items]
-    return items, result.cursor
+    refs = result.refs if result.refs is not None and len(result.refs) == len(items) else None
+    return Found(items, result.cursor, refs, runtime.connector_key)
 
 
-def _commit(
-    state_id: int, generation: int, spec: TriggerSpec, items: list[dict[str, Any]], cursor: Any, now: datetime
-) -> PollOutcome:
+def _fresh(state: PollingState, found: Found) -> tuple[list[dict[str, Any]], int, int]:
+    """The items that are news: not our own writes' echoes, not a version already started within the
+    window (claimed here, in the transaction that starts their run). Returns (items, duplicates, echoes)."""
+    if found.refs is None or not found.items:
+        return found.items, 0, 0
+    echoed = echoes.own_writes(state.flow.organisation_id, found.system, found.refs)
+    candidates = [i for i in range(len(found.items)) if i not in echoed]
+    window = settings.FLOWBUILDER_POLL_DEDUPE_WINDOW_S
+    fresh = ingress.claim_versions(state.pk, [found.refs[i] for i in candidates], window)
+    items = [found.items[i] for n, i in enumerate(candidates) if n in fresh]
+    return items, len(candidates) - len(items), len(echoed)
+
+
+def _commit(state_id: int, generation: int, spec: TriggerSpec, found: Found, now: datetime) -> PollOutcome:
     """The run and the cursor advance together, or neither does."""
+    cursor = found.cursor
     with transaction.atomic():
         state = PollingState.objects.select_for_update().select_related("flow").get(pk=state_id)
         if state.generation != generation or not state.enabled or state.paused_at is not None:
-            return PollOutcome("stale", items=len(items))
+            return PollOutcome("stale", items=len(found.items))
+        items, duplicates, echoed = _fresh(state, found)
+        state.duplicates_skipped += duplicates
+        state.echoes_skipped += echoed
         run = None
         if spec.kind == TriggerKind.SCHEDULE and _still_running(state.flow_id):
             # A timed flow never overlaps itself (a billing run must see the lines the previous one
@@ -190,13 +238,14 @@ def _commit(
         state.cursor = cursor
         state.generation += 1
         state.last_polled_at = state.last_success_at = now
-        state.next_poll_at = next_due(spec, timezone.now())
+        zone = _zone_of(state.flow) if spec.config.get("mode") == "cron" else None
+        state.next_poll_at = next_due(spec, timezone.now(), zone or UTC)
         state.consecutive_failures = 0
         state.last_error = ""
         state.save()
     if run is None:
-        return PollOutcome("empty")
-    return PollOutcome("run", items=len(items), run_id=run.pk)
+        return PollOutcome("empty", duplicates=duplicates, echoes=echoed)
+    return PollOutcome("run", items=len(items), run_id=run.pk, duplicates=duplicates, echoes=echoed)
 
 
 def _still_running(flow_id: int) -> bool:
@@ -288,3 +337,34 @@ def poll_now(*, actor: Any, state: PollingState) -> PollingState:
         state_id = state.pk
         dispatch.after_commit(lambda: dispatch.poll_trigger(state_id))
     return state
+
+
+# --- housekeeping ----------------------------------------------------------------------------------
+
+
+def prune_ingress_marks(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete the exactly-once bookkeeping whose window is over (delivery ids, seen versions, write marks)."""
+    now = now or timezone.now()
+    return {**ingress.prune(now), "write_marks": echoes.prune(now)}
+
+
+# --- schedule preview ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchedulePreview:
+    timezone: str
+    times: list[datetime]  # aware, in the organisation's zone
+
+
+def preview_schedule(*, actor: Any, flow: Flow, config: dict[str, Any], count: int = 5) -> SchedulePreview:
+    """The next ``count`` ticks of a schedule trigger config as the flow's organisation would run it (its
+    time zone, daylight saving included). Reads nothing but the organisation's zone; changes nothing."""
+    if not can(actor, "view", flow):
+        raise PermissionDeniedError("You may not see this flow.")
+    zone = _zone_of(flow)
+    try:
+        times = schedule_preview(config, timezone.now(), zone, count)
+    except ValueError as exc:
+        raise InvalidInputError(f"Invalid cron expression: {exc}", field="cron") from exc
+    return SchedulePreview(str(zone), times)

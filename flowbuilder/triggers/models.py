@@ -48,6 +48,10 @@ class PollingState(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     last_run_id = models.BigIntegerField(null=True, blank=True)
     runs_started = models.PositiveIntegerField(default=0)
+    # Exactly-once ingress: record versions found again (overlapping cursors, a redelivered poll) and
+    # changes that were our own flows' writes (echoes); neither started a run.
+    duplicates_skipped = models.PositiveIntegerField(default=0)
+    echoes_skipped = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -70,3 +74,47 @@ class PollingState(models.Model):
         if self.last_polled_at is None:
             return TriggerHealth.WAITING
         return TriggerHealth.HEALTHY
+
+
+class WebhookDelivery(models.Model):
+    """A webhook delivery id a flow has seen: within its window a repeated delivery starts nothing and
+    answers with ``run``, the first delivery's run. The unique constraint is what makes 100 concurrent
+    copies start one run (``triggers.ingress.claim_delivery`` inserts with ON CONFLICT)."""
+
+    tenant_field = "flow__organisation"
+
+    flow = models.ForeignKey("flows.Flow", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    run = models.ForeignKey(
+        "execution.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["flow", "key"], name="one_delivery_per_key")]
+        indexes = [models.Index(fields=["expires_at"], name="webhook_delivery_expiry")]
+
+    def __str__(self) -> str:
+        return f"delivery {self.key} of flow {self.flow_id}"
+
+
+class SeenRecord(models.Model):
+    """A record version a polling trigger has started a run for: found again within the window (by an
+    overlapping cursor, a redelivered poll) it starts nothing."""
+
+    tenant_field = "state__flow__organisation"
+
+    state = models.ForeignKey(PollingState, on_delete=models.CASCADE, related_name="+")
+    record = models.CharField(max_length=255, help_text="object:id")
+    version = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["state", "record", "version"], name="one_run_per_record_version")
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="seen_record_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.record}@{self.version}"

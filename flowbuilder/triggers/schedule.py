@@ -7,10 +7,11 @@ import json
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from flowbuilder.nodes.builtins.triggers import ScheduleTrigger, parse_cron
+from flowbuilder.core import cron
+from flowbuilder.nodes.builtins.triggers import ScheduleTrigger
 from flowbuilder.nodes.connector_nodes import ConnectorTriggerNode
 from flowbuilder.nodes.registry import load_registry
 
@@ -71,42 +72,33 @@ def trigger_specs(document: Mapping[str, Any] | None) -> list[TriggerSpec]:
     return specs
 
 
-def first_due(spec: TriggerSpec, now: datetime) -> datetime:
+def first_due(spec: TriggerSpec, now: datetime, zone: tzinfo = cron.UTC) -> datetime:
     """A new polling trigger polls at once (to set its starting point); a schedule waits for its tick."""
     if spec.kind == TriggerKind.POLL:
         return now
-    return next_due(spec, now)
+    return next_due(spec, now, zone)
 
 
-def next_due(spec: TriggerSpec, now: datetime) -> datetime:
+def next_due(spec: TriggerSpec, now: datetime, zone: tzinfo = cron.UTC) -> datetime:
+    """When the trigger is next due; a cron schedule ticks in ``zone`` (the organisation's)."""
     if spec.kind == TriggerKind.SCHEDULE and spec.config.get("mode") == "cron":
-        return next_cron_time(str(spec.config.get("cron") or ""), now)
+        return next_cron_time(str(spec.config.get("cron") or ""), now, zone)
     return now + timedelta(seconds=spec.interval_s)
 
 
-def next_cron_time(expression: str, after: datetime) -> datetime:
-    """The first minute strictly after ``after`` that matches the five-field cron expression (in
-    ``after``'s time zone, UTC in practice). As in cron, a restricted day-of-month and a restricted
-    day-of-week match either; ValueError if nothing matches within five years (e.g. 30 February)."""
-    cron = parse_cron(expression)
-    fields = expression.split()
-    any_dom, any_dow = fields[2] == "*", fields[4] == "*"
-    minutes, hours = sorted(cron.minute), sorted(cron.hour)
-    t = (after + timedelta(minutes=1)).replace(second=0, microsecond=0)
-    for _ in range(366 * 5):
-        dom_ok = t.day in cron.day_of_month
-        dow_ok = (t.weekday() + 1) % 7 in cron.day_of_week  # cron: 0 = Sunday
-        day_ok = dom_ok and dow_ok if (any_dom or any_dow) else dom_ok or dow_ok
-        if t.month in cron.month_of_year and day_ok:
-            for hour in hours:
-                if hour < t.hour:
-                    continue
-                for minute in minutes:
-                    if hour == t.hour and minute < t.minute:
-                        continue
-                    return t.replace(hour=hour, minute=minute)
-        t = (t + timedelta(days=1)).replace(hour=0, minute=0)
-    raise ValueError(f"The cron expression {expression!r} never matches.")
+def next_cron_time(expression: str, after: datetime, zone: tzinfo = cron.UTC) -> datetime:
+    """The first fire time strictly after ``after`` of the five-field expression read in ``zone``
+    (daylight saving as ``core.cron`` documents), in UTC; ValueError if it never matches."""
+    return cron.next_fire_time(expression, after, zone).astimezone(cron.UTC)
+
+
+def preview(config: Mapping[str, Any], now: datetime, zone: tzinfo, count: int = 5) -> list[datetime]:
+    """The next ``count`` ticks of a schedule trigger's config, in ``zone``; ValueError names what is
+    wrong with a cron expression."""
+    if config.get("mode") == "cron":
+        return cron.next_fire_times(str(config.get("cron") or ""), now, zone, count)
+    interval = max(1, int(config.get("interval_s") or 3600))
+    return [t.astimezone(zone) for t in cron.every(interval, now, count)]
 
 
 def backoff(interval_s: float, failures: int, retry_after: float | None = None) -> float:

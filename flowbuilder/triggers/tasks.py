@@ -26,3 +26,9 @@ def poll_due() -> int:
 @shared_task(name=dispatch.POLL_TRIGGER, ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def poll_trigger(state_id: int) -> str:
     return actions.poll_trigger(state_id).status
+
+
+@shared_task(name="triggers.prune_ingress_marks", ignore_result=True)
+def prune_ingress_marks() -> dict[str, int]:
+    """Beat, hourly: expired webhook delivery ids, seen record versions and write marks go."""
+    return actions.prune_ingress_marks()

@@ -23,6 +23,7 @@ from . import webhooks
 
 LOST_MESSAGE_CHECK_S = 3.0
 POLL_S = 0.25  # how often a caller checks the database when the waiter hub has no subscription
+DUPLICATE_HEADER = "X-Flowbuilder-Duplicate"  # set on answers to a repeated delivery
 
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -42,18 +43,36 @@ async def handle_webhook(
     waiter = hub.register()
     try:
         try:
-            _, run, _ = await sync_to_async(_accept)(token, body, content_type, query, headers, waiter=waiter)
+            accepted = await sync_to_async(_accept)(token, body, content_type, query, headers, waiter=waiter)
         except webhooks.WebhookNotFound:
             return 404, {"detail": "No published flow listens at this URL."}, {}
         except webhooks.SignatureInvalid as exc:
             return 401, {"detail": str(exc)}, {}
         except InvalidInputError as exc:
             return 400, {"detail": exc.message, "errors": {exc.field or "body": [exc.message]}}, {}
+        run = accepted.run
+        if accepted.duplicate:
+            return await _answer_duplicate(accepted, query, hub, waiter)
         if not (run.options or {}).get("waiter"):
             return 202, {"run_id": run.pk, "status": run.status, "status_url": _status_url(run.pk)}, {}
         return await _wait(hub, waiter, run.pk, check_every=LOST_MESSAGE_CHECK_S if subscribed else POLL_S)
     finally:
         hub.discard(waiter)
+
+
+async def _answer_duplicate(
+    accepted: webhooks.Accepted, query: dict[str, str], hub: waiters.WaiterHub, waiter: str
+) -> Answer:
+    """A repeated delivery answers as the first did, with the first run; waiting, with its result (read
+    from the database: the engine tells only the first caller's waiter, never this one)."""
+    run, seen = accepted.run, {DUPLICATE_HEADER: "1"}
+    if run is None:
+        return 202, {"run_id": None, "status": "duplicate", "detail": "Already delivered."}, seen
+    wait = query.get("wait") in {"1", "true", "yes"} or accepted.target.wants_result
+    if not wait:
+        return 202, {"run_id": run.pk, "status": run.status, "status_url": _status_url(run.pk)}, seen
+    status, payload, headers = await _wait(hub, waiter, run.pk, check_every=POLL_S)
+    return status, payload, {**headers, **seen}
 
 
 def _accept(*args: Any, **kwargs: Any) -> Any:

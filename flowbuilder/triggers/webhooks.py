@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.db import transaction
+
+from flowbuilder.core import json_input
 from flowbuilder.core.errors import InvalidInputError
 from flowbuilder.execution.actions import normalise_items, start_run
 from flowbuilder.execution.models import Run, RunOrigin
 from flowbuilder.flows.models import Flow, FlowVersion
+
+from . import ingress
 
 SIGNATURE_HEADER = "X-Flowbuilder-Signature"
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -83,16 +87,17 @@ def check_signature(target: WebhookTarget, body: bytes, headers: Any) -> None:
 def parse_body(body: bytes, content_type: str, query: dict[str, str]) -> list[dict[str, Any]]:
     if len(body) > MAX_BODY_BYTES:
         raise InvalidInputError("The body is larger than 5 MB.", field="body")
+    for name, value in query.items():
+        json_input.check_text(f"{name}{value}", field=f"query.{name}")
     if not body.strip():
         return [dict(query)] if query else [{}]
     if "json" not in content_type and content_type:
         # Form posts and text arrive as one item; nothing in them is ever evaluated.
-        return [{"body": body.decode("utf-8", "replace"), **query}]
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise InvalidInputError(f"The body is not valid JSON: {exc}.", field="body") from exc
-    return normalise_items(data)
+        text = body.decode("utf-8", "replace")
+        json_input.check_text(text, field="body")
+        return [{"body": text, **query}]
+    # A NUL character or nesting past the limit is a 400 naming the field, never a 500.
+    return normalise_items(json_input.loads(body, field="body"))
 
 
 def trigger_webhook(target: WebhookTarget, items: list[dict[str, Any]], *, waiter: str = "") -> Run:
@@ -103,12 +108,24 @@ def trigger_webhook(target: WebhookTarget, items: list[dict[str, Any]], *, waite
     )
 
 
+@dataclass
+class Accepted:
+    """What a webhook call started: ``duplicate`` when its delivery id was seen within the window and
+    ``run`` is the first delivery's run (None if that run is gone)."""
+
+    target: WebhookTarget
+    run: Run | None
+    items: list[dict[str, Any]]
+    duplicate: bool = False
+
+
 def accept(
     token: str, body: bytes, content_type: str, query: dict[str, str], headers: Any, *, waiter: str = ""
-) -> tuple[WebhookTarget, Run | None, list[dict[str, Any]]]:
+) -> Accepted:
     """Everything a webhook call needs from the database, in one hop: find, verify, parse, start.
 
-    The run is started here unless the caller must first decide whether to wait (``waiter`` None).
+    A trigger without a delivery id takes the lean path (one INSERT statement); with one, the delivery is
+    claimed and the run started in one transaction, so concurrent copies start exactly one run.
     """
     target = find_target(token)
     check_signature(target, body, headers)
@@ -116,5 +133,14 @@ def accept(
     for item in items:
         item.pop("wait", None)
     wait = query.get("wait") in {"1", "true", "yes"} or target.wants_result
-    run = trigger_webhook(target, items, waiter=waiter if wait else "")
-    return target, run, items
+    key = ingress.delivery_key(target.config, headers, items) if ingress.wants_dedupe(target.config) else None
+    if key is None:
+        return Accepted(target, trigger_webhook(target, items, waiter=waiter if wait else ""), items)
+    window = float(target.config.get("delivery_window_s") or ingress.DEFAULT_WINDOW_S)
+    with transaction.atomic():
+        if ingress.claim_delivery(target.flow.pk, key, window):
+            run = trigger_webhook(target, items, waiter=waiter if wait else "")
+            ingress.set_delivery_run(target.flow.pk, key, run.pk)
+            return Accepted(target, run, items)
+    # Taken: the first delivery's transaction has committed (the INSERT waited for it), so its run is visible.
+    return Accepted(target, ingress.first_run(target.flow.pk, key), items, duplicate=True)

@@ -10,7 +10,6 @@ import zlib
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..platform.auth import AuthError
 from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System
 from ..platform.timeutil import iso_z, parse_iso, utcnow
@@ -55,7 +54,6 @@ class BusinessCentral(System):
 
     def routes(self) -> None:
         add = self.router.add
-        add("POST", r"(?:/[^/]+)?/oauth2/v2\.0/token", self.token)
         add("GET", API + r"/companies/?", self.companies)
         add("GET", API + COMPANY + "/?", self.company)
         add("GET", API + COMPANY + "/" + SETS + "/?", self.index)
@@ -112,35 +110,13 @@ class BusinessCentral(System):
         resp.headers["WWW-Authenticate"] = 'Bearer realm="", error="invalid_token"'
         return resp
 
-    def is_public(self, req: Request) -> bool:
-        return "/oauth2/" in req.sub_path
-
     def browse_label(self, obj: str, record: dict[str, Any]) -> str:
         return str(
             record.get("displayName") or record.get("number") or record.get("description") or record["id"]
         )
 
     def _base(self, req: Request) -> str:
-        return f"{req.base_url}/dynamics/api/v2.0"
-
-    # -- auth -------------------------------------------------------------------------------------
-    def token(self, req: Request) -> Response:
-        try:
-            grant = self.sandbox.tokens.grant(self.name, req)
-        except AuthError as exc:
-            status = 401 if exc.error == "invalid_client" else 400
-            return json_response(
-                status, {"error": exc.error, "error_description": f"AADSTS7000215: {exc.description}"}
-            )
-        body: dict[str, Any] = {
-            "token_type": "Bearer",
-            "expires_in": grant.expires_in,
-            "ext_expires_in": grant.expires_in,
-            "access_token": grant.access_token,
-        }
-        if grant.refresh_token:
-            body["refresh_token"] = grant.refresh_token
-        return json_response(200, body)
+        return f"{req.base_url}{req.root}/api/v2.0"
 
     # -- companies --------------------------------------------------------------------------------
     def _company(self, cid: str) -> dict[str, Any]:
@@ -202,7 +178,7 @@ class BusinessCentral(System):
             params = {k: v[0] for k, v in req.query.items() if k != "$skiptoken"}
             params["$skiptoken"] = str(start + size)
             body["@odata.nextLink"] = (
-                f"{req.base_url}/dynamics{req.sub_path}?{urlencode(params, quote_via=quote)}"
+                f"{req.base_url}{req.root}{req.sub_path}?{urlencode(params, quote_via=quote)}"
             )
         return json_response(200, body, headers)
 

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import math
-import secrets
-import time
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
-from ..platform.auth import AuthError
 from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System
 from ..platform.timeutil import iso_offset, parse_iso, utcnow
@@ -34,8 +30,6 @@ class Kantata(System):
 
     def routes(self) -> None:
         add = self.router.add
-        add("POST", "/oauth/token", self.token)
-        add("GET", "/oauth/authorize", self.authorize)
         add("GET", f"/api/v1/{COLL}(?:\\.json)?", self.index)
         add("POST", f"/api/v1/{COLL}(?:\\.json)?", self.create)
         add("GET", f"/api/v1/{COLL}/(?P<rid>\\d+)(?:\\.json)?", self.show)
@@ -56,40 +50,8 @@ class Kantata(System):
     def unauthorized(self) -> Response:
         return self.error(401, "", "Invalid or expired OAuth access token; please re-authenticate.")
 
-    def is_public(self, req: Request) -> bool:
-        return req.sub_path.startswith("/oauth/")
-
     def browse_label(self, obj: str, record: dict[str, Any]) -> str:
         return str(record.get("title") or record.get("full_name") or record.get("notes") or record["id"])
-
-    # -- auth -------------------------------------------------------------------------------------
-    def token(self, req: Request) -> Response:
-        try:
-            grant = self.sandbox.tokens.grant(self.name, req)
-        except AuthError as exc:
-            return json_response(
-                401 if exc.error == "invalid_client" else 400,
-                {"error": exc.error, "error_description": exc.description},
-            )
-        body: dict[str, Any] = {
-            "access_token": grant.access_token,
-            "token_type": "bearer",
-            "expires_in": grant.expires_in,
-            "created_at": int(time.time()),
-        }
-        if grant.refresh_token:
-            body["refresh_token"] = grant.refresh_token
-        return json_response(200, body)
-
-    def authorize(self, req: Request) -> Response:
-        redirect = req.arg("redirect_uri") or ""
-        if urlsplit(redirect).scheme not in ("http", "https"):
-            return json_response(400, {"error": "invalid_redirect_uri"})
-        params = {"code": secrets.token_urlsafe(24)}
-        if req.arg("state"):
-            params["state"] = req.arg("state") or ""
-        sep = "&" if "?" in redirect else "?"
-        return empty_response(302, {"Location": f"{redirect}{sep}{urlencode(params)}"})
 
     # -- reads ------------------------------------------------------------------------------------
     def _shape(self, coll: str, records: list[dict[str, Any]], req: Request, meta: dict[str, int]) -> dict:

@@ -26,8 +26,6 @@ TASKS = (
 )
 
 
-
-
 def seed(world: World, out: Rows) -> None:
     rng = world.rng
 

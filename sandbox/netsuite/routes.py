@@ -6,7 +6,6 @@ import re
 from datetime import date
 from typing import Any
 
-from ..platform.auth import AuthError
 from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System
 from ..platform.timeutil import iso_z, parse_iso, utcnow
@@ -56,7 +55,6 @@ class NetSuite(System):
 
     def routes(self) -> None:
         add = self.router.add
-        add("POST", "/services/rest/auth/oauth2/v1/token", self.token)
         add("GET", f"{RECORD}/{TYPES}/?", self.index)
         add("POST", f"{RECORD}/{TYPES}/?", self.create)
         add("GET", f"{RECORD}/{TYPES}/{KEY}/?", self.read)
@@ -104,9 +102,6 @@ class NetSuite(System):
             401, "INVALID_LOGIN", "Invalid login attempt. For more details, see the Login Audit Trail"
         )
 
-    def is_public(self, req: Request) -> bool:
-        return req.sub_path.startswith("/services/rest/auth/")
-
     def concurrency_limit(self) -> int:
         return self.sandbox.config.netsuite_concurrency  # per account; POST /_admin/config may change it
 
@@ -114,22 +109,7 @@ class NetSuite(System):
         return str(record.get("tranId") or record.get("companyName") or record.get("id"))
 
     def _url(self, req: Request, rtype: str, rid: str) -> str:
-        return f"{req.base_url}/netsuite{RECORD}/{rtype}/{rid}"
-
-    # -- auth -------------------------------------------------------------------------------------
-    def token(self, req: Request) -> Response:
-        try:
-            grant = self.sandbox.tokens.grant(self.name, req)
-        except AuthError as exc:
-            return json_response(400, {"error": exc.error, "error_description": exc.description})
-        body: dict[str, Any] = {
-            "access_token": grant.access_token,
-            "expires_in": str(grant.expires_in),
-            "token_type": "bearer",
-        }
-        if grant.refresh_token:
-            body["refresh_token"] = grant.refresh_token
-        return json_response(200, body)
+        return f"{req.base_url}{req.root}{RECORD}/{rtype}/{rid}"
 
     # -- record API -------------------------------------------------------------------------------
     def _find(self, rtype: str, key: str) -> dict[str, Any]:
@@ -167,7 +147,7 @@ class NetSuite(System):
         records = sorted(records, key=lambda r: int(r["id"]))
         page = records[offset : offset + limit]
         has_more = offset + limit < len(records)
-        base = f"{req.base_url}/netsuite{RECORD}/{rtype}"
+        base = f"{req.base_url}{req.root}{RECORD}/{rtype}"
         params = f"&q={req.arg('q')}" if query else ""
         links = [{"rel": "self", "href": f"{base}?limit={limit}&offset={offset}{params}"}]
         if has_more:
@@ -492,7 +472,7 @@ class NetSuite(System):
             return self.error(400, "INVALID_PARAMETER", str(exc))
         page = rows[offset : offset + limit]
         has_more = offset + limit < len(rows)
-        base = f"{req.base_url}/netsuite/services/rest/query/v1/suiteql"
+        base = f"{req.base_url}{req.root}/services/rest/query/v1/suiteql"
         links = []
         if offset > 0:
             links.append({"rel": "previous", "href": f"{base}?limit={limit}&offset={max(0, offset - limit)}"})

@@ -20,9 +20,13 @@ class Request:
     headers: dict[str, str]  # lower-cased names
     body: bytes
     base_url: str  # scheme://host:port as the client addressed us, so links point back at this server
-    sub_path: str = ""  # path below the system prefix, set by the router
+    sub_path: str = ""  # path below the system prefix (and below a tenant named in the URL)
     object_label: str = ""  # set by systems so stats can count "POST customer"
     token_subject: str = ""
+    root: str = ""  # the URL prefix the request came in under, e.g. /netsuite/ACME: links point back at it
+    tenant: str = ""  # the tenant served (named in the URL, or the token's)
+    raw_path: str = ""  # the path as sent (still percent-encoded): OAuth 1.0a signs it
+    principal: Any = None  # oauth.tokens.Principal of an authenticated API request
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -79,16 +83,3 @@ def json_response(status: int, payload: Any, headers: dict[str, str] | None = No
 
 def empty_response(status: int = 204, headers: dict[str, str] | None = None) -> Response:
     return Response(status, b"", dict(headers or {}))
-
-
-def html_response(status: int, text: str) -> Response:
-    return Response(
-        status,
-        text.encode(),
-        {
-            "Content-Type": "text/html; charset=utf-8",
-            # Browse pages show third-party data: no scripts at all, inline styles only.
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )

@@ -1,6 +1,7 @@
-"""The sandbox application (routing, auth, faults, limits) and its threaded stdlib HTTP server.
+"""The sandbox application (routing, tenants, auth, faults, limits) and its threaded stdlib HTTP server.
 
-It knows no system by name: sandbox/app.py hands it the System classes and the seeder.
+It knows no system by name: sandbox/app.py hands it the System classes, their AuthProfiles, their page
+actions and the seeder.
 """
 
 from __future__ import annotations
@@ -9,21 +10,24 @@ import ipaddress
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..config import SandboxConfig
-from . import admin, browse
-from .auth import Tokens
+from . import admin, pages, tenancy
+from .actions import PageAction
 from .faults import Faults
 from .messages import Request, Response, json_response
+from .oauth.profile import AuthProfile
+from .oauth.server import AuthServer
 from .ratelimit import ConcurrencyGate, RateLimiter
 from .stats import Stats
-from .store import Store
+from .store import DEFAULT_TENANT, Store
 from .system import System
+from .tenancy import Tenants
 from .webhooks import Webhooks
 
 log = logging.getLogger("sandbox")
@@ -45,29 +49,51 @@ class Sandbox:
         config: SandboxConfig | None = None,
         *,
         systems: Sequence[type[System]],
+        auth: Mapping[str, type[AuthProfile]],
         seeder: Seeder,
+        actions: Mapping[str, Sequence[PageAction]] | None = None,
         reset: bool = False,
     ):
         self.config = config or SandboxConfig()
         self.store = Store(data_dir)
-        self.tokens = Tokens(self.store, self.config)
+        self.seeder = seeder
+        self.tenants = Tenants(self.store, self.config.seed, self._seed_tenant)
         self.faults = Faults()
         self.rates = RateLimiter()
         self.gate = ConcurrencyGate()
         self.stats = Stats()
         self.webhooks = Webhooks(self.store, self.config.webhook_timeout)
         self.stop_event = threading.Event()
-        self.seeder = seeder
         instances = [system_class(self) for system_class in systems]
         self.systems: dict[str, System] = {system.name: system for system in instances}
-        if reset or self.store.is_empty():
+        self.auth_profiles: dict[str, AuthProfile] = {name: auth[name](self) for name in self.systems}
+        self.actions: dict[str, tuple[PageAction, ...]] = {
+            name: tuple((actions or {}).get(name, ())) for name in self.systems
+        }
+        self.oauth = AuthServer(self)
+        self.tenants.add(DEFAULT_TENANT)
+        for spec in self.config.tenants:
+            name, _, title = spec.partition(":")
+            self.tenants.add(name.strip(), title.strip() or None)
+        for tenant in self.tenants.all():
+            self.oauth.ensure_default_clients(tenant)
+        if reset or not self.tenants.is_seeded(DEFAULT_TENANT):
             self.reseed()
 
+    def _seed_tenant(self, store: Store, seed: int) -> dict[str, dict[str, int]]:
+        return self.seeder(store, seed=seed, anchor=self.config.seed_anchor)
+
+    def add_tenant(self, name: str, title: str | None = None) -> tenancy.Tenant:
+        tenant = self.tenants.add(name, title)
+        self.oauth.ensure_default_clients(tenant)
+        return tenant
+
     def reseed(self) -> dict[str, dict[str, int]]:
-        """Drop all records and regenerate the deterministic demo data."""
-        with self.store.lock:
-            self.store.clear_records()
-            counts = self.seeder(self.store, seed=self.config.seed, anchor=self.config.seed_anchor)
+        """Regenerate the default tenant's deterministic data; other tenants are seeded again on next use."""
+        for tenant in self.tenants.all():
+            if not tenant.is_default:
+                self.tenants.forget_records(tenant.name)
+        counts = self.tenants.reseed(DEFAULT_TENANT)
         for system in self.systems.values():
             system.reset()
         return counts
@@ -79,47 +105,64 @@ class Sandbox:
 
     def handle(self, req: Request) -> Response:
         if req.path in ("/", ""):
-            return browse.index(self)
+            return pages.index(self, req)
         if req.path.startswith("/_admin/"):
             return admin.handle(self, req)
+        if req.path.startswith("/_sandbox/"):
+            return pages.handle(self, req)
         name, _, rest = req.path[1:].partition("/")
         system = self.systems.get(name)
         if system is None:
             return json_response(404, {"error": "unknown system", "systems": sorted(self.systems)})
-        req.sub_path = "/" + rest
+        req.sub_path, req.root = "/" + rest, "/" + name
         if req.sub_path == "/_browse":
-            return browse.page(self, system, req)
-        resp = self._serve(system, req)
-        self.stats.record(name, req.method, req.sub_path, req.object_label, resp.status)
+            return pages.browse(self, system, req)
+        profile = self.auth_profiles[name]
+        located = profile.locate(req)
+        if located is not None:
+            self.stats.record(name, req.method, req.sub_path, "", located.status)
+            return located
+        resp = self._serve(system, profile, req)
+        self.stats.record(name, req.method, req.sub_path, req.object_label, resp.status, req.tenant)
         return resp
 
-    def _serve(self, system: System, req: Request) -> Response:
-        with self.gate.slot(system.name, system.concurrency_limit()) as granted:
+    def _serve(self, system: System, profile: AuthProfile, req: Request) -> Response:
+        hint = self.oauth.tenant_hint(profile, req) or DEFAULT_TENANT
+        key = f"{system.name}/{hint}"  # limits are per org/account, as the real ones are
+        with self.gate.slot(key, system.concurrency_limit()) as granted:
             if not granted:
                 return system.error(429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded.")
-            for fault in self.faults.take(system.name, req.sub_path, req.method):
+            for fault in self.faults.take(system.name, hint, req.sub_path, req.method):
                 if fault.kind == "latency":
                     self.stop_event.wait(fault.latency_ms / 1000)
                 elif fault.kind == "timeout":
                     self.stop_event.wait(fault.latency_ms / 1000)
                     return Response(0, drop_connection=True)
                 elif fault.kind == "status":
-                    return system.fault(fault.status)
+                    resp = system.fault(fault.status)
+                    if fault.retry_after is not None and fault.status in (429, 503):
+                        resp.headers["Retry-After"] = str(fault.retry_after)
+                    return resp
                 elif fault.kind == "expire_tokens":
-                    self.tokens.expire_all(system.name)
-            wait = self.rates.check(system.name, float(self.config.rate_limits.get(system.name, 0)))
+                    self.oauth.tokens.expire_all(system.name, None if fault.tenant is None else hint)
+            wait = self.rates.check(key, float(self.config.rate_limits.get(system.name, 0)))
             if wait is not None:
                 return system.rate_limited(RateLimiter.retry_after_header(wait))
-            if not system.is_public(req):
-                subject = self.tokens.check(system.name, req)
-                if subject is None:
-                    return system.unauthorized()
-                req.token_subject = subject
-            try:
-                return system.handle(req)
-            except Exception:  # a sandbox bug must look like a server error, not kill the thread
-                log.exception("sandbox error on %s %s", req.method, req.path)
-                return system.error(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred.")
+            if profile.token_path and re.fullmatch(profile.token_path, req.sub_path):
+                return self.oauth.token_endpoint(profile, req)
+            if profile.authorize_path and re.fullmatch(profile.authorize_path, req.sub_path):
+                return self.oauth.authorize_endpoint(profile, req)
+            principal = self.oauth.authenticate(profile, req)
+            if principal is None or (req.tenant and principal.tenant != req.tenant):
+                return system.unauthorized()
+            req.tenant, req.principal, req.token_subject = principal.tenant, principal, principal.subject
+            self.tenants.ensure_seeded(req.tenant)
+            with tenancy.bound(req.tenant):
+                try:
+                    return system.handle(req)
+                except Exception:  # a sandbox bug must look like a server error, not kill the thread
+                    log.exception("sandbox error on %s %s", req.method, req.path)
+                    return system.error(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred.")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -166,6 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
         req = Request(
             method=self.command,
             path=unquote(split.path),
+            raw_path=split.path,
             query=parse_qs(split.query, keep_blank_values=True),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,

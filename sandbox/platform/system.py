@@ -1,12 +1,17 @@
-"""What every emulated system provides to the server: routing, its own error shapes and auth check."""
+"""What every emulated system provides to the server: routing and its own error shapes. (How it
+authenticates is its AuthProfile, in the system's auth.py.)"""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
+from . import tenancy
 from .messages import BadJson, Request, Response
+from .store import Store
 
 if TYPE_CHECKING:
     from .server import Sandbox
@@ -43,9 +48,13 @@ class System:
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
-        self.store = sandbox.store
         self.router = Router()
         self.routes()
+
+    @property
+    def store(self) -> Store:
+        """The store as the tenant of the request being served sees it (tenancy.bound by the server)."""
+        return self.sandbox.store.for_tenant(tenancy.current())
 
     # -- to override ------------------------------------------------------------------------------
     def routes(self) -> None:
@@ -58,10 +67,6 @@ class System:
         """In-flight requests allowed before 429 CONCURRENCY_LIMIT_EXCEEDED; 0 = no limit."""
         return 0
 
-    def is_public(self, req: Request) -> bool:
-        """Token and authorize endpoints need no bearer token."""
-        return False
-
     def unauthorized(self) -> Response:
         return self.error(401, "UNAUTHORIZED", "Invalid or expired access token")
 
@@ -71,6 +76,8 @@ class System:
         return resp
 
     def fault(self, status: int) -> Response:
+        if status == 429:  # the system's own rate-limit answer (Retry-After set by the caller)
+            return self.rate_limited("1")
         resp = self.error(status, "SERVER_ERROR", f"Injected fault: HTTP {status}")
         if status in (429, 503):
             resp.headers["Retry-After"] = "1"
@@ -97,3 +104,30 @@ class System:
 
     def emit(self, obj: str, event: str, record: dict[str, Any]) -> None:
         self.sandbox.webhooks.emit(self.name, obj, event, record)
+
+    def api_usage(self) -> int:
+        """Requests this tenant made to this system since the stats were last reset (Salesforce limits)."""
+        tenants = self.sandbox.stats.snapshot()["tenants"]
+        return int(tenants.get(tenancy.current(), {}).get(self.name, {}).get("total", 0))
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """The system's own API, called from inside (page actions): same validation and side effects as
+        a client's request, for the tenant bound now, without auth, faults or limits."""
+        sub_path, _, query = path.partition("?")
+        req = Request(
+            method=method,
+            path=f"/{self.name}{sub_path}",
+            query=parse_qs(query, keep_blank_values=True),
+            headers={"content-type": "application/json"},
+            body=json.dumps(body).encode() if body is not None else b"",
+            base_url="http://127.0.0.1",
+            sub_path=sub_path,
+            root=f"/{self.name}",
+            tenant=tenancy.current(),
+        )
+        resp = self.handle(req)
+        try:
+            payload = json.loads(resp.body) if resp.body else None
+        except ValueError:
+            payload = resp.body.decode("utf-8", "replace")
+        return resp.status, payload

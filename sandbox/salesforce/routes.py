@@ -7,9 +7,8 @@ import threading
 import time
 from collections import OrderedDict
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
-from ..platform.auth import AuthError
+from ..platform import tenancy
 from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System
 from ..platform.timeutil import parse_iso, sf_datetime, utcnow
@@ -50,8 +49,6 @@ class Salesforce(System):
 
     def routes(self) -> None:
         add = self.router.add
-        add("POST", "/services/oauth2/token", self.token)
-        add("GET", "/services/oauth2/authorize", self.authorize)
         add("GET", "/services/data/?", self.versions)
         add("GET", API + "/?", self.resources)
         add("GET", API + "/limits/?", self.limits)
@@ -92,9 +89,6 @@ class Salesforce(System):
         resp.headers["WWW-Authenticate"] = 'Token realm="salesforce"'
         return resp
 
-    def is_public(self, req: Request) -> bool:
-        return req.sub_path.startswith("/services/oauth2/")
-
     def reset(self) -> None:
         with self._cursor_lock:
             self._cursors.clear()
@@ -120,39 +114,6 @@ class Salesforce(System):
             raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
         return obj
 
-    # -- auth -------------------------------------------------------------------------------------
-    def token(self, req: Request) -> Response:
-        try:
-            grant = self.sandbox.tokens.grant(self.name, req)
-        except AuthError as exc:
-            return json_response(400, {"error": exc.error, "error_description": exc.description})
-        issued = str(int(time.time() * 1000))
-        body = {
-            "access_token": grant.access_token,
-            "instance_url": f"{req.base_url}/salesforce",
-            "id": f"{req.base_url}/salesforce/id/00DSANDBOX000001EAA/{INTEGRATION_USER}",
-            "token_type": "Bearer",
-            "issued_at": issued,
-            "signature": secrets.token_urlsafe(32),
-            "scope": "api refresh_token",
-        }
-        if grant.refresh_token:
-            body["refresh_token"] = grant.refresh_token
-        return json_response(200, body)
-
-    def authorize(self, req: Request) -> Response:
-        """Web-server OAuth flow: the sandbox approves at once and redirects back with a code."""
-        redirect = req.arg("redirect_uri") or ""
-        if urlsplit(redirect).scheme not in ("http", "https"):
-            return json_response(
-                400, {"error": "redirect_uri_mismatch", "error_description": "bad redirect_uri"}
-            )
-        params = {"code": f"aPrx{secrets.token_urlsafe(24)}"}
-        if req.arg("state"):
-            params["state"] = req.arg("state") or ""
-        sep = "&" if "?" in redirect else "?"
-        return empty_response(302, {"Location": f"{redirect}{sep}{urlencode(params)}"})
-
     # -- metadata ---------------------------------------------------------------------------------
     def versions(self, req: Request) -> Response:
         labels = {"58.0": "Summer '23", "59.0": "Winter '24", "60.0": "Spring '24", "61.0": "Summer '24"}
@@ -166,7 +127,7 @@ class Salesforce(System):
         return json_response(200, {n: f"{base}/{n}" for n in names})
 
     def limits(self, req: Request, version: str) -> Response:
-        used = self.sandbox.stats.snapshot()["systems"].get(self.name, {}).get("total", 0)
+        used = self.api_usage()  # this org's requests
         return json_response(200, {"DailyApiRequests": {"Max": 100000, "Remaining": max(0, 100000 - used)}})
 
     def global_describe(self, req: Request, version: str) -> Response:
@@ -274,7 +235,7 @@ class Salesforce(System):
             if locator is None:
                 locator = f"01g{secrets.token_hex(8).upper()[:15]}"
                 with self._cursor_lock:
-                    self._cursors[locator] = (rows, batch, time.monotonic())
+                    self._cursors[f"{tenancy.current()}/{locator}"] = (rows, batch, time.monotonic())
                     while len(self._cursors) > 200:
                         self._cursors.popitem(last=False)
             body["nextRecordsUrl"] = f"/services/data/v{version}/query/{locator}-{offset + batch}"
@@ -283,9 +244,10 @@ class Salesforce(System):
 
     def query_more(self, req: Request, version: str, locator: str, offset: str) -> Response:
         with self._cursor_lock:
-            cursor = self._cursors.get(locator)
+            key = f"{tenancy.current()}/{locator}"  # a locator opens only its own org's cursor
+            cursor = self._cursors.get(key)
             if cursor and time.monotonic() - cursor[2] > CURSOR_TTL:
-                self._cursors.pop(locator, None)
+                self._cursors.pop(key, None)
                 cursor = None
         if cursor is None or int(offset) > len(cursor[0]):
             return self.error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")

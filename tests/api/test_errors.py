@@ -295,3 +295,33 @@ def test_generated_bodies_never_500(client_as, targets, route):
         assert response.status_code < 500, (body, response.content[:300])
 
     check()
+
+
+# JSON that parses but cannot be stored: PostgreSQL refuses NUL in jsonb and text, and nesting past the
+# limit breaks every recursive walk. One parser refuses both for every route, naming the field.
+UNSTORABLE_ROUTES = [
+    ("flow.run", {"input": [{"name": "a\u0000b"}]}, "input.0.name"),
+    ("flow.create", {"organisation": A, "name": "x\u0000"}, "name"),
+    ("flow.draft", {"document": {"nodes": [{"label": "\u0000"}]}, "revision": 1}, "document.nodes.0.label"),
+    ("flow.import", {"organisation": A, "data": {"k\u0000": 1}}, "data"),
+    ("expression.preview", {"expression": "$item", "item": {"a": "\u0000"}}, "item.a"),
+]
+
+
+@pytest.mark.parametrize(("route", "payload", "field"), UNSTORABLE_ROUTES, ids=lambda v: str(v)[:30])
+def test_nul_characters_are_400_naming_the_field(client_as, targets, route, payload, field):
+    method, url = routes(targets)[route]
+    response = getattr(client_as("partner_admin"), method)(url, _fill(payload, targets["a"]), format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert field in response.json()["errors"] and "NUL" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("url", ["/api/flows/", "/api/connections/", "/api/templates/", "/api/memberships/"])
+def test_nul_and_deep_nesting_are_400_on_every_json_endpoint(client_as, url):
+    client = client_as("partner_admin")
+    nul = client.post(url, '{"name": "a\\u0000"}', content_type="application/json")
+    assert nul.status_code == 400 and "name" in nul.json()["errors"], nul.content[:300]
+    deep = client.post(url, '{"name": ' + "[" * 150 + "]" * 150 + "}", content_type="application/json")
+    assert deep.status_code == 400 and "name" in deep.json()["errors"], deep.content[:300]
+    deeper = client.post(url, "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert deeper.status_code == 400 and deeper.json()["detail"]

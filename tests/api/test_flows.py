@@ -63,6 +63,7 @@ class TestFlows(ListTests, DetailTests, CreateTests, UpdateTests, DeleteTests, A
         Act("post", "publish", {"comment": "first"}, {"admin": 201, "builder": 201}, audit="flow.publish"),
         Act("get", "versions", None, dict.fromkeys(ALL, 200), make=published),
         Act("get", "export", None, dict.fromkeys(ALL, 200)),
+        Act("post", "schedule-preview", {"mode": "cron", "cron": "0 6 * * 1-5"}, dict.fromkeys(ALL, 200)),
         Act(
             "post",
             "run",
@@ -309,3 +310,33 @@ def test_partner_admin_and_builder_flow_lifecycle(client_as, world, role):
     run = client.post(f"/api/flows/{flow_id}/run/", {"input": {"n": 1}}, format="json")
     assert run.status_code == 201
     assert run.json()["status"] == "queued"
+
+
+def test_schedule_preview_answers_in_the_organisations_time_zone_and_utc(client_as, world):
+    world.a.timezone = "Europe/Berlin"
+    world.a.save(update_fields=["timezone"])
+    flow = world.make_flow(world.a)
+    url = f"/api/flows/{flow.pk}/schedule-preview/"
+    response = client_as("viewer").post(url, {"mode": "cron", "cron": "30 2 * * *"}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["timezone"] == "Europe/Berlin" and len(body["times"]) == 5
+    from datetime import datetime
+
+    for tick in body["times"]:
+        local, utc = datetime.fromisoformat(tick["local"]), datetime.fromisoformat(tick["utc"])
+        assert local == utc and utc.utcoffset().total_seconds() == 0
+        assert local.utcoffset().total_seconds() in (3600, 7200)  # CET or CEST
+        assert (local.hour, local.minute) in ((2, 30), (3, 0))  # 03:00 only on the spring-forward night
+    interval = client_as("viewer").post(url, {"mode": "interval", "interval_s": 60}, format="json").json()
+    assert len(interval["times"]) == 5
+
+
+def test_schedule_preview_of_a_bad_expression_is_400_naming_cron(client_as, world):
+    flow = world.make_flow(world.a)
+    url = f"/api/flows/{flow.pk}/schedule-preview/"
+    for bad in ("61 * * * *", "* * *", "0 0 30 2 *", "every monday"):
+        response = client_as("viewer").post(url, {"mode": "cron", "cron": bad}, format="json")
+        assert response.status_code == 400 and "cron" in response.json()["errors"], (bad, response.content)
+    response = client_as("viewer").post(url, {"mode": "weekly"}, format="json")
+    assert response.status_code == 400 and "mode" in response.json()["errors"]

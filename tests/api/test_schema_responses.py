@@ -340,3 +340,17 @@ def test_templates(world, api, openapi):
 
 def test_triggers_list(client_as, world, openapi):
     check(openapi, client_as("admin").get(f"/api/triggers/?organisation={world.a.id}"), "/api/triggers/")
+
+
+def test_schedule_preview_matches_the_schema(client_as, world, openapi):
+    flow = world.make_flow(world.a)
+    path, url = "/api/flows/{id}/schedule-preview/", f"/api/flows/{flow.id}/schedule-preview/"
+    viewer = client_as("viewer")
+    body = check(
+        openapi, viewer.post(url, {"mode": "cron", "cron": "0 6 * * 1-5"}, format="json"), path, "post"
+    )
+    assert len(body["times"]) == 5
+    bad = check(
+        openapi, viewer.post(url, {"mode": "cron", "cron": "0 25 * * *"}, format="json"), path, "post"
+    )
+    assert "cron" in bad["errors"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from asgiref.sync import async_to_sync
 from django.test import Client
 
@@ -113,3 +114,121 @@ def test_a_lost_result_message_is_read_from_the_database(world):
     status, body, headers = async_to_sync(wait_without_message)()
     assert (status, body) == (200, {"n": 3, "done": True})
     assert headers["X-Flowbuilder-Run"] == str(run.pk)
+
+
+# --- exactly-once ingress: delivery ids ------------------------------------------------------------
+
+
+def test_a_repeated_delivery_id_header_answers_with_the_first_run_and_starts_nothing(world):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document(delivery_id_header="X-Event-Id"))
+    first = post(flow, {"n": 1}, HTTP_X_EVENT_ID="evt-1")
+    again = post(flow, {"n": 2}, HTTP_X_EVENT_ID="evt-1")
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json()  # same shape, the first run's id and status
+    assert again["X-Flowbuilder-Duplicate"] == "1" and "X-Flowbuilder-Duplicate" not in first
+    other = post(flow, {"n": 3}, HTTP_X_EVENT_ID="evt-2")
+    assert other.json()["run_id"] != first.json()["run_id"]
+    no_id = [post(flow, {"n": 4}).json()["run_id"] for _ in range(2)]  # no id: each call is a run
+    assert no_id[0] != no_id[1]
+    assert Run.objects.filter(flow=flow).count() == 4
+    assert Run.objects.get(pk=first.json()["run_id"]).input_items == [{"n": 1}]
+
+
+def test_a_delivery_id_in_the_body_by_dotted_path_or_json_pointer(world):
+    for path in ("event.id", "/event/id"):
+        flow = world.make_flow(world.a, published=True, doc=webhook_document(delivery_id_path=path))
+        ids = {post(flow, {"event": {"id": "e-7"}, "n": n}).json()["run_id"] for n in range(3)}
+        assert len(ids) == 1 and Run.objects.filter(flow=flow).count() == 1, path
+
+
+def test_a_delivery_id_counts_again_once_its_window_is_over(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from flowbuilder.triggers.models import WebhookDelivery
+
+    flow = world.make_flow(
+        world.a,
+        published=True,
+        doc=webhook_document(delivery_id_header="X-Event-Id", delivery_window_s=3600),
+    )
+    first = post(flow, HTTP_X_EVENT_ID="evt-1").json()["run_id"]
+    delivery = WebhookDelivery.objects.get(flow=flow, key="evt-1")
+    assert delivery.run_id == first and delivery.expires_at - delivery.received_at == timedelta(hours=1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    later = post(flow, HTTP_X_EVENT_ID="evt-1").json()["run_id"]
+    assert later != first and WebhookDelivery.objects.get(flow=flow, key="evt-1").run_id == later
+
+
+def test_a_waiting_repeat_gets_the_first_runs_result(world):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document(delivery_id_header="X-Event-Id"))
+    first = post(flow, {"n": 5}, HTTP_X_EVENT_ID="evt-1").json()["run_id"]
+    Run.objects.filter(pk=first).update(status="succeeded", output_items=[{"n": 6}])
+    response = Client().post(
+        hook_url(flow) + "?wait=1",
+        json.dumps({"n": 9}),
+        content_type="application/json",
+        HTTP_X_EVENT_ID="evt-1",
+    )
+    assert response.status_code == 200 and response.json() == {"n": 6}
+    assert response["X-Flowbuilder-Run"] == str(first) and response["X-Flowbuilder-Duplicate"] == "1"
+    assert Run.objects.filter(flow=flow).count() == 1
+
+
+# --- bad input never 500s, on both adapters -----------------------------------------------------------
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+UNSTORABLE = [
+    ('{"name": "a\\u0000b"}', "body.name"),
+    ('[{"ok": 1}, {"lines": [{"x": "\\u0000"}]}]', "body.1.lines.0.x"),
+    ('{"a\\u0000": 1}', "body"),
+    (DEEP, "body"),
+    ('{"a": ' * 150 + "1" + "}" * 150, "body"),
+    ('{"n": NaN}', "body"),
+]
+
+
+def _asgi_post(token: str, raw: bytes, content_type: bytes = b"application/json", query: bytes = b""):
+    """POST through the lean ASGI route, as uvicorn would call it."""
+    from flowbuilder.api.webhook_asgi import webhook_app
+
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": f"/hooks/{token}/",
+        "query_string": query,
+        "headers": [(b"content-type", content_type)],
+    }
+    async_to_sync(webhook_app)(scope, receive, send)
+    return sent[0]["status"], json.loads(sent[1]["body"])
+
+
+@pytest.mark.parametrize(("raw", "field"), UNSTORABLE, ids=range(len(UNSTORABLE)))
+def test_unstorable_json_is_400_naming_the_field_on_both_adapters(world, raw, field):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document())
+    response = Client().post(hook_url(flow), raw, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    assert field in response.json()["errors"] and response.json()["detail"]
+    status, body = _asgi_post(flow.webhook_token, raw.encode())
+    assert status == 400 and field in body["errors"], body
+    assert not Run.objects.filter(flow=flow).exists()
+
+
+def test_nul_in_a_text_body_or_the_query_is_400(world):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document())
+    status, body = _asgi_post(flow.webhook_token, b"a\x00b", content_type=b"text/plain")
+    assert status == 400 and "body" in body["errors"]
+    status, body = _asgi_post(flow.webhook_token, b"", query=b"x=%00")
+    assert status == 400 and "query.x" in body["errors"]
+    assert not Run.objects.filter(flow=flow).exists()
+    assert _asgi_post(flow.webhook_token, b'{"fine": "\\\\u0000 is text here"}')[0] == 202

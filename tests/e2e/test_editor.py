@@ -500,3 +500,51 @@ def test_inspector_never_hides_the_selected_node(
     select_node(page, mapper)
     page.wait_for_timeout(400)
     assert viewport.get_attribute("style") == before
+
+
+def test_schedule_trigger_shows_its_next_fire_times_in_the_organisations_zone(
+    strict_page: Page, live_server_url: str, analyst: dict
+) -> None:
+    """Under the cron field: the next five times, from the server, refreshed as the expression changes."""
+    from tests.conftest import document, node
+
+    org = analyst["org"]
+    org.timezone = "Europe/Berlin"
+    org.save(update_fields=["timezone"])
+    schedule = node("s", "trigger.schedule", {"mode": "cron", "cron": "30 2 * * *"})
+    session = api_session(live_server_url, analyst["username"])
+    response = session.post(
+        "/api/flows/",
+        json={
+            "organisation": org.pk,
+            "name": "Nightly",
+            "document": document([{**schedule, "position": {"x": 0, "y": 0}}], []),
+        },
+    )
+    assert response.status_code == 201, response.text
+
+    page = strict_page
+    login_ui(page, live_server_url, analyst["username"])
+    page.goto(f"{live_server_url}/flows/{response.json()['id']}")
+    select_node(page, "s")
+    page.get_by_test_id("inspector-tab-settings").click()
+    preview = page.get_by_test_id("schedule-preview")
+    expect(preview).to_contain_text("Europe/Berlin")
+    expect(preview.locator("li")).to_have_count(5)
+    expect(preview.locator("li").first).to_contain_text("02:30")  # or 03:00 on a spring-forward night
+
+    page.locator("#cfg_cron").fill("15 6 * * 1-5")
+    expect(preview.locator("li").first).to_contain_text("06:15")
+    expect(preview.locator("li")).to_have_count(5)
+    page.screenshot(path=str(_artifact("schedule-preview.png")))
+
+    page.locator("#cfg_cron").fill("61 * * * *")
+    expect(page.get_by_test_id("schedule-preview-error")).to_contain_text("minute")
+
+
+def _artifact(name: str) -> Any:
+    from pathlib import Path
+
+    out = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+    out.mkdir(parents=True, exist_ok=True)
+    return out / name

@@ -23,7 +23,7 @@ from connectors.http.ratelimit import RateLimit
 from . import canonical
 from . import schemas as s
 from .client import DEFAULT_API_VERSION, probe, query_records, strip_attributes
-from .polling import poll_updated
+from .polling import poll_updated, record_versions
 from .records import (
     create_many,
     create_record,
@@ -171,6 +171,10 @@ class SalesforceConnector(Connector):
     # Salesforce allows 25 concurrent long-running calls per org; keep well below it per connection.
     rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
     canonical_mappings = canonical.MAPPINGS
+
+    def record_versions(self, ctx: ActionContext, obj: str, ids: Sequence[str]) -> dict[str, str]:
+        return record_versions(ctx, obj, ids)
+
     actions = (
         Action(
             key="query",

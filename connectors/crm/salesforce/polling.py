@@ -17,7 +17,7 @@ from connectors.errors import InvalidInput
 from connectors.polling import Position, collect, iso_millis, parse_timestamp
 
 from .client import query_records, strip_attributes
-from .records import _name
+from .records import _id, _name
 
 _PATH = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
 
@@ -68,6 +68,7 @@ def poll_updated(
         item=strip_attributes,
         fmt=iso_millis,
         max_ids=MAX_CURSOR_IDS,
+        object_name=obj,
     )
 
 
@@ -82,3 +83,19 @@ def _start_cursor(ctx: ActionContext, obj: str, field: str, extra: str) -> dict[
     newest = parse_timestamp(rows[0][field])
     same_time = sorted(r["Id"] for r in rows if parse_timestamp(r[field]) == newest)
     return {"ts": iso_millis(newest), "ids": same_time}
+
+
+def record_versions(
+    ctx: ActionContext, sobject: str, ids: Sequence[str], *, timestamp_field: str = "LastModifiedDate"
+) -> dict[str, str]:
+    """id -> ``timestamp_field`` of records just written (Salesforce's write answers carry no version);
+    one SOQL query per 200 ids."""
+    obj = _name(sobject, "Object")
+    wanted = sorted({_id(i) for i in ids})
+    versions: dict[str, str] = {}
+    for start in range(0, len(wanted), 200):
+        chunk = ", ".join(f"'{i}'" for i in wanted[start : start + 200])
+        soql = f"SELECT Id, {timestamp_field} FROM {obj} WHERE Id IN ({chunk})"  # noqa: S608 (validated names and ids)
+        for row in query_records(ctx, soql, max_records=200):
+            versions[str(row["Id"])] = str(row[timestamp_field])
+    return versions

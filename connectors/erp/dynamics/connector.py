@@ -148,6 +148,7 @@ def poll_record_updated(ctx: ActionContext, config: Mapping[str, Any], cursor: A
         record_id=lambda row: row["id"],
         item=client.clean,
         fmt=iso_millis,
+        object_name=es,
     )
 
 

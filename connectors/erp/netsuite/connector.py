@@ -173,6 +173,7 @@ def poll_record_updated(ctx: ActionContext, config: Mapping[str, Any], cursor: A
         record_id=lambda row: str(row["id"]),
         item=read,
         fmt=_format,
+        object_name=rtype,
     )
 
 

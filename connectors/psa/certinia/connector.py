@@ -5,14 +5,14 @@ Node ids: ``psa.certinia.<action>`` (e.g. ``psa.certinia.upsert_project``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from connectors.base import ActionContext, Connector, PollResult, Trigger
 from connectors.crm.salesforce.client import DEFAULT_API_VERSION, probe, query_records, strip_attributes
 from connectors.crm.salesforce.connector import SalesforceConnector
-from connectors.crm.salesforce.polling import poll_updated
+from connectors.crm.salesforce.polling import poll_updated, record_versions
 from connectors.crm.salesforce.records import create_record, get_record, update_record, upsert_record
 from connectors.errors import InvalidInput
 from connectors.http.ratelimit import RateLimit
@@ -259,7 +259,7 @@ class CertiniaConnector(Connector):
     config_schema = CONFIG_SCHEMA
     rate_limit = RateLimit(rate=20.0, burst=40, max_concurrency=10)
     canonical_mappings = canonical.MAPPINGS
-    actions = object_actions(OBJECTS.values(), VERBS, names=_names)
+    actions = object_actions(OBJECTS.values(), VERBS, names=_names, record_object=lambda obj: obj.sobject)
     triggers = (
         Trigger(
             key="record_updated",
@@ -271,6 +271,9 @@ class CertiniaConnector(Connector):
             output_schema={"type": "object", "properties": {"Id": {"type": "string"}}},
         ),
     )
+
+    def record_versions(self, ctx: ActionContext, obj: str, ids: Sequence[str]) -> dict[str, str]:
+        return record_versions(ctx, obj, ids)  # a Salesforce org: the same LastModifiedDate
 
     def probe(self, ctx: ActionContext) -> str:
         return probe(ctx)

@@ -172,6 +172,7 @@ def poll_updated(
         record_id=lambda record: str(record["id"]),
         item=lambda record: record,
         fmt=datetime.isoformat,
+        object_name=collection,
     )
 
 

@@ -306,7 +306,7 @@ class KantataConnector(Connector):
     }
     rate_limit = RateLimit(rate=5.0, burst=10, max_concurrency=4)
     canonical_mappings = canonical.MAPPINGS
-    actions = object_actions(client.COLLECTIONS, VERBS, names=_names)
+    actions = object_actions(client.COLLECTIONS, VERBS, names=_names, record_object=str)
     triggers = (
         Trigger(
             key="record_updated",

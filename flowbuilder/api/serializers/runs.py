@@ -121,12 +121,11 @@ class RunDetailSerializer(RunSerializer):
     def get_node_runs(self, run: Run) -> list[dict]:
         rows = list(run.node_runs.all())
         inputs = node_inputs(run, rows)
-        data = []
-        for row in rows:
-            item = NodeRunSerializer(row).data
+        # One list serializer for all rows: a serializer per row rebuilt its fields 40 times per run.
+        data = NodeRunSerializer(rows, many=True).data
+        for row, item in zip(rows, data, strict=True):
             item["input_items"] = inputs.get(row.node_id, {})
-            data.append(item)
-        return data
+        return list(data)
 
 
 # A run event's payload (execution/engine.py): the keys its type uses, and more may come.

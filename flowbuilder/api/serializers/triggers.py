@@ -11,7 +11,9 @@ class TriggerSerializer(serializers.ModelSerializer):
     organisation = serializers.IntegerField(source="flow.organisation_id", read_only=True)
     flow_name = serializers.CharField(source="flow.name", read_only=True)
     node_label = serializers.SerializerMethodField()
-    cron = serializers.SerializerMethodField(help_text="A schedule's cron expression (UTC); null otherwise.")
+    cron = serializers.SerializerMethodField(
+        help_text="A schedule's cron expression (organisation time zone); null otherwise."
+    )
     health = serializers.ChoiceField(choices=TriggerHealth.choices, read_only=True)
     paused_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     last_run = serializers.IntegerField(source="last_run_id", read_only=True, allow_null=True)
@@ -39,6 +41,8 @@ class TriggerSerializer(serializers.ModelSerializer):
             "consecutive_failures",
             "last_run",
             "runs_started",
+            "duplicates_skipped",
+            "echoes_skipped",
         ]
         read_only_fields = fields
 
@@ -61,3 +65,28 @@ def _published_node(state: PollingState) -> dict:
         if node.get("id") == state.node_id:
             return node
     return {}
+
+
+class ScheduleConfigSerializer(serializers.Serializer):
+    """A schedule trigger's config (as in the node), previewed for the flow's organisation."""
+
+    mode = serializers.ChoiceField(choices=["interval", "cron"], default="interval")
+    cron = serializers.CharField(required=False, allow_blank=True, max_length=200, default="0 * * * *")
+    interval_s = serializers.IntegerField(required=False, min_value=1, max_value=31_536_000, default=3600)
+
+
+class _ZonedDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with the value's own UTC offset (DRF would convert it to the server's zone)."""
+
+    def to_representation(self, value):  # type: ignore[no-untyped-def]
+        return value.isoformat()
+
+
+class ScheduleTimeSerializer(serializers.Serializer):
+    local = _ZonedDateTimeField(help_text="In the organisation's time zone, with its UTC offset")
+    utc = serializers.DateTimeField()
+
+
+class SchedulePreviewSerializer(serializers.Serializer):
+    timezone = serializers.CharField(help_text="The organisation's time zone, e.g. Europe/Berlin")
+    times = ScheduleTimeSerializer(many=True)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.db.models import OuterRef, Subquery
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -28,9 +30,11 @@ from flowbuilder.api.serializers.shapes import (
     FindingsShape,
     SaveDraftResultShape,
 )
+from flowbuilder.api.serializers.triggers import ScheduleConfigSerializer, SchedulePreviewSerializer
 from flowbuilder.execution.models import Run
 from flowbuilder.flows import actions
 from flowbuilder.flows.models import Flow, FlowVersion, VersionState
+from flowbuilder.triggers.actions import preview_schedule
 from flowbuilder.triggers.manual import run_manually
 
 from .mixins import RestrictedQuerysetMixin, organisation_for
@@ -69,7 +73,13 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         last = Run.objects.filter(flow=OuterRef("pk")).order_by("-id")
-        return super().get_queryset().annotate(_last_run_id=Subquery(last.values("id")[:1]))
+        queryset = super().get_queryset().annotate(_last_run_id=Subquery(last.values("id")[:1]))
+        if self.action == "list":
+            # A list row shows neither the draft nor the published document: not read, not decoded.
+            queryset = queryset.defer(
+                "draft_document", "published_version__document", "published_version__plan"
+            )
+        return queryset
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -78,7 +88,8 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        runs = Run.objects.in_bulk([f._last_run_id for f in page if f._last_run_id])
+        last_runs = [f._last_run_id for f in page if f._last_run_id]
+        runs = Run.objects.only("id", "status", "created_at").in_bulk(last_runs)
         for flow in page:
             flow._last_run = runs.get(flow._last_run_id)
         return self.get_paginated_response(FlowSerializer(page, many=True, context={"request": request}).data)
@@ -171,6 +182,20 @@ class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         return Response(
             FlowSerializer(flow, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(
+        request=ScheduleConfigSerializer,
+        responses={200: SchedulePreviewSerializer, 400: ErrorShape},
+        summary="The next five fire times of a schedule trigger config, in the organisation's time zone",
+    )
+    @action(detail=True, methods=["post"], url_path="schedule-preview")
+    def schedule_preview(self, request, pk=None):
+        flow = self.get_object()
+        data = ScheduleConfigSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        preview = preview_schedule(actor=request.user, flow=flow, config=dict(data.validated_data))
+        times = [{"local": t, "utc": t.astimezone(UTC)} for t in preview.times]
+        return Response(SchedulePreviewSerializer({"timezone": preview.timezone, "times": times}).data)
 
     @extend_schema(request=RunRequestSerializer, responses={201: RunSerializer, 400: ErrorShape})
     @action(detail=True, methods=["post"])

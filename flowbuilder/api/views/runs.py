@@ -24,12 +24,30 @@ class RunFilter(filters.FilterSet):
         fields = ["flow", "status", "origin"]
 
 
+LIST_DEFERRED = (
+    "input_items",
+    "output_items",
+    "options",
+    "flow__draft_document",
+    "flow__description",
+    "version__document",
+    "version__plan",
+)
+
+
 class RunViewSet(
     RestrictedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     base_queryset = Run.objects.select_related("flow", "version")
     filterset_class = RunFilter
     ordering_fields = ["id", "created_at", "finished_at"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":
+            # A list row shows none of the run's items or the version's document: not read, not decoded.
+            queryset = queryset.defer(*LIST_DEFERRED)
+        return queryset
 
     def get_serializer_class(self):
         return RunDetailSerializer if self.action == "retrieve" else RunSerializer

@@ -17,11 +17,20 @@ from connectors.errors import ConnectorError
 from flowbuilder.core.errors import FlowbuilderError, NodeError
 
 from ..base import BaseNode, NodeContext, PortItems
-from ..connector_nodes import _to_node_error
+from ..connector_nodes import _to_node_error, mark_writes
 from ..expressions import render_template
 from ._helpers import get_path, item_bindings, require_main, set_path
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 64}
+
+
+def _write(ctx: NodeContext, handle: Any, action_key: str, params: Any, key: str) -> Any:
+    """Run a write action and mark the records it changed (their change events are ours)."""
+    result = handle.run_action(action_key, params, idempotency_key=key)
+    connector = getattr(handle, "connector", None)  # a test double may have none
+    if connector is not None:
+        mark_writes(ctx, handle, connector.action(action_key), params, result)
+    return result
 
 
 def _first_record(result: Any) -> dict[str, Any]:
@@ -135,8 +144,8 @@ class UpsertCrossref(BaseNode):
             self.config["source_system"],
             str(source_id),
             self.config["target_system"],
-            partial(self._create, handle, values, key, answer),
-            partial(self._update, handle, values, key, answer),
+            partial(self._create, ctx, handle, values, key, answer),
+            partial(self._update, ctx, handle, values, key, answer),
         )
         return {
             "entity": self.config["entity"],
@@ -147,8 +156,8 @@ class UpsertCrossref(BaseNode):
             "record": answer.get("record"),
         }
 
-    def _create(self, handle: Any, values: dict, key: str, answer: dict) -> str:
-        record = _first_record(handle.run_action(self.config["create_action"], values, idempotency_key=key))
+    def _create(self, ctx: NodeContext, handle: Any, values: dict, key: str, answer: dict) -> str:
+        record = _first_record(_write(ctx, handle, self.config["create_action"], values, key))
         answer["record"] = record
         new_id = get_path(record, self.config.get("id_path") or "id")
         if new_id is None or new_id == "":
@@ -159,10 +168,12 @@ class UpsertCrossref(BaseNode):
             )
         return str(new_id)
 
-    def _update(self, handle: Any, values: dict, key: str, answer: dict, target_id: str) -> None:
+    def _update(
+        self, ctx: NodeContext, handle: Any, values: dict, key: str, answer: dict, target_id: str
+    ) -> None:
         action = self.config.get("update_action") or ""
         if not action:
             return
         params = dict(values)
         set_path(params, self.config.get("update_id_field") or "id", target_id)
-        answer["record"] = _first_record(handle.run_action(action, params, idempotency_key=key))
+        answer["record"] = _first_record(_write(ctx, handle, action, params, key))

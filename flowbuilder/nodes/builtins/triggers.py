@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
+
+from flowbuilder.core import cron
 
 from ..base import BaseNode, NodeContext, PortItems
 from ._helpers import require_main
@@ -37,7 +40,11 @@ class WebhookTrigger(BaseNode):
         "Each request to the flow's webhook URL starts a run. The request body becomes the item.\n\n"
         "* **Response mode** `accepted` answers `202` at once; `last_node` waits for the run and "
         "returns the last node's items.\n"
-        "* **Require signature** checks an HMAC-SHA256 of the body in the signature header.\n\n"
+        "* **Require signature** checks an HMAC-SHA256 of the body in the signature header.\n"
+        "* **Delivery id header** or **Delivery id path** (e.g. `X-Event-Id`, or `event.id` / `/event/id` "
+        "into the body): a delivery repeated within the **Deduplication window** starts nothing and "
+        "answers with the first delivery's run (senders retry; each event still runs once). A request "
+        "without the id starts a run as usual.\n\n"
         "Text like `{{ ... }}` inside the request body is data, never an expression."
     )
     is_trigger = True
@@ -70,6 +77,25 @@ class WebhookTrigger(BaseNode):
                 "minLength": 1,
                 "default": "X-Flowbuilder-Signature",
             },
+            "delivery_id_header": {
+                "type": "string",
+                "title": "Delivery id header",
+                "description": "A header that names each delivery, e.g. X-Event-Id: repeats start nothing.",
+                "maxLength": 100,
+            },
+            "delivery_id_path": {
+                "type": "string",
+                "title": "Delivery id path",
+                "description": "Where the body names each delivery: event.id, or the JSON pointer /event/id.",
+                "maxLength": 200,
+            },
+            "delivery_window_s": {
+                "type": "integer",
+                "title": "Deduplication window (seconds)",
+                "minimum": 60,
+                "maximum": 30 * 86_400,
+                "default": 86_400,
+            },
         },
         "additionalProperties": False,
     }
@@ -78,23 +104,28 @@ class WebhookTrigger(BaseNode):
         # The web layer has already checked the signature and turned the request into items.
         return {"main": list(require_main(inputs))}
 
+    @classmethod
+    def extra_findings(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+        path = str(config.get("delivery_id_path") or "")
+        header = str(config.get("delivery_id_header") or "")
+        if header and not HEADER_NAME.match(header):
+            return [("delivery_id_header", "A header name has letters, digits and - _ . only: X-Event-Id.")]
+        if header and path:
+            return [("delivery_id_path", "Name the delivery id by a header or by a body path, not both.")]
+        if path and not DELIVERY_PATH.match(path):
+            return [
+                (
+                    "delivery_id_path",
+                    "A delivery id path is a dotted path (event.id, items.0.id) or a JSON pointer "
+                    "(/event/id), not an expression.",
+                )
+            ]
+        return []
 
-def parse_cron(expression: str) -> Any:
-    """A five-field cron expression (minute hour day-of-month month day-of-week, UTC) as a Celery
-    ``crontab``; ValueError names what is wrong."""
-    from celery.schedules import crontab  # lazy: only schedule triggers need it
 
-    fields = str(expression or "").split()
-    if len(fields) != 5:
-        raise ValueError("A cron expression has five fields: minute hour day-of-month month day-of-week.")
-    minute, hour, day_of_month, month_of_year, day_of_week = fields
-    return crontab(
-        minute=minute,
-        hour=hour,
-        day_of_month=day_of_month,
-        month_of_year=month_of_year,
-        day_of_week=day_of_week,
-    )
+HEADER_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+# A dotted path of names and list indexes, or a JSON pointer; never an expression.
+DELIVERY_PATH = re.compile(r"^(?:[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*|(?:/[^/]*)+)$")
 
 
 class ScheduleTrigger(BaseNode):
@@ -102,13 +133,16 @@ class ScheduleTrigger(BaseNode):
     label = "Schedule"
     category = "Trigger"
     icon = "clock"
-    description = "Start the flow on a schedule: every N seconds or on a cron expression (UTC)."
+    description = "Start the flow on a schedule: every N seconds or on a cron expression (your time zone)."
     docs = (
         "Starts one run per tick once the flow is published. The run gets one item, "
         '`{"scheduled_at": "<ISO time>", "node_id": "<this node>"}`.\n\n'
         "* **Every** runs every *Interval* seconds.\n"
-        "* **Cron** takes five fields, `minute hour day-of-month month day-of-week`, in UTC: "
-        "`0 6 * * 1-5` is 06:00 on weekdays.\n\n"
+        "* **Cron** takes five fields, `minute hour day-of-month month day-of-week`, in the "
+        "organisation's time zone: `0 6 * * 1-5` is 06:00 on weekdays, local time, summer and winter. "
+        "On the night the clocks go forward, a time that does not exist (02:30) runs once when the clock "
+        "jumps (03:00); when they go back, a fixed time in the repeated hour runs once. The inspector "
+        "shows the next five times.\n\n"
         "A tick missed while the scheduler was down is run once, not once per missed tick."
     )
     is_trigger = True
@@ -129,7 +163,12 @@ class ScheduleTrigger(BaseNode):
                 "maximum": 31_536_000,
                 "default": 3600,
             },
-            "cron": {"type": "string", "title": "Cron expression (UTC)", "default": "0 * * * *"},
+            "cron": {
+                "type": "string",
+                "title": "Cron expression",
+                "description": "minute hour day-of-month month day-of-week, in the organisation's time zone",
+                "default": "0 * * * *",
+            },
         },
         "additionalProperties": False,
     }
@@ -141,8 +180,5 @@ class ScheduleTrigger(BaseNode):
     def extra_findings(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
         if config.get("mode") != "cron":
             return []
-        try:
-            parse_cron(str(config.get("cron") or ""))
-        except ValueError as exc:
-            return [("cron", f"Invalid cron expression: {exc}")]
-        return []
+        problem = cron.check(str(config.get("cron") or ""))
+        return [("cron", f"Invalid cron expression: {problem}")] if problem else []

@@ -2,7 +2,7 @@
 // Every body and answer is the generated type; where the editor reads the flow document (a JSON object to
 // the API) an answer is read as the ./types name that narrows it (FlowDetail, FlowVersion, NodeType).
 import { byId, http, listQuery, unwrap, type LooseQuery } from './client';
-import type { FlowDetail, FlowDocument, FlowVersion, Item, NodeType, PreviewResult } from './types';
+import type { FlowDetail, FlowDocument, FlowVersion, Item, NodeType, PreviewResult, ScheduleConfig } from './types';
 
 export const flowsApi = {
   list: (q: LooseQuery<'/api/flows/'>) => unwrap(http.GET('/api/flows/', { params: { query: listQuery<'/api/flows/'>(q) } })),
@@ -22,6 +22,9 @@ export const flowsApi = {
   run: (id: number | string, body: { input?: Item | Item[]; use_draft?: boolean; only_node?: string; pinned?: Record<string, Item[]> }) =>
     unwrap(http.POST('/api/flows/{id}/run/', { ...byId(id), body })),
   nodeTypes: () => unwrap(http.GET('/api/node-types/')) as Promise<NodeType[]>,
+  /** The next five fire times of a schedule trigger's config, in the flow's organisation's time zone. */
+  schedulePreview: (id: number | string, body: ScheduleConfig) =>
+    unwrap(http.POST('/api/flows/{id}/schedule-preview/', { ...byId(id), body })),
   /** 200 `{result}`, or the expression's own error as a 400 `{error, position}`: both are answers here. */
   previewExpression: async (expression: string, item?: Item): Promise<PreviewResult> => {
     const { data, error, response } = await http.POST('/api/expressions/preview/', { body: { expression, item } });

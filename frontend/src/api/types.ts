@@ -101,6 +101,10 @@ export type NodeRunStatus = Schemas['NodeRunStatusEnum'];
 
 export type FlowSummary = Schemas['Flow'];
 
+/** A schedule trigger's config as the preview endpoint takes it, and its answer. */
+export type ScheduleConfig = Schemas['ScheduleConfigRequest'];
+export type SchedulePreview = Schemas['SchedulePreview'];
+
 export type Draft = Omit<Schemas['Draft'], 'document'> & { document: FlowDocument };
 
 export type FlowDetail = Omit<Schemas['FlowDetail'], 'draft'> & { draft: Draft };

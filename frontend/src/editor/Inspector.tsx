@@ -8,6 +8,7 @@ import { cspSafeValidator } from './rjsfValidator';
 import { ConnectionWidget, ExpressionRjsfField, ExpressionWidget, FlowPickerWidget, type FormContext } from './widgets';
 import { sampleFor, samplePaths } from './sample';
 import { Mapper } from './Mapper';
+import { SchedulePreview } from './SchedulePreview';
 import { OutputInspector } from '../runs/OutputInspector';
 import { NodeIcon } from '../lib/icons';
 import { useSession } from '../session';
@@ -123,6 +124,7 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
             ) : (
               <p className="muted small">{type ? 'This node has no settings.' : 'This node type is not installed on the server.'}</p>
             )}
+            {node.type === 'trigger.schedule' && <SchedulePreview config={node.config} />}
             <fieldset className="subsection">
               <legend>Error handling</legend>
               <label className="field">

@@ -93,7 +93,19 @@ function TriggerRows({ t, now, role, busy, onAction }: RowProps) {
           <span className={t.paused_at ? 'trg-paused-text' : undefined}>{nextPollText(t, now)}</span>
         </td>
         <td className="trg-nowrap">
-          <span className="trg-runs">{t.runs_started}</span>
+          <span
+            className="trg-runs"
+            title={`Not started again: ${t.duplicates_skipped} record versions already run, ${t.echoes_skipped} changes written by our own flows`}
+            data-testid={`trigger-runs-${t.id}`}
+          >
+            {t.runs_started}
+          </span>
+          {t.echoes_skipped + t.duplicates_skipped > 0 && (
+            <span className="small muted" data-testid={`trigger-skipped-${t.id}`}>
+              {' '}
+              ({t.echoes_skipped + t.duplicates_skipped} skipped)
+            </span>
+          )}
           {t.last_run !== null && (
             <Link to={`/runs/${t.last_run}`} className="small trg-last-run" data-testid={`trigger-last-run-${t.id}`} title="Open the last run this trigger started">
               last #{t.last_run}

@@ -12,7 +12,7 @@ const trigger = (over: Partial<Trigger> = {}): Trigger => ({
   id: 1, organisation: 10, flow: 5, flow_name: 'Billing', node_id: 'tick', node_label: 'Nightly billing',
   node_type: 'trigger.schedule', kind: 'schedule', cron: null, health: 'waiting', paused_at: null, paused_by: null, interval_s: 3600,
   next_poll_at: at(3600), last_polled_at: null, last_success_at: null, last_error: '', consecutive_failures: 0,
-  last_run: null, runs_started: 0, ...over,
+  last_run: null, runs_started: 0, duplicates_skipped: 0, echoes_skipped: 0, ...over,
 });
 
 const failing = trigger({
@@ -46,7 +46,7 @@ describe('kind and times', () => {
   it('says how often a polling trigger polls; a schedule is a schedule', () => {
     expect(kindText(failing)).toBe('Polling every 5 min');
     expect(kindText(trigger())).toBe('Schedule every 1 h');
-    expect(kindText(trigger({ cron: '0 2 * * *' }))).toBe('Schedule: cron 0 2 * * * (UTC)');
+    expect(kindText(trigger({ cron: '0 2 * * *' }))).toBe('Schedule: cron 0 2 * * * (organisation time)');
   });
 
   it('counts down to the next poll and says when it is due', () => {

@@ -44,11 +44,11 @@ export function formatInterval(seconds: number): string {
   return `${h / 24} d`;
 }
 
-/** "Polling every 5 min", "Schedule every 1 h" or "Schedule: cron 0 2 * * * (UTC)" (a cron schedule's
+/** "Polling every 5 min", "Schedule every 1 h" or "Schedule: cron 0 2 * * * (organisation time)" (a cron schedule's
  * interval is nominal, so its expression is shown instead). */
 export function kindText(t: Pick<Trigger, 'kind' | 'interval_s' | 'cron'>): string {
   if (t.kind === 'poll') return `Polling every ${formatInterval(t.interval_s)}`;
-  return t.cron ? `Schedule: cron ${t.cron} (UTC)` : `Schedule every ${formatInterval(t.interval_s)}`;
+  return t.cron ? `Schedule: cron ${t.cron} (organisation time)` : `Schedule every ${formatInterval(t.interval_s)}`;
 }
 
 /** "in 30 s", "in 5 min", "in 2 h", "in 3 d"; "due now" when the time has come. */

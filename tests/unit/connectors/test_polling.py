@@ -54,8 +54,10 @@ def test_nothing_new_keeps_the_cursor_and_ids_can_be_capped():
     assert capped.cursor["ids"] == ["y", "z"]
 
 
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 40)), unique_by=lambda t: t[1], max_size=30),
-       st.integers(1, 7))
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 40)), unique_by=lambda t: t[1], max_size=30),
+    st.integers(1, 7),
+)
 def test_polling_in_pages_emits_every_record_once(pairs, limit):
     records = sorted(_records(*((s, f"r{i:02d}") for s, i in pairs)), key=lambda r: (r["at"], r["id"]))
     cursor, seen = Position(T0 - timedelta(seconds=1)).dump(iso_millis), []

@@ -173,3 +173,72 @@ def test_hot_path_cost_is_small():
         assert ex.render_template("{{ $item.n + 1 }}", bindings) == i + 1
     per_call = (time.perf_counter() - start) / 2000
     assert per_call < 0.0005  # ~20 us measured; generous for slow CI machines
+
+
+# --- limits hold strictly: jsonata-python evaluates ranges and builtins eagerly ------------------------
+
+PATHOLOGICAL = [
+    "$zip([1..10000000],[1..10000000])",  # ran 1.45 s against the 1 s limit and kept 89 MB
+    "[1..10000000]",
+    "$count([1..10000000])",
+    "[1..99999].[1..99999]",  # a flattening path: a gigabyte before the deadline
+    "$map([1..99999], function($v){[1..99999]})",
+    "$zip([1..99999],[1..99999],[1..99999],[1..99999],[1..99999],[1..99999],[1..99999],[1..99999],"
+    "[1..99999],[1..99999],[1..99999],[1..99999],[1..99999],[1..99999],[1..99999],[1..99999],[1..99999],"
+    "[1..99999],[1..99999],[1..99999],[1..99999])",
+    "$sort([1..99999], function($a,$b){$a<$b})",
+    "$reduce([1..99999], function($a,$b){$a+$b})",
+    "$zip([1..99999],[1..99999]).$string($)",
+    "($f := function($n){ $f($n + 1) }; $f(0))",
+]
+
+
+@pytest.mark.parametrize("text", PATHOLOGICAL, ids=range(len(PATHOLOGICAL)))
+def test_pathological_expressions_stop_within_the_time_limit_and_give_memory_back(text):
+    import tracemalloc
+
+    limits = Limits(timeout_s=0.5)
+    # Time: the CPU this thread spent (the machine is shared; waiting for a core is not the expression's
+    # doing). Stopped at the deadline, not one long uninterruptible step later.
+    started, cpu_started = time.monotonic(), time.thread_time()
+    with pytest.raises(ExpressionError) as err:
+        ex.evaluate(text, b(), limits=limits)
+    cpu, wall = time.thread_time() - cpu_started, time.monotonic() - started
+    assert err.value.code == "limit", err.value.message
+    assert cpu < limits.timeout_s + 0.25, (cpu, wall)
+    # Memory, in a second run under tracemalloc (which slows every allocation, so it is not timed).
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        with pytest.raises(ExpressionError):
+            ex.evaluate(text, b(), limits=limits)
+        after, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak - before < 200 * 2**20, f"{(peak - before) / 2**20:.0f} MB allocated"
+    assert after - before < 2 * 2**20, f"{(after - before) / 2**20:.1f} MB still held"
+
+
+def test_range_size_and_total_allocation_limits():
+    roomy = Limits(timeout_s=30)  # only the size limits are under test (the machine may be busy)
+    assert len(ex.evaluate("[1..99999]", b(), limits=roomy)) == 99_999  # within the limit: fine
+    with pytest.raises(ExpressionError, match=r"range \[1..100001\]"):
+        ex.evaluate("[1..100001]", b(), limits=roomy)
+    small = Limits(max_allocated_units=1000, timeout_s=30)
+    assert ex.evaluate("$sum([1..100])", b(), limits=small) == 5050
+    with pytest.raises(ExpressionError, match="entries in all") as err:
+        ex.evaluate("[1..100].[1..100]", b(), limits=small)
+    assert err.value.code == "limit"
+    with pytest.raises(ExpressionError, match=r"\$zip would build"):
+        ex.evaluate("$zip([1..1000],[1..1000])", b(), limits=Limits(max_output_units=2000, timeout_s=30))
+    assert ex.evaluate("$zip([1,2],[3,4])", b()) == [[1, 3], [2, 4]]
+
+
+def test_a_result_is_copied_within_the_deadline_and_keeps_nulls_and_key_order():
+    assert ex.evaluate('{"b": null, "a": [null, 1.5, "x"], "c": {"z": 1, "y": 2}}', b()) == {
+        "b": None,
+        "a": [None, 1.5, "x"],
+        "c": {"z": 1, "y": 2},
+    }
+    assert list(ex.evaluate('{"z": 1, "y": 2, "x": 3}', b())) == ["z", "y", "x"]
+    assert ex.evaluate("null", b()) is None

@@ -4,17 +4,19 @@ triggers polled into runs. (The canonical to/from nodes: tests/unit/nodes/test_c
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from flowbuilder.core import cron
 from flowbuilder.execution.models import Run, RunStatus
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.nodes.base import NodeContext
 from flowbuilder.nodes.registry import load_registry
 from flowbuilder.triggers import actions
 from flowbuilder.triggers.models import PollingState, TriggerKind
-from flowbuilder.triggers.schedule import TriggerSpec, backoff, next_cron_time, next_due
+from flowbuilder.triggers.schedule import TriggerSpec, backoff, next_cron_time, next_due, preview
 from flowbuilder.validation import validate_document
 from tests.support.documents import document, edge, node
 
@@ -116,3 +118,71 @@ def test_schedule_trigger_starts_runs_on_its_ticks(admin, org, eager):
     run = Run.objects.get(pk=outcome.run_id)
     assert run.status == RunStatus.SUCCEEDED and run.origin == "schedule"
     assert run.input_items[0]["node_id"] == "s" and "scheduled_at" in run.input_items[0]
+
+
+# --- canonical nodes -----------------------------------------------------------------------------------
+
+
+def test_webhook_delivery_id_is_a_header_or_a_path_never_an_expression():
+    from flowbuilder.nodes.builtins.triggers import WebhookTrigger
+
+    assert WebhookTrigger.extra_findings({"delivery_id_header": "X-Event-Id"}) == []
+    assert WebhookTrigger.extra_findings({"delivery_id_path": "event.id"}) == []
+    assert WebhookTrigger.extra_findings({"delivery_id_path": "/event/id"}) == []
+    for bad in ("$item.id", "event..id", "{{ $item.id }}", "a b"):
+        assert [f for f, _ in WebhookTrigger.extra_findings({"delivery_id_path": bad})] == [
+            "delivery_id_path"
+        ]
+    bad_header = WebhookTrigger.extra_findings({"delivery_id_header": "X-Event Id:"})
+    assert [f for f, _ in bad_header] == ["delivery_id_header"]
+    both = WebhookTrigger.extra_findings({"delivery_id_header": "X-Id", "delivery_id_path": "id"})
+    assert [f for f, _ in both] == ["delivery_id_path"]
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def test_cron_runs_in_the_organisations_time_zone_summer_and_winter():
+    winter = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)  # Berlin is UTC+1
+    assert next_cron_time("0 6 * * 1-5", winter, BERLIN) == datetime(2026, 1, 5, 5, 0, tzinfo=UTC)
+    summer = datetime(2026, 7, 6, 0, 0, tzinfo=UTC)  # UTC+2
+    assert next_cron_time("0 6 * * 1-5", summer, BERLIN) == datetime(2026, 7, 6, 4, 0, tzinfo=UTC)
+
+
+def test_spring_forward_a_daily_0230_job_runs_once_when_the_clock_jumps():
+    """29 March 2026 in Berlin: 02:00 -> 03:00, so 02:30 does not exist; cronsim (like Debian cron) runs
+    the job once, at 03:00 local (01:00 UTC)."""
+    ticks = cron.next_fire_times("30 2 * * *", datetime(2026, 3, 28, 12, 0, tzinfo=UTC), BERLIN, 3)
+    assert [t.isoformat() for t in ticks] == [
+        "2026-03-29T03:00:00+02:00",
+        "2026-03-30T02:30:00+02:00",
+        "2026-03-31T02:30:00+02:00",
+    ]
+    assert ticks[0].astimezone(UTC) == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+
+
+def test_fall_back_a_daily_0230_job_runs_once_and_a_half_hourly_job_twice():
+    """25 October 2026 in Berlin: 03:00 -> 02:00, so 02:30 happens twice."""
+    daily = cron.next_fire_times("30 2 * * *", datetime(2026, 10, 24, 12, 0, tzinfo=UTC), BERLIN, 3)
+    assert [t.astimezone(UTC).isoformat() for t in daily] == [
+        "2026-10-25T00:30:00+00:00",  # 02:30 CEST, the first pass; not again at 02:30 CET
+        "2026-10-26T01:30:00+00:00",
+        "2026-10-27T01:30:00+00:00",
+    ]
+    half_hourly = cron.next_fire_times("*/30 * * * *", datetime(2026, 10, 24, 23, 50, tzinfo=UTC), BERLIN, 4)
+    assert [t.isoformat() for t in half_hourly] == [
+        "2026-10-25T02:00:00+02:00",
+        "2026-10-25T02:30:00+02:00",
+        "2026-10-25T02:00:00+01:00",
+        "2026-10-25T02:30:00+01:00",
+    ]
+
+
+def test_schedule_preview_interval_and_bad_cron():
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    ticks = preview({"mode": "interval", "interval_s": 600}, now, BERLIN)
+    assert [t.astimezone(UTC) for t in ticks] == [now + timedelta(minutes=10 * i) for i in range(1, 6)]
+    with pytest.raises(ValueError, match="minute"):
+        preview({"mode": "cron", "cron": "61 * * * *"}, now, BERLIN)
+    with pytest.raises(ValueError, match="day-of-month"):
+        preview({"mode": "cron", "cron": "0 0 30 2 *"}, now, BERLIN)

@@ -99,10 +99,10 @@ def test_a_poll_from_a_stale_cursor_commits_nothing(polling_flow, kantata_runtim
     state.refresh_from_db()
     _entries(kantata_runtime, workspace, 1)
     spec = trigger_specs(flow.published_version.document)[0]
-    items, cursor = actions._fetch(state, spec, timezone.now())
+    found = actions._fetch(state, spec, timezone.now())
     # Two polls (a redelivered task, an expired lease) fetched the same records from one cursor.
-    one = actions._commit(state.pk, state.generation, spec, items, cursor, timezone.now())
-    two = actions._commit(state.pk, state.generation, spec, items, cursor, timezone.now())
+    one = actions._commit(state.pk, state.generation, spec, found, timezone.now())
+    two = actions._commit(state.pk, state.generation, spec, found, timezone.now())
     assert (one.status, two.status) == ("run", "stale")
     assert Run.objects.filter(flow=flow).count() == 1
 
@@ -116,9 +116,9 @@ def test_a_poll_in_flight_when_paused_commits_nothing_and_resume_catches_up(
     state.refresh_from_db()
     made = _entries(kantata_runtime, workspace, 2)
     spec = trigger_specs(flow.published_version.document)[0]
-    items, cursor = actions._fetch(state, spec, timezone.now())  # the poll has read the records...
+    found = actions._fetch(state, spec, timezone.now())  # the poll has read the records...
     actions.pause_trigger(actor=admin, state=state)  # ...when an operator pauses the trigger
-    outcome = actions._commit(state.pk, state.generation, spec, items, cursor, timezone.now())
+    outcome = actions._commit(state.pk, state.generation, spec, found, timezone.now())
     assert outcome.status == "stale" and not Run.objects.filter(flow=flow).exists()
     assert actions.poll_trigger(state.pk).status == "disabled"  # paused: not polled at all
 

@@ -115,7 +115,7 @@ class Command(BaseCommand):
             return 0
         partner = orgs[spec["partner"]]
         actor = users[spec["actor"]]
-        client = dict(spec["sandbox_client"])
+        tenants: dict[str, str] = dict(spec.get("tenants") or {})
         systems = list(spec["systems"])
         entries = [(entry, load_template_file(FIXTURES / entry["file"])) for entry in spec["templates"]]
         targets = {entry["file"]: self._targets(entry, spec["customers"]) for entry, _ in entries}
@@ -134,7 +134,7 @@ class Command(BaseCommand):
                     organisation=org,
                     system=system,
                     sandbox_url=settings.SANDBOX_URL,
-                    client=client,
+                    tenant=tenants.get(org.slug, "default"),
                 )
                 for system in wanted
             }

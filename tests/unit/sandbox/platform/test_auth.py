@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -111,10 +112,23 @@ def test_token_of_one_system_is_not_valid_for_another(sandbox):
     assert sandbox.http.get(sandbox.url + PROBES["dynamics"], headers=headers).status_code == 401
 
 
-def test_salesforce_authorize_redirects_with_code_and_state(sandbox):
-    resp = sandbox.http.get(
+def test_salesforce_authorize_redirects_with_code_and_state_after_consent(sandbox):
+    consent = sandbox.http.get(
         sandbox.url + "/salesforce/services/oauth2/authorize",
-        params={"response_type": "code", "redirect_uri": "http://localhost:9/cb", "state": "xyz"},
+        params={
+            "response_type": "code",
+            "client_id": CLIENT["client_id"],
+            "redirect_uri": "http://localhost:9/cb",
+            "state": "xyz",
+        },
+        allow_redirects=False,
+    )
+    assert consent.status_code == 200 and "Allow access" in consent.text
+    request_id = re.search(r"name='request_id' value='([^']+)'", consent.text).group(1)
+    resp = sandbox.http.post(
+        sandbox.url + "/salesforce/services/oauth2/authorize",
+        data={"request_id": request_id, "decision": "allow"},
+        headers={"Origin": sandbox.url},
         allow_redirects=False,
     )
     assert resp.status_code == 302
