@@ -247,7 +247,6 @@ CELERY_BEAT_SCHEDULE = {
         # Ticks that wait in the queue longer than one tick are useless: the next one does the same.
         "options": {"expires": max(1.0, FLOWBUILDER_POLL_TICK_S)},
     },
-<<<<<<< HEAD
     # Operational intelligence (flowbuilder.observability: dashboards, KPIs, SLAs, reconciliation).
     "rollup-dashboards": {
         "task": "observability.rollup_dashboards",
@@ -260,10 +259,8 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": FLOWBUILDER_BUSINESS_REFRESH_S},
     },
     "queue-due-reconciliations": {"task": "observability.queue_due_reconciliations", "schedule": 3600.0},
-=======
     # Expired delivery ids, seen record versions and write marks are deleted (their windows are over).
     "prune-ingress-marks": {"task": "triggers.prune_ingress_marks", "schedule": FLOWBUILDER_PRUNE_INTERVAL_S},
->>>>>>> main
 }
 
 REST_FRAMEWORK = {
