@@ -309,24 +309,25 @@ def dashboard(
         buckets = buckets.filter(flow_id=flow_id)
     group_field = "organisation_id" if partner is not None else "flow_id"
 
-    def sums(query: Any, *fields: str) -> Any:
-        # Grouped by the raw hour (no date_trunc): a bucket's hour is already on the hour, and reading
-        # plain columns avoids a per-row conversion; days are formed here.
-        return query.values(*fields).annotate(n=Sum("runs")).values_list(*fields, "n").order_by()
-
-    series, lines, totals, groups = _Acc(), _Acc(), _Acc(), _Acc()
-    for t, status, b, n in sums(buckets, at, "status", "latency_bin"):
-        series.add(_floor_hour(t), status, b, n)
-        totals.add("all", status, b, n)
-    for group, status, b, n in sums(buckets, group_field, "status", "latency_bin"):
-        groups.add(group, status, b, n)
-    top = sorted(groups.counts, key=lambda g: -sum(groups.counts[g].values()))[:TOP_LINES]
-    for group, t, status, b, n in sums(
-        buckets.filter(**{f"{group_field}__in": top}), group_field, at, "status", "latency_bin"
-    ):
-        lines.add((group, _floor_hour(t)), status, b, n)
-
     steps = _steps(since, now, step)
+    size = HOUR if step == "hour" else DAY
+    # One scan: per (flow or customer, outcome, latency bin), a filtered sum per step. The series, the
+    # per-group figures and the top groups' lines are all sums of these rows.
+    per_step = {
+        f"s{i}": Sum("runs", filter=Q(**{f"{at}__gte": t, f"{at}__lt": t + size}))
+        for i, t in enumerate(steps)
+    }
+    series, lines, totals, groups = _Acc(), _Acc(), _Acc(), _Acc()
+    for row in buckets.values(group_field, "status", "latency_bin").annotate(**per_step).order_by():
+        group, status, b = row[group_field], row["status"], row["latency_bin"]
+        for i, t in enumerate(steps):
+            n = row[f"s{i}"]
+            if n:
+                series.add(t, status, b, n)
+                totals.add("all", status, b, n)
+                groups.add(group, status, b, n)
+                lines.add((group, t), status, b, n)
+
     group_ids = sorted(groups.counts, key=lambda g: -sum(groups.counts[g].values()))
     names = (
         dict(Organisation.objects.filter(pk__in=group_ids).values_list("id", "name"))
