@@ -242,6 +242,10 @@ FLOWBUILDER_PRUNE_INTERVAL_S = env_float("FLOWBUILDER_PRUNE_INTERVAL_S", 3600.0)
 # found, at least the trigger's interval) up to this cap; a found record resets it.
 FLOWBUILDER_POLL_IDLE_CAP_S = env_float("FLOWBUILDER_POLL_IDLE_CAP_S", 900.0)
 
+# Dashboards' buckets are rolled up this often; the systems' records (KPIs, SLAs) are read this often.
+FLOWBUILDER_DASHBOARD_ROLLUP_S = env_float("FLOWBUILDER_DASHBOARD_ROLLUP_S", 60.0)
+FLOWBUILDER_BUSINESS_REFRESH_S = env_float("FLOWBUILDER_BUSINESS_REFRESH_S", 900.0)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-runs": {"task": "execution.sweep", "schedule": FLOWBUILDER_SWEEP_INTERVAL_S},
     "poll-due-triggers": {
@@ -250,6 +254,18 @@ CELERY_BEAT_SCHEDULE = {
         # Ticks that wait in the queue longer than one tick are useless: the next one does the same.
         "options": {"expires": max(1.0, FLOWBUILDER_POLL_TICK_S)},
     },
+    # Operational intelligence (flowbuilder.observability: dashboards, KPIs, SLAs, reconciliation).
+    "rollup-dashboards": {
+        "task": "observability.rollup_dashboards",
+        "schedule": FLOWBUILDER_DASHBOARD_ROLLUP_S,
+        "options": {"expires": FLOWBUILDER_DASHBOARD_ROLLUP_S},
+    },
+    "refresh-business-records": {
+        "task": "observability.refresh_and_compute",
+        "schedule": FLOWBUILDER_BUSINESS_REFRESH_S,
+        "options": {"expires": FLOWBUILDER_BUSINESS_REFRESH_S},
+    },
+    "queue-due-reconciliations": {"task": "observability.queue_due_reconciliations", "schedule": 3600.0},
     # Expired delivery ids, seen record versions and write marks are deleted (their windows are over).
     "prune-ingress-marks": {"task": "triggers.prune_ingress_marks", "schedule": FLOWBUILDER_PRUNE_INTERVAL_S},
 }
@@ -297,6 +313,11 @@ SPECTACULAR_SETTINGS = {
         # A template parameter's kind (the discriminator of TemplateParameter and TemplateParameterInput).
         "ValueParameterKindEnum": [("value", "value")],
         "ConnectionSlotKindEnum": [("connection", "connection")],
+        # Operational intelligence (flowbuilder.observability).
+        "OrganisationHealthEnum": [(h, h) for h in ("healthy", "degraded", "failing", "idle")],
+        "SlaStatusEnum": "flowbuilder.observability.insight_models.SlaStatus",
+        "ReportStatusEnum": "flowbuilder.observability.insight_models.ReportStatus",
+        "CriticalityEnum": "flowbuilder.flows.models.Criticality",
     },
     # Every operation documents its error answers (ApiError), and the audit catalogue is published.
     "POSTPROCESSING_HOOKS": [

@@ -24,5 +24,5 @@ urlpatterns = [
     path("healthz", web.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Client-side routes of the editor SPA.
-    re_path(r"^(?:flows|runs|connections|settings|approvals)?(?:/.*)?$", web.spa, name="spa"),
+    re_path(r"^(?:flows|runs|connections|settings|approvals|insights)?(?:/.*)?$", web.spa, name="spa"),
 ]

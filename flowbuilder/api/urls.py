@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
-from .views import approvals, connections, flows, palette, runs, templates, tenancy, triggers
+from .views import approvals, connections, flows, insights, palette, runs, templates, tenancy, triggers
 
 
 class BrandedRedocView(SpectacularRedocView):
@@ -33,6 +33,19 @@ router.register("approvals", approvals.ApprovalViewSet, basename="approval")
 router.register("connections", connections.ConnectionViewSet, basename="connection")
 router.register("templates", templates.TemplateViewSet, basename="template")
 router.register("template-instances", templates.TemplateInstanceViewSet, basename="template-instance")
+# Operational intelligence (flowbuilder.observability: SLAs, KPIs, reconciliation; views/insights.py).
+router.register("business-systems", insights.BusinessSystemsViewSet, basename="business-systems")
+router.register("business-calendars", insights.BusinessCalendarViewSet, basename="business-calendar")
+router.register("sla-policies", insights.SlaPolicyViewSet, basename="sla-policy")
+router.register("sla-evaluations", insights.SlaEvaluationViewSet, basename="sla-evaluation")
+router.register("kpis", insights.KpiViewSet, basename="kpi")
+router.register("kpi-values", insights.KpiValueViewSet, basename="kpi-value")
+router.register(
+    "reconciliation-policies", insights.ReconciliationPolicyViewSet, basename="reconciliation-policy"
+)
+router.register(
+    "reconciliation-reports", insights.ReconciliationReportViewSet, basename="reconciliation-report"
+)
 
 urlpatterns = [
     path("me/", tenancy.me, name="me"),
@@ -41,6 +54,8 @@ urlpatterns = [
     path("node-types/", palette.node_types, name="node-types"),
     path("connectors/", connections.connectors, name="connectors"),
     path("expressions/preview/", palette.expression_preview, name="expression-preview"),
+    path("dashboards/", insights.dashboard, name="dashboard"),
+    path("trace/", insights.trace_search, name="trace"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", BrandedRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 
 from flowbuilder.core.errors import ConflictError, InvalidInputError
 
+from . import hooks
 from .models import SyncLink
 
 
@@ -103,7 +104,14 @@ def _attach(org_id: int, entity: str, canonical_id: uuid.UUID, system: str, exte
 
 
 def link(
-    organisation: Any, entity: str, source_system: str, source_id: str, target_system: str, target_id: str
+    organisation: Any,
+    entity: str,
+    source_system: str,
+    source_id: str,
+    target_system: str,
+    target_id: str,
+    *,
+    run_id: int | None = None,
 ) -> uuid.UUID:
     """Record that ``source_system:source_id`` and ``target_system:target_id`` are the same ``entity``."""
     _check(entity, source_system, target_system)
@@ -111,7 +119,19 @@ def link(
     with transaction.atomic():
         source = _source_row(org_id, entity, source_system, str(source_id), lock=True)
         _attach(org_id, entity, source.canonical_id, target_system, str(target_id))
+        _linked(org_id, entity, source.canonical_id, run_id)
     return source.canonical_id
+
+
+def _linked(org_id: int, entity: str, canonical_id: uuid.UUID, run_id: int | None) -> None:
+    members = list(
+        SyncLink.objects.filter(organisation_id=org_id, entity=entity, canonical_id=canonical_id).values_list(
+            "system", "external_id"
+        )
+    )
+    hooks.linked(
+        organisation_id=org_id, entity=entity, canonical_id=canonical_id, members=members, run_id=run_id
+    )
 
 
 @dataclass(frozen=True)
@@ -130,6 +150,8 @@ def upsert_via_crossref(
     target_system: str,
     create_fn: Callable[[], str],
     update_fn: Callable[[str], Any],
+    *,
+    run_id: int | None = None,
 ) -> UpsertResult:
     """Update the linked target record, or create it (``create_fn() -> new id``) and link it.
 
@@ -148,6 +170,7 @@ def upsert_via_crossref(
         if target is not None:
             result = update_fn(target.external_id)
             target.save(update_fields=["updated_at"])
+            _linked(org_id, entity, source.canonical_id, run_id)
             return UpsertResult(target.external_id, False, source.canonical_id, result)
         new_id = create_fn()
         if new_id is None or str(new_id) == "":
@@ -155,4 +178,5 @@ def upsert_via_crossref(
                 f"Creating the {entity} in {target_system} returned no id to link.", field="id_path"
             )
         _attach(org_id, entity, source.canonical_id, target_system, str(new_id))
+        _linked(org_id, entity, source.canonical_id, run_id)
         return UpsertResult(str(new_id), True, source.canonical_id)

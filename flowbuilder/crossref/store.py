@@ -12,8 +12,9 @@ from . import actions, echoes
 
 
 class OrganisationCrossref:
-    def __init__(self, organisation_id: int) -> None:
+    def __init__(self, organisation_id: int, run_id: int | None = None) -> None:
         self.organisation_id = organisation_id
+        self.run_id = run_id  # the run whose nodes write links (the business trace notes it)
 
     def lookup(self, entity: str, source_system: str, source_id: str, target_system: str) -> str | None:
         return actions.counterpart(self.organisation_id, entity, source_system, str(source_id), target_system)
@@ -22,7 +23,13 @@ class OrganisationCrossref:
         self, entity: str, source_system: str, source_id: str, target_system: str, target_id: str
     ) -> str:
         canonical = actions.link(
-            self.organisation_id, entity, source_system, str(source_id), target_system, str(target_id)
+            self.organisation_id,
+            entity,
+            source_system,
+            str(source_id),
+            target_system,
+            str(target_id),
+            run_id=self.run_id,
         )
         return str(canonical)
 
@@ -36,7 +43,14 @@ class OrganisationCrossref:
         update: Callable[[str], Any],
     ) -> dict[str, Any]:
         result = actions.upsert_via_crossref(
-            self.organisation_id, entity, source_system, str(source_id), target_system, create, update
+            self.organisation_id,
+            entity,
+            source_system,
+            str(source_id),
+            target_system,
+            create,
+            update,
+            run_id=self.run_id,
         )
         return {
             "target_id": result.target_id,

@@ -227,3 +227,88 @@ def clone_live(
         flow_actions.publish_flow(actor=actor, flow=flow, comment="Lifecycle template, live on the sandbox")
         flow.refresh_from_db()
     return flow
+
+
+# --- operational intelligence: systems, KPIs, SLAs, reconciliation (observability) -------------------------
+
+ROLE_CONNECTORS = {"crm": ("salesforce",), "psa": ("kantata", "certinia"), "erp": ("netsuite", "dynamics")}
+DEMO_KPIS = [
+    ("won_without_project", "Won deals without a project after 24 h", {"hours": 24}, 0),
+    ("approved_not_invoiced", "Approved time not invoiced after 5 days", {"days": 5}, 40),
+    ("paid_not_in_crm", "Paid invoices the CRM does not know of", {"crm_field": "Description"}, 0),
+    ("customers_without_erp", "CRM customers without an ERP customer", {}, 10),
+]
+DEMO_SLAS = [
+    ("Invoice within one business day of time approval", "approved_to_invoiced", 1, "business_days", "high"),
+    ("Won deal has its project within one business day", "won_to_project", 1, "business_days", "critical"),
+    ("Paid status reaches the CRM within 4 business hours", "paid_to_crm", 4, "business_hours", "normal"),
+]
+
+
+def seed_insights(*, actor: Any, customers: Iterable[Organisation]) -> int:
+    """Each lifecycle customer's systems (its sandbox connections), KPIs, SLAs and reconciliations.
+
+    Idempotent (by name). The records are read by beat's refresh task once the sandbox runs, so the
+    KPIs and SLA clocks fill in a minute after ``make run`` starts.
+    """
+    from flowbuilder.observability import kpis, reconciliation, records, sla
+    from flowbuilder.observability.insight_models import KpiDefinition, ReconciliationPolicy, SlaPolicy
+
+    count = 0
+    for customer in customers:
+        conns = {c.connector: c for c in Connection.objects.filter(organisation=customer)}
+        chosen = {
+            f"{role}_connection": next((conns[k] for k in keys if k in conns), None)
+            for role, keys in ROLE_CONNECTORS.items()
+        }
+        records.save_systems(actor=actor, organisation=customer, **chosen)
+        for kind, name, params, threshold in DEMO_KPIS:
+            if not KpiDefinition.objects.filter(organisation=customer, name=name).exists():
+                kpis.save_kpi(
+                    actor=actor,
+                    organisation=customer,
+                    kind=kind,
+                    name=name,
+                    params=params,
+                    threshold=threshold,
+                )
+        for name, subject, target, unit, criticality in DEMO_SLAS:
+            if not SlaPolicy.objects.filter(organisation=customer, name=name).exists():
+                sla.save_policy(
+                    actor=actor,
+                    organisation=customer,
+                    name=name,
+                    subject=subject,
+                    target=target,
+                    unit=unit,
+                    criticality=criticality,
+                )
+        quote = Flow.objects.filter(organisation=customer, name__icontains="quote").first()
+        if quote is not None and not SlaPolicy.objects.filter(organisation=customer, flow=quote).exists():
+            sla.save_policy(
+                actor=actor,
+                organisation=customer,
+                name=f"{quote.name} succeeds within 2 business hours",
+                subject="flow_run",
+                flow=quote,
+                target=2,
+                unit="business_hours",
+            )
+        billing = Flow.objects.filter(organisation=customer, name__icontains="billing").first()
+        for kind, name in (
+            ("psa_vs_erp_billing", "Approved time vs invoiced lines"),
+            ("crm_vs_erp_projects", "Bookings vs ERP projects"),
+        ):
+            if not ReconciliationPolicy.objects.filter(organisation=customer, name=name).exists():
+                reconciliation.save_policy(
+                    actor=actor,
+                    organisation=customer,
+                    name=name,
+                    kind=kind,
+                    period="month",
+                    tolerance_hours=1,
+                    tolerance_amount=50,
+                    fix_flow=billing if kind == "psa_vs_erp_billing" else quote,
+                )
+        count += 1
+    return count

@@ -15,7 +15,7 @@ from flowbuilder.flows.models import Flow, FlowVersion
 from flowbuilder.planning import ExecutionPlan
 from flowbuilder.tenancy.permissions import can
 
-from . import admission, dispatch, scheduler
+from . import admission, dispatch, hooks, scheduler
 from .bulk import can_insert_run_in_one_statement, insert_run_with_first_event
 from .events import append_event
 from .models import (
@@ -96,6 +96,7 @@ def start_run(
         admitted = admission.may_dispatch(limits)
         _mark_admission(run, queued, admitted)
         insert_run_with_first_event(run, EventType.RUN_QUEUED, queued)
+        hooks.run_started(run)
         if admitted:
             _ring_worker(run.pk, priority)
         publish_run_events(run, [event_message(1, EventType.RUN_QUEUED, "", queued, run.created_at)])
@@ -111,6 +112,7 @@ def start_run(
             _copy_finished_nodes(copy_from, run)
         # The run was created with last_seq=1: its first event needs no second write of the run row.
         RunEvent.objects.create(run=run, seq=1, type=EventType.RUN_QUEUED, payload=queued, at=run.created_at)
+        hooks.run_started(run)
         if audit and actor is not None:
             record(
                 AuditAction.RUN_START,

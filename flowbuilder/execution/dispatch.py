@@ -62,3 +62,8 @@ def poll_trigger(state_id: int) -> None:
 def after_commit(send: Callable[[], None]) -> None:
     """Send once the current transaction commits (at once outside one); a broker error is only logged."""
     transaction.on_commit(send, robust=True)
+
+
+def send(name: str, *args: Any) -> None:
+    """Enqueue an outer app's task by name (e.g. ``observability.run_reconciliation``), ids only."""
+    _send(name, args)

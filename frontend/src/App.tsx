@@ -20,6 +20,13 @@ const TemplatesPage = lazy(() => partner().then((m) => ({ default: m.TemplatesPa
 const TemplateDetailPage = lazy(() => partner().then((m) => ({ default: m.TemplateDetailPage })));
 const RolloutPage = lazy(() => partner().then((m) => ({ default: m.RolloutPage })));
 const BrandingPage = lazy(() => partner().then((m) => ({ default: m.BrandingPage })));
+// Operational intelligence (dashboards, SLAs, KPIs, reconciliation, trace): one chunk with its charts.
+const insights = () => import('./insights/pages');
+const DashboardPage = lazy(() => insights().then((m) => ({ default: m.DashboardPage })));
+const SlaPage = lazy(() => insights().then((m) => ({ default: m.SlaPage })));
+const KpisPage = lazy(() => insights().then((m) => ({ default: m.KpisPage })));
+const ReconciliationPage = lazy(() => insights().then((m) => ({ default: m.ReconciliationPage })));
+const TracePage = lazy(() => insights().then((m) => ({ default: m.TracePage })));
 
 function TopBar() {
   const { me, organisation, setOrganisation, logout } = useSession();
@@ -52,6 +59,9 @@ function TopBar() {
         </NavLink>
         <NavLink to="/connections" data-testid="nav-connections">
           Connections
+        </NavLink>
+        <NavLink to="/insights" data-testid="nav-insights">
+          Insights
         </NavLink>
         {partnerOrgFor(me, organisation) && (
           <NavLink to="/partner" data-testid="nav-partner">
@@ -109,6 +119,12 @@ export function App() {
             <Route path="/partner/templates/:id" element={<TemplateDetailPage />} />
             <Route path="/partner/templates/:id/rollout" element={<RolloutPage />} />
             <Route path="/partner/branding" element={<BrandingPage />} />
+            <Route path="/insights" element={<Navigate to="/insights/dashboards" replace />} />
+            <Route path="/insights/dashboards" element={<DashboardPage />} />
+            <Route path="/insights/slas" element={<SlaPage />} />
+            <Route path="/insights/kpis" element={<KpisPage />} />
+            <Route path="/insights/reconciliation" element={<ReconciliationPage />} />
+            <Route path="/insights/trace" element={<TracePage />} />
             <Route path="*" element={<EmptyState title="Page not found" action={<Link to="/">Back to flows</Link>} />} />
           </Routes>
           </Suspense>

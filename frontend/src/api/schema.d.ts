@@ -87,6 +87,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/business-calendars/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Working days and hours and holiday options per organisation (SLA clocks run on it). */
+        get: operations["business_calendars_list"];
+        put?: never;
+        /** @description Working days and hours and holiday options per organisation (SLA clocks run on it). */
+        post: operations["business_calendars_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/business-calendars/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Working days and hours and holiday options per organisation (SLA clocks run on it). */
+        get: operations["business_calendars_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/business-systems/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Which connections are each organisation's CRM, PSA and ERP (KPIs, reconciliation, SLAs read them). */
+        get: operations["business_systems_list"];
+        put?: never;
+        /** @description Which connections are each organisation's CRM, PSA and ERP (KPIs, reconciliation, SLAs read them). */
+        post: operations["business_systems_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/business-systems/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Which connections are each organisation's CRM, PSA and ERP (KPIs, reconciliation, SLAs read them). */
+        get: operations["business_systems_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/business-systems/{id}/refresh/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Read the systems now (a background task), then recompute the KPIs and SLAs. */
+        post: operations["business_systems_refresh_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/connections/": {
         parameters: {
             query?: never;
@@ -174,6 +261,26 @@ export interface paths {
          *     marked ``writeOnly`` and listed in ``secret_fields``), config schema, actions and triggers.
          */
         get: operations["connectors_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboards/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Throughput, failure rate and latency over time, per flow (or per customer for a partner), the
+         *     backlog, SLA attainment by criticality and, for a partner, one row per customer.
+         */
+        get: operations["dashboards_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -376,6 +483,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/kpi-values/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A KPI's history (``?definition=``); a value's detail carries its drill-down records. */
+        get: operations["kpi_values_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kpi-values/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A KPI's history (``?definition=``); a value's detail carries its drill-down records. */
+        get: operations["kpi_values_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kpis/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["kpis_list"];
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["kpis_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kpis/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["kpis_retrieve"];
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        put: operations["kpis_update"];
+        post?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        delete: operations["kpis_destroy"];
+        options?: never;
+        head?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        patch: operations["kpis_partial_update"];
+        trace?: never;
+    };
     "/api/me/": {
         parameters: {
             query?: never;
@@ -547,6 +726,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reconciliation-policies/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["reconciliation_policies_list"];
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["reconciliation_policies_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reconciliation-policies/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["reconciliation_policies_retrieve"];
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        put: operations["reconciliation_policies_update"];
+        post?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        delete: operations["reconciliation_policies_destroy"];
+        options?: never;
+        head?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        patch: operations["reconciliation_policies_partial_update"];
+        trace?: never;
+    };
+    "/api/reconciliation-policies/{id}/run/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Queue a report for a period (the last closed one by default); a background task produces it. */
+        post: operations["reconciliation_policies_run_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reconciliation-reports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The history of reports (``?policy=``); a report's detail lists its differences. */
+        get: operations["reconciliation_reports_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reconciliation-reports/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The history of reports (``?policy=``); a report's detail lists its differences. */
+        get: operations["reconciliation_reports_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reconciliation-reports/{id}/fix/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Create a fix job: replay the right flow for the differing records (or the chosen ones). */
+        post: operations["reconciliation_reports_fix_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/": {
         parameters: {
             query?: never;
@@ -664,6 +949,78 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/sla-evaluations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Each run's or business event's clock against a policy; breaches first by default. */
+        get: operations["sla_evaluations_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sla-evaluations/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Each run's or business event's clock against a policy; breaches first by default. */
+        get: operations["sla_evaluations_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sla-policies/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["sla_policies_list"];
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["sla_policies_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sla-policies/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["sla_policies_retrieve"];
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        put: operations["sla_policies_update"];
+        post?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        delete: operations["sla_policies_destroy"];
+        options?: never;
+        head?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        patch: operations["sla_policies_partial_update"];
         trace?: never;
     };
     "/api/template-instances/": {
@@ -906,6 +1263,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/trace/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Where is deal X? The runs and records of the business transaction an id belongs to, in time order,
+         *     the lifecycle stages reached and where it is stuck.
+         */
+        get: operations["trace_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/triggers/": {
         parameters: {
             query?: never;
@@ -1075,6 +1452,14 @@ export interface components {
          * @enum {string}
          */
         ApprovalStatusEnum: "pending" | "approved" | "rejected" | "timed_out" | "cancelled";
+        AttainmentShape: {
+            criticality: string;
+            met: number;
+            breached: number;
+            pending: number;
+            /** Format: double */
+            rate: number | null;
+        };
         /**
          * @description * `approval.request` - Approval requested
          *     * `approval.decide` - Approval decided
@@ -1099,15 +1484,27 @@ export interface components {
          *     * `flow.save_draft` - Draft saved
          *     * `flow.publish` - Flow published
          *     * `flow.share` - Flow shared
+         *     * `kpi.save` - KPI saved
+         *     * `kpi.delete` - KPI deleted
+         *     * `kpi.compute` - KPIs recomputation requested
          *     * `membership.set` - Role granted
          *     * `membership.remove` - Member removed
          *     * `organisation.create` - Organisation created
+         *     * `reconciliation.save` - Reconciliation policy saved
+         *     * `reconciliation.delete` - Reconciliation policy deleted
+         *     * `reconciliation.run` - Reconciliation report requested
+         *     * `reconciliation.fix` - Reconciliation fix job started
          *     * `run.start` - Run started
          *     * `run.cancel` - Run cancelled
          *     * `run.retry` - Run retried
          *     * `run.skip_node` - Failed node skipped
          *     * `run.replay` - Run replayed
          *     * `run.resume` - Waiting step resumed by a callback
+         *     * `sla.save` - SLA policy saved
+         *     * `sla.delete` - SLA policy deleted
+         *     * `sla.calendar` - Business calendar changed
+         *     * `systems.save` - Business systems set
+         *     * `systems.refresh` - Business records refresh requested
          *     * `template.create` - Template created
          *     * `template.publish` - Template published
          *     * `template.clone` - Template cloned
@@ -1121,7 +1518,7 @@ export interface components {
          *     * `user.invite` - User invited
          * @enum {string}
          */
-        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "membership.set" | "membership.remove" | "organisation.create" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "membership.remove" | "organisation.create" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite";
         /**
          * @description * `ok` - Credentials entered
          *     * `not_connected` - Not connected yet
@@ -1130,6 +1527,30 @@ export interface components {
          * @enum {string}
          */
         AuthStateEnum: "ok" | "not_connected" | "connected" | "reconnect";
+        BacklogCountsShape: {
+            /** @description Dispatched, waiting for a worker. */
+            queued: number;
+            /** @description Queued, waiting for the organisation's share of the workers. */
+            held: number;
+            running: number;
+            /** @description Parked on a wait, an approval or a callback. */
+            waiting: number;
+        };
+        BacklogPointShape: {
+            /** @description Dispatched, waiting for a worker. */
+            queued: number;
+            /** @description Queued, waiting for the organisation's share of the workers. */
+            held: number;
+            running: number;
+            /** @description Parked on a wait, an approval or a callback. */
+            waiting: number;
+            /** Format: date-time */
+            t: string;
+        };
+        BacklogShape: {
+            now: components["schemas"]["BacklogCountsShape"];
+            series: components["schemas"]["BacklogPointShape"][];
+        };
         Branding: {
             product_name?: string;
             logo_url?: string;
@@ -1151,6 +1572,57 @@ export interface components {
             support_url?: string;
             login_text?: string;
             host_name?: string | null;
+        };
+        BusinessCalendar: {
+            readonly id: number;
+            organisation: number;
+            readonly country: string;
+            readonly timezone: string;
+            working_days?: number[];
+            /** Format: time */
+            day_start?: string;
+            /** Format: time */
+            day_end?: string;
+            public_holidays?: boolean;
+            /** @description State or region, e.g. CA, BY */
+            subdivision?: string;
+            extra_holidays?: string[];
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        BusinessCalendarRequest: {
+            organisation: number;
+            working_days?: number[];
+            /** Format: time */
+            day_start?: string;
+            /** Format: time */
+            day_end?: string;
+            public_holidays?: boolean;
+            /** @description State or region, e.g. CA, BY */
+            subdivision?: string;
+            extra_holidays?: string[];
+        };
+        BusinessSystems: {
+            readonly id: number;
+            organisation: number;
+            crm_connection?: number | null;
+            psa_connection?: number | null;
+            erp_connection?: number | null;
+            readonly refresh_status: string;
+            /** Format: date-time */
+            readonly refreshed_at: string | null;
+            readonly refresh_error: string;
+            readonly counts: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        BusinessSystemsRequest: {
+            organisation: number;
+            crm_connection?: number | null;
+            psa_connection?: number | null;
+            erp_connection?: number | null;
         };
         ChangedNode: {
             id: string;
@@ -1425,6 +1897,16 @@ export interface components {
         CustomerCreateRequest: {
             name: string;
         };
+        CustomerHealthShape: {
+            organisation: components["schemas"]["OrgRefShape"];
+            health: components["schemas"]["OrganisationHealthEnum"];
+            runs_24h: number;
+            failed_24h: number;
+            /** Format: double */
+            failure_rate_24h: number | null;
+            trend: components["schemas"]["TrendEnum"];
+            daily: components["schemas"]["DailyShape"][];
+        };
         /** @description One customer in a partner's overview (observability.overview.partner_overview). */
         CustomerOverview: {
             organisation: components["schemas"]["OrganisationRef"];
@@ -1436,16 +1918,31 @@ export interface components {
             last_run_at: string | null;
             /** Format: date-time */
             last_failure_at: string | null;
-            health: components["schemas"]["CustomerOverviewHealthEnum"];
+            health: components["schemas"]["OrganisationHealthEnum"];
         };
-        /**
-         * @description * `healthy` - healthy
-         *     * `degraded` - degraded
-         *     * `failing` - failing
-         *     * `idle` - idle
-         * @enum {string}
-         */
-        CustomerOverviewHealthEnum: "healthy" | "degraded" | "failing" | "idle";
+        DailyShape: {
+            /** Format: date-time */
+            t: string;
+            runs: number;
+            failed: number;
+        };
+        DashboardShape: {
+            range: components["schemas"]["RangeEnum"];
+            step: components["schemas"]["StepEnum"];
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            until: string;
+            group_by: components["schemas"]["GroupByEnum"];
+            totals: components["schemas"]["FullFiguresShape"];
+            series: components["schemas"]["PointShape"][];
+            lines: components["schemas"]["LineShape"][];
+            groups: components["schemas"]["GroupShape"][];
+            backlog: components["schemas"]["BacklogShape"];
+            sla: components["schemas"]["AttainmentShape"][];
+            customers: components["schemas"]["CustomerHealthShape"][];
+            rolled_up_at: string | null;
+        };
         /**
          * @description * `approve` - approve
          *     * `reject` - reject
@@ -1468,6 +1965,26 @@ export interface components {
             edges_added: number;
             edges_removed: number;
             fields_changed: number;
+        };
+        Difference: {
+            readonly id: number;
+            readonly key: string;
+            readonly label: string;
+            readonly kind: string;
+            left: {
+                [key: string]: unknown;
+            };
+            right: {
+                [key: string]: unknown;
+            };
+            delta: {
+                [key: string]: string;
+            };
+            source: {
+                [key: string]: string;
+            };
+            readonly fix_run: number | null;
+            readonly fix_run_status: string | null;
         };
         Draft: {
             document: {
@@ -1582,6 +2099,13 @@ export interface components {
         Findings: {
             findings: components["schemas"]["Finding"][];
         };
+        FixRequestRequest: {
+            /** @description Empty: every unfixed difference. */
+            differences?: number[];
+        };
+        FixResult: {
+            runs: number[];
+        };
         /** @description Output only: creates and updates read FlowCreateSerializer / FlowUpdateSerializer. */
         Flow: {
             readonly id: number;
@@ -1668,6 +2192,17 @@ export interface components {
             error_flow?: number | null;
             is_default_error_flow?: boolean;
         };
+        FullFiguresShape: {
+            runs: number;
+            failed: number;
+            /** Format: double */
+            failure_rate: number | null;
+            p50_ms: number | null;
+            p95_ms: number | null;
+            succeeded: number;
+            cancelled: number;
+            active: number;
+        };
         GraphDiff: {
             nodes_added: components["schemas"]["NodeSummary"][];
             nodes_removed: components["schemas"]["NodeSummary"][];
@@ -1676,6 +2211,25 @@ export interface components {
             edges_removed: components["schemas"]["EdgeSummary"][];
             document_changes: components["schemas"]["ValueChange"][];
             summary: components["schemas"]["DiffSummary"];
+        };
+        /**
+         * @description * `flow` - flow
+         *     * `customer` - customer
+         * @enum {string}
+         */
+        GroupByEnum: "flow" | "customer";
+        GroupShape: {
+            runs: number;
+            failed: number;
+            /** Format: double */
+            failure_rate: number | null;
+            p50_ms: number | null;
+            p95_ms: number | null;
+            succeeded: number;
+            cancelled: number;
+            active: number;
+            key: number;
+            label: string;
         };
         ImportRequest: {
             organisation: number;
@@ -1693,11 +2247,94 @@ export interface components {
          * @enum {string}
          */
         KindEnum: "partner" | "customer";
+        Kpi: {
+            readonly id: number;
+            organisation: number;
+            kind: components["schemas"]["KpiKindEnum"];
+            name: string;
+            params?: {
+                [key: string]: unknown;
+            };
+            /** Format: double */
+            threshold?: number | null;
+            enabled?: boolean;
+            readonly latest: components["schemas"]["KpiValue"] | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `won_without_project` - Closed-won deals with no project
+         *     * `approved_not_invoiced` - Approved billable time not invoiced
+         *     * `paid_not_in_crm` - Paid invoices whose status never reached the CRM
+         *     * `customers_without_erp` - CRM customers with no ERP link
+         * @enum {string}
+         */
+        KpiKindEnum: "won_without_project" | "approved_not_invoiced" | "paid_not_in_crm" | "customers_without_erp";
+        KpiRecordShape: {
+            system: string;
+            entity: string;
+            id: string;
+            name: string;
+            amount: string | null;
+            hours: string | null;
+            occurred_at: string | null;
+        };
+        KpiRequest: {
+            organisation: number;
+            kind: components["schemas"]["KpiKindEnum"];
+            name: string;
+            params?: {
+                [key: string]: unknown;
+            };
+            /** Format: double */
+            threshold?: number | null;
+            enabled?: boolean;
+        };
+        KpiValue: {
+            readonly id: number;
+            readonly definition: number;
+            /** Format: date-time */
+            readonly computed_at: string;
+            /** Format: double */
+            value: number;
+            /** Format: double */
+            amount: number | null;
+            readonly over_threshold: boolean;
+            readonly record_count: number;
+        };
+        KpiValueDetail: {
+            readonly id: number;
+            readonly definition: number;
+            /** Format: date-time */
+            readonly computed_at: string;
+            /** Format: double */
+            value: number;
+            /** Format: double */
+            amount: number | null;
+            readonly over_threshold: boolean;
+            readonly record_count: number;
+            readonly records: components["schemas"]["KpiRecordShape"][];
+        };
         LastRunRef: {
             id: number;
             status: components["schemas"]["RunStatusEnum"];
             /** Format: date-time */
             created_at: string;
+        };
+        LinePointShape: {
+            runs: number;
+            failed: number;
+            /** Format: double */
+            failure_rate: number | null;
+            p50_ms: number | null;
+            p95_ms: number | null;
+            /** Format: date-time */
+            t: string;
+        };
+        LineShape: {
+            key: number;
+            label: string;
+            points: components["schemas"]["LinePointShape"][];
         };
         LoginRequest: {
             username: string;
@@ -1828,6 +2465,11 @@ export interface components {
          * @enum {string}
          */
         OpEnum: "add" | "remove" | "replace";
+        OrgRefShape: {
+            id: number;
+            name: string;
+            slug: string;
+        };
         Organisation: {
             readonly id: number;
             readonly name: string;
@@ -1837,6 +2479,14 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
+        /**
+         * @description * `healthy` - healthy
+         *     * `degraded` - degraded
+         *     * `failing` - failing
+         *     * `idle` - idle
+         * @enum {string}
+         */
+        OrganisationHealthEnum: "healthy" | "degraded" | "failing" | "idle";
         OrganisationRef: {
             id: number;
             name: string;
@@ -1868,6 +2518,36 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Approval"][];
         };
+        PaginatedBusinessCalendarList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["BusinessCalendar"][];
+        };
+        PaginatedBusinessSystemsList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["BusinessSystems"][];
+        };
         PaginatedConnectionList: {
             /** @example 123 */
             count: number;
@@ -1897,6 +2577,36 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Flow"][];
+        };
+        PaginatedKpiList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Kpi"][];
+        };
+        PaginatedKpiValueList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["KpiValue"][];
         };
         PaginatedMembershipList: {
             /** @example 123 */
@@ -1928,6 +2638,36 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Organisation"][];
         };
+        PaginatedReconciliationPolicyList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["ReconciliationPolicy"][];
+        };
+        PaginatedReconciliationReportList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["ReconciliationReport"][];
+        };
         PaginatedRunList: {
             /** @example 123 */
             count: number;
@@ -1942,6 +2682,36 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Run"][];
+        };
+        PaginatedSlaEvaluationList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["SlaEvaluation"][];
+        };
+        PaginatedSlaPolicyList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["SlaPolicy"][];
         };
         PaginatedTemplateInstanceList: {
             /** @example 123 */
@@ -2016,6 +2786,59 @@ export interface components {
             error_flow?: number | null;
             is_default_error_flow?: boolean;
         };
+        PatchedKpiRequest: {
+            organisation?: number;
+            kind?: components["schemas"]["KpiKindEnum"];
+            name?: string;
+            params?: {
+                [key: string]: unknown;
+            };
+            /** Format: double */
+            threshold?: number | null;
+            enabled?: boolean;
+        };
+        PatchedReconciliationPolicyRequest: {
+            organisation?: number;
+            name?: string;
+            kind?: components["schemas"]["ReconciliationPolicyKindEnum"];
+            period?: components["schemas"]["PeriodEnum"];
+            /** Format: double */
+            tolerance_hours?: number;
+            /** Format: double */
+            tolerance_amount?: number;
+            fix_flow?: number | null;
+            enabled?: boolean;
+        };
+        PatchedSlaPolicyWriteRequest: {
+            organisation?: number;
+            name?: string;
+            subject?: components["schemas"]["SubjectEnum"];
+            flow?: number | null;
+            /** Format: double */
+            target?: number;
+            unit?: components["schemas"]["UnitEnum"];
+            criticality?: components["schemas"]["CriticalityEnum"];
+            enabled?: boolean;
+        };
+        /**
+         * @description * `week` - Weekly
+         *     * `month` - Monthly
+         * @enum {string}
+         */
+        PeriodEnum: "week" | "month";
+        PointShape: {
+            runs: number;
+            failed: number;
+            /** Format: double */
+            failure_rate: number | null;
+            p50_ms: number | null;
+            p95_ms: number | null;
+            succeeded: number;
+            cancelled: number;
+            active: number;
+            /** Format: date-time */
+            t: string;
+        };
         Port: {
             name: string;
             label: string;
@@ -2051,6 +2874,115 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /**
+         * @description * `24h` - 24h
+         *     * `7d` - 7d
+         *     * `30d` - 30d
+         * @enum {string}
+         */
+        RangeEnum: "24h" | "7d" | "30d";
+        ReconciliationPolicy: {
+            readonly id: number;
+            organisation: number;
+            name: string;
+            kind: components["schemas"]["ReconciliationPolicyKindEnum"];
+            period?: components["schemas"]["PeriodEnum"];
+            /** Format: double */
+            tolerance_hours?: number;
+            /** Format: double */
+            tolerance_amount?: number;
+            fix_flow?: number | null;
+            /** @default  */
+            readonly fix_flow_name: string;
+            enabled?: boolean;
+            readonly last_report: components["schemas"]["ReconciliationReport"] | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `psa_vs_erp_billing` - PSA approved billable time vs ERP invoiced lines
+         *     * `crm_vs_erp_projects` - CRM bookings vs ERP projects
+         * @enum {string}
+         */
+        ReconciliationPolicyKindEnum: "psa_vs_erp_billing" | "crm_vs_erp_projects";
+        ReconciliationPolicyRequest: {
+            organisation: number;
+            name: string;
+            kind: components["schemas"]["ReconciliationPolicyKindEnum"];
+            period?: components["schemas"]["PeriodEnum"];
+            /** Format: double */
+            tolerance_hours?: number;
+            /** Format: double */
+            tolerance_amount?: number;
+            fix_flow?: number | null;
+            enabled?: boolean;
+        };
+        ReconciliationReport: {
+            readonly id: number;
+            readonly policy: number;
+            readonly policy_name: string;
+            readonly kind: string;
+            readonly organisation: number;
+            /** Format: date */
+            readonly period_start: string;
+            /** Format: date */
+            readonly period_end: string;
+            readonly status: components["schemas"]["ReportStatusEnum"];
+            readonly error: string;
+            readonly totals: components["schemas"]["ReconciliationTotalsShape"];
+            readonly matched: number;
+            readonly difference_count: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        ReconciliationReportDetail: {
+            readonly id: number;
+            readonly policy: number;
+            readonly policy_name: string;
+            readonly kind: string;
+            readonly organisation: number;
+            /** Format: date */
+            readonly period_start: string;
+            /** Format: date */
+            readonly period_end: string;
+            readonly status: components["schemas"]["ReportStatusEnum"];
+            readonly error: string;
+            readonly totals: components["schemas"]["ReconciliationTotalsShape"];
+            readonly matched: number;
+            readonly difference_count: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly differences: components["schemas"]["Difference"][];
+        };
+        ReconciliationTotalsShape: {
+            left: {
+                [key: string]: unknown;
+            };
+            right: {
+                [key: string]: unknown;
+            };
+            left_label: string;
+            right_label: string;
+        };
+        ReportRequestRequest: {
+            /**
+             * Format: date
+             * @description A day in the period.
+             */
+            period_start?: string | null;
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `done` - Done
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        ReportStatusEnum: "queued" | "running" | "done" | "failed";
         /**
          * @description * `ours` - ours
          *     * `theirs` - theirs
@@ -2282,6 +3214,68 @@ export interface components {
          * @enum {string}
          */
         SeverityEnum: "error" | "warning";
+        SlaEvaluation: {
+            readonly id: number;
+            readonly policy: number;
+            readonly policy_name: string;
+            readonly subject: string;
+            readonly organisation: number;
+            readonly subject_key: string;
+            readonly label: string;
+            readonly run: number | null;
+            readonly criticality: string;
+            /** Format: date-time */
+            readonly started_at: string;
+            /** Format: date-time */
+            readonly due_at: string;
+            /** Format: date-time */
+            readonly ended_at: string | null;
+            readonly status: components["schemas"]["SlaStatusEnum"];
+            /** Format: date-time */
+            readonly breached_at: string | null;
+        };
+        SlaPolicy: {
+            readonly id: number;
+            organisation: number;
+            name: string;
+            subject: components["schemas"]["SubjectEnum"];
+            flow?: number | null;
+            /** @default  */
+            readonly flow_name: string;
+            /** Format: double */
+            target: number;
+            unit?: components["schemas"]["UnitEnum"];
+            readonly criticality: string;
+            enabled?: boolean;
+            /** Format: date-time */
+            readonly evaluated_at: string | null;
+            readonly summary: components["schemas"]["SlaSummaryShape"];
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        SlaPolicyWriteRequest: {
+            organisation: number;
+            name: string;
+            subject: components["schemas"]["SubjectEnum"];
+            flow?: number | null;
+            /** Format: double */
+            target: number;
+            unit?: components["schemas"]["UnitEnum"];
+            criticality?: components["schemas"]["CriticalityEnum"];
+            enabled?: boolean;
+        };
+        /**
+         * @description * `pending` - In progress, within its time
+         *     * `met` - Met
+         *     * `breached` - Breached
+         * @enum {string}
+         */
+        SlaStatusEnum: "pending" | "met" | "breached";
+        SlaSummaryShape: {
+            met: number;
+            breached: number;
+            pending: number;
+        };
         /**
          * @description * `published` - Published
          *     * `superseded` - Superseded
@@ -2289,6 +3283,20 @@ export interface components {
          * @enum {string}
          */
         StateEnum: "published" | "superseded" | "snapshot";
+        /**
+         * @description * `hour` - hour
+         *     * `day` - day
+         * @enum {string}
+         */
+        StepEnum: "hour" | "day";
+        /**
+         * @description * `flow_run` - A run of the flow succeeds
+         *     * `won_to_project` - Won deal has a project
+         *     * `approved_to_invoiced` - Approved billable time is invoiced
+         *     * `paid_to_crm` - A paid invoice's status reaches the CRM
+         * @enum {string}
+         */
+        SubjectEnum: "flow_run" | "won_to_project" | "approved_to_invoiced" | "paid_to_crm";
         Template: {
             readonly id: number;
             /** @description The partner. */
@@ -2356,6 +3364,74 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        TraceEventShape: {
+            /** Format: date-time */
+            at: string;
+            kind: components["schemas"]["TraceEventShapeKindEnum"];
+            title: string;
+            system: string;
+            id: string;
+            status: string;
+        };
+        /**
+         * @description * `run` - run
+         *     * `record` - record
+         * @enum {string}
+         */
+        TraceEventShapeKindEnum: "run" | "record";
+        TraceRecordShape: {
+            system: string;
+            entity: string;
+            id: string;
+            name: string;
+            status: string;
+            amount: string | null;
+            /** Format: date-time */
+            occurred_at: string | null;
+            /** Format: date-time */
+            first_seen_at: string | null;
+            stage: string;
+        };
+        TraceRunShape: {
+            id: number;
+            flow: number;
+            flow_name: string;
+            status: string;
+            origin: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+            error: string;
+            node: string;
+        };
+        TraceShape: {
+            query: string;
+            found: boolean;
+            records: components["schemas"]["TraceRecordShape"][];
+            runs: components["schemas"]["TraceRunShape"][];
+            timeline: components["schemas"]["TraceEventShape"][];
+            stages: components["schemas"]["TraceStageShape"][];
+            stuck: components["schemas"]["TraceStuckShape"] | null;
+        };
+        TraceStageShape: {
+            stage: string;
+            label: string;
+            reached: boolean;
+            records: number;
+        };
+        TraceStuckShape: {
+            stage: string;
+            run: number | null;
+            message: string;
+        };
+        /**
+         * @description * `better` - better
+         *     * `steady` - steady
+         *     * `worse` - worse
+         * @enum {string}
+         */
+        TrendEnum: "better" | "steady" | "worse";
         Trigger: {
             readonly id: number;
             readonly organisation: number;
@@ -2402,6 +3478,13 @@ export interface components {
          * @enum {string}
          */
         TriggerKindEnum: "poll" | "schedule";
+        /**
+         * @description * `business_hours` - Business hours
+         *     * `business_days` - Business days
+         *     * `hours` - Hours (calendar)
+         * @enum {string}
+         */
+        UnitEnum: "business_hours" | "business_days" | "hours";
         UpgradePreview: {
             instance: number;
             customer: number;
@@ -2782,6 +3865,396 @@ export interface operations {
             };
             /** @description Not allowed for the user's role. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    business_calendars_list: {
+        parameters: {
+            query?: {
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedBusinessCalendarList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    business_calendars_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BusinessCalendarRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["BusinessCalendarRequest"];
+                "multipart/form-data": components["schemas"]["BusinessCalendarRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessCalendar"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessCalendar"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    business_calendars_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this business calendar. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessCalendar"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    business_systems_list: {
+        parameters: {
+            query?: {
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedBusinessSystemsList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    business_systems_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BusinessSystemsRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["BusinessSystemsRequest"];
+                "multipart/form-data": components["schemas"]["BusinessSystemsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessSystems"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessSystems"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    business_systems_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this business systems. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessSystems"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    business_systems_refresh_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this business systems. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessSystems"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3293,6 +4766,66 @@ export interface operations {
             };
             /** @description Not allowed for the user's role. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    dashboards_retrieve: {
+        parameters: {
+            query: {
+                /** @description Only this flow. */
+                flow?: number;
+                /** @description A customer, or a partner (all its customers). */
+                organisation: number;
+                /** @description 24h (hourly), 7d (hourly), 30d (daily) */
+                range?: "24h" | "30d" | "7d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardShape"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4192,6 +5725,465 @@ export interface operations {
             };
         };
     };
+    kpi_values_list: {
+        parameters: {
+            query?: {
+                definition?: number;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                over_threshold?: boolean;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedKpiValueList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    kpi_values_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this kpi value. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiValueDetail"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    kpis_list: {
+        parameters: {
+            query?: {
+                enabled?: boolean;
+                /**
+                 * @description * `won_without_project` - Closed-won deals with no project
+                 *     * `approved_not_invoiced` - Approved billable time not invoiced
+                 *     * `paid_not_in_crm` - Paid invoices whose status never reached the CRM
+                 *     * `customers_without_erp` - CRM customers with no ERP link
+                 */
+                kind?: "approved_not_invoiced" | "customers_without_erp" | "paid_not_in_crm" | "won_without_project";
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedKpiList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    kpis_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KpiRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["KpiRequest"];
+                "multipart/form-data": components["schemas"]["KpiRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Kpi"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    kpis_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this kpi definition. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Kpi"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    kpis_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this kpi definition. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KpiRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["KpiRequest"];
+                "multipart/form-data": components["schemas"]["KpiRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Kpi"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    kpis_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this kpi definition. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    kpis_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this kpi definition. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedKpiRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedKpiRequest"];
+                "multipart/form-data": components["schemas"]["PatchedKpiRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Kpi"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     me_retrieve: {
         parameters: {
             query?: never;
@@ -4836,6 +6828,596 @@ export interface operations {
             };
         };
     };
+    reconciliation_policies_list: {
+        parameters: {
+            query?: {
+                enabled?: boolean;
+                /**
+                 * @description * `psa_vs_erp_billing` - PSA approved billable time vs ERP invoiced lines
+                 *     * `crm_vs_erp_projects` - CRM bookings vs ERP projects
+                 */
+                kind?: "crm_vs_erp_projects" | "psa_vs_erp_billing";
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedReconciliationPolicyList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reconciliation_policies_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReconciliationPolicyRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReconciliationPolicyRequest"];
+                "multipart/form-data": components["schemas"]["ReconciliationPolicyRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationPolicy"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reconciliation_policies_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this reconciliation policy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationPolicy"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reconciliation_policies_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this reconciliation policy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReconciliationPolicyRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReconciliationPolicyRequest"];
+                "multipart/form-data": components["schemas"]["ReconciliationPolicyRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationPolicy"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reconciliation_policies_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this reconciliation policy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reconciliation_policies_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this reconciliation policy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedReconciliationPolicyRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedReconciliationPolicyRequest"];
+                "multipart/form-data": components["schemas"]["PatchedReconciliationPolicyRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationPolicy"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reconciliation_policies_run_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this reconciliation policy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReportRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReportRequestRequest"];
+                "multipart/form-data": components["schemas"]["ReportRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationReport"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reconciliation_reports_list: {
+        parameters: {
+            query?: {
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                policy?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `queued` - Queued
+                 *     * `running` - Running
+                 *     * `done` - Done
+                 *     * `failed` - Failed
+                 */
+                status?: "done" | "failed" | "queued" | "running";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedReconciliationReportList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reconciliation_reports_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this reconciliation report. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationReportDetail"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reconciliation_reports_fix_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this reconciliation report. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FixRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["FixRequestRequest"];
+                "multipart/form-data": components["schemas"]["FixRequestRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FixResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     runs_list: {
         parameters: {
             query?: {
@@ -5215,6 +7797,472 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    sla_evaluations_list: {
+        parameters: {
+            query?: {
+                criticality?: string;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                policy?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `pending` - In progress, within its time
+                 *     * `met` - Met
+                 *     * `breached` - Breached
+                 */
+                status?: "breached" | "met" | "pending";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSlaEvaluationList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    sla_evaluations_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this sla evaluation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaEvaluation"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    sla_policies_list: {
+        parameters: {
+            query?: {
+                enabled?: boolean;
+                flow?: number;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `flow_run` - A run of the flow succeeds
+                 *     * `won_to_project` - Won deal has a project
+                 *     * `approved_to_invoiced` - Approved billable time is invoiced
+                 *     * `paid_to_crm` - A paid invoice's status reaches the CRM
+                 */
+                subject?: "approved_to_invoiced" | "flow_run" | "paid_to_crm" | "won_to_project";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSlaPolicyList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    sla_policies_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlaPolicyWriteRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SlaPolicyWriteRequest"];
+                "multipart/form-data": components["schemas"]["SlaPolicyWriteRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicy"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    sla_policies_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this sla policy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicy"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    sla_policies_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this sla policy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlaPolicyWriteRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SlaPolicyWriteRequest"];
+                "multipart/form-data": components["schemas"]["SlaPolicyWriteRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicy"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    sla_policies_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this sla policy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    sla_policies_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this sla policy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedSlaPolicyWriteRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedSlaPolicyWriteRequest"];
+                "multipart/form-data": components["schemas"]["PatchedSlaPolicyWriteRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicy"];
                 };
             };
             /** @description Refused: `detail`, and `errors` naming each field at fault. */
@@ -6165,6 +9213,66 @@ export interface operations {
                 };
             };
             /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    trace_retrieve: {
+        parameters: {
+            query: {
+                /** @description Only this organisation (a partner: and its customers). */
+                organisation?: number;
+                /** @description Any id in any system: a deal, an invoice, ... */
+                q: string;
+                /** @description Only ids of this system (salesforce, netsuite, ...). */
+                system?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceShape"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -22,6 +22,7 @@ from flowbuilder.devtools.demo import (
     install_template,
     load_template_file,
     sandbox_connection,
+    seed_insights,
     template_systems,
 )
 from flowbuilder.flows import actions as flow_actions
@@ -120,6 +121,11 @@ class Command(BaseCommand):
             if spec.get("publish"):
                 flow_actions.publish_flow(actor=author, flow=flow, comment="demo")
         live = self._lifecycle(data.get("lifecycle"), orgs, users)
+        lifecycle = data.get("lifecycle")
+        if live and lifecycle:
+            seed_insights(
+                actor=users[lifecycle["actor"]], customers=[orgs[s] for s in lifecycle["customers"]]
+            )
         self.stdout.write(
             self.style.SUCCESS(f"demo tenant ready: {len(orgs)} organisations, {len(users)} users")
         )

@@ -1,0 +1,20 @@
+"""The observability app's models. Operational intelligence (dashboards, SLAs, KPIs, reconciliation,
+trace) is in ``insight_models``; import from here."""
+
+from .insight_models import (  # noqa: F401
+    BacklogSample,
+    BusinessCalendar,
+    BusinessRecord,
+    BusinessSystems,
+    KpiDefinition,
+    KpiValue,
+    ReconciliationDifference,
+    ReconciliationPolicy,
+    ReconciliationReport,
+    RollupMark,
+    RunBucket,
+    RunDayBucket,
+    SlaEvaluation,
+    SlaPolicy,
+    TraceKey,
+)
