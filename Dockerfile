@@ -22,7 +22,7 @@ WORKDIR /app
 COPY --from=python-deps /venv /venv
 COPY --chown=flowbuilder . /app
 COPY --from=frontend --chown=flowbuilder /src/static/app /app/static/app
-RUN DATABASE_URL=sqlite:////tmp/collect.sqlite3 python manage.py collectstatic --noinput \
+RUN DEBUG=true DATABASE_URL=sqlite:////tmp/collect.sqlite3 python manage.py collectstatic --noinput \
     && mkdir -p /app/var && chown flowbuilder /app/var
 USER flowbuilder
 EXPOSE 8000

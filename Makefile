@@ -39,23 +39,35 @@ frontend-test:
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+migrate: export DEBUG ?= true
 migrate: deps
 	$(PY) manage.py migrate --noinput
 
+demo: export DEBUG ?= true
 demo: migrate
 	$(PY) manage.py load_demo
 
 ## make run: set up everything and run web, worker, beat and the sandbox systems (SQLite by default).
+# A laptop: DEBUG lets the public development keys be used (settings.py refuses them otherwise).
+run: export DEBUG ?= true
 run: deps frontend
 	mkdir -p var
 	$(PY) -m flowbuilder.devtools.services
 	$(MAKE) --no-print-directory demo
 	$(PY) manage.py runlocal
 
+# What `manage.py check --deploy` sees: a production environment (throw-away keys, HTTPS public URL).
+DEPLOY_ENV = DEBUG=false FLOWBUILDER_TESTING=false DATABASE_URL=sqlite:///:memory: \
+	FLOWBUILDER_SECRET_KEY=lint-only-4c7d1e9a0b2f6e8d3a5c7b9e1f0a2d4c6b8e0f1a3c5d7e9b \
+	FLOWBUILDER_SECRET_KEYS=bGludC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24= \
+	ALLOWED_HOSTS=flows.example.com CSRF_TRUSTED_ORIGINS=https://flows.example.com \
+	FLOWBUILDER_PUBLIC_URL=https://flows.example.com
+
 lint: dev-deps
 	$(VENV)/bin/ruff check .
-	DATABASE_URL=sqlite:///:memory: $(PY) manage.py check
-	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=true DATABASE_URL=sqlite:///:memory: $(PY) manage.py check
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	DEBUG=true DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
 	$(PY) -m flowbuilder.devtools.import_cycles
 	@# The committed frontend/src/api/schema.d.ts must match the API's OpenAPI schema (npm run gen:api).

@@ -39,7 +39,15 @@ def fresh_database(name: str) -> str:
 
 
 def bench_env(database_url: str, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS, "LOG_LEVEL": "WARNING", **extra}
+    # A bench is a throw-away test installation: the public development keys are fine (settings.py).
+    env = {
+        "FLOWBUILDER_TESTING": "true",
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 
@@ -51,7 +59,8 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 def setup_django(env: dict[str, str]) -> None:
-    os.environ.update({k: v for k, v in env.items() if k in {"DATABASE_URL", "REDIS_URL", "LOG_LEVEL"}})
+    passed = {"DATABASE_URL", "REDIS_URL", "LOG_LEVEL", "FLOWBUILDER_TESTING"}
+    os.environ.update({k: v for k, v in env.items() if k in passed})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "flowbuilder.settings")
     sys.path.insert(0, str(ROOT))
     import django

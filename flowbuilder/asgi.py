@@ -1,4 +1,4 @@
-"""ASGI entry point: Django for HTTP, Channels for websockets (session auth, origin checked)."""
+"""ASGI entry point: Django for HTTP, Channels for websockets (session auth, exact origin checked)."""
 
 import os
 
@@ -9,9 +9,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from flowbuilder.api import webhook_asgi  # noqa: E402
+from flowbuilder.api.origins import origin_validator  # noqa: E402
 from flowbuilder.api.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -26,6 +26,6 @@ async def http_app(scope, receive, send):
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": origin_validator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -7,9 +7,11 @@ This is the only module that reads ``os.environ`` (see ARCHITECTURE.md). Each va
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -45,18 +47,47 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("FLOWBUILDER_TESTING", False)
-# Dev default only; production sets FLOWBUILDER_SECRET_KEY.
-SECRET_KEY = env_str("FLOWBUILDER_SECRET_KEY", "dev-insecure-flowbuilder-key-change-me-in-production")
+# A laptop (`make run` sets DEBUG) and the test suites may use the public development keys below;
+# anything else is production and refuses to start without real keys.
+PRODUCTION = not DEBUG and not TESTING
+# DEV ONLY: both defaults are public (they are in the repository).
+DEV_SECRET_KEY = "dev-insecure-flowbuilder-key-change-me-in-production"
+SECRET_KEY = env_str("FLOWBUILDER_SECRET_KEY", DEV_SECRET_KEY)
 # MultiFernet keys for the credentials vault, newest first (comma separated Fernet keys: 32 url-safe
 # base64-encoded bytes; generate one with
 # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
-# DEV ONLY: this default key is public (it is in the repository). It exists so a laptop works out of the
-# box; production must set FLOWBUILDER_SECRET_KEYS, and the credentials app warns loudly when it does not.
 FLOWBUILDER_DEV_SECRET_KEY = "YNbrT27gERgYYysnKHwC0a633xXNQlQUozNsOoecIuk="
 FLOWBUILDER_SECRET_KEYS = env_list("FLOWBUILDER_SECRET_KEYS", FLOWBUILDER_DEV_SECRET_KEY)
+
+
+def refuse_public_keys(secret_key: str, vault_keys: list[str]) -> None:
+    """Outside DEBUG and the tests, start only with a real Django key and real vault keys.
+
+    With the public defaults every session could be forged and every stored secret decrypted from a
+    database dump, so a production process stops here, naming the variable to set.
+    """
+    if secret_key == DEV_SECRET_KEY or len(secret_key) < 50 or len(set(secret_key)) < 5:
+        raise ImproperlyConfigured(
+            "FLOWBUILDER_SECRET_KEY must be set to a random value of at least 50 characters outside DEBUG "
+            '(generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"). '
+            "For a laptop run with DEBUG=true."
+        )
+    if not vault_keys or FLOWBUILDER_DEV_SECRET_KEY in vault_keys:
+        raise ImproperlyConfigured(
+            "FLOWBUILDER_SECRET_KEYS must be set to your own Fernet key(s) outside DEBUG; the default "
+            'development key is public (generate one with: python -c "from cryptography.fernet import '
+            'Fernet; print(Fernet.generate_key().decode())"). For a laptop run with DEBUG=true.'
+        )
+
+
+if PRODUCTION:
+    refuse_public_keys(SECRET_KEY, FLOWBUILDER_SECRET_KEYS)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 PUBLIC_URL = env_str("FLOWBUILDER_PUBLIC_URL", "http://127.0.0.1:8000")
+# Pages that may open websockets besides the one the connection was made to (flowbuilder/api/origins.py):
+# scheme, host and port must all match (a page on another port of the same host is another origin).
+WEBSOCKET_ALLOWED_ORIGINS = list(dict.fromkeys([*CSRF_TRUSTED_ORIGINS, PUBLIC_URL.rstrip("/")]))
 
 INSTALLED_APPS = [
     "daphne",
@@ -73,6 +104,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "guardian",
+    "axes",
     "django_celery_beat",
     "flowbuilder.core",
     "flowbuilder.tenancy",
@@ -84,6 +116,7 @@ INSTALLED_APPS = [
     "flowbuilder.nodes",
     "flowbuilder.execution",
     "flowbuilder.observability",
+    "flowbuilder.identity",
     "flowbuilder.devtools",
     "flowbuilder.api",
     "flowbuilder.web",
@@ -99,6 +132,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "flowbuilder.web.middleware.ContentSecurityPolicyMiddleware",
+    # Last: turns a locked-out sign-in (form or API) into the lockout answer (flowbuilder.identity.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "flowbuilder.urls"
@@ -139,7 +174,11 @@ elif env_bool("DATABASE_POOL", False):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # First: a locked-out account or address gets no further (flowbuilder/identity/lockout.py).
+    "axes.backends.AxesStandaloneBackend",
+    # Passwords, refused for organisations that sign in with SSO only; then OpenID Connect per organisation.
+    "flowbuilder.identity.backends.PasswordBackend",
+    "flowbuilder.identity.backends.OrganisationOIDCBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -150,6 +189,47 @@ LOGIN_REDIRECT_URL = "/"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Production serves HTTPS only: cookies never travel in clear, browsers remember to come back over HTTPS
+# (HSTS) and plain HTTP is redirected (the health check excepted). Off by default on a laptop and in the
+# tests (plain http://127.0.0.1); each can be set either way.
+SESSION_COOKIE_SECURE = env_bool("FLOWBUILDER_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("FLOWBUILDER_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("FLOWBUILDER_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("FLOWBUILDER_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("FLOWBUILDER_HSTS_PRELOAD", PRODUCTION)
+X_FRAME_OPTIONS = "DENY"
+# Reverse proxies in front of the web server (a load balancer, an ingress): 0 means clients connect
+# directly. With N, the client address is the Nth entry from the right of X-Forwarded-For (each proxy
+# appends the address it saw) and X-Forwarded-Proto says whether the client used HTTPS. Never trust
+# more proxies than there are: a client could then choose its own address.
+FLOWBUILDER_TRUSTED_PROXIES = env_int("FLOWBUILDER_TRUSTED_PROXIES", 0)
+if FLOWBUILDER_TRUSTED_PROXIES > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Login protection (django-axes): this many failed sign-ins for one username (or the address limit below
+# from one client address) lock it for the cool-off period; attempts meanwhile neither count nor extend
+# it. Admins unlock sooner.
+AXES_FAILURE_LIMIT = env_int("FLOWBUILDER_LOGIN_FAILURE_LIMIT", 10)
+# Per client address (every account tried from it): higher, as an office may share one address.
+FLOWBUILDER_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("FLOWBUILDER_LOGIN_ADDRESS_FAILURE_LIMIT", 50)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("FLOWBUILDER_LOGIN_LOCKOUT_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail
+AXES_CLIENT_IP_CALLABLE = "flowbuilder.identity.client_ip.client_ip"
+AXES_HANDLER = "flowbuilder.identity.lockout.AuditedAxesHandler"
+AXES_LOCKOUT_CALLABLE = "flowbuilder.identity.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Password-reset requests: per client address and per e-mail address, in this window.
+FLOWBUILDER_RESET_PER_ADDRESS = env_int("FLOWBUILDER_RESET_PER_ADDRESS", 10)
+FLOWBUILDER_RESET_PER_EMAIL = env_int("FLOWBUILDER_RESET_PER_EMAIL", 3)
+FLOWBUILDER_RESET_WINDOW_S = env_float("FLOWBUILDER_RESET_WINDOW_S", 3600.0)
+# Single sign-on (mozilla-django-oidc, configured per organisation in flowbuilder.identity): PKCE on.
+OIDC_USE_PKCE = True
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
 
 # E-mail (password resets): printed to the console unless an SMTP backend is configured.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -245,9 +325,16 @@ FLOWBUILDER_POLL_IDLE_CAP_S = env_float("FLOWBUILDER_POLL_IDLE_CAP_S", 900.0)
 # Dashboards' buckets are rolled up this often; the systems' records (KPIs, SLAs) are read this often.
 FLOWBUILDER_DASHBOARD_ROLLUP_S = env_float("FLOWBUILDER_DASHBOARD_ROLLUP_S", 60.0)
 FLOWBUILDER_BUSINESS_REFRESH_S = env_float("FLOWBUILDER_BUSINESS_REFRESH_S", 900.0)
+# How often beat anchors the audit chain's head outside the event table (truncation is caught).
+FLOWBUILDER_AUDIT_ANCHOR_S = env_float("FLOWBUILDER_AUDIT_ANCHOR_S", 300.0)
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-runs": {"task": "execution.sweep", "schedule": FLOWBUILDER_SWEEP_INTERVAL_S},
+    "anchor-audit-chain": {
+        "task": "audit.anchor",
+        "schedule": FLOWBUILDER_AUDIT_ANCHOR_S,
+        "options": {"expires": FLOWBUILDER_AUDIT_ANCHOR_S},
+    },
     "poll-due-triggers": {
         "task": "triggers.poll_due",
         "schedule": FLOWBUILDER_POLL_TICK_S,
@@ -276,7 +363,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Who may call what is the policy table (flowbuilder/api/policy.py); no view sets its own.
+    "DEFAULT_PERMISSION_CLASSES": ["flowbuilder.api.permissions.PolicyPermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -298,6 +386,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Flows, versions, runs and node types of the Flowbuilder integration platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["flowbuilder.api.permissions.PolicyPermission"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets several serializers share get one stable name (frontend/src/api/schema.d.ts uses them).
     "ENUM_NAME_OVERRIDES": {
@@ -318,6 +407,9 @@ SPECTACULAR_SETTINGS = {
         "SlaStatusEnum": "flowbuilder.observability.insight_models.SlaStatus",
         "ReportStatusEnum": "flowbuilder.observability.insight_models.ReportStatus",
         "CriticalityEnum": "flowbuilder.flows.models.Criticality",
+        "RoleEnum": "flowbuilder.tenancy.roles.Role",
+        # What a share can grant (tenancy.sharing).
+        "SharePermissionEnum": "flowbuilder.api.serializers.sharing.SHARE_VERBS",
     },
     # Every operation documents its error answers (ApiError), and the audit catalogue is published.
     "POSTPROCESSING_HOOKS": [

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 
 from flowbuilder.api.views.oauth import oauth_callback
 from flowbuilder.api.views.webhooks import resume, webhook
+from flowbuilder.web import sso
 from flowbuilder.web import views as web
 
 urlpatterns = [
@@ -11,6 +12,9 @@ urlpatterns = [
     path("hooks/<str:token>/", webhook, name="webhook"),
     path("oauth/callback/", oauth_callback, name="oauth-callback"),
     path("login/", web.LoginView.as_view(), name="login"),
+    path("sso/", sso.discover, name="sso-discover"),
+    path("sso/callback/", sso.SsoCallbackView.as_view(), name="sso-callback"),
+    path("sso/<slug:slug>/", sso.SsoStartView.as_view(), name="sso-start"),
     path("logout/", web.logout_view, name="logout"),
     path("password-reset/", web.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", web.PasswordResetDoneView.as_view(), name="password_reset_done"),

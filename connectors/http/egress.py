@@ -151,13 +151,91 @@ class Target:
 
 
 @dataclass(frozen=True)
+class AllowEntry:
+    """One allow-list entry: a host pattern or a network, on one port or (``port`` None) on every port."""
+
+    host: str | None = None  # a host name, ``*.suffix`` or an IP literal
+    network: IPNetwork | None = None
+    port: int | None = None
+
+    def matches_host(self, host: str, port: int | None) -> bool:
+        if self.host is None or not self._port_ok(port):
+            return False
+        if self.host.startswith("*.") and host.endswith(self.host[1:]):
+            return True
+        if host == self.host:
+            return True
+        literal = _safe_literal(self.host)
+        return literal is not None and literal == _safe_literal(host)
+
+    def matches_address(self, ip: IPAddress, port: int | None) -> bool:
+        if self.network is None or not self._port_ok(port):
+            return False
+        ip = canonical(ip)
+        return ip.version == self.network.version and ip in self.network
+
+    def _port_ok(self, port: int | None) -> bool:
+        return self.port is None or self.port == port
+
+
+_PORTED = re.compile(r"^\[(?P<bracketed>[^\]]+)\](?::(?P<bport>[0-9]+))?$")
+
+
+def parse_allow_entry(text: str) -> AllowEntry:
+    """Read one allow-list entry; ValueError (naming the entry) if it is not one.
+
+    ``host``, ``*.example.com``, ``10.1.2.3`` and ``10.0.0.0/8`` allow every port (the entries written
+    before ports existed keep their meaning); ``host:8443``, ``10.1.2.3:8100``, ``10.0.0.0/8:443``,
+    ``[::1]:8100`` and ``[fd00::/8]:443`` allow that port only. A bare IPv6 address or network is read
+    without a port (its colons are the address's).
+    """
+    raw = str(text).strip().lower().rstrip(".")
+    if not raw:
+        raise ValueError("empty allow-list entry")
+    port: int | None = None
+    body = raw
+    bracketed = _PORTED.match(raw)
+    if bracketed:
+        body = bracketed.group("bracketed")
+        port = _port(bracketed.group("bport"), text) if bracketed.group("bport") else None
+    elif raw.count(":") == 1:
+        body, _, port_text = raw.partition(":")
+        port = _port(port_text, text)
+    if "/" in body:
+        try:
+            return AllowEntry(network=ipaddress.ip_network(body, strict=False), port=port)
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a network (CIDR such as 10.0.0.0/8[:port])") from exc
+    if not body or any(c.isspace() or c in "/@?#" for c in body):
+        raise ValueError(f"{text!r} is not a host name, address or network")
+    return AllowEntry(host=body, port=port)
+
+
+def _as_network(entry: AllowEntry) -> AllowEntry:
+    """An ``allow_networks`` entry written as a single address means that address's /32 (or /128)."""
+    if entry.network is not None:
+        return entry
+    literal = _safe_literal(entry.host or "")
+    if literal is None:
+        raise ValueError(f"{entry.host!r} is not a network (CIDR such as 10.0.0.0/8[:port])")
+    return AllowEntry(network=ipaddress.ip_network(literal), port=entry.port)
+
+
+def _port(value: str, text: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"{text!r}: the port must be a number from 1 to 65535")
+    return int(value)
+
+
+@dataclass(frozen=True)
 class EgressPolicy:
     """Which destinations the safe client may reach.
 
     ``allow_hosts``: host names (or ``*.example.com`` suffix patterns, or IP literals) trusted whatever
-    they resolve to. ``allow_networks``: CIDRs whose addresses are allowed even if internal.
-    ``allow_private``: allow internal ranges in general (a self-hosted ERP on the LAN); the cloud
-    metadata addresses stay refused unless listed in ``allow_networks``.
+    they resolve to. ``allow_networks``: CIDRs whose addresses are allowed even if internal. Either may
+    carry a port (``host:8100``, ``10.0.0.0/8:443``; see :func:`parse_allow_entry`): without one every
+    port is allowed. ``allow_private``: allow internal ranges in general (a self-hosted ERP on the LAN);
+    the cloud metadata addresses stay refused unless listed in ``allow_networks``.
     """
 
     allow_hosts: Iterable[str] = ()
@@ -166,29 +244,27 @@ class EgressPolicy:
     resolver: Resolver | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        # Normalise once; frozen dataclass so use object.__setattr__.
-        object.__setattr__(self, "allow_hosts", tuple(h.lower().rstrip(".") for h in self.allow_hosts))
-        nets = tuple(ipaddress.ip_network(n, strict=False) for n in self.allow_networks)
-        object.__setattr__(self, "allow_networks", nets)
+        # Parsed once; frozen dataclass so use object.__setattr__.
+        hosts = tuple(parse_allow_entry(h) for h in self.allow_hosts)
+        nets = tuple(_as_network(parse_allow_entry(n)) for n in self.allow_networks)
+        object.__setattr__(self, "allow_hosts", tuple(e for e in hosts if e.host is not None))
+        object.__setattr__(self, "allow_networks", (*nets, *(e for e in hosts if e.network is not None)))
 
-    def _host_allowed(self, host: str) -> bool:
-        for pattern in self.allow_hosts:  # type: ignore[attr-defined]
-            if pattern.startswith("*.") and host.endswith(pattern[1:]):
-                return True
-            if host == pattern:
-                return True
-            literal = _safe_literal(pattern)
-            if literal is not None and literal == _safe_literal(host):
-                return True
-        return False
+    @classmethod
+    def from_entries(cls, entries: Iterable[str], **kwargs: object) -> EgressPolicy:
+        """A policy from allow-list text (platform and organisation entries): hosts and networks mixed."""
+        cleaned = [str(e).strip() for e in entries if str(e).strip()]
+        return cls(allow_hosts=cleaned, **kwargs)  # type: ignore[arg-type]
 
-    def _network_allowed(self, ip: IPAddress) -> bool:
-        ip = canonical(ip)
-        return any(ip.version == net.version and ip in net for net in self.allow_networks)  # type: ignore[attr-defined]
+    def _host_allowed(self, host: str, port: int | None = None) -> bool:
+        return any(entry.matches_host(host, port) for entry in self.allow_hosts)  # type: ignore[attr-defined]
 
-    def check_address(self, ip: IPAddress, *, host_allowed: bool = False) -> None:
-        """Raise EgressDenied unless this address may be contacted."""
-        if host_allowed or self._network_allowed(ip):
+    def _network_allowed(self, ip: IPAddress, port: int | None = None) -> bool:
+        return any(entry.matches_address(ip, port) for entry in self.allow_networks)  # type: ignore[attr-defined]
+
+    def check_address(self, ip: IPAddress, *, host_allowed: bool = False, port: int | None = None) -> None:
+        """Raise EgressDenied unless this address may be contacted (on ``port``, when given)."""
+        if host_allowed or self._network_allowed(ip, port):
             return
         reason = blocked_reason(ip)
         if reason is None:
@@ -196,9 +272,9 @@ class EgressPolicy:
         if self.allow_private and canonical(ip) not in _METADATA:
             return
         raise EgressDenied(
-            f"Refused to connect: {reason}.",
+            f"Refused to connect: {reason}" + (f" (port {port})." if port else "."),
             hint="Internal addresses are blocked. An organisation admin can allow-list the host or "
-            "network if this system really lives on a private network.",
+            "network (with its port, e.g. 10.1.2.3:8443) if this system really lives on a private network.",
         )
 
     def check_url(self, url: str) -> Target:
@@ -222,7 +298,7 @@ class EgressPolicy:
         if not host:
             raise EgressDenied("URL has no host.", hint="Use an absolute http(s) URL.")
         port = port or (443 if scheme == "https" else 80)
-        host_allowed = self._host_allowed(host)
+        host_allowed = self._host_allowed(host, port)
 
         literal = parse_ip_literal(host)
         if literal is not None:
@@ -245,7 +321,7 @@ class EgressPolicy:
                 raise EgressDenied(f"Host {host!r} resolved to no address.", hint="Check DNS.")
 
         for ip in addresses:  # ANY internal address refuses the whole name
-            self.check_address(ip, host_allowed=host_allowed)
+            self.check_address(ip, host_allowed=host_allowed, port=port)
         pinned = [str(canonical(ip)) for ip in addresses]
         return Target(scheme=scheme, host=host, port=port, address=pinned[0], addresses=tuple(pinned))
 

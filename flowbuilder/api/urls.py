@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
-from .views import approvals, connections, flows, insights, palette, runs, templates, tenancy, triggers
+from .views import approvals, connections, flows, insights, palette, runs, templates, tenancy, triggers, users
 
 
 class BrandedRedocView(SpectacularRedocView):
@@ -25,6 +25,7 @@ def not_found(request, *args, **kwargs):
 router = DefaultRouter()
 router.register("organisations", tenancy.OrganisationViewSet, basename="organisation")
 router.register("memberships", tenancy.MembershipViewSet, basename="membership")
+router.register("users", users.UserViewSet, basename="user")
 router.register("flows", flows.FlowViewSet, basename="flow")
 router.register("versions", flows.VersionViewSet, basename="version")
 router.register("runs", runs.RunViewSet, basename="run")
@@ -59,5 +60,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", BrandedRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", include(router.urls)),
-    re_path(r"^.*$", not_found),
+    re_path(r"^.*$", not_found, name="api-not-found"),
 ]

@@ -1,4 +1,5 @@
-"""``record`` appends one audit row; ``verify_chain`` detects tampering."""
+"""``record`` appends one audit row; ``anchor_chain`` records the head outside the table;
+``verify_chain`` detects tampering, truncation included."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from .chain import GENESIS, row_content, row_hash
-from .models import AuditAction, AuditChainHead, AuditEvent
+from .models import AuditAction, AuditAnchor, AuditChainHead, AuditEvent
 
 
 def record(
@@ -66,9 +67,37 @@ class ChainReport:
         return self.broken_at is None
 
 
+def anchor_chain() -> AuditAnchor | None:
+    """Record the chain's current head (newest row, its hash, the row count) as an anchor.
+
+    Nothing is written when no row was added since the last anchor. Appends wait on the head lock
+    meanwhile, so the count and the head belong together.
+    """
+    with transaction.atomic():
+        AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS})
+        newest = AuditEvent.objects.order_by("-id").values("id", "hash").first()
+        if newest is None:
+            return None
+        last = AuditAnchor.objects.order_by("-id").first()
+        if last is not None and last.last_event_id == newest["id"]:
+            return None
+        return AuditAnchor.objects.create(
+            at=timezone.now(),
+            last_event_id=newest["id"],
+            head_hash=newest["hash"],
+            row_count=AuditEvent.objects.filter(id__lte=newest["id"]).count(),
+        )
+
+
 def verify_chain() -> ChainReport:
+    """Walk the chain from the first row: each row's hash and link, then every anchor and the head.
+
+    ``broken_at`` is the first row that fails (for a truncated chain: the anchored row that is gone).
+    """
+    anchors = {a.last_event_id: a for a in AuditAnchor.objects.order_by("id")}
     prev = GENESIS
     checked = 0
+    last_id = 0
     for event in AuditEvent.objects.order_by("id").iterator():
         if event.prev_hash != prev:
             return ChainReport(checked, event.id, "previous hash does not match (row removed or reordered)")
@@ -76,4 +105,24 @@ def verify_chain() -> ChainReport:
             return ChainReport(checked, event.id, "row content changed after it was written")
         prev = event.hash
         checked += 1
+        last_id = event.id
+        anchor = anchors.pop(event.id, None)
+        if anchor is not None and (anchor.head_hash != event.hash or anchor.row_count != checked):
+            return ChainReport(
+                checked, event.id, f"row differs from the anchor of {anchor.at:%Y-%m-%d %H:%M:%S} UTC"
+            )
+    if anchors:
+        missing = min(anchors)
+        anchor = anchors[missing]
+        return ChainReport(
+            checked,
+            missing,
+            f"the chain ends at row {last_id or 'none'} but the anchor of {anchor.at:%Y-%m-%d %H:%M:%S} UTC "
+            f"names row {missing} ({anchor.row_count} rows): the newest rows were deleted",
+        )
+    head = AuditChainHead.objects.filter(pk=1).values_list("last_hash", flat=True).first()
+    if head is not None and head != prev:
+        return ChainReport(
+            checked, last_id or None, "the chain head moved past the newest row: the newest rows were deleted"
+        )
     return ChainReport(checked)

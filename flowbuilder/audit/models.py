@@ -14,6 +14,9 @@ class AuditAction(models.TextChoices):
     APPROVAL_ESCALATE = "approval.escalate", "Approval escalated"
     APPROVAL_TIME_OUT = "approval.time_out", "Approval timed out"
     AUTH_LOGIN = "auth.login", "Signed in"
+    AUTH_LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
+    AUTH_LOCKOUT = "auth.lockout", "Sign-in locked out"
+    AUTH_UNLOCK = "auth.unlock", "Sign-in unlocked"
     AUTH_LOGOUT = "auth.logout", "Signed out"
     BRANDING_SET = "branding.set", "Branding changed"
     CONNECTION_CREATE = "connection.create", "Connection created"
@@ -21,6 +24,8 @@ class AuditAction(models.TextChoices):
     CONNECTION_DELETE = "connection.delete", "Connection deleted"
     CONNECTION_TEST = "connection.test", "Connection tested"
     CONNECTION_USE = "connection.use", "Connection used"
+    CONNECTION_SHARE = "connection.share", "Connection shared"
+    CONNECTION_UNSHARE = "connection.unshare", "Connection unshared"
     CONNECTION_AUTHORIZE = "connection.authorize", "Connect started"
     CONNECTION_CONNECT = "connection.connect", "Connection authorised"
     CONNECTION_RECONNECT = "connection.reconnect_required", "Connection authorisation lapsed"
@@ -42,6 +47,9 @@ class AuditAction(models.TextChoices):
     RECONCILIATION_DELETE = "reconciliation.delete", "Reconciliation policy deleted"
     RECONCILIATION_RUN = "reconciliation.run", "Reconciliation report requested"
     RECONCILIATION_FIX = "reconciliation.fix", "Reconciliation fix job started"
+    FLOW_UNSHARE = "flow.unshare", "Flow unshared"
+    SSO_SET = "sso.set", "Single sign-on changed"
+    SSO_REMOVE = "sso.remove", "Single sign-on removed"
     RUN_START = "run.start", "Run started"
     RUN_CANCEL = "run.cancel", "Run cancelled"
     RUN_RETRY = "run.retry", "Run retried"
@@ -64,6 +72,8 @@ class AuditAction(models.TextChoices):
     TRIGGER_RESUME = "trigger.resume", "Trigger resumed"
     TRIGGER_POLL_NOW = "trigger.poll_now", "Trigger polled now"
     USER_INVITE = "user.invite", "User invited"
+    USER_DEACTIVATE = "user.deactivate", "User deactivated"
+    USER_REACTIVATE = "user.reactivate", "User reactivated"
 
 
 class AuditEvent(models.Model):
@@ -106,3 +116,29 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class AuditAnchor(models.Model):
+    """The chain's head as it was at ``at``: its newest row, that row's hash and how many rows led to it.
+
+    The hash chain catches a changed row and a row removed from the middle, but not the newest rows
+    deleted (the shorter chain is still a valid chain). Anchors live outside the event table and are
+    written periodically (beat's ``audit.anchor``) and by ``manage.py audit_verify``; ``verify_chain``
+    refuses a chain that no longer reaches every anchor.
+    """
+
+    at = models.DateTimeField()
+    last_event_id = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    row_count = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} #{self.last_event_id} ({self.row_count} rows)"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("audit anchors are append-only")
+        super().save(*args, **kwargs)

@@ -32,6 +32,9 @@ class AuthState(models.TextChoices):
 
 
 class Connection(TimeStampedModel):
+    # What a share can grant beyond the recipient's role (tenancy.sharing, django-guardian).
+    share_permissions = ("view", "change")
+
     organisation = models.ForeignKey(
         "tenancy.Organisation", on_delete=models.CASCADE, related_name="connections"
     )

@@ -66,11 +66,9 @@ def allowlist_entries(organisation_allowlist: Iterable[str] | None) -> list[str]
 
 
 def policy_from(entries: Iterable[str]) -> EgressPolicy:
-    """Allow-list entries with a ``/`` are networks (CIDR), the others host names or IP literals."""
-    entries = [str(e).strip() for e in entries if str(e).strip()]
-    return EgressPolicy(
-        allow_hosts=[e for e in entries if "/" not in e], allow_networks=[e for e in entries if "/" in e]
-    )
+    """Hosts, IP literals and networks (CIDR), each optionally with a port (``127.0.0.1:8100``); an entry
+    without a port allows every port (connectors.http.egress.parse_allow_entry)."""
+    return EgressPolicy.from_entries(entries)
 
 
 def policy_for(organisation_id: int) -> EgressPolicy:

@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -70,6 +71,28 @@ def template_files(
         return paths
     allowed = set(systems)
     return [path for path in paths if template_systems(load_template_file(path)) <= allowed]
+
+
+def sandbox_egress_entry(sandbox_url: str) -> str:
+    """The one allow-list entry the demo needs: the sandbox's host and port (``127.0.0.1:8100``).
+
+    Never the bare host: under ``make run`` Redis, PostgreSQL and the web server listen on other ports of
+    127.0.0.1, and an HTTP node must not reach them.
+    """
+    parts = urlsplit(sandbox_url)
+    if not parts.hostname:
+        raise ValueError(f"FLOWBUILDER_SANDBOX_URL {sandbox_url!r} has no host")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{host}:{port}"
+
+
+def demo_egress_allowlist(current: Iterable[str], sandbox_url: str) -> list[str]:
+    """``current`` with the sandbox's entry, and without the bare ``127.0.0.1``/``localhost`` (every port)
+    that earlier demo loads wrote."""
+    entry = sandbox_egress_entry(sandbox_url)
+    kept = [e for e in current if str(e).strip().lower() not in {"127.0.0.1", "localhost", "::1", "[::1]"}]
+    return kept if entry in kept else [*kept, entry]
 
 
 def sandbox_connection(

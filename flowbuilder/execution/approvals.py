@@ -132,7 +132,9 @@ def _users(organisation_id: int, usernames: Iterable[str]) -> list[Any]:
     names = [u for u in usernames if u]
     if not names:
         return []
-    members = Membership.objects.filter(organisation_id=organisation_id, user__username__in=names)
+    members = Membership.objects.filter(
+        organisation_id=organisation_id, user__username__in=names, is_active=True
+    )
     return [m.user for m in members.select_related("user")]
 
 
@@ -276,7 +278,10 @@ def assignees(request: ApprovalRequest) -> list[Any]:
     users = {u.pk: u for u in request.assignee_users.all()}
     if request.assignee_roles:
         members = Membership.objects.filter(
-            organisation_id=request.organisation_id, role__in=request.assignee_roles, user__is_active=True
+            organisation_id=request.organisation_id,
+            role__in=request.assignee_roles,
+            is_active=True,
+            user__is_active=True,
         ).select_related("user")
         users.update({m.user.pk: m.user for m in members})
     return list(users.values())

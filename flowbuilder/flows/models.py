@@ -33,7 +33,8 @@ class Criticality(models.TextChoices):
 
 
 class Flow(TimeStampedModel):
-    guardian_shareable = True
+    # What a share can grant beyond the recipient's role (tenancy.sharing, django-guardian).
+    share_permissions = ("view", "change", "run", "publish")
 
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="flows")
     name = models.CharField(max_length=200)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model, login, logout
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from flowbuilder.audit.actions import record
@@ -40,13 +41,46 @@ def create_customer(*, actor: Any, partner: Organisation, name: str) -> Organisa
     return org
 
 
-def set_membership(*, actor: Any, organisation: Organisation, username: str, role: str) -> Membership:
-    if not can(actor, "admin", organisation):
-        raise PermissionDeniedError("Only admins of this organisation can change its members.")
+def _check_role(role: str) -> None:
     if role not in Role.values:
         raise InvalidInputError(
             f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.", field="role"
         )
+
+
+def _keeps_an_admin(membership: Membership, *, losing: str) -> None:
+    """A partner (or an organisation without a partner) keeps at least one active admin: nobody else
+    could manage it. A customer's partner admins always can, so customers are not guarded."""
+    org = membership.organisation
+    if org.parent_id is not None or membership.role != Role.ADMIN or not membership.is_active:
+        return
+    others = Membership.objects.filter(organisation=org, role=Role.ADMIN, is_active=True).exclude(
+        pk=membership.pk
+    )
+    if not others.exists():
+        raise InvalidInputError(
+            f"{membership.user.get_username()} is the last active admin of {org.name}: make someone else "
+            f"admin before you {losing}.",
+            field="role",
+        )
+
+
+def _sync_account(user: Any) -> None:
+    """A person whose every membership is deactivated cannot sign in at all; any active one lets them.
+    (Someone with no membership left keeps the account as it was.)"""
+    rows = set(Membership.objects.filter(user=user).values_list("is_active", flat=True))
+    if not rows or user.is_superuser:
+        return
+    active = True in rows
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+
+
+def set_membership(*, actor: Any, organisation: Organisation, username: str, role: str) -> Membership:
+    if not can(actor, "admin", organisation):
+        raise PermissionDeniedError("Only admins of this organisation can change its members.")
+    _check_role(role)
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
         raise InvalidInputError(f"No user named {username!r}.", field="username")
@@ -56,8 +90,11 @@ def set_membership(*, actor: Any, organisation: Organisation, username: str, rol
         )
         before = None if created else {"role": membership.role}
         if not created and membership.role != role:
+            _keeps_an_admin(membership, losing="change their role")
             membership.role = role
             membership.save(update_fields=["role", "updated_at"])
+        if created:
+            _sync_account(user)
         record(
             AuditAction.MEMBERSHIP_SET,
             actor=actor,
@@ -69,9 +106,77 @@ def set_membership(*, actor: Any, organisation: Organisation, username: str, rol
     return membership
 
 
+def change_role(*, actor: Any, membership: Membership, role: str) -> Membership:
+    """Give a member another role in the same organisation (audited as a role grant)."""
+    return set_membership(
+        actor=actor, organisation=membership.organisation, username=membership.user.get_username(), role=role
+    )
+
+
+def deactivate_membership(*, actor: Any, membership: Membership) -> Membership:
+    """The member keeps their row (and history) but loses every right in this organisation; with no
+    active membership left they cannot sign in at all (their sessions and tokens stop working)."""
+    if not can(actor, "admin", membership.organisation):
+        raise PermissionDeniedError("Only admins of this organisation can deactivate its members.")
+    if membership.user_id == getattr(actor, "pk", None):
+        raise InvalidInputError("You cannot deactivate yourself; ask another admin.", field="user")
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update()
+            .select_related("user", "organisation")
+            .get(pk=membership.pk)
+        )
+        if not membership.is_active:
+            return membership
+        _keeps_an_admin(membership, losing="deactivate them")
+        membership.is_active = False
+        membership.deactivated_at = timezone.now()
+        membership.deactivated_by = actor if getattr(actor, "is_authenticated", False) else None
+        membership.save(update_fields=["is_active", "deactivated_at", "deactivated_by", "updated_at"])
+        _sync_account(membership.user)
+        record(
+            AuditAction.USER_DEACTIVATE,
+            actor=actor,
+            organisation=membership.organisation_id,
+            obj=membership.user,
+            before={"active": True},
+            after={
+                "active": False,
+                "membership": membership.pk,
+                "role": membership.role,
+                "can_sign_in": membership.user.is_active,
+            },
+        )
+    return membership
+
+
+def reactivate_membership(*, actor: Any, membership: Membership) -> Membership:
+    if not can(actor, "admin", membership.organisation):
+        raise PermissionDeniedError("Only admins of this organisation can reactivate its members.")
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        if membership.is_active:
+            return membership
+        membership.is_active = True
+        membership.deactivated_at = None
+        membership.deactivated_by = None
+        membership.save(update_fields=["is_active", "deactivated_at", "deactivated_by", "updated_at"])
+        _sync_account(membership.user)
+        record(
+            AuditAction.USER_REACTIVATE,
+            actor=actor,
+            organisation=membership.organisation_id,
+            obj=membership.user,
+            before={"active": False},
+            after={"active": True, "membership": membership.pk, "role": membership.role},
+        )
+    return membership
+
+
 def remove_membership(*, actor: Any, membership: Membership) -> None:
     if not can(actor, "admin", membership.organisation):
         raise PermissionDeniedError("Only admins of this organisation can remove its members.")
+    _keeps_an_admin(membership, losing="remove them")
     with transaction.atomic():
         record(
             AuditAction.MEMBERSHIP_REMOVE,
@@ -81,6 +186,7 @@ def remove_membership(*, actor: Any, membership: Membership) -> None:
             before={"user": membership.user.get_username(), "role": membership.role},
         )
         membership.delete()
+        _sync_account(membership.user)
 
 
 BRANDING_FIELDS = (

@@ -44,7 +44,7 @@ def branding_for_user(user: Any) -> Branding | None:
     if not getattr(user, "is_authenticated", False):
         return None
     membership = (
-        Membership.objects.filter(user=user)
+        Membership.objects.filter(user=user, is_active=True)
         .select_related("organisation")
         .order_by("organisation__kind")
         .first()

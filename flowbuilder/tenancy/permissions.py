@@ -3,10 +3,12 @@
 ``organisation_ids_for(user, action)`` is the single answer to "where may this user do X". A partner
 admin acts on its customers as their admin. ``restrict`` applies it to any queryset whose model has an
 ``organisation`` field (or declares ``tenant_field``), adding objects shared one by one through
-django-guardian.
+django-guardian (models that list ``share_permissions``; see tenancy.sharing).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, Q, QuerySet
@@ -14,7 +16,21 @@ from django.db.models import Model, Q, QuerySet
 from .models import Membership, Organisation, OrganisationKind
 from .roles import ROLE_ACTIONS, Role
 
+# Tenancy actions a share can grant (a model lists the ones it supports in ``share_permissions``).
 GUARDIAN_ACTION_PERMS = {"view": "view", "change": "change", "run": "run", "publish": "publish"}
+
+
+# Role shares go to a guardian group per (organisation, role); nobody is put in them (see tenancy.sharing).
+ROLE_GROUP_PREFIX = "fb-role"
+
+
+def role_group_name(organisation_id: int, role: str) -> str:
+    return f"{ROLE_GROUP_PREFIX}:{organisation_id}:{role}"
+
+
+def role_group_names(memberships: Iterable[tuple[int, str]]) -> list[str]:
+    """The share groups that apply to someone with these (organisation id, role) memberships."""
+    return [role_group_name(org, role) for org, role in memberships]
 
 
 def organisation_ids_for(user: AbstractBaseUser | AnonymousUser, action: str) -> set[int]:
@@ -25,7 +41,7 @@ def organisation_ids_for(user: AbstractBaseUser | AnonymousUser, action: str) ->
         return cache[action]
     ids: set[int] = set()
     partner_admin_of: list[int] = []
-    for org_id, role, kind in Membership.objects.filter(user=user).values_list(
+    for org_id, role, kind in Membership.objects.filter(user=user, is_active=True).values_list(
         "organisation_id", "role", "organisation__kind"
     ):
         if action in ROLE_ACTIONS.get(role, ()):
@@ -48,7 +64,7 @@ def restrict(queryset: QuerySet, user: AbstractBaseUser | AnonymousUser, action:
     if model is Organisation:
         return queryset.filter(id__in=organisation_ids_for(user, action))
     condition = Q(**{f"{tenant_field(model)}__in": organisation_ids_for(user, action)})
-    if getattr(model, "guardian_shareable", False) and action in GUARDIAN_ACTION_PERMS:
+    if getattr(model, "share_permissions", ()) and action in GUARDIAN_ACTION_PERMS:
         shared = _guardian_shared_ids(user, model, GUARDIAN_ACTION_PERMS[action])
         if shared:
             condition |= Q(pk__in=shared)
@@ -59,29 +75,58 @@ def can(user: AbstractBaseUser | AnonymousUser, action: str, obj: Model) -> bool
     """Object-level check used by actions (after the queryset already scoped the lookup)."""
     if isinstance(obj, Organisation):
         return obj.id in organisation_ids_for(user, action)
-    org_id = getattr(obj, f"{tenant_field(type(obj))}_id")
+    field = tenant_field(type(obj))
+    if "__" in field:  # e.g. a trigger's "flow__organisation": the flow decides (its shares included)
+        for part in field.split("__")[:-1]:
+            obj = getattr(obj, part)
+        return can(user, action, obj)
+    org_id = getattr(obj, f"{field}_id")
     if org_id in organisation_ids_for(user, action):
         return True
-    if getattr(type(obj), "guardian_shareable", False) and action in GUARDIAN_ACTION_PERMS:
+    if getattr(type(obj), "share_permissions", ()) and action in GUARDIAN_ACTION_PERMS:
         return obj.pk in _guardian_shared_ids(user, type(obj), GUARDIAN_ACTION_PERMS[action])
     return False
 
 
 def _guardian_shared_ids(user: AbstractBaseUser | AnonymousUser, model: type[Model], verb: str) -> list[int]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    from guardian.shortcuts import get_objects_for_user
+    """Ids of ``model`` objects shared with ``user`` for ``verb``: to them by name, or to a role they hold.
 
-    codename = f"{model._meta.app_label}.{verb}_{model._meta.model_name}"
-    # Per request, like organisation_ids_for: one request restricts flows several times (the viewset,
-    # the filters' choices), and each lookup is a few queries.
-    cache = user.__dict__.setdefault("_fb_shared_ids", {})
-    if codename not in cache:
-        objs = get_objects_for_user(
-            user, codename, klass=model.objects.all(), accept_global_perms=False, with_superuser=False
-        )
-        cache[codename] = list(objs.values_list("pk", flat=True))
-    return cache[codename]
+    A share counts only while its recipient still belongs to the object's organisation or to that
+    organisation's partner (tenancy.sharing keeps shares inside that circle; this re-checks it at read
+    time, so a deactivated or removed member loses every share at once).
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if verb not in getattr(model, "share_permissions", ()):
+        return []
+    cache = user.__dict__.setdefault("_fb_shared", {})
+    key = (model._meta.label_lower, verb)
+    if key in cache:
+        return cache[key]
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    memberships = list(
+        Membership.objects.filter(user=user, is_active=True).values_list("organisation_id", "role")
+    )
+    ids: list[int] = []
+    if memberships:
+        perm = {"permission__codename": f"{verb}_{model._meta.model_name}"}
+        perm["permission__content_type__app_label"] = model._meta.app_label
+        direct = UserObjectPermission.objects.filter(user=user, **perm).values_list("object_pk", flat=True)
+        by_role = GroupObjectPermission.objects.filter(
+            group__name__in=role_group_names(memberships), **perm
+        ).values_list("object_pk", flat=True)
+        candidates = {int(pk) for pk in [*direct, *by_role] if str(pk).isdigit()}
+        if candidates:
+            own = {org for org, _role in memberships}
+            circle = own | set(Organisation.objects.filter(parent_id__in=own).values_list("id", flat=True))
+            ids = list(
+                model._default_manager.filter(
+                    pk__in=candidates, **{f"{tenant_field(model)}__in": circle}
+                ).values_list("pk", flat=True)
+            )
+    cache[key] = ids
+    return ids
 
 
 def roles_in(user: AbstractBaseUser | AnonymousUser, organisation_id: int) -> set[str]:
@@ -89,10 +134,13 @@ def roles_in(user: AbstractBaseUser | AnonymousUser, organisation_id: int) -> se
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
     roles = set(
-        Membership.objects.filter(user=user, organisation_id=organisation_id).values_list("role", flat=True)
+        Membership.objects.filter(user=user, organisation_id=organisation_id, is_active=True).values_list(
+            "role", flat=True
+        )
     )
     if Membership.objects.filter(
         user=user,
+        is_active=True,
         role=Role.ADMIN,
         organisation__kind=OrganisationKind.PARTNER,
         organisation__customers__id=organisation_id,

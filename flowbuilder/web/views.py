@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -11,15 +12,34 @@ from django.views.decorators.http import require_POST
 from flowbuilder.tenancy.actions import sign_in, sign_out
 from flowbuilder.tenancy.branding import brand_for
 
+from . import sso
 from .assets import editor_assets
 
 
 class LoginView(auth_views.LoginView):
+    """Password sign-in (login protection in flowbuilder.identity) and the organisation SSO buttons."""
+
     template_name = "web/login.html"
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "brand": brand_for(self.request)}
+        context = super().get_context_data(**kwargs)
+        next_url = context.get("next", "")
+        buttons = {c.pk: c for c in sso.for_host(self.request.get_host())}
+        found = (
+            sso.for_email(self.request.GET.get("sso_email", ""))
+            if self.request.GET.get("sso_email")
+            else None
+        )
+        if found is not None:
+            buttons[found.pk] = found
+        return {
+            **context,
+            "brand": brand_for(self.request),
+            "refused": getattr(self.request, "fb_sign_in_refused", ""),
+            "sso_error": sso.pop_error(self.request),
+            "sso_buttons": [{"label": c.label, "url": sso.start_url(c, next_url)} for c in buttons.values()],
+        }
 
     def form_valid(self, form):
         sign_in(self.request, user=form.get_user())
@@ -34,11 +54,28 @@ class BrandedMixin:
 
 
 class PasswordResetView(BrandedMixin, auth_views.PasswordResetView):
+    """Rate limited per client address (429 saying when to try again) and per e-mail address (quietly:
+    the page never tells whether an account exists)."""
+
     template_name = "web/password_reset_form.html"
     email_template_name = "web/password_reset_email.txt"
     subject_template_name = "web/password_reset_subject.txt"
 
     def form_valid(self, form):
+        from flowbuilder.identity.client_ip import client_ip
+        from flowbuilder.identity.throttle import retry_after, spend
+
+        window = settings.FLOWBUILDER_RESET_WINDOW_S
+        address = client_ip(self.request)
+        if not spend("reset-ip", address, limit=settings.FLOWBUILDER_RESET_PER_ADDRESS, window_s=window):
+            minutes = max(1, round(retry_after("reset-ip", address, window_s=window) / 60))
+            form.add_error(
+                "email", f"Too many reset requests from your network: try again in about {minutes} minutes."
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        email = form.cleaned_data["email"]
+        if not spend("reset-email", email, limit=settings.FLOWBUILDER_RESET_PER_EMAIL, window_s=window):
+            return HttpResponseRedirect(self.get_success_url())  # the same page as when a link was sent
         self.extra_email_context = {"brand": brand_for(self.request)}
         return super().form_valid(form)
 

@@ -13,7 +13,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 # The schema needs no database; an in-memory SQLite keeps this independent of local services.
-if ! (cd "$root" && DATABASE_URL=sqlite:///:memory: "$python" manage.py spectacular \
+if ! (cd "$root" && DEBUG=true DATABASE_URL=sqlite:///:memory: "$python" manage.py spectacular \
       --format openapi-json --file "$tmp/openapi.json" --validate --fail-on-warn) >"$tmp/log" 2>&1; then
   cat "$tmp/log" >&2
   echo "gen-api-types: manage.py spectacular failed (schema warnings count as errors)" >&2

@@ -13,6 +13,8 @@ const RunDetailPage = lazy(() => import('./runs/RunDetailPage').then((m) => ({ d
 const ConnectionsPage = lazy(() => import('./connections/ConnectionsPage').then((m) => ({ default: m.ConnectionsPage })));
 const TriggersPage = lazy(() => import('./triggers/TriggersPage').then((m) => ({ default: m.TriggersPage })));
 const ApprovalsPage = lazy(() => import('./approvals/ApprovalsPage').then((m) => ({ default: m.ApprovalsPage })));
+const UsersPage = lazy(() => import('./settings/UsersPage').then((m) => ({ default: m.UsersPage })));
+const SsoPage = lazy(() => import('./settings/SsoPage').then((m) => ({ default: m.SsoPage })));
 // The partner area (customers, templates, rollout, branding): one chunk, loaded when opened.
 const partner = () => import('./partner/pages');
 const CustomersPage = lazy(() => partner().then((m) => ({ default: m.CustomersPage })));
@@ -63,6 +65,11 @@ function TopBar() {
         <NavLink to="/insights" data-testid="nav-insights">
           Insights
         </NavLink>
+        {organisation?.role === 'admin' && (
+          <NavLink to="/settings/users" data-testid="nav-settings">
+            Settings
+          </NavLink>
+        )}
         {partnerOrgFor(me, organisation) && (
           <NavLink to="/partner" data-testid="nav-partner">
             Partner
@@ -113,6 +120,9 @@ export function App() {
             <Route path="/triggers" element={<TriggersPage />} />
             <Route path="/approvals" element={<ApprovalsPage />} />
             <Route path="/connections" element={<ConnectionsPage />} />
+            <Route path="/settings" element={<Navigate to="/settings/users" replace />} />
+            <Route path="/settings/users" element={<UsersPage />} />
+            <Route path="/settings/sso" element={<SsoPage />} />
             <Route path="/partner" element={<Navigate to="/partner/customers" replace />} />
             <Route path="/partner/customers" element={<CustomersPage />} />
             <Route path="/partner/templates" element={<TemplatesPage />} />

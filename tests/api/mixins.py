@@ -112,6 +112,8 @@ class APIResourceTest:
 
 class ListTests(APIResourceTest):
     paginated: ClassVar[bool] = True
+    #: The role of ``a`` the filter and pagination checks list as (one that may list).
+    filter_role: ClassVar[str] = "viewer"
 
     def test_list_requires_authentication(self, client_as, objs):
         assert client_as(None).get(self.url_base).status_code in (401, 403)
@@ -134,17 +136,19 @@ class ListTests(APIResourceTest):
 
     def test_list_organisation_filter(self, client_as, world, objs):
         ours, _ = objs
-        assert ours.pk in result_ids(client_as("viewer").get(f"{self.url_base}?organisation={world.a.id}"))
+        assert ours.pk in result_ids(
+            client_as(self.filter_role).get(f"{self.url_base}?organisation={world.a.id}")
+        )
         assert ours.pk not in result_ids(
-            client_as("viewer").get(f"{self.url_base}?organisation={world.other_partner.id}")
+            client_as(self.filter_role).get(f"{self.url_base}?organisation={world.other_partner.id}")
         )
 
     def test_list_bad_organisation_filter_is_400(self, client_as, objs):
         for bad in ("abc", "1.5", "[]", "-"):
-            response = client_as("viewer").get(f"{self.url_base}?organisation={bad}")
+            response = client_as(self.filter_role).get(f"{self.url_base}?organisation={bad}")
             assert response.status_code == 400, bad
             assert "organisation" in response.json()["errors"]
-        huge = client_as("viewer").get(f"{self.url_base}?organisation={10**30}")
+        huge = client_as(self.filter_role).get(f"{self.url_base}?organisation={10**30}")
         assert huge.status_code < 500
         if huge.status_code == 200:
             assert result_ids(huge) == set()
@@ -158,7 +162,7 @@ class ListTests(APIResourceTest):
     def test_list_is_paginated(self, client_as, objs):
         if not self.paginated:
             pytest.skip("not paginated")
-        data = client_as("viewer").get(f"{self.url_base}?limit=1&offset=0").json()
+        data = client_as(self.filter_role).get(f"{self.url_base}?limit=1&offset=0").json()
         assert {"count", "next", "previous", "results"} <= set(data)
         assert len(data["results"]) <= 1
 

@@ -229,3 +229,45 @@ def test_redirect_from_allowed_server_to_internal_refused(
         client.get(f"http://allowed.example.test:{port}/start")
     assert connects == [("127.0.0.1", port)]  # the allowed first hop only
     listeners.assert_untouched()
+
+
+# Allow-list entries with a port open that port only: the demo allows the sandbox's port on 127.0.0.1,
+# and nothing else on the machine (Redis, PostgreSQL, the web server) may be reached through it.
+PORTED_CASES = [
+    ("other-port-same-host", ["127.0.0.1:{other}"], "http://127.0.0.1:{port}/"),
+    ("other-port-name", ["localhost:{other}"], "http://localhost:{port}/"),
+    ("other-port-network", ["127.0.0.0/8:{other}"], "http://127.0.0.1:{port}/"),
+    ("other-port-ipv6", ["[::1]:{other}"], "http://[::1]:{port6}/"),
+    ("host-entry-does-not-open-its-addresses-by-ip", ["localhost:{port}"], "http://127.0.0.1:{port}/"),
+    ("default-port-not-implied", ["127.0.0.1:{other}"], "http://127.0.0.1/"),
+    ("redis-under-demo-allowlist", ["127.0.0.1:{other}"], "http://127.0.0.1:6379/"),
+    ("postgres-under-demo-allowlist", ["127.0.0.1:{other}"], "http://127.0.0.1:5432/"),
+    ("metadata-not-opened-by-ported-loopback", ["127.0.0.1:80"], "http://169.254.169.254/latest/meta-data/"),
+]
+
+
+@pytest.mark.parametrize(
+    "entries, url_template", [c[1:] for c in PORTED_CASES], ids=[c[0] for c in PORTED_CASES]
+)
+def test_ported_allow_list_entry_opens_only_its_port(entries, url_template, listeners, connects):
+    port = listeners.port("v4")
+    values = {"port": port, "other": port + 1 if port < 65535 else port - 1}
+    if "{port6}" in url_template:
+        values["port6"] = listeners.port("v6")
+        values["other"] = values["port6"] + 1
+    policy = EgressPolicy.from_entries([e.format(**values) for e in entries])
+    with pytest.raises(EgressDenied):
+        SafeClient(policy=policy, retries=0).get(url_template.format(**values))
+    assert connects == []
+    listeners.assert_untouched()
+
+
+def test_ported_allow_list_entry_reaches_its_own_port(listeners):
+    """Control for the cases above: the same entry with the listener's port lets the request through."""
+    port = listeners.port("v4")
+    client = SafeClient(policy=EgressPolicy.from_entries([f"127.0.0.1:{port}"]), retries=0, timeout=0.5)
+    with pytest.raises(
+        Exception
+    ) as raised:  # the listener accepts but never answers: a timeout, not a refusal
+        client.get(f"http://127.0.0.1:{port}/")
+    assert not isinstance(raised.value, EgressDenied)

@@ -23,10 +23,11 @@ class CustomerCreateSerializer(serializers.Serializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
+    user = serializers.IntegerField(source="user_id", read_only=True)
 
     class Meta:
         model = Membership
-        fields = ["id", "organisation", "username", "role", "created_at"]
+        fields = ["id", "organisation", "user", "username", "role", "is_active", "created_at"]
         read_only_fields = fields
 
 
@@ -57,7 +58,7 @@ class MeSerializer(serializers.ModelSerializer):
     def get_organisations(self, user) -> list[dict]:
         from flowbuilder.tenancy.permissions import organisation_ids_for
 
-        roles = {m.organisation_id: m.role for m in user.memberships.all()}
+        roles = {m.organisation_id: m.role for m in user.memberships.all() if m.is_active}
         orgs = Organisation.objects.filter(id__in=organisation_ids_for(user, "view")).order_by("kind", "name")
         return [
             {

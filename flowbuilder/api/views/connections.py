@@ -21,12 +21,13 @@ from flowbuilder.credentials import actions, connect
 from flowbuilder.credentials.models import Connection
 
 from .mixins import RestrictedQuerysetMixin, organisation_for
+from .sharing import SharingActionsMixin
 
 
 @extend_schema_view(
     partial_update=extend_schema(request=ConnectionUpdateSerializer, responses=ConnectionSerializer),
 )
-class ConnectionViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
+class ConnectionViewSet(RestrictedQuerysetMixin, SharingActionsMixin, viewsets.ModelViewSet):
     base_queryset = Connection.objects.select_related("created_by")
     serializer_class = ConnectionSerializer
     filterset_fields = ["connector", "environment", "credential_type"]

@@ -38,6 +38,7 @@ from flowbuilder.triggers.actions import preview_schedule
 from flowbuilder.triggers.manual import run_manually
 
 from .mixins import RestrictedQuerysetMixin, organisation_for
+from .sharing import SharingActionsMixin
 
 
 class FlowFilter(filters.FilterSet):
@@ -65,7 +66,7 @@ class FlowFilter(filters.FilterSet):
 @extend_schema_view(
     partial_update=extend_schema(request=FlowUpdateSerializer, responses=FlowSerializer),
 )
-class FlowViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
+class FlowViewSet(RestrictedQuerysetMixin, SharingActionsMixin, viewsets.ModelViewSet):
     base_queryset = Flow.objects.select_related("published_version", "draft_saved_by")
     filterset_class = FlowFilter
     search_fields = ["name", "description"]

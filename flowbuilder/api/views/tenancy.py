@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.exceptions import ValidationError
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from flowbuilder.api.serializers.shapes import ErrorShape
+from flowbuilder.api.serializers.sso import SSOSettingsSerializer
 from flowbuilder.api.serializers.tenancy import (
     BrandingSerializer,
     CustomerCreateSerializer,
@@ -19,6 +20,7 @@ from flowbuilder.api.serializers.tenancy import (
     MeSerializer,
     OrganisationSerializer,
 )
+from flowbuilder.api.serializers.users import MembershipRoleSerializer
 from flowbuilder.tenancy import actions
 from flowbuilder.tenancy.actions import sign_in, sign_out
 from flowbuilder.tenancy.models import Membership, Organisation
@@ -77,6 +79,35 @@ class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet
         )
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(methods=["GET"], responses={200: SSOSettingsSerializer, 404: ErrorShape})
+    @extend_schema(methods=["PUT"], request=SSOSettingsSerializer, responses=SSOSettingsSerializer)
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["get", "put", "delete"])
+    def sso(self, request, pk=None):
+        """The organisation's OpenID Connect single sign-on (its admins and its partner's)."""
+        from django.urls import reverse
+
+        from flowbuilder.identity import actions as identity
+        from flowbuilder.identity.models import OrganisationSSO
+
+        org = self.get_object()
+        if request.method == "DELETE":
+            identity.remove_sso(actor=request.user, organisation=org)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        if request.method == "PUT":
+            data = SSOSettingsSerializer(data=request.data, partial=True)
+            data.is_valid(raise_exception=True)
+            config = identity.set_sso(actor=request.user, organisation=org, **data.validated_data)
+        else:
+            config = OrganisationSSO.objects.filter(organisation=org).first()
+            if config is None:
+                raise NotFound("This organisation has no single sign-on.")
+        body = {
+            **identity.public_settings(config),
+            "callback_url": request.build_absolute_uri(reverse("sso-callback")),
+        }
+        return Response(SSOSettingsSerializer(body).data)
+
     @extend_schema(request=CustomerCreateSerializer, responses={201: OrganisationSerializer})
     @action(detail=True, methods=["post"])
     def customers(self, request, pk=None):
@@ -107,9 +138,34 @@ class MembershipViewSet(
         )
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=MembershipRoleSerializer, responses=MembershipSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Change the member's role in this organisation."""
+        membership = self.get_object()
+        data = MembershipRoleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = actions.change_role(
+            actor=request.user, membership=membership, role=data.validated_data["role"]
+        )
+        return Response(MembershipSerializer(membership).data)
+
     def destroy(self, request, *args, **kwargs):
         actions.remove_membership(actor=request.user, membership=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        """The member loses every right here (kept for reactivation); with no active membership left
+        anywhere they cannot sign in."""
+        membership = actions.deactivate_membership(actor=request.user, membership=self.get_object())
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(request=None, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        membership = actions.reactivate_membership(actor=request.user, membership=self.get_object())
+        return Response(MembershipSerializer(membership).data)
 
 
 @extend_schema(responses=MeSerializer)
@@ -118,14 +174,21 @@ def me(request):
     return Response(MeSerializer(request.user).data)
 
 
-@extend_schema(request=LoginSerializer, responses=MeSerializer)
+@extend_schema(
+    request=LoginSerializer, responses={200: MeSerializer, 400: ErrorShape, 403: ErrorShape, 429: ErrorShape}
+)
 @api_view(["POST"])
-@permission_classes([permissions.AllowAny])
 def login_view(request):
+    """Sign in with a username and password. Repeated failures lock the account and the address for a
+    while (429 saying until when); members of an SSO-only organisation are told to use single sign-on."""
     data = LoginSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    user = authenticate(request, **data.validated_data)
+    # The Django request: login protection notes its findings there (axes' middleware answers 429).
+    user = authenticate(request._request, **data.validated_data)
     if user is None:
+        refused = getattr(request._request, "fb_sign_in_refused", "")
+        if refused:
+            raise PermissionDenied(refused)
         raise ValidationError({"password": ["Wrong username or password."]})
     sign_in(request, user=user)
     return Response(MeSerializer(user).data)

@@ -64,6 +64,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * @description Sign in with a username and password. Repeated failures lock the account and the address for a
+         *     while (429 saying until when); members of an SSO-only organisation are told to use single sign-on.
+         */
         post: operations["auth_login_create"];
         delete?: never;
         options?: never;
@@ -212,6 +216,23 @@ export interface paths {
         patch: operations["connections_partial_update"];
         trace?: never;
     };
+    "/api/connections/{id}/access/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["connections_access_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/connections/{id}/authorize/": {
         parameters: {
             query?: never;
@@ -232,6 +253,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/connections/{id}/share/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["connections_share_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/connections/{id}/test/": {
         parameters: {
             query?: never;
@@ -243,6 +281,23 @@ export interface paths {
         put?: never;
         /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
         post: operations["connections_test_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/connections/{id}/unshare/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["connections_unshare_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -344,6 +399,23 @@ export interface paths {
         patch: operations["flows_partial_update"];
         trace?: never;
     };
+    "/api/flows/{id}/access/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["flows_access_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows/{id}/draft/": {
         parameters: {
             query?: never;
@@ -426,6 +498,40 @@ export interface paths {
          * @description Every queryset is scoped to what the user may view; others' ids are simply not found.
          */
         post: operations["flows_schedule_preview_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flows/{id}/share/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["flows_share_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flows/{id}/unshare/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["flows_unshare_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -603,6 +709,44 @@ export interface paths {
         delete: operations["memberships_destroy"];
         options?: never;
         head?: never;
+        /** @description Change the member's role in this organisation. */
+        patch: operations["memberships_partial_update"];
+        trace?: never;
+    };
+    "/api/memberships/{id}/deactivate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description The member loses every right here (kept for reactivation); with no active membership left
+         *     anywhere they cannot sign in.
+         */
+        post: operations["memberships_deactivate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/memberships/{id}/reactivate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["memberships_reactivate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -721,6 +865,25 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organisations/{id}/sso/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The organisation's OpenID Connect single sign-on (its admins and its partner's). */
+        get: operations["organisations_sso_retrieve"];
+        /** @description The organisation's OpenID Connect single sign-on (its admins and its partner's). */
+        put: operations["organisations_sso_update"];
+        post?: never;
+        /** @description The organisation's OpenID Connect single sign-on (its admins and its partner's). */
+        delete: operations["organisations_sso_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1368,6 +1531,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Members of the organisations the reader administers, with their memberships there only. */
+        get: operations["users_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Members of the organisations the reader administers, with their memberships there only. */
+        get: operations["users_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/unlock/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description End the person's sign-in lockout now (their failed attempts are cleared); audited. */
+        post: operations["users_unlock_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/versions/{id}/": {
         parameters: {
             query?: never;
@@ -1389,6 +1603,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Access: {
+            shareable: components["schemas"]["SharePermissionEnum"][];
+            shares: components["schemas"]["Share"][];
+            people: components["schemas"]["AccessPerson"][];
+            /** @description People the reader may share with (admins only). */
+            candidates: components["schemas"]["ShareCandidate"][];
+        };
+        AccessPerson: {
+            user: number;
+            username: string;
+            display_name: string;
+            permissions: components["schemas"]["SharePermissionEnum"][];
+            /** @description Why: a role, a share. */
+            via: string[];
+        };
         /** @description The body of 4xx answers (flowbuilder/api/errors.py). */
         ApiError: {
             detail: string;
@@ -1466,6 +1695,9 @@ export interface components {
          *     * `approval.escalate` - Approval escalated
          *     * `approval.time_out` - Approval timed out
          *     * `auth.login` - Signed in
+         *     * `auth.login_failed` - Sign-in failed
+         *     * `auth.lockout` - Sign-in locked out
+         *     * `auth.unlock` - Sign-in unlocked
          *     * `auth.logout` - Signed out
          *     * `branding.set` - Branding changed
          *     * `connection.create` - Connection created
@@ -1473,6 +1705,8 @@ export interface components {
          *     * `connection.delete` - Connection deleted
          *     * `connection.test` - Connection tested
          *     * `connection.use` - Connection used
+         *     * `connection.share` - Connection shared
+         *     * `connection.unshare` - Connection unshared
          *     * `connection.authorize` - Connect started
          *     * `connection.connect` - Connection authorised
          *     * `connection.reconnect_required` - Connection authorisation lapsed
@@ -1494,6 +1728,9 @@ export interface components {
          *     * `reconciliation.delete` - Reconciliation policy deleted
          *     * `reconciliation.run` - Reconciliation report requested
          *     * `reconciliation.fix` - Reconciliation fix job started
+         *     * `flow.unshare` - Flow unshared
+         *     * `sso.set` - Single sign-on changed
+         *     * `sso.remove` - Single sign-on removed
          *     * `run.start` - Run started
          *     * `run.cancel` - Run cancelled
          *     * `run.retry` - Run retried
@@ -1516,9 +1753,11 @@ export interface components {
          *     * `trigger.resume` - Trigger resumed
          *     * `trigger.poll_now` - Trigger polled now
          *     * `user.invite` - User invited
+         *     * `user.deactivate` - User deactivated
+         *     * `user.reactivate` - User reactivated
          * @enum {string}
          */
-        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "membership.remove" | "organisation.create" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "membership.remove" | "organisation.create" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
         /**
          * @description * `ok` - Credentials entered
          *     * `not_connected` - Not connected yet
@@ -1551,6 +1790,8 @@ export interface components {
             now: components["schemas"]["BacklogCountsShape"];
             series: components["schemas"]["BacklogPointShape"][];
         };
+        /** @enum {unknown} */
+        BlankEnum: "";
         Branding: {
             product_name?: string;
             logo_url?: string;
@@ -2362,8 +2603,10 @@ export interface components {
         Membership: {
             readonly id: number;
             readonly organisation: number;
+            readonly user: number;
             readonly username: string;
             readonly role: components["schemas"]["RoleEnum"];
+            readonly is_active: boolean;
             /** Format: date-time */
             readonly created_at: string;
         };
@@ -2458,6 +2701,8 @@ export interface components {
             default_retry: components["schemas"]["Retry"];
             expression_fields: string[];
         };
+        /** @enum {unknown} */
+        NullEnum: null;
         /**
          * @description * `add` - add
          *     * `remove` - remove
@@ -2758,6 +3003,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Trigger"][];
         };
+        PaginatedUserList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["User"][];
+        };
         PatchedConnectionUpdateRequest: {
             environment?: components["schemas"]["EnvironmentEnum"];
             name?: string;
@@ -2796,6 +3056,9 @@ export interface components {
             /** Format: double */
             threshold?: number | null;
             enabled?: boolean;
+        };
+        PatchedMembershipRoleRequest: {
+            role?: components["schemas"]["RoleEnum"];
         };
         PatchedReconciliationPolicyRequest: {
             organisation?: number;
@@ -3172,6 +3435,53 @@ export interface components {
             number: number;
             state: components["schemas"]["StateEnum"];
         };
+        SSOSettings: {
+            enabled?: boolean;
+            /**
+             * Format: uri
+             * @description The provider's issuer URL.
+             */
+            issuer?: string;
+            client_id?: string;
+            readonly client_secret_set: boolean;
+            scopes?: string;
+            role_claim?: string;
+            /** @description Claim value -> role. */
+            role_mapping?: {
+                [key: string]: "admin" | "builder" | "operator" | "approver" | "viewer";
+            };
+            default_role?: components["schemas"]["RoleEnum"] | components["schemas"]["BlankEnum"];
+            create_users?: boolean;
+            sso_only?: boolean;
+            email_domains?: string[];
+            login_host?: string | null;
+            button_label?: string;
+            /** @description Register this redirect URI at the provider. */
+            readonly callback_url: string;
+        };
+        SSOSettingsRequest: {
+            enabled?: boolean;
+            /**
+             * Format: uri
+             * @description The provider's issuer URL.
+             */
+            issuer?: string;
+            client_id?: string;
+            /** @description Write-only (encrypted in the vault): omit to keep the stored one, empty to remove it. */
+            client_secret?: string;
+            scopes?: string;
+            role_claim?: string;
+            /** @description Claim value -> role. */
+            role_mapping?: {
+                [key: string]: "admin" | "builder" | "operator" | "approver" | "viewer";
+            };
+            default_role?: components["schemas"]["RoleEnum"] | components["schemas"]["BlankEnum"];
+            create_users?: boolean;
+            sso_only?: boolean;
+            email_domains?: string[];
+            login_host?: string | null;
+            button_label?: string;
+        };
         SaveDraftResult: {
             revision: number;
             /** Format: date-time */
@@ -3214,6 +3524,40 @@ export interface components {
          * @enum {string}
          */
         SeverityEnum: "error" | "warning";
+        Share: {
+            user: number | null;
+            username: string | null;
+            role: (components["schemas"]["RoleEnum"] | components["schemas"]["NullEnum"]) | null;
+            organisation: number | null;
+            organisation_name: string | null;
+            permissions: components["schemas"]["SharePermissionEnum"][];
+        };
+        ShareCandidate: {
+            user: number;
+            username: string;
+            display_name: string;
+        };
+        /**
+         * @description * `view` - view
+         *     * `change` - change
+         *     * `run` - run
+         *     * `publish` - publish
+         * @enum {string}
+         */
+        SharePermissionEnum: "view" | "change" | "run" | "publish";
+        /** @description Either ``user`` or ``role`` (with ``organisation``: the object's own by default, or its partner). */
+        ShareRequest: {
+            user?: number | null;
+            role?: components["schemas"]["RoleEnum"] | components["schemas"]["BlankEnum"];
+            organisation?: number | null;
+            permissions: components["schemas"]["SharePermissionEnum"][];
+        };
+        /** @description Either ``user`` or ``role`` (with ``organisation``: the object's own by default, or its partner). */
+        ShareTargetRequest: {
+            user?: number | null;
+            role?: components["schemas"]["RoleEnum"] | components["schemas"]["BlankEnum"];
+            organisation?: number | null;
+        };
         SlaEvaluation: {
             readonly id: number;
             readonly policy: number;
@@ -3540,6 +3884,42 @@ export interface components {
         UpgradeResults: {
             results: components["schemas"]["UpgradeResult"][];
         };
+        /** @description ``memberships`` lists only the organisations the reader administers (never another tenant's). */
+        User: {
+            readonly id: number;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly username: string;
+            /**
+             * Email address
+             * Format: email
+             */
+            readonly email: string;
+            readonly display_name: string;
+            /** Format: date-time */
+            readonly last_login: string | null;
+            /** Format: date-time */
+            readonly date_joined: string;
+            readonly can_sign_in: boolean;
+            /** @description Invited and has not set a password nor signed in yet. */
+            readonly invited: boolean;
+            readonly memberships: components["schemas"]["UserMembership"][];
+            /**
+             * Format: date-time
+             * @description Sign-in is locked after repeated failures until this time (null: not locked).
+             */
+            readonly locked_until: string | null;
+        };
+        UserMembership: {
+            readonly id: number;
+            readonly organisation: number;
+            readonly organisation_name: string;
+            readonly role: components["schemas"]["RoleEnum"];
+            readonly is_active: boolean;
+            /** Format: date-time */
+            readonly deactivated_at: string | null;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly deactivated_by: string | null;
+        };
         ValidateRequest: {
             document: {
                 [key: string]: unknown;
@@ -3827,8 +4207,32 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Refused: `detail`, and `errors` naming each field at fault. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4623,6 +5027,55 @@ export interface operations {
             };
         };
     };
+    connections_access_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this connection. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Access"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     connections_authorize_create: {
         parameters: {
             query?: never;
@@ -4680,6 +5133,70 @@ export interface operations {
             };
         };
     };
+    connections_share_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this connection. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ShareRequest"];
+                "multipart/form-data": components["schemas"]["ShareRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Access"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     connections_test_create: {
         parameters: {
             query?: never;
@@ -4698,6 +5215,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectionTest"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    connections_unshare_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this connection. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ShareTargetRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ShareTargetRequest"];
+                "multipart/form-data": components["schemas"]["ShareTargetRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Access"];
                 };
             };
             /** @description Refused: `detail`, and `errors` naming each field at fault. */
@@ -5243,6 +5824,55 @@ export interface operations {
             };
         };
     };
+    flows_access_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Access"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     flows_draft_update: {
         parameters: {
             query?: never;
@@ -5515,6 +6145,134 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulePreview"];
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    flows_share_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ShareRequest"];
+                "multipart/form-data": components["schemas"]["ShareRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Access"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    flows_unshare_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ShareTargetRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ShareTargetRequest"];
+                "multipart/form-data": components["schemas"]["ShareTargetRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Access"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6395,6 +7153,186 @@ export interface operations {
             };
         };
     };
+    memberships_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this membership. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedMembershipRoleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedMembershipRoleRequest"];
+                "multipart/form-data": components["schemas"]["PatchedMembershipRoleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    memberships_deactivate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this membership. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    memberships_reactivate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this membership. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     node_types_list: {
         parameters: {
             query?: never;
@@ -6797,6 +7735,175 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerOverview"][];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    organisations_sso_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this organisation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SSOSettings"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    organisations_sso_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this organisation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SSOSettingsRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SSOSettingsRequest"];
+                "multipart/form-data": components["schemas"]["SSOSettingsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SSOSettings"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    organisations_sso_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this organisation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             /** @description Not signed in (token clients; a session client gets 403). */
@@ -9529,6 +10636,170 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Trigger"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    users_list: {
+        parameters: {
+            query?: {
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedUserList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    users_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this user. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    users_unlock_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this user. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Refused: `detail`, and `errors` naming each field at fault. */

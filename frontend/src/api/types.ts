@@ -223,3 +223,20 @@ export type TriggerAction = 'pause' | 'resume' | 'poll-now';
 
 /** POST /api/expressions/preview/: 200 `{result}` (any JSON) or 400 `{error, position}`. */
 export type PreviewResult = { result?: unknown } & Partial<Schemas['ExpressionPreviewError']>;
+
+// --- users, sharing, single sign-on --------------------------------------------------------------------
+
+/** A person as their organisations' admins see them (GET /api/users/): memberships there only. */
+export type User = Schemas['User'];
+export type UserMembership = Schemas['UserMembership'];
+/** Who may act on a flow or connection and why, and the shares that can be taken back. */
+export type Access = Schemas['Access'];
+export type Share = Schemas['Share'];
+export type AccessPerson = Schemas['AccessPerson'];
+export type ShareCandidate = Schemas['ShareCandidate'];
+export type SharePermission = Schemas['SharePermissionEnum'];
+export type ShareBody = Schemas['ShareRequest'];
+export type ShareTargetBody = Schemas['ShareTargetRequest'];
+/** An organisation's single sign-on; the client secret is write-only (`client_secret_set` says if one is stored). */
+export type SsoSettings = Schemas['SSOSettings'];
+export type SsoSettingsBody = Schemas['SSOSettingsRequest'];

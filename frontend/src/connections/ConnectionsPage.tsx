@@ -13,6 +13,7 @@ import { useToast } from '../ui/toast';
 import { clock, timeAgo } from '../lib/format';
 import { ConnectionDialog, ConnectorIcon } from './ConnectionDialog';
 import { TestCell } from './TestStatus';
+import { ShareDialog } from '../sharing/ShareDialog';
 import { AuthCell, UsageLine } from './AuthStatus';
 import { callbackResult, ENVIRONMENTS, errorSummary, fieldTitle, missingSecrets } from './model';
 import './connections.css';
@@ -77,6 +78,7 @@ export function ConnectionsPage() {
   const [env, setEnv] = useState('');
   const [editing, setEditing] = useState<ConnectionDetail | 'new' | null>(null);
   const [deleting, setDeleting] = useState<ConnectionDetail | null>(null);
+  const [sharing, setSharing] = useState<ConnectionDetail | null>(null);
   const [testing, setTesting] = useState<Set<number>>(new Set());
 
   const byKey = useMemo(() => new Map((connectors ?? []).map((c) => [c.key, c])), [connectors]);
@@ -290,6 +292,9 @@ export function ConnectionsPage() {
                         />
                       </td>
                       <td className="conn-actions">
+                        <button className="small" onClick={() => setSharing(c)} data-testid={`connection-share-${c.id}`} aria-label={`Who has access to ${c.name}`}>
+                          {organisation?.role === 'admin' ? 'Share' : 'Access'}
+                        </button>{' '}
                         {canChange && (
                           <span className="row gap-s">
                             <button className="small" onClick={() => void runTest(c)} disabled={isTesting} data-testid={`connection-test-${c.id}`} aria-label={`Test connection ${c.name}`}>
@@ -321,6 +326,9 @@ export function ConnectionsPage() {
           onSaved={onSaved}
           onTested={applyTest}
         />
+      )}
+      {sharing && (
+        <ShareDialog kind="connection" id={sharing.id} name={sharing.name} canShare={organisation?.role === 'admin'} onClose={() => setSharing(null)} />
       )}
       {deleting && (
         <DeleteDialog

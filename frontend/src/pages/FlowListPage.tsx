@@ -10,6 +10,7 @@ import { useResource } from '../lib/useResource';
 import { useToast } from '../ui/toast';
 import { readJsonFile, useDebounced } from '../lib/hooks';
 import { timeAgo } from '../lib/format';
+import { ShareDialog } from '../sharing/ShareDialog';
 
 function CreateFlowDialog({ onClose, onCreate }: { onClose: () => void; onCreate: (name: string) => Promise<void> }) {
   const [name, setName] = useState('');
@@ -51,6 +52,7 @@ export function FlowListPage() {
   const [status, setStatus] = useState('');
   const [tag, setTag] = useState('');
   const [creating, setCreating] = useState(false);
+  const [sharing, setSharing] = useState<{ id: number; name: string } | null>(null);
   const [importing, setImporting] = useState(false);
   const [knownTags, setKnownTags] = useState<string[]>([]);
   const fileRef = useRef<HTMLInputElement>(null);
@@ -156,6 +158,9 @@ export function FlowListPage() {
                   <th>Tags</th>
                   <th>Last run</th>
                   <th>Updated</th>
+                  <th>
+                    <span className="sr-only">Access</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -192,6 +197,11 @@ export function FlowListPage() {
                       {timeAgo(f.updated_at)}
                       {f.updated_by && ` · ${f.updated_by}`}
                     </td>
+                    <td>
+                      <button className="small" onClick={() => setSharing({ id: f.id, name: f.name })} data-testid={`flow-share-${f.id}`}>
+                        {organisation?.role === 'admin' ? 'Share' : 'Access'}
+                      </button>
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -199,6 +209,7 @@ export function FlowListPage() {
         )}
       </ResourceState>
       {creating && <CreateFlowDialog onClose={() => setCreating(false)} onCreate={create} />}
+      {sharing && <ShareDialog kind="flow" id={sharing.id} name={sharing.name} canShare={organisation?.role === 'admin'} onClose={() => setSharing(null)} />}
     </div>
   );
 }

@@ -19,6 +19,7 @@ from flowbuilder.devtools.demo import (
     FIXTURES,
     clone_live,
     connect_sandbox_connections,
+    demo_egress_allowlist,
     install_template,
     load_template_file,
     sandbox_connection,
@@ -74,10 +75,12 @@ class Command(BaseCommand):
                     "country": spec.get("country", ""),
                 },
             )
-            if settings.SANDBOX_URL and "127.0.0.1" not in org.egress_allowlist:
-                # The demo talks to the sandbox systems on this machine.
-                org.egress_allowlist = [*org.egress_allowlist, "127.0.0.1"]
-                org.save(update_fields=["egress_allowlist"])
+            if settings.SANDBOX_URL:
+                # The demo talks to the sandbox systems on this machine: their port only.
+                allowlist = demo_egress_allowlist(org.egress_allowlist, settings.SANDBOX_URL)
+                if allowlist != org.egress_allowlist:
+                    org.egress_allowlist = allowlist
+                    org.save(update_fields=["egress_allowlist"])
             orgs[spec["slug"]] = org
         users = {}
         User = get_user_model()

@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from connectors.errors import EgressDenied
-from connectors.http.egress import EgressPolicy, blocked_reason, parse_ip_literal
+from connectors.http.egress import EgressPolicy, blocked_reason, parse_allow_entry, parse_ip_literal
 
 
 def fixed(table):
@@ -93,3 +93,56 @@ def test_userinfo_and_bad_schemes_refused():
     ):
         with pytest.raises(EgressDenied):
             policy.check_url(url)
+
+
+@pytest.mark.parametrize(
+    ("text", "host", "network", "port"),
+    [
+        ("api.example.com", "api.example.com", None, None),
+        ("*.example.com", "*.example.com", None, None),
+        ("127.0.0.1", "127.0.0.1", None, None),  # an entry written before ports existed: every port
+        ("localhost:8100", "localhost", None, 8100),
+        ("127.0.0.1:8100", "127.0.0.1", None, 8100),
+        ("[::1]:8100", "::1", None, 8100),
+        ("::1", "::1", None, None),
+        ("10.0.0.0/8", None, "10.0.0.0/8", None),
+        ("10.0.0.0/8:443", None, "10.0.0.0/8", 443),
+        ("fd00::/8", None, "fd00::/8", None),
+        ("[fd00::/8]:443", None, "fd00::/8", 443),
+        (" API.Example.com. ", "api.example.com", None, None),
+    ],
+)
+def test_allow_list_entries_parse_with_and_without_ports(text, host, network, port):
+    entry = parse_allow_entry(text)
+    assert entry.host == host
+    assert (str(entry.network) if entry.network else None) == network
+    assert entry.port == port
+
+
+@pytest.mark.parametrize("text", ["", "host:0", "host:65536", "host:http", "10.0.0.0/33", "a b", "x/y:1"])
+def test_bad_allow_list_entries_name_themselves(text):
+    with pytest.raises(ValueError):
+        parse_allow_entry(text)
+
+
+def test_ported_entries_open_one_port_and_bare_entries_every_port():
+    loopback = fixed({"sandbox.local": ["127.0.0.1"]})
+    ported = EgressPolicy.from_entries(["127.0.0.1:8100", "sandbox.local:8200"], resolver=loopback)
+    assert ported.check_url("http://127.0.0.1:8100/x").port == 8100
+    assert ported.check_url("http://sandbox.local:8200/").address == "127.0.0.1"
+    for url in (
+        "http://127.0.0.1:6379/",
+        "http://127.0.0.1:5432/",
+        "http://127.0.0.1/",
+        "http://sandbox.local:8100/",
+    ):
+        with pytest.raises(EgressDenied, match="port"):
+            ported.check_url(url)
+    bare = EgressPolicy.from_entries(["127.0.0.1"])  # backwards compatible: every port
+    assert bare.check_url("http://127.0.0.1:6379/").port == 6379
+    networks = EgressPolicy.from_entries(["10.0.0.0/8:443", "192.168.0.0/16"])
+    assert networks.check_url("https://10.1.2.3/").address == "10.1.2.3"
+    assert networks.check_url("http://192.168.1.1:8080/").port == 8080
+    with pytest.raises(EgressDenied):
+        networks.check_url("http://10.1.2.3:80/")
+    assert EgressPolicy(allow_networks=["127.0.0.1/32:8100"]).check_url("http://127.0.0.1:8100/").port == 8100
