@@ -2660,6 +2660,7 @@ export interface components {
             readonly duration_ms: number | null;
             /** Format: date-time */
             readonly next_attempt_at: string | null;
+            readonly waiting: components["schemas"]["NodeWaitingShape"] | null;
             readonly input_items: {
                 [key: string]: {
                     [key: string]: unknown;
@@ -2700,6 +2701,20 @@ export interface components {
             is_trigger: boolean;
             default_retry: components["schemas"]["Retry"];
             expression_fields: string[];
+        };
+        /** @description Schema only: what a waiting node waits for (NodeRunSerializer.get_waiting). */
+        NodeWaitingShape: {
+            /** @description duration, until, callback, record or approval */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When it runs again on its own (null: never).
+             */
+            wake_at: string | null;
+            /** @description Callback waits: the URL that resumes it. */
+            resume_url: string | null;
+            /** @description Approval waits: the request to decide. */
+            approval_id: number | null;
         };
         /** @enum {unknown} */
         NullEnum: null;

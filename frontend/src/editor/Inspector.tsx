@@ -9,6 +9,7 @@ import { ConnectionWidget, ExpressionRjsfField, ExpressionWidget, FlowPickerWidg
 import { sampleFor, samplePaths } from './sample';
 import { Mapper } from './Mapper';
 import { SchedulePreview } from './SchedulePreview';
+import { CompensationSection } from './CompensationSection';
 import { OutputInspector } from '../runs/OutputInspector';
 import { NodeIcon } from '../lib/icons';
 import { useSession } from '../session';
@@ -160,6 +161,7 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
                 </label>
               </div>
             </fieldset>
+            {type?.side_effects && <CompensationSection key={nodeId} node={node} />}
             <label className="field">
               <span>Notes</span>
               <textarea rows={3} value={node.notes ?? ''} data-testid="inspector-notes" placeholder="Why this node exists, who owns it…" onChange={(e) => store.updateNode(nodeId, { notes: e.target.value }, `notes:${nodeId}`)} />
