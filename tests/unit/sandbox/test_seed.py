@@ -69,7 +69,9 @@ COUNTS = {
         "projects": 88,
         "salesInvoices": 274,
         "salesInvoiceLines": 551,
-        "customerPayments": 166,
+        "customerPaymentJournals": 2,
+        "postedCustomerPayments": 166,
+        "customerPayments": 5,
     },
 }
 
