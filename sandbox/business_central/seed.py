@@ -266,6 +266,27 @@ def seed(world: World, out: Rows) -> None:
                 "_version": 1,
             },
         )
+    # The custom API page (northwind/billing/v1.0 billingSchedules): a milestone per project for the first
+    # few projects, keyed without the random stream.
+    for n, project in enumerate(projects[:3]):
+        sid = str(uuid.uuid5(uuid.UUID(project["id"]), "billing-schedule"))
+        out.add(
+            "dynamics",
+            "billingSchedules",
+            sid,
+            {
+                **SETS_DEF["billingSchedules"].defaults,
+                "id": sid,
+                "projectNumber": project["number"],
+                "description": "Milestone 1",
+                "billingDate": (world.anchor.date() + timedelta(days=30 * (n + 1))).isoformat(),
+                "amount": 5000.0,
+                "lastModifiedDateTime": iso_z(world.anchor, millis=True),
+                "_companyId": main_id,
+                "_set": "billingSchedules",
+                "_version": 1,
+            },
+        )
     out.counters[f"dynamics:payline:{main_id}"] = line_no
     # API-created customers and projects continue the seeded number series instead of colliding with it.
     out.counters["dynamics:customers"] = 10000 + len(customers)

@@ -72,6 +72,7 @@ COUNTS = {
         "customerPaymentJournals": 2,
         "postedCustomerPayments": 166,
         "customerPayments": 5,
+        "billingSchedules": 3,
     },
 }
 
