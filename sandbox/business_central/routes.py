@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System
 from ..platform.timeutil import iso_z, parse_iso, utcnow
-from . import odata
+from . import odata, subscriptions
 from .schema import DOCUMENT_LINES, SETS_DEF, document_totals, invoice_totals, line_amounts
 
 API = r"(?:/v2\.0/[^/]+/[^/]+)?/api/(?P<route>v2\.0|[A-Za-z0-9_]+/[A-Za-z0-9_]+/v\d+\.\d+)"
@@ -78,6 +78,14 @@ class BusinessCentral(System):
         add("DELETE", API + COMPANY + "/" + SETS + ENTITY + "/?", self.delete)
         add("GET", API + COMPANY + "/" + PARENT + "/" + CHILD + "/?", self.children)
         add("POST", API + COMPANY + "/" + PARENT + "/" + CHILD + "/?", self.add_child)
+        add("GET", API + r"/subscriptions/?", self.list_subscriptions)
+        add("POST", API + r"/subscriptions/?", self.create_subscription)
+        for method, handler in (
+            ("GET", self.read_subscription),
+            ("PATCH", self.patch_subscription),
+            ("DELETE", self.delete_subscription),
+        ):
+            add(method, API + r"/subscriptions\('?(?P<sid>[0-9a-fA-F]{32})'?\)/?", handler)
         add(
             "POST",
             API + COMPANY + rf"/(?P<es>salesInvoices|salesCreditMemos|customerPaymentJournals){ENTITY}"
@@ -367,7 +375,7 @@ class BusinessCentral(System):
         self.store.delete(self.name, es, record["id"])
         if es in ("salesInvoiceLines", "salesCreditMemoLines"):
             self._recompute_document(record["_companyId"], es, record["documentId"])
-        self.emit(es, "deleted", public(record))
+        self._changed(record["_companyId"], es, "deleted", public(record))
         return empty_response(204)
 
     def post(self, req: Request, cid: str, es: str, eid: str, route: str = "v2.0") -> Response:
@@ -419,7 +427,7 @@ class BusinessCentral(System):
             self.store.delete(self.name, "customerPayments", line["id"])
             posted = {**line, "_set": POSTED_PAYMENTS}
             self.store.put(self.name, POSTED_PAYMENTS, line["id"], posted)
-            self.emit("customerPayments", "deleted", public(line))
+            self._changed(cid, "customerPayments", "deleted", public(line))
             if line.get("appliesToInvoiceId"):
                 self._recompute_document(cid, "salesInvoiceLines", line["appliesToInvoiceId"])
         self._commit(cid, "customerPaymentJournals", self._touch(journal), "updated")
@@ -614,7 +622,7 @@ class BusinessCentral(System):
 
     def _commit(self, cid: str, es: str, record: dict[str, Any], event: str) -> None:
         self.store.put(self.name, es, record["id"], record)
-        self.emit(es, event, public(record))
+        self._changed(cid, es, event, public(record))
         if es in ("salesInvoiceLines", "salesCreditMemoLines"):
             self._recompute_document(cid, es, record["documentId"])
 
@@ -635,4 +643,110 @@ class BusinessCentral(System):
         else:
             document_totals(doc, lines)
         self.store.put(self.name, doc_es, doc_id, self._touch(doc))
-        self.emit(doc_es, "updated", public(doc))
+        self._changed(cid, doc_es, "updated", public(doc))
+
+    # -- webhook subscriptions ----------------------------------------------------------------------
+    def _changed(self, cid: str, es: str, change: str, shaped: dict[str, Any]) -> None:
+        """The sandbox's own webhooks, and a notification to every live subscription on the collection."""
+        self.emit(es, change, shaped)
+        for sub in self.store.all(self.name, "subscriptions"):
+            target = subscriptions.parse_resource(sub["resource"])
+            if target and target[1] == cid and target[2] == es and subscriptions.live(sub):
+                note = subscriptions.notification(sub, shaped, change)
+                subscriptions.deliver(sub["notificationUrl"], {"value": [note]})
+
+    def _subscription_shape(self, req: Request, route: str, sub: dict[str, Any]) -> dict[str, Any]:
+        out = {"@odata.context": f"{self._base(req, route)}/$metadata#subscriptions/$entity"}
+        out["@odata.etag"] = etag({"id": sub["subscriptionId"], "_version": sub.get("_version", 1)})
+        out.update({k: v for k, v in sub.items() if not k.startswith("_")})
+        return out
+
+    def _check_resource(self, route: str, resource: str) -> None:
+        target = subscriptions.parse_resource(resource)
+        if target is None or target[0] != f"/api/{route}":
+            raise BcError(
+                400,
+                "BadRequest",
+                f"The resource '{resource}' is not a company's collection on this API route.",
+            )
+        self._company(target[1])
+        es = target[2]
+        if es not in SETS_DEF or SETS_DEF[es].api != route:
+            raise BcError(400, "BadRequest", f"Resource not found for the segment '{es}'.")
+
+    def list_subscriptions(self, req: Request, route: str = "v2.0") -> Response:
+        req.object_label = "subscriptions"
+        rows = [
+            self._subscription_shape(req, route, s)
+            for s in self.store.all(self.name, "subscriptions")
+            if subscriptions.parse_resource(s["resource"])
+            and subscriptions.parse_resource(s["resource"])[0] == f"/api/{route}"
+        ]
+        for row in rows:
+            row.pop("@odata.context", None)
+        return json_response(
+            200, {"@odata.context": f"{self._base(req, route)}/$metadata#subscriptions", "value": rows}
+        )
+
+    def create_subscription(self, req: Request, route: str = "v2.0") -> Response:
+        """Created only after the notification URL echoes the validation token (201), as documented."""
+        req.object_label = "subscriptions"
+        try:
+            body = self._body(req)
+            subscriptions.check_body(body, creating=True)
+            self._check_resource(route, body["resource"])
+            subscriptions.handshake(body["notificationUrl"])
+        except subscriptions.SubscriptionError as exc:
+            return self.error(exc.status, exc.code, exc.message)
+        except BcError as exc:
+            return self._fail(exc)
+        sub = subscriptions.new_subscription(body)
+        self.store.put(self.name, "subscriptions", sub["subscriptionId"], sub)
+        return json_response(201, self._subscription_shape(req, route, sub))
+
+    def _subscription(self, sid: str) -> dict[str, Any]:
+        sub = self.store.get(self.name, "subscriptions", sid.lower())
+        if sub is None:
+            raise BcError(
+                404,
+                "Internal_RecordNotFound",
+                f"The subscription does not exist. Identification fields and values: subscriptionId='{sid}'",
+            )
+        return sub
+
+    def read_subscription(self, req: Request, sid: str, route: str = "v2.0") -> Response:
+        req.object_label = "subscriptions"
+        try:
+            sub = self._subscription(sid)
+        except BcError as exc:
+            return self._fail(exc)
+        return json_response(200, self._subscription_shape(req, route, sub))
+
+    def patch_subscription(self, req: Request, sid: str, route: str = "v2.0") -> Response:
+        """Renewal: another handshake, then three more days."""
+        req.object_label = "subscriptions"
+        try:
+            sub = self._subscription(sid)
+            self._check_etag(req, {"id": sub["subscriptionId"], "_version": sub.get("_version", 1)})
+            body = self._body(req)
+            subscriptions.check_body(body, creating=False)
+            if body.get("resource"):
+                self._check_resource(route, body["resource"])
+            subscriptions.handshake(body.get("notificationUrl") or sub["notificationUrl"])
+        except subscriptions.SubscriptionError as exc:
+            return self.error(exc.status, exc.code, exc.message)
+        except BcError as exc:
+            return self._fail(exc)
+        sub = subscriptions.renew(sub, body)
+        self.store.put(self.name, "subscriptions", sub["subscriptionId"], sub)
+        return json_response(200, self._subscription_shape(req, route, sub))
+
+    def delete_subscription(self, req: Request, sid: str, route: str = "v2.0") -> Response:
+        req.object_label = "subscriptions"
+        try:
+            sub = self._subscription(sid)
+            self._check_etag(req, {"id": sub["subscriptionId"], "_version": sub.get("_version", 1)})
+        except BcError as exc:
+            return self._fail(exc)
+        self.store.delete(self.name, "subscriptions", sub["subscriptionId"])
+        return empty_response(204)

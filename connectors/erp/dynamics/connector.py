@@ -10,6 +10,7 @@ derived from the step's idempotency key, so a replayed or redelivered step finds
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -220,6 +221,93 @@ def run_find_or_create_customer(ctx: ActionContext, params: Mapping[str, Any]) -
     return {**client.clean(created), "created": True}
 
 
+# --- webhook subscriptions ---------------------------------------------------------------------------
+SUBSCRIPTION_ID = {"type": "string", "title": "Subscription id", "pattern": "^[0-9a-fA-F]{32}$"}
+
+
+def subscription_path(route: str, subscription_id: Any = None) -> str:
+    base = f"/api/{route}/subscriptions"
+    if subscription_id in (None, ""):
+        return base
+    sid = str(subscription_id).strip("'")
+    if not re.fullmatch(r"[0-9a-fA-F]{32}", sid):
+        raise InvalidInput("The subscription id is 32 hexadecimal digits.")
+    return f"{base}('{sid}')"
+
+
+def run_create_subscription(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /api/v2.0/subscriptions`` (a custom page's: on its route) with ``notificationUrl``,
+    ``resource`` (the company's collection) and ``clientState``. Business Central first calls the URL with
+    ``?validationToken=`` and creates the subscription (201) only when the token comes back; it expires
+    after 3 days unless renewed (``update_subscription``)."""
+    es, route = target(params)
+    body = {
+        "notificationUrl": str(params["notification_url"]),
+        "resource": f"{client.company_path(ctx, route)}/{es}",
+    }
+    if params.get("client_state"):
+        body["clientState"] = str(params["client_state"])
+    return client.clean(client.request(ctx, "POST", subscription_path(route), json=body).json())
+
+
+def run_update_subscription(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Renew: read the subscription, then ``PATCH subscriptions('{id}')`` with ``If-Match`` and its
+    notificationUrl, resource and clientState (a new notification URL or client state when given); the
+    handshake runs again and the expiry moves 3 days on."""
+    route = client.api_route(params.get("api_route"))
+    url = subscription_path(route, params["subscription_id"])
+    current = client.request(ctx, "GET", url).json() or {}
+    body = {
+        "notificationUrl": str(params.get("notification_url") or current.get("notificationUrl") or ""),
+        "resource": str(current.get("resource") or ""),
+        "clientState": str(params.get("client_state") or current.get("clientState") or ""),
+    }
+    etag = str(current.get("@odata.etag") or "*")
+    return client.clean(client.request(ctx, "PATCH", url, json=body, headers={"If-Match": etag}).json())
+
+
+def run_delete_subscription(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    route = client.api_route(params.get("api_route"))
+    url = subscription_path(route, params["subscription_id"])
+    try:
+        etag = str(client.request(ctx, "GET", url).json().get("@odata.etag") or "*")
+        client.request(ctx, "DELETE", url, headers={"If-Match": etag})
+    except NotFound:
+        if not params.get("ignore_missing"):
+            raise
+        return {"subscriptionId": params["subscription_id"], "deleted": False}
+    return {"subscriptionId": params["subscription_id"], "deleted": True}
+
+
+def notifications(body: Any, client_state: str | None = None) -> list[dict[str, Any]]:
+    """The changes in a notification body ``{"value": [{"subscriptionId", "clientState",
+    "expirationDateTime", "resource", "changeType", "lastModifiedDateTime"}]}``; with ``client_state``,
+    only those carrying it (a notification that does not is not from our subscription)."""
+    rows = body.get("value") if isinstance(body, Mapping) else None
+    out = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, Mapping):
+            continue
+        if client_state is not None and row.get("clientState") != client_state:
+            continue
+        out.append({k: row.get(k) for k in NOTIFICATION_FIELDS})
+    return out
+
+
+NOTIFICATION_FIELDS = (
+    "subscriptionId",
+    "clientState",
+    "expirationDateTime",
+    "resource",
+    "changeType",
+    "lastModifiedDateTime",
+)
+SUBSCRIPTION_OUT = {
+    "type": "object",
+    "properties": {"subscriptionId": {"type": "string"}, "expirationDateTime": {"type": "string"}},
+}
+
+
 # --- polling ---------------------------------------------------------------------------------------
 
 
@@ -385,6 +473,58 @@ class DynamicsConnector(Connector):
                 id=RECORD_ID,
             ),
             output_schema={"type": "object", "properties": {"id": {"type": "string"}}},
+            writes=True,
+        ),
+        Action(
+            key="create_subscription",
+            name="Create webhook subscription",
+            description="Ask Business Central to notify a URL (e.g. a flow's webhook URL) of changes to a "
+            "collection. It checks the URL first (validation token) and expires the subscription after 3 "
+            "days unless renewed.",
+            run=run_create_subscription,
+            input_schema=object_schema(
+                ["entity_set", "notification_url"],
+                entity_set=ENTITY_SET,
+                notification_url={"type": "string", "title": "Notification URL", "format": "uri"},
+                client_state={
+                    "type": "string",
+                    "title": "Client state",
+                    "maxLength": 2048,
+                    "description": "Sent back with every notification: check it in the flow.",
+                },
+                **ROUTE_PARAMS,
+            ),
+            output_schema=SUBSCRIPTION_OUT,
+            writes=True,
+        ),
+        Action(
+            key="update_subscription",
+            name="Renew webhook subscription",
+            description="Renew a subscription before its 3 days run out (the URL is checked again); "
+            "optionally with a new notification URL or client state.",
+            run=run_update_subscription,
+            input_schema=object_schema(
+                ["subscription_id"],
+                subscription_id=SUBSCRIPTION_ID,
+                notification_url={"type": "string", "title": "New notification URL", "format": "uri"},
+                client_state={"type": "string", "title": "New client state", "maxLength": 2048},
+                api_route=API_ROUTE,
+            ),
+            output_schema=SUBSCRIPTION_OUT,
+            writes=True,
+        ),
+        Action(
+            key="delete_subscription",
+            name="Delete webhook subscription",
+            description="End a subscription (DELETE with If-Match).",
+            run=run_delete_subscription,
+            input_schema=object_schema(
+                ["subscription_id"],
+                subscription_id=SUBSCRIPTION_ID,
+                ignore_missing={"type": "boolean", "title": "Succeed if already deleted", "default": False},
+                api_route=API_ROUTE,
+            ),
+            output_schema={"type": "object"},
             writes=True,
         ),
         Action(

@@ -5,11 +5,15 @@ the wrong API route, no credentials) with Business Central's error body ``{"erro
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
+from urllib.parse import parse_qs
 
 import pytest
 
 from tests.support.sandbox import Sandbox
+from tests.support.scripted_server import ScriptedServer, Seen
 from tests.unit.connectors.erp.dynamics.contract_support import fill, fixture_id, load, mismatches
 
 API = "/dynamics/api/v2.0"
@@ -17,7 +21,24 @@ FIXTURES = [f for f in load() if f.get("sandbox")]
 
 
 @pytest.fixture(scope="module")
-def world(sandbox_server):
+def subscriber():
+    """A notification URL as Business Central expects one: it echoes ?validationToken= as text/plain and
+    takes notifications (kept in ``seen``); ``/gone`` answers 404 (a failed handshake)."""
+    server = ScriptedServer().start()
+
+    def hook(seen: Seen):
+        token = parse_qs(seen.path.partition("?")[2]).get("validationToken")
+        if token:
+            return 200, {"Content-Type": "text/plain"}, token[0].encode()
+        return 202, {"Content-Type": "application/json"}, b"{}"
+
+    server.routes["/hooks/bc"] = hook
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def world(sandbox_server, subscriber):
     """The company and a customer the fixtures name (records that fixtures change are made per test)."""
     sandbox = Sandbox(sandbox_server)
     headers = sandbox.auth("dynamics")
@@ -28,7 +49,14 @@ def world(sandbox_server):
         f"{base}/customers", headers=headers, json={"displayName": f"Contract {tag}", "number": f"CT{tag}"}
     ).json()
     sandbox.close()
-    return {"company": company, "customer": customer["id"], "customer_number": customer["number"]}
+    notify = f"{subscriber.url}/hooks/bc"
+    return {
+        "company": company,
+        "customer": customer["id"],
+        "customer_number": customer["number"],
+        "notify_url": notify,
+        "silent_url": f"{subscriber.url}/gone",
+    }
 
 
 def _records(sandbox, world) -> dict[str, str]:
@@ -55,7 +83,18 @@ def _records(sandbox, world) -> dict[str, str]:
     posting = post("/customerPaymentJournals", {"code": f"P{uuid.uuid4().hex[:8].upper()}"})
     payment = {"customerId": world["customer"], "amount": 50, "appliesToInvoiceId": invoice}
     post(f"/customerPaymentJournals({posting})/customerPayments", payment)
+    subscription = sandbox.http.post(
+        f"{sandbox.url}{API}/subscriptions",
+        headers=headers,
+        json={
+            "notificationUrl": world["notify_url"],
+            "resource": f"/api/v2.0/companies({world['company']})/customers",
+            "clientState": "secret",
+        },
+    )
+    assert subscription.status_code == 201, subscription.text
     return {
+        "subscription": subscription.json()["subscriptionId"],
         "posting_journal": posting,
         "throwaway": post("/customers", {"displayName": f"Throwaway {uuid.uuid4().hex[:6]}"}),
         "draft": document("salesInvoices", "salesInvoiceLines"),
@@ -132,3 +171,51 @@ def test_a_payment_takes_effect_only_when_its_journal_is_posted(sandbox, world):
         f"{base}/customerPaymentJournals({records['journal']})/Microsoft.NAV.post", headers=headers
     )
     assert again.status_code == 400 and again.json()["error"]["code"] == "Application_DialogException"
+
+
+def test_subscription_handshake_then_notifications_on_changes(sandbox, world, subscriber):
+    """The documented webhook flow: the handshake before the subscription exists, 3 days of life, and a
+    ``{"value": [...]}`` notification to the URL when a record of the collection changes."""
+    headers = sandbox.auth("dynamics")
+    before = len(subscriber.seen)
+    created = sandbox.http.post(
+        f"{sandbox.url}{API}/subscriptions",
+        headers=headers,
+        json={
+            "notificationUrl": world["notify_url"],
+            "resource": f"/api/v2.0/companies({world['company']})/projects",
+            "clientState": "s3cret",
+        },
+    )
+    assert created.status_code == 201, created.text
+    sub = created.json()
+    handshake = subscriber.seen[before]
+    assert "validationToken=" in handshake.path
+    days = (
+        time.mktime(time.strptime(sub["expirationDateTime"][:19], "%Y-%m-%dT%H:%M:%S"))
+        - time.mktime(time.strptime(sub["lastModifiedDateTime"][:19], "%Y-%m-%dT%H:%M:%S"))
+    ) / 86400
+    assert round(days, 3) == 3
+    project = sandbox.http.post(
+        f"{sandbox.url}{API}/companies({world['company']})/projects",
+        headers=headers,
+        json={"displayName": "Notified"},
+    ).json()
+    deadline = time.monotonic() + 5
+    notes = []
+    while time.monotonic() < deadline and not notes:
+        posted = [json.loads(s.body) for s in subscriber.seen[before + 1 :] if s.method == "POST" and s.body]
+        notes = [n for p in posted for n in p["value"] if n["subscriptionId"] == sub["subscriptionId"]]
+        time.sleep(0.05)
+    assert len(notes) == 1, notes
+    [note] = notes
+    assert note["clientState"] == "s3cret"
+    assert note["changeType"] == "created" and note["resource"].endswith(f"/projects({project['id']})")
+    assert set(note) == {
+        "subscriptionId",
+        "clientState",
+        "expirationDateTime",
+        "resource",
+        "changeType",
+        "lastModifiedDateTime",
+    }

@@ -27,6 +27,9 @@ CONTEXT = {
     "memo": "3b5c7d9e-1f20-4b4c-9d6e-7f8091a2b3c4",
     "journal": "4c6d8e0f-2031-4c5d-ae7f-8091a2b3c4d5",
     "posting_journal": "5d7e9f10-3142-4d6e-bf80-91a2b3c4d5e6",
+    "notify_url": "https://flows.example.com/hooks/abc123/",
+    "silent_url": "https://flows.example.com/hooks/gone/",
+    "subscription": "c670ea73cacb459bb51dc1740da2f1db",
     "uid": "c0ffee",
     "short": "c0ffee",
 }
