@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.base import (
@@ -277,6 +277,25 @@ def run_delete_subscription(ctx: ActionContext, params: Mapping[str, Any]) -> di
             raise
         return {"subscriptionId": params["subscription_id"], "deleted": False}
     return {"subscriptionId": params["subscription_id"], "deleted": True}
+
+
+def renew_expiring(
+    ctx: ActionContext, url_prefix: str, within: timedelta, now: datetime | None = None
+) -> list[str]:
+    """Renew this connection's standard-route subscriptions that notify a URL under ``url_prefix`` (ours)
+    and expire within ``within``: Business Central drops a subscription 3 days after its last renewal."""
+    now = now or datetime.now(UTC)
+    listed = client.request(ctx, "GET", subscription_path(client.STANDARD_ROUTE)).json() or {}
+    renewed = []
+    for sub in listed.get("value") or []:
+        if not str(sub.get("notificationUrl") or "").startswith(url_prefix):
+            continue
+        expires = sub.get("expirationDateTime")
+        if expires and parse_timestamp(expires) - now > within:
+            continue
+        run_update_subscription(ctx, {"subscription_id": sub["subscriptionId"]})
+        renewed.append(str(sub["subscriptionId"]))
+    return renewed
 
 
 def notifications(body: Any, client_state: str | None = None) -> list[dict[str, Any]]:
