@@ -358,6 +358,12 @@ CELERY_BEAT_SCHEDULE = {
     "queue-due-reconciliations": {"task": "observability.queue_due_reconciliations", "schedule": 3600.0},
     # Expired delivery ids, seen record versions and write marks are deleted (their windows are over).
     "prune-ingress-marks": {"task": "triggers.prune_ingress_marks", "schedule": FLOWBUILDER_PRUNE_INTERVAL_S},
+    # Business Central drops a webhook subscription 3 days after its last renewal.
+    "renew-bc-subscriptions": {
+        "task": "triggers.renew_bc_subscriptions",
+        "schedule": 12 * 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
 
 REST_FRAMEWORK = {
