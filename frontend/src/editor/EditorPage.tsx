@@ -11,6 +11,7 @@ import { Palette } from './Palette';
 import { Inspector } from './Inspector';
 import { PublishDialog, RunDialog, ShortcutsHelp, VersionsDrawer } from './dialogs';
 import { useAutosave } from './useAutosave';
+import { usePinSync } from './pinSync';
 import { useRevealNode } from './useRevealNode';
 import { useLiveRun } from '../runs/useLiveRun';
 import { parseClipboard, serializeClipboard, readClipboard, writeClipboard } from '../graph/clipboard';
@@ -35,8 +36,6 @@ function isEditable(t: EventTarget | null): boolean {
   return ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName) || el.isContentEditable || !!el.closest?.('.code-editor, .cm-editor');
 }
 
-const pinnedKey = (flowId: number) => `fb.pinned.${flowId}`;
-
 export function EditorPage() {
   const { id } = useParams();
   const flowId = Number(id);
@@ -54,12 +53,6 @@ export function EditorPage() {
         store.setNodeTypes(types);
         store.clearRun();
         store.load(f);
-        try {
-          const pinned = JSON.parse(window.localStorage.getItem(pinnedKey(flowId)) ?? '{}') as Record<string, Item[]>;
-          for (const [k, v] of Object.entries(pinned)) store.setPinned(k, v);
-        } catch {
-          /* ignore */
-        }
         setFlow(f);
       },
       (e: Error) => alive && setError(e instanceof ApiError && e.status === 404 ? 'This flow does not exist or you cannot see it.' : e.message),
@@ -159,19 +152,12 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
   const canUndo = useEditor((s) => s.canUndo);
   const canRedo = useEditor((s) => s.canRedo);
   const empty = useEditor((s) => s.document.nodes.length === 0);
-  const pinned = useEditor((s) => s.pinned);
   const types = useMemo(() => [...store.nodeTypes.values()], [store]);
   const onError = useCallback((t: string, h: string) => toast.error(t, h), [toast]);
   const save = useAutosave(store, flowId, onError);
   const socket = useLiveRun(store, runId);
 
-  useEffect(() => {
-    try {
-      window.localStorage.setItem(pinnedKey(flowId), JSON.stringify(pinned));
-    } catch {
-      /* quota */
-    }
-  }, [pinned, flowId]);
+  usePinSync(store, flowId, onError); // pinned data lives on the server with the draft
 
   const centre = useCallback(() => {
     const el = document.querySelector('.canvas');
