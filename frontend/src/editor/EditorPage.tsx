@@ -12,6 +12,7 @@ import { Inspector } from './Inspector';
 import { PublishDialog, RunDialog, ShortcutsHelp, VersionsDrawer } from './dialogs';
 import { useAutosave } from './useAutosave';
 import { usePinSync } from './pinSync';
+import { VersionDiffDialog } from './VersionDiff';
 import { useRevealNode } from './useRevealNode';
 import { useLiveRun } from '../runs/useLiveRun';
 import { parseClipboard, serializeClipboard, readClipboard, writeClipboard } from '../graph/clipboard';
@@ -145,6 +146,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
   const [name, setName] = useState(flow.name);
   const [dialog, setDialog] = useState<'run' | 'publish' | 'help' | null>(null);
   const [versionsOpen, setVersionsOpen] = useState(false);
+  const [compareFrom, setCompareFrom] = useState<string | null>(null);
   const [runId, setRunId] = useState<number | null>(null);
   const importRef = useRef<HTMLInputElement>(null);
   const bodyRef = useRef<HTMLDivElement>(null);
@@ -465,6 +467,20 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
               if (!v.document) return;
               store.importDocument(v.document);
               toast.success(`Loaded version ${v.number} into the draft`, 'Undo (Ctrl+Z) to go back.');
+            }}
+            onCompare={(n) => setCompareFrom(String(n))}
+          />
+        )}
+        {compareFrom !== null && (
+          <VersionDiffDialog
+            flowId={flowId}
+            initialFrom={compareFrom}
+            canRestore={!store.getState().readOnly}
+            onClose={() => setCompareFrom(null)}
+            onRestored={(f) => {
+              store.serverUpdate(f.draft.document, f.draft.revision, { savedBy: f.draft.saved_by, savedAt: f.draft.saved_at, findings: f.draft.findings });
+              setCompareFrom(null);
+              toast.success('Version restored as the draft', 'Nothing is published until you publish it.');
             }}
           />
         )}
