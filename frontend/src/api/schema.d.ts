@@ -8923,6 +8923,12 @@ export interface operations {
     runs_list: {
         parameters: {
             query?: {
+                /** @description A value in the run's input (e.g. an opportunity id), or path=value (Opportunity.Id=006A). */
+                business_key?: string;
+                /** @description Runs created at or after (ISO 8601). */
+                created_after?: string;
+                /** @description Runs created before (ISO 8601). */
+                created_before?: string;
                 flow?: number;
                 /** @description Number of results to return per page. */
                 limit?: number;
@@ -8933,7 +8939,9 @@ export interface operations {
                 /** @description Only objects of this organisation (one the user can see; others give an empty list). */
                 organisation?: number;
                 /**
-                 * @description * `manual` - Manual
+                 * @description What started the run (its trigger).
+                 *
+                 *     * `manual` - Manual
                  *     * `webhook` - Webhook
                  *     * `schedule` - Schedule
                  *     * `subflow` - Sub-flow
