@@ -5,6 +5,7 @@ import { inHandle, outHandle } from '../store/reactflow';
 import { NodeIcon } from '../lib/icons';
 import { useStore } from './storeContext';
 import { PinnedBadge } from './PinnedBadge';
+import { HandlePlus } from './addFromHandle';
 
 function portTop(i: number, n: number): string {
   return `${((i + 1) / (n + 1)) * 100}%`;
@@ -98,6 +99,7 @@ function FlowNodeView({ id, data, selected }: NodeProps<FlowRFNode>) {
           </div>
         </div>
       )}
+      {!data.readOnly && data.outputs.map((p, i) => <HandlePlus key={`plus-${p.name}`} nodeId={id} port={p.name} top={portTop(i, data.outputs.length)} />)}
       {data.outputs.map((p, i) => (
         <Handle
           key={`out-${p.name}`}
