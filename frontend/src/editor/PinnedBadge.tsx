@@ -11,7 +11,7 @@ export function PinnedBadge({ nodeId }: { nodeId: string }) {
       data-testid={`node-pinned-${nodeId}`}
       title={`Pinned: ${items.length} item${items.length === 1 ? '' : 's'} stand in for this node's output in previews, mapping and "Run this node". Published runs never use them.`}
     >
-      📌 pinned
+      pinned
     </div>
   );
 }
