@@ -7,6 +7,7 @@ writes the audit row with the change.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from django.db import transaction
@@ -269,6 +270,7 @@ def import_flow(*, actor: Any, organisation: Organisation, data: Any) -> Flow:
 # --- pinned data (the draft's sample items per node) ---------------------------------------------------
 
 MAX_PINNED_ITEMS = 100
+_NODE_ID = re.compile(r"[\w.-]{1,100}")
 
 
 def draft_node_ids(flow: Flow) -> set[str]:
@@ -276,10 +278,13 @@ def draft_node_ids(flow: Flow) -> set[str]:
 
 
 def pin_node_data(*, actor: Any, flow: Flow, node_id: str, items: list[dict[str, Any]]) -> PinnedData:
-    """Pin sample items on one node of the draft (replacing any earlier pin of that node)."""
+    """Pin sample items on one node of the draft (replacing any earlier pin of that node).
+
+    The node need not be saved in the draft yet: the editor pins while its autosave is still pending.
+    A pin of a node the draft does not have is kept but never used (:func:`draft_pins`)."""
     _require(actor, "change", flow)
-    if node_id not in draft_node_ids(flow):
-        raise InvalidInputError(f"The draft has no node {node_id!r}.", field="node_id")
+    if not _NODE_ID.fullmatch(node_id):
+        raise InvalidInputError("A node id is 1-100 letters, digits, '_', '-' or '.'.", field="node_id")
     if len(items) > MAX_PINNED_ITEMS:
         raise InvalidInputError(f"Pin at most {MAX_PINNED_ITEMS} items.", field="items")
     with transaction.atomic():

@@ -51,6 +51,18 @@ def api(world, who="builder") -> APIClient:
     return client
 
 
+def test_a_node_not_yet_saved_in_the_draft_can_be_pinned_but_is_not_used(world):
+    """The editor pins while its autosave is pending; draft runs read pins of draft nodes only."""
+    flow = world.make_flow(world.a)
+    response = api(world).put(f"/api/flows/{flow.pk}/pins/n_new/", {"items": [{"a": 1}]}, format="json")
+    assert response.status_code == 200, response.content
+    assert flow_actions.draft_pins(flow) == {}
+    doc = dict(flow.draft_document)
+    doc["nodes"] = [*doc["nodes"], {**doc["nodes"][1], "id": "n_new"}]
+    flow_actions.save_draft(actor=world.users["admin"], flow=flow, document=doc, revision=flow.draft_revision)
+    assert flow_actions.draft_pins(flow) == {"n_new": [{"a": 1}]}
+
+
 def test_pin_replace_list_and_unpin(world):
     flow = world.make_flow(world.a)
     url = f"/api/flows/{flow.pk}/pins/"
@@ -71,7 +83,8 @@ def test_pin_replace_list_and_unpin(world):
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
-        ("ghost", {"items": []}, "node_id"),
+        ("x" * 101, {"items": []}, "node_id"),
+        ("bad%20id", {"items": []}, "node_id"),
         ("m0", {"items": "x"}, "items"),
         ("m0", {"items": [1]}, "items"),
         ("m0", {"items": [{}] * 101}, "items"),
