@@ -13,6 +13,7 @@ import { CompensationSection } from './CompensationSection';
 import { OutputInspector } from '../runs/OutputInspector';
 import { NodeIcon } from '../lib/icons';
 import { useSession } from '../session';
+import { UpstreamSamplesProvider } from './upstreamContext';
 
 const widgets = { expression: ExpressionWidget, connection: ConnectionWidget, flow: FlowPickerWidget };
 const fields = { expression: ExpressionRjsfField };
@@ -191,4 +192,11 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
   );
 }
 
-export const Inspector = memo(InspectorView);
+// The upstream samples feed the expression editors' $node completions (./upstreamContext).
+export const Inspector = memo(function InspectorWithUpstream(props: Parameters<typeof InspectorView>[0]) {
+  return (
+    <UpstreamSamplesProvider nodeId={props.nodeId}>
+      <InspectorView {...props} />
+    </UpstreamSamplesProvider>
+  );
+});
