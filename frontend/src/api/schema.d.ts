@@ -3347,6 +3347,8 @@ export interface components {
             readonly replay_of: number | null;
             readonly parent_run: number | null;
             readonly node_runs: components["schemas"]["NodeRun"][];
+            /** @description Runs started from this one (Retry from failed node, Replay), newest first: the other direction of replay_of. */
+            readonly retried_as: components["schemas"]["RunLinkShape"][];
             readonly compensations: components["schemas"]["Compensation"][];
             readonly last_seq: number;
             readonly document: {
@@ -3403,6 +3405,13 @@ export interface components {
             };
             /** Format: date-time */
             readonly at: string;
+        };
+        /** @description Another run linked to this one (a retry or replay started from it). */
+        RunLinkShape: {
+            id: number;
+            status: string;
+            /** Format: date-time */
+            created_at: string;
         };
         RunRequestRequest: {
             /** @description One item or a list of items. */

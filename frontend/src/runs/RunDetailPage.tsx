@@ -61,13 +61,14 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
   useLiveRun(store, isTerminalRun(run.status) ? null : run.id);
   const act = async (what: 'cancel' | 'retry' | 'replay') => {
     try {
-      if (what === 'replay') {
-        const r = await runsApi.replay(run.id);
-        navigate(`/runs/${r.id}`);
+      if (what === 'cancel') {
+        await runsApi.cancel(run.id);
+        toast.success('Cancel requested');
       } else {
-        await (what === 'cancel' ? runsApi.cancel(run.id) : runsApi.retry(run.id));
-        toast.success(what === 'cancel' ? 'Cancel requested' : 'Retrying from the failed node');
-        if (what === 'retry') window.location.reload();
+        // Both start a new run: go to it (the new run links back to this one).
+        const r = await (what === 'retry' ? runsApi.retry(run.id) : runsApi.replay(run.id));
+        if (what === 'retry') toast.success(`Retrying from the failed node as run #${r.id}`);
+        navigate(`/runs/${r.id}`);
       }
     } catch (e) {
       toast.error(`Could not ${what} the run`, errorMessage(e));
@@ -88,6 +89,16 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
         <span className="muted small">
           {run.origin} · {clock(run.started_at ?? run.created_at)} · {duration(run.duration_ms)}
         </span>
+        {run.replay_of && (
+          <Link to={`/runs/${run.replay_of}`} className="small" data-testid="run-original">
+            Retry of run #{run.replay_of}
+          </Link>
+        )}
+        {(run.retried_as ?? []).map((r) => (
+          <Link key={r.id} to={`/runs/${r.id}`} className="small" data-testid="run-retried-as">
+            Retried as run #{r.id} ({r.status})
+          </Link>
+        ))}
         <div className="toolbar-group right">
           {!isTerminalRun(status) && <button className="small danger-ghost" onClick={() => void act('cancel')} data-testid="run-cancel">Cancel</button>}
           {status === 'failed' && <button className="small" onClick={() => void act('retry')} data-testid="run-retry">Retry from failed node</button>}
