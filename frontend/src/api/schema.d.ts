@@ -3106,8 +3106,22 @@ export interface components {
             name: string;
             label: string;
         };
+        /**
+         * @description * `expression` - expression
+         *     * `template` - template
+         * @enum {string}
+         */
+        PreviewModeEnum: "expression" | "template";
         PreviewRequest: {
             expression: string;
+            /**
+             * @description template: a template field (URL, body, mapped value): text is literal and only the {{ }} parts are evaluated, as a run does. expression: a bare JSONata field (a condition).
+             *
+             *     * `expression` - expression
+             *     * `template` - template
+             * @default expression
+             */
+            mode?: components["schemas"]["PreviewModeEnum"];
             item?: {
                 [key: string]: unknown;
             };
