@@ -2407,6 +2407,7 @@ export interface components {
             /** @default false */
             readonly is_default_error_flow: boolean;
             readonly draft: components["schemas"]["Draft"];
+            readonly permissions: components["schemas"]["FlowPermissionsShape"];
         };
         /** @description GET /api/flows/{id}/export/ (flows.actions.export_flow): portable, never secrets or tokens. */
         FlowExport: {
@@ -2422,6 +2423,16 @@ export interface components {
             published_document: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** @description What the signed-in user may do with this flow (role and shares): the editor follows it. */
+        FlowPermissionsShape: {
+            /** @description The user's role in the flow's organisation. */
+            role: string | null;
+            /** @description Edit and save the draft. */
+            change: boolean;
+            publish: boolean;
+            /** @description Test runs from the editor, Run this node. */
+            run: boolean;
         };
         FlowUpdateRequest: {
             name?: string;

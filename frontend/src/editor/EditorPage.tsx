@@ -37,6 +37,18 @@ function isEditable(t: EventTarget | null): boolean {
 
 const pinnedKey = (flowId: number) => `fb.pinned.${flowId}`;
 
+/** What the user may do with the flow (the server decides from role and shares); older answers: all. */
+function allowed(f: FlowDetail): { change: boolean; publish: boolean; run: boolean; role: string | null } {
+  return f.permissions ?? { change: true, publish: true, run: true, role: null };
+}
+
+/** Why a button is disabled, in the user's terms. */
+export function deniedReason(role: string | null, what: 'change' | 'publish' | 'run'): string {
+  const as = role ? `As ${role === 'approver' || role === 'admin' || role === 'operator' ? 'an' : 'a'} ${role}` : 'With your access';
+  const verb = { change: 'edit this flow', publish: 'publish it', run: 'run it' }[what];
+  return `${as} you can view this flow but not ${verb}. Ask an admin of the organisation for the builder role.`;
+}
+
 export function EditorPage() {
   const { id } = useParams();
   const flowId = Number(id);
@@ -54,6 +66,7 @@ export function EditorPage() {
         store.setNodeTypes(types);
         store.clearRun();
         store.load(f);
+        store.setReadOnly(!allowed(f).change);
         try {
           const pinned = JSON.parse(window.localStorage.getItem(pinnedKey(flowId)) ?? '{}') as Record<string, Item[]>;
           for (const [k, v] of Object.entries(pinned)) store.setPinned(k, v);
@@ -164,6 +177,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
   const onError = useCallback((t: string, h: string) => toast.error(t, h), [toast]);
   const save = useAutosave(store, flowId, onError);
   const socket = useLiveRun(store, runId);
+  const may = allowed(flow);
 
   useEffect(() => {
     try {
@@ -311,7 +325,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
       }
       if (mod && e.key === 'Enter') {
         e.preventDefault();
-        setDialog('run');
+        if (may.run) setDialog('run');
         return;
       }
       if (isEditable(e.target) || document.querySelector('.backdrop')) return;
@@ -376,7 +390,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
       document.removeEventListener('cut', onCopy);
       document.removeEventListener('paste', onPaste);
     };
-  }, [store, save, paste, centre, rf]);
+  }, [store, save, paste, centre, rf, may.run]);
 
   const selectedNode = selection.nodes.length === 1 && selection.edges.length <= 1 ? selection.nodes[0] : null;
   const count = selection.nodes.length + selection.notes.length;
@@ -438,19 +452,24 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
           </details>
           <button className="small ghost" onClick={() => setVersionsOpen((v) => !v)} data-testid="versions">Versions</button>
           <button className="small ghost" onClick={() => setDialog('help')} title="Shortcuts (?)" data-testid="shortcuts" aria-label="Keyboard shortcuts">?</button>
-          <button className="small" onClick={() => setDialog('publish')} data-testid="publish">Publish</button>
-          <button className="primary" onClick={() => setDialog('run')} data-testid="run-button" title="Run (Ctrl+Enter)">
+          <button className="small" onClick={() => setDialog('publish')} data-testid="publish" disabled={!may.publish} title={may.publish ? 'Publish' : deniedReason(may.role, 'publish')}>Publish</button>
+          <button className="primary" onClick={() => setDialog('run')} data-testid="run-button" disabled={!may.run} title={may.run ? 'Run (Ctrl+Enter)' : deniedReason(may.role, 'run')}>
             ▶ Run
           </button>
         </div>
       </div>
+      {!may.change && (
+        <div className="banner banner-info" role="status" data-testid="read-only-banner">
+          Read-only: {deniedReason(may.role, 'change')}
+        </div>
+      )}
       <ConflictBanner onReload={() => void reload()} onOverwrite={() => void save(true)} />
       <RunBar onClear={() => { store.clearRun(); setRunId(null); }} />
       {socket === 'reconnecting' && <div className="banner banner-info" data-testid="ws-reconnecting">Live updates interrupted — reconnecting…</div>}
       <div ref={bodyRef} className={`editor-body${versionsOpen ? ' with-drawer' : ''}`}>
-        <Palette types={types} onAdd={addAtCentre} />
+        {may.change && <Palette types={types} onAdd={addAtCentre} />}
         <div className="canvas-wrap">
-          <Canvas />
+          <Canvas readOnly={!may.change} />
           {empty && (
             <div className="canvas-empty" data-testid="canvas-empty">
               <h3>Start with a trigger</h3>
@@ -459,7 +478,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
           )}
         </div>
         {selectedNode ? (
-          <Inspector key={selectedNode} nodeId={selectedNode} onRunNode={runNode} />
+          <Inspector key={selectedNode} nodeId={selectedNode} onRunNode={may.run ? runNode : undefined} readOnly={!may.change} />
         ) : (
           <aside className="inspector inspector-empty" data-testid="inspector-empty">
             <h3>{count > 1 ? `${count} items selected` : 'Nothing selected'}</h3>
