@@ -6,7 +6,7 @@ import { flowsApi } from '../api/flows';
 import type { FlowDetail, FlowVersion, Item, NodeType } from '../api/types';
 import { DocumentStore, isTerminalRun } from '../store/documentStore';
 import { StoreContext, useEditor } from './storeContext';
-import { Canvas } from './Canvas';
+import { Canvas, FIT_OPTIONS } from './Canvas';
 import { Palette } from './Palette';
 import { Inspector } from './Inspector';
 import { PublishDialog, RunDialog, ShortcutsHelp, VersionsDrawer } from './dialogs';
@@ -274,7 +274,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
       const data = (await readJsonFile(file)) as { document?: unknown };
       store.importDocument(data.document ?? data);
       toast.success('Imported into the draft', 'Undo (Ctrl+Z) restores the previous graph.');
-      window.setTimeout(() => rf.fitView({ padding: 0.2 }), 50);
+      window.setTimeout(() => rf.fitView(FIT_OPTIONS), 50);
     } catch (e) {
       toast.error('Import failed', (e as Error).message);
     } finally {
@@ -350,7 +350,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
         store.select({});
       } else if (!mod && !e.altKey && e.key === 'L' && e.shiftKey) {
         store.autoLayout();
-        window.setTimeout(() => rf.fitView({ padding: 0.2, duration: 200 }), 30);
+        window.setTimeout(() => rf.fitView({ ...FIT_OPTIONS, duration: 200 }), 30);
       } else if (!mod && !e.altKey && k === 'd' && !e.shiftKey) {
         store.toggleDisabled(store.getState().selection.nodes);
       } else if (!mod && !e.altKey && k === 'n' && !e.shiftKey) {
@@ -424,7 +424,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
           <button className="icon-btn" onClick={() => store.redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo" aria-label="Redo">
             ↷
           </button>
-          <button className="small" onClick={() => { store.autoLayout(); window.setTimeout(() => rf.fitView({ padding: 0.2, duration: 200 }), 30); }} title="Auto-layout (Shift+L)" data-testid="auto-layout">
+          <button className="small" onClick={() => { store.autoLayout(); window.setTimeout(() => rf.fitView({ ...FIT_OPTIONS, duration: 200 }), 30); }} title="Auto-layout (Shift+L)" data-testid="auto-layout">
             Tidy up
           </button>
           <button className="small" onClick={() => { const c = centre(); store.addNote({ x: c.x - 110, y: c.y - 70 }); }} title="Sticky note (N)" data-testid="add-note">

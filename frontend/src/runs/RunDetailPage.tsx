@@ -15,6 +15,13 @@ import { EmptyState, Skeleton, StatusBadge } from '../ui/bits';
 import { useToast } from '../ui/toast';
 import { clock, duration } from '../lib/format';
 
+/** The node a failed run stopped at: the run's error names it, else the first failed node run. */
+export function failedNode(r: Pick<RunDetail, 'error' | 'node_runs'>): string | null {
+  const named = r.error?.node_id;
+  if (named) return named;
+  return r.node_runs.find((n) => n.status === 'failed')?.node_id ?? null;
+}
+
 export function RunDetailPage() {
   const { id } = useParams();
   const runId = Number(id);
@@ -31,6 +38,9 @@ export function RunDetailPage() {
         store.setNodeTypes(types);
         store.load({ id: r.flow, draft: { document: r.document, revision: 0, saved_by: null, saved_at: null, findings: [] } });
         store.runSnapshot(r, r.last_seq);
+        // A failed run opens on its failed node, selected, so its error and input are one look away.
+        const failed = failedNode(r);
+        if (failed) store.select({ nodes: [failed] });
         setRun(r);
       },
       (e: Error) => alive && setError(e instanceof ApiError && e.status === 404 ? 'This run does not exist or you cannot see it.' : e.message),
@@ -113,7 +123,7 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
       )}
       <div ref={bodyRef} className="editor-body no-palette">
         <div className="canvas-wrap">
-          <Canvas readOnly />
+          <Canvas readOnly focus={failedNode(run)} focusAlign="centre" />
         </div>
         {selected ? (
           <Inspector key={selected} nodeId={selected} readOnly />
