@@ -192,3 +192,134 @@ def test_builder_gets_the_full_editor(strict_page: Page, live_server_url: str, t
     expect(page.get_by_test_id("publish")).to_be_enabled()
     expect(page.get_by_test_id("run-button")).to_be_enabled()
     expect(page.get_by_test_id("palette-search")).to_be_visible()
+
+
+def node_ids_on_canvas(page: Page) -> list[str]:
+    sel = ".react-flow__node-flow [data-testid^='node-'][data-status]"
+    return [el.get_attribute("data-testid").removeprefix("node-") for el in page.locator(sel).all()]
+
+
+def test_layout_bugs(strict_page: Page, live_server_url: str, make_org, make_user) -> None:
+    page = strict_page
+    org = make_org("Layout Co")
+    builder = make_user("lena", org, "builder")
+    flow = flow_actions.create_flow(actor=builder, organisation=org, name="Layout", document=None)
+    login_ui(page, live_server_url, "lena")
+    page.goto(f"{live_server_url}/flows/{flow.pk}")
+    canvas = page.get_by_test_id("canvas")
+    expect(page.get_by_test_id("canvas-empty")).to_be_visible()
+
+    # A dropped node lands where it was dropped (its centre near the drop point).
+    cbox = canvas.bounding_box()
+    assert cbox
+    page.get_by_test_id("palette-search").fill("trigger.manual")
+    page.get_by_test_id("palette-item-trigger.manual").drag_to(canvas, target_position={"x": 120, "y": 150})
+    page.get_by_test_id("palette-search").fill("transform.map")
+    page.get_by_test_id("palette-item-transform.map").drag_to(canvas, target_position={"x": 300, "y": 420})
+    page.get_by_test_id("palette-search").fill("")
+    expect(page.locator(".react-flow__node-flow")).to_have_count(2)
+    trigger_id, map_id = node_ids_on_canvas(page)
+    box = page.get_by_test_id(f"node-{map_id}").bounding_box()
+    assert box
+    centre = (box["x"] + box["width"] / 2 - cbox["x"], box["y"] + box["height"] / 2 - cbox["y"])
+    # (Kept clear of the mapping tab's wider inspector, which would pan the new node into view.)
+    assert abs(centre[0] - 300) < 40 and abs(centre[1] - 420) < 40, centre
+
+    # Tidy up on two nodes does not zoom to the maximum.
+    page.get_by_test_id("auto-layout").click()
+    page.wait_for_timeout(500)
+    zoom = page.evaluate(
+        "() => new DOMMatrix(getComputedStyle(document.querySelector('.react-flow__viewport')).transform).a"
+    )
+    assert zoom <= 1.01, zoom
+
+    # Paste lands offset from the original, not on it.
+    page.get_by_test_id(f"node-label-{map_id}").click()
+    page.keyboard.press("Control+c")
+    page.locator(".react-flow__pane").click(position={"x": 8, "y": 8})
+    page.keyboard.press("Control+v")
+    expect(page.locator(".react-flow__node-flow")).to_have_count(3)
+    (pasted,) = set(node_ids_on_canvas(page)) - {trigger_id, map_id}
+    a = page.get_by_test_id(f"node-{map_id}").bounding_box()
+    b = page.get_by_test_id(f"node-{pasted}").bounding_box()
+    assert a and b and (abs(a["x"] - b["x"]) >= 10 or abs(a["y"] - b["y"]) >= 10)
+
+    # A new note shows above the nodes it lands on.
+    page.locator(".react-flow__pane").click(position={"x": 8, "y": 8})
+    page.get_by_test_id("add-note").click()
+    note = page.locator(".react-flow__node-note").last
+    expect(note).to_be_visible()
+    nbox = note.bounding_box()
+    assert nbox
+    x, y = nbox["x"] + nbox["width"] / 2, nbox["y"] + nbox["height"] / 2
+    top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.closest('.react-flow__node')?.className || ''", [x, y]
+    )
+    assert "react-flow__node-note" in top, top
+
+    # "More" closes on Escape and on a click outside.
+    more = page.get_by_test_id("more-menu")
+    more.locator("summary").click()
+    expect(more).to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(more).not_to_have_attribute("open", "")
+    more.locator("summary").click()
+    expect(more).to_have_attribute("open", "")
+    page.locator(".react-flow__pane").click(position={"x": 8, "y": 8})
+    expect(more).not_to_have_attribute("open", "")
+
+    # The versions panel keeps its column beside the inspector while a map node is selected.
+    page.get_by_test_id(f"node-label-{map_id}").click()
+    expect(page.locator(".mapper")).to_be_visible()
+    page.get_by_test_id("versions").click()
+    drawer = page.locator(".drawer").first
+    expect(drawer).to_be_visible()
+    dbox = drawer.bounding_box()
+    ibox = page.get_by_test_id("inspector").bounding_box()
+    assert dbox and ibox
+    assert dbox["x"] >= ibox["x"] + ibox["width"] - 2 and dbox["y"] < 150, (dbox, ibox)
+    shoot(page, "editor-versions-with-mapper")
+    page.get_by_test_id("versions").click()
+
+    # The Help tab renders markdown (the HTTP request node's help has bold and a list), not asterisks.
+    page.get_by_test_id("palette-search").fill("http.request")
+    page.get_by_test_id("palette-item-http.request").click()
+    page.get_by_test_id("palette-search").fill("")
+    http_node = page.locator(".react-flow__node-flow [data-type='http.request']").first
+    http_id = (http_node.get_attribute("data-testid") or "").removeprefix("node-")
+    page.get_by_test_id(f"node-label-{http_id}").click(force=True)
+    page.get_by_test_id("inspector-tab-docs").click()
+    docs = page.get_by_test_id("inspector-docs-text")
+    expect(docs.locator("strong").first).to_be_visible()
+    expect(docs.locator("li").first).to_be_visible()
+    assert "**" not in (docs.text_content() or "")
+
+
+def test_leaving_the_editor_right_after_an_edit_keeps_it(
+    strict_page: Page, live_server_url: str, make_org, make_user
+) -> None:
+    page = strict_page
+    org = make_org("Quick Co")
+    builder = make_user("quinn", org, "builder")
+    flow = flow_actions.create_flow(actor=builder, organisation=org, name="Quick", document=None)
+    login_ui(page, live_server_url, "quinn")
+    page.goto(f"{live_server_url}/flows/{flow.pk}")
+    expect(page.get_by_test_id("canvas-empty")).to_be_visible()
+    page.get_by_test_id("palette-search").fill("trigger.webhook")
+    page.get_by_test_id("palette-item-trigger.webhook").drag_to(
+        page.get_by_test_id("canvas"), target_position={"x": 300, "y": 200}
+    )
+    expect(page.locator(".react-flow__node-flow")).to_have_count(1)
+    page.get_by_label("Back to flows").click()  # well within the 1.5 s autosave debounce
+    expect(page.get_by_test_id("flow-list")).to_be_visible()
+
+    def saved() -> bool:
+        flow.refresh_from_db()
+        return len(flow.draft_document["nodes"]) == 1
+
+    deadline = page.evaluate("() => performance.now()") + 5000
+    while not saved() and page.evaluate("() => performance.now()") < deadline:
+        page.wait_for_timeout(100)
+    assert saved(), flow.draft_document
+    page.goto(f"{live_server_url}/flows/{flow.pk}")
+    expect(page.locator(".react-flow__node-flow")).to_have_count(1)

@@ -30,8 +30,9 @@ export const FIT_OPTIONS = { padding: 0.2, maxZoom: MAX_OPEN_ZOOM, minZoom: READ
 function useReadableOpen(wrapper: RefObject<HTMLDivElement | null>, focus: string | null | undefined, align: 'start' | 'centre') {
   const rf = useReactFlow();
   const initialised = useNodesInitialized();
-  const done = useRef(false);
   const store = useStore();
+  // Only the flow as it was opened: a flow opened empty keeps its viewport when nodes are dropped in.
+  const done = useRef(store.getState().document.nodes.length === 0);
   useEffect(() => {
     if (done.current || !initialised || !wrapper.current) return;
     const boxes = new Map<string, Box>();

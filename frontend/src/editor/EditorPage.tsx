@@ -19,6 +19,7 @@ import { useToast } from '../ui/toast';
 import { EmptyState, Skeleton, Spinner, StatusBadge } from '../ui/bits';
 import { clock } from '../lib/format';
 import { downloadJson, readJsonFile } from '../lib/hooks';
+import { useDismissDetails } from '../lib/useDismiss';
 
 let typesPromise: Promise<NodeType[]> | null = null;
 export function loadNodeTypes(): Promise<NodeType[]> {
@@ -178,6 +179,8 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
   const save = useAutosave(store, flowId, onError);
   const socket = useLiveRun(store, runId);
   const may = allowed(flow);
+  const moreRef = useRef<HTMLDetailsElement>(null);
+  useDismissDetails(moreRef);
 
   useEffect(() => {
     try {
@@ -441,7 +444,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
         </div>
         <div className="toolbar-group right">
           <input ref={importRef} type="file" accept=".json,application/json" hidden data-testid="import-file" onChange={(e) => void doImport(e.target.files?.[0])} />
-          <details className="menu" data-testid="more-menu">
+          <details className="menu" data-testid="more-menu" ref={moreRef}>
             <summary className="small">More ▾</summary>
             <div className="menu-pop" onClick={(e) => (e.currentTarget.parentElement as HTMLDetailsElement).removeAttribute('open')}>
               <button className="small ghost" onClick={() => void copy(false)} disabled={count === 0} data-testid="copy">Copy selection</button>
@@ -466,7 +469,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
       <ConflictBanner onReload={() => void reload()} onOverwrite={() => void save(true)} />
       <RunBar onClear={() => { store.clearRun(); setRunId(null); }} />
       {socket === 'reconnecting' && <div className="banner banner-info" data-testid="ws-reconnecting">Live updates interrupted — reconnecting…</div>}
-      <div ref={bodyRef} className={`editor-body${versionsOpen ? ' with-drawer' : ''}`}>
+      <div ref={bodyRef} className={`editor-body${versionsOpen ? ' with-drawer' : ''}${may.change ? '' : ' no-palette'}`}>
         {may.change && <Palette types={types} onAdd={addAtCentre} />}
         <div className="canvas-wrap">
           <Canvas readOnly={!may.change} />

@@ -12,6 +12,7 @@ import { Mapper } from './Mapper';
 import { SchedulePreview } from './SchedulePreview';
 import { OutputInspector } from '../runs/OutputInspector';
 import { NodeIcon } from '../lib/icons';
+import { HelpText } from '../ui/HelpText';
 import { useSession } from '../session';
 
 const widgets = { expression: ExpressionWidget, connection: ConnectionWidget, flow: FlowPickerWidget };
@@ -174,7 +175,7 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
         {tab === 'docs' && (
           <div className="docs" data-testid="inspector-docs">
             {type?.description && <p>{type.description}</p>}
-            {type?.docs ? <div className="docs-text">{type.docs}</div> : <p className="muted">No help text for this node type.</p>}
+            {type?.docs ? <HelpText source={type.docs} testid="inspector-docs-text" /> : <p className="muted">No help text for this node type.</p>}
             {type && (
               <dl className="kv small">
                 <dt>Inputs</dt>
