@@ -32,7 +32,9 @@ function useReadableOpen(wrapper: RefObject<HTMLDivElement | null>, focus: strin
   const initialised = useNodesInitialized();
   const store = useStore();
   // Only the flow as it was opened: a flow opened empty keeps its viewport when nodes are dropped in.
-  const done = useRef(store.getState().document.nodes.length === 0);
+  // Very large flows (generated ones) open fitted as a whole instead (the `fitView` prop).
+  const opened = store.getState().document.nodes.length;
+  const done = useRef(opened === 0 || opened > LARGE_FLOW);
   useEffect(() => {
     if (done.current || !initialised || !wrapper.current) return;
     const boxes = new Map<string, Box>();
@@ -65,6 +67,7 @@ export function Canvas({
   const { nodes, edges } = useMemo(() => toReactFlow(state, store.nodeTypes, owner), [state, store, owner]);
   const wrapper = useRef<HTMLDivElement>(null);
   useReadableOpen(wrapper, focus, focusAlign);
+  const openedLarge = useRef(state.document.nodes.length > LARGE_FLOW).current;
 
   const onNodesChange = useCallback(
     (changes: NodeChange<RFNode>[]) => {
@@ -198,7 +201,11 @@ export function Canvas({
         nodesConnectable={!readOnly}
         elementsSelectable
         onlyRenderVisibleElements={big}
-        fitViewOptions={FIT_OPTIONS}
+        fitView={openedLarge}
+        fitViewOptions={openedLarge ? { padding: 0.2, maxZoom: MAX_OPEN_ZOOM } : FIT_OPTIONS}
+        onInit={() => {
+          if (openedLarge && wrapper.current) wrapper.current.dataset.viewport = 'ready';
+        }}
         minZoom={0.1}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}
