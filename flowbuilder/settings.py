@@ -82,8 +82,12 @@ def refuse_public_keys(secret_key: str, vault_keys: list[str]) -> None:
 
 if PRODUCTION:
     refuse_public_keys(SECRET_KEY, FLOWBUILDER_SECRET_KEYS)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
+# *.localhost resolves to this machine in browsers: a partner's own sign-in host on a laptop (the demo's
+# Northwind Connect is http://northwind.localhost:8000/).
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,.localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000,http://*.localhost:8000"
+)
 PUBLIC_URL = env_str("FLOWBUILDER_PUBLIC_URL", "http://127.0.0.1:8000")
 # Pages that may open websockets besides the one the connection was made to (flowbuilder/api/origins.py):
 # scheme, host and port must all match (a page on another port of the same host is another origin).

@@ -6,6 +6,12 @@ from flowbuilder.api.views.webhooks import resume, webhook
 from flowbuilder.web import sso
 from flowbuilder.web import views as web
 
+# Paths the server answers itself: never the SPA shell, even where nothing matches below them.
+SERVER_PREFIXES = (
+    "api", "hooks", "static", "admin", "oauth", "login", "logout", "sso", "password-reset", "healthz",
+    "metrics", "ws", "media", "favicon.ico", "robots.txt",
+)  # fmt: skip
+
 urlpatterns = [
     path("api/", include("flowbuilder.api.urls")),
     path("hooks/resume/<str:token>/", resume, name="resume-callback"),
@@ -27,6 +33,7 @@ urlpatterns = [
     path("approvals/<str:token>/", web.approval_link, name="approval-link"),
     path("healthz", web.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    # Client-side routes of the editor SPA.
-    re_path(r"^(?:flows|runs|connections|settings|approvals|insights)?(?:/.*)?$", web.spa, name="spa"),
+    # Every other path is a client-side route of the editor SPA (frontend/src/App.tsx), so a reload or a
+    # bookmark of any page works; the server's own prefixes stay out so their 404s stay honest.
+    re_path(rf"^(?!(?:{'|'.join(SERVER_PREFIXES)})(?:/|$)).*$", web.spa, name="spa"),
 ]

@@ -46,6 +46,16 @@ def _target(obj: Model, rule: Rule) -> Any:
     return obj
 
 
+_VERBS = {
+    Action.CHANGE: "change",
+    Action.PUBLISH: "publish",
+    Action.RUN: "run",
+    Action.OPERATE: "operate the runs of",
+    Action.APPROVE: "approve",
+    Action.ADMIN: "administer",
+}
+
+
 class PolicyPermission(BasePermission):
     """Reads the policy table: signed in or not, the object's rule on detail routes, the target
     organisation's rule on collection routes."""
@@ -72,7 +82,13 @@ class PolicyPermission(BasePermission):
         rule = request_rule(request)
         if rule.action in (PUBLIC, SIGNED_IN, Action.VIEW) or rule.on == QUERYSET:
             return True  # the restricted queryset decided
-        return can(request.user, rule.action, _target(obj, rule))
+        target = _target(obj, rule)
+        if can(request.user, rule.action, target):
+            return True
+        # Say what is not allowed (DRF answers 403 with this instance's message; one per request).
+        verb = _VERBS.get(rule.action, rule.action)
+        self.message = f"You may not {verb} this {target._meta.verbose_name}: your role does not allow it."
+        return False
 
     def _collection_allowed(self, request: Request, rule: Rule) -> bool:
         user = request.user

@@ -210,7 +210,9 @@ def set_branding(*, actor: Any, partner: Organisation, **values: Any) -> Any:
         raise PermissionDeniedError("Only a partner's admins can change its branding.")
     changes = {k: v for k, v in values.items() if k in BRANDING_FIELDS}
     if "host_name" in changes:
-        changes["host_name"] = (changes["host_name"] or "").strip().lower() or None
+        from .branding import host_key
+
+        changes["host_name"] = host_key(changes["host_name"] or "") or None
         taken = Branding.objects.filter(host_name=changes["host_name"]).exclude(organisation=partner)
         if changes["host_name"] and taken.exists():
             raise InvalidInputError("Another partner already uses this host name.", field="host_name")

@@ -6,6 +6,7 @@ decide: a customer's partner brand, or a partner's own.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import DisallowedHost
@@ -24,6 +25,23 @@ DEFAULT_BRAND = {
 }
 
 
+_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
+
+
+def _color(value: str, default: str) -> str:
+    """Colours go into a style attribute of the sign-in page: only a hex colour is ever written there."""
+    return value if isinstance(value, str) and _COLOR.fullmatch(value) else default
+
+
+def host_key(host: str) -> str:
+    """A host name as brands are looked up by: no scheme, path, port or trailing dot; lower case."""
+    name = (host or "").strip().lower()
+    name = re.sub(r"^[a-z][a-z0-9+.-]*://", "", name).split("/")[0]
+    if name.startswith("["):  # an IPv6 literal never names a partner
+        return ""
+    return name.split(":")[0].rstrip(".")
+
+
 def as_dict(branding: Branding | None) -> dict[str, str]:
     if branding is None:
         return dict(DEFAULT_BRAND)
@@ -31,8 +49,8 @@ def as_dict(branding: Branding | None) -> dict[str, str]:
         "product_name": branding.product_name,
         "logo_url": branding.logo_url or DEFAULT_BRAND["logo_url"],
         "favicon_url": branding.favicon_url or branding.logo_url or DEFAULT_BRAND["favicon_url"],
-        "primary_color": branding.primary_color,
-        "accent_color": branding.accent_color,
+        "primary_color": _color(branding.primary_color, DEFAULT_BRAND["primary_color"]),
+        "accent_color": _color(branding.accent_color, DEFAULT_BRAND["accent_color"]),
         "support_email": branding.support_email,
         "support_url": branding.support_url,
         "login_text": branding.login_text or f"Sign in to {branding.product_name}.",
@@ -57,8 +75,9 @@ def branding_for_user(user: Any) -> Branding | None:
 
 
 def branding_for_host(host: str) -> Branding | None:
-    name = (host or "").split(":")[0].lower()
-    return Branding.objects.filter(host_name=name).first() if name else None
+    """The partner whose own domain the page is served on (before sign-in, the only clue there is)."""
+    name = host_key(host)
+    return Branding.objects.filter(host_name__iexact=name).first() if name else None
 
 
 def brand_for(request: Any) -> dict[str, str]:

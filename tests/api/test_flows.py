@@ -94,6 +94,27 @@ class TestFlows(ListTests, DetailTests, CreateTests, UpdateTests, DeleteTests, A
         assert data["draft"]["findings"] == []
         assert data["webhook_url"].endswith(f"/hooks/{objs[0].webhook_token}/")
 
+    def test_detail_says_what_the_user_may_do(self, client_as, objs):
+        """Issue 10, defect 5: the editor follows the role (the same rules the policy table enforces)."""
+        expected = {
+            "viewer": (False, False, False),
+            "approver": (False, False, False),
+            "operator": (False, False, True),
+            "builder": (True, True, True),
+            "admin": (True, True, True),
+        }
+        for role, (change, publish, run) in expected.items():
+            data = client_as(role).get(self.detail_url(objs[0])).json()["permissions"]
+            assert data == {"role": role, "change": change, "publish": publish, "run": run}, role
+            refused = client_as(role).put(
+                self.detail_url(objs[0], "draft"),
+                {"document": data and objs[0].draft_document, "revision": objs[0].draft_revision},
+                format="json",
+            )
+            assert (refused.status_code == 403) is not change, (role, refused.status_code)
+            if not change:
+                assert "change" in refused.json()["detail"], (role, refused.json())
+
     def test_filters(self, client_as, world):
         draft = world.make_flow(world.a, name="Quote sync")
         live = world.make_flow(world.a, name="Invoice push", published=True)

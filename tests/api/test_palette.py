@@ -46,6 +46,17 @@ class TestExpressionPreview:
         )
         assert response.json() == {"result": "Hi Ada"}
 
+    def test_template_mode_literals_are_literals(self, client_as):
+        """Issue 10, defect 9: a template field previews as a run renders it: text is literal."""
+        client = client_as("viewer")
+        for literal in ("https://api.example.com/customers", "USD", "a: b (c)"):
+            body = {"expression": literal, "item": {"n": 1}, "mode": "template"}
+            assert client.post(self.url, body, format="json").json() == {"result": literal}
+        body = {"expression": "https://x.test/c/{{ $item.n + 1 }}", "item": {"n": 1}, "mode": "template"}
+        assert client.post(self.url, body, format="json").json() == {"result": "https://x.test/c/2"}
+        bad = client.post(self.url, {**body, "mode": "python"}, format="json")
+        assert bad.status_code == 400 and "mode" in bad.json()["errors"]
+
     def test_node_outputs(self, client_as):
         body = {"expression": "$count($node.n1.items)", "node_outputs": {"n1": {"main": [{}, {}]}}}
         assert client_as("viewer").post(self.url, body, format="json").json() == {"result": 2}

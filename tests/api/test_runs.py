@@ -61,6 +61,17 @@ class TestRuns(ListTests, DetailTests, ActionTests):
         assert new.replay_of_id == run.pk
         assert list(new.node_runs.values_list("node_id", flat=True)) == ["t"]
 
+    def test_original_and_retry_link_both_ways(self, client_as, world):
+        """Issue 10, defect 7: the retry's detail names its original, the original's names the retry."""
+        run = world.make_run(world.a, status=RunStatus.FAILED, failed_node=True)
+        client = client_as("operator")
+        retry_id = client.post(self.detail_url(run, "retry")).json()["id"]
+        retry = client.get(self.detail_url(Run.objects.get(pk=retry_id))).json()
+        assert retry["replay_of"] == run.pk and retry["retried_as"] == []
+        original = client.get(self.detail_url(run)).json()
+        assert [r["id"] for r in original["retried_as"]] == [retry_id]
+        assert original["retried_as"][0]["status"] in ("queued", "running", "succeeded", "failed")
+
     def test_filters(self, client_as, world, objs):
         ours, theirs = objs
         client = client_as("viewer")

@@ -167,11 +167,38 @@ class ImportSerializer(serializers.Serializer):
         return value
 
 
+class FlowPermissionsShape(serializers.Serializer):
+    """What the signed-in user may do with this flow (role and shares): the editor follows it."""
+
+    role = serializers.CharField(allow_null=True, help_text="The user's role in the flow's organisation.")
+    change = serializers.BooleanField(help_text="Edit and save the draft.")
+    publish = serializers.BooleanField()
+    run = serializers.BooleanField(help_text="Test runs from the editor, Run this node.")
+
+
 class FlowDetailSerializer(FlowSerializer):
     draft = serializers.SerializerMethodField()
+    permissions = serializers.SerializerMethodField()
 
     class Meta(FlowSerializer.Meta):
-        fields = [*FlowSerializer.Meta.fields, "draft"]
+        fields = [*FlowSerializer.Meta.fields, "draft", "permissions"]
+
+    @extend_schema_field(FlowPermissionsShape)
+    def get_permissions(self, flow: Flow) -> dict:
+        from flowbuilder.tenancy.permissions import can
+        from flowbuilder.tenancy.roles import Action
+
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return {"role": None, "change": False, "publish": False, "run": False}
+        membership = user.memberships.filter(organisation_id=flow.organisation_id, is_active=True).first()
+        return {
+            "role": membership.role if membership else None,
+            "change": can(user, Action.CHANGE, flow),
+            "publish": can(user, Action.PUBLISH, flow),
+            "run": can(user, Action.RUN, flow),
+        }
 
     @extend_schema_field(DraftShape)
     def get_draft(self, flow: Flow) -> dict:

@@ -131,8 +131,20 @@ class CompensationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RunLinkShape(serializers.Serializer):
+    """Another run linked to this one (a retry or replay started from it)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
 class RunDetailSerializer(RunSerializer):
     node_runs = serializers.SerializerMethodField()
+    retried_as = serializers.SerializerMethodField(
+        help_text="Runs started from this one (Retry from failed node, Replay), newest first: the other "
+        "direction of replay_of."
+    )
     compensations = CompensationSerializer(many=True, read_only=True)
     last_seq = serializers.IntegerField(read_only=True)
     document = typed_json(JSON_OBJECT, source="version.document", read_only=True)
@@ -143,6 +155,7 @@ class RunDetailSerializer(RunSerializer):
         fields = [
             *RunSerializer.Meta.fields,
             "node_runs",
+            "retried_as",
             "compensations",
             "last_seq",
             "document",
@@ -150,6 +163,12 @@ class RunDetailSerializer(RunSerializer):
             "output_items",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(RunLinkShape(many=True))
+    def get_retried_as(self, run: Run) -> list[dict]:
+        # Same organisation by construction (a retry copies its original's), filtered anyway.
+        later = Run.objects.filter(replay_of=run, organisation_id=run.organisation_id).order_by("-id")
+        return list(later.values("id", "status", "created_at")[:20])
 
     @extend_schema_field(NodeRunDetailShape(many=True))
     def get_node_runs(self, run: Run) -> list[dict]:

@@ -18,6 +18,12 @@ def node_types(request):
 
 class PreviewSerializer(serializers.Serializer):
     expression = serializers.CharField(max_length=20_000, allow_blank=True, trim_whitespace=False)
+    mode = serializers.ChoiceField(
+        choices=["expression", "template"],
+        default="expression",
+        help_text="template: a template field (URL, body, mapped value): text is literal and only the "
+        "{{ }} parts are evaluated, as a run does. expression: a bare JSONata field (a condition).",
+    )
     item = serializers.DictField(required=False, default=dict)
     # node id -> items, or node id -> port -> items (as a run keeps them).
     node_outputs = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
@@ -59,7 +65,7 @@ def expression_preview(request):
     """Evaluate an expression or template against a sample item (same limits as a run)."""
     from flowbuilder.core.errors import FlowbuilderError
     from flowbuilder.nodes.base import NodeContext
-    from flowbuilder.nodes.expressions import evaluate_field
+    from flowbuilder.nodes.expressions import evaluate_field, render_template
 
     data = PreviewSerializer(data=request.data)
     data.is_valid(raise_exception=True)
@@ -68,7 +74,8 @@ def expression_preview(request):
         run_id=0, node_id="preview", organisation_id=0, node_outputs=_node_outputs(values["node_outputs"])
     )
     try:
-        result = evaluate_field(values["expression"], ctx.expression_context(values["item"]))
+        evaluate = render_template if values["mode"] == "template" else evaluate_field
+        result = evaluate(values["expression"], ctx.expression_context(values["item"]))
     except FlowbuilderError as exc:
         return Response({"error": exc.message, "position": getattr(exc, "position", None)}, status=400)
     return Response({"result": result})

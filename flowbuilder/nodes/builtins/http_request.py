@@ -6,6 +6,7 @@ nothing from there and recognises retryable errors by duck typing (``retryable``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -37,6 +38,51 @@ def _retry_after(headers: Any) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except (AttributeError, TypeError, ValueError):
         return None  # an HTTP date: let the executor's backoff decide
+
+
+REASON_CHARS = 300  # of the target's own error message, in the node's error
+_REASON_KEYS = ("message", "error_description", "detail", "title", "error", "errorMessage", "msg")
+
+
+def _reason(body: Any) -> str:
+    """The target's own words from an error body: the usual ``message``/``error``/``detail`` keys, one
+    level of ``errors``/``o:errorDetails`` lists, else the text itself."""
+    if isinstance(body, list) and body:
+        return _reason(body[0])
+    if isinstance(body, dict):
+        for key in _REASON_KEYS:
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+            if isinstance(value, dict | list) and value:
+                nested = _reason(value)
+                if nested:
+                    return nested
+        for key in ("errors", "o:errorDetails", "error_details", "details"):
+            if isinstance(body.get(key), list) and body[key]:
+                return _reason(body[key])
+        return json.dumps(body, ensure_ascii=False)
+    return "" if body is None else str(body).strip()
+
+
+def _redacted(client: Any, text: str) -> str:
+    """Redact what the client knows as secret (a connection's token echoed back), then truncate."""
+    redactor = getattr(client, "redactor", None)
+    if redactor is not None:
+        text = redactor.text(text)
+    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1] + "\u2026"
+
+
+def _json_body(body: Any) -> Any:
+    """A body typed into the editor as JSON text is a JSON document, not a string to send: parse it
+    before templates are rendered, so ``{"name": "{{ $item.name }}"}`` sends an object whatever the
+    item's name holds. Text that is not JSON yet (a template in a number position) is parsed after."""
+    if isinstance(body, str) and body.strip()[:1] in ("{", "["):
+        try:
+            return json.loads(body)
+        except ValueError:
+            return body
+    return body
 
 
 def _as_items(value: Any, status: int) -> list[dict[str, Any]]:
@@ -146,7 +192,21 @@ class HttpRequest(BaseNode):
 
     def _body(self, bindings: dict[str, Any]) -> Any:
         body = self.config.get("body")
-        return None if body is None else render_template(body, bindings)
+        if body is None:
+            return None
+        if self.config.get("body_type", "json") != "json":
+            return render_template(body, bindings)
+        rendered = render_template(_json_body(body), bindings)
+        if isinstance(rendered, str) and rendered.strip()[:1] in ("{", "["):
+            try:
+                return json.loads(rendered)
+            except ValueError as exc:
+                raise NodeError(
+                    f"The body is not valid JSON: {exc.msg} at character {exc.pos + 1}.",
+                    field="body",
+                    hint="Put templates inside quotes, or choose the text body type.",
+                ) from None
+        return rendered
 
     def _send_batch(self, ctx: NodeContext, client: Any, items: list) -> list[dict[str, Any]]:
         bodies = []
@@ -169,7 +229,15 @@ class HttpRequest(BaseNode):
         headers = {k: str(v) for k, v in render_template(self.config.get("headers") or {}, bindings).items()}
         if method != "GET" and not any(h.lower() == "idempotency-key" for h in headers):
             headers["Idempotency-Key"] = ctx.idempotency_key(index)
-        kwargs: dict[str, Any] = {"params": params or None, "headers": headers, "json": None, "data": None}
+        kwargs: dict[str, Any] = {
+            "params": params or None,
+            "headers": headers,
+            "json": None,
+            "data": None,
+            # The node decides what an error status means (Fail on error status), for a plain client and
+            # a connection's client alike; only 429/5xx still come back as retryable errors.
+            "raise_for_status": False,
+        }
         if body is not None and method != "GET":
             body_type = self.config.get("body_type", "json")
             kwargs["json" if body_type == "json" else "data"] = body if body_type != "text" else str(body)
@@ -178,29 +246,43 @@ class HttpRequest(BaseNode):
         except NodeError:
             raise
         except Exception as exc:
-            raise self._client_error(exc, method, url) from exc
-        return self._items(response, method, url)
+            raise self._client_error(exc, method, url, client) from exc
+        return self._items(response, method, url, client)
 
     @staticmethod
-    def _client_error(exc: Exception, method: str, url: str) -> NodeError:
-        text = str(getattr(exc, "message", "") or exc)
-        message = text if text.startswith(method) else f"{_where(method, url)} failed: {text}"
+    def _client_error(exc: Exception, method: str, url: str, client: Any = None) -> NodeError:
+        status = getattr(exc, "status", None)
+        if isinstance(status, int) and status >= 400:
+            excerpt = getattr(exc, "body_excerpt", "") or ""
+            try:
+                reason = _reason(json.loads(excerpt)) if excerpt else ""
+            except ValueError:
+                reason = excerpt
+            message = f"{_where(method, url)} answered HTTP {status}" + (
+                f": {_redacted(client, reason)}" if reason else "."
+            )
+        else:
+            text = str(getattr(exc, "message", "") or exc)
+            message = text if text.startswith(method) else f"{_where(method, url)} failed: {text}"
         if getattr(exc, "retryable", False):
             return RetryableNodeError(message, retry_after=getattr(exc, "retry_after", None))
         return NodeError(message, hint=getattr(exc, "hint", "") or "Check the URL and the connection.")
 
-    def _items(self, response: Any, method: str, url: str) -> list[dict[str, Any]]:
+    def _items(self, response: Any, method: str, url: str, client: Any = None) -> list[dict[str, Any]]:
         status = int(response.status)
         try:
             body: Any = response.json()
         except Exception:  # not JSON: keep the text
             body = response.text
         if status >= 400 and self.config.get("fail_on_status", True):
-            detail = body if isinstance(body, str) else str(body)
-            message = f"{_where(method, url)} answered HTTP {status}: {detail[:300]}"
+            reason = _redacted(client, _reason(body))
+            message = f"{_where(method, url)} answered HTTP {status}" + (f": {reason}" if reason else ".")
             if status == 429 or status >= 500:
                 raise RetryableNodeError(message, retry_after=_retry_after(response.headers))
-            raise NodeError(message, hint="Check the request; retrying will not help with a 4xx answer.")
+            raise NodeError(
+                message,
+                hint="The target refused the request; fix what it names (retrying will not help with a 4xx).",
+            )
         if self.config.get("output") == "full":
             return [{"status": status, "headers": dict(response.headers or {}), "body": body}]
         path = self.config.get("items_path") or ""

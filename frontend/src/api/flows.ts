@@ -4,6 +4,9 @@
 import { byId, http, listQuery, unwrap, type LooseQuery } from './client';
 import type { FlowDetail, FlowDocument, FlowVersion, Item, NodeType, PreviewResult, ScheduleConfig } from './types';
 
+/** template: text is literal, only `{{ }}` parts are evaluated (URL, body, mapped values); expression: bare JSONata. */
+export type PreviewMode = 'template' | 'expression';
+
 export const flowsApi = {
   list: (q: LooseQuery<'/api/flows/'>) => unwrap(http.GET('/api/flows/', { params: { query: listQuery<'/api/flows/'>(q) } })),
   create: (body: { organisation: number; name: string; description?: string; tags?: string[]; document?: FlowDocument }) =>
@@ -26,8 +29,8 @@ export const flowsApi = {
   schedulePreview: (id: number | string, body: ScheduleConfig) =>
     unwrap(http.POST('/api/flows/{id}/schedule-preview/', { ...byId(id), body })),
   /** 200 `{result}`, or the expression's own error as a 400 `{error, position}`: both are answers here. */
-  previewExpression: async (expression: string, item?: Item): Promise<PreviewResult> => {
-    const { data, error, response } = await http.POST('/api/expressions/preview/', { body: { expression, item } });
+  previewExpression: async (expression: string, item?: Item, mode: PreviewMode = 'expression'): Promise<PreviewResult> => {
+    const { data, error, response } = await http.POST('/api/expressions/preview/', { body: { expression, item, mode } });
     if (error && 'error' in error) return error;
     return unwrap(Promise.resolve({ data, error, response }));
   },

@@ -2479,6 +2479,7 @@ export interface components {
             /** @default false */
             readonly is_default_error_flow: boolean;
             readonly draft: components["schemas"]["Draft"];
+            readonly permissions: components["schemas"]["FlowPermissionsShape"];
         };
         /** @description GET /api/flows/{id}/export/ (flows.actions.export_flow): portable, never secrets or tokens. */
         FlowExport: {
@@ -2494,6 +2495,16 @@ export interface components {
             published_document: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** @description What the signed-in user may do with this flow (role and shares): the editor follows it. */
+        FlowPermissionsShape: {
+            /** @description The user's role in the flow's organisation. */
+            role: string | null;
+            /** @description Edit and save the draft. */
+            change: boolean;
+            publish: boolean;
+            /** @description Test runs from the editor, Run this node. */
+            run: boolean;
         };
         FlowUpdateRequest: {
             name?: string;
@@ -3208,8 +3219,22 @@ export interface components {
             name: string;
             label: string;
         };
+        /**
+         * @description * `expression` - expression
+         *     * `template` - template
+         * @enum {string}
+         */
+        PreviewModeEnum: "expression" | "template";
         PreviewRequest: {
             expression: string;
+            /**
+             * @description template: a template field (URL, body, mapped value): text is literal and only the {{ }} parts are evaluated, as a run does. expression: a bare JSONata field (a condition).
+             *
+             *     * `expression` - expression
+             *     * `template` - template
+             * @default expression
+             */
+            mode?: components["schemas"]["PreviewModeEnum"];
             item?: {
                 [key: string]: unknown;
             };
@@ -3449,6 +3474,8 @@ export interface components {
             readonly replay_of: number | null;
             readonly parent_run: number | null;
             readonly node_runs: components["schemas"]["NodeRun"][];
+            /** @description Runs started from this one (Retry from failed node, Replay), newest first: the other direction of replay_of. */
+            readonly retried_as: components["schemas"]["RunLinkShape"][];
             readonly compensations: components["schemas"]["Compensation"][];
             readonly last_seq: number;
             readonly document: {
@@ -3505,6 +3532,13 @@ export interface components {
             };
             /** Format: date-time */
             readonly at: string;
+        };
+        /** @description Another run linked to this one (a retry or replay started from it). */
+        RunLinkShape: {
+            id: number;
+            status: string;
+            /** Format: date-time */
+            created_at: string;
         };
         RunRequestRequest: {
             /** @description One item or a list of items. */

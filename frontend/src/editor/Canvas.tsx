@@ -1,6 +1,6 @@
-import { useCallback, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type RefObject } from 'react';
 import {
-  Background, ConnectionMode, Controls, MiniMap, ReactFlow, SelectionMode, useReactFlow,
+  Background, ConnectionMode, Controls, MiniMap, ReactFlow, SelectionMode, useNodesInitialized, useReactFlow,
   type Connection, type Edge, type EdgeChange, type FinalConnectionState, type IsValidConnection, type NodeChange, type NodeTypes,
 } from '@xyflow/react';
 import { FlowNode, NoteNode } from './FlowNode';
@@ -9,6 +9,7 @@ import { useEditor, useStore } from './storeContext';
 import { toPortConnection, toReactFlow, type RFNode } from '../store/reactflow';
 import { useToast } from '../ui/toast';
 import { AddFromHandleProvider, useAddFromHandle } from './addFromHandle';
+import { MAX_OPEN_ZOOM, READABLE_ZOOM, readableViewport, type Box } from '../graph/viewport';
 
 // Module scope: React Flow re-mounts every node when this object changes identity.
 const nodeTypes: NodeTypes = { flow: FlowNode, note: NoteNode };
@@ -19,13 +20,55 @@ const STATUS_COLOR: Record<string, string> = {
   succeeded: '#1f9d55', failed: '#d64545', running: '#3558d4', retrying: '#d4a035', skipped: '#a0a7b4',
 };
 
-export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; onNodeOpen?: (id: string) => void }) {
+/** Tidy up and "fit" never zoom past this (two nodes filled the screen at the maximum zoom). */
+export const FIT_OPTIONS = { padding: 0.2, maxZoom: MAX_OPEN_ZOOM, minZoom: READABLE_ZOOM };
+
+/**
+ * Opens the flow once its nodes are measured: fitted when that is readable, else at a readable zoom
+ * on `focus` (default: the trigger). The canvas says when (data-viewport="ready", data-zoom) for tests
+ * and the editor benchmark.
+ */
+function useReadableOpen(wrapper: RefObject<HTMLDivElement | null>, focus: string | null | undefined, align: 'start' | 'centre') {
+  const rf = useReactFlow();
+  const initialised = useNodesInitialized();
+  const store = useStore();
+  // Only the flow as it was opened: a flow opened empty keeps its viewport when nodes are dropped in.
+  // Very large flows (generated ones) open fitted as a whole instead (the `fitView` prop).
+  const opened = store.getState().document.nodes.length;
+  const done = useRef(opened === 0 || opened > LARGE_FLOW);
+  useEffect(() => {
+    if (done.current || !initialised || !wrapper.current) return;
+    const boxes = new Map<string, Box>();
+    for (const n of rf.getNodes()) {
+      if (n.type !== 'flow') continue;
+      boxes.set(n.id, { x: n.position.x, y: n.position.y, width: n.measured?.width ?? 220, height: n.measured?.height ?? 72 });
+    }
+    if (!boxes.size) return;
+    const doc = store.getState().document;
+    const trigger = doc.nodes.find((n) => n.type.startsWith('trigger.'))?.id ?? doc.nodes[0]?.id;
+    const target = (focus && boxes.get(focus)) || (trigger ? boxes.get(trigger) : undefined);
+    const el = wrapper.current;
+    const v = readableViewport([...boxes.values()], { width: el.clientWidth, height: el.clientHeight }, { focus: target, align: focus ? align : 'start' });
+    done.current = true;
+    void rf.setViewport(v).then(() => {
+      el.dataset.viewport = 'ready';
+      el.dataset.zoom = v.zoom.toFixed(2);
+    });
+  }, [initialised, rf, focus, align, wrapper, store]);
+}
+
+export function Canvas({
+  readOnly = false, onNodeOpen, focus, focusAlign = 'start',
+}: { readOnly?: boolean; onNodeOpen?: (id: string) => void; focus?: string | null; focusAlign?: 'start' | 'centre' }) {
   const store = useStore();
   const toast = useToast();
   const rf = useReactFlow();
   const state = useEditor((s) => s);
   const owner = useRef({}).current;
   const { nodes, edges } = useMemo(() => toReactFlow(state, store.nodeTypes, owner), [state, store, owner]);
+  const wrapper = useRef<HTMLDivElement>(null);
+  useReadableOpen(wrapper, focus, focusAlign);
+  const openedLarge = useRef(state.document.nodes.length > LARGE_FLOW).current;
 
   const onNodesChange = useCallback(
     (changes: NodeChange<RFNode>[]) => {
@@ -141,7 +184,7 @@ export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; o
   );
 
   return (
-    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div ref={wrapper} className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
       <AddFromHandleProvider value={readOnly ? null : addFromHandle.open}>
       <ReactFlow<RFNode, Edge>
         nodes={nodes}
@@ -165,15 +208,29 @@ export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; o
         nodesConnectable={!readOnly}
         elementsSelectable
         onlyRenderVisibleElements={big}
-        fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
+        fitView={openedLarge}
+        fitViewOptions={openedLarge ? { padding: 0.2, maxZoom: MAX_OPEN_ZOOM } : FIT_OPTIONS}
+        onInit={() => {
+          if (openedLarge && wrapper.current) wrapper.current.dataset.viewport = 'ready';
+        }}
         minZoom={0.1}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}
         defaultEdgeOptions={{ type: 'smoothstep' }}
       >
         <Background gap={20} size={1} />
-        {!dragging && <MiniMap pannable zoomable style={{ width: 150, height: 96 }} nodeColor={(n) => STATUS_COLOR[(n.data as { status?: string }).status ?? ''] ?? (n.type === 'note' ? '#f3e7a3' : '#c9d2e3')} />}
+        {!dragging && (
+          <MiniMap
+            pannable
+            zoomable
+            style={{ width: 240, height: 100 }}
+            nodeColor={(n) => STATUS_COLOR[(n.data as { status?: string }).status ?? ''] ?? (n.type === 'note' ? '#f3e7a3' : '#7b8bb0')}
+            nodeStrokeColor={(n) => (n.selected ? '#3558d4' : '#4a5878')}
+            nodeStrokeWidth={6}
+            nodeBorderRadius={8}
+            maskColor="rgba(240, 243, 248, 0.55)"
+          />
+        )}
         <Controls showInteractive={false} />
       </ReactFlow>
       </AddFromHandleProvider>

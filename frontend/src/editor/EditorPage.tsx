@@ -6,7 +6,7 @@ import { flowsApi } from '../api/flows';
 import type { FlowDetail, FlowVersion, Item, NodeType } from '../api/types';
 import { DocumentStore, isTerminalRun } from '../store/documentStore';
 import { StoreContext, useEditor } from './storeContext';
-import { Canvas } from './Canvas';
+import { Canvas, FIT_OPTIONS } from './Canvas';
 import { Palette } from './Palette';
 import { Inspector } from './Inspector';
 import { PublishDialog, RunDialog, ShortcutsHelp, VersionsDrawer } from './dialogs';
@@ -21,6 +21,7 @@ import { useToast } from '../ui/toast';
 import { EmptyState, Skeleton, Spinner, StatusBadge } from '../ui/bits';
 import { clock } from '../lib/format';
 import { downloadJson, readJsonFile } from '../lib/hooks';
+import { useDismissDetails } from '../lib/useDismiss';
 
 let typesPromise: Promise<NodeType[]> | null = null;
 export function loadNodeTypes(): Promise<NodeType[]> {
@@ -35,6 +36,18 @@ function isEditable(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
   if (!el || !el.tagName) return false;
   return ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName) || el.isContentEditable || !!el.closest?.('.code-editor, .cm-editor');
+}
+
+/** What the user may do with the flow (the server decides from role and shares); older answers: all. */
+function allowed(f: FlowDetail): { change: boolean; publish: boolean; run: boolean; role: string | null } {
+  return f.permissions ?? { change: true, publish: true, run: true, role: null };
+}
+
+/** Why a button is disabled, in the user's terms. */
+export function deniedReason(role: string | null, what: 'change' | 'publish' | 'run'): string {
+  const as = role ? `As ${role === 'approver' || role === 'admin' || role === 'operator' ? 'an' : 'a'} ${role}` : 'With your access';
+  const verb = { change: 'edit this flow', publish: 'publish it', run: 'run it' }[what];
+  return `${as} you can view this flow but not ${verb}. Ask an admin of the organisation for the builder role.`;
 }
 
 export function EditorPage() {
@@ -54,6 +67,7 @@ export function EditorPage() {
         store.setNodeTypes(types);
         store.clearRun();
         store.load(f);
+        store.setReadOnly(!allowed(f).change);
         setFlow(f);
       },
       (e: Error) => alive && setError(e instanceof ApiError && e.status === 404 ? 'This flow does not exist or you cannot see it.' : e.message),
@@ -158,6 +172,9 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
   const onError = useCallback((t: string, h: string) => toast.error(t, h), [toast]);
   const save = useAutosave(store, flowId, onError);
   const socket = useLiveRun(store, runId);
+  const may = allowed(flow);
+  const moreRef = useRef<HTMLDetailsElement>(null);
+  useDismissDetails(moreRef);
 
   usePinSync(store, flowId, onError); // pinned data lives on the server with the draft
 
@@ -248,7 +265,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
       const data = (await readJsonFile(file)) as { document?: unknown };
       store.importDocument(data.document ?? data);
       toast.success('Imported into the draft', 'Undo (Ctrl+Z) restores the previous graph.');
-      window.setTimeout(() => rf.fitView({ padding: 0.2 }), 50);
+      window.setTimeout(() => rf.fitView(FIT_OPTIONS), 50);
     } catch (e) {
       toast.error('Import failed', (e as Error).message);
     } finally {
@@ -299,7 +316,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
       }
       if (mod && e.key === 'Enter') {
         e.preventDefault();
-        setDialog('run');
+        if (may.run) setDialog('run');
         return;
       }
       if (isEditable(e.target) || document.querySelector('.backdrop')) return;
@@ -324,7 +341,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
         store.select({});
       } else if (!mod && !e.altKey && e.key === 'L' && e.shiftKey) {
         store.autoLayout();
-        window.setTimeout(() => rf.fitView({ padding: 0.2, duration: 200 }), 30);
+        window.setTimeout(() => rf.fitView({ ...FIT_OPTIONS, duration: 200 }), 30);
       } else if (!mod && !e.altKey && k === 'd' && !e.shiftKey) {
         store.toggleDisabled(store.getState().selection.nodes);
       } else if (!mod && !e.altKey && k === 'n' && !e.shiftKey) {
@@ -364,7 +381,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
       document.removeEventListener('cut', onCopy);
       document.removeEventListener('paste', onPaste);
     };
-  }, [store, save, paste, centre, rf]);
+  }, [store, save, paste, centre, rf, may.run]);
 
   const selectedNode = selection.nodes.length === 1 && selection.edges.length <= 1 ? selection.nodes[0] : null;
   const count = selection.nodes.length + selection.notes.length;
@@ -398,7 +415,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
           <button className="icon-btn" onClick={() => store.redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo" aria-label="Redo">
             ↷
           </button>
-          <button className="small" onClick={() => { store.autoLayout(); window.setTimeout(() => rf.fitView({ padding: 0.2, duration: 200 }), 30); }} title="Auto-layout (Shift+L)" data-testid="auto-layout">
+          <button className="small" onClick={() => { store.autoLayout(); window.setTimeout(() => rf.fitView({ ...FIT_OPTIONS, duration: 200 }), 30); }} title="Auto-layout (Shift+L)" data-testid="auto-layout">
             Tidy up
           </button>
           <button className="small" onClick={() => { const c = centre(); store.addNote({ x: c.x - 110, y: c.y - 70 }); }} title="Sticky note (N)" data-testid="add-note">
@@ -415,7 +432,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
         </div>
         <div className="toolbar-group right">
           <input ref={importRef} type="file" accept=".json,application/json" hidden data-testid="import-file" onChange={(e) => void doImport(e.target.files?.[0])} />
-          <details className="menu" data-testid="more-menu">
+          <details className="menu" data-testid="more-menu" ref={moreRef}>
             <summary className="small">More ▾</summary>
             <div className="menu-pop" onClick={(e) => (e.currentTarget.parentElement as HTMLDetailsElement).removeAttribute('open')}>
               <button className="small ghost" onClick={() => void copy(false)} disabled={count === 0} data-testid="copy">Copy selection</button>
@@ -426,19 +443,24 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
           </details>
           <button className="small ghost" onClick={() => setVersionsOpen((v) => !v)} data-testid="versions">Versions</button>
           <button className="small ghost" onClick={() => setDialog('help')} title="Shortcuts (?)" data-testid="shortcuts" aria-label="Keyboard shortcuts">?</button>
-          <button className="small" onClick={() => setDialog('publish')} data-testid="publish">Publish</button>
-          <button className="primary" onClick={() => setDialog('run')} data-testid="run-button" title="Run (Ctrl+Enter)">
+          <button className="small" onClick={() => setDialog('publish')} data-testid="publish" disabled={!may.publish} title={may.publish ? 'Publish' : deniedReason(may.role, 'publish')}>Publish</button>
+          <button className="primary" onClick={() => setDialog('run')} data-testid="run-button" disabled={!may.run} title={may.run ? 'Run (Ctrl+Enter)' : deniedReason(may.role, 'run')}>
             ▶ Run
           </button>
         </div>
       </div>
+      {!may.change && (
+        <div className="banner banner-info" role="status" data-testid="read-only-banner">
+          Read-only: {deniedReason(may.role, 'change')}
+        </div>
+      )}
       <ConflictBanner onReload={() => void reload()} onOverwrite={() => void save(true)} />
       <RunBar onClear={() => { store.clearRun(); setRunId(null); }} />
       {socket === 'reconnecting' && <div className="banner banner-info" data-testid="ws-reconnecting">Live updates interrupted — reconnecting…</div>}
-      <div ref={bodyRef} className={`editor-body${versionsOpen ? ' with-drawer' : ''}`}>
-        <Palette types={types} onAdd={addAtCentre} />
+      <div ref={bodyRef} className={`editor-body${versionsOpen ? ' with-drawer' : ''}${may.change ? '' : ' no-palette'}`}>
+        {may.change && <Palette types={types} onAdd={addAtCentre} />}
         <div className="canvas-wrap">
-          <Canvas />
+          <Canvas readOnly={!may.change} />
           {empty && (
             <div className="canvas-empty" data-testid="canvas-empty">
               <h3>Start with a trigger</h3>
@@ -447,7 +469,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
           )}
         </div>
         {selectedNode ? (
-          <Inspector key={selectedNode} nodeId={selectedNode} onRunNode={runNode} />
+          <Inspector key={selectedNode} nodeId={selectedNode} onRunNode={may.run ? runNode : undefined} readOnly={!may.change} />
         ) : (
           <aside className="inspector inspector-empty" data-testid="inspector-empty">
             <h3>{count > 1 ? `${count} items selected` : 'Nothing selected'}</h3>

@@ -2,6 +2,7 @@ import { memo, useMemo, useState } from 'react';
 import Form from '@rjsf/core';
 import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import { buildUiSchema } from './uiSchema';
+import { configChanged, userConfig } from './configDefaults';
 import type { JSONValue, NodeType, OnError } from '../api/types';
 import { useEditor, useStore } from './storeContext';
 import { cspSafeValidator } from './rjsfValidator';
@@ -12,6 +13,7 @@ import { SchedulePreview } from './SchedulePreview';
 import { CompensationSection } from './CompensationSection';
 import { OutputInspector } from '../runs/OutputInspector';
 import { NodeIcon } from '../lib/icons';
+import { HelpText } from '../ui/HelpText';
 import { useSession } from '../session';
 import { UpstreamSamplesProvider } from './upstreamContext';
 
@@ -39,7 +41,9 @@ const SettingsForm = memo(function SettingsForm({
       showErrorList={false}
       idPrefix={`cfg`}
       onChange={({ formData }) => {
-        if (JSON.stringify(formData) !== JSON.stringify(config)) store.updateConfig(nodeId, formData as Record<string, JSONValue>);
+        // Only what a person changed: the defaults the form fills in on mount stay defaults.
+        const data = formData as Record<string, JSONValue>;
+        if (configChanged(schema, config, data)) store.updateConfig(nodeId, userConfig(schema, config, data));
       }}
     />
   );
@@ -59,8 +63,8 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
   const [tab, setTab] = useState<Tab>(readOnly ? 'output' : isMap ? 'mapping' : 'settings');
   const sample = useMemo(() => sampleFor({ document: { edges }, pinned, run }, nodeId), [edges, pinned, run, nodeId]);
   const formContext: FormContext = useMemo(
-    () => ({ nodeId, sampleItem: sample.item, paths: samplePaths(sample.item), organisation: organisation?.id }),
-    [nodeId, sample.item, organisation?.id],
+    () => ({ nodeId, sampleItem: sample.item, paths: samplePaths(sample.item), organisation: organisation?.id, expressionFields: type?.expression_fields ?? [] }),
+    [nodeId, sample.item, organisation?.id, type],
   );
   const uiSchema = useMemo(
     () => buildUiSchema(type?.config_schema ?? {}, type?.expression_fields ?? [], isMap ? ['fields'] : []),
@@ -174,7 +178,7 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
         {tab === 'docs' && (
           <div className="docs" data-testid="inspector-docs">
             {type?.description && <p>{type.description}</p>}
-            {type?.docs ? <div className="docs-text">{type.docs}</div> : <p className="muted">No help text for this node type.</p>}
+            {type?.docs ? <HelpText source={type.docs} testid="inspector-docs-text" /> : <p className="muted">No help text for this node type.</p>}
             {type && (
               <dl className="kv small">
                 <dt>Inputs</dt>

@@ -40,6 +40,10 @@ export function useAutosave(store: DocumentStore, flowId: number, onError: (titl
         } catch (e) {
           if (e instanceof ApiError && e.status === 409) {
             store.saveConflict(e.body as ConflictBody);
+          } else if (e instanceof ApiError && e.status === 403) {
+            // Not allowed: say so, and do not retry (it would be refused the same way forever).
+            store.saveFailed(e.message);
+            onError('Draft not saved: not allowed', `${e.message} Your changes stay in this tab only.`);
           } else if (e instanceof ApiError && e.status === 400) {
             store.saveFailed(e.message, e.findings.length ? e.findings : undefined);
             onError('Draft not saved', e.findings.length ? 'Fix the nodes marked red; saving resumes with your next change.' : e.message);
@@ -86,6 +90,9 @@ export function useAutosave(store: DocumentStore, flowId: number, onError: (titl
       unsub();
       clear();
       window.removeEventListener('beforeunload', beforeUnload);
+      // Leaving the editor inside the app (Flows, the back arrow): flush the pending save now rather
+      // than drop it with the debounce timer; the request outlives the page's components.
+      if (store.isDirty && store.getState().save.status !== 'conflict') void saveRef.current();
     };
   }, [store, schedule]);
 

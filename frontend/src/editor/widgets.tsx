@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import type { FieldProps, WidgetProps } from '@rjsf/utils';
 import { ApiError } from '../api/client';
 import { connectionsApi } from '../api/connections';
-import { flowsApi } from '../api/flows';
+import { flowsApi, type PreviewMode } from '../api/flows';
 import { connectionRef, type Connection, type FlowSummary, type Item } from '../api/types';
 import { CodeEditor } from './CodeEditor';
 import { useDebounced } from '../lib/hooks';
@@ -14,13 +14,21 @@ export interface FormContext {
   sampleItem: Item | null;
   paths: string[];
   organisation: number | undefined;
+  /** The node type's bare-expression fields (conditions); every other expression field is a template. */
+  expressionFields?: string[];
+}
+
+/** How a field is evaluated at run time: bare JSONata for the type's expression fields, else a template. */
+export function fieldMode(name: string, expressionFields: string[] | undefined): PreviewMode {
+  const last = (f: string) => f.split(/[.[\]]+/).filter(Boolean).pop();
+  return (expressionFields ?? []).some((f) => f === name || last(f) === name) ? 'expression' : 'template';
 }
 
 type PreviewState = { state: 'idle' } | { state: 'loading' } | { state: 'ok'; result: unknown } | { state: 'error'; message: string; position?: number | null };
 
 export function ExpressionField({
-  value, onChange, item, paths, testid, label, multiline,
-}: { value: string; onChange: (v: string) => void; item: Item | null; paths: string[]; testid: string; label?: string; multiline?: boolean }) {
+  value, onChange, item, paths, testid, label, multiline, mode = 'template',
+}: { value: string; onChange: (v: string) => void; item: Item | null; paths: string[]; testid: string; label?: string; multiline?: boolean; mode?: PreviewMode }) {
   const [pv, setPv] = useState<PreviewState>({ state: 'idle' });
   const debounced = useDebounced(value, 450);
   const itemKey = JSON.stringify(item);
@@ -29,9 +37,14 @@ export function ExpressionField({
       setPv({ state: 'idle' });
       return;
     }
+    if (mode === 'template' && !debounced.includes('{{')) {
+      // A literal is a literal (a plain URL, `USD`): nothing to evaluate, nothing to ask the server.
+      setPv({ state: 'ok', result: debounced });
+      return;
+    }
     let alive = true;
     setPv({ state: 'loading' });
-    flowsApi.previewExpression(debounced, item ?? undefined).then(
+    flowsApi.previewExpression(debounced, item ?? undefined, mode).then(
       (r) => alive && setPv(r.error ? { state: 'error', message: r.error, position: r.position } : { state: 'ok', result: r.result }),
       (e: unknown) => {
         if (!alive) return;
@@ -46,7 +59,7 @@ export function ExpressionField({
     };
     // item is compared by content
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [debounced, itemKey]);
+  }, [debounced, itemKey, mode]);
   return (
     <div className="expr-field">
       <CodeEditor
@@ -85,6 +98,7 @@ export function ExpressionWidget(props: WidgetProps) {
       paths={ctx.paths ?? []}
       testid={`field-${props.id}`}
       label={props.label}
+      mode={fieldMode(props.name, ctx.expressionFields)}
     />
   );
 }
@@ -127,6 +141,7 @@ export function ExpressionRjsfField(props: FieldProps) {
       testid={`field-${props.fieldPathId.$id}`}
       label={props.schema.title ?? props.name}
       multiline={multiline || !isText}
+      mode={fieldMode(props.name, ctx.expressionFields)}
     />
     </div>
   );

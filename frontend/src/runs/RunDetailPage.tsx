@@ -16,6 +16,13 @@ import { EmptyState, Skeleton, StatusBadge } from '../ui/bits';
 import { useToast } from '../ui/toast';
 import { clock, duration } from '../lib/format';
 
+/** The node a failed run stopped at: the run's error names it, else the first failed node run. */
+export function failedNode(r: Pick<RunDetail, 'error' | 'node_runs'>): string | null {
+  const named = r.error?.node_id;
+  if (named) return named;
+  return r.node_runs.find((n) => n.status === 'failed')?.node_id ?? null;
+}
+
 export function RunDetailPage() {
   const { id } = useParams();
   const runId = Number(id);
@@ -32,6 +39,9 @@ export function RunDetailPage() {
         store.setNodeTypes(types);
         store.load({ id: r.flow, draft: { document: r.document, revision: 0, saved_by: null, saved_at: null, findings: [] } });
         store.runSnapshot(r, r.last_seq);
+        // A failed run opens on its failed node, selected, so its error and input are one look away.
+        const failed = failedNode(r);
+        if (failed) store.select({ nodes: [failed] });
         setRun(r);
       },
       (e: Error) => alive && setError(e instanceof ApiError && e.status === 404 ? 'This run does not exist or you cannot see it.' : e.message),
@@ -62,13 +72,14 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
   useLiveRun(store, isTerminalRun(run.status) ? null : run.id);
   const act = async (what: 'cancel' | 'retry' | 'replay') => {
     try {
-      if (what === 'replay') {
-        const r = await runsApi.replay(run.id);
-        navigate(`/runs/${r.id}`);
+      if (what === 'cancel') {
+        await runsApi.cancel(run.id);
+        toast.success('Cancel requested');
       } else {
-        await (what === 'cancel' ? runsApi.cancel(run.id) : runsApi.retry(run.id));
-        toast.success(what === 'cancel' ? 'Cancel requested' : 'Retrying from the failed node');
-        if (what === 'retry') window.location.reload();
+        // Both start a new run: go to it (the new run links back to this one).
+        const r = await (what === 'retry' ? runsApi.retry(run.id) : runsApi.replay(run.id));
+        if (what === 'retry') toast.success(`Retrying from the failed node as run #${r.id}`);
+        navigate(`/runs/${r.id}`);
       }
     } catch (e) {
       toast.error(`Could not ${what} the run`, errorMessage(e));
@@ -89,6 +100,16 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
         <span className="muted small">
           {run.origin} · {clock(run.started_at ?? run.created_at)} · {duration(run.duration_ms)}
         </span>
+        {run.replay_of && (
+          <Link to={`/runs/${run.replay_of}`} className="small" data-testid="run-original">
+            Retry of run #{run.replay_of}
+          </Link>
+        )}
+        {(run.retried_as ?? []).map((r) => (
+          <Link key={r.id} to={`/runs/${r.id}`} className="small" data-testid="run-retried-as">
+            Retried as run #{r.id} ({r.status})
+          </Link>
+        ))}
         <div className="toolbar-group right">
           {!isTerminalRun(status) && <button className="small danger-ghost" onClick={() => void act('cancel')} data-testid="run-cancel">Cancel</button>}
           {status === 'failed' && <button className="small" onClick={() => void act('retry')} data-testid="run-retry">Retry from failed node</button>}
@@ -105,7 +126,7 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
       <SagaPanel run={run} />
       <div ref={bodyRef} className="editor-body no-palette">
         <div className="canvas-wrap">
-          <Canvas readOnly />
+          <Canvas readOnly focus={failedNode(run)} focusAlign="centre" />
         </div>
         {selected ? (
           <Inspector key={selected} nodeId={selected} readOnly />

@@ -489,7 +489,9 @@ export class DocumentStore {
   addNote(position: Position, text = ''): string | null {
     const id = newId('note_', this.allIds());
     const note: StickyNote = { id, text, position: { x: Math.round(position.x), y: Math.round(position.y) }, width: 220, height: 140 };
-    return this.edit((d) => ({ ...d, notes: [...(d.notes ?? []), note] })) ? id : null;
+    // Selected, so it shows above the nodes it lands on (a selected note is raised) and takes the typing.
+    const selection = { nodes: [], edges: [], notes: [id] };
+    return this.edit((d) => ({ ...d, notes: [...(d.notes ?? []), note] }), { selection }) ? id : null;
   }
 
   updateNote(id: string, patch: Partial<Omit<StickyNote, 'id'>>): void {

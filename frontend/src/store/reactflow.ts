@@ -169,7 +169,8 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
       position: note.position,
       data: { text: note.text, readOnly: state.readOnly },
       selected,
-      zIndex: -1,
+      // Behind the nodes as an annotation, but above them while selected (new, or being edited).
+      zIndex: selected ? 1000 : -1,
       style: { width: note.width ?? 220, height: note.height ?? 140 },
       ...(measured ? { measured } : {}),
     }), 'node'));

@@ -224,7 +224,7 @@ class FakeClient:
         self.responses = list(responses)
         self.calls = []
 
-    def request(self, method, url, *, params=None, headers=None, json=None, data=None):
+    def request(self, method, url, *, params=None, headers=None, json=None, data=None, **kwargs):
         self.calls.append(
             {"method": method, "url": url, "params": params, "headers": headers, "json": json, "data": data}
         )
