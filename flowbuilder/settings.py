@@ -407,6 +407,10 @@ SPECTACULAR_SETTINGS = {
         "SlaStatusEnum": "flowbuilder.observability.insight_models.SlaStatus",
         "ReportStatusEnum": "flowbuilder.observability.insight_models.ReportStatus",
         "CriticalityEnum": "flowbuilder.flows.models.Criticality",
+        "FailureStateEnum": "flowbuilder.execution.models.FailureState",
+        "VersionStateEnum": "flowbuilder.flows.models.VersionState",
+        "BulkActionEnum": "flowbuilder.observability.inbox_models.BulkAction",
+        "InboxStateEnum": [(s, s) for s in ("open", "snoozed", "resolved", "all")],
         "RoleEnum": "flowbuilder.tenancy.roles.Role",
         # What a share can grant (tenancy.sharing).
         "SharePermissionEnum": "flowbuilder.api.serializers.sharing.SHARE_VERBS",

@@ -128,6 +128,16 @@ POLICY: dict[str, dict[str, Rule]] = {
     "reconciliation-report-list": {"GET": VIEW},
     "reconciliation-report-detail": {"GET": VIEW},
     "reconciliation-report-fix": {"POST": OPERATE},
+    # The failure inbox: anyone who sees failures reads them; operators triage and act in bulk.
+    "inbox": {"GET": VIEW},
+    "failure-list": {"GET": VIEW},
+    "failure-detail": {"GET": VIEW},
+    "failure-assign": {"POST": OPERATE},
+    "failure-snooze": {"POST": OPERATE},
+    "failure-resolve": {"POST": OPERATE},
+    "failure-comments": {"GET": VIEW, "POST": OPERATE},
+    "inbox-batch-list": {"GET": VIEW, "POST": OPERATE},
+    "inbox-batch-detail": {"GET": VIEW},
     # Connections
     "connection-list": {"GET": VIEW, "POST": CHANGE},
     "connection-detail": {"GET": VIEW, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": CHANGE},

@@ -4,7 +4,19 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
-from .views import approvals, connections, flows, insights, palette, runs, templates, tenancy, triggers, users
+from .views import (
+    approvals,
+    connections,
+    flows,
+    inbox,
+    insights,
+    palette,
+    runs,
+    templates,
+    tenancy,
+    triggers,
+    users,
+)
 
 
 class BrandedRedocView(SpectacularRedocView):
@@ -48,6 +60,10 @@ router.register(
     "reconciliation-reports", insights.ReconciliationReportViewSet, basename="reconciliation-report"
 )
 
+# The failure inbox (flowbuilder.observability.inbox*; views/inbox.py).
+router.register("failures", inbox.FailureViewSet, basename="failure")
+router.register("inbox-batches", inbox.InboxBatchViewSet, basename="inbox-batch")
+
 urlpatterns = [
     path("me/", tenancy.me, name="me"),
     path("auth/login/", tenancy.login_view, name="api-login"),
@@ -57,6 +73,7 @@ urlpatterns = [
     path("expressions/preview/", palette.expression_preview, name="expression-preview"),
     path("dashboards/", insights.dashboard, name="dashboard"),
     path("trace/", insights.trace_search, name="trace"),
+    path("inbox/", inbox.inbox_groups, name="inbox"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", BrandedRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from flowbuilder.planning import ExecutionPlan
 
-from . import admission, dispatch, heartbeat, saga, scheduler
+from . import admission, dispatch, failure_records, heartbeat, saga, scheduler
 from .bulk import insert_node_runs, write_step
 from .context import build_context
 from .events import EventBuffer
@@ -107,6 +107,7 @@ class Engine:
         self._staged_rows: list[dict[str, Any]] = []  # node results of the window not yet written
         self._scope_cache: frozenset[str] | None = None
         self._undo_attempts: dict[str, int] = {}
+        self._failures: list[Any] = []  # failure-inbox records of this transaction not yet written
 
     # ------------------------------------------------------------------ entry point
     def drive(self, *, branch_node: str | None = None, branch_claim: int | None = None) -> None:
@@ -305,6 +306,9 @@ class Engine:
 
     def _save_deferred(self) -> None:
         """Write what the steps of this transaction left: node results, events and the run, at once."""
+        if self._failures:
+            failure_records.write(self._failures)
+            self._failures = []
         if self._deferred_fields or self._staged_rows:
             self._deferred_fields.add("last_seq")
             rows = self.events.take(self.run)
@@ -445,6 +449,9 @@ class Engine:
                 {**payload, "error": outcome.error, "retry_in_s": outcome.retry_in_s},
             )
         else:
+            if outcome.continued and self.run is not None:
+                items = (outcome.outputs or {}).get("main") or (outcome.outputs or {}).get("error") or []
+                self._failures += failure_records.for_items(self.run, node_id, outcome.error, items)
             self.events.add(
                 EventType.NODE_FAILED,
                 node_id,
@@ -723,6 +730,8 @@ class Engine:
             payload["error"] = error
         self.events.add(EventType.for_run_status(status), payload=payload)
         admission.freed(run.organisation_id)
+        if status == RunStatus.FAILED:
+            self._failures.append(failure_records.for_run(run, error))
         if status == RunStatus.FAILED and run.origin != RunOrigin.ERROR_FLOW:
             dispatch.after_commit(lambda: dispatch.start_error_flow(run.pk))
         waiter = (run.options or {}).get("waiter")

@@ -361,6 +361,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/failures/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        get: operations["failures_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        get: operations["failures_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/{id}/assign/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        post: operations["failures_assign_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/{id}/comments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        get: operations["failures_comments_list"];
+        put?: never;
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        post: operations["failures_comments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/{id}/resolve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        post: operations["failures_resolve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/{id}/snooze/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        post: operations["failures_snooze_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows/": {
         parameters: {
             query?: never;
@@ -583,6 +686,58 @@ export interface paths {
         put?: never;
         /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
         post: operations["flows_import_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inbox/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Failures grouped by cause category (or flow, node, customer), each with what to do next. */
+        get: operations["inbox_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inbox-batches/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Bulk actions on a selection or a whole group; poll a batch for ``done``/``total``. */
+        get: operations["inbox_batches_list"];
+        put?: never;
+        /** @description Bulk actions on a selection or a whole group; poll a batch for ``done``/``total``. */
+        post: operations["inbox_batches_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inbox-batches/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Bulk actions on a selection or a whole group; poll a batch for ``done``/``total``. */
+        get: operations["inbox_batches_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1681,6 +1836,10 @@ export interface components {
          * @enum {string}
          */
         ApprovalStatusEnum: "pending" | "approved" | "rejected" | "timed_out" | "cancelled";
+        AssignRequest: {
+            /** @description A user id; null unassigns. */
+            assignee: number | null;
+        };
         AttainmentShape: {
             criticality: string;
             met: number;
@@ -1718,10 +1877,20 @@ export interface components {
          *     * `flow.save_draft` - Draft saved
          *     * `flow.publish` - Flow published
          *     * `flow.share` - Flow shared
+         *     * `alert_rule.save` - Alert rule saved
+         *     * `alert_rule.delete` - Alert rule deleted
+         *     * `incident.acknowledge` - Incident acknowledged
+         *     * `incident.resolve` - Incident resolved
+         *     * `inbox.assign` - Failure assigned
+         *     * `inbox.comment` - Comment on a failure
+         *     * `inbox.snooze` - Failure snoozed
+         *     * `inbox.resolve` - Failure resolved
+         *     * `inbox.bulk` - Bulk action on failures started
          *     * `kpi.save` - KPI saved
          *     * `kpi.delete` - KPI deleted
          *     * `kpi.compute` - KPIs recomputation requested
          *     * `membership.set` - Role granted
+         *     * `retention.set` - Run-data retention changed
          *     * `membership.remove` - Member removed
          *     * `organisation.create` - Organisation created
          *     * `reconciliation.save` - Reconciliation policy saved
@@ -1757,7 +1926,7 @@ export interface components {
          *     * `user.reactivate` - User reactivated
          * @enum {string}
          */
-        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "membership.remove" | "organisation.create" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "alert_rule.save" | "alert_rule.delete" | "incident.acknowledge" | "incident.resolve" | "inbox.assign" | "inbox.comment" | "inbox.snooze" | "inbox.resolve" | "inbox.bulk" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "retention.set" | "membership.remove" | "organisation.create" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
         /**
          * @description * `ok` - Credentials entered
          *     * `not_connected` - Not connected yet
@@ -1790,6 +1959,40 @@ export interface components {
             now: components["schemas"]["BacklogCountsShape"];
             series: components["schemas"]["BacklogPointShape"][];
         };
+        /** @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters). */
+        Batch: {
+            readonly id: number;
+            organisation: number;
+            action: components["schemas"]["BulkActionEnum"];
+            readonly status: components["schemas"]["BatchStatusEnum"];
+            readonly total: number;
+            readonly done: number;
+            readonly succeeded: number;
+            readonly new_runs: number;
+            readonly errors: unknown;
+            readonly actor: number | null;
+            readonly actor_name: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /** @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters). */
+        BatchRequest: {
+            organisation: number;
+            action: components["schemas"]["BulkActionEnum"];
+            failures?: number[];
+            group?: string;
+            /** @default open */
+            state?: components["schemas"]["InboxStateEnum"];
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `done` - Done
+         * @enum {string}
+         */
+        BatchStatusEnum: "queued" | "running" | "done";
         /** @enum {unknown} */
         BlankEnum: "";
         Branding: {
@@ -1814,6 +2017,16 @@ export interface components {
             login_text?: string;
             host_name?: string | null;
         };
+        /**
+         * @description * `retry` - Retry from the failed node
+         *     * `replay_current` - Replay on the current published version
+         *     * `replay_original` - Replay on the original version
+         *     * `skip` - Skip
+         *     * `cancel` - Cancel
+         *     * `resolve` - Mark resolved
+         * @enum {string}
+         */
+        BulkActionEnum: "retry" | "replay_current" | "replay_original" | "skip" | "cancel" | "resolve";
         BusinessCalendar: {
             readonly id: number;
             organisation: number;
@@ -1865,6 +2078,18 @@ export interface components {
             psa_connection?: number | null;
             erp_connection?: number | null;
         };
+        /**
+         * @description * `connection` - Connection or sign-in
+         *     * `rate_limit` - Rate limit
+         *     * `timeout` - Timeout
+         *     * `refused_value` - Target refused a value
+         *     * `missing_reference` - Missing reference
+         *     * `duplicate` - Duplicate
+         *     * `validation` - Validation
+         *     * `internal` - Internal error (our bug)
+         * @enum {string}
+         */
+        CategoryEnum: "connection" | "rate_limit" | "timeout" | "refused_value" | "missing_reference" | "duplicate" | "validation" | "internal";
         ChangedNode: {
             id: string;
             type: string | null;
@@ -1903,6 +2128,18 @@ export interface components {
                 [key: string]: unknown;
             };
             name?: string;
+        };
+        Comment: {
+            readonly id: number;
+            readonly failure: number;
+            readonly author: number | null;
+            readonly author_name: string;
+            body: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        CommentRequest: {
+            body: string;
         };
         /** @description One step of the run's saga: undoing a completed node after a later node failed finally. */
         Compensation: {
@@ -2174,7 +2411,7 @@ export interface components {
             since: string;
             /** Format: date-time */
             until: string;
-            group_by: components["schemas"]["GroupByEnum"];
+            group_by: components["schemas"]["DashboardShapeGroupByEnum"];
             totals: components["schemas"]["FullFiguresShape"];
             series: components["schemas"]["PointShape"][];
             lines: components["schemas"]["LineShape"][];
@@ -2184,6 +2421,12 @@ export interface components {
             customers: components["schemas"]["CustomerHealthShape"][];
             rolled_up_at: string | null;
         };
+        /**
+         * @description * `flow` - flow
+         *     * `customer` - customer
+         * @enum {string}
+         */
+        DashboardShapeGroupByEnum: "flow" | "customer";
         /**
          * @description * `approve` - approve
          *     * `reject` - reject
@@ -2329,6 +2572,60 @@ export interface components {
         ExpressionPreviewResult: {
             result: unknown;
         };
+        Failure: {
+            readonly id: number;
+            readonly organisation: number;
+            readonly organisation_name: string;
+            readonly flow: number;
+            readonly flow_name: string;
+            readonly run: number;
+            readonly run_status: string;
+            readonly kind: components["schemas"]["FailureKindEnum"];
+            /** @default  */
+            readonly node_id: string;
+            /** @default -1 */
+            readonly item_index: number;
+            readonly item: unknown;
+            readonly category: components["schemas"]["CategoryEnum"];
+            readonly category_label: string;
+            readonly next_step: string;
+            readonly message: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly state: components["schemas"]["FailureStateEnum"];
+            readonly assignee: number | null;
+            readonly assignee_name: string;
+            /** Format: date-time */
+            readonly snoozed_until: string | null;
+            readonly resolution: components["schemas"]["FailureResolutionEnum"];
+            /** Format: date-time */
+            readonly resolved_at: string | null;
+            readonly follow_up_run: number | null;
+            /** @default 0 */
+            readonly comment_count: number;
+        };
+        /**
+         * @description * `run` - Failed run
+         *     * `item` - Failed item
+         * @enum {string}
+         */
+        FailureKindEnum: "run" | "item";
+        /**
+         * @description * `resolved` - Marked resolved
+         *     * `retried` - Retried from the failed node
+         *     * `replayed` - Replayed
+         *     * `skipped` - Skipped
+         *     * `cancelled` - Cancelled
+         * @enum {string}
+         */
+        FailureResolutionEnum: "resolved" | "retried" | "replayed" | "skipped" | "cancelled";
+        /**
+         * @description * `open` - Open
+         *     * `snoozed` - Snoozed
+         *     * `resolved` - Resolved
+         * @enum {string}
+         */
+        FailureStateEnum: "open" | "snoozed" | "resolved";
         Finding: {
             code: string;
             message: string;
@@ -2453,12 +2750,6 @@ export interface components {
             document_changes: components["schemas"]["ValueChange"][];
             summary: components["schemas"]["DiffSummary"];
         };
-        /**
-         * @description * `flow` - flow
-         *     * `customer` - customer
-         * @enum {string}
-         */
-        GroupByEnum: "flow" | "customer";
         GroupShape: {
             runs: number;
             failed: number;
@@ -2477,6 +2768,46 @@ export interface components {
             /** @description The content of an export (GET /api/flows/{id}/export/). */
             data: unknown;
         };
+        InboxGroupShape: {
+            /** @description Pass as ?group= to list or act on this group. */
+            key: string;
+            label: string;
+            count: number;
+            items: number;
+            runs: number;
+            assigned: number;
+            /** Format: date-time */
+            latest_at: string | null;
+            category: components["schemas"]["CategoryEnum"];
+            categories: {
+                [key: string]: number;
+            };
+            next_step: string;
+        };
+        InboxShape: {
+            group_by: components["schemas"]["InboxShapeGroupByEnum"];
+            total: number;
+            categories: {
+                [key: string]: number;
+            };
+            groups: components["schemas"]["InboxGroupShape"][];
+        };
+        /**
+         * @description * `category` - category
+         *     * `flow` - flow
+         *     * `node` - node
+         *     * `customer` - customer
+         * @enum {string}
+         */
+        InboxShapeGroupByEnum: "category" | "flow" | "node" | "customer";
+        /**
+         * @description * `open` - open
+         *     * `snoozed` - snoozed
+         *     * `resolved` - resolved
+         *     * `all` - all
+         * @enum {string}
+         */
+        InboxStateEnum: "open" | "snoozed" | "resolved" | "all";
         InviteRequest: {
             /** Format: email */
             email: string;
@@ -2763,6 +3094,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Approval"][];
         };
+        PaginatedBatchList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Batch"][];
+        };
         PaginatedBusinessCalendarList: {
             /** @example 123 */
             count: number;
@@ -2807,6 +3153,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Connection"][];
+        };
+        PaginatedFailureList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Failure"][];
         };
         PaginatedFlowList: {
             /** @example 123 */
@@ -3246,14 +3607,6 @@ export interface components {
          * @enum {string}
          */
         ReportStatusEnum: "queued" | "running" | "done" | "failed";
-        /**
-         * @description * `ours` - ours
-         *     * `theirs` - theirs
-         *     * `base` - base
-         *     * `value` - value
-         * @enum {string}
-         */
-        ResolutionEnum: "ours" | "theirs" | "base" | "value";
         ResolvedConflict: {
             kind: string;
             node: string | null;
@@ -3262,8 +3615,16 @@ export interface components {
             base: unknown;
             ours: unknown;
             theirs: unknown;
-            resolution: components["schemas"]["ResolutionEnum"];
+            resolution: components["schemas"]["ResolvedConflictResolutionEnum"];
         };
+        /**
+         * @description * `ours` - ours
+         *     * `theirs` - theirs
+         *     * `base` - base
+         *     * `value` - value
+         * @enum {string}
+         */
+        ResolvedConflictResolutionEnum: "ours" | "theirs" | "base" | "value";
         Retry: {
             max_attempts: number;
             /** Format: double */
@@ -3433,7 +3794,7 @@ export interface components {
         RunVersionRef: {
             id: number;
             number: number;
-            state: components["schemas"]["StateEnum"];
+            state: components["schemas"]["VersionStateEnum"];
         };
         SSOSettings: {
             enabled?: boolean;
@@ -3620,13 +3981,10 @@ export interface components {
             breached: number;
             pending: number;
         };
-        /**
-         * @description * `published` - Published
-         *     * `superseded` - Superseded
-         *     * `snapshot` - Test snapshot
-         * @enum {string}
-         */
-        StateEnum: "published" | "superseded" | "snapshot";
+        SnoozeRequest: {
+            /** Format: date-time */
+            until: string;
+        };
         /**
          * @description * `hour` - hour
          *     * `day` - day
@@ -3972,7 +4330,7 @@ export interface components {
             readonly flow: number;
             readonly number: number;
             /** @default published */
-            readonly state: components["schemas"]["StateEnum"];
+            readonly state: components["schemas"]["VersionStateEnum"];
             readonly comment: string;
             readonly created_by: string | null;
             /** Format: date-time */
@@ -3983,7 +4341,7 @@ export interface components {
             readonly flow: number;
             readonly number: number;
             /** @default published */
-            readonly state: components["schemas"]["StateEnum"];
+            readonly state: components["schemas"]["VersionStateEnum"];
             readonly comment: string;
             readonly created_by: string | null;
             /** Format: date-time */
@@ -3995,6 +4353,13 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @description * `published` - Published
+         *     * `superseded` - Superseded
+         *     * `snapshot` - Test snapshot
+         * @enum {string}
+         */
+        VersionStateEnum: "published" | "superseded" | "snapshot";
     };
     responses: never;
     parameters: never;
@@ -5467,6 +5832,502 @@ export interface operations {
             };
         };
     };
+    failures_list: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                /** @description Number of results to return per page. */
+                limit?: number;
+                node?: string;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedFailureList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_retrieve: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_assign_create: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AssignRequest"];
+                "multipart/form-data": components["schemas"]["AssignRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_comments_list: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"][];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_comments_create: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CommentRequest"];
+                "multipart/form-data": components["schemas"]["CommentRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_resolve_create: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_snooze_create: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SnoozeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SnoozeRequest"];
+                "multipart/form-data": components["schemas"]["SnoozeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     flows_list: {
         parameters: {
             query?: {
@@ -6473,6 +7334,238 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    inbox_retrieve: {
+        parameters: {
+            query: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                group_by?: "category" | "customer" | "flow" | "node";
+                kind?: "item" | "run";
+                node?: string;
+                /** @description A customer, or a partner (all its customers). */
+                organisation: number;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxShape"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    inbox_batches_list: {
+        parameters: {
+            query?: {
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedBatchList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    inbox_batches_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["BatchRequest"];
+                "multipart/form-data": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    inbox_batches_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this inbox batch. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,12 @@
+"""Celery tasks of the failure inbox: ids in, the work in ``inbox_actions``."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .inbox_actions import RUN_BATCH, run_batch
+
+
+@shared_task(name=RUN_BATCH, ignore_result=True, acks_late=True)
+def run_inbox_batch(batch_id: int) -> int:
+    return run_batch(batch_id).done
