@@ -93,19 +93,20 @@ function FailureRow({ f, selected, onSelect, onChanged }: { f: Failure; selected
     <tr data-testid={`failure-${f.id}`}>
       <td><input type="checkbox" checked={selected} onChange={onSelect} aria-label={`Select failure ${f.id}`} data-testid={`failure-select-${f.id}`} /></td>
       <td>
-        <div><Link to={`/runs/${f.run}`}>Run {f.run}</Link> <span className="badge">{f.kind === 'item' ? `item ${f.item_index + 1}` : 'run'}</span></div>
-        <div className="muted small">{f.flow_name} · {f.node_id || '—'}{f.organisation_name ? ` · ${f.organisation_name}` : ''}</div>
+        <div className="inbox-run"><Link to={`/runs/${f.run}`}>Run {f.run}</Link> <span className="badge">{f.kind === 'item' ? `item ${f.item_index + 1}` : 'whole run'}</span></div>
+        <div className="muted small inbox-run" title={`${f.flow_name} · ${f.node_id} · ${f.organisation_name}`}>{f.flow_name} · {f.node_id || '—'}</div>
+        <div className="muted small inbox-run">{f.organisation_name}</div>
       </td>
       <td><span className={`inbox-cat-label inbox-cat-${f.category}`}>{f.category_label}</span></td>
       <td className="inbox-msg" title={f.message}>{f.message}</td>
       <td className="muted small">{timeAgo(f.created_at)}</td>
       <td className="small">{f.assignee_name || <span className="muted">—</span>}</td>
-      <td className="inbox-row-actions">
+      <td><div className="inbox-row-actions">
         {me && <button className="ghost" onClick={() => void act(() => inboxApi.assign(f.id, f.assignee === me.id ? null : me.id), f.assignee === me.id ? 'Unassigned' : 'Assigned to you')} data-testid={`failure-assign-${f.id}`}>{f.assignee === me.id ? 'Unassign' : 'Take'}</button>}
         <button className="ghost" onClick={() => void act(() => inboxApi.snooze(f.id, tomorrow()), 'Snoozed for a day')} data-testid={`failure-snooze-${f.id}`}>Snooze</button>
         <button className="ghost" onClick={() => { const body = window.prompt('Comment'); if (body) void act(() => inboxApi.comment(f.id, body), 'Comment added'); }} data-testid={`failure-comment-${f.id}`}>Comment{f.comment_count ? ` (${f.comment_count})` : ''}</button>
         <button className="ghost" onClick={() => void act(() => inboxApi.resolve(f.id), 'Resolved')} data-testid={`failure-resolve-${f.id}`}>Resolve</button>
-      </td>
+      </div></td>
     </tr>
   );
 }
@@ -147,6 +148,7 @@ export function InboxPage() {
         whole ? { organisation: orgId, action, group: group.key } : { organisation: orgId, action, failures: [...selection] },
       );
       setBatch(started);
+      setChosen(group.key); // stay on this group while its counts change
       setSelection(new Set());
     } catch (e) {
       toast.error('Could not start', errorMessage(e));
@@ -193,6 +195,9 @@ export function InboxPage() {
                   </div>
                   <BulkBar count={selection.size} groupLabel={group.label} groupCount={group.count} onRun={(a, w) => void run(a, w)} busy={busy || (batch !== null && !batchFinished(batch))} />
                   <table className="table inbox-table" data-testid="inbox-failures">
+                    <colgroup>
+                      <col className="c-check" /><col className="c-run" /><col className="c-cause" /><col /><col className="c-when" /><col className="c-who" /><col className="c-act" />
+                    </colgroup>
                     <thead>
                       <tr>
                         <th><input type="checkbox" aria-label="Select all shown" checked={shown.length > 0 && shown.every((f) => selection.has(f.id))} onChange={() => setSelection(toggleAll(selection, shown.map((f) => f.id)))} data-testid="inbox-select-all" /></th>
