@@ -328,7 +328,15 @@ FLOWBUILDER_BUSINESS_REFRESH_S = env_float("FLOWBUILDER_BUSINESS_REFRESH_S", 900
 # How often beat anchors the audit chain's head outside the event table (truncation is caught).
 FLOWBUILDER_AUDIT_ANCHOR_S = env_float("FLOWBUILDER_AUDIT_ANCHOR_S", 300.0)
 
+# Alert rules are evaluated this often (observability.alerts).
+FLOWBUILDER_ALERTS_EVERY_S = env_float("FLOWBUILDER_ALERTS_EVERY_S", 60.0)
+
 CELERY_BEAT_SCHEDULE = {
+    "evaluate-alerts": {
+        "task": "observability.evaluate_alerts",
+        "schedule": FLOWBUILDER_ALERTS_EVERY_S,
+        "options": {"expires": FLOWBUILDER_ALERTS_EVERY_S},
+    },
     "sweep-stale-runs": {"task": "execution.sweep", "schedule": FLOWBUILDER_SWEEP_INTERVAL_S},
     "anchor-audit-chain": {
         "task": "audit.anchor",
@@ -410,6 +418,9 @@ SPECTACULAR_SETTINGS = {
         "FailureStateEnum": "flowbuilder.execution.models.FailureState",
         "VersionStateEnum": "flowbuilder.flows.models.VersionState",
         "BulkActionEnum": "flowbuilder.observability.inbox_models.BulkAction",
+        "FailureKindEnum": "flowbuilder.execution.models.FailureKind",
+        "AlertKindEnum": "flowbuilder.observability.alert_models.AlertKind",
+        "ChannelKindEnum": "flowbuilder.observability.alert_models.ChannelKind",
         "InboxStateEnum": [(s, s) for s in ("open", "snoozed", "resolved", "all")],
         "RoleEnum": "flowbuilder.tenancy.roles.Role",
         # What a share can grant (tenancy.sharing).

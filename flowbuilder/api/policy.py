@@ -138,6 +138,13 @@ POLICY: dict[str, dict[str, Rule]] = {
     "failure-comments": {"GET": VIEW, "POST": OPERATE},
     "inbox-batch-list": {"GET": VIEW, "POST": OPERATE},
     "inbox-batch-detail": {"GET": VIEW},
+    # Alerts: rules are configuration (change); incidents are operations (operate).
+    "alert-rule-list": {"GET": VIEW, "POST": CHANGE},
+    "alert-rule-detail": {"GET": VIEW, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": CHANGE},
+    "incident-list": {"GET": VIEW},
+    "incident-detail": {"GET": VIEW},
+    "incident-acknowledge": {"POST": OPERATE},
+    "incident-resolve": {"POST": OPERATE},
     # Connections
     "connection-list": {"GET": VIEW, "POST": CHANGE},
     "connection-detail": {"GET": VIEW, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": CHANGE},

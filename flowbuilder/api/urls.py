@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
 from .views import (
+    alerts,
     approvals,
     connections,
     flows,
@@ -63,6 +64,8 @@ router.register(
 # The failure inbox (flowbuilder.observability.inbox*; views/inbox.py).
 router.register("failures", inbox.FailureViewSet, basename="failure")
 router.register("inbox-batches", inbox.InboxBatchViewSet, basename="inbox-batch")
+router.register("alert-rules", alerts.AlertRuleViewSet, basename="alert-rule")
+router.register("incidents", alerts.IncidentViewSet, basename="incident")
 
 urlpatterns = [
     path("me/", tenancy.me, name="me"),

@@ -10,3 +10,11 @@ from .inbox_actions import RUN_BATCH, run_batch
 @shared_task(name=RUN_BATCH, ignore_result=True, acks_late=True)
 def run_inbox_batch(batch_id: int) -> int:
     return run_batch(batch_id).done
+
+
+@shared_task(name="observability.evaluate_alerts", ignore_result=True)
+def evaluate_alerts() -> int:
+    """Beat, every minute: every enabled alert rule."""
+    from .alerts import evaluate_all
+
+    return evaluate_all()

@@ -23,6 +23,7 @@ const TemplateDetailPage = lazy(() => partner().then((m) => ({ default: m.Templa
 const RolloutPage = lazy(() => partner().then((m) => ({ default: m.RolloutPage })));
 const BrandingPage = lazy(() => partner().then((m) => ({ default: m.BrandingPage })));
 // Operational intelligence (dashboards, SLAs, KPIs, reconciliation, trace): one chunk with its charts.
+const AlertsPage = lazy(() => import('./alerts/AlertsPage').then((m) => ({ default: m.AlertsPage })));
 const InboxPage = lazy(() => import('./inbox/InboxPage').then((m) => ({ default: m.InboxPage })));
 const insights = () => import('./insights/pages');
 const DashboardPage = lazy(() => insights().then((m) => ({ default: m.DashboardPage })));
@@ -122,6 +123,7 @@ export function App() {
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:id" element={<RunDetailPage />} />
             <Route path="/inbox" element={<InboxPage />} />
+            <Route path="/alerts" element={<AlertsPage />} />
             <Route path="/triggers" element={<TriggersPage />} />
             <Route path="/approvals" element={<ApprovalsPage />} />
             <Route path="/connections" element={<ConnectionsPage />} />

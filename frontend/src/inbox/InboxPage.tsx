@@ -167,6 +167,7 @@ export function InboxPage() {
             {organisation?.kind === 'partner' ? ' across all customers' : ''}, grouped so they can be fixed together.
           </p>
         </div>
+        <Link to="/alerts" className="inbox-alerts-link" data-testid="inbox-alerts-link">Alert rules and incidents</Link>
         <div className="inbox-grouping" role="group" aria-label="Group by">
           {GROUPINGS.map((g) => (
             <button key={g.key} className={g.key === groupBy ? 'on' : ''} onClick={() => { setGroupBy(g.key); setChosen(''); setSelection(new Set()); }} data-testid={`inbox-by-${g.key}`}>
