@@ -328,6 +328,10 @@ FLOWBUILDER_BUSINESS_REFRESH_S = env_float("FLOWBUILDER_BUSINESS_REFRESH_S", 900
 # How often beat anchors the audit chain's head outside the event table (truncation is caught).
 FLOWBUILDER_AUDIT_ANCHOR_S = env_float("FLOWBUILDER_AUDIT_ANCHOR_S", 300.0)
 
+# Prometheus scraping: /metrics answers only with this bearer token (empty: no /metrics). Series carry an
+# organisation label while there are at most this many organisations (else they are summed).
+FLOWBUILDER_METRICS_TOKEN = env_str("FLOWBUILDER_METRICS_TOKEN", "")
+FLOWBUILDER_METRICS_MAX_ORGANISATIONS = env_int("FLOWBUILDER_METRICS_MAX_ORGANISATIONS", 200)
 # Alert rules are evaluated this often (observability.alerts).
 FLOWBUILDER_ALERTS_EVERY_S = env_float("FLOWBUILDER_ALERTS_EVERY_S", 60.0)
 

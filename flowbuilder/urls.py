@@ -5,6 +5,7 @@ from flowbuilder.api.views.oauth import oauth_callback
 from flowbuilder.api.views.webhooks import resume, webhook
 from flowbuilder.web import sso
 from flowbuilder.web import views as web
+from flowbuilder.web.metrics import metrics
 
 urlpatterns = [
     path("api/", include("flowbuilder.api.urls")),
@@ -26,7 +27,10 @@ urlpatterns = [
     path("password-reset/done/", web.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("approvals/<str:token>/", web.approval_link, name="approval-link"),
     path("healthz", web.healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     # Client-side routes of the editor SPA.
-    re_path(r"^(?:flows|runs|connections|settings|approvals|insights)?(?:/.*)?$", web.spa, name="spa"),
+    re_path(
+        r"^(?:flows|runs|connections|settings|approvals|insights|inbox|alerts)?(?:/.*)?$", web.spa, name="spa"
+    ),
 ]
