@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from flowbuilder.core import logs
 from flowbuilder.planning import ExecutionPlan
 
 from . import admission, dispatch, failure_records, heartbeat, saga, scheduler
@@ -112,7 +113,7 @@ class Engine:
     # ------------------------------------------------------------------ entry point
     def drive(self, *, branch_node: str | None = None, branch_claim: int | None = None) -> None:
         """Work on the run until nothing is left for this executor to do."""
-        with heartbeat.beating(self.run_id, self._claimed_row_ids):
+        with logs.bound(run_id=self.run_id), heartbeat.beating(self.run_id, self._claimed_row_ids):
             # The opening window: the start step and the pure nodes after it share one transaction
             # holding the run lock, so a run of pure nodes costs a single commit. The window closes
             # (commits) before any side-effect node runs, so its claim is durable first.
@@ -170,6 +171,8 @@ class Engine:
                 run = self.run  # still locked by the window's transaction: nobody else wrote it
             else:
                 run = Run.objects.select_for_update().get(pk=self.run_id)
+                if self.run is None:
+                    logs.annotate(organisation_id=run.organisation_id, flow_id=run.flow_id)
                 self.run = run
             if self.plan is None:
                 self.plan = plan_for(run.version_id)
