@@ -332,10 +332,15 @@ FLOWBUILDER_AUDIT_ANCHOR_S = env_float("FLOWBUILDER_AUDIT_ANCHOR_S", 300.0)
 # organisation label while there are at most this many organisations (else they are summed).
 FLOWBUILDER_METRICS_TOKEN = env_str("FLOWBUILDER_METRICS_TOKEN", "")
 FLOWBUILDER_METRICS_MAX_ORGANISATIONS = env_int("FLOWBUILDER_METRICS_MAX_ORGANISATIONS", 200)
+# Run-data retention for organisations without their own policy (days; 0 keeps forever; failed runs
+# are kept longer). Pruned daily by beat (observability.prune_run_data) or `manage.py prune_runs`.
+FLOWBUILDER_RETENTION_DAYS = env_int("FLOWBUILDER_RETENTION_DAYS", 30)
+FLOWBUILDER_RETENTION_FAILED_DAYS = env_int("FLOWBUILDER_RETENTION_FAILED_DAYS", 90)
 # Alert rules are evaluated this often (observability.alerts).
 FLOWBUILDER_ALERTS_EVERY_S = env_float("FLOWBUILDER_ALERTS_EVERY_S", 60.0)
 
 CELERY_BEAT_SCHEDULE = {
+    "prune-run-data": {"task": "observability.prune_run_data", "schedule": 24 * 3600.0},
     "evaluate-alerts": {
         "task": "observability.evaluate_alerts",
         "schedule": FLOWBUILDER_ALERTS_EVERY_S,

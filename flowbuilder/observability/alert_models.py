@@ -119,3 +119,18 @@ class AlertDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} for incident {self.incident_id}"
+
+
+class RetentionPolicy(models.Model):
+    """How long an organisation's run data is kept (days; 0 keeps it forever). Failed runs are kept longer:
+    they are what people come back to. The last pruning's figures are kept to show what it saved."""
+
+    organisation = models.OneToOneField("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    run_days = models.PositiveIntegerField(default=30)
+    failed_run_days = models.PositiveIntegerField(default=90)
+    last_pruned_at = models.DateTimeField(null=True, blank=True)
+    last_runs_deleted = models.PositiveIntegerField(default=0)
+    last_bytes_saved = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"retention of {self.organisation_id}: {self.run_days}/{self.failed_run_days} days"

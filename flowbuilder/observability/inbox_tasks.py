@@ -18,3 +18,11 @@ def evaluate_alerts() -> int:
     from .alerts import evaluate_all
 
     return evaluate_all()
+
+
+@shared_task(name="observability.prune_run_data", ignore_result=True)
+def prune_run_data() -> int:
+    """Beat, daily: delete run data past each organisation's retention; returns the bytes saved."""
+    from .retention import prune
+
+    return prune().bytes_saved
