@@ -145,6 +145,8 @@ POLICY: dict[str, dict[str, Rule]] = {
     "incident-detail": {"GET": VIEW},
     "incident-acknowledge": {"POST": OPERATE},
     "incident-resolve": {"POST": OPERATE},
+    # Run-data retention: read by anyone who sees the organisation, set by its administrators.
+    "retention": {"GET": VIEW, "PUT": ADMIN},
     # Connections
     "connection-list": {"GET": VIEW, "POST": CHANGE},
     "connection-detail": {"GET": VIEW, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": CHANGE},

@@ -77,6 +77,7 @@ urlpatterns = [
     path("dashboards/", insights.dashboard, name="dashboard"),
     path("trace/", insights.trace_search, name="trace"),
     path("inbox/", inbox.inbox_groups, name="inbox"),
+    path("retention/", alerts.retention_policy, name="retention"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", BrandedRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -76,3 +76,20 @@ class TestIncidents(ListTests, DetailTests, ActionTests):
 
     def make(self, world, org):
         return make_incident(self, world, org)
+
+
+class TestRetention:
+    url = "/api/retention/"
+
+    def test_admin_sets_viewer_reads_other_tenant_is_404(self, client_as, world):
+        body = {"organisation": world.a.id, "run_days": 14, "failed_run_days": 60}
+        assert client_as("operator").put(self.url, body, format="json").status_code == 403
+        saved = client_as("admin").put(self.url, body, format="json")
+        assert saved.status_code == 200 and saved.json()["run_days"] == 14
+        read = client_as("viewer").get(f"{self.url}?organisation={world.a.id}").json()
+        assert (read["run_days"], read["failed_run_days"], read["last_bytes_saved"]) == (14, 60, 0)
+        assert client_as("admin").get(f"{self.url}?organisation={world.b.id}").status_code == 404
+        other = {**body, "organisation": world.b.id}
+        assert client_as("admin").put(self.url, other, format="json").status_code == 404
+        bad = client_as("admin").put(self.url, {**body, "failed_run_days": 3}, format="json")
+        assert bad.status_code == 400 and "failed_run_days" in bad.json()["errors"]

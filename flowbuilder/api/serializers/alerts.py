@@ -73,3 +73,14 @@ class IncidentSerializer(serializers.ModelSerializer):
             "deliveries",
         ]
         read_only_fields = fields
+
+
+class RetentionSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField()
+    run_days = serializers.IntegerField(min_value=0, max_value=3650, help_text="0 keeps run data forever.")
+    failed_run_days = serializers.IntegerField(min_value=0, max_value=3650)
+    last_pruned_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_runs_deleted = serializers.IntegerField(read_only=True)
+    last_bytes_saved = serializers.IntegerField(
+        read_only=True, help_text="Database size the last pruning saved."
+    )

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from flowbuilder.api.serializers.alerts import AlertRuleSerializer, IncidentSerializer
+from flowbuilder.api.serializers.alerts import AlertRuleSerializer, IncidentSerializer, RetentionSerializer
 from flowbuilder.api.serializers.shapes import ErrorShape
-from flowbuilder.observability import alerts
-from flowbuilder.observability.alert_models import AlertRule, Incident
+from flowbuilder.observability import alerts, retention
+from flowbuilder.observability.alert_models import AlertRule, Incident, RetentionPolicy
 
-from .mixins import RestrictedQuerysetMixin, organisation_for
+from .mixins import RestrictedQuerysetMixin, id_param, organisation_for
 
 
 class AlertRuleViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
@@ -65,3 +69,43 @@ class IncidentViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     def resolve(self, request, pk=None):
         incident = alerts.resolve(actor=request.user, incident=self.get_object())
         return Response(IncidentSerializer(self.get_queryset().get(pk=incident.pk)).data)
+
+
+def _retention_of(org: Any) -> dict[str, Any]:
+    policy = RetentionPolicy.objects.filter(organisation=org).first()
+    return {
+        "organisation": org.pk,
+        "run_days": policy.run_days if policy else settings.FLOWBUILDER_RETENTION_DAYS,
+        "failed_run_days": policy.failed_run_days if policy else settings.FLOWBUILDER_RETENTION_FAILED_DAYS,
+        "last_pruned_at": policy.last_pruned_at if policy else None,
+        "last_runs_deleted": policy.last_runs_deleted if policy else 0,
+        "last_bytes_saved": policy.last_bytes_saved if policy else 0,
+    }
+
+
+@extend_schema(
+    methods=["GET"],
+    parameters=[OpenApiParameter("organisation", int, required=True)],
+    responses={200: RetentionSerializer, 400: ErrorShape, 404: ErrorShape},
+)
+@extend_schema(
+    methods=["PUT"], request=RetentionSerializer, responses={200: RetentionSerializer, 400: ErrorShape}
+)
+@api_view(["GET", "PUT"])
+def retention_policy(request):
+    """How long the organisation's run data is kept (failed runs longer), and what the last pruning saved."""
+    if request.method == "GET":
+        org_id = id_param(request, "organisation")
+        if org_id is None:
+            raise ValidationError({"organisation": ["This parameter is required."]})
+        return Response(RetentionSerializer(_retention_of(organisation_for(request.user, org_id))).data)
+    data = RetentionSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    org = organisation_for(request.user, data.validated_data["organisation"])
+    retention.set_policy(
+        actor=request.user,
+        organisation=org,
+        run_days=data.validated_data["run_days"],
+        failed_run_days=data.validated_data["failed_run_days"],
+    )
+    return Response(RetentionSerializer(_retention_of(org)).data)

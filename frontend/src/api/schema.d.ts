@@ -1256,6 +1256,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/retention/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description How long the organisation's run data is kept (failed runs longer), and what the last pruning saved. */
+        get: operations["retention_retrieve"];
+        /** @description How long the organisation's run data is kept (failed runs longer), and what the last pruning saved. */
+        put: operations["retention_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/": {
         parameters: {
             query?: never;
@@ -3885,6 +3903,23 @@ export interface components {
          * @enum {string}
          */
         ResolvedConflictResolutionEnum: "ours" | "theirs" | "base" | "value";
+        Retention: {
+            organisation: number;
+            /** @description 0 keeps run data forever. */
+            run_days: number;
+            failed_run_days: number;
+            /** Format: date-time */
+            readonly last_pruned_at: string | null;
+            readonly last_runs_deleted: number;
+            /** @description Database size the last pruning saved. */
+            readonly last_bytes_saved: number;
+        };
+        RetentionRequest: {
+            organisation: number;
+            /** @description 0 keeps run data forever. */
+            run_days: number;
+            failed_run_days: number;
+        };
         Retry: {
             max_attempts: number;
             /** Format: double */
@@ -10456,6 +10491,112 @@ export interface operations {
             };
             /** @description No such object, or one the user may not see. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    retention_retrieve: {
+        parameters: {
+            query: {
+                organisation: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    retention_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RetentionRequest"];
+                "multipart/form-data": components["schemas"]["RetentionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
