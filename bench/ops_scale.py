@@ -27,7 +27,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import PG, bench_env, free_port, fresh_database, manage, running, setup_django  # noqa: E402
+from bench.harness import DB_SUFFIX, PG, bench_env, free_port, fresh_database, manage, running, setup_django  # noqa: E402
 
 RUNS = int(os.environ.get("OPS_RUNS", "100000"))
 FAILED_ITEMS = int(os.environ.get("OPS_FAILED_ITEMS", "10000"))
@@ -150,7 +150,7 @@ def reuse() -> dict:
 
 def main() -> None:
     if os.environ.get("OPS_REUSE"):
-        env = bench_env(f"{PG}/bench_ops")
+        env = bench_env(f"{PG}/bench_ops{DB_SUFFIX}")
         setup_django(env)
         world = reuse()
     else:

@@ -53,9 +53,14 @@ def failures(
     customer: int | None = None,
     kind: str = "",
     group: str = "",
+    base: QuerySet[FailureRecord] | None = None,
 ) -> QuerySet[FailureRecord]:
-    """The failures of these organisations matching the filters (``group`` is a key from :func:`groups`)."""
-    qs = FailureRecord.objects.filter(organisation_id__in=list(organisation_ids)).filter(state_filter(state))
+    """The failures of these organisations matching the filters (``group`` is a key from :func:`groups`),
+    narrowing ``base`` when given (an API view's tenant-restricted queryset)."""
+    qs = (base if base is not None else FailureRecord.objects.all()).filter(
+        organisation_id__in=list(organisation_ids)
+    )
+    qs = qs.filter(state_filter(state))
     if category:
         qs = qs.filter(category=category)
     if flow is not None:
