@@ -95,3 +95,34 @@ def test_partner_inbox_groups_and_bulk_resolve_with_progress(
         FailureRecord.objects.filter(pk__in=[int(i) for i in first_ids]).values_list("state", flat=True)
     ) == {"resolved"}
     shot(page, artifacts, "inbox-after-bulk.png")
+
+
+def test_alert_rules_and_incidents_page(
+    strict_page: Page, live_server_url: str, failing_partner, artifacts
+) -> None:
+    from flowbuilder.observability.alert_models import AlertRule, Incident
+
+    partner, beta = failing_partner["partner"], failing_partner["beta"]
+    rule = AlertRule.objects.create(
+        organisation=partner,
+        name="Critical runs failed",
+        kind="run_failed",
+        channels=[{"kind": "slack", "target": "https://hooks.slack.example/T1/B2"}],
+        escalation_channels=[{"kind": "email", "target": "oncall@northwind.test"}],
+        escalate_after_minutes=30,
+    )
+    incident = Incident.objects.create(
+        rule=rule, organisation=beta, key="flow:1", title="Runs of “Billing to cash” failed"
+    )
+    page = strict_page
+    login_ui(page, live_server_url, "nw-ops")
+    page.get_by_test_id("org-switcher").select_option(str(partner.pk))
+    page.get_by_test_id("nav-inbox").click()
+    page.get_by_test_id("inbox-alerts-link").click()
+    expect(page.get_by_test_id(f"alert-rule-{rule.pk}")).to_contain_text("after 30 min")
+    expect(page.get_by_test_id(f"incident-{incident.pk}")).to_contain_text("Beta Builders")
+    page.get_by_test_id(f"incident-{incident.pk}").get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_test_id(f"incident-{incident.pk}")).to_contain_text("acknowledged")
+    page.get_by_test_id("alert-new").click()
+    expect(page.get_by_test_id("alert-rule-form")).to_be_visible()
+    shot(page, artifacts, "alerts.png")
