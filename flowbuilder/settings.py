@@ -335,7 +335,24 @@ FLOWBUILDER_BUSINESS_REFRESH_S = env_float("FLOWBUILDER_BUSINESS_REFRESH_S", 900
 # How often beat anchors the audit chain's head outside the event table (truncation is caught).
 FLOWBUILDER_AUDIT_ANCHOR_S = env_float("FLOWBUILDER_AUDIT_ANCHOR_S", 300.0)
 
+# Prometheus scraping: /metrics answers only with this bearer token (empty: no /metrics). Series carry an
+# organisation label while there are at most this many organisations (else they are summed).
+FLOWBUILDER_METRICS_TOKEN = env_str("FLOWBUILDER_METRICS_TOKEN", "")
+FLOWBUILDER_METRICS_MAX_ORGANISATIONS = env_int("FLOWBUILDER_METRICS_MAX_ORGANISATIONS", 200)
+# Run-data retention for organisations without their own policy (days; 0 keeps forever; failed runs
+# are kept longer). Pruned daily by beat (observability.prune_run_data) or `manage.py prune_runs`.
+FLOWBUILDER_RETENTION_DAYS = env_int("FLOWBUILDER_RETENTION_DAYS", 30)
+FLOWBUILDER_RETENTION_FAILED_DAYS = env_int("FLOWBUILDER_RETENTION_FAILED_DAYS", 90)
+# Alert rules are evaluated this often (observability.alerts).
+FLOWBUILDER_ALERTS_EVERY_S = env_float("FLOWBUILDER_ALERTS_EVERY_S", 60.0)
+
 CELERY_BEAT_SCHEDULE = {
+    "prune-run-data": {"task": "observability.prune_run_data", "schedule": 24 * 3600.0},
+    "evaluate-alerts": {
+        "task": "observability.evaluate_alerts",
+        "schedule": FLOWBUILDER_ALERTS_EVERY_S,
+        "options": {"expires": FLOWBUILDER_ALERTS_EVERY_S},
+    },
     "sweep-stale-runs": {"task": "execution.sweep", "schedule": FLOWBUILDER_SWEEP_INTERVAL_S},
     "anchor-audit-chain": {
         "task": "audit.anchor",
@@ -420,6 +437,13 @@ SPECTACULAR_SETTINGS = {
         "SlaStatusEnum": "flowbuilder.observability.insight_models.SlaStatus",
         "ReportStatusEnum": "flowbuilder.observability.insight_models.ReportStatus",
         "CriticalityEnum": "flowbuilder.flows.models.Criticality",
+        "FailureStateEnum": "flowbuilder.execution.models.FailureState",
+        "VersionStateEnum": "flowbuilder.flows.models.VersionState",
+        "BulkActionEnum": "flowbuilder.observability.inbox_models.BulkAction",
+        "FailureKindEnum": "flowbuilder.execution.models.FailureKind",
+        "AlertKindEnum": "flowbuilder.observability.alert_models.AlertKind",
+        "ChannelKindEnum": "flowbuilder.observability.alert_models.ChannelKind",
+        "InboxStateEnum": [(s, s) for s in ("open", "snoozed", "resolved", "all")],
         "RoleEnum": "flowbuilder.tenancy.roles.Role",
         # What a share can grant (tenancy.sharing).
         "SharePermissionEnum": "flowbuilder.api.serializers.sharing.SHARE_VERBS",
@@ -441,8 +465,20 @@ ANONYMOUS_USER_NAME = None
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "flowbuilder.core.logs.JsonFormatter"},
+    },
+    # Every record carries the run and organisation it was logged for (flowbuilder.core.logs).
+    "filters": {"context": {"()": "flowbuilder.core.logs.ContextFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            # LOG_FORMAT=json: one JSON object per line with run_id and organisation_id.
+            "formatter": "json" if env_str("LOG_FORMAT", "plain") == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

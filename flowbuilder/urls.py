@@ -5,6 +5,7 @@ from flowbuilder.api.views.oauth import oauth_callback
 from flowbuilder.api.views.webhooks import resume, webhook
 from flowbuilder.web import sso
 from flowbuilder.web import views as web
+from flowbuilder.web.metrics import metrics
 
 # Paths the server answers itself: never the SPA shell, even where nothing matches below them.
 SERVER_PREFIXES = (
@@ -32,6 +33,7 @@ urlpatterns = [
     path("password-reset/done/", web.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("approvals/<str:token>/", web.approval_link, name="approval-link"),
     path("healthz", web.healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     # Every other path is a client-side route of the editor SPA (frontend/src/App.tsx), so a reload or a
     # bookmark of any page works; the server's own prefixes stay out so their 404s stay honest.

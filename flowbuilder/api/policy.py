@@ -132,6 +132,25 @@ POLICY: dict[str, dict[str, Rule]] = {
     "reconciliation-report-list": {"GET": VIEW},
     "reconciliation-report-detail": {"GET": VIEW},
     "reconciliation-report-fix": {"POST": OPERATE},
+    # The failure inbox: anyone who sees failures reads them; operators triage and act in bulk.
+    "inbox": {"GET": VIEW},
+    "failure-list": {"GET": VIEW},
+    "failure-detail": {"GET": VIEW},
+    "failure-assign": {"POST": OPERATE},
+    "failure-snooze": {"POST": OPERATE},
+    "failure-resolve": {"POST": OPERATE},
+    "failure-comments": {"GET": VIEW, "POST": OPERATE},
+    "inbox-batch-list": {"GET": VIEW, "POST": OPERATE},
+    "inbox-batch-detail": {"GET": VIEW},
+    # Alerts: rules are configuration (change); incidents are operations (operate).
+    "alert-rule-list": {"GET": VIEW, "POST": CHANGE},
+    "alert-rule-detail": {"GET": VIEW, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": CHANGE},
+    "incident-list": {"GET": VIEW},
+    "incident-detail": {"GET": VIEW},
+    "incident-acknowledge": {"POST": OPERATE},
+    "incident-resolve": {"POST": OPERATE},
+    # Run-data retention: read by anyone who sees the organisation, set by its administrators.
+    "retention": {"GET": VIEW, "PUT": ADMIN},
     # Connections
     "connection-list": {"GET": VIEW, "POST": CHANGE},
     "connection-detail": {"GET": VIEW, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": CHANGE},

@@ -4,7 +4,20 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
-from .views import approvals, connections, flows, insights, palette, runs, templates, tenancy, triggers, users
+from .views import (
+    alerts,
+    approvals,
+    connections,
+    flows,
+    inbox,
+    insights,
+    palette,
+    runs,
+    templates,
+    tenancy,
+    triggers,
+    users,
+)
 
 
 class BrandedRedocView(SpectacularRedocView):
@@ -48,6 +61,12 @@ router.register(
     "reconciliation-reports", insights.ReconciliationReportViewSet, basename="reconciliation-report"
 )
 
+# The failure inbox (flowbuilder.observability.inbox*; views/inbox.py).
+router.register("failures", inbox.FailureViewSet, basename="failure")
+router.register("inbox-batches", inbox.InboxBatchViewSet, basename="inbox-batch")
+router.register("alert-rules", alerts.AlertRuleViewSet, basename="alert-rule")
+router.register("incidents", alerts.IncidentViewSet, basename="incident")
+
 urlpatterns = [
     path("me/", tenancy.me, name="me"),
     path("auth/login/", tenancy.login_view, name="api-login"),
@@ -57,6 +76,8 @@ urlpatterns = [
     path("expressions/preview/", palette.expression_preview, name="expression-preview"),
     path("dashboards/", insights.dashboard, name="dashboard"),
     path("trace/", insights.trace_search, name="trace"),
+    path("inbox/", inbox.inbox_groups, name="inbox"),
+    path("retention/", alerts.retention_policy, name="retention"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", BrandedRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", include(router.urls)),

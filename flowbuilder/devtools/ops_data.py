@@ -16,7 +16,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from flowbuilder.execution.models import NodeRun, NodeStatus, Run, RunEvent, RunStatus
+from flowbuilder.execution import failure_records
+from flowbuilder.execution.models import FailureRecord, NodeRun, NodeStatus, Run, RunEvent, RunStatus
 from flowbuilder.observability.insight_models import TraceKey
 
 BATCH = 5000
@@ -153,4 +154,16 @@ def bulk_runs(
             )
         for chunk in _chunks(nodes):
             NodeRun.objects.bulk_create(chunk)
+        # The failure inbox's rows, as the engine writes them: one per failed run, one per failed item.
+        failures = [failure_records.for_run(r, r.error) for r in runs if r.status == RunStatus.FAILED] + [
+            failure_records.for_items(r, "upsert", node.error, [r.input_items[0]])[0]
+            for r, node in zip(succeeded, nodes, strict=True)
+        ]
+        for chunk in _chunks(failures):
+            FailureRecord.objects.bulk_create(chunk)
+        by_run = {r.pk: r.created_at for r in runs}
+        for f in failures:
+            f.created_at = by_run[f.run_id]
+        for chunk in _chunks(failures):
+            FailureRecord.objects.bulk_update(chunk, ["created_at"], batch_size=BATCH)
     return ids

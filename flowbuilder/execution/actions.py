@@ -59,6 +59,7 @@ def start_run(
     options: dict[str, Any] | None = None,
     replay_of: Run | None = None,
     copy_from: Run | None = None,
+    copy_except: frozenset[str] = frozenset(),
     audit: bool = True,
 ) -> Run:
     """Create a queued run pinned to a version and ring the worker's doorbell after commit.
@@ -109,7 +110,7 @@ def start_run(
         _mark_admission(run, queued, admitted)
         run.save(force_insert=True)
         if copy_from is not None:
-            _copy_finished_nodes(copy_from, run)
+            _copy_finished_nodes(copy_from, run, except_nodes=copy_except)
         # The run was created with last_seq=1: its first event needs no second write of the run row.
         RunEvent.objects.create(run=run, seq=1, type=EventType.RUN_QUEUED, payload=queued, at=run.created_at)
         hooks.run_started(run)
@@ -145,7 +146,7 @@ def _ring_worker(run_id: int, priority: int | None = None) -> None:
         )
 
 
-def _copy_finished_nodes(source: Run, target: Run) -> None:
+def _copy_finished_nodes(source: Run, target: Run, *, except_nodes: frozenset[str] = frozenset()) -> None:
     """Carry succeeded and skipped nodes over so a retry resumes at the failed node, not before it."""
     rows = [
         NodeRun(
@@ -162,8 +163,11 @@ def _copy_finished_nodes(source: Run, target: Run) -> None:
             duration_ms=row.duration_ms,
         )
         for row in source.node_runs.all()
-        if row.status in (NodeStatus.SUCCEEDED, NodeStatus.SKIPPED)
-        or (row.status == NodeStatus.FAILED and (row.error or {}).get("continued"))
+        if row.node_id not in except_nodes
+        and (
+            row.status in (NodeStatus.SUCCEEDED, NodeStatus.SKIPPED)
+            or (row.status == NodeStatus.FAILED and (row.error or {}).get("continued"))
+        )
     ]
     NodeRun.objects.bulk_create(rows)
 
@@ -265,17 +269,20 @@ def skip_failed_node(*, actor: Any, run: Run) -> Run:
     return new
 
 
-def replay_run(*, actor: Any, run: Run) -> Run:
-    """A fresh run of the same version with the same input (external writes are idempotent by key)."""
+def replay_run(*, actor: Any, run: Run, version: FlowVersion | None = None) -> Run:
+    """A fresh run with the same input (external writes are idempotent by key), on the run's own version
+    or on ``version`` (the flow's current published one, after a fix)."""
     if not can(actor, "operate", run.flow):
         raise PermissionDeniedError("You may not replay runs of this flow.")
+    if version is not None and version.flow_id != run.flow_id:
+        raise InvalidInputError("That version belongs to another flow.", field="version")
     with transaction.atomic():
         new = start_run(
             actor=actor,
             flow=run.flow,
             input_items=run.input_items,
             origin=RunOrigin.REPLAY,
-            version=run.version,
+            version=version or run.version,
             options=_carried_options(run),
             replay_of=run,
             audit=False,
@@ -285,9 +292,55 @@ def replay_run(*, actor: Any, run: Run) -> Run:
             actor=actor,
             organisation=run.organisation_id,
             obj=new,
-            after={"replay_of": run.pk},
+            after={"replay_of": run.pk, "version": new.version_id},
         )
     return new
+
+
+def retry_from_node(*, actor: Any, run: Run, node_id: str) -> Run:
+    """Run again from ``node_id`` on: for items a node failed on while the run carried on (``on_error:
+    continue``), so the run itself may have succeeded. What ran before the node is kept; the node and
+    everything after it run again on the same version."""
+    if not can(actor, "operate", run.flow):
+        raise PermissionDeniedError("You may not retry runs of this flow.")
+    if run.status not in TERMINAL_RUN:
+        raise InvalidInputError("The run is still going; retry it once it has finished.", field="status")
+    plan = ExecutionPlan.from_dict(run.version.plan)
+    if node_id not in plan.nodes:
+        raise InvalidInputError(f"The run's version has no node {node_id!r}.", field="node_id")
+    with transaction.atomic():
+        new = start_run(
+            actor=actor,
+            flow=run.flow,
+            input_items=run.input_items,
+            origin=RunOrigin.REPLAY,
+            version=run.version,
+            options=_carried_options(run),
+            replay_of=run,
+            copy_from=run,
+            copy_except=downstream_of(plan, node_id),
+            audit=False,
+        )
+        record(
+            AuditAction.RUN_RETRY,
+            actor=actor,
+            organisation=run.organisation_id,
+            obj=new,
+            after={"retry_of": run.pk, "from_node": node_id},
+        )
+    return new
+
+
+def downstream_of(plan: ExecutionPlan, node_id: str) -> frozenset[str]:
+    """``node_id`` and every node reachable from it."""
+    seen = {node_id}
+    todo = [node_id]
+    while todo:
+        for link in plan.outgoing.get(todo.pop(), []):
+            if link.target not in seen:
+                seen.add(link.target)
+                todo.append(link.target)
+    return frozenset(seen)
 
 
 def start_error_flow(run_id: int) -> Run | None:

@@ -28,9 +28,10 @@ from django.db import transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from flowbuilder.core import logs
 from flowbuilder.planning import ExecutionPlan
 
-from . import admission, dispatch, heartbeat, saga, scheduler
+from . import admission, dispatch, failure_records, heartbeat, saga, scheduler
 from .bulk import insert_node_runs, write_step
 from .context import build_context
 from .events import EventBuffer
@@ -107,11 +108,12 @@ class Engine:
         self._staged_rows: list[dict[str, Any]] = []  # node results of the window not yet written
         self._scope_cache: frozenset[str] | None = None
         self._undo_attempts: dict[str, int] = {}
+        self._failures: list[Any] = []  # failure-inbox records of this transaction not yet written
 
     # ------------------------------------------------------------------ entry point
     def drive(self, *, branch_node: str | None = None, branch_claim: int | None = None) -> None:
         """Work on the run until nothing is left for this executor to do."""
-        with heartbeat.beating(self.run_id, self._claimed_row_ids):
+        with logs.bound(run_id=self.run_id), heartbeat.beating(self.run_id, self._claimed_row_ids):
             # The opening window: the start step and the pure nodes after it share one transaction
             # holding the run lock, so a run of pure nodes costs a single commit. The window closes
             # (commits) before any side-effect node runs, so its claim is durable first.
@@ -169,6 +171,8 @@ class Engine:
                 run = self.run  # still locked by the window's transaction: nobody else wrote it
             else:
                 run = Run.objects.select_for_update().get(pk=self.run_id)
+                if self.run is None:
+                    logs.annotate(organisation_id=run.organisation_id, flow_id=run.flow_id)
                 self.run = run
             if self.plan is None:
                 self.plan = plan_for(run.version_id)
@@ -305,6 +309,9 @@ class Engine:
 
     def _save_deferred(self) -> None:
         """Write what the steps of this transaction left: node results, events and the run, at once."""
+        if self._failures:
+            failure_records.write(self._failures)
+            self._failures = []
         if self._deferred_fields or self._staged_rows:
             self._deferred_fields.add("last_seq")
             rows = self.events.take(self.run)
@@ -445,6 +452,9 @@ class Engine:
                 {**payload, "error": outcome.error, "retry_in_s": outcome.retry_in_s},
             )
         else:
+            if outcome.continued and self.run is not None:
+                items = (outcome.outputs or {}).get("main") or (outcome.outputs or {}).get("error") or []
+                self._failures += failure_records.for_items(self.run, node_id, outcome.error, items)
             self.events.add(
                 EventType.NODE_FAILED,
                 node_id,
@@ -723,6 +733,8 @@ class Engine:
             payload["error"] = error
         self.events.add(EventType.for_run_status(status), payload=payload)
         admission.freed(run.organisation_id)
+        if status == RunStatus.FAILED:
+            self._failures.append(failure_records.for_run(run, error))
         if status == RunStatus.FAILED and run.origin != RunOrigin.ERROR_FLOW:
             dispatch.after_commit(lambda: dispatch.start_error_flow(run.pk))
         waiter = (run.options or {}).get("waiter")

@@ -284,3 +284,70 @@ class Compensation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.node_id} undo ({self.status})"
+
+
+class FailureKind(models.TextChoices):
+    RUN = "run", "Failed run"
+    ITEM = "item", "Failed item"
+
+
+class FailureState(models.TextChoices):
+    OPEN = "open", "Open"
+    SNOOZED = "snoozed", "Snoozed"
+    RESOLVED = "resolved", "Resolved"
+
+
+class FailureResolution(models.TextChoices):
+    RESOLVED = "resolved", "Marked resolved"
+    RETRIED = "retried", "Retried from the failed node"
+    REPLAYED = "replayed", "Replayed"
+    SKIPPED = "skipped", "Skipped"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class FailureRecord(models.Model):
+    """One thing that went wrong and needs a person: a run that failed finally, or one item a node failed
+    on inside a run that carried on (``on_error: continue | error_port``).
+
+    The engine writes these rows where the failure happens (``Engine._save_deferred``), in the transaction
+    that stores the node's result, so the failure inbox reads one indexed table instead of scanning node
+    results. The triage state (assignee, snooze, resolution) lives on the row for the same reason: the
+    inbox's first page is one query. A unique key (run, node, item) keeps a redelivered step from writing
+    the same failure twice.
+    """
+
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    flow = models.ForeignKey("flows.Flow", on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="failures", db_index=False)
+    kind = models.CharField(max_length=8, choices=FailureKind.choices)
+    node_id = models.CharField(max_length=100, blank=True)
+    item_index = models.IntegerField(default=-1)  # -1: the run as a whole
+    item = models.JSONField(null=True, blank=True)
+    category = models.CharField(max_length=24, choices=FailureCategory.choices, db_index=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Triage (the inbox's actions write these).
+    state = models.CharField(max_length=12, choices=FailureState.choices, default=FailureState.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=12, choices=FailureResolution.choices, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    follow_up_run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "node_id", "item_index"], name="one_failure_per_run_item")
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "state", "-id"], name="failure_org_state"),
+            models.Index(fields=["organisation", "state", "category"], name="failure_org_state_cat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"failure {self.pk} ({self.kind} {self.category}, {self.state})"

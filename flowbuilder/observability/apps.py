@@ -9,7 +9,7 @@ class ObservabilityConfig(AppConfig):
         from flowbuilder.crossref import hooks as crossref_hooks
         from flowbuilder.execution import hooks as execution_hooks
 
-        from . import insight_tasks, trace  # noqa: F401  (insight_tasks registers its Celery tasks)
+        from . import inbox_tasks, insight_tasks, trace  # noqa: F401  (the tasks modules register tasks)
 
         # The business transaction trace indexes the ids runs carry and the links nodes write.
         execution_hooks.on_run_started(trace.index_run)

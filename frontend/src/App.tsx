@@ -23,6 +23,8 @@ const TemplateDetailPage = lazy(() => partner().then((m) => ({ default: m.Templa
 const RolloutPage = lazy(() => partner().then((m) => ({ default: m.RolloutPage })));
 const BrandingPage = lazy(() => partner().then((m) => ({ default: m.BrandingPage })));
 // Operational intelligence (dashboards, SLAs, KPIs, reconciliation, trace): one chunk with its charts.
+const AlertsPage = lazy(() => import('./alerts/AlertsPage').then((m) => ({ default: m.AlertsPage })));
+const InboxPage = lazy(() => import('./inbox/InboxPage').then((m) => ({ default: m.InboxPage })));
 const insights = () => import('./insights/pages');
 const DashboardPage = lazy(() => insights().then((m) => ({ default: m.DashboardPage })));
 const SlaPage = lazy(() => insights().then((m) => ({ default: m.SlaPage })));
@@ -52,6 +54,9 @@ function TopBar() {
         </NavLink>
         <NavLink to="/runs" data-testid="nav-runs">
           Runs
+        </NavLink>
+        <NavLink to="/inbox" data-testid="nav-inbox">
+          Inbox
         </NavLink>
         <NavLink to="/triggers" data-testid="nav-triggers">
           Triggers
@@ -117,6 +122,8 @@ export function App() {
             <Route path="/flows/:id" element={<EditorPage />} />
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:id" element={<RunDetailPage />} />
+            <Route path="/inbox" element={<InboxPage />} />
+            <Route path="/alerts" element={<AlertsPage />} />
             <Route path="/triggers" element={<TriggersPage />} />
             <Route path="/approvals" element={<ApprovalsPage />} />
             <Route path="/connections" element={<ConnectionsPage />} />

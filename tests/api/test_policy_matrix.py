@@ -30,6 +30,8 @@ from flowbuilder.identity.models import OrganisationSSO
 from flowbuilder.tenancy.models import Membership
 from flowbuilder.tenancy.roles import ROLE_ACTIONS
 
+from . import test_alerts as alert_tests
+from . import test_inbox as inbox_tests
 from . import test_insights as insights
 from .conftest import ROLES, World
 from .test_templates import make_instance, make_template
@@ -167,6 +169,10 @@ FACTORIES: dict[str, Callable[[World], Any]] = {
     "kpi-value": _insight(insights.TestKpiValues),
     "reconciliation-policy": _insight(insights.TestReconciliationPolicies),
     "reconciliation-report": _insight(insights.TestReconciliationReports),
+    "failure": lambda w: inbox_tests.make_failure(w, w.a),
+    "inbox-batch": lambda w: inbox_tests._batch(None, w, w.a),
+    "alert-rule": lambda w: alert_tests.make_rule(w, w.a),
+    "incident": lambda w: alert_tests.make_incident(None, w, w.a),
 }
 
 #: The organisation a collection POST names (its rule's ``org_field``).

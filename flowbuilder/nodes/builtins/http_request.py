@@ -18,6 +18,8 @@ from ..expressions import render_template
 from ._helpers import get_path, item_bindings, require_main
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# A 4xx answer, as the failure inbox classifies it; any other 4xx: the target refused a value.
+STATUS_CATEGORY = {401: "connection", 403: "connection", 404: "missing_reference", 409: "duplicate"}
 TEMPLATE_MAP = {
     "type": "object",
     "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
@@ -279,10 +281,14 @@ class HttpRequest(BaseNode):
             message = f"{_where(method, url)} answered HTTP {status}" + (f": {reason}" if reason else ".")
             if status == 429 or status >= 500:
                 raise RetryableNodeError(message, retry_after=_retry_after(response.headers))
-            raise NodeError(
+            refused = NodeError(
                 message,
                 hint="The target refused the request; fix what it names (retrying will not help with a 4xx).",
             )
+            # What the failure inbox groups by (execution.failures reads a declared category first).
+            refused.category = STATUS_CATEGORY.get(status, "refused_value")  # type: ignore[attr-defined]
+            refused.status = status  # type: ignore[attr-defined]
+            raise refused
         if self.config.get("output") == "full":
             return [{"status": status, "headers": dict(response.headers or {}), "body": body}]
         path = self.config.get("items_path") or ""

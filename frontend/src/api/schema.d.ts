@@ -4,6 +4,44 @@
  */
 
 export interface paths {
+    "/api/alert-rules/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A customer's rules watch it; a partner's rules watch each of its customers. */
+        get: operations["alert_rules_list"];
+        put?: never;
+        /** @description A customer's rules watch it; a partner's rules watch each of its customers. */
+        post: operations["alert_rules_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alert-rules/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A customer's rules watch it; a partner's rules watch each of its customers. */
+        get: operations["alert_rules_retrieve"];
+        /** @description A customer's rules watch it; a partner's rules watch each of its customers. */
+        put: operations["alert_rules_update"];
+        post?: never;
+        /** @description A customer's rules watch it; a partner's rules watch each of its customers. */
+        delete: operations["alert_rules_destroy"];
+        options?: never;
+        head?: never;
+        /** @description A customer's rules watch it; a partner's rules watch each of its customers. */
+        patch: operations["alert_rules_partial_update"];
+        trace?: never;
+    };
     "/api/approvals/": {
         parameters: {
             query?: never;
@@ -361,6 +399,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/failures/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        get: operations["failures_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        get: operations["failures_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/{id}/assign/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        post: operations["failures_assign_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/{id}/comments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        get: operations["failures_comments_list"];
+        put?: never;
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        post: operations["failures_comments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/{id}/resolve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        post: operations["failures_resolve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/{id}/snooze/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Failed runs and failed items, newest first; ``?organisation=`` of a partner covers its customers. */
+        post: operations["failures_snooze_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows/": {
         parameters: {
             query?: never;
@@ -652,6 +793,126 @@ export interface paths {
         put?: never;
         /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
         post: operations["flows_import_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inbox/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Failures grouped by cause category (or flow, node, customer), each with what to do next. */
+        get: operations["inbox_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inbox-batches/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Bulk actions on a selection or a whole group; poll a batch for ``done``/``total``. */
+        get: operations["inbox_batches_list"];
+        put?: never;
+        /** @description Bulk actions on a selection or a whole group; poll a batch for ``done``/``total``. */
+        post: operations["inbox_batches_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inbox-batches/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Bulk actions on a selection or a whole group; poll a batch for ``done``/``total``. */
+        get: operations["inbox_batches_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Incidents about the organisations the user sees, newest first (``?status=open``). */
+        get: operations["incidents_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Incidents about the organisations the user sees, newest first (``?status=open``). */
+        get: operations["incidents_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/acknowledge/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Incidents about the organisations the user sees, newest first (``?status=open``). */
+        post: operations["incidents_acknowledge_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/resolve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Incidents about the organisations the user sees, newest first (``?status=open``). */
+        post: operations["incidents_resolve_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1058,6 +1319,24 @@ export interface paths {
         put?: never;
         /** @description Create a fix job: replay the right flow for the differing records (or the chosen ones). */
         post: operations["reconciliation_reports_fix_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/retention/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description How long the organisation's run data is kept (failed runs longer), and what the last pruning saved. */
+        get: operations["retention_retrieve"];
+        /** @description How long the organisation's run data is kept (failed runs longer), and what the last pruning saved. */
+        put: operations["retention_update"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1687,6 +1966,53 @@ export interface components {
             /** @description Why: a role, a share. */
             via: string[];
         };
+        /**
+         * @description * `run_failed` - A run failed
+         *     * `failure_burst` - N failures in M minutes
+         *     * `trigger_unhealthy` - A trigger failing or silent
+         *     * `sla_breached` - An SLA breached
+         *     * `kpi_over` - A KPI over its threshold
+         *     * `credential_expiring` - A credential about to expire
+         * @enum {string}
+         */
+        AlertKindEnum: "run_failed" | "failure_burst" | "trigger_unhealthy" | "sla_breached" | "kpi_over" | "credential_expiring";
+        AlertRule: {
+            readonly id: number;
+            organisation: number;
+            name: string;
+            kind: components["schemas"]["AlertKindEnum"];
+            params?: unknown;
+            channels: components["schemas"]["Channel"][];
+            escalation_channels?: components["schemas"]["Channel"][];
+            /** Format: int64 */
+            escalate_after_minutes?: number | null;
+            /** Format: time */
+            quiet_start?: string | null;
+            /** Format: time */
+            quiet_end?: string | null;
+            timezone?: string;
+            enabled?: boolean;
+            /** Format: date-time */
+            readonly last_evaluated_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        AlertRuleRequest: {
+            organisation: number;
+            name: string;
+            kind: components["schemas"]["AlertKindEnum"];
+            params?: unknown;
+            channels: components["schemas"]["ChannelRequest"][];
+            escalation_channels?: components["schemas"]["ChannelRequest"][];
+            /** Format: int64 */
+            escalate_after_minutes?: number | null;
+            /** Format: time */
+            quiet_start?: string | null;
+            /** Format: time */
+            quiet_end?: string | null;
+            timezone?: string;
+            enabled?: boolean;
+        };
         /** @description The body of 4xx answers (flowbuilder/api/errors.py). */
         ApiError: {
             detail: string;
@@ -1750,6 +2076,10 @@ export interface components {
          * @enum {string}
          */
         ApprovalStatusEnum: "pending" | "approved" | "rejected" | "timed_out" | "cancelled";
+        AssignRequest: {
+            /** @description A user id; null unassigns. */
+            assignee: number | null;
+        };
         AttainmentShape: {
             criticality: string;
             met: number;
@@ -1787,10 +2117,20 @@ export interface components {
          *     * `flow.save_draft` - Draft saved
          *     * `flow.publish` - Flow published
          *     * `flow.share` - Flow shared
+         *     * `alert_rule.save` - Alert rule saved
+         *     * `alert_rule.delete` - Alert rule deleted
+         *     * `incident.acknowledge` - Incident acknowledged
+         *     * `incident.resolve` - Incident resolved
+         *     * `inbox.assign` - Failure assigned
+         *     * `inbox.comment` - Comment on a failure
+         *     * `inbox.snooze` - Failure snoozed
+         *     * `inbox.resolve` - Failure resolved
+         *     * `inbox.bulk` - Bulk action on failures started
          *     * `kpi.save` - KPI saved
          *     * `kpi.delete` - KPI deleted
          *     * `kpi.compute` - KPIs recomputation requested
          *     * `membership.set` - Role granted
+         *     * `retention.set` - Run-data retention changed
          *     * `membership.remove` - Member removed
          *     * `organisation.create` - Organisation created
          *     * `reconciliation.save` - Reconciliation policy saved
@@ -1829,7 +2169,7 @@ export interface components {
          *     * `user.reactivate` - User reactivated
          * @enum {string}
          */
-        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "membership.remove" | "organisation.create" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "flow.pin_data" | "flow.unpin_data" | "flow.restore_version" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "alert_rule.save" | "alert_rule.delete" | "incident.acknowledge" | "incident.resolve" | "inbox.assign" | "inbox.comment" | "inbox.snooze" | "inbox.resolve" | "inbox.bulk" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "retention.set" | "membership.remove" | "organisation.create" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "flow.pin_data" | "flow.unpin_data" | "flow.restore_version" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
         /**
          * @description * `ok` - Credentials entered
          *     * `not_connected` - Not connected yet
@@ -1862,6 +2202,40 @@ export interface components {
             now: components["schemas"]["BacklogCountsShape"];
             series: components["schemas"]["BacklogPointShape"][];
         };
+        /** @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters). */
+        Batch: {
+            readonly id: number;
+            organisation: number;
+            action: components["schemas"]["BulkActionEnum"];
+            readonly status: components["schemas"]["BatchStatusEnum"];
+            readonly total: number;
+            readonly done: number;
+            readonly succeeded: number;
+            readonly new_runs: number;
+            readonly errors: unknown;
+            readonly actor: number | null;
+            readonly actor_name: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /** @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters). */
+        BatchRequest: {
+            organisation: number;
+            action: components["schemas"]["BulkActionEnum"];
+            failures?: number[];
+            group?: string;
+            /** @default open */
+            state?: components["schemas"]["InboxStateEnum"];
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `done` - Done
+         * @enum {string}
+         */
+        BatchStatusEnum: "queued" | "running" | "done";
         /** @enum {unknown} */
         BlankEnum: "";
         Branding: {
@@ -1886,6 +2260,16 @@ export interface components {
             login_text?: string;
             host_name?: string | null;
         };
+        /**
+         * @description * `retry` - Retry from the failed node
+         *     * `replay_current` - Replay on the current published version
+         *     * `replay_original` - Replay on the original version
+         *     * `skip` - Skip
+         *     * `cancel` - Cancel
+         *     * `resolve` - Mark resolved
+         * @enum {string}
+         */
+        BulkActionEnum: "retry" | "replay_current" | "replay_original" | "skip" | "cancel" | "resolve";
         BusinessCalendar: {
             readonly id: number;
             organisation: number;
@@ -1937,11 +2321,41 @@ export interface components {
             psa_connection?: number | null;
             erp_connection?: number | null;
         };
+        /**
+         * @description * `connection` - Connection or sign-in
+         *     * `rate_limit` - Rate limit
+         *     * `timeout` - Timeout
+         *     * `refused_value` - Target refused a value
+         *     * `missing_reference` - Missing reference
+         *     * `duplicate` - Duplicate
+         *     * `validation` - Validation
+         *     * `internal` - Internal error (our bug)
+         * @enum {string}
+         */
+        CategoryEnum: "connection" | "rate_limit" | "timeout" | "refused_value" | "missing_reference" | "duplicate" | "validation" | "internal";
         ChangedNode: {
             id: string;
             type: string | null;
             label: string | null;
             changes: components["schemas"]["ValueChange"][];
+        };
+        Channel: {
+            kind: components["schemas"]["ChannelKindEnum"];
+            /** @description An e-mail address, or the webhook URL. */
+            target: string;
+        };
+        /**
+         * @description * `email` - E-mail
+         *     * `slack` - Slack incoming webhook
+         *     * `teams` - Microsoft Teams incoming webhook
+         *     * `webhook` - Generic webhook
+         * @enum {string}
+         */
+        ChannelKindEnum: "email" | "slack" | "teams" | "webhook";
+        ChannelRequest: {
+            kind: components["schemas"]["ChannelKindEnum"];
+            /** @description An e-mail address, or the webhook URL. */
+            target: string;
         };
         CloneRefused: components["schemas"]["CloneResponse"] | components["schemas"]["ApiError"];
         CloneRequest: {
@@ -1975,6 +2389,18 @@ export interface components {
                 [key: string]: unknown;
             };
             name?: string;
+        };
+        Comment: {
+            readonly id: number;
+            readonly failure: number;
+            readonly author: number | null;
+            readonly author_name: string;
+            body: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        CommentRequest: {
+            body: string;
         };
         /** @description One step of the run's saga: undoing a completed node after a later node failed finally. */
         Compensation: {
@@ -2246,7 +2672,7 @@ export interface components {
             since: string;
             /** Format: date-time */
             until: string;
-            group_by: components["schemas"]["GroupByEnum"];
+            group_by: components["schemas"]["DashboardShapeGroupByEnum"];
             totals: components["schemas"]["FullFiguresShape"];
             series: components["schemas"]["PointShape"][];
             lines: components["schemas"]["LineShape"][];
@@ -2256,6 +2682,12 @@ export interface components {
             customers: components["schemas"]["CustomerHealthShape"][];
             rolled_up_at: string | null;
         };
+        /**
+         * @description * `flow` - flow
+         *     * `customer` - customer
+         * @enum {string}
+         */
+        DashboardShapeGroupByEnum: "flow" | "customer";
         /**
          * @description * `approve` - approve
          *     * `reject` - reject
@@ -2270,6 +2702,16 @@ export interface components {
             items?: {
                 [key: string]: unknown;
             }[] | null;
+        };
+        Delivery: {
+            readonly id: number;
+            channel: components["schemas"]["ChannelKindEnum"];
+            target: string;
+            escalation?: boolean;
+            ok?: boolean;
+            error?: string;
+            /** Format: date-time */
+            readonly at: string;
         };
         DiffSummary: {
             nodes_added: number;
@@ -2401,6 +2843,60 @@ export interface components {
         ExpressionPreviewResult: {
             result: unknown;
         };
+        Failure: {
+            readonly id: number;
+            readonly organisation: number;
+            readonly organisation_name: string;
+            readonly flow: number;
+            readonly flow_name: string;
+            readonly run: number;
+            readonly run_status: string;
+            readonly kind: components["schemas"]["FailureKindEnum"];
+            /** @default  */
+            readonly node_id: string;
+            /** @default -1 */
+            readonly item_index: number;
+            readonly item: unknown;
+            readonly category: components["schemas"]["CategoryEnum"];
+            readonly category_label: string;
+            readonly next_step: string;
+            readonly message: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly state: components["schemas"]["FailureStateEnum"];
+            readonly assignee: number | null;
+            readonly assignee_name: string;
+            /** Format: date-time */
+            readonly snoozed_until: string | null;
+            readonly resolution: components["schemas"]["FailureResolutionEnum"];
+            /** Format: date-time */
+            readonly resolved_at: string | null;
+            readonly follow_up_run: number | null;
+            /** @default 0 */
+            readonly comment_count: number;
+        };
+        /**
+         * @description * `run` - Failed run
+         *     * `item` - Failed item
+         * @enum {string}
+         */
+        FailureKindEnum: "run" | "item";
+        /**
+         * @description * `resolved` - Marked resolved
+         *     * `retried` - Retried from the failed node
+         *     * `replayed` - Replayed
+         *     * `skipped` - Skipped
+         *     * `cancelled` - Cancelled
+         * @enum {string}
+         */
+        FailureResolutionEnum: "resolved" | "retried" | "replayed" | "skipped" | "cancelled";
+        /**
+         * @description * `open` - Open
+         *     * `snoozed` - Snoozed
+         *     * `resolved` - Resolved
+         * @enum {string}
+         */
+        FailureStateEnum: "open" | "snoozed" | "resolved";
         Finding: {
             code: string;
             message: string;
@@ -2536,12 +3032,6 @@ export interface components {
             document_changes: components["schemas"]["ValueChange"][];
             summary: components["schemas"]["DiffSummary"];
         };
-        /**
-         * @description * `flow` - flow
-         *     * `customer` - customer
-         * @enum {string}
-         */
-        GroupByEnum: "flow" | "customer";
         GroupShape: {
             runs: number;
             failed: number;
@@ -2560,6 +3050,79 @@ export interface components {
             /** @description The content of an export (GET /api/flows/{id}/export/). */
             data: unknown;
         };
+        InboxGroupShape: {
+            /** @description Pass as ?group= to list or act on this group. */
+            key: string;
+            label: string;
+            count: number;
+            items: number;
+            runs: number;
+            assigned: number;
+            /** Format: date-time */
+            latest_at: string | null;
+            category: components["schemas"]["CategoryEnum"];
+            categories: {
+                [key: string]: number;
+            };
+            next_step: string;
+        };
+        InboxShape: {
+            group_by: components["schemas"]["InboxShapeGroupByEnum"];
+            total: number;
+            categories: {
+                [key: string]: number;
+            };
+            groups: components["schemas"]["InboxGroupShape"][];
+        };
+        /**
+         * @description * `category` - category
+         *     * `flow` - flow
+         *     * `node` - node
+         *     * `customer` - customer
+         * @enum {string}
+         */
+        InboxShapeGroupByEnum: "category" | "flow" | "node" | "customer";
+        /**
+         * @description * `open` - open
+         *     * `snoozed` - snoozed
+         *     * `resolved` - resolved
+         *     * `all` - all
+         * @enum {string}
+         */
+        InboxStateEnum: "open" | "snoozed" | "resolved" | "all";
+        Incident: {
+            readonly id: number;
+            readonly rule: number;
+            readonly rule_name: string;
+            readonly organisation: number;
+            readonly organisation_name: string;
+            readonly key: string;
+            readonly title: string;
+            readonly detail: unknown;
+            /** @default open */
+            readonly status: components["schemas"]["IncidentStatusEnum"];
+            readonly occurrences: number;
+            /** Format: date-time */
+            readonly opened_at: string;
+            /** Format: date-time */
+            readonly last_seen_at: string;
+            /** Format: date-time */
+            readonly notified_at: string | null;
+            /** Format: date-time */
+            readonly escalated_at: string | null;
+            /** Format: date-time */
+            readonly acknowledged_at: string | null;
+            /** Format: date-time */
+            readonly resolved_at: string | null;
+            readonly deliveries: components["schemas"]["Delivery"][];
+        };
+        /**
+         * @description * `open` - Open
+         *     * `acknowledged` - Acknowledged
+         *     * `resolved` - Resolved
+         * @enum {string}
+         */
+        IncidentStatusEnum: "open" | "acknowledged" | "resolved";
         InviteRequest: {
             /** Format: email */
             email: string;
@@ -2846,6 +3409,21 @@ export interface components {
          * @enum {string}
          */
         OriginEnum: "manual" | "webhook" | "schedule" | "subflow" | "replay" | "api" | "error_flow";
+        PaginatedAlertRuleList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["AlertRule"][];
+        };
         PaginatedApprovalList: {
             /** @example 123 */
             count: number;
@@ -2860,6 +3438,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Approval"][];
+        };
+        PaginatedBatchList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Batch"][];
         };
         PaginatedBusinessCalendarList: {
             /** @example 123 */
@@ -2906,6 +3499,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Connection"][];
         };
+        PaginatedFailureList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Failure"][];
+        };
         PaginatedFlowList: {
             /** @example 123 */
             count: number;
@@ -2920,6 +3528,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Flow"][];
+        };
+        PaginatedIncidentList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Incident"][];
         };
         PaginatedKpiList: {
             /** @example 123 */
@@ -3115,6 +3738,22 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["User"][];
+        };
+        PatchedAlertRuleRequest: {
+            organisation?: number;
+            name?: string;
+            kind?: components["schemas"]["AlertKindEnum"];
+            params?: unknown;
+            channels?: components["schemas"]["ChannelRequest"][];
+            escalation_channels?: components["schemas"]["ChannelRequest"][];
+            /** Format: int64 */
+            escalate_after_minutes?: number | null;
+            /** Format: time */
+            quiet_start?: string | null;
+            /** Format: time */
+            quiet_end?: string | null;
+            timezone?: string;
+            enabled?: boolean;
         };
         PatchedConnectionUpdateRequest: {
             environment?: components["schemas"]["EnvironmentEnum"];
@@ -3373,14 +4012,6 @@ export interface components {
          * @enum {string}
          */
         ReportStatusEnum: "queued" | "running" | "done" | "failed";
-        /**
-         * @description * `ours` - ours
-         *     * `theirs` - theirs
-         *     * `base` - base
-         *     * `value` - value
-         * @enum {string}
-         */
-        ResolutionEnum: "ours" | "theirs" | "base" | "value";
         ResolvedConflict: {
             kind: string;
             node: string | null;
@@ -3389,7 +4020,32 @@ export interface components {
             base: unknown;
             ours: unknown;
             theirs: unknown;
-            resolution: components["schemas"]["ResolutionEnum"];
+            resolution: components["schemas"]["ResolvedConflictResolutionEnum"];
+        };
+        /**
+         * @description * `ours` - ours
+         *     * `theirs` - theirs
+         *     * `base` - base
+         *     * `value` - value
+         * @enum {string}
+         */
+        ResolvedConflictResolutionEnum: "ours" | "theirs" | "base" | "value";
+        Retention: {
+            organisation: number;
+            /** @description 0 keeps run data forever. */
+            run_days: number;
+            failed_run_days: number;
+            /** Format: date-time */
+            readonly last_pruned_at: string | null;
+            readonly last_runs_deleted: number;
+            /** @description Database size the last pruning saved. */
+            readonly last_bytes_saved: number;
+        };
+        RetentionRequest: {
+            organisation: number;
+            /** @description 0 keeps run data forever. */
+            run_days: number;
+            failed_run_days: number;
         };
         Retry: {
             max_attempts: number;
@@ -3569,7 +4225,7 @@ export interface components {
         RunVersionRef: {
             id: number;
             number: number;
-            state: components["schemas"]["StateEnum"];
+            state: components["schemas"]["VersionStateEnum"];
         };
         SSOSettings: {
             enabled?: boolean;
@@ -3756,13 +4412,10 @@ export interface components {
             breached: number;
             pending: number;
         };
-        /**
-         * @description * `published` - Published
-         *     * `superseded` - Superseded
-         *     * `snapshot` - Test snapshot
-         * @enum {string}
-         */
-        StateEnum: "published" | "superseded" | "snapshot";
+        SnoozeRequest: {
+            /** Format: date-time */
+            until: string;
+        };
         /**
          * @description * `hour` - hour
          *     * `day` - day
@@ -4108,7 +4761,7 @@ export interface components {
             readonly flow: number;
             readonly number: number;
             /** @default published */
-            readonly state: components["schemas"]["StateEnum"];
+            readonly state: components["schemas"]["VersionStateEnum"];
             readonly comment: string;
             readonly created_by: string | null;
             /** Format: date-time */
@@ -4119,7 +4772,7 @@ export interface components {
             readonly flow: number;
             readonly number: number;
             /** @default published */
-            readonly state: components["schemas"]["StateEnum"];
+            readonly state: components["schemas"]["VersionStateEnum"];
             readonly comment: string;
             readonly created_by: string | null;
             /** Format: date-time */
@@ -4148,6 +4801,13 @@ export interface components {
             ref: string;
             label: string;
         };
+        /**
+         * @description * `published` - Published
+         *     * `superseded` - Superseded
+         *     * `snapshot` - Test snapshot
+         * @enum {string}
+         */
+        VersionStateEnum: "published" | "superseded" | "snapshot";
     };
     responses: never;
     parameters: never;
@@ -4157,6 +4817,366 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    alert_rules_list: {
+        parameters: {
+            query?: {
+                enabled?: boolean;
+                /**
+                 * @description * `run_failed` - A run failed
+                 *     * `failure_burst` - N failures in M minutes
+                 *     * `trigger_unhealthy` - A trigger failing or silent
+                 *     * `sla_breached` - An SLA breached
+                 *     * `kpi_over` - A KPI over its threshold
+                 *     * `credential_expiring` - A credential about to expire
+                 */
+                kind?: "credential_expiring" | "failure_burst" | "kpi_over" | "run_failed" | "sla_breached" | "trigger_unhealthy";
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAlertRuleList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    alert_rules_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AlertRuleRequest"];
+                "multipart/form-data": components["schemas"]["AlertRuleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    alert_rules_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this alert rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    alert_rules_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this alert rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AlertRuleRequest"];
+                "multipart/form-data": components["schemas"]["AlertRuleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    alert_rules_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this alert rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    alert_rules_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this alert rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedAlertRuleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedAlertRuleRequest"];
+                "multipart/form-data": components["schemas"]["PatchedAlertRuleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     approvals_list: {
         parameters: {
             query?: {
@@ -5620,6 +6640,502 @@ export interface operations {
             };
         };
     };
+    failures_list: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                /** @description Number of results to return per page. */
+                limit?: number;
+                node?: string;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedFailureList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_retrieve: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_assign_create: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AssignRequest"];
+                "multipart/form-data": components["schemas"]["AssignRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_comments_list: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"][];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_comments_create: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CommentRequest"];
+                "multipart/form-data": components["schemas"]["CommentRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_resolve_create: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    failures_snooze_create: {
+        parameters: {
+            query?: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                kind?: "item" | "run";
+                node?: string;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this failure record. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SnoozeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SnoozeRequest"];
+                "multipart/form-data": components["schemas"]["SnoozeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     flows_list: {
         parameters: {
             query?: {
@@ -6917,6 +8433,465 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    inbox_retrieve: {
+        parameters: {
+            query: {
+                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                /** @description A partner's customer. */
+                customer?: number;
+                flow?: number;
+                /** @description A group key from /api/inbox/. */
+                group?: string;
+                group_by?: "category" | "customer" | "flow" | "node";
+                kind?: "item" | "run";
+                node?: string;
+                /** @description A customer, or a partner (all its customers). */
+                organisation: number;
+                /** @description open (default), snoozed, ... */
+                state?: "all" | "open" | "resolved" | "snoozed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxShape"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    inbox_batches_list: {
+        parameters: {
+            query?: {
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedBatchList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    inbox_batches_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["BatchRequest"];
+                "multipart/form-data": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    inbox_batches_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this inbox batch. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    incidents_list: {
+        parameters: {
+            query?: {
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                rule?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `open` - Open
+                 *     * `acknowledged` - Acknowledged
+                 *     * `resolved` - Resolved
+                 */
+                status?: "acknowledged" | "open" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedIncidentList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    incidents_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this incident. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    incidents_acknowledge_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this incident. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    incidents_resolve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this incident. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8960,6 +10935,112 @@ export interface operations {
             };
             /** @description No such object, or one the user may not see. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    retention_retrieve: {
+        parameters: {
+            query: {
+                organisation: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    retention_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RetentionRequest"];
+                "multipart/form-data": components["schemas"]["RetentionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

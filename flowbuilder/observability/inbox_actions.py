@@ -1,0 +1,272 @@
+"""The failure inbox, write side: assign, comment, snooze, resolve, and bulk actions run as batches.
+
+Every function takes a keyword-only ``actor``, checks that the actor may operate the failure's
+organisation, runs in a transaction and writes one audit row. A bulk action stores an ``InboxBatch`` with
+the chosen failure ids and hands it to a Celery task (:func:`run_batch`), which works through the
+failures run by run: each run is retried or replayed once, however many of its items failed, and its
+failures are marked in the same transaction that creates the new run, so a redelivered task neither
+loses nor doubles anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from itertools import groupby
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from flowbuilder.audit.actions import record
+from flowbuilder.audit.models import AuditAction
+from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
+from flowbuilder.execution import actions as run_actions
+from flowbuilder.execution.dispatch import after_commit, send
+from flowbuilder.execution.models import (
+    ACTIVE_RUN,
+    FailureKind,
+    FailureRecord,
+    FailureResolution,
+    FailureState,
+    Run,
+    RunStatus,
+)
+from flowbuilder.tenancy.models import Organisation
+from flowbuilder.tenancy.permissions import can
+
+from .inbox_models import BatchStatus, BulkAction, FailureComment, InboxBatch
+
+log = logging.getLogger(__name__)
+
+RUN_BATCH = "observability.run_inbox_batch"
+MAX_BATCH = 10_000
+MAX_ERRORS_KEPT = 50
+RESOLUTION_OF = {
+    BulkAction.RETRY: FailureResolution.RETRIED,
+    BulkAction.REPLAY_CURRENT: FailureResolution.REPLAYED,
+    BulkAction.REPLAY_ORIGINAL: FailureResolution.REPLAYED,
+    BulkAction.SKIP: FailureResolution.SKIPPED,
+    BulkAction.CANCEL: FailureResolution.CANCELLED,
+    BulkAction.RESOLVE: FailureResolution.RESOLVED,
+}
+
+
+def _check(actor: Any, failure: FailureRecord) -> None:
+    if not can(actor, "operate", failure):
+        raise PermissionDeniedError("You may not act on failures of this organisation.")
+
+
+def _locked(failure: FailureRecord) -> FailureRecord:
+    return FailureRecord.objects.select_for_update().get(pk=failure.pk)
+
+
+def assign_failure(*, actor: Any, failure: FailureRecord, assignee_id: int | None) -> FailureRecord:
+    """Give the failure to a person who can see its organisation (None: unassign)."""
+    _check(actor, failure)
+    assignee = None
+    if assignee_id is not None:
+        assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
+        if assignee is None or not can(assignee, "view", failure):
+            raise InvalidInputError("That person cannot see this failure's organisation.", field="assignee")
+    with transaction.atomic():
+        failure = _locked(failure)
+        before = failure.assignee_id
+        failure.assignee = assignee
+        failure.save(update_fields=["assignee"])
+        record(
+            AuditAction.INBOX_ASSIGN,
+            actor=actor,
+            organisation=failure.organisation_id,
+            obj=failure,
+            before={"assignee": before},
+            after={"assignee": assignee_id},
+        )
+    return failure
+
+
+def comment_on_failure(*, actor: Any, failure: FailureRecord, body: str) -> FailureComment:
+    _check(actor, failure)
+    body = (body or "").strip()
+    if not body or len(body) > 5000:
+        raise InvalidInputError("Write a comment of 1 to 5,000 characters.", field="body")
+    with transaction.atomic():
+        comment = FailureComment.objects.create(failure=failure, author=actor, body=body)
+        record(
+            AuditAction.INBOX_COMMENT,
+            actor=actor,
+            organisation=failure.organisation_id,
+            obj=failure,
+            after={"comment": comment.pk},
+        )
+    return comment
+
+
+def snooze_failure(*, actor: Any, failure: FailureRecord, until: datetime) -> FailureRecord:
+    """Hide the failure from the open inbox until ``until`` (it comes back by itself)."""
+    _check(actor, failure)
+    if until <= timezone.now():
+        raise InvalidInputError("Snooze until a time in the future.", field="until")
+    with transaction.atomic():
+        failure = _locked(failure)
+        if failure.state == FailureState.RESOLVED:
+            raise InvalidInputError("The failure is resolved already.", field="state")
+        failure.state = FailureState.SNOOZED
+        failure.snoozed_until = until
+        failure.save(update_fields=["state", "snoozed_until"])
+        record(
+            AuditAction.INBOX_SNOOZE,
+            actor=actor,
+            organisation=failure.organisation_id,
+            obj=failure,
+            after={"until": until.isoformat()},
+        )
+    return failure
+
+
+def resolve_failure(*, actor: Any, failure: FailureRecord) -> FailureRecord:
+    _check(actor, failure)
+    with transaction.atomic():
+        failure = _locked(failure)
+        if failure.state == FailureState.RESOLVED:
+            raise InvalidInputError("The failure is resolved already.", field="state")
+        _mark([failure], FailureResolution.RESOLVED, actor, None)
+        record(AuditAction.INBOX_RESOLVE, actor=actor, organisation=failure.organisation_id, obj=failure)
+    return failure
+
+
+def _mark(failures: list[FailureRecord], resolution: str, actor: Any, new_run: Run | None) -> None:
+    now = timezone.now()
+    FailureRecord.objects.filter(pk__in=[f.pk for f in failures]).update(
+        state=FailureState.RESOLVED,
+        resolution=resolution,
+        resolved_at=now,
+        resolved_by=actor if getattr(actor, "is_authenticated", False) else None,
+        follow_up_run=new_run,
+        snoozed_until=None,
+    )
+    for failure in failures:
+        failure.state, failure.resolution, failure.resolved_at = FailureState.RESOLVED, resolution, now
+        failure.follow_up_run = new_run
+
+
+# --- bulk ----------------------------------------------------------------------------------------------
+
+
+def start_batch(*, actor: Any, organisation: Organisation, action: str, failure_ids: list[int]) -> InboxBatch:
+    """Store a bulk action over these failures (the caller scoped them to what the actor may see) and
+    queue it; the batch row shows its progress."""
+    if action not in BulkAction.values:
+        raise InvalidInputError(f"Unknown action {action!r}.", field="action")
+    ids = sorted(set(failure_ids))
+    if not ids:
+        raise InvalidInputError("Choose at least one open failure.", field="failures")
+    if len(ids) > MAX_BATCH:
+        raise InvalidInputError(f"At most {MAX_BATCH} failures per batch.", field="failures")
+    if not can(actor, "operate", organisation):
+        raise PermissionDeniedError("You may not act on failures of this organisation.")
+    with transaction.atomic():
+        batch = InboxBatch.objects.create(
+            organisation=organisation, actor=actor, action=action, failure_ids=ids, total=len(ids)
+        )
+        record(
+            AuditAction.INBOX_BULK,
+            actor=actor,
+            organisation=organisation.pk,
+            obj=batch,
+            after={"action": action, "failures": len(ids)},
+        )
+        after_commit(lambda: send(RUN_BATCH, batch.pk))
+    return batch
+
+
+def run_batch(batch_id: int) -> InboxBatch:
+    """Work through a batch run by run, saving progress after each run (called by the Celery task)."""
+    batch = InboxBatch.objects.select_related("actor").get(pk=batch_id)
+    if batch.status == BatchStatus.DONE:
+        return batch
+    InboxBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+    actor = batch.actor
+    rows = list(
+        FailureRecord.objects.filter(pk__in=batch.failure_ids)
+        .order_by("run_id", "id")
+        .values_list("run_id", "id")
+    )
+    done = len(batch.failure_ids) - len(rows)  # failures deleted since (retention): nothing left to do
+    succeeded, new_runs, errors = 0, 0, []
+    for run_id, group in groupby(rows, key=lambda r: r[0]):
+        ids = [fid for _, fid in group]
+        try:
+            handled, started = _apply_to_run(actor, batch.action, run_id, ids)
+            succeeded += handled
+            new_runs += int(started)
+        except (InvalidInputError, PermissionDeniedError) as exc:
+            errors.append({"run": run_id, "failures": ids[:20], "message": str(exc)})
+        except Exception as exc:  # one bad run must not stop the batch; it is reported on the batch
+            log.exception("inbox batch %s: run %s failed", batch.pk, run_id)
+            errors.append({"run": run_id, "failures": ids[:20], "message": f"Unexpected error: {exc}"})
+        done += len(ids)
+        InboxBatch.objects.filter(pk=batch.pk).update(
+            done=done, succeeded=succeeded, new_runs=new_runs, errors=errors[:MAX_ERRORS_KEPT]
+        )
+    InboxBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.DONE, done=len(batch.failure_ids), finished_at=timezone.now()
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def _apply_to_run(actor: Any, action: str, run_id: int, ids: list[int]) -> tuple[int, bool]:
+    """Apply ``action`` to one run's failures in one transaction; (failures handled, new run started).
+
+    Failures resolved meanwhile (by a person, or by this batch before a redelivery) are left alone.
+    """
+    with transaction.atomic():
+        failures = list(
+            FailureRecord.objects.select_for_update()
+            .filter(pk__in=ids)
+            .exclude(state=FailureState.RESOLVED)
+            .order_by("id")
+        )
+        if not failures:
+            return 0, False
+        run = Run.objects.select_related("flow", "version").get(pk=run_id)
+        if not can(actor, "operate", run.flow):
+            raise PermissionDeniedError("You may not act on runs of this flow.")
+        new_run = _act_on_run(actor, action, run, failures)
+        _mark(failures, RESOLUTION_OF[BulkAction(action)], actor, new_run)
+    return len(failures), new_run is not None
+
+
+def _act_on_run(actor: Any, action: str, run: Run, failures: list[FailureRecord]) -> Run | None:
+    run_failed = run.status == RunStatus.FAILED and any(f.kind == FailureKind.RUN for f in failures)
+    if action == BulkAction.RETRY:
+        if run_failed:
+            return run_actions.retry_run(actor=actor, run=run)
+        return run_actions.retry_from_node(actor=actor, run=run, node_id=_first_node(run, failures))
+    if action == BulkAction.REPLAY_CURRENT:
+        version = run.flow.published_version
+        if version is None:
+            raise InvalidInputError("The flow has no published version to replay on.", field="action")
+        return run_actions.replay_run(actor=actor, run=run, version=version)
+    if action == BulkAction.REPLAY_ORIGINAL:
+        return run_actions.replay_run(actor=actor, run=run)
+    if action == BulkAction.SKIP and run_failed:
+        return run_actions.skip_failed_node(actor=actor, run=run)
+    if action == BulkAction.CANCEL and run.status in ACTIVE_RUN:
+        run_actions.cancel_run(actor=actor, run=run)
+    # skip (of items: the run went on without them), cancel (give up) and resolve: no new run.
+    return None
+
+
+def _first_node(run: Run, failures: list[FailureRecord]) -> str:
+    """The failed node that comes first in the run's plan (retrying from it covers the later ones)."""
+    order = (run.version.plan or {}).get("order") or []
+    nodes = {f.node_id for f in failures if f.node_id}
+    for node_id in order:
+        if node_id in nodes:
+            return node_id
+    if not nodes:
+        raise InvalidInputError("The failure names no node to retry from.", field="action")
+    return sorted(nodes)[0]

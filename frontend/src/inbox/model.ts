@@ -1,0 +1,54 @@
+// Pure helpers of the inbox page (tested without React): selection, bulk-action labels, progress.
+import type { Batch, BulkActionName } from '../api/inbox';
+
+export const BULK_ACTIONS: { action: BulkActionName; label: string; hint: string }[] = [
+  { action: 'retry', label: 'Retry from failed node', hint: 'Same version; what succeeded is kept.' },
+  { action: 'replay_current', label: 'Replay on current version', hint: 'After fixing the flow: the published version.' },
+  { action: 'replay_original', label: 'Replay on original version', hint: 'The version the run used.' },
+  { action: 'skip', label: 'Skip', hint: 'Carry on without the failed step.' },
+  { action: 'cancel', label: 'Cancel', hint: 'Give up on these.' },
+  { action: 'resolve', label: 'Mark resolved', hint: 'Fixed elsewhere.' },
+];
+
+export const GROUPINGS = [
+  { key: 'category', label: 'Cause' },
+  { key: 'flow', label: 'Flow' },
+  { key: 'node', label: 'Step' },
+  { key: 'customer', label: 'Customer' },
+] as const;
+
+/** Toggle one id in a selection (a new Set: React sees the change). */
+export function toggle(selection: ReadonlySet<number>, id: number): Set<number> {
+  const next = new Set(selection);
+  if (next.has(id)) next.delete(id);
+  else next.add(id);
+  return next;
+}
+
+/** All of `ids` selected: clear them; otherwise select them all. */
+export function toggleAll(selection: ReadonlySet<number>, ids: number[]): Set<number> {
+  const all = ids.length > 0 && ids.every((id) => selection.has(id));
+  const next = new Set(selection);
+  for (const id of ids) {
+    if (all) next.delete(id);
+    else next.add(id);
+  }
+  return next;
+}
+
+/** 0-100, for the progress bar of a batch. */
+export function percent(batch: Pick<Batch, 'done' | 'total'>): number {
+  if (!batch.total) return 100;
+  return Math.min(100, Math.round((batch.done / batch.total) * 100));
+}
+
+export function batchFinished(batch: Pick<Batch, 'status'>): boolean {
+  return batch.status === 'done';
+}
+
+export function batchSummary(batch: Pick<Batch, 'done' | 'total' | 'succeeded' | 'new_runs' | 'errors' | 'status'>): string {
+  const errors = Array.isArray(batch.errors) ? batch.errors.length : 0;
+  const head = `${batch.done} of ${batch.total} handled`;
+  if (!batchFinished(batch)) return head;
+  return `${head}: ${batch.succeeded} done, ${batch.new_runs} new run${batch.new_runs === 1 ? '' : 's'}${errors ? `, ${errors} refused` : ''}`;
+}
