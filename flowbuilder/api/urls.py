@@ -4,7 +4,20 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import DefaultRouter
 
-from .views import approvals, connections, flows, insights, palette, runs, templates, tenancy, triggers, users
+from .views import (
+    approvals,
+    audit,
+    connections,
+    flows,
+    insights,
+    palette,
+    reviews,
+    runs,
+    templates,
+    tenancy,
+    triggers,
+    users,
+)
 
 
 class BrandedRedocView(SpectacularRedocView):
@@ -31,6 +44,8 @@ router.register("versions", flows.VersionViewSet, basename="version")
 router.register("runs", runs.RunViewSet, basename="run")
 router.register("triggers", triggers.TriggerViewSet, basename="trigger")
 router.register("approvals", approvals.ApprovalViewSet, basename="approval")
+router.register("reviews", reviews.ReviewViewSet, basename="review")
+router.register("audit-events", audit.AuditEventViewSet, basename="audit-event")
 router.register("connections", connections.ConnectionViewSet, basename="connection")
 router.register("templates", templates.TemplateViewSet, basename="template")
 router.register("template-instances", templates.TemplateInstanceViewSet, basename="template-instance")

@@ -129,6 +129,12 @@ class ValidateSerializer(serializers.Serializer):
 
 class PublishSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    rollback_to = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Publish this older version number again (a rollback; reviewed like any publish).",
+    )
 
 
 class RunRequestSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from flowbuilder.api.serializers.flows import (
@@ -151,13 +152,26 @@ class FlowViewSet(RestrictedQuerysetMixin, SharingActionsMixin, viewsets.ModelVi
         data.is_valid(raise_exception=True)
         return Response({"findings": actions.all_findings(data.validated_data["document"])})
 
-    @extend_schema(request=PublishSerializer, responses={201: VersionSerializer, 400: ErrorShape})
+    @extend_schema(
+        request=PublishSerializer,
+        responses={201: VersionSerializer, 400: ErrorShape},
+        description="Publish the draft, or with `rollback_to` an older version. Where the organisation "
+        "requires approval the new version is `in_review` (not live) until an approver decides it.",
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         flow = self.get_object()
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = actions.publish_flow(actor=request.user, flow=flow, comment=data.validated_data["comment"])
+        older = None
+        number = data.validated_data.get("rollback_to")
+        if number is not None:
+            older = flow.versions.exclude(state=VersionState.SNAPSHOT).filter(number=number).first()
+            if older is None:
+                raise ValidationError({"rollback_to": [f"This flow has no version {number}."]})
+        version = actions.publish_flow(
+            actor=request.user, flow=flow, comment=data.validated_data["comment"], rollback_to=older
+        )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=VersionSerializer(many=True), filters=False)
