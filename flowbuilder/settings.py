@@ -330,6 +330,7 @@ FLOWBUILDER_AUDIT_ANCHOR_S = env_float("FLOWBUILDER_AUDIT_ANCHOR_S", 300.0)
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-runs": {"task": "execution.sweep", "schedule": FLOWBUILDER_SWEEP_INTERVAL_S},
+    "prune-audit-by-retention": {"task": "tenancy.prune_audit", "schedule": 24 * 3600.0},
     "anchor-audit-chain": {
         "task": "audit.anchor",
         "schedule": FLOWBUILDER_AUDIT_ANCHOR_S,

@@ -148,3 +148,25 @@ class AuditAnchor(models.Model):
         if self.pk is not None:
             raise RuntimeError("audit anchors are append-only")
         super().save(*args, **kwargs)
+
+
+class AuditTombstone(models.Model):
+    """What is left of a row pruned under an organisation's retention: its place in the chain.
+
+    The content is gone, but the row's own hash and its link stay, so ``verify_chain`` still walks
+    from the first row to the head: the rows kept are still proven, and a pruned row cannot be
+    slipped back in changed (its hash would differ from the tombstone's).
+    """
+
+    event_id = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+    organisation_id = models.BigIntegerField(null=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    pruned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["event_id"]
+
+    def __str__(self) -> str:
+        return f"pruned #{self.event_id}"

@@ -241,7 +241,8 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
       }
       try {
         const v = await flowsApi.publish(flowId, comment);
-        toast.success(`Published version ${v.number}`);
+        if (v.state === 'in_review') toast.success(`Version ${v.number} sent for review`, 'It goes live when an approver approves it (Reviews).');
+        else toast.success(`Published version ${v.number}`);
         setDialog(null);
       } catch (e) {
         if (e instanceof ApiError && e.findings.length) {
