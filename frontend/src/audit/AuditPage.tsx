@@ -75,7 +75,7 @@ export function AuditPage() {
         <p className={report.ok ? 'au-ok' : 'au-broken'} role="status" data-testid="audit-verify-result">
           {report.ok
             ? `Chain intact: ${report.checked} rows checked, anchors and head match.`
-            : `Chain broken at row #${report.broken_at}: ${report.reason} (${report.checked} rows before it are intact).`}
+            : `Chain broken at row #${report.broken_at}: ${report.reason} (${report.checked} ${report.checked === 1 ? 'row' : 'rows'} before it intact).`}
         </p>
       )}
       {problem && <p className="apv-problem" role="alert">{problem}</p>}
@@ -126,7 +126,7 @@ export function AuditPage() {
       <ResourceState resource={resource} what="the audit trail" testid="audit" isEmpty={(d) => d.results.length === 0} empty={{ title: 'No audit rows match', testid: 'audit-empty' }}>
         {(data) => (
           <>
-            <p className="muted small" data-testid="audit-count">{data.count} rows{data.count > data.results.length ? `, newest ${data.results.length} shown (export for all)` : ''}</p>
+            <p className="muted small" data-testid="audit-count">{data.count} {data.count === 1 ? "row" : "rows"}{data.count > data.results.length ? `, newest ${data.results.length} shown (export for all)` : ''}</p>
             <table className="au-table" data-testid="audit-table">
               <thead>
                 <tr><th>#</th><th>When (UTC)</th><th>Who</th><th>Organisation</th><th>Action</th><th>Object</th><th>Change</th></tr>

@@ -1,0 +1,97 @@
+"""Governance in the browser: an approver reviews a flow version (diff against live, findings, last
+test run) and approves it; an admin reads the audit trail, sees a change as a diff, exports it and
+verifies the chain, which names the row someone tampered with."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from playwright.sync_api import Page, expect
+
+from flowbuilder.audit.models import AuditEvent
+from flowbuilder.flows import actions as flow_actions
+from flowbuilder.flows.models import Flow, VersionState
+from tests.support.documents import manual_document
+
+from .conftest import login_ui
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(os.environ.get("FLOWBUILDER_SHOTS", "/work/shots/review"))
+
+
+def _shot(page: Page, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / name))
+    if SHOTS.parent.exists():
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / name))
+
+
+def test_approver_reviews_and_approves_a_version(
+    strict_page: Page, live_server_url: str, make_org, make_user, artifacts
+):
+    page = strict_page
+    org = make_org("Acme Advisory")
+    org.require_publish_approval = True
+    org.require_distinct_approver = True
+    org.save()
+    ben = make_user("ben", org, "builder")
+    make_user("ava", org, "approver")
+    flow = flow_actions.create_flow(
+        actor=ben, organisation=org, name="Invoices to ERP", document=manual_document()
+    )
+    first = flow_actions.publish_flow(actor=ben, flow=flow, comment="first cut")
+    assert first.state == VersionState.IN_REVIEW
+
+    login_ui(page, live_server_url, "ava")
+    expect(page.get_by_test_id("review-indicator")).to_have_text("1")
+    page.get_by_test_id("nav-reviews").click()
+    card = page.get_by_test_id(f"review-{first.pk}")
+    expect(card).to_contain_text("Invoices to ERP")
+    expect(page.get_by_test_id(f"review-diff-{first.pk}")).to_contain_text("added")
+    expect(page.get_by_test_id(f"review-findings-{first.pk}")).to_be_visible()
+    expect(page.get_by_test_id(f"review-test-run-{first.pk}")).to_be_visible()
+    _shot(page, artifacts, "reviews-waiting.png")
+    page.get_by_test_id(f"review-reason-{first.pk}").fill("checked the tax mapping")
+    page.get_by_test_id(f"review-approve-{first.pk}").click()
+    expect(card).to_have_attribute("data-status", "published")
+    assert Flow.objects.get(pk=flow.pk).published_version_id == first.pk
+
+
+def test_audit_page_filters_diffs_exports_and_verifies(
+    strict_page: Page, live_server_url: str, make_org, make_user, artifacts
+):
+    page = strict_page
+    org = make_org("Acme Advisory")
+    ada = make_user("ada", org, "admin")
+    flow = flow_actions.create_flow(actor=ada, organisation=org, name="Invoices", document=manual_document())
+    flow_actions.update_flow(actor=ada, flow=flow, name="Invoices to ERP", criticality="high")
+    flow_actions.publish_flow(actor=ada, flow=flow, comment="go live")
+    update = AuditEvent.objects.get(action="flow.update")
+
+    login_ui(page, live_server_url, "ada")
+    page.get_by_test_id("nav-audit").click()
+    expect(page.get_by_test_id("audit-table")).to_be_visible()
+    expect(page.get_by_test_id(f"audit-diff-{update.pk}")).to_contain_text('"Invoices to ERP"')
+    page.get_by_test_id("audit-filter-action").fill("flow.")
+    page.get_by_test_id("audit-apply").click()
+    expect(page.get_by_test_id("audit-count")).to_have_text("3 rows")
+    with page.expect_download() as download:
+        page.get_by_test_id("audit-export-json").click()
+    rows = json.loads(Path(download.value.path()).read_text())
+    assert [r["action"] for r in rows] == ["flow.create", "flow.update", "flow.publish"]
+
+    page.get_by_test_id("audit-verify").click()
+    expect(page.get_by_test_id("audit-verify-result")).to_contain_text("Chain intact")
+    with connection.cursor() as cursor:  # someone edits a row in the database
+        cursor.execute(
+            f"UPDATE {AuditEvent._meta.db_table} SET after = %s WHERE id = %s",  # noqa: S608
+            [json.dumps({"name": "Harmless"}), update.pk],
+        )
+    page.get_by_test_id("audit-verify").click()
+    expect(page.get_by_test_id("audit-verify-result")).to_contain_text(f"Chain broken at row #{update.pk}")
+    _shot(page, artifacts, "audit-verify-broken.png")
