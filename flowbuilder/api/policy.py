@@ -83,6 +83,8 @@ POLICY: dict[str, dict[str, Rule]] = {
     "flow-draft": {"PUT": CHANGE},
     "flow-validate": {"POST": VIEW},
     "flow-publish": {"POST": Rule(Action.PUBLISH)},
+    "flow-promote": {"POST": Rule(Action.PUBLISH)},
+    "flow-environments": {"GET": VIEW},
     "flow-versions": {"GET": VIEW},
     "flow-export": {"GET": VIEW},
     "flow-run": {"POST": Rule(Action.RUN)},

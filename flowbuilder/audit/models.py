@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     FLOW_SAVE_DRAFT = "flow.save_draft", "Draft saved"
     FLOW_PUBLISH = "flow.publish", "Flow published"
     FLOW_SHARE = "flow.share", "Flow shared"
+    FLOW_PROMOTE = "flow.promote", "Flow version promoted to an environment"
     FLOW_REVIEW_SUBMIT = "flow.review_submit", "Flow version sent for review"
     FLOW_REVIEW_APPROVE = "flow.review_approve", "Flow version approved"
     FLOW_REVIEW_REJECT = "flow.review_reject", "Flow version rejected"

@@ -149,6 +149,32 @@ class FlowVersion(models.Model):
         return f"{self.flow_id} v{self.number}"
 
 
+class Release(models.Model):
+    """Which version is live in one environment of the flow's organisation (flows.environments).
+
+    The prod release is also ``Flow.published_version`` (the one triggers follow); dev and test
+    releases run when started by hand or by a test, never by the flow's triggers.
+    """
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="releases")
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    environment = models.CharField(max_length=8)
+    version = models.ForeignKey(FlowVersion, on_delete=models.CASCADE, related_name="releases")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_at = models.DateTimeField()
+
+    objects = FlowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["flow_id", "environment"]
+        constraints = [models.UniqueConstraint(fields=["flow", "environment"], name="one_release_per_env")]
+
+    def __str__(self) -> str:
+        return f"{self.flow_id} {self.environment} v{self.version_id}"
+
+
 # --- partner templates --------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Max
+from django.utils import timezone
 
 from flowbuilder.audit.actions import record
 from flowbuilder.audit.models import AuditAction
@@ -16,7 +17,7 @@ from flowbuilder.core.errors import InvalidInputError
 from flowbuilder.validation import validate_document
 
 from . import hooks
-from .models import Flow, FlowVersion, VersionState
+from .models import Flow, FlowVersion, Release, VersionState
 
 
 class FlowInvalidError(InvalidInputError):
@@ -55,6 +56,17 @@ def publish_version(*, actor: Any, flow: Flow, version: FlowVersion, comment: st
     version.state = VersionState.PUBLISHED
     flow.published_version = version
     flow.save(update_fields=["published_version", "updated_at"])
+    if flow.organisation.environments_enabled:  # the prod release is the published version
+        Release.objects.update_or_create(
+            flow=flow,
+            environment="prod",
+            defaults={
+                "organisation_id": flow.organisation_id,
+                "version": version,
+                "released_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "released_at": timezone.now(),
+            },
+        )
     # Outer apps follow the published version in this transaction (triggers sync their rows).
     hooks.published(flow=flow, version=version)
     after: dict[str, Any] = {

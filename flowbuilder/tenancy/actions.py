@@ -287,7 +287,15 @@ def sign_out(request: Any) -> None:
         logout(request)
 
 
-GOVERNANCE_FIELDS = ("require_publish_approval", "require_distinct_approver", "audit_retention_days")
+GOVERNANCE_FIELDS = (
+    "require_publish_approval",
+    "require_distinct_approver",
+    "audit_retention_days",
+    "environments_enabled",
+    "environment_names",
+    "prod_requires_test_run",
+)
+ENVIRONMENT_KEYS = ("dev", "test", "prod")
 
 
 def set_governance(*, actor: Any, organisation: Organisation, **fields: Any) -> Organisation:
@@ -302,6 +310,15 @@ def set_governance(*, actor: Any, organisation: Organisation, **fields: Any) -> 
     if days is not None and (not isinstance(days, int) or days < 1):
         raise InvalidInputError(
             "Keep at least one day, or leave empty to keep everything.", field="audit_retention_days"
+        )
+    names = changes.get("environment_names")
+    if names is not None and (
+        not isinstance(names, dict)
+        or set(names) - set(ENVIRONMENT_KEYS)
+        or not all(isinstance(v, str) and 0 < len(v.strip()) <= 40 for v in names.values())
+    ):
+        raise InvalidInputError(
+            "Name dev, test and prod with up to 40 characters each.", field="environment_names"
         )
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=organisation.pk)

@@ -41,6 +41,11 @@ class Organisation(TimeStampedModel):
     # applies to all its customers too (tenancy.governance.approval_policy).
     require_publish_approval = models.BooleanField(default=False)
     require_distinct_approver = models.BooleanField(default=False)
+    # Environments (flows.environments): off, a flow has one live version (prod-like), as always. On,
+    # a version is promoted dev -> test -> prod; names are the organisation's labels for the three.
+    environments_enabled = models.BooleanField(default=False)
+    environment_names = models.JSONField(default=dict, blank=True)
+    prod_requires_test_run = models.BooleanField(default=False)
     # Days of audit trail kept (audit.retention); None keeps everything.
     audit_retention_days = models.PositiveIntegerField(null=True, blank=True)
     # Where the customer works: waits, schedules and business calendars use its clock and holidays.

@@ -4,6 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from flowbuilder.credentials.models import Environment
 from flowbuilder.execution.models import Run
 from flowbuilder.flows.models import Criticality, Flow, FlowVersion
 
@@ -211,3 +212,28 @@ class VersionDetailSerializer(VersionSerializer):
 
     document = typed_json(JSON_OBJECT, read_only=True)
     plan = typed_json(JSON_OBJECT, read_only=True)
+
+
+class PromoteSerializer(serializers.Serializer):
+    environment = serializers.ChoiceField(choices=Environment.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ReleaseShape(serializers.Serializer):
+    environment = serializers.CharField()
+    name = serializers.CharField(help_text="The organisation's label for the environment.")
+    version = serializers.IntegerField(allow_null=True, help_text="Version id released there.")
+    number = serializers.IntegerField(allow_null=True)
+    released_by = serializers.CharField(allow_null=True)
+    released_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        ref_name = "Release"
+
+
+class EnvironmentsShape(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    releases = ReleaseShape(many=True)
+
+    class Meta:
+        ref_name = "FlowEnvironments"

@@ -501,6 +501,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/flows/{id}/environments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What is live in each environment (one prod-like environment when they are off). */
+        get: operations["flows_environments_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows/{id}/export/": {
         parameters: {
             query?: never;
@@ -512,6 +529,26 @@ export interface paths {
         get: operations["flows_export_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flows/{id}/promote/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Promote into an environment (draft -> dev -> test -> prod), binding its connections by slot.
+         *     Prod is a publish: reviewed where the organisation requires approval.
+         */
+        post: operations["flows_promote_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1898,6 +1935,7 @@ export interface components {
          *     * `flow.save_draft` - Draft saved
          *     * `flow.publish` - Flow published
          *     * `flow.share` - Flow shared
+         *     * `flow.promote` - Flow version promoted to an environment
          *     * `flow.review_submit` - Flow version sent for review
          *     * `flow.review_approve` - Flow version approved
          *     * `flow.review_reject` - Flow version rejected
@@ -1943,7 +1981,7 @@ export interface components {
          *     * `user.reactivate` - User reactivated
          * @enum {string}
          */
-        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "flow.review_submit" | "flow.review_approve" | "flow.review_reject" | "audit.export" | "audit.prune" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "membership.remove" | "organisation.create" | "organisation.governance" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "flow.promote" | "flow.review_submit" | "flow.review_approve" | "flow.review_reject" | "audit.export" | "audit.prune" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "membership.remove" | "organisation.create" | "organisation.governance" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
         AuditEvent: {
             readonly id: number;
             /** Format: date-time */
@@ -2622,6 +2660,10 @@ export interface components {
             readonly is_default_error_flow: boolean;
             readonly draft: components["schemas"]["Draft"];
         };
+        FlowEnvironments: {
+            enabled: boolean;
+            releases: components["schemas"]["Release"][];
+        };
         /** @description GET /api/flows/{id}/export/ (flows.actions.export_flow): portable, never secrets or tokens. */
         FlowExport: {
             /** @description The export format's name and version. */
@@ -2664,6 +2706,9 @@ export interface components {
             require_distinct_approver?: boolean;
             /** Format: int64 */
             audit_retention_days?: number | null;
+            environments_enabled?: boolean;
+            environment_names?: unknown;
+            prod_requires_test_run?: boolean;
             readonly approval_required: boolean;
             readonly distinct_approver_required: boolean;
             readonly approval_source: string;
@@ -2674,6 +2719,9 @@ export interface components {
             require_distinct_approver?: boolean;
             /** Format: int64 */
             audit_retention_days?: number | null;
+            environments_enabled?: boolean;
+            environment_names?: unknown;
+            prod_requires_test_run?: boolean;
         };
         GraphDiff: {
             nodes_added: components["schemas"]["NodeSummary"][];
@@ -3380,6 +3428,11 @@ export interface components {
             version: number;
             instances?: number[] | null;
         };
+        PromoteRequest: {
+            environment: components["schemas"]["EnvironmentEnum"];
+            /** @default  */
+            comment?: string;
+        };
         PublishRequest: {
             /** @default  */
             comment?: string;
@@ -3493,6 +3546,17 @@ export interface components {
             };
             left_label: string;
             right_label: string;
+        };
+        Release: {
+            environment: string;
+            /** @description The organisation's label for the environment. */
+            name: string;
+            /** @description Version id released there. */
+            version: number | null;
+            number: number | null;
+            released_by: string | null;
+            /** Format: date-time */
+            released_at: string | null;
         };
         ReportRequestRequest: {
             /**
@@ -6468,6 +6532,55 @@ export interface operations {
             };
         };
     };
+    flows_environments_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowEnvironments"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     flows_export_retrieve: {
         parameters: {
             query?: never;
@@ -6486,6 +6599,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FlowExport"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    flows_promote_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoteRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PromoteRequest"];
+                "multipart/form-data": components["schemas"]["PromoteRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Version"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             /** @description Not signed in (token clients; a session client gets 403). */
