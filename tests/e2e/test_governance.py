@@ -95,3 +95,61 @@ def test_audit_page_filters_diffs_exports_and_verifies(
     page.get_by_test_id("audit-verify").click()
     expect(page.get_by_test_id("audit-verify-result")).to_contain_text(f"Chain broken at row #{update.pk}")
     _shot(page, artifacts, "audit-verify-broken.png")
+
+
+def test_editor_and_run_show_the_environment(
+    strict_page: Page, live_server_url: str, make_org, make_user, artifacts
+):
+    from flowbuilder.credentials import actions as credential_actions
+    from flowbuilder.execution import actions as run_actions
+    from flowbuilder.flows.models import Release
+    from tests.support.documents import document, edge, node
+
+    page = strict_page
+    org = make_org("Acme Advisory")
+    org.environments_enabled = True
+    org.environment_names = {"dev": "Sandbox"}
+    org.save()
+    ben = make_user("ben", org, "builder")
+    admin = make_user("ada", org, "admin")
+    conns = {
+        env: credential_actions.create_connection(
+            actor=admin,
+            organisation=org,
+            name="CRM",
+            connector="http",
+            base_url=f"https://{env}.crm.example/",
+            credential_type="bearer",
+            credentials={"token": f"tok-{env}"},
+            environment=env,
+        )
+        for env in ("dev", "test", "prod")
+    }
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node(
+                "call",
+                "http.request",
+                {"method": "GET", "url": "https://crm.example/a", "connection": str(conns["dev"].pk)},
+            ),
+        ],
+        [edge("t", "call")],
+    )
+    flow = flow_actions.create_flow(actor=ben, organisation=org, name="Accounts", document=doc)
+
+    login_ui(page, live_server_url, "ben")
+    page.goto(f"{live_server_url}/flows/{flow.pk}")
+    expect(page.get_by_test_id("env-dev")).to_have_text("Sandbox —")
+    page.get_by_test_id("promote").select_option("dev")
+    expect(page.get_by_test_id("env-dev")).to_have_text("Sandbox v1")
+    page.get_by_test_id("promote").select_option("test")
+    expect(page.get_by_test_id("env-test")).to_have_text("Test v2")
+    _shot(page, artifacts, "editor-environments.png")
+    test_version = Release.objects.get(flow=flow, environment="test").version
+    bound = next(n for n in test_version.document["nodes"] if n["id"] == "call")["config"]["connection"]
+    assert bound == str(conns["test"].pk)
+
+    run = run_actions.start_run(actor=ben, flow=flow, input_items=[{}], version=test_version)
+    page.goto(f"{live_server_url}/runs/{run.pk}")
+    expect(page.get_by_test_id("run-environment")).to_have_text("Test")

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { FlowEnvironmentBadges } from '../environments/EnvironmentBadge';
 import { Link, useParams } from 'react-router';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { ApiError } from '../api/client';
@@ -437,6 +438,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
               <button className="small ghost" onClick={() => void doExport()} data-testid="export">Export JSON</button>
             </div>
           </details>
+          <FlowEnvironmentBadges flowId={flowId} />
           <button className="small ghost" onClick={() => setVersionsOpen((v) => !v)} data-testid="versions">Versions</button>
           <button className="small ghost" onClick={() => setDialog('help')} title="Shortcuts (?)" data-testid="shortcuts" aria-label="Keyboard shortcuts">?</button>
           <button className="small" onClick={() => setDialog('publish')} data-testid="publish">Publish</button>
