@@ -17,6 +17,7 @@ const ReviewsPage = lazy(() => import('./reviews/ReviewsPage').then((m) => ({ de
 const AuditPage = lazy(() => import('./audit/AuditPage').then((m) => ({ default: m.AuditPage })));
 const ApprovalsPage = lazy(() => import('./approvals/ApprovalsPage').then((m) => ({ default: m.ApprovalsPage })));
 const UsersPage = lazy(() => import('./settings/UsersPage').then((m) => ({ default: m.UsersPage })));
+const GovernancePage = lazy(() => import('./settings/GovernancePage').then((m) => ({ default: m.GovernancePage })));
 const SsoPage = lazy(() => import('./settings/SsoPage').then((m) => ({ default: m.SsoPage })));
 // The partner area (customers, templates, rollout, branding): one chunk, loaded when opened.
 const partner = () => import('./partner/pages');
@@ -163,6 +164,7 @@ export function App() {
             <Route path="/settings" element={<Navigate to="/settings/users" replace />} />
             <Route path="/settings/users" element={<UsersPage />} />
             <Route path="/settings/sso" element={<SsoPage />} />
+            <Route path="/settings/governance" element={<GovernancePage />} />
             <Route path="/partner" element={<Navigate to="/partner/customers" replace />} />
             <Route path="/partner/customers" element={<CustomersPage />} />
             <Route path="/partner/templates" element={<TemplatesPage />} />

@@ -153,3 +153,24 @@ def test_editor_and_run_show_the_environment(
     run = run_actions.start_run(actor=ben, flow=flow, input_items=[{}], version=test_version)
     page.goto(f"{live_server_url}/runs/{run.pk}")
     expect(page.get_by_test_id("run-environment")).to_have_text("Test")
+
+
+def test_admin_requires_approval_from_the_governance_settings(
+    strict_page: Page, live_server_url: str, make_org, make_user, artifacts
+):
+    page = strict_page
+    org = make_org("Acme Advisory")
+    make_user("ada", org, "admin")
+    login_ui(page, live_server_url, "ada")
+    page.goto(f"{live_server_url}/settings/governance")
+    page.get_by_test_id("gov-require_publish_approval").click()  # saved at once; checked when answered
+    expect(page.get_by_test_id("gov-require_publish_approval")).to_be_checked()
+    page.get_by_test_id("gov-retention").fill("365")
+    with page.expect_response(lambda r: "/governance/" in r.url and r.request.method == "PUT"):
+        page.get_by_test_id("gov-retention-save").click()
+    page.reload()
+    expect(page.get_by_test_id("gov-retention")).to_have_value("365")
+    _shot(page, artifacts, "settings-governance.png")
+    org.refresh_from_db()
+    assert org.require_publish_approval is True
+    assert org.audit_retention_days == 365

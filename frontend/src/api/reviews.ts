@@ -17,4 +17,6 @@ export const reviewsApi = {
   reject: (id: number, reason: string) => unwrap(http.POST('/api/reviews/{id}/reject/', { ...byId(id), body: { reason } })),
   seen: (id: number) => unwrap(http.POST('/api/reviews/{id}/seen/', byId(id))),
   governance: (organisation: number) => unwrap(http.GET('/api/organisations/{id}/governance/', byId(organisation))),
+  setGovernance: (organisation: number, body: Partial<Pick<Governance, 'require_publish_approval' | 'require_distinct_approver' | 'audit_retention_days' | 'environments_enabled' | 'environment_names' | 'prod_requires_test_run'>>) =>
+    unwrap(http.PUT('/api/organisations/{id}/governance/', { ...byId(organisation), body })),
 };
