@@ -255,7 +255,10 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels-redis blocks in
+        # BZPOPMIN waiting for a message: an idle watcher's read then times out and its socket closes
+        # with 1011. A longer socket timeout still notices a dead Redis.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}], "capacity": 1000, "expiry": 30},
     }
 }
 
@@ -356,6 +359,12 @@ CELERY_BEAT_SCHEDULE = {
     "queue-due-reconciliations": {"task": "observability.queue_due_reconciliations", "schedule": 3600.0},
     # Expired delivery ids, seen record versions and write marks are deleted (their windows are over).
     "prune-ingress-marks": {"task": "triggers.prune_ingress_marks", "schedule": FLOWBUILDER_PRUNE_INTERVAL_S},
+    # Business Central drops a webhook subscription 3 days after its last renewal.
+    "renew-bc-subscriptions": {
+        "task": "triggers.renew_bc_subscriptions",
+        "schedule": 12 * 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
 
 REST_FRAMEWORK = {

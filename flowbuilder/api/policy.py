@@ -87,6 +87,10 @@ POLICY: dict[str, dict[str, Rule]] = {
     "flow-environments": {"GET": VIEW},
     "flow-versions": {"GET": VIEW},
     "flow-export": {"GET": VIEW},
+    "flow-pins": {"GET": VIEW},
+    "flow-pin": {"PUT": CHANGE, "DELETE": CHANGE},  # the draft's sample data, never read by published runs
+    "flow-diff": {"GET": VIEW},
+    "flow-restore-version": {"POST": CHANGE},  # becomes the draft; publishing stays a separate step
     "flow-run": {"POST": Rule(Action.RUN)},
     "flow-schedule-preview": {"POST": VIEW},  # computes fire times, changes nothing
     "flow-access": {"GET": VIEW},

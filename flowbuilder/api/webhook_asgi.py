@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flowbuilder.triggers.webhook_calls import handle_webhook
-from flowbuilder.triggers.webhooks import MAX_BODY_BYTES
+from flowbuilder.triggers.webhooks import MAX_BODY_BYTES, PlainText
 
 PATH = re.compile(r"^/hooks/(?P<token>[A-Za-z0-9_\-]{1,64})/?$")
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
@@ -42,8 +42,11 @@ async def webhook_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 async def _send(send: Any, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
-    data = json.dumps(payload, default=str).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    if isinstance(payload, PlainText):  # a validation handshake echoes its token
+        data, kind = str(payload).encode(), b"text/plain; charset=utf-8"
+    else:
+        data, kind = json.dumps(payload, default=str).encode(), b"application/json"
+    headers = [(b"content-type", kind), (b"content-length", str(len(data)).encode())]
     headers += SECURITY_HEADERS + [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})

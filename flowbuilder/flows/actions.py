@@ -7,6 +7,7 @@ writes the audit row with the change.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from django.db import transaction
@@ -21,7 +22,7 @@ from flowbuilder.tenancy.models import Organisation
 from flowbuilder.tenancy.permissions import can
 
 from . import review
-from .models import Flow, FlowVersion, VersionState, empty_document
+from .models import Flow, FlowVersion, PinnedData, VersionState, empty_document
 from .publishing import FlowInvalidError, all_findings, error_findings, next_number, publish_version
 
 __all__ = ["FlowInvalidError", "all_findings", "error_findings", "publish_flow", "next_number"]
@@ -258,3 +259,95 @@ def import_flow(*, actor: Any, organisation: Organisation, data: Any) -> Flow:
         document=document,
         audit_action=AuditAction.FLOW_IMPORT,
     )
+
+
+# --- pinned data (the draft's sample items per node) ---------------------------------------------------
+
+MAX_PINNED_ITEMS = 100
+_NODE_ID = re.compile(r"[\w.-]{1,100}")
+
+
+def draft_node_ids(flow: Flow) -> set[str]:
+    return {str(n.get("id")) for n in (flow.draft_document or {}).get("nodes", []) if isinstance(n, dict)}
+
+
+def pin_node_data(*, actor: Any, flow: Flow, node_id: str, items: list[dict[str, Any]]) -> PinnedData:
+    """Pin sample items on one node of the draft (replacing any earlier pin of that node).
+
+    The node need not be saved in the draft yet: the editor pins while its autosave is still pending.
+    A pin of a node the draft does not have is kept but never used (:func:`draft_pins`)."""
+    _require(actor, "change", flow)
+    if not _NODE_ID.fullmatch(node_id):
+        raise InvalidInputError("A node id is 1-100 letters, digits, '_', '-' or '.'.", field="node_id")
+    if len(items) > MAX_PINNED_ITEMS:
+        raise InvalidInputError(f"Pin at most {MAX_PINNED_ITEMS} items.", field="items")
+    with transaction.atomic():
+        pin, created = PinnedData.objects.update_or_create(
+            flow=flow,
+            node_id=node_id,
+            defaults={"organisation_id": flow.organisation_id, "items": items, "pinned_by": actor},
+        )
+        record(
+            AuditAction.FLOW_PIN_DATA,
+            actor=actor,
+            organisation=flow.organisation_id,
+            obj=flow,
+            after={"node_id": node_id, "items": len(items), "replaced": not created},
+        )
+    return pin
+
+
+def unpin_node_data(*, actor: Any, flow: Flow, node_id: str) -> bool:
+    """Remove a node's pinned items; idempotent (False when nothing was pinned)."""
+    _require(actor, "change", flow)
+    with transaction.atomic():
+        deleted, _ = PinnedData.objects.filter(flow=flow, node_id=node_id).delete()
+        if deleted:
+            record(
+                AuditAction.FLOW_UNPIN_DATA,
+                actor=actor,
+                organisation=flow.organisation_id,
+                obj=flow,
+                before={"node_id": node_id},
+            )
+    return bool(deleted)
+
+
+def draft_pins(flow: Flow) -> dict[str, list[dict[str, Any]]]:
+    """node id -> pinned items, for the nodes still in the draft (a deleted node's pin is ignored)."""
+    nodes = draft_node_ids(flow)
+    return {
+        p.node_id: list(p.items)
+        for p in PinnedData.objects.filter(flow=flow).only("node_id", "items")
+        if p.node_id in nodes
+    }
+
+
+# --- version history -------------------------------------------------------------------------------------
+
+
+def restore_version(*, actor: Any, flow: Flow, version: FlowVersion) -> Flow:
+    """Make an earlier version's document the draft again (a new draft revision; nothing is published)."""
+    _require(actor, "change", flow)
+    if version.flow_id != flow.pk or version.state == VersionState.SNAPSHOT:
+        raise InvalidInputError("Pick a published version of this flow.", field="version")
+    now = timezone.now()
+    with transaction.atomic():
+        before = flow.draft_revision
+        Flow.objects.filter(pk=flow.pk).update(
+            draft_document=copy.deepcopy(version.document),
+            draft_revision=F("draft_revision") + 1,
+            draft_saved_by=actor,
+            draft_saved_at=now,
+            updated_at=now,
+        )
+        flow.refresh_from_db()
+        record(
+            AuditAction.FLOW_RESTORE_VERSION,
+            actor=actor,
+            organisation=flow.organisation_id,
+            obj=flow,
+            before={"revision": before},
+            after={"revision": flow.draft_revision, "restored_version": version.number},
+        )
+    return flow

@@ -267,3 +267,29 @@ class TemplateInstance(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.template_id} @ {self.customer_id}"
+
+
+# --- pinned data ---------------------------------------------------------------------------------------
+
+
+class PinnedData(models.Model):
+    """Sample items pinned on one node of a flow's draft, as n8n's pinned data: they stand in for the
+    node's output in the editor's previews, mapping sources and "run this node". They belong to the
+    draft only; published runs never read them (``flowbuilder.triggers.manual`` applies them to draft
+    test runs alone)."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="pins")
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    node_id = models.CharField(max_length=100)
+    items = models.JSONField(default=list)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pinned_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["node_id"]
+        constraints = [models.UniqueConstraint(fields=["flow", "node_id"], name="one_pin_per_node")]
+
+    def __str__(self) -> str:
+        return f"{self.flow_id}:{self.node_id}"

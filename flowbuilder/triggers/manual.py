@@ -8,7 +8,7 @@ from django.db import transaction
 
 from flowbuilder.execution.actions import normalise_items, start_run
 from flowbuilder.execution.models import Run, RunOrigin
-from flowbuilder.flows.actions import snapshot_draft
+from flowbuilder.flows.actions import draft_pins, snapshot_draft
 from flowbuilder.flows.models import Flow
 
 
@@ -29,6 +29,9 @@ def run_manually(
     options: dict[str, Any] = {}
     if only_node:
         options["only_node"] = only_node
+    # The draft's pins (stored per node on the server) win over what the editor sends (last-run data);
+    # a published run never reads them.
+    pinned = {**(pinned or {}), **draft_pins(flow)} if use_draft and only_node else pinned
     if pinned:
         options["pinned"] = pinned
     with transaction.atomic():

@@ -10,7 +10,7 @@ from celery import shared_task
 
 from flowbuilder.execution import dispatch
 
-from . import actions
+from . import actions, subscriptions
 
 
 @shared_task(name="triggers.poll_due", ignore_result=True)
@@ -32,3 +32,9 @@ def poll_trigger(state_id: int) -> str:
 def prune_ingress_marks() -> dict[str, int]:
     """Beat, hourly: expired webhook delivery ids, seen record versions and write marks go."""
     return actions.prune_ingress_marks()
+
+
+@shared_task(name="triggers.renew_bc_subscriptions", ignore_result=True)
+def renew_bc_subscriptions() -> dict[str, int]:
+    """Beat, twice a day: Business Central webhook subscriptions expiring soon are renewed."""
+    return subscriptions.renew_business_central_subscriptions()

@@ -37,6 +37,15 @@ async def handle_webhook(
 ) -> Answer:
     if method not in ("POST", "PUT", "GET"):
         return 405, {"detail": "Use POST."}, {}
+    if webhooks.VALIDATION_TOKEN in query:
+        try:
+            echo = await sync_to_async(_handshake)(token, body, query)
+        except webhooks.WebhookNotFound:
+            return 404, {"detail": "No published flow listens at this URL."}, {}
+        except InvalidInputError as exc:
+            return 400, {"detail": exc.message, "errors": {exc.field or "body": [exc.message]}}, {}
+        if echo is not None:
+            return 200, echo, {}
     hub = waiters.hub()
     # Subscribed before the run exists, its result cannot be missed; without Redis the caller polls.
     subscribed = await hub.ready()
@@ -73,6 +82,14 @@ async def _answer_duplicate(
         return 202, {"run_id": run.pk, "status": run.status, "status_url": _status_url(run.pk)}, seen
     status, payload, headers = await _wait(hub, waiter, run.pk, check_every=POLL_S)
     return status, payload, {**headers, **seen}
+
+
+def _handshake(token: str, body: bytes, query: dict[str, str]) -> webhooks.PlainText | None:
+    try:
+        return webhooks.handshake(token, body, query)
+    finally:
+        if not connection.in_atomic_block:  # (a test's transaction must stay open)
+            connection.close()
 
 
 def _accept(*args: Any, **kwargs: Any) -> Any:

@@ -1,9 +1,16 @@
-"""Webhook triggers: find the flow by its secret token, check the optional signature, start a run."""
+"""Webhook triggers: find the flow by its secret token, check the optional signature, start a run.
+
+With ``validation_handshake`` the trigger speaks the Microsoft webhook protocol Business Central uses
+(https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/dynamics-subscriptions):
+a call carrying ``?validationToken=`` and no body is answered 200 with the token as plain text (no run),
+and a notification ``{"value": [...]}`` starts one run whose items are the changes, each checked against
+the configured ``client_state``."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -20,6 +27,12 @@ from . import ingress
 
 SIGNATURE_HEADER = "X-Flowbuilder-Signature"
 MAX_BODY_BYTES = 5 * 1024 * 1024
+VALIDATION_TOKEN = "validationToken"
+_TOKEN = re.compile(r"^[A-Za-z0-9._~+/=\-]{1,512}$")
+
+
+class PlainText(str):
+    """An answer sent as ``text/plain`` (a validation handshake echoes its token), not as JSON."""
 
 
 @dataclass
@@ -84,6 +97,34 @@ def check_signature(target: WebhookTarget, body: bytes, headers: Any) -> None:
         )
 
 
+def handshake(token: str, body: bytes, query: dict[str, str]) -> PlainText | None:
+    """The validation handshake's answer (the token), or None when this call is not one: the flow must
+    ask for handshakes, and the call carries a token and no body."""
+    given = query.get(VALIDATION_TOKEN)
+    if not given or body.strip():
+        return None
+    target = find_target(token)
+    if not target.config.get("validation_handshake"):
+        return None
+    if not _TOKEN.match(given):
+        raise InvalidInputError(
+            "The validation token has characters a token cannot have.", field=VALIDATION_TOKEN
+        )
+    return PlainText(given)
+
+
+def notification_items(target: WebhookTarget, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``{"value": [change, ...]}`` becomes one item per change; with a configured client state every
+    change must carry it (anyone who learns the URL could post, but not the shared client state)."""
+    if len(items) == 1 and isinstance(items[0].get("value"), list):
+        changes = [c for c in items[0]["value"] if isinstance(c, dict)]
+        items = changes or items
+    expected = str(target.config.get("client_state") or "")
+    if expected and not all(hmac.compare_digest(str(i.get("clientState") or ""), expected) for i in items):
+        raise SignatureInvalid("A notification without the subscription's clientState was refused.")
+    return items
+
+
 def parse_body(body: bytes, content_type: str, query: dict[str, str]) -> list[dict[str, Any]]:
     if len(body) > MAX_BODY_BYTES:
         raise InvalidInputError("The body is larger than 5 MB.", field="body")
@@ -130,6 +171,8 @@ def accept(
     target = find_target(token)
     check_signature(target, body, headers)
     items = parse_body(body, content_type, query)
+    if target.config.get("validation_handshake"):
+        items = notification_items(target, items)
     for item in items:
         item.pop("wait", None)
     wait = query.get("wait") in {"1", "true", "yes"} or target.wants_result

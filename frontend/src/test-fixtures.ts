@@ -54,7 +54,7 @@ export function runDetail(overrides: Partial<RunDetail> = {}): RunDetail {
 export function nodeRun(overrides: Partial<NodeRun> & Pick<NodeRun, 'node_id'>): NodeRun {
   return {
     status: 'succeeded', attempt: 1, input_counts: {}, output_counts: {}, input_items: {}, output_items: {}, error: null,
-    started_at: null, finished_at: null, duration_ms: null, next_attempt_at: null, ...overrides,
+    started_at: null, finished_at: null, duration_ms: null, next_attempt_at: null, waiting: null, ...overrides,
   };
 }
 

@@ -1,5 +1,11 @@
 """Dynamics 365 Business Central API v2.0 (OData v4): companies and their customers, projects, sales
-invoices (+ lines) and customer payments, with ETags, If-Match and server-driven paging."""
+invoices and credit memos (+ lines, posted with the bound action ``Microsoft.NAV.post``), customer payment
+journals and their payments (which take effect only when the journal is posted), and one custom API page
+(``/api/northwind/billing/v1.0``), with ETags, If-Match and server-driven paging.
+
+Documented at https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/
+(resources dynamics_salesinvoice, dynamics_salescreditmemo, dynamics_customerpaymentjournal,
+dynamics_customerpayment) and webservices/api-endpoint-structure (custom API routes)."""
 
 from __future__ import annotations
 
@@ -13,14 +19,23 @@ from urllib.parse import quote, urlencode
 from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System
 from ..platform.timeutil import iso_z, parse_iso, utcnow
-from . import odata
-from .schema import SETS_DEF, invoice_totals, line_amounts
+from . import odata, subscriptions
+from .schema import DOCUMENT_LINES, SETS_DEF, document_totals, invoice_totals, line_amounts
 
-API = r"(?:/v2\.0/[^/]+/[^/]+)?/api/v2\.0"
+API = r"(?:/v2\.0/[^/]+/[^/]+)?/api/(?P<route>v2\.0|[A-Za-z0-9_]+/[A-Za-z0-9_]+/v\d+\.\d+)"
 GUID = r"[0-9a-fA-F-]{36}"
 COMPANY = rf"/companies\((?P<cid>'?{GUID}'?)\)"
-SETS = r"(?P<es>customers|projects|salesInvoices|salesInvoiceLines|customerPayments)"
+SETS = "(?P<es>" + "|".join(sorted(SETS_DEF, key=len, reverse=True)) + ")"
 ENTITY = rf"\((?P<eid>'?{GUID}'?)\)"
+PARENT = rf"(?P<parent_es>salesInvoices|salesCreditMemos|customerPaymentJournals)\((?P<pid>'?{GUID}'?)\)"
+CHILD = r"(?P<es>salesInvoiceLines|salesCreditMemoLines|customerPayments)"
+CHILDREN = {
+    "salesInvoices": "salesInvoiceLines",
+    "salesCreditMemos": "salesCreditMemoLines",
+    "customerPaymentJournals": "customerPayments",
+}
+POSTED_PAYMENTS = "postedCustomerPayments"  # journal lines once posted (customer ledger entries)
+DIALOG = "Application_DialogException"
 
 
 class BcError(Exception):
@@ -61,15 +76,20 @@ class BusinessCentral(System):
         add("GET", API + COMPANY + "/" + SETS + ENTITY + "/?", self.read)
         add("PATCH", API + COMPANY + "/" + SETS + ENTITY + "/?", self.patch)
         add("DELETE", API + COMPANY + "/" + SETS + ENTITY + "/?", self.delete)
-        add("GET", API + COMPANY + rf"/salesInvoices\((?P<iid>'?{GUID}'?)\)/salesInvoiceLines/?", self.lines)
+        add("GET", API + COMPANY + "/" + PARENT + "/" + CHILD + "/?", self.children)
+        add("POST", API + COMPANY + "/" + PARENT + "/" + CHILD + "/?", self.add_child)
+        add("GET", API + r"/subscriptions/?", self.list_subscriptions)
+        add("POST", API + r"/subscriptions/?", self.create_subscription)
+        for method, handler in (
+            ("GET", self.read_subscription),
+            ("PATCH", self.patch_subscription),
+            ("DELETE", self.delete_subscription),
+        ):
+            add(method, API + r"/subscriptions\('?(?P<sid>[0-9a-fA-F]{32})'?\)/?", handler)
         add(
             "POST",
-            API + COMPANY + rf"/salesInvoices\((?P<iid>'?{GUID}'?)\)/salesInvoiceLines/?",
-            self.add_line,
-        )
-        add(
-            "POST",
-            API + COMPANY + rf"/salesInvoices\((?P<iid>'?{GUID}'?)\)/Microsoft\.NAV\.post/?",
+            API + COMPANY + rf"/(?P<es>salesInvoices|salesCreditMemos|customerPaymentJournals){ENTITY}"
+            r"/Microsoft\.NAV\.post/?",
             self.post,
         )
 
@@ -115,8 +135,13 @@ class BusinessCentral(System):
             record.get("displayName") or record.get("number") or record.get("description") or record["id"]
         )
 
-    def _base(self, req: Request) -> str:
-        return f"{req.base_url}{req.root}/api/v2.0"
+    def _base(self, req: Request, route: str = "v2.0") -> str:
+        return f"{req.base_url}{req.root}/api/{route}"
+
+    def _route(self, route: str, es: str) -> None:
+        """An entity set answers only on its own API route (v2.0, or its custom page's route)."""
+        if SETS_DEF[es].api != route:
+            raise BcError(404, "BadRequest_NotFound", f"Resource not found for the segment '{es}'.")
 
     # -- companies --------------------------------------------------------------------------------
     def _company(self, cid: str) -> dict[str, Any]:
@@ -129,32 +154,45 @@ class BusinessCentral(System):
             )
         return company
 
-    def companies(self, req: Request) -> Response:
+    def companies(self, req: Request, route: str = "v2.0") -> Response:
         req.object_label = "companies"
         rows = [public(c) for c in self.store.all(self.name, "companies")]
-        return json_response(200, {"@odata.context": f"{self._base(req)}/$metadata#companies", "value": rows})
+        return json_response(
+            200, {"@odata.context": f"{self._base(req, route)}/$metadata#companies", "value": rows}
+        )
 
-    def company(self, req: Request, cid: str) -> Response:
+    def company(self, req: Request, cid: str, route: str = "v2.0") -> Response:
         req.object_label = "companies"
         try:
             company = self._company(cid)
         except BcError as exc:
             return self._fail(exc)
         return json_response(
-            200, {"@odata.context": f"{self._base(req)}/$metadata#companies/$entity", **public(company)}
+            200,
+            {"@odata.context": f"{self._base(req, route)}/$metadata#companies/$entity", **public(company)},
         )
 
     # -- collections ------------------------------------------------------------------------------
     def _records(self, cid: str, es: str) -> list[dict[str, Any]]:
         return [r for r in self.store.all(self.name, es) if r.get("_companyId") == cid]
 
-    def index(self, req: Request, cid: str, es: str, *, parent: dict[str, Any] | None = None) -> Response:
+    def index(
+        self,
+        req: Request,
+        cid: str,
+        es: str,
+        route: str = "v2.0",
+        *,
+        parent: dict[str, Any] | None = None,
+    ) -> Response:
         req.object_label = es
         try:
+            self._route(route, es)
             company = self._company(cid)
             records = self._records(company["id"], es)
             if parent is not None:
-                records = [r for r in records if r.get("documentId") == parent["id"]]
+                key = "journalId" if es == "customerPayments" else "documentId"
+                records = [r for r in records if r.get(key) == parent["id"]]
             records = self._query(req, es, records)
         except BcError as exc:
             return self._fail(exc)
@@ -170,7 +208,7 @@ class BusinessCentral(System):
         start = int(token) if token.isdigit() else 0
         page = records[start : start + size]
         context_path = f"companies({company['id']})/{es}"
-        body: dict[str, Any] = {"@odata.context": f"{self._base(req)}/$metadata#{context_path}"}
+        body: dict[str, Any] = {"@odata.context": f"{self._base(req, route)}/$metadata#{context_path}"}
         if (req.arg("$count") or "").lower() == "true":
             body["@odata.count"] = len(records)
         body["value"] = [self._shape(req, es, r) for r in page]
@@ -204,21 +242,18 @@ class BusinessCentral(System):
         if select:
             keep = {s.strip() for s in select.split(",")} | {"@odata.etag"}
             out = {k: v for k, v in out.items() if k in keep}
-        if es == "salesInvoices" and "salesInvoiceLines" in (req.arg("$expand") or ""):
-            lines = [
-                r
-                for r in self._records(record["_companyId"], "salesInvoiceLines")
-                if r.get("documentId") == record["id"]
-            ]
-            out["salesInvoiceLines"] = [
-                public(r) for r in sorted(lines, key=lambda r: r.get("sequence") or 0)
-            ]
+        child = CHILDREN.get(es)
+        if child and child in (req.arg("$expand") or ""):
+            key = "journalId" if child == "customerPayments" else "documentId"
+            rows = [r for r in self._records(record["_companyId"], child) if r.get(key) == record["id"]]
+            order = "lineNumber" if child == "customerPayments" else "sequence"
+            out[child] = [public(r) for r in sorted(rows, key=lambda r: r.get(order) or 0)]
         return out
 
     def _find(self, cid: str, es: str, eid: str) -> dict[str, Any]:
         company = self._company(cid)
         record = self.store.get(self.name, es, eid.strip("'").lower())
-        if record is None or record.get("_companyId") != company["id"]:
+        if record is None or record.get("_companyId") != company["id"] or record.get("_set") != es:
             raise BcError(
                 404,
                 "Internal_RecordNotFound",
@@ -226,48 +261,68 @@ class BusinessCentral(System):
             )
         return record
 
-    def read(self, req: Request, cid: str, es: str, eid: str) -> Response:
+    def read(self, req: Request, cid: str, es: str, eid: str, route: str = "v2.0") -> Response:
         req.object_label = es
         try:
+            self._route(route, es)
             record = self._find(cid, es, eid)
         except BcError as exc:
             return self._fail(exc)
-        body = {
-            "@odata.context": f"{self._base(req)}/$metadata#companies({record['_companyId']})/{es}/$entity"
-        }
+        context = f"{self._base(req, route)}/$metadata#companies({record['_companyId']})/{es}/$entity"
+        body = {"@odata.context": context}
         body.update(self._shape(req, es, record))
         return json_response(200, body, {"ETag": etag(record)})
 
-    def lines(self, req: Request, cid: str, iid: str) -> Response:
+    def children(
+        self, req: Request, cid: str, parent_es: str, pid: str, es: str, route: str = "v2.0"
+    ) -> Response:
         try:
-            invoice = self._find(cid, "salesInvoices", iid)
+            self._route(route, parent_es)
+            if CHILDREN[parent_es] != es:
+                raise BcError(404, "BadRequest_NotFound", f"Resource not found for the segment '{es}'.")
+            parent = self._find(cid, parent_es, pid)
         except BcError as exc:
             return self._fail(exc)
-        return self.index(req, cid, "salesInvoiceLines", parent=invoice)
+        return self.index(req, cid, es, route, parent=parent)
 
     # -- writes -----------------------------------------------------------------------------------
-    def create(self, req: Request, cid: str, es: str, *, parent: dict[str, Any] | None = None) -> Response:
+    def create(
+        self,
+        req: Request,
+        cid: str,
+        es: str,
+        route: str = "v2.0",
+        *,
+        parent: dict[str, Any] | None = None,
+    ) -> Response:
         req.object_label = es
         try:
+            self._route(route, es)
             company = self._company(cid)
             body = self._body(req)
             if parent is not None:
-                body.setdefault("documentId", parent["id"])
+                body.setdefault("journalId" if es == "customerPayments" else "documentId", parent["id"])
             record = self._prepare(company["id"], es, None, body)
         except BcError as exc:
             return self._fail(exc)
         self._commit(company["id"], es, record, "created")
-        location = f"{self._base(req)}/companies({company['id']})/{es}({record['id']})"
-        body_out = {"@odata.context": f"{self._base(req)}/$metadata#companies({company['id']})/{es}/$entity"}
+        base = self._base(req, route)
+        location = f"{base}/companies({company['id']})/{es}({record['id']})"
+        body_out = {"@odata.context": f"{base}/$metadata#companies({company['id']})/{es}/$entity"}
         body_out.update(public(record))
         return json_response(201, body_out, {"ETag": etag(record), "Location": location})
 
-    def add_line(self, req: Request, cid: str, iid: str) -> Response:
+    def add_child(
+        self, req: Request, cid: str, parent_es: str, pid: str, es: str, route: str = "v2.0"
+    ) -> Response:
         try:
-            invoice = self._find(cid, "salesInvoices", iid)
+            self._route(route, parent_es)
+            if CHILDREN[parent_es] != es:
+                raise BcError(404, "BadRequest_NotFound", f"Resource not found for the segment '{es}'.")
+            parent = self._find(cid, parent_es, pid)
         except BcError as exc:
             return self._fail(exc)
-        return self.create(req, cid, "salesInvoiceLines", parent=invoice)
+        return self.create(req, cid, es, route, parent=parent)
 
     def _check_etag(self, req: Request, record: dict[str, Any]) -> None:
         given = req.header("if-match")
@@ -280,47 +335,102 @@ class BusinessCentral(System):
         if given.strip() != "*" and given.strip() != etag(record):
             raise BcError(412, "Request_EntityChanged", "Another user has already changed the record.")
 
-    def patch(self, req: Request, cid: str, es: str, eid: str) -> Response:
+    def _check_editable(self, cid: str, es: str, record: dict[str, Any]) -> None:
+        """A posted sales document (or a line of one) cannot be changed or deleted."""
+        doc = record
+        if es in ("salesInvoiceLines", "salesCreditMemoLines"):
+            doc_es = "salesInvoices" if es == "salesInvoiceLines" else "salesCreditMemos"
+            doc = self.store.peek(self.name, doc_es, str(record.get("documentId"))) or {}
+        elif es not in DOCUMENT_LINES:
+            return
+        if doc.get("status") not in (None, "Draft"):
+            kind = "credit memo" if "CreditMemo" in es else "invoice"
+            raise BcError(400, DIALOG, f"The {kind} has been posted and can no longer be modified.")
+
+    def patch(self, req: Request, cid: str, es: str, eid: str, route: str = "v2.0") -> Response:
         req.object_label = es
         try:
+            self._route(route, es)
             record = self._find(cid, es, eid)
             self._check_etag(req, record)
+            self._check_editable(cid, es, record)
             updated = self._prepare(record["_companyId"], es, record, self._body(req))
         except BcError as exc:
             return self._fail(exc)
         self._commit(record["_companyId"], es, updated, "updated")
-        body = {
-            "@odata.context": f"{self._base(req)}/$metadata#companies({record['_companyId']})/{es}/$entity"
-        }
+        context = f"{self._base(req, route)}/$metadata#companies({record['_companyId']})/{es}/$entity"
+        body = {"@odata.context": context}
         body.update(public(updated))
         return json_response(200, body, {"ETag": etag(updated)})
 
-    def delete(self, req: Request, cid: str, es: str, eid: str) -> Response:
+    def delete(self, req: Request, cid: str, es: str, eid: str, route: str = "v2.0") -> Response:
         req.object_label = es
         try:
+            self._route(route, es)
             record = self._find(cid, es, eid)
             self._check_etag(req, record)
+            self._check_editable(cid, es, record)
         except BcError as exc:
             return self._fail(exc)
         self.store.delete(self.name, es, record["id"])
-        if es == "salesInvoiceLines":
-            self._recompute_invoice(record["_companyId"], record["documentId"])
-        self.emit(es, "deleted", public(record))
+        if es in ("salesInvoiceLines", "salesCreditMemoLines"):
+            self._recompute_document(record["_companyId"], es, record["documentId"])
+        self._changed(record["_companyId"], es, "deleted", public(record))
         return empty_response(204)
 
-    def post(self, req: Request, cid: str, iid: str) -> Response:
-        """Bound action Microsoft.NAV.post: a draft invoice becomes Open (posted)."""
-        req.object_label = "salesInvoices"
+    def post(self, req: Request, cid: str, es: str, eid: str, route: str = "v2.0") -> Response:
+        """Bound action ``Microsoft.NAV.post``: a draft invoice or credit memo becomes Open (posted, no
+        longer editable); a customer payment journal's lines are posted, which is when a payment reduces
+        the invoice it applies to (and the lines leave the journal). 204 No Content."""
+        req.object_label = es
         try:
-            invoice = self._find(cid, "salesInvoices", iid)
+            self._route(route, es)
+            record = self._find(cid, es, eid)
+            if es == "customerPaymentJournals":
+                self._post_journal(record)
+            else:
+                self._post_document(es, record)
         except BcError as exc:
             return self._fail(exc)
-        if invoice.get("status") != "Draft":
-            return self.error(400, "Application_DialogException", "The invoice has already been posted.")
-        invoice["status"] = "Open"
-        invoice["number"] = invoice["number"].replace("S-INV-D", "S-INV")
-        self._commit(invoice["_companyId"], "salesInvoices", self._touch(invoice), "updated")
         return empty_response(204)
+
+    def _post_document(self, es: str, doc: dict[str, Any]) -> None:
+        kind = "credit memo" if es == "salesCreditMemos" else "invoice"
+        if doc.get("status") != "Draft":
+            raise BcError(400, DIALOG, f"The {kind} has already been posted.")
+        lines = [
+            r
+            for r in self._records(doc["_companyId"], DOCUMENT_LINES[es])
+            if r.get("documentId") == doc["id"]
+        ]
+        if not any(float(r.get("quantity") or 0) for r in lines):
+            raise BcError(400, DIALOG, "There is nothing to post.")
+        doc["status"] = "Open"
+        prefix = SETS_DEF[es].number_prefix
+        doc["number"] = re.sub(rf"^{re.escape(prefix)}-D", prefix, str(doc["number"]))
+        self._commit(doc["_companyId"], es, self._touch(doc), "updated")
+        self._recompute_document(doc["_companyId"], DOCUMENT_LINES[es], doc["id"])
+
+    def _post_journal(self, journal: dict[str, Any]) -> None:
+        cid = journal["_companyId"]
+        lines = [r for r in self._records(cid, "customerPayments") if r.get("journalId") == journal["id"]]
+        if not lines:
+            raise BcError(400, DIALOG, "There is nothing to post.")
+        for line in lines:
+            if not float(line.get("amount") or 0):
+                raise BcError(
+                    400,
+                    DIALOG,
+                    f"Amount must have a value in Gen. Journal Line: Line No.={line['lineNumber']}.",
+                )
+        for line in lines:
+            self.store.delete(self.name, "customerPayments", line["id"])
+            posted = {**line, "_set": POSTED_PAYMENTS}
+            self.store.put(self.name, POSTED_PAYMENTS, line["id"], posted)
+            self._changed(cid, "customerPayments", "deleted", public(line))
+            if line.get("appliesToInvoiceId"):
+                self._recompute_document(cid, "salesInvoiceLines", line["appliesToInvoiceId"])
+        self._commit(cid, "customerPaymentJournals", self._touch(journal), "updated")
 
     def _body(self, req: Request) -> dict[str, Any]:
         try:
@@ -363,7 +473,9 @@ class BusinessCentral(System):
             if "number" in spec.fields and not record.get("number"):
                 seq = self.store.next_value(f"dynamics:{es}", 10001)
                 record["number"] = (
-                    f"{spec.number_prefix}{seq:05d}" if es != "salesInvoices" else f"S-INV-D{seq}"
+                    f"{spec.number_prefix}-D{seq}"
+                    if es in DOCUMENT_LINES
+                    else f"{spec.number_prefix}{seq:05d}"
                 )
         missing = [f for f in spec.required if record.get(f) in (None, "")]
         if missing:
@@ -398,75 +510,243 @@ class BusinessCentral(System):
             raise bad
         return value
 
+    def _customer(self, cid: str, record: dict[str, Any]) -> dict[str, Any]:
+        customers = self._records(cid, "customers")
+        if record.get("customerId"):
+            cust = next((c for c in customers if c["id"] == record["customerId"]), None)
+        else:
+            cust = next((c for c in customers if c.get("number") == record.get("customerNumber")), None)
+        if cust is None:
+            raise BcError(
+                400,
+                "Internal_RecordNotFound",
+                "The customer does not exist. Set customerId or customerNumber.",
+            )
+        record["customerId"], record["customerNumber"] = cust["id"], cust["number"]
+        return cust
+
     def _derive(self, cid: str, es: str, record: dict[str, Any], existing: dict[str, Any] | None) -> None:
-        if es in ("salesInvoices", "customerPayments"):
-            customers = self._records(cid, "customers")
-            if record.get("customerId"):
-                cust = next((c for c in customers if c["id"] == record["customerId"]), None)
-            else:
-                cust = next((c for c in customers if c.get("number") == record.get("customerNumber")), None)
-            if cust is None:
+        today = utcnow().date().isoformat()
+        if es in DOCUMENT_LINES:
+            cust = self._customer(cid, record)
+            record["customerName"] = cust["displayName"]
+            record.setdefault("billToName", cust["displayName"])
+            date_field = "invoiceDate" if es == "salesInvoices" else "creditMemoDate"
+            record.setdefault(date_field, today)
+            record.setdefault("postingDate", record[date_field])
+            record.setdefault("dueDate", record[date_field])
+            if es == "salesCreditMemos" and record.get("invoiceId"):
+                inv = self.store.peek(self.name, "salesInvoices", record["invoiceId"])
+                if inv is None or inv.get("_companyId") != cid or inv.get("status") == "Draft":
+                    raise BcError(
+                        400, "Internal_RecordNotFound", "The invoiceId does not match a posted invoice."
+                    )
+                record["invoiceNumber"] = inv["number"]
+            if existing is None:
+                record.update(totalAmountExcludingTax=0, totalTaxAmount=0, totalAmountIncludingTax=0)
+                if es == "salesInvoices":
+                    record["remainingAmount"] = 0
+        elif es == "customerPayments":
+            self._customer(cid, record)
+            record.setdefault("postingDate", today)
+            journal = self._journal(cid, record.get("journalId"))
+            record["journalId"], record["journalDisplayName"] = journal["id"], journal["code"]
+            if existing is None:
+                record["lineNumber"] = self.store.next_value(f"dynamics:payline:{cid}", 1) * 10000
+            self._apply_to(cid, record)
+        elif es in ("salesInvoiceLines", "salesCreditMemoLines"):
+            doc_es = "salesInvoices" if es == "salesInvoiceLines" else "salesCreditMemos"
+            doc = self.store.peek(self.name, doc_es, record["documentId"])
+            if doc is None or doc.get("_companyId") != cid:
                 raise BcError(
                     400,
                     "Internal_RecordNotFound",
-                    "The customer does not exist. Set customerId or customerNumber.",
+                    f"The {SETS_DEF[doc_es].entity} (documentId) does not exist.",
                 )
-            record["customerId"], record["customerNumber"] = cust["id"], cust["number"]
-            if es == "salesInvoices":
-                record["customerName"] = cust["displayName"]
-                record.setdefault("billToName", cust["displayName"])
-                today = utcnow().date().isoformat()
-                record.setdefault("invoiceDate", today)
-                record.setdefault("postingDate", record["invoiceDate"])
-                record.setdefault("dueDate", record["invoiceDate"])
-                if existing is None:
-                    record.update(
-                        totalAmountExcludingTax=0,
-                        totalTaxAmount=0,
-                        totalAmountIncludingTax=0,
-                        remainingAmount=0,
-                    )
-            else:
-                record.setdefault("postingDate", utcnow().date().isoformat())
-                if existing is None:
-                    record["lineNumber"] = self.store.next_value(f"dynamics:payline:{cid}", 1) * 10000
-                    record.setdefault("journalId", "00000000-0000-0000-0000-0000000000aa")
-                if record.get("appliedToInvoiceId"):
-                    inv = self.store.peek(self.name, "salesInvoices", record["appliedToInvoiceId"])
-                    if inv is None:
-                        raise BcError(
-                            400, "Internal_RecordNotFound", "The invoice to apply to does not exist."
-                        )
-                    record["appliedToInvoiceNumber"] = inv["number"]
-        if es == "salesInvoiceLines":
-            invoice = self.store.peek(self.name, "salesInvoices", record["documentId"])
-            if invoice is None or invoice.get("_companyId") != cid:
-                raise BcError(
-                    400, "Internal_RecordNotFound", "The sales invoice (documentId) does not exist."
-                )
+            self._check_editable(cid, doc_es, doc)
             if existing is None and record.get("sequence") is None:
                 count = sum(1 for r in self._records(cid, es) if r.get("documentId") == record["documentId"])
                 record["sequence"] = (count + 1) * 10000
             line_amounts(record)
+        elif es == "customerPaymentJournals":
+            clash = [
+                j
+                for j in self._records(cid, es)
+                if j.get("code") == record.get("code") and j["id"] != record.get("id")
+            ]
+            if clash:
+                raise BcError(
+                    400,
+                    "Internal_EntityWithSameKeyExists",
+                    "The record in table Gen. Journal Batch already exists. "
+                    f"Identification fields and values: "
+                    f"Name='{record['code']}'",
+                )
+            record["displayName"] = record.get("displayName") or record["code"]
+
+    def _journal(self, cid: str, journal_id: Any) -> dict[str, Any]:
+        """The payment's journal: the given one, else the company's default (CASHRCPT), created on demand."""
+        journals = self._records(cid, "customerPaymentJournals")
+        if journal_id:
+            found = next((j for j in journals if j["id"] == journal_id), None)
+            if found is None:
+                raise BcError(
+                    400, "Internal_RecordNotFound", "The customer payment journal (journalId) does not exist."
+                )
+            return found
+        default = next((j for j in journals if j.get("code") == "CASHRCPT"), None)
+        if default is None:
+            default = self._prepare(cid, "customerPaymentJournals", None, {"code": "CASHRCPT"})
+            self.store.put(self.name, "customerPaymentJournals", default["id"], default)
+        return default
+
+    def _apply_to(self, cid: str, record: dict[str, Any]) -> None:
+        """``appliesToInvoiceId`` / ``appliesToInvoiceNumber`` name a posted sales invoice (either fills
+        the other)."""
+        if not (record.get("appliesToInvoiceId") or record.get("appliesToInvoiceNumber")):
+            return
+        invoices = self._records(cid, "salesInvoices")
+        if record.get("appliesToInvoiceId"):
+            inv = next((i for i in invoices if i["id"] == record["appliesToInvoiceId"]), None)
+        else:
+            inv = next((i for i in invoices if i.get("number") == record["appliesToInvoiceNumber"]), None)
+        if inv is None or inv.get("status") == "Draft":
+            raise BcError(
+                400,
+                "Internal_RecordNotFound",
+                "The appliesToInvoiceId does not match a posted sales invoice.",
+            )
+        if inv.get("customerId") != record.get("customerId"):
+            raise BcError(400, DIALOG, "The invoice to apply to belongs to another customer.")
+        record["appliesToInvoiceId"], record["appliesToInvoiceNumber"] = inv["id"], inv["number"]
 
     def _commit(self, cid: str, es: str, record: dict[str, Any], event: str) -> None:
         self.store.put(self.name, es, record["id"], record)
-        self.emit(es, event, public(record))
-        if es == "salesInvoiceLines":
-            self._recompute_invoice(cid, record["documentId"])
-        if es == "customerPayments" and record.get("appliedToInvoiceId"):
-            self._recompute_invoice(cid, record["appliedToInvoiceId"])
+        self._changed(cid, es, event, public(record))
+        if es in ("salesInvoiceLines", "salesCreditMemoLines"):
+            self._recompute_document(cid, es, record["documentId"])
 
-    def _recompute_invoice(self, cid: str, invoice_id: str) -> None:
-        invoice = self.store.get(self.name, "salesInvoices", invoice_id)
-        if invoice is None:
+    def _recompute_document(self, cid: str, lines_es: str, doc_id: str) -> None:
+        """Totals from the lines; an invoice's remaining amount less its posted payments."""
+        doc_es = "salesInvoices" if lines_es == "salesInvoiceLines" else "salesCreditMemos"
+        doc = self.store.get(self.name, doc_es, doc_id)
+        if doc is None:
             return
-        lines = [r for r in self._records(cid, "salesInvoiceLines") if r.get("documentId") == invoice_id]
-        paid = sum(
-            float(p.get("amount") or 0)
-            for p in self._records(cid, "customerPayments")
-            if p.get("appliedToInvoiceId") == invoice_id
+        lines = [r for r in self._records(cid, lines_es) if r.get("documentId") == doc_id]
+        if doc_es == "salesInvoices":
+            paid = sum(
+                float(p.get("amount") or 0)
+                for p in self._records(cid, POSTED_PAYMENTS)
+                if p.get("appliesToInvoiceId") == doc_id
+            )
+            invoice_totals(doc, lines, paid)
+        else:
+            document_totals(doc, lines)
+        self.store.put(self.name, doc_es, doc_id, self._touch(doc))
+        self._changed(cid, doc_es, "updated", public(doc))
+
+    # -- webhook subscriptions ----------------------------------------------------------------------
+    def _changed(self, cid: str, es: str, change: str, shaped: dict[str, Any]) -> None:
+        """The sandbox's own webhooks, and a notification to every live subscription on the collection."""
+        self.emit(es, change, shaped)
+        for sub in self.store.all(self.name, "subscriptions"):
+            target = subscriptions.parse_resource(sub["resource"])
+            if target and target[1] == cid and target[2] == es and subscriptions.live(sub):
+                note = subscriptions.notification(sub, shaped, change)
+                subscriptions.deliver(sub["notificationUrl"], {"value": [note]})
+
+    def _subscription_shape(self, req: Request, route: str, sub: dict[str, Any]) -> dict[str, Any]:
+        out = {"@odata.context": f"{self._base(req, route)}/$metadata#subscriptions/$entity"}
+        out["@odata.etag"] = etag({"id": sub["subscriptionId"], "_version": sub.get("_version", 1)})
+        out.update({k: v for k, v in sub.items() if not k.startswith("_")})
+        return out
+
+    def _check_resource(self, route: str, resource: str) -> None:
+        target = subscriptions.parse_resource(resource)
+        if target is None or target[0] != f"/api/{route}":
+            raise BcError(
+                400,
+                "BadRequest",
+                f"The resource '{resource}' is not a company's collection on this API route.",
+            )
+        self._company(target[1])
+        es = target[2]
+        if es not in SETS_DEF or SETS_DEF[es].api != route:
+            raise BcError(400, "BadRequest", f"Resource not found for the segment '{es}'.")
+
+    def list_subscriptions(self, req: Request, route: str = "v2.0") -> Response:
+        req.object_label = "subscriptions"
+        rows = [
+            self._subscription_shape(req, route, s)
+            for s in self.store.all(self.name, "subscriptions")
+            if subscriptions.parse_resource(s["resource"])
+            and subscriptions.parse_resource(s["resource"])[0] == f"/api/{route}"
+        ]
+        for row in rows:
+            row.pop("@odata.context", None)
+        return json_response(
+            200, {"@odata.context": f"{self._base(req, route)}/$metadata#subscriptions", "value": rows}
         )
-        invoice_totals(invoice, lines, paid)
-        self.store.put(self.name, "salesInvoices", invoice_id, self._touch(invoice))
-        self.emit("salesInvoices", "updated", public(invoice))
+
+    def create_subscription(self, req: Request, route: str = "v2.0") -> Response:
+        """Created only after the notification URL echoes the validation token (201), as documented."""
+        req.object_label = "subscriptions"
+        try:
+            body = self._body(req)
+            subscriptions.check_body(body, creating=True)
+            self._check_resource(route, body["resource"])
+            subscriptions.handshake(body["notificationUrl"])
+        except subscriptions.SubscriptionError as exc:
+            return self.error(exc.status, exc.code, exc.message)
+        except BcError as exc:
+            return self._fail(exc)
+        sub = subscriptions.new_subscription(body)
+        self.store.put(self.name, "subscriptions", sub["subscriptionId"], sub)
+        return json_response(201, self._subscription_shape(req, route, sub))
+
+    def _subscription(self, sid: str) -> dict[str, Any]:
+        sub = self.store.get(self.name, "subscriptions", sid.lower())
+        if sub is None:
+            raise BcError(
+                404,
+                "Internal_RecordNotFound",
+                f"The subscription does not exist. Identification fields and values: subscriptionId='{sid}'",
+            )
+        return sub
+
+    def read_subscription(self, req: Request, sid: str, route: str = "v2.0") -> Response:
+        req.object_label = "subscriptions"
+        try:
+            sub = self._subscription(sid)
+        except BcError as exc:
+            return self._fail(exc)
+        return json_response(200, self._subscription_shape(req, route, sub))
+
+    def patch_subscription(self, req: Request, sid: str, route: str = "v2.0") -> Response:
+        """Renewal: another handshake, then three more days."""
+        req.object_label = "subscriptions"
+        try:
+            sub = self._subscription(sid)
+            self._check_etag(req, {"id": sub["subscriptionId"], "_version": sub.get("_version", 1)})
+            body = self._body(req)
+            subscriptions.check_body(body, creating=False)
+            if body.get("resource"):
+                self._check_resource(route, body["resource"])
+            subscriptions.handshake(body.get("notificationUrl") or sub["notificationUrl"])
+        except subscriptions.SubscriptionError as exc:
+            return self.error(exc.status, exc.code, exc.message)
+        except BcError as exc:
+            return self._fail(exc)
+        sub = subscriptions.renew(sub, body)
+        self.store.put(self.name, "subscriptions", sub["subscriptionId"], sub)
+        return json_response(200, self._subscription_shape(req, route, sub))
+
+    def delete_subscription(self, req: Request, sid: str, route: str = "v2.0") -> Response:
+        req.object_label = "subscriptions"
+        try:
+            sub = self._subscription(sid)
+            self._check_etag(req, {"id": sub["subscriptionId"], "_version": sub.get("_version", 1)})
+        except BcError as exc:
+            return self._fail(exc)
+        self.store.delete(self.name, "subscriptions", sub["subscriptionId"])
+        return empty_response(204)

@@ -16,6 +16,7 @@ class EntitySet:
     defaults: dict[str, Any] = field(default_factory=dict)
     number_prefix: str = ""
     order_by: str = "number"
+    api: str = "v2.0"  # the API route: "v2.0", or "{publisher}/{group}/{version}" for a custom API page
 
 
 _RO = frozenset({"id", "lastModifiedDateTime"})
@@ -153,18 +154,131 @@ SETS_DEF: dict[str, EntitySet] = {
             "documentNumber": "string",
             "externalDocumentNumber": "string",
             "amount": "number",
-            "appliedToInvoiceId": "guid",
-            "appliedToInvoiceNumber": "string",
+            "appliesToInvoiceId": "guid",
+            "appliesToInvoiceNumber": "string",
             "description": "string",
             "comment": "string",
             "lastModifiedDateTime": "datetime",
         },
-        _RO,
+        _RO | {"journalDisplayName"},
         ("amount",),
-        {"journalDisplayName": "CASHRCPT", "description": "", "comment": ""},
+        {"journalDisplayName": "CASHRCPT", "description": "", "comment": "", "externalDocumentNumber": ""},
         order_by="lineNumber",
     ),
+    # https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_customerpaymentjournal
+    "customerPaymentJournals": EntitySet(
+        "customerPaymentJournal",
+        {
+            "id": "guid",
+            "code": "string",
+            "displayName": "string",
+            "lastModifiedDateTime": "datetime",
+            "balancingAccountId": "guid",
+            "balancingAccountNumber": "string",
+        },
+        _RO,
+        ("code",),
+        {"displayName": "", "balancingAccountId": "00000000-0000-0000-0000-000000000000"},
+        order_by="code",
+    ),
+    # https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_salescreditmemo
+    "salesCreditMemos": EntitySet(
+        "salesCreditMemo",
+        {
+            "id": "guid",
+            "number": "string",
+            "externalDocumentNumber": "string",
+            "creditMemoDate": "date",
+            "postingDate": "date",
+            "dueDate": "date",
+            "customerId": "guid",
+            "customerNumber": "string",
+            "customerName": "string",
+            "billToName": "string",
+            "currencyCode": "string",
+            "invoiceId": "guid",
+            "invoiceNumber": "string",
+            "pricesIncludeTax": "bool",
+            "discountAmount": "number",
+            "totalAmountExcludingTax": "number",
+            "totalTaxAmount": "number",
+            "totalAmountIncludingTax": "number",
+            "status": "string",
+            "lastModifiedDateTime": "datetime",
+        },
+        _RO
+        | {
+            "totalAmountExcludingTax",
+            "totalTaxAmount",
+            "totalAmountIncludingTax",
+            "status",
+            "customerName",
+            "invoiceNumber",
+        },
+        (),
+        {"currencyCode": "USD", "pricesIncludeTax": False, "discountAmount": 0, "status": "Draft"},
+        "S-CR",
+    ),
+    # https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_salescreditmemoline
+    "salesCreditMemoLines": EntitySet(
+        "salesCreditMemoLine",
+        {
+            "id": "guid",
+            "documentId": "guid",
+            "sequence": "number",
+            "itemId": "guid",
+            "accountId": "guid",
+            "lineType": "string",
+            "lineObjectNumber": "string",
+            "description": "string",
+            "unitOfMeasureCode": "string",
+            "quantity": "number",
+            "unitPrice": "number",
+            "discountAmount": "number",
+            "discountPercent": "number",
+            "amountExcludingTax": "number",
+            "taxCode": "string",
+            "taxPercent": "number",
+            "totalTaxAmount": "number",
+            "amountIncludingTax": "number",
+            "netAmount": "number",
+        },
+        frozenset({"id", "amountExcludingTax", "totalTaxAmount", "amountIncludingTax", "netAmount"}),
+        ("documentId",),
+        {
+            "lineType": "Item",
+            "unitOfMeasureCode": "HOUR",
+            "quantity": 1,
+            "unitPrice": 0,
+            "discountAmount": 0,
+            "discountPercent": 0,
+            "taxPercent": 0,
+        },
+        order_by="sequence",
+    ),
+    # A custom API page (an AL page of PageType API, APIPublisher 'northwind', APIGroup 'billing',
+    # APIVersion 'v1.0', EntitySetName 'billingSchedules'), served at
+    # /api/northwind/billing/v1.0/companies({id})/billingSchedules as the endpoint-structure page documents:
+    # https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/webservices/api-endpoint-structure
+    "billingSchedules": EntitySet(
+        "billingSchedule",
+        {
+            "id": "guid",
+            "projectNumber": "string",
+            "description": "string",
+            "billingDate": "date",
+            "amount": "number",
+            "invoiced": "bool",
+            "lastModifiedDateTime": "datetime",
+        },
+        _RO | {"invoiced"},
+        ("projectNumber",),
+        {"description": "", "amount": 0, "invoiced": False},
+        order_by="billingDate",
+        api="northwind/billing/v1.0",
+    ),
 }
+DOCUMENT_LINES = {"salesInvoices": "salesInvoiceLines", "salesCreditMemos": "salesCreditMemoLines"}
 COMPANY_FIELDS = (
     "id",
     "systemVersion",
@@ -198,3 +312,9 @@ def invoice_totals(invoice: dict[str, Any], lines: list[dict[str, Any]], paid: f
     )
     if invoice.get("status") in ("Open", "Paid"):
         invoice["status"] = "Paid" if invoice["remainingAmount"] <= 0 and net + tax > 0 else "Open"
+
+
+def document_totals(doc: dict[str, Any], lines: list[dict[str, Any]]) -> None:
+    net = round(sum(float(line.get("amountExcludingTax") or 0) for line in lines), 2)
+    tax = round(sum(float(line.get("totalTaxAmount") or 0) for line in lines), 2)
+    doc.update(totalAmountExcludingTax=net, totalTaxAmount=tax, totalAmountIncludingTax=round(net + tax, 2))

@@ -1,8 +1,11 @@
 """Business Central seed: two companies (Northwind Advisory Ltd with the data, CRONUS USA, Inc.), customers,
-a project per won deal, sales invoices with lines, and customer payments."""
+a project per won deal, sales invoices with lines, a CASHRCPT customer payment journal per company, and
+payments already posted from it (held apart: posted journal lines leave the journal, as in Business
+Central)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -35,7 +38,10 @@ def seed(world: World, out: Rows) -> None:
             },
         )
 
-    def add(es: str, cid: str, modified: datetime, values: dict[str, Any]) -> dict[str, Any]:
+    def add(
+        es: str, cid: str, modified: datetime, values: dict[str, Any], stored_as: str = ""
+    ) -> dict[str, Any]:
+        """A record of entity set ``es``, stored under ``stored_as`` (default: ``es``)."""
         rid = world.guid()
         record = {
             **SETS_DEF[es].defaults,
@@ -47,7 +53,9 @@ def seed(world: World, out: Rows) -> None:
         }
         if "lastModifiedDateTime" in SETS_DEF[es].fields:
             record["lastModifiedDateTime"] = iso_z(modified, millis=True)
-        return out.add("dynamics", es, rid, record)
+        if stored_as:
+            record["_set"] = stored_as
+        return out.add("dynamics", stored_as or es, rid, record)
 
     customers = []
     orgs = world.orgs[30:120]
@@ -181,6 +189,26 @@ def seed(world: World, out: Rows) -> None:
                 lines.append(line)
             lines_by_invoice[invoice["id"]] = lines
             invoice_totals(invoice, lines, 0.0)
+    journals = {}
+    for cid in (main_id, cronus_id):
+        # Ids derived from the company (not drawn from the world's random stream, so other seeds stay put).
+        jid = str(uuid.uuid5(uuid.UUID(cid), "CASHRCPT"))
+        journals[cid] = out.add(
+            "dynamics",
+            "customerPaymentJournals",
+            jid,
+            {
+                **SETS_DEF["customerPaymentJournals"].defaults,
+                "id": jid,
+                "code": "CASHRCPT",
+                "displayName": "Cash receipts",
+                "lastModifiedDateTime": iso_z(created_at, millis=True),
+                "balancingAccountNumber": "10100",
+                "_companyId": cid,
+                "_set": "customerPaymentJournals",
+                "_version": 1,
+            },
+        )
     line_no = 0
     for invoice in invoices:
         age = (world.anchor.date() - date.fromisoformat(invoice["invoiceDate"])).days
@@ -193,7 +221,7 @@ def seed(world: World, out: Rows) -> None:
             main_id,
             start_of_day(paid_on) + timedelta(hours=10),
             {
-                "journalId": "00000000-0000-0000-0000-0000000000aa",
+                "journalId": journals[main_id]["id"],
                 "journalDisplayName": "CASHRCPT",
                 "lineNumber": line_no * 10000,
                 "customerId": invoice["customerId"],
@@ -201,12 +229,64 @@ def seed(world: World, out: Rows) -> None:
                 "postingDate": paid_on.isoformat(),
                 "documentNumber": f"PAY{line_no + 2000:05d}",
                 "amount": invoice["totalAmountIncludingTax"],
-                "appliedToInvoiceId": invoice["id"],
-                "appliedToInvoiceNumber": invoice["number"],
+                "appliesToInvoiceId": invoice["id"],
+                "appliesToInvoiceNumber": invoice["number"],
                 "description": f"Payment {invoice['customerName']}",
             },
+            stored_as="postedCustomerPayments",
         )
         invoice_totals(invoice, lines_by_invoice[invoice["id"]], invoice["totalAmountIncludingTax"])
+    # A few payments received and entered but not yet posted: the invoices stay open until CASHRCPT is
+    # posted. Chosen and keyed without the random stream (the seeds after this one stay as they were).
+    pending = [i for i in invoices if i["status"] == "Open" and i["remainingAmount"] > 0][:5]
+    for invoice in pending:
+        line_no += 1
+        pid = str(uuid.uuid5(uuid.UUID(invoice["id"]), "pending-payment"))
+        out.add(
+            "dynamics",
+            "customerPayments",
+            pid,
+            {
+                **SETS_DEF["customerPayments"].defaults,
+                "id": pid,
+                "journalId": journals[main_id]["id"],
+                "journalDisplayName": "CASHRCPT",
+                "lineNumber": line_no * 10000,
+                "customerId": invoice["customerId"],
+                "customerNumber": invoice["customerNumber"],
+                "postingDate": world.anchor.date().isoformat(),
+                "documentNumber": f"PAY{line_no + 2000:05d}",
+                "amount": invoice["remainingAmount"],
+                "appliesToInvoiceId": invoice["id"],
+                "appliesToInvoiceNumber": invoice["number"],
+                "description": f"Payment {invoice['customerName']}",
+                "lastModifiedDateTime": iso_z(world.anchor, millis=True),
+                "_companyId": main_id,
+                "_set": "customerPayments",
+                "_version": 1,
+            },
+        )
+    # The custom API page (northwind/billing/v1.0 billingSchedules): a milestone per project for the first
+    # few projects, keyed without the random stream.
+    for n, project in enumerate(projects[:3]):
+        sid = str(uuid.uuid5(uuid.UUID(project["id"]), "billing-schedule"))
+        out.add(
+            "dynamics",
+            "billingSchedules",
+            sid,
+            {
+                **SETS_DEF["billingSchedules"].defaults,
+                "id": sid,
+                "projectNumber": project["number"],
+                "description": "Milestone 1",
+                "billingDate": (world.anchor.date() + timedelta(days=30 * (n + 1))).isoformat(),
+                "amount": 5000.0,
+                "lastModifiedDateTime": iso_z(world.anchor, millis=True),
+                "_companyId": main_id,
+                "_set": "billingSchedules",
+                "_version": 1,
+            },
+        )
     out.counters[f"dynamics:payline:{main_id}"] = line_no
     # API-created customers and projects continue the seeded number series instead of colliding with it.
     out.counters["dynamics:customers"] = 10000 + len(customers)

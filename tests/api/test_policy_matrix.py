@@ -207,6 +207,8 @@ def _url(route: Route, obj: Any) -> str:
         kwargs["pk"] = obj.pk
     if "(?P<number>" in route.pattern:
         kwargs["number"] = 1
+    if "(?P<node_id>" in route.pattern:
+        kwargs["node_id"] = "m0"
     return reverse(route.name, kwargs=kwargs)
 
 

@@ -232,3 +232,62 @@ def test_nul_in_a_text_body_or_the_query_is_400(world):
     assert status == 400 and "query.x" in body["errors"]
     assert not Run.objects.filter(flow=flow).exists()
     assert _asgi_post(flow.webhook_token, b'{"fine": "\\\\u0000 is text here"}')[0] == 202
+
+
+def test_business_central_validation_handshake_is_echoed_as_text_on_both_adapters(world):
+    """Business Central creates (and renews) a subscription only when the URL echoes ?validationToken=
+    with 200 as plain text; no run starts for the handshake."""
+    flow = world.make_flow(world.a, published=True, doc=webhook_document(validation_handshake=True))
+    response = Client().post(f"{hook_url(flow)}?validationToken=abc-123_XYZ", b"", content_type="")
+    assert response.status_code == 200 and response.content == b"abc-123_XYZ"
+    assert response["Content-Type"].startswith("text/plain")
+    from flowbuilder.api.webhook_asgi import webhook_app
+
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": f"/hooks/{flow.webhook_token}/",
+        "query_string": b"validationToken=tok.456",
+        "headers": [],
+    }
+    async_to_sync(webhook_app)(scope, receive, send)
+    assert sent[0]["status"] == 200 and sent[1]["body"] == b"tok.456"
+    assert (b"content-type", b"text/plain; charset=utf-8") in sent[0]["headers"]
+    assert not Run.objects.filter(flow=flow).exists()
+    bad = Client().post(f"{hook_url(flow)}?validationToken=%3Cscript%3E", b"", content_type="")
+    assert bad.status_code == 400 and "validationToken" in bad.json()["errors"]
+
+
+def test_without_the_handshake_option_a_validation_token_is_just_input(world):
+    flow = world.make_flow(world.a, published=True, doc=webhook_document())
+    response = Client().post(f"{hook_url(flow)}?validationToken=abc", b"", content_type="")
+    assert response.status_code == 202
+    assert Run.objects.get(flow=flow).input_items == [{"validationToken": "abc"}]
+
+
+def test_business_central_notifications_become_one_item_per_change_with_the_client_state(world):
+    doc = webhook_document(validation_handshake=True, client_state="s3cret")
+    flow = world.make_flow(world.a, published=True, doc=doc)
+    change = {
+        "subscriptionId": "c670ea73cacb459bb51dc1740da2f1db",
+        "clientState": "s3cret",
+        "expirationDateTime": "2026-12-09T12:00:00Z",
+        "resource": "/api/v2.0/companies(8b1a1ac6-fb67-430a-bebb-c8da15c14060)/customers(4b16)",
+        "changeType": "updated",
+        "lastModifiedDateTime": "2026-12-06T12:00:00Z",
+    }
+    response = post(flow, {"value": [change, {**change, "changeType": "created"}]})
+    assert response.status_code == 202
+    run = Run.objects.get(pk=response.json()["run_id"])
+    assert [i["changeType"] for i in run.input_items] == ["updated", "created"]
+    forged = post(flow, {"value": [{**change, "clientState": "guess"}]})
+    assert forged.status_code == 401
+    assert Run.objects.filter(flow=flow).count() == 1

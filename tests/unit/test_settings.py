@@ -96,3 +96,16 @@ def test_production_defaults_turn_on_https_only_cookies_hsts_and_redirect():
     assert laptop.stdout.split() == ["False", "False", "True", "False", "False", "False"]
     opted_out = start("-c", code, FLOWBUILDER_SSL_REDIRECT="false", FLOWBUILDER_HSTS_SECONDS="0", **keys)
     assert opted_out.stdout.split()[3:5] == ["False", "False"]
+
+
+def test_an_idle_websocket_outlives_the_channel_layers_blocking_read():
+    """channels-redis blocks up to brpop_timeout in BZPOPMIN; the socket must wait longer than that, or an
+    idle run watcher is dropped with 1011 (redis-py's own default read timeout equals that 5 s)."""
+    from channels.layers import get_channel_layer
+    from django.conf import settings as django_settings
+
+    layer = get_channel_layer()
+    hosts = django_settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
+    assert all(host["socket_timeout"] > layer.brpop_timeout for host in hosts)
+    pool = layer.create_pool(0)
+    assert pool.connection_kwargs["socket_timeout"] > layer.brpop_timeout

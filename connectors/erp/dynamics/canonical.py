@@ -94,15 +94,15 @@ def invoice_lines_from(c: Mapping[str, Any], document_id: str) -> list[dict[str,
 
 
 APPLIED = FieldTable(
-    Field("invoice_id", "appliedToInvoiceId", write=None),
-    Field("invoice_number", "appliedToInvoiceNumber", write=None),
+    Field("invoice_id", "appliesToInvoiceId", write=None),
+    Field("invoice_number", "appliesToInvoiceNumber", write=None),
     Field("amount", "amount", read=num, write=None),
 )
 
 
 def _applied(r: Mapping[str, Any]) -> list[dict[str, Any]]:
     """A payment applies to at most one invoice here."""
-    if not (r.get("appliedToInvoiceId") or r.get("appliedToInvoiceNumber")):
+    if not (r.get("appliesToInvoiceId") or r.get("appliesToInvoiceNumber")):
         return []
     return [APPLIED.to_canonical(r)]
 
@@ -116,7 +116,7 @@ PAYMENT = FieldTable(
     Field("amount", "amount", read=lambda v: num(v) or 0.0),
     Field("memo", "description", read=or_none),
     Computed("applied_to", _applied),
-    Composed("appliedToInvoiceId", lambda c: (c.get("applied_to") or [{}])[0].get("invoice_id")),
+    Composed("appliesToInvoiceId", lambda c: (c.get("applied_to") or [{}])[0].get("invoice_id")),
 )
 
 MAPPINGS = (

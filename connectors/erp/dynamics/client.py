@@ -1,6 +1,9 @@
 """Business Central API v2.0 plumbing: company-scoped entity sets, OData paging, ETags and errors.
 
-* URLs: ``{base}/api/v2.0/companies({companyId})/{entitySet}[({id})]``.
+* URLs: ``{base}/api/v2.0/companies({companyId})/{entitySet}[({id})]`` for the standard API, and
+  ``{base}/api/{publisher}/{group}/{version}/companies({companyId})/{entitySet}`` for a custom API page
+  (https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/webservices/api-endpoint-structure).
+* The company is the connection's id, or looked up by name once and cached (``COMPANY_TTL``).
 * Lists follow ``@odata.nextLink`` (server-driven paging) until ``max_records``.
 * Updates send ``If-Match: <@odata.etag>``; a 412 means someone changed the record since it was read
   and becomes :class:`ConflictError` with a hint.
@@ -10,6 +13,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -18,7 +23,22 @@ from connectors.errors import ConnectorError, HTTPStatusError, InvalidInput, Not
 from connectors.http.client import SafeResponse
 from connectors.http.errors import error_body, response_error
 
-ENTITY_SETS = ("customers", "projects", "salesInvoices", "salesInvoiceLines", "customerPayments")
+ENTITY_SETS = (
+    "customers",
+    "projects",
+    "salesInvoices",
+    "salesInvoiceLines",
+    "salesCreditMemos",
+    "salesCreditMemoLines",
+    "customerPaymentJournals",
+    "customerPayments",
+)
+STANDARD_ROUTE = "v2.0"
+_ROUTE = re.compile(r"^[A-Za-z0-9_]+/[A-Za-z0-9_]+/v\d+\.\d+$")
+_ENTITY_SET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+COMPANY_TTL = 900.0  # seconds a company name -> id lookup is reused
+_companies: dict[tuple[str, str], tuple[str, float]] = {}
+_companies_lock = threading.Lock()
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -63,14 +83,34 @@ def guid(value: Any, what: str = "id") -> str:
     return text.lower()
 
 
-def entity_set(value: str) -> str:
-    if value not in ENTITY_SETS:
-        raise InvalidInput(f"Entity set must be one of {', '.join(ENTITY_SETS)}.")
+def api_route(value: Any) -> str:
+    """``v2.0`` (the standard API) or a custom API page's ``{publisher}/{group}/{version}``."""
+    text = str(value or "").strip().strip("/")
+    if not text or text == STANDARD_ROUTE:
+        return STANDARD_ROUTE
+    if not _ROUTE.match(text):
+        raise InvalidInput(
+            "The API route must be publisher/group/version, e.g. contoso/app1/v1.0.",
+            hint="Leave it empty for the standard API v2.0.",
+        )
+    return text
+
+
+def entity_set(value: str, route: str = STANDARD_ROUTE) -> str:
+    if route == STANDARD_ROUTE:
+        if value not in ENTITY_SETS:
+            raise InvalidInput(f"Entity set must be one of {', '.join(ENTITY_SETS)}.")
+    elif not _ENTITY_SET_NAME.match(str(value or "")):
+        raise InvalidInput(
+            "Custom entity set: name the custom API page's entity set (its EntitySetName, e.g. "
+            "billingSchedules)."
+        )
     return value
 
 
 def company_id(ctx: ActionContext) -> str:
-    """The connection's company: its id, or the company named ``company_name`` (looked up per call)."""
+    """The connection's company: its id, or the company named ``company_name`` (looked up once, then
+    cached for ``COMPANY_TTL`` seconds per environment URL and name)."""
     if ctx.config.get("company_id"):
         return guid(ctx.config.get("company_id"), "company id")
     name = str(ctx.config.get("company_name") or "").strip()
@@ -79,12 +119,20 @@ def company_id(ctx: ActionContext) -> str:
             "The connection names no company.",
             hint="Set the company id (or the company name) on the connection.",
         )
+    key = (str(ctx.config.get("base_url") or "").rstrip("/"), name.casefold())
+    with _companies_lock:
+        cached = _companies.get(key)
+    if cached and cached[1] > time.monotonic():
+        return cached[0]
     for company in request(ctx, "GET", "/api/v2.0/companies").json().get("value") or []:
         if name.casefold() in (
             str(company.get("name")).casefold(),
             str(company.get("displayName")).casefold(),
         ):
-            return guid(company.get("id"), "company id")
+            found = guid(company.get("id"), "company id")
+            with _companies_lock:
+                _companies[key] = (found, time.monotonic() + COMPANY_TTL)
+            return found
     raise NotFound(
         f"Business Central has no company named {name!r} in this environment.",
         status=404,
@@ -92,12 +140,18 @@ def company_id(ctx: ActionContext) -> str:
     )
 
 
-def company_path(ctx: ActionContext) -> str:
-    return f"/api/v2.0/companies({company_id(ctx)})"
+def forget_companies() -> None:
+    """Drop cached company lookups (tests; a renamed company)."""
+    with _companies_lock:
+        _companies.clear()
 
 
-def path(ctx: ActionContext, es: str, record_id: Any = None) -> str:
-    base = f"{company_path(ctx)}/{entity_set(es)}"
+def company_path(ctx: ActionContext, route: str = STANDARD_ROUTE) -> str:
+    return f"/api/{route}/companies({company_id(ctx)})"
+
+
+def path(ctx: ActionContext, es: str, record_id: Any = None, route: str = STANDARD_ROUTE) -> str:
+    base = f"{company_path(ctx, route)}/{entity_set(es, route)}"
     return base + (f"({guid(record_id)})" if record_id not in (None, "") else "")
 
 
@@ -125,10 +179,11 @@ def list_entities(
     params: Mapping[str, Any] | None = None,
     max_records: int | None = None,
     page_size: int | None = None,
+    route: str = STANDARD_ROUTE,
 ) -> Iterator[dict[str, Any]]:
     """Every page via ``@odata.nextLink`` (which already carries the query options)."""
     headers = {"Prefer": f"odata.maxpagesize={int(page_size)}"} if page_size else {}
-    body = request(ctx, "GET", path(ctx, es), params=params, headers=headers).json() or {}
+    body = request(ctx, "GET", path(ctx, es, route=route), params=params, headers=headers).json() or {}
     count = 0
     while True:
         for entity in body.get("value") or []:

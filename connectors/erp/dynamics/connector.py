@@ -1,10 +1,18 @@
-"""Dynamics 365 Business Central (API v2.0): customers, projects, sales invoices (+ lines) and customer
-payments in one company. Node ids: ``erp.dynamics.<action>`` (e.g. ``erp.dynamics.list_records``)."""
+"""Dynamics 365 Business Central (API v2.0): customers, projects, sales invoices and credit memos (+ lines,
+posted with ``Microsoft.NAV.post``), customer payment journals and their payments, and custom API pages
+(``/api/{publisher}/{group}/{version}``) in one company. Node ids: ``erp.dynamics.<action>``.
+
+Creates are replay-safe: each entity set has a documented natural key (``NATURAL_KEYS``); a create first
+looks the key up and answers the record it finds, and a create inside a run with no key given gets one
+derived from the step's idempotency key, so a replayed or redelivered step finds its first attempt's record.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.base import (
@@ -22,6 +30,20 @@ from connectors.polling import Position, collect, iso_millis, parse_timestamp
 from . import auth, canonical, client
 
 ENTITY_SET = {"type": "string", "title": "Entity", "enum": list(client.ENTITY_SETS), "default": "customers"}
+API_ROUTE = {
+    "type": "string",
+    "title": "API route (custom API page)",
+    "pattern": r"^([A-Za-z0-9_]+/[A-Za-z0-9_]+/v\d+\.\d+|v2\.0)?$",
+    "description": "publisher/group/version of a custom API page, e.g. contoso/app1/v1.0. Empty: the "
+    "standard API v2.0.",
+}
+CUSTOM_ENTITY_SET = {
+    "type": "string",
+    "title": "Custom entity set",
+    "pattern": "^([A-Za-z][A-Za-z0-9_]{0,79})?$",
+    "description": "With an API route: the custom page's EntitySetName (e.g. billingSchedules); it "
+    "replaces Entity.",
+}
 RECORD_ID = {"type": "string", "title": "Id (GUID)", "pattern": "^'?[0-9a-fA-F-]{36}'?$"}
 FIELDS = {
     "type": "object",
@@ -35,48 +57,117 @@ ETAG = {
     "Empty: the current version is read first.",
 }
 ENTITY_OUT = {"type": "object", "properties": {"id": {"type": "string"}, "@odata.etag": {"type": "string"}}}
-POLLABLE = ("customers", "salesInvoices", "customerPayments")
+POLLABLE = ("customers", "salesInvoices", "salesCreditMemos", "customerPayments")
+POSTABLE = ("salesInvoices", "salesCreditMemos", "customerPaymentJournals")
+# The property that identifies a record to its owner (documented, writable) and its length: looked up
+# before a create, and derived from the step's idempotency key when a run gives none.
+NATURAL_KEYS: dict[str, tuple[str, int]] = {
+    "customers": ("number", 20),
+    "projects": ("number", 20),
+    "salesInvoices": ("externalDocumentNumber", 35),
+    "salesCreditMemos": ("externalDocumentNumber", 35),
+    "customerPayments": ("externalDocumentNumber", 35),
+    "customerPaymentJournals": ("code", 10),
+}
+# Documents whose lines are created below them: POST {parent}({id})/{lines}.
+PARENTS = {
+    "salesInvoiceLines": ("salesInvoices", "documentId"),
+    "salesCreditMemoLines": ("salesCreditMemos", "documentId"),
+}
+ROUTE_PARAMS = {"api_route": API_ROUTE, "custom_entity_set": CUSTOM_ENTITY_SET}
+
+
+def target(params: Mapping[str, Any]) -> tuple[str, str]:
+    """(entity set, API route): the standard entity, or the custom page's entity set on its route."""
+    route = client.api_route(params.get("api_route"))
+    if route == client.STANDARD_ROUTE:
+        return client.entity_set(str(params.get("entity_set") or "")), route
+    return client.entity_set(str(params.get("custom_entity_set") or ""), route), route
+
+
+def derived_key(idempotency_key: str, length: int) -> str:
+    """A key value made from the step's idempotency key: ``FB`` + hex digits, fitting the field."""
+    return "FB" + hashlib.sha256(idempotency_key.encode()).hexdigest()[: length - 2].upper()
 
 
 def run_list(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    es, route = target(params)
     query: dict[str, Any] = {}
     for name in ("filter", "orderby", "select", "expand", "top", "skip"):
         if params.get(name) not in (None, ""):
             query[f"${name}"] = params[name]
     rows = client.list_entities(
         ctx,
-        params["entity_set"],
+        es,
         params=query,
         max_records=int(params.get("max_records", 5000)),
         page_size=params.get("page_size"),
+        route=route,
     )
     return [client.clean(r) for r in rows]
 
 
 def run_get(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    es, route = target(params)
     query = {"$expand": params["expand"]} if params.get("expand") else None
-    url = client.path(ctx, params["entity_set"], params["id"])
+    url = client.path(ctx, es, params["id"], route=route)
     return client.clean(client.request(ctx, "GET", url, params=query).json())
 
 
+def find_by_key(
+    ctx: ActionContext, es: str, field: str, value: str, journal_id: str | None = None
+) -> dict[str, Any] | None:
+    """The record whose ``field`` is ``value`` (a payment: within its journal), or None."""
+    flt = f"{field} eq {client.odata_string(value)}"
+    if journal_id:
+        flt += f" and journalId eq {journal_id}"
+    found = list(client.list_entities(ctx, es, params={"$filter": flt}, max_records=1))
+    return client.clean(found[0]) if found else None
+
+
 def run_create(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-    """``POST`` -> 201 with the new entity (including its ``@odata.etag``)."""
-    es = client.entity_set(params["entity_set"])
-    if es == "salesInvoiceLines":
-        fields = dict(params["fields"])
-        invoice = client.guid(fields.pop("documentId", None), "documentId (sales invoice id)")
-        url = f"{client.company_path(ctx)}/salesInvoices({invoice})/salesInvoiceLines"
-        body = client.request(ctx, "POST", url, json=client.writable(fields)).json()
-    else:
-        body = client.request(
-            ctx, "POST", client.path(ctx, es), json=client.writable(params["fields"])
-        ).json()
-    return client.clean(body)
+    """``POST`` -> 201 with the new entity (including its ``@odata.etag``); lines below their document,
+    payments below their journal. A record with the same natural key is answered instead of a second one
+    (``created: false``)."""
+    es, route = target(params)
+    fields = dict(params["fields"])
+    if route != client.STANDARD_ROUTE:
+        body = client.request(ctx, "POST", client.path(ctx, es, route=route), json=client.writable(fields))
+        return {**client.clean(body.json()), "created": True}
+    if es in PARENTS:
+        parent, key = PARENTS[es]
+        doc = client.guid(fields.pop(key, None), f"{key} (the {parent[:-1]} id)")
+        url = f"{client.company_path(ctx)}/{parent}({doc})/{es}"
+        return {
+            **client.clean(client.request(ctx, "POST", url, json=client.writable(fields)).json()),
+            "created": True,
+        }
+    journal = None
+    if es == "customerPayments" and fields.get("journalId"):
+        journal = client.guid(fields.pop("journalId"), "journalId (customer payment journal id)")
+    natural = NATURAL_KEYS.get(es)
+    if natural:
+        name, length = natural
+        value = str(fields.get(name) or "").strip()
+        if not value and ctx.idempotency_key:
+            value = fields[name] = derived_key(ctx.idempotency_key, length)
+        if value:
+            existing = find_by_key(ctx, es, name, value, journal)
+            if existing is not None:
+                return {**existing, "created": False}
+    url = (
+        f"{client.company_path(ctx)}/customerPaymentJournals({journal})/customerPayments"
+        if journal
+        else client.path(ctx, es)
+    )
+    body = client.request(ctx, "POST", url, json=client.writable(fields)).json()
+    return {**client.clean(body), "created": True}
 
 
 def run_update(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
     """``PATCH`` with ``If-Match``: the given ETag, or the current one (read first) when none is given."""
-    url = client.path(ctx, params["entity_set"], params["id"])
+    es, route = target(params)
+    url = client.path(ctx, es, params["id"], route=route)
     etag = params.get("etag") or client.request(ctx, "GET", url).json().get("@odata.etag") or "*"
     response = client.request(
         ctx, "PATCH", url, json=client.writable(params["fields"]), headers={"If-Match": str(etag)}
@@ -85,7 +176,8 @@ def run_update(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def run_delete(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-    url = client.path(ctx, params["entity_set"], params["id"])
+    es, route = target(params)
+    url = client.path(ctx, es, params["id"], route=route)
     try:
         etag = params.get("etag") or client.request(ctx, "GET", url).json().get("@odata.etag") or "*"
         client.request(ctx, "DELETE", url, headers={"If-Match": str(etag)})
@@ -96,13 +188,23 @@ def run_delete(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": client.guid(params["id"]), "deleted": True}
 
 
+def run_post(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Bound action ``POST {entitySet}({id})/Microsoft.NAV.post`` (204): a draft invoice or credit memo
+    is posted (and can no longer be edited); a customer payment journal's payments are posted, which is
+    when they reduce the invoices they apply to."""
+    es = str(params["entity_set"])
+    if es not in POSTABLE:
+        raise InvalidInput(f"Only {', '.join(POSTABLE)} can be posted.")
+    url = f"{client.path(ctx, es, params['id'])}/Microsoft.NAV.post"
+    client.request(ctx, "POST", url)
+    return {"id": client.guid(params["id"]), "entity_set": es, "posted": True}
+
+
 def run_find_or_create_customer(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
     """Look the customer up by ``number`` and create it only when absent: replaying never duplicates."""
     number = str(params["number"])
-    flt = f"number eq {client.odata_string(number)}"
-    found = list(client.list_entities(ctx, "customers", params={"$filter": flt}, max_records=1))
-    if found:
-        existing = client.clean(found[0])
+    existing = find_by_key(ctx, "customers", "number", number)
+    if existing is not None:
         if params.get("update_existing", True) and params.get("fields"):
             existing = run_update(
                 ctx,
@@ -117,6 +219,112 @@ def run_find_or_create_customer(ctx: ActionContext, params: Mapping[str, Any]) -
     fields = {**dict(params.get("fields") or {}), "number": number}
     created = client.request(ctx, "POST", client.path(ctx, "customers"), json=client.writable(fields)).json()
     return {**client.clean(created), "created": True}
+
+
+# --- webhook subscriptions ---------------------------------------------------------------------------
+SUBSCRIPTION_ID = {"type": "string", "title": "Subscription id", "pattern": "^[0-9a-fA-F]{32}$"}
+
+
+def subscription_path(route: str, subscription_id: Any = None) -> str:
+    base = f"/api/{route}/subscriptions"
+    if subscription_id in (None, ""):
+        return base
+    sid = str(subscription_id).strip("'")
+    if not re.fullmatch(r"[0-9a-fA-F]{32}", sid):
+        raise InvalidInput("The subscription id is 32 hexadecimal digits.")
+    return f"{base}('{sid}')"
+
+
+def run_create_subscription(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /api/v2.0/subscriptions`` (a custom page's: on its route) with ``notificationUrl``,
+    ``resource`` (the company's collection) and ``clientState``. Business Central first calls the URL with
+    ``?validationToken=`` and creates the subscription (201) only when the token comes back; it expires
+    after 3 days unless renewed (``update_subscription``)."""
+    es, route = target(params)
+    body = {
+        "notificationUrl": str(params["notification_url"]),
+        "resource": f"{client.company_path(ctx, route)}/{es}",
+    }
+    if params.get("client_state"):
+        body["clientState"] = str(params["client_state"])
+    return client.clean(client.request(ctx, "POST", subscription_path(route), json=body).json())
+
+
+def run_update_subscription(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Renew: read the subscription, then ``PATCH subscriptions('{id}')`` with ``If-Match`` and its
+    notificationUrl, resource and clientState (a new notification URL or client state when given); the
+    handshake runs again and the expiry moves 3 days on."""
+    route = client.api_route(params.get("api_route"))
+    url = subscription_path(route, params["subscription_id"])
+    current = client.request(ctx, "GET", url).json() or {}
+    body = {
+        "notificationUrl": str(params.get("notification_url") or current.get("notificationUrl") or ""),
+        "resource": str(current.get("resource") or ""),
+        "clientState": str(params.get("client_state") or current.get("clientState") or ""),
+    }
+    etag = str(current.get("@odata.etag") or "*")
+    return client.clean(client.request(ctx, "PATCH", url, json=body, headers={"If-Match": etag}).json())
+
+
+def run_delete_subscription(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    route = client.api_route(params.get("api_route"))
+    url = subscription_path(route, params["subscription_id"])
+    try:
+        etag = str(client.request(ctx, "GET", url).json().get("@odata.etag") or "*")
+        client.request(ctx, "DELETE", url, headers={"If-Match": etag})
+    except NotFound:
+        if not params.get("ignore_missing"):
+            raise
+        return {"subscriptionId": params["subscription_id"], "deleted": False}
+    return {"subscriptionId": params["subscription_id"], "deleted": True}
+
+
+def renew_expiring(
+    ctx: ActionContext, url_prefix: str, within: timedelta, now: datetime | None = None
+) -> list[str]:
+    """Renew this connection's standard-route subscriptions that notify a URL under ``url_prefix`` (ours)
+    and expire within ``within``: Business Central drops a subscription 3 days after its last renewal."""
+    now = now or datetime.now(UTC)
+    listed = client.request(ctx, "GET", subscription_path(client.STANDARD_ROUTE)).json() or {}
+    renewed = []
+    for sub in listed.get("value") or []:
+        if not str(sub.get("notificationUrl") or "").startswith(url_prefix):
+            continue
+        expires = sub.get("expirationDateTime")
+        if expires and parse_timestamp(expires) - now > within:
+            continue
+        run_update_subscription(ctx, {"subscription_id": sub["subscriptionId"]})
+        renewed.append(str(sub["subscriptionId"]))
+    return renewed
+
+
+def notifications(body: Any, client_state: str | None = None) -> list[dict[str, Any]]:
+    """The changes in a notification body ``{"value": [{"subscriptionId", "clientState",
+    "expirationDateTime", "resource", "changeType", "lastModifiedDateTime"}]}``; with ``client_state``,
+    only those carrying it (a notification that does not is not from our subscription)."""
+    rows = body.get("value") if isinstance(body, Mapping) else None
+    out = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, Mapping):
+            continue
+        if client_state is not None and row.get("clientState") != client_state:
+            continue
+        out.append({k: row.get(k) for k in NOTIFICATION_FIELDS})
+    return out
+
+
+NOTIFICATION_FIELDS = (
+    "subscriptionId",
+    "clientState",
+    "expirationDateTime",
+    "resource",
+    "changeType",
+    "lastModifiedDateTime",
+)
+SUBSCRIPTION_OUT = {
+    "type": "object",
+    "properties": {"subscriptionId": {"type": "string"}, "expirationDateTime": {"type": "string"}},
+}
 
 
 # --- polling ---------------------------------------------------------------------------------------
@@ -155,7 +363,10 @@ class DynamicsConnector(Connector):
     category = "ERP"
     icon = "dynamics"
     version = "1.0.0"
-    description = "Business Central API v2.0: customers, projects, sales invoices and lines, payments."
+    description = (
+        "Business Central API v2.0: customers, projects, sales invoices and credit memos, payment "
+        "journals and payments, custom API pages."
+    )
     docs = "connectors/erp/dynamics/README.md"
     credential_types = auth.CREDENTIAL_TYPES
     config_schema = {
@@ -180,7 +391,7 @@ class DynamicsConnector(Connector):
                 "title": "Company name",
                 "maxLength": 100,
                 "description": "Used when no company id is set: the company with this name (looked up "
-                "on every call; set the id to save the request).",
+                "once and cached for 15 minutes).",
             },
         },
     }
@@ -191,7 +402,7 @@ class DynamicsConnector(Connector):
         Action(
             key="list_records",
             name="List records",
-            description="List customers, projects, invoices, lines or payments with OData options; "
+            description="List records (standard entities, or a custom API page's) with OData options; "
             "follows @odata.nextLink.",
             run=run_list,
             input_schema=object_schema(
@@ -205,6 +416,7 @@ class DynamicsConnector(Connector):
                 skip={"type": "integer", "title": "$skip", "minimum": 0},
                 max_records={"type": "integer", "title": "Maximum records", "minimum": 1, "default": 5000},
                 page_size={"type": "integer", "title": "Page size (odata.maxpagesize)", "minimum": 1},
+                **ROUTE_PARAMS,
             ),
             output_schema=ENTITY_OUT,
         ),
@@ -218,16 +430,20 @@ class DynamicsConnector(Connector):
                 entity_set=ENTITY_SET,
                 id=RECORD_ID,
                 expand={"type": "string", "title": "$expand"},
+                **ROUTE_PARAMS,
             ),
             output_schema=ENTITY_OUT,
         ),
         Action(
             key="create_record",
             name="Create record",
-            description="Create a record (POST, 201). Invoice lines need documentId (the invoice id). "
-            "Not replay-safe; for customers prefer Find or create customer.",
+            description="Create a record (POST, 201). Lines need documentId (the invoice or credit memo "
+            "id); a payment goes into the journal named by journalId (else the default one). Replay-safe: "
+            "a record with the same number / externalDocumentNumber / code is returned instead.",
             run=run_create,
-            input_schema=object_schema(["entity_set", "fields"], entity_set=ENTITY_SET, fields=FIELDS),
+            input_schema=object_schema(
+                ["entity_set", "fields"], entity_set=ENTITY_SET, fields=FIELDS, **ROUTE_PARAMS
+            ),
             output_schema=ENTITY_OUT,
             writes=True,
         ),
@@ -238,7 +454,12 @@ class DynamicsConnector(Connector):
             "it was read.",
             run=run_update,
             input_schema=object_schema(
-                ["entity_set", "id", "fields"], entity_set=ENTITY_SET, id=RECORD_ID, etag=ETAG, fields=FIELDS
+                ["entity_set", "id", "fields"],
+                entity_set=ENTITY_SET,
+                id=RECORD_ID,
+                etag=ETAG,
+                fields=FIELDS,
+                **ROUTE_PARAMS,
             ),
             output_schema=ENTITY_OUT,
             writes=True,
@@ -254,6 +475,73 @@ class DynamicsConnector(Connector):
                 id=RECORD_ID,
                 etag=ETAG,
                 ignore_missing={"type": "boolean", "title": "Succeed if already deleted", "default": False},
+                **ROUTE_PARAMS,
+            ),
+            output_schema={"type": "object"},
+            writes=True,
+        ),
+        Action(
+            key="post_document",
+            name="Post document or journal",
+            description="Post a draft sales invoice or credit memo, or a customer payment journal "
+            "(Microsoft.NAV.post). A payment reduces its invoice only once its journal is posted.",
+            run=run_post,
+            input_schema=object_schema(
+                ["entity_set", "id"],
+                entity_set={**ENTITY_SET, "enum": list(POSTABLE), "default": "salesInvoices"},
+                id=RECORD_ID,
+            ),
+            output_schema={"type": "object", "properties": {"id": {"type": "string"}}},
+            writes=True,
+        ),
+        Action(
+            key="create_subscription",
+            name="Create webhook subscription",
+            description="Ask Business Central to notify a URL (e.g. a flow's webhook URL) of changes to a "
+            "collection. It checks the URL first (validation token) and expires the subscription after 3 "
+            "days unless renewed.",
+            run=run_create_subscription,
+            input_schema=object_schema(
+                ["entity_set", "notification_url"],
+                entity_set=ENTITY_SET,
+                notification_url={"type": "string", "title": "Notification URL", "format": "uri"},
+                client_state={
+                    "type": "string",
+                    "title": "Client state",
+                    "maxLength": 2048,
+                    "description": "Sent back with every notification: check it in the flow.",
+                },
+                **ROUTE_PARAMS,
+            ),
+            output_schema=SUBSCRIPTION_OUT,
+            writes=True,
+        ),
+        Action(
+            key="update_subscription",
+            name="Renew webhook subscription",
+            description="Renew a subscription before its 3 days run out (the URL is checked again); "
+            "optionally with a new notification URL or client state.",
+            run=run_update_subscription,
+            input_schema=object_schema(
+                ["subscription_id"],
+                subscription_id=SUBSCRIPTION_ID,
+                notification_url={"type": "string", "title": "New notification URL", "format": "uri"},
+                client_state={"type": "string", "title": "New client state", "maxLength": 2048},
+                api_route=API_ROUTE,
+            ),
+            output_schema=SUBSCRIPTION_OUT,
+            writes=True,
+        ),
+        Action(
+            key="delete_subscription",
+            name="Delete webhook subscription",
+            description="End a subscription (DELETE with If-Match).",
+            run=run_delete_subscription,
+            input_schema=object_schema(
+                ["subscription_id"],
+                subscription_id=SUBSCRIPTION_ID,
+                ignore_missing={"type": "boolean", "title": "Succeed if already deleted", "default": False},
+                api_route=API_ROUTE,
             ),
             output_schema={"type": "object"},
             writes=True,
@@ -277,7 +565,8 @@ class DynamicsConnector(Connector):
         Trigger(
             key="record_updated",
             name="Record created or updated",
-            description="Poll for customers, sales invoices or payments by lastModifiedDateTime.",
+            description="Poll for customers, sales invoices, credit memos or payment journal lines by "
+            "lastModifiedDateTime.",
             poll=poll_record_updated,
             config_schema=object_schema(
                 ["entity_set"],

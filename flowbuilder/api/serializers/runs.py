@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from flowbuilder.execution.models import Compensation, EventType, NodeRun, Run, RunEvent
+from flowbuilder.execution.models import Compensation, EventType, NodeRun, NodeStatus, Run, RunEvent
 from flowbuilder.execution.run_view import node_inputs
 
 from .shapes import (
@@ -51,7 +51,21 @@ class RunSerializer(serializers.ModelSerializer):
         return {"id": run.version_id, "number": run.version.number, "state": run.version.state}
 
 
+class NodeWaitingShape(serializers.Serializer):
+    """Schema only: what a waiting node waits for (NodeRunSerializer.get_waiting)."""
+
+    reason = serializers.CharField(help_text="duration, until, callback, record or approval")
+    wake_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it runs again on its own (null: never)."
+    )
+    resume_url = serializers.CharField(allow_null=True, help_text="Callback waits: the URL that resumes it.")
+    approval_id = serializers.IntegerField(
+        allow_null=True, help_text="Approval waits: the request to decide."
+    )
+
+
 class NodeRunSerializer(serializers.ModelSerializer):
+    waiting = serializers.SerializerMethodField()
     input_counts = typed_json(PORT_COUNTS, read_only=True)
     output_counts = typed_json(PORT_COUNTS, read_only=True)
     output_items = typed_json(PORT_ITEMS, read_only=True)
@@ -71,8 +85,28 @@ class NodeRunSerializer(serializers.ModelSerializer):
             "finished_at",
             "duration_ms",
             "next_attempt_at",
+            "waiting",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(NodeWaitingShape(allow_null=True))
+    def get_waiting(self, row: NodeRun) -> dict[str, Any] | None:
+        """A parked node's reason, wake-up time, and how to wake it (its resume URL or approval request)."""
+        if row.status != NodeStatus.WAITING:
+            return None
+        state = row.suspend_state or {}
+        if "approval_id" in state:
+            reason = "approval"
+        elif state.get("resume_url"):
+            reason = "callback"
+        else:
+            reason = str(state.get("mode") or "duration")
+        return {
+            "reason": reason,
+            "wake_at": row.next_attempt_at.isoformat() if row.next_attempt_at else None,
+            "resume_url": state.get("resume_url") or None,
+            "approval_id": state.get("approval_id"),
+        }
 
 
 class NodeRunDetailShape(NodeRunSerializer):

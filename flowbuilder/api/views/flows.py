@@ -40,6 +40,7 @@ from flowbuilder.flows.models import Flow, FlowVersion, VersionState
 from flowbuilder.triggers.actions import preview_schedule
 from flowbuilder.triggers.manual import run_manually
 
+from .flow_history import FlowHistoryActionsMixin
 from .mixins import RestrictedQuerysetMixin, organisation_for
 from .sharing import SharingActionsMixin
 
@@ -69,7 +70,9 @@ class FlowFilter(filters.FilterSet):
 @extend_schema_view(
     partial_update=extend_schema(request=FlowUpdateSerializer, responses=FlowSerializer),
 )
-class FlowViewSet(RestrictedQuerysetMixin, SharingActionsMixin, viewsets.ModelViewSet):
+class FlowViewSet(
+    RestrictedQuerysetMixin, SharingActionsMixin, FlowHistoryActionsMixin, viewsets.ModelViewSet
+):
     base_queryset = Flow.objects.select_related("published_version", "draft_saved_by")
     filterset_class = FlowFilter
     search_fields = ["name", "description"]

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from flowbuilder.api.serializers.runs import RunDetailSerializer, RunEventSerializer, RunSerializer
 from flowbuilder.execution import actions
 from flowbuilder.execution.models import Run, RunOrigin, RunStatus
+from flowbuilder.execution.search import MAX_KEY_LENGTH, filter_by_business_key
 
 from .mixins import RestrictedQuerysetMixin, visible_flows
 
@@ -17,11 +18,25 @@ from .mixins import RestrictedQuerysetMixin, visible_flows
 class RunFilter(filters.FilterSet):
     flow = filters.ModelChoiceFilter(queryset=visible_flows)
     status = filters.ChoiceFilter(choices=RunStatus.choices)
-    origin = filters.ChoiceFilter(choices=RunOrigin.choices)
+    origin = filters.ChoiceFilter(choices=RunOrigin.choices, help_text="What started the run (its trigger).")
+    created_after = filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="Runs created at or after (ISO 8601)."
+    )
+    created_before = filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text="Runs created before (ISO 8601)."
+    )
+    business_key = filters.CharFilter(
+        method="by_business_key",
+        max_length=MAX_KEY_LENGTH,
+        help_text="A value in the run's input (e.g. an opportunity id), or path=value (Opportunity.Id=006A).",
+    )
 
     class Meta:
         model = Run
-        fields = ["flow", "status", "origin"]
+        fields = ["flow", "status", "origin", "created_after", "created_before", "business_key"]
+
+    def by_business_key(self, qs, name, value):
+        return filter_by_business_key(qs, value)
 
 
 LIST_DEFERRED = (

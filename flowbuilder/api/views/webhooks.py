@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from flowbuilder.triggers.callbacks import resume_from_callback
 from flowbuilder.triggers.webhook_calls import handle_webhook
+from flowbuilder.triggers.webhooks import PlainText
 
 
 # CSRF protects cookie-authenticated requests; a webhook is called by other systems, carries no session and
 # is authorised only by its secret URL (and the optional HMAC signature), so the CSRF check does not apply.
 @csrf_exempt
-async def webhook(request: HttpRequest, token: str) -> JsonResponse:
+async def webhook(request: HttpRequest, token: str) -> HttpResponse:
     status, body, headers = await handle_webhook(
         request.method,
         token,
@@ -21,6 +22,10 @@ async def webhook(request: HttpRequest, token: str) -> JsonResponse:
         dict(request.GET.items()),
         request.headers,
     )
+    if isinstance(body, PlainText):  # a validation handshake echoes its token
+        return HttpResponse(
+            str(body), content_type="text/plain; charset=utf-8", status=status, headers=headers
+        )
     return JsonResponse(body, safe=False, status=status, headers=headers)
 
 

@@ -44,7 +44,10 @@ class WebhookTrigger(BaseNode):
         "* **Delivery id header** or **Delivery id path** (e.g. `X-Event-Id`, or `event.id` / `/event/id` "
         "into the body): a delivery repeated within the **Deduplication window** starts nothing and "
         "answers with the first delivery's run (senders retry; each event still runs once). A request "
-        "without the id starts a run as usual.\n\n"
+        "without the id starts a run as usual.\n"
+        "* **Validation handshake**: for Business Central webhook subscriptions (create one with the "
+        "connector's *Create webhook subscription* and this URL): the handshake is answered, each change "
+        "in a notification is an item, and **Client state** must match.\n\n"
         "Text like `{{ ... }}` inside the request body is data, never an expression."
     )
     is_trigger = True
@@ -95,6 +98,20 @@ class WebhookTrigger(BaseNode):
                 "minimum": 60,
                 "maximum": 30 * 86_400,
                 "default": 86_400,
+            },
+            "validation_handshake": {
+                "type": "boolean",
+                "title": "Validation handshake (Business Central subscriptions)",
+                "description": 'Answer ?validationToken= with the token as text; a {"value": [...]} '
+                "notification becomes one item per change.",
+                "default": False,
+            },
+            "client_state": {
+                "type": "string",
+                "title": "Client state",
+                "description": "With the handshake: the clientState the subscription was created with; "
+                "notifications without it are refused.",
+                "maxLength": 2048,
             },
         },
         "additionalProperties": False,

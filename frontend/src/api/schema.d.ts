@@ -484,6 +484,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/flows/{id}/diff/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["flows_diff_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows/{id}/draft/": {
         parameters: {
             query?: never;
@@ -530,6 +547,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flows/{id}/pins/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["flows_pins_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flows/{id}/pins/{node_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        put: operations["flows_pins_update"];
+        post?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        delete: operations["flows_pins_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -671,6 +723,23 @@ export interface paths {
         get: operations["flows_versions_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flows/{id}/versions/{number}/restore/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        post: operations["flows_versions_restore_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1953,6 +2022,9 @@ export interface components {
          *     * `reconciliation.run` - Reconciliation report requested
          *     * `reconciliation.fix` - Reconciliation fix job started
          *     * `flow.unshare` - Flow unshared
+         *     * `flow.pin_data` - Node data pinned
+         *     * `flow.unpin_data` - Node data unpinned
+         *     * `flow.restore_version` - Version restored as draft
          *     * `sso.set` - Single sign-on changed
          *     * `sso.remove` - Single sign-on removed
          *     * `run.start` - Run started
@@ -1981,7 +2053,7 @@ export interface components {
          *     * `user.reactivate` - User reactivated
          * @enum {string}
          */
-        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "flow.promote" | "flow.review_submit" | "flow.review_approve" | "flow.review_reject" | "audit.export" | "audit.prune" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "membership.remove" | "organisation.create" | "organisation.governance" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "flow.promote" | "flow.review_submit" | "flow.review_approve" | "flow.review_reject" | "audit.export" | "audit.prune" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "membership.remove" | "organisation.create" | "organisation.governance" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "flow.pin_data" | "flow.unpin_data" | "flow.restore_version" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
         AuditEvent: {
             readonly id: number;
             /** Format: date-time */
@@ -2939,6 +3011,7 @@ export interface components {
             readonly duration_ms: number | null;
             /** Format: date-time */
             readonly next_attempt_at: string | null;
+            readonly waiting: components["schemas"]["NodeWaitingShape"] | null;
             readonly input_items: {
                 [key: string]: {
                     [key: string]: unknown;
@@ -2979,6 +3052,20 @@ export interface components {
             is_trigger: boolean;
             default_retry: components["schemas"]["Retry"];
             expression_fields: string[];
+        };
+        /** @description Schema only: what a waiting node waits for (NodeRunSerializer.get_waiting). */
+        NodeWaitingShape: {
+            /** @description duration, until, callback, record or approval */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When it runs again on its own (null: never).
+             */
+            wake_at: string | null;
+            /** @description Callback waits: the URL that resumes it. */
+            resume_url: string | null;
+            /** @description Approval waits: the request to decide. */
+            approval_id: number | null;
         };
         /** @enum {unknown} */
         NullEnum: null;
@@ -3398,6 +3485,21 @@ export interface components {
          * @enum {string}
          */
         PeriodEnum: "week" | "month";
+        PinRequestRequest: {
+            /** @description The items this node outputs in the editor and in draft test runs of single nodes. */
+            items: {
+                [key: string]: unknown;
+            }[];
+        };
+        PinnedData: {
+            readonly node_id: string;
+            readonly items: {
+                [key: string]: unknown;
+            }[];
+            readonly pinned_by: string | null;
+            /** Format: date-time */
+            readonly pinned_at: string;
+        };
         PointShape: {
             runs: number;
             failed: number;
@@ -4381,6 +4483,23 @@ export interface components {
             readonly plan: {
                 [key: string]: unknown;
             };
+        };
+        /** @description GET /api/flows/{id}/diff/?from=&to=: both documents (to draw each on a canvas) and the diff. */
+        VersionDiff: {
+            base: components["schemas"]["VersionRefShape"];
+            head: components["schemas"]["VersionRefShape"];
+            base_document: {
+                [key: string]: unknown;
+            };
+            head_document: {
+                [key: string]: unknown;
+            };
+            diff: components["schemas"]["GraphDiff"];
+        };
+        VersionRefShape: {
+            /** @description A version number, or "draft". */
+            ref: string;
+            label: string;
         };
     };
     responses: never;
@@ -6461,6 +6580,68 @@ export interface operations {
             };
         };
     };
+    flows_diff_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Version number or "draft" (default: the published version, else the latest). */
+                from?: string;
+                /** @description Version number or "draft" (default: draft). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDiff"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     flows_draft_update: {
         parameters: {
             query?: never;
@@ -6599,6 +6780,177 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FlowExport"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    flows_pins_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PinnedData"][];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    flows_pins_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+                node_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PinRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PinRequestRequest"];
+                "multipart/form-data": components["schemas"]["PinRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PinnedData"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    flows_pins_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+                node_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             /** @description Not signed in (token clients; a session client gets 403). */
@@ -7092,6 +7444,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Version"][];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    flows_versions_restore_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowDetail"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             /** @description Not signed in (token clients; a session client gets 403). */
@@ -9645,6 +10055,12 @@ export interface operations {
     runs_list: {
         parameters: {
             query?: {
+                /** @description A value in the run's input (e.g. an opportunity id), or path=value (Opportunity.Id=006A). */
+                business_key?: string;
+                /** @description Runs created at or after (ISO 8601). */
+                created_after?: string;
+                /** @description Runs created before (ISO 8601). */
+                created_before?: string;
                 flow?: number;
                 /** @description Number of results to return per page. */
                 limit?: number;
@@ -9655,7 +10071,9 @@ export interface operations {
                 /** @description Only objects of this organisation (one the user can see; others give an empty list). */
                 organisation?: number;
                 /**
-                 * @description * `manual` - Manual
+                 * @description What started the run (its trigger).
+                 *
+                 *     * `manual` - Manual
                  *     * `webhook` - Webhook
                  *     * `schedule` - Schedule
                  *     * `subflow` - Sub-flow

@@ -69,7 +69,11 @@ export type DocNode = {
   on_error?: OnError;
   disabled?: boolean;
   notes?: string;
+  /** The saga: what undoes this node's side effect when a later node fails finally. */
+  compensation?: Compensation;
 };
+
+export type Compensation = { type: string; config?: Record<string, JSONValue>; retry?: Retry };
 
 export type DocEdge = {
   id: string;

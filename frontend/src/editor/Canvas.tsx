@@ -8,6 +8,7 @@ import { DND_TYPE } from './Palette';
 import { useEditor, useStore } from './storeContext';
 import { toPortConnection, toReactFlow, type RFNode } from '../store/reactflow';
 import { useToast } from '../ui/toast';
+import { AddFromHandleProvider, useAddFromHandle } from './addFromHandle';
 
 // Module scope: React Flow re-mounts every node when this object changes identity.
 const nodeTypes: NodeTypes = { flow: FlowNode, note: NoteNode };
@@ -92,9 +93,14 @@ export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; o
     [store, toast],
   );
 
+  const addFromHandle = useAddFromHandle(readOnly);
+  const openFromDrop = addFromHandle.onConnectEnd;
+
   // isValidConnection keeps React Flow from calling onConnect; say why when the drop lands on a handle.
+  // A drop on empty canvas opens the palette there (addFromHandle).
   const onConnectEnd = useCallback(
     (_e: MouseEvent | TouchEvent, cs: FinalConnectionState) => {
+      if (openFromDrop(_e, cs)) return;
       if (cs.isValid !== false || !cs.fromHandle || !cs.toHandle) return;
       const p = toPortConnection({
         source: cs.fromHandle.nodeId,
@@ -105,7 +111,7 @@ export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; o
       const res = p.ok ? store.checkConnection(p.conn) : p;
       if (!res.ok) toast.error('Connection refused', res.reason);
     },
-    [store, toast],
+    [store, toast, openFromDrop],
   );
 
   // The minimap subscribes to and repaints every node on every drag tick (a third of a frame on a
@@ -136,6 +142,7 @@ export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; o
 
   return (
     <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+      <AddFromHandleProvider value={readOnly ? null : addFromHandle.open}>
       <ReactFlow<RFNode, Edge>
         nodes={nodes}
         edges={edges}
@@ -169,6 +176,8 @@ export function Canvas({ readOnly = false, onNodeOpen }: { readOnly?: boolean; o
         {!dragging && <MiniMap pannable zoomable style={{ width: 150, height: 96 }} nodeColor={(n) => STATUS_COLOR[(n.data as { status?: string }).status ?? ''] ?? (n.type === 'note' ? '#f3e7a3' : '#c9d2e3')} />}
         <Controls showInteractive={false} />
       </ReactFlow>
+      </AddFromHandleProvider>
+      {addFromHandle.element}
     </div>
   );
 }

@@ -9,7 +9,9 @@ import { EditorView, keymap, placeholder as cmPlaceholder, drawSelection } from 
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { StreamLanguage, syntaxHighlighting, HighlightStyle, bracketMatching } from '@codemirror/language';
 import { tags as t } from '@lezer/highlight';
-import { autocompletion, closeBrackets, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
+import { autocompletion, closeBrackets } from '@codemirror/autocomplete';
+import { completionTheme, expressionCompletionSource, type UpstreamSample } from './expressionCompletions';
+import { useUpstreamSamples } from './upstreamContext';
 import { json, jsonParseLinter } from '@codemirror/lang-json';
 import { linter, lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 
@@ -52,22 +54,6 @@ const highlight = HighlightStyle.define([
   { tag: t.null, color: '#b4236b' },
 ]);
 
-const FUNCTIONS = ['$string', '$number', '$boolean', '$exists', '$count', '$sum', '$max', '$min', '$average', '$join', '$split', '$substring', '$uppercase', '$lowercase', '$trim', '$contains', '$replace', '$round', '$now', '$toMillis', '$fromMillis', '$lookup', '$merge', '$keys', '$distinct'];
-
-function completionSource(getPaths: () => string[]) {
-  return (ctx: CompletionContext): CompletionResult | null => {
-    const word = ctx.matchBefore(/\$[\w.`[\]]*/);
-    if (!word || (word.from === word.to && !ctx.explicit)) return null;
-    const paths = getPaths();
-    const options = [
-      ...paths.map((p) => ({ label: `$item.${p}`, type: 'property', detail: 'sample field', boost: 2 })),
-      ...['$item', '$node', '$run', '$vars', '$index'].map((label) => ({ label, type: 'variable' })),
-      ...FUNCTIONS.map((label) => ({ label, type: 'function', apply: `${label}(` })),
-    ];
-    return { from: word.from, options, validFor: /^\$[\w.`[\]]*$/ };
-  };
-}
-
 const baseTheme = EditorView.theme({
   '&': { fontSize: '13px', border: '1px solid var(--fb-border)', borderRadius: '6px', background: '#fff' },
   '&.cm-focused': { outline: '2px solid var(--fb-primary-soft)', borderColor: 'var(--fb-primary)' },
@@ -80,6 +66,8 @@ export interface CodeEditorProps {
   onChange?: (v: string) => void;
   mode: 'expression' | 'json';
   paths?: string[];
+  /** Upstream nodes' sample outputs, offered as $node.<id>.items[0].… completions. */
+  upstream?: UpstreamSample[];
   placeholder?: string;
   testid?: string;
   readOnly?: boolean;
@@ -89,13 +77,16 @@ export interface CodeEditorProps {
   ariaLabel?: string;
 }
 
-export function CodeEditor({ value, onChange, mode, paths = [], placeholder, testid, readOnly, minLines = 1, error, ariaLabel }: CodeEditorProps) {
+export function CodeEditor({ value, onChange, mode, paths = [], upstream, placeholder, testid, readOnly, minLines = 1, error, ariaLabel }: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const onChangeRef = useRef(onChange);
   const pathsRef = useRef(paths);
   onChangeRef.current = onChange;
   pathsRef.current = paths;
+  const fromInspector = useUpstreamSamples();
+  const upstreamRef = useRef(upstream ?? fromInspector);
+  upstreamRef.current = upstream ?? fromInspector;
 
   useEffect(() => {
     const exts: Extension[] = [
@@ -116,7 +107,7 @@ export function CodeEditor({ value, onChange, mode, paths = [], placeholder, tes
     ];
     if (placeholder) exts.push(cmPlaceholder(placeholder));
     if (mode === 'json') exts.push(json(), linter(jsonParseLinter(), { delay: 300 }), lintGutter());
-    else exts.push(expressionLanguage, autocompletion({ override: [completionSource(() => pathsRef.current)], activateOnTyping: true }));
+    else exts.push(expressionLanguage, completionTheme, autocompletion({ override: [expressionCompletionSource(() => ({ paths: pathsRef.current, upstream: upstreamRef.current }))], activateOnTyping: true }));
     const el = host.current!;
     const shadow = el.shadowRoot ?? el.attachShadow({ mode: 'open' });
     const mount = document.createElement('div');

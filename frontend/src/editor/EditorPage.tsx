@@ -12,6 +12,8 @@ import { Palette } from './Palette';
 import { Inspector } from './Inspector';
 import { PublishDialog, RunDialog, ShortcutsHelp, VersionsDrawer } from './dialogs';
 import { useAutosave } from './useAutosave';
+import { usePinSync } from './pinSync';
+import { VersionDiffDialog } from './VersionDiff';
 import { useRevealNode } from './useRevealNode';
 import { useLiveRun } from '../runs/useLiveRun';
 import { parseClipboard, serializeClipboard, readClipboard, writeClipboard } from '../graph/clipboard';
@@ -36,8 +38,6 @@ function isEditable(t: EventTarget | null): boolean {
   return ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName) || el.isContentEditable || !!el.closest?.('.code-editor, .cm-editor');
 }
 
-const pinnedKey = (flowId: number) => `fb.pinned.${flowId}`;
-
 export function EditorPage() {
   const { id } = useParams();
   const flowId = Number(id);
@@ -55,12 +55,6 @@ export function EditorPage() {
         store.setNodeTypes(types);
         store.clearRun();
         store.load(f);
-        try {
-          const pinned = JSON.parse(window.localStorage.getItem(pinnedKey(flowId)) ?? '{}') as Record<string, Item[]>;
-          for (const [k, v] of Object.entries(pinned)) store.setPinned(k, v);
-        } catch {
-          /* ignore */
-        }
         setFlow(f);
       },
       (e: Error) => alive && setError(e instanceof ApiError && e.status === 404 ? 'This flow does not exist or you cannot see it.' : e.message),
@@ -153,6 +147,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
   const [name, setName] = useState(flow.name);
   const [dialog, setDialog] = useState<'run' | 'publish' | 'help' | null>(null);
   const [versionsOpen, setVersionsOpen] = useState(false);
+  const [compareFrom, setCompareFrom] = useState<string | null>(null);
   const [runId, setRunId] = useState<number | null>(null);
   const importRef = useRef<HTMLInputElement>(null);
   const bodyRef = useRef<HTMLDivElement>(null);
@@ -160,19 +155,12 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
   const canUndo = useEditor((s) => s.canUndo);
   const canRedo = useEditor((s) => s.canRedo);
   const empty = useEditor((s) => s.document.nodes.length === 0);
-  const pinned = useEditor((s) => s.pinned);
   const types = useMemo(() => [...store.nodeTypes.values()], [store]);
   const onError = useCallback((t: string, h: string) => toast.error(t, h), [toast]);
   const save = useAutosave(store, flowId, onError);
   const socket = useLiveRun(store, runId);
 
-  useEffect(() => {
-    try {
-      window.localStorage.setItem(pinnedKey(flowId), JSON.stringify(pinned));
-    } catch {
-      /* quota */
-    }
-  }, [pinned, flowId]);
+  usePinSync(store, flowId, onError); // pinned data lives on the server with the draft
 
   const centre = useCallback(() => {
     const el = document.querySelector('.canvas');
@@ -482,6 +470,20 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
               if (!v.document) return;
               store.importDocument(v.document);
               toast.success(`Loaded version ${v.number} into the draft`, 'Undo (Ctrl+Z) to go back.');
+            }}
+            onCompare={(n) => setCompareFrom(String(n))}
+          />
+        )}
+        {compareFrom !== null && (
+          <VersionDiffDialog
+            flowId={flowId}
+            initialFrom={compareFrom}
+            canRestore={!store.getState().readOnly}
+            onClose={() => setCompareFrom(null)}
+            onRestored={(f) => {
+              store.serverUpdate(f.draft.document, f.draft.revision, { savedBy: f.draft.saved_by, savedAt: f.draft.saved_at, findings: f.draft.findings });
+              setCompareFrom(null);
+              toast.success('Version restored as the draft', 'Nothing is published until you publish it.');
             }}
           />
         )}

@@ -4,6 +4,8 @@ import type { FlowRFNode, NoteRFNode } from '../store/reactflow';
 import { inHandle, outHandle } from '../store/reactflow';
 import { NodeIcon } from '../lib/icons';
 import { useStore } from './storeContext';
+import { PinnedBadge } from './PinnedBadge';
+import { HandlePlus } from './addFromHandle';
 
 function portTop(i: number, n: number): string {
   return `${((i + 1) / (n + 1)) * 100}%`;
@@ -86,6 +88,7 @@ function FlowNodeView({ id, data, selected }: NodeProps<FlowRFNode>) {
           {data.attempt && data.attempt > 1 ? ` · try ${data.attempt}` : ''}
         </div>
       )}
+      <PinnedBadge nodeId={id} />
       {hasFindings && (
         <div className={`fnode-badge${hasErrors ? '' : ' is-warning'}`} data-testid={`node-errors-${id}`} data-severity={data.severity ?? ''} title={data.messages.join('\n')}>
           {data.messages.length}
@@ -96,6 +99,7 @@ function FlowNodeView({ id, data, selected }: NodeProps<FlowRFNode>) {
           </div>
         </div>
       )}
+      {!data.readOnly && data.outputs.map((p, i) => <HandlePlus key={`plus-${p.name}`} nodeId={id} port={p.name} top={portTop(i, data.outputs.length)} />)}
       {data.outputs.map((p, i) => (
         <Handle
           key={`out-${p.name}`}

@@ -9,9 +9,11 @@ import { ConnectionWidget, ExpressionRjsfField, ExpressionWidget, FlowPickerWidg
 import { sampleFor, samplePaths } from './sample';
 import { Mapper } from './Mapper';
 import { SchedulePreview } from './SchedulePreview';
+import { CompensationSection } from './CompensationSection';
 import { OutputInspector } from '../runs/OutputInspector';
 import { NodeIcon } from '../lib/icons';
 import { useSession } from '../session';
+import { UpstreamSamplesProvider } from './upstreamContext';
 
 const widgets = { expression: ExpressionWidget, connection: ConnectionWidget, flow: FlowPickerWidget };
 const fields = { expression: ExpressionRjsfField };
@@ -160,6 +162,7 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
                 </label>
               </div>
             </fieldset>
+            {type?.side_effects && <CompensationSection key={nodeId} node={node} />}
             <label className="field">
               <span>Notes</span>
               <textarea rows={3} value={node.notes ?? ''} data-testid="inspector-notes" placeholder="Why this node exists, who owns it…" onChange={(e) => store.updateNode(nodeId, { notes: e.target.value }, `notes:${nodeId}`)} />
@@ -189,4 +192,11 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
   );
 }
 
-export const Inspector = memo(InspectorView);
+// The upstream samples feed the expression editors' $node completions (./upstreamContext).
+export const Inspector = memo(function InspectorWithUpstream(props: Parameters<typeof InspectorView>[0]) {
+  return (
+    <UpstreamSamplesProvider nodeId={props.nodeId}>
+      <InspectorView {...props} />
+    </UpstreamSamplesProvider>
+  );
+});

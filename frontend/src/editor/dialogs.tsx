@@ -86,7 +86,7 @@ export function PublishDialog({ onClose, onPublish }: { onClose: () => void; onP
   );
 }
 
-export function VersionsDrawer({ flowId, onClose, onLoad }: { flowId: number; onClose: () => void; onLoad: (v: FlowVersion) => void }) {
+export function VersionsDrawer({ flowId, onClose, onLoad, onCompare }: { flowId: number; onClose: () => void; onLoad: (v: FlowVersion) => void; onCompare?: (number: number) => void }) {
   const [versions, setVersions] = useState<FlowVersion[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState<number | null>(null);
@@ -132,6 +132,11 @@ export function VersionsDrawer({ flowId, onClose, onLoad }: { flowId: number; on
               >
                 {loading === v.id ? <Spinner /> : 'Load into draft'}
               </button>
+              {onCompare && (
+                <button className="small ghost" onClick={() => onCompare(v.number)} data-testid={`version-compare-${v.number}`} title="See what changed between this version and the draft, on the canvas">
+                  Compare…
+                </button>
+              )}
             </li>
           ))}
         </ul>

@@ -12,6 +12,7 @@ import { Inspector } from '../editor/Inspector';
 import { loadNodeTypes } from '../editor/EditorPage';
 import { useRevealNode } from '../editor/useRevealNode';
 import { useLiveRun } from './useLiveRun';
+import { SagaPanel, WaitingBanner } from './RunProcessPanels';
 import { EmptyState, Skeleton, StatusBadge } from '../ui/bits';
 import { useToast } from '../ui/toast';
 import { clock, duration } from '../lib/format';
@@ -102,6 +103,8 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
           {run.error.hint && <div className="small">{run.error.hint}</div>}
         </div>
       )}
+      {status === 'waiting' && <WaitingBanner run={{ ...run, status }} />}
+      <SagaPanel run={run} />
       <div ref={bodyRef} className="editor-body no-palette">
         <div className="canvas-wrap">
           <Canvas readOnly />

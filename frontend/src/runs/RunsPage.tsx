@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { flowsApi } from '../api/flows';
 import { runsApi } from '../api/runs';
-import { versionNumber, type RunStatus } from '../api/types';
+import { versionNumber, type RunStatus, type Schemas } from '../api/types';
 import { useSession } from '../session';
 import { StatusBadge } from '../ui/bits';
 import { ResourceState } from '../ui/ResourceState';
@@ -10,20 +10,48 @@ import { useResource } from '../lib/useResource';
 import { clock, duration, timeAgo } from '../lib/format';
 
 const STATUSES: RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
+const ORIGINS: { value: Schemas['OriginEnum']; label: string }[] = [
+  { value: 'webhook', label: 'Webhook' },
+  { value: 'schedule', label: 'Schedule' },
+  { value: 'manual', label: 'Manual' },
+  { value: 'api', label: 'API' },
+  { value: 'replay', label: 'Replay' },
+  { value: 'subflow', label: 'Sub-flow' },
+  { value: 'error_flow', label: 'Error flow' },
+];
+
+/** `datetime-local` (the browser's zone) -> ISO 8601 with offset for the API; '' stays unset. */
+const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
 export function RunsPage() {
   const { organisation } = useSession();
   const [params, setParams] = useSearchParams();
   const flow = params.get('flow') ?? '';
   const status = params.get('status') ?? '';
+  const origin = params.get('origin') ?? '';
+  const after = params.get('after') ?? '';
+  const before = params.get('before') ?? '';
+  const key = params.get('key') ?? '';
+  const [keyDraft, setKeyDraft] = useState(key);
+  const filtered = !!(flow || status || origin || after || before || key);
   const [offset, setOffset] = useState(0);
   const limit = 50;
   const orgId = organisation?.id;
   // The flow filter's choices: without them the page still lists runs.
   const flowChoices = useResource(orgId ? [orgId] : null, async () => (await flowsApi.list({ organisation: orgId!, limit: 200 })).results);
   const flows = flowChoices.data ?? [];
-  const page = useResource(orgId ? [orgId, flow, status, offset] : null, () =>
-    runsApi.list({ organisation: orgId!, flow, status, limit, offset }),
+  const page = useResource(orgId ? [orgId, flow, status, origin, after, before, key, offset] : null, () =>
+    runsApi.list({
+      organisation: orgId!,
+      flow,
+      status,
+      origin: (origin || undefined) as Schemas['OriginEnum'] | undefined,
+      created_after: toIso(after),
+      created_before: toIso(before),
+      business_key: key || undefined,
+      limit,
+      offset,
+    }),
   );
   const count = page.data?.count ?? 0;
 
@@ -43,7 +71,7 @@ export function RunsPage() {
           <p className="muted">{organisation?.name}</p>
         </div>
       </div>
-      <div className="filters">
+      <div className="filters" style={{ flexWrap: 'wrap' }}>
         <select value={flow} onChange={(e) => set('flow', e.target.value)} aria-label="Flow" data-testid="runs-flow-filter">
           <option value="">All flows</option>
           {flows.map((f) => (
@@ -60,6 +88,40 @@ export function RunsPage() {
             </option>
           ))}
         </select>
+        <select value={origin} onChange={(e) => set('origin', e.target.value)} aria-label="Trigger" data-testid="runs-origin-filter">
+          <option value="">All triggers</option>
+          {ORIGINS.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+        <label className="small muted">
+          From <input type="datetime-local" value={after} onChange={(e) => set('after', e.target.value)} aria-label="Created from" data-testid="runs-after" />
+        </label>
+        <label className="small muted">
+          to <input type="datetime-local" value={before} onChange={(e) => set('before', e.target.value)} aria-label="Created before" data-testid="runs-before" />
+        </label>
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            set('key', keyDraft.trim());
+          }}
+        >
+          <input
+            type="search"
+            value={keyDraft}
+            onChange={(e) => {
+              setKeyDraft(e.target.value);
+              if (!e.target.value) set('key', '');
+            }}
+            placeholder="Business key, e.g. 006Ax01 or Opportunity.Id=006Ax01"
+            aria-label="Business key"
+            title="A value in the run's input (an opportunity id, an invoice number), or path=value. Press Enter."
+            data-testid="runs-key-filter"
+          />
+        </form>
         {page.data && <span className="muted">{count} run{count === 1 ? '' : 's'}</span>}
       </div>
       <ResourceState
@@ -69,9 +131,9 @@ export function RunsPage() {
         rows={8}
         isEmpty={(p) => p.results.length === 0}
         empty={{
-          title: flow || status ? 'No runs match' : 'No runs yet',
-          body: flow || status ? 'Clear the filters to see every run.' : 'Open a flow and press Run to see it here, live.',
-          action: flow || status ? <button onClick={() => setParams(new URLSearchParams())}>Clear filters</button> : <Link to="/" className="button primary">Go to flows</Link>,
+          title: filtered ? 'No runs match' : 'No runs yet',
+          body: filtered ? 'Clear the filters to see every run.' : 'Open a flow and press Run to see it here, live.',
+          action: filtered ? <button onClick={() => { setKeyDraft(''); setParams(new URLSearchParams()); }}>Clear filters</button> : <Link to="/" className="button primary">Go to flows</Link>,
         }}
       >
         {({ results: runs }) => (

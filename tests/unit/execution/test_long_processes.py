@@ -132,6 +132,25 @@ def test_a_callback_resumes_a_waiting_run_once(builder, eager, client):
     assert AuditEvent.objects.filter(action="run.resume", object_id=str(run.pk)).count() == 1
 
 
+def test_run_detail_says_what_each_waiting_node_waits_for(builder, approver, eager, api):
+    callback = document(
+        [node("t", "trigger.manual"), node("w", "flow.wait", {"mode": "callback", "timeout_hours": 24})],
+        [edge("t", "w")],
+    )
+    run = start(builder, publish(builder, callback, name="callback"))
+    rows = {r["node_id"]: r for r in api(builder).get(f"/api/runs/{run.pk}/").json()["node_runs"]}
+    waiting = rows["w"]["waiting"]
+    assert waiting["reason"] == "callback" and waiting["approval_id"] is None
+    assert waiting["resume_url"].endswith("/hooks/resume/" + waits.resume_token(run.pk, "w") + "/")
+    assert waiting["wake_at"] is not None  # the 24 h time-out
+    assert rows["t"]["waiting"] is None
+    approval = start(builder, publish(builder, approval_doc(), name="approval"), LINES)
+    rows = {r["node_id"]: r for r in api(builder).get(f"/api/runs/{approval.pk}/").json()["node_runs"]}
+    waiting = next(r["waiting"] for r in rows.values() if r["waiting"])
+    assert waiting["reason"] == "approval" and waiting["resume_url"] is None
+    assert waiting["approval_id"] == ApprovalRequest.objects.get(run=approval).pk
+
+
 def test_a_callback_that_never_comes_times_out_on_its_own_port(builder, eager):
     doc = document(
         [

@@ -69,7 +69,10 @@ COUNTS = {
         "projects": 88,
         "salesInvoices": 274,
         "salesInvoiceLines": 551,
-        "customerPayments": 166,
+        "customerPaymentJournals": 2,
+        "postedCustomerPayments": 166,
+        "customerPayments": 5,
+        "billingSchedules": 3,
     },
 }
 

@@ -10,6 +10,8 @@ import uuid
 
 import pytest
 
+from connectors.erp.dynamics import client
+from connectors.erp.dynamics.client import BusinessCentralError
 from connectors.erp.dynamics.connector import DynamicsConnector
 from connectors.errors import ConflictError, InvalidInput, NotFound, RateLimited
 from tests.support.fake_clock import FakeSleep
@@ -69,7 +71,7 @@ def test_list_odata_options(bc):
         "list_records", {"entity_set": "salesInvoices", "expand": "salesInvoiceLines", "top": 2}
     )
     assert "salesInvoiceLines" in expanded[0]
-    for es in ("projects", "customerPayments"):
+    for es in ("projects", "customerPaymentJournals"):
         assert bc.run_action("list_records", {"entity_set": es, "max_records": 3})
 
 
@@ -148,14 +150,96 @@ def test_invoice_with_lines_and_payment(bc):
         "get_record", {"entity_set": "salesInvoices", "id": invoice["id"], "expand": "salesInvoiceLines"}
     )
     assert got["totalAmountExcludingTax"] == 1500 and len(got["salesInvoiceLines"]) == 1
+    assert got["status"] == "Draft" and got["number"].startswith("S-INV-D")
+    bc.run_action("post_document", {"entity_set": "salesInvoices", "id": invoice["id"]})
+    posted = bc.run_action("get_record", {"entity_set": "salesInvoices", "id": invoice["id"]})
+    assert posted["status"] == "Open" and posted["remainingAmount"] == 1500
+    with pytest.raises(BusinessCentralError, match="posted and can no longer be modified"):
+        bc.run_action(
+            "update_record",
+            {"entity_set": "salesInvoices", "id": invoice["id"], "fields": {"dueDate": "2026-03-01"}},
+        )
+    journal = bc.run_action(
+        "create_record", {"entity_set": "customerPaymentJournals", "fields": {"code": f"J{uid()[:6]}"}}
+    )
     payment = bc.run_action(
         "create_record",
         {
             "entity_set": "customerPayments",
-            "fields": {"customerId": customer["id"], "amount": 1500, "appliedToInvoiceId": invoice["id"]},
+            "fields": {
+                "journalId": journal["id"],
+                "customerId": customer["id"],
+                "amount": 1500,
+                "appliesToInvoiceId": invoice["id"],
+            },
         },
     )
-    assert payment["appliedToInvoiceNumber"] == got["number"]
+    assert payment["appliesToInvoiceNumber"] == posted["number"] and payment["journalId"] == journal["id"]
+    unposted = bc.run_action("get_record", {"entity_set": "salesInvoices", "id": invoice["id"]})
+    assert unposted["status"] == "Open" and unposted["remainingAmount"] == 1500  # not paid until posted
+    bc.run_action("post_document", {"entity_set": "customerPaymentJournals", "id": journal["id"]})
+    paid = bc.run_action("get_record", {"entity_set": "salesInvoices", "id": invoice["id"]})
+    assert paid["status"] == "Paid" and paid["remainingAmount"] == 0
+    left = bc.run_action(
+        "list_records", {"entity_set": "customerPayments", "filter": f"journalId eq {journal['id']}"}
+    )
+    assert left == []  # posted lines leave the journal
+
+
+def test_replayed_creates_make_one_record(bc):
+    """The same step replayed (a worker killed after the call, a redelivered task) finds its record."""
+    runtime_key = f"run-{uid()}-node-customer-0"
+    customer = bc.run_action(
+        "create_record",
+        {"entity_set": "customers", "fields": {"displayName": "Replay Co"}},
+        idempotency_key=runtime_key,
+    )
+    again = bc.run_action(
+        "create_record",
+        {"entity_set": "customers", "fields": {"displayName": "Replay Co"}},
+        idempotency_key=runtime_key,
+    )
+    assert customer["created"] is True and again["created"] is False and again["id"] == customer["id"]
+    assert customer["number"].startswith("FB") and len(customer["number"]) == 20
+    fields = {"customerId": customer["id"], "externalDocumentNumber": f"SO-{uid()}"}
+    first = bc.run_action("create_record", {"entity_set": "salesInvoices", "fields": fields})
+    second = bc.run_action("create_record", {"entity_set": "salesInvoices", "fields": fields})
+    assert first["id"] == second["id"] and second["created"] is False
+    found = bc.run_action(
+        "list_records",
+        {
+            "entity_set": "salesInvoices",
+            "filter": f"externalDocumentNumber eq '{fields['externalDocumentNumber']}'",
+        },
+    )
+    assert len(found) == 1
+
+
+def test_custom_api_page(bc):
+    route = {"api_route": "northwind/billing/v1.0", "custom_entity_set": "billingSchedules"}
+    created = bc.run_action(
+        "create_record",
+        {"entity_set": "customers", **route, "fields": {"projectNumber": "PR10001", "amount": 1200.0}},
+    )
+    assert created["projectNumber"] == "PR10001" and created["invoiced"] is False
+    rows = bc.run_action(
+        "list_records", {"entity_set": "customers", **route, "filter": f"id eq {created['id']}"}
+    )
+    assert [r["id"] for r in rows] == [created["id"]]
+    updated = bc.run_action(
+        "update_record",
+        {"entity_set": "customers", **route, "id": created["id"], "fields": {"amount": 900.0}},
+    )
+    assert updated["amount"] == 900.0
+    with pytest.raises(NotFound):  # a custom page's entity set is not on the standard route
+        bc.run_action(
+            "list_records",
+            {
+                "entity_set": "customers",
+                "api_route": "northwind/other/v1.0",
+                "custom_entity_set": "billingSchedules",
+            },
+        )
 
 
 def test_find_or_create_customer_is_idempotent(bc):
@@ -185,7 +269,8 @@ def test_errors(bc):
 
 
 def test_company_by_name_instead_of_id(sandbox):
-    """A connection may name its company; the id is looked up (case-insensitively) on each call."""
+    """A connection may name its company; the id is looked up (case-insensitively) once and cached."""
+    client.forget_companies()
     base = {"base_url": sandbox.url + "/dynamics"}
     by_name = make_connect(
         sandbox, DynamicsConnector(), "dynamics", {**base, "company_name": "northwind advisory ltd"}
@@ -194,12 +279,15 @@ def test_company_by_name_instead_of_id(sandbox):
         sandbox, DynamicsConnector(), "dynamics", {**base, "company_name": "No Such Company"}
     )
     neither = make_connect(sandbox, DynamicsConnector(), "dynamics", base)
+    lookups = lambda: sandbox.requests_by_object(("GET",)).get("dynamics GET companies", 0)  # noqa: E731
     try:
+        before = lookups()
         bc = by_name()
         assert bc.test_connection() == (True, "Connected to company Northwind Advisory Ltd.")
         [row] = bc.run_action("list_records", {"entity_set": "customers", "top": 1})
         assert bc.run_action("get_record", {"entity_set": "customers", "id": row["id"]})["id"] == row["id"]
         assert bc.context().config.get("company_id") is None  # nothing cached in the config
+        assert lookups() - before == 2  # one name lookup for three calls, plus the probe reading the company
         with pytest.raises(NotFound) as info:
             missing().run_action("list_records", {"entity_set": "customers", "top": 1})
         assert "No Such Company" in info.value.message and info.value.hint
