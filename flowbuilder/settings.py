@@ -354,6 +354,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": FLOWBUILDER_ALERTS_EVERY_S},
     },
     "sweep-stale-runs": {"task": "execution.sweep", "schedule": FLOWBUILDER_SWEEP_INTERVAL_S},
+    "prune-audit-by-retention": {"task": "tenancy.prune_audit", "schedule": 24 * 3600.0},
     "anchor-audit-chain": {
         "task": "audit.anchor",
         "schedule": FLOWBUILDER_AUDIT_ANCHOR_S,

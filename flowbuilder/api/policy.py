@@ -68,6 +68,7 @@ POLICY: dict[str, dict[str, Rule]] = {
     "organisation-invite": {"POST": ADMIN},
     "organisation-overview": {"GET": VIEW},
     "organisation-sso": {"GET": ADMIN, "PUT": ADMIN, "DELETE": ADMIN},
+    "organisation-governance": {"GET": VIEW, "PUT": ADMIN},
     "membership-list": {"GET": VIEW, "POST": ADMIN},
     "membership-detail": {"PATCH": ADMIN, "DELETE": ADMIN},
     "membership-deactivate": {"POST": ADMIN},
@@ -82,6 +83,8 @@ POLICY: dict[str, dict[str, Rule]] = {
     "flow-draft": {"PUT": CHANGE},
     "flow-validate": {"POST": VIEW},
     "flow-publish": {"POST": Rule(Action.PUBLISH)},
+    "flow-promote": {"POST": Rule(Action.PUBLISH)},
+    "flow-environments": {"GET": VIEW},
     "flow-versions": {"GET": VIEW},
     "flow-export": {"GET": VIEW},
     "flow-pins": {"GET": VIEW},
@@ -94,6 +97,17 @@ POLICY: dict[str, dict[str, Rule]] = {
     "flow-share": {"POST": ADMIN},
     "flow-unshare": {"POST": ADMIN},
     "version-detail": {"GET": VIEW},
+    # Four-eyes publishing: versions in review, decided by approvers (not the author under the rule)
+    "review-list": {"GET": VIEW},
+    "review-detail": {"GET": VIEW},
+    "review-approve": {"POST": Rule(Action.APPROVE, narrowed=True)},
+    "review-reject": {"POST": Rule(Action.APPROVE, narrowed=True)},
+    "review-seen": {"POST": Rule(Action.VIEW, narrowed=True)},  # its author only
+    # The audit trail: read, exported and verified by each organisation's admins (partners': customers')
+    "audit-event-list": {"GET": ADMIN},
+    "audit-event-detail": {"GET": Rule(Action.ADMIN, on=QUERYSET)},
+    "audit-event-export": {"GET": ADMIN},
+    "audit-event-verify": {"POST": ADMIN},
     # Runs, triggers, approvals
     "run-list": {"GET": VIEW},
     "run-detail": {"GET": VIEW},

@@ -7,11 +7,13 @@ from rest_framework.routers import DefaultRouter
 from .views import (
     alerts,
     approvals,
+    audit,
     connections,
     flows,
     inbox,
     insights,
     palette,
+    reviews,
     runs,
     templates,
     tenancy,
@@ -44,6 +46,8 @@ router.register("versions", flows.VersionViewSet, basename="version")
 router.register("runs", runs.RunViewSet, basename="run")
 router.register("triggers", triggers.TriggerViewSet, basename="trigger")
 router.register("approvals", approvals.ApprovalViewSet, basename="approval")
+router.register("reviews", reviews.ReviewViewSet, basename="review")
+router.register("audit-events", audit.AuditEventViewSet, basename="audit-event")
 router.register("connections", connections.ConnectionViewSet, basename="connection")
 router.register("templates", templates.TemplateViewSet, basename="template")
 router.register("template-instances", templates.TemplateInstanceViewSet, basename="template-instance")

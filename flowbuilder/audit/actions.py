@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
 
 from .chain import GENESIS, row_content, row_hash
-from .models import AuditAction, AuditAnchor, AuditChainHead, AuditEvent
+from .models import AuditAction, AuditAnchor, AuditChainHead, AuditEvent, AuditTombstone
 
 
 def record(
@@ -85,31 +86,49 @@ def anchor_chain() -> AuditAnchor | None:
             at=timezone.now(),
             last_event_id=newest["id"],
             head_hash=newest["hash"],
-            row_count=AuditEvent.objects.filter(id__lte=newest["id"]).count(),
+            # Pruned rows (tombstones) still hold their place in the chain.
+            row_count=AuditEvent.objects.filter(id__lte=newest["id"]).count()
+            + AuditTombstone.objects.filter(event_id__lte=newest["id"]).count(),
         )
+
+
+def _chain_rows() -> Any:
+    """Events and tombstones of pruned events, merged in id order (both are id-ordered)."""
+    events = AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
+    stones = AuditTombstone.objects.order_by("event_id").iterator(chunk_size=2000)
+    event, stone = next(events, None), next(stones, None)
+    while event is not None or stone is not None:
+        if stone is None or (event is not None and event.id < stone.event_id):
+            yield event.id, event
+            event = next(events, None)
+        else:
+            yield stone.event_id, stone
+            stone = next(stones, None)
 
 
 def verify_chain() -> ChainReport:
     """Walk the chain from the first row: each row's hash and link, then every anchor and the head.
 
-    ``broken_at`` is the first row that fails (for a truncated chain: the anchored row that is gone).
+    A row pruned under retention (a tombstone) is checked by its link and kept hash (its content is
+    gone). ``broken_at`` is the first row that fails (for a truncated chain: the anchored row that is
+    gone).
     """
     anchors = {a.last_event_id: a for a in AuditAnchor.objects.order_by("id")}
     prev = GENESIS
     checked = 0
     last_id = 0
-    for event in AuditEvent.objects.order_by("id").iterator():
-        if event.prev_hash != prev:
-            return ChainReport(checked, event.id, "previous hash does not match (row removed or reordered)")
-        if row_hash(prev, row_content(event)) != event.hash:
-            return ChainReport(checked, event.id, "row content changed after it was written")
-        prev = event.hash
+    for row_id, row in _chain_rows():
+        if row.prev_hash != prev:
+            return ChainReport(checked, row_id, "previous hash does not match (row removed or reordered)")
+        if isinstance(row, AuditEvent) and row_hash(prev, row_content(row)) != row.hash:
+            return ChainReport(checked, row_id, "row content changed after it was written")
+        prev = row.hash
         checked += 1
-        last_id = event.id
-        anchor = anchors.pop(event.id, None)
-        if anchor is not None and (anchor.head_hash != event.hash or anchor.row_count != checked):
+        last_id = row_id
+        anchor = anchors.pop(row_id, None)
+        if anchor is not None and (anchor.head_hash != row.hash or anchor.row_count != checked):
             return ChainReport(
-                checked, event.id, f"row differs from the anchor of {anchor.at:%Y-%m-%d %H:%M:%S} UTC"
+                checked, row_id, f"row differs from the anchor of {anchor.at:%Y-%m-%d %H:%M:%S} UTC"
             )
     if anchors:
         missing = min(anchors)
@@ -126,3 +145,40 @@ def verify_chain() -> ChainReport:
             checked, last_id or None, "the chain head moved past the newest row: the newest rows were deleted"
         )
     return ChainReport(checked)
+
+
+def prune_organisation(organisation_id: int, *, older_than: datetime, actor: Any = "retention") -> int:
+    """Delete an organisation's audit rows written before ``older_than`` (its retention), keeping a
+    tombstone (id, link, hash) of each so the chain stays verifiable; returns how many were pruned.
+
+    The chain is anchored first (so truncation after the prune is still caught) and the prune itself
+    is recorded as an audit row.
+    """
+    with transaction.atomic():
+        AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS})
+        doomed = AuditEvent.objects.filter(organisation_id=organisation_id, at__lt=older_than)
+        now = timezone.now()
+        stones = [
+            AuditTombstone(
+                event_id=e["id"],
+                at=e["at"],
+                organisation_id=organisation_id,
+                prev_hash=e["prev_hash"],
+                hash=e["hash"],
+                pruned_at=now,
+            )
+            for e in doomed.values("id", "at", "prev_hash", "hash")
+        ]
+        if not stones:
+            return 0
+        AuditTombstone.objects.bulk_create(stones)
+        doomed._raw_delete(doomed.db)  # AuditEvent.delete refuses: rows are only ever pruned here
+    record(
+        AuditAction.AUDIT_PRUNE,
+        actor=actor,
+        organisation=organisation_id,
+        object_type="audit.trail",
+        after={"pruned": len(stones), "older_than": older_than.isoformat()},
+    )
+    anchor_chain()
+    return len(stones)

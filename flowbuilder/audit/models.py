@@ -46,6 +46,12 @@ class AuditAction(models.TextChoices):
     INBOX_SNOOZE = "inbox.snooze", "Failure snoozed"
     INBOX_RESOLVE = "inbox.resolve", "Failure resolved"
     INBOX_BULK = "inbox.bulk", "Bulk action on failures started"
+    FLOW_PROMOTE = "flow.promote", "Flow version promoted to an environment"
+    FLOW_REVIEW_SUBMIT = "flow.review_submit", "Flow version sent for review"
+    FLOW_REVIEW_APPROVE = "flow.review_approve", "Flow version approved"
+    FLOW_REVIEW_REJECT = "flow.review_reject", "Flow version rejected"
+    AUDIT_EXPORT = "audit.export", "Audit trail exported"
+    AUDIT_PRUNE = "audit.prune", "Audit trail pruned"
     KPI_SAVE = "kpi.save", "KPI saved"
     KPI_DELETE = "kpi.delete", "KPI deleted"
     KPI_COMPUTE = "kpi.compute", "KPIs recomputation requested"
@@ -53,6 +59,7 @@ class AuditAction(models.TextChoices):
     RETENTION_SET = "retention.set", "Run-data retention changed"
     MEMBERSHIP_REMOVE = "membership.remove", "Member removed"
     ORGANISATION_CREATE = "organisation.create", "Organisation created"
+    ORGANISATION_GOVERNANCE = "organisation.governance", "Governance settings changed"
     RECONCILIATION_SAVE = "reconciliation.save", "Reconciliation policy saved"
     RECONCILIATION_DELETE = "reconciliation.delete", "Reconciliation policy deleted"
     RECONCILIATION_RUN = "reconciliation.run", "Reconciliation report requested"
@@ -155,3 +162,25 @@ class AuditAnchor(models.Model):
         if self.pk is not None:
             raise RuntimeError("audit anchors are append-only")
         super().save(*args, **kwargs)
+
+
+class AuditTombstone(models.Model):
+    """What is left of a row pruned under an organisation's retention: its place in the chain.
+
+    The content is gone, but the row's own hash and its link stay, so ``verify_chain`` still walks
+    from the first row to the head: the rows kept are still proven, and a pruned row cannot be
+    slipped back in changed (its hash would differ from the tombstone's).
+    """
+
+    event_id = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+    organisation_id = models.BigIntegerField(null=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    pruned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["event_id"]
+
+    def __str__(self) -> str:
+        return f"pruned #{self.event_id}"

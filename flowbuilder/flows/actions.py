@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from flowbuilder.audit.actions import record
@@ -20,36 +20,19 @@ from flowbuilder.core.errors import ConflictError, InvalidInputError, Permission
 from flowbuilder.planning import build_plan
 from flowbuilder.tenancy.models import Organisation
 from flowbuilder.tenancy.permissions import can
-from flowbuilder.validation import validate_document
 
-from . import hooks
+from . import review
 from .models import Flow, FlowVersion, PinnedData, VersionState, empty_document
+from .publishing import FlowInvalidError, all_findings, error_findings, next_number, publish_version
+
+__all__ = ["FlowInvalidError", "all_findings", "error_findings", "publish_flow", "next_number"]
 
 EXPORT_FORMAT = "flowbuilder.flow/v1"
-
-
-class FlowInvalidError(InvalidInputError):
-    """Publishing refused: the document has error findings."""
-
-    def __init__(self, findings: list[dict[str, Any]]) -> None:
-        super().__init__(
-            f"The flow has {len(findings)} problem(s); fix the nodes marked red, then publish again.",
-            field="document",
-        )
-        self.findings = findings
 
 
 def _require(actor: Any, action: str, obj: Any) -> None:
     if not can(actor, action, obj):
         raise PermissionDeniedError(f"You may not {action} this {obj._meta.verbose_name}.")
-
-
-def error_findings(document: Any) -> list[dict[str, Any]]:
-    return [f.as_dict() for f in validate_document(document) if f.severity == "error"]
-
-
-def all_findings(document: Any) -> list[dict[str, Any]]:
-    return [f.as_dict() for f in validate_document(document)]
 
 
 def create_flow(
@@ -174,45 +157,56 @@ def save_draft(
     return flow, findings
 
 
-def _next_number(flow: Flow) -> int:
-    top = flow.versions.exclude(state=VersionState.SNAPSHOT).aggregate(m=Max("number"))["m"]
-    return (top or 0) + 1
+def publish_flow(
+    *,
+    actor: Any,
+    flow: Flow,
+    comment: str = "",
+    document: dict | None = None,
+    rollback_to: FlowVersion | None = None,
+) -> FlowVersion:
+    """Freeze the draft (or ``document``, or the older version ``rollback_to``) into a new published
+    version with its execution plan.
 
-
-def publish_flow(*, actor: Any, flow: Flow, comment: str = "", document: dict | None = None) -> FlowVersion:
-    """Freeze the draft (or ``document``) into a new published version with its execution plan."""
+    Where the organisation (or its partner) requires four-eyes publishing, nothing goes live: the new
+    version waits in review (``flows.review``) and is returned in state ``in_review``. A rollback
+    takes the same path: it is a new version with the older version's document.
+    """
     _require(actor, "publish", flow)
+    if rollback_to is not None:
+        if rollback_to.flow_id != flow.pk or rollback_to.state in (
+            VersionState.SNAPSHOT,
+            VersionState.IN_REVIEW,
+        ):
+            raise InvalidInputError("Roll back to an earlier version of this flow.", field="rollback_to")
+        if rollback_to.state == VersionState.REJECTED:
+            raise InvalidInputError("A rejected version is never published.", field="rollback_to")
+        document = rollback_to.document
+        comment = comment or f"rollback to v{rollback_to.number}"
+    doc = copy.deepcopy(document if document is not None else flow.draft_document)
+    if review.approval_required(flow):
+        origin = review.ReviewOrigin.ROLLBACK if rollback_to else review.ReviewOrigin.PUBLISH
+        return review.submit_for_review(
+            actor=actor, flow=flow, document=doc, comment=comment, origin=origin, rollback_of=rollback_to
+        )
+    problems = error_findings(doc)
+    if problems:
+        raise FlowInvalidError(problems)
     with transaction.atomic():
         flow = Flow.objects.select_for_update().get(pk=flow.pk)
-        doc = copy.deepcopy(document if document is not None else flow.draft_document)
-        problems = error_findings(doc)
-        if problems:
-            raise FlowInvalidError(problems)
-        previous = flow.published_version
         version = FlowVersion.objects.create(
             flow=flow,
             organisation_id=flow.organisation_id,
-            number=_next_number(flow),
-            state=VersionState.PUBLISHED,
+            number=next_number(flow),
+            state=VersionState.APPROVED,
             document=doc,
             plan=build_plan(doc).to_dict(),
             comment=comment,
             created_by=actor,
+            rollback_of=rollback_to,
         )
-        if previous is not None:
-            FlowVersion.objects.filter(pk=previous.pk).update(state=VersionState.SUPERSEDED)
-        flow.published_version = version
-        flow.save(update_fields=["published_version", "updated_at"])
-        # Outer apps follow the published version in this transaction (triggers sync their rows).
-        hooks.published(flow=flow, version=version)
-        record(
-            AuditAction.FLOW_PUBLISH,
-            actor=actor,
-            organisation=flow.organisation_id,
-            obj=flow,
-            before={"version": previous.number if previous else None},
-            after={"version": version.number, "comment": comment},
-        )
+        publish_version(actor=actor, flow=flow, version=version, comment=comment)
+    version.refresh_from_db()
     return version
 
 

@@ -95,6 +95,10 @@ class Flow(TimeStampedModel):
 
 
 class VersionState(models.TextChoices):
+    # Four-eyes publishing (flows.review): in review -> approved -> published, or rejected.
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
     PUBLISHED = "published", "Published"
     SUPERSEDED = "superseded", "Superseded"
     SNAPSHOT = "snapshot", "Test snapshot"  # a draft frozen for a test run from the editor
@@ -114,6 +118,19 @@ class FlowVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Review (flows.review): why it was asked for, who decided, when and why; the older version a
+    # rollback restores; when its author saw the decision (the in-app indicator).
+    review_origin = models.CharField(max_length=16, blank=True, default="")
+    rollback_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+    author_seen_at = models.DateTimeField(null=True, blank=True)
 
     objects = FlowQuerySet.as_manager()
 
@@ -130,6 +147,32 @@ class FlowVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow_id} v{self.number}"
+
+
+class Release(models.Model):
+    """Which version is live in one environment of the flow's organisation (flows.environments).
+
+    The prod release is also ``Flow.published_version`` (the one triggers follow); dev and test
+    releases run when started by hand or by a test, never by the flow's triggers.
+    """
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="releases")
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    environment = models.CharField(max_length=8)
+    version = models.ForeignKey(FlowVersion, on_delete=models.CASCADE, related_name="releases")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_at = models.DateTimeField()
+
+    objects = FlowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["flow_id", "environment"]
+        constraints = [models.UniqueConstraint(fields=["flow", "environment"], name="one_release_per_env")]
+
+    def __str__(self) -> str:
+        return f"{self.flow_id} {self.environment} v{self.version_id}"
 
 
 # --- partner templates --------------------------------------------------------------------------------

@@ -25,9 +25,11 @@ from django.utils import timezone
 from flowbuilder.audit.actions import record
 from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import InvalidInputError, PermissionDeniedError
+from flowbuilder.tenancy.governance import approval_policy
 from flowbuilder.tenancy.models import Organisation, OrganisationKind
 from flowbuilder.tenancy.permissions import can
 
+from . import review
 from .actions import FlowInvalidError, error_findings
 from .graph_diff import MISSING, diff_documents, get_at, is_empty, nodes_by_id, set_at, split
 from .merge import merge_documents
@@ -408,6 +410,7 @@ def clone_template(
                     after={"template": template.pk, "version": chosen.number, "flow": flow.pk},
                 )
             result.update(ok=True, instance=instance.pk, flow=flow.pk, version=chosen.number, unbound=unbound)
+            _review_if_required(actor, flow, customer, result, f"{template.name} v{chosen.number}")
     return results
 
 
@@ -573,6 +576,9 @@ def upgrade_instances(
                 action=AuditAction.TEMPLATE_UPGRADE,
             )
             result.update(status="upgraded", resolved=plan["merge"].resolved, warnings=plan["merge"].warnings)
+            _review_if_required(
+                actor, instance.flow, instance.customer, result, f"{template.name} v{target.number}"
+            )
     return results
 
 
@@ -616,6 +622,30 @@ def _apply(
         before=before,
         after={"version": version.number, "flow": instance.flow_id},
     )
+
+
+def _review_if_required(actor: Any, flow: Flow, customer: Organisation, result: dict, label: str) -> None:
+    """A customer that requires four-eyes publishing gets a review request for the rolled-out draft, not
+    a live flow (customers without the rule get the draft only, as before, and publish it themselves)."""
+    if not approval_policy(customer).required:
+        return
+    document = Flow.objects.values_list("draft_document", flat=True).get(pk=flow.pk)
+    problems = error_findings(document)
+    if problems:
+        result.update(
+            review=None,
+            review_problem=f"{len(problems)} problem(s) to fix before review: "
+            + "; ".join(p["message"] for p in problems[:3]),
+        )
+        return
+    version = review.submit_for_review(
+        actor=actor,
+        flow=flow,
+        document=document,
+        comment=f"template rollout: {label}",
+        origin=review.ReviewOrigin.TEMPLATE,
+    )
+    result["review"] = version.pk
 
 
 def rollback_instance(*, actor: Any, instance: TemplateInstance) -> TemplateInstance:

@@ -287,3 +287,53 @@ def sign_out(request: Any) -> None:
         if user is not None and user.is_authenticated:
             record(AuditAction.AUTH_LOGOUT, actor=user)
         logout(request)
+
+
+GOVERNANCE_FIELDS = (
+    "require_publish_approval",
+    "require_distinct_approver",
+    "audit_retention_days",
+    "environments_enabled",
+    "environment_names",
+    "prod_requires_test_run",
+)
+ENVIRONMENT_KEYS = ("dev", "test", "prod")
+
+
+def set_governance(*, actor: Any, organisation: Organisation, **fields: Any) -> Organisation:
+    """Change an organisation's governance settings (four-eyes publishing, audit retention).
+
+    A partner's approval settings apply to all its customers (``tenancy.governance``).
+    """
+    if not can(actor, "admin", organisation):
+        raise PermissionDeniedError("Only the organisation's admins change its governance settings.")
+    changes = {k: v for k, v in fields.items() if k in GOVERNANCE_FIELDS}
+    days = changes.get("audit_retention_days")
+    if days is not None and (not isinstance(days, int) or days < 1):
+        raise InvalidInputError(
+            "Keep at least one day, or leave empty to keep everything.", field="audit_retention_days"
+        )
+    names = changes.get("environment_names")
+    if names is not None and (
+        not isinstance(names, dict)
+        or set(names) - set(ENVIRONMENT_KEYS)
+        or not all(isinstance(v, str) and 0 < len(v.strip()) <= 40 for v in names.values())
+    ):
+        raise InvalidInputError(
+            "Name dev, test and prod with up to 40 characters each.", field="environment_names"
+        )
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        before = {k: getattr(org, k) for k in changes}
+        for key, value in changes.items():
+            setattr(org, key, value)
+        org.save(update_fields=[*changes, "updated_at"])
+        record(
+            AuditAction.ORGANISATION_GOVERNANCE,
+            actor=actor,
+            organisation=org,
+            obj=org,
+            before=before,
+            after=changes,
+        )
+    return org

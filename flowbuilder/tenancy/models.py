@@ -37,7 +37,17 @@ class Organisation(TimeStampedModel):
     )
     # Hosts/networks outbound HTTP may reach although they are private (e.g. the sandbox systems).
     egress_allowlist = models.JSONField(default=list, blank=True)
+    # Four-eyes publishing (flows.review): a publish becomes a review request; a partner's setting
+    # applies to all its customers too (tenancy.governance.approval_policy).
+    require_publish_approval = models.BooleanField(default=False)
     require_distinct_approver = models.BooleanField(default=False)
+    # Environments (flows.environments): off, a flow has one live version (prod-like), as always. On,
+    # a version is promoted dev -> test -> prod; names are the organisation's labels for the three.
+    environments_enabled = models.BooleanField(default=False)
+    environment_names = models.JSONField(default=dict, blank=True)
+    prod_requires_test_run = models.BooleanField(default=False)
+    # Days of audit trail kept (audit.retention); None keeps everything.
+    audit_retention_days = models.PositiveIntegerField(null=True, blank=True)
     # Where the customer works: waits, schedules and business calendars use its clock and holidays.
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     country = models.CharField(max_length=2, blank=True, default="", help_text="ISO 3166-1 alpha-2, e.g. GB")

@@ -4,7 +4,8 @@ import { useSession } from './session';
 import { FlowListPage } from './pages/FlowListPage';
 import { RunsPage } from './runs/RunsPage';
 import { EmptyState, Spinner } from './ui/bits';
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { reviewsApi } from './api/reviews';
 import { partnerOrgFor } from './partner/model';
 
 // The editor (React Flow, rjsf, CodeMirror, dagre) loads on demand; the lists stay light.
@@ -12,8 +13,11 @@ const EditorPage = lazy(() => import('./editor/EditorPage').then((m) => ({ defau
 const RunDetailPage = lazy(() => import('./runs/RunDetailPage').then((m) => ({ default: m.RunDetailPage })));
 const ConnectionsPage = lazy(() => import('./connections/ConnectionsPage').then((m) => ({ default: m.ConnectionsPage })));
 const TriggersPage = lazy(() => import('./triggers/TriggersPage').then((m) => ({ default: m.TriggersPage })));
+const ReviewsPage = lazy(() => import('./reviews/ReviewsPage').then((m) => ({ default: m.ReviewsPage })));
+const AuditPage = lazy(() => import('./audit/AuditPage').then((m) => ({ default: m.AuditPage })));
 const ApprovalsPage = lazy(() => import('./approvals/ApprovalsPage').then((m) => ({ default: m.ApprovalsPage })));
 const UsersPage = lazy(() => import('./settings/UsersPage').then((m) => ({ default: m.UsersPage })));
+const GovernancePage = lazy(() => import('./settings/GovernancePage').then((m) => ({ default: m.GovernancePage })));
 const SsoPage = lazy(() => import('./settings/SsoPage').then((m) => ({ default: m.SsoPage })));
 // The partner area (customers, templates, rollout, branding): one chunk, loaded when opened.
 const partner = () => import('./partner/pages');
@@ -31,6 +35,32 @@ const SlaPage = lazy(() => insights().then((m) => ({ default: m.SlaPage })));
 const KpisPage = lazy(() => insights().then((m) => ({ default: m.KpisPage })));
 const ReconciliationPage = lazy(() => insights().then((m) => ({ default: m.ReconciliationPage })));
 const TracePage = lazy(() => insights().then((m) => ({ default: m.TracePage })));
+
+/** How many reviews wait for this person plus how many of their versions were decided unread. */
+function ReviewIndicator() {
+  const { organisation } = useSession();
+  const [count, setCount] = useState(0);
+  useEffect(() => {
+    if (!organisation) return;
+    let live = true;
+    const load = () =>
+      Promise.all([reviewsApi.list(organisation.id, { waiting: true }), reviewsApi.list(organisation.id, { unseen: true })])
+        .then(([w, u]) => live && setCount(w.count + u.count))
+        .catch(() => undefined);
+    void load();
+    const timer = window.setInterval(() => void load(), 30_000);
+    return () => {
+      live = false;
+      window.clearInterval(timer);
+    };
+  }, [organisation]);
+  if (!count) return null;
+  return (
+    <span className="nav-count" data-testid="review-indicator" title="Reviews waiting for you and decisions on your versions">
+      {count}
+    </span>
+  );
+}
 
 function TopBar() {
   const { me, organisation, setOrganisation, logout } = useSession();
@@ -64,6 +94,10 @@ function TopBar() {
         <NavLink to="/approvals" data-testid="nav-approvals">
           Approvals
         </NavLink>
+        <NavLink to="/reviews" data-testid="nav-reviews">
+          Reviews
+          <ReviewIndicator />
+        </NavLink>
         <NavLink to="/connections" data-testid="nav-connections">
           Connections
         </NavLink>
@@ -73,6 +107,11 @@ function TopBar() {
         {organisation?.role === 'admin' && (
           <NavLink to="/settings/users" data-testid="nav-settings">
             Settings
+          </NavLink>
+        )}
+        {organisation?.role === 'admin' && (
+          <NavLink to="/audit" data-testid="nav-audit">
+            Audit
           </NavLink>
         )}
         {partnerOrgFor(me, organisation) && (
@@ -126,10 +165,13 @@ export function App() {
             <Route path="/alerts" element={<AlertsPage />} />
             <Route path="/triggers" element={<TriggersPage />} />
             <Route path="/approvals" element={<ApprovalsPage />} />
+            <Route path="/reviews" element={<ReviewsPage />} />
+            <Route path="/audit" element={<AuditPage />} />
             <Route path="/connections" element={<ConnectionsPage />} />
             <Route path="/settings" element={<Navigate to="/settings/users" replace />} />
             <Route path="/settings/users" element={<UsersPage />} />
             <Route path="/settings/sso" element={<SsoPage />} />
+            <Route path="/settings/governance" element={<GovernancePage />} />
             <Route path="/partner" element={<Navigate to="/partner/customers" replace />} />
             <Route path="/partner/customers" element={<CustomersPage />} />
             <Route path="/partner/templates" element={<TemplatesPage />} />

@@ -143,6 +143,27 @@ def _connection(world: World) -> Any:
     )
 
 
+def _review(world: World) -> Any:
+    """A version waiting in review in ``a`` (the customer requires approval)."""
+    from flowbuilder.flows import actions as flow_actions
+
+    flow = world.make_flow(world.a, name="Reviewed")
+    world.a.require_publish_approval = True
+    world.a.save(update_fields=["require_publish_approval"])
+    review = flow_actions.publish_flow(actor=world.users["builder"], flow=flow, comment="please")
+    # The review stays waiting; later factories publish and run flows directly again.
+    world.a.require_publish_approval = False
+    world.a.save(update_fields=["require_publish_approval"])
+    return review
+
+
+def _audit_event(world: World) -> Any:
+    from flowbuilder.audit.models import AuditEvent
+
+    world.make_flow(world.a, name="Audited")
+    return AuditEvent.objects.filter(organisation=world.a).order_by("-id").first()
+
+
 def _insight(test_class: Any) -> Callable[[World], Any]:
     """Operational-intelligence objects, made as their API tests make them (tests/api/test_insights)."""
     return lambda world: test_class().make(world, world.a)
@@ -158,6 +179,8 @@ FACTORIES: dict[str, Callable[[World], Any]] = {
     "run": lambda w: w.make_run(w.a, status=RunStatus.FAILED, failed_node=True),
     "trigger": lambda w: make_trigger(None, w, w.a),
     "approval": _approval,
+    "review": _review,
+    "audit-event": _audit_event,
     "connection": _connection,
     "template": lambda w: make_template(w, w.partner),
     "template-instance": lambda w: make_instance(None, w, w.a),

@@ -4,6 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from flowbuilder.credentials.models import Environment
 from flowbuilder.execution.models import Run
 from flowbuilder.flows.models import Criticality, Flow, FlowVersion
 
@@ -129,6 +130,12 @@ class ValidateSerializer(serializers.Serializer):
 
 class PublishSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    rollback_to = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Publish this older version number again (a rollback; reviewed like any publish).",
+    )
 
 
 class RunRequestSerializer(serializers.Serializer):
@@ -232,3 +239,28 @@ class VersionDetailSerializer(VersionSerializer):
 
     document = typed_json(JSON_OBJECT, read_only=True)
     plan = typed_json(JSON_OBJECT, read_only=True)
+
+
+class PromoteSerializer(serializers.Serializer):
+    environment = serializers.ChoiceField(choices=Environment.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ReleaseShape(serializers.Serializer):
+    environment = serializers.CharField()
+    name = serializers.CharField(help_text="The organisation's label for the environment.")
+    version = serializers.IntegerField(allow_null=True, help_text="Version id released there.")
+    number = serializers.IntegerField(allow_null=True)
+    released_by = serializers.CharField(allow_null=True)
+    released_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        ref_name = "Release"
+
+
+class EnvironmentsShape(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    releases = ReleaseShape(many=True)
+
+    class Meta:
+        ref_name = "FlowEnvironments"

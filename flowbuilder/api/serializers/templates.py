@@ -320,6 +320,12 @@ class CloneResultShape(serializers.Serializer):
     unbound = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="Connection slots left to bind."
     )
+    review = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The flow version sent for review (the customer requires approval): not live yet.",
+    )
+    review_problem = serializers.CharField(required=False, help_text="Why no review could be asked for.")
 
     class Meta:
         ref_name = "CloneResult"
@@ -418,6 +424,12 @@ class UpgradeResultShape(serializers.Serializer):
     missing_parameters = serializers.ListField(child=serializers.CharField(), required=False)
     resolved = ResolvedConflictShape(many=True, required=False)
     warnings = serializers.ListField(child=serializers.CharField(), required=False)
+    review = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The flow version sent for review (the customer requires approval): not live yet.",
+    )
+    review_problem = serializers.CharField(required=False, help_text="Why no review could be asked for.")
 
     class Meta:
         ref_name = "UpgradeResult"

@@ -7,16 +7,19 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from flowbuilder.api.serializers.flows import (
     DraftSerializer,
+    EnvironmentsShape,
     FlowCreateSerializer,
     FlowDetailSerializer,
     FlowExportShape,
     FlowSerializer,
     FlowUpdateSerializer,
     ImportSerializer,
+    PromoteSerializer,
     PublishSerializer,
     RunRequestSerializer,
     ValidateSerializer,
@@ -32,7 +35,7 @@ from flowbuilder.api.serializers.shapes import (
 )
 from flowbuilder.api.serializers.triggers import ScheduleConfigSerializer, SchedulePreviewSerializer
 from flowbuilder.execution.models import Run
-from flowbuilder.flows import actions
+from flowbuilder.flows import actions, environments
 from flowbuilder.flows.models import Flow, FlowVersion, VersionState
 from flowbuilder.triggers.actions import preview_schedule
 from flowbuilder.triggers.manual import run_manually
@@ -154,14 +157,79 @@ class FlowViewSet(
         data.is_valid(raise_exception=True)
         return Response({"findings": actions.all_findings(data.validated_data["document"])})
 
-    @extend_schema(request=PublishSerializer, responses={201: VersionSerializer, 400: ErrorShape})
+    @extend_schema(
+        request=PublishSerializer,
+        responses={201: VersionSerializer, 400: ErrorShape},
+        description="Publish the draft, or with `rollback_to` an older version. Where the organisation "
+        "requires approval the new version is `in_review` (not live) until an approver decides it.",
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         flow = self.get_object()
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = actions.publish_flow(actor=request.user, flow=flow, comment=data.validated_data["comment"])
+        older = None
+        number = data.validated_data.get("rollback_to")
+        if number is not None:
+            older = flow.versions.exclude(state=VersionState.SNAPSHOT).filter(number=number).first()
+            if older is None:
+                raise ValidationError({"rollback_to": [f"This flow has no version {number}."]})
+        version = actions.publish_flow(
+            actor=request.user, flow=flow, comment=data.validated_data["comment"], rollback_to=older
+        )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PromoteSerializer, responses={201: VersionSerializer, 400: ErrorShape})
+    @action(detail=True, methods=["post"])
+    def promote(self, request, pk=None):
+        """Promote into an environment (draft -> dev -> test -> prod), binding its connections by slot.
+        Prod is a publish: reviewed where the organisation requires approval."""
+        flow = self.get_object()
+        data = PromoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = environments.promote(
+            actor=request.user,
+            flow=flow,
+            environment=data.validated_data["environment"],
+            comment=data.validated_data["comment"],
+        )
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=EnvironmentsShape, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def environments(self, request, pk=None):
+        """What is live in each environment (one prod-like environment when they are off)."""
+        flow = self.get_object()
+        org = flow.organisation
+        labels = environments.names(org)
+        releases = {r.environment: r for r in flow.releases.select_related("version", "released_by")}
+        if not org.environments_enabled:
+            live = flow.published_version
+            rows = [
+                {
+                    "environment": "prod",
+                    "name": labels["prod"],
+                    "version": live.pk if live else None,
+                    "number": live.number if live else None,
+                    "released_by": None,
+                    "released_at": live.created_at if live else None,
+                }
+            ]
+        else:
+            rows = []
+            for key in environments.ORDER:
+                r = releases.get(key)
+                rows.append(
+                    {
+                        "environment": key,
+                        "name": labels[key],
+                        "version": r.version_id if r else None,
+                        "number": r.version.number if r else None,
+                        "released_by": r.released_by.get_username() if r and r.released_by_id else None,
+                        "released_at": r.released_at if r else None,
+                    }
+                )
+        return Response(EnvironmentsShape({"enabled": org.environments_enabled, "releases": rows}).data)
 
     @extend_schema(responses=VersionSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], pagination_class=None)  # a plain list, also in the schema

@@ -7,6 +7,7 @@ from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from flowbuilder.api.serializers.reviews import GovernanceSerializer
 from flowbuilder.api.serializers.shapes import ErrorShape
 from flowbuilder.api.serializers.sso import SSOSettingsSerializer
 from flowbuilder.api.serializers.tenancy import (
@@ -107,6 +108,21 @@ class OrganisationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet
             "callback_url": request.build_absolute_uri(reverse("sso-callback")),
         }
         return Response(SSOSettingsSerializer(body).data)
+
+    @extend_schema(methods=["GET"], responses=GovernanceSerializer)
+    @extend_schema(
+        methods=["PUT"], request=GovernanceSerializer, responses={200: GovernanceSerializer, 400: ErrorShape}
+    )
+    @action(detail=True, methods=["get", "put"])
+    def governance(self, request, pk=None):
+        """Four-eyes publishing and audit retention. A partner's approval rule applies to all its
+        customers (``approval_required`` says what applies, ``approval_source`` who set it)."""
+        org = self.get_object()
+        if request.method == "PUT":
+            data = GovernanceSerializer(data=request.data, partial=True)
+            data.is_valid(raise_exception=True)
+            org = actions.set_governance(actor=request.user, organisation=org, **data.validated_data)
+        return Response(GovernanceSerializer(org).data)
 
     @extend_schema(request=CustomerCreateSerializer, responses={201: OrganisationSerializer})
     @action(detail=True, methods=["post"])

@@ -8,6 +8,11 @@ import type { FlowDetail, FlowDocument, FlowVersion, Item, NodeType, PreviewResu
 export type PreviewMode = 'template' | 'expression';
 
 export const flowsApi = {
+  /** What is live in each environment (one prod-like environment when the organisation has none). */
+  environments: (id: number | string) => unwrap(http.GET('/api/flows/{id}/environments/', byId(id))),
+  /** Promote into an environment (draft -> dev -> test -> prod), binding its connections by slot. */
+  promote: (id: number | string, environment: 'dev' | 'test' | 'prod') =>
+    unwrap(http.POST('/api/flows/{id}/promote/', { ...byId(id), body: { environment } })),
   list: (q: LooseQuery<'/api/flows/'>) => unwrap(http.GET('/api/flows/', { params: { query: listQuery<'/api/flows/'>(q) } })),
   create: (body: { organisation: number; name: string; description?: string; tags?: string[]; document?: FlowDocument }) =>
     unwrap(http.POST('/api/flows/', { body })),

@@ -93,6 +93,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit-events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["audit_events_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit-events/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["audit_events_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit-events/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The filtered rows, oldest first, streamed as a CSV or JSON file (the export is audited). */
+        get: operations["audit_events_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit-events/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Walk the whole hash chain (and its anchors): the first row that breaks it, if any. */
+        post: operations["audit_events_verify_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login/": {
         parameters: {
             query?: never;
@@ -591,6 +659,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/flows/{id}/environments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What is live in each environment (one prod-like environment when they are off). */
+        get: operations["flows_environments_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows/{id}/export/": {
         parameters: {
             query?: never;
@@ -643,6 +728,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/flows/{id}/promote/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Promote into an environment (draft -> dev -> test -> prod), binding its connections by slot.
+         *     Prod is a publish: reviewed where the organisation requires approval.
+         */
+        post: operations["flows_promote_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows/{id}/publish/": {
         parameters: {
             query?: never;
@@ -652,7 +757,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        /** @description Publish the draft, or with `rollback_to` an older version. Where the organisation requires approval the new version is `in_review` (not live) until an approver decides it. */
         post: operations["flows_publish_create"];
         delete?: never;
         options?: never;
@@ -1166,6 +1271,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/organisations/{id}/governance/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Four-eyes publishing and audit retention. A partner's approval rule applies to all its
+         *     customers (``approval_required`` says what applies, ``approval_source`` who set it).
+         */
+        get: operations["organisations_governance_retrieve"];
+        /**
+         * @description Four-eyes publishing and audit retention. A partner's approval rule applies to all its
+         *     customers (``approval_required`` says what applies, ``approval_source`` who set it).
+         */
+        put: operations["organisations_governance_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/organisations/{id}/invite/": {
         parameters: {
             query?: never;
@@ -1337,6 +1466,94 @@ export interface paths {
         /** @description How long the organisation's run data is kept (failed runs longer), and what the last pruning saved. */
         put: operations["retention_update"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Versions sent for review (``submitted_at`` set), newest first. */
+        get: operations["reviews_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Versions sent for review (``submitted_at`` set), newest first. */
+        get: operations["reviews_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/approve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Approve the version and publish it (the approver must not be its author where the
+         *     four-eyes rule applies).
+         */
+        post: operations["reviews_approve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Reject the version with a reason: it never publishes. */
+        post: operations["reviews_reject_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/seen/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The author has read the decision (clears it from their indicator). */
+        post: operations["reviews_seen_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2126,6 +2343,12 @@ export interface components {
          *     * `inbox.snooze` - Failure snoozed
          *     * `inbox.resolve` - Failure resolved
          *     * `inbox.bulk` - Bulk action on failures started
+         *     * `flow.promote` - Flow version promoted to an environment
+         *     * `flow.review_submit` - Flow version sent for review
+         *     * `flow.review_approve` - Flow version approved
+         *     * `flow.review_reject` - Flow version rejected
+         *     * `audit.export` - Audit trail exported
+         *     * `audit.prune` - Audit trail pruned
          *     * `kpi.save` - KPI saved
          *     * `kpi.delete` - KPI deleted
          *     * `kpi.compute` - KPIs recomputation requested
@@ -2133,6 +2356,7 @@ export interface components {
          *     * `retention.set` - Run-data retention changed
          *     * `membership.remove` - Member removed
          *     * `organisation.create` - Organisation created
+         *     * `organisation.governance` - Governance settings changed
          *     * `reconciliation.save` - Reconciliation policy saved
          *     * `reconciliation.delete` - Reconciliation policy deleted
          *     * `reconciliation.run` - Reconciliation report requested
@@ -2169,7 +2393,23 @@ export interface components {
          *     * `user.reactivate` - User reactivated
          * @enum {string}
          */
-        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "alert_rule.save" | "alert_rule.delete" | "incident.acknowledge" | "incident.resolve" | "inbox.assign" | "inbox.comment" | "inbox.snooze" | "inbox.resolve" | "inbox.bulk" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "retention.set" | "membership.remove" | "organisation.create" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "flow.pin_data" | "flow.unpin_data" | "flow.restore_version" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "alert_rule.save" | "alert_rule.delete" | "incident.acknowledge" | "incident.resolve" | "inbox.assign" | "inbox.comment" | "inbox.snooze" | "inbox.resolve" | "inbox.bulk" | "flow.promote" | "flow.review_submit" | "flow.review_approve" | "flow.review_reject" | "audit.export" | "audit.prune" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "retention.set" | "membership.remove" | "organisation.create" | "organisation.governance" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "flow.pin_data" | "flow.unpin_data" | "flow.restore_version" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
+        AuditEvent: {
+            readonly id: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly actor: string;
+            readonly actor_id: number | null;
+            readonly organisation: number | null;
+            readonly organisation_name: string | null;
+            readonly action: components["schemas"]["AuditActionEnum"];
+            readonly action_label: string;
+            readonly object_type: string;
+            readonly object_id: string;
+            readonly before: unknown;
+            readonly after: unknown;
+            readonly hash: string;
+        };
         /**
          * @description * `ok` - Credentials entered
          *     * `not_connected` - Not connected yet
@@ -2333,6 +2573,14 @@ export interface components {
          * @enum {string}
          */
         CategoryEnum: "connection" | "rate_limit" | "timeout" | "refused_value" | "missing_reference" | "duplicate" | "validation" | "internal";
+        ChainReport: {
+            ok: boolean;
+            /** @description Rows checked before the first break (all when ok). */
+            checked: number;
+            /** @description The first row that breaks the chain. */
+            broken_at: number | null;
+            reason: string;
+        };
         ChangedNode: {
             id: string;
             type: string | null;
@@ -2381,6 +2629,10 @@ export interface components {
             version?: number;
             /** @description Connection slots left to bind. */
             unbound?: string[];
+            /** @description The flow version sent for review (the customer requires approval): not live yet. */
+            review?: number | null;
+            /** @description Why no review could be asked for. */
+            review_problem?: string;
         };
         CloneTargetRequest: {
             customer: number;
@@ -2977,6 +3229,10 @@ export interface components {
             readonly draft: components["schemas"]["Draft"];
             readonly permissions: components["schemas"]["FlowPermissionsShape"];
         };
+        FlowEnvironments: {
+            enabled: boolean;
+            releases: components["schemas"]["Release"][];
+        };
         /** @description GET /api/flows/{id}/export/ (flows.actions.export_flow): portable, never secrets or tokens. */
         FlowExport: {
             /** @description The export format's name and version. */
@@ -3022,6 +3278,29 @@ export interface components {
             succeeded: number;
             cancelled: number;
             active: number;
+        };
+        /** @description An organisation's governance settings and what applies to it (its partner's rule included). */
+        Governance: {
+            require_publish_approval?: boolean;
+            require_distinct_approver?: boolean;
+            /** Format: int64 */
+            audit_retention_days?: number | null;
+            environments_enabled?: boolean;
+            environment_names?: unknown;
+            prod_requires_test_run?: boolean;
+            readonly approval_required: boolean;
+            readonly distinct_approver_required: boolean;
+            readonly approval_source: string;
+        };
+        /** @description An organisation's governance settings and what applies to it (its partner's rule included). */
+        GovernanceRequest: {
+            require_publish_approval?: boolean;
+            require_distinct_approver?: boolean;
+            /** Format: int64 */
+            audit_retention_days?: number | null;
+            environments_enabled?: boolean;
+            environment_names?: unknown;
+            prod_requires_test_run?: boolean;
         };
         GraphDiff: {
             nodes_added: components["schemas"]["NodeSummary"][];
@@ -3439,6 +3718,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Approval"][];
         };
+        PaginatedAuditEventList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["AuditEvent"][];
+        };
         PaginatedBatchList: {
             /** @example 123 */
             count: number;
@@ -3633,6 +3927,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["ReconciliationReport"][];
+        };
+        PaginatedReviewList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Review"][];
         };
         PaginatedRunList: {
             /** @example 123 */
@@ -3885,9 +4194,16 @@ export interface components {
             version: number;
             instances?: number[] | null;
         };
+        PromoteRequest: {
+            environment: components["schemas"]["EnvironmentEnum"];
+            /** @default  */
+            comment?: string;
+        };
         PublishRequest: {
             /** @default  */
             comment?: string;
+            /** @description Publish this older version number again (a rollback; reviewed like any publish). */
+            rollback_to?: number | null;
         };
         PublishTemplateVersionRequest: {
             /** @default draft */
@@ -3997,6 +4313,17 @@ export interface components {
             left_label: string;
             right_label: string;
         };
+        Release: {
+            environment: string;
+            /** @description The organisation's label for the environment. */
+            name: string;
+            /** @description Version id released there. */
+            version: number | null;
+            number: number | null;
+            released_by: string | null;
+            /** Format: date-time */
+            released_at: string | null;
+        };
         ReportRequestRequest: {
             /**
              * Format: date
@@ -4051,6 +4378,59 @@ export interface components {
             max_attempts: number;
             /** Format: double */
             backoff_s: number;
+        };
+        /** @description A version sent for review, with who decided it and why. */
+        Review: {
+            readonly id: number;
+            readonly flow: number;
+            readonly flow_name: string;
+            readonly organisation: number;
+            readonly number: number;
+            /** @default published */
+            readonly state: components["schemas"]["VersionStateEnum"];
+            readonly comment: string;
+            readonly review_origin: string;
+            readonly rollback_of: number | null;
+            readonly author: string | null;
+            /** Format: date-time */
+            readonly submitted_at: string | null;
+            readonly reviewed_by: string | null;
+            /** Format: date-time */
+            readonly reviewed_at: string | null;
+            readonly review_reason: string;
+            readonly live_version: number | null;
+            readonly can_decide: boolean;
+            readonly unseen: boolean;
+        };
+        ReviewDecisionRequest: {
+            /** @default  */
+            reason?: string;
+        };
+        /** @description What the approver needs: the change against what is live, the findings, the last test run. */
+        ReviewDetail: {
+            readonly id: number;
+            readonly flow: number;
+            readonly flow_name: string;
+            readonly organisation: number;
+            readonly number: number;
+            /** @default published */
+            readonly state: components["schemas"]["VersionStateEnum"];
+            readonly comment: string;
+            readonly review_origin: string;
+            readonly rollback_of: number | null;
+            readonly author: string | null;
+            /** Format: date-time */
+            readonly submitted_at: string | null;
+            readonly reviewed_by: string | null;
+            /** Format: date-time */
+            readonly reviewed_at: string | null;
+            readonly review_reason: string;
+            readonly live_version: number | null;
+            readonly can_decide: boolean;
+            readonly unseen: boolean;
+            readonly diff: components["schemas"]["GraphDiff"];
+            readonly findings: components["schemas"]["Finding"][];
+            readonly last_test_run: components["schemas"]["LastRunRef"] | null;
         };
         /**
          * @description * `admin` - Admin
@@ -4659,6 +5039,10 @@ export interface components {
             missing_parameters?: string[];
             resolved?: components["schemas"]["ResolvedConflict"][];
             warnings?: string[];
+            /** @description The flow version sent for review (the customer requires approval): not live yet. */
+            review?: number | null;
+            /** @description Why no review could be asked for. */
+            review_problem?: string;
         };
         /**
          * @description * `upgraded` - upgraded
@@ -4802,12 +5186,15 @@ export interface components {
             label: string;
         };
         /**
-         * @description * `published` - Published
+         * @description * `in_review` - In review
+         *     * `approved` - Approved
+         *     * `rejected` - Rejected
+         *     * `published` - Published
          *     * `superseded` - Superseded
          *     * `snapshot` - Test snapshot
          * @enum {string}
          */
-        VersionStateEnum: "published" | "superseded" | "snapshot";
+        VersionStateEnum: "in_review" | "approved" | "rejected" | "published" | "superseded" | "snapshot";
     };
     responses: never;
     parameters: never;
@@ -5348,6 +5735,207 @@ export interface operations {
             };
             /** @description No such object, or one the user may not see. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    audit_events_list: {
+        parameters: {
+            query?: {
+                /** @description Actions, comma-separated: exact (flow.publish) or a family ending in a dot (flow.) */
+                action?: string;
+                /** @description Who (user name) */
+                actor?: string;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                object_id?: string;
+                object_type?: string;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAuditEventList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    audit_events_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this audit event. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEvent"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    audit_events_export_retrieve: {
+        parameters: {
+            query?: {
+                /** @description File format (default csv). */
+                as?: "csv" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": string;
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    audit_events_verify_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainReport"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7675,6 +8263,55 @@ export interface operations {
             };
         };
     };
+    flows_environments_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowEnvironments"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     flows_export_retrieve: {
         parameters: {
             query?: never;
@@ -7858,6 +8495,69 @@ export interface operations {
                 content?: never;
             };
             /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    flows_promote_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoteRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PromoteRequest"];
+                "multipart/form-data": components["schemas"]["PromoteRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Version"];
+                };
+            };
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10072,6 +10772,118 @@ export interface operations {
             };
         };
     };
+    organisations_governance_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this organisation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Governance"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    organisations_governance_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this organisation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["GovernanceRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["GovernanceRequest"];
+                "multipart/form-data": components["schemas"]["GovernanceRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Governance"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     organisations_invite_create: {
         parameters: {
             query?: never;
@@ -11041,6 +11853,311 @@ export interface operations {
             };
             /** @description Not allowed for the user's role. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reviews_list: {
+        parameters: {
+            query?: {
+                /** @description Only versions I sent for review */
+                authored?: boolean;
+                flow?: number;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `in_review` - In review
+                 *     * `approved` - Approved
+                 *     * `rejected` - Rejected
+                 *     * `published` - Published
+                 *     * `superseded` - Superseded
+                 */
+                state?: ("approved" | "in_review" | "published" | "rejected" | "superseded")[];
+                /** @description Only my versions decided since I last looked */
+                unseen?: boolean;
+                /** @description Only versions waiting for my decision */
+                waiting?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedReviewList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reviews_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow version. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDetail"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reviews_approve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow version. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReviewDecisionRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReviewDecisionRequest"];
+                "multipart/form-data": components["schemas"]["ReviewDecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reviews_reject_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow version. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReviewDecisionRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReviewDecisionRequest"];
+                "multipart/form-data": components["schemas"]["ReviewDecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reviews_seen_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow version. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

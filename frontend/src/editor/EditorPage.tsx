@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { FlowEnvironmentBadges } from '../environments/EnvironmentBadge';
 import { Link, useParams } from 'react-router';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { ApiError } from '../api/client';
@@ -246,7 +247,8 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
       }
       try {
         const v = await flowsApi.publish(flowId, comment);
-        toast.success(`Published version ${v.number}`);
+        if (v.state === 'in_review') toast.success(`Version ${v.number} sent for review`, 'It goes live when an approver approves it (Reviews).');
+        else toast.success(`Published version ${v.number}`);
         setDialog(null);
       } catch (e) {
         if (e instanceof ApiError && e.findings.length) {
@@ -441,6 +443,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
               <button className="small ghost" onClick={() => void doExport()} data-testid="export">Export JSON</button>
             </div>
           </details>
+          <FlowEnvironmentBadges flowId={flowId} />
           <button className="small ghost" onClick={() => setVersionsOpen((v) => !v)} data-testid="versions">Versions</button>
           <button className="small ghost" onClick={() => setDialog('help')} title="Shortcuts (?)" data-testid="shortcuts" aria-label="Keyboard shortcuts">?</button>
           <button className="small" onClick={() => setDialog('publish')} data-testid="publish" disabled={!may.publish} title={may.publish ? 'Publish' : deniedReason(may.role, 'publish')}>Publish</button>

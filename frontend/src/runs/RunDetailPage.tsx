@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { RunEnvironmentBadge } from '../environments/EnvironmentBadge';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ReactFlowProvider } from '@xyflow/react';
 import { ApiError, errorMessage } from '../api/client';
@@ -97,6 +98,7 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
         <StatusBadge status={status} />
         <Link to={`/flows/${run.flow}`}>{run.flow_name}</Link>
         {versionNumber(run.version) !== null && <span className="muted small">v{versionNumber(run.version)}</span>}
+        {typeof run.version === 'object' && run.version && <RunEnvironmentBadge flowId={run.flow} versionId={run.version.id} state={run.version.state} />}
         <span className="muted small">
           {run.origin} · {clock(run.started_at ?? run.created_at)} · {duration(run.duration_ms)}
         </span>

@@ -1,4 +1,4 @@
-// The settings area's frame: a title and the tabs (Users, Single sign-on) for the current organisation.
+// The settings area's frame: a title and the tabs (Users, Single sign-on, Governance) for the current organisation.
 import type { ReactNode } from 'react';
 import { NavLink } from 'react-router';
 import './settings.css';
@@ -18,6 +18,9 @@ export function SettingsPage({ testid, title, subtitle, children }: { testid: st
         </NavLink>
         <NavLink to="/settings/sso" data-testid="settings-tab-sso">
           Single sign-on
+        </NavLink>
+        <NavLink to="/settings/governance" data-testid="settings-tab-governance">
+          Governance
         </NavLink>
       </nav>
       {children}

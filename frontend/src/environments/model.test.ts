@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { environmentOf, promotable, type FlowEnvironments } from './model';
+
+const envs: FlowEnvironments = {
+  enabled: true,
+  releases: [
+    { environment: 'dev', name: 'Sandbox', version: 5, number: 3, released_by: 'ben', released_at: null },
+    { environment: 'test', name: 'Test', version: null, number: null, released_by: null, released_at: null },
+    { environment: 'prod', name: 'Production', version: null, number: null, released_by: null, released_at: null },
+  ],
+};
+
+describe('environments model', () => {
+  it('names the environment of a version', () => {
+    expect(environmentOf(envs, 5)).toBe('Sandbox');
+    expect(environmentOf(envs, 9)).toBe('Not released');
+    expect(environmentOf(envs, 9, 'snapshot')).toBe('Draft (test run)');
+    expect(environmentOf(null, 5)).toBeNull();
+  });
+  it('offers only the next environments in order', () => {
+    expect(promotable(envs)).toEqual(['dev', 'test']);
+    expect(promotable({ ...envs, enabled: false })).toEqual([]);
+  });
+});
