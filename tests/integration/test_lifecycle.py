@@ -7,10 +7,12 @@ connections to a fresh sandbox, exactly as ``manage.py load_demo`` does, and pub
 1. Quote to project: an opportunity marked closed-won in Salesforce gets a NetSuite customer (an existing
    one with the same name is reused), a NetSuite project, a Kantata project with a task per line, and
    carries the ids.
-2. Project to billing: the billing run turns approved Kantata time (T&M), an approved expense (at cost) and
-   a completed fixed-fee milestone (its price) into one NetSuite invoice for the project and month; time
-   booked on the fixed-fee milestone is not billed. Time and expense are marked invoiced, the milestone is
-   linked to its invoice.
+2. Project to billing: after February's cut-off the billing run drafts ONE NetSuite invoice for the
+   project and February (pending approval, nothing invoiced yet): approved T&M time x the PSA's rate, the
+   expense at cost and the accepted fixed-fee milestone at its price, with the entity's items and tax code
+   in the project's currency; time booked on the fixed-fee milestone is not billed. A person approves it
+   (the approval request shows the lines and totals); then it posts and Kantata invoices the work. A
+   February entry approved after that lands on March's invoice; February's is never edited.
 3. Billing to cash: a payment recorded in NetSuite shows on the opportunity and the Kantata project.
 
 Each runs twice (an operator replay of the run, and the record touched again): nothing is duplicated.
@@ -28,7 +30,8 @@ from flowbuilder.credentials import runtime
 from flowbuilder.crossref.models import SyncLink
 from flowbuilder.devtools.demo import KANTATA_NETSUITE
 from flowbuilder.execution import actions as run_actions
-from flowbuilder.execution.models import NodeRun, Run
+from flowbuilder.execution import approvals
+from flowbuilder.execution.models import ApprovalRequest, ApprovalStatus, NodeRun, Run
 from flowbuilder.triggers.models import PollingState
 from tests.support.live_stack import wait_until
 
@@ -41,6 +44,16 @@ from .conftest import (
     wait_for_flows,
     wait_for_run_row,
 )
+
+# The sandbox NetSuite account's setup (sandbox/netsuite/seed.py): items and SuiteTax codes per subsidiary.
+BILLING_SETUP = {
+    "billing_cycles": {"default": {"cycle": "monthly", "cutoff_days": 3}},
+    "items": {
+        "1": {"time": "10", "expense": "13", "milestone": "11"},
+        "2": {"time": "10", "expense": "13", "milestone": "11"},
+    },
+    "tax_codes": {"1": "15", "2": "16"},
+}
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -61,6 +74,8 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         # The billing run reads every approved entry of the (seeded) sandbox, a few seconds' work: its
         # runs must not overlap, and the other flows' runs need quiet moments to settle.
         values: dict[str, Any] = {"poll_seconds": 5 if spec["key"] == "project_to_billing" else 1}
+        if spec["key"] == "project_to_billing":
+            values.update(BILLING_SETUP)
         if spec["key"] == "quote_to_project":
             values["won_filter"] = f"StageName = 'Closed Won' AND Name LIKE '{tag}%'"
         return values
@@ -74,6 +89,7 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         values_for=values_for,
     )
     actor, customer, conns, flows = live.actor, live.customer, live.connections, live.flows
+    approver = make_user(f"controller-{tag.lower()}", customer, "approver")
     assert set(flows) >= {"quote_to_project", "project_to_billing", "billing_to_cash"}
     sf = runtime.open_connection(customer.pk, conns["salesforce"].ref)
     ns = runtime.open_connection(customer.pk, conns["netsuite"].ref)
@@ -153,13 +169,15 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
 
     # ------------------------------------------------------------------ 2. project to billing
     # The billing run waits while the week is approved: time on T&M work and on the fixed-fee
-    # milestone, an expense, and the milestone signed off. Then one run invoices it all.
+    # milestone, an expense, and the milestone signed off. Then one run drafts one invoice for the
+    # project's February, a person approves it, and only then it posts and Kantata invoices the work.
     billing_run = PollingState.objects.filter(flow=flows["project_to_billing"])
     billing_run.update(enabled=False)
     settle_flows(flows)
     task = {t["story_type"]: t for t in tasks}
     milestone = task["milestone"]
     assert milestone["budget_estimate_in_cents"] == 4_000_000  # the FIXED line's price, 40000.00
+    workspace = kt.run_action("get_workspace", {"id": project_id})
     entries = [
         kt.run_action(
             "create_time_entry",
@@ -176,15 +194,20 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
             (task["task"], "2026-02-03", 90, "Kick-off"),
             (task["task"], "2026-02-04", 240, "Workshop"),
             (milestone, "2026-02-05", 180, "Rollout work"),  # fixed-fee work: not billed as T&M
+            (task["task"], "2026-02-10", 60, "Review"),  # approved late, after February is invoiced
         )
     ]
-    # Approval is Kantata's own workflow (timesheets), not an attribute the API writes: a person approves.
-    for entry in entries:
+
+    def approve_time(entry: dict[str, Any]) -> None:
+        # Approval is Kantata's own workflow (timesheets), not an attribute the API writes: a person approves.
         sandbox.admin(
             "POST",
             "/_admin/actions",
             {"tenant": "default", "system": "kantata", "action": "approve_time_entry", "id": entry["id"]},
         )
+
+    for entry in entries[:3]:
+        approve_time(entry)
     travel = next(c for c in kt.run_action("list_expense_categories", {}) if c["name"] == "Travel")
     expense = kt.run_action(
         "create_expense",
@@ -210,14 +233,16 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         )
         return [ns.run_action("get_record", {"record_type": "invoice", "id": r["id"]}) for r in rows]
 
-    def only_invoice() -> dict[str, Any]:
-        found = invoices()
-        assert len(found) == 1, [(i.get("externalId"), invoice_lines(i)) for i in found]
-        return found[0]
-
     def invoice_lines(invoice: dict[str, Any]) -> list[tuple]:
         return sorted(
-            (line["item"]["id"], line["description"], line["quantity"], line["rate"], line["amount"])
+            (
+                line["item"]["id"],
+                line["description"],
+                line["quantity"],
+                line["rate"],
+                line["amount"],
+                line["taxCode"]["id"],
+            )
             for line in invoice["item"]["items"]
         )
 
@@ -227,53 +252,107 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
             kt.run_action("get_expense", {"id": expense["id"]})["is_invoiced"],
         )
 
+    pending = ApprovalRequest.objects.filter(
+        run__flow=flows["project_to_billing"], status=ApprovalStatus.PENDING
+    )
+    february = f"FB-BILL-{project_id}-2026-02"
+
+    def approval_for(key: str) -> ApprovalRequest:
+        return wait_for_flows(
+            flows,
+            lambda: next((r for r in pending.all() if any(i["key"] == key for i in r.items)), None),
+            45,
+            f"no approval request for {key}",
+        )
+
+    request = approval_for(february)
+    # The draft exists in NetSuite, pending approval: it posts nothing, and the work is not invoiced yet.
+    [draft] = invoices()
+    assert (draft["externalId"], draft["approvalStatus"]["id"], draft["status"]["id"]) == (
+        february,
+        "1",
+        "pendingApproval",
+    )
+    assert marked() == (False, False, False, False, False)
+    # The approver sees the lines and the totals a controller checks: time x rate + expenses + fee.
+    [item] = [i for i in request.items if i["key"] == february]
+    total = 41345.5  # T&M (1.5 + 4) h x 200 + expense 245.50 + fixed fee 40000; the 3 h rollout excluded
+    assert (item["total"], item["hours"], item["time_amount"], item["expenses"], item["fixed_fees"]) == (
+        total,
+        5.5,
+        1100.0,
+        245.5,
+        40000.0,
+    )
+    assert (item["currency"], item["tax_code"]) == (workspace["currency"], "15")
+    assert request.totals["total"] == total and "Workshop" in item["line_summary"]
+    approvals.decide(actor=approver, request=request, decision="approve")
+
     milestone_links = SyncLink.objects.filter(
         organisation=customer, entity="milestone_invoice", system="kantata"
     )
 
     def all_invoiced() -> bool:
-        time_1, time_2, _fixed_fee_work, expense_done = marked()
+        time_1, time_2, _fixed_fee_work, _late, expense_done = marked()
         return time_1 and time_2 and expense_done and milestone_links.exists()
 
     wait_for_flows(flows, all_invoiced, 45, "the time, expense and milestone were not invoiced")
     settle_flows(flows)
-    invoice = only_invoice()
+    [invoice] = invoices()
     assert invoice["entity"]["id"] == customer_id
+    assert (invoice["approvalStatus"]["id"], invoice["currency"]["symbol"]) == ("2", workspace["currency"])
     expected_lines = [
-        ("10", "2026-02-03 Kick-off", 1.5, 200.0, 300.0),
-        ("10", "2026-02-04 Workshop", 4.0, 200.0, 800.0),
-        ("11", "Milestone: Rollout FIXED fee", 1.0, 40000.0, 40000.0),
-        ("13", "2026-02-04 Travel: Train to site", 1.0, 245.5, 245.5),
+        ("10", "2026-02-03 Kick-off", 1.5, 200.0, 300.0, "15"),
+        ("10", "2026-02-04 Workshop", 4.0, 200.0, 800.0, "15"),
+        ("11", "Milestone: Rollout FIXED fee", 1.0, 40000.0, 40000.0, "15"),
+        ("13", "2026-02-04 Travel: Train to site", 1.0, 245.5, 245.5, "15"),
     ]
     assert invoice_lines(invoice) == expected_lines
-    total = 41345.5  # T&M (1.5 + 4) h x 200 + expense 245.50 + fixed fee 40000; the 3 h rollout excluded
     assert invoice["total"] == total
-    assert marked() == (True, True, False, True)  # the fixed-fee work time is not on any invoice
+    assert marked() == (True, True, False, False, True)  # fixed-fee work never; the late entry not yet
     assert milestone_links.count() == 1
-    creates = sandbox.requests_by_object(("POST", "PUT"))
+    writes = sandbox.requests_by_object(("POST", "PUT", "PATCH"))
+
+    # Late approval: the February entry approved after February was posted goes on March's invoice;
+    # February's invoice is neither edited nor doubled.
+    approve_time(entries[3])
+    march = approval_for(f"FB-BILL-{project_id}-2026-03")
+    [late] = march.items
+    assert (late["time_entry_ids"], late["total"]) == ([int(entries[3]["id"])], 200.0)
+    approvals.decide(actor=approver, request=march, decision="approve")
+    wait_for_flows(flows, lambda: marked()[3], 45, "the late entry was not invoiced")
+    settle_flows(flows)
+    by_key = {i["externalId"]: i for i in invoices()}
+    assert sorted(by_key) == [february, f"FB-BILL-{project_id}-2026-03"]
+    assert (by_key[february]["total"], invoice_lines(by_key[february])) == (total, expected_lines)
+    after = sandbox.requests_by_object(("POST", "PUT", "PATCH"))
+    assert (
+        after.get("netsuite PATCH invoice", 0) == writes.get("netsuite PATCH invoice", 0) + 1
+    )  # March's post
+    assert after.get("netsuite PUT invoice", 0) == writes.get("netsuite PUT invoice", 0) + 1  # March's draft
+
+    # Twice: the operator replays the invoicing run, and every record is touched again: nothing new.
     billing = next(
         r
         for r in Run.objects.filter(flow=flows["project_to_billing"]).order_by("id")
-        if NodeRun.objects.filter(run=r, node_id="invoice", status="succeeded").exists()
+        if NodeRun.objects.filter(run=r, node_id="post", status="succeeded").exists()
     )
-    # Twice: the operator replays the invoicing run, and every record is touched again.
     replay = wait_for_run_row(run_actions.replay_run(actor=actor, run=billing))
-    assert replay.status == "succeeded", node_errors(replay)
+    assert replay.status in ("succeeded", "waiting"), node_errors(replay)
     kt.run_action("update_time_entry", {"id": entries[0]["id"], "notes": "Kick-off (edited)"})
     kt.run_action("update_expense", {"id": expense["id"], "notes": "Train to site (edited)"})
-    kt.run_action("update_story", {"id": milestone["id"], "title": "Rollout FIXED fee (signed off)"})
     touched = Run.objects.filter(flow=flows["project_to_billing"]).order_by("-id").first().pk
     wait_until(
         lambda: Run.objects.filter(flow=flows["project_to_billing"], pk__gt=touched).exists(),
         30,
         "no billing run after the records were touched",
     )
+    assert not pending.exists()
     settle_flows(flows)
-    again = only_invoice()
-    assert (again["id"], again["total"], invoice_lines(again)) == (invoice["id"], total, expected_lines)
-    after = sandbox.requests_by_object(("POST", "PUT"))
-    assert after.get("netsuite PUT invoice", 0) == creates.get("netsuite PUT invoice", 0)
-    assert milestone_links.count() == 1
+    assert len(invoices()) == 2 and milestone_links.count() == 1
+    assert sandbox.requests_by_object(("PUT", "PATCH")).get("netsuite PUT invoice", 0) == after.get(
+        "netsuite PUT invoice", 0
+    )
 
     # ------------------------------------------------------------------ 3. billing to cash
     ns.run_action(
@@ -313,7 +392,7 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         if s["title"].startswith("Invoice")
     ]
     assert [(s["state"], s["percentage_complete"]) for s in invoice_stories] == [("completed", 100)]
-    assert len(invoices()) == 1
+    assert len(invoices()) == 2  # February and March
     assert handover_counts() == (1, 1, 1, 3)  # the two line tasks plus the invoice deliverable
     links = SyncLink.objects.filter(organisation=customer, entity="project")
     assert links.values("canonical_id").distinct().count() == 1

@@ -166,14 +166,8 @@ def plan_invoices(
         where = {"workspace_id": unit.workspace_id, "ref": unit.ref}
         project = by_ws.get(unit.workspace_id)
         if project is None:
-            exceptions.append(
-                _exception(
-                    "missing_reference",
-                    f"{unit.ref}: the PSA project {unit.workspace_id} is not linked to an ERP project.",
-                    "Link the project (Quote to project creates the link) or bill it by hand.",
-                    **where,
-                )
-            )
+            # Not a project this flow bills (Quote to project links the ones it hands over).
+            waiting.append({**where, "reason": "the project is not linked to an ERP project"})
             continue
         customer = _str(project.get("customer_id"))
         setup = cycles.get(customer) or cycles.get("default")

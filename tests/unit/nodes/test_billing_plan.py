@@ -163,8 +163,8 @@ def test_weekly_and_milestone_cycles():
     assert (invoice["key"], invoice["total"], invoice["hours"]) == ("FB-BILL-7-M50", 40000.0, 0)
 
 
-def test_an_unlinked_project_or_customer_without_cycle_is_an_exception():
+def test_an_unlinked_project_waits_and_a_customer_without_cycle_is_an_exception():
     out = plan([entry(1, "2026-02-03", 60)], projects=[])
-    assert out["exceptions"][0]["exception"]["category"] == "missing_reference"
+    assert out["invoices"] == out["exceptions"] == [] and out["waiting"][0]["ref"] == "T1"
     out = plan([entry(1, "2026-02-03", 60)], cycles={})
     assert "billing cycles" in out["exceptions"][0]["exception"]["what_to_fix"]
