@@ -32,6 +32,7 @@ from flowbuilder.devtools.demo import KANTATA_NETSUITE
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution import approvals
 from flowbuilder.execution.models import ApprovalRequest, ApprovalStatus, NodeRun, Run
+from flowbuilder.triggers.manual import run_manually
 from flowbuilder.triggers.models import PollingState
 from tests.support.live_stack import wait_until
 
@@ -90,7 +91,7 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     )
     actor, customer, conns, flows = live.actor, live.customer, live.connections, live.flows
     approver = make_user(f"controller-{tag.lower()}", customer, "approver")
-    assert set(flows) >= {"quote_to_project", "project_to_billing", "billing_to_cash"}
+    assert set(flows) >= {"quote_to_project", "project_to_billing", "billing_to_cash", "invoice_correction"}
     sf = runtime.open_connection(customer.pk, conns["salesforce"].ref)
     ns = runtime.open_connection(customer.pk, conns["netsuite"].ref)
     kt = runtime.open_connection(customer.pk, conns["kantata"].ref)
@@ -397,4 +398,58 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     links = SyncLink.objects.filter(organisation=customer, entity="project")
     assert links.values("canonical_id").distinct().count() == 1
     assert sorted(links.values_list("system", flat=True)) == ["kantata", "netsuite", "salesforce"]
+    # ------------------------------------------------------------------ 4. a correction
+    # March's review hour was billed at 200; it should have been 150: a credit memo against the posted
+    # invoice, with the reason, approved by a person; the invoice is not edited. Twice: nothing doubles.
+    march_invoice = next(i for i in invoices() if i["externalId"].endswith("2026-03"))
+    request_body = {
+        "correction_id": "CASE-7",
+        "invoice_id": march_invoice["id"],
+        "reason": "Review hour billed at the senior rate",
+        "lines": [
+            {"item": "10", "description": "2026-02-10 Review: rate correction", "quantity": 1, "rate": 50}
+        ],
+    }
+    patches = sandbox.requests_by_object(("PATCH", "PUT")).get("netsuite PATCH invoice", 0)
+    correction = flows["invoice_correction"]
+    first_run = run_manually(actor=actor, flow=correction, input_data=request_body)
+    credit_request = wait_for_flows(
+        flows,
+        lambda: ApprovalRequest.objects.filter(run=first_run, status=ApprovalStatus.PENDING).first(),
+        45,
+        "no approval request for the credit memo",
+    )
+    assert credit_request.totals["total"] == 50.0
+    approvals.decide(actor=approver, request=credit_request, decision="approve")
+    assert wait_for_run_row(first_run).status == "succeeded", node_errors(first_run)
+
+    def credit_memos() -> list[dict[str, Any]]:
+        rows = ns.run_action(
+            "suiteql",
+            {"query": f"SELECT id FROM transaction WHERE type = 'CustCred' AND job = {job_id}"},
+        )
+        return [ns.run_action("get_record", {"record_type": "creditmemo", "id": r["id"]}) for r in rows]
+
+    [memo] = credit_memos()
+    assert (memo["createdFrom"]["id"], memo["total"], memo["currency"]["symbol"]) == (
+        march_invoice["id"],
+        50.0,
+        workspace["currency"],
+    )
+    assert memo["memo"] == f"Correction of {march_invoice['tranId']}: Review hour billed at the senior rate"
+    assert [(a["doc"]["id"], a["amount"]) for a in memo["apply"]["items"]] == [(march_invoice["id"], 50.0)]
+    assert [line["taxCode"]["id"] for line in memo["item"]["items"]] == ["15"]
+    march_after = ns.run_action("get_record", {"record_type": "invoice", "id": march_invoice["id"]})
+    assert (march_after["total"], march_after["amountRemaining"]) == (200.0, 150.0)  # credited, not edited
+    assert sandbox.requests_by_object(("PATCH", "PUT")).get("netsuite PATCH invoice", 0) == patches
+    replay = run_actions.replay_run(actor=actor, run=first_run)
+    again = wait_for_flows(
+        flows,
+        lambda: ApprovalRequest.objects.filter(run=replay, status=ApprovalStatus.PENDING).first(),
+        45,
+        "no approval request on the replay",
+    )
+    approvals.decide(actor=approver, request=again, decision="approve")
+    assert wait_for_run_row(replay).status == "succeeded", node_errors(replay)
+    assert len(credit_memos()) == 1
     runtime.clear_cache()
