@@ -185,6 +185,7 @@ def suiteql_tables(store: Any) -> dict[str, suiteql.Table]:
                         "otherrefnum": r.get("otherRefNum"),
                         "job": _int(r.get("job")),
                         "approvalstatus": _int(r.get("approvalStatus")),
+                        "createdfrom": _int(r.get("createdFrom")),
                         "createddate": _instant(r.get("createdDate")),
                         "lastmodifieddate": _instant(r.get("lastModifiedDate")),
                     }
@@ -213,6 +214,7 @@ def suiteql_tables(store: Any) -> dict[str, suiteql.Table]:
             "otherrefnum",
             "job",
             "approvalstatus",
+            "createdfrom",
             "createddate",
             "lastmodifieddate",
         ),

@@ -106,17 +106,19 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
 
     def read_opp() -> dict[str, Any]:
         soql = (
-            f"SELECT Id, NextStep, Flowbuilder_Id__c, Description FROM Opportunity WHERE Id = '{opp['id']}'"
+            "SELECT Id, NextStep, Description, Flowbuilder_Id__c, PSA_Project_Id__c, ERP_Customer_Id__c, "
+            f"ERP_Project_Id__c FROM Opportunity WHERE Id = '{opp['id']}'"
         )
         return sf.run_action("query", {"soql": soql})[0]
 
     won = wait_for_flows(flows, lambda: (o := read_opp()).get("Flowbuilder_Id__c") and o, 45, "no handover")
     settle_flows(flows)
-    ids = dict(part.rsplit(" ", 1) for part in won["NextStep"].split(" | "))
+    # The ids land in the handover fields; sales' NextStep and Description are not touched.
+    assert (won["NextStep"], won["Description"]) == (None, None)
     project_id, customer_id, job_id = (
-        ids["Kantata project"],
-        ids["NetSuite customer"],
-        ids["NetSuite project"],
+        won["PSA_Project_Id__c"],
+        won["ERP_Customer_Id__c"],
+        won["ERP_Project_Id__c"],
     )
     assert customer_id == existing["id"]  # the existing NetSuite customer was reused, not duplicated
     account_row = sf.run_action(
@@ -166,7 +168,7 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     after = sandbox.requests_by_object(("POST", "PUT"))
     for key in ("kantata POST workspaces", "kantata POST stories", "netsuite POST customer"):
         assert after.get(key, 0) == creates.get(key, 0), key
-    assert read_opp()["NextStep"] == won["NextStep"]
+    assert read_opp() == won
 
     # ------------------------------------------------------------------ 2. project to billing
     # The billing run waits while the week is approved: time on T&M work and on the fixed-fee
@@ -356,48 +358,63 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     )
 
     # ------------------------------------------------------------------ 3. billing to cash
-    ns.run_action(
-        "create_record",
-        {
-            "record_type": "customerpayment",
-            "fields": {
-                "customer": {"id": customer_id},
-                "payment": total,
-                "apply": {"items": [{"doc": {"id": invoice["id"]}, "amount": total, "apply": True}]},
+    # The posted invoices reach the opportunity's dedicated billing fields; a partial payment shows as
+    # partially paid with the cash received, the rest of it as paid. Sales' NextStep is left alone.
+    def billing() -> dict[str, Any]:
+        soql = (
+            "SELECT Billing_Status__c, Billing_Invoice__c, Billing_Total__c, Billing_Cash_Received__c, "
+            "Billing_Credited__c, Billing_Written_Off__c, Billing_Open_Amount__c, Billing_Days_Overdue__c, "
+            f"NextStep, Description FROM Opportunity WHERE Id = '{opp['id']}'"
+        )
+        return sf.run_action("query", {"soql": soql})[0]
+
+    def pay(amount: float) -> None:
+        ns.run_action(
+            "create_record",
+            {
+                "record_type": "customerpayment",
+                "fields": {
+                    "customer": {"id": customer_id},
+                    "payment": amount,
+                    "apply": {"items": [{"doc": {"id": invoice["id"]}, "amount": amount, "apply": True}]},
+                },
             },
-        },
-    )
+        )
 
-    def paid_everywhere() -> bool:
-        stories = [
-            s
-            for s in kt.run_action("list_stories", {"workspace_id": project_id})
-            if s["title"].startswith("Invoice")
-        ]
-        crm = read_opp().get("Description") or ""
-        return "Paid in full" in crm and any(s["state"] == "completed" for s in stories)
+    def shows(status: str, tran_id: str) -> Any:
+        return lambda: (b := billing())["Billing_Status__c"] == status and b["Billing_Invoice__c"] == tran_id
 
-    wait_for_flows(flows, paid_everywhere, 45, "the payment did not reach CRM and PSA")
+    pay(10000)
+    wait_for_flows(flows, shows("Partially paid", invoice["tranId"]), 45, "the partial payment is not shown")
     settle_flows(flows)
-    assert (
-        read_opp()["Description"]
-        == f"Billing: Invoice {invoice['tranId']}: Paid in full, total {total:.2f}, due 0.00"
-    )
+    partial = billing()
+    assert (partial["Billing_Cash_Received__c"], partial["Billing_Open_Amount__c"]) == (10000.0, 31345.5)
+    assert (partial["Billing_Total__c"], partial["Billing_Credited__c"]) == (total, 0.0)
+    assert partial["NextStep"] == won["NextStep"] and not (partial["Description"] or "").startswith("Billing")
+    pay(total - 10000)
+    wait_for_flows(flows, shows("Paid", invoice["tranId"]), 45, "the payment did not reach the CRM")
+    settle_flows(flows)
+    paid = billing()
+    assert (paid["Billing_Cash_Received__c"], paid["Billing_Open_Amount__c"]) == (total, 0.0)
+    assert paid["Billing_Days_Overdue__c"] == 0
     cash = Run.objects.filter(flow=flows["billing_to_cash"], status="succeeded").order_by("-id").first()
     replay = wait_for_run_row(run_actions.replay_run(actor=actor, run=cash))
     assert replay.status == "succeeded", node_errors(replay)
     settle_flows(flows)
-    invoice_stories = [
-        s
+    assert billing() == paid
+    invoice_stories = {
+        s["title"].split(":")[0]: s
         for s in kt.run_action("list_stories", {"workspace_id": project_id})
         if s["title"].startswith("Invoice")
-    ]
-    assert [(s["state"], s["percentage_complete"]) for s in invoice_stories] == [("completed", 100)]
+    }
+    feb_story = invoice_stories[f"Invoice {invoice['tranId']}"]
+    assert (feb_story["state"], feb_story["percentage_complete"]) == ("completed", 100)
     assert len(invoices()) == 2  # February and March
-    assert handover_counts() == (1, 1, 1, 3)  # the two line tasks plus the invoice deliverable
+    assert handover_counts() == (1, 1, 1, 4)  # the two line tasks plus one deliverable per invoice
     links = SyncLink.objects.filter(organisation=customer, entity="project")
     assert links.values("canonical_id").distinct().count() == 1
     assert sorted(links.values_list("system", flat=True)) == ["kantata", "netsuite", "salesforce"]
+
     # ------------------------------------------------------------------ 4. a correction
     # March's review hour was billed at 200; it should have been 150: a credit memo against the posted
     # invoice, with the reason, approved by a person; the invoice is not edited. Twice: nothing doubles.
@@ -452,4 +469,18 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     approvals.decide(actor=approver, request=again, decision="approve")
     assert wait_for_run_row(replay).status == "succeeded", node_errors(replay)
     assert len(credit_memos()) == 1
+    # The credit reduces what is open on March's invoice, and it is not cash.
+    wait_for_flows(
+        flows,
+        lambda: (
+            (b := billing())["Billing_Invoice__c"] == march_invoice["tranId"] and b["Billing_Credited__c"]
+        ),
+        45,
+        "the credit memo did not reach the CRM",
+    )
+    settle_flows(flows)
+    credited = billing()
+    assert (credited["Billing_Credited__c"], credited["Billing_Cash_Received__c"]) == (50.0, 0.0)
+    assert credited["Billing_Open_Amount__c"] == 150.0
+    assert credited["Billing_Status__c"] == ("Overdue" if credited["Billing_Days_Overdue__c"] else "Open")
     runtime.clear_cache()
