@@ -101,7 +101,10 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
 
     # ------------------------------------------------------------------ 1. quote to project
     name = f"{tag} Contoso Rail"
-    existing = ns.run_action("create_record", {"record_type": "customer", "fields": {"companyName": name}})
+    # Finance set the customer up for billing (payment terms; currency and subsidiary come with it).
+    existing = ns.run_action(
+        "create_record", {"record_type": "customer", "fields": {"companyName": name, "terms": {"id": "2"}}}
+    )
     account, opp = close_won_deal(sf, account_name=name, opportunity_name=f"{tag} Rail rollout")
 
     def read_opp() -> dict[str, Any]:
@@ -133,6 +136,9 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         ("Rollout FIXED fee", "milestone"),
     ]
 
+    def workspace_currency(workspace_id: str) -> str:
+        return kt.run_action("get_workspace", {"id": workspace_id})["currency"]
+
     def handover_counts() -> tuple:
         customers = ns.run_action(
             "suiteql", {"query": f"SELECT COUNT(*) AS n FROM customer WHERE companyname = '{name}'"}
@@ -145,6 +151,27 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         return int(customers[0]["n"]), int(jobs[0]["n"]), len(workspaces), len(stories)
 
     assert handover_counts() == (1, 1, 1, 2)
+    assert workspace_currency(project_id) == "USD"  # the customer's NetSuite currency
+
+    # A deal whose NetSuite customer has no payment terms gets no project: an exception says what to do.
+    _, bare = close_won_deal(sf, account_name=f"{tag} Bare Ltd", opportunity_name=f"{tag} Bare deal")
+    blocked = wait_for_flows(
+        flows,
+        lambda: NodeRun.objects.filter(
+            run__flow=flows["quote_to_project"], node_id="setup_exception", status="succeeded"
+        ).first(),
+        45,
+        "no billing-setup exception",
+    )
+    settle_flows(flows)
+    [problem] = blocked.output_items["main"]
+    assert problem["Id"] == bare["id"] and problem["setup_missing"] == ["payment terms"]
+    assert problem["exception"]["category"] == "missing_reference"
+    assert "payment terms" in problem["exception"]["what_to_fix"]
+    assert not [w for w in kt.run_action("list_workspaces", {"search": "Bare"}) if tag in w["title"]]
+    assert not sf.run_action(
+        "query", {"soql": f"SELECT PSA_Project_Id__c FROM Opportunity WHERE Id = '{bare['id']}'"}
+    )[0]["PSA_Project_Id__c"]
     creates = sandbox.requests_by_object(("POST", "PUT"))
     handover = Run.objects.filter(flow=flows["quote_to_project"], status="succeeded").order_by("id")
     first = next(r for r in handover if r.input_items)
