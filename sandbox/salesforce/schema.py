@@ -83,7 +83,9 @@ _STANDARD_SPECS: dict[str, dict[str, str]] = {
         "readonly": "Name TotalPrice",
         "fields": "Name:string OpportunityId:ref:Opportunity Product2Id:ref:Product2 "
         "PricebookEntryId:ref:PricebookEntry ProductCode:string Quantity:double UnitPrice:currency "
-        "TotalPrice:currency ServiceDate:date Description:string",
+        "TotalPrice:currency ServiceDate:date Description:string "
+        # How the line is billed (an org's field: Fixed Fee, Time and Materials, Retainer).
+        "Billing_Type__c:picklist",
     },
     # https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contract.htm
     "Contract": {

@@ -105,7 +105,12 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     existing = ns.run_action(
         "create_record", {"record_type": "customer", "fields": {"companyName": name, "terms": {"id": "2"}}}
     )
-    account, opp = close_won_deal(sf, account_name=name, opportunity_name=f"{tag} Rail rollout")
+    account, opp = close_won_deal(
+        sf,
+        account_name=name,
+        opportunity_name=f"{tag} Rail rollout",
+        extra_lines=(("Monthly advisory", 1, 3000, "Retainer"),),  # a billing type the template does not map
+    )
 
     def read_opp() -> dict[str, Any]:
         soql = (
@@ -152,6 +157,15 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
 
     assert handover_counts() == (1, 1, 1, 2)
     assert workspace_currency(project_id) == "USD"  # the customer's NetSuite currency
+    # The retainer line got no task: its billing type is not declared, so it is an exception, not a guess.
+    unmapped = NodeRun.objects.filter(
+        run__flow=flows["quote_to_project"], node_id="line_exception", status="succeeded"
+    ).first()
+    [line_problem] = unmapped.output_items["main"]
+    assert (line_problem["billing_type"], line_problem["exception"]["category"]) == (
+        "Retainer",
+        "validation",
+    )  # the customer's NetSuite currency
 
     # A deal whose NetSuite customer has no payment terms gets no project: an exception says what to do.
     _, bare = close_won_deal(sf, account_name=f"{tag} Bare Ltd", opportunity_name=f"{tag} Bare deal")
