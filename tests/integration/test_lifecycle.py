@@ -524,4 +524,27 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     assert (credited["Billing_Credited__c"], credited["Billing_Cash_Received__c"]) == (50.0, 0.0)
     assert credited["Billing_Open_Amount__c"] == 150.0
     assert credited["Billing_Status__c"] == ("Overdue" if credited["Billing_Days_Overdue__c"] else "Open")
+
+    # Finance writes the rest off (a credit memo marked as a write-off): written off, still no cash.
+    ns.run_action(
+        "create_record",
+        {
+            "record_type": "creditmemo",
+            "fields": {
+                "externalId": f"WO-{march_invoice['id']}",
+                "entity": {"id": customer_id},
+                "createdFrom": {"id": march_invoice["id"]},
+                "memo": "Write-off: uncollectible",
+                "item": {"items": [{"item": {"id": "10"}, "quantity": 1, "rate": 150}]},
+                "apply": {"items": [{"doc": {"id": march_invoice["id"]}, "amount": 150, "apply": True}]},
+            },
+        },
+    )
+    wait_for_flows(
+        flows, lambda: billing()["Billing_Status__c"] == "Written off", 45, "no write-off in the CRM"
+    )
+    settle_flows(flows)
+    written_off = billing()
+    assert (written_off["Billing_Written_Off__c"], written_off["Billing_Credited__c"]) == (150.0, 50.0)
+    assert (written_off["Billing_Cash_Received__c"], written_off["Billing_Open_Amount__c"]) == (0.0, 0.0)
     runtime.clear_cache()
