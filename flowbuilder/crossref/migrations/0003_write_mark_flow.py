@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crossref', '0002_write_marks'),
+        ("crossref", "0002_write_marks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='writemark',
-            name='flow_id',
+            model_name="writemark",
+            name="flow_id",
             field=models.BigIntegerField(blank=True, null=True),
         ),
     ]
