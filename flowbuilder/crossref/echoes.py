@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from connectors.base import RecordRef
@@ -28,7 +29,12 @@ MAX_VERSION_CHARS = 64
 
 
 def mark_written(
-    organisation_id: int, system: str, refs: Iterable[RecordRef], *, written_at: datetime | None = None
+    organisation_id: int,
+    system: str,
+    refs: Iterable[RecordRef],
+    *,
+    written_at: datetime | None = None,
+    flow_id: int | None = None,
 ) -> int:
     """Store a mark per written record (one INSERT for all); returns how many."""
     now = written_at or timezone.now()
@@ -43,6 +49,7 @@ def mark_written(
             modified_at=ref.modified_at,
             written_at=now,
             expires_at=expires,
+            flow_id=flow_id,
         )
         for ref in refs
         if ref.id
@@ -51,8 +58,13 @@ def mark_written(
     return len(rows)
 
 
-def own_writes(organisation_id: int, system: str, refs: Sequence[RecordRef | None]) -> set[int]:
-    """The indexes of ``refs`` that are echoes of our own writes (None entries are never echoes)."""
+def own_writes(
+    organisation_id: int, system: str, refs: Sequence[RecordRef | None], *, flow_id: int | None = None
+) -> set[int]:
+    """The indexes of ``refs`` that are echoes of our own writes (None entries are never echoes).
+
+    With ``flow_id``, only that flow's writes (and writes made outside any flow) count: another flow's
+    write is news for this one (a posted invoice starts billing to cash)."""
     wanted = {ref.id for ref in refs if ref is not None and ref.id}
     if not wanted:
         return set()
@@ -62,7 +74,10 @@ def own_writes(organisation_id: int, system: str, refs: Sequence[RecordRef | Non
         system=system,
         record_id__in=wanted,
         expires_at__gt=timezone.now(),
-    ).only("object", "record_id", "version", "modified_at", "written_at")
+    )
+    if flow_id is not None:
+        rows = rows.filter(Q(flow_id=flow_id) | Q(flow_id__isnull=True))
+    rows = rows.only("object", "record_id", "version", "modified_at", "written_at")
     for mark in rows:
         marks.setdefault(mark.record_id, []).append(mark)
     epsilon = timedelta(seconds=settings.FLOWBUILDER_ECHO_EPSILON_S)

@@ -55,6 +55,10 @@ class WriteMark(models.Model):
     modified_at = models.DateTimeField(null=True, blank=True)
     written_at = models.DateTimeField()
     expires_at = models.DateTimeField()
+    # The flow whose run wrote it (an id, not a key: flows sit above crossref). Only that flow's trigger
+    # ignores the change; the next flow of a lifecycle (billing to cash after project to billing) must see
+    # it. Null: written outside a flow's run, an echo for every flow.
+    flow_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [

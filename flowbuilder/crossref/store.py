@@ -12,8 +12,9 @@ from . import actions, echoes
 
 
 class OrganisationCrossref:
-    def __init__(self, organisation_id: int, run_id: int | None = None) -> None:
+    def __init__(self, organisation_id: int, run_id: int | None = None, flow_id: int | None = None) -> None:
         self.organisation_id = organisation_id
+        self.flow_id = flow_id  # whose writes these are (echo suppression is per flow)
         self.run_id = run_id  # the run whose nodes write links (the business trace notes it)
 
     def lookup(self, entity: str, source_system: str, source_id: str, target_system: str) -> str | None:
@@ -60,4 +61,4 @@ class OrganisationCrossref:
 
     def mark_written(self, system: str, records: list[RecordRef]) -> None:
         if records:
-            echoes.mark_written(self.organisation_id, system, records)
+            echoes.mark_written(self.organisation_id, system, records, flow_id=self.flow_id)

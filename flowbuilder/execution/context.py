@@ -50,7 +50,7 @@ def build_context(
             run.organisation_id, connection_id, run_id=run.pk
         ),
         run_subflow=run_subflow,
-        crossref=_crossref(run.organisation_id, run.pk),
+        crossref=_crossref(run.organisation_id, run.pk, run.flow_id),
         resume=resume,
         timezone=lambda: _organisation_zone(run.organisation_id),
         resume_url=lambda: waits.resume_url(run.pk, node_id),
@@ -65,10 +65,10 @@ def _organisation_zone(organisation_id: int) -> tzinfo:
     return org.zone if org else ZoneInfo("UTC")
 
 
-def _crossref(organisation_id: int, run_id: int | None = None) -> Any:
+def _crossref(organisation_id: int, run_id: int | None = None, flow_id: int | None = None) -> Any:
     from flowbuilder.crossref.store import OrganisationCrossref
 
-    return OrganisationCrossref(organisation_id, run_id)
+    return OrganisationCrossref(organisation_id, run_id, flow_id)
 
 
 class _LazyOutputs(dict):

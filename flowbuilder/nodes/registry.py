@@ -17,6 +17,7 @@ _BUILTINS = "flowbuilder.nodes.builtins"
 # Add a line here when a node type ships inside this repository.
 BUILTIN_NODE_TYPES: tuple[str, ...] = (
     f"{_BUILTINS}.aggregate:AggregateItems",
+    f"{_BUILTINS}.billing:PlanInvoices",
     f"{_BUILTINS}.batching:SplitBatches",
     f"{_BUILTINS}.canonical:ToCanonical",
     f"{_BUILTINS}.canonical:FromCanonical",
@@ -34,6 +35,7 @@ BUILTIN_NODE_TYPES: tuple[str, ...] = (
     f"{_BUILTINS}.mapping:MapFields",
     f"{_BUILTINS}.ordering:SortItems",
     f"{_BUILTINS}.dedupe:DedupeItems",
+    f"{_BUILTINS}.explode:ExplodeList",
     f"{_BUILTINS}.triggers:ManualTrigger",
     f"{_BUILTINS}.triggers:WebhookTrigger",
     f"{_BUILTINS}.triggers:ScheduleTrigger",

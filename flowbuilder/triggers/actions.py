@@ -209,7 +209,7 @@ def _fresh(state: PollingState, found: Found) -> tuple[list[dict[str, Any]], int
     window (claimed here, in the transaction that starts their run). Returns (items, duplicates, echoes)."""
     if found.refs is None or not found.items:
         return found.items, 0, 0
-    echoed = echoes.own_writes(state.flow.organisation_id, found.system, found.refs)
+    echoed = echoes.own_writes(state.flow.organisation_id, found.system, found.refs, flow_id=state.flow_id)
     candidates = [i for i in range(len(found.items)) if i not in echoed]
     window = settings.FLOWBUILDER_POLL_DEDUPE_WINDOW_S
     fresh = ingress.claim_versions(state.pk, [found.refs[i] for i in candidates], window)

@@ -54,11 +54,19 @@ _CHECKED_WHEN_RENDERED = frozenset({"pattern", "format", "minLength", "maxLength
 
 
 def _is_template_value(error: jsonschema.ValidationError) -> bool:
+    text = error.instance
+    if not isinstance(text, str) or "{{" not in text or "}}" not in text:
+        return False
+    if error.validator in _CHECKED_WHEN_RENDERED:
+        return True
+    # A setting that is one whole ``{{ expr }}`` renders to the expression's value (a list of ids, a
+    # number): its type is only known then, and the action checks it.
+    whole = text.strip()
     return (
-        error.validator in _CHECKED_WHEN_RENDERED
-        and isinstance(error.instance, str)
-        and "{{" in error.instance
-        and "}}" in error.instance
+        error.validator == "type"
+        and whole.startswith("{{")
+        and whole.endswith("}}")
+        and whole.count("{{") == 1
     )
 
 

@@ -24,12 +24,18 @@ LISTS: dict[str, dict[str, str]] = {
     "jobstatus": {"1": "Closed", "2": "In Progress", "3": "Not Awarded", "4": "Pending"},
     "account": {"1": "Checking", "122": "Undeposited Funds"},
     "taxtype": {"13": "US Tax Type", "14": "UK VAT"},
+    # Invoice approval (Accounting Preferences > Approval Routing > Invoices): a pending invoice posts
+    # nothing until it is approved (PATCH approvalStatus, as the vendor bill approval use case shows:
+    # https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_0504060412.html).
+    "approvalstatus": {"1": "Pending Approval", "2": "Approved", "3": "Rejected"},
 }
 STATUS_NAMES = {
     "open": "Open",
     "paidInFull": "Paid In Full",
     "fullyApplied": "Fully Applied",
     "deposited": "Deposited",
+    "pendingApproval": "Pending Approval",
+    "rejected": "Rejected",
     "notDeposited": "Not Deposited",
 }
 
@@ -77,6 +83,7 @@ _SALES_LINE = {
     "department": "ref:department",
     "class": "ref:classification",
     "location": "ref:location",
+    "taxCode": "ref:salestaxitem",
 }
 _APPLY_LINE = {"doc": "ref:invoice", "apply": "bool", "amount": "number", "line": "integer"}
 _DIMENSIONS = {"department": "ref:department", "class": "ref:classification", "location": "ref:location"}
@@ -319,7 +326,7 @@ TYPES_DEF: dict[str, RecordType] = {
     ),
     # -- transactions ---------------------------------------------------------------------------------------
     "invoice": _transaction(
-        {"dueDate": "date", "terms": "ref:term"},
+        {"dueDate": "date", "terms": "ref:term", "approvalStatus": "ref:approvalstatus"},
         sublists={"item": _SALES_LINE},
         required=("entity", "item"),
     ),
@@ -400,6 +407,9 @@ def recompute_invoice(record: dict[str, Any]) -> None:
     record["amountPaid"] = paid
     record["amountRemaining"] = round(max(0.0, record["total"] - paid), 2)
     record["status"] = "paidInFull" if record["total"] > 0 and record["amountRemaining"] <= 0 else "open"
+    approval = str(record.get("approvalStatus") or "2")
+    if approval != "2":  # not posted: no amount due yet
+        record["status"] = "pendingApproval" if approval == "1" else "rejected"
 
 
 def _applied(record: dict[str, Any]) -> float:

@@ -30,13 +30,15 @@ RECORD_TABLES = (
 )
 # transaction.status letters as SuiteQL returns them, and what BUILTIN.DF shows for them
 STATUS_LETTERS = {
-    "invoice": {"open": "A", "paidInFull": "B"},
+    "invoice": {"open": "A", "paidInFull": "B", "pendingApproval": "D", "rejected": "E"},
     "creditmemo": {"open": "A", "fullyApplied": "B"},
     "customerpayment": {"deposited": "C", "notDeposited": "B"},
 }
 STATUS_DISPLAY = {
     ("CustInvc", "A"): "Invoice : Open",
     ("CustInvc", "B"): "Invoice : Paid In Full",
+    ("CustInvc", "D"): "Invoice : Pending Approval",
+    ("CustInvc", "E"): "Invoice : Rejected",
     ("CustCred", "A"): "Credit Memo : Open",
     ("CustCred", "B"): "Credit Memo : Fully Applied",
     ("CustPymt", "B"): "Payment : Not Deposited",
@@ -182,6 +184,8 @@ def suiteql_tables(store: Any) -> dict[str, suiteql.Table]:
                         "externalid": r.get("externalId"),
                         "otherrefnum": r.get("otherRefNum"),
                         "job": _int(r.get("job")),
+                        "approvalstatus": _int(r.get("approvalStatus")),
+                        "createdfrom": _int(r.get("createdFrom")),
                         "createddate": _instant(r.get("createdDate")),
                         "lastmodifieddate": _instant(r.get("lastModifiedDate")),
                     }
@@ -209,6 +213,8 @@ def suiteql_tables(store: Any) -> dict[str, suiteql.Table]:
             "externalid",
             "otherrefnum",
             "job",
+            "approvalstatus",
+            "createdfrom",
             "createddate",
             "lastmodifieddate",
         ),

@@ -71,7 +71,11 @@ _STANDARD_SPECS: dict[str, dict[str, str]] = {
         "Pricebook2Id:ref:Pricebook2 External_Id__c:extid Flowbuilder_Id__c:extid "
         # Write-back fields an org adds for the lifecycle (ids of the PSA and ERP records, billing).
         "Flowbuilder_Project_Id__c:string PSA_Project_Id__c:string ERP_Customer_Id__c:string "
-        "ERP_Project_Id__c:string Billing_Status__c:picklist",
+        "ERP_Project_Id__c:string Billing_Status__c:picklist "
+        # Billing to cash: the latest posted invoice's collection state (credits and write-offs are not cash).
+        "Billing_Invoice__c:string Billing_Total__c:currency Billing_Cash_Received__c:currency "
+        "Billing_Credited__c:currency Billing_Written_Off__c:currency Billing_Open_Amount__c:currency "
+        "Billing_Days_Overdue__c:int",
     },
     "OpportunityLineItem": {
         "prefix": "00k",
@@ -79,7 +83,9 @@ _STANDARD_SPECS: dict[str, dict[str, str]] = {
         "readonly": "Name TotalPrice",
         "fields": "Name:string OpportunityId:ref:Opportunity Product2Id:ref:Product2 "
         "PricebookEntryId:ref:PricebookEntry ProductCode:string Quantity:double UnitPrice:currency "
-        "TotalPrice:currency ServiceDate:date Description:string",
+        "TotalPrice:currency ServiceDate:date Description:string "
+        # How the line is billed (an org's field: Fixed Fee, Time and Materials, Retainer).
+        "Billing_Type__c:picklist",
     },
     # https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contract.htm
     "Contract": {

@@ -280,6 +280,11 @@ def seed(world: World, out: Rows) -> None:
                         "Quantity": float(qty),
                         "UnitPrice": unit,
                         "ServiceDate": close.isoformat(),
+                        "Billing_Type__c": "Time and Materials"
+                        if unit < 1000
+                        else "Retainer"
+                        if prod.get("Family") in ("Retainer", "Recurring")
+                        else "Fixed Fee",
                     },
                 )
             if stage == "Closed Won":

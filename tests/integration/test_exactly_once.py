@@ -138,6 +138,12 @@ def test_a_flows_own_write_back_starts_no_run_but_a_persons_change_does(
     start_beat()
     wait_for_first_polls(flows)
 
+    # Finance set the customer up for billing: the handover checks its payment terms before any project.
+    ns = runtime.open_connection(live.customer.pk, live.connections["netsuite"].ref)
+    ns.run_action(
+        "create_record",
+        {"record_type": "customer", "fields": {"companyName": f"{tag} Echo Ltd", "terms": {"id": "2"}}},
+    )
     _, opp = close_won_deal(sf, account_name=f"{tag} Echo Ltd", opportunity_name=f"{tag} Echo rollout")
 
     def read_opp() -> dict[str, Any]:

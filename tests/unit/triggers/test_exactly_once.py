@@ -124,6 +124,18 @@ def test_a_write_without_a_version_matches_changes_within_epsilon_only(org, sett
     assert echoes.own_writes(org.pk + 1000, "salesforce", refs) == set()  # another organisation
 
 
+def test_a_write_is_an_echo_for_the_flow_that_made_it_and_news_for_the_next_flow(org):
+    """Project to billing posts an invoice: its own poll ignores it, billing to cash must see it."""
+    written = timezone.now()
+    invoice = RecordRef("invoice", "20001", "", written)
+    echoes.mark_written(org.pk, "netsuite", [invoice], written_at=written, flow_id=11)
+    assert echoes.own_writes(org.pk, "netsuite", [invoice], flow_id=11) == {0}
+    assert echoes.own_writes(org.pk, "netsuite", [invoice], flow_id=12) == set()
+    echoes.mark_written(org.pk, "netsuite", [RecordRef("invoice", "20002", "", written)], written_at=written)
+    outside = [RecordRef("invoice", "20002", "", written)]
+    assert echoes.own_writes(org.pk, "netsuite", outside, flow_id=12) == {0}  # written outside any flow
+
+
 def test_written_records_reads_object_id_and_version_from_the_answer():
     connectors = {c.key: c for c in load_connectors()}
     sf = connectors["salesforce"]

@@ -1,0 +1,416 @@
+"""Plan draft invoices from approved PSA work: one per project, billing period and currency.
+
+Why a node and not a chain of maps: the rules a controller signs are easier to read, test and keep right in
+one place. It decides, it writes nothing: the flow creates the drafts, asks for approval, posts and marks
+the work invoiced in the PSA.
+
+* Periods follow the customer's billing cycle (:mod:`.billing_cycles`); a period is drafted once its cut-off
+  has passed. Its invoice's key is ``<prefix>-<project>-<period>`` (the ERP external id), so a rerun finds the
+  same draft.
+* A period whose invoice is posted is closed: work approved late for it goes to the next period that is not
+  closed, never a second invoice and never an edit of the posted one. Work of a period whose draft waits for
+  approval waits too.
+* Rates come from the PSA's entries (the rate card or assignment rate Kantata puts on the entry); ERP item
+  ids and tax codes come from per-entity tables (template parameters). Anything missing is an exception that
+  says what to fix, and the project's invoice for that period waits for the fix: nothing is defaulted.
+* Lines are in the project's currency; an expense in another currency is either split onto an invoice of
+  its own currency or converted with a declared rate (``expense_currency``); never summed raw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from flowbuilder.core.errors import NodeError
+
+from ..base import BaseNode, NodeContext, Port, PortItems
+from ..expressions import render_template
+from .billing_cycles import CYCLES, Period, is_closed, next_period, parse_day, period_of
+
+POSTED, PENDING = "2", "1"  # NetSuite approvalStatus: 1 pending approval, 2 approved, 3 rejected
+
+
+@dataclass
+class Unit:
+    """One billable thing: a time entry, an expense or a fixed-fee milestone."""
+
+    kind: str  # time | expense | milestone
+    ref: str
+    workspace_id: str
+    day: date | None
+    description: str
+    quantity: float
+    rate: float | None
+    currency: str
+    source_id: str
+    hours: float = 0.0
+    milestone_id: str = ""
+
+
+@dataclass
+class Draft:
+    key: str
+    project: dict[str, Any]
+    period: Period
+    currency: str
+    units: list[Unit] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _units(time: list[dict], expenses: list[dict], stories: list[dict], milestones: list[dict]) -> list[Unit]:
+    fixed_fee = {
+        _str(s.get("id"))
+        for s in stories
+        if s.get("story_type") == "milestone" and int(s.get("budget_estimate_in_cents") or 0) > 0
+    }
+    units: list[Unit] = []
+    for t in time:
+        if not (t.get("approved") and t.get("billable") is not False and not t.get("is_invoiced")):
+            continue
+        if _str(t.get("story_id")) in fixed_fee:
+            continue  # the milestone's fixed fee covers it
+        hours = round(int(t.get("time_in_minutes") or 0) / 60, 2)
+        cents = t.get("rate_in_cents")
+        units.append(
+            Unit(
+                "time",
+                f"T{t.get('id')}",
+                _str(t.get("workspace_id")),
+                parse_day(t.get("date_performed")),
+                f"{t.get('date_performed')} {t.get('notes') or 'Professional services'}",
+                hours,
+                round(int(cents) / 100, 2) if cents else None,
+                _str(t.get("currency")),
+                _str(t.get("id")),
+                hours=hours,
+            )
+        )
+    for e in expenses:
+        if not (e.get("is_billable", e.get("billable")) and not e.get("is_invoiced")):
+            continue
+        amount = round(int(e.get("amount_in_cents") or 0) / 100, 2)
+        notes = f": {e['notes']}" if e.get("notes") else ""
+        units.append(
+            Unit(
+                "expense",
+                f"E{e.get('id')}",
+                _str(e.get("workspace_id")),
+                parse_day(e.get("date")),
+                f"{e.get('date')} {e.get('category') or 'Expense'}{notes}",
+                1.0,
+                amount,
+                _str(e.get("currency")),
+                _str(e.get("id")),
+            )
+        )
+    for m in milestones:
+        if m.get("story_type") != "milestone" or m.get("state") != "completed" or m.get("billable") is False:
+            continue
+        cents = int(m.get("budget_estimate_in_cents") or 0)
+        if cents <= 0:
+            continue
+        units.append(
+            Unit(
+                "milestone",
+                f"M{m.get('id')}",
+                _str(m.get("workspace_id")),
+                parse_day(m.get("due_date")) or parse_day(m.get("updated_at")),
+                f"Milestone: {m.get('title')}",
+                1.0,
+                round(cents / 100, 2),
+                _str(m.get("currency")),
+                _str(m.get("id")),
+                milestone_id=_str(m.get("id")),
+            )
+        )
+    return units
+
+
+def _exception(category: str, what: str, fix: str, **where: Any) -> dict[str, Any]:
+    return {**where, "exception": {"category": category, "problem": what, "what_to_fix": fix}}
+
+
+def plan_invoices(
+    *,
+    time: list[dict],
+    expenses: list[dict],
+    stories: list[dict],
+    milestones: list[dict],
+    projects: list[dict],
+    existing: list[dict],
+    cycles: dict[str, Any],
+    items: dict[str, Any],
+    tax_codes: dict[str, Any],
+    expense_currency: dict[str, Any],
+    key_prefix: str,
+    today: date,
+) -> dict[str, list[dict[str, Any]]]:
+    """Drafts to create, exceptions to fix and work that waits (see the module docstring)."""
+    by_ws = {_str(p.get("workspace_id")): p for p in projects}
+    status = {
+        _str(i.get("externalid") or i.get("externalId")): _str(i.get("approvalstatus")) for i in existing
+    }
+    drafts: dict[str, Draft] = {}
+    exceptions: list[dict[str, Any]] = []
+    waiting: list[dict[str, Any]] = []
+    rule = expense_currency.get("rule") or "split"
+    rates = expense_currency.get("rates") or {}
+
+    for unit in _units(time, expenses, stories, milestones):
+        where = {"workspace_id": unit.workspace_id, "ref": unit.ref}
+        project = by_ws.get(unit.workspace_id)
+        if project is None:
+            # Not a project this flow bills (Quote to project links the ones it hands over).
+            waiting.append({**where, "reason": "the project is not linked to an ERP project"})
+            continue
+        customer = _str(project.get("customer_id"))
+        setup = cycles.get(customer) or cycles.get("default")
+        if not isinstance(setup, dict) or setup.get("cycle") not in CYCLES:
+            exceptions.append(
+                _exception(
+                    "validation",
+                    f"{unit.ref}: customer {customer} has no billing cycle.",
+                    f"Add the customer to the template's billing cycles ({', '.join(CYCLES)}).",
+                    **where,
+                )
+            )
+            continue
+        cycle, cutoff = setup["cycle"], int(setup.get("cutoff_days") or 0)
+        if cycle == "milestone":
+            if not unit.milestone_id:
+                waiting.append({**where, "reason": "billed when its milestone is accepted"})
+                continue
+            period = Period(f"M{unit.milestone_id}", unit.day or today, unit.day or today)
+        else:
+            if unit.day is None:
+                exceptions.append(
+                    _exception(
+                        "validation", f"{unit.ref} has no date.", "Give it a date in the PSA.", **where
+                    )
+                )
+                continue
+            period = period_of(unit.day, cycle)
+        key = f"{key_prefix}-{unit.workspace_id}-{period.id}"
+        while status.get(key) == POSTED and cycle != "milestone":
+            period = next_period(period, cycle)  # late work: the next period that is not invoiced yet
+            key = f"{key_prefix}-{unit.workspace_id}-{period.id}"
+        if status.get(key) == POSTED:
+            continue  # a milestone already on its posted invoice
+        if status.get(key) == PENDING:
+            waiting.append({**where, "key": key, "reason": "its period's draft waits for approval"})
+            continue
+        if cycle != "milestone" and not is_closed(period, cutoff, today):
+            waiting.append({**where, "key": key, "reason": f"period {period.id} is before its cut-off"})
+            continue
+
+        currency = _str(project.get("currency"))
+        if unit.currency and unit.currency != currency:
+            if unit.kind != "expense":
+                exceptions.append(
+                    _exception(
+                        "refused_value",
+                        f"{unit.ref} is in {unit.currency}, the project bills in {currency}.",
+                        "Correct the entry's currency in the PSA.",
+                        **where,
+                    )
+                )
+                continue
+            if rule == "convert":
+                rate = rates.get(f"{unit.currency}:{currency}")
+                if not rate:
+                    exceptions.append(
+                        _exception(
+                            "missing_reference",
+                            f"{unit.ref}: no conversion rate {unit.currency} to {currency}.",
+                            f"Add '{unit.currency}:{currency}' to the template's expense currency rates.",
+                            **where,
+                        )
+                    )
+                    continue
+                unit.description += f" ({unit.rate:.2f} {unit.currency} at {rate})"
+                unit.rate = round(float(unit.rate or 0) * float(rate), 2)
+            else:
+                currency, key = unit.currency, f"{key}-{unit.currency}"
+        draft = drafts.setdefault(key, Draft(key, project, period, currency))
+        draft.units.append(unit)
+        entity = _str(project.get("subsidiary_id"))
+        if unit.kind == "time" and not unit.rate:
+            draft.problems.append(
+                _exception(
+                    "missing_reference",
+                    f"{unit.ref}: time entry {unit.source_id} has no bill rate.",
+                    "Give the person's role a rate on the project's rate card (or an assignment or project "
+                    "rate) in the PSA, then rerun.",
+                    **where,
+                    key=key,
+                )
+            )
+        if not _str((items.get(entity) or {}).get(unit.kind)):
+            draft.problems.append(
+                _exception(
+                    "missing_reference",
+                    f"{unit.ref}: no ERP item for {unit.kind} lines of entity {entity}.",
+                    f"Set items['{entity}']['{unit.kind}'] in the template's parameters.",
+                    **where,
+                    key=key,
+                )
+            )
+        if not _str(tax_codes.get(entity)):
+            draft.problems.append(
+                _exception(
+                    "missing_reference",
+                    f"{unit.ref}: no tax code for entity {entity}.",
+                    f"Set tax_codes['{entity}'] in the template's parameters.",
+                    **where,
+                    key=key,
+                )
+            )
+
+    invoices = []
+    for draft in drafts.values():
+        if draft.problems:
+            exceptions.extend(draft.problems)  # the whole invoice waits: no partial invoice for a period
+            continue
+        invoices.append(_invoice(draft, items, tax_codes))
+    return {"invoices": invoices, "exceptions": exceptions, "waiting": waiting}
+
+
+def _invoice(draft: Draft, items: dict[str, Any], tax_codes: dict[str, Any]) -> dict[str, Any]:
+    entity = _str(draft.project.get("subsidiary_id"))
+    tax = _str(tax_codes.get(entity))
+    units = sorted(draft.units, key=lambda u: ({"time": 0, "expense": 1, "milestone": 2}[u.kind], u.ref))
+    lines, summary = [], []
+    for u in units:
+        amount = round(u.quantity * float(u.rate or 0), 2)
+        lines.append(
+            {
+                "item": {"id": _str(items[entity][u.kind])},
+                "description": u.description,
+                "quantity": u.quantity,
+                "rate": u.rate,
+                "amount": amount,
+                "taxCode": {"id": tax},
+            }
+        )
+        summary.append(f"{u.description}: {u.quantity:g} x {u.rate:.2f} = {amount:.2f}")
+
+    def total(kind: str) -> float:
+        return round(sum(line["amount"] for u, line in zip(units, lines, strict=True) if u.kind == kind), 2)
+
+    hours = round(sum(u.hours for u in units), 2)
+    grand = round(sum(line["amount"] for line in lines), 2)
+    project = draft.project
+    return {
+        "key": draft.key,
+        "workspace_id": _str(project.get("workspace_id")),
+        "netsuite_project_id": _str(project.get("netsuite_project_id")),
+        "customer_id": _str(project.get("customer_id")),
+        "customer": project.get("customer_name") or "",
+        "subsidiary_id": entity,
+        "currency": draft.currency,
+        "tax_code": tax,
+        "period": draft.period.id,
+        "period_start": draft.period.start.isoformat(),
+        "period_end": draft.period.end.isoformat(),
+        "lines": lines,
+        "line_summary": "; ".join(summary),
+        "refs": [u.ref for u in units],
+        "time_entry_ids": [int(u.source_id) for u in units if u.kind == "time"],
+        "expense_ids": [int(u.source_id) for u in units if u.kind == "expense"],
+        "milestone_ids": [u.source_id for u in units if u.kind == "milestone"],
+        "hours": hours,
+        "time_amount": total("time"),
+        "expenses": total("expense"),
+        "fixed_fees": total("milestone"),
+        "total": grand,
+        "line_count": len(lines),
+        "memo": f"Billing {draft.period.id} ({draft.period.start} to {draft.period.end}), {draft.currency}: "
+        f"{hours:g} h T&M, expenses {total('expense'):.2f}, fixed fees {total('milestone'):.2f}",
+    }
+
+
+OBJECT = {"type": "object", "default": {}}
+
+
+class PlanInvoices(BaseNode):
+    type = "billing.plan_invoices"
+    label = "Plan invoices"
+    category = "Billing"
+    icon = "receipt"
+    description = "Turn approved time, expenses and milestones into one draft invoice per project and period."
+    docs = (
+        "Inputs: **time** entries, **expenses**, **stories** (which tasks are fixed-fee milestones), "
+        "**milestones** not invoiced yet, **projects** (`workspace_id`, `netsuite_project_id`, "
+        "`customer_id`, `subsidiary_id`, `currency`) and the **existing** invoices (`externalid`, "
+        "`approvalstatus`). **Billing cycles** per customer id (or `default`): "
+        '`{"cycle": "monthly|semi-monthly|weekly|milestone", "cutoff_days": 3}`. **Items** per entity: '
+        '`{"<subsidiary>": {"time": "<item id>", "expense": "…", "milestone": "…"}}`; **Tax codes** per '
+        "entity. **Expense currency**: `split` (an invoice per currency) or `convert` with `rates` "
+        '(`{"GBP:USD": 1.27}`). Drafts leave on **invoices**, problems on **exceptions** (category, problem, '
+        "what to fix; that project's invoice for the period waits), the rest on **waiting**."
+    )
+    inputs = (
+        Port("time", "Time entries"),
+        Port("expenses", "Expenses"),
+        Port("stories", "Tasks"),
+        Port("milestones", "Milestones to bill"),
+        Port("projects", "Projects"),
+        Port("existing", "Existing invoices"),
+    )
+    outputs = (
+        Port("invoices", "Draft invoices"),
+        Port("exceptions", "Exceptions"),
+        Port("waiting", "Waiting"),
+    )
+    config_schema: ClassVar[dict] = {
+        "type": "object",
+        "properties": {
+            "key_prefix": {"type": "string", "title": "Invoice key prefix", "default": "FB-BILL"},
+            "as_of": {
+                "type": "string",
+                "title": "As of (date)",
+                "description": "The billing date; empty: today (UTC). Use the trigger's scheduled time.",
+                "default": "",
+            },
+            "cycles": {**OBJECT, "title": "Billing cycles per customer"},
+            "items": {**OBJECT, "title": "ERP items per entity"},
+            "tax_codes": {**OBJECT, "title": "Tax codes per entity"},
+            "expense_currency": {
+                "type": "object",
+                "title": "Expenses in another currency",
+                "default": {"rule": "split"},
+                "properties": {
+                    "rule": {"type": "string", "enum": ["split", "convert"]},
+                    "rates": {"type": "object", "additionalProperties": {"type": "number"}},
+                },
+            },
+        },
+        "additionalProperties": False,
+    }
+
+    def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
+        raw = self.config.get("as_of") or ""
+        as_of = render_template(raw, ctx.expression_context(None)) if raw else ""
+        today = parse_day(as_of) if as_of else datetime.now(UTC).date()
+        if today is None:
+            raise NodeError(f"As of {as_of!r} is not a date.", hint="Give an ISO date or leave it empty.")
+        return plan_invoices(
+            time=list(inputs.get("time") or []),
+            expenses=list(inputs.get("expenses") or []),
+            stories=list(inputs.get("stories") or []),
+            milestones=list(inputs.get("milestones") or []),
+            projects=list(inputs.get("projects") or []),
+            existing=list(inputs.get("existing") or []),
+            cycles=dict(self.config.get("cycles") or {}),
+            items=dict(self.config.get("items") or {}),
+            tax_codes=dict(self.config.get("tax_codes") or {}),
+            expense_currency=dict(self.config.get("expense_currency") or {}),
+            key_prefix=self.config.get("key_prefix") or "FB-BILL",
+            today=today,
+        )

@@ -1,0 +1,170 @@
+"""The invoice planner's rules, as a controller reads them (pure: no database, no clock)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flowbuilder.nodes.builtins.billing import plan_invoices
+from flowbuilder.nodes.builtins.billing_cycles import is_closed, next_period, period_of
+
+PROJECT = {
+    "workspace_id": "7",
+    "netsuite_project_id": "1201",
+    "customer_id": "1101",
+    "subsidiary_id": "2",
+    "currency": "GBP",
+}
+ITEMS = {"2": {"time": "10", "expense": "13", "milestone": "11"}}
+TAX = {"2": "16"}
+
+
+def entry(eid: int, day: str, minutes: int, rate: int | None = 20000, **extra) -> dict:
+    return {
+        "id": eid,
+        "workspace_id": 7,
+        "date_performed": day,
+        "time_in_minutes": minutes,
+        "rate_in_cents": rate,
+        "approved": True,
+        "billable": True,
+        "is_invoiced": False,
+        "currency": "GBP",
+        "notes": f"work {eid}",
+        **extra,
+    }
+
+
+def plan(time=(), expenses=(), existing=(), *, cycle="monthly", today="2026-03-10", **kw):
+    args = {
+        "time": list(time),
+        "expenses": list(expenses),
+        "stories": [],
+        "milestones": [],
+        "projects": [PROJECT],
+        "existing": list(existing),
+        "cycles": {"default": {"cycle": cycle, "cutoff_days": 3}},
+        "items": ITEMS,
+        "tax_codes": TAX,
+        "expense_currency": {"rule": "split"},
+        "key_prefix": "FB-BILL",
+        "today": date.fromisoformat(today),
+    }
+    return plan_invoices(**{**args, **kw})
+
+
+def test_periods_per_cycle():
+    day = date(2026, 2, 17)
+    assert period_of(day, "monthly").id == "2026-02"
+    assert period_of(day, "semi-monthly").id == "2026-02-H2"
+    assert period_of(date(2026, 2, 15), "semi-monthly").id == "2026-02-H1"
+    assert period_of(day, "weekly").id == "2026-W08"
+    assert next_period(period_of(date(2026, 12, 20), "monthly"), "monthly").id == "2027-01"
+    feb = period_of(day, "monthly")
+    assert not is_closed(feb, 3, date(2026, 3, 3)) and is_closed(feb, 3, date(2026, 3, 4))
+
+
+def test_one_invoice_per_project_and_period_with_time_times_rate_plus_expenses():
+    out = plan(
+        [entry(1, "2026-02-03", 90), entry(2, "2026-02-20", 240), entry(3, "2026-03-02", 60)],
+        [
+            {
+                "id": 9,
+                "workspace_id": 7,
+                "date": "2026-02-04",
+                "amount_in_cents": 24550,
+                "is_billable": True,
+                "currency": "GBP",
+                "category": "Travel",
+            }
+        ],
+    )
+    assert out["exceptions"] == []
+    [invoice] = out["invoices"]  # March is before its cut-off: it waits
+    assert invoice["key"] == "FB-BILL-7-2026-02"
+    assert (invoice["currency"], invoice["tax_code"]) == ("GBP", "16")
+    assert invoice["total"] == 1.5 * 200 + 4 * 200 + 245.5
+    assert {line["taxCode"]["id"] for line in invoice["lines"]} == {"16"}
+    assert [line["item"]["id"] for line in invoice["lines"]] == ["10", "10", "13"]
+    assert (invoice["time_entry_ids"], invoice["expense_ids"]) == ([1, 2], [9])
+    assert [w["ref"] for w in out["waiting"]] == ["T3"]
+
+
+def test_late_approval_goes_to_the_next_open_period_never_the_posted_one():
+    posted = [{"externalid": "FB-BILL-7-2026-01", "approvalstatus": "2"}]
+    out = plan([entry(4, "2026-01-30", 60)], existing=posted)
+    [invoice] = out["invoices"]
+    assert invoice["key"] == "FB-BILL-7-2026-02" and invoice["time_entry_ids"] == [4]
+
+
+def test_work_of_a_period_whose_draft_waits_for_approval_waits():
+    pending = [{"externalid": "FB-BILL-7-2026-02", "approvalstatus": "1"}]
+    out = plan([entry(5, "2026-02-10", 60)], existing=pending)
+    assert out["invoices"] == [] and out["waiting"][0]["reason"].startswith("its period's draft")
+
+
+def test_a_missing_rate_item_or_tax_code_is_an_exception_never_a_default():
+    out = plan([entry(6, "2026-02-10", 60, rate=None), entry(7, "2026-02-11", 60)])
+    assert out["invoices"] == []  # the period's invoice waits for the fix: no partial invoice
+    [problem] = out["exceptions"]
+    assert problem["exception"]["category"] == "missing_reference"
+    assert "rate card" in problem["exception"]["what_to_fix"]
+    out = plan([entry(7, "2026-02-11", 60)], items={}, tax_codes={})
+    fixes = sorted(p["exception"]["what_to_fix"] for p in out["exceptions"])
+    assert fixes == [
+        "Set items['2']['time'] in the template's parameters.",
+        "Set tax_codes['2'] in the template's parameters.",
+    ]
+
+
+def test_expenses_in_another_currency_split_or_convert_never_summed_raw():
+    usd = {
+        "id": 11,
+        "workspace_id": 7,
+        "date": "2026-02-05",
+        "amount_in_cents": 10000,
+        "is_billable": True,
+        "currency": "USD",
+        "category": "Hotel",
+    }
+    split = plan([entry(8, "2026-02-05", 60)], [usd])
+    assert sorted((i["key"], i["currency"], i["total"]) for i in split["invoices"]) == [
+        ("FB-BILL-7-2026-02", "GBP", 200.0),
+        ("FB-BILL-7-2026-02-USD", "USD", 100.0),
+    ]
+    converted = plan(
+        [entry(8, "2026-02-05", 60)], [usd], expense_currency={"rule": "convert", "rates": {"USD:GBP": 0.79}}
+    )
+    [invoice] = converted["invoices"]
+    assert (invoice["currency"], invoice["total"]) == ("GBP", 279.0)
+    missing = plan([], [usd], expense_currency={"rule": "convert", "rates": {}})
+    assert "USD:GBP" in missing["exceptions"][0]["exception"]["what_to_fix"]
+
+
+def test_weekly_and_milestone_cycles():
+    weekly = plan(
+        [entry(1, "2026-03-02", 60), entry(2, "2026-03-04", 60)], cycle="weekly", today="2026-03-12"
+    )
+    assert [i["period"] for i in weekly["invoices"]] == ["2026-W10"]
+    stories = [
+        {
+            "id": 50,
+            "workspace_id": 7,
+            "story_type": "milestone",
+            "state": "completed",
+            "budget_estimate_in_cents": 4_000_000,
+            "title": "Go-live",
+            "due_date": "2026-03-09",
+        }
+    ]
+    out = plan(
+        [entry(3, "2026-03-05", 60, story_id=50)], stories=stories, milestones=stories, cycle="milestone"
+    )
+    [invoice] = out["invoices"]
+    assert (invoice["key"], invoice["total"], invoice["hours"]) == ("FB-BILL-7-M50", 40000.0, 0)
+
+
+def test_an_unlinked_project_waits_and_a_customer_without_cycle_is_an_exception():
+    out = plan([entry(1, "2026-02-03", 60)], projects=[])
+    assert out["invoices"] == out["exceptions"] == [] and out["waiting"][0]["ref"] == "T1"
+    out = plan([entry(1, "2026-02-03", 60)], cycles={})
+    assert "billing cycles" in out["exceptions"][0]["exception"]["what_to_fix"]
