@@ -258,7 +258,7 @@ ROLE_CONNECTORS = {"crm": ("salesforce",), "psa": ("kantata", "certinia"), "erp"
 DEMO_KPIS = [
     ("won_without_project", "Won deals without a project after 24 h", {"hours": 24}, 0),
     ("approved_not_invoiced", "Approved time not invoiced after 5 days", {"days": 5}, 40),
-    ("paid_not_in_crm", "Paid invoices the CRM does not know of", {"crm_field": "Description"}, 0),
+    ("paid_not_in_crm", "Paid invoices the CRM does not know of", {"crm_field": "Billing_Status__c"}, 0),
     ("customers_without_erp", "CRM customers without an ERP customer", {}, 10),
 ]
 DEMO_SLAS = [

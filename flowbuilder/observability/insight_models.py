@@ -278,7 +278,7 @@ class KpiDefinition(models.Model):
     kind = models.CharField(max_length=32, choices=KpiKind.choices)
     name = models.CharField(max_length=200)
     # won_without_project: {"hours": 24}; approved_not_invoiced: {"days": 5};
-    # paid_not_in_crm: {"crm_field": "Description"}
+    # paid_not_in_crm: {"crm_field": "Billing_Status__c", "invoice_field": "Billing_Invoice__c"}
     params = models.JSONField(default=dict, blank=True)
     threshold = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     enabled = models.BooleanField(default=True)

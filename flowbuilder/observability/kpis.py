@@ -45,7 +45,7 @@ RECORDS_KEPT = 500
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     KpiKind.WON_WITHOUT_PROJECT: {"hours": 24},
     KpiKind.APPROVED_NOT_INVOICED: {"days": 5},
-    KpiKind.PAID_NOT_IN_CRM: {"crm_field": "Description"},
+    KpiKind.PAID_NOT_IN_CRM: {"crm_field": "Billing_Status__c", "invoice_field": "Billing_Invoice__c"},
     KpiKind.CUSTOMERS_WITHOUT_ERP: {},
 }
 PARAM_LIMITS = {"hours": (0, 24 * 365), "days": (0, 365)}
@@ -127,7 +127,15 @@ def approved_not_invoiced(organisation_id: int, now: dt.datetime, *, days: float
     return figure
 
 
-def paid_not_in_crm(organisation_id: int, now: dt.datetime, *, crm_field: str = "Description") -> Figure:
+def paid_not_in_crm(
+    organisation_id: int,
+    now: dt.datetime,
+    *,
+    crm_field: str = "Billing_Status__c",
+    invoice_field: str = "Billing_Invoice__c",
+) -> Figure:
+    """Invoices paid in the ERP whose deal in the CRM does not say so: the deal's status field names this
+    invoice (``invoice_field``) as Paid, or, for a free-text field, mentions the invoice and "paid"."""
     systems = systems_of(organisation_id)
     crm = systems.get("crm")
     invoices = list(
@@ -170,8 +178,11 @@ def paid_not_in_crm(organisation_id: int, now: dt.datetime, *, crm_field: str = 
         if not deal_id:
             continue  # not a CRM deal's invoice: nothing to tell the CRM
         deal = deals.get(deal_id)
-        text = str((deal.data or {}).get(crm_field, "")) if deal else ""
-        if inv.name and inv.name in text and "paid" in text.lower():
+        data = (deal.data or {}) if deal else {}
+        text = str(data.get(crm_field) or "")
+        if inv.name and data.get(invoice_field) == inv.name and text.strip().lower() == "paid":
+            continue  # the billing-to-cash template's dedicated fields
+        if inv.name and inv.name in text and "paid" in text.lower() and "partially" not in text.lower():
             continue
         figure.value += 1
         figure.amount += inv.amount or 0
@@ -250,8 +261,9 @@ def _check_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidInputError(f"{name} must be a number.", field="params") from exc
             if not low <= number <= high:
                 raise InvalidInputError(f"{name} must be between {low} and {high}.", field="params")
-    if "crm_field" in params and not str(params["crm_field"]).replace("_", "").isalnum():
-        raise InvalidInputError("crm_field must be a field name.", field="params")
+    for name in ("crm_field", "invoice_field"):
+        if name in params and not str(params[name]).replace("_", "").isalnum():
+            raise InvalidInputError(f"{name} must be a field name.", field="params")
     return params
 
 

@@ -60,8 +60,8 @@ def read_salesforce(runtime: Any) -> list[Rec]:
     opportunities = runtime.run_action(
         "query",
         {
-            "soql": "SELECT Id, Name, AccountId, Amount, CloseDate, StageName, Description, NextStep "
-            "FROM Opportunity WHERE IsWon = true",
+            "soql": "SELECT Id, Name, AccountId, Amount, CloseDate, StageName, Description, NextStep, "
+            "Billing_Invoice__c, Billing_Status__c FROM Opportunity WHERE IsWon = true",
             "max_records": MAX_RECORDS,
         },
     )
@@ -81,7 +81,12 @@ def read_salesforce(runtime: Any) -> list[Rec]:
             status="won",
             amount=money(o.get("Amount")),
             occurred_at=when(o.get("CloseDate")),
-            data={"Description": o.get("Description") or "", "NextStep": o.get("NextStep") or ""},
+            data={
+                "Description": o.get("Description") or "",
+                "NextStep": o.get("NextStep") or "",
+                "Billing_Invoice__c": o.get("Billing_Invoice__c") or "",
+                "Billing_Status__c": o.get("Billing_Status__c") or "",
+            },
         )
         for o in opportunities
     ]

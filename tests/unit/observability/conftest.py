@@ -43,7 +43,7 @@ def business(org: Any) -> dict[str, Any]:
             status="won",
             amount=d("50000.00"),
             occurred_at=NOW - dt.timedelta(days=40),
-            data={"Description": "Billing: Invoice INV-9001: Paid in full", "NextStep": ""},
+            data={"Billing_Invoice__c": "INV-9001", "Billing_Status__c": "Paid", "NextStep": ""},
         ),
         rec(
             org,
@@ -82,7 +82,7 @@ def business(org: Any) -> dict[str, Any]:
             status="won",
             amount=d("8000.00"),
             occurred_at=NOW - dt.timedelta(days=30),
-            data={"Description": "Billing: Invoice INV-9002: Open", "NextStep": ""},
+            data={"Billing_Invoice__c": "INV-9002", "Billing_Status__c": "Partially paid", "NextStep": ""},
         ),
         rec(org, "crm", "salesforce", "customer", "001A", name="Acme", status="Customer - Direct"),
         rec(org, "crm", "salesforce", "customer", "001B", name="Beta", status="Customer - Channel"),

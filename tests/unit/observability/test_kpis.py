@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flowbuilder.observability import kpis
-from flowbuilder.observability.insight_models import KpiDefinition, KpiKind
+from flowbuilder.observability.insight_models import BusinessRecord, KpiDefinition, KpiKind
 
 
 def kpi(org, kind, **kwargs):
@@ -47,6 +47,11 @@ def test_paid_invoices_whose_status_never_reached_the_crm(business):
     # Looking at another field: neither invoice is reported there.
     value = kpis.compute(kpi(org, KpiKind.PAID_NOT_IN_CRM, params={"crm_field": "NextStep"}), now)
     assert sorted(ids(value)) == ["9001", "9002"]
+    # A free-text field that mentions the invoice as paid counts too.
+    deal = BusinessRecord.objects.get(organisation=org, external_id="006D")
+    deal.data = {**deal.data, "Billing_Status__c": "Invoice INV-9002: Paid in full"}
+    deal.save(update_fields=["data"])
+    assert ids(kpis.compute(kpi(org, KpiKind.PAID_NOT_IN_CRM), now)) == []
 
 
 def test_crm_customers_without_erp_link(business):
