@@ -1,0 +1,131 @@
+"""A long business process in the run view (issue 11): a run parked at a callback wait says so and shows
+the URL that wakes it; calling that URL finishes the run. A run whose last step fails finally shows its
+saga: the completed steps undone, the last completed first. Real worker, daphne and Chromium."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from flowbuilder.execution import actions as run_actions
+from flowbuilder.execution.models import Run, RunStatus
+from flowbuilder.flows import actions as flow_actions
+from tests.support.documents import document, edge, node
+
+from .conftest import login_ui
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(os.environ.get("FLOWBUILDER_SHOTS", "/work/shots/lead"))
+
+
+def _shot(page: Page, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / name))
+    if SHOTS.parent.exists():
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / name))
+
+
+def _published(user, org, name, doc):
+    flow = flow_actions.create_flow(actor=user, organisation=org, name=name, document=doc)
+    flow_actions.publish_flow(actor=user, flow=flow)
+    flow.refresh_from_db()
+    return flow
+
+
+def _until(run: Run, statuses: set[str], timeout: float = 60) -> Run:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.status in statuses:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run {run.pk} is {run.status}, not {statuses}")
+
+
+def test_a_waiting_run_shows_how_to_wake_it_and_wakes_when_called(
+    strict_page: Page, live_server_url: str, make_org, make_user, worker, artifacts
+):
+    page = strict_page
+    org = make_org("Acme Advisory")
+    builder = make_user("ben", org, "builder")
+    ops = make_user("olga", org, "operator")
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node("w", "flow.wait", {"mode": "callback", "timeout_hours": 24}, label="Wait for payment"),
+        ],
+        [edge("t", "w")],
+    )
+    flow = _published(builder, org, "Invoice paid callback", doc)
+    run = _until(run_actions.start_run(actor=ops, flow=flow, input_items=[{"invoice": "INV-7"}]), {"waiting"})
+
+    login_ui(page, live_server_url, "olga")
+    page.goto(f"{live_server_url}/runs/{run.pk}")
+    banner = page.get_by_test_id("run-waiting")
+    expect(banner).to_contain_text("Waiting at Wait for payment")
+    expect(banner).to_contain_text("/hooks/resume/")
+    _shot(page, artifacts, "run-waiting-callback.png")
+    resume_url = page.locator(".resume-url").inner_text().strip()
+
+    # The outside system calls back (here through the live server, as it would through the public URL).
+    path = resume_url[resume_url.index("/hooks/resume/") :]
+    answer = requests.post(live_server_url + path, json={"paid": True}, timeout=10)
+    assert answer.status_code == 202, answer.text
+    assert _until(run, {RunStatus.SUCCEEDED}).output_items == [
+        {"invoice": "INV-7", "callback": {"paid": True}}
+    ]
+    page.reload()
+    expect(page.get_by_test_id("run-detail")).to_have_attribute("data-status", "succeeded")
+    expect(page.get_by_test_id("run-waiting")).to_have_count(0)
+
+
+def test_a_final_failure_shows_the_undone_steps_in_order(
+    strict_page: Page, live_server_url: str, make_org, make_user, worker, endpoint, artifacts
+):
+    page = strict_page
+    endpoint.route("/fail", lambda n, body: (400, {}, {"error": "the ERP refused the invoice"}))
+    org = make_org("Acme Advisory")
+    builder = make_user("ben", org, "builder")
+    ops = make_user("olga", org, "operator")
+
+    def step(name: str, label: str):
+        return node(
+            name,
+            "http.request",
+            {"method": "POST", "url": endpoint.url + f"/{name}"},
+            label=label,
+            compensation={
+                "type": "http.request",
+                "config": {"method": "POST", "url": endpoint.url + f"/undo-{name}"},
+            },
+        )
+
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            step("a", "Create project"),
+            step("b", "Mark time billed"),
+            node(
+                "c", "http.request", {"method": "POST", "url": endpoint.url + "/fail"}, label="Create invoice"
+            ),
+        ],
+        [edge("t", "a"), edge("a", "b"), edge("b", "c")],
+    )
+    flow = _published(builder, org, "Bill the project", doc)
+    run = _until(run_actions.start_run(actor=ops, flow=flow, input_items=[{"n": 1}]), {"failed"})
+
+    login_ui(page, live_server_url, "olga")
+    page.goto(f"{live_server_url}/runs/{run.pk}")
+    saga = page.get_by_test_id("saga-panel")
+    expect(saga).to_contain_text("2 of 2 undone")
+    expect(page.get_by_test_id("saga-b")).to_have_attribute("data-status", "succeeded")
+    text = saga.inner_text()
+    assert text.index("Mark time billed") < text.index("Create project")  # the last completed first
+    _shot(page, artifacts, "run-saga.png")
+    assert endpoint.started["/undo-b"][0] < endpoint.started["/undo-a"][0]
