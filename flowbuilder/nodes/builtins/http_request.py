@@ -15,6 +15,7 @@ from flowbuilder.core.errors import NodeError, RetryableNodeError
 
 from ..base import BaseNode, NodeContext, PortItems
 from ..expressions import render_template
+from . import http_paging
 from ._helpers import get_path, item_bindings, require_main
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -97,6 +98,13 @@ def _as_items(value: Any, status: int) -> list[dict[str, Any]]:
     return [{"body": value, "status": status}]
 
 
+def _json_or_none(response: Any) -> Any:
+    try:
+        return response.json()
+    except Exception:  # not JSON: no next link or cursor in it
+        return None
+
+
 class HttpRequest(BaseNode):
     type = "http.request"
     label = "HTTP request"
@@ -108,6 +116,8 @@ class HttpRequest(BaseNode):
         "headers and body may use `{{ expression }}` templates.\n\n"
         "* Non-GET requests carry an `Idempotency-Key` that stays the same when the run is retried.\n"
         "* **Items path** picks the list of records out of the JSON response (e.g. `data.items`).\n"
+        "* **Pagination** follows a paged API: a next-page link in the body (e.g. `links.next`), a page "
+        "number in the query, or a cursor from the body; every page's records become items.\n"
         "* `429` and `5xx` answers are retried (honouring `Retry-After`); other `4xx` fail the node "
         "unless **Fail on error status** is off.\n"
         "* Requests go through the safe HTTP client: private and metadata addresses are refused "
@@ -163,6 +173,7 @@ class HttpRequest(BaseNode):
                 "default": "body",
             },
             "fail_on_status": {"type": "boolean", "title": "Fail on error status", "default": True},
+            "pagination": http_paging.SCHEMA,
         },
         "required": ["url"],
         "additionalProperties": False,
@@ -175,7 +186,7 @@ class HttpRequest(BaseNode):
             return [("url", "The URL must start with http:// or https://.")]
         if config.get("method", "GET") == "GET" and config.get("body") not in (None, "", {}):
             return [("body", "A GET request has no body; use query parameters or another method.")]
-        return []
+        return http_paging.findings(config.get("pagination") or {})
 
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
         if ctx.http_client is None:
@@ -243,13 +254,30 @@ class HttpRequest(BaseNode):
         if body is not None and method != "GET":
             body_type = self.config.get("body_type", "json")
             kwargs["json" if body_type == "json" else "data"] = body if body_type != "text" else str(body)
-        try:
-            response = client.request(method, url, **kwargs)
-        except NodeError:
-            raise
-        except Exception as exc:
-            raise self._client_error(exc, method, url, client) from exc
-        return self._items(response, method, url, client)
+        paging = self.config.get("pagination") or {}
+        following = paging.get("mode", "none") != "none"
+
+        def fetch(page_url: str, page_params: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
+            if page_params is None:
+                query = kwargs["params"]  # the first page: the configured query
+            elif page_url != url:
+                query = page_params or None  # a next-page link carries its own query
+            else:
+                query = {**params, **page_params}  # a page number or cursor on the same URL
+            try:
+                response = client.request(method, page_url, **{**kwargs, "params": query})
+            except NodeError:
+                raise
+            except Exception as exc:
+                raise self._client_error(exc, method, page_url, client) from exc
+            items = self._items(response, method, page_url, client)
+            return items, _json_or_none(response) if following else None
+
+        out: list[dict[str, Any]] = []
+        for page in http_paging.pages(paging, url, fetch):
+            out.extend(page)
+            ctx.heartbeat()
+        return out
 
     @staticmethod
     def _client_error(exc: Exception, method: str, url: str, client: Any = None) -> NodeError:
