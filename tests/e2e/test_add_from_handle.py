@@ -21,6 +21,19 @@ def _edges() -> set[tuple[str, str]]:
     return {(e["source"], e["target"]) for e in Flow.objects.get().draft_document["edges"]}
 
 
+def settled_box(page: Page, testid: str) -> dict:
+    """The element's box once the canvas has stopped moving (it pans to reveal a selection, and closing
+    the inspector resizes it): a drag that starts while it moves misses the handle."""
+    last = None
+    for _ in range(50):
+        box = page.get_by_test_id(testid).bounding_box()
+        if box is not None and box == last:
+            return box
+        last = box
+        page.wait_for_timeout(150)
+    raise AssertionError(f"{testid} never stopped moving: {last}")
+
+
 def test_plus_and_dropped_connection_add_a_connected_node(
     strict_page: Page, live_server_url: str, analyst: dict
 ) -> None:
@@ -63,9 +76,7 @@ def test_plus_and_dropped_connection_add_a_connected_node(
     # the new node closed first, so the canvas stops panning to reveal it).
     page.locator(".react-flow__pane").click(position={"x": 8, "y": 8})
     expect(page.get_by_test_id("inspector-empty")).to_be_visible()
-    page.wait_for_timeout(400)
-    handle = page.get_by_test_id(f"handle-{new}-out-main").bounding_box()
-    assert handle is not None
+    handle = settled_box(page, f"handle-{new}-out-main")
     x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
