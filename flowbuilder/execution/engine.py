@@ -186,6 +186,11 @@ class Engine:
                 self._save_deferred()
                 return []
             if start:
+                if run.status == RunStatus.WAITING and not admission.may_wake(run):
+                    # Its organisation's share of the workers is taken: it stays parked (and due);
+                    # admission wakes it when a run of the organisation ends or parks.
+                    self.stopped = True
+                    return []
                 self._load_states()
                 if run.status == RunStatus.QUEUED or run.started_at is None:
                     run.status = RunStatus.RUNNING
