@@ -103,11 +103,12 @@ POLICY: dict[str, dict[str, Rule]] = {
     "review-approve": {"POST": Rule(Action.APPROVE, narrowed=True)},
     "review-reject": {"POST": Rule(Action.APPROVE, narrowed=True)},
     "review-seen": {"POST": Rule(Action.VIEW, narrowed=True)},  # its author only
-    # The audit trail: read, exported and verified by each organisation's admins (partners': customers')
-    "audit-event-list": {"GET": ADMIN},
-    "audit-event-detail": {"GET": Rule(Action.ADMIN, on=QUERYSET)},
-    "audit-event-export": {"GET": ADMIN},
-    "audit-event-verify": {"POST": ADMIN},
+    # The audit trail: read, exported and verified by each organisation's admins, approvers and auditors
+    # (a partner's admins: its customers' too)
+    "audit-event-list": {"GET": Rule(Action.AUDIT)},
+    "audit-event-detail": {"GET": Rule(Action.AUDIT, on=QUERYSET)},
+    "audit-event-export": {"GET": Rule(Action.AUDIT)},
+    "audit-event-verify": {"POST": Rule(Action.AUDIT)},
     # Runs, triggers, approvals
     "run-list": {"GET": VIEW},
     "run-detail": {"GET": VIEW},

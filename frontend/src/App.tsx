@@ -109,7 +109,7 @@ function TopBar() {
             Settings
           </NavLink>
         )}
-        {organisation?.role === 'admin' && (
+        {organisation?.actions.includes('audit') && (
           <NavLink to="/audit" data-testid="nav-audit">
             Audit
           </NavLink>

@@ -3524,6 +3524,8 @@ export interface components {
             kind: components["schemas"]["KindEnum"];
             parent: number | null;
             role: components["schemas"]["RoleEnum"];
+            /** @description What the role allows here: view, change, audit, ... */
+            actions: string[];
         };
         Membership: {
             readonly id: number;
@@ -4437,10 +4439,11 @@ export interface components {
          *     * `builder` - Builder
          *     * `operator` - Operator
          *     * `approver` - Approver
+         *     * `auditor` - Auditor
          *     * `viewer` - Viewer
          * @enum {string}
          */
-        RoleEnum: "admin" | "builder" | "operator" | "approver" | "viewer";
+        RoleEnum: "admin" | "builder" | "operator" | "approver" | "auditor" | "viewer";
         Run: {
             readonly id: number;
             readonly organisation: number;
@@ -4620,7 +4623,7 @@ export interface components {
             role_claim?: string;
             /** @description Claim value -> role. */
             role_mapping?: {
-                [key: string]: "admin" | "builder" | "operator" | "approver" | "viewer";
+                [key: string]: "admin" | "builder" | "operator" | "approver" | "auditor" | "viewer";
             };
             default_role?: components["schemas"]["RoleEnum"] | components["schemas"]["BlankEnum"];
             create_users?: boolean;
@@ -4645,7 +4648,7 @@ export interface components {
             role_claim?: string;
             /** @description Claim value -> role. */
             role_mapping?: {
-                [key: string]: "admin" | "builder" | "operator" | "approver" | "viewer";
+                [key: string]: "admin" | "builder" | "operator" | "approver" | "auditor" | "viewer";
             };
             default_role?: components["schemas"]["RoleEnum"] | components["schemas"]["BlankEnum"];
             create_users?: boolean;

@@ -6,7 +6,7 @@ import {
   partnerOrgFor, suggestSlots, valuePointer, versionCounts, type ParameterRow,
 } from './model';
 
-const org = (o: Partial<Organisation>): Organisation => ({ id: 1, name: 'P', kind: 'partner', role: 'admin', parent: null, ...o });
+const org = (o: Partial<Organisation>): Organisation => ({ id: 1, name: 'P', kind: 'partner', role: 'admin', parent: null, actions: [], ...o });
 
 describe('partnerOrgFor', () => {
   const partner = org({ id: 1 });

@@ -3,13 +3,11 @@
 // conflict resolutions -> upgrade payload, branding checks. No React, no HTTP: tested in model.test.ts.
 import type {
   BrandingSettings, CloneResult, CloneTarget, ConnectionSlot, DocNode, FlowDocument, GraphDiff, JSONSchema, JSONValue, Me, MergeConflict,
-  NodeType, Organisation, Resolution, Role, Template, TemplateInstance, TemplateParameter, ValueChange, ValueParameter,
+  NodeType, Organisation, Resolution, Template, TemplateInstance, TemplateParameter, ValueChange, ValueParameter,
 } from '../api/types';
 
 export const MANAGE_ROLES = ['admin', 'builder'];
 
-/** Every role, most powerful first (the schema's RoleEnum, in the order the pickers show it). */
-export const ROLES = ['admin', 'builder', 'operator', 'approver', 'viewer'] as const satisfies readonly Role[];
 
 /**
  * The partner whose area the user works in: the current organisation when it is a partner the user
