@@ -125,9 +125,12 @@ class RevalidationResultShape(serializers.Serializer):
     field = serializers.CharField(allow_blank=True, help_text="The field that still fails, when known.")
     reason = serializers.CharField(allow_blank=True)
     checked = serializers.CharField(
-        allow_blank=True, help_text="ran (a pure step) or 'inputs checked, not called' (a step with side effects)."
+        allow_blank=True,
+        help_text="ran (a pure step) or 'inputs checked, not called' (a step with side effects).",
     )
-    input = serializers.JSONField(allow_null=True, help_text="The input item the failed step would now receive.")
+    input = serializers.JSONField(
+        allow_null=True, help_text="The input item the failed step would now receive."
+    )
     diff = InputChangeShape(many=True, help_text="How that input differs from the one it failed on.")
 
 
