@@ -269,12 +269,15 @@ def _run_pure(
 def _check_call(
     run: Run, spec: Any, node_id: str, item: Any, index: int, outputs: Mapping[str, Any]
 ) -> tuple[str, str, str]:
-    """A side-effect node, checked without calling it: templates render, a connector action's input
-    matches the action's input schema."""
     node_cls = load_registry().get(spec.type)
     if node_cls is None:
         return FAIL, "type", f"Unknown step type {spec.type!r}."
-    ctx = build_dry_context(run, node_id, outputs)
+    return check_call(node_cls, spec, build_dry_context(run, node_id, outputs), item, index)
+
+
+def check_call(node_cls: Any, spec: Any, ctx: Any, item: Any, index: int) -> tuple[str, str, str]:
+    """A side-effect node, checked without calling it: its templates render for the item and a connector
+    action's rendered input matches the action's input schema. (verdict, field, reason)."""
     node = node_cls(spec.config or {})
     action = getattr(node_cls, "action", None)
     try:
