@@ -4,8 +4,8 @@ another version of its flow (the current draft or the published version) up to t
 Nothing here calls the outside world or writes a row. The node inputs come from the one function that
 computes them for the engine, the run view and retry (``scheduler.node_inputs``); pure nodes (mapping,
 transform, canonical, filter, logic, triggers) run through ``node_runner.run_node`` exactly as a run runs
-them, with a context that has no way out (``context.build_dry_context``). A node with side effects is
-never called:
+them, with a context that has no way out (``context.build_dry_context``). A node that reaches an outside
+system (side effects, or any connector action, reads included) is never called:
 
 * upstream of the failed node, its output from the failed run stands in for it (as pinned data stands in
   for the upstream of "run this node"); a side-effect node that did not run then cannot be stood in for,
@@ -29,6 +29,7 @@ from typing import Any
 import jsonschema
 
 from flowbuilder.core.errors import FlowbuilderError
+from flowbuilder.nodes.connector_nodes import ConnectorActionNode
 from flowbuilder.nodes.registry import load_registry
 from flowbuilder.planning import ExecutionPlan
 
@@ -48,6 +49,13 @@ REPEATING = {
 }
 MAX_DIFF = 50
 MAX_RUN_ITEMS = 100  # items of a failed run's node checked one by one
+
+
+def calls_outside(type_id: str) -> bool:
+    """The node reaches an outside system: it declares side effects, or it is a connector action (reads
+    included: a query is not called while revalidating either)."""
+    node_cls = load_registry().get(type_id)
+    return is_side_effect(type_id) or (node_cls is not None and issubclass(node_cls, ConnectorActionNode))
 
 
 @dataclass
@@ -107,7 +115,7 @@ def _evaluate_upstream(
         if scheduler.should_skip(plan, node_id, inputs, always_runs=always_runs(spec.type)):
             outputs[node_id] = {}
             continue
-        if is_side_effect(spec.type) and not spec.disabled:
+        if calls_outside(spec.type) and not spec.disabled:
             row = rows.get(node_id)
             if row is None or row.status not in (NodeStatus.SUCCEEDED, NodeStatus.FAILED):
                 blocked[node_id] = _Blocked(
@@ -226,24 +234,23 @@ def _result(
     result["input"] = _preview(after) if after is not None else None
     result["diff"] = diff(before, after)[:MAX_DIFF]
     spec = plan.nodes[node_id]
-    side_effects = is_side_effect(spec.type) and not spec.disabled
-    result["checked"] = "inputs checked, not called" if side_effects else "ran"
+    outside = calls_outside(spec.type) and not spec.disabled
+    result["checked"] = "inputs checked, not called" if outside else "ran"
     for index, item in chosen:
         verdict, field, reason = (
             _check_call(run, spec, node_id, item, index, outputs)
-            if side_effects
+            if outside
             else _run_pure(run, spec, node_id, inputs, item, outputs)
         )
         if verdict != PASS:
             where = f"Item {index + 1}: " if failure.kind == FailureKind.RUN and len(chosen) > 1 else ""
             result.update(verdict=verdict, field=field, reason=where + reason)
             return result
-    if (
-        side_effects
-        and failure.category in REPEATING
-        and not result["diff"]
-        and _same_step(run, plan, node_id)
-    ):
+    if failure.kind == FailureKind.ITEM:
+        unchanged = not result["diff"]
+    else:
+        unchanged = before_items[:MAX_RUN_ITEMS] == [item for _, item in chosen]
+    if outside and failure.category in REPEATING and unchanged and _same_step(run, plan, node_id):
         result.update(
             reason="Nothing this step uses changed since it was refused: the same input would be "
             "refused again."

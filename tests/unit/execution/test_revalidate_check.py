@@ -34,3 +34,11 @@ def test_an_expression_error_and_a_missing_connection_fail():
     assert verdict == "fail" and reason
     no_connection = NodeSpec(type=UPSERT.type, config={"name": "Acme"})
     assert check_call(UPSERT, no_connection, CTX, {}, 0)[:2] == ("fail", "connection")
+
+
+def test_connector_reads_count_as_outside_calls_and_mapping_does_not():
+    from flowbuilder.execution.revalidate import calls_outside
+
+    assert calls_outside("crm.salesforce.query")  # a read: no side effects declared, still never called
+    assert calls_outside("crm.salesforce.upsert") and calls_outside("http.request")
+    assert not calls_outside("transform.map") and not calls_outside("transform.filter")
