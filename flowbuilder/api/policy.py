@@ -157,6 +157,7 @@ POLICY: dict[str, dict[str, Rule]] = {
     "failure-comments": {"GET": VIEW, "POST": OPERATE},
     "inbox-batch-list": {"GET": VIEW, "POST": OPERATE},
     "inbox-batch-detail": {"GET": VIEW},
+    "inbox-batch-replay-passing": {"POST": OPERATE},
     # Alerts: rules are configuration (change); incidents are operations (operate).
     "alert-rule-list": {"GET": VIEW, "POST": CHANGE},
     "alert-rule-detail": {"GET": VIEW, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": CHANGE},

@@ -956,6 +956,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/inbox-batches/{id}/replay-passing/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Replay the failures this revalidation found passing, on the version it evaluated. */
+        post: operations["inbox_batches_replay_passing_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/incidents/": {
         parameters: {
             query?: never;
@@ -2442,7 +2459,12 @@ export interface components {
             now: components["schemas"]["BacklogCountsShape"];
             series: components["schemas"]["BacklogPointShape"][];
         };
-        /** @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters). */
+        /**
+         * @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters).
+         *
+         *     ``revalidate`` evaluates the failures again on ``target`` (the draft, default, or the published
+         *     version) without side effects; its ``results`` hold one verdict per failure.
+         */
         Batch: {
             readonly id: number;
             organisation: number;
@@ -2453,6 +2475,10 @@ export interface components {
             readonly succeeded: number;
             readonly new_runs: number;
             readonly errors: unknown;
+            /** @default  */
+            target?: components["schemas"]["TargetEnum"] | components["schemas"]["BlankEnum"];
+            readonly results: components["schemas"]["RevalidationResultShape"][];
+            readonly source_batch: number | null;
             readonly actor: number | null;
             readonly actor_name: string;
             /** Format: date-time */
@@ -2460,7 +2486,12 @@ export interface components {
             /** Format: date-time */
             readonly finished_at: string | null;
         };
-        /** @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters). */
+        /**
+         * @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters).
+         *
+         *     ``revalidate`` evaluates the failures again on ``target`` (the draft, default, or the published
+         *     version) without side effects; its ``results`` hold one verdict per failure.
+         */
         BatchRequest: {
             organisation: number;
             action: components["schemas"]["BulkActionEnum"];
@@ -2468,6 +2499,8 @@ export interface components {
             group?: string;
             /** @default open */
             state?: components["schemas"]["InboxStateEnum"];
+            /** @default  */
+            target?: components["schemas"]["TargetEnum"] | components["schemas"]["BlankEnum"];
         };
         /**
          * @description * `queued` - Queued
@@ -2507,9 +2540,11 @@ export interface components {
          *     * `skip` - Skip
          *     * `cancel` - Cancel
          *     * `resolve` - Mark resolved
+         *     * `revalidate` - Revalidate (no side effects)
+         *     * `replay_draft` - Replay on the current draft
          * @enum {string}
          */
-        BulkActionEnum: "retry" | "replay_current" | "replay_original" | "skip" | "cancel" | "resolve";
+        BulkActionEnum: "retry" | "replay_current" | "replay_original" | "skip" | "cancel" | "resolve" | "revalidate" | "replay_draft";
         BusinessCalendar: {
             readonly id: number;
             organisation: number;
@@ -2581,6 +2616,13 @@ export interface components {
             broken_at: number | null;
             reason: string;
         };
+        /**
+         * @description * `added` - added
+         *     * `removed` - removed
+         *     * `changed` - changed
+         * @enum {string}
+         */
+        ChangeEnum: "added" | "removed" | "changed";
         ChangedNode: {
             id: string;
             type: string | null;
@@ -3402,6 +3444,20 @@ export interface components {
          * @enum {string}
          */
         IncidentStatusEnum: "open" | "acknowledged" | "resolved";
+        InputChangeShape: {
+            /** @description Dot path of the field in the failed step's input item. */
+            path: string;
+            change: components["schemas"]["ChangeEnum"];
+            before: unknown;
+            after: unknown;
+        };
+        InputChangeShapeRequest: {
+            /** @description Dot path of the field in the failed step's input item. */
+            path: string;
+            change: components["schemas"]["ChangeEnum"];
+            before: unknown;
+            after: unknown;
+        };
         InviteRequest: {
             /** Format: email */
             email: string;
@@ -4381,6 +4437,56 @@ export interface components {
             /** Format: double */
             backoff_s: number;
         };
+        /** @description One failure evaluated again without side effects (``execution.revalidate``). */
+        RevalidationResultShape: {
+            failure: number;
+            run: number;
+            node_id: string;
+            node_label: string;
+            item_index: number;
+            /**
+             * @description pass: would now pass; fail: still fails.
+             *
+             *     * `pass` - pass
+             *     * `fail` - fail
+             *     * `unknown` - unknown
+             */
+            verdict: components["schemas"]["VerdictEnum"];
+            /** @description The field that still fails, when known. */
+            field: string;
+            reason: string;
+            /** @description ran (a pure step) or 'inputs checked, not called' (a step with side effects). */
+            checked: string;
+            /** @description The input item the failed step would now receive. */
+            input: unknown;
+            /** @description How that input differs from the one it failed on. */
+            diff: components["schemas"]["InputChangeShape"][];
+        };
+        /** @description One failure evaluated again without side effects (``execution.revalidate``). */
+        RevalidationResultShapeRequest: {
+            failure: number;
+            run: number;
+            node_id: string;
+            node_label: string;
+            item_index: number;
+            /**
+             * @description pass: would now pass; fail: still fails.
+             *
+             *     * `pass` - pass
+             *     * `fail` - fail
+             *     * `unknown` - unknown
+             */
+            verdict: components["schemas"]["VerdictEnum"];
+            /** @description The field that still fails, when known. */
+            field: string;
+            reason: string;
+            /** @description ran (a pure step) or 'inputs checked, not called' (a step with side effects). */
+            checked: string;
+            /** @description The input item the failed step would now receive. */
+            input: unknown;
+            /** @description How that input differs from the one it failed on. */
+            diff: components["schemas"]["InputChangeShapeRequest"][];
+        };
         /** @description A version sent for review, with who decided it and why. */
         Review: {
             readonly id: number;
@@ -4813,6 +4919,12 @@ export interface components {
          * @enum {string}
          */
         SubjectEnum: "flow_run" | "won_to_project" | "approved_to_invoiced" | "paid_to_crm";
+        /**
+         * @description * `draft` - The current draft
+         *     * `published` - The current published version
+         * @enum {string}
+         */
+        TargetEnum: "draft" | "published";
         Template: {
             readonly id: number;
             /** @description The partner. */
@@ -5143,6 +5255,13 @@ export interface components {
          * @enum {string}
          */
         ValueParameterKindEnum: "value";
+        /**
+         * @description * `pass` - pass
+         *     * `fail` - fail
+         *     * `unknown` - unknown
+         * @enum {string}
+         */
+        VerdictEnum: "pass" | "fail" | "unknown";
         Version: {
             readonly id: number;
             readonly flow: number;
@@ -9368,6 +9487,62 @@ export interface operations {
                 };
             };
             /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    inbox_batches_replay_passing_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this inbox batch. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
