@@ -18,6 +18,7 @@ _BUILTINS = "flowbuilder.nodes.builtins"
 BUILTIN_NODE_TYPES: tuple[str, ...] = (
     f"{_BUILTINS}.aggregate:AggregateItems",
     f"{_BUILTINS}.billing:PlanInvoices",
+    f"{_BUILTINS}.billing_setup:CustomerBillingSetup",
     f"{_BUILTINS}.batching:SplitBatches",
     f"{_BUILTINS}.canonical:ToCanonical",
     f"{_BUILTINS}.canonical:FromCanonical",

@@ -337,8 +337,8 @@ def _hold_over_cap(drafts: list[Draft], existing: list[dict], key_prefix: str) -
                 held.append(
                     _exception(
                         "not_to_exceed",
-                        f"{unit.ref}: over NTE cap by {over:.2f} {currency} (cap {cap:.2f}, billed and planned "
-                        f"{used:.2f}, this line {amount:.2f}).",
+                        f"{unit.ref}: over NTE cap by {over:.2f} {currency} (cap {cap:.2f}, billed and "
+                        f"planned {used:.2f}, this line {amount:.2f}).",
                         "Raise the project's not-to-exceed cap in the PSA (a change order) or write the "
                         "line down, then rerun the billing; the line is not billed until then.",
                         workspace_id=workspace,
@@ -418,7 +418,8 @@ class PlanInvoices(BaseNode):
         "Inputs: **time** entries, **expenses**, **stories** (which tasks are fixed-fee milestones), "
         "**milestones** not invoiced yet, **projects** (`workspace_id`, `netsuite_project_id`, "
         "`customer_id`, `subsidiary_id`, `currency`, optional `not_to_exceed` cap) and the **existing** "
-        "invoices (`externalid`, `approvalstatus`, `foreigntotal`). **Billing cycles** per customer id (or `default`): "
+        "invoices (`externalid`, `approvalstatus`, `foreigntotal`). **Billing cycles** per customer id "
+        "(or `default`): "
         '`{"cycle": "monthly|semi-monthly|weekly|milestone", "cutoff_days": 3}`. **Items** per entity: '
         '`{"<subsidiary>": {"time": "<item id>", "expense": "…", "milestone": "…"}}`; **Tax codes** per '
         "entity. **Expense currency**: `split` (an invoice per currency) or `convert` with `rates` "

@@ -55,7 +55,12 @@ class RaiseException(BaseNode):
     config_schema: ClassVar[dict] = {
         "type": "object",
         "properties": {
-            "category": {"type": "string", "title": "Category", "enum": list(CATEGORIES), "default": "validation"},
+            "category": {
+                "type": "string",
+                "title": "Category",
+                "enum": list(CATEGORIES),
+                "default": "validation",
+            },
             "problem": {"type": "string", "title": "Problem", "default": ""},
             "what_to_fix": {"type": "string", "title": "What to fix", "default": ""},
         },
