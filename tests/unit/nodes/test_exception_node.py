@@ -30,6 +30,10 @@ def test_config_templates_fill_the_exception_and_an_items_own_exception_wins():
 
 
 def test_defaults_and_registration():
-    assert exception_of({}) == {"category": "validation", "problem": "This item needs a decision.", "what_to_fix": ""}
+    assert exception_of({}) == {
+        "category": "validation",
+        "problem": "This item needs a decision.",
+        "what_to_fix": "",
+    }
     assert load_registry().get("flow.exception") is RaiseException
     assert RaiseException.exception_ports == ("main",)
