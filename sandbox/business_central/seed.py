@@ -13,6 +13,10 @@ from ..platform.seeding import LAST, ORG_A, ORG_B, Rows, World, variant
 from ..platform.timeutil import iso_z, start_of_day
 from .schema import SETS_DEF, invoice_totals, line_amounts
 
+# The id of the company's "Net 30" payment terms (customers' paymentTermsId; the sandbox serves no
+# paymentTerms entity set, so only the reference is kept).
+NET_30 = "3bb5b4b6-ea4c-43ca-ba1c-3b69e29a6668"
+
 
 def seed(world: World, out: Rows) -> None:
     rng = world.rng
@@ -83,7 +87,9 @@ def seed(world: World, out: Rows) -> None:
                         "website": org.website,
                         "currencyCode": "GBP" if org.city[2] == "United Kingdom" else "",
                         "creditLimit": float(rng.choice((0, 50000, 100000))),
-                        "taxRegistrationNumber": "",
+                        # Finance set these customers up for billing (no random draw: the seed stays).
+                        "taxRegistrationNumber": f"GB{200000000 + n}",
+                        "paymentTermsId": NET_30,
                         "salespersonCode": rng.choice(("JR", "PS", "MH", "AK")),
                     },
                 ),
@@ -104,6 +110,8 @@ def seed(world: World, out: Rows) -> None:
                         "country": "GB",
                         "currencyCode": "GBP",
                         "email": f"finance{n}@example.co.uk",
+                        "taxRegistrationNumber": f"GB{300000000 + n}",
+                        "paymentTermsId": NET_30,
                     },
                 ),
             )
