@@ -110,3 +110,48 @@ def test_clone_refuses_erp_ids_netsuite_lacks_and_checks_pending_ones_at_publish
     assert "item for items['1']['time'] (id 99) not found in NetSuite 'Netsuite sandbox'." in message
     flow.refresh_from_db()
     assert flow.published_version_id is None
+
+
+def test_business_central_item_numbers_are_checked_at_clone(sandbox, make_org, make_user, login):
+    """The Certinia + Business Central billing template's item numbers, looked up in the company's items
+    (API v2.0 ``items?$filter=number eq '...'``)."""
+    runtime.clear_cache()
+    tag = uuid.uuid4().hex[:6]
+    partner = make_org(f"BC Refs Partner {tag}", kind=OrganisationKind.PARTNER)
+    customer = make_org(f"BC Refs Customer {tag}", parent=partner)
+    admin = make_user(f"bc-refs-{tag}", partner, "admin")
+
+    def connect(org):
+        return {
+            s: sandbox_connection(
+                actor=admin, organisation=org, system=s, sandbox_url=sandbox.url, client=CLIENT
+            )
+            for s in ("certinia", "dynamics")
+        }
+
+    spec = load_template_file(FIXTURES / "templates" / "project_to_billing_certinia_bc.json")
+    template = install_template(actor=admin, partner=partner, spec=spec, partner_connections=connect(partner))
+    conns = connect(customer)
+    api = login(admin.username)
+
+    def clone(time_item):
+        parameters = {
+            "time_item": time_item,
+            "fixed_fee_item": "FIXED-FEE",
+            "certinia": conns["certinia"].pk,
+            "dynamics": conns["dynamics"].pk,
+        }
+        return api.post(
+            f"/api/templates/{template.pk}/clone/",
+            json={"customers": [{"customer": customer.pk, "parameters": parameters}]},
+        )
+
+    refused = clone("CONSULTING")
+    assert refused.status_code == 400, refused.text
+    [result] = refused.json()["results"]
+    assert result["errors"] == {
+        "time_item": ["item for time_item (id CONSULTING) not found in Dynamics 365 Business Central 'Dynamics sandbox'."]
+    }
+    cloned = clone("CONS-HR")
+    assert cloned.status_code == 201, cloned.text
+    assert cloned.json()["results"][0]["pending_checks"] == []
