@@ -296,7 +296,11 @@ class TestTemplates:
             format="json",
         )
         assert ok.status_code == 201, ok.content
-        assert ok.json()["parameters"][1]["references"] == {"connection": "crm", "values": "item", "keys": None}
+        assert ok.json()["parameters"][1]["references"] == {
+            "connection": "crm",
+            "values": "item",
+            "keys": None,
+        }
         # Cloned without the CRM slot bound: the ERP check waits for publish.
         response = api(world.partner_admin).post(
             f"{self.url}{template.pk}/clone/",

@@ -150,7 +150,10 @@ def test_business_central_item_numbers_are_checked_at_clone(sandbox, make_org, m
     assert refused.status_code == 400, refused.text
     [result] = refused.json()["results"]
     assert result["errors"] == {
-        "time_item": ["item for time_item (id CONSULTING) not found in Dynamics 365 Business Central 'Dynamics sandbox'."]
+        "time_item": [
+            "item for time_item (id CONSULTING) not found in Dynamics 365 Business Central "
+            "'Dynamics sandbox'."
+        ]
     }
     cloned = clone("CONS-HR")
     assert cloned.status_code == 201, cloned.text
