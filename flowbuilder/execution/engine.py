@@ -429,8 +429,11 @@ class Engine:
         """Items on a node's exception ports go to the failure inbox (the node itself succeeded)."""
         if self.run is None or self.plan is None or node_id not in self.plan.nodes:
             return
+        spec = self.plan.nodes[node_id]
+        if spec.disabled:
+            return  # a disabled node passes its items through; it raised nothing
         offset = 0
-        for port in exception_ports(self.plan.nodes[node_id].type):
+        for port in exception_ports(spec.type):
             items = (outcome.outputs or {}).get(port) or []
             self._failures += failure_records.for_exceptions(self.run, node_id, items, offset=offset)
             offset += len(items)
