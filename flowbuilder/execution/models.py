@@ -51,6 +51,8 @@ class FailureCategory(models.TextChoices):
     MISSING_REFERENCE = "missing_reference", "Missing reference"
     DUPLICATE = "duplicate", "Duplicate"
     VALIDATION = "validation", "Validation"
+    BILLING_SETUP = "billing_setup", "Customer billing setup"
+    NOT_TO_EXCEED = "not_to_exceed", "Over a not-to-exceed cap"
     INTERNAL = "internal", "Internal error (our bug)"
 
 

@@ -165,6 +165,10 @@ class BaseNode:
     default_retry: ClassVar[dict[str, float]] = {"max_attempts": 1, "backoff_s": 1.0}
     # Config keys whose string values are JSONata expressions (or {{ }} templates): validated on save.
     expression_fields: ClassVar[tuple[str, ...]] = ()
+    # Output ports whose items are exceptions for a person: each item carries ``exception`` (``category``,
+    # ``problem``, ``what_to_fix``) and the engine records it in the failure inbox, even though the node
+    # succeeded (see ``execution.failure_records.for_exceptions``).
+    exception_ports: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         # Construction does no I/O: it only stores config.

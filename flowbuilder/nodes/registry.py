@@ -18,11 +18,13 @@ _BUILTINS = "flowbuilder.nodes.builtins"
 BUILTIN_NODE_TYPES: tuple[str, ...] = (
     f"{_BUILTINS}.aggregate:AggregateItems",
     f"{_BUILTINS}.billing:PlanInvoices",
+    f"{_BUILTINS}.billing_setup:CustomerBillingSetup",
     f"{_BUILTINS}.batching:SplitBatches",
     f"{_BUILTINS}.canonical:ToCanonical",
     f"{_BUILTINS}.canonical:FromCanonical",
     f"{_BUILTINS}.crossref:UpsertCrossref",
     f"{_BUILTINS}.crossref_lookup:LookupCrossref",
+    f"{_BUILTINS}.exceptions:RaiseException",
     f"{_BUILTINS}.filtering:FilterItems",
     f"{_BUILTINS}.flow_control:SubflowNode",
     f"{_BUILTINS}.flow_control:NoopNode",

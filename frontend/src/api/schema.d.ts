@@ -2604,10 +2604,12 @@ export interface components {
          *     * `missing_reference` - Missing reference
          *     * `duplicate` - Duplicate
          *     * `validation` - Validation
+         *     * `billing_setup` - Customer billing setup
+         *     * `not_to_exceed` - Over a not-to-exceed cap
          *     * `internal` - Internal error (our bug)
          * @enum {string}
          */
-        CategoryEnum: "connection" | "rate_limit" | "timeout" | "refused_value" | "missing_reference" | "duplicate" | "validation" | "internal";
+        CategoryEnum: "connection" | "rate_limit" | "timeout" | "refused_value" | "missing_reference" | "duplicate" | "validation" | "billing_setup" | "not_to_exceed" | "internal";
         ChainReport: {
             ok: boolean;
             /** @description Rows checked before the first break (all when ok). */
@@ -2671,6 +2673,8 @@ export interface components {
             version?: number;
             /** @description Connection slots left to bind. */
             unbound?: string[];
+            /** @description Parameters naming ERP records not checked yet (ERP slot unbound): checked at publish. */
+            pending_checks?: string[];
             /** @description The flow version sent for review (the customer requires approval): not live yet. */
             review?: number | null;
             /** @description Why no review could be asked for. */
@@ -3094,6 +3098,8 @@ export interface components {
                 [key: string]: components["schemas"]["ConnectionCheck"];
             };
             unbound?: string[];
+            /** @description Parameters naming ERP records not checked yet (ERP slot unbound): checked at publish. */
+            pending_checks?: string[];
             ready_to_publish?: boolean;
         };
         EdgeSummary: {
@@ -4105,6 +4111,22 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["User"][];
+        };
+        ParameterReferences: {
+            /** @description The connection slot whose ERP is asked. */
+            connection: string;
+            /** @description item, tax_code, currency, subsidiary, company, tax_group */
+            values?: string | null;
+            /** @description The kind the top-level keys name. */
+            keys?: string | null;
+        };
+        ParameterReferencesRequest: {
+            /** @description The connection slot whose ERP is asked. */
+            connection: string;
+            /** @description item, tax_code, currency, subsidiary, company, tax_group */
+            values?: string | null;
+            /** @description The kind the top-level keys name. */
+            keys?: string | null;
         };
         PatchedAlertRuleRequest: {
             organisation?: number;
@@ -5152,6 +5174,12 @@ export interface components {
             status: components["schemas"]["UpgradeResultStatusEnum"];
             conflicts: components["schemas"]["MergeConflict"][];
             missing_parameters?: string[];
+            /** @description invalid_references: parameter -> records the ERP lacks. */
+            errors?: {
+                [key: string]: string[];
+            };
+            /** @description Parameters naming ERP records not checked yet (ERP slot unbound): checked at publish. */
+            pending_checks?: string[];
             resolved?: components["schemas"]["ResolvedConflict"][];
             warnings?: string[];
             /** @description The flow version sent for review (the customer requires approval): not live yet. */
@@ -5166,9 +5194,10 @@ export interface components {
          *     * `up_to_date` - up_to_date
          *     * `not_found` - not_found
          *     * `missing_parameters` - missing_parameters
+         *     * `invalid_references` - invalid_references
          * @enum {string}
          */
-        UpgradeResultStatusEnum: "upgraded" | "conflicts" | "skipped_pinned" | "up_to_date" | "not_found" | "missing_parameters";
+        UpgradeResultStatusEnum: "upgraded" | "conflicts" | "skipped_pinned" | "up_to_date" | "not_found" | "missing_parameters" | "invalid_references";
         UpgradeResults: {
             results: components["schemas"]["UpgradeResult"][];
         };
@@ -5233,6 +5262,8 @@ export interface components {
             pointer: string;
             /** @description Any JSON; null when the flow has no value. */
             default: unknown;
+            /** @description The value names ERP records: checked in the customer's ERP at clone, rollout and publish. */
+            references?: components["schemas"]["ParameterReferences"];
         };
         /** @description As declared when publishing: no description, not required and the flow's current value by default. */
         ValueParameterInputRequest: {
@@ -5249,6 +5280,8 @@ export interface components {
             /** @description /nodes/<node id>/config/<field> */
             pointer: string;
             default?: unknown;
+            /** @description The value names ERP records: checked in the customer's ERP at clone, rollout and publish. */
+            references?: components["schemas"]["ParameterReferencesRequest"];
         };
         /**
          * @description * `value` - value
@@ -7353,7 +7386,7 @@ export interface operations {
     failures_list: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7420,7 +7453,7 @@ export interface operations {
     failures_retrieve: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7489,7 +7522,7 @@ export interface operations {
     failures_assign_create: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7563,7 +7596,7 @@ export interface operations {
     failures_comments_list: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7632,7 +7665,7 @@ export interface operations {
     failures_comments_create: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7707,7 +7740,7 @@ export interface operations {
     failures_resolve_create: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7775,7 +7808,7 @@ export interface operations {
     failures_snooze_create: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -9268,7 +9301,7 @@ export interface operations {
     inbox_retrieve: {
         parameters: {
             query: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;

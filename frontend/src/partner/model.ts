@@ -257,6 +257,8 @@ export interface CloneOutcome {
   ok: boolean;
   flow?: number;
   unbound: string[];
+  /** Parameters naming ERP records not checked yet (the ERP slot is unbound): checked at publish. */
+  pending: string[];
   errors: { field: string; messages: string[] }[];
 }
 
@@ -264,12 +266,13 @@ export interface CloneOutcome {
 export function cloneOutcomes(customers: number[], results: CloneResult[]): CloneOutcome[] {
   return customers.map((customer, i) => {
     const r = results[i]?.customer === customer ? results[i] : results.find((x) => x.customer === customer);
-    if (!r) return { customer, ok: false, unbound: [], errors: [{ field: 'customer', messages: ['No result was returned.'] }] };
+    if (!r) return { customer, ok: false, unbound: [], pending: [], errors: [{ field: 'customer', messages: ['No result was returned.'] }] };
     return {
       customer,
       ok: r.ok,
       flow: r.flow,
       unbound: r.unbound ?? [],
+      pending: r.pending_checks ?? [],
       errors: Object.entries(r.errors ?? {}).map(([field, m]) => ({ field, messages: Array.isArray(m) ? m : [String(m)] })),
     };
   });
