@@ -156,6 +156,10 @@ POLICY: dict[str, dict[str, Rule]] = {
     "failure-comments": {"GET": VIEW, "POST": OPERATE},
     "inbox-batch-list": {"GET": VIEW, "POST": OPERATE},
     "inbox-batch-detail": {"GET": VIEW},
+    # Duplicate-match reviews: anyone who sees them reads them; operators decide (link or create new).
+    "match-review-list": {"GET": VIEW},
+    "match-review-detail": {"GET": VIEW},
+    "match-review-decide": {"POST": OPERATE},
     # Alerts: rules are configuration (change); incidents are operations (operate).
     "alert-rule-list": {"GET": VIEW, "POST": CHANGE},
     "alert-rule-detail": {"GET": VIEW, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": CHANGE},

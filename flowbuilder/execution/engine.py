@@ -29,6 +29,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from flowbuilder.core import logs
+from flowbuilder.nodes.base import HELD_PORT
 from flowbuilder.planning import ExecutionPlan
 
 from . import admission, dispatch, failure_records, heartbeat, saga, scheduler
@@ -435,6 +436,9 @@ class Engine:
             "duration_ms": outcome.duration_ms,
         }
         if outcome.status == NodeStatus.SUCCEEDED:
+            held = (outcome.outputs or {}).get(HELD_PORT) or []
+            if held and self.run is not None:
+                self._failures += failure_records.for_held(self.run, node_id, held)
             self.events.add(
                 EventType.NODE_SUCCEEDED, node_id, {**payload, "output_counts": outcome.output_counts}
             )

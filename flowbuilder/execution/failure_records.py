@@ -54,6 +54,29 @@ def for_items(run: Run, node_id: str, error: dict[str, Any] | None, items: list[
     return records
 
 
+def for_held(run: Run, node_id: str, items: list[Any]) -> list[FailureRecord]:
+    """One record per item a node held back for a person (its ``held`` port): each item's ``error`` says
+    the category (e.g. ``needs_review``), the message and the item's input index."""
+    records = []
+    for position, item in enumerate(items[:MAX_ITEM_FAILURES]):
+        error = (item.get("error") if isinstance(item, dict) else None) or {}
+        index = error.get("item_index")
+        records.append(
+            FailureRecord(
+                organisation_id=run.organisation_id,
+                flow_id=run.flow_id,
+                run_id=run.pk,
+                kind=FailureKind.ITEM,
+                node_id=node_id,
+                item_index=index if isinstance(index, int) and index >= 0 else position,
+                item=_preview(item),
+                category=_category(error),
+                message=str(error.get("message") or "A person must look at this item.")[:2000],
+            )
+        )
+    return records
+
+
 def for_run(run: Run, error: dict[str, Any] | None) -> FailureRecord:
     return FailureRecord(
         organisation_id=run.organisation_id,

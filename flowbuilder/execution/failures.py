@@ -24,6 +24,8 @@ NEXT_STEP = {
     FailureCategory.DUPLICATE: "The record already exists: link it (cross-reference) or skip the item.",
     FailureCategory.VALIDATION: "The step's configuration or its input is invalid: fix it in the editor, "
     "then retry from this node.",
+    FailureCategory.NEEDS_REVIEW: "A person must decide (e.g. link or create in the match review queue), "
+    "then replay the item: it follows the decision.",
     FailureCategory.INTERNAL: "Unexpected error inside Flowbuilder: retry once; if it repeats, report it "
     "with the run id.",
 }

@@ -51,6 +51,7 @@ class FailureCategory(models.TextChoices):
     MISSING_REFERENCE = "missing_reference", "Missing reference"
     DUPLICATE = "duplicate", "Duplicate"
     VALIDATION = "validation", "Validation"
+    NEEDS_REVIEW = "needs_review", "Needs a person's review"
     INTERNAL = "internal", "Internal error (our bug)"
 
 

@@ -29,6 +29,10 @@ class Port:
 
 
 MAIN = (Port("main"),)
+#: Items a node put on this port are held back for a person: the engine records each as an item failure
+#: in the failure inbox (category and message from the item's ``error``, its input index from
+#: ``error.item_index``) while the run carries on without them. Wiring the port is optional.
+HELD_PORT = "held"
 
 
 class CrossrefStore(Protocol):
@@ -55,6 +59,24 @@ class CrossrefStore(Protocol):
     ) -> dict[str, Any]:
         """Race-safe: ``update(target_id)`` if linked, else ``create() -> new id`` and link it.
         Returns ``{"target_id", "created", "canonical_id"}``."""
+        ...
+
+    def match(
+        self,
+        entity: str,
+        source_system: str,
+        source_id: str,
+        target_system: str,
+        *,
+        source: dict[str, Any],
+        candidates: list[dict[str, Any]],
+        node_id: str = "",
+        item_index: int | None = None,
+    ) -> dict[str, Any]:
+        """Place an unlinked source record against the target system's ``candidates`` (duplicate
+        detection): ``{"outcome": "linked", "target_id"}`` (an exact match, now linked, or a person's
+        "link"), ``{"outcome": "create"}`` (no match, or a person's "create new") or ``{"outcome":
+        "review", "review_id"}`` (near matches: held for a person)."""
         ...
 
     def mark_written(self, system: str, records: list[RecordRef]) -> None:
