@@ -118,11 +118,11 @@ def test_a_near_match_is_held_for_review_with_what_to_do(org):
     assert held["error"]["category"] == "needs_review" and held["error"]["item_index"] == 0
     assert "Match reviews" in held["error"]["message"] and "replay" in held["error"]["message"]
     review = MatchReview.objects.get()
-    assert (review.source_id, review.status, review.run_id, review.node_id) == (
+    assert (review.source_id, review.status, review.node_id, review.item_index) == (
         "001B",
         "pending",
-        41,
         "match",
+        0,
     )
     assert review.candidates[0]["id"] == "812" and review.candidates[0]["fields"]["name"] == "same"
     assert crossref.counterpart(org, "customer", "salesforce", "001B", "netsuite") is None  # nothing linked
