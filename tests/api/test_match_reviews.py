@@ -11,7 +11,6 @@ from flowbuilder.crossref.models import MatchReview, MatchStatus, SyncLink
 
 from .mixins import Act, ActionTests, DetailTests, ListTests
 
-
 _SEQ = itertools.count(1)
 
 

@@ -65,6 +65,4 @@ class MatchReviewViewSet(
             replay=data.validated_data["replay"],
         )
         context = {"request": request}
-        return Response(
-            {"review": MatchReviewSerializer(review, context=context).data, "replay": replay}
-        )
+        return Response({"review": MatchReviewSerializer(review, context=context).data, "replay": replay})

@@ -6,40 +6,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crossref', '0003_write_mark_flow'),
-        ('tenancy', '0005_governance_settings'),
+        ("crossref", "0003_write_mark_flow"),
+        ("tenancy", "0005_governance_settings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MatchReview',
+            name="MatchReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entity', models.CharField(default='customer', max_length=64)),
-                ('source_system', models.CharField(max_length=64)),
-                ('source_id', models.CharField(max_length=255)),
-                ('target_system', models.CharField(max_length=64)),
-                ('source', models.JSONField(default=dict, help_text='the source record as the node saw it (canonical)')),
-                ('candidates', models.JSONField(default=list, help_text='[{id, record, verdict, score, reasons, fields}], best first')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for a person'), ('linked', 'Linked to an existing record'), ('created', 'Create a new record')], default='pending', max_length=12)),
-                ('target_id', models.CharField(blank=True, help_text='the linked record (status linked)', max_length=255)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('run_id', models.BigIntegerField(blank=True, null=True)),
-                ('flow_id', models.BigIntegerField(blank=True, null=True)),
-                ('node_id', models.CharField(blank=True, max_length=100)),
-                ('item_index', models.IntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("entity", models.CharField(default="customer", max_length=64)),
+                ("source_system", models.CharField(max_length=64)),
+                ("source_id", models.CharField(max_length=255)),
+                ("target_system", models.CharField(max_length=64)),
+                (
+                    "source",
+                    models.JSONField(
+                        default=dict, help_text="the source record as the node saw it (canonical)"
+                    ),
+                ),
+                (
+                    "candidates",
+                    models.JSONField(
+                        default=list, help_text="[{id, record, verdict, score, reasons, fields}], best first"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for a person"),
+                            ("linked", "Linked to an existing record"),
+                            ("created", "Create a new record"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "target_id",
+                    models.CharField(
+                        blank=True, help_text="the linked record (status linked)", max_length=255
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("run_id", models.BigIntegerField(blank=True, null=True)),
+                ("flow_id", models.BigIntegerField(blank=True, null=True)),
+                ("node_id", models.CharField(blank=True, max_length=100)),
+                ("item_index", models.IntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['organisation', 'status', '-id'], name='matchreview_org_status')],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'entity', 'source_system', 'source_id', 'target_system'), name='matchreview_one_per_source')],
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(fields=["organisation", "status", "-id"], name="matchreview_org_status")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "entity", "source_system", "source_id", "target_system"),
+                        name="matchreview_one_per_source",
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('execution', '0008_failure_records'),
+        ("execution", "0008_failure_records"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='failurerecord',
-            name='category',
-            field=models.CharField(choices=[('connection', 'Connection or sign-in'), ('rate_limit', 'Rate limit'), ('timeout', 'Timeout'), ('refused_value', 'Target refused a value'), ('missing_reference', 'Missing reference'), ('duplicate', 'Duplicate'), ('validation', 'Validation'), ('needs_review', "Needs a person's review"), ('internal', 'Internal error (our bug)')], db_index=True, max_length=24),
+            model_name="failurerecord",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("connection", "Connection or sign-in"),
+                    ("rate_limit", "Rate limit"),
+                    ("timeout", "Timeout"),
+                    ("refused_value", "Target refused a value"),
+                    ("missing_reference", "Missing reference"),
+                    ("duplicate", "Duplicate"),
+                    ("validation", "Validation"),
+                    ("needs_review", "Needs a person's review"),
+                    ("internal", "Internal error (our bug)"),
+                ],
+                db_index=True,
+                max_length=24,
+            ),
         ),
     ]
