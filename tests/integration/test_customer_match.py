@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -32,12 +33,23 @@ from .conftest import node_errors, wait_for_run_row
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_near_duplicate_waits_in_review_and_a_linked_replay_creates_no_second_customer(
-    sandbox, make_org: Any, make_user: Any, login: Callable[..., ApiSession], worker: Proc
-) -> None:
+@dataclass
+class HeldCustomer:
+    """A NetSuite customer "<Word> Inc", a published flow that matches accounts against NetSuite's customers,
+    and the Salesforce account "<Word>, Inc." it is given."""
+
+    org: Any
+    operator: Any
+    flow: Any
+    account: dict[str, Any]
+    existing_id: str
+    customers: Callable[[], list[dict[str, Any]]]
+
+
+def held_customer_setup(sandbox: Any, make_org: Any, make_user: Any, username: str) -> HeldCustomer:
     runtime.clear_cache()
     org = make_org("Match Co")
-    operator = make_user("mara", org, "admin")
+    operator = make_user(username, org, "admin")
     credential_type, secrets = sandbox.credentials("netsuite")
     conn = credential_actions.create_connection(
         actor=operator,
@@ -120,6 +132,15 @@ def test_a_near_duplicate_waits_in_review_and_a_linked_replay_creates_no_second_
     flow_actions.publish_flow(actor=operator, flow=flow)
     flow.refresh_from_db()
     account = {"Id": "001E2EMATCH0001", "Name": f"{word}, Inc.", "Phone": "+1 415 555 0199"}
+    return HeldCustomer(org, operator, flow, account, existing_id, customers)
+
+
+def test_a_near_duplicate_waits_in_review_and_a_linked_replay_creates_no_second_customer(
+    sandbox, make_org: Any, make_user: Any, login: Callable[..., ApiSession], worker: Proc
+) -> None:
+    held = held_customer_setup(sandbox, make_org, make_user, "mara")
+    org, operator, flow, account = held.org, held.operator, held.flow, held.account
+    existing_id, customers = held.existing_id, held.customers
 
     run = wait_for_run_row(
         run_actions.start_run(actor=operator, flow=flow, input_items=[account]), timeout=90
