@@ -158,6 +158,10 @@ POLICY: dict[str, dict[str, Rule]] = {
     "inbox-batch-list": {"GET": VIEW, "POST": OPERATE},
     "inbox-batch-detail": {"GET": VIEW},
     "inbox-batch-replay-passing": {"POST": OPERATE},
+    # Duplicate-match reviews: anyone who sees them reads them; operators decide (link or create new).
+    "match-review-list": {"GET": VIEW},
+    "match-review-detail": {"GET": VIEW},
+    "match-review-decide": {"POST": OPERATE},
     # Alerts: rules are configuration (change); incidents are operations (operate).
     "alert-rule-list": {"GET": VIEW, "POST": CHANGE},
     "alert-rule-detail": {"GET": VIEW, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": CHANGE},

@@ -55,15 +55,18 @@ def for_items(run: Run, node_id: str, error: dict[str, Any] | None, items: list[
 
 
 def for_exceptions(run: Run, node_id: str, items: list[Any], *, offset: int = 0) -> list[FailureRecord]:
-    """One record per exception item a node put out (``BaseNode.exception_ports``): the item's own
-    category (``validation`` when it names none we know) and its problem and what to fix as the message."""
+    """One record per exception item a node put out (``BaseNode.exception_ports``): the item's
+    ``exception`` names its category (``validation`` when it names none we know), the problem and what to
+    fix, and where the node knows it the item's input index (``item_index``: a retry from the node takes
+    that item; otherwise its place among the node's exception items)."""
     records = []
-    for index, item in enumerate(items[:MAX_ITEM_FAILURES]):
+    for position, item in enumerate(items[:MAX_ITEM_FAILURES]):
         exc = item.get("exception") if isinstance(item, dict) else None
         exc = exc if isinstance(exc, dict) else {}
         category = exc.get("category")
         problem = str(exc.get("problem") or "This item needs a decision.")
         fix = str(exc.get("what_to_fix") or "")
+        index = exc.get("item_index")
         records.append(
             FailureRecord(
                 organisation_id=run.organisation_id,
@@ -71,7 +74,7 @@ def for_exceptions(run: Run, node_id: str, items: list[Any], *, offset: int = 0)
                 run_id=run.pk,
                 kind=FailureKind.ITEM,
                 node_id=node_id,
-                item_index=offset + index,
+                item_index=index if isinstance(index, int) and index >= 0 else offset + position,
                 item=_preview(item),
                 category=category if category in FailureCategory.values else FailureCategory.VALIDATION,
                 message=(problem + (f" What to fix: {fix}" if fix else ""))[:2000],

@@ -28,6 +28,8 @@ NEXT_STEP = {
     "payment terms, currency, subsidiary or company): complete it in the ERP, then replay the item.",
     FailureCategory.NOT_TO_EXCEED: "The work is over the project's not-to-exceed cap: raise the cap in the "
     "PSA (a change order) or write the work down, then rerun the billing.",
+    FailureCategory.NEEDS_REVIEW: "A person must decide (e.g. link or create in the match review queue), "
+    "then replay the item: it follows the decision.",
     FailureCategory.INTERNAL: "Unexpected error inside Flowbuilder: retry once; if it repeats, report it "
     "with the run id.",
 }

@@ -53,6 +53,7 @@ class FailureCategory(models.TextChoices):
     VALIDATION = "validation", "Validation"
     BILLING_SETUP = "billing_setup", "Customer billing setup"
     NOT_TO_EXCEED = "not_to_exceed", "Over a not-to-exceed cap"
+    NEEDS_REVIEW = "needs_review", "Needs a person's review"
     INTERNAL = "internal", "Internal error (our bug)"
 
 

@@ -57,6 +57,24 @@ class CrossrefStore(Protocol):
         Returns ``{"target_id", "created", "canonical_id"}``."""
         ...
 
+    def match(
+        self,
+        entity: str,
+        source_system: str,
+        source_id: str,
+        target_system: str,
+        *,
+        source: dict[str, Any],
+        candidates: list[dict[str, Any]],
+        node_id: str = "",
+        item_index: int | None = None,
+    ) -> dict[str, Any]:
+        """Place an unlinked source record against the target system's ``candidates`` (duplicate
+        detection): ``{"outcome": "linked", "target_id"}`` (an exact match, now linked, or a person's
+        "link"), ``{"outcome": "create"}`` (no match, or a person's "create new") or ``{"outcome":
+        "review", "review_id"}`` (near matches: held for a person)."""
+        ...
+
     def mark_written(self, system: str, records: list[RecordRef]) -> None:
         """Remember records a connector write changed, so the change events they cause in ``system`` are
         recognised as ours (echo suppression) instead of starting flows again."""

@@ -25,6 +25,7 @@ BUILTIN_NODE_TYPES: tuple[str, ...] = (
     f"{_BUILTINS}.crossref:UpsertCrossref",
     f"{_BUILTINS}.crossref_lookup:LookupCrossref",
     f"{_BUILTINS}.exceptions:RaiseException",
+    f"{_BUILTINS}.match_customer:MatchCustomer",
     f"{_BUILTINS}.filtering:FilterItems",
     f"{_BUILTINS}.flow_control:SubflowNode",
     f"{_BUILTINS}.flow_control:NoopNode",

@@ -268,6 +268,23 @@ def run_batch(batch_id: int) -> InboxBatch:
     return batch
 
 
+def act_on_run_failures(*, actor: Any, action: str, run_id: int, failure_ids: list[int]) -> Run | None:
+    """Apply a bulk ``action`` to some failures of one run now (not as a batch): the new run, if any.
+
+    For one person's follow-up (a decided match review replays the item it held)."""
+    if action not in BulkAction.values:
+        raise InvalidInputError(f"Unknown action {action!r}.", field="action")
+    handled, _ = _apply_to_run(actor, action, run_id, failure_ids)
+    if not handled:
+        return None
+    follow_up = (
+        FailureRecord.objects.filter(pk__in=failure_ids, follow_up_run__isnull=False)
+        .values_list("follow_up_run", flat=True)
+        .first()
+    )
+    return Run.objects.filter(pk=follow_up).first() if follow_up else None
+
+
 def _apply_to_run(
     actor: Any,
     action: str,

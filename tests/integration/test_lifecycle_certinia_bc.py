@@ -55,7 +55,7 @@ from .conftest import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-KEYS = {"quote_to_project_certinia_bc", "project_to_billing_certinia_bc"}
+KEYS = {"quote_to_project_certinia_bc", "project_to_billing_certinia_bc", "customer_master_sync_certinia_bc"}
 
 
 @pytest.fixture(scope="session")

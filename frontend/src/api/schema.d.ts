@@ -1113,6 +1113,57 @@ export interface paths {
         patch: operations["kpis_partial_update"];
         trace?: never;
     };
+    "/api/match-reviews/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["match_reviews_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/match-reviews/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["match_reviews_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/match-reviews/{id}/decide/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Link the source record to one candidate, or create a new record; optionally replay the item. */
+        post: operations["match_reviews_decide_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/": {
         parameters: {
             query?: never;
@@ -2360,6 +2411,7 @@ export interface components {
          *     * `inbox.snooze` - Failure snoozed
          *     * `inbox.resolve` - Failure resolved
          *     * `inbox.bulk` - Bulk action on failures started
+         *     * `match.decide` - Duplicate match decided
          *     * `flow.promote` - Flow version promoted to an environment
          *     * `flow.review_submit` - Flow version sent for review
          *     * `flow.review_approve` - Flow version approved
@@ -2410,7 +2462,7 @@ export interface components {
          *     * `user.reactivate` - User reactivated
          * @enum {string}
          */
-        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "alert_rule.save" | "alert_rule.delete" | "incident.acknowledge" | "incident.resolve" | "inbox.assign" | "inbox.comment" | "inbox.snooze" | "inbox.resolve" | "inbox.bulk" | "flow.promote" | "flow.review_submit" | "flow.review_approve" | "flow.review_reject" | "audit.export" | "audit.prune" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "retention.set" | "membership.remove" | "organisation.create" | "organisation.governance" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "flow.pin_data" | "flow.unpin_data" | "flow.restore_version" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "alert_rule.save" | "alert_rule.delete" | "incident.acknowledge" | "incident.resolve" | "inbox.assign" | "inbox.comment" | "inbox.snooze" | "inbox.resolve" | "inbox.bulk" | "match.decide" | "flow.promote" | "flow.review_submit" | "flow.review_approve" | "flow.review_reject" | "audit.export" | "audit.prune" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "retention.set" | "membership.remove" | "organisation.create" | "organisation.governance" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "flow.pin_data" | "flow.unpin_data" | "flow.restore_version" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
         AuditEvent: {
             readonly id: number;
             /** Format: date-time */
@@ -2606,10 +2658,11 @@ export interface components {
          *     * `validation` - Validation
          *     * `billing_setup` - Customer billing setup
          *     * `not_to_exceed` - Over a not-to-exceed cap
+         *     * `needs_review` - Needs a person's review
          *     * `internal` - Internal error (our bug)
          * @enum {string}
          */
-        CategoryEnum: "connection" | "rate_limit" | "timeout" | "refused_value" | "missing_reference" | "duplicate" | "validation" | "billing_setup" | "not_to_exceed" | "internal";
+        CategoryEnum: "connection" | "rate_limit" | "timeout" | "refused_value" | "missing_reference" | "duplicate" | "validation" | "billing_setup" | "not_to_exceed" | "needs_review" | "internal";
         ChainReport: {
             ok: boolean;
             /** @description Rows checked before the first break (all when ok). */
@@ -3568,6 +3621,69 @@ export interface components {
             username: string;
             password: string;
         };
+        /**
+         * @description * `link` - link
+         *     * `create` - create
+         * @enum {string}
+         */
+        MatchDecisionEnum: "link" | "create";
+        MatchDecisionRequest: {
+            decision: components["schemas"]["MatchDecisionEnum"];
+            /**
+             * @description link: the candidate's id
+             * @default
+             */
+            target_id?: string;
+            /**
+             * @description Replay the held item right away (it follows the decision).
+             * @default false
+             */
+            replay?: boolean;
+        };
+        MatchDecisionResult: {
+            review: components["schemas"]["MatchReview"];
+            replay: components["schemas"]["MatchReplay"] | null;
+        };
+        MatchReplay: {
+            run: number | null;
+            message?: string;
+        };
+        MatchReview: {
+            readonly id: number;
+            readonly organisation: number;
+            /** @default customer */
+            readonly entity: string;
+            readonly source_system: string;
+            readonly source_id: string;
+            readonly target_system: string;
+            readonly source: {
+                [key: string]: unknown;
+            };
+            readonly candidates: {
+                [key: string]: unknown;
+            }[];
+            readonly status: components["schemas"]["MatchReviewStatusEnum"];
+            /** @description the linked record (status linked) */
+            readonly target_id: string;
+            readonly decided_by: string | null;
+            /** Format: date-time */
+            readonly decided_at: string | null;
+            readonly run_id: number | null;
+            readonly flow_id: number | null;
+            readonly node_id: string;
+            readonly item_index: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        /**
+         * @description * `pending` - Waiting for a person
+         *     * `linked` - Linked to an existing record
+         *     * `created` - Create a new record
+         * @enum {string}
+         */
+        MatchReviewStatusEnum: "pending" | "linked" | "created";
         Me: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
@@ -3931,6 +4047,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["KpiValue"][];
+        };
+        PaginatedMatchReviewList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["MatchReview"][];
         };
         PaginatedMembershipList: {
             /** @example 123 */
@@ -7386,7 +7517,7 @@ export interface operations {
     failures_list: {
         parameters: {
             query?: {
-                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7453,7 +7584,7 @@ export interface operations {
     failures_retrieve: {
         parameters: {
             query?: {
-                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7522,7 +7653,7 @@ export interface operations {
     failures_assign_create: {
         parameters: {
             query?: {
-                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7596,7 +7727,7 @@ export interface operations {
     failures_comments_list: {
         parameters: {
             query?: {
-                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7665,7 +7796,7 @@ export interface operations {
     failures_comments_create: {
         parameters: {
             query?: {
-                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7740,7 +7871,7 @@ export interface operations {
     failures_resolve_create: {
         parameters: {
             query?: {
-                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7808,7 +7939,7 @@ export interface operations {
     failures_snooze_create: {
         parameters: {
             query?: {
-                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -9301,7 +9432,7 @@ export interface operations {
     inbox_retrieve: {
         parameters: {
             query: {
-                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -10235,6 +10366,187 @@ export interface operations {
                 };
             };
             /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    match_reviews_list: {
+        parameters: {
+            query?: {
+                /** @description Only decided (true) or pending (false) */
+                decided?: boolean;
+                entity?: string;
+                flow?: number;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+                source_system?: string;
+                /**
+                 * @description * `pending` - Waiting for a person
+                 *     * `linked` - Linked to an existing record
+                 *     * `created` - Create a new record
+                 */
+                status?: "created" | "linked" | "pending";
+                target_system?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMatchReviewList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    match_reviews_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this match review. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchReview"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    match_reviews_decide_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this match review. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MatchDecisionRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["MatchDecisionRequest"];
+                "multipart/form-data": components["schemas"]["MatchDecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchDecisionResult"];
+                };
+            };
             400: {
                 headers: {
                     [name: string]: unknown;
