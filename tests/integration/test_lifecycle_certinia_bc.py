@@ -123,16 +123,20 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     account, opp = close_won_deal(sf, account_name=name, opportunity_name=f"{tag} Rail rollout")
 
     def read_opp() -> dict[str, Any]:
-        soql = f"SELECT Id, NextStep, Flowbuilder_Id__c FROM Opportunity WHERE Id = '{opp['id']}'"
+        soql = (
+            "SELECT Id, NextStep, Description, Flowbuilder_Id__c, PSA_Project_Id__c, ERP_Customer_Id__c, "
+            f"ERP_Project_Id__c FROM Opportunity WHERE Id = '{opp['id']}'"
+        )
         return sf.run_action("query", {"soql": soql})[0]
 
     won = wait_for_flows(flows, lambda: (o := read_opp()).get("Flowbuilder_Id__c") and o, 45, "no handover")
     settle_flows(flows)
-    ids = dict(part.rsplit(" ", 1) for part in won["NextStep"].split(" | "))
+    # The ids land in the handover fields; sales' NextStep and Description are not touched.
+    assert (won["NextStep"], won["Description"]) == (None, None)
     project_id, customer_id, job_id = (
-        ids["Certinia project"],
-        ids["Business Central customer"],
-        ids["Business Central project"],
+        won["PSA_Project_Id__c"],
+        won["ERP_Customer_Id__c"],
+        won["ERP_Project_Id__c"],
     )
     assert customer_id == existing["id"]  # the existing Business Central customer was reused
     account_row = sf.run_action(
@@ -200,7 +204,7 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     ):
         assert after.get(key, 0) == before.get(key, 0), key
     assert after.get("dynamics PATCH projects", 0) > before.get("dynamics PATCH projects", 0)  # updated
-    assert read_opp()["NextStep"] == won["NextStep"]
+    assert read_opp()["PSA_Project_Id__c"] == won["PSA_Project_Id__c"]
 
     # A namesake account (won without lines) gets a customer of its own: the one with the same name
     # already belongs to the first account.
@@ -237,7 +241,10 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     bc.run_action("update_record", {"entity_set": "customers", "id": new_customer, "fields": setup})
     replayed = wait_for_run_row(run_actions.replay_run(actor=actor, run=blocked.run))
     assert replayed.status == "succeeded", node_errors(replayed)
-    soql = f"SELECT NextStep, Flowbuilder_Id__c FROM Opportunity WHERE Id = '{depot['id']}'"
+    soql = (
+        "SELECT Flowbuilder_Id__c, PSA_Project_Id__c, ERP_Customer_Id__c FROM Opportunity "
+        f"WHERE Id = '{depot['id']}'"
+    )
     depot_won = wait_for_flows(
         flows,
         lambda: (o := sf.run_action("query", {"soql": soql})[0]).get("Flowbuilder_Id__c") and o,
@@ -245,8 +252,11 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         "no handover of the namesake's opportunity",
     )
     settle_flows(flows)
-    depot_ids = dict(part.rsplit(" ", 1) for part in depot_won["NextStep"].split(" | "))
-    assert depot_ids["Business Central customer"] not in (customer_id, "")
+    depot_ids = {
+        "Business Central customer": depot_won["ERP_Customer_Id__c"],
+        "Certinia project": depot_won["PSA_Project_Id__c"],
+    }
+    assert depot_ids["Business Central customer"] not in (customer_id, "", None)
     namesake_row = sf.run_action(
         "query", {"soql": f"SELECT Dynamics_Id__c FROM Account WHERE Id = '{namesake['id']}'"}
     )[0]
