@@ -85,6 +85,7 @@ POLICY: dict[str, dict[str, Rule]] = {
     "flow-publish": {"POST": Rule(Action.PUBLISH)},
     "flow-promote": {"POST": Rule(Action.PUBLISH)},
     "flow-environments": {"GET": VIEW},
+    "flow-withdraw-release": {"DELETE": Rule(Action.PUBLISH)},  # a dev/test release; its triggers stop
     "flow-versions": {"GET": VIEW},
     "flow-export": {"GET": VIEW},
     "flow-pins": {"GET": VIEW},

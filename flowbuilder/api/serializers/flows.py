@@ -253,6 +253,10 @@ class ReleaseShape(serializers.Serializer):
     number = serializers.IntegerField(allow_null=True)
     released_by = serializers.CharField(allow_null=True)
     released_at = serializers.DateTimeField(allow_null=True)
+    webhook_url = serializers.CharField(
+        allow_null=True,
+        help_text="Where this environment's webhook trigger listens (null: nothing released there).",
+    )
 
     class Meta:
         ref_name = "Release"
