@@ -22,7 +22,8 @@ _after_publish: list[PublishHook] = []
 
 
 def on_publish(hook: PublishHook) -> PublishHook:
-    """Register ``hook(flow=..., version=..., environment=...)`` to run inside every publish transaction (idempotent)."""
+    """Register ``hook(flow=..., version=..., environment=...)`` to run inside every publish
+    transaction (idempotent)."""
     if hook not in _after_publish:
         _after_publish.append(hook)
     return hook

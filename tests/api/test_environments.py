@@ -1,6 +1,6 @@
 """Environments: promotion binds each environment's connections by slot; triggers fire only where the
-version is released, each environment with its own connections, trigger rows and webhook URL; prod can require a successful test run; orgs without environments keep
-one live version."""
+version is released, each environment with its own connections, trigger rows and webhook URL; prod can
+require a successful test run; orgs without environments keep one live version."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""POST /hooks/<token>/ (and /hooks/<token>/<dev|test>/, a release's) through Django (test client, any deployment without the lean ASGI route)."""
+"""POST /hooks/<token>/ (and /hooks/<token>/<dev|test>/, a release's) through Django (test client, any
+deployment without the lean ASGI route)."""
 
 from __future__ import annotations
 
