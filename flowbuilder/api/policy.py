@@ -104,6 +104,7 @@ POLICY: dict[str, dict[str, Rule]] = {
     "review-approve": {"POST": Rule(Action.APPROVE, narrowed=True)},
     "review-reject": {"POST": Rule(Action.APPROVE, narrowed=True)},
     "review-seen": {"POST": Rule(Action.VIEW, narrowed=True)},  # its author only
+    "review-assign": {"POST": Rule(Action.VIEW, narrowed=True)},  # its author or an approver
     # The audit trail: read, exported and verified by each organisation's admins (partners': customers')
     "audit-event-list": {"GET": ADMIN},
     "audit-event-detail": {"GET": Rule(Action.ADMIN, on=QUERYSET)},

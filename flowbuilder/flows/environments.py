@@ -100,7 +100,9 @@ def set_release(*, actor: Any, flow: Flow, environment: str, version: FlowVersio
     return release
 
 
-def promote(*, actor: Any, flow: Flow, environment: str, comment: str = "") -> FlowVersion:
+def promote(
+    *, actor: Any, flow: Flow, environment: str, comment: str = "", assignees: list[int] | None = None
+) -> FlowVersion:
     """Promote the flow into ``environment``: the draft into dev, dev's release into test, test's into
     prod, with that environment's connections bound by slot.
 
@@ -139,7 +141,7 @@ def promote(*, actor: Any, flow: Flow, environment: str, comment: str = "") -> F
     doc, bindings = rebind(source_doc, flow.organisation_id, environment)
     comment = comment or f"promoted from {source_label}"
     if environment == "prod":
-        version = publish_flow(actor=actor, flow=flow, comment=comment, document=doc)
+        version = publish_flow(actor=actor, flow=flow, comment=comment, document=doc, assignees=assignees)
         _audit(actor, flow, version, environment, source_label, bindings)
         return version
     problems = error_findings(doc)

@@ -176,7 +176,11 @@ class FlowViewSet(
             if older is None:
                 raise ValidationError({"rollback_to": [f"This flow has no version {number}."]})
         version = actions.publish_flow(
-            actor=request.user, flow=flow, comment=data.validated_data["comment"], rollback_to=older
+            actor=request.user,
+            flow=flow,
+            comment=data.validated_data["comment"],
+            rollback_to=older,
+            assignees=data.validated_data["assignees"],
         )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -193,6 +197,7 @@ class FlowViewSet(
             flow=flow,
             environment=data.validated_data["environment"],
             comment=data.validated_data["comment"],
+            assignees=data.validated_data["assignees"],
         )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
