@@ -49,7 +49,9 @@ def test_changing_the_environment_is_validated_and_audited(client, org):
 
 
 def test_one_name_per_environment(client, org):
-    assert client.post("/api/connections/", payload(org, environment="test"), format="json").status_code == 201
+    assert (
+        client.post("/api/connections/", payload(org, environment="test"), format="json").status_code == 201
+    )
     again = client.post("/api/connections/", payload(org, environment="test"), format="json")
     assert 400 <= again.status_code < 500
     assert "name" in again.json()["errors"] or "environment" in again.json()["errors"]

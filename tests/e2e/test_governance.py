@@ -163,7 +163,9 @@ def test_editor_and_run_show_the_environment(
     page.goto(f"{live_server_url}/runs/{run.pk}")
     expect(page.get_by_test_id("run-environment")).to_have_text("Test")
     page.goto(f"{live_server_url}/runs")
-    expect(page.get_by_test_id(f"run-row-{run.pk}").get_by_test_id("run-row-environment")).to_have_text("Test")
+    expect(page.get_by_test_id(f"run-row-{run.pk}").get_by_test_id("run-row-environment")).to_have_text(
+        "Test"
+    )
     # Each released environment's webhook URL shows in the editor's side panel.
     page.goto(f"{live_server_url}/flows/{flow.pk}")
     expect(page.get_by_test_id("env-webhook-test")).to_contain_text(f"/hooks/{flow.webhook_token}/test/")
