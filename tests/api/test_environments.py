@@ -281,3 +281,11 @@ def test_without_environments_one_prod_like_environment(client_as, world):
 
 def test_viewers_cannot_promote(client_as, env_world):
     assert _promote(client_as("viewer"), env_world.flow, "dev").status_code == 403
+
+
+def test_operators_see_each_triggers_environment(client_as, env_world):
+    w, builder = env_world, client_as("builder")
+    _promote(builder, w.flow, "dev")
+    _promote(builder, w.flow, "test")
+    listed = client_as("operator").get("/api/triggers/", {"organisation": w.a.pk}).json()["results"]
+    assert sorted(t["environment"] for t in listed if t["flow"] == w.flow.pk) == ["dev", "test"]

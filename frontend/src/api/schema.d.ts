@@ -5011,6 +5011,8 @@ export interface components {
             readonly organisation: number;
             readonly flow: number;
             readonly flow_name: string;
+            /** @description Whose release the trigger fires: "prod" (the published version) or "dev"/"test". */
+            readonly environment: string;
             readonly node_id: string;
             /** @description The node's label in the published flow (its id when it has none or left the flow). */
             readonly node_label: string;
