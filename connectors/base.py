@@ -480,6 +480,15 @@ class Connector:
             raise HTTPStatusError(f"The system answered HTTP {response.status}.", status=response.status)
         return f"Connected ({response.status})."
 
+    #: Kinds of setup records :meth:`find_references` looks up (empty: this connector cannot check ids).
+    reference_kinds: tuple[str, ...] = ()
+
+    def find_references(self, ctx: ActionContext, kind: str, keys: Sequence[str]) -> dict[str, str]:
+        """Which of ``keys`` (ids or codes of setup records of ``kind``: item, tax_code, currency,
+        subsidiary, company ...) exist in the system: key -> display name, missing keys left out. A
+        template's parameters naming ERP records are checked with it when the template is cloned."""
+        raise ConnectorError(f"{self.name} cannot look up {kind} records.", hint="Check the values by hand.")
+
     def record_versions(self, ctx: ActionContext, obj: str, ids: Sequence[str]) -> dict[str, str]:
         """The current version (last-modified time as the polling trigger reads it) of records just
         written, for systems whose write answers carry none: echo suppression marks the exact version
@@ -647,6 +656,10 @@ class ConnectionRuntime:
         params = dict(payload)
         validate(action.input_schema, params, what=what)
         return action.run(self.context(idempotency_key), params)
+
+    def find_references(self, kind: str, keys: Sequence[str]) -> dict[str, str]:
+        """See :meth:`Connector.find_references`."""
+        return self.connector.find_references(self.context(), kind, keys)
 
     def record_versions(self, obj: str, ids: Sequence[str]) -> dict[str, str]:
         """See :meth:`Connector.record_versions`: id -> version of records this connection just wrote."""

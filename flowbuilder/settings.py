@@ -448,6 +448,9 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "flowbuilder.tenancy.roles.Role",
         # What a share can grant (tenancy.sharing).
         "SharePermissionEnum": "flowbuilder.api.serializers.sharing.SHARE_VERBS",
+        # Two serializers have a "decision": an approval's and a duplicate-match review's.
+        "DecisionEnum": "flowbuilder.execution.approvals.DECISIONS",
+        "MatchDecisionEnum": [("link", "link"), ("create", "create")],
     },
     # Every operation documents its error answers (ApiError), and the audit catalogue is published.
     "POSTPROCESSING_HOOKS": [

@@ -53,6 +53,7 @@ _VERBS = {
     Action.OPERATE: "operate the runs of",
     Action.APPROVE: "approve",
     Action.ADMIN: "administer",
+    Action.AUDIT: "read the audit trail of",
 }
 
 

@@ -105,11 +105,12 @@ POLICY: dict[str, dict[str, Rule]] = {
     "review-reject": {"POST": Rule(Action.APPROVE, narrowed=True)},
     "review-seen": {"POST": Rule(Action.VIEW, narrowed=True)},  # its author only
     "review-assign": {"POST": Rule(Action.VIEW, narrowed=True)},  # its author or an approver
-    # The audit trail: read, exported and verified by each organisation's admins (partners': customers')
-    "audit-event-list": {"GET": ADMIN},
-    "audit-event-detail": {"GET": Rule(Action.ADMIN, on=QUERYSET)},
-    "audit-event-export": {"GET": ADMIN},
-    "audit-event-verify": {"POST": ADMIN},
+    # The audit trail: read, exported and verified by each organisation's admins, approvers and auditors
+    # (a partner's admins: its customers' too)
+    "audit-event-list": {"GET": Rule(Action.AUDIT)},
+    "audit-event-detail": {"GET": Rule(Action.AUDIT, on=QUERYSET)},
+    "audit-event-export": {"GET": Rule(Action.AUDIT)},
+    "audit-event-verify": {"POST": Rule(Action.AUDIT)},
     # Runs, triggers, approvals
     "run-list": {"GET": VIEW},
     "run-detail": {"GET": VIEW},
@@ -158,6 +159,11 @@ POLICY: dict[str, dict[str, Rule]] = {
     "failure-comments": {"GET": VIEW, "POST": OPERATE},
     "inbox-batch-list": {"GET": VIEW, "POST": OPERATE},
     "inbox-batch-detail": {"GET": VIEW},
+    "inbox-batch-replay-passing": {"POST": OPERATE},
+    # Duplicate-match reviews: anyone who sees them reads them; operators decide (link or create new).
+    "match-review-list": {"GET": VIEW},
+    "match-review-detail": {"GET": VIEW},
+    "match-review-decide": {"POST": OPERATE},
     # Alerts: rules are configuration (change); incidents are operations (operate).
     "alert-rule-list": {"GET": VIEW, "POST": CHANGE},
     "alert-rule-detail": {"GET": VIEW, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": CHANGE},

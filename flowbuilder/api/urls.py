@@ -12,6 +12,7 @@ from .views import (
     flows,
     inbox,
     insights,
+    match_reviews,
     palette,
     reviews,
     runs,
@@ -68,6 +69,8 @@ router.register(
 # The failure inbox (flowbuilder.observability.inbox*; views/inbox.py).
 router.register("failures", inbox.FailureViewSet, basename="failure")
 router.register("inbox-batches", inbox.InboxBatchViewSet, basename="inbox-batch")
+# Duplicate-match reviews (flowbuilder.crossref.match_actions; views/match_reviews.py).
+router.register("match-reviews", match_reviews.MatchReviewViewSet, basename="match-review")
 router.register("alert-rules", alerts.AlertRuleViewSet, basename="alert-rule")
 router.register("incidents", alerts.IncidentViewSet, basename="incident")
 

@@ -46,6 +46,7 @@ class AuditAction(models.TextChoices):
     INBOX_SNOOZE = "inbox.snooze", "Failure snoozed"
     INBOX_RESOLVE = "inbox.resolve", "Failure resolved"
     INBOX_BULK = "inbox.bulk", "Bulk action on failures started"
+    MATCH_DECIDE = "match.decide", "Duplicate match decided"
     FLOW_PROMOTE = "flow.promote", "Flow version promoted to an environment"
     FLOW_REVIEW_SUBMIT = "flow.review_submit", "Flow version sent for review"
     FLOW_REVIEW_APPROVE = "flow.review_approve", "Flow version approved"

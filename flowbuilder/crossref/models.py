@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -68,3 +69,58 @@ class WriteMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system} {self.object} {self.record_id} written {self.written_at:%Y-%m-%d %H:%M:%S}"
+
+
+class MatchStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a person"
+    LINKED = "linked", "Linked to an existing record"
+    CREATED = "created", "Create a new record"
+
+
+class MatchReview(models.Model):
+    """A source record the match node could not place on its own: it looks like (not is) a record the
+    target system already has. A person decides: *link* to one candidate (writes the SyncLink) or *create*
+    a new one (kept here, so the same source record never comes back to review). The match node reads the
+    decision on the next poll or a replay of the held item.
+
+    One row per (organisation, entity, source record, target system): a record seen again while pending
+    refreshes its snapshot and candidates instead of queueing a second review.
+    """
+
+    tenant_field = "organisation"
+
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    entity = models.CharField(max_length=64, default="customer")
+    source_system = models.CharField(max_length=64)
+    source_id = models.CharField(max_length=255)
+    target_system = models.CharField(max_length=64)
+    source = models.JSONField(default=dict, help_text="the source record as the node saw it (canonical)")
+    candidates = models.JSONField(
+        default=list, help_text="[{id, record, verdict, score, reasons, fields}], best first"
+    )
+    status = models.CharField(max_length=12, choices=MatchStatus.choices, default=MatchStatus.PENDING)
+    target_id = models.CharField(max_length=255, blank=True, help_text="the linked record (status linked)")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Where the item was held (ids, not keys: execution and flows sit above crossref).
+    run_id = models.BigIntegerField(null=True, blank=True)
+    flow_id = models.BigIntegerField(null=True, blank=True)
+    node_id = models.CharField(max_length=100, blank=True)
+    item_index = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "entity", "source_system", "source_id", "target_system"],
+                name="matchreview_one_per_source",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "status", "-id"], name="matchreview_org_status")]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.source_system}:{self.source_id} -> {self.target_system} ({self.status})"

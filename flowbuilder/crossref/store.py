@@ -8,7 +8,7 @@ from typing import Any
 
 from connectors.base import RecordRef
 
-from . import actions, echoes
+from . import actions, echoes, match_actions
 
 
 class OrganisationCrossref:
@@ -58,6 +58,32 @@ class OrganisationCrossref:
             "created": result.created,
             "canonical_id": str(result.canonical_id),
         }
+
+    def match(
+        self,
+        entity: str,
+        source_system: str,
+        source_id: str,
+        target_system: str,
+        *,
+        source: dict[str, Any],
+        candidates: list[dict[str, Any]],
+        node_id: str = "",
+        item_index: int | None = None,
+    ) -> dict[str, Any]:
+        return match_actions.match_record(
+            self.organisation_id,
+            entity=entity,
+            source_system=source_system,
+            source_id=str(source_id),
+            target_system=target_system,
+            source=source,
+            candidates=candidates,
+            run_id=self.run_id,
+            flow_id=self.flow_id,
+            node_id=node_id,
+            item_index=item_index,
+        )
 
     def mark_written(self, system: str, records: list[RecordRef]) -> None:
         if records:

@@ -8,17 +8,24 @@ database as queued, and are admitted in order as runs of their organisation end 
 holds no worker), and by the sweeper every second. Another organisation's run is therefore behind at most
 a few runs of each busy organisation, not behind their backlog.
 
+A parked run that wakes (its timer is due, a person approved, a callback arrived) takes a worker again, so
+it needs the same room: ``wake_due`` wakes parked runs only while their organisation and flow have it,
+before queued runs are admitted (they started earlier), and the engine leaves a parked run parked when a
+doorbell rings for it without room. Otherwise 10,000 approvals granted at once would run past the share.
+
 Priority follows the flow's criticality: critical flows' messages are taken first from the broker.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from . import dispatch
@@ -64,6 +71,24 @@ def dispatch_run(run_id: int, criticality: str = "normal") -> None:
     dispatch.advance_run(run_id, priority=priority_of(criticality))
 
 
+class _Room:
+    """The free slots of some organisations and flows, counted once and taken one run at a time."""
+
+    def __init__(self, org_ids: set[int], flow_ids: set[int]) -> None:
+        self.slots = settings.FLOWBUILDER_ORG_ACTIVE_RUNS
+        self.org = dict(
+            _active(organisation_id__in=org_ids).values_list("organisation_id").annotate(n=Count("id"))
+        )
+        self.flow = dict(_active(flow_id__in=flow_ids).values_list("flow_id").annotate(n=Count("id")))
+
+    def take(self, org_id: int, flow_id: int, cap: int | None) -> bool:
+        if self.org.get(org_id, 0) >= self.slots or (cap and self.flow.get(flow_id, 0) >= cap):
+            return False
+        self.org[org_id] = self.org.get(org_id, 0) + 1
+        self.flow[flow_id] = self.flow.get(flow_id, 0) + 1
+        return True
+
+
 def admit_queued(organisation_id: int | None = None, limit: int = 200) -> int:
     """Dispatch waiting queued runs, oldest first, while their organisation and flow have room.
 
@@ -80,16 +105,10 @@ def admit_queued(organisation_id: int | None = None, limit: int = 200) -> int:
     )
     if not candidates:
         return 0
-    org_ids = {c[1] for c in candidates}
-    flow_ids = {c[2] for c in candidates if c[3]}
-    org_active = dict(
-        _active(organisation_id__in=org_ids).values_list("organisation_id").annotate(n=Count("id"))
-    )
-    flow_active = dict(_active(flow_id__in=flow_ids).values_list("flow_id").annotate(n=Count("id")))
-    slots = settings.FLOWBUILDER_ORG_ACTIVE_RUNS
+    room = _Room({c[1] for c in candidates}, {c[2] for c in candidates if c[3]})
     admitted = 0
     for run_id, org_id, flow_id, cap, criticality in candidates:
-        if org_active.get(org_id, 0) >= slots or (cap and flow_active.get(flow_id, 0) >= cap):
+        if not room.take(org_id, flow_id, cap):
             continue
         with transaction.atomic():
             claimed = Run.objects.filter(
@@ -97,13 +116,56 @@ def admit_queued(organisation_id: int | None = None, limit: int = 200) -> int:
             ).update(dispatched_at=timezone.now(), heartbeat_at=timezone.now())
             if claimed:
                 dispatch.after_commit(lambda r=run_id, c=criticality: dispatch_run(r, c))
-        if claimed:
-            admitted += 1
-            org_active[org_id] = org_active.get(org_id, 0) + 1
-            flow_active[flow_id] = flow_active.get(flow_id, 0) + 1
+        admitted += bool(claimed)
     return admitted
 
 
+def wake_due(organisation_id: int | None = None, *, exclude: Iterable[int] = (), limit: int = 500) -> int:
+    """Ring the doorbell of runs whose wake-up time has come: a running run (a retry's backoff) always,
+    it holds its slot; a parked run only while its organisation and flow have room, else it stays due.
+
+    Safe to run concurrently: a run is woken by an UPDATE that only matches it while still due.
+    """
+    due = Run.objects.filter(status__in=[RunStatus.RUNNING, RunStatus.WAITING], wake_at__lte=Now())
+    if organisation_id is not None:
+        due = due.filter(organisation_id=organisation_id)
+    rows = list(
+        due.exclude(pk__in=list(exclude))
+        .order_by("wake_at", "id")
+        .values_list(
+            "id", "status", "organisation_id", "flow_id", "flow__max_concurrent_runs", "flow__criticality"
+        )[:limit]
+    )
+    parked = [r for r in rows if r[1] == RunStatus.WAITING]
+    room = _Room({r[2] for r in parked}, {r[3] for r in parked if r[4]}) if parked else None
+    woken = 0
+    for run_id, status, org_id, flow_id, cap, criticality in rows:
+        if status == RunStatus.WAITING and not room.take(org_id, flow_id, cap):
+            continue
+        # Running again with a fresh heartbeat: if this doorbell is lost, the run goes stale and is resumed.
+        woke = Run.objects.filter(
+            pk=run_id, status__in=[RunStatus.RUNNING, RunStatus.WAITING], wake_at__lte=Now()
+        ).update(wake_at=None, status=RunStatus.RUNNING, heartbeat_at=Now())
+        if woke:
+            dispatch_run(run_id, criticality)
+            woken += 1
+    return woken
+
+
+def may_wake(run: Run) -> bool:
+    """May this parked run take a worker now? (the engine asks when a doorbell rings for it)"""
+    cap, criticality = (
+        Run.objects.filter(pk=run.pk).values_list("flow__max_concurrent_runs", "flow__criticality").get()
+    )
+    return may_dispatch(FlowLimits(run.flow_id, run.organisation_id, cap, criticality))
+
+
 def freed(organisation_id: int) -> None:
-    """A run of this organisation ended or parked: admit its next queued runs after the commit."""
-    dispatch.after_commit(lambda: admit_queued(organisation_id, limit=settings.FLOWBUILDER_ORG_ACTIVE_RUNS))
+    """A run of this organisation ended or parked: after the commit, wake its due parked runs, then
+    admit its next queued runs."""
+
+    def refill() -> None:
+        wake_due(organisation_id, limit=settings.FLOWBUILDER_ORG_ACTIVE_RUNS)
+        admit_queued(organisation_id, limit=settings.FLOWBUILDER_ORG_ACTIVE_RUNS)
+
+    dispatch.after_commit(refill)

@@ -93,3 +93,48 @@ class _LazyOutputs(dict):
 
     def __iter__(self):
         return iter(self._finished())
+
+
+class _LookupOnlyCrossref:
+    """The crossref store with reads only: a dry evaluation may look links up but never write one."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def lookup(self, entity: str, source_system: str, source_id: str, target_system: str) -> str | None:
+        return self._store.lookup(entity, source_system, source_id, target_system)
+
+    def __getattr__(self, name: str) -> Any:
+        from flowbuilder.core.errors import NodeError
+
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise NodeError(f"crossref.{name} writes; it does not run while revalidating.")
+
+        return refused
+
+
+def build_dry_context(run: Run, node_id: str, outputs: Mapping[str, dict[str, list]]) -> NodeContext:
+    """A context for evaluating a node of ``run`` again without side effects (revalidation): the same plain
+    data as :func:`build_context`, recomputed upstream ``outputs``, and no way out (no HTTP client, no
+    connections, no sub-flows, no approvals; cross-references can be looked up, not written)."""
+    return NodeContext(
+        run_id=run.pk,
+        node_id=node_id,
+        organisation_id=run.organisation_id,
+        attempt=1,
+        correlation_id=str(run.correlation_id),
+        node_outputs=dict(outputs),
+        variables={},
+        run_info={
+            "id": run.pk,
+            "flow_id": run.flow_id,
+            "trigger": run.origin,
+            "origin": run.origin,
+            "correlation_id": str(run.correlation_id),
+        },
+        http_client=None,
+        connection=None,
+        run_subflow=None,
+        crossref=_LookupOnlyCrossref(_crossref(run.organisation_id, run.pk, run.flow_id)),
+        timezone=lambda: _organisation_zone(run.organisation_id),
+    )

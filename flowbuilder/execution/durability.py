@@ -56,23 +56,12 @@ def sweep() -> dict[str, int]:
         .values_list("pk", flat=True)[:500]
     )
     resumed = sum(1 for run_id in stale if count_delivery(run_id, enqueue=True, only_if_stale=True))
-    due = list(
-        Run.objects.filter(status__in=[RunStatus.RUNNING, RunStatus.WAITING], wake_at__lte=Now())
-        .exclude(pk__in=stale)
-        .values_list("pk", flat=True)[:500]
-    )
-    for run_id in due:
-        # Running again with a fresh heartbeat: if this doorbell is lost, the run goes stale and is resumed.
-        woke = Run.objects.filter(
-            pk=run_id, status__in=[RunStatus.RUNNING, RunStatus.WAITING], wake_at__lte=Now()
-        ).update(wake_at=None, status=RunStatus.RUNNING, heartbeat_at=Now())
-        if woke:
-            dispatch.advance_run(run_id)
+    woken = admission.wake_due(exclude=stale)
     admitted = admission.admit_queued()
     result = {
         "fenced_nodes": fenced,
         "resumed_runs": resumed,
-        "woken_runs": len(due),
+        "woken_runs": woken,
         "admitted_runs": admitted,
     }
     if any(result.values()):

@@ -49,7 +49,7 @@ from .models import (
     RunOrigin,
     RunStatus,
 )
-from .node_runner import always_runs, is_side_effect, run_node
+from .node_runner import always_runs, exception_ports, is_side_effect, run_node
 from .outcome import Outcome
 from .publish import publish_run_events
 from .subflows import run_subflow
@@ -186,6 +186,11 @@ class Engine:
                 self._save_deferred()
                 return []
             if start:
+                if run.status == RunStatus.WAITING and not admission.may_wake(run):
+                    # Its organisation's share of the workers is taken: it stays parked (and due);
+                    # admission wakes it when a run of the organisation ends or parks.
+                    self.stopped = True
+                    return []
                 self._load_states()
                 if run.status == RunStatus.QUEUED or run.started_at is None:
                     run.status = RunStatus.RUNNING
@@ -425,6 +430,19 @@ class Engine:
             "suspend_state": None,  # set again below if the node parks once more
         }
 
+    def _record_exceptions(self, node_id: str, outcome: Outcome) -> None:
+        """Items on a node's exception ports go to the failure inbox (the node itself succeeded)."""
+        if self.run is None or self.plan is None or node_id not in self.plan.nodes:
+            return
+        spec = self.plan.nodes[node_id]
+        if spec.disabled:
+            return  # a disabled node passes its items through; it raised nothing
+        offset = 0
+        for port in exception_ports(spec.type):
+            items = (outcome.outputs or {}).get(port) or []
+            self._failures += failure_records.for_exceptions(self.run, node_id, items, offset=offset)
+            offset += len(items)
+
     def _emit_outcome(self, node_id: str, outcome: Outcome) -> None:
         if outcome.status == NodeStatus.SKIPPED:
             self.events.add(EventType.NODE_SKIPPED, node_id, {"reason": "no input items"})
@@ -435,6 +453,7 @@ class Engine:
             "duration_ms": outcome.duration_ms,
         }
         if outcome.status == NodeStatus.SUCCEEDED:
+            self._record_exceptions(node_id, outcome)
             self.events.add(
                 EventType.NODE_SUCCEEDED, node_id, {**payload, "output_counts": outcome.output_counts}
             )

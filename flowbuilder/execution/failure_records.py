@@ -54,6 +54,35 @@ def for_items(run: Run, node_id: str, error: dict[str, Any] | None, items: list[
     return records
 
 
+def for_exceptions(run: Run, node_id: str, items: list[Any], *, offset: int = 0) -> list[FailureRecord]:
+    """One record per exception item a node put out (``BaseNode.exception_ports``): the item's
+    ``exception`` names its category (``validation`` when it names none we know), the problem and what to
+    fix, and where the node knows it the item's input index (``item_index``: a retry from the node takes
+    that item; otherwise its place among the node's exception items)."""
+    records = []
+    for position, item in enumerate(items[:MAX_ITEM_FAILURES]):
+        exc = item.get("exception") if isinstance(item, dict) else None
+        exc = exc if isinstance(exc, dict) else {}
+        category = exc.get("category")
+        problem = str(exc.get("problem") or "This item needs a decision.")
+        fix = str(exc.get("what_to_fix") or "")
+        index = exc.get("item_index")
+        records.append(
+            FailureRecord(
+                organisation_id=run.organisation_id,
+                flow_id=run.flow_id,
+                run_id=run.pk,
+                kind=FailureKind.ITEM,
+                node_id=node_id,
+                item_index=index if isinstance(index, int) and index >= 0 else offset + position,
+                item=_preview(item),
+                category=category if category in FailureCategory.values else FailureCategory.VALIDATION,
+                message=(problem + (f" What to fix: {fix}" if fix else ""))[:2000],
+            )
+        )
+    return records
+
+
 def for_run(run: Run, error: dict[str, Any] | None) -> FailureRecord:
     return FailureRecord(
         organisation_id=run.organisation_id,

@@ -24,6 +24,12 @@ NEXT_STEP = {
     FailureCategory.DUPLICATE: "The record already exists: link it (cross-reference) or skip the item.",
     FailureCategory.VALIDATION: "The step's configuration or its input is invalid: fix it in the editor, "
     "then retry from this node.",
+    FailureCategory.BILLING_SETUP: "The ERP customer's billing setup is incomplete (tax registration, "
+    "payment terms, currency, subsidiary or company): complete it in the ERP, then replay the item.",
+    FailureCategory.NOT_TO_EXCEED: "The work is over the project's not-to-exceed cap: raise the cap in the "
+    "PSA (a change order) or write the work down, then rerun the billing.",
+    FailureCategory.NEEDS_REVIEW: "A person must decide (e.g. link or create in the match review queue), "
+    "then replay the item: it follows the decision.",
     FailureCategory.INTERNAL: "Unexpected error inside Flowbuilder: retry once; if it repeats, report it "
     "with the run id.",
 }

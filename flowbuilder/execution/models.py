@@ -51,6 +51,9 @@ class FailureCategory(models.TextChoices):
     MISSING_REFERENCE = "missing_reference", "Missing reference"
     DUPLICATE = "duplicate", "Duplicate"
     VALIDATION = "validation", "Validation"
+    BILLING_SETUP = "billing_setup", "Customer billing setup"
+    NOT_TO_EXCEED = "not_to_exceed", "Over a not-to-exceed cap"
+    NEEDS_REVIEW = "needs_review", "Needs a person's review"
     INTERNAL = "internal", "Internal error (our bug)"
 
 

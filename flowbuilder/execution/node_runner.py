@@ -128,6 +128,11 @@ def is_side_effect(type_id: str) -> bool:
     return bool(node_cls.side_effects) if node_cls else False
 
 
+def exception_ports(type_id: str) -> tuple[str, ...]:
+    node_cls = load_registry().get(type_id)
+    return tuple(node_cls.exception_ports) if node_cls else ()
+
+
 def always_runs(type_id: str) -> bool:
     node_cls = load_registry().get(type_id)
     return bool(node_cls and (node_cls.always_runs or node_cls.is_trigger))

@@ -3,7 +3,8 @@
 Given what has happened so far (each node's status, and whether a failure was continued past), it says
 which nodes are ready, which of those are skipped (no input items), which failure stops the run, when the
 run is settled, and what items a node receives. The engine (the driver: locks, claims, checkpoints,
-events), the run history view and retry/skip all ask the same questions here, so they cannot disagree.
+events), the run history view, retry/skip and the inbox's revalidation all ask the same questions here,
+so they cannot disagree.
 Property tests (tests/unit/execution/test_scheduler.py) run it over random DAGs and outcomes.
 """
 

@@ -16,7 +16,7 @@ from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import InvalidInputError
 from flowbuilder.validation import validate_document
 
-from . import hooks
+from . import hooks, references
 from .models import Flow, FlowVersion, Release, VersionState
 
 
@@ -49,6 +49,7 @@ def publish_version(*, actor: Any, flow: Flow, version: FlowVersion, comment: st
 
     Call inside a transaction holding the flow's row lock.
     """
+    references.check_before_publish(flow, version.document)  # a template copy's ERP ids must exist
     previous = flow.published_version
     if previous is not None and previous.pk != version.pk:
         FlowVersion.objects.filter(pk=previous.pk).update(state=VersionState.SUPERSEDED)

@@ -29,7 +29,7 @@ from flowbuilder.tenancy.governance import approval_policy
 from flowbuilder.tenancy.models import Organisation, OrganisationKind
 from flowbuilder.tenancy.permissions import can
 
-from . import review
+from . import references, review
 from .actions import FlowInvalidError, error_findings
 from .graph_diff import MISSING, diff_documents, get_at, is_empty, nodes_by_id, set_at, split
 from .merge import merge_documents
@@ -132,6 +132,8 @@ def check_parameters(declared: Any, document: dict[str, Any]) -> list[dict[str, 
             if not isinstance(parent, dict):
                 raise InvalidInputError(f"{pointer} does not exist in the flow.", field=f"{where}.pointer")
             entry = {**base, "pointer": pointer}
+            if p.get("references") is not None:
+                entry["references"] = p["references"]  # checked below, once every slot is known
             if "default" in p:
                 entry["default"] = p["default"]
             else:
@@ -140,6 +142,10 @@ def check_parameters(declared: Any, document: dict[str, Any]) -> list[dict[str, 
             result.append(entry)
         else:
             raise InvalidInputError("A parameter's kind is 'value' or 'connection'.", field=f"{where}.kind")
+    slots = {p["name"]: p for p in result if p["kind"] == "connection"}
+    for i, entry in enumerate(result):
+        if "references" in entry:
+            entry["references"] = references.check_declaration(entry["references"], slots, f"parameters[{i}]")
     return result
 
 
@@ -354,6 +360,9 @@ def clone_template(
     ``targets``: ``[{"customer": <id>, "parameters": {...}, "name": "..."}]``. Each customer gets a flow
     (a draft) with its parameter values applied and its connection slots unbound unless bound to one of its
     own connections. Returns one result per target; a bad target is reported, the others still clone.
+    Parameters naming ERP records are looked up in the customer's ERP (:mod:`.references`): a missing one
+    refuses that customer's clone, naming the parameter; an unbound ERP slot leaves the check pending
+    (``pending_checks``) until publish.
     """
     _require_manage(actor, template)
     chosen = _version(template, version)
@@ -381,6 +390,11 @@ def clone_template(
                 continue
             name = str(target.get("name") or template.name)[:200]
             rendered = render_document(chosen.document, chosen.parameters, values)
+            # ERP ids among the values must exist in the customer's ERP (pending until it is connected).
+            problems, pending = references.check(customer.pk, chosen.parameters, rendered)
+            if problems:
+                result["errors"] = problems
+                continue
             with transaction.atomic():
                 now = timezone.now()
                 flow = Flow.objects.create(
@@ -409,7 +423,14 @@ def clone_template(
                     obj=instance,
                     after={"template": template.pk, "version": chosen.number, "flow": flow.pk},
                 )
-            result.update(ok=True, instance=instance.pk, flow=flow.pk, version=chosen.number, unbound=unbound)
+            result.update(
+                ok=True,
+                instance=instance.pk,
+                flow=flow.pk,
+                version=chosen.number,
+                unbound=unbound,
+                pending_checks=pending,
+            )
             _review_if_required(actor, flow, customer, result, f"{template.name} v{chosen.number}")
     return results
 
@@ -443,6 +464,10 @@ def dry_run_clone(
             continue
         values, errors, unbound = _check_values(chosen, customer, target.get("parameters"))
         rendered = render_document(chosen.document, chosen.parameters, values)
+        pending: list[str] = []
+        if not errors:
+            problems, pending = references.check(customer.pk, chosen.parameters, rendered)
+            errors.update(problems)
         # An unbound slot is reported as such, not as a broken node: binding it is the next step.
         waiting = {(n, "connection") for name in unbound for n in slots[name].get("nodes", [])}
         findings = [
@@ -466,6 +491,7 @@ def dry_run_clone(
             findings=findings,
             connections=tests,
             unbound=unbound,
+            pending_checks=pending,
             ready_to_publish=ok and not unbound,
         )
     return results
@@ -565,6 +591,13 @@ def upgrade_instances(
             if plan["merge"].conflicts:
                 result.update(status="conflicts", conflicts=plan["merge"].conflicts)
                 continue
+            problems, pending = references.check(
+                instance.customer_id, target.parameters, plan["merge"].document
+            )
+            if problems:
+                result.update(status="invalid_references", errors=problems)
+                continue
+            result["pending_checks"] = pending
             _apply(
                 actor,
                 instance,

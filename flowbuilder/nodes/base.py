@@ -57,6 +57,24 @@ class CrossrefStore(Protocol):
         Returns ``{"target_id", "created", "canonical_id"}``."""
         ...
 
+    def match(
+        self,
+        entity: str,
+        source_system: str,
+        source_id: str,
+        target_system: str,
+        *,
+        source: dict[str, Any],
+        candidates: list[dict[str, Any]],
+        node_id: str = "",
+        item_index: int | None = None,
+    ) -> dict[str, Any]:
+        """Place an unlinked source record against the target system's ``candidates`` (duplicate
+        detection): ``{"outcome": "linked", "target_id"}`` (an exact match, now linked, or a person's
+        "link"), ``{"outcome": "create"}`` (no match, or a person's "create new") or ``{"outcome":
+        "review", "review_id"}`` (near matches: held for a person)."""
+        ...
+
     def mark_written(self, system: str, records: list[RecordRef]) -> None:
         """Remember records a connector write changed, so the change events they cause in ``system`` are
         recognised as ours (echo suppression) instead of starting flows again."""
@@ -165,6 +183,10 @@ class BaseNode:
     default_retry: ClassVar[dict[str, float]] = {"max_attempts": 1, "backoff_s": 1.0}
     # Config keys whose string values are JSONata expressions (or {{ }} templates): validated on save.
     expression_fields: ClassVar[tuple[str, ...]] = ()
+    # Output ports whose items are exceptions for a person: each item carries ``exception`` (``category``,
+    # ``problem``, ``what_to_fix``) and the engine records it in the failure inbox, even though the node
+    # succeeded (see ``execution.failure_records.for_exceptions``).
+    exception_ports: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         # Construction does no I/O: it only stores config.

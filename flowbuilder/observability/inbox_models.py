@@ -33,6 +33,13 @@ class BulkAction(models.TextChoices):
     SKIP = "skip", "Skip"
     CANCEL = "cancel", "Cancel"
     RESOLVE = "resolve", "Mark resolved"
+    REVALIDATE = "revalidate", "Revalidate (no side effects)"
+    REPLAY_DRAFT = "replay_draft", "Replay on the current draft"
+
+
+class RevalidateTarget(models.TextChoices):
+    DRAFT = "draft", "The current draft"
+    PUBLISHED = "published", "The current published version"
 
 
 class BatchStatus(models.TextChoices):
@@ -60,6 +67,15 @@ class InboxBatch(models.Model):
     succeeded = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)  # [{"failure": id, "message": ...}], capped
     new_runs = models.PositiveIntegerField(default=0)
+    # Revalidation: which version it evaluated (each flow's draft at its ``draft_revisions`` entry) and
+    # one result per failure (verdict, field, reason, the failed node's new input and its diff); a replay
+    # of the passing ones names the revalidation it came from.
+    target = models.CharField(max_length=10, choices=RevalidateTarget.choices, blank=True)
+    draft_revisions = models.JSONField(default=dict, blank=True)  # flow id -> the draft revision evaluated
+    results = models.JSONField(default=list, blank=True)
+    source_batch = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

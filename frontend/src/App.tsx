@@ -28,6 +28,7 @@ const RolloutPage = lazy(() => partner().then((m) => ({ default: m.RolloutPage }
 const BrandingPage = lazy(() => partner().then((m) => ({ default: m.BrandingPage })));
 // Operational intelligence (dashboards, SLAs, KPIs, reconciliation, trace): one chunk with its charts.
 const AlertsPage = lazy(() => import('./alerts/AlertsPage').then((m) => ({ default: m.AlertsPage })));
+const MatchReviewsPage = lazy(() => import('./matches/MatchReviewsPage').then((m) => ({ default: m.MatchReviewsPage })));
 const InboxPage = lazy(() => import('./inbox/InboxPage').then((m) => ({ default: m.InboxPage })));
 const insights = () => import('./insights/pages');
 const DashboardPage = lazy(() => insights().then((m) => ({ default: m.DashboardPage })));
@@ -94,6 +95,9 @@ function TopBar() {
         <NavLink to="/approvals" data-testid="nav-approvals">
           Approvals
         </NavLink>
+        <NavLink to="/matches" data-testid="nav-matches">
+          Matches
+        </NavLink>
         <NavLink to="/reviews" data-testid="nav-reviews">
           Reviews
           <ReviewIndicator />
@@ -109,7 +113,7 @@ function TopBar() {
             Settings
           </NavLink>
         )}
-        {organisation?.role === 'admin' && (
+        {organisation?.actions.includes('audit') && (
           <NavLink to="/audit" data-testid="nav-audit">
             Audit
           </NavLink>
@@ -165,6 +169,7 @@ export function App() {
             <Route path="/alerts" element={<AlertsPage />} />
             <Route path="/triggers" element={<TriggersPage />} />
             <Route path="/approvals" element={<ApprovalsPage />} />
+            <Route path="/matches" element={<MatchReviewsPage />} />
             <Route path="/reviews" element={<ReviewsPage />} />
             <Route path="/audit" element={<AuditPage />} />
             <Route path="/connections" element={<ConnectionsPage />} />

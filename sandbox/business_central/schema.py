@@ -260,6 +260,57 @@ SETS_DEF: dict[str, EntitySet] = {
     # APIVersion 'v1.0', EntitySetName 'billingSchedules'), served at
     # /api/northwind/billing/v1.0/companies({id})/billingSchedules as the endpoint-structure page documents:
     # https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/webservices/api-endpoint-structure
+    # Setup records a template's parameters name (API v2.0 items, taxGroups, currencies resource types:
+    # https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_item,
+    # .../dynamics_taxgroup, .../dynamics_currency). Read by the clone-time check of ERP ids.
+    "items": EntitySet(
+        "item",
+        {
+            "id": "guid",
+            "number": "string",
+            "displayName": "string",
+            "type": "string",
+            "blocked": "bool",
+            "unitPrice": "number",
+            "priceIncludesTax": "bool",
+            "taxGroupCode": "string",
+            "baseUnitOfMeasureCode": "string",
+            "lastModifiedDateTime": "datetime",
+        },
+        _RO,
+        ("displayName",),
+        {"type": "Service", "blocked": False, "unitPrice": 0, "priceIncludesTax": False},
+    ),
+    "taxGroups": EntitySet(
+        "taxGroup",
+        {
+            "id": "guid",
+            "code": "string",
+            "displayName": "string",
+            "taxType": "string",
+            "lastModifiedDateTime": "datetime",
+        },
+        _RO,
+        ("code",),
+        {"taxType": "VAT"},
+        order_by="code",
+    ),
+    "currencies": EntitySet(
+        "currency",
+        {
+            "id": "guid",
+            "code": "string",
+            "displayName": "string",
+            "symbol": "string",
+            "amountDecimalPlaces": "string",
+            "amountRoundingPrecision": "number",
+            "lastModifiedDateTime": "datetime",
+        },
+        _RO,
+        ("code",),
+        {"amountDecimalPlaces": "2:2", "amountRoundingPrecision": 0.01},
+        order_by="code",
+    ),
     "billingSchedules": EntitySet(
         "billingSchedule",
         {

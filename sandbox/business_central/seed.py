@@ -13,6 +13,42 @@ from ..platform.seeding import LAST, ORG_A, ORG_B, Rows, World, variant
 from ..platform.timeutil import iso_z, start_of_day
 from .schema import SETS_DEF, invoice_totals, line_amounts
 
+# The id of the company's "Net 30" payment terms (customers' paymentTermsId; the sandbox serves no
+# paymentTerms entity set, so only the reference is kept).
+NET_30 = "3bb5b4b6-ea4c-43ca-ba1c-3b69e29a6668"
+SETUP: dict[str, list[dict[str, Any]]] = {
+    "items": [
+        {
+            "number": "CONS-HR",
+            "displayName": "Consulting hour",
+            "baseUnitOfMeasureCode": "HOUR",
+            "taxGroupCode": "VAT20",
+        },
+        {
+            "number": "FIXED-FEE",
+            "displayName": "Fixed fee milestone",
+            "baseUnitOfMeasureCode": "PCS",
+            "taxGroupCode": "VAT20",
+        },
+        {
+            "number": "EXPENSES",
+            "displayName": "Reimbursable expenses",
+            "baseUnitOfMeasureCode": "PCS",
+            "taxGroupCode": "VAT20",
+        },
+    ],
+    "taxGroups": [
+        {"code": "VAT20", "displayName": "Standard VAT 20%"},
+        {"code": "ZERO", "displayName": "Zero-rated"},
+    ],
+    # Foreign currencies (the local currency is not in the list: a blank currencyCode means it).
+    "currencies": [
+        {"code": "GBP", "displayName": "British pound", "symbol": "£"},
+        {"code": "EUR", "displayName": "Euro", "symbol": "€"},
+        {"code": "CAD", "displayName": "Canadian dollar", "symbol": "$"},
+    ],
+}
+
 
 def seed(world: World, out: Rows) -> None:
     rng = world.rng
@@ -83,7 +119,9 @@ def seed(world: World, out: Rows) -> None:
                         "website": org.website,
                         "currencyCode": "GBP" if org.city[2] == "United Kingdom" else "",
                         "creditLimit": float(rng.choice((0, 50000, 100000))),
-                        "taxRegistrationNumber": "",
+                        # Finance set these customers up for billing (no random draw: the seed stays).
+                        "taxRegistrationNumber": f"GB{200000000 + n}",
+                        "paymentTermsId": NET_30,
                         "salespersonCode": rng.choice(("JR", "PS", "MH", "AK")),
                     },
                 ),
@@ -104,6 +142,8 @@ def seed(world: World, out: Rows) -> None:
                         "country": "GB",
                         "currencyCode": "GBP",
                         "email": f"finance{n}@example.co.uk",
+                        "taxRegistrationNumber": f"GB{300000000 + n}",
+                        "paymentTermsId": NET_30,
                     },
                 ),
             )
@@ -288,6 +328,30 @@ def seed(world: World, out: Rows) -> None:
             },
         )
     out.counters[f"dynamics:payline:{main_id}"] = line_no
+    # The main company's setup records a template names (item numbers, tax group codes, currency codes);
+    # ids derived from the code, not drawn, so the seed after them stays the same.
+    stamp = iso_z(created_at, millis=True)
+    for es, rows in SETUP.items():
+        for values in rows:
+            sid = str(
+                uuid.uuid5(
+                    uuid.NAMESPACE_URL, f"dynamics:{main_id}:{es}:{values.get('number') or values['code']}"
+                )
+            )
+            out.add(
+                "dynamics",
+                es,
+                sid,
+                {
+                    **SETS_DEF[es].defaults,
+                    "id": sid,
+                    **values,
+                    "lastModifiedDateTime": stamp,
+                    "_companyId": main_id,
+                    "_set": es,
+                    "_version": 1,
+                },
+            )
     # API-created customers and projects continue the seeded number series instead of colliding with it.
     out.counters["dynamics:customers"] = 10000 + len(customers)
     out.counters["dynamics:projects"] = 10000 + len(projects)

@@ -291,11 +291,16 @@ TYPES_DEF: dict[str, RecordType] = {
             "balance": "number",
             "dateCreated": "datetime",
             "lastModifiedDate": "datetime",
+            # SuiteTax: the customer's tax registrations, one line per nexus country (the customer REST
+            # record's taxregistration subrecord list:
+            # https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/article_161581923822.html).
+            "taxRegistration": "sublist:taxRegistration",
         },
         ("companyName", "subsidiary"),
         _ENTITY_RO,
         "companyName",
         "entity",
+        sublists={"taxRegistration": {"nexusCountry": "string", "taxRegistrationNumber": "string"}},
         defaults={"isPerson": False, "isInactive": False, "entityStatus": "13", "balance": 0.0},
         sourced={"currency": ("subsidiary", "currency")},
         created_field="dateCreated",

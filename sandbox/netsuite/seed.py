@@ -162,6 +162,12 @@ def seed(world: World, out: Rows) -> None:
                         "currency": "2" if org.city[2] == "United Kingdom" else "1",
                         "subsidiary": "2" if org.city[2] == "United Kingdom" else "1",
                         "terms": "2",
+                        # UK customers are VAT-registered (no random draw: the seed stays the same).
+                        "taxRegistration": [
+                            {"nexusCountry": "GB", "taxRegistrationNumber": f"GB{100000000 + len(customers)}"}
+                        ]
+                        if org.city[2] == "United Kingdom"
+                        else None,
                     },
                 ),
             )

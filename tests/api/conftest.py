@@ -19,12 +19,13 @@ from flowbuilder.execution.models import NodeRun, NodeStatus, Run, RunStatus
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows.models import Flow
 from flowbuilder.tenancy.models import Membership, Organisation, OrganisationKind
+from flowbuilder.tenancy.roles import Role
 
 # webhook_document: kept importable from here for tests written before it moved to tests/support.
 from tests.support.documents import manual_document, webhook_document  # noqa: F401
 from tests.support.tenancy import PASSWORD
 
-ROLES = ("admin", "builder", "operator", "approver", "viewer")
+ROLES = tuple(Role.values)  # every role: the matrix and the isolation mixins cover each
 
 
 @dataclass

@@ -36,7 +36,7 @@ def _tamper(event_id: int) -> None:
 class TestAuditIsolation(ListTests, DetailTests):
     url_base = "/api/audit-events/"
     model = AuditEvent
-    read_roles = ("admin",)
+    read_roles = ("admin", "approver", "auditor")
     filter_role = "admin"
 
     def make(self, world, org):
@@ -44,12 +44,26 @@ class TestAuditIsolation(ListTests, DetailTests):
         return AuditEvent.objects.filter(organisation=org).order_by("-id").first()
 
 
-def test_only_admins_read_the_trail(client_as, world):
+def test_admins_approvers_and_auditors_read_the_trail_and_nobody_else(client_as, world):
     world.make_flow(world.a)
-    for role in ("builder", "operator", "approver", "viewer"):
+    for role in ("builder", "operator", "viewer"):
         assert client_as(role).get("/api/audit-events/").status_code == 403, role
         assert client_as(role).get("/api/audit-events/export/").status_code == 403, role
         assert client_as(role).post("/api/audit-events/verify/").status_code == 403, role
+    for role in ("admin", "approver", "auditor"):
+        assert client_as(role).get("/api/audit-events/").json()["count"] >= 1, role
+        assert client_as(role).get("/api/audit-events/export/").status_code == 200, role
+        assert client_as(role).post("/api/audit-events/verify/").json()["ok"] is True, role
+
+
+def test_an_auditor_sees_everything_and_changes_nothing(client_as, world):
+    flow = world.make_flow(world.a, name="Looked at")
+    auditor = client_as("auditor")
+    assert auditor.get(f"/api/flows/{flow.pk}/").status_code == 200
+    assert auditor.patch(f"/api/flows/{flow.pk}/", {"name": "Changed"}, format="json").status_code == 403
+    me = auditor.get("/api/me/").json()
+    (mine,) = [o for o in me["organisations"] if o["id"] == world.a.pk]
+    assert mine["role"] == "auditor" and mine["actions"] == ["audit", "view"]
 
 
 def test_filters_by_actor_action_object_and_time(client_as, world):

@@ -10,10 +10,11 @@ from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows.models import Flow, PinnedData
 from tests.support.documents import manual_document
 
+from .conftest import ROLES
 from .mixins import Act, ActionTests, assert_one_audit, last_audit_id
 
 EDITORS = {"admin": 200, "builder": 200}
-READERS = {r: 200 for r in ("admin", "builder", "operator", "approver", "viewer")}
+READERS = {r: 200 for r in ROLES}
 
 
 def two_versions(self, world, org) -> Flow:

@@ -7,6 +7,7 @@ import pytest
 from flowbuilder.flows.models import Flow, FlowVersion, VersionState
 from tests.support.documents import document, edge, manual_document, node
 
+from .conftest import ROLES
 from .mixins import (
     OUTSIDERS,
     Act,
@@ -23,7 +24,7 @@ from .mixins import (
     result_ids,
 )
 
-ALL = ("admin", "builder", "operator", "approver", "viewer")
+ALL = ROLES  # every role may read
 
 
 def published(self, world, org):

@@ -197,3 +197,70 @@ class TestInboxBatches(ListTests, DetailTests):
             self.url_base, {"organisation": world.a.id, "action": "explode", "failures": [1]}, format="json"
         )
         assert bad.status_code == 400 and "action" in bad.json()["errors"]
+
+
+class TestRevalidation:
+    url = "/api/inbox-batches/"
+
+    def test_operator_revalidates_a_failure_reads_the_verdicts_and_replays_the_passing_ones(
+        self, client_as, world, eager, django_capture_on_commit_callbacks
+    ):
+        failure = make_failure(world, world.a)
+        operator = client_as("operator")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = operator.post(
+                self.url,
+                {
+                    "organisation": world.a.id,
+                    "action": "revalidate",
+                    "target": "draft",
+                    "failures": [failure.pk],
+                },
+                format="json",
+            )
+        assert response.status_code == 201, response.content
+        batch = client_as("viewer").get(f"{self.url}{response.json()['id']}/").json()
+        assert (batch["status"], batch["target"], batch["succeeded"]) == ("done", "draft", 1)
+        [result] = batch["results"]
+        assert (result["failure"], result["verdict"], result["node_id"]) == (failure.pk, "pass", "m0")
+        assert result["input"] == {"n": 1}
+        failure.refresh_from_db()
+        assert failure.state == "open"  # revalidating resolves nothing
+
+        assert client_as("viewer").post(f"{self.url}{batch['id']}/replay-passing/").status_code == 403
+        with django_capture_on_commit_callbacks(execute=True):
+            replay = operator.post(f"{self.url}{batch['id']}/replay-passing/")
+        assert replay.status_code == 201, replay.content
+        assert (replay.json()["action"], replay.json()["source_batch"]) == ("replay_draft", batch["id"])
+        failure.refresh_from_db()
+        assert failure.state == "resolved" and failure.follow_up_run_id is not None
+
+    def test_bad_input_names_the_field_and_other_tenants_batches_are_404(self, client_as, world):
+        failure = make_failure(world, world.a)
+        operator = client_as("operator")
+        bad = operator.post(
+            self.url,
+            {
+                "organisation": world.a.id,
+                "action": "revalidate",
+                "target": "tomorrow",
+                "failures": [failure.pk],
+            },
+            format="json",
+        )
+        assert bad.status_code == 400 and "target" in bad.json()["errors"]
+        theirs = make_failure(world, world.b)
+        refused = operator.post(
+            self.url,
+            {"organisation": world.a.id, "action": "revalidate", "failures": [theirs.pk]},
+            format="json",
+        )
+        assert refused.status_code == 400 and "failures" in refused.json()["errors"]
+        their_batch = InboxBatch.objects.create(
+            organisation=world.b, actor=world.b_admin, action="revalidate", status="done", total=0
+        )
+        for who in ("operator", "admin", "partner_admin", "stranger"):
+            assert_not_found(client_as(who).post(f"{self.url}{their_batch.pk}/replay-passing/"), who)
+        not_a_revalidation = _batch(self, world, world.a)
+        response = operator.post(f"{self.url}{not_a_revalidation.pk}/replay-passing/")
+        assert response.status_code == 400 and "action" in response.json()["errors"]

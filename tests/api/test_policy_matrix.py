@@ -33,6 +33,7 @@ from flowbuilder.tenancy.roles import ROLE_ACTIONS
 from . import test_alerts as alert_tests
 from . import test_inbox as inbox_tests
 from . import test_insights as insights
+from . import test_match_reviews as match_review_tests
 from .conftest import ROLES, World
 from .test_templates import make_instance, make_template
 from .test_triggers import make_trigger
@@ -194,6 +195,7 @@ FACTORIES: dict[str, Callable[[World], Any]] = {
     "reconciliation-report": _insight(insights.TestReconciliationReports),
     "failure": lambda w: inbox_tests.make_failure(w, w.a),
     "inbox-batch": lambda w: inbox_tests._batch(None, w, w.a),
+    "match-review": lambda w: match_review_tests.make_review(w, w.a),
     "alert-rule": lambda w: alert_tests.make_rule(w, w.a),
     "incident": lambda w: alert_tests.make_incident(None, w, w.a),
 }

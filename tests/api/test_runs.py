@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flowbuilder.execution.models import Run, RunStatus
 
+from .conftest import ROLES
 from .mixins import OUTSIDERS, Act, ActionTests, DetailTests, ListTests, assert_not_found, result_ids
 
-ALL = ("admin", "builder", "operator", "approver", "viewer")
+ALL = ROLES  # every role may read
 OPERATORS = {"admin": 201, "operator": 201}
 
 

@@ -272,6 +272,44 @@ class TestTemplates:
         viewer = user_in(world.partner, "p-viewer", "viewer")
         assert api(viewer).post(f"{self.url}{template.pk}/versions/", {}, format="json").status_code == 403
 
+    def test_publish_refuses_bad_erp_reference_declarations_naming_the_field(self, world, api):
+        template = make_template(world, world.partner)
+        soql = {"name": "soql", "kind": "value", "pointer": "/nodes/q/config/soql"}
+        crm = PARAMETERS[0]
+        cases = [
+            ({"connection": "ghost", "values": "item"}, "parameters[1].references.connection"),
+            ({"connection": "crm", "values": "planet"}, "parameters[1].references.values"),
+            ({"connection": "crm"}, "parameters[1].references"),
+            ("item", "parameters[1].references"),
+        ]
+        for references, field in cases:
+            response = api(world.partner_admin).post(
+                f"{self.url}{template.pk}/versions/",
+                {"parameters": [crm, {**soql, "references": references}]},
+                format="json",
+            )
+            assert response.status_code == 400, (references, response.content)
+            assert field in response.json()["errors"], response.json()
+        ok = api(world.partner_admin).post(
+            f"{self.url}{template.pk}/versions/",
+            {"parameters": [crm, {**soql, "references": {"connection": "crm", "values": "item"}}]},
+            format="json",
+        )
+        assert ok.status_code == 201, ok.content
+        assert ok.json()["parameters"][1]["references"] == {
+            "connection": "crm",
+            "values": "item",
+            "keys": None,
+        }
+        # Cloned without the CRM slot bound: the ERP check waits for publish.
+        response = api(world.partner_admin).post(
+            f"{self.url}{template.pk}/clone/",
+            {"version": 2, "customers": [{"customer": world.a.pk, "parameters": {"soql": "42"}}]},
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        assert response.json()["results"][0]["pending_checks"] == ["soql"]
+
     def test_clone_reports_errors_per_customer(self, world, api):
         template = make_template(world, world.partner)
         foreign_conn = partner_connection(world.b)

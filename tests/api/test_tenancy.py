@@ -163,6 +163,7 @@ class TestMe:
                 "kind": "customer",
                 "parent": world.partner.id,
                 "role": "builder",
+                "actions": ["change", "publish", "run", "view"],
             }
         ]
 

@@ -126,3 +126,92 @@ def test_alert_rules_and_incidents_page(
     page.get_by_test_id("alert-new").click()
     expect(page.get_by_test_id("alert-rule-form")).to_be_visible()
     shot(page, artifacts, "alerts.png")
+
+
+def test_fix_the_draft_mapping_revalidate_shows_pass_then_replay_passing_succeeds(
+    strict_page: Page, live_server_url: str, make_org, make_user, worker, endpoint, artifacts
+) -> None:
+    """A run fails because its mapping sends text where the ERP (a local endpoint) wants a number; the
+    builder fixes the draft's mapping; in the inbox, Revalidate shows it would pass with the new input (and
+    calls nothing outside); Replay passing replays it on the fixed draft and the ERP accepts it."""
+    import copy
+
+    from flowbuilder.execution import actions as run_actions
+    from flowbuilder.execution.models import Run, RunStatus
+    from flowbuilder.flows import actions as flow_actions
+    from tests.support.documents import document, edge, node
+    from tests.support.live_stack import wait_until
+
+    def erp(n: int, body: Any) -> tuple[int, dict, Any]:
+        if isinstance((body or {}).get("amount"), int | float):
+            return 200, {}, {"id": f"INV-{n}"}
+        return 400, {}, {"error": "amount must be a number"}
+
+    endpoint.route("/invoice", erp)
+    org = make_org("Gamma Consulting")
+    admin = make_user("gamma-ops", org, role="admin")
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node(
+                "map", "transform.map", {"fields": [{"name": "amount", "value": "{{ $item.amount_text }}"}]}
+            ),
+            node(
+                "send",
+                "http.request",
+                {
+                    "method": "POST",
+                    "url": endpoint.url + "/invoice",
+                    "body": {"amount": "{{ $item.amount }}"},
+                },
+                label="Create invoice",
+            ),
+        ],
+        [edge("t", "map"), edge("map", "send")],
+    )
+    flow = flow_actions.create_flow(actor=admin, organisation=org, name="Invoices", document=doc)
+    flow_actions.publish_flow(actor=admin, flow=flow)
+    flow.refresh_from_db()
+    run = run_actions.start_run(
+        actor=admin, flow=flow, input_items=[{"id": 7, "amount_text": "12,50", "amount_cents": 1250}]
+    )
+    wait_until(lambda: Run.objects.get(pk=run.pk).status == RunStatus.FAILED, 60, "the run to fail")
+    failure = wait_until(lambda: FailureRecord.objects.filter(run=run).first(), 30, "its failure record")
+    assert endpoint.calls["/invoice"] == 1
+    # The builder fixes the draft's mapping (not published).
+    fixed = copy.deepcopy(flow.draft_document)
+    fixed["nodes"][1]["config"]["fields"][0]["value"] = "{{ $item.amount_cents / 100 }}"
+    flow_actions.save_draft(actor=admin, flow=flow, document=fixed, revision=flow.draft_revision)
+
+    page = strict_page
+    login_ui(page, live_server_url, "gamma-ops")
+    page.get_by_test_id("nav-inbox").click()
+    expect(page.get_by_test_id(f"failure-{failure.pk}")).to_be_visible()
+    page.get_by_test_id(f"failure-revalidate-{failure.pk}").click()
+    results = page.get_by_test_id("inbox-revalidation")
+    expect(page.get_by_test_id("inbox-revalidation-summary")).to_contain_text(
+        "On the current draft: 1 would pass, 0 still fail", timeout=30_000
+    )
+    expect(page.get_by_test_id(f"revalidation-{failure.pk}")).to_contain_text("Would pass")
+    diff = page.get_by_test_id(f"revalidation-diff-{failure.pk}")
+    expect(diff).to_contain_text("amount")
+    expect(diff).to_contain_text('"12,50"')
+    expect(diff).to_contain_text("12.5")
+    page.screenshot(path="/tmp/inbox-revalidate.png")
+    shot(page, artifacts, "inbox-revalidate.png")
+    assert endpoint.calls["/invoice"] == 1, "revalidating called the outside system"
+    assert Run.objects.count() == 1
+
+    results.get_by_test_id("inbox-replay-passing").click()
+    expect(page.get_by_test_id("inbox-batch-summary")).to_contain_text(
+        "1 of 1 handled: 1 done, 1 new run", timeout=30_000
+    )
+    replay = wait_until(lambda: Run.objects.filter(replay_of=run).first(), 30, "the replay run")
+    wait_until(
+        lambda: Run.objects.get(pk=replay.pk).status == RunStatus.SUCCEEDED, 60, "the replay to succeed"
+    )
+    assert endpoint.bodies["/invoice"][-1] == {"amount": 12.5}
+    failure.refresh_from_db()
+    assert (failure.state, failure.follow_up_run_id) == ("resolved", replay.pk)
+    expect(page.get_by_test_id("inbox-page")).to_contain_text("0 open failures")
+    shot(page, artifacts, "inbox-replayed.png")

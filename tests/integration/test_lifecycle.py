@@ -66,7 +66,7 @@ def subprocess_env(subprocess_env: dict[str, str]) -> dict[str, str]:
 
 
 def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
-    worker, start_beat, sandbox, make_org, make_user
+    worker, start_beat, sandbox, make_org, make_user, login
 ):
     runtime.clear_cache()
     tag = f"LC{uuid.uuid4().hex[:8]}"
@@ -180,8 +180,33 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     settle_flows(flows)
     [problem] = blocked.output_items["main"]
     assert problem["Id"] == bare["id"] and problem["setup_missing"] == ["payment terms"]
-    assert problem["exception"]["category"] == "missing_reference"
+    assert problem["exception"]["category"] == "billing_setup"
     assert "payment terms" in problem["exception"]["what_to_fix"]
+    # A UK customer (a VAT subsidiary) without a tax registration: no project either, and the exception
+    # waits in the failure inbox under billing_setup, saying what is missing.
+    vat_name = f"{tag} Thames Ltd"
+    ns.run_action(
+        "create_record",
+        {
+            "record_type": "customer",
+            "fields": {"companyName": vat_name, "subsidiary": {"id": "2"}, "terms": {"id": "2"}},
+        },
+    )
+    _, vat_opp = close_won_deal(sf, account_name=vat_name, opportunity_name=f"{tag} Thames deal")
+    api = login(actor.username)
+
+    def vat_failure() -> dict[str, Any] | None:
+        rows = api.get(f"/api/failures/?organisation={customer.pk}&category=billing_setup").json()["results"]
+        return next((r for r in rows if vat_opp["id"] in r["message"]), None)
+
+    failure = wait_for_flows(flows, vat_failure, 45, "no billing_setup failure in the inbox")
+    settle_flows(flows)
+    assert failure["node_id"] == "setup_exception" and failure["kind"] == "item"
+    assert "has no tax registration" in failure["message"] and "Complete the customer" in failure["message"]
+    groups = api.get(f"/api/inbox/?organisation={customer.pk}").json()["groups"]
+    setup = next(g for g in groups if g["key"] == "category:billing_setup")
+    assert setup["count"] >= 2 and "billing setup" in setup["next_step"]  # the bare deal's and this one
+    assert not [w for w in kt.run_action("list_workspaces", {"search": "Thames"}) if tag in w["title"]]
     assert not [w for w in kt.run_action("list_workspaces", {"search": "Bare"}) if tag in w["title"]]
     assert not sf.run_action(
         "query", {"soql": f"SELECT PSA_Project_Id__c FROM Opportunity WHERE Id = '{bare['id']}'"}

@@ -9,10 +9,12 @@ sandbox, exactly as ``manage.py load_demo`` does, and published. Then:
    existing one with the same name is reused), a Business Central project, and a Certinia project with a
    milestone per line (the fixed-fee line's carries its price), all linked in the cross-reference store;
    the ids go back to the opportunity and the account. A replay and a second closed-won change duplicate
-   nothing; a namesake account gets a customer of its own.
-2. Project to billing: approved billable timecards (one across a month end, one without a bill rate) and
-   the approved fixed-fee milestone become one draft sales invoice per project and month; time on the
-   fixed-fee milestone, unapproved and non-billable time are not billed. The first billing run stops after
+   nothing; a namesake account gets a customer of its own, which, not set up for billing yet, is a
+   billing_setup exception in the inbox until finance completes it and the run is replayed.
+2. Project to billing: approved billable timecards (one across a month end) and the approved fixed-fee
+   milestone become one draft sales invoice per project and month; time on the fixed-fee milestone,
+   unapproved and non-billable time are not billed; a timecard without a bill rate is not billed at a
+   made-up rate but waits in the inbox as a missing_reference exception. The first billing run stops after
    creating the invoices (an injected error on the first invoice line); the next run completes the same
    invoices; Certinia marks the billed work Invoiced through billing events. Then a replay and edited
    records bill nothing twice, and the Invoiced flag cannot be cleared through the API.
@@ -35,7 +37,7 @@ from flowbuilder.devtools.demo import (
     template_files,
 )
 from flowbuilder.execution import actions as run_actions
-from flowbuilder.execution.models import NodeRun, Run
+from flowbuilder.execution.models import FailureRecord, NodeRun, Run
 from flowbuilder.flows import templates as template_actions
 from flowbuilder.triggers.models import PollingState
 from flowbuilder.validation import validate_document
@@ -53,7 +55,7 @@ from .conftest import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-KEYS = {"quote_to_project_certinia_bc", "project_to_billing_certinia_bc"}
+KEYS = {"quote_to_project_certinia_bc", "project_to_billing_certinia_bc", "customer_master_sync_certinia_bc"}
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +115,11 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
 
     # ------------------------------------------------------------------ 1. quote to project
     name = f"{tag} Fabrikam Rail"
-    existing = bc.run_action("create_record", {"entity_set": "customers", "fields": {"displayName": name}})
+    # Finance set the customer up for billing (payment terms, a VAT registration number).
+    setup = {"paymentTermsId": "3bb5b4b6-ea4c-43ca-ba1c-3b69e29a6668", "taxRegistrationNumber": "GB987654321"}
+    existing = bc.run_action(
+        "create_record", {"entity_set": "customers", "fields": {"displayName": name, **setup}}
+    )
     account, opp = close_won_deal(sf, account_name=name, opportunity_name=f"{tag} Rail rollout")
 
     def read_opp() -> dict[str, Any]:
@@ -212,6 +218,25 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
             },
         },
     )
+    # Its new Business Central customer is not set up for billing yet: no project, a billing_setup
+    # exception in the inbox saying what is missing. Finance completes the customer; the replay hands over.
+    blocked = wait_for_flows(
+        flows,
+        lambda: FailureRecord.objects.filter(
+            organisation=customer, category="billing_setup", message__contains=depot["id"]
+        ).first(),
+        45,
+        "no billing_setup exception for the namesake's new customer",
+    )
+    settle_flows(flows)
+    assert blocked.node_id == "setup_exception"
+    assert "has no tax registration, payment terms" in blocked.message
+    new_customer = blocked.item["bc_setup_customer_id"]
+    assert new_customer != customer_id
+    assert not psa.run_action("list_projects", {"where": f"pse__Opportunity__c = '{depot['id']}'"})
+    bc.run_action("update_record", {"entity_set": "customers", "id": new_customer, "fields": setup})
+    replayed = wait_for_run_row(run_actions.replay_run(actor=actor, run=blocked.run))
+    assert replayed.status == "succeeded", node_errors(replayed)
     soql = f"SELECT NextStep, Flowbuilder_Id__c FROM Opportunity WHERE Id = '{depot['id']}'"
     depot_won = wait_for_flows(
         flows,
@@ -264,7 +289,7 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         bill_rate=200,
         notes="Workshop week",
     )
-    no_rate = timecard("2026-02-16", tm_work, {"wednesday": 6})  # billed at the default rate, 150
+    no_rate = timecard("2026-02-16", tm_work, {"wednesday": 6})  # no bill rate: an exception, not billed
     on_fixed_fee = timecard("2026-02-16", fixed_fee, {"monday": 8}, bill_rate=200)  # covered by the fee
     unapproved = timecard("2026-02-23", tm_work, {"friday": 5}, bill_rate=200, approved=False)
     not_billable = timecard("2026-02-23", tm_work, {"thursday": 3}, bill_rate=200, billable=False)
@@ -330,7 +355,7 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         out["fixed_fee"] = bool(psa.run_action("get_milestone", {"id": fixed_fee["Id"]})["pse__Invoiced__c"])
         return out
 
-    billed = {"across", "no_rate", "fixed_fee"}
+    billed = {"across", "fixed_fee"}
 
     def all_flagged() -> bool:
         return all(flags()[k] for k in billed)
@@ -351,19 +376,18 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     expected = {
         feb: [
             ("CONS-HR", f"Timecard {across['Name']}, week of 2026-02-23: Workshop week", 12, 200, 2400),
-            ("CONS-HR", f"Timecard {no_rate['Name']}, week of 2026-02-16", 6, 150, 900),
             ("FIXED-FEE", "Milestone: Rollout FIXED fee", 1, 40000, 40000),
         ],
         mar: [("CONS-HR", f"Timecard {across['Name']}, week of 2026-02-23: Workshop week", 2, 200, 400)],
     }
-    totals = {feb: 43300.0, mar: 400.0}  # T&M 12 h x 200 + 6 h x 150, the fixed fee; March's 2 h x 200
+    totals = {feb: 42400.0, mar: 400.0}  # T&M 12 h x 200, the fixed fee; March's 2 h x 200
     for ref, invoice in found.items():
         assert lines(invoice) == sorted(expected[ref]), ref
         assert (invoice["totalAmountExcludingTax"], invoice["status"]) == (totals[ref], "Draft")
         assert invoice["customerId"] == customer_id
     assert flags() == {
         "across": True,
-        "no_rate": True,
+        "no_rate": False,  # never billed at a made-up rate
         "on_fixed_fee": False,  # time on the fixed-fee milestone is not billed as T&M
         "unapproved": False,
         "not_billable": False,
@@ -377,8 +401,14 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     assert new["dynamics POST salesInvoices"] == 2  # the second run updated the invoices the first created
     assert new["dynamics PATCH salesInvoices"] >= 2
     assert (
-        SyncLink.objects.filter(organisation=customer, entity="invoice_line", system="dynamics").count() == 4
+        SyncLink.objects.filter(organisation=customer, entity="invoice_line", system="dynamics").count() == 3
     )
+    # The timecard without a bill rate waits in the inbox as a missing reference saying what to fix.
+    no_rate_failure = FailureRecord.objects.filter(
+        organisation=customer, node_id="rate_exception", message__contains=no_rate["Name"]
+    ).first()
+    assert no_rate_failure is not None and no_rate_failure.category == "missing_reference"
+    assert "has no bill rate" in no_rate_failure.message and "rate card" in no_rate_failure.message
 
     # Again: the operator replays the invoicing run, records are edited, and someone clears a flag.
     before = sandbox.requests_by_object()
@@ -393,7 +423,7 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     # Invoiced is Certinia's (set by the invoiced billing event): clearing it is refused, so the
     # timecard stays invoiced and is not billed again.
     with pytest.raises(SalesforceError) as refused:
-        psa.run_action("update_timecard", {"id": no_rate["Id"], "fields": {"pse__Invoiced__c": False}})
+        psa.run_action("update_timecard", {"id": across["Id"], "fields": {"pse__Invoiced__c": False}})
     assert refused.value.error_code == "INVALID_FIELD_FOR_INSERT_UPDATE"
     billing_run.update(next_poll_at=timezone.now())  # another billing run over the edited records
     wait_until(
@@ -402,7 +432,7 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         "no billing run after the edits",
     )
     settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
-    assert flags()["no_rate"] is True
+    assert flags()["across"] is True and flags()["no_rate"] is False
     again = invoices()
     assert {ref: (inv["id"], inv["totalAmountExcludingTax"], lines(inv)) for ref, inv in again.items()} == {
         ref: (inv["id"], totals[ref], sorted(expected[ref])) for ref, inv in found.items()
@@ -416,9 +446,9 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         assert after.get(key, 0) == before.get(key, 0), key
     # Certinia's side of the billing: one invoiced billing event per billed record, an item per split.
     events = psa.run_action("list_billing_events", {"project_id": project_id})
-    assert len(events) == 3 and all(e["pse__Is_Released__c"] and e["pse__Invoiced__c"] for e in events)
+    assert len(events) == 2 and all(e["pse__Is_Released__c"] and e["pse__Invoiced__c"] for e in events)
     items = [
         i for e in events for i in psa.run_action("list_billing_event_items", {"billing_event_id": e["Id"]})
     ]
-    assert sorted(i["pse__Category__c"] for i in items) == ["Milestone", "Timecard", "Timecard", "Timecard"]
+    assert sorted(i["pse__Category__c"] for i in items) == ["Milestone", "Timecard", "Timecard"]
     runtime.clear_cache()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -585,6 +585,40 @@ class DynamicsConnector(Connector):
 
     def base_url(self, config: Mapping[str, Any]) -> str:
         return str(config["base_url"]).rstrip("/")
+
+    reference_kinds = ("item", "tax_group", "currency", "company")
+    _LOOKUP = {
+        "item": ("items", "number"),
+        "tax_group": ("taxGroups", "code"),
+        "currency": ("currencies", "code"),
+    }
+
+    def find_references(self, ctx: ActionContext, kind: str, keys: Sequence[str]) -> dict[str, str]:
+        """Items by number, tax groups and currencies by code (OData ``$filter``) in the connection's
+        company; companies by name or display name in the environment."""
+        found: dict[str, str] = {}
+        if kind == "company":
+            companies = client.request(ctx, "GET", "/api/v2.0/companies").json().get("value") or []
+            names = {}
+            for company in companies:
+                for name in (company.get("name"), company.get("displayName")):
+                    if name:
+                        names[str(name).casefold()] = str(company.get("displayName") or name)
+            return {k: names[str(k).casefold()] for k in keys if str(k).casefold() in names}
+        if kind not in self._LOOKUP:
+            return super().find_references(ctx, kind, keys)
+        es, field = self._LOOKUP[kind]
+        for key in dict.fromkeys(str(k) for k in keys):
+            if not key or len(key) > 50:
+                continue
+            params = {
+                "$filter": f"{field} eq {client.odata_string(key)}",
+                "$select": f"id,{field},displayName",
+            }
+            rows = list(client.list_entities(ctx, es, params=params, max_records=1))
+            if rows:
+                found[key] = str(rows[0].get("displayName") or key)
+        return found
 
     def probe(self, ctx: ActionContext) -> str:
         company = client.request(ctx, "GET", client.company_path(ctx)).json() or {}

@@ -441,6 +441,33 @@ class NetSuiteConnector(Connector):
             return "netsuite:" + host.split(".", 1)[0].upper().replace("-", "_")
         return "netsuite:" + base
 
+    reference_kinds = ("item", "tax_code", "currency", "subsidiary")
+
+    def find_references(self, ctx: ActionContext, kind: str, keys: Sequence[str]) -> dict[str, str]:
+        """Items through SuiteQL's ``item`` table (every item type), tax codes as ``salesTaxItem`` records,
+        subsidiaries as records (by internal id), currencies by ISO code (the currency list's symbol)."""
+        found: dict[str, str] = {}
+        if kind == "currency":
+            codes = {row["symbol"]: row["name"] for row in client.currencies(ctx)}
+            return {k: codes[str(k).strip().upper()] for k in keys if str(k).strip().upper() in codes}
+        if kind not in self.reference_kinds:
+            return super().find_references(ctx, kind, keys)
+        for key in dict.fromkeys(str(k) for k in keys):
+            if not key.isdigit() or len(key) > 18:
+                continue  # not an internal id: missing
+            if kind == "item":
+                rows = list(
+                    client.suiteql(ctx, f"SELECT id, itemid FROM item WHERE id = {int(key)}", max_records=1)  # noqa: S608 (an integer)
+                )
+                if rows:
+                    found[key] = str(rows[0].get("itemid") or key)
+                continue
+            rtype = "salestaxitem" if kind == "tax_code" else "subsidiary"
+            record = client.find_record(ctx, rtype, key, ["id", "name"])
+            if record is not None:
+                found[key] = str(record.get("name") or key)
+        return found
+
     def record_versions(self, ctx: ActionContext, obj: str, ids: Sequence[str]) -> dict[str, str]:
         """For echo suppression: the versions the trigger will see for records a flow just wrote."""
         return polling.record_versions(ctx, obj, ids)

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from flowbuilder.execution.failures import NEXT_STEP
 from flowbuilder.execution.models import FailureCategory, FailureRecord
 from flowbuilder.observability.inbox import GROUP_BY, STATES
-from flowbuilder.observability.inbox_models import BulkAction, FailureComment, InboxBatch
+from flowbuilder.observability.inbox_models import BulkAction, FailureComment, InboxBatch, RevalidateTarget
 
 
 class FailureSerializer(serializers.ModelSerializer):
@@ -104,8 +104,41 @@ class InboxShape(serializers.Serializer):
     groups = InboxGroupShape(many=True)
 
 
+class InputChangeShape(serializers.Serializer):
+    path = serializers.CharField(help_text="Dot path of the field in the failed step's input item.")
+    change = serializers.ChoiceField(choices=["added", "removed", "changed"])
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class RevalidationResultShape(serializers.Serializer):
+    """One failure evaluated again without side effects (``execution.revalidate``)."""
+
+    failure = serializers.IntegerField()
+    run = serializers.IntegerField()
+    node_id = serializers.CharField(allow_blank=True)
+    node_label = serializers.CharField(allow_blank=True)
+    item_index = serializers.IntegerField()
+    verdict = serializers.ChoiceField(
+        choices=["pass", "fail", "unknown"], help_text="pass: would now pass; fail: still fails."
+    )
+    field = serializers.CharField(allow_blank=True, help_text="The field that still fails, when known.")
+    reason = serializers.CharField(allow_blank=True)
+    checked = serializers.CharField(
+        allow_blank=True,
+        help_text="ran (a pure step) or 'inputs checked, not called' (a step with side effects).",
+    )
+    input = serializers.JSONField(
+        allow_null=True, help_text="The input item the failed step would now receive."
+    )
+    diff = InputChangeShape(many=True, help_text="How that input differs from the one it failed on.")
+
+
 class BatchSerializer(serializers.ModelSerializer):
-    """A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters)."""
+    """A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters).
+
+    ``revalidate`` evaluates the failures again on ``target`` (the draft, default, or the published
+    version) without side effects; its ``results`` hold one verdict per failure."""
 
     organisation = serializers.IntegerField(source="organisation_id")
     failures = serializers.ListField(
@@ -114,6 +147,10 @@ class BatchSerializer(serializers.ModelSerializer):
     group = serializers.CharField(required=False, write_only=True, max_length=300)
     state = serializers.ChoiceField(choices=STATES, required=False, write_only=True, default="open")
     actor_name = serializers.SerializerMethodField()
+    target = serializers.ChoiceField(
+        choices=RevalidateTarget.choices, required=False, allow_blank=True, default=""
+    )
+    results = RevalidationResultShape(many=True, read_only=True)
 
     class Meta:
         model = InboxBatch
@@ -130,12 +167,16 @@ class BatchSerializer(serializers.ModelSerializer):
             "succeeded",
             "new_runs",
             "errors",
+            "target",
+            "results",
+            "source_batch",
             "actor",
             "actor_name",
             "created_at",
             "finished_at",
         ]
         read_only_fields = [
+            "source_batch",
             "id",
             "status",
             "total",

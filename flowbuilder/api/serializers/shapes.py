@@ -153,6 +153,9 @@ class MeOrganisationShape(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Organisation._meta.get_field("kind").choices)
     parent = serializers.IntegerField(allow_null=True)
     role = serializers.ChoiceField(choices=Role.choices)
+    actions = serializers.ListField(
+        child=serializers.CharField(), help_text="What the role allows here: view, change, audit, ..."
+    )
 
     class Meta:
         ref_name = "MeOrganisation"

@@ -14,6 +14,19 @@ from .shapes import JSON_OBJECT, STRINGS, ErrorShape, FindingShape, typed, typed
 # --- declared parameters (flows.templates.check_parameters) --------------------------------------------
 
 
+class ParameterReferencesShape(serializers.Serializer):
+    connection = serializers.CharField(help_text="The connection slot whose ERP is asked.")
+    values = serializers.CharField(
+        allow_null=True, required=False, help_text="item, tax_code, currency, subsidiary, company, tax_group"
+    )
+    keys = serializers.CharField(
+        allow_null=True, required=False, help_text="The kind the top-level keys name."
+    )
+
+    class Meta:
+        ref_name = "ParameterReferences"
+
+
 class ValueParameterShape(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=["value"])
@@ -21,6 +34,10 @@ class ValueParameterShape(serializers.Serializer):
     required = serializers.BooleanField()
     pointer = serializers.CharField(help_text="/nodes/<node id>/config/<field>")
     default = serializers.JSONField(allow_null=True, help_text="Any JSON; null when the flow has no value.")
+    references = ParameterReferencesShape(
+        required=False,
+        help_text="The value names ERP records: checked in the customer's ERP at clone, rollout and publish.",
+    )
 
     class Meta:
         ref_name = "ValueParameter"
@@ -320,6 +337,11 @@ class CloneResultShape(serializers.Serializer):
     unbound = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="Connection slots left to bind."
     )
+    pending_checks = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Parameters naming ERP records not checked yet (ERP slot unbound): checked at publish.",
+    )
     review = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -358,6 +380,11 @@ class DryRunResultShape(serializers.Serializer):
         child=ConnectionCheckShape(), required=False, help_text="Slot -> test of the bound connection."
     )
     unbound = serializers.ListField(child=serializers.CharField(), required=False)
+    pending_checks = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Parameters naming ERP records not checked yet (ERP slot unbound): checked at publish.",
+    )
     ready_to_publish = serializers.BooleanField(required=False)
 
     class Meta:
@@ -414,6 +441,7 @@ UPGRADE_STATUSES = [
     "up_to_date",
     "not_found",
     "missing_parameters",
+    "invalid_references",
 ]
 
 
@@ -422,6 +450,14 @@ class UpgradeResultShape(serializers.Serializer):
     status = serializers.ChoiceField(choices=UPGRADE_STATUSES)
     conflicts = MergeConflictShape(many=True)
     missing_parameters = serializers.ListField(child=serializers.CharField(), required=False)
+    errors = typed_json(
+        FIELD_ERRORS, required=False, help_text="invalid_references: parameter -> records the ERP lacks."
+    )
+    pending_checks = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Parameters naming ERP records not checked yet (ERP slot unbound): checked at publish.",
+    )
     resolved = ResolvedConflictShape(many=True, required=False)
     warnings = serializers.ListField(child=serializers.CharField(), required=False)
     review = serializers.IntegerField(

@@ -57,19 +57,17 @@ class MeSerializer(serializers.ModelSerializer):
     @extend_schema_field(MeOrganisationShape(many=True))
     def get_organisations(self, user) -> list[dict]:
         from flowbuilder.tenancy.permissions import organisation_ids_for
+        from flowbuilder.tenancy.roles import ROLE_ACTIONS
 
         roles = {m.organisation_id: m.role for m in user.memberships.all() if m.is_active}
         orgs = Organisation.objects.filter(id__in=organisation_ids_for(user, "view")).order_by("kind", "name")
-        return [
-            {
-                "id": o.id,
-                "name": o.name,
-                "kind": o.kind,
-                "parent": o.parent_id,
-                "role": roles.get(o.id, "admin"),
-            }
-            for o in orgs
-        ]
+        rows = []
+        for o in orgs:
+            role = roles.get(o.id, "admin")  # no membership: a partner admin's customer
+            actions = sorted(ROLE_ACTIONS.get(role, ()))
+            rows.append({"id": o.id, "name": o.name, "kind": o.kind, "parent": o.parent_id, "role": role})
+            rows[-1]["actions"] = actions
+        return rows
 
 
 class LoginSerializer(serializers.Serializer):

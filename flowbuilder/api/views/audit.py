@@ -1,8 +1,8 @@
 """The audit trail for people: filtered reading, streamed CSV/JSON export, and verifying the chain.
 
-Each organisation's admins read its rows; a partner's admins also read its customers' (``restrict``
-with the admin action). The hash chain is one chain across organisations, so "verify" walks all of it
-and names the first row that breaks it.
+Each organisation's admins, approvers and auditors read its rows; a partner's admins also read its
+customers' (``restrict`` with the audit action). The hash chain is one chain across organisations,
+so "verify" walks all of it and names the first row that breaks it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from flowbuilder.audit.actions import record, verify_chain
 from flowbuilder.audit.models import AuditAction, AuditEvent
 from flowbuilder.audit.trail import stream_csv, stream_json
 from flowbuilder.tenancy.permissions import restrict
+from flowbuilder.tenancy.roles import Action
 
 from .mixins import RestrictedQuerysetMixin
 
@@ -62,7 +63,7 @@ class AuditEventViewSet(
     ordering = ["-id"]
 
     def get_queryset(self):
-        return restrict(self.base_queryset.all(), self.request.user, "admin")
+        return restrict(self.base_queryset.all(), self.request.user, Action.AUDIT)
 
     @extend_schema(
         parameters=[

@@ -1,4 +1,5 @@
-"""The failure inbox: groups, failures with assign/comment/snooze/resolve, and bulk batches.
+"""The failure inbox: groups, failures with assign/comment/snooze/resolve, and bulk batches (revalidation
+and its "replay passing" included).
 
 Thin: querysets restricted to the user, serializers, one ``observability.inbox_actions`` call per
 mutation. Bulk actions run in a Celery task; the batch row is polled for progress.
@@ -205,7 +206,19 @@ class InboxBatchViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewse
         if values.get("failures") and len(failure_ids) != len(set(values["failures"])):
             raise ValidationError({"failures": ["Some of these failures do not exist here."]})
         batch = inbox_actions.start_batch(
-            actor=request.user, organisation=org, action=values["action"], failure_ids=failure_ids
+            actor=request.user,
+            organisation=org,
+            action=values["action"],
+            failure_ids=failure_ids,
+            target=values.get("target") or "",
         )
+        batch.refresh_from_db()
+        return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={201: BatchSerializer, 400: ErrorShape, 404: ErrorShape})
+    @action(detail=True, methods=["post"], url_path="replay-passing")
+    def replay_passing(self, request, pk=None):
+        """Replay the failures this revalidation found passing, on the version it evaluated."""
+        batch = inbox_actions.replay_passing(actor=request.user, revalidation=self.get_object())
         batch.refresh_from_db()
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)

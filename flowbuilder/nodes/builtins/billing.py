@@ -15,6 +15,9 @@ the work invoiced in the PSA.
   says what to fix, and the project's invoice for that period waits for the fix: nothing is defaulted.
 * Lines are in the project's currency; an expense in another currency is either split onto an invoice of
   its own currency or converted with a declared rate (``expense_currency``); never summed raw.
+* A project with a not-to-exceed cap (``not_to_exceed``) is never billed beyond it: a line that would go
+  over is held as a ``not_to_exceed`` exception ("over NTE cap by X"), not billed.
+* Every exception leaves on the ``exceptions`` port and lands in the failure inbox under its category.
 """
 
 from __future__ import annotations
@@ -272,13 +275,80 @@ def plan_invoices(
                 )
             )
 
-    invoices = []
+    ready = []
     for draft in drafts.values():
         if draft.problems:
             exceptions.extend(draft.problems)  # the whole invoice waits: no partial invoice for a period
             continue
-        invoices.append(_invoice(draft, items, tax_codes))
+        ready.append(draft)
+    exceptions.extend(_hold_over_cap(ready, existing, key_prefix))
+    invoices = [_invoice(draft, items, tax_codes) for draft in ready if draft.units]
     return {"invoices": invoices, "exceptions": exceptions, "waiting": waiting}
+
+
+def _amount(unit: Unit) -> float:
+    return round(unit.quantity * float(unit.rate or 0), 2)
+
+
+def _hold_over_cap(drafts: list[Draft], existing: list[dict], key_prefix: str) -> list[dict[str, Any]]:
+    """Take the lines that would bill a project beyond its not-to-exceed cap off the drafts.
+
+    A project's cap (``not_to_exceed``, in its currency: a budgeted Kantata workspace's price) covers what
+    its invoices billed so far (every invoice of this flow for the project but the rejected ones, at
+    ``foreigntotal``) and the drafts planned now, period by period, line by line in date order. A line
+    that does not fit stays unbilled and becomes a ``not_to_exceed`` exception saying by how much it is
+    over; a later, smaller line that still fits is billed. Drafts in another currency than the project's
+    (split expenses) are not held against the cap.
+    """
+    held: list[dict[str, Any]] = []
+    by_project: dict[str, list[Draft]] = {}
+    for draft in drafts:
+        by_project.setdefault(_str(draft.project.get("workspace_id")), []).append(draft)
+    for workspace, group in by_project.items():
+        project = group[0].project
+        try:
+            cap = float(project.get("not_to_exceed"))
+        except (TypeError, ValueError):
+            continue  # no cap recorded in the PSA
+        if cap <= 0:
+            continue
+        currency = _str(project.get("currency"))
+        prefix = f"{key_prefix}-{workspace}-"
+        billed = 0.0
+        for inv in existing:
+            key = _str(inv.get("externalid") or inv.get("externalId"))
+            if key.startswith(prefix) and _str(inv.get("approvalstatus")) != "3":
+                try:
+                    billed += float(inv.get("foreigntotal") or inv.get("total") or 0)
+                except (TypeError, ValueError):
+                    continue
+        used = round(billed, 2)
+        for draft in sorted(group, key=lambda d: (d.period.start, d.key)):
+            if draft.currency != currency:
+                continue
+            kept = []
+            for unit in sorted(draft.units, key=lambda u: (u.day or date.min, u.ref)):
+                amount = _amount(unit)
+                if round(used + amount, 2) <= cap:
+                    used = round(used + amount, 2)
+                    kept.append(unit)
+                    continue
+                over = round(used + amount - cap, 2)
+                held.append(
+                    _exception(
+                        "not_to_exceed",
+                        f"{unit.ref}: over NTE cap by {over:.2f} {currency} (cap {cap:.2f}, billed and "
+                        f"planned {used:.2f}, this line {amount:.2f}).",
+                        "Raise the project's not-to-exceed cap in the PSA (a change order) or write the "
+                        "line down, then rerun the billing; the line is not billed until then.",
+                        workspace_id=workspace,
+                        ref=unit.ref,
+                        key=draft.key,
+                        over=over,
+                    )
+                )
+            draft.units = kept
+    return held
 
 
 def _invoice(draft: Draft, items: dict[str, Any], tax_codes: dict[str, Any]) -> dict[str, Any]:
@@ -287,7 +357,7 @@ def _invoice(draft: Draft, items: dict[str, Any], tax_codes: dict[str, Any]) -> 
     units = sorted(draft.units, key=lambda u: ({"time": 0, "expense": 1, "milestone": 2}[u.kind], u.ref))
     lines, summary = [], []
     for u in units:
-        amount = round(u.quantity * float(u.rate or 0), 2)
+        amount = _amount(u)
         lines.append(
             {
                 "item": {"id": _str(items[entity][u.kind])},
@@ -347,13 +417,15 @@ class PlanInvoices(BaseNode):
     docs = (
         "Inputs: **time** entries, **expenses**, **stories** (which tasks are fixed-fee milestones), "
         "**milestones** not invoiced yet, **projects** (`workspace_id`, `netsuite_project_id`, "
-        "`customer_id`, `subsidiary_id`, `currency`) and the **existing** invoices (`externalid`, "
-        "`approvalstatus`). **Billing cycles** per customer id (or `default`): "
+        "`customer_id`, `subsidiary_id`, `currency`, optional `not_to_exceed` cap) and the **existing** "
+        "invoices (`externalid`, `approvalstatus`, `foreigntotal`). **Billing cycles** per customer id "
+        "(or `default`): "
         '`{"cycle": "monthly|semi-monthly|weekly|milestone", "cutoff_days": 3}`. **Items** per entity: '
         '`{"<subsidiary>": {"time": "<item id>", "expense": "…", "milestone": "…"}}`; **Tax codes** per '
         "entity. **Expense currency**: `split` (an invoice per currency) or `convert` with `rates` "
         '(`{"GBP:USD": 1.27}`). Drafts leave on **invoices**, problems on **exceptions** (category, problem, '
-        "what to fix; that project's invoice for the period waits), the rest on **waiting**."
+        "what to fix; that project's invoice for the period waits; each lands in the failure inbox), lines "
+        "over a not-to-exceed cap are held as `not_to_exceed` exceptions, the rest leaves on **waiting**."
     )
     inputs = (
         Port("time", "Time entries"),
@@ -368,6 +440,7 @@ class PlanInvoices(BaseNode):
         Port("exceptions", "Exceptions"),
         Port("waiting", "Waiting"),
     )
+    exception_ports = ("exceptions",)  # each lands in the failure inbox under its category
     config_schema: ClassVar[dict] = {
         "type": "object",
         "properties": {

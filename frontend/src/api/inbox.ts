@@ -1,5 +1,6 @@
 // The failure inbox (flowbuilder/api/views/inbox.py): groups of failures by cause, flow, node or customer;
-// failures with assign, comment, snooze and resolve; bulk batches whose progress the page polls.
+// failures with assign, comment, snooze and resolve; bulk batches whose progress the page polls
+// (a revalidation is one: its results say per failure whether it would pass now).
 import { byId, http, unwrap } from './client';
 import type { components } from './schema';
 
@@ -11,6 +12,9 @@ export type Failure = S['Failure'];
 export type Batch = S['Batch'];
 export type BatchInput = S['BatchRequest'];
 export type BulkActionName = BatchInput['action'];
+export type RevalidationResult = S['RevalidationResultShape'];
+export type InputChange = S['InputChangeShape'];
+export type RevalidateTarget = S['TargetEnum'];
 
 export interface InboxFilters {
   state?: 'open' | 'snoozed' | 'resolved' | 'all';
@@ -30,4 +34,6 @@ export const inboxApi = {
     unwrap(http.POST('/api/failures/{id}/comments/', { ...byId(id), body: { body } })),
   startBatch: (body: BatchInput) => unwrap(http.POST('/api/inbox-batches/', { body })),
   batch: (id: number) => unwrap(http.GET('/api/inbox-batches/{id}/', byId(id))),
+  // Replay the failures a finished revalidation found passing, on the version it evaluated.
+  replayPassing: (id: number) => unwrap(http.POST('/api/inbox-batches/{id}/replay-passing/', byId(id))),
 };

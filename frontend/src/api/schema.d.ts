@@ -973,6 +973,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/inbox-batches/{id}/replay-passing/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Replay the failures this revalidation found passing, on the version it evaluated. */
+        post: operations["inbox_batches_replay_passing_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/incidents/": {
         parameters: {
             query?: never;
@@ -1111,6 +1128,57 @@ export interface paths {
         head?: never;
         /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
         patch: operations["kpis_partial_update"];
+        trace?: never;
+    };
+    "/api/match-reviews/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["match_reviews_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/match-reviews/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every queryset is scoped to what the user may view; others' ids are simply not found. */
+        get: operations["match_reviews_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/match-reviews/{id}/decide/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Link the source record to one candidate, or create a new record; optionally replay the item. */
+        post: operations["match_reviews_decide_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/me/": {
@@ -2383,6 +2451,7 @@ export interface components {
          *     * `inbox.snooze` - Failure snoozed
          *     * `inbox.resolve` - Failure resolved
          *     * `inbox.bulk` - Bulk action on failures started
+         *     * `match.decide` - Duplicate match decided
          *     * `flow.promote` - Flow version promoted to an environment
          *     * `flow.review_submit` - Flow version sent for review
          *     * `flow.review_approve` - Flow version approved
@@ -2434,7 +2503,7 @@ export interface components {
          *     * `user.reactivate` - User reactivated
          * @enum {string}
          */
-        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "alert_rule.save" | "alert_rule.delete" | "incident.acknowledge" | "incident.resolve" | "inbox.assign" | "inbox.comment" | "inbox.snooze" | "inbox.resolve" | "inbox.bulk" | "flow.promote" | "flow.review_submit" | "flow.review_approve" | "flow.review_reject" | "flow.review_assign" | "audit.export" | "audit.prune" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "retention.set" | "membership.remove" | "organisation.create" | "organisation.governance" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "flow.pin_data" | "flow.unpin_data" | "flow.restore_version" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "alert_rule.save" | "alert_rule.delete" | "incident.acknowledge" | "incident.resolve" | "inbox.assign" | "inbox.comment" | "inbox.snooze" | "inbox.resolve" | "inbox.bulk" | "match.decide" | "flow.promote" | "flow.review_submit" | "flow.review_approve" | "flow.review_reject" | "flow.review_assign" | "audit.export" | "audit.prune" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "retention.set" | "membership.remove" | "organisation.create" | "organisation.governance" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "flow.pin_data" | "flow.unpin_data" | "flow.restore_version" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
         AuditEvent: {
             readonly id: number;
             /** Format: date-time */
@@ -2483,7 +2552,12 @@ export interface components {
             now: components["schemas"]["BacklogCountsShape"];
             series: components["schemas"]["BacklogPointShape"][];
         };
-        /** @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters). */
+        /**
+         * @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters).
+         *
+         *     ``revalidate`` evaluates the failures again on ``target`` (the draft, default, or the published
+         *     version) without side effects; its ``results`` hold one verdict per failure.
+         */
         Batch: {
             readonly id: number;
             organisation: number;
@@ -2494,6 +2568,10 @@ export interface components {
             readonly succeeded: number;
             readonly new_runs: number;
             readonly errors: unknown;
+            /** @default  */
+            target?: components["schemas"]["TargetEnum"] | components["schemas"]["BlankEnum"];
+            readonly results: components["schemas"]["RevalidationResultShape"][];
+            readonly source_batch: number | null;
             readonly actor: number | null;
             readonly actor_name: string;
             /** Format: date-time */
@@ -2501,7 +2579,12 @@ export interface components {
             /** Format: date-time */
             readonly finished_at: string | null;
         };
-        /** @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters). */
+        /**
+         * @description A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters).
+         *
+         *     ``revalidate`` evaluates the failures again on ``target`` (the draft, default, or the published
+         *     version) without side effects; its ``results`` hold one verdict per failure.
+         */
         BatchRequest: {
             organisation: number;
             action: components["schemas"]["BulkActionEnum"];
@@ -2509,6 +2592,8 @@ export interface components {
             group?: string;
             /** @default open */
             state?: components["schemas"]["InboxStateEnum"];
+            /** @default  */
+            target?: components["schemas"]["TargetEnum"] | components["schemas"]["BlankEnum"];
         };
         /**
          * @description * `queued` - Queued
@@ -2548,9 +2633,11 @@ export interface components {
          *     * `skip` - Skip
          *     * `cancel` - Cancel
          *     * `resolve` - Mark resolved
+         *     * `revalidate` - Revalidate (no side effects)
+         *     * `replay_draft` - Replay on the current draft
          * @enum {string}
          */
-        BulkActionEnum: "retry" | "replay_current" | "replay_original" | "skip" | "cancel" | "resolve";
+        BulkActionEnum: "retry" | "replay_current" | "replay_original" | "skip" | "cancel" | "resolve" | "revalidate" | "replay_draft";
         BusinessCalendar: {
             readonly id: number;
             organisation: number;
@@ -2610,10 +2697,13 @@ export interface components {
          *     * `missing_reference` - Missing reference
          *     * `duplicate` - Duplicate
          *     * `validation` - Validation
+         *     * `billing_setup` - Customer billing setup
+         *     * `not_to_exceed` - Over a not-to-exceed cap
+         *     * `needs_review` - Needs a person's review
          *     * `internal` - Internal error (our bug)
          * @enum {string}
          */
-        CategoryEnum: "connection" | "rate_limit" | "timeout" | "refused_value" | "missing_reference" | "duplicate" | "validation" | "internal";
+        CategoryEnum: "connection" | "rate_limit" | "timeout" | "refused_value" | "missing_reference" | "duplicate" | "validation" | "billing_setup" | "not_to_exceed" | "needs_review" | "internal";
         ChainReport: {
             ok: boolean;
             /** @description Rows checked before the first break (all when ok). */
@@ -2622,6 +2712,13 @@ export interface components {
             broken_at: number | null;
             reason: string;
         };
+        /**
+         * @description * `added` - added
+         *     * `removed` - removed
+         *     * `changed` - changed
+         * @enum {string}
+         */
+        ChangeEnum: "added" | "removed" | "changed";
         ChangedNode: {
             id: string;
             type: string | null;
@@ -2670,6 +2767,8 @@ export interface components {
             version?: number;
             /** @description Connection slots left to bind. */
             unbound?: string[];
+            /** @description Parameters naming ERP records not checked yet (ERP slot unbound): checked at publish. */
+            pending_checks?: string[];
             /** @description The flow version sent for review (the customer requires approval): not live yet. */
             review?: number | null;
             /** @description Why no review could be asked for. */
@@ -3093,6 +3192,8 @@ export interface components {
                 [key: string]: components["schemas"]["ConnectionCheck"];
             };
             unbound?: string[];
+            /** @description Parameters naming ERP records not checked yet (ERP slot unbound): checked at publish. */
+            pending_checks?: string[];
             ready_to_publish?: boolean;
         };
         EdgeSummary: {
@@ -3443,6 +3544,20 @@ export interface components {
          * @enum {string}
          */
         IncidentStatusEnum: "open" | "acknowledged" | "resolved";
+        InputChangeShape: {
+            /** @description Dot path of the field in the failed step's input item. */
+            path: string;
+            change: components["schemas"]["ChangeEnum"];
+            before: unknown;
+            after: unknown;
+        };
+        InputChangeShapeRequest: {
+            /** @description Dot path of the field in the failed step's input item. */
+            path: string;
+            change: components["schemas"]["ChangeEnum"];
+            before: unknown;
+            after: unknown;
+        };
         InviteRequest: {
             /** Format: email */
             email: string;
@@ -3547,6 +3662,69 @@ export interface components {
             username: string;
             password: string;
         };
+        /**
+         * @description * `link` - link
+         *     * `create` - create
+         * @enum {string}
+         */
+        MatchDecisionEnum: "link" | "create";
+        MatchDecisionRequest: {
+            decision: components["schemas"]["MatchDecisionEnum"];
+            /**
+             * @description link: the candidate's id
+             * @default
+             */
+            target_id?: string;
+            /**
+             * @description Replay the held item right away (it follows the decision).
+             * @default false
+             */
+            replay?: boolean;
+        };
+        MatchDecisionResult: {
+            review: components["schemas"]["MatchReview"];
+            replay: components["schemas"]["MatchReplay"] | null;
+        };
+        MatchReplay: {
+            run: number | null;
+            message?: string;
+        };
+        MatchReview: {
+            readonly id: number;
+            readonly organisation: number;
+            /** @default customer */
+            readonly entity: string;
+            readonly source_system: string;
+            readonly source_id: string;
+            readonly target_system: string;
+            readonly source: {
+                [key: string]: unknown;
+            };
+            readonly candidates: {
+                [key: string]: unknown;
+            }[];
+            readonly status: components["schemas"]["MatchReviewStatusEnum"];
+            /** @description the linked record (status linked) */
+            readonly target_id: string;
+            readonly decided_by: string | null;
+            /** Format: date-time */
+            readonly decided_at: string | null;
+            readonly run_id: number | null;
+            readonly flow_id: number | null;
+            readonly node_id: string;
+            readonly item_index: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        /**
+         * @description * `pending` - Waiting for a person
+         *     * `linked` - Linked to an existing record
+         *     * `created` - Create a new record
+         * @enum {string}
+         */
+        MatchReviewStatusEnum: "pending" | "linked" | "created";
         Me: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
@@ -3565,6 +3743,8 @@ export interface components {
             kind: components["schemas"]["KindEnum"];
             parent: number | null;
             role: components["schemas"]["RoleEnum"];
+            /** @description What the role allows here: view, change, audit, ... */
+            actions: string[];
         };
         Membership: {
             readonly id: number;
@@ -3909,6 +4089,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["KpiValue"][];
         };
+        PaginatedMatchReviewList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["MatchReview"][];
+        };
         PaginatedMembershipList: {
             /** @example 123 */
             count: number;
@@ -4088,6 +4283,22 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["User"][];
+        };
+        ParameterReferences: {
+            /** @description The connection slot whose ERP is asked. */
+            connection: string;
+            /** @description item, tax_code, currency, subsidiary, company, tax_group */
+            values?: string | null;
+            /** @description The kind the top-level keys name. */
+            keys?: string | null;
+        };
+        ParameterReferencesRequest: {
+            /** @description The connection slot whose ERP is asked. */
+            connection: string;
+            /** @description item, tax_code, currency, subsidiary, company, tax_group */
+            values?: string | null;
+            /** @description The kind the top-level keys name. */
+            keys?: string | null;
         };
         PatchedAlertRuleRequest: {
             organisation?: number;
@@ -4426,6 +4637,56 @@ export interface components {
             /** Format: double */
             backoff_s: number;
         };
+        /** @description One failure evaluated again without side effects (``execution.revalidate``). */
+        RevalidationResultShape: {
+            failure: number;
+            run: number;
+            node_id: string;
+            node_label: string;
+            item_index: number;
+            /**
+             * @description pass: would now pass; fail: still fails.
+             *
+             *     * `pass` - pass
+             *     * `fail` - fail
+             *     * `unknown` - unknown
+             */
+            verdict: components["schemas"]["VerdictEnum"];
+            /** @description The field that still fails, when known. */
+            field: string;
+            reason: string;
+            /** @description ran (a pure step) or 'inputs checked, not called' (a step with side effects). */
+            checked: string;
+            /** @description The input item the failed step would now receive. */
+            input: unknown;
+            /** @description How that input differs from the one it failed on. */
+            diff: components["schemas"]["InputChangeShape"][];
+        };
+        /** @description One failure evaluated again without side effects (``execution.revalidate``). */
+        RevalidationResultShapeRequest: {
+            failure: number;
+            run: number;
+            node_id: string;
+            node_label: string;
+            item_index: number;
+            /**
+             * @description pass: would now pass; fail: still fails.
+             *
+             *     * `pass` - pass
+             *     * `fail` - fail
+             *     * `unknown` - unknown
+             */
+            verdict: components["schemas"]["VerdictEnum"];
+            /** @description The field that still fails, when known. */
+            field: string;
+            reason: string;
+            /** @description ran (a pure step) or 'inputs checked, not called' (a step with side effects). */
+            checked: string;
+            /** @description The input item the failed step would now receive. */
+            input: unknown;
+            /** @description How that input differs from the one it failed on. */
+            diff: components["schemas"]["InputChangeShapeRequest"][];
+        };
         /** @description A version sent for review, with who decided it and why. */
         Review: {
             readonly id: number;
@@ -4496,10 +4757,11 @@ export interface components {
          *     * `builder` - Builder
          *     * `operator` - Operator
          *     * `approver` - Approver
+         *     * `auditor` - Auditor
          *     * `viewer` - Viewer
          * @enum {string}
          */
-        RoleEnum: "admin" | "builder" | "operator" | "approver" | "viewer";
+        RoleEnum: "admin" | "builder" | "operator" | "approver" | "auditor" | "viewer";
         Run: {
             readonly id: number;
             readonly organisation: number;
@@ -4681,7 +4943,7 @@ export interface components {
             role_claim?: string;
             /** @description Claim value -> role. */
             role_mapping?: {
-                [key: string]: "admin" | "builder" | "operator" | "approver" | "viewer";
+                [key: string]: "admin" | "builder" | "operator" | "approver" | "auditor" | "viewer";
             };
             default_role?: components["schemas"]["RoleEnum"] | components["schemas"]["BlankEnum"];
             create_users?: boolean;
@@ -4706,7 +4968,7 @@ export interface components {
             role_claim?: string;
             /** @description Claim value -> role. */
             role_mapping?: {
-                [key: string]: "admin" | "builder" | "operator" | "approver" | "viewer";
+                [key: string]: "admin" | "builder" | "operator" | "approver" | "auditor" | "viewer";
             };
             default_role?: components["schemas"]["RoleEnum"] | components["schemas"]["BlankEnum"];
             create_users?: boolean;
@@ -4871,6 +5133,12 @@ export interface components {
          * @enum {string}
          */
         SubjectEnum: "flow_run" | "won_to_project" | "approved_to_invoiced" | "paid_to_crm";
+        /**
+         * @description * `draft` - The current draft
+         *     * `published` - The current published version
+         * @enum {string}
+         */
+        TargetEnum: "draft" | "published";
         Template: {
             readonly id: number;
             /** @description The partner. */
@@ -5100,6 +5368,12 @@ export interface components {
             status: components["schemas"]["UpgradeResultStatusEnum"];
             conflicts: components["schemas"]["MergeConflict"][];
             missing_parameters?: string[];
+            /** @description invalid_references: parameter -> records the ERP lacks. */
+            errors?: {
+                [key: string]: string[];
+            };
+            /** @description Parameters naming ERP records not checked yet (ERP slot unbound): checked at publish. */
+            pending_checks?: string[];
             resolved?: components["schemas"]["ResolvedConflict"][];
             warnings?: string[];
             /** @description The flow version sent for review (the customer requires approval): not live yet. */
@@ -5114,9 +5388,10 @@ export interface components {
          *     * `up_to_date` - up_to_date
          *     * `not_found` - not_found
          *     * `missing_parameters` - missing_parameters
+         *     * `invalid_references` - invalid_references
          * @enum {string}
          */
-        UpgradeResultStatusEnum: "upgraded" | "conflicts" | "skipped_pinned" | "up_to_date" | "not_found" | "missing_parameters";
+        UpgradeResultStatusEnum: "upgraded" | "conflicts" | "skipped_pinned" | "up_to_date" | "not_found" | "missing_parameters" | "invalid_references";
         UpgradeResults: {
             results: components["schemas"]["UpgradeResult"][];
         };
@@ -5181,6 +5456,8 @@ export interface components {
             pointer: string;
             /** @description Any JSON; null when the flow has no value. */
             default: unknown;
+            /** @description The value names ERP records: checked in the customer's ERP at clone, rollout and publish. */
+            references?: components["schemas"]["ParameterReferences"];
         };
         /** @description As declared when publishing: no description, not required and the flow's current value by default. */
         ValueParameterInputRequest: {
@@ -5197,12 +5474,21 @@ export interface components {
             /** @description /nodes/<node id>/config/<field> */
             pointer: string;
             default?: unknown;
+            /** @description The value names ERP records: checked in the customer's ERP at clone, rollout and publish. */
+            references?: components["schemas"]["ParameterReferencesRequest"];
         };
         /**
          * @description * `value` - value
          * @enum {string}
          */
         ValueParameterKindEnum: "value";
+        /**
+         * @description * `pass` - pass
+         *     * `fail` - fail
+         *     * `unknown` - unknown
+         * @enum {string}
+         */
+        VerdictEnum: "pass" | "fail" | "unknown";
         Version: {
             readonly id: number;
             readonly flow: number;
@@ -7294,7 +7580,7 @@ export interface operations {
     failures_list: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7361,7 +7647,7 @@ export interface operations {
     failures_retrieve: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7430,7 +7716,7 @@ export interface operations {
     failures_assign_create: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7504,7 +7790,7 @@ export interface operations {
     failures_comments_list: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7573,7 +7859,7 @@ export interface operations {
     failures_comments_create: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7648,7 +7934,7 @@ export interface operations {
     failures_resolve_create: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -7716,7 +8002,7 @@ export interface operations {
     failures_snooze_create: {
         parameters: {
             query?: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -9266,7 +9552,7 @@ export interface operations {
     inbox_retrieve: {
         parameters: {
             query: {
-                category?: "connection" | "duplicate" | "internal" | "missing_reference" | "rate_limit" | "refused_value" | "timeout" | "validation";
+                category?: "billing_setup" | "connection" | "duplicate" | "internal" | "missing_reference" | "needs_review" | "not_to_exceed" | "rate_limit" | "refused_value" | "timeout" | "validation";
                 /** @description A partner's customer. */
                 customer?: number;
                 flow?: number;
@@ -9485,6 +9771,62 @@ export interface operations {
                 };
             };
             /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    inbox_batches_replay_passing_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this inbox batch. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10144,6 +10486,187 @@ export interface operations {
                 };
             };
             /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    match_reviews_list: {
+        parameters: {
+            query?: {
+                /** @description Only decided (true) or pending (false) */
+                decided?: boolean;
+                entity?: string;
+                flow?: number;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Only objects of this organisation (one the user can see; others give an empty list). */
+                organisation?: number;
+                /** @description A search term. */
+                search?: string;
+                source_system?: string;
+                /**
+                 * @description * `pending` - Waiting for a person
+                 *     * `linked` - Linked to an existing record
+                 *     * `created` - Create a new record
+                 */
+                status?: "created" | "linked" | "pending";
+                target_system?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMatchReviewList"];
+                };
+            };
+            /** @description Refused: `detail`, and `errors` naming each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    match_reviews_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this match review. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchReview"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    match_reviews_decide_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this match review. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MatchDecisionRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["MatchDecisionRequest"];
+                "multipart/form-data": components["schemas"]["MatchDecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchDecisionResult"];
+                };
+            };
             400: {
                 headers: {
                     [name: string]: unknown;

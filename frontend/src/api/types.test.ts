@@ -1,7 +1,7 @@
 // The domain types in ./types are the generated OpenAPI types (./schema.d.ts), not hand-written copies.
 // These are compile-time checks (tsc / `npm run typecheck`); the runtime assertions are trivially true.
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ROLES } from '../partner/model';
+import { ROLES } from './types';
 import type {
   ConnectionDetail, ConnectorInfo, CustomerOverview, Draft, EventType, FlowDetail, FlowDocument, FlowSummary, Me, NodeRun, NodeType,
   Organisation, Role, RunDetail, RunEvent, RunStatus, RunSummary, Schemas, Template, TemplateParameter, Trigger, UpgradeResult,
@@ -46,6 +46,6 @@ describe('API types come from the generated schema', () => {
     expectTypeOf<ConnectionDetail>().toEqualTypeOf<Schemas['Connection']>();
     expectTypeOf<ConnectorInfo>().toExtend<Schemas['Connector']>();
     expectTypeOf<Trigger>().toEqualTypeOf<Schemas['Trigger']>();
-    expect(ROLES).toHaveLength(5);
+    expect(ROLES).toHaveLength(6);
   });
 });

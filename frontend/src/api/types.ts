@@ -183,6 +183,8 @@ export type ConnectorInfo = Omit<Schemas['Connector'], 'config_schema' | 'creden
 // --- the partner area --------------------------------------------------------------------------------
 
 export type Role = Schemas['RoleEnum'];
+/** Every role, most powerful first (the order pickers show them in). */
+export const ROLES = ['admin', 'builder', 'operator', 'approver', 'auditor', 'viewer'] as const satisfies readonly Role[];
 export type OrganisationInfo = Schemas['Organisation'];
 export type Membership = Schemas['Membership'];
 export type CustomerOverview = Schemas['CustomerOverview'];

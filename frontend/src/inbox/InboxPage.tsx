@@ -2,16 +2,28 @@
 // by cause, flow, step or customer, each group saying what to do next. Select failures (or a whole group)
 // and retry, replay, skip, cancel or resolve them in bulk; a batch runs in the background and its progress
 // is polled until it is done. Single failures can be assigned, snoozed, commented on and resolved.
+// Revalidate (one failure, a selection or the group) evaluates the failed items again through the current
+// draft or published version without calling any outside system; the verdicts show inline (pass with the
+// diff of the failed step's input, or the field and reason it still fails), then "Replay passing".
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { errorMessage, rows } from '../api/client';
-import { inboxApi, type Batch, type BulkActionName, type Failure, type GroupBy, type InboxGroup } from '../api/inbox';
+import {
+  inboxApi,
+  type Batch,
+  type BulkActionName,
+  type Failure,
+  type GroupBy,
+  type InboxGroup,
+  type RevalidateTarget,
+  type RevalidationResult,
+} from '../api/inbox';
 import { useResource } from '../lib/useResource';
 import { timeAgo } from '../lib/format';
 import { useSession } from '../session';
 import { ResourceState } from '../ui/ResourceState';
 import { useToast } from '../ui/toast';
-import { BULK_ACTIONS, GROUPINGS, batchFinished, batchSummary, percent, toggle, toggleAll } from './model';
+import { ACTION_LABELS, BULK_ACTIONS, GROUPINGS, batchFinished, batchSummary, percent, shortValue, toggle, toggleAll, verdictCounts } from './model';
 import './inbox.css';
 
 const POLL_MS = 1000;
@@ -39,6 +51,90 @@ function GroupList({ groups, chosen, onChoose }: { groups: InboxGroup[]; chosen:
         </li>
       ))}
     </ul>
+  );
+}
+
+function RevalidateBar({ count, groupCount, target, onTarget, onRevalidate, busy }: {
+  count: number;
+  groupCount: number;
+  target: RevalidateTarget;
+  onTarget: (t: RevalidateTarget) => void;
+  onRevalidate: (whole: boolean) => void;
+  busy: boolean;
+}) {
+  return (
+    <div className="inbox-bulk inbox-revalidate-bar" data-testid="inbox-revalidate-bar">
+      <span>Check a fix first:</span>
+      <select value={target} onChange={(e) => onTarget(e.target.value as RevalidateTarget)} data-testid="inbox-revalidate-target" aria-label="Revalidate on">
+        <option value="draft">on the current draft</option>
+        <option value="published">on the published version</option>
+      </select>
+      <button disabled={busy || count === 0} onClick={() => onRevalidate(false)} data-testid="inbox-revalidate-selected">
+        Revalidate {count} selected
+      </button>
+      <button disabled={busy || groupCount === 0} onClick={() => onRevalidate(true)} data-testid="inbox-revalidate-group">
+        Revalidate group
+      </button>
+      <span className="muted inbox-bulk-hint">Runs mapping and transform steps again; calls no outside system.</span>
+    </div>
+  );
+}
+
+function Diff({ r }: { r: RevalidationResult }) {
+  if (r.diff.length === 0) return <span className="muted small">Input unchanged</span>;
+  return (
+    <table className="inbox-diff" data-testid={`revalidation-diff-${r.failure}`}>
+      <tbody>
+        {r.diff.map((d) => (
+          <tr key={d.path} className={`inbox-diff-${d.change}`}>
+            <td><code>{d.path}</code></td>
+            <td className="inbox-diff-before">{shortValue(d.before)}</td>
+            <td aria-hidden>→</td>
+            <td className="inbox-diff-after">{shortValue(d.after)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function RevalidationResults({ batch, onReplay, replaying, replayed }: {
+  batch: Batch;
+  onReplay: () => void;
+  replaying: boolean;
+  replayed: boolean;
+}) {
+  const results = batch.results ?? [];
+  const counts = verdictCounts(results);
+  const where = batch.target === 'published' ? 'the published version' : 'the current draft';
+  return (
+    <section className="inbox-revalidation" data-testid="inbox-revalidation" aria-live="polite">
+      <div className="inbox-revalidation-head">
+        <strong data-testid="inbox-revalidation-summary">
+          On {where}: {counts.pass} would pass, {counts.fail} still fail{counts.unknown ? `, ${counts.unknown} cannot tell` : ''}
+        </strong>
+        <button className="primary" disabled={counts.pass === 0 || replaying || replayed} onClick={onReplay} data-testid="inbox-replay-passing">
+          {replayed ? 'Replay started' : `Replay ${counts.pass} passing`}
+        </button>
+      </div>
+      <ul className="inbox-revalidation-list">
+        {results.map((r) => (
+          <li key={r.failure} className={`inbox-verdict-${r.verdict}`} data-testid={`revalidation-${r.failure}`}>
+            <div className="inbox-revalidation-row">
+              <span className={`badge inbox-verdict inbox-verdict-${r.verdict}`}>
+                {r.verdict === 'pass' ? 'Would pass' : r.verdict === 'fail' ? 'Still fails' : 'Cannot tell'}
+              </span>
+              <Link to={`/runs/${r.run}`}>Run {r.run}</Link>
+              <span className="muted small">{r.node_label || r.node_id}{r.item_index >= 0 ? ` · item ${r.item_index + 1}` : ''}{r.checked ? ` · ${r.checked}` : ''}</span>
+            </div>
+            {r.verdict !== 'pass' && (
+              <div className="inbox-revalidation-reason">{r.field && <code>{r.field}</code>} {r.reason}</div>
+            )}
+            {r.verdict === 'pass' && <Diff r={r} />}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -71,12 +167,12 @@ function Progress({ batch }: { batch: Batch }) {
   return (
     <div className="inbox-progress" data-testid="inbox-batch-progress" aria-live="polite">
       <div className="inbox-progress-bar"><span style={{ width: `${percent(batch)}%` }} /></div>
-      <span data-testid="inbox-batch-summary">{BULK_ACTIONS.find((a) => a.action === batch.action)?.label}: {batchSummary(batch)}</span>
+      <span data-testid="inbox-batch-summary">{ACTION_LABELS[batch.action]}: {batchSummary(batch)}</span>
     </div>
   );
 }
 
-function FailureRow({ f, selected, onSelect, onChanged }: { f: Failure; selected: boolean; onSelect: () => void; onChanged: () => void }) {
+function FailureRow({ f, selected, onSelect, onChanged, onRevalidate }: { f: Failure; selected: boolean; onSelect: () => void; onChanged: () => void; onRevalidate: () => void }) {
   const toast = useToast();
   const { me } = useSession();
   async function act(what: () => Promise<unknown>, done: string) {
@@ -105,6 +201,7 @@ function FailureRow({ f, selected, onSelect, onChanged }: { f: Failure; selected
         {me && <button className="ghost" onClick={() => void act(() => inboxApi.assign(f.id, f.assignee === me.id ? null : me.id), f.assignee === me.id ? 'Unassigned' : 'Assigned to you')} data-testid={`failure-assign-${f.id}`}>{f.assignee === me.id ? 'Unassign' : 'Take'}</button>}
         <button className="ghost" onClick={() => void act(() => inboxApi.snooze(f.id, tomorrow()), 'Snoozed for a day')} data-testid={`failure-snooze-${f.id}`}>Snooze</button>
         <button className="ghost" onClick={() => { const body = window.prompt('Comment'); if (body) void act(() => inboxApi.comment(f.id, body), 'Comment added'); }} data-testid={`failure-comment-${f.id}`}>Comment{f.comment_count ? ` (${f.comment_count})` : ''}</button>
+        <button className="ghost" onClick={onRevalidate} data-testid={`failure-revalidate-${f.id}`} title="Check whether it would pass now, without calling any outside system">Revalidate</button>
         <button className="ghost" onClick={() => void act(() => inboxApi.resolve(f.id), 'Resolved')} data-testid={`failure-resolve-${f.id}`}>Resolve</button>
       </div></td>
     </tr>
@@ -120,6 +217,9 @@ export function InboxPage() {
   const [selection, setSelection] = useState<Set<number>>(new Set());
   const [batch, setBatch] = useState<Batch | null>(null);
   const [busy, setBusy] = useState(false);
+  const [target, setTarget] = useState<RevalidateTarget>('draft');
+  const [revalidation, setRevalidation] = useState<Batch | null>(null);
+  const [replayed, setReplayed] = useState(false);
   const groups = useResource(orgId ? [orgId, groupBy] : null, () => inboxApi.groups(orgId as number, groupBy));
   const list = groups.data?.groups ?? [];
   const group = list.find((g) => g.key === chosen) ?? list[0];
@@ -131,6 +231,7 @@ export function InboxPage() {
     const timer = window.setTimeout(() => {
       inboxApi.batch(batch.id).then((b) => {
         setBatch(b);
+        if (batchFinished(b) && b.action === 'revalidate') setRevalidation(b);
         if (batchFinished(b)) {
           groups.reload();
           failures.reload();
@@ -140,13 +241,18 @@ export function InboxPage() {
     return () => window.clearTimeout(timer);
   }, [batch, groups, failures]);
 
-  async function run(action: BulkActionName, whole: boolean) {
+  async function run(action: BulkActionName, whole: boolean, only?: number[]) {
     if (!orgId || !group) return;
     setBusy(true);
     try {
+      const extra = action === 'revalidate' ? { target } : {};
       const started = await inboxApi.startBatch(
-        whole ? { organisation: orgId, action, group: group.key } : { organisation: orgId, action, failures: [...selection] },
+        whole ? { organisation: orgId, action, group: group.key, ...extra } : { organisation: orgId, action, failures: only ?? [...selection], ...extra },
       );
+      if (action === 'revalidate') {
+        setRevalidation(batchFinished(started) ? started : null);
+        setReplayed(false);
+      }
       setBatch(started);
       setChosen(group.key); // stay on this group while its counts change
       setSelection(new Set());
@@ -157,6 +263,20 @@ export function InboxPage() {
     }
   }
 
+  async function replayPassing() {
+    if (!revalidation) return;
+    setBusy(true);
+    try {
+      setBatch(await inboxApi.replayPassing(revalidation.id));
+      setReplayed(true);
+    } catch (e) {
+      toast.error('Could not replay', errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const running = busy || (batch !== null && !batchFinished(batch));
   return (
     <div className="page inbox-page" data-testid="inbox-page">
       <header className="page-head">
@@ -186,7 +306,7 @@ export function InboxPage() {
       >
         {(data) => (
           <div className="inbox-body">
-            <GroupList groups={data.groups} chosen={group?.key ?? ''} onChoose={(k) => { setChosen(k); setSelection(new Set()); }} />
+            <GroupList groups={data.groups} chosen={group?.key ?? ''} onChoose={(k) => { setChosen(k); setSelection(new Set()); setRevalidation(null); }} />
             <section className="inbox-detail" data-testid="inbox-detail">
               {group && (
                 <>
@@ -194,7 +314,9 @@ export function InboxPage() {
                     <h2>{group.label}</h2>
                     <p className="inbox-next-step" data-testid="inbox-next-step"><strong>What to do next:</strong> {group.next_step}</p>
                   </div>
-                  <BulkBar count={selection.size} groupLabel={group.label} groupCount={group.count} onRun={(a, w) => void run(a, w)} busy={busy || (batch !== null && !batchFinished(batch))} />
+                  <BulkBar count={selection.size} groupLabel={group.label} groupCount={group.count} onRun={(a, w) => void run(a, w)} busy={running} />
+                  <RevalidateBar count={selection.size} groupCount={group.count} target={target} onTarget={setTarget} onRevalidate={(w) => void run('revalidate', w)} busy={running} />
+                  {revalidation && <RevalidationResults batch={revalidation} onReplay={() => void replayPassing()} replaying={running} replayed={replayed} />}
                   <table className="table inbox-table" data-testid="inbox-failures">
                     <colgroup>
                       <col className="c-check" /><col className="c-run" /><col className="c-cause" /><col /><col className="c-when" /><col className="c-who" /><col className="c-act" />
@@ -207,7 +329,7 @@ export function InboxPage() {
                     </thead>
                     <tbody>
                       {shown.map((f) => (
-                        <FailureRow key={f.id} f={f} selected={selection.has(f.id)} onSelect={() => setSelection(toggle(selection, f.id))} onChanged={() => { groups.reload(); failures.reload(); }} />
+                        <FailureRow key={f.id} f={f} selected={selection.has(f.id)} onSelect={() => setSelection(toggle(selection, f.id))} onChanged={() => { groups.reload(); failures.reload(); }} onRevalidate={() => void run('revalidate', false, [f.id])} />
                       ))}
                     </tbody>
                   </table>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchSummary, percent, toggle, toggleAll } from './model';
+import { ACTION_LABELS, batchSummary, percent, shortValue, toggle, toggleAll, verdictCounts } from './model';
 
 describe('inbox selection', () => {
   it('toggles one and all', () => {
@@ -21,5 +21,26 @@ describe('batch progress', () => {
     expect(batchSummary({ ...running, done: 200, succeeded: 199, status: 'done', errors: [{ run: 1 }] })).toBe(
       '200 of 200 handled: 199 done, 10 new runs, 1 refused',
     );
+  });
+});
+
+describe('revalidation', () => {
+  const results = [{ verdict: 'pass' as const }, { verdict: 'fail' as const }, { verdict: 'pass' as const }];
+  it('counts verdicts and says them once the batch is done', () => {
+    expect(verdictCounts(results)).toEqual({ pass: 2, fail: 1, unknown: 0 });
+    const base = { done: 1, total: 3, succeeded: 1, new_runs: 0, errors: [], status: 'running' as const, action: 'revalidate' as const };
+    expect(batchSummary({ ...base, results: [] })).toBe('1 of 3 checked');
+    expect(batchSummary({ ...base, done: 3, status: 'done', results: [...results, { verdict: 'unknown' as const }] as never })).toBe(
+      '3 of 3 checked: 2 would pass, 1 still fail, 1 cannot tell',
+    );
+  });
+  it('labels every batch action and shortens diff values', () => {
+    expect(ACTION_LABELS.revalidate).toBe('Revalidate');
+    expect(ACTION_LABELS.replay_draft).toBe('Replay passing on the draft');
+    expect(ACTION_LABELS.retry).toBe('Retry from failed node');
+    expect(shortValue('12,50')).toBe('"12,50"');
+    expect(shortValue(12.5)).toBe('12.5');
+    expect(shortValue(null)).toBe('—');
+    expect(shortValue('x'.repeat(100), 10)).toBe(`"${'x'.repeat(8)}…`);
   });
 });

@@ -1,5 +1,5 @@
 // Pure helpers of the inbox page (tested without React): selection, bulk-action labels, progress.
-import type { Batch, BulkActionName } from '../api/inbox';
+import type { Batch, BulkActionName, RevalidationResult } from '../api/inbox';
 
 export const BULK_ACTIONS: { action: BulkActionName; label: string; hint: string }[] = [
   { action: 'retry', label: 'Retry from failed node', hint: 'Same version; what succeeded is kept.' },
@@ -9,6 +9,13 @@ export const BULK_ACTIONS: { action: BulkActionName; label: string; hint: string
   { action: 'cancel', label: 'Cancel', hint: 'Give up on these.' },
   { action: 'resolve', label: 'Mark resolved', hint: 'Fixed elsewhere.' },
 ];
+
+/** Every batch action's label (the bulk menu offers BULK_ACTIONS; revalidation has its own buttons). */
+export const ACTION_LABELS: Record<BulkActionName, string> = {
+  ...Object.fromEntries(BULK_ACTIONS.map((a) => [a.action, a.label])),
+  revalidate: 'Revalidate',
+  replay_draft: 'Replay passing on the draft',
+} as Record<BulkActionName, string>;
 
 export const GROUPINGS = [
   { key: 'category', label: 'Cause' },
@@ -46,9 +53,29 @@ export function batchFinished(batch: Pick<Batch, 'status'>): boolean {
   return batch.status === 'done';
 }
 
-export function batchSummary(batch: Pick<Batch, 'done' | 'total' | 'succeeded' | 'new_runs' | 'errors' | 'status'>): string {
+export function batchSummary(batch: Pick<Batch, 'done' | 'total' | 'succeeded' | 'new_runs' | 'errors' | 'status'> & { action?: BulkActionName; results?: RevalidationResult[] }): string {
   const errors = Array.isArray(batch.errors) ? batch.errors.length : 0;
+  if (batch.action === 'revalidate') {
+    const head = `${batch.done} of ${batch.total} checked`;
+    if (!batchFinished(batch)) return head;
+    const c = verdictCounts(batch.results ?? []);
+    return `${head}: ${c.pass} would pass, ${c.fail} still fail${c.unknown ? `, ${c.unknown} cannot tell` : ''}${errors ? `, ${errors} refused` : ''}`;
+  }
   const head = `${batch.done} of ${batch.total} handled`;
   if (!batchFinished(batch)) return head;
   return `${head}: ${batch.succeeded} done, ${batch.new_runs} new run${batch.new_runs === 1 ? '' : 's'}${errors ? `, ${errors} refused` : ''}`;
+}
+
+/** How many results would pass, still fail, or cannot be told. */
+export function verdictCounts(results: readonly Pick<RevalidationResult, 'verdict'>[]): { pass: number; fail: number; unknown: number } {
+  const counts = { pass: 0, fail: 0, unknown: 0 };
+  for (const r of results) counts[r.verdict] += 1;
+  return counts;
+}
+
+/** A JSON value as one short line for the diff table. */
+export function shortValue(value: unknown, max = 60): string {
+  if (value === undefined || value === null) return '—';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

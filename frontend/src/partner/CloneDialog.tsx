@@ -238,6 +238,11 @@ export function CloneDialog({ template, versions, onClose, onCloned }: { templat
                 )}
               </div>
               {o.unbound.length > 0 && <p className="small conn-warn">Unbound connection slots: {o.unbound.join(', ')}. Pick the customer’s connections in the flow before it runs.</p>}
+              {o.pending.length > 0 && (
+                <p className="small conn-warn" data-testid={`clone-pending-${o.customer}`}>
+                  ERP ids not checked yet ({o.pending.join(', ')}): they are checked in the customer’s ERP when the flow is published.
+                </p>
+              )}
               {o.errors.length > 0 && (
                 <ul className="small clone-errors">
                   {o.errors.map((x) => (
@@ -273,6 +278,7 @@ export function CloneDialog({ template, versions, onClose, onCloned }: { templat
                     </li>
                   ))}
                   {(r.unbound ?? []).length > 0 && <li>Unbound connection slots: {(r.unbound ?? []).join(', ')}.</li>}
+                  {(r.pending_checks ?? []).length > 0 && <li>ERP ids checked at publish (ERP not connected yet): {(r.pending_checks ?? []).join(', ')}.</li>}
                 </ul>
               </li>
             ))}

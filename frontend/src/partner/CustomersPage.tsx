@@ -9,7 +9,7 @@ import { FormDialog } from '../ui/FormDialog';
 import { ResourceState } from '../ui/ResourceState';
 import { useToast } from '../ui/toast';
 import { clock, timeAgo } from '../lib/format';
-import { ROLES } from './model';
+import { ROLES } from '../api/types';
 import { fieldErrors, HealthBadge, message, PartnerPage } from './shared';
 
 function NewCustomerDialog({ partner, onClose, onCreated }: { partner: number; onClose: () => void; onCreated: (name: string) => void }) {

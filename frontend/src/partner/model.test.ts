@@ -6,7 +6,7 @@ import {
   partnerOrgFor, suggestSlots, valuePointer, versionCounts, type ParameterRow,
 } from './model';
 
-const org = (o: Partial<Organisation>): Organisation => ({ id: 1, name: 'P', kind: 'partner', role: 'admin', parent: null, ...o });
+const org = (o: Partial<Organisation>): Organisation => ({ id: 1, name: 'P', kind: 'partner', role: 'admin', parent: null, actions: [], ...o });
 
 describe('partnerOrgFor', () => {
   const partner = org({ id: 1 });
@@ -122,12 +122,22 @@ describe('clone payload', () => {
   });
   it('maps results to customers with flow links or errors by field', () => {
     const out = cloneOutcomes([5, 6], [
-      { customer: 5, ok: true, errors: {}, flow: 90, unbound: ['crm'] },
-      { customer: 6, ok: false, errors: { crm: ['Not a salesforce connection of B'] } },
+      { customer: 5, ok: true, errors: {}, flow: 90, unbound: ['crm'], pending_checks: ['items'] },
+      { customer: 6, ok: false, errors: { crm: ['Not a salesforce connection of B'], items: ["item for items['1']['time'] (id 99) not found in NetSuite 'NS'."] } },
     ]);
     expect(out).toEqual([
-      { customer: 5, ok: true, flow: 90, unbound: ['crm'], errors: [] },
-      { customer: 6, ok: false, flow: undefined, unbound: [], errors: [{ field: 'crm', messages: ['Not a salesforce connection of B'] }] },
+      { customer: 5, ok: true, flow: 90, unbound: ['crm'], pending: ['items'], errors: [] },
+      {
+        customer: 6,
+        ok: false,
+        flow: undefined,
+        unbound: [],
+        pending: [],
+        errors: [
+          { field: 'crm', messages: ['Not a salesforce connection of B'] },
+          { field: 'items', messages: ["item for items['1']['time'] (id 99) not found in NetSuite 'NS'."] },
+        ],
+      },
     ]);
   });
 });

@@ -3,13 +3,11 @@
 // conflict resolutions -> upgrade payload, branding checks. No React, no HTTP: tested in model.test.ts.
 import type {
   BrandingSettings, CloneResult, CloneTarget, ConnectionSlot, DocNode, FlowDocument, GraphDiff, JSONSchema, JSONValue, Me, MergeConflict,
-  NodeType, Organisation, Resolution, Role, Template, TemplateInstance, TemplateParameter, ValueChange, ValueParameter,
+  NodeType, Organisation, Resolution, Template, TemplateInstance, TemplateParameter, ValueChange, ValueParameter,
 } from '../api/types';
 
 export const MANAGE_ROLES = ['admin', 'builder'];
 
-/** Every role, most powerful first (the schema's RoleEnum, in the order the pickers show it). */
-export const ROLES = ['admin', 'builder', 'operator', 'approver', 'viewer'] as const satisfies readonly Role[];
 
 /**
  * The partner whose area the user works in: the current organisation when it is a partner the user
@@ -259,6 +257,8 @@ export interface CloneOutcome {
   ok: boolean;
   flow?: number;
   unbound: string[];
+  /** Parameters naming ERP records not checked yet (the ERP slot is unbound): checked at publish. */
+  pending: string[];
   errors: { field: string; messages: string[] }[];
 }
 
@@ -266,12 +266,13 @@ export interface CloneOutcome {
 export function cloneOutcomes(customers: number[], results: CloneResult[]): CloneOutcome[] {
   return customers.map((customer, i) => {
     const r = results[i]?.customer === customer ? results[i] : results.find((x) => x.customer === customer);
-    if (!r) return { customer, ok: false, unbound: [], errors: [{ field: 'customer', messages: ['No result was returned.'] }] };
+    if (!r) return { customer, ok: false, unbound: [], pending: [], errors: [{ field: 'customer', messages: ['No result was returned.'] }] };
     return {
       customer,
       ok: r.ok,
       flow: r.flow,
       unbound: r.unbound ?? [],
+      pending: r.pending_checks ?? [],
       errors: Object.entries(r.errors ?? {}).map(([field, m]) => ({ field, messages: Array.isArray(m) ? m : [String(m)] })),
     };
   });

@@ -9,7 +9,8 @@ import { useSession } from '../session';
 import { Spinner } from '../ui/bits';
 import { ResourceState } from '../ui/ResourceState';
 import { useToast } from '../ui/toast';
-import { ROLES, ssoForm, ssoPayload, type SsoForm } from './model';
+import { ROLES } from '../api/types';
+import { ssoForm, ssoPayload, type SsoForm } from './model';
 import { SettingsPage } from './SettingsNav';
 
 function SsoEditor({ organisation, saved, onSaved }: { organisation: number; saved: SsoSettings | null; onSaved: (s: SsoSettings | null) => void }) {

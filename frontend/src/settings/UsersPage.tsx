@@ -12,7 +12,8 @@ import { Spinner } from '../ui/bits';
 import { FormDialog } from '../ui/FormDialog';
 import { ResourceState } from '../ui/ResourceState';
 import { useToast } from '../ui/toast';
-import { filterUsers, membershipIn, ROLES, userStatus, validEmail } from './model';
+import { ROLES } from '../api/types';
+import { filterUsers, membershipIn, userStatus, validEmail } from './model';
 import { SettingsPage } from './SettingsNav';
 
 function InviteDialog({ organisation, onClose, onInvited }: { organisation: { id: number; name: string }; onClose: () => void; onInvited: (email: string) => void }) {

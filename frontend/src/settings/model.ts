@@ -1,8 +1,7 @@
 // Pure helpers of the settings pages (users, single sign-on): what a person's row says, and the SSO
 // form's values to and from the API. Tested without React (model.test.ts).
-import type { Role, SsoSettings, SsoSettingsBody, User, UserMembership } from '../api/types';
+import { ROLES, type Role, type SsoSettings, type SsoSettingsBody, type User, type UserMembership } from '../api/types';
 
-export const ROLES: Role[] = ['admin', 'builder', 'operator', 'approver', 'viewer'];
 
 /** The person's membership in the organisation the page is about (the API lists the reader's only). */
 export function membershipIn(user: User, organisation: number): UserMembership | undefined {

@@ -4,13 +4,12 @@
 import { useState } from 'react';
 import { errorMessage } from '../api/client';
 import { sharingApi, type Shareable } from '../api/sharing';
-import type { Access, Role, Share, SharePermission } from '../api/types';
+import { ROLES, type Access, type Role, type Share, type SharePermission } from '../api/types';
 import { useResource } from '../lib/useResource';
 import { FormDialog } from '../ui/FormDialog';
 import { ResourceState } from '../ui/ResourceState';
 import '../settings/settings.css';
 
-const ROLES: Role[] = ['admin', 'builder', 'operator', 'approver', 'viewer'];
 
 export function shareLabel(s: Share): string {
   return s.user !== null ? (s.username ?? `user ${s.user}`) : `every ${s.role} of ${s.organisation_name ?? 'the organisation'}`;

@@ -91,3 +91,63 @@ def test_critical_flows_are_taken_first_from_the_broker(make_org, make_user, run
     start(flow_of(user, "critical", criticality="critical"))
     start(flow_of(user, "normal"))
     assert [c["priority"] for c in rung] == [9, 0, 6]
+
+
+def park(run, *, due=True):
+    """The run waits (a timer, a person, a callback) holding no worker; due: its wake-up time has come."""
+    wake = timezone.now() - timezone.timedelta(seconds=1) if due else None
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.WAITING, wake_at=wake)
+
+
+def test_a_woken_parked_run_waits_for_its_share_like_a_queued_one(make_org, make_user, rung, small_share):
+    flow = flow_of(make_user("a", make_org("A"), "admin"))
+    parked, busy_one, busy_two = start(flow, 3)
+    park(parked)
+    Run.objects.filter(pk__in=[busy_one.pk, busy_two.pk]).update(
+        status=RunStatus.RUNNING, dispatched_at=timezone.now()
+    )
+    rung.clear()
+    # Due, but both of A's slots are taken: the sweeper leaves it parked and due.
+    assert sweep()["woken_runs"] == 0 and rung == []
+    assert Run.objects.get(pk=parked.pk).status == RunStatus.WAITING
+    finish(busy_one)
+    assert admission.wake_due(flow.organisation_id) == 1
+    woken = Run.objects.get(pk=parked.pk)
+    assert woken.status == RunStatus.RUNNING and woken.wake_at is None and rung[-1]["run"] == parked.pk
+
+
+def test_a_running_runs_backoff_wakes_even_when_the_share_is_taken(make_org, make_user, rung, small_share):
+    flow = flow_of(make_user("a", make_org("A"), "admin"))
+    retrying, other = start(flow, 2)
+    Run.objects.filter(pk__in=[retrying.pk, other.pk]).update(
+        status=RunStatus.RUNNING, dispatched_at=timezone.now()
+    )
+    Run.objects.filter(pk=retrying.pk).update(wake_at=timezone.now() - timezone.timedelta(seconds=1))
+    rung.clear()
+    assert admission.wake_due() == 1 and rung[-1]["run"] == retrying.pk  # it holds its own slot
+
+
+def test_parked_runs_wake_before_queued_ones_are_admitted(make_org, make_user, rung, small_share):
+    flow = flow_of(make_user("a", make_org("A"), "admin"))
+    parked, running, queued = start(flow, 3)
+    park(parked)
+    Run.objects.filter(pk=running.pk).update(status=RunStatus.RUNNING, dispatched_at=timezone.now())
+    Run.objects.filter(pk=queued.pk).update(dispatched_at=None)
+    rung.clear()
+    result = sweep()
+    assert result["woken_runs"] == 1 and result["admitted_runs"] == 0  # the one free slot went to it
+    assert [c["run"] for c in rung] == [parked.pk]
+
+
+def test_a_doorbell_for_a_parked_run_without_room_leaves_it_parked(make_org, make_user, rung, small_share):
+    from flowbuilder.execution.engine import Engine
+
+    flow = flow_of(make_user("a", make_org("A"), "admin"))
+    parked, busy_one, busy_two = start(flow, 3)
+    park(parked)
+    Run.objects.filter(pk__in=[busy_one.pk, busy_two.pk]).update(
+        status=RunStatus.RUNNING, dispatched_at=timezone.now()
+    )
+    Engine(parked.pk).drive()
+    still = Run.objects.get(pk=parked.pk)
+    assert still.status == RunStatus.WAITING and still.wake_at is not None  # the sweeper wakes it later

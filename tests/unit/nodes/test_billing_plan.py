@@ -168,3 +168,46 @@ def test_an_unlinked_project_waits_and_a_customer_without_cycle_is_an_exception(
     assert out["invoices"] == out["exceptions"] == [] and out["waiting"][0]["ref"] == "T1"
     out = plan([entry(1, "2026-02-03", 60)], cycles={})
     assert "billing cycles" in out["exceptions"][0]["exception"]["what_to_fix"]
+
+
+def test_lines_over_the_not_to_exceed_cap_are_held_as_exceptions_not_billed():
+    capped = {**PROJECT, "not_to_exceed": 1000}
+    # Already billed 500 (a posted invoice) and 100 on a rejected one, which does not count.
+    existing = [
+        {"externalid": "FB-BILL-7-2026-01", "approvalstatus": "2", "foreigntotal": 500},
+        {"externalid": "FB-BILL-7-2025-12", "approvalstatus": "3", "foreigntotal": 100},
+        {"externalid": "FB-BILL-8-2026-01", "approvalstatus": "2", "foreigntotal": 9000},  # another project
+    ]
+    # 200/h: 1 h (200) fits (700), 2 h (400) would make 1100: over by 100; 0.5 h (100) still fits.
+    out = plan(
+        [entry(1, "2026-02-02", 60), entry(2, "2026-02-03", 120), entry(3, "2026-02-04", 30)],
+        existing=existing,
+        projects=[capped],
+    )
+    [invoice] = out["invoices"]
+    assert invoice["time_entry_ids"] == [1, 3] and invoice["total"] == 300.0
+    [held] = out["exceptions"]
+    assert held["ref"] == "T2" and held["exception"]["category"] == "not_to_exceed"
+    assert held["exception"]["problem"].startswith("T2: over NTE cap by 100.00 GBP")
+    assert held["over"] == 100.0
+
+
+def test_a_project_without_a_cap_bills_everything_and_a_fully_held_invoice_is_not_drafted():
+    out = plan([entry(1, "2026-02-02", 600)])
+    assert out["invoices"][0]["total"] == 2000.0 and out["exceptions"] == []
+    out = plan([entry(1, "2026-02-02", 600)], projects=[{**PROJECT, "not_to_exceed": 500}])
+    assert out["invoices"] == []
+    assert [e["exception"]["category"] for e in out["exceptions"]] == ["not_to_exceed"]
+
+
+def test_the_cap_counts_periods_in_order():
+    capped = {**PROJECT, "not_to_exceed": 400}
+    out = plan([entry(1, "2026-01-10", 60), entry(2, "2026-02-10", 120)], projects=[capped])
+    assert [i["key"] for i in out["invoices"]] == ["FB-BILL-7-2026-01"]
+    assert [e["ref"] for e in out["exceptions"]] == ["T2"]
+
+
+def test_every_exception_leaves_on_a_port_the_engine_records_in_the_inbox():
+    from flowbuilder.nodes.builtins.billing import PlanInvoices
+
+    assert PlanInvoices.exception_ports == ("exceptions",)

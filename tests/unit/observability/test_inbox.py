@@ -212,3 +212,38 @@ def test_triage_assign_snooze_comment_resolve_are_audited_and_checked(
         "inbox.snooze",
         "inbox.resolve",
     ]
+
+
+def test_exceptions_a_flow_raises_land_in_the_inbox_grouped_by_category_with_what_to_fix(admin, eager):
+    """A succeeded run whose items ended as exceptions (the exception node, or plan_invoices' exceptions
+    port) leaves one inbox record per item, under the item's own category."""
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node("ok", "transform.filter", {"condition": "$item.vat = true"}),
+            node(
+                "setup",
+                "flow.exception",
+                {
+                    "category": "billing_setup",
+                    "problem": "{{ 'Customer ' & $item.id & ' has no tax registration.' }}",
+                    "what_to_fix": "Add the VAT number in the ERP, then replay.",
+                },
+            ),
+        ],
+        [edge("t", "ok"), edge("ok", "setup", "rejected")],
+    )
+    run = start(admin, publish(admin, doc), [{"id": 1, "vat": True}, {"id": 2}, {"id": 3, "vat": False}])
+    assert run.status == RunStatus.SUCCEEDED
+    records = list(FailureRecord.objects.filter(run=run).order_by("item_index"))
+    assert [(r.kind, r.node_id, r.category, r.item["id"]) for r in records] == [
+        ("item", "setup", "billing_setup", 2),
+        ("item", "setup", "billing_setup", 3),
+    ]
+    assert records[0].message == (
+        "Customer 2 has no tax registration. What to fix: Add the VAT number in the ERP, then replay."
+    )
+    grouped = inbox.groups([org_of(admin).pk])
+    [group] = grouped["groups"]
+    assert (group["key"], group["count"]) == ("category:billing_setup", 2)
+    assert "billing setup" in group["next_step"]

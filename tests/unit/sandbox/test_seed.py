@@ -73,6 +73,10 @@ COUNTS = {
         "postedCustomerPayments": 166,
         "customerPayments": 5,
         "billingSchedules": 3,
+        # the main company's setup records a template's parameters name (fixed, no random draws)
+        "items": 3,
+        "taxGroups": 2,
+        "currencies": 3,
     },
 }
 

@@ -358,3 +358,10 @@ def test_polling_equal_timestamps_across_polls(bc, sandbox):
         seen += [i["id"] for i in result.items]
         cursor = result.cursor
     assert sorted(seen) == sorted(made)
+
+
+def test_find_references_reads_items_tax_groups_currencies_and_companies(bc):
+    assert bc.find_references("item", ["CONS-HR", "CONSULTING", "O'Brien"]) == {"CONS-HR": "Consulting hour"}
+    assert bc.find_references("tax_group", ["VAT20", "NOPE"]) == {"VAT20": "Standard VAT 20%"}
+    assert bc.find_references("currency", ["EUR", "XYZ"]) == {"EUR": "Euro"}
+    assert list(bc.find_references("company", ["CRONUS USA, Inc.", "Nobody Ltd"])) == ["CRONUS USA, Inc."]

@@ -457,3 +457,14 @@ def test_two_connections_to_one_account_share_its_concurrency(sandbox):
         for runtime in runtimes:
             runtime.close()
     assert all(isinstance(o, dict) and o["id"] == "2" for o in outcomes), outcomes
+
+
+def test_find_references_reads_items_tax_codes_subsidiaries_and_currencies(ns):
+    """The setup records a template's parameters name, looked up in the account (seeded ids)."""
+    assert ns.find_references("item", ["10", "13", "99", "x'; DROP"]) == {
+        "10": "Professional Services - T&M",
+        "13": "Reimbursable Expenses",
+    }
+    assert ns.find_references("tax_code", ["16", "10"]) == {"16": "UK Standard 20%"}  # 10 is not a tax code
+    assert set(ns.find_references("subsidiary", ["1", "2", "9"])) == {"1", "2"}
+    assert ns.find_references("currency", ["gbp", "XYZ"]) == {"gbp": "British pound"}

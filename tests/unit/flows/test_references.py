@@ -1,0 +1,42 @@
+"""Which ERP records a template parameter's value names, and how a bad declaration is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowbuilder.core.errors import InvalidInputError
+from flowbuilder.flows.references import _wanted, check_declaration
+
+SLOTS = {"netsuite": {"name": "netsuite", "kind": "connection"}}
+
+
+def test_a_table_per_entity_names_its_keys_and_leaves():
+    spec = {"connection": "netsuite", "values": "item", "keys": "subsidiary"}
+    value = {"1": {"time": "10", "expense": "13"}, "default": {"time": "11"}, "2": {"milestone": ""}}
+    assert _wanted("items", value, spec) == [
+        ("subsidiary", "1", "items['1']"),
+        ("item", "10", "items['1']['time']"),
+        ("item", "13", "items['1']['expense']"),
+        ("item", "11", "items['default']['time']"),  # 'default' is no subsidiary, its items still count
+        ("subsidiary", "2", "items['2']"),
+    ]
+    assert _wanted("entities", ["2", "*"], {"connection": "netsuite", "values": "subsidiary"}) == [
+        ("subsidiary", "2", "entities[0]")
+    ]
+    assert _wanted("item", "CONS-HR", {"connection": "d", "values": "item", "keys": None}) == [
+        ("item", "CONS-HR", "item")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        ({"connection": "crm", "values": "item"}, "parameters[3].references.connection"),
+        ({"connection": "netsuite", "keys": "planet"}, "parameters[3].references.keys"),
+        ({"connection": "netsuite"}, "parameters[3].references"),
+    ],
+)
+def test_bad_declarations_name_the_field(spec, field):
+    with pytest.raises(InvalidInputError) as refused:
+        check_declaration(spec, SLOTS, "parameters[3]")
+    assert refused.value.field == field
