@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("flowbuilder.api.urls")),
     path("hooks/resume/<str:token>/", resume, name="resume-callback"),
     path("hooks/<str:token>/", webhook, name="webhook"),
+    re_path(r"^hooks/(?P<token>[^/]+)/(?P<environment>dev|test)/$", webhook, name="webhook-environment"),
     path("oauth/callback/", oauth_callback, name="oauth-callback"),
     path("login/", web.LoginView.as_view(), name="login"),
     path("sso/", sso.discover, name="sso-discover"),

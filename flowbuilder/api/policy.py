@@ -85,6 +85,7 @@ POLICY: dict[str, dict[str, Rule]] = {
     "flow-publish": {"POST": Rule(Action.PUBLISH)},
     "flow-promote": {"POST": Rule(Action.PUBLISH)},
     "flow-environments": {"GET": VIEW},
+    "flow-withdraw-release": {"DELETE": Rule(Action.PUBLISH)},  # a dev/test release; its triggers stop
     "flow-versions": {"GET": VIEW},
     "flow-export": {"GET": VIEW},
     "flow-pins": {"GET": VIEW},
@@ -103,6 +104,7 @@ POLICY: dict[str, dict[str, Rule]] = {
     "review-approve": {"POST": Rule(Action.APPROVE, narrowed=True)},
     "review-reject": {"POST": Rule(Action.APPROVE, narrowed=True)},
     "review-seen": {"POST": Rule(Action.VIEW, narrowed=True)},  # its author only
+    "review-assign": {"POST": Rule(Action.VIEW, narrowed=True)},  # its author or an approver
     # The audit trail: read, exported and verified by each organisation's admins, approvers and auditors
     # (a partner's admins: its customers' too)
     "audit-event-list": {"GET": Rule(Action.AUDIT)},

@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl
 from flowbuilder.triggers.webhook_calls import handle_webhook
 from flowbuilder.triggers.webhooks import MAX_BODY_BYTES, PlainText
 
-PATH = re.compile(r"^/hooks/(?P<token>[A-Za-z0-9_\-]{1,64})/?$")
+# /hooks/<token>/ is the published (prod) version; /hooks/<token>/dev/ and /test/ a release's.
+PATH = re.compile(r"^/hooks/(?P<token>[A-Za-z0-9_\-]{1,64})(?:/(?P<environment>dev|test))?/?$")
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
 
 
@@ -20,7 +21,8 @@ def matches(scope: dict[str, Any]) -> bool:
 
 
 async def webhook_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    token = PATH.match(scope["path"]).group("token")
+    match = PATH.match(scope["path"])
+    token, environment = match.group("token"), match.group("environment") or ""
     body = bytearray()
     while True:
         message = await receive()
@@ -36,7 +38,7 @@ async def webhook_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
     content_type = headers.get("content-type", "").split(";")[0].strip()
     status, payload, extra = await handle_webhook(
-        scope["method"], token, bytes(body), content_type, query, headers
+        scope["method"], token, bytes(body), content_type, query, headers, environment
     )
     await _send(send, status, payload, extra)
 

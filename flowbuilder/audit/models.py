@@ -51,6 +51,7 @@ class AuditAction(models.TextChoices):
     FLOW_REVIEW_SUBMIT = "flow.review_submit", "Flow version sent for review"
     FLOW_REVIEW_APPROVE = "flow.review_approve", "Flow version approved"
     FLOW_REVIEW_REJECT = "flow.review_reject", "Flow version rejected"
+    FLOW_REVIEW_ASSIGN = "flow.review_assign", "Flow review assigned"
     AUDIT_EXPORT = "audit.export", "Audit trail exported"
     AUDIT_PRUNE = "audit.prune", "Audit trail pruned"
     KPI_SAVE = "kpi.save", "KPI saved"

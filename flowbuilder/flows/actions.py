@@ -164,13 +164,15 @@ def publish_flow(
     comment: str = "",
     document: dict | None = None,
     rollback_to: FlowVersion | None = None,
+    assignees: list[int] | None = None,
 ) -> FlowVersion:
     """Freeze the draft (or ``document``, or the older version ``rollback_to``) into a new published
     version with its execution plan.
 
     Where the organisation (or its partner) requires four-eyes publishing, nothing goes live: the new
     version waits in review (``flows.review``) and is returned in state ``in_review``. A rollback
-    takes the same path: it is a new version with the older version's document.
+    takes the same path: it is a new version with the older version's document. ``assignees`` (user
+    ids) are who is asked to review it; none: the organisation's approvers.
     """
     _require(actor, "publish", flow)
     if rollback_to is not None:
@@ -187,7 +189,13 @@ def publish_flow(
     if review.approval_required(flow):
         origin = review.ReviewOrigin.ROLLBACK if rollback_to else review.ReviewOrigin.PUBLISH
         return review.submit_for_review(
-            actor=actor, flow=flow, document=doc, comment=comment, origin=origin, rollback_of=rollback_to
+            actor=actor,
+            flow=flow,
+            document=doc,
+            comment=comment,
+            origin=origin,
+            rollback_of=rollback_to,
+            assignees=assignees,
         )
     problems = error_findings(doc)
     if problems:

@@ -4,9 +4,14 @@ Off by default (``Organisation.environments_enabled``): an organisation that nev
 one live version per flow, as before. On, each promotion makes a new version for the target
 environment whose connection references point at that environment's connections, matched by slot (the
 connection's name: "Salesforce" in dev binds "Salesforce" in test). Promoting to prod goes through
-``publish_flow`` (so four-eyes review applies) and the prod release is ``Flow.published_version``: the
-version triggers follow. Dev and test releases run only when started by hand or by a test; the flow's
-triggers never fire there. Prod promotion can require a successful run of the test release.
+``publish_flow`` (so four-eyes review applies) and the prod release is ``Flow.published_version``.
+Triggers fire only in the environments where a version is released, each with that release's (rebound)
+connections: promoting into dev or test runs the publish hooks for that environment (the triggers app
+keeps one trigger row, with its own cursor, per environment), :func:`withdraw` takes a dev or test
+release down and stops its triggers. Dev and test webhooks listen at ``/hooks/<token>/<environment>/``,
+prod at ``/hooks/<token>/`` as before. Every version records the environment it was made for
+(``FlowVersion.environment``), so each run shows where it ran. Prod promotion can require a successful
+run of the test release.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from flowbuilder.planning import build_plan
 from flowbuilder.tenancy.models import Organisation
 from flowbuilder.tenancy.permissions import can
 
+from . import hooks
 from .actions import publish_flow
 from .models import Flow, FlowVersion, Release, VersionState
 from .publishing import FlowInvalidError, error_findings, next_number
@@ -94,7 +100,9 @@ def set_release(*, actor: Any, flow: Flow, environment: str, version: FlowVersio
     return release
 
 
-def promote(*, actor: Any, flow: Flow, environment: str, comment: str = "") -> FlowVersion:
+def promote(
+    *, actor: Any, flow: Flow, environment: str, comment: str = "", assignees: list[int] | None = None
+) -> FlowVersion:
     """Promote the flow into ``environment``: the draft into dev, dev's release into test, test's into
     prod, with that environment's connections bound by slot.
 
@@ -133,7 +141,7 @@ def promote(*, actor: Any, flow: Flow, environment: str, comment: str = "") -> F
     doc, bindings = rebind(source_doc, flow.organisation_id, environment)
     comment = comment or f"promoted from {source_label}"
     if environment == "prod":
-        version = publish_flow(actor=actor, flow=flow, comment=comment, document=doc)
+        version = publish_flow(actor=actor, flow=flow, comment=comment, document=doc, assignees=assignees)
         _audit(actor, flow, version, environment, source_label, bindings)
         return version
     problems = error_findings(doc)
@@ -151,12 +159,43 @@ def promote(*, actor: Any, flow: Flow, environment: str, comment: str = "") -> F
             plan=build_plan(doc).to_dict(),
             comment=comment,
             created_by=actor,
+            environment=environment,
         )
         if old is not None and old.version_id != flow.published_version_id:
             FlowVersion.objects.filter(pk=old.version_id).update(state=VersionState.SUPERSEDED)
         set_release(actor=actor, flow=flow, environment=environment, version=version)
+        # This environment's triggers follow its new release (its connections are the rebound ones).
+        hooks.published(flow=flow, version=version, environment=environment)
         _audit(actor, flow, version, environment, source_label, bindings)
     return version
+
+
+def withdraw(*, actor: Any, flow: Flow, environment: str) -> None:
+    """Take the flow's dev or test release down: its triggers stop; its runs stay. Prod is the
+    published version and is not withdrawn here."""
+    if not can(actor, "publish", flow):
+        raise PermissionDeniedError("You may not publish this flow.")
+    if environment not in ORDER[:-1]:
+        raise InvalidInputError("Only a dev or test release can be withdrawn.", field="environment")
+    with transaction.atomic():
+        flow = Flow.objects.select_for_update().get(pk=flow.pk)
+        release = release_of(flow, environment)
+        if release is None:
+            raise InvalidInputError(
+                f"Nothing is released in {names(flow.organisation)[environment]}.", field="environment"
+            )
+        if release.version_id != flow.published_version_id:
+            FlowVersion.objects.filter(pk=release.version_id).update(state=VersionState.SUPERSEDED)
+        release.delete()
+        hooks.published(flow=flow, version=None, environment=environment)
+        record(
+            AuditAction.FLOW_PROMOTE,
+            actor=actor,
+            organisation=flow.organisation_id,
+            obj=flow,
+            before={"environment": environment, "version": release.version.number},
+            after={"environment": environment, "version": None, "withdrawn": True},
+        )
 
 
 def _audit(
@@ -178,5 +217,5 @@ def _audit(
 
 
 def environment_of(version: FlowVersion) -> str | None:
-    """The environment a version is (or was) released in; None without environments."""
-    return Release.objects.filter(version=version).values_list("environment", flat=True).first()
+    """The environment a version was made for; None without environments (and for test snapshots)."""
+    return version.environment or None

@@ -14,19 +14,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .models import Flow, FlowVersion
 
-PublishHook = Callable[..., None]  # (*, flow: Flow, version: FlowVersion | None) -> None
+# (*, flow: Flow, version: FlowVersion | None, environment: str) -> None; environment "prod" is the
+# published version, "dev"/"test" a release of flows.environments (version None: nothing live there).
+PublishHook = Callable[..., None]
 
 _after_publish: list[PublishHook] = []
 
 
 def on_publish(hook: PublishHook) -> PublishHook:
-    """Register ``hook(flow=..., version=...)`` to run inside every publish transaction (idempotent)."""
+    """Register ``hook(flow=..., version=..., environment=...)`` to run inside every publish
+    transaction (idempotent)."""
     if hook not in _after_publish:
         _after_publish.append(hook)
     return hook
 
 
-def published(*, flow: Flow, version: FlowVersion | None) -> None:
+def published(*, flow: Flow, version: FlowVersion | None, environment: str = "prod") -> None:
     """Run the publish hooks; an exception rolls the publish back (the caller's transaction)."""
     for hook in _after_publish:
-        hook(flow=flow, version=version)
+        hook(flow=flow, version=version, environment=environment)

@@ -131,6 +131,12 @@ class FlowVersion(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_reason = models.TextField(blank=True)
     author_seen_at = models.DateTimeField(null=True, blank=True)
+    # Who is asked to decide the review (flows.review.assign); empty: every approver but the author.
+    assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    # The environment the version was made for (flows.environments): "dev" or "test" by promotion,
+    # "prod" when published with environments on; "" without environments and for test snapshots.
+    # Set once, like the document: a run's environment is its version's.
+    environment = models.CharField(max_length=8, blank=True, default="")
 
     objects = FlowQuerySet.as_manager()
 
@@ -152,8 +158,9 @@ class FlowVersion(models.Model):
 class Release(models.Model):
     """Which version is live in one environment of the flow's organisation (flows.environments).
 
-    The prod release is also ``Flow.published_version`` (the one triggers follow); dev and test
-    releases run when started by hand or by a test, never by the flow's triggers.
+    The prod release is also ``Flow.published_version``. Each release's triggers fire in its own
+    environment (``triggers.actions.sync_flow_triggers`` keeps one trigger row per environment; dev and
+    test webhooks listen at ``/hooks/<token>/<environment>/``).
     """
 
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="releases")

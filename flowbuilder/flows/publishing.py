@@ -55,6 +55,9 @@ def publish_version(*, actor: Any, flow: Flow, version: FlowVersion, comment: st
         FlowVersion.objects.filter(pk=previous.pk).update(state=VersionState.SUPERSEDED)
     FlowVersion.objects.filter(pk=version.pk).update(state=VersionState.PUBLISHED)
     version.state = VersionState.PUBLISHED
+    if flow.organisation.environments_enabled and not version.environment:
+        FlowVersion.objects.filter(pk=version.pk).update(environment="prod")
+        version.environment = "prod"
     flow.published_version = version
     flow.save(update_fields=["published_version", "updated_at"])
     if flow.organisation.environments_enabled:  # the prod release is the published version

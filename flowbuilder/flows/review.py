@@ -8,6 +8,12 @@ reason. With ``require_distinct_approver`` the author cannot approve their own v
 template rollouts ask for review the same way. The author is told by e-mail and by the in-app
 indicator (``author_seen_at`` empty on a decided version).
 
+A review is assigned to approvers (``FlowVersion.assignees``): the ones the author names, or by default
+every active member with the approver role in the flow's organisation but the author. Assignees are
+told by e-mail when it is sent (and when they are added later, :func:`assign`); the reviews page lists
+what is assigned to the viewer first. Any approver may still decide; assignment says whose turn it is.
+Changing the assignees is audited (``flow.review_assign``).
+
 This is flow-version review, not the run-time approval node (``execution.approvals``).
 """
 
@@ -52,8 +58,10 @@ def submit_for_review(
     comment: str = "",
     origin: str = ReviewOrigin.PUBLISH,
     rollback_of: FlowVersion | None = None,
+    assignees: list[int] | None = None,
 ) -> FlowVersion:
-    """Freeze ``document`` into a version waiting for review (the caller checked it and the right)."""
+    """Freeze ``document`` into a version waiting for review (the caller checked it and the right),
+    assigned to ``assignees`` (user ids; None or empty: the organisation's approvers but the author)."""
     doc = copy.deepcopy(document)
     problems = error_findings(doc)
     if problems:
@@ -73,6 +81,9 @@ def submit_for_review(
             rollback_of=rollback_of,
             submitted_at=timezone.now(),
         )
+        author = actor if getattr(actor, "is_authenticated", False) else None
+        chosen = _valid_assignees(flow, author, assignees) if assignees else default_assignees(flow, author)
+        version.assignees.set(chosen)
         record(
             AuditAction.FLOW_REVIEW_SUBMIT,
             actor=actor,
@@ -84,9 +95,107 @@ def submit_for_review(
                 "origin": origin,
                 "rollback_of": rollback_of.number if rollback_of else None,
                 "comment": comment,
+                "assignees": sorted(u.get_username() for u in chosen),
             },
         )
+        _tell_assignees(version, chosen)
     return version
+
+
+def default_assignees(flow: Flow, author: Any) -> list[Any]:
+    """Every active member with the approver role in the flow's organisation, but the author."""
+    from django.contrib.auth import get_user_model
+
+    from flowbuilder.tenancy.models import Membership
+    from flowbuilder.tenancy.roles import Role
+
+    ids = Membership.objects.filter(
+        organisation_id=flow.organisation_id, role=Role.APPROVER, is_active=True, user__is_active=True
+    ).values_list("user_id", flat=True)
+    users = get_user_model().objects.filter(pk__in=ids).order_by("username")
+    return [u for u in users if u.pk != getattr(author, "pk", None)]
+
+
+def _valid_assignees(flow: Flow, author: Any, user_ids: list[int]) -> list[Any]:
+    """The users named, each one who may decide this flow's reviews (and not the author under the
+    four-eyes rule); InvalidInputError naming ``assignees`` otherwise."""
+    from django.contrib.auth import get_user_model
+
+    wanted = sorted({int(i) for i in user_ids})
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=wanted, is_active=True)}
+    distinct = approval_policy(flow.organisation).distinct_approver
+    bad = [
+        i
+        for i in wanted
+        if i not in users
+        or not can(users[i], "approve", flow)
+        or (distinct and author is not None and i == author.pk)
+    ]
+    if bad:
+        raise InvalidInputError(
+            f"User(s) {', '.join(map(str, bad))} cannot decide this review: assign approvers of the "
+            "flow's organisation (not the author).",
+            field="assignees",
+        )
+    return [users[i] for i in wanted]
+
+
+def assign(*, actor: Any, version: FlowVersion, assignees: list[int]) -> FlowVersion:
+    """Set who is asked to decide a version in review (empty: back to the default approvers). Its author
+    and anyone who may decide it may do so; the newly assigned are told by e-mail."""
+    with transaction.atomic():
+        version = (
+            FlowVersion.objects.select_for_update().select_related("flow__organisation").get(pk=version.pk)
+        )
+        is_author = version.created_by_id is not None and version.created_by_id == getattr(actor, "pk", None)
+        if not (is_author or can(actor, "approve", version.flow)):
+            raise PermissionDeniedError(
+                "Only the author and approvers change who reviews a version.", field="assignees"
+            )
+        if version.state != VersionState.IN_REVIEW:
+            raise ConflictError(
+                f"Version {version.number} is {version.get_state_display().lower()}, not in review."
+            )
+        before = list(version.assignees.order_by("username"))
+        author = version.created_by
+        chosen = (
+            _valid_assignees(version.flow, author, assignees)
+            if assignees
+            else default_assignees(version.flow, author)
+        )
+        version.assignees.set(chosen)
+        names = sorted(u.get_username() for u in chosen)
+        record(
+            AuditAction.FLOW_REVIEW_ASSIGN,
+            actor=actor,
+            organisation=version.organisation_id,
+            obj=version,
+            before={"assignees": [u.get_username() for u in before]},
+            after={"assignees": names, "version": version.number},
+        )
+        old = {u.pk for u in before}
+        _tell_assignees(version, [u for u in chosen if u.pk not in old])
+    return version
+
+
+def _tell_assignees(version: FlowVersion, users: list[Any]) -> None:
+    """E-mail the assignees after the commit, as the author is told of the decision."""
+    to = [u.email for u in users if u.email]
+    if not to:
+        return
+    flow_name, number = version.flow.name, version.number
+    who = version.created_by.get_username() if version.created_by_id else "someone"
+    body = f"{who} asks you to review version {number} of {flow_name}."
+    if version.comment:
+        body += f"\n\nComment: {version.comment}"
+    subject = f"Review {flow_name} v{number}"
+    # One message each: assignees do not see each other's addresses.
+    transaction.on_commit(lambda: [send_mail(subject, body, None, [a], fail_silently=True) for a in to])
+
+
+def assigned_to(user: Any, queryset: QuerySet) -> QuerySet:
+    """Versions in review assigned to this user."""
+    return queryset.filter(state=VersionState.IN_REVIEW, assignees=user)
 
 
 def _decidable(actor: Any, version: FlowVersion) -> None:

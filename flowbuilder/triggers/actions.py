@@ -1,7 +1,10 @@
 """Keeping trigger rows in step with published flows, and polling them.
 
-* :func:`sync_flow_triggers` is called by ``flows.actions.publish_flow`` inside its transaction: one
-  :class:`PollingState` per polling/schedule trigger node of the new published version.
+* :func:`sync_flow_triggers` is called by ``flows.actions.publish_flow`` (and by a promotion into dev
+  or test, flows.environments) inside its transaction: one :class:`PollingState` per polling/schedule
+  trigger node of the version now live in that environment. Each environment has its own rows, so
+  its own cursor: polling test never moves prod's cursor. A dev/test row stops when its release is
+  withdrawn or the organisation turns environments off.
 * :func:`claim_due` (the beat task ``triggers.poll_due``, every few seconds) leases the due rows.
 * :func:`poll_trigger` (task ``triggers.poll_trigger``, one per due row) polls through the connection's
   runtime outside any transaction, then, in ONE transaction, starts a run with the items found and
@@ -36,7 +39,7 @@ from flowbuilder.crossref import echoes
 from flowbuilder.execution import dispatch
 from flowbuilder.execution.actions import start_run
 from flowbuilder.execution.models import ACTIVE_RUN, Run, RunOrigin
-from flowbuilder.flows.models import Flow, FlowVersion
+from flowbuilder.flows.models import Flow, FlowVersion, Release
 from flowbuilder.tenancy.permissions import can
 
 from . import ingress
@@ -48,13 +51,17 @@ from .schedule import preview as schedule_preview
 log = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 2000
+PROD = "prod"  # the published version's triggers (every flow without environments)
 
 
 # --- publish -----------------------------------------------------------------------------------------
 
 
-def sync_flow_triggers(*, flow: Flow, version: FlowVersion | None) -> list[PollingState]:
-    """Make the flow's trigger rows match ``version`` (the newly published one; None: no triggers).
+def sync_flow_triggers(
+    *, flow: Flow, version: FlowVersion | None, environment: str = PROD
+) -> list[PollingState]:
+    """Make the flow's trigger rows of ``environment`` match ``version`` (the one now live there; None:
+    no triggers there). Other environments' rows are untouched.
 
     Kept: the cursor, unless the node's type, connection or poll config changed (then the trigger
     starts from scratch). Removed nodes lose their rows. Called inside the publish transaction.
@@ -62,7 +69,10 @@ def sync_flow_triggers(*, flow: Flow, version: FlowVersion | None) -> list[Polli
     now = timezone.now()
     zone = _zone_of(flow)
     specs = {s.node_id: s for s in trigger_specs(version.document if version else None)}
-    rows = {r.node_id: r for r in PollingState.objects.select_for_update().filter(flow=flow)}
+    rows = {
+        r.node_id: r
+        for r in PollingState.objects.select_for_update().filter(flow=flow, environment=environment)
+    }
     PollingState.objects.filter(pk__in=[r.pk for nid, r in rows.items() if nid not in specs]).delete()
     out = []
     for node_id, spec in specs.items():
@@ -70,6 +80,7 @@ def sync_flow_triggers(*, flow: Flow, version: FlowVersion | None) -> list[Polli
         if row is None:
             row = PollingState.objects.create(
                 flow=flow,
+                environment=environment,
                 node_id=node_id,
                 kind=spec.kind,
                 node_type=spec.node_type,
@@ -162,11 +173,12 @@ def poll_trigger(state_id: int) -> PollOutcome:
     generation = state.generation
     now = timezone.now()
     try:
-        spec = _current_spec(state)
+        version = _live_version(state)
+        spec = _current_spec(state, version)
         if spec is None:
             _disable(state_id, generation, "The trigger node is no longer in the published flow.")
             return PollOutcome("disabled")
-        return _commit(state_id, generation, spec, _fetch(state, spec, now), now)
+        return _commit(state_id, generation, spec, _fetch(state, spec, now), now, version)
     except Exception as exc:  # recorded and backed off: a broken trigger never stops the others
         message, retry_after = _describe(exc)
         if not isinstance(exc, FlowbuilderError | ConnectorError):
@@ -175,8 +187,22 @@ def poll_trigger(state_id: int) -> PollOutcome:
         return PollOutcome("failed", error=message)
 
 
-def _current_spec(state: PollingState) -> TriggerSpec | None:
-    version = state.flow.published_version
+def _live_version(state: PollingState) -> FlowVersion | None:
+    """The version the trigger's environment runs: the published one for prod, else the environment's
+    release (none once withdrawn, or when the organisation turned environments off)."""
+    if state.environment == PROD:
+        return state.flow.published_version
+    from flowbuilder.tenancy.models import Organisation
+
+    if not Organisation.objects.filter(pk=state.flow.organisation_id, environments_enabled=True).exists():
+        return None
+    release = Release.objects.select_related("version").filter(
+        flow_id=state.flow_id, environment=state.environment
+    )
+    return next((r.version for r in release), None)
+
+
+def _current_spec(state: PollingState, version: FlowVersion | None) -> TriggerSpec | None:
     for spec in trigger_specs(version.document if version else None):
         if spec.node_id == state.node_id and spec.fingerprint == state.fingerprint:
             return spec
@@ -217,8 +243,16 @@ def _fresh(state: PollingState, found: Found) -> tuple[list[dict[str, Any]], int
     return items, len(candidates) - len(items), len(echoed)
 
 
-def _commit(state_id: int, generation: int, spec: TriggerSpec, found: Found, now: datetime) -> PollOutcome:
-    """The run and the cursor advance together, or neither does."""
+def _commit(
+    state_id: int,
+    generation: int,
+    spec: TriggerSpec,
+    found: Found,
+    now: datetime,
+    version: FlowVersion | None = None,
+) -> PollOutcome:
+    """The run and the cursor advance together, or neither does. A dev/test trigger's run is pinned
+    to ``version``, its environment's release; prod's to the flow's published version."""
     cursor = found.cursor
     with transaction.atomic():
         state = PollingState.objects.select_for_update().select_related("flow").get(pk=state_id)
@@ -228,12 +262,15 @@ def _commit(state_id: int, generation: int, spec: TriggerSpec, found: Found, now
         state.duplicates_skipped += duplicates
         state.echoes_skipped += echoed
         run = None
-        if spec.kind == TriggerKind.SCHEDULE and _still_running(state.flow_id):
+        if spec.kind == TriggerKind.SCHEDULE and _still_running(state.flow_id, state.environment):
             # A timed flow never overlaps itself (a billing run must see the lines the previous one
             # marked); this tick is skipped and the next comes at the next interval.
             items = []
         if items:
-            run = start_run(actor=None, flow=state.flow, input_items=items, origin=RunOrigin.SCHEDULE)
+            pinned = version if state.environment != PROD else None
+            run = start_run(
+                actor=None, flow=state.flow, input_items=items, origin=RunOrigin.SCHEDULE, version=pinned
+            )
             state.last_run_id = run.pk
             state.runs_started += 1
         state.cursor = cursor
@@ -252,10 +289,15 @@ def _commit(state_id: int, generation: int, spec: TriggerSpec, found: Found, now
     return PollOutcome("run", items=len(items), run_id=run.pk, duplicates=duplicates, echoes=echoed)
 
 
-def _still_running(flow_id: int) -> bool:
-    return Run.objects.filter(
-        flow_id=flow_id, origin=RunOrigin.SCHEDULE, status__in=list(ACTIVE_RUN)
-    ).exists()
+def _still_running(flow_id: int, environment: str = PROD) -> bool:
+    """A scheduled run of the flow in this environment is still going (environments never block each
+    other; prod counts the runs of every version not made for dev or test)."""
+    runs = Run.objects.filter(flow_id=flow_id, origin=RunOrigin.SCHEDULE, status__in=list(ACTIVE_RUN))
+    if environment == PROD:
+        runs = runs.exclude(version__environment__in=("dev", "test"))
+    else:
+        runs = runs.filter(version__environment=environment)
+    return runs.exists()
 
 
 def _describe(exc: Exception) -> tuple[str, float | None]:

@@ -26,6 +26,9 @@ class PollingState(models.Model):
     tenant_field = "flow__organisation"
 
     flow = models.ForeignKey("flows.Flow", on_delete=models.CASCADE, related_name="polling_states")
+    # Whose release the trigger follows: "prod" is the published version (every flow without
+    # environments); "dev" and "test" their releases (flows.environments). Cursors are per environment.
+    environment = models.CharField(max_length=8, default="prod")
     node_id = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=TriggerKind.choices, default=TriggerKind.POLL)
     node_type = models.CharField(max_length=200)
@@ -57,11 +60,15 @@ class PollingState(models.Model):
 
     class Meta:
         ordering = ["flow_id", "node_id"]
-        constraints = [models.UniqueConstraint(fields=["flow", "node_id"], name="one_polling_state_per_node")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["flow", "environment", "node_id"], name="one_polling_state_per_env_node"
+            )
+        ]
         indexes = [models.Index(fields=["enabled", "next_poll_at"], name="polling_state_due")]
 
     def __str__(self) -> str:
-        return f"{self.kind} trigger {self.flow_id}/{self.node_id}"
+        return f"{self.kind} trigger {self.flow_id}/{self.environment}/{self.node_id}"
 
     @property
     def health(self) -> str:

@@ -33,13 +33,20 @@ def _status_url(run_id: int) -> str:
 
 
 async def handle_webhook(
-    method: str, token: str, body: bytes, content_type: str, query: dict[str, str], headers: Any
+    method: str,
+    token: str,
+    body: bytes,
+    content_type: str,
+    query: dict[str, str],
+    headers: Any,
+    environment: str = "",
 ) -> Answer:
+    """``environment`` "" is the published (prod) version; "dev"/"test" that environment's release."""
     if method not in ("POST", "PUT", "GET"):
         return 405, {"detail": "Use POST."}, {}
     if webhooks.VALIDATION_TOKEN in query:
         try:
-            echo = await sync_to_async(_handshake)(token, body, query)
+            echo = await sync_to_async(_handshake)(token, body, query, environment)
         except webhooks.WebhookNotFound:
             return 404, {"detail": "No published flow listens at this URL."}, {}
         except InvalidInputError as exc:
@@ -52,7 +59,9 @@ async def handle_webhook(
     waiter = hub.register()
     try:
         try:
-            accepted = await sync_to_async(_accept)(token, body, content_type, query, headers, waiter=waiter)
+            accepted = await sync_to_async(_accept)(
+                token, body, content_type, query, headers, waiter=waiter, environment=environment
+            )
         except webhooks.WebhookNotFound:
             return 404, {"detail": "No published flow listens at this URL."}, {}
         except webhooks.SignatureInvalid as exc:
@@ -84,9 +93,11 @@ async def _answer_duplicate(
     return status, payload, {**headers, **seen}
 
 
-def _handshake(token: str, body: bytes, query: dict[str, str]) -> webhooks.PlainText | None:
+def _handshake(
+    token: str, body: bytes, query: dict[str, str], environment: str = ""
+) -> webhooks.PlainText | None:
     try:
-        return webhooks.handshake(token, body, query)
+        return webhooks.handshake(token, body, query, environment)
     finally:
         if not connection.in_atomic_block:  # (a test's transaction must stay open)
             connection.close()

@@ -1,5 +1,10 @@
 """Webhook triggers: find the flow by its secret token, check the optional signature, start a run.
 
+``/hooks/<token>/`` starts the published (prod) version, exactly as without environments. With
+environments on (flows.environments), ``/hooks/<token>/dev/`` and ``/hooks/<token>/test/`` start that
+environment's release, with its connections; an environment with no release answers 404. Delivery ids
+are remembered per environment, so a test delivery never answers for prod's.
+
 With ``validation_handshake`` the trigger speaks the Microsoft webhook protocol Business Central uses
 (https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/dynamics-subscriptions):
 a call carrying ``?validationToken=`` and no body is answered 200 with the token as plain text (no run),
@@ -21,7 +26,7 @@ from flowbuilder.core import json_input
 from flowbuilder.core.errors import InvalidInputError
 from flowbuilder.execution.actions import normalise_items, start_run
 from flowbuilder.execution.models import Run, RunOrigin
-from flowbuilder.flows.models import Flow, FlowVersion
+from flowbuilder.flows.models import Flow, FlowVersion, Release
 
 from . import ingress
 
@@ -35,10 +40,19 @@ class PlainText(str):
     """An answer sent as ``text/plain`` (a validation handshake echoes its token), not as JSON."""
 
 
+ENVIRONMENTS = ("dev", "test")  # the ones with their own URL; prod is the plain one
+
+
 @dataclass
 class WebhookTarget:
     flow: Flow
     config: dict[str, Any]
+    environment: str = ""  # "" (prod, the published version) or a dev/test release
+    version_id: int | None = None  # the release's version when environment is set
+
+    @property
+    def dedupe_scope(self) -> str:
+        return f"{self.environment}:" if self.environment else ""
 
     @property
     def wants_result(self) -> bool:
@@ -53,7 +67,9 @@ class SignatureInvalid(Exception):
     pass
 
 
-def find_target(token: str) -> WebhookTarget:
+def find_target(token: str, environment: str = "") -> WebhookTarget:
+    if environment:
+        return _find_release_target(token, environment)
     # Only the columns a call needs: the published document and plan stay in the database.
     flow = (
         Flow.objects.only(
@@ -70,6 +86,34 @@ def find_target(token: str) -> WebhookTarget:
     if flow is None or flow.published_version_id is None:
         raise WebhookNotFound
     return WebhookTarget(flow, trigger_config(flow.published_version_id))
+
+
+def _find_release_target(token: str, environment: str) -> WebhookTarget:
+    """A dev/test URL: the environment's release, only while the organisation has environments on."""
+    if environment not in ENVIRONMENTS:
+        raise WebhookNotFound
+    flow = (
+        Flow.objects.only(
+            "id",
+            "organisation_id",
+            "published_version_id",
+            "webhook_secret",
+            "max_concurrent_runs",
+            "criticality",
+        )
+        .filter(webhook_token=token, organisation__environments_enabled=True)
+        .first()
+    )
+    if flow is None:
+        raise WebhookNotFound
+    version_id = (
+        Release.objects.filter(flow_id=flow.pk, environment=environment)
+        .values_list("version_id", flat=True)
+        .first()
+    )
+    if version_id is None:
+        raise WebhookNotFound
+    return WebhookTarget(flow, trigger_config(version_id), environment, version_id)
 
 
 @lru_cache(maxsize=1024)
@@ -97,13 +141,13 @@ def check_signature(target: WebhookTarget, body: bytes, headers: Any) -> None:
         )
 
 
-def handshake(token: str, body: bytes, query: dict[str, str]) -> PlainText | None:
+def handshake(token: str, body: bytes, query: dict[str, str], environment: str = "") -> PlainText | None:
     """The validation handshake's answer (the token), or None when this call is not one: the flow must
     ask for handshakes, and the call carries a token and no body."""
     given = query.get(VALIDATION_TOKEN)
     if not given or body.strip():
         return None
-    target = find_target(token)
+    target = find_target(token, environment)
     if not target.config.get("validation_handshake"):
         return None
     if not _TOKEN.match(given):
@@ -144,8 +188,15 @@ def parse_body(body: bytes, content_type: str, query: dict[str, str]) -> list[di
 def trigger_webhook(target: WebhookTarget, items: list[dict[str, Any]], *, waiter: str = "") -> Run:
     """Start the run; with ``waiter`` the engine also tells that waiting caller when the run ends."""
     options = {"waiter": waiter} if waiter else None
+    # A release's run is pinned to its version (the id alone: start_run reads nothing else of it).
+    version = FlowVersion(pk=target.version_id) if target.version_id else None
     return start_run(
-        actor=None, flow=target.flow, input_items=items, origin=RunOrigin.WEBHOOK, options=options
+        actor=None,
+        flow=target.flow,
+        input_items=items,
+        origin=RunOrigin.WEBHOOK,
+        options=options,
+        version=version,
     )
 
 
@@ -161,14 +212,21 @@ class Accepted:
 
 
 def accept(
-    token: str, body: bytes, content_type: str, query: dict[str, str], headers: Any, *, waiter: str = ""
+    token: str,
+    body: bytes,
+    content_type: str,
+    query: dict[str, str],
+    headers: Any,
+    *,
+    waiter: str = "",
+    environment: str = "",
 ) -> Accepted:
     """Everything a webhook call needs from the database, in one hop: find, verify, parse, start.
 
     A trigger without a delivery id takes the lean path (one INSERT statement); with one, the delivery is
     claimed and the run started in one transaction, so concurrent copies start exactly one run.
     """
-    target = find_target(token)
+    target = find_target(token, environment)
     check_signature(target, body, headers)
     items = parse_body(body, content_type, query)
     if target.config.get("validation_handshake"):
@@ -177,6 +235,8 @@ def accept(
         item.pop("wait", None)
     wait = query.get("wait") in {"1", "true", "yes"} or target.wants_result
     key = ingress.delivery_key(target.config, headers, items) if ingress.wants_dedupe(target.config) else None
+    if key is not None and target.dedupe_scope:
+        key = target.dedupe_scope + key
     if key is None:
         return Accepted(target, trigger_webhook(target, items, waiter=waiter if wait else ""), items)
     window = float(target.config.get("delivery_window_s") or ingress.DEFAULT_WINDOW_S)

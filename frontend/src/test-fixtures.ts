@@ -44,7 +44,7 @@ export function doc(): FlowDocument {
 /** A run as GET /api/runs/{id}/ (or the websocket snapshot) sends it. */
 export function runDetail(overrides: Partial<RunDetail> = {}): RunDetail {
   return {
-    id: 1, organisation: 1, flow: 1, flow_name: 'f', version: { id: 1, number: 1, state: 'published' }, status: 'running',
+    id: 1, organisation: 1, flow: 1, flow_name: 'f', version: { id: 1, number: 1, state: 'published', environment: '' }, status: 'running',
     origin: 'manual', created_at: '', started_at: null, finished_at: null, duration_ms: null, error: null,
     correlation_id: '', replay_of: null, parent_run: null, retried_as: [], node_runs: [], compensations: [], last_seq: 0, document: doc(), input_items: [],
     output_items: null, ...overrides,

@@ -1,6 +1,6 @@
 """Environments: promotion binds each environment's connections by slot; triggers fire only where the
-version is published (prod); prod can require a successful test run; orgs without environments keep
-one live version."""
+version is released, each environment with its own connections, trigger rows and webhook URL; prod can
+require a successful test run; orgs without environments keep one live version."""
 
 from __future__ import annotations
 
@@ -82,14 +82,148 @@ def test_promotion_binds_each_environments_connection_by_slot(client_as, env_wor
     assert Flow.objects.get(pk=w.flow.pk).published_version_id == prod["id"]
 
 
-def test_triggers_fire_only_where_published(client_as, env_world):
+def _webhook_doc(connection_id) -> dict:
+    return document(
+        [
+            node("hook", "trigger.webhook", {"delivery_id_header": "X-Event-Id"}),
+            node(
+                "call",
+                "http.request",
+                {"method": "GET", "url": "https://crm.example/accounts", "connection": str(connection_id)},
+            ),
+        ],
+        [edge("hook", "call")],
+    )
+
+
+def _hook(flow, environment: str = "", event: str = "evt-1"):
+    from django.test import Client
+
+    path = f"/hooks/{flow.webhook_token}/" + (f"{environment}/" if environment else "")
+    return Client().post(path, {"n": 1}, content_type="application/json", HTTP_X_EVENT_ID=event)
+
+
+def _states(flow) -> dict[str, PollingState]:
+    return {s.environment: s for s in PollingState.objects.filter(flow=flow, node_id="tick")}
+
+
+def test_triggers_fire_only_where_released_with_that_environments_connection(client_as, env_world):
+    from flowbuilder.triggers import actions as trigger_actions
+
+    w, builder = env_world, client_as("builder")
+    _promote(builder, w.flow, "dev")
+    test = _promote(builder, w.flow, "test").json()
+    # Released in dev and test: one schedule row each, none for prod (nothing published there).
+    assert set(_states(w.flow)) == {"dev", "test"}
+    outcome = trigger_actions.poll_trigger(_states(w.flow)["test"].pk)
+    assert outcome.status == "run"
+    run = Run.objects.get(pk=outcome.run_id)
+    assert run.version_id == test["id"] and run.version.environment == "test"
+    assert _bound(run.version_id) == str(w.conns["test"].pk)
+    test_cursor = _states(w.flow)["test"].cursor
+    assert test_cursor and _states(w.flow)["dev"].cursor is None  # cursors are per environment
+
+    prod = _promote(builder, w.flow, "prod").json()
+    states = _states(w.flow)
+    assert set(states) == {"dev", "test", "prod"}
+    assert states["test"].cursor == test_cursor  # prod's publish does not touch test's trigger
+    fired = trigger_actions.poll_trigger(states["prod"].pk)
+    prod_run = Run.objects.get(pk=fired.run_id)
+    assert prod_run.version_id == prod["id"] and _bound(prod_run.version_id) == str(w.conns["prod"].pk)
+    assert _states(w.flow)["test"].cursor == test_cursor  # and prod polling never moves test's cursor
+
+
+def test_promoting_again_replaces_the_environments_triggers(client_as, env_world):
+    w, builder = env_world, client_as("builder")
+    _promote(builder, w.flow, "dev")
+    before = _states(w.flow)["dev"]
+    draft = _doc(w.conns["dev"].pk)
+    draft["nodes"][0]["config"] = {"mode": "interval", "interval_s": 120}
+    Flow.objects.filter(pk=w.flow.pk).update(draft_document=draft)
+    _promote(builder, w.flow, "dev")
+    after = _states(w.flow)["dev"]
+    assert after.pk == before.pk and after.interval_s == 120
+    assert PollingState.objects.filter(flow=w.flow).count() == 1
+
+
+def test_withdrawing_a_release_stops_its_triggers(client_as, env_world):
+    from flowbuilder.triggers import actions as trigger_actions
+
     w, builder = env_world, client_as("builder")
     _promote(builder, w.flow, "dev")
     _promote(builder, w.flow, "test")
-    # Released in dev and test only: no trigger rows, so the schedule never starts a run.
-    assert not PollingState.objects.filter(flow=w.flow).exists()
-    _promote(builder, w.flow, "prod")
-    assert PollingState.objects.filter(flow=w.flow, node_id="tick").count() == 1
+    state = _states(w.flow)["test"]
+    response = builder.delete(f"/api/flows/{w.flow.pk}/releases/test/")
+    assert response.status_code == 204
+    assert set(_states(w.flow)) == {"dev"}
+    assert trigger_actions.poll_trigger(state.pk).status == "disabled"
+    assert not Release.objects.filter(flow=w.flow, environment="test").exists()
+    refused = builder.delete(f"/api/flows/{w.flow.pk}/releases/prod/")
+    assert refused.status_code == 400 and "environment" in refused.json()["errors"]
+    again = builder.delete(f"/api/flows/{w.flow.pk}/releases/test/")
+    assert again.status_code == 400 and "environment" in again.json()["errors"]
+    assert client_as("viewer").delete(f"/api/flows/{w.flow.pk}/releases/dev/").status_code == 403
+
+
+def test_turning_environments_off_stops_dev_and_test_triggers(client_as, env_world):
+    from flowbuilder.triggers import actions as trigger_actions
+
+    w, builder = env_world, client_as("builder")
+    _promote(builder, w.flow, "dev")
+    w.a.environments_enabled = False
+    w.a.save()
+    assert trigger_actions.poll_trigger(_states(w.flow)["dev"].pk).status == "disabled"
+    assert not Run.objects.filter(flow=w.flow).exists()
+
+
+def test_webhooks_listen_per_environment(client_as, env_world):
+    w, builder = env_world, client_as("builder")
+    Flow.objects.filter(pk=w.flow.pk).update(draft_document=_webhook_doc(w.conns["dev"].pk))
+    assert _hook(w.flow, "dev").status_code == 404  # nothing released in dev yet
+    _promote(builder, w.flow, "dev")
+    test_missing = _hook(w.flow, "test")
+    assert test_missing.status_code == 404
+    test = _promote(builder, w.flow, "test").json()
+    answer = _hook(w.flow, "test")
+    assert answer.status_code == 202
+    run = Run.objects.get(pk=answer.json()["run_id"])
+    assert run.version_id == test["id"] and _bound(run.version_id) == str(w.conns["test"].pk)
+    assert _hook(w.flow, "").status_code == 404  # prod: nothing published
+    prod = _promote(builder, w.flow, "prod").json()
+    # The same delivery id in prod is a new delivery there (ids are remembered per environment).
+    prod_answer = _hook(w.flow, "")
+    assert prod_answer.status_code == 202 and "X-Flowbuilder-Duplicate" not in prod_answer.headers
+    assert Run.objects.get(pk=prod_answer.json()["run_id"]).version_id == prod["id"]
+    repeat = _hook(w.flow, "test")
+    assert repeat.headers.get("X-Flowbuilder-Duplicate") == "1" and repeat.json()["run_id"] == run.pk
+    assert _hook(w.flow, "staging").status_code == 404
+    urls = {
+        r["environment"]: r["webhook_url"]
+        for r in builder.get(f"/api/flows/{w.flow.pk}/environments/").json()["releases"]
+    }
+    assert urls["test"].endswith(f"/hooks/{w.flow.webhook_token}/test/")
+    assert urls["prod"].endswith(f"/hooks/{w.flow.webhook_token}/")
+
+
+def test_runs_show_their_environment(client_as, env_world):
+    from flowbuilder.triggers import actions as trigger_actions
+
+    w, builder = env_world, client_as("builder")
+    _promote(builder, w.flow, "dev")
+    run_id = trigger_actions.poll_trigger(_states(w.flow)["dev"].pk).run_id
+    listed = {r["id"]: r for r in builder.get(f"/api/runs/?flow={w.flow.pk}").json()["results"]}
+    assert listed[run_id]["version"]["environment"] == "dev"
+    assert builder.get(f"/api/runs/{run_id}/").json()["version"]["environment"] == "dev"
+
+
+def test_without_environments_triggers_are_unchanged(client_as, world):
+    flow = world.make_flow(world.a, published=True, doc=_webhook_doc(""))
+    assert _hook(flow, "").status_code == 202
+    assert _hook(flow, "test").status_code == 404  # no environment URLs without environments
+    sched = world.make_flow(world.a, published=True, doc=_doc(""))
+    assert [(s.environment, s.node_id) for s in PollingState.objects.filter(flow=sched)] == [("prod", "tick")]
+    run = Run.objects.filter(flow=flow).get()
+    assert client_as("viewer").get(f"/api/runs/{run.pk}/").json()["version"]["environment"] == ""
 
 
 def test_promotion_needs_the_slot_in_the_target_environment(client_as, env_world):
@@ -147,3 +281,11 @@ def test_without_environments_one_prod_like_environment(client_as, world):
 
 def test_viewers_cannot_promote(client_as, env_world):
     assert _promote(client_as("viewer"), env_world.flow, "dev").status_code == 403
+
+
+def test_operators_see_each_triggers_environment(client_as, env_world):
+    w, builder = env_world, client_as("builder")
+    _promote(builder, w.flow, "dev")
+    _promote(builder, w.flow, "test")
+    listed = client_as("operator").get("/api/triggers/", {"organisation": w.a.pk}).json()["results"]
+    assert sorted(t["environment"] for t in listed if t["flow"] == w.flow.pk) == ["dev", "test"]

@@ -221,6 +221,8 @@ def _url(route: Route, obj: Any) -> str:
         kwargs["number"] = 1
     if "(?P<node_id>" in route.pattern:
         kwargs["node_id"] = "m0"
+    if "(?P<environment>" in route.pattern:
+        kwargs["environment"] = "test"
     return reverse(route.name, kwargs=kwargs)
 
 

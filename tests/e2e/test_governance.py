@@ -41,6 +41,7 @@ def test_approver_reviews_and_approves_a_version(
     org.save()
     ben = make_user("ben", org, "builder")
     make_user("ava", org, "approver")
+    make_user("max", org, "approver")
     flow = flow_actions.create_flow(
         actor=ben, organisation=org, name="Invoices to ERP", document=manual_document()
     )
@@ -55,6 +56,14 @@ def test_approver_reviews_and_approves_a_version(
     expect(page.get_by_test_id(f"review-diff-{first.pk}")).to_contain_text("added")
     expect(page.get_by_test_id(f"review-findings-{first.pk}")).to_be_visible()
     expect(page.get_by_test_id(f"review-test-run-{first.pk}")).to_be_visible()
+    # Assigned by default to every approver but the author; the approver sees it is theirs.
+    expect(page.get_by_test_id(f"review-mine-{first.pk}")).to_have_text("assigned to you")
+    expect(page.get_by_test_id(f"review-assignees-{first.pk}")).to_have_text("Assigned to you, max")
+    page.get_by_test_id(f"review-assign-{first.pk}").click()
+    page.get_by_test_id(f"review-assignee-{first.pk}-ava").uncheck()
+    page.get_by_test_id(f"review-assign-save-{first.pk}").click()
+    expect(page.get_by_test_id(f"review-assignees-{first.pk}")).to_have_text("Assigned to max")
+    expect(page.get_by_test_id(f"review-mine-{first.pk}")).to_have_count(0)
     _shot(page, artifacts, "reviews-waiting.png")
     page.get_by_test_id(f"review-reason-{first.pk}").fill("checked the tax mapping")
     page.get_by_test_id(f"review-approve-{first.pk}").click()
@@ -153,6 +162,17 @@ def test_editor_and_run_show_the_environment(
     run = run_actions.start_run(actor=ben, flow=flow, input_items=[{}], version=test_version)
     page.goto(f"{live_server_url}/runs/{run.pk}")
     expect(page.get_by_test_id("run-environment")).to_have_text("Test")
+    page.goto(f"{live_server_url}/runs")
+    expect(page.get_by_test_id(f"run-row-{run.pk}").get_by_test_id("run-row-environment")).to_have_text(
+        "Test"
+    )
+    # Each released environment's webhook URL shows in the editor's side panel.
+    page.goto(f"{live_server_url}/flows/{flow.pk}")
+    expect(page.get_by_test_id("env-webhook-test")).to_contain_text(f"/hooks/{flow.webhook_token}/test/")
+    expect(page.get_by_test_id("env-webhook-prod")).to_have_count(0)
+    # Connections show the organisation's environment names.
+    page.goto(f"{live_server_url}/connections")
+    expect(page.get_by_test_id(f"connection-env-{conns['dev'].pk}")).to_have_text("Sandbox")
 
 
 def test_admin_requires_approval_from_the_governance_settings(

@@ -136,6 +136,14 @@ class PublishSerializer(serializers.Serializer):
         min_value=1,
         help_text="Publish this older version number again (a rollback; reviewed like any publish).",
     )
+    assignees = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text="Where review is required: the user ids asked to approve it (empty: the organisation's "
+        "approvers but the author).",
+    )
 
 
 class RunRequestSerializer(serializers.Serializer):
@@ -244,6 +252,13 @@ class VersionDetailSerializer(VersionSerializer):
 class PromoteSerializer(serializers.Serializer):
     environment = serializers.ChoiceField(choices=Environment.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    assignees = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text="Prod under review: the user ids asked to approve it (empty: the default approvers).",
+    )
 
 
 class ReleaseShape(serializers.Serializer):
@@ -253,6 +268,10 @@ class ReleaseShape(serializers.Serializer):
     number = serializers.IntegerField(allow_null=True)
     released_by = serializers.CharField(allow_null=True)
     released_at = serializers.DateTimeField(allow_null=True)
+    webhook_url = serializers.CharField(
+        allow_null=True,
+        help_text="Where this environment's webhook trigger listens (null: nothing released there).",
+    )
 
     class Meta:
         ref_name = "Release"

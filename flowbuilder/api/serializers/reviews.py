@@ -12,6 +12,14 @@ from .shapes import FindingShape, LastRunRefShape
 from .templates import GraphDiffShape
 
 
+class ReviewerShape(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+    class Meta:
+        ref_name = "Reviewer"
+
+
 class ReviewSerializer(serializers.ModelSerializer):
     """A version sent for review, with who decided it and why."""
 
@@ -22,6 +30,8 @@ class ReviewSerializer(serializers.ModelSerializer):
     live_version = serializers.SerializerMethodField()
     can_decide = serializers.SerializerMethodField()
     unseen = serializers.SerializerMethodField()
+    assignees = serializers.SerializerMethodField()
+    assigned_to_me = serializers.SerializerMethodField()
 
     class Meta:
         model = FlowVersion
@@ -43,6 +53,8 @@ class ReviewSerializer(serializers.ModelSerializer):
             "live_version",
             "can_decide",
             "unseen",
+            "assignees",
+            "assigned_to_me",
         ]
         read_only_fields = fields
 
@@ -58,6 +70,14 @@ class ReviewSerializer(serializers.ModelSerializer):
     def get_live_version(self, v: FlowVersion) -> int | None:
         live = v.flow.published_version
         return live.number if live else None
+
+    @extend_schema_field(ReviewerShape(many=True))
+    def get_assignees(self, v: FlowVersion) -> list[dict]:
+        return [{"id": u.pk, "username": u.get_username()} for u in v.assignees.all()]
+
+    def get_assigned_to_me(self, v: FlowVersion) -> bool:
+        user = self.context.get("request").user if self.context.get("request") else None
+        return bool(user and user.is_authenticated and any(u.pk == user.pk for u in v.assignees.all()))
 
     def get_can_decide(self, v: FlowVersion) -> bool:
         return v.pk in self.context.get("decidable", set())
@@ -91,6 +111,15 @@ class ReviewDetailSerializer(ReviewSerializer):
     @extend_schema_field(LastRunRefShape(allow_null=True))
     def get_last_test_run(self, v: FlowVersion) -> dict | None:
         return self.context["last_test_run"]
+
+
+class ReviewAssignSerializer(serializers.Serializer):
+    assignees = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        max_length=50,
+        allow_empty=True,
+        help_text="User ids asked to decide the review; empty: the organisation's approvers but the author.",
+    )
 
 
 class ReviewDecisionSerializer(serializers.Serializer):

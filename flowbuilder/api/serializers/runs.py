@@ -48,7 +48,8 @@ class RunSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RunVersionRefShape)
     def get_version(self, run: Run) -> dict:
-        return {"id": run.version_id, "number": run.version.number, "state": run.version.state}
+        v = run.version
+        return {"id": run.version_id, "number": v.number, "state": v.state, "environment": v.environment}
 
 
 class NodeWaitingShape(serializers.Serializer):

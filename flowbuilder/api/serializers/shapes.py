@@ -120,6 +120,10 @@ class RunVersionRefShape(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.IntegerField()
     state = serializers.ChoiceField(choices=VersionState.choices)
+    environment = serializers.CharField(
+        help_text='The environment the version was made for ("dev", "test", "prod"); "" without '
+        "environments and for test snapshots."
+    )
 
     class Meta:
         ref_name = "RunVersionRef"

@@ -17,6 +17,10 @@ class TriggerSerializer(serializers.ModelSerializer):
     health = serializers.ChoiceField(choices=TriggerHealth.choices, read_only=True)
     paused_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     last_run = serializers.IntegerField(source="last_run_id", read_only=True, allow_null=True)
+    environment = serializers.CharField(
+        read_only=True,
+        help_text='Whose release the trigger fires: "prod" (the published version) or "dev"/"test".',
+    )
 
     class Meta:
         model = PollingState
@@ -25,6 +29,7 @@ class TriggerSerializer(serializers.ModelSerializer):
             "organisation",
             "flow",
             "flow_name",
+            "environment",
             "node_id",
             "node_label",
             "node_type",

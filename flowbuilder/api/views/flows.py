@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import UTC
 
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -175,7 +176,11 @@ class FlowViewSet(
             if older is None:
                 raise ValidationError({"rollback_to": [f"This flow has no version {number}."]})
         version = actions.publish_flow(
-            actor=request.user, flow=flow, comment=data.validated_data["comment"], rollback_to=older
+            actor=request.user,
+            flow=flow,
+            comment=data.validated_data["comment"],
+            rollback_to=older,
+            assignees=data.validated_data["assignees"],
         )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -192,8 +197,20 @@ class FlowViewSet(
             flow=flow,
             environment=data.validated_data["environment"],
             comment=data.validated_data["comment"],
+            assignees=data.validated_data["assignees"],
         )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("environment", str, OpenApiParameter.PATH, enum=["dev", "test"])],
+        responses={204: None, 400: ErrorShape},
+    )
+    @action(detail=True, methods=["delete"], url_path=r"releases/(?P<environment>[a-z]+)")
+    def withdraw_release(self, request, pk=None, environment=None):
+        """Take the dev or test release down: its triggers stop firing, its runs stay."""
+        environments.withdraw(actor=request.user, flow=self.get_object(), environment=environment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=EnvironmentsShape, filters=False)
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -203,6 +220,16 @@ class FlowViewSet(
         org = flow.organisation
         labels = environments.names(org)
         releases = {r.environment: r for r in flow.releases.select_related("version", "released_by")}
+
+        def hook_url(key: str) -> str:
+            if key == "prod":
+                path = reverse("webhook", kwargs={"token": flow.webhook_token})
+            else:
+                path = reverse(
+                    "webhook-environment", kwargs={"token": flow.webhook_token, "environment": key}
+                )
+            return request.build_absolute_uri(path)
+
         if not org.environments_enabled:
             live = flow.published_version
             rows = [
@@ -213,6 +240,7 @@ class FlowViewSet(
                     "number": live.number if live else None,
                     "released_by": None,
                     "released_at": live.created_at if live else None,
+                    "webhook_url": hook_url("prod") if live else None,
                 }
             ]
         else:
@@ -227,6 +255,7 @@ class FlowViewSet(
                         "number": r.version.number if r else None,
                         "released_by": r.released_by.get_username() if r and r.released_by_id else None,
                         "released_at": r.released_at if r else None,
+                        "webhook_url": hook_url(key) if r else None,
                     }
                 )
         return Response(EnvironmentsShape({"enabled": org.environments_enabled, "releases": rows}).data)

@@ -6,6 +6,7 @@ live. The actions live in ``flowbuilder.flows.review``.
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
@@ -13,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from flowbuilder.api.serializers.reviews import (
+    ReviewAssignSerializer,
     ReviewDecisionSerializer,
     ReviewDetailSerializer,
     ReviewSerializer,
@@ -40,17 +42,21 @@ class ReviewFilter(filters.FilterSet):
     waiting = filters.BooleanFilter(method="by_waiting", label="Only versions waiting for my decision")
     authored = filters.BooleanFilter(method="by_authored", label="Only versions I sent for review")
     unseen = filters.BooleanFilter(method="by_unseen", label="Only my versions decided since I last looked")
+    assigned = filters.BooleanFilter(method="by_assigned", label="Only versions in review assigned to me")
     flow = filters.NumberFilter(field_name="flow_id")
 
     class Meta:
         model = FlowVersion
-        fields = ["state", "waiting", "authored", "unseen", "flow"]
+        fields = ["state", "waiting", "authored", "unseen", "assigned", "flow"]
 
     def by_waiting(self, queryset, name, value):
         return review.waiting_for(self.request.user, queryset) if value else queryset
 
     def by_authored(self, queryset, name, value):
         return queryset.filter(created_by=self.request.user) if value else queryset
+
+    def by_assigned(self, queryset, name, value):
+        return review.assigned_to(self.request.user, queryset) if value else queryset
 
     def by_unseen(self, queryset, name, value):
         return review.unseen_decisions(self.request.user, queryset) if value else queryset
@@ -59,15 +65,30 @@ class ReviewFilter(filters.FilterSet):
 class ReviewViewSet(
     RestrictedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Versions sent for review (``submitted_at`` set), newest first."""
+    """Versions sent for review (``submitted_at`` set): the ones in review assigned to the caller first,
+    then newest first."""
 
-    base_queryset = FlowVersion.objects.filter(submitted_at__isnull=False).select_related(
-        "flow__published_version", "flow__organisation__parent", "created_by", "reviewed_by", "rollback_of"
+    base_queryset = (
+        FlowVersion.objects.filter(submitted_at__isnull=False)
+        .select_related(
+            "flow__published_version",
+            "flow__organisation__parent",
+            "created_by",
+            "reviewed_by",
+            "rollback_of",
+        )
+        .prefetch_related("assignees")
     )
     serializer_class = ReviewSerializer
     filterset_class = ReviewFilter
     ordering_fields = ["id", "submitted_at"]
-    ordering = ["-id"]
+    ordering = ["-mine", "-id"]
+
+    def get_queryset(self):
+        mine = FlowVersion.assignees.through.objects.filter(
+            flowversion_id=OuterRef("pk"), user_id=self.request.user.pk
+        )
+        return super().get_queryset().annotate(mine=Exists(mine) & Q(state=VersionState.IN_REVIEW))
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -128,6 +149,17 @@ class ReviewViewSet(
         data.is_valid(raise_exception=True)
         version = review.reject_version(
             actor=request.user, version=self.get_object(), reason=data.validated_data["reason"]
+        )
+        return Response(ReviewSerializer(version, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=ReviewAssignSerializer, responses={200: ReviewSerializer, 400: ErrorShape})
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Set who is asked to decide (the author or an approver); the newly assigned are e-mailed."""
+        data = ReviewAssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = review.assign(
+            actor=request.user, version=self.get_object(), assignees=data.validated_data["assignees"]
         )
         return Response(ReviewSerializer(version, context=self.get_serializer_context()).data)
 

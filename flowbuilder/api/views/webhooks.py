@@ -1,4 +1,5 @@
-"""POST /hooks/<token>/ through Django (test client, any deployment without the lean ASGI route)."""
+"""POST /hooks/<token>/ (and /hooks/<token>/<dev|test>/, a release's) through Django (test client, any
+deployment without the lean ASGI route)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from flowbuilder.triggers.webhooks import PlainText
 # CSRF protects cookie-authenticated requests; a webhook is called by other systems, carries no session and
 # is authorised only by its secret URL (and the optional HMAC signature), so the CSRF check does not apply.
 @csrf_exempt
-async def webhook(request: HttpRequest, token: str) -> HttpResponse:
+async def webhook(request: HttpRequest, token: str, environment: str = "") -> HttpResponse:
     status, body, headers = await handle_webhook(
         request.method,
         token,
@@ -21,6 +22,7 @@ async def webhook(request: HttpRequest, token: str) -> HttpResponse:
         request.content_type or "",
         dict(request.GET.items()),
         request.headers,
+        environment,
     )
     if isinstance(body, PlainText):  # a validation handshake echoes its token
         return HttpResponse(

@@ -13,6 +13,9 @@ export const flowsApi = {
   /** Promote into an environment (draft -> dev -> test -> prod), binding its connections by slot. */
   promote: (id: number | string, environment: 'dev' | 'test' | 'prod') =>
     unwrap(http.POST('/api/flows/{id}/promote/', { ...byId(id), body: { environment } })),
+  /** Take a dev or test release down: its triggers stop firing (its runs stay). */
+  withdraw: (id: number | string, environment: 'dev' | 'test') =>
+    unwrap(http.DELETE('/api/flows/{id}/releases/{environment}/', { params: { path: { id: Number(id), environment } } })),
   list: (q: LooseQuery<'/api/flows/'>) => unwrap(http.GET('/api/flows/', { params: { query: listQuery<'/api/flows/'>(q) } })),
   create: (body: { organisation: number; name: string; description?: string; tags?: string[]; document?: FlowDocument }) =>
     unwrap(http.POST('/api/flows/', { body })),

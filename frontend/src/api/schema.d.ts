@@ -765,6 +765,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/flows/{id}/releases/{environment}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description Take the dev or test release down: its triggers stop firing, its runs stay. */
+        delete: operations["flows_releases_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows/{id}/run/": {
         parameters: {
             query?: never;
@@ -1547,7 +1564,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Versions sent for review (``submitted_at`` set), newest first. */
+        /**
+         * @description Versions sent for review (``submitted_at`` set): the ones in review assigned to the caller first,
+         *     then newest first.
+         */
         get: operations["reviews_list"];
         put?: never;
         post?: never;
@@ -1564,7 +1584,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Versions sent for review (``submitted_at`` set), newest first. */
+        /**
+         * @description Versions sent for review (``submitted_at`` set): the ones in review assigned to the caller first,
+         *     then newest first.
+         */
         get: operations["reviews_retrieve"];
         put?: never;
         post?: never;
@@ -1588,6 +1611,23 @@ export interface paths {
          *     four-eyes rule applies).
          */
         post: operations["reviews_approve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/assign/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Set who is asked to decide (the author or an approver); the newly assigned are e-mailed. */
+        post: operations["reviews_assign_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2416,6 +2456,7 @@ export interface components {
          *     * `flow.review_submit` - Flow version sent for review
          *     * `flow.review_approve` - Flow version approved
          *     * `flow.review_reject` - Flow version rejected
+         *     * `flow.review_assign` - Flow review assigned
          *     * `audit.export` - Audit trail exported
          *     * `audit.prune` - Audit trail pruned
          *     * `kpi.save` - KPI saved
@@ -2462,7 +2503,7 @@ export interface components {
          *     * `user.reactivate` - User reactivated
          * @enum {string}
          */
-        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "alert_rule.save" | "alert_rule.delete" | "incident.acknowledge" | "incident.resolve" | "inbox.assign" | "inbox.comment" | "inbox.snooze" | "inbox.resolve" | "inbox.bulk" | "match.decide" | "flow.promote" | "flow.review_submit" | "flow.review_approve" | "flow.review_reject" | "audit.export" | "audit.prune" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "retention.set" | "membership.remove" | "organisation.create" | "organisation.governance" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "flow.pin_data" | "flow.unpin_data" | "flow.restore_version" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
+        AuditActionEnum: "approval.request" | "approval.decide" | "approval.escalate" | "approval.time_out" | "auth.login" | "auth.login_failed" | "auth.lockout" | "auth.unlock" | "auth.logout" | "branding.set" | "connection.create" | "connection.update" | "connection.delete" | "connection.test" | "connection.use" | "connection.share" | "connection.unshare" | "connection.authorize" | "connection.connect" | "connection.reconnect_required" | "credentials.rotate_keys" | "flow.create" | "flow.import" | "flow.update" | "flow.delete" | "flow.save_draft" | "flow.publish" | "flow.share" | "alert_rule.save" | "alert_rule.delete" | "incident.acknowledge" | "incident.resolve" | "inbox.assign" | "inbox.comment" | "inbox.snooze" | "inbox.resolve" | "inbox.bulk" | "match.decide" | "flow.promote" | "flow.review_submit" | "flow.review_approve" | "flow.review_reject" | "flow.review_assign" | "audit.export" | "audit.prune" | "kpi.save" | "kpi.delete" | "kpi.compute" | "membership.set" | "retention.set" | "membership.remove" | "organisation.create" | "organisation.governance" | "reconciliation.save" | "reconciliation.delete" | "reconciliation.run" | "reconciliation.fix" | "flow.unshare" | "flow.pin_data" | "flow.unpin_data" | "flow.restore_version" | "sso.set" | "sso.remove" | "run.start" | "run.cancel" | "run.retry" | "run.skip_node" | "run.replay" | "run.resume" | "sla.save" | "sla.delete" | "sla.calendar" | "systems.save" | "systems.refresh" | "template.create" | "template.publish" | "template.clone" | "template.upgrade" | "template.rollback" | "template.pin" | "template.unpin" | "trigger.pause" | "trigger.resume" | "trigger.poll_now" | "user.invite" | "user.deactivate" | "user.reactivate";
         AuditEvent: {
             readonly id: number;
             /** Format: date-time */
@@ -4409,12 +4450,16 @@ export interface components {
             environment: components["schemas"]["EnvironmentEnum"];
             /** @default  */
             comment?: string;
+            /** @description Prod under review: the user ids asked to approve it (empty: the default approvers). */
+            assignees?: number[];
         };
         PublishRequest: {
             /** @default  */
             comment?: string;
             /** @description Publish this older version number again (a rollback; reviewed like any publish). */
             rollback_to?: number | null;
+            /** @description Where review is required: the user ids asked to approve it (empty: the organisation's approvers but the author). */
+            assignees?: number[];
         };
         PublishTemplateVersionRequest: {
             /** @default draft */
@@ -4534,6 +4579,8 @@ export interface components {
             released_by: string | null;
             /** Format: date-time */
             released_at: string | null;
+            /** @description Where this environment's webhook trigger listens (null: nothing released there). */
+            webhook_url: string | null;
         };
         ReportRequestRequest: {
             /**
@@ -4662,6 +4709,12 @@ export interface components {
             readonly live_version: number | null;
             readonly can_decide: boolean;
             readonly unseen: boolean;
+            readonly assignees: components["schemas"]["Reviewer"][];
+            readonly assigned_to_me: boolean;
+        };
+        ReviewAssignRequest: {
+            /** @description User ids asked to decide the review; empty: the organisation's approvers but the author. */
+            assignees: number[];
         };
         ReviewDecisionRequest: {
             /** @default  */
@@ -4689,9 +4742,15 @@ export interface components {
             readonly live_version: number | null;
             readonly can_decide: boolean;
             readonly unseen: boolean;
+            readonly assignees: components["schemas"]["Reviewer"][];
+            readonly assigned_to_me: boolean;
             readonly diff: components["schemas"]["GraphDiff"];
             readonly findings: components["schemas"]["Finding"][];
             readonly last_test_run: components["schemas"]["LastRunRef"] | null;
+        };
+        Reviewer: {
+            id: number;
+            username: string;
         };
         /**
          * @description * `admin` - Admin
@@ -4868,6 +4927,8 @@ export interface components {
             id: number;
             number: number;
             state: components["schemas"]["VersionStateEnum"];
+            /** @description The environment the version was made for ("dev", "test", "prod"); "" without environments and for test snapshots. */
+            environment: string;
         };
         SSOSettings: {
             enabled?: boolean;
@@ -5218,6 +5279,8 @@ export interface components {
             readonly organisation: number;
             readonly flow: number;
             readonly flow_name: string;
+            /** @description Whose release the trigger fires: "prod" (the published version) or "dev"/"test". */
+            readonly environment: string;
             readonly node_id: string;
             /** @description The node's label in the published flow (its id when it has none or left the flow). */
             readonly node_label: string;
@@ -8944,6 +9007,63 @@ export interface operations {
             };
         };
     };
+    flows_releases_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                environment: "dev" | "test";
+                /** @description A unique integer value identifying this flow. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     flows_run_create: {
         parameters: {
             query?: never;
@@ -12388,6 +12508,8 @@ export interface operations {
     reviews_list: {
         parameters: {
             query?: {
+                /** @description Only versions in review assigned to me */
+                assigned?: boolean;
                 /** @description Only versions I sent for review */
                 authored?: boolean;
                 flow?: number;
@@ -12521,6 +12643,69 @@ export interface operations {
                 "application/json": components["schemas"]["ReviewDecisionRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["ReviewDecisionRequest"];
                 "multipart/form-data": components["schemas"]["ReviewDecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not signed in (token clients; a session client gets 403). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not allowed for the user's role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such object, or one the user may not see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reviews_assign_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this flow version. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewAssignRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReviewAssignRequest"];
+                "multipart/form-data": components["schemas"]["ReviewAssignRequest"];
             };
         };
         responses: {

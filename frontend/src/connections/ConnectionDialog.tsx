@@ -1,6 +1,8 @@
 // "New connection" / "Edit connection": connector picker (grouped by category), name, environment,
 // base URL, connector settings and the credential fields, generated from the connector registry's
 // JSON Schemas with rjsf + the CSP-safe validator the editor uses. Secrets are write-only.
+import { useOrgEnvironments } from '../environments/EnvironmentBadge';
+import { environmentLabel } from '../environments/model';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import Form from '@rjsf/core';
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
@@ -126,6 +128,8 @@ export function ConnectionDialog({
   const connector = conn ? known : picked;
   const [name, setName] = useState(initial?.name ?? '');
   const [environment, setEnvironment] = useState<Environment>(initial?.environment ?? 'dev');
+  // The picker shows when the organisation has environments (or the connection is already in another one).
+  const orgEnvs = useOrgEnvironments();
   const [baseUrl, setBaseUrl] = useState(initial?.base_url ?? '');
   const [settings, setSettings] = useState<Values>(initial?.config ?? {});
   const [ctypeKey, setCtypeKey] = useState(initial?.credential_type ?? '');
@@ -384,17 +388,19 @@ export function ConnectionDialog({
               />
               {fieldErr('name') && <em id="conn-name-err" className="conn-err">{fieldErr('name')}</em>}
             </label>
-            <label className="field conn-env">
-              <span>Environment</span>
-              <select value={environment} onChange={(e) => setEnvironment(e.target.value as Environment)} data-testid="connection-environment">
-                {ENVIRONMENTS.map((env) => (
-                  <option key={env.value} value={env.value}>
-                    {env.label}
-                  </option>
-                ))}
-              </select>
-              {fieldErrors.environment && <em className="conn-err">{fieldErrors.environment}</em>}
-            </label>
+            {(orgEnvs.enabled || environment !== 'dev') && (
+              <label className="field conn-env" title="Flows promoted into this environment use the connection of the same name here.">
+                <span>Environment</span>
+                <select value={environment} onChange={(e) => setEnvironment(e.target.value as Environment)} data-testid="connection-environment">
+                  {ENVIRONMENTS.map((env) => (
+                    <option key={env.value} value={env.value}>
+                      {environmentLabel(env.value, orgEnvs.names)}
+                    </option>
+                  ))}
+                </select>
+                {fieldErrors.environment && <em className="conn-err">{fieldErrors.environment}</em>}
+              </label>
+            )}
           </div>
 
           <label className="field">

@@ -16,12 +16,14 @@ import { TestCell } from './TestStatus';
 import { ShareDialog } from '../sharing/ShareDialog';
 import { AuthCell, UsageLine } from './AuthStatus';
 import { callbackResult, ENVIRONMENTS, errorSummary, fieldTitle, missingSecrets } from './model';
+import { useOrgEnvironments } from '../environments/EnvironmentBadge';
+import { environmentLabel } from '../environments/model';
 import './connections.css';
 
 const CHANGE_ROLES = ['admin', 'builder'];
 // Stored by Connect, shown as the authorisation state rather than as secret tags.
 const TOKEN_FIELDS = ['access_token', 'refresh_token', 'expires_at'];
-const envLabel = (env: string) => ENVIRONMENTS.find((e) => e.value === env)?.label ?? env;
+const envLabel = (env: string, names?: Record<string, string>) => environmentLabel(env, names) ?? ENVIRONMENTS.find((e) => e.value === env)?.label ?? env;
 const message = (e: unknown) => (e instanceof ApiError ? errorSummary(e.body as never, e.message) : String(e));
 
 function DeleteDialog({ conn, onClose, onDeleted }: { conn: ConnectionDetail; onClose: () => void; onDeleted: () => void }) {
@@ -76,6 +78,7 @@ export function ConnectionsPage() {
   const connectorsError = registry.error ? message(registry.error) : null;
   const [search, setSearch] = useState('');
   const [env, setEnv] = useState('');
+  const orgEnvs = useOrgEnvironments();
   const [editing, setEditing] = useState<ConnectionDetail | 'new' | null>(null);
   const [deleting, setDeleting] = useState<ConnectionDetail | null>(null);
   const [sharing, setSharing] = useState<ConnectionDetail | null>(null);
@@ -144,6 +147,8 @@ export function ConnectionsPage() {
     [upsert, toast],
   );
 
+  // Environments show (column, filter) when the organisation has them, or a connection is outside dev.
+  const showEnv = orgEnvs.enabled || (connections ?? []).some((c) => c.environment !== 'dev');
   const shown = useMemo(() => {
     const q = search.trim().toLowerCase();
     return (connections ?? []).filter(
@@ -187,14 +192,16 @@ export function ConnectionsPage() {
       {connections && connections.length > 0 && (
         <div className="filters">
           <input type="search" placeholder="Search connections…" value={search} onChange={(e) => setSearch(e.target.value)} aria-label="Search connections" data-testid="connection-search" />
-          <select value={env} onChange={(e) => setEnv(e.target.value)} aria-label="Environment" data-testid="connection-env-filter">
-            <option value="">All environments</option>
-            {ENVIRONMENTS.map((e) => (
-              <option key={e.value} value={e.value}>
-                {e.label}
-              </option>
-            ))}
-          </select>
+          {showEnv && (
+            <select value={env} onChange={(e) => setEnv(e.target.value)} aria-label="Environment" data-testid="connection-env-filter">
+              <option value="">All environments</option>
+              {ENVIRONMENTS.map((e) => (
+                <option key={e.value} value={e.value}>
+                  {envLabel(e.value, orgEnvs.names)}
+                </option>
+              ))}
+            </select>
+          )}
           <span className="muted">
             {shown.length} of {connections.length} connection{connections.length === 1 ? '' : 's'}
           </span>
@@ -221,7 +228,7 @@ export function ConnectionsPage() {
                 <tr>
                   <th>Name</th>
                   <th>Connector</th>
-                  <th>Environment</th>
+                  {showEnv && <th>Environment</th>}
                   <th>Base URL</th>
                   <th>Credentials</th>
                   <th>Last test</th>
@@ -261,9 +268,13 @@ export function ConnectionsPage() {
                           </span>
                         </span>
                       </td>
-                      <td>
-                        <span className={`pill conn-env-${c.environment}`}>{envLabel(c.environment)}</span>
-                      </td>
+                      {showEnv && (
+                        <td>
+                          <span className={`pill conn-env-${c.environment}`} data-testid={`connection-env-${c.id}`}>
+                            {envLabel(c.environment, orgEnvs.names)}
+                          </span>
+                        </td>
+                      )}
                       <td>
                         <span className="clip conn-url" title={c.base_url}>
                           {c.base_url}

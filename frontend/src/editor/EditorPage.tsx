@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { FlowEnvironmentBadges } from '../environments/EnvironmentBadge';
+import { EnvironmentWebhooks, FlowEnvironmentBadges } from '../environments/EnvironmentBadge';
 import { Link, useParams } from 'react-router';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { ApiError } from '../api/client';
@@ -477,11 +477,7 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
           <aside className="inspector inspector-empty" data-testid="inspector-empty">
             <h3>{count > 1 ? `${count} items selected` : 'Nothing selected'}</h3>
             <p className="muted small">{count > 1 ? 'Copy, duplicate, disable or delete them from the toolbar.' : 'Select a node to edit its settings, map fields and see its output.'}</p>
-            {flow.webhook_url && (
-              <p className="small">
-                Webhook: <code className="break">{flow.webhook_url}</code>
-              </p>
-            )}
+            <EnvironmentWebhooks flowId={flowId} fallback={flow.webhook_url} />
           </aside>
         )}
         {versionsOpen && (

@@ -2,13 +2,33 @@
 import { useState } from 'react';
 import { errorMessage } from '../api/client';
 import { flowsApi } from '../api/flows';
+import { reviewsApi } from '../api/reviews';
 import { useResource } from '../lib/useResource';
+import { useSession } from '../session';
 import { useToast } from '../ui/toast';
-import { environmentOf, promotable } from './model';
+import { environmentLabel, environmentOf, promotable } from './model';
 
-export function RunEnvironmentBadge({ flowId, versionId, state }: { flowId: number; versionId: number; state?: string }) {
+/** Whether the current organisation has environments, and its names for them (governance settings). */
+export function useOrgEnvironments(): { enabled: boolean; names: Record<string, string> } {
+  const { organisation } = useSession();
+  const gov = useResource(organisation ? [organisation.id, 'governance'] : null, () => reviewsApi.governance(organisation!.id));
+  return { enabled: !!gov.data?.environments_enabled, names: (gov.data?.environment_names as Record<string, string> | undefined) ?? {} };
+}
+
+/** A run's environment in a list row (nothing without environments). */
+export function EnvironmentTag({ environment, names }: { environment?: string | null; names: Record<string, string> }) {
+  const label = environmentLabel(environment, names);
+  if (!label) return null;
+  return (
+    <span className={`env-badge env-${environment}`} data-testid="run-row-environment">
+      {label}
+    </span>
+  );
+}
+
+export function RunEnvironmentBadge({ flowId, versionId, state, environment }: { flowId: number; versionId: number; state?: string; environment?: string }) {
   const envs = useResource([flowId, 'envs'], () => flowsApi.environments(flowId));
-  const label = environmentOf(envs.data ?? null, versionId, state);
+  const label = environmentOf(envs.data ?? null, versionId, state, environment);
   if (!label) return null;
   return (
     <span className="env-badge" data-testid="run-environment">
@@ -24,6 +44,19 @@ export function FlowEnvironmentBadges({ flowId }: { flowId: number }) {
   const data = envs.data;
   if (!data) return null;
   const next = promotable(data);
+  async function withdraw(env: 'dev' | 'test', name: string) {
+    if (!window.confirm(`Withdraw the release from ${name}? Its triggers stop firing; its runs stay.`)) return;
+    setBusy(true);
+    try {
+      await flowsApi.withdraw(flowId, env);
+      toast.success(`Nothing is live in ${name} now`);
+      void envs.refresh();
+    } catch (e) {
+      toast.error('Not withdrawn', errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
   async function promote(env: 'dev' | 'test' | 'prod') {
     setBusy(true);
     try {
@@ -40,8 +73,26 @@ export function FlowEnvironmentBadges({ flowId }: { flowId: number }) {
   return (
     <span className="env-badges" data-testid="flow-environments">
       {data.releases.map((r) => (
-        <span key={r.environment} className={`env-badge${r.version ? '' : ' env-empty'}`} data-testid={`env-${r.environment}`} title={r.released_by ? `released by ${r.released_by}` : undefined}>
-          {r.name} {r.number ? `v${r.number}` : '—'}
+        <span key={r.environment} className="env-slot">
+          <span
+            className={`env-badge${r.version ? '' : ' env-empty'}`}
+            data-testid={`env-${r.environment}`}
+            title={[r.released_by ? `released by ${r.released_by}` : '', r.webhook_url ? `webhook: ${r.webhook_url}` : ''].filter(Boolean).join(' · ') || undefined}
+          >
+            {r.name} {r.number ? `v${r.number}` : '—'}
+          </span>
+          {data.enabled && r.version && r.environment !== 'prod' && (
+            <button
+              className="small ghost env-withdraw"
+              disabled={busy}
+              onClick={() => void withdraw(r.environment as 'dev' | 'test', r.name)}
+              data-testid={`withdraw-${r.environment}`}
+              aria-label={`Withdraw from ${r.name}`}
+              title={`Withdraw from ${r.name} (its triggers stop)`}
+            >
+              ×
+            </button>
+          )}
         </span>
       ))}
       {next.length > 0 && (
@@ -62,5 +113,32 @@ export function FlowEnvironmentBadges({ flowId }: { flowId: number }) {
         </select>
       )}
     </span>
+  );
+}
+
+/** Where each environment's webhook listens (the editor's side panel); one URL without environments. */
+export function EnvironmentWebhooks({ flowId, fallback }: { flowId: number; fallback?: string | null }) {
+  const envs = useResource([flowId, 'envs'], () => flowsApi.environments(flowId));
+  const data = envs.data;
+  if (!data?.enabled) {
+    return fallback ? (
+      <p className="small">
+        Webhook: <code className="break">{fallback}</code>
+      </p>
+    ) : null;
+  }
+  const live = data.releases.filter((r) => r.webhook_url);
+  return (
+    <div className="small" data-testid="env-webhooks">
+      Webhooks (fire only where a version is released):
+      {live.length === 0 && <span className="muted"> nothing released yet.</span>}
+      <ul>
+        {live.map((r) => (
+          <li key={r.environment} data-testid={`env-webhook-${r.environment}`}>
+            {r.name}: <code className="break">{r.webhook_url}</code>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

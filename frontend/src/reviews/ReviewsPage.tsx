@@ -1,7 +1,8 @@
 // /reviews: flow versions sent for review (four-eyes publishing). An approver opens one and sees the
 // change against what is live (the graph diff), the validation findings and the last test run, then
 // approves (it publishes) or rejects with a reason. Authors see their versions and the decisions; a
-// decision they have not read yet is marked and counts in the top bar's indicator.
+// decision they have not read yet is marked and counts in the top bar's indicator. Reviews assigned to the
+// viewer come first (the API orders them so) and are marked; the author or an approver changes the assignees.
 // Not the run-time approvals inbox (/approvals).
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
@@ -14,17 +15,76 @@ import { timeAgo } from '../lib/format';
 import { ResourceState } from '../ui/ResourceState';
 import { Spinner, StatusBadge } from '../ui/bits';
 import { useToast } from '../ui/toast';
-import { decideBlocked, originText, stateLabel } from './model';
+import { partnerApi } from '../api/partner';
+import { assignable, assigneesText, decideBlocked, originText, stateLabel } from './model';
 import '../approvals/approvals.css';
 import '../partner/partner.css';
 
 const VIEWS: { key: string; label: string; query: ReviewQuery }[] = [
   { key: 'waiting', label: 'Waiting for me', query: { waiting: true } },
+  { key: 'assigned', label: 'Assigned to me', query: { assigned: true } },
   { key: 'mine', label: 'My versions', query: { authored: true } },
   { key: 'all', label: 'All reviews', query: {} },
 ];
 
+/** Change who is asked to decide (the author or an approver): the organisation's approvers and admins. */
+function AssignPicker({ r, onChanged }: { r: Review; onChanged: (r: Review) => void }) {
+  const toast = useToast();
+  const [open, setOpen] = useState(false);
+  const members = useResource(open ? [r.organisation, 'members'] : null, () => partnerApi.members(r.organisation));
+  const [chosen, setChosen] = useState<number[]>(r.assignees.map((a) => a.id));
+  const [busy, setBusy] = useState(false);
+  async function save(ids: number[]) {
+    setBusy(true);
+    try {
+      const done = await reviewsApi.assign(r.id, ids);
+      toast.success(`Assigned: ${done.assignees.map((a) => a.username).join(', ') || 'nobody'}`);
+      setOpen(false);
+      onChanged(done);
+    } catch (e) {
+      toast.error('Not assigned', errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+  if (!open) {
+    return (
+      <button className="small ghost" onClick={() => setOpen(true)} data-testid={`review-assign-${r.id}`}>
+        Change assignees…
+      </button>
+    );
+  }
+  const people = members.data ? assignable(members.data, r.author) : [];
+  return (
+    <fieldset className="rv-assign" data-testid={`review-assign-picker-${r.id}`}>
+      <legend className="small">Ask to review</legend>
+      {!members.data && <Spinner label="Loading approvers…" />}
+      {people.map((p) => (
+        <label key={p.id} className="small">
+          <input
+            type="checkbox"
+            checked={chosen.includes(p.id)}
+            onChange={(e) => setChosen(e.target.checked ? [...chosen, p.id] : chosen.filter((x) => x !== p.id))}
+            data-testid={`review-assignee-${r.id}-${p.username}`}
+          />{' '}
+          {p.username}
+        </label>
+      ))}
+      <button className="small primary" disabled={busy} onClick={() => void save(chosen)} data-testid={`review-assign-save-${r.id}`}>
+        Save
+      </button>
+      <button className="small ghost" disabled={busy} onClick={() => void save([])} title="Every approver of the organisation but the author">
+        Reset to all approvers
+      </button>
+      <button className="small ghost" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </fieldset>
+  );
+}
+
 function ReviewBody({ r, onDecided }: { r: Review; onDecided: (r: Review) => void }) {
+  const { me } = useSession();
   const toast = useToast();
   const detail = useResource([r.id, r.state], () => reviewsApi.get(r.id));
   const [reason, setReason] = useState('');
@@ -85,6 +145,7 @@ function ReviewBody({ r, onDecided }: { r: Review; onDecided: (r: Review) => voi
           </div>
         )}
       </ResourceState>
+      {r.state === 'in_review' && (r.author === me.username || r.can_decide) && <AssignPicker r={r} onChanged={onDecided} />}
       {r.state === 'in_review' && (
         <footer className="apv-actions">
           <input
@@ -126,12 +187,18 @@ function ReviewCard({ r, open, onToggle, onDecided }: { r: Review; open: boolean
               {r.flow_name} · {originText(r)}
             </button>
             {r.unseen && <span className="rv-new" data-testid={`review-unseen-${r.id}`}>new decision</span>}
+            {r.assigned_to_me && <span className="rv-new" data-testid={`review-mine-${r.id}`}>assigned to you</span>}
           </h2>
           <p className="muted small">
             <Link to={`/flows/${r.flow}`}>open flow</Link> · sent by {mine ? 'you' : r.author ?? 'someone'} {timeAgo(r.submitted_at)}
             {r.comment ? ` · “${r.comment}”` : ''}
             {r.reviewed_by ? ` · ${stateLabel(r.state)} by ${r.reviewed_by} ${timeAgo(r.reviewed_at)}` : ''}
           </p>
+          {r.state === 'in_review' && (
+            <p className="muted small" data-testid={`review-assignees-${r.id}`}>
+              Assigned to {assigneesText(r, me.username)}
+            </p>
+          )}
           {r.review_reason && <p className="apv-reason" data-testid={`review-reason-text-${r.id}`}>Reason: {r.review_reason}</p>}
         </div>
         <StatusBadge status={stateLabel(r.state)} />

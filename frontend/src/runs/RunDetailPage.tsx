@@ -98,7 +98,7 @@ function RunView({ run, store }: { run: RunDetail; store: DocumentStore }) {
         <StatusBadge status={status} />
         <Link to={`/flows/${run.flow}`}>{run.flow_name}</Link>
         {versionNumber(run.version) !== null && <span className="muted small">v{versionNumber(run.version)}</span>}
-        {typeof run.version === 'object' && run.version && <RunEnvironmentBadge flowId={run.flow} versionId={run.version.id} state={run.version.state} />}
+        {typeof run.version === 'object' && run.version && <RunEnvironmentBadge flowId={run.flow} versionId={run.version.id} state={run.version.state} environment={run.version.environment} />}
         <span className="muted small">
           {run.origin} · {clock(run.started_at ?? run.created_at)} · {duration(run.duration_ms)}
         </span>

@@ -7,6 +7,7 @@ import { useSession } from '../session';
 import { StatusBadge } from '../ui/bits';
 import { ResourceState } from '../ui/ResourceState';
 import { useResource } from '../lib/useResource';
+import { EnvironmentTag, useOrgEnvironments } from '../environments/EnvironmentBadge';
 import { clock, duration, timeAgo } from '../lib/format';
 
 const STATUSES: RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
@@ -23,8 +24,16 @@ const ORIGINS: { value: Schemas['OriginEnum']; label: string }[] = [
 /** `datetime-local` (the browser's zone) -> ISO 8601 with offset for the API; '' stays unset. */
 const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
+/** The environment a run's version was made for ('' without environments). */
+function versionEnvironment(v: unknown): string {
+  return v && typeof v === 'object' && 'environment' in v ? String((v as { environment?: string }).environment ?? '') : '';
+}
+
 export function RunsPage() {
   const { organisation } = useSession();
+  const envs = useOrgEnvironments();
+  // The column shows with environments on, or while runs made in one are listed.
+  const showEnv = (runs: { version: unknown }[]) => envs.enabled || runs.some((r) => versionEnvironment(r.version) !== '');
   const [params, setParams] = useSearchParams();
   const flow = params.get('flow') ?? '';
   const status = params.get('status') ?? '';
@@ -144,6 +153,7 @@ export function RunsPage() {
                     <th>Run</th>
                     <th>Flow</th>
                     <th>Status</th>
+                    {showEnv(runs) && <th>Environment</th>}
                     <th>Trigger</th>
                     <th>Started</th>
                     <th>Duration</th>
@@ -165,6 +175,11 @@ export function RunsPage() {
                       <td>
                         <StatusBadge status={r.status} />
                       </td>
+                      {showEnv(runs) && (
+                        <td>
+                          <EnvironmentTag environment={versionEnvironment(r.version)} names={envs.names} />
+                        </td>
+                      )}
                       <td className="muted">{r.origin}</td>
                       <td title={clock(r.started_at ?? r.created_at)}>{timeAgo(r.started_at ?? r.created_at)}</td>
                       <td>{duration(r.duration_ms)}</td>

@@ -1,5 +1,6 @@
 // /triggers: the organisation's triggers that run on their own (connector polling triggers and schedules),
 // their health, and the operator's levers: pause, resume, poll now. Refreshes every 10 s while visible.
+import { environmentLabel } from '../environments/model';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
@@ -67,6 +68,12 @@ function TriggerRows({ t, now, role, busy, onAction }: RowProps) {
           <Link to={`/flows/${t.flow}`} className="strong" title="Open the flow in the editor">
             {t.flow_name}
           </Link>
+          {t.environment !== 'prod' && (
+            <span className={`env-badge env-${t.environment}`} data-testid={`trigger-env-${t.id}`} title="Fires for this environment's release">
+              {' '}
+              {environmentLabel(t.environment)}
+            </span>
+          )}
         </td>
         <td>
           <span className="trg-node-label">{t.node_label}</span>

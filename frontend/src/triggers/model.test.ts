@@ -9,7 +9,7 @@ const NOW = Date.parse('2026-11-20T12:00:00Z');
 const at = (secondsFromNow: number) => new Date(NOW + secondsFromNow * 1000).toISOString();
 
 const trigger = (over: Partial<Trigger> = {}): Trigger => ({
-  id: 1, organisation: 10, flow: 5, flow_name: 'Billing', node_id: 'tick', node_label: 'Nightly billing',
+  id: 1, organisation: 10, flow: 5, flow_name: 'Billing', environment: 'prod', node_id: 'tick', node_label: 'Nightly billing',
   node_type: 'trigger.schedule', kind: 'schedule', cron: null, health: 'waiting', paused_at: null, paused_by: null, interval_s: 3600,
   next_poll_at: at(3600), last_polled_at: null, last_success_at: null, last_error: '', consecutive_failures: 0,
   last_run: null, runs_started: 0, duplicates_skipped: 0, echoes_skipped: 0, ...over,
