@@ -32,6 +32,7 @@ ENTITY_SETS = (
     "salesCreditMemoLines",
     "customerPaymentJournals",
     "customerPayments",
+    "generalLedgerEntries",
 )
 STANDARD_ROUTE = "v2.0"
 _ROUTE = re.compile(r"^[A-Za-z0-9_]+/[A-Za-z0-9_]+/v\d+\.\d+$")
