@@ -19,14 +19,15 @@ from urllib.parse import urlsplit
 Hold = tuple[str, str] | Callable[[str, str], bool]
 
 
-def nth_write(n: int) -> Callable[[str, str], bool]:
-    """A ``hold`` that matches the n-th (1-based) request that is not a GET: the n-th side effect."""
+def nth_write(n: int, reads: str = "") -> Callable[[str, str], bool]:
+    """A ``hold`` that matches the n-th (1-based) side effect: a request that is not a GET and whose path
+    does not match ``reads`` (a regex for the POSTs that only read, e.g. a token or a query endpoint)."""
     count = 0
     lock = threading.Lock()
 
     def match(method: str, path: str) -> bool:
         nonlocal count
-        if method == "GET":
+        if method == "GET" or (reads and re.fullmatch(reads, path)):
             return False
         with lock:
             count += 1
