@@ -20,7 +20,18 @@ from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System
 from ..platform.timeutil import iso_z, parse_iso, utcnow
 from . import odata, subscriptions
-from .schema import DOCUMENT_LINES, SETS_DEF, document_totals, invoice_totals, line_amounts
+from .schema import (
+    CASH_ACCOUNT,
+    DOCUMENT_LINES,
+    READ_ONLY_SETS,
+    RECEIVABLES_ACCOUNT,
+    REVENUE_ACCOUNT,
+    SALES_TAX_ACCOUNT,
+    SETS_DEF,
+    document_totals,
+    invoice_totals,
+    line_amounts,
+)
 
 API = r"(?:/v2\.0/[^/]+/[^/]+)?/api/(?P<route>v2\.0|[A-Za-z0-9_]+/[A-Za-z0-9_]+/v\d+\.\d+)"
 GUID = r"[0-9a-fA-F-]{36}"
@@ -142,6 +153,13 @@ class BusinessCentral(System):
         """An entity set answers only on its own API route (v2.0, or its custom page's route)."""
         if SETS_DEF[es].api != route:
             raise BcError(404, "BadRequest_NotFound", f"Resource not found for the segment '{es}'.")
+
+    def _writable_set(self, es: str, method: str) -> None:
+        """G/L entries are written by posting only: the API page allows GET alone."""
+        if es in READ_ONLY_SETS:
+            raise BcError(
+                405, "BadRequest_MethodNotAllowed", f"'{method}' requests for '{es}' are not allowed."
+            )
 
     # -- companies --------------------------------------------------------------------------------
     def _company(self, cid: str) -> dict[str, Any]:
@@ -295,22 +313,69 @@ class BusinessCentral(System):
         *,
         parent: dict[str, Any] | None = None,
     ) -> Response:
+        """POST: one entity; a sales document with its lines (``salesInvoiceLines`` / ``salesCreditMemoLines``
+        in the body) is a deep insert, all or nothing."""
         req.object_label = es
         try:
             self._route(route, es)
+            self._writable_set(es, "POST")
             company = self._company(cid)
             body = self._body(req)
             if parent is not None:
                 body.setdefault("journalId" if es == "customerPayments" else "documentId", parent["id"])
+            nested = body.pop(DOCUMENT_LINES[es], None) if es in DOCUMENT_LINES else None
+            if nested is not None and (
+                not isinstance(nested, list) or not all(isinstance(n, dict) for n in nested)
+            ):
+                raise BcError(400, "BadRequest", "Invalid Request Body")
             record = self._prepare(company["id"], es, None, body)
         except BcError as exc:
             return self._fail(exc)
-        self._commit(company["id"], es, record, "created")
+        if nested:
+            error = self._deep_insert(company["id"], es, record, nested)
+            if error is not None:
+                return self._fail(error)
+        else:
+            self._commit(company["id"], es, record, "created")
+        record = self.store.get(self.name, es, record["id"]) or record
         base = self._base(req, route)
         location = f"{base}/companies({company['id']})/{es}({record['id']})"
         body_out = {"@odata.context": f"{base}/$metadata#companies({company['id']})/{es}/$entity"}
-        body_out.update(public(record))
+        body_out.update(self._shape(req, es, record))
         return json_response(201, body_out, {"ETag": etag(record), "Location": location})
+
+    def _deep_insert(
+        self, cid: str, es: str, doc: dict[str, Any], nested: list[dict[str, Any]]
+    ) -> BcError | None:
+        """The document and its lines in one transaction: a refused line leaves nothing behind."""
+        lines_es = DOCUMENT_LINES[es]
+        self.store.put(self.name, es, doc["id"], doc)
+        prepared: list[dict[str, Any]] = []
+        try:
+            for index, line in enumerate(nested):
+                body = {**line, "documentId": doc["id"]}
+                if body.get("sequence") is None:
+                    body["sequence"] = (index + 1) * 10000
+                if any(p.get("sequence") == body["sequence"] for p in prepared):
+                    raise self._same_line(doc, body["sequence"])
+                prepared.append(self._prepare(cid, lines_es, None, body))
+        except BcError as exc:
+            self.store.delete(self.name, es, doc["id"])
+            return exc
+        self._commit(cid, es, doc, "created")
+        for line in prepared:
+            self.store.put(self.name, lines_es, line["id"], line)
+            self._changed(cid, lines_es, "created", public(line))
+        self._recompute_document(cid, lines_es, doc["id"])
+        return None
+
+    def _same_line(self, doc: dict[str, Any], sequence: Any) -> BcError:
+        return BcError(
+            400,
+            "Internal_EntityWithSameKeyExists",
+            "The record in table Sales Line already exists. Identification fields and values: "
+            f"Document No.='{doc.get('number')}',Line No.='{sequence}'",
+        )
 
     def add_child(
         self, req: Request, cid: str, parent_es: str, pid: str, es: str, route: str = "v2.0"
@@ -351,6 +416,7 @@ class BusinessCentral(System):
         req.object_label = es
         try:
             self._route(route, es)
+            self._writable_set(es, "PATCH")
             record = self._find(cid, es, eid)
             self._check_etag(req, record)
             self._check_editable(cid, es, record)
@@ -367,6 +433,7 @@ class BusinessCentral(System):
         req.object_label = es
         try:
             self._route(route, es)
+            self._writable_set(es, "DELETE")
             record = self._find(cid, es, eid)
             self._check_etag(req, record)
             self._check_editable(cid, es, record)
@@ -410,6 +477,13 @@ class BusinessCentral(System):
         doc["number"] = re.sub(rf"^{re.escape(prefix)}-D", prefix, str(doc["number"]))
         self._commit(doc["_companyId"], es, self._touch(doc), "updated")
         self._recompute_document(doc["_companyId"], DOCUMENT_LINES[es], doc["id"])
+        if es == "salesInvoices":
+            doc = self.store.get(self.name, es, doc["id"]) or doc
+            total, tax = float(doc.get("totalAmountIncludingTax") or 0), float(doc.get("totalTaxAmount") or 0)
+            entries = [(RECEIVABLES_ACCOUNT, total, 0.0), (REVENUE_ACCOUNT, 0.0, round(total - tax, 2))]
+            if tax:
+                entries.append((SALES_TAX_ACCOUNT, 0.0, tax))
+            self._post_entries(doc["_companyId"], doc, "Invoice", str(doc["number"]), entries)
 
     def _post_journal(self, journal: dict[str, Any]) -> None:
         cid = journal["_companyId"]
@@ -427,10 +501,48 @@ class BusinessCentral(System):
             self.store.delete(self.name, "customerPayments", line["id"])
             posted = {**line, "_set": POSTED_PAYMENTS}
             self.store.put(self.name, POSTED_PAYMENTS, line["id"], posted)
+            amount = float(line.get("amount") or 0)
+            cash = str(journal.get("balancingAccountNumber") or CASH_ACCOUNT)
+            self._post_entries(
+                cid,
+                line,
+                "Payment",
+                str(line.get("documentNumber") or ""),
+                [(cash, amount, 0.0), (RECEIVABLES_ACCOUNT, 0.0, amount)],
+            )
             self._changed(cid, "customerPayments", "deleted", public(line))
             if line.get("appliesToInvoiceId"):
                 self._recompute_document(cid, "salesInvoiceLines", line["appliesToInvoiceId"])
         self._commit(cid, "customerPaymentJournals", self._touch(journal), "updated")
+
+    def _post_entries(
+        self,
+        cid: str,
+        source: dict[str, Any],
+        document_type: str,
+        document_number: str,
+        entries: list[tuple[str, float, float]],
+    ) -> None:
+        """G/L entries a posting writes (account, debit, credit), numbered in posting order."""
+        for account, debit, credit in entries:
+            number = self.store.next_value(f"dynamics:glentry:{cid}", 1)
+            entry = {
+                "id": str(uuid.uuid4()),
+                "entryNumber": number,
+                "postingDate": source.get("postingDate") or utcnow().date().isoformat(),
+                "documentNumber": document_number,
+                "documentType": document_type,
+                "accountId": str(uuid.uuid5(uuid.NAMESPACE_OID, f"bc-account-{cid}-{account}")),
+                "accountNumber": account,
+                "description": str(source.get("description") or source.get("customerName") or "")[:100],
+                "debitAmount": round(debit, 2),
+                "creditAmount": round(credit, 2),
+                "_companyId": cid,
+                "_set": "generalLedgerEntries",
+                "_version": 0,
+            }
+            self._touch(entry)
+            self.store.put(self.name, "generalLedgerEntries", entry["id"], entry)
 
     def _body(self, req: Request) -> dict[str, Any]:
         try:
@@ -553,6 +665,8 @@ class BusinessCentral(System):
             record["journalId"], record["journalDisplayName"] = journal["id"], journal["code"]
             if existing is None:
                 record["lineNumber"] = self.store.next_value(f"dynamics:payline:{cid}", 1) * 10000
+                if not record.get("documentNumber"):  # the journal batch's number series
+                    record["documentNumber"] = f"PAY{record['lineNumber'] // 10000 + 2000:05d}"
             self._apply_to(cid, record)
         elif es in ("salesInvoiceLines", "salesCreditMemoLines"):
             doc_es = "salesInvoices" if es == "salesInvoiceLines" else "salesCreditMemos"
@@ -564,9 +678,17 @@ class BusinessCentral(System):
                     f"The {SETS_DEF[doc_es].entity} (documentId) does not exist.",
                 )
             self._check_editable(cid, doc_es, doc)
+            siblings = [
+                r
+                for r in self._records(cid, es)
+                if r.get("documentId") == record["documentId"] and r["id"] != record.get("id")
+            ]
             if existing is None and record.get("sequence") is None:
-                count = sum(1 for r in self._records(cid, es) if r.get("documentId") == record["documentId"])
-                record["sequence"] = (count + 1) * 10000
+                record["sequence"] = (
+                    max([int(r.get("sequence") or 0) for r in siblings] or [0]) // 10000 + 1
+                ) * 10000
+            if any(r.get("sequence") == record["sequence"] for r in siblings):
+                raise self._same_line(doc, record["sequence"])
             line_amounts(record)
         elif es == "customerPaymentJournals":
             clash = [

@@ -256,6 +256,41 @@ SETS_DEF: dict[str, EntitySet] = {
         },
         order_by="sequence",
     ),
+    # https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_generalledgerentry
+    # Read-only: written by posting (a sales invoice, a payment journal), never through the API.
+    "generalLedgerEntries": EntitySet(
+        "generalLedgerEntry",
+        {
+            "id": "guid",
+            "entryNumber": "number",
+            "postingDate": "date",
+            "documentNumber": "string",
+            "documentType": "string",
+            "accountId": "guid",
+            "accountNumber": "string",
+            "description": "string",
+            "debitAmount": "number",
+            "creditAmount": "number",
+            "lastModifiedDateTime": "datetime",
+        },
+        frozenset(
+            {
+                "id",
+                "entryNumber",
+                "postingDate",
+                "documentNumber",
+                "documentType",
+                "accountId",
+                "accountNumber",
+                "description",
+                "debitAmount",
+                "creditAmount",
+                "lastModifiedDateTime",
+            }
+        ),
+        (),
+        order_by="entryNumber",
+    ),
     # A custom API page (an AL page of PageType API, APIPublisher 'northwind', APIGroup 'billing',
     # APIVersion 'v1.0', EntitySetName 'billingSchedules'), served at
     # /api/northwind/billing/v1.0/companies({id})/billingSchedules as the endpoint-structure page documents:
@@ -330,6 +365,9 @@ SETS_DEF: dict[str, EntitySet] = {
     ),
 }
 DOCUMENT_LINES = {"salesInvoices": "salesInvoiceLines", "salesCreditMemos": "salesCreditMemoLines"}
+READ_ONLY_SETS = frozenset({"generalLedgerEntries"})
+# G/L accounts the sandbox posts to (the Cronus chart of accounts' numbers)
+RECEIVABLES_ACCOUNT, REVENUE_ACCOUNT, SALES_TAX_ACCOUNT, CASH_ACCOUNT = "13100", "40100", "25100", "10100"
 COMPANY_FIELDS = (
     "id",
     "systemVersion",

@@ -9,14 +9,8 @@ updates the record it already has, and there is exactly one.
 
 from __future__ import annotations
 
-import http.client
-import re
-import threading
 import uuid
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -26,78 +20,12 @@ from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import NodeRun
 from flowbuilder.flows import actions as flow_actions
 from tests.support.documents import document, edge, node
+from tests.support.holding_proxy import HoldingProxy
 from tests.support.live_stack import Proc
 
 from .conftest import node_errors, wait_for_run_row
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-class HoldingProxy:
-    """Forwards every request to ``target``; the first whose method and path match ``hold`` is forwarded
-    (the sandbox does it), then its answer is held until :meth:`release`. ``held`` is set at that moment."""
-
-    def __init__(self, target: str, hold: tuple[str, str]) -> None:
-        self.held = threading.Event()
-        self.released = threading.Event()
-        self.seen: list[tuple[str, str, int]] = []
-        self._holding = True
-        upstream = urlsplit(target)
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            disable_nagle_algorithm = True
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-            def _forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=30)
-                # Host passes through, as a load balancer's would: the M2M assertion's audience is our URL
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                answer = conn.getresponse()
-                payload = answer.read()
-                conn.close()
-                proxy.seen.append((self.command, self.path.split("?")[0], answer.status))
-                if (
-                    proxy._holding
-                    and self.command == hold[0]
-                    and re.fullmatch(hold[1], self.path.split("?")[0])
-                ):
-                    proxy._holding = False
-                    proxy.held.set()  # NetSuite has done the create; its caller has not heard yet
-                    proxy.released.wait(60)
-                try:
-                    self.send_response(answer.status)
-                    for key, value in answer.getheaders():
-                        if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                            self.send_header(key, value)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    pass  # the worker is gone
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-
-    def release(self) -> None:
-        self.released.set()
-
-    def stop(self) -> None:
-        self.release()
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture

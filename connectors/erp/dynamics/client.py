@@ -35,6 +35,7 @@ ENTITY_SETS = (
     "items",
     "taxGroups",
     "currencies",
+    "generalLedgerEntries",
 )
 STANDARD_ROUTE = "v2.0"
 _ROUTE = re.compile(r"^[A-Za-z0-9_]+/[A-Za-z0-9_]+/v\d+\.\d+$")

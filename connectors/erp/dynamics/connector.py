@@ -5,6 +5,19 @@ posted with ``Microsoft.NAV.post``), customer payment journals and their payment
 Creates are replay-safe: each entity set has a documented natural key (``NATURAL_KEYS``); a create first
 looks the key up and answers the record it finds, and a create inside a run with no key given gets one
 derived from the step's idempotency key, so a replayed or redelivered step finds its first attempt's record.
+
+* A sales invoice or credit memo given its lines (``salesInvoiceLines`` / ``salesCreditMemoLines`` in the
+  fields) is one deep insert (``POST salesInvoices?$expand=salesInvoiceLines``): Business Central creates the
+  document and its lines in one transaction, so a worker killed mid-create leaves all of it or none. Found
+  again on a replay (same ``externalDocumentNumber``), a draft gets only the lines it lacks, keyed by
+  ``sequence`` (the line number; lines given without one are numbered 10000, 20000, ... in order).
+* A line created on its own is keyed by ``sequence`` too: the given one, or inside a run one derived from
+  the step's idempotency key; a line with that sequence already on the document is answered instead.
+* A payment journal line leaves the journal when the journal is posted, so a payment is also looked up
+  among the posted entries: its ``documentNumber`` (given, or derived from its external document number)
+  survives posting on the G/L entries (``generalLedgerEntries``, documentType ``Payment``).
+* Posting an already posted document, or a journal with nothing left to post, answers what is there
+  instead of failing (``already_posted``), so a replayed post step succeeds.
 """
 
 from __future__ import annotations
@@ -23,7 +36,7 @@ from connectors.base import (
     Trigger,
     object_schema,
 )
-from connectors.errors import InvalidInput, NotFound
+from connectors.errors import ConnectorError, InvalidInput, NotFound
 from connectors.http.ratelimit import RateLimit
 from connectors.polling import Position, collect, iso_millis, parse_timestamp
 
@@ -74,6 +87,11 @@ PARENTS = {
     "salesInvoiceLines": ("salesInvoices", "documentId"),
     "salesCreditMemoLines": ("salesCreditMemos", "documentId"),
 }
+# A document's lines navigation property (deep insert, $expand).
+LINES = {parent: lines for lines, (parent, _) in PARENTS.items()}
+LINE_STEP = 10000  # Business Central numbers lines 10000, 20000, ...
+PAYMENT_DOCUMENT_NUMBER = 20  # customerPayment.documentNumber is a Code[20]
+DIALOG = "Application_DialogException"  # what Business Central answers to a post it refuses
 ROUTE_PARAMS = {"api_route": API_ROUTE, "custom_entity_set": CUSTOM_ENTITY_SET}
 
 
@@ -88,6 +106,18 @@ def target(params: Mapping[str, Any]) -> tuple[str, str]:
 def derived_key(idempotency_key: str, length: int) -> str:
     """A key value made from the step's idempotency key: ``FB`` + hex digits, fitting the field."""
     return "FB" + hashlib.sha256(idempotency_key.encode()).hexdigest()[: length - 2].upper()
+
+
+def derived_sequence(idempotency_key: str) -> int:
+    """A line number made from the step's idempotency key, within Business Central's Integer (Line No.)
+    and above the numbers it gives lines itself (10000, 20000, ...)."""
+    return 1_000_000 + int(hashlib.sha256(idempotency_key.encode()).hexdigest()[:12], 16) % 2_000_000_000
+
+
+def payment_document_number(external_document_number: str) -> str:
+    """The document number a payment posts under, made from its external document number (upper case:
+    Business Central keeps Code fields in upper case)."""
+    return derived_key("payment " + external_document_number, PAYMENT_DOCUMENT_NUMBER)
 
 
 def run_list(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -125,23 +155,91 @@ def find_by_key(
     return client.clean(found[0]) if found else None
 
 
+def line_number(value: Any, what: str) -> int:
+    """A line's ``sequence``: an integer (an integral float from an expression is taken as one)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+        raise InvalidInput(f"{what}: sequence must be a positive integer (the line number).")
+    return value
+
+
+def numbered_lines(lines: Any, what: str) -> list[dict[str, Any]]:
+    """The lines of a deep insert, each with its ``sequence`` (given, or 10000, 20000, ... in order)."""
+    if not isinstance(lines, list) or not all(isinstance(line, Mapping) for line in lines):
+        raise InvalidInput(f"{what} must be a list of line objects.")
+    out = []
+    for index, line in enumerate(lines):
+        row = client.writable(line)
+        row.pop("documentId", None)
+        if row.get("sequence") in (None, ""):
+            row["sequence"] = (index + 1) * LINE_STEP
+        else:
+            row["sequence"] = line_number(row["sequence"], what)
+        out.append(row)
+    sequences = [row["sequence"] for row in out]
+    if len(set(sequences)) != len(sequences):
+        raise InvalidInput(f"{what}: two lines have the same sequence.")
+    return out
+
+
+def document_lines(ctx: ActionContext, es: str, doc_id: str, sequence: int | None = None) -> list[dict]:
+    """The lines of a document (only the one numbered ``sequence``, when given), every page."""
+    params = {"$filter": f"sequence eq {int(sequence)}"} if sequence is not None else None
+    url: str | None = f"{client.company_path(ctx)}/{es}({doc_id})/{LINES[es]}"
+    rows: list[dict] = []
+    while url:
+        body = client.request(ctx, "GET", url, params=params).json() or {}
+        rows += [client.clean(r) for r in body.get("value") or []]
+        url, params = body.get("@odata.nextLink"), None
+    return rows
+
+
+def complete_document(ctx: ActionContext, es: str, doc: dict[str, Any], lines: list[dict]) -> dict[str, Any]:
+    """A document found again (a replay): a draft gets the lines it lacks (by sequence); a posted one
+    cannot change and is answered as it is."""
+    if str(doc.get("status") or "Draft") != "Draft":
+        return {**doc, "created": False, "lines_added": 0}
+    have = document_lines(ctx, es, doc["id"])
+    numbers = {row.get("sequence") for row in have}
+    url = f"{client.company_path(ctx)}/{es}({doc['id']})/{LINES[es]}"
+    added = [
+        client.clean(client.request(ctx, "POST", url, json=line).json())
+        for line in lines
+        if line["sequence"] not in numbers
+    ]
+    return {**doc, LINES[es]: have + added, "created": False, "lines_added": len(added)}
+
+
+def find_posted_payment(ctx: ActionContext, document_number: str) -> dict[str, Any] | None:
+    """A posted payment: its G/L entries under ``document_number`` (the journal line itself is gone)."""
+    flt = f"documentNumber eq {client.odata_string(document_number)} and documentType eq 'Payment'"
+    rows = list(client.list_entities(ctx, "generalLedgerEntries", params={"$filter": flt}))
+    if not rows:
+        return None
+    return {
+        "id": rows[0].get("id"),
+        "documentNumber": document_number,
+        "postingDate": rows[0].get("postingDate"),
+        "posted": True,
+        "generalLedgerEntries": [client.clean(r) for r in rows],
+    }
+
+
 def run_create(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
     """``POST`` -> 201 with the new entity (including its ``@odata.etag``); lines below their document,
-    payments below their journal. A record with the same natural key is answered instead of a second one
-    (``created: false``)."""
+    payments below their journal, a document with its lines as one deep insert. A record with the same
+    natural key is answered instead of a second one (``created: false``)."""
     es, route = target(params)
     fields = dict(params["fields"])
     if route != client.STANDARD_ROUTE:
         body = client.request(ctx, "POST", client.path(ctx, es, route=route), json=client.writable(fields))
         return {**client.clean(body.json()), "created": True}
     if es in PARENTS:
-        parent, key = PARENTS[es]
-        doc = client.guid(fields.pop(key, None), f"{key} (the {parent[:-1]} id)")
-        url = f"{client.company_path(ctx)}/{parent}({doc})/{es}"
-        return {
-            **client.clean(client.request(ctx, "POST", url, json=client.writable(fields)).json()),
-            "created": True,
-        }
+        return create_line(ctx, es, fields)
+    lines = None
+    if es in LINES and fields.get(LINES[es]) is not None:
+        lines = numbered_lines(fields.pop(LINES[es]), LINES[es])
     journal = None
     if es == "customerPayments" and fields.get("journalId"):
         journal = client.guid(fields.pop("journalId"), "journalId (customer payment journal id)")
@@ -154,14 +252,46 @@ def run_create(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
         if value:
             existing = find_by_key(ctx, es, name, value, journal)
             if existing is not None:
+                if lines is not None:
+                    return complete_document(ctx, es, existing, lines)
                 return {**existing, "created": False}
-    url = (
-        f"{client.company_path(ctx)}/customerPaymentJournals({journal})/customerPayments"
-        if journal
-        else client.path(ctx, es)
-    )
-    body = client.request(ctx, "POST", url, json=client.writable(fields)).json()
+            if es == "customerPayments":
+                number = str(fields.get("documentNumber") or "").strip()
+                if not number:
+                    number = fields["documentNumber"] = payment_document_number(value)
+                posted = find_posted_payment(ctx, number)
+                if posted is not None:
+                    return {**posted, "externalDocumentNumber": value, "created": False}
+    if journal:
+        url = f"{client.company_path(ctx)}/customerPaymentJournals({journal})/customerPayments"
+    else:
+        url = client.path(ctx, es)
+    query = None
+    if lines is not None:
+        fields[LINES[es]] = lines
+        query = {"$expand": LINES[es]}
+    body = client.request(ctx, "POST", url, params=query, json=client.writable(fields)).json()
     return {**client.clean(body), "created": True}
+
+
+def create_line(ctx: ActionContext, es: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """``POST {document}({id})/{lines}``. Keyed by ``sequence`` (given, or derived from the step's
+    idempotency key inside a run): a line with that number already on the document is answered."""
+    parent, key = PARENTS[es]
+    doc = client.guid(fields.pop(key, None), f"{key} (the {parent[:-1]} id)")
+    sequence = fields.get("sequence")
+    if sequence in (None, "") and ctx.idempotency_key:
+        sequence = fields["sequence"] = derived_sequence(ctx.idempotency_key)
+    if sequence not in (None, ""):
+        sequence = fields["sequence"] = line_number(sequence, es)
+        found = document_lines(ctx, parent, doc, sequence)
+        if found:
+            return {**found[0], "created": False}
+    url = f"{client.company_path(ctx)}/{parent}({doc})/{es}"
+    return {
+        **client.clean(client.request(ctx, "POST", url, json=client.writable(fields)).json()),
+        "created": True,
+    }
 
 
 def run_update(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -191,13 +321,29 @@ def run_delete(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
 def run_post(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
     """Bound action ``POST {entitySet}({id})/Microsoft.NAV.post`` (204): a draft invoice or credit memo
     is posted (and can no longer be edited); a customer payment journal's payments are posted, which is
-    when they reduce the invoices they apply to."""
+    when they reduce the invoices they apply to. Refused because it is done already (a posted document, a
+    journal with no lines left), it answers ``already_posted`` instead: a replayed post step succeeds."""
     es = str(params["entity_set"])
     if es not in POSTABLE:
         raise InvalidInput(f"Only {', '.join(POSTABLE)} can be posted.")
-    url = f"{client.path(ctx, es, params['id'])}/Microsoft.NAV.post"
-    client.request(ctx, "POST", url)
+    url = client.path(ctx, es, params["id"])
+    try:
+        client.request(ctx, "POST", f"{url}/Microsoft.NAV.post")
+    except ConnectorError as exc:
+        # Business Central refuses both as a dialog (Application_DialogException): read what is there.
+        if getattr(exc, "error_code", "") != DIALOG or not already_posted(ctx, es, params["id"]):
+            raise
+        return {"id": client.guid(params["id"]), "entity_set": es, "posted": True, "already_posted": True}
     return {"id": client.guid(params["id"]), "entity_set": es, "posted": True}
+
+
+def already_posted(ctx: ActionContext, es: str, record_id: Any) -> bool:
+    """After a refused post: is there nothing left to post (a posted document, an empty journal)?"""
+    if es == "customerPaymentJournals":
+        url = f"{client.path(ctx, es, record_id)}/customerPayments"
+        return not (client.request(ctx, "GET", url).json() or {}).get("value")
+    doc = client.request(ctx, "GET", client.path(ctx, es, record_id)).json() or {}
+    return str(doc.get("status") or "Draft") != "Draft"
 
 
 def run_find_or_create_customer(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -365,3 +365,194 @@ def test_find_references_reads_items_tax_groups_currencies_and_companies(bc):
     assert bc.find_references("tax_group", ["VAT20", "NOPE"]) == {"VAT20": "Standard VAT 20%"}
     assert bc.find_references("currency", ["EUR", "XYZ"]) == {"EUR": "Euro"}
     assert list(bc.find_references("company", ["CRONUS USA, Inc.", "Nobody Ltd"])) == ["CRONUS USA, Inc."]
+
+
+def _customer(bc, name: str) -> dict:
+    return bc.run_action("find_or_create_customer", {"number": f"T{uid()}", "fields": {"displayName": name}})
+
+
+def _lines(bc, invoice_id: str) -> list[tuple]:
+    got = bc.run_action(
+        "get_record", {"entity_set": "salesInvoices", "id": invoice_id, "expand": "salesInvoiceLines"}
+    )
+    return sorted(
+        (r["sequence"], r["description"], r["amountExcludingTax"]) for r in got["salesInvoiceLines"]
+    )
+
+
+def test_an_invoice_with_its_lines_is_one_deep_insert_and_a_replay_adds_only_missing_lines(bc):
+    customer = _customer(bc, "Deep Insert Co")
+    ref = f"DI-{uid()}"
+    lines = [
+        {"lineType": "Item", "description": "Consulting", "quantity": 10, "unitPrice": 150},
+        {"lineType": "Item", "description": "Travel", "quantity": 1, "unitPrice": 80},
+    ]
+    params = {
+        "entity_set": "salesInvoices",
+        "fields": {"customerId": customer["id"], "externalDocumentNumber": ref, "salesInvoiceLines": lines},
+    }
+    first = bc.run_action("create_record", params)
+    assert first["created"] is True and first["totalAmountExcludingTax"] == 1580
+    assert sorted(r["sequence"] for r in first["salesInvoiceLines"]) == [10000, 20000]
+    again = bc.run_action("create_record", params)
+    assert (again["id"], again["created"], again["lines_added"]) == (first["id"], False, 0)
+    assert _lines(bc, first["id"]) == [(10000, "Consulting", 1500), (20000, "Travel", 80)]
+
+    # A draft that got only its first line (created line by line, the worker died): the replay of the
+    # deep insert adds the second and nothing else.
+    partial_ref = f"DI-{uid()}"
+    draft = bc.run_action(
+        "create_record",
+        {
+            "entity_set": "salesInvoices",
+            "fields": {"customerId": customer["id"], "externalDocumentNumber": partial_ref},
+        },
+    )
+    bc.run_action(
+        "create_record",
+        {
+            "entity_set": "salesInvoiceLines",
+            "fields": {"documentId": draft["id"], "sequence": 10000, **lines[0]},
+        },
+    )
+    completed = bc.run_action(
+        "create_record", {**params, "fields": {**params["fields"], "externalDocumentNumber": partial_ref}}
+    )
+    assert (completed["id"], completed["lines_added"]) == (draft["id"], 1)
+    assert _lines(bc, draft["id"]) == [(10000, "Consulting", 1500), (20000, "Travel", 80)]
+
+    # Posted, the invoice is answered as it is: no line is added to a posted document.
+    bc.run_action("post_document", {"entity_set": "salesInvoices", "id": first["id"]})
+    more = {
+        **params,
+        "fields": {**params["fields"], "salesInvoiceLines": [*lines, {**lines[1], "unitPrice": 5}]},
+    }
+    posted = bc.run_action("create_record", more)
+    assert (posted["created"], posted["lines_added"], posted["status"]) == (False, 0, "Open")
+    assert len(_lines(bc, first["id"])) == 2
+
+
+def test_a_deep_insert_with_a_refused_line_creates_nothing(bc):
+    customer = _customer(bc, "All Or Nothing Co")
+    ref = f"DI-{uid()}"
+    bad = [
+        {"lineType": "Item", "description": "Fine", "quantity": 1, "unitPrice": 10},
+        {"lineType": "Item", "description": "Bad", "quantity": "many"},
+    ]
+    with pytest.raises(BusinessCentralError):
+        bc.run_action(
+            "create_record",
+            {
+                "entity_set": "salesInvoices",
+                "fields": {
+                    "customerId": customer["id"],
+                    "externalDocumentNumber": ref,
+                    "salesInvoiceLines": bad,
+                },
+            },
+        )
+    found = bc.run_action(
+        "list_records", {"entity_set": "salesInvoices", "filter": f"externalDocumentNumber eq '{ref}'"}
+    )
+    assert found == []
+    with pytest.raises(InvalidInput, match="same sequence"):
+        bc.run_action(
+            "create_record",
+            {
+                "entity_set": "salesInvoices",
+                "fields": {
+                    "customerId": customer["id"],
+                    "salesInvoiceLines": [{"sequence": 10000}, {"sequence": 10000}],
+                },
+            },
+        )
+
+
+def test_a_line_created_again_by_the_same_step_is_one_line(bc):
+    customer = _customer(bc, "Line Replay Co")
+    draft = bc.run_action(
+        "create_record", {"entity_set": "salesInvoices", "fields": {"customerId": customer["id"]}}
+    )
+    fields = {
+        "documentId": draft["id"],
+        "lineType": "Item",
+        "description": "Week 9",
+        "quantity": 8,
+        "unitPrice": 200,
+    }
+    key = f"fb-{uid()}-inv_lines-0"
+    first = bc.run_action(
+        "create_record", {"entity_set": "salesInvoiceLines", "fields": fields}, idempotency_key=key
+    )
+    again = bc.run_action(
+        "create_record", {"entity_set": "salesInvoiceLines", "fields": fields}, idempotency_key=key
+    )
+    assert (first["created"], again["created"], again["id"]) == (True, False, first["id"])
+    other = bc.run_action(
+        "create_record", {"entity_set": "salesInvoiceLines", "fields": fields}, idempotency_key=key + "1"
+    )
+    assert other["created"] is True and other["id"] != first["id"]  # another item is another line
+    assert [r[2] for r in _lines(bc, draft["id"])] == [1600, 1600]
+    # A line numbered by the flow is keyed by its number: the same number again is the same line.
+    numbered = {"entity_set": "salesInvoiceLines", "fields": {**fields, "sequence": 10000}}
+    one, two = bc.run_action("create_record", numbered), bc.run_action("create_record", numbered)
+    assert (one["created"], two["created"], two["id"]) == (True, False, one["id"])
+    assert len(_lines(bc, draft["id"])) == 3
+
+
+def test_a_payment_replayed_after_its_journal_was_posted_is_one_payment(bc):
+    customer = _customer(bc, "Payment Replay Co")
+    invoice = bc.run_action(
+        "create_record",
+        {
+            "entity_set": "salesInvoices",
+            "fields": {
+                "customerId": customer["id"],
+                "externalDocumentNumber": f"SO-{uid()}",
+                "salesInvoiceLines": [
+                    {"lineType": "Item", "description": "Fee", "quantity": 1, "unitPrice": 1000}
+                ],
+            },
+        },
+    )
+    post = {"entity_set": "salesInvoices", "id": invoice["id"]}
+    assert bc.run_action("post_document", post).get("already_posted") is None
+    assert bc.run_action("post_document", post)["already_posted"] is True  # a replayed post step succeeds
+    journal = bc.run_action(
+        "create_record", {"entity_set": "customerPaymentJournals", "fields": {"code": f"J{uid()[:6]}"}}
+    )
+    payment = {
+        "entity_set": "customerPayments",
+        "fields": {
+            "journalId": journal["id"],
+            "customerId": customer["id"],
+            "amount": 400,
+            "appliesToInvoiceId": invoice["id"],
+            "externalDocumentNumber": f"PAY-{uid()}",
+        },
+    }
+    created = bc.run_action("create_record", payment)
+    assert created["created"] is True and created["documentNumber"].startswith("FB")
+    assert bc.run_action("create_record", payment)["id"] == created["id"]  # still in the journal
+    post_journal = {"entity_set": "customerPaymentJournals", "id": journal["id"]}
+    bc.run_action("post_document", post_journal)
+    # The replay after posting: the journal line is gone, the posted payment is found by its number.
+    replayed = bc.run_action("create_record", payment)
+    assert (replayed["created"], replayed["posted"], replayed["documentNumber"]) == (
+        False,
+        True,
+        created["documentNumber"],
+    )
+    assert bc.run_action("post_document", post_journal)["already_posted"] is True
+    entries = bc.run_action(
+        "list_records",
+        {"entity_set": "generalLedgerEntries", "filter": f"documentNumber eq '{created['documentNumber']}'"},
+    )
+    assert sorted((e["debitAmount"], e["creditAmount"]) for e in entries) == [(0, 400), (400, 0)]
+    paid = bc.run_action("get_record", {"entity_set": "salesInvoices", "id": invoice["id"]})
+    assert (paid["status"], paid["remainingAmount"]) == ("Open", 600)  # paid once, not twice
+    with pytest.raises(BusinessCentralError) as refused:
+        bc.run_action(
+            "create_record", {"entity_set": "generalLedgerEntries", "fields": {"description": "forged"}}
+        )
+    assert refused.value.status == 405
