@@ -8,9 +8,9 @@ from flowbuilder.core.gc_pause import gc_paused
 from flowbuilder.nodes.base import BaseNode
 
 from . import graph_checks, node_checks
-from .groups import group_findings
 from .document_schema import schema_findings
 from .findings import Finding
+from .groups import group_findings
 from .size_limits import size_findings
 
 
