@@ -4,6 +4,7 @@ import type { Edge, Node } from '@xyflow/react';
 import type { EditorState } from './documentStore';
 import type { NodeType, Port } from '../api/types';
 import { inputPorts, outputPorts, type ProposedConnection } from '../graph/connections';
+import { aggregateStatus, collapsedBox, groupBoxes, routeEdges, type GroupStatus, type RoutedEdge } from '../graph/groups';
 
 export type NodeStatus =
   | 'idle' | 'pending' | 'queued' | 'running' | 'retrying' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
@@ -32,9 +33,25 @@ export type FlowNodeData = {
 
 export type NoteNodeData = { text: string; readOnly: boolean };
 
+export type GroupNodeData = {
+  label: string;
+  /** How many nodes the group holds. */
+  count: number;
+  collapsed: boolean;
+  /** The members' statuses in one (../graph/groups.ts aggregateStatus). */
+  status: GroupStatus;
+  /** Members that finished (succeeded or skipped) in the run shown. */
+  done: number;
+  severity: 'error' | 'warning' | null;
+  readOnly: boolean;
+  editing: boolean;
+};
+
 export type FlowRFNode = Node<FlowNodeData, 'flow'>;
 export type NoteRFNode = Node<NoteNodeData, 'note'>;
-export type RFNode = FlowRFNode | NoteRFNode;
+/** A group: React Flow's parent node of a sub flow (its members carry `parentId`). */
+export type GroupRFNode = Node<GroupNodeData, 'group'>;
+export type RFNode = FlowRFNode | NoteRFNode | GroupRFNode;
 
 export const IN = 'in:';
 export const OUT = 'out:';
@@ -119,13 +136,58 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
     messages.set(f.node_id, list);
   }
   const run = state.run;
-  const nodes: RFNode[] = state.document.nodes.map((n) => {
+  // Groups first: React Flow wants a parent before its children in the list.
+  const groups = state.document.groups ?? [];
+  const boxes = groups.length ? groupBoxes(state.document, state.measured) : new Map();
+  const collapsed = new Set<string>();
+  const parentOf = new Map<string, { id: string; x: number; y: number; collapsed: boolean }>();
+  const selGroups = new Set(sel.groups ?? []);
+  const nodes: RFNode[] = [];
+  for (const g of groups) {
+    const box = boxes.get(g.id);
+    if (!box) continue;
+    const isCollapsed = state.groupView[g.id] ?? !!g.collapsed;
+    if (isCollapsed) collapsed.add(g.id);
+    for (const id of g.nodes) parentOf.set(id, { id: g.id, x: box.x, y: box.y, collapsed: isCollapsed });
+    const statuses = g.nodes.map((id) => run?.nodes[id]?.status ?? (run ? 'pending' as const : undefined));
+    const data: GroupNodeData = {
+      label: g.label,
+      count: g.nodes.length,
+      collapsed: isCollapsed,
+      status: aggregateStatus(statuses, !!run, !!run && ['succeeded', 'failed', 'cancelled'].includes(run.status)),
+      done: statuses.filter((x) => x === 'succeeded' || x === 'skipped').length,
+      severity: g.nodes.some((id) => errors.has(id)) ? 'error' : g.nodes.some((id) => messages.has(id)) ? 'warning' : null,
+      readOnly: state.readOnly,
+      editing: state.editingGroup === g.id,
+    };
+    const shown = isCollapsed ? collapsedBox(box) : box;
+    const selected = selGroups.has(g.id);
+    const key = JSON.stringify([data, shown, selected]);
+    nodes.push(cached<RFNode>(owner, nodeCache as never, g.id, key, () => ({
+      id: g.id,
+      type: 'group',
+      position: { x: shown.x, y: shown.y },
+      data,
+      selected,
+      style: { width: shown.width, height: shown.height },
+      // Behind its members when expanded (they are drawn above their parent anyway).
+      zIndex: isCollapsed ? 0 : -2,
+      className: isCollapsed ? 'rf-group is-collapsed' : 'rf-group',
+    }), 'node'));
+  }
+  for (const n of state.document.nodes) {
     const t = types.get(n.type);
     const r = run?.nodes[n.id];
-    const refs = [n, t, r, !!run, state.findings, state.readOnly, state.measured[n.id], selNodes.has(n.id)];
-    return byRefs<RFNode>(owner, n.id, refs, () => flowNode(n, t, r));
-  });
-  function flowNode(n: EditorState['document']['nodes'][number], t: NodeType | undefined, r: NonNullable<typeof run>['nodes'][string] | undefined): RFNode {
+    const parent = parentOf.get(n.id);
+    const refs = [n, t, r, !!run, state.findings, state.readOnly, state.measured[n.id], selNodes.has(n.id), parent?.id, parent?.x, parent?.y, parent?.collapsed];
+    nodes.push(byRefs<RFNode>(owner, n.id, refs, () => flowNode(n, t, r, parent)));
+  }
+  function flowNode(
+    n: EditorState['document']['nodes'][number],
+    t: NodeType | undefined,
+    r: NonNullable<typeof run>['nodes'][string] | undefined,
+    parent: { id: string; x: number; y: number; collapsed: boolean } | undefined,
+  ): RFNode {
     const outs = r?.output_counts ? Object.values(r.output_counts).reduce((a, b) => a + b, 0) : null;
     const data: FlowNodeData = {
       label: n.label,
@@ -148,13 +210,20 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
     };
     const measured = state.measured[n.id];
     const selected = selNodes.has(n.id);
-    const key = JSON.stringify([data, n.position, measured, selected]);
+    // In an expanded group: a child of the group node, positioned relative to it. In a collapsed one:
+    // hidden (the group node stands for it).
+    const inside = parent && !parent.collapsed ? parent : null;
+    const position = inside ? { x: n.position.x - inside.x, y: n.position.y - inside.y } : n.position;
+    const hidden = !!parent?.collapsed;
+    const key = JSON.stringify([data, position, measured, selected, inside?.id, hidden]);
     return cached<RFNode>(owner, nodeCache as never, n.id, key, () => ({
       id: n.id,
       type: 'flow',
-      position: n.position,
+      position,
       data,
       selected,
+      ...(inside ? { parentId: inside.id } : {}),
+      ...(hidden ? { hidden: true } : {}),
       ...(measured ? { measured } : {}),
       className: n.disabled ? 'is-disabled' : undefined,
     }), 'node');
@@ -175,10 +244,35 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
       ...(measured ? { measured } : {}),
     }), 'node'));
   }
-  const edges: Edge[] = state.document.edges.map((e) => {
+  const edges: Edge[] = (collapsed.size ? routeEdges(state.document, collapsed) : null)?.map((re) => {
+    if (!re.rerouted) {
+      const e = re.members[0];
+      const r = run?.nodes[e.source];
+      return byRefs<Edge>(owner, e.id, [e, r, selEdges.has(e.id)], () => flowEdge(e, r));
+    }
+    return groupEdge(re);
+  }) ?? state.document.edges.map((e) => {
     const r = run?.nodes[e.source];
     return byRefs<Edge>(owner, e.id, [e, r, selEdges.has(e.id)], () => flowEdge(e, r));
   });
+  /** Edges re-routed to a collapsed group's border: drawn, not selectable (expand to edit them). */
+  function groupEdge(re: RoutedEdge): Edge {
+    const errorPort = re.members.every((e) => e.source_port === 'error');
+    const label = re.members.length > 1 ? `${re.members.length} links` : undefined;
+    const key = JSON.stringify([re.source, re.sourceHandle, re.target, re.targetHandle, label, errorPort]);
+    return cached<Edge>(owner, edgeCache as never, re.id, key, () => ({
+      id: re.id,
+      source: re.source,
+      target: re.target,
+      sourceHandle: re.sourceHandle,
+      targetHandle: re.targetHandle,
+      selectable: false,
+      focusable: false,
+      label,
+      className: ['edge-grouped', errorPort ? 'edge-error' : ''].join(' ').trim(),
+      data: { members: re.members.map((e) => e.id) },
+    }), 'edge');
+  }
   function flowEdge(e: EditorState['document']['edges'][number], r: NonNullable<typeof run>['nodes'][string] | undefined): Edge {
     const count = r?.output_counts?.[e.source_port];
     const label = count !== undefined ? `${count} item${count === 1 ? '' : 's'}` : e.source_port !== 'main' ? e.source_port : undefined;
