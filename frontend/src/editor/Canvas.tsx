@@ -10,7 +10,7 @@ import { toPortConnection, toReactFlow, type RFNode } from '../store/reactflow';
 import { useToast } from '../ui/toast';
 import { AddFromHandleProvider, useAddFromHandle } from './addFromHandle';
 import { MAX_OPEN_ZOOM, READABLE_ZOOM, readableViewport, type Box } from '../graph/viewport';
-import { collapsedBox, groupBoxes } from '../graph/groups';
+import { collapsedBox, groupLayout, shiftAt } from '../graph/groups';
 
 // Module scope: React Flow re-mounts every node when this object changes identity.
 const nodeTypes: NodeTypes = { flow: FlowNode, note: NoteNode, group: GroupNode };
@@ -86,26 +86,29 @@ export function Canvas({
       const groupIds = new Set((st.document.groups ?? []).map((g) => g.id));
       // Where each group is drawn now: a member's position arrives relative to its (expanded) group,
       // a dragged group's as the group's new corner.
-      const boxes = groupIds.size ? groupBoxes(st.document, st.measured) : null;
+      // Positions arrive as drawn: collapsed groups compact what lies right of them (graph/groups.ts).
+      const { boxes, collapsed, shifts } = groupLayout(st.document, st.measured, st.groupView);
+      const docPos = new Map([...st.document.nodes, ...(st.document.notes ?? [])].map((n) => [n.id, n.position]));
       const parentOf = new Map<string, string>();
-      for (const g of st.document.groups ?? []) if (!store.isCollapsed(g.id)) for (const id of g.nodes) parentOf.set(id, g.id);
+      for (const g of st.document.groups ?? []) if (!collapsed.has(g.id)) for (const id of g.nodes) parentOf.set(id, g.id);
       const groupMoves: { id: string; dx: number; dy: number }[] = [];
       let sel: { nodes: Set<string>; notes: Set<string>; groups: Set<string> } | null = null;
       for (const c of changes) {
         if (c.type === 'position') {
           if (c.position && groupIds.has(c.id)) {
-            const box = boxes?.get(c.id);
-            const at = box && (store.isCollapsed(c.id) ? collapsedBox(box) : box);
-            if (at) groupMoves.push({ id: c.id, dx: Math.round(c.position.x - at.x), dy: Math.round(c.position.y - at.y) });
+            const box = boxes.get(c.id);
+            const at = box && (collapsed.has(c.id) ? collapsedBox(box) : box);
+            if (box && at) groupMoves.push({ id: c.id, dx: Math.round(c.position.x + shiftAt(box.x, shifts) - at.x), dy: Math.round(c.position.y - at.y) });
           } else if (c.position) {
             const parent = parentOf.get(c.id);
-            const origin = parent ? boxes?.get(parent) : undefined;
-            moves.push({ id: c.id, position: origin ? { x: c.position.x + origin.x, y: c.position.y + origin.y } : c.position });
+            const origin = parent ? boxes.get(parent) : undefined;
+            const shift = shiftAt(docPos.get(c.id)?.x ?? c.position.x, shifts);
+            moves.push({ id: c.id, position: origin ? { x: c.position.x + origin.x, y: c.position.y + origin.y } : { x: c.position.x + shift, y: c.position.y } });
           }
           if (c.dragging) dragging = true;
           else ended = true;
         } else if (c.type === 'dimensions' && c.dimensions) {
-          if (!groupIds.has(c.id)) sizes[c.id] = { width: Math.round(c.dimensions.width), height: Math.round(c.dimensions.height) };
+          sizes[c.id] = { width: Math.round(c.dimensions.width), height: Math.round(c.dimensions.height) };
         } else if (c.type === 'select') {
           sel ??= { nodes: new Set(st.selection.nodes), notes: new Set(st.selection.notes), groups: new Set(st.selection.groups ?? []) };
           const set = noteIds.has(c.id) ? sel.notes : groupIds.has(c.id) ? sel.groups : sel.nodes;

@@ -1,4 +1,4 @@
-import { memo, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { FlowRFNode, GroupRFNode, NoteRFNode } from '../store/reactflow';
 import { GROUP_IN, GROUP_OUT } from '../graph/groups';
@@ -160,6 +160,17 @@ function GroupNodeView({ id, data, selected }: NodeProps<GroupRFNode>) {
   const store = useStore();
   const [draft, setDraft] = useState(data.label);
   const commit = () => store.renameGroup(id, draft);
+  const input = useRef<HTMLInputElement>(null);
+  const editing = data.editing && !data.readOnly;
+  useEffect(() => {
+    if (!editing) return;
+    // After React Flow has focused the newly selected group node: the name field takes the typing.
+    const t = window.setTimeout(() => {
+      input.current?.focus();
+      input.current?.select();
+    }, 30);
+    return () => window.clearTimeout(t);
+  }, [editing]);
   const toggle = (
     <button
       className="gnode-toggle nodrag"
@@ -174,14 +185,13 @@ function GroupNodeView({ id, data, selected }: NodeProps<GroupRFNode>) {
       {data.collapsed ? '▸' : '▾'}
     </button>
   );
-  const label = data.editing && !data.readOnly ? (
+  const label = editing ? (
     <input
+      ref={input}
       className="gnode-rename nodrag"
-      autoFocus
       value={draft}
       placeholder="Name this group"
       data-testid={`group-rename-${id}`}
-      onFocus={(e) => e.target.select()}
       onChange={(e) => setDraft(e.target.value)}
       onBlur={commit}
       onKeyDown={(e) => {

@@ -4,7 +4,7 @@ import { DocumentStore } from '../store/documentStore';
 import { toReactFlow, type GroupRFNode } from '../store/reactflow';
 import { TYPES, doc, nodeRun, runDetail } from '../test-fixtures';
 import {
-  GROUP_HEADER, GROUP_IN, GROUP_OUT, GROUP_PAD, aggregateStatus, collapsedBox, groupBoxes, groupNodes, pruneGroups, routeEdges, ungroup,
+  COLLAPSED_SIZE, GROUP_HEADER, GROUP_IN, GROUP_OUT, GROUP_PAD, aggregateStatus, collapsedBox, groupBoxes, groupNodes, pruneGroups, routeEdges, ungroup,
 } from './groups';
 
 /** a -> b -> c -> d, plus b -> d: group {b, c} has two edges leaving it for d and one entering from a. */
@@ -12,7 +12,7 @@ function chain(): FlowDocument {
   const d = doc();
   return {
     ...d,
-    nodes: [...d.nodes, { id: 'd', type: 'transform.map', label: 'D', position: { x: 600, y: 0 }, config: {} }],
+    nodes: [...d.nodes, { id: 'd', type: 'transform.map', label: 'D', position: { x: 900, y: 0 }, config: {} }],
     edges: [
       ...d.edges,
       { id: 'e3', source: 'c', source_port: 'true', target: 'd', target_port: 'main' },
@@ -53,7 +53,8 @@ describe('group model', () => {
     const box = groupBoxes(d, { b: { width: 100, height: 50 }, c: { width: 120, height: 60 } }).get('g1')!;
     expect(box).toEqual({ x: 200 - GROUP_PAD, y: -GROUP_PAD - GROUP_HEADER, width: 320 + 2 * GROUP_PAD, height: 60 + 2 * GROUP_PAD + GROUP_HEADER });
     const small = collapsedBox(box);
-    expect(small.x + small.width / 2).toBeCloseTo(box.x + box.width / 2, 0);
+    expect(small.x).toBe(box.x);
+    expect(small.y + small.height / 2).toBeCloseTo(box.y + box.height / 2, 0);
   });
 
   it('re-routes edges entering and leaving a collapsed group to its border and hides the inner ones', () => {
@@ -131,12 +132,30 @@ describe('groups in the store and on the canvas', () => {
     expect(rf.edges.map((e) => e.id)).toEqual(['e1', 'e2', 'e3', 'e4']);
   });
 
+  it('draws what lies right of a collapsed group closer (display only), unless something overlaps the freed band', () => {
+    const s = store();
+    const id = s.groupSelection(['b', 'c'], 'Work')!;
+    const x = (nid: string) => toReactFlow(s.getState(), types, {}).nodes.find((n) => n.id === nid)!.position.x;
+    s.setGroupCollapsed(id, true);
+    const box = groupBoxes(s.getState().document, {}).get(id)!;
+    const freed = box.x + box.width - (box.x + COLLAPSED_SIZE.width + GROUP_PAD);
+    expect(x('d')).toBe(900 - freed);
+    expect(x('a')).toBe(0);
+    expect(s.getState().document.nodes.find((n) => n.id === 'd')!.position.x).toBe(900);
+    s.setGroupCollapsed(id, false);
+    expect(x('d')).toBe(900);
+    // A node under the group reaching into the freed band: nothing moves.
+    s.addNode('transform.map', { x: 500, y: 300 });
+    s.setGroupCollapsed(id, true);
+    expect(x('d')).toBe(900);
+  });
+
   it('moving a group moves its members; deleting a member shrinks the group', () => {
     const s = store();
     const id = s.groupSelection(['b', 'c'], 'Work')!;
     s.moveGroup(id, { x: 10, y: 5 }, false);
     expect(s.getState().document.nodes.map((n) => [n.id, n.position.x, n.position.y])).toEqual([
-      ['a', 0, 0], ['b', 210, 5], ['c', 410, 5], ['d', 600, 0],
+      ['a', 0, 0], ['b', 210, 5], ['c', 410, 5], ['d', 900, 0],
     ]);
     s.removeElements({ nodes: ['b'] });
     expect(s.getState().document.groups![0].nodes).toEqual(['c']);

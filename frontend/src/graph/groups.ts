@@ -118,13 +118,58 @@ export function groupBoxes(doc: FlowDocument, sizes: Sizes): Map<string, Box> {
   return out;
 }
 
-/** Where the collapsed group sits: the middle of its expanded box (so the flow keeps its shape). */
+/** Where the collapsed group sits (before compaction): the left of its box, halfway down. */
 export function collapsedBox(box: Box): Box {
-  return {
-    x: Math.round(box.x + box.width / 2 - COLLAPSED_SIZE.width / 2),
-    y: Math.round(box.y + box.height / 2 - COLLAPSED_SIZE.height / 2),
-    ...COLLAPSED_SIZE,
-  };
+  return { x: box.x, y: Math.round(box.y + box.height / 2 - COLLAPSED_SIZE.height / 2), ...COLLAPSED_SIZE };
+}
+
+/** A display shift: everything drawn at document x >= `from` moves left by `by`. */
+export interface Shift {
+  from: number;
+  by: number;
+}
+
+/**
+ * Compaction: a collapsed group frees the width of its box, so what lies right of it is drawn that much
+ * further left (display only: the document keeps every position, and expanding restores the layout).
+ * A shift never lets something overlap: it is cut to the room really free right of the compact node
+ * (another node or group reaching into that band, e.g. a group stacked above, reduces it).
+ */
+export function compaction(boxes: Map<string, Box>, collapsed: Set<string>, others: Box[]): Shift[] {
+  const out: Shift[] = [];
+  for (const [id, box] of boxes) {
+    if (!collapsed.has(id)) continue;
+    const right = box.x + box.width;
+    let free = box.x + COLLAPSED_SIZE.width + GROUP_PAD;
+    for (const [oid, o] of boxes) {
+      if (oid === id) continue;
+      const ow = collapsed.has(oid) ? COLLAPSED_SIZE.width : o.width;
+      if (o.x < right && o.x + ow > free) free = Math.max(free, Math.min(right, o.x + ow));
+    }
+    for (const o of others) if (o.x < right && o.x + o.width > free) free = Math.max(free, Math.min(right, o.x + o.width));
+    if (right - free > 0) out.push({ from: right, by: right - free });
+  }
+  return out.sort((a, b) => a.from - b.from);
+}
+
+/** How far left something at document x is drawn. */
+export function shiftAt(x: number, shifts: Shift[]): number {
+  let by = 0;
+  for (const s of shifts) if (x >= s.from) by += s.by;
+  return by;
+}
+
+/** Everything the canvas needs to draw groups: boxes, which are collapsed, and the compaction. */
+export function groupLayout(doc: FlowDocument, sizes: Sizes, view: Record<string, boolean>): { boxes: Map<string, Box>; collapsed: Set<string>; shifts: Shift[] } {
+  const boxes = groupBoxes(doc, sizes);
+  const collapsed = new Set(groupsOf(doc).filter((g) => boxes.has(g.id) && (view[g.id] ?? !!g.collapsed)).map((g) => g.id));
+  if (!collapsed.size) return { boxes, collapsed, shifts: [] };
+  const grouped = groupIndex(doc);
+  const others: Box[] = [
+    ...doc.nodes.filter((n) => !grouped.has(n.id)).map((n) => ({ ...n.position, ...(sizes[n.id] ?? DEFAULT_NODE_SIZE) })),
+    ...(doc.notes ?? []).map((n) => ({ ...n.position, width: n.width ?? 220, height: n.height ?? 140 })),
+  ];
+  return { boxes, collapsed, shifts: compaction(boxes, collapsed, others) };
 }
 
 /** Moves every member of group `id` by `delta` (the group was dragged): the group follows its members. */

@@ -4,7 +4,7 @@ import type { Edge, Node } from '@xyflow/react';
 import type { EditorState } from './documentStore';
 import type { NodeType, Port } from '../api/types';
 import { inputPorts, outputPorts, type ProposedConnection } from '../graph/connections';
-import { aggregateStatus, collapsedBox, groupBoxes, routeEdges, type GroupStatus, type RoutedEdge } from '../graph/groups';
+import { aggregateStatus, collapsedBox, groupLayout, routeEdges, shiftAt, type GroupStatus, type RoutedEdge } from '../graph/groups';
 
 export type NodeStatus =
   | 'idle' | 'pending' | 'queued' | 'running' | 'retrying' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
@@ -138,16 +138,14 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
   const run = state.run;
   // Groups first: React Flow wants a parent before its children in the list.
   const groups = state.document.groups ?? [];
-  const boxes = groups.length ? groupBoxes(state.document, state.measured) : new Map();
-  const collapsed = new Set<string>();
+  const { boxes, collapsed, shifts } = groupLayout(state.document, state.measured, state.groupView);
   const parentOf = new Map<string, { id: string; x: number; y: number; collapsed: boolean }>();
   const selGroups = new Set(sel.groups ?? []);
   const nodes: RFNode[] = [];
   for (const g of groups) {
     const box = boxes.get(g.id);
     if (!box) continue;
-    const isCollapsed = state.groupView[g.id] ?? !!g.collapsed;
-    if (isCollapsed) collapsed.add(g.id);
+    const isCollapsed = collapsed.has(g.id);
     for (const id of g.nodes) parentOf.set(id, { id: g.id, x: box.x, y: box.y, collapsed: isCollapsed });
     const statuses = g.nodes.map((id) => run?.nodes[id]?.status ?? (run ? 'pending' as const : undefined));
     const data: GroupNodeData = {
@@ -160,8 +158,12 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
       readOnly: state.readOnly,
       editing: state.editingGroup === g.id,
     };
-    const shown = isCollapsed ? collapsedBox(box) : box;
+    const at = isCollapsed ? collapsedBox(box) : box;
+    const shown = { ...at, x: at.x - shiftAt(box.x, shifts) };
     const selected = selGroups.has(g.id);
+    // React Flow (controlled) takes a node's measured size from here, and draws a node without one
+    // invisibly; until the group is measured at its new size, its size is the one we give it.
+    const measured = { width: shown.width, height: shown.height };
     const key = JSON.stringify([data, shown, selected]);
     nodes.push(cached<RFNode>(owner, nodeCache as never, g.id, key, () => ({
       id: g.id,
@@ -170,6 +172,7 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
       data,
       selected,
       style: { width: shown.width, height: shown.height },
+      measured,
       // Behind its members when expanded (they are drawn above their parent anyway).
       zIndex: isCollapsed ? 0 : -2,
       className: isCollapsed ? 'rf-group is-collapsed' : 'rf-group',
@@ -179,14 +182,16 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
     const t = types.get(n.type);
     const r = run?.nodes[n.id];
     const parent = parentOf.get(n.id);
-    const refs = [n, t, r, !!run, state.findings, state.readOnly, state.measured[n.id], selNodes.has(n.id), parent?.id, parent?.x, parent?.y, parent?.collapsed];
-    nodes.push(byRefs<RFNode>(owner, n.id, refs, () => flowNode(n, t, r, parent)));
+    const shift = parent ? 0 : shiftAt(n.position.x, shifts);
+    const refs = [n, t, r, !!run, state.findings, state.readOnly, state.measured[n.id], selNodes.has(n.id), parent?.id, parent?.x, parent?.y, parent?.collapsed, shift];
+    nodes.push(byRefs<RFNode>(owner, n.id, refs, () => flowNode(n, t, r, parent, shift)));
   }
   function flowNode(
     n: EditorState['document']['nodes'][number],
     t: NodeType | undefined,
     r: NonNullable<typeof run>['nodes'][string] | undefined,
     parent: { id: string; x: number; y: number; collapsed: boolean } | undefined,
+    shift: number,
   ): RFNode {
     const outs = r?.output_counts ? Object.values(r.output_counts).reduce((a, b) => a + b, 0) : null;
     const data: FlowNodeData = {
@@ -213,7 +218,7 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
     // In an expanded group: a child of the group node, positioned relative to it. In a collapsed one:
     // hidden (the group node stands for it).
     const inside = parent && !parent.collapsed ? parent : null;
-    const position = inside ? { x: n.position.x - inside.x, y: n.position.y - inside.y } : n.position;
+    const position = inside ? { x: n.position.x - inside.x, y: n.position.y - inside.y } : shift ? { x: n.position.x - shift, y: n.position.y } : n.position;
     const hidden = !!parent?.collapsed;
     const key = JSON.stringify([data, position, measured, selected, inside?.id, hidden]);
     return cached<RFNode>(owner, nodeCache as never, n.id, key, () => ({
@@ -231,11 +236,12 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
   for (const note of state.document.notes ?? []) {
     const measured = state.measured[note.id];
     const selected = selNotes.has(note.id);
-    const key = JSON.stringify([note, measured, selected, state.readOnly]);
+    const shift = shiftAt(note.position.x, shifts);
+    const key = JSON.stringify([note, measured, selected, state.readOnly, shift]);
     nodes.push(cached<RFNode>(owner, nodeCache as never, note.id, key, () => ({
       id: note.id,
       type: 'note',
-      position: note.position,
+      position: shift ? { x: note.position.x - shift, y: note.position.y } : note.position,
       data: { text: note.text, readOnly: state.readOnly },
       selected,
       // Behind the nodes as an annotation, but above them while selected (new, or being edited).
