@@ -66,7 +66,9 @@ def rerouted_edges(page: Page):
     return page.locator(".react-flow__edge[data-id^='grp:']")
 
 
-def test_group_three_nodes_collapse_save_reload(strict_page: Page, live_server_url: str, grouping_flow: dict) -> None:
+def test_group_three_nodes_collapse_save_reload(
+    strict_page: Page, live_server_url: str, grouping_flow: dict
+) -> None:
     page = strict_page
     flow: Flow = grouping_flow["flow"]
     login_ui(page, live_server_url, "bianca")
