@@ -10,7 +10,11 @@ edges are matched by what they connect.
   document keeps OURS there until a resolution says otherwise;
 * nodes and edges added on either side are kept; a node removed on one side and changed on the other is a
   conflict (again OURS is kept);
-* edges left pointing at a node that is gone are dropped and reported in ``warnings``.
+* edges left pointing at a node that is gone are dropped and reported in ``warnings``;
+* ``groups`` (presentation, like node positions) are matched by id and merged field by field, except
+  their member lists, which merge as sets (a node added to a group on one side and another node on the
+  other side: both are in); members whose node is gone, nodes claimed by two groups (the first keeps
+  them) and groups left empty are dropped and reported in ``warnings``.
 
 ``resolutions`` maps a conflict's path to ``"ours"``, ``"theirs"``, ``"base"`` or ``{"value": ...}``; a
 resolved conflict is listed in ``resolved`` instead of ``conflicts``.
@@ -164,6 +168,47 @@ def _items(document: Any, key: str) -> list[dict]:
     return [x for x in items or [] if isinstance(x, dict)]
 
 
+def _members(group: Any) -> list[str]:
+    members = group.get("nodes") if isinstance(group, dict) else None
+    return [str(x) for x in members] if isinstance(members, list) else []
+
+
+def _merge_groups(m: _Merger, b: dict, o: dict, t: dict, node_ids: set[str]) -> list[dict]:
+    """Groups keyed by id; members merged as sets, then pruned to the merged document's nodes."""
+    base, ours, theirs = _items(b, "groups"), _items(o, "groups"), _items(t, "groups")
+    without = [[{k: v for k, v in g.items() if k != "nodes"} for g in side] for side in (base, ours, theirs)]
+    merged = m.keyed(
+        *without,
+        key=lambda g: str(g.get("id")),
+        path=lambda k, g: join("groups", k),
+        node_of=lambda k: None,
+    )
+    members = [{str(g.get("id")): _members(g) for g in side} for side in (base, ours, theirs)]
+    owner: dict[str, str] = {}
+    result = []
+    for group in merged:
+        gid = str(group.get("id"))
+        bm, om, tm = (set(side.get(gid, [])) for side in members)
+        wanted = (bm & om & tm) | (om - bm) | (tm - bm)
+        order = list(dict.fromkeys([*members[1].get(gid, []), *members[2].get(gid, [])]))
+        kept = []
+        for nid in order:
+            if nid not in wanted:
+                continue
+            if nid not in node_ids:
+                m.warnings.append(f"Node {nid} left group {gid}: the node is gone.")
+            elif nid in owner:
+                m.warnings.append(f"Node {nid} left group {gid}: it is in group {owner[nid]}.")
+            else:
+                owner[nid] = gid
+                kept.append(nid)
+        if kept:
+            result.append({**group, "nodes": kept})
+        else:
+            m.warnings.append(f"Group {gid} dropped: none of its nodes is left.")
+    return result
+
+
 def merge_documents(
     base: dict[str, Any],
     ours: dict[str, Any],
@@ -202,6 +247,11 @@ def merge_documents(
             document["nodes"] = nodes
         elif key == "edges":
             document["edges"] = kept_edges
+        elif key == "groups":
+            groups = _merge_groups(m, b, o, t, node_ids)
+            pb, po, pt = ("groups" in d for d in (b, o, t))
+            if groups or (po if po == pt or pt == pb else pt):
+                document["groups"] = groups
         else:
             v = m.value(b.get(key, MISSING), o.get(key, MISSING), t.get(key, MISSING), join(key), None)
             if v is not MISSING:

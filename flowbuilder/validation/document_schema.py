@@ -72,6 +72,22 @@ STICKY_NOTE = {
     },
     "required": ["id"],
 }
+# Presentation only (see validation.groups): a box around nodes in the editor, collapsible to one node.
+GROUP = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": 100},
+        "label": {"type": "string", "maxLength": 200},
+        "nodes": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "minItems": 1,
+        },
+        "collapsed": {"type": "boolean"},
+    },
+    "required": ["id", "nodes"],
+}
+GROUPS = {"type": "array", "items": GROUP}
 DOCUMENT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -81,6 +97,7 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
         "edges": {"type": "array", "items": EDGE},
         "notes": {"type": "array", "items": STICKY_NOTE},
         "settings": {"type": "object"},
+        "groups": GROUPS,
     },
     "required": ["schema_version", "nodes", "edges"],
 }
@@ -100,6 +117,8 @@ def _locate(doc: dict[str, Any], path: list[Any]) -> tuple[str | None, str | Non
         if path[0] == "nodes":
             return entry_id, None, field or label
         return None, entry_id, field or label
+    if len(path) >= 2 and path[0] == "groups" and isinstance(path[1], int):
+        return None, None, "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)[1:]
     return None, None, ".".join(str(p) for p in path)
 
 

@@ -10,6 +10,7 @@ from flowbuilder.nodes.base import BaseNode
 from . import graph_checks, node_checks
 from .document_schema import schema_findings
 from .findings import Finding
+from .groups import group_findings
 from .size_limits import size_findings
 
 
@@ -94,6 +95,7 @@ def _validate(doc: Any, registry: TypeLookup | None) -> list[Finding]:
     findings += graph_checks.trigger_findings(list(by_id.values()), classes)
     connected = [e for e in edges if e["source"] in by_id and e["target"] in by_id]
     findings += graph_checks.cycle_findings(list(by_id), connected)
+    findings += group_findings(doc, set(by_id))
     return findings
 
 

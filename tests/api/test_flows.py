@@ -362,3 +362,30 @@ def test_schedule_preview_of_a_bad_expression_is_400_naming_cron(client_as, worl
         assert response.status_code == 400 and "cron" in response.json()["errors"], (bad, response.content)
     response = client_as("viewer").post(url, {"mode": "weekly"}, format="json")
     assert response.status_code == 400 and "mode" in response.json()["errors"]
+
+
+class TestDraftGroups:
+    def test_a_group_naming_a_missing_node_is_refused_naming_the_field(self, client_as, world):
+        flow = world.make_flow(world.a)
+        doc = manual_document(2)
+        ids = [n["id"] for n in doc["nodes"]]
+        client = client_as("builder")
+        bad = {**doc, "groups": [{"id": "g1", "label": "Work", "nodes": [ids[1], "ghost"]}]}
+        response = client.put(
+            f"/api/flows/{flow.pk}/draft/", {"document": bad, "revision": flow.draft_revision}, format="json"
+        )
+        assert response.status_code == 400
+        errors = response.json()["errors"]
+        assert list(errors) == ["document.groups[0].nodes"]
+        assert "ghost" in errors["document.groups[0].nodes"][0]
+        flow.refresh_from_db()
+        assert "groups" not in flow.draft_document
+
+        good = {**doc, "groups": [{"id": "g1", "label": "Work", "nodes": ids[1:], "collapsed": True}]}
+        response = client.put(
+            f"/api/flows/{flow.pk}/draft/", {"document": good, "revision": flow.draft_revision}, format="json"
+        )
+        assert response.status_code == 200, response.json()
+        assert response.json()["findings"] == []
+        flow.refresh_from_db()
+        assert flow.draft_document["groups"] == good["groups"]

@@ -105,8 +105,11 @@ def test_largest_template_opens_readable_and_looking_changes_nothing(
     assert viewport_zoom(page) >= 0.5
     trigger = next(n["id"] for n in template_flow["document"]["nodes"] if n["type"].startswith("trigger."))
     assert in_view(page, trigger)
-    # The minimap draws every node.
-    expect(page.locator(".react-flow__minimap-node")).to_have_count(len(template_flow["document"]["nodes"]))
+    # The minimap draws every node on the canvas: each group, and the nodes of groups not collapsed.
+    groups = template_flow["document"].get("groups", [])
+    hidden = {nid for g in groups if g.get("collapsed") for nid in g["nodes"]}
+    shown = [n for n in template_flow["document"]["nodes"] if n["id"] not in hidden]
+    expect(page.locator(".react-flow__minimap-node")).to_have_count(len(shown) + len(groups))
     shoot(page, "editor-largest-template")
 
     # Defect 8: selecting nodes (the form fills in its defaults) saves nothing.

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from flowbuilder.credentials.models import Environment
 from flowbuilder.execution.models import Run
 from flowbuilder.flows.models import Criticality, Flow, FlowVersion
+from flowbuilder.validation.groups import first_group_problem
 
 from .shapes import (
     JSON_OBJECT,
@@ -75,6 +76,14 @@ class FlowSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+def _check_groups(document) -> None:
+    """Groups are presentation only, and the editor never writes a broken one: refuse it (400 naming
+    the field, e.g. ``document.groups[0].nodes``) rather than store it."""
+    problem = first_group_problem(document)
+    if problem is not None:
+        raise serializers.ValidationError({f"document.{problem.field}": [problem.message]})
+
+
 def _check_document(value):
     import json
 
@@ -95,6 +104,10 @@ class FlowCreateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
     document = typed_json(JSON_OBJECT, required=False, validators=[_check_document])
+
+    def validate(self, attrs):
+        _check_groups(attrs.get("document"))
+        return attrs
 
 
 class FlowUpdateSerializer(serializers.Serializer):
@@ -121,6 +134,7 @@ class DraftSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs.get("revision") is None and not attrs.get("force"):
             raise serializers.ValidationError({"revision": ["Send the revision you loaded (or force=true)."]})
+        _check_groups(attrs.get("document"))
         return attrs
 
 

@@ -91,11 +91,20 @@ export type StickyNote = {
   height?: number;
 };
 
+/** Presentation only (src/graph/groups.ts): a box around nodes, collapsible to one node. */
+export type FlowGroup = {
+  id: string;
+  label: string;
+  nodes: string[];
+  collapsed?: boolean;
+};
+
 export type FlowDocument = {
   schema_version: 1;
   nodes: DocNode[];
   edges: DocEdge[];
   notes?: StickyNote[];
+  groups?: FlowGroup[];
 };
 
 export type Finding = Schemas['Finding'];

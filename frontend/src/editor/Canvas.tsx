@@ -1,18 +1,19 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type RefObject } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent, type RefObject } from 'react';
 import {
   Background, ConnectionMode, Controls, MiniMap, ReactFlow, SelectionMode, useNodesInitialized, useReactFlow,
   type Connection, type Edge, type EdgeChange, type FinalConnectionState, type IsValidConnection, type NodeChange, type NodeTypes,
 } from '@xyflow/react';
-import { FlowNode, NoteNode } from './FlowNode';
+import { FlowNode, GroupNode, NoteNode } from './FlowNode';
 import { DND_TYPE } from './Palette';
 import { useEditor, useStore } from './storeContext';
 import { toPortConnection, toReactFlow, type RFNode } from '../store/reactflow';
 import { useToast } from '../ui/toast';
 import { AddFromHandleProvider, useAddFromHandle } from './addFromHandle';
 import { MAX_OPEN_ZOOM, READABLE_ZOOM, readableViewport, type Box } from '../graph/viewport';
+import { collapsedBox, groupLayout, shiftAt } from '../graph/groups';
 
 // Module scope: React Flow re-mounts every node when this object changes identity.
-const nodeTypes: NodeTypes = { flow: FlowNode, note: NoteNode };
+const nodeTypes: NodeTypes = { flow: FlowNode, note: NoteNode, group: GroupNode };
 
 const LARGE_FLOW = 150; // nodes; above this the canvas renders visible elements only and drops the minimap in drags
 
@@ -40,13 +41,17 @@ function useReadableOpen(wrapper: RefObject<HTMLDivElement | null>, focus: strin
     if (done.current || !initialised || !wrapper.current) return;
     const boxes = new Map<string, Box>();
     for (const n of rf.getNodes()) {
-      if (n.type !== 'flow') continue;
-      boxes.set(n.id, { x: n.position.x, y: n.position.y, width: n.measured?.width ?? 220, height: n.measured?.height ?? 72 });
+      // What is on screen: nodes (a group's members sit relative to it) and collapsed groups.
+      if (n.hidden || (n.type !== 'flow' && !(n.type === 'group' && n.data.collapsed))) continue;
+      const at = rf.getInternalNode(n.id)?.internals.positionAbsolute ?? n.position;
+      boxes.set(n.id, { x: at.x, y: at.y, width: n.measured?.width ?? 220, height: n.measured?.height ?? 72 });
     }
     if (!boxes.size) return;
     const doc = store.getState().document;
     const trigger = doc.nodes.find((n) => n.type.startsWith('trigger.'))?.id ?? doc.nodes[0]?.id;
-    const target = (focus && boxes.get(focus)) || (trigger ? boxes.get(trigger) : undefined);
+    // A focus hidden in a collapsed group: the group's node stands for it.
+    const shown = (id: string | null | undefined) => (id ? boxes.get(id) ?? boxes.get(doc.groups?.find((g) => g.nodes.includes(id))?.id ?? '') : undefined);
+    const target = shown(focus) || shown(trigger);
     const el = wrapper.current;
     const v = readableViewport([...boxes.values()], { width: el.clientWidth, height: el.clientHeight }, { focus: target, align: focus ? align : 'start' });
     done.current = true;
@@ -78,27 +83,49 @@ export function Canvas({
       const sizes: Record<string, { width: number; height: number }> = {};
       const st = store.getState();
       const noteIds = new Set((st.document.notes ?? []).map((n) => n.id));
-      let sel: { nodes: Set<string>; notes: Set<string> } | null = null;
+      const groupIds = new Set((st.document.groups ?? []).map((g) => g.id));
+      // Where each group is drawn now: a member's position arrives relative to its (expanded) group,
+      // a dragged group's as the group's new corner.
+      // Positions arrive as drawn: collapsed groups compact what lies right of them (graph/groups.ts).
+      const { boxes, collapsed, shifts } = groupLayout(st.document, st.measured, st.groupView);
+      const docPos = new Map([...st.document.nodes, ...(st.document.notes ?? [])].map((n) => [n.id, n.position]));
+      const parentOf = new Map<string, string>();
+      for (const g of st.document.groups ?? []) if (!collapsed.has(g.id)) for (const id of g.nodes) parentOf.set(id, g.id);
+      const groupMoves: { id: string; dx: number; dy: number }[] = [];
+      let sel: { nodes: Set<string>; notes: Set<string>; groups: Set<string> } | null = null;
       for (const c of changes) {
         if (c.type === 'position') {
-          if (c.position) moves.push({ id: c.id, position: c.position });
+          if (c.position && groupIds.has(c.id)) {
+            const box = boxes.get(c.id);
+            const at = box && (collapsed.has(c.id) ? collapsedBox(box) : box);
+            if (box && at) groupMoves.push({ id: c.id, dx: Math.round(c.position.x + shiftAt(box.x, shifts) - at.x), dy: Math.round(c.position.y - at.y) });
+          } else if (c.position) {
+            const parent = parentOf.get(c.id);
+            const origin = parent ? boxes.get(parent) : undefined;
+            const shift = shiftAt(docPos.get(c.id)?.x ?? c.position.x, shifts);
+            moves.push({ id: c.id, position: origin ? { x: c.position.x + origin.x, y: c.position.y + origin.y } : { x: c.position.x + shift, y: c.position.y } });
+          }
           if (c.dragging) dragging = true;
           else ended = true;
         } else if (c.type === 'dimensions' && c.dimensions) {
           sizes[c.id] = { width: Math.round(c.dimensions.width), height: Math.round(c.dimensions.height) };
         } else if (c.type === 'select') {
-          sel ??= { nodes: new Set(st.selection.nodes), notes: new Set(st.selection.notes) };
-          const set = noteIds.has(c.id) ? sel.notes : sel.nodes;
+          sel ??= { nodes: new Set(st.selection.nodes), notes: new Set(st.selection.notes), groups: new Set(st.selection.groups ?? []) };
+          const set = noteIds.has(c.id) ? sel.notes : groupIds.has(c.id) ? sel.groups : sel.nodes;
           if (c.selected) set.add(c.id);
           else set.delete(c.id);
         }
       }
       // Selection first: a drag that selects its node records that selection as the step's "before",
       // so undoing the move selects the moved node again.
-      if (sel) store.select({ nodes: [...sel.nodes], notes: [...sel.notes], edges: st.selection.edges });
+      if (sel) store.select({ nodes: [...sel.nodes], notes: [...sel.notes], edges: st.selection.edges, groups: [...sel.groups] });
       if (Object.keys(sizes).length) store.setMeasured(sizes);
-      if (moves.length) store.moveNodes(moves, dragging);
-      else if (ended) store.finishDrag();
+      // A dragged group moves its members (its box is theirs); members dragged with it are not moved twice.
+      for (const g of groupMoves) store.moveGroup(g.id, { x: g.dx, y: g.dy }, dragging);
+      const byGroup = new Set(groupMoves.flatMap((g) => st.document.groups?.find((x) => x.id === g.id)?.nodes ?? []));
+      const own = moves.filter((m) => !byGroup.has(m.id));
+      if (own.length) store.moveNodes(own, dragging);
+      else if (ended && !groupMoves.length) store.finishDrag();
     },
     [store],
   );
@@ -135,6 +162,29 @@ export function Canvas({
     },
     [store, toast],
   );
+
+  // Right-click on a node, a group or a selection: group, ungroup, collapse/expand.
+  const [menu, setMenu] = useState<{ x: number; y: number; group: string | null } | null>(null);
+  const openMenu = useCallback(
+    (e: ReactMouseEvent | MouseEvent, group: string | null) => {
+      if (readOnly && !group) return;
+      e.preventDefault();
+      const box = wrapper.current?.getBoundingClientRect();
+      setMenu({ x: e.clientX - (box?.left ?? 0), y: e.clientY - (box?.top ?? 0), group });
+    },
+    [readOnly],
+  );
+  const onNodeContextMenu = useCallback(
+    (e: ReactMouseEvent, n: RFNode) => {
+      if (n.type === 'note') return;
+      const st = store.getState();
+      if (n.type === 'flow' && !st.selection.nodes.includes(n.id)) store.select({ nodes: [n.id] });
+      if (n.type === 'group') store.select({ groups: [n.id] });
+      openMenu(e, n.type === 'group' ? n.id : null);
+    },
+    [store, openMenu],
+  );
+  const onSelectionContextMenu = useCallback((e: ReactMouseEvent) => openMenu(e, null), [openMenu]);
 
   const addFromHandle = useAddFromHandle(readOnly);
   const openFromDrop = addFromHandle.onConnectEnd;
@@ -198,6 +248,8 @@ export function Canvas({
         onNodeDragStop={onNodeDragStop}
         isValidConnection={isValidConnection}
         onNodeDoubleClick={(_, n) => n.type === 'flow' && onNodeOpen?.(n.id)}
+        onNodeContextMenu={onNodeContextMenu}
+        onSelectionContextMenu={onSelectionContextMenu}
         connectionMode={ConnectionMode.Loose}
         selectionMode={SelectionMode.Partial}
         selectionOnDrag={false}
@@ -224,7 +276,11 @@ export function Canvas({
             pannable
             zoomable
             style={{ width: 240, height: 100 }}
-            nodeColor={(n) => STATUS_COLOR[(n.data as { status?: string }).status ?? ''] ?? (n.type === 'note' ? '#f3e7a3' : '#7b8bb0')}
+            nodeColor={(n) =>
+              n.type === 'group' && !(n.data as { collapsed?: boolean }).collapsed
+                ? 'rgba(120, 138, 176, 0.12)'
+                : STATUS_COLOR[(n.data as { status?: string }).status ?? ''] ?? (n.type === 'note' ? '#f3e7a3' : '#7b8bb0')
+            }
             nodeStrokeColor={(n) => (n.selected ? '#3558d4' : '#4a5878')}
             nodeStrokeWidth={6}
             nodeBorderRadius={8}
@@ -235,6 +291,49 @@ export function Canvas({
       </ReactFlow>
       </AddFromHandleProvider>
       {addFromHandle.element}
+      {menu && <GroupMenu at={menu} readOnly={readOnly} onClose={() => setMenu(null)} />}
+    </div>
+  );
+}
+
+/** The canvas's context menu for grouping (the toolbar and Ctrl+G / Ctrl+Shift+G do the same). */
+function GroupMenu({ at, readOnly, onClose }: { at: { x: number; y: number; group: string | null }; readOnly: boolean; onClose: () => void }) {
+  const store = useStore();
+  const selection = useEditor((s) => s.selection);
+  useEffect(() => {
+    const close = () => onClose();
+    window.addEventListener('pointerdown', close);
+    window.addEventListener('keydown', close);
+    return () => {
+      window.removeEventListener('pointerdown', close);
+      window.removeEventListener('keydown', close);
+    };
+  }, [onClose]);
+  const run = (f: () => void) => (e: ReactMouseEvent) => {
+    e.stopPropagation();
+    f();
+    onClose();
+  };
+  const group = at.group;
+  const items: { label: string; testid: string; act: () => void }[] = [];
+  if (group) {
+    const collapsed = store.isCollapsed(group);
+    items.push({ label: collapsed ? 'Expand group' : 'Collapse group', testid: 'menu-toggle-group', act: () => store.toggleGroup(group) });
+    if (!readOnly) {
+      items.push({ label: 'Rename group', testid: 'menu-rename-group', act: () => store.setEditingGroup(group) });
+      items.push({ label: 'Ungroup', testid: 'menu-ungroup', act: () => store.ungroup([group]) });
+    }
+  } else if (!readOnly && selection.nodes.length) {
+    items.push({ label: `Group ${selection.nodes.length} node${selection.nodes.length === 1 ? '' : 's'}`, testid: 'menu-group', act: () => store.groupSelection() });
+  }
+  if (!items.length) return null;
+  return (
+    <div className="menu-pop canvas-menu" role="menu" style={{ left: at.x, top: at.y }} data-testid="canvas-menu" onPointerDown={(e) => e.stopPropagation()}>
+      {items.map((i) => (
+        <button key={i.testid} className="small ghost" role="menuitem" data-testid={i.testid} onClick={run(i.act)}>
+          {i.label}
+        </button>
+      ))}
     </div>
   );
 }

@@ -328,6 +328,11 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
       } else if (mod && ((k === 'z' && e.shiftKey) || k === 'y')) {
         e.preventDefault();
         store.redo();
+      } else if (mod && k === 'g') {
+        e.preventDefault();
+        const sel = store.getState().selection;
+        if (e.shiftKey) store.ungroup();
+        else if (sel.nodes.length) store.groupSelection();
       } else if (mod && k === 'd') {
         e.preventDefault();
         store.duplicate();
@@ -387,6 +392,10 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
 
   const selectedNode = selection.nodes.length === 1 && selection.edges.length <= 1 ? selection.nodes[0] : null;
   const count = selection.nodes.length + selection.notes.length;
+  const groupsSelected = selection.groups ?? [];
+  const docGroups = useEditor((s) => s.document.groups);
+  const groupView = useEditor((s) => s.groupView);
+  const allCollapsed = groupsSelected.every((g) => groupView[g] ?? !!docGroups?.find((x) => x.id === g)?.collapsed);
   useRevealNode(selectedNode, bodyRef);
 
   return (
@@ -429,6 +438,18 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
               <button className="small" onClick={() => store.duplicate()} data-testid="duplicate" title="Duplicate (Ctrl+D)">Duplicate</button>
               <button className="small" onClick={() => store.toggleDisabled(selection.nodes)} data-testid="toggle-disabled" title="Enable/disable (D)">Disable</button>
               <button className="small danger-ghost" onClick={() => store.deleteSelection()} data-testid="delete" title="Delete (Del)">Delete</button>
+            </>
+          )}
+          {(selection.nodes.length > 0 || groupsSelected.length > 0) && <span className="toolbar-sep" />}
+          {selection.nodes.length > 0 && (
+            <button className="small" onClick={() => store.groupSelection()} data-testid="group" title="Group the selected nodes (Ctrl+G)">Group</button>
+          )}
+          {groupsSelected.length > 0 && (
+            <>
+              <button className="small" onClick={() => groupsSelected.forEach((g) => store.toggleGroup(g))} data-testid="toggle-group" title="Collapse or expand (double-click a collapsed group)">
+                {allCollapsed ? 'Expand' : 'Collapse'}
+              </button>
+              <button className="small" onClick={() => store.ungroup()} data-testid="ungroup" title="Ungroup: the nodes stay (Ctrl+Shift+G)">Ungroup</button>
             </>
           )}
         </div>
@@ -475,8 +496,14 @@ function EditorShell({ flow, store }: { flow: FlowDetail; store: DocumentStore }
           <Inspector key={selectedNode} nodeId={selectedNode} onRunNode={may.run ? runNode : undefined} readOnly={!may.change} />
         ) : (
           <aside className="inspector inspector-empty" data-testid="inspector-empty">
-            <h3>{count > 1 ? `${count} items selected` : 'Nothing selected'}</h3>
-            <p className="muted small">{count > 1 ? 'Copy, duplicate, disable or delete them from the toolbar.' : 'Select a node to edit its settings, map fields and see its output.'}</p>
+            <h3>{count > 1 ? `${count} items selected` : groupsSelected.length ? 'Group selected' : 'Nothing selected'}</h3>
+            <p className="muted small">
+              {count > 1
+                ? 'Copy, duplicate, disable, delete or group them (Ctrl+G) from the toolbar.'
+                : groupsSelected.length
+                  ? 'Collapse it to one node or expand it with its ▸/▾ button, rename it by double-clicking its name, or ungroup it (the nodes stay).'
+                  : 'Select a node to edit its settings, map fields and see its output.'}
+            </p>
             <EnvironmentWebhooks flowId={flowId} fallback={flow.webhook_url} />
           </aside>
         )}

@@ -1,6 +1,7 @@
-import { memo, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
-import type { FlowRFNode, NoteRFNode } from '../store/reactflow';
+import type { FlowRFNode, GroupRFNode, NoteRFNode } from '../store/reactflow';
+import { GROUP_IN, GROUP_OUT } from '../graph/groups';
 import { inHandle, outHandle } from '../store/reactflow';
 import { NodeIcon } from '../lib/icons';
 import { useStore } from './storeContext';
@@ -145,3 +146,107 @@ function NoteNodeView({ id, data, selected }: NodeProps<NoteRFNode>) {
 }
 
 export const NoteNode = memo(NoteNodeView);
+
+const GROUP_STATUS_TEXT: Record<string, string> = {
+  failed: 'failed', running: 'running', retrying: 'retrying', waiting: 'waiting', succeeded: 'succeeded', skipped: 'skipped', pending: 'pending',
+};
+
+/**
+ * A group (React Flow's parent node of a sub flow): expanded, a labelled box behind its nodes; collapsed,
+ * one compact node with the group's name, node count and (in a run) the members' status in one. Edges
+ * into and out of a collapsed group end on its border handles, which take no new connections.
+ */
+function GroupNodeView({ id, data, selected }: NodeProps<GroupRFNode>) {
+  const store = useStore();
+  const [draft, setDraft] = useState(data.label);
+  const commit = () => store.renameGroup(id, draft);
+  const input = useRef<HTMLInputElement>(null);
+  const editing = data.editing && !data.readOnly;
+  useEffect(() => {
+    if (!editing) return;
+    // After React Flow has focused the newly selected group node: the name field takes the typing.
+    const t = window.setTimeout(() => {
+      input.current?.focus();
+      input.current?.select();
+    }, 30);
+    return () => window.clearTimeout(t);
+  }, [editing]);
+  const toggle = (
+    <button
+      className="gnode-toggle nodrag"
+      data-testid={`group-toggle-${id}`}
+      aria-label={data.collapsed ? `Expand ${data.label}` : `Collapse ${data.label}`}
+      title={data.collapsed ? 'Expand (show its nodes)' : 'Collapse to one node'}
+      onClick={(e) => {
+        e.stopPropagation();
+        store.toggleGroup(id);
+      }}
+    >
+      {data.collapsed ? '▸' : '▾'}
+    </button>
+  );
+  const label = editing ? (
+    <input
+      ref={input}
+      className="gnode-rename nodrag"
+      value={draft}
+      placeholder="Name this group"
+      data-testid={`group-rename-${id}`}
+      onChange={(e) => setDraft(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        e.stopPropagation();
+        if (e.key === 'Enter') commit();
+        if (e.key === 'Escape') store.setEditingGroup(null);
+      }}
+    />
+  ) : (
+    <span
+      className="gnode-label"
+      data-testid={`group-label-${id}`}
+      title={data.readOnly ? data.label : 'Double-click to rename'}
+      onDoubleClick={(e) => {
+        if (data.readOnly) return;
+        e.stopPropagation();
+        setDraft(data.label);
+        store.setEditingGroup(id);
+      }}
+    >
+      {data.label}
+    </span>
+  );
+  const meta = `${data.count} node${data.count === 1 ? '' : 's'}${data.status !== 'idle' ? ` · ${data.done}/${data.count} done` : ''}`;
+  return (
+    <div
+      className={`gnode${data.collapsed ? ' is-collapsed' : ''} status-${data.status}${selected ? ' is-selected' : ''}${data.severity === 'error' ? ' has-errors' : ''}`}
+      data-testid={`group-${id}`}
+      data-collapsed={data.collapsed ? 'true' : 'false'}
+      data-status={data.status}
+      onDoubleClick={() => data.collapsed && store.toggleGroup(id)}
+    >
+      {data.collapsed && (
+        <Handle type="target" position={Position.Left} id={GROUP_IN} isConnectable={false} className="gnode-handle" data-testid={`group-in-${id}`} />
+      )}
+      <div className="gnode-head">
+        {toggle}
+        <div className="gnode-text">
+          {label}
+          <span className="gnode-meta" data-testid={`group-meta-${id}`}>
+            {meta}
+          </span>
+        </div>
+        {data.status !== 'idle' && (
+          <span className={`gnode-status status-${data.status}`} data-testid={`group-status-${id}`}>
+            {GROUP_STATUS_TEXT[data.status] ?? data.status}
+          </span>
+        )}
+        {data.severity && <span className={`gnode-problems${data.severity === 'warning' ? ' is-warning' : ''}`} title="A node in this group has problems">!</span>}
+      </div>
+      {data.collapsed && (
+        <Handle type="source" position={Position.Right} id={GROUP_OUT} isConnectable={false} className="gnode-handle" data-testid={`group-out-${id}`} />
+      )}
+    </div>
+  );
+}
+
+export const GroupNode = memo(GroupNodeView);

@@ -151,6 +151,8 @@ export const SHORTCUTS: [string, string][] = [
   ['Ctrl/⌘ + Shift + Z, Ctrl + Y', 'Redo'],
   ['Ctrl/⌘ + C / X / V', 'Copy / cut / paste nodes (as JSON, also between flows)'],
   ['Ctrl/⌘ + D', 'Duplicate selection'],
+  ['Ctrl/⌘ + G', 'Group the selected nodes (name it, collapse it to one node)'],
+  ['Ctrl/⌘ + Shift + G', 'Ungroup the selected group'],
   ['Ctrl/⌘ + A', 'Select all'],
   ['Delete / Backspace', 'Delete selection'],
   ['Shift + drag', 'Box-select'],

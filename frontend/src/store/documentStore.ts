@@ -8,13 +8,14 @@
  * ./reactflow.ts and carry JSON-only `data`.
  */
 import type {
-  ConflictBody, DocEdge, DocNode, Finding, FlowDetail, FlowDocument, Item, JSONValue, NodeRun, NodeRunError,
+  ConflictBody, DocEdge, DocNode, Finding, FlowDetail, FlowDocument, FlowGroup, Item, JSONValue, NodeRun, NodeRunError,
   EventType, NodeRunStatus, NodeType, Position, RunDetail, RunEvent, RunStatus, SaveDraftResponse, StickyNote,
 } from '../api/types';
 import { checkConnection, type ConnectionCheck, type ProposedConnection } from '../graph/connections';
 import { copySelection, prepareForPaste, parseClipboard, type ClipboardPayload } from '../graph/clipboard';
 import { edgeId, newId } from '../graph/ids';
 import { layoutPositions } from '../graph/layout';
+import { groupIndex, groupNodes, memberMoves, pruneGroups, ungroup, updateGroup } from '../graph/groups';
 
 export type SaveStatus = 'clean' | 'dirty' | 'saving' | 'saved' | 'error' | 'conflict';
 
@@ -53,6 +54,8 @@ export interface Selection {
   nodes: string[];
   edges: string[];
   notes: string[];
+  /** Selected groups (their box or collapsed node), see ../graph/groups.ts. */
+  groups?: string[];
 }
 
 export interface EditorState {
@@ -70,6 +73,11 @@ export interface EditorState {
   canUndo: boolean;
   canRedo: boolean;
   readOnly: boolean;
+  /** This viewer's collapsed/expanded state of a group where it differs from the document's (the run
+   * view, or a collapsed group opened to show a selected node). Not saved. */
+  groupView: Record<string, boolean>;
+  /** The group whose name field is open (a new group asks for its name). */
+  editingGroup: string | null;
 }
 
 export type Origin = 'local' | 'drag' | 'undo' | 'redo' | 'load' | 'server';
@@ -110,7 +118,23 @@ function initialState(readOnly = false): EditorState {
     canUndo: false,
     canRedo: false,
     readOnly,
+    groupView: {},
+    editingGroup: null,
   };
+}
+
+/** Groups of a raw document that name at least one of `ids` (the server refuses worse ones). */
+function parseGroups(raw: unknown, ids: Set<string>): FlowGroup[] | undefined {
+  const list = (raw as { groups?: unknown } | null)?.groups;
+  if (!Array.isArray(list)) return undefined;
+  const out: FlowGroup[] = [];
+  for (const g of list) {
+    if (!g || typeof g !== 'object' || typeof g.id !== 'string' || !Array.isArray(g.nodes)) continue;
+    const nodes = g.nodes.filter((n: unknown): n is string => typeof n === 'string' && ids.has(n));
+    if (!nodes.length) continue;
+    out.push({ id: g.id, label: typeof g.label === 'string' ? g.label : 'Group', nodes, ...(g.collapsed ? { collapsed: true } : { collapsed: false }) });
+  }
+  return out.length ? out : undefined;
 }
 
 /** Normalises a document from the server, an import or the clipboard into the editor's shape. */
@@ -124,7 +148,8 @@ export function normaliseDocument(raw: unknown): FlowDocument {
     position: { x: Number(n.position.x) || 0, y: Number(n.position.y) || 0 },
   }));
   const edges = parsed.edges.map((e) => ({ ...e, id: e.id || edgeId(e.source, e.source_port, e.target, e.target_port) }));
-  return { schema_version: 1, nodes, edges, notes: parsed.notes };
+  const groups = parseGroups(raw, new Set(nodes.map((n) => n.id)));
+  return pruneGroups({ schema_version: 1, nodes, edges, notes: parsed.notes, ...(groups ? { groups } : {}) });
 }
 
 /** Config defaults from a JSON Schema's top-level property defaults. */
@@ -240,16 +265,19 @@ export class DocumentStore {
     const nodeIds = new Set(next.nodes.map((n) => n.id));
     const edgeIds = new Set(next.edges.map((e) => e.id));
     const noteIds = new Set((next.notes ?? []).map((n) => n.id));
+    const groupIds = new Set((next.groups ?? []).map((g) => g.id));
     const sel = opts.selection ?? this.state.selection;
-    const kept = {
+    const kept: Selection = {
       nodes: keep(sel.nodes, (id) => nodeIds.has(id)),
       edges: keep(sel.edges, (id) => edgeIds.has(id)),
       notes: keep(sel.notes, (id) => noteIds.has(id)),
+      ...(sel.groups?.length ? { groups: keep(sel.groups, (id) => groupIds.has(id)) } : {}),
     };
     // Unchanged selection and save state keep their identity: subscribers of `selection` / `save`
     // (the whole editor page) must not re-render on every drag tick.
     const sameSelection =
-      kept.nodes.length === sel.nodes.length && kept.edges.length === sel.edges.length && kept.notes.length === sel.notes.length;
+      kept.nodes.length === sel.nodes.length && kept.edges.length === sel.edges.length && kept.notes.length === sel.notes.length &&
+      (kept.groups?.length ?? 0) === (sel.groups?.length ?? 0);
     if (step) step.after = sameSelection ? sel : kept;
     const saveStatus = this.state.save.status === 'conflict' ? 'conflict' : this.state.save.status === 'saving' ? 'saving' : 'dirty';
     this.applyState({
@@ -294,15 +322,18 @@ export class DocumentStore {
   // ---------------------------------------------------------------- helpers for intents
   private edit(mutate: (doc: FlowDocument) => FlowDocument | null, opts: { coalesce?: string; selection?: Selection } = {}): boolean {
     if (this.state.readOnly) return false;
-    const next = mutate(this.state.document);
-    if (!next) return false;
+    const changed = mutate(this.state.document);
+    if (!changed) return false;
+    const next = pruneGroups(changed); // a group never names a node that is gone
     this.applyDocument(next, 'local', opts);
     return true;
   }
 
   private allIds(): Set<string> {
     const d = this.state.document;
-    return new Set([...d.nodes.map((n) => n.id), ...d.edges.map((e) => e.id), ...(d.notes ?? []).map((n) => n.id)]);
+    return new Set([
+      ...d.nodes.map((n) => n.id), ...d.edges.map((e) => e.id), ...(d.notes ?? []).map((n) => n.id), ...(d.groups ?? []).map((g) => g.id),
+    ]);
   }
 
   // ---------------------------------------------------------------- server path
@@ -312,7 +343,7 @@ export class DocumentStore {
     this.applyDocument(doc, 'load', { selection: EMPTY_SELECTION });
     this.applySave(
       { status: 'clean', revision: flow.draft.revision, savedAt: flow.draft.saved_at, savedBy: flow.draft.saved_by, conflict: null, error: null },
-      { flowId: flow.id, findings: flow.draft.findings ?? [] },
+      { flowId: flow.id, findings: flow.draft.findings ?? [], groupView: {}, editingGroup: null },
     );
   }
 
@@ -427,9 +458,11 @@ export class DocumentStore {
     const nodes = new Set(sel.nodes ?? []);
     const edges = new Set(sel.edges ?? []);
     const notes = new Set(sel.notes ?? []);
-    if (!nodes.size && !edges.size && !notes.size) return;
+    const groups = new Set(sel.groups ?? []);
+    if (!nodes.size && !edges.size && !notes.size && !groups.size) return;
+    // Deleting a group removes the box only: its nodes stay (Ungroup).
     this.edit((d) => ({
-      ...d,
+      ...(groups.size ? ungroup(d, [...groups]) ?? d : d),
       nodes: d.nodes.filter((n) => !nodes.has(n.id)),
       edges: d.edges.filter((e) => !edges.has(e.id) && !nodes.has(e.source) && !nodes.has(e.target)),
       notes: (d.notes ?? []).filter((n) => !notes.has(n.id)),
@@ -541,6 +574,73 @@ export class DocumentStore {
     this.applyState({ canUndo: true, canRedo: false });
   }
 
+  // ---------------------------------------------------------------- groups (../graph/groups.ts)
+  /** Groups the selected nodes (or `ids`) and opens the new group's name field. */
+  groupSelection(ids: string[] = this.state.selection.nodes, label?: string): string | null {
+    const id = newId('g_', this.allIds());
+    const name = label ?? `Group ${(this.state.document.groups ?? []).length + 1}`;
+    const ok = this.edit((d) => groupNodes(d, ids, id, name), { selection: { nodes: [], edges: [], notes: [], groups: [id] } });
+    if (!ok) return null;
+    if (label === undefined) this.applyState({ editingGroup: id });
+    return id;
+  }
+
+  /** Removes the selected groups (or `ids`); their nodes stay where they are, selected. */
+  ungroup(ids: string[] = this.state.selection.groups ?? []): void {
+    const members = (this.state.document.groups ?? []).filter((g) => ids.includes(g.id)).flatMap((g) => g.nodes);
+    this.edit((d) => ungroup(d, ids), { selection: { nodes: members, edges: [], notes: [] } });
+  }
+
+  renameGroup(id: string, label: string): void {
+    const trimmed = label.trim();
+    if (trimmed) this.edit((d) => updateGroup(d, id, { label: trimmed }));
+    if (this.state.editingGroup === id) this.applyState({ editingGroup: null });
+  }
+
+  setEditingGroup(id: string | null): void {
+    if (this.state.editingGroup !== id) this.applyState({ editingGroup: id });
+  }
+
+  /** Whether group `id` shows collapsed for this viewer. */
+  isCollapsed(id: string): boolean {
+    const g = (this.state.document.groups ?? []).find((x) => x.id === id);
+    return this.state.groupView[id] ?? !!g?.collapsed;
+  }
+
+  /**
+   * Collapses or expands a group. In the editor this edits the document (saved, undoable: the author
+   * decides how the flow opens for everyone); read-only views (the run view) keep it for this viewer.
+   */
+  setGroupCollapsed(id: string, collapsed: boolean): void {
+    const rest = { ...this.state.groupView };
+    delete rest[id];
+    if (this.state.readOnly) {
+      this.applyState({ groupView: { ...rest, [id]: collapsed } });
+      return;
+    }
+    if (id in this.state.groupView) this.applyState({ groupView: rest });
+    this.edit((d) => updateGroup(d, id, { collapsed }));
+  }
+
+  toggleGroup(id: string): void {
+    this.setGroupCollapsed(id, !this.isCollapsed(id));
+  }
+
+  /** Expands (for this viewer) the collapsed group holding `nodeId`, so the node can be seen. */
+  private revealInGroup(nodeId: string): void {
+    const g = groupIndex(this.state.document).get(nodeId);
+    if (g && this.isCollapsed(g.id)) this.applyState({ groupView: { ...this.state.groupView, [g.id]: false } });
+  }
+
+  /** A group (or collapsed group) dragged by `delta`: its members move (the box follows them). */
+  moveGroup(id: string, delta: Position, dragging: boolean): void {
+    if (!delta.x && !delta.y) {
+      if (!dragging) this.finishDrag();
+      return;
+    }
+    this.moveNodes(memberMoves(this.state.document, id, delta), dragging);
+  }
+
   /** Back one step: the document before it and the selection that went with it. */
   undo(): void {
     if (this.state.readOnly || !this.past.length) return;
@@ -558,8 +658,10 @@ export class DocumentStore {
   }
 
   // ---------------------------------------------------------------- view state (not in the document)
+  /** Selecting one node inside a collapsed group opens the group (for this viewer) to show it. */
   select(sel: Partial<Selection>): void {
-    this.applySelection({ nodes: sel.nodes ?? [], edges: sel.edges ?? [], notes: sel.notes ?? [] });
+    if (sel.nodes?.length === 1) this.revealInGroup(sel.nodes[0]);
+    this.applySelection({ nodes: sel.nodes ?? [], edges: sel.edges ?? [], notes: sel.notes ?? [], ...(sel.groups?.length ? { groups: sel.groups } : {}) });
   }
 
   selectAll(): void {

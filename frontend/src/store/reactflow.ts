@@ -4,6 +4,7 @@ import type { Edge, Node } from '@xyflow/react';
 import type { EditorState } from './documentStore';
 import type { NodeType, Port } from '../api/types';
 import { inputPorts, outputPorts, type ProposedConnection } from '../graph/connections';
+import { aggregateStatus, collapsedBox, groupLayout, routeEdges, shiftAt, type GroupStatus, type RoutedEdge } from '../graph/groups';
 
 export type NodeStatus =
   | 'idle' | 'pending' | 'queued' | 'running' | 'retrying' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
@@ -32,9 +33,25 @@ export type FlowNodeData = {
 
 export type NoteNodeData = { text: string; readOnly: boolean };
 
+export type GroupNodeData = {
+  label: string;
+  /** How many nodes the group holds. */
+  count: number;
+  collapsed: boolean;
+  /** The members' statuses in one (../graph/groups.ts aggregateStatus). */
+  status: GroupStatus;
+  /** Members that finished (succeeded or skipped) in the run shown. */
+  done: number;
+  severity: 'error' | 'warning' | null;
+  readOnly: boolean;
+  editing: boolean;
+};
+
 export type FlowRFNode = Node<FlowNodeData, 'flow'>;
 export type NoteRFNode = Node<NoteNodeData, 'note'>;
-export type RFNode = FlowRFNode | NoteRFNode;
+/** A group: React Flow's parent node of a sub flow (its members carry `parentId`). */
+export type GroupRFNode = Node<GroupNodeData, 'group'>;
+export type RFNode = FlowRFNode | NoteRFNode | GroupRFNode;
 
 export const IN = 'in:';
 export const OUT = 'out:';
@@ -119,13 +136,63 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
     messages.set(f.node_id, list);
   }
   const run = state.run;
-  const nodes: RFNode[] = state.document.nodes.map((n) => {
+  // Groups first: React Flow wants a parent before its children in the list.
+  const groups = state.document.groups ?? [];
+  const { boxes, collapsed, shifts } = groupLayout(state.document, state.measured, state.groupView);
+  const parentOf = new Map<string, { id: string; x: number; y: number; collapsed: boolean }>();
+  const selGroups = new Set(sel.groups ?? []);
+  const nodes: RFNode[] = [];
+  for (const g of groups) {
+    const box = boxes.get(g.id);
+    if (!box) continue;
+    const isCollapsed = collapsed.has(g.id);
+    for (const id of g.nodes) parentOf.set(id, { id: g.id, x: box.x, y: box.y, collapsed: isCollapsed });
+    const statuses = g.nodes.map((id) => run?.nodes[id]?.status ?? (run ? 'pending' as const : undefined));
+    const data: GroupNodeData = {
+      label: g.label,
+      count: g.nodes.length,
+      collapsed: isCollapsed,
+      status: aggregateStatus(statuses, !!run, !!run && ['succeeded', 'failed', 'cancelled'].includes(run.status)),
+      done: statuses.filter((x) => x === 'succeeded' || x === 'skipped').length,
+      severity: g.nodes.some((id) => errors.has(id)) ? 'error' : g.nodes.some((id) => messages.has(id)) ? 'warning' : null,
+      readOnly: state.readOnly,
+      editing: state.editingGroup === g.id,
+    };
+    const at = isCollapsed ? collapsedBox(box) : box;
+    const shown = { ...at, x: at.x - shiftAt(box.x, shifts) };
+    const selected = selGroups.has(g.id);
+    // React Flow (controlled) takes a node's measured size from here, and draws a node without one
+    // invisibly; until the group is measured at its new size, its size is the one we give it.
+    const measured = { width: shown.width, height: shown.height };
+    const key = JSON.stringify([data, shown, selected]);
+    nodes.push(cached<RFNode>(owner, nodeCache as never, g.id, key, () => ({
+      id: g.id,
+      type: 'group',
+      position: { x: shown.x, y: shown.y },
+      data,
+      selected,
+      style: { width: shown.width, height: shown.height },
+      measured,
+      // Behind its members when expanded (they are drawn above their parent anyway).
+      zIndex: isCollapsed ? 0 : -2,
+      className: isCollapsed ? 'rf-group is-collapsed' : 'rf-group',
+    }), 'node'));
+  }
+  for (const n of state.document.nodes) {
     const t = types.get(n.type);
     const r = run?.nodes[n.id];
-    const refs = [n, t, r, !!run, state.findings, state.readOnly, state.measured[n.id], selNodes.has(n.id)];
-    return byRefs<RFNode>(owner, n.id, refs, () => flowNode(n, t, r));
-  });
-  function flowNode(n: EditorState['document']['nodes'][number], t: NodeType | undefined, r: NonNullable<typeof run>['nodes'][string] | undefined): RFNode {
+    const parent = parentOf.get(n.id);
+    const shift = parent ? 0 : shiftAt(n.position.x, shifts);
+    const refs = [n, t, r, !!run, state.findings, state.readOnly, state.measured[n.id], selNodes.has(n.id), parent?.id, parent?.x, parent?.y, parent?.collapsed, shift];
+    nodes.push(byRefs<RFNode>(owner, n.id, refs, () => flowNode(n, t, r, parent, shift)));
+  }
+  function flowNode(
+    n: EditorState['document']['nodes'][number],
+    t: NodeType | undefined,
+    r: NonNullable<typeof run>['nodes'][string] | undefined,
+    parent: { id: string; x: number; y: number; collapsed: boolean } | undefined,
+    shift: number,
+  ): RFNode {
     const outs = r?.output_counts ? Object.values(r.output_counts).reduce((a, b) => a + b, 0) : null;
     const data: FlowNodeData = {
       label: n.label,
@@ -148,13 +215,20 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
     };
     const measured = state.measured[n.id];
     const selected = selNodes.has(n.id);
-    const key = JSON.stringify([data, n.position, measured, selected]);
+    // In an expanded group: a child of the group node, positioned relative to it. In a collapsed one:
+    // hidden (the group node stands for it).
+    const inside = parent && !parent.collapsed ? parent : null;
+    const position = inside ? { x: n.position.x - inside.x, y: n.position.y - inside.y } : shift ? { x: n.position.x - shift, y: n.position.y } : n.position;
+    const hidden = !!parent?.collapsed;
+    const key = JSON.stringify([data, position, measured, selected, inside?.id, hidden]);
     return cached<RFNode>(owner, nodeCache as never, n.id, key, () => ({
       id: n.id,
       type: 'flow',
-      position: n.position,
+      position,
       data,
       selected,
+      ...(inside ? { parentId: inside.id } : {}),
+      ...(hidden ? { hidden: true } : {}),
       ...(measured ? { measured } : {}),
       className: n.disabled ? 'is-disabled' : undefined,
     }), 'node');
@@ -162,11 +236,12 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
   for (const note of state.document.notes ?? []) {
     const measured = state.measured[note.id];
     const selected = selNotes.has(note.id);
-    const key = JSON.stringify([note, measured, selected, state.readOnly]);
+    const shift = shiftAt(note.position.x, shifts);
+    const key = JSON.stringify([note, measured, selected, state.readOnly, shift]);
     nodes.push(cached<RFNode>(owner, nodeCache as never, note.id, key, () => ({
       id: note.id,
       type: 'note',
-      position: note.position,
+      position: shift ? { x: note.position.x - shift, y: note.position.y } : note.position,
       data: { text: note.text, readOnly: state.readOnly },
       selected,
       // Behind the nodes as an annotation, but above them while selected (new, or being edited).
@@ -175,10 +250,35 @@ export function toReactFlow(state: EditorState, types: Map<string, NodeType>, ow
       ...(measured ? { measured } : {}),
     }), 'node'));
   }
-  const edges: Edge[] = state.document.edges.map((e) => {
+  const edges: Edge[] = (collapsed.size ? routeEdges(state.document, collapsed) : null)?.map((re) => {
+    if (!re.rerouted) {
+      const e = re.members[0];
+      const r = run?.nodes[e.source];
+      return byRefs<Edge>(owner, e.id, [e, r, selEdges.has(e.id)], () => flowEdge(e, r));
+    }
+    return groupEdge(re);
+  }) ?? state.document.edges.map((e) => {
     const r = run?.nodes[e.source];
     return byRefs<Edge>(owner, e.id, [e, r, selEdges.has(e.id)], () => flowEdge(e, r));
   });
+  /** Edges re-routed to a collapsed group's border: drawn, not selectable (expand to edit them). */
+  function groupEdge(re: RoutedEdge): Edge {
+    const errorPort = re.members.every((e) => e.source_port === 'error');
+    const label = re.members.length > 1 ? `${re.members.length} links` : undefined;
+    const key = JSON.stringify([re.source, re.sourceHandle, re.target, re.targetHandle, label, errorPort]);
+    return cached<Edge>(owner, edgeCache as never, re.id, key, () => ({
+      id: re.id,
+      source: re.source,
+      target: re.target,
+      sourceHandle: re.sourceHandle,
+      targetHandle: re.targetHandle,
+      selectable: false,
+      focusable: false,
+      label,
+      className: ['edge-grouped', errorPort ? 'edge-error' : ''].join(' ').trim(),
+      data: { members: re.members.map((e) => e.id) },
+    }), 'edge');
+  }
   function flowEdge(e: EditorState['document']['edges'][number], r: NonNullable<typeof run>['nodes'][string] | undefined): Edge {
     const count = r?.output_counts?.[e.source_port];
     const label = count !== undefined ? `${count} item${count === 1 ? '' : 's'}` : e.source_port !== 'main' ? e.source_port : undefined;

@@ -195,3 +195,48 @@ def test_disjoint_edits_never_conflict_and_both_survive(edits):
     merged_edges = {(e["source"], e["target"]) for e in result.document["edges"]}
     for side in (ours, theirs):
         assert {(e["source"], e["target"]) for e in side["edges"]} <= merged_edges
+
+
+def _groups(doc: dict, groups: list[dict]) -> dict:
+    return {**doc, "groups": groups}
+
+
+def test_groups_merge_by_id_and_members_as_sets():
+    base = _groups(base_doc(), [{"id": "g1", "label": "Shape", "nodes": ["m"], "collapsed": False}])
+    ours = copy.deepcopy(base)
+    theirs = copy.deepcopy(base)
+    ours["groups"][0]["nodes"].append("q")  # the customer added q to the group
+    ours["groups"][0]["collapsed"] = True  # and collapsed it
+    theirs["nodes"].append(node("n", "transform.filter"))
+    theirs["groups"][0]["nodes"].append("n")  # the template put its new node in the group
+    theirs["groups"][0]["label"] = "Shape the data"
+    theirs["groups"].append({"id": "g2", "label": "Trigger", "nodes": ["t"]})
+    result = merge_documents(base, ours, theirs)
+    assert result.clean, result.conflicts
+    assert result.document["groups"] == [
+        {"id": "g1", "label": "Shape the data", "collapsed": True, "nodes": ["m", "q", "n"]},
+        {"id": "g2", "label": "Trigger", "nodes": ["t"]},
+    ]
+
+
+def test_group_members_whose_node_is_gone_are_dropped_with_a_warning():
+    base = _groups(base_doc(), [{"id": "g1", "label": "Shape", "nodes": ["m", "q"]}])
+    ours = copy.deepcopy(base)
+    theirs = copy.deepcopy(base)
+    theirs["nodes"] = [n for n in theirs["nodes"] if n["id"] != "q"]
+    theirs["edges"] = [e for e in theirs["edges"] if "q" not in (e["source"], e["target"])]
+    theirs["groups"][0]["nodes"] = ["m"]
+    ours["groups"].append({"id": "g2", "label": "Call", "nodes": ["q"]})  # a group of the removed node
+    result = merge_documents(base, ours, theirs)
+    assert result.document["groups"] == [{"id": "g1", "label": "Shape", "nodes": ["m"]}]
+    assert any("g2" in w for w in result.warnings)
+
+
+def test_same_label_change_on_both_sides_agrees_and_different_ones_conflict():
+    base = _groups(base_doc(), [{"id": "g1", "label": "Shape", "nodes": ["m"]}])
+    ours, theirs = copy.deepcopy(base), copy.deepcopy(base)
+    ours["groups"][0]["label"] = "Ours"
+    theirs["groups"][0]["label"] = "Theirs"
+    result = merge_documents(base, ours, theirs)
+    assert [c["path"] for c in result.conflicts] == ["/groups/g1/label"]
+    assert result.document["groups"][0]["label"] == "Ours"
