@@ -169,13 +169,28 @@ def write(records: list[FailureRecord]) -> None:
                 fingerprint__in={k[4] for k in exceptions},
             )
             .exclude(state=FailureState.RESOLVED)
-            .values_list("pk", "organisation_id", "flow_id", "node_id", "category", "fingerprint", "run_id")
+            .values_list(
+                "pk",
+                "organisation_id",
+                "flow_id",
+                "node_id",
+                "category",
+                "fingerprint",
+                "run_id",
+                "item_index",
+            )
         )
         seen: dict[int, FailureRecord] = {}
-        for pk, org, flow, node, category, fp, run_id in open_rows:
+        slots: set[tuple] = set()
+        for pk, org, flow, node, category, fp, run_id, index in open_rows:
             rec = exceptions.pop((org, flow, node, category, fp), None)
-            if rec is not None and run_id != rec.run_id:  # same run: a redelivered step, counted already
-                seen[pk] = rec
+            if rec is None or run_id == rec.run_id:  # same run: a redelivered step, counted already
+                continue
+            slot = (rec.run_id, node, rec.item_index)
+            if slot in slots:  # two exceptions naming one input index: the second keeps its run and place
+                rec.run_id, rec.item_index = run_id, index
+            slots.add(slot)
+            seen[pk] = rec
         fresh += exceptions.values()
         if seen:
             _count_again(seen)

@@ -147,3 +147,24 @@ def test_fingerprint_is_category_problem_and_the_items_id_like_fields():
     assert fp("needs_review", "best at 80%", {"Id": "1"}, held) == fp(
         "needs_review", "at 90%", {"Id": "1"}, held
     )
+
+
+def test_two_recurring_exceptions_naming_one_input_index_do_not_collide(admin, eager):
+    flow = rate_flow(admin)
+    start(admin, flow, [{"id": 1}, {"id": 2}])
+    later = start(admin, flow, [{"id": 5, "rate": 1}])
+    items = [
+        {
+            "id": i,
+            "exception": {
+                "category": "missing_reference",
+                "problem": f"Time entry {i} has no bill rate.",
+                "item_index": 0,
+            },
+        }
+        for i in (1, 2)
+    ]
+    failure_records.write(failure_records.for_exceptions(later, "norate", items))
+    counts = dict(FailureRecord.objects.filter(flow=flow).values_list("item__id", "occurrences"))
+    assert counts == {1: 2, 2: 2}
+    assert FailureRecord.objects.filter(flow=flow, run=later).count() == 1  # the other kept its place
