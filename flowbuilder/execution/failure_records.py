@@ -5,13 +5,32 @@ succeed); each input item it failed on becomes one :class:`FailureRecord` of kin
 fails finally becomes one record of kind ``run``. Both are written in the engine's step transaction, so a
 failure is stored exactly when its node result is, and the unique key (run, node, item) ignores the rows
 a redelivered step writes again.
+
+Exceptions raised as data (items on a node's exception ports) are deduplicated: a flow that runs every
+few minutes raises the same exception for the same item on every run, and one open record that counts
+its occurrences is what a person needs. Each exception record carries a :func:`fingerprint` (sha256 of
+the category, the problem and the item's identity: its id-like fields, ``id``, ``key``, ``ref``,
+``uuid``, ``number`` and ``*_id``; without any, the whole item as stored; a held match item is identified
+by its match review, its problem text carries volatile scores). :func:`write` counts an exception whose
+fingerprint has an open (unresolved) record of the same organisation, flow, node and category on that
+record, which then points at the latest run, item and message, instead of inserting it. A resolved
+record is history: raised again, the exception is a new record. Plain run and item failures (blank
+fingerprint) keep one record per run: retry and replay need their run. A partial unique index on the
+open fingerprints keeps two concurrent runs from both inserting (the second one's row is ignored).
+Nothing closes a record when its exception stops occurring; a person resolves it (a later run of the
+same node with no such exception would be the signal, not built).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
-from .models import FailureCategory, FailureKind, FailureRecord, Run
+from django.db.models import Case, F, IntegerField, JSONField, TextField, Value, When
+from django.utils import timezone
+
+from .models import FailureCategory, FailureKind, FailureRecord, FailureState, Run
 
 #: Item failures stored per node execution; beyond it the last record says how many more there were.
 MAX_ITEM_FAILURES = 1_000
@@ -54,12 +73,38 @@ def for_items(run: Run, node_id: str, error: dict[str, Any] | None, items: list[
     return records
 
 
+_ID_KEYS = frozenset({"id", "key", "ref", "uuid", "number"})
+
+
+def _identity(item: Any, exc: dict[str, Any]) -> Any:
+    if exc.get("review_id") is not None:
+        return {"review": exc["review_id"]}
+    if not isinstance(item, dict):
+        return item
+    fields = {
+        k: v
+        for k, v in item.items()
+        if (k in _ID_KEYS or k.endswith("_id")) and isinstance(v, str | int) and not isinstance(v, bool)
+    }
+    return fields or {k: v for k, v in item.items() if k != "exception"}
+
+
+def fingerprint(category: str, problem: str, item: Any, exc: dict[str, Any]) -> str:
+    """What an exception is about, stable across runs (see the module docstring)."""
+    key = {"category": category, "identity": _identity(item, exc)}
+    if exc.get("review_id") is None:  # a held match's problem text carries scores that change
+        key["problem"] = problem
+    raw = json.dumps(key, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
 def for_exceptions(run: Run, node_id: str, items: list[Any], *, offset: int = 0) -> list[FailureRecord]:
     """One record per exception item a node put out (``BaseNode.exception_ports``): the item's
     ``exception`` names its category (``validation`` when it names none we know), the problem and what to
     fix, and where the node knows it the item's input index (``item_index``: a retry from the node takes
-    that item; otherwise its place among the node's exception items)."""
+    that item; otherwise its place among the node's exception items). Each has its :func:`fingerprint`."""
     records = []
+    now = timezone.now()
     for position, item in enumerate(items[:MAX_ITEM_FAILURES]):
         exc = item.get("exception") if isinstance(item, dict) else None
         exc = exc if isinstance(exc, dict) else {}
@@ -67,6 +112,7 @@ def for_exceptions(run: Run, node_id: str, items: list[Any], *, offset: int = 0)
         problem = str(exc.get("problem") or "This item needs a decision.")
         fix = str(exc.get("what_to_fix") or "")
         index = exc.get("item_index")
+        category = category if category in FailureCategory.values else FailureCategory.VALIDATION
         records.append(
             FailureRecord(
                 organisation_id=run.organisation_id,
@@ -76,8 +122,10 @@ def for_exceptions(run: Run, node_id: str, items: list[Any], *, offset: int = 0)
                 node_id=node_id,
                 item_index=index if isinstance(index, int) and index >= 0 else offset + position,
                 item=_preview(item),
-                category=category if category in FailureCategory.values else FailureCategory.VALIDATION,
+                category=category,
                 message=(problem + (f" What to fix: {fix}" if fix else ""))[:2000],
+                fingerprint=fingerprint(category, problem, item, exc),
+                last_seen_at=now,
             )
         )
     return records
@@ -98,5 +146,72 @@ def for_run(run: Run, error: dict[str, Any] | None) -> FailureRecord:
 
 
 def write(records: list[FailureRecord]) -> None:
-    if records:
-        FailureRecord.objects.bulk_create(records, ignore_conflicts=True)
+    """Insert these records (one step's), counting exceptions that are open already (module docstring).
+
+    A constant number of queries per call: one select of the open records with these fingerprints, one
+    update counting them, one insert of the rest."""
+    if not records:
+        return
+    fresh: list[FailureRecord] = []
+    exceptions: dict[tuple, FailureRecord] = {}
+    for rec in records:
+        if not rec.fingerprint:
+            fresh.append(rec)
+        else:  # the same exception twice in one step counts once
+            exceptions.setdefault(
+                (rec.organisation_id, rec.flow_id, rec.node_id, rec.category, rec.fingerprint), rec
+            )
+    if exceptions:
+        open_rows = (
+            FailureRecord.objects.filter(
+                organisation_id__in={k[0] for k in exceptions},
+                flow_id__in={k[1] for k in exceptions},
+                fingerprint__in={k[4] for k in exceptions},
+            )
+            .exclude(state=FailureState.RESOLVED)
+            .values_list(
+                "pk",
+                "organisation_id",
+                "flow_id",
+                "node_id",
+                "category",
+                "fingerprint",
+                "run_id",
+                "item_index",
+            )
+        )
+        seen: dict[int, FailureRecord] = {}
+        slots: set[tuple] = set()
+        for pk, org, flow, node, category, fp, run_id, index in open_rows:
+            rec = exceptions.pop((org, flow, node, category, fp), None)
+            if rec is None or run_id == rec.run_id:  # same run: a redelivered step, counted already
+                continue
+            slot = (rec.run_id, node, rec.item_index)
+            if slot in slots:  # two exceptions naming one input index: the second keeps its run and place
+                rec.run_id, rec.item_index = run_id, index
+            slots.add(slot)
+            seen[pk] = rec
+        fresh += exceptions.values()
+        if seen:
+            _count_again(seen)
+    if fresh:
+        FailureRecord.objects.bulk_create(fresh, ignore_conflicts=True)
+
+
+def _count_again(seen: dict[int, FailureRecord]) -> None:
+    """One update: each open record counts one more occurrence and takes the latest run, item and message."""
+
+    def per_row(field: str, output: Any) -> Case:
+        return Case(
+            *[When(pk=pk, then=Value(getattr(rec, field), output_field=output)) for pk, rec in seen.items()],
+            output_field=output,
+        )
+
+    FailureRecord.objects.filter(pk__in=list(seen)).update(
+        occurrences=F("occurrences") + 1,
+        last_seen_at=timezone.now(),
+        run_id=per_row("run_id", IntegerField()),
+        item_index=per_row("item_index", IntegerField()),
+        item=per_row("item", JSONField()),
+        message=per_row("message", TextField()),
+    )

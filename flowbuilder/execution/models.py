@@ -316,7 +316,8 @@ class FailureRecord(models.Model):
     that stores the node's result, so the failure inbox reads one indexed table instead of scanning node
     results. The triage state (assignee, snooze, resolution) lives on the row for the same reason: the
     inbox's first page is one query. A unique key (run, node, item) keeps a redelivered step from writing
-    the same failure twice.
+    the same failure twice. An exception a flow raises again on every scheduled run stays one open record
+    that counts its ``occurrences`` (a partial unique index on the open records' fingerprint).
     """
 
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
@@ -341,11 +342,25 @@ class FailureRecord(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     follow_up_run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Exceptions raised as data (``failure_records.for_exceptions``) carry a fingerprint of what went wrong
+    # with which item; an open record with the same one is counted again instead of written again, and
+    # then points at the run it was last seen in (``run``/``item_index``/``item`` are the latest).
+    # Blank for plain run and item failures: those keep one record per run.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    occurrences = models.PositiveIntegerField(default=1)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    # What a person decided about it elsewhere (a match review), shown until the item is replayed.
+    note = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "node_id", "item_index"], name="one_failure_per_run_item")
+            models.UniqueConstraint(fields=["run", "node_id", "item_index"], name="one_failure_per_run_item"),
+            models.UniqueConstraint(
+                fields=["organisation", "flow", "node_id", "category", "fingerprint"],
+                condition=models.Q(fingerprint__gt="") & ~models.Q(state=FailureState.RESOLVED),
+                name="one_open_exception_per_fingerprint",
+            ),
         ]
         indexes = [
             models.Index(fields=["organisation", "state", "-id"], name="failure_org_state"),

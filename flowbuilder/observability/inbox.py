@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from flowbuilder.execution.failures import NEXT_STEP
@@ -110,7 +111,7 @@ def groups(organisation_ids: Iterable[int], *, by: str = "category", **filters: 
             count=Count("id"),
             items=Count("id", filter=Q(kind=FailureKind.ITEM)),
             runs=Count("run_id", distinct=True),
-            latest=Max("created_at"),
+            latest=Max(Coalesce("last_seen_at", "created_at")),  # a recurring exception: its last time
             assigned=Count("id", filter=Q(assignee__isnull=False)),
         )
     )

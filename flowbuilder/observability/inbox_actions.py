@@ -43,6 +43,7 @@ from flowbuilder.execution.revalidate import PASS, revalidate_run
 from flowbuilder.flows.actions import snapshot_draft
 from flowbuilder.flows.models import Flow, FlowVersion
 from flowbuilder.flows.publishing import error_findings
+from flowbuilder.flows.review import approval_required
 from flowbuilder.planning import ExecutionPlan, build_plan
 from flowbuilder.tenancy.models import Organisation
 from flowbuilder.tenancy.permissions import can
@@ -116,6 +117,36 @@ def comment_on_failure(*, actor: Any, failure: FailureRecord, body: str) -> Fail
     return comment
 
 
+def note_decision(*, actor: Any, failure_ids: list[int], note: str) -> int:
+    """Say on these failures what a person decided about them elsewhere (a match review): the note shows
+    on the record until it is replayed, and a comment keeps it in the record's history. The failures stay
+    open. Returns how many were noted."""
+    note = note.strip()[:500]
+    with transaction.atomic():
+        failures = list(
+            FailureRecord.objects.select_for_update()
+            .filter(pk__in=failure_ids)
+            .exclude(state=FailureState.RESOLVED)
+            .order_by("id")
+        )
+        for failure in failures:
+            _check(actor, failure)
+        FailureRecord.objects.filter(pk__in=[f.pk for f in failures]).update(note=note)
+        author = actor if getattr(actor, "is_authenticated", False) else None
+        FailureComment.objects.bulk_create(
+            [FailureComment(failure=f, author=author, body=note) for f in failures]
+        )
+        for failure in failures:
+            record(
+                AuditAction.INBOX_COMMENT,
+                actor=actor,
+                organisation=failure.organisation_id,
+                obj=failure,
+                after={"note": note},
+            )
+    return len(failures)
+
+
 def snooze_failure(*, actor: Any, failure: FailureRecord, until: datetime) -> FailureRecord:
     """Hide the failure from the open inbox until ``until`` (it comes back by itself)."""
     _check(actor, failure)
@@ -184,6 +215,10 @@ def start_batch(
     if action == BulkAction.REPLAY_DRAFT and source is None:
         raise InvalidInputError(
             "Replay on the draft follows a revalidation: use Replay passing.", field="action"
+        )
+    if action == BulkAction.REPLAY_DRAFT:
+        _refuse_draft_replay(
+            FailureRecord.objects.filter(pk__in=failure_ids).values_list("flow_id", flat=True)
         )
     if action == BulkAction.REVALIDATE:
         target = target or RevalidateTarget.DRAFT
@@ -352,12 +387,28 @@ def _first_node(run: Run, failures: list[FailureRecord]) -> str:
     return sorted(nodes)[0]
 
 
+DRAFT_NEEDS_REVIEW = (
+    "This organisation requires approval to publish, so items cannot be replayed on an unpublished draft: "
+    "publish the fix (through review) first, then replay on the published version."
+)
+
+
+def _refuse_draft_replay(flow_ids: Any) -> None:
+    """Replaying on a draft would run an unreviewed version for real: not where four-eyes publishing is
+    required (``flows.review.approval_required``, the flow's organisation or its partner)."""
+    flows = Flow.objects.filter(pk__in=list(flow_ids)).select_related("organisation__parent")
+    if any(approval_required(flow) for flow in flows):
+        raise InvalidInputError(DRAFT_NEEDS_REVIEW, field="target")
+
+
 def _draft_version(
     actor: Any, flow: Flow, batch: InboxBatch | None, drafts: dict[int, FlowVersion]
 ) -> FlowVersion:
-    """The flow's draft frozen as a test snapshot, once per batch, if it is the draft that was revalidated."""
+    """The flow's draft frozen as a test snapshot, once per batch, if it is the draft that was revalidated
+    (and the organisation does not require review to publish: checked again, the policy may have changed)."""
     if flow.pk in drafts:
         return drafts[flow.pk]
+    _refuse_draft_replay([flow.pk])
     revalidated = (batch.draft_revisions if batch is not None else {}).get(str(flow.pk))
     current = Flow.objects.filter(pk=flow.pk).values_list("draft_revision", flat=True).first()
     if revalidated is None or current != revalidated:

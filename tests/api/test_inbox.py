@@ -235,6 +235,32 @@ class TestRevalidation:
         failure.refresh_from_db()
         assert failure.state == "resolved" and failure.follow_up_run_id is not None
 
+    def test_replaying_on_the_draft_is_refused_where_publishing_needs_approval(
+        self, client_as, world, eager, django_capture_on_commit_callbacks
+    ):
+        failure = make_failure(world, world.a)
+        operator = client_as("operator")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = operator.post(
+                self.url,
+                {
+                    "organisation": world.a.id,
+                    "action": "revalidate",
+                    "target": "draft",
+                    "failures": [failure.pk],
+                },
+                format="json",
+            )
+        batch = response.json()
+        world.a.require_publish_approval = True
+        world.a.save(update_fields=["require_publish_approval"])
+        refused = operator.post(f"{self.url}{batch['id']}/replay-passing/")
+        assert refused.status_code == 400, refused.content
+        assert "publish" in str(refused.json()["errors"]["target"]).lower()
+        failure.refresh_from_db()
+        assert failure.state == "open" and failure.follow_up_run_id is None
+        assert not InboxBatch.objects.filter(action="replay_draft").exists()
+
     def test_bad_input_names_the_field_and_other_tenants_batches_are_404(self, client_as, world):
         failure = make_failure(world, world.a)
         operator = client_as("operator")

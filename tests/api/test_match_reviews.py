@@ -8,6 +8,7 @@ from typing import Any
 
 from flowbuilder.crossref import actions as crossref
 from flowbuilder.crossref.models import MatchReview, MatchStatus, SyncLink
+from flowbuilder.execution.models import FailureCategory, FailureKind, FailureRecord, RunStatus
 
 from .mixins import Act, ActionTests, DetailTests, ListTests
 
@@ -91,6 +92,34 @@ class TestMatchReviews(ListTests, DetailTests, ActionTests):
         )
         again = client.post(self.detail_url(review, "decide"), {"decision": "create"}, format="json")
         assert again.status_code == 400 and "decision" in again.json()["errors"]  # decided once
+
+    def test_deciding_without_replay_notes_the_decision_on_the_held_items_open_record(self, client_as, world):
+        review = make_review(world, world.a)
+        run = world.make_run(world.a, status=RunStatus.SUCCEEDED)
+        held = FailureRecord.objects.create(
+            organisation=world.a,
+            flow=run.flow,
+            run=run,
+            kind=FailureKind.ITEM,
+            node_id="match",
+            item_index=0,
+            item={"Id": review.source_id},
+            category=FailureCategory.NEEDS_REVIEW,
+            message="Decide in Match reviews.",
+        )
+        MatchReview.objects.filter(pk=review.pk).update(run_id=run.pk, flow_id=run.flow_id, node_id="match")
+        target = review.candidates[0]["id"]
+        client = client_as("operator")
+        answer = client.post(
+            self.detail_url(review, "decide"), {"decision": "link", "target_id": target}, format="json"
+        )
+        assert answer.status_code == 200 and answer.json()["replay"] is None
+        shown = client.get(f"/api/failures/{held.pk}/").json()
+        assert shown["state"] == "open"  # open until it is replayed
+        assert shown["note"] == f"Decided: link to netsuite {target} — replay to apply."
+        comments = client.get(f"/api/failures/{held.pk}/comments/").json()
+        bodies = [c["body"] for c in (comments["results"] if isinstance(comments, dict) else comments)]
+        assert bodies == [shown["note"]]
 
     def test_create_new_keeps_the_decision_and_links_nothing(self, client_as, world):
         review = make_review(world, world.a)

@@ -4,7 +4,8 @@ sandbox's NetSuite over HTTP.
 NetSuite already has "<Word> Inc" (no website). A Salesforce account "<Word>, Inc." arrives: the match node
 finds the customer through SuiteQL, judges it a near match (same name once punctuation and the legal form
 are ignored; no domain or tax id to confirm it), opens a review and holds the item, which shows in the
-failure inbox as needing review; nothing is created. A person links it over the API and asks for a replay:
+failure inbox as needing review; nothing is created. Run again, it is held again: the same inbox record,
+seen twice. A person links it over the API and asks for a replay:
 the replayed run follows the decision, updates the existing customer and creates no second one.
 """
 
@@ -157,6 +158,17 @@ def test_a_near_duplicate_waits_in_review_and_a_linked_replay_creates_no_second_
     assert not NodeRun.objects.filter(run=run, node_id__in=["update", "create"], status="succeeded").exists()
     assert len(customers()) == 1
 
+    # The next scheduled run holds it again: still one open inbox record, seen twice, now on that run
+    again = wait_for_run_row(
+        run_actions.start_run(actor=operator, flow=flow, input_items=[account]), timeout=90
+    )
+    assert again.status == "succeeded", node_errors(again)
+    failure.refresh_from_db()
+    review.refresh_from_db()
+    assert (failure.occurrences, failure.run_id, review.run_id) == (2, again.pk, again.pk)
+    assert FailureRecord.objects.filter(flow=flow).count() == 1 and failure.state == "open"
+    run = again
+
     # A person decides over the API: link to the existing customer, and replay the held item
     api = login("mara")
     listed = api.get("/api/match-reviews/?status=pending").json()["results"]
@@ -183,3 +195,4 @@ def test_a_near_duplicate_waits_in_review_and_a_linked_replay_creates_no_second_
     assert not FailureRecord.objects.filter(run=replay).exists()
     failure.refresh_from_db()
     assert failure.state == "resolved" and failure.follow_up_run_id == replay.pk
+    assert failure.note == f"Decided: link to netsuite {existing_id} — replay to apply."

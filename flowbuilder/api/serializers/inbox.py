@@ -51,6 +51,9 @@ class FailureSerializer(serializers.ModelSerializer):
             "resolved_at",
             "follow_up_run",
             "comment_count",
+            "occurrences",
+            "last_seen_at",
+            "note",
         ]
         read_only_fields = fields
 

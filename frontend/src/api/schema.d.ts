@@ -3268,6 +3268,10 @@ export interface components {
             readonly follow_up_run: number | null;
             /** @default 0 */
             readonly comment_count: number;
+            readonly occurrences: number;
+            /** Format: date-time */
+            readonly last_seen_at: string | null;
+            readonly note: string;
         };
         /**
          * @description * `run` - Failed run

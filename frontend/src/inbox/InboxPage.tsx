@@ -5,6 +5,9 @@
 // Revalidate (one failure, a selection or the group) evaluates the failed items again through the current
 // draft or published version without calling any outside system; the verdicts show inline (pass with the
 // diff of the failed step's input, or the field and reason it still fails), then "Replay passing".
+// Where publishing needs approval only the published version is offered (a draft replay would skip review).
+// An exception a flow raises again on every run is one row that says how often it was seen; a held item
+// whose match was decided says so ("Decided: link to X — replay to apply") until it is replayed.
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { errorMessage, rows } from '../api/client';
@@ -18,12 +21,13 @@ import {
   type RevalidateTarget,
   type RevalidationResult,
 } from '../api/inbox';
+import { reviewsApi } from '../api/reviews';
 import { useResource } from '../lib/useResource';
 import { timeAgo } from '../lib/format';
 import { useSession } from '../session';
 import { ResourceState } from '../ui/ResourceState';
 import { useToast } from '../ui/toast';
-import { ACTION_LABELS, BULK_ACTIONS, GROUPINGS, batchFinished, batchSummary, percent, shortValue, toggle, toggleAll, verdictCounts } from './model';
+import { ACTION_LABELS, BULK_ACTIONS, GROUPINGS, batchFinished, batchSummary, percent, recurrence, revalidateTargets, shortValue, toggle, toggleAll, verdictCounts } from './model';
 import './inbox.css';
 
 const POLL_MS = 1000;
@@ -54,10 +58,13 @@ function GroupList({ groups, chosen, onChoose }: { groups: InboxGroup[]; chosen:
   );
 }
 
-function RevalidateBar({ count, groupCount, target, onTarget, onRevalidate, busy }: {
+const TARGET_LABELS: Record<RevalidateTarget, string> = { draft: 'on the current draft', published: 'on the published version' };
+
+function RevalidateBar({ count, groupCount, target, targets, onTarget, onRevalidate, busy }: {
   count: number;
   groupCount: number;
   target: RevalidateTarget;
+  targets: RevalidateTarget[];
   onTarget: (t: RevalidateTarget) => void;
   onRevalidate: (whole: boolean) => void;
   busy: boolean;
@@ -66,8 +73,7 @@ function RevalidateBar({ count, groupCount, target, onTarget, onRevalidate, busy
     <div className="inbox-bulk inbox-revalidate-bar" data-testid="inbox-revalidate-bar">
       <span>Check a fix first:</span>
       <select value={target} onChange={(e) => onTarget(e.target.value as RevalidateTarget)} data-testid="inbox-revalidate-target" aria-label="Revalidate on">
-        <option value="draft">on the current draft</option>
-        <option value="published">on the published version</option>
+        {targets.map((t) => <option key={t} value={t}>{TARGET_LABELS[t]}</option>)}
       </select>
       <button disabled={busy || count === 0} onClick={() => onRevalidate(false)} data-testid="inbox-revalidate-selected">
         Revalidate {count} selected
@@ -98,8 +104,9 @@ function Diff({ r }: { r: RevalidationResult }) {
   );
 }
 
-function RevalidationResults({ batch, onReplay, replaying, replayed }: {
+function RevalidationResults({ batch, onReplay, replaying, replayed, draftRefused }: {
   batch: Batch;
+  draftRefused: boolean;
   onReplay: () => void;
   replaying: boolean;
   replayed: boolean;
@@ -113,9 +120,13 @@ function RevalidationResults({ batch, onReplay, replaying, replayed }: {
         <strong data-testid="inbox-revalidation-summary">
           On {where}: {counts.pass} would pass, {counts.fail} still fail{counts.unknown ? `, ${counts.unknown} cannot tell` : ''}
         </strong>
-        <button className="primary" disabled={counts.pass === 0 || replaying || replayed} onClick={onReplay} data-testid="inbox-replay-passing">
-          {replayed ? 'Replay started' : `Replay ${counts.pass} passing`}
-        </button>
+        {batch.target === 'draft' && draftRefused ? (
+          <span className="muted small" data-testid="inbox-replay-needs-review">Publishing needs approval here: publish the fix (through review) first, then revalidate on the published version.</span>
+        ) : (
+          <button className="primary" disabled={counts.pass === 0 || replaying || replayed} onClick={onReplay} data-testid="inbox-replay-passing">
+            {replayed ? 'Replay started' : `Replay ${counts.pass} passing`}
+          </button>
+        )}
       </div>
       <ul className="inbox-revalidation-list">
         {results.map((r) => (
@@ -194,8 +205,14 @@ function FailureRow({ f, selected, onSelect, onChanged, onRevalidate }: { f: Fai
         <div className="muted small inbox-run">{f.organisation_name}</div>
       </td>
       <td><span className={`inbox-cat-label inbox-cat-${f.category}`}>{f.category_label}</span></td>
-      <td className="inbox-msg" title={f.message}>{f.message}</td>
-      <td className="muted small">{timeAgo(f.created_at)}</td>
+      <td className="inbox-msg" title={f.message}>
+        {f.message}
+        {f.note && <div className="small inbox-note" data-testid={`failure-note-${f.id}`}>{f.note}</div>}
+      </td>
+      <td className="muted small">
+        {timeAgo(f.created_at)}
+        {recurrence(f, timeAgo) && <div className="inbox-seen" data-testid={`failure-seen-${f.id}`}>{recurrence(f, timeAgo)}</div>}
+      </td>
       <td className="small">{f.assignee_name || <span className="muted">—</span>}</td>
       <td><div className="inbox-row-actions">
         {me && <button className="ghost" onClick={() => void act(() => inboxApi.assign(f.id, f.assignee === me.id ? null : me.id), f.assignee === me.id ? 'Unassigned' : 'Assigned to you')} data-testid={`failure-assign-${f.id}`}>{f.assignee === me.id ? 'Unassign' : 'Take'}</button>}
@@ -218,6 +235,10 @@ export function InboxPage() {
   const [batch, setBatch] = useState<Batch | null>(null);
   const [busy, setBusy] = useState(false);
   const [target, setTarget] = useState<RevalidateTarget>('draft');
+  const governance = useResource(orgId ? [orgId, 'governance'] : null, () => reviewsApi.governance(orgId as number));
+  const approvalRequired = governance.data?.approval_required ?? false;
+  const targets = revalidateTargets(approvalRequired);
+  const chosenTarget = targets.includes(target) ? target : targets[0];
   const [revalidation, setRevalidation] = useState<Batch | null>(null);
   const [replayed, setReplayed] = useState(false);
   const groups = useResource(orgId ? [orgId, groupBy] : null, () => inboxApi.groups(orgId as number, groupBy));
@@ -245,7 +266,7 @@ export function InboxPage() {
     if (!orgId || !group) return;
     setBusy(true);
     try {
-      const extra = action === 'revalidate' ? { target } : {};
+      const extra = action === 'revalidate' ? { target: chosenTarget } : {};
       const started = await inboxApi.startBatch(
         whole ? { organisation: orgId, action, group: group.key, ...extra } : { organisation: orgId, action, failures: only ?? [...selection], ...extra },
       );
@@ -315,8 +336,8 @@ export function InboxPage() {
                     <p className="inbox-next-step" data-testid="inbox-next-step"><strong>What to do next:</strong> {group.next_step}</p>
                   </div>
                   <BulkBar count={selection.size} groupLabel={group.label} groupCount={group.count} onRun={(a, w) => void run(a, w)} busy={running} />
-                  <RevalidateBar count={selection.size} groupCount={group.count} target={target} onTarget={setTarget} onRevalidate={(w) => void run('revalidate', w)} busy={running} />
-                  {revalidation && <RevalidationResults batch={revalidation} onReplay={() => void replayPassing()} replaying={running} replayed={replayed} />}
+                  <RevalidateBar count={selection.size} groupCount={group.count} target={chosenTarget} targets={targets} onTarget={setTarget} onRevalidate={(w) => void run('revalidate', w)} busy={running} />
+                  {revalidation && <RevalidationResults batch={revalidation} onReplay={() => void replayPassing()} replaying={running} replayed={replayed} draftRefused={approvalRequired} />}
                   <table className="table inbox-table" data-testid="inbox-failures">
                     <colgroup>
                       <col className="c-check" /><col className="c-run" /><col className="c-cause" /><col /><col className="c-when" /><col className="c-who" /><col className="c-act" />

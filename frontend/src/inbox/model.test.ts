@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTION_LABELS, batchSummary, percent, shortValue, toggle, toggleAll, verdictCounts } from './model';
+import { ACTION_LABELS, batchSummary, percent, recurrence, revalidateTargets, shortValue, toggle, toggleAll, verdictCounts } from './model';
 
 describe('inbox selection', () => {
   it('toggles one and all', () => {
@@ -42,5 +42,18 @@ describe('revalidation', () => {
     expect(shortValue(12.5)).toBe('12.5');
     expect(shortValue(null)).toBe('—');
     expect(shortValue('x'.repeat(100), 10)).toBe(`"${'x'.repeat(8)}…`);
+  });
+});
+
+describe('recurring exceptions and revalidation targets', () => {
+  it('says how often an exception was seen, only when more than once', () => {
+    const ago = (iso: string) => `at ${iso}`;
+    expect(recurrence({ occurrences: 1, last_seen_at: '2026-01-01' }, ago)).toBe('');
+    expect(recurrence({ occurrences: 3, last_seen_at: '2026-01-01' }, ago)).toBe('seen 3 times, last at 2026-01-01');
+    expect(recurrence({ occurrences: 2, last_seen_at: null }, ago)).toBe('seen 2 times');
+  });
+  it('offers only the published version where publishing needs approval', () => {
+    expect(revalidateTargets(true)).toEqual(['published']);
+    expect(revalidateTargets(false)).toEqual(['draft', 'published']);
   });
 });

@@ -1,5 +1,5 @@
 // Pure helpers of the inbox page (tested without React): selection, bulk-action labels, progress.
-import type { Batch, BulkActionName, RevalidationResult } from '../api/inbox';
+import type { Batch, BulkActionName, Failure, RevalidateTarget, RevalidationResult } from '../api/inbox';
 
 export const BULK_ACTIONS: { action: BulkActionName; label: string; hint: string }[] = [
   { action: 'retry', label: 'Retry from failed node', hint: 'Same version; what succeeded is kept.' },
@@ -78,4 +78,16 @@ export function shortValue(value: unknown, max = 60): string {
   if (value === undefined || value === null) return '—';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** "seen 3 times, last 5 min ago" for an exception a flow raised again on later runs ('' when seen once). */
+export function recurrence(f: Pick<Failure, 'occurrences' | 'last_seen_at'>, ago: (iso: string) => string): string {
+  if (!f.occurrences || f.occurrences < 2) return '';
+  return `seen ${f.occurrences} times${f.last_seen_at ? `, last ${ago(f.last_seen_at)}` : ''}`;
+}
+
+/** The versions a revalidation may target: where publishing needs approval, replaying on an unreviewed
+ * draft is refused, so only the published version is offered. */
+export function revalidateTargets(approvalRequired: boolean): RevalidateTarget[] {
+  return approvalRequired ? ['published'] : ['draft', 'published'];
 }

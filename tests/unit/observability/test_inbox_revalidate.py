@@ -207,3 +207,35 @@ def test_diff_lists_added_removed_and_changed_paths():
         {"path": "new", "change": "added", "before": None, "after": True},
     ]
     assert diff({"n": 1}, {"n": 1.0}) == [{"path": "n", "change": "changed", "before": 1, "after": 1.0}]
+
+
+def test_where_publishing_needs_approval_passing_items_replay_only_on_the_published_version(
+    admin, eager, erp
+):
+    """Replaying on a draft would run an unreviewed version for real: refused, naming ``target``; the
+    published version can still be replayed (after the fix went through review)."""
+    flow, _, failure = failed_run(admin, erp)
+    fix_draft(admin, flow)
+    on_draft = revalidate(admin, [failure])
+    org = org_of(admin)
+    org.require_publish_approval = True
+    org.save(update_fields=["require_publish_approval"])
+    with pytest.raises(InvalidInputError) as refused:
+        inbox_actions.replay_passing(actor=admin, revalidation=on_draft)
+    assert refused.value.field == "target" and "publish" in refused.value.message.lower()
+    failure.refresh_from_db()
+    assert failure.state == FailureState.OPEN and erp.calls["/invoice"] == 1
+    # a batch queued before the policy changed is refused run by run as well
+    queued = InboxBatch.objects.create(
+        organisation=org,
+        actor=admin,
+        action="replay_draft",
+        failure_ids=[failure.pk],
+        total=1,
+        draft_revisions=on_draft.draft_revisions,
+        source_batch=on_draft,
+    )
+    queued = inbox_actions.run_batch(queued.pk)
+    assert queued.new_runs == 0 and "publish" in queued.errors[0]["message"]
+    failure.refresh_from_db()
+    assert failure.state == FailureState.OPEN and erp.calls["/invoice"] == 1
