@@ -216,6 +216,25 @@ def test_runs_show_their_environment(client_as, env_world):
     assert builder.get(f"/api/runs/{run_id}/").json()["version"]["environment"] == "dev"
 
 
+def test_runs_filter_by_environment(client_as, env_world):
+    from flowbuilder.triggers import actions as trigger_actions
+
+    w, builder = env_world, client_as("builder")
+    _promote(builder, w.flow, "dev")
+    _promote(builder, w.flow, "test")
+    states = _states(w.flow)
+    dev_run = trigger_actions.poll_trigger(states["dev"].pk).run_id
+    test_run = trigger_actions.poll_trigger(states["test"].pk).run_id
+
+    def ids(environment: str) -> set[int]:
+        response = builder.get(f"/api/runs/?flow={w.flow.pk}&environment={environment}")
+        return {r["id"] for r in response.json()["results"]}
+
+    assert (ids("dev"), ids("test"), ids("prod")) == ({dev_run}, {test_run}, set())
+    bad = builder.get(f"/api/runs/?flow={w.flow.pk}&environment=staging")
+    assert bad.status_code == 400 and "environment" in bad.json()["errors"]
+
+
 def test_without_environments_triggers_are_unchanged(client_as, world):
     flow = world.make_flow(world.a, published=True, doc=_webhook_doc(""))
     assert _hook(flow, "").status_code == 202

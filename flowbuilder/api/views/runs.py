@@ -11,6 +11,7 @@ from flowbuilder.api.serializers.runs import RunDetailSerializer, RunEventSerial
 from flowbuilder.execution import actions
 from flowbuilder.execution.models import Run, RunOrigin, RunStatus
 from flowbuilder.execution.search import MAX_KEY_LENGTH, filter_by_business_key
+from flowbuilder.flows.environments import ORDER as ENVIRONMENTS
 
 from .mixins import RestrictedQuerysetMixin, visible_flows
 
@@ -19,6 +20,11 @@ class RunFilter(filters.FilterSet):
     flow = filters.ModelChoiceFilter(queryset=visible_flows)
     status = filters.ChoiceFilter(choices=RunStatus.choices)
     origin = filters.ChoiceFilter(choices=RunOrigin.choices, help_text="What started the run (its trigger).")
+    environment = filters.ChoiceFilter(
+        field_name="version__environment",
+        choices=[(key, key) for key in ENVIRONMENTS],
+        help_text="The environment the run's version was made for (with environments on).",
+    )
     created_after = filters.IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Runs created at or after (ISO 8601)."
     )
@@ -33,7 +39,15 @@ class RunFilter(filters.FilterSet):
 
     class Meta:
         model = Run
-        fields = ["flow", "status", "origin", "created_after", "created_before", "business_key"]
+        fields = [
+            "flow",
+            "status",
+            "origin",
+            "environment",
+            "created_after",
+            "created_before",
+            "business_key",
+        ]
 
     def by_business_key(self, qs, name, value):
         return filter_by_business_key(qs, value)

@@ -12888,6 +12888,14 @@ export interface operations {
                 created_after?: string;
                 /** @description Runs created before (ISO 8601). */
                 created_before?: string;
+                /**
+                 * @description The environment the run's version was made for (with environments on).
+                 *
+                 *     * `dev` - dev
+                 *     * `test` - test
+                 *     * `prod` - prod
+                 */
+                environment?: "dev" | "prod" | "test";
                 flow?: number;
                 /** @description Number of results to return per page. */
                 limit?: number;

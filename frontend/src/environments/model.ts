@@ -4,7 +4,8 @@ import type { components } from '../api/schema';
 export type Release = components['schemas']['Release'];
 export type FlowEnvironments = components['schemas']['FlowEnvironments'];
 
-export type EnvKey = 'dev' | 'test' | 'prod';
+export const ENV_KEYS = ['dev', 'test', 'prod'] as const;
+export type EnvKey = (typeof ENV_KEYS)[number];
 export const DEFAULT_ENV_NAMES: Record<EnvKey, string> = { dev: 'Development', test: 'Test', prod: 'Production' };
 
 /** An organisation's label for an environment key ('' -- no environments -- has none). */

@@ -8,6 +8,7 @@ import { StatusBadge } from '../ui/bits';
 import { ResourceState } from '../ui/ResourceState';
 import { useResource } from '../lib/useResource';
 import { EnvironmentTag, useOrgEnvironments } from '../environments/EnvironmentBadge';
+import { ENV_KEYS, environmentLabel, type EnvKey } from '../environments/model';
 import { clock, duration, timeAgo } from '../lib/format';
 
 const STATUSES: RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
@@ -38,23 +39,25 @@ export function RunsPage() {
   const flow = params.get('flow') ?? '';
   const status = params.get('status') ?? '';
   const origin = params.get('origin') ?? '';
+  const environment = params.get('environment') ?? '';
   const after = params.get('after') ?? '';
   const before = params.get('before') ?? '';
   const key = params.get('key') ?? '';
   const [keyDraft, setKeyDraft] = useState(key);
-  const filtered = !!(flow || status || origin || after || before || key);
+  const filtered = !!(flow || status || origin || environment || after || before || key);
   const [offset, setOffset] = useState(0);
   const limit = 50;
   const orgId = organisation?.id;
   // The flow filter's choices: without them the page still lists runs.
   const flowChoices = useResource(orgId ? [orgId] : null, async () => (await flowsApi.list({ organisation: orgId!, limit: 200 })).results);
   const flows = flowChoices.data ?? [];
-  const page = useResource(orgId ? [orgId, flow, status, origin, after, before, key, offset] : null, () =>
+  const page = useResource(orgId ? [orgId, flow, status, origin, environment, after, before, key, offset] : null, () =>
     runsApi.list({
       organisation: orgId!,
       flow,
       status,
       origin: (origin || undefined) as Schemas['OriginEnum'] | undefined,
+      environment: (environment || undefined) as EnvKey | undefined,
       created_after: toIso(after),
       created_before: toIso(before),
       business_key: key || undefined,
@@ -105,6 +108,16 @@ export function RunsPage() {
             </option>
           ))}
         </select>
+        {envs.enabled && (
+          <select value={environment} onChange={(e) => set('environment', e.target.value)} aria-label="Environment" data-testid="runs-environment-filter">
+            <option value="">All environments</option>
+            {ENV_KEYS.map((k) => (
+              <option key={k} value={k}>
+                {environmentLabel(k, envs.names)}
+              </option>
+            ))}
+          </select>
+        )}
         <label className="small muted">
           From <input type="datetime-local" value={after} onChange={(e) => set('after', e.target.value)} aria-label="Created from" data-testid="runs-after" />
         </label>
