@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -426,21 +426,27 @@ def run_delete_subscription(ctx: ActionContext, params: Mapping[str, Any]) -> di
 
 
 def renew_expiring(
-    ctx: ActionContext, url_prefix: str, within: timedelta, now: datetime | None = None
+    ctx: ActionContext,
+    url_prefix: str,
+    within: timedelta,
+    now: datetime | None = None,
+    routes: Iterable[str] = (client.STANDARD_ROUTE,),
 ) -> list[str]:
-    """Renew this connection's standard-route subscriptions that notify a URL under ``url_prefix`` (ours)
-    and expire within ``within``: Business Central drops a subscription 3 days after its last renewal."""
+    """Renew this connection's subscriptions that notify a URL under ``url_prefix`` (ours) and expire
+    within ``within``, on each API route in ``routes`` (a custom page's subscriptions live on its own
+    route): Business Central drops a subscription 3 days after its last renewal."""
     now = now or datetime.now(UTC)
-    listed = client.request(ctx, "GET", subscription_path(client.STANDARD_ROUTE)).json() or {}
     renewed = []
-    for sub in listed.get("value") or []:
-        if not str(sub.get("notificationUrl") or "").startswith(url_prefix):
-            continue
-        expires = sub.get("expirationDateTime")
-        if expires and parse_timestamp(expires) - now > within:
-            continue
-        run_update_subscription(ctx, {"subscription_id": sub["subscriptionId"]})
-        renewed.append(str(sub["subscriptionId"]))
+    for route in dict.fromkeys(client.api_route(r) for r in routes):
+        listed = client.request(ctx, "GET", subscription_path(route)).json() or {}
+        for sub in listed.get("value") or []:
+            if not str(sub.get("notificationUrl") or "").startswith(url_prefix):
+                continue
+            expires = sub.get("expirationDateTime")
+            if expires and parse_timestamp(expires) - now > within:
+                continue
+            run_update_subscription(ctx, {"subscription_id": sub["subscriptionId"], "api_route": route})
+            renewed.append(str(sub["subscriptionId"]))
     return renewed
 
 

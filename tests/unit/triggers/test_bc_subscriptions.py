@@ -41,9 +41,9 @@ def _subscribe(sandbox, company: str, url: str) -> dict:
     return resp.json()
 
 
-def _read(sandbox, sid: str) -> dict:
+def _read(sandbox, sid: str, api: str = API) -> dict:
     return sandbox.http.get(
-        f"{sandbox.url}{API}/subscriptions('{sid}')", headers=sandbox.auth("dynamics")
+        f"{sandbox.url}{api}/subscriptions('{sid}')", headers=sandbox.auth("dynamics")
     ).json()
 
 
@@ -76,3 +76,51 @@ def test_the_beat_task_is_scheduled_and_runs(db, settings):
         settings.CELERY_BEAT_SCHEDULE["renew-bc-subscriptions"]["task"] == "triggers.renew_bc_subscriptions"
     )
     assert renew_bc_subscriptions() == {"connections": 0, "renewed": 0, "failed": 0}
+
+
+CUSTOM = "northwind/billing/v1.0"
+
+
+def test_a_custom_pages_subscription_is_renewed_while_a_live_flow_uses_its_route(
+    db, admin, org, sandbox, subscriber, settings
+):
+    from flowbuilder.flows import actions as flow_actions
+    from tests.support.documents import document, edge, node
+
+    settings.PUBLIC_URL = subscriber.url
+    conn = sandbox_connection(sandbox, actor=admin, organisation=org, system="dynamics")
+    custom_api = f"/dynamics/api/{CUSTOM}"
+    company = sandbox.http.get(f"{sandbox.url}{API}/companies", headers=sandbox.auth("dynamics")).json()[
+        "value"
+    ][0]["id"]
+    resp = sandbox.http.post(
+        f"{sandbox.url}{custom_api}/subscriptions",
+        headers=sandbox.auth("dynamics"),
+        json={
+            "notificationUrl": f"{subscriber.url}/hooks/bc-token/",
+            "resource": f"/api/{CUSTOM}/companies({company})/billingSchedules",
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    sub = resp.json()
+    assert subscriptions.routes_in_use(conn) == ["v2.0"]  # no flow uses the page yet: not listed there
+    subscriptions.renew_business_central_subscriptions(within=timedelta(days=4))
+    assert (
+        _read(sandbox, sub["subscriptionId"], custom_api)["expirationDateTime"] == sub["expirationDateTime"]
+    )
+
+    config = {
+        "connection": str(conn.pk),
+        "entity_set": "customers",
+        "api_route": CUSTOM,
+        "custom_entity_set": "x",
+    }
+    doc = document(
+        [node("t", "trigger.manual"), node("r", "erp.dynamics.list_records", config)], [edge("t", "r")]
+    )
+    flow = flow_actions.create_flow(actor=admin, organisation=org, name="Billing schedules", document=doc)
+    flow_actions.publish_flow(actor=admin, flow=flow)
+    assert subscriptions.routes_in_use(conn) == [CUSTOM, "v2.0"]
+    counts = subscriptions.renew_business_central_subscriptions(within=timedelta(days=4))
+    assert counts["failed"] == 0
+    assert _read(sandbox, sub["subscriptionId"], custom_api)["expirationDateTime"] > sub["expirationDateTime"]
