@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkConnection, findCycle, outputPorts, wouldCreateCycle } from './connections';
 import { copySelection, parseClipboard, prepareForPaste, serializeClipboard } from './clipboard';
 import { edgeId, newId } from './ids';
-import { layoutPositions } from './layout';
+import { layoutPositions, NODE_H, NODE_W } from './layout';
 import { TYPES, doc } from '../test-fixtures';
 
 const types = new Map(TYPES.map((t) => [t.type, t]));
@@ -121,6 +121,30 @@ describe('layout', () => {
     const pos = layoutPositions(d.nodes, d.edges);
     expect(pos.a.x).toBeLessThan(pos.b.x);
     expect(pos.b.x).toBeLessThan(pos.c.x);
+  });
+  it('keeps a group together: no other node lands inside its box', () => {
+    // a -> b -> c -> d with a and d grouped: laid out flat, b and c would sit inside the group's box.
+    const nodes = ['a', 'b', 'c', 'd'].map((id) => ({ id }));
+    const edges = [
+      { source: 'a', target: 'b' },
+      { source: 'b', target: 'c' },
+      { source: 'c', target: 'd' },
+    ];
+    const boxOf = (pos: Record<string, { x: number; y: number }>, ids: string[]) => ({
+      left: Math.min(...ids.map((id) => pos[id].x)),
+      right: Math.max(...ids.map((id) => pos[id].x + NODE_W)),
+      top: Math.min(...ids.map((id) => pos[id].y)),
+      bottom: Math.max(...ids.map((id) => pos[id].y + NODE_H)),
+    });
+    const inside = (pos: Record<string, { x: number; y: number }>) => {
+      const group = boxOf(pos, ['a', 'd']);
+      return ['b', 'c'].filter((id) => {
+        const n = boxOf(pos, [id]);
+        return n.left < group.right && n.right > group.left && n.top < group.bottom && n.bottom > group.top;
+      });
+    };
+    expect(inside(layoutPositions(nodes, edges))).toEqual(['b', 'c']); // the problem, without groups
+    expect(inside(layoutPositions(nodes, edges, {}, {}, [{ id: 'g1', nodes: ['a', 'd'] }]))).toEqual([]);
   });
   it('puts branches on different rows', () => {
     const nodes = [{ id: 'r' }, { id: 'x' }, { id: 'y' }];

@@ -515,7 +515,7 @@ export class DocumentStore {
 
   autoLayout(): void {
     const d = this.state.document;
-    const pos = layoutPositions(d.nodes, d.edges, this.state.measured);
+    const pos = layoutPositions(d.nodes, d.edges, this.state.measured, {}, d.groups ?? []);
     this.edit((doc) => ({ ...doc, nodes: doc.nodes.map((n) => ({ ...n, position: pos[n.id] ?? n.position })) }));
   }
 
