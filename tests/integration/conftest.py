@@ -234,3 +234,42 @@ def wait_for_first_polls(flows: dict[str, Any]) -> None:
     wait_until(
         lambda: not states.filter(generation=0).exists(), 30, "the triggers never polled", interval=0.2
     )
+
+
+def kill_at_held_write_then_finish(
+    *,
+    actor: Any,
+    flow: Any,
+    proxy: Any,
+    write: str,
+    killed_at: str,
+    where: str,
+    start_worker: Callable[[], Any],
+    start_beat: Callable[[], Any],
+) -> Any:
+    """Start a run of ``flow``; when ``proxy`` holds the write (``write``, a regex over "METHOD path"),
+    SIGKILL the worker, so the remote record exists and the run never heard of it; then let the sweeper and
+    a new worker finish the run. Returns the finished run (it succeeded, sending that write again)."""
+    import re
+
+    from flowbuilder.execution import actions as run_actions
+    from flowbuilder.execution.models import NodeRun
+
+    first = start_worker()
+    run = run_actions.start_run(actor=actor, flow=flow, input_items=[{}])
+    if not proxy.held.wait(60):
+        run.refresh_from_db()
+        pytest.fail(f"{where}: the write never reached the sandbox: {node_errors(run)}\n{first.tail()}")
+    held = " ".join(proxy.held_request or ())
+    assert re.fullmatch(write, held), (where, held)
+    first.kill()  # SIGKILL while the system's answer is held: the write is done, unrecorded
+    assert first.popen.returncode == -9, where
+    assert NodeRun.objects.get(run=run, node_id=killed_at).status == "running", where
+    proxy.release()
+
+    start_beat()  # the sweeper finds the dead worker's run
+    start_worker()
+    done = wait_for_run_row(run, timeout=120)
+    assert done.status == "succeeded", (where, node_errors(done))
+    assert NodeRun.objects.get(run=run, node_id=killed_at).attempt >= 2, where  # sent again
+    return done

@@ -26,13 +26,12 @@ from flowbuilder.credentials import actions as credential_actions
 from flowbuilder.credentials import runtime
 from flowbuilder.devtools.demo import SANDBOX_CONFIG
 from flowbuilder.execution import actions as run_actions
-from flowbuilder.execution.models import NodeRun
 from flowbuilder.flows import actions as flow_actions
 from tests.support.documents import document, edge, node
 from tests.support.holding_proxy import HoldingProxy, nth_write
 from tests.support.live_stack import Proc
 
-from .conftest import node_errors, wait_for_run_row
+from .conftest import kill_at_held_write_then_finish, node_errors, wait_for_run_row
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -190,23 +189,16 @@ def test_billing_to_cash_killed_at_a_random_write_then_replayed_creates_each_rec
     flow_actions.publish_flow(actor=admin, flow=flow)
     flow.refresh_from_db()
 
-    first = start_worker()
-    run = run_actions.start_run(actor=admin, flow=flow, input_items=[{}])
-    if not proxy.held.wait(60):
-        run.refresh_from_db()
-        pytest.fail(f"{where}: the write never reached the sandbox: {node_errors(run)}\n{first.tail()}")
-    held = " ".join(proxy.held_request or ())
-    assert re.fullmatch(write, held), (where, held)
-    first.kill()  # SIGKILL while Business Central's answer is held: the write is done, unrecorded
-    assert first.popen.returncode == -9, where
-    assert NodeRun.objects.get(run=run, node_id=killed_at).status == "running", where
-    proxy.release()
-
-    start_beat()  # the sweeper finds the dead worker's run
-    start_worker()
-    done = wait_for_run_row(run, timeout=120)
-    assert done.status == "succeeded", (where, node_errors(done))
-    assert NodeRun.objects.get(run=run, node_id=killed_at).attempt >= 2, where  # sent again
+    done = kill_at_held_write_then_finish(
+        actor=admin,
+        flow=flow,
+        proxy=proxy,
+        write=write,
+        killed_at=killed_at,
+        where=where,
+        start_worker=start_worker,
+        start_beat=start_beat,
+    )
 
     creates = re.compile(
         r"POST .*/(customers|salesInvoices|salesInvoices\([^)]+\)/salesInvoiceLines|customerPaymentJournals"
