@@ -9,7 +9,7 @@ import { useSession } from '../session';
 import { useResource } from '../lib/useResource';
 import { timeAgo } from '../lib/format';
 import { ResourceState } from '../ui/ResourceState';
-import { Spinner, StatusBadge } from '../ui/bits';
+import { Spinner, StatusBadge, ViewTabs } from '../ui/bits';
 import { useToast } from '../ui/toast';
 import { cellText, columnsOf, decideBlocked, dueText, editLine } from './model';
 import './approvals.css';
@@ -165,20 +165,7 @@ export function ApprovalsPage() {
     <main className="page apv-page" data-testid="approvals-page">
       <div className="page-head">
         <h1>Approvals</h1>
-        <div className="seg" role="tablist">
-          {VIEWS.map((v) => (
-            <button
-              key={v.key}
-              role="tab"
-              aria-selected={view === v.key}
-              className={view === v.key ? 'on' : undefined}
-              onClick={() => setView(v.key)}
-              data-testid={`approvals-view-${v.key}`}
-            >
-              {v.label}
-            </button>
-          ))}
-        </div>
+        <ViewTabs views={VIEWS} view={view} onChange={setView} testid="approvals-view" />
       </div>
       <ResourceState
         resource={resource}

@@ -10,7 +10,7 @@ import { useSession } from '../session';
 import { useResource } from '../lib/useResource';
 import { timeAgo } from '../lib/format';
 import { ResourceState } from '../ui/ResourceState';
-import { Spinner, StatusBadge } from '../ui/bits';
+import { Spinner, StatusBadge, ViewTabs } from '../ui/bits';
 import { useToast } from '../ui/toast';
 import { FIELDS, asCandidates, comparison, fieldText, scoreText, systemLabel } from './model';
 import './matches.css';
@@ -167,20 +167,7 @@ export function MatchReviewsPage() {
     <main className="page mr-page" data-testid="match-reviews-page">
       <div className="page-head">
         <h1>Match reviews</h1>
-        <div className="seg" role="tablist">
-          {VIEWS.map((v) => (
-            <button
-              key={v.key}
-              role="tab"
-              aria-selected={view === v.key}
-              className={view === v.key ? 'on' : undefined}
-              onClick={() => setView(v.key)}
-              data-testid={`match-view-${v.key}`}
-            >
-              {v.label}
-            </button>
-          ))}
-        </div>
+        <ViewTabs views={VIEWS} view={view} onChange={setView} testid="match-view" />
       </div>
       <ResourceState
         resource={resource}

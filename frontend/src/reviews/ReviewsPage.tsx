@@ -13,7 +13,7 @@ import { useSession } from '../session';
 import { useResource } from '../lib/useResource';
 import { timeAgo } from '../lib/format';
 import { ResourceState } from '../ui/ResourceState';
-import { Spinner, StatusBadge } from '../ui/bits';
+import { Spinner, StatusBadge, ViewTabs } from '../ui/bits';
 import { useToast } from '../ui/toast';
 import { partnerApi } from '../api/partner';
 import { assignable, assigneesText, decideBlocked, originText, stateLabel } from './model';
@@ -224,13 +224,7 @@ export function ReviewsPage() {
     <main className="page apv-page" data-testid="reviews-page">
       <div className="page-head">
         <h1>Reviews</h1>
-        <div className="seg" role="tablist">
-          {VIEWS.map((v) => (
-            <button key={v.key} role="tab" aria-selected={view === v.key} className={view === v.key ? 'on' : undefined} onClick={() => setView(v.key)} data-testid={`reviews-view-${v.key}`}>
-              {v.label}
-            </button>
-          ))}
-        </div>
+        <ViewTabs views={VIEWS} view={view} onChange={setView} testid="reviews-view" />
       </div>
       <p className="muted small">Flow versions waiting to go live. Approving publishes the version; a rejected version never goes live.</p>
       <ResourceState

@@ -78,3 +78,26 @@ export function Dialog({
     </div>
   );
 }
+
+/** The segmented tabs of a list page (Approvals, Reviews, Matches): one view of the list at a time. */
+export function ViewTabs<K extends string>({
+  views,
+  view,
+  onChange,
+  testid,
+}: {
+  views: readonly { key: K; label: string }[];
+  view: K;
+  onChange: (key: K) => void;
+  testid: string;
+}) {
+  return (
+    <div className="seg" role="tablist">
+      {views.map((v) => (
+        <button key={v.key} role="tab" aria-selected={view === v.key} className={view === v.key ? 'on' : undefined} onClick={() => onChange(v.key)} data-testid={`${testid}-${v.key}`}>
+          {v.label}
+        </button>
+      ))}
+    </div>
+  );
+}
