@@ -387,11 +387,14 @@ class RecordRef:
 class PollResult:
     """New items since ``cursor``, and the cursor to store for next time (small JSON). ``refs``, when
     given, has one :class:`RecordRef` per item (same order): the scheduler uses them to start one run per
-    record version and to skip the changes our own writes caused."""
+    record version and to skip the changes our own writes caused. ``held`` counts records seen but not
+    emitted yet because their timestamp has not settled (``connectors.polling``): the next poll comes at
+    the trigger's interval, not after an idle back-off."""
 
     items: list[dict[str, Any]]
     cursor: JSON = None
     refs: list[RecordRef] | None = None
+    held: int = 0
 
 
 @dataclass(frozen=True)

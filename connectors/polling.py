@@ -6,19 +6,35 @@ in timestamp order, and hands them to :func:`collect`, which skips what is older
 at ``ts`` and moves the cursor. Records sharing a timestamp are neither lost (``>`` would lose the ones
 that arrive after a poll) nor emitted twice (``>=`` alone would repeat them); a poll that stops at its
 limit leaves the cursor in the middle of a timestamp, and the id list covers that too.
+
+A record is emitted only once its timestamp has settled: :data:`SETTLE` after the end of its second.
+The systems keep these timestamps to the second (NetSuite, Kantata, Salesforce's are whole seconds), so
+a second change to a record within the second of an emitted one would carry the same timestamp and id,
+and the cursor (and the scheduler's one-run-per-version) would take it for the change already seen: a
+payment applied right after another one was never shown. Waiting until the second is over (plus a
+margin for clock skew and for writes that commit after they were stamped) means the version emitted is
+the last of its second. Records not settled yet are left for the next poll (``PollResult.held``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from connectors.base import PollResult, RecordRef
 from connectors.errors import InvalidInput
 
 R = TypeVar("R")
+
+SETTLE = timedelta(seconds=1)
+
+
+def settled_before(now: datetime | None = None) -> datetime:
+    """Records stamped before this instant are final: their second ended at least :data:`SETTLE` ago."""
+    current = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    return current - SETTLE
 
 
 @dataclass(frozen=True)
@@ -50,18 +66,25 @@ def collect(
     fmt: Callable[[datetime], str],
     max_ids: int | None = None,
     object_name: str = "",
+    now: datetime | None = None,
 ) -> PollResult:
     """New items from ``records`` (in timestamp order) after ``start``, at most ``limit``, and the next
     cursor. ``item`` turns a record into the item a run receives (it may read the full record).
 
     Each item's :class:`RecordRef` (``object_name``, its id, its timestamp as the version) goes with it,
-    so the scheduler can start one run per record version and recognise our own writes."""
+    so the scheduler can start one run per record version and recognise our own writes. Records stamped
+    at or after :func:`settled_before` (``now``) wait for a later poll (see the module doc)."""
     items: list[dict[str, Any]] = []
     refs: list[RecordRef] = []
     last, last_ids = start.ts, set(start.ids)
+    horizon = settled_before(now)
+    held = 0
     for record in records:
         when, rid = timestamp(record), record_id(record)
         if when < start.ts or (when == start.ts and rid in start.ids):
+            continue
+        if when >= horizon:
+            held += 1  # in timestamp order: every later record is newer still
             continue
         if len(items) >= limit:
             break
@@ -70,7 +93,7 @@ def collect(
         if when > last:
             last, last_ids = when, set()
         last_ids.add(rid)
-    return PollResult(items, Position(last, frozenset(last_ids)).dump(fmt, max_ids=max_ids), refs)
+    return PollResult(items, Position(last, frozenset(last_ids)).dump(fmt, max_ids=max_ids), refs, held)
 
 
 def iso_millis(when: datetime) -> str:

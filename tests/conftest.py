@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.support.sandbox",  # sandbox (one per session)
     "tests.support.live_stack",  # live_server_url, worker, start_worker, start_beat, login, ...
     "tests.support.oidc_provider",  # oidc_provider: a local OpenID Connect provider
+    "tests.support.polling",  # in-process polls skip the settle margin unless marked settling
 ]
 
 # Kept importable from here for tests written before the documents moved to tests/support/documents.py.

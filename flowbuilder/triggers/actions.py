@@ -163,6 +163,7 @@ class Found:
     cursor: Any
     refs: list[RecordRef] | None = None
     system: str = ""
+    held: int = 0  # records seen but not settled yet: the next poll comes at the interval
 
 
 def poll_trigger(state_id: int) -> PollOutcome:
@@ -227,7 +228,7 @@ def _fetch(state: PollingState, spec: TriggerSpec, now: datetime) -> Found:
     result = runtime.poll(cls.trigger.key, cls.poll_config(spec.config), state.cursor)
     items = [dict(i) for i in result.items]
     refs = result.refs if result.refs is not None and len(result.refs) == len(items) else None
-    return Found(items, result.cursor, refs, runtime.connector_key)
+    return Found(items, result.cursor, refs, runtime.connector_key, result.held)
 
 
 def _fresh(state: PollingState, found: Found) -> tuple[list[dict[str, Any]], int, int]:
@@ -276,7 +277,7 @@ def _commit(
         state.cursor = cursor
         state.generation += 1
         state.last_polled_at = state.last_success_at = now
-        if spec.kind == TriggerKind.POLL and run is None:
+        if spec.kind == TriggerKind.POLL and run is None and not found.held:
             state.next_poll_at = idle_due(spec, state, timezone.now())  # empty polls back off (idle.py)
         else:
             zone = _zone_of(state.flow) if spec.config.get("mode") == "cron" else None

@@ -74,3 +74,38 @@ def test_parse_timestamp_forms_and_errors():
     assert parse_timestamp("2026-01-05 10:00:00") == T0  # no zone: UTC
     with pytest.raises(InvalidInput, match="ISO 8601"):
         parse_timestamp("yesterday")
+
+
+@pytest.mark.settling
+def test_a_record_of_the_current_second_waits_until_its_second_has_settled():
+    # Two changes to one record in one second share its timestamp: emitting the first at once would make
+    # the second look already seen. The record is held until its second is over, then emitted once.
+    changed = _records((0, "a"))
+    during = _poll_at(changed, Position(T0 - timedelta(seconds=5)), now=T0 + timedelta(milliseconds=400))
+    assert (during.items, during.held, during.cursor["ts"]) == ([], 1, "2026-01-05T09:59:55.000Z")
+    just_after = _poll_at(changed, Position(T0 - timedelta(seconds=5)), now=T0 + timedelta(seconds=1.5))
+    assert just_after.held == 1  # within the margin for clock skew
+    settled = _poll_at(changed, Position(T0 - timedelta(seconds=5)), now=T0 + timedelta(seconds=2))
+    assert ([i["id"] for i in settled.items], settled.held) == (["a"], 0)
+
+
+@pytest.mark.settling
+def test_settled_records_go_and_newer_ones_wait_in_the_same_poll():
+    records = _records((0, "a"), (0, "b"), (3, "c"))
+    now = T0 + timedelta(seconds=3, milliseconds=10)
+    result = _poll_at(records, Position(T0 - timedelta(seconds=1)), now=now)
+    assert ([i["id"] for i in result.items], result.held) == (["a", "b"], 1)
+    assert result.cursor == {"ts": "2026-01-05T10:00:00.000Z", "ids": ["a", "b"]}
+
+
+def _poll_at(records, start: Position, *, now: datetime):
+    return collect(
+        records,
+        start,
+        limit=10,
+        timestamp=lambda r: r["at"],
+        record_id=lambda r: r["id"],
+        item=lambda r: {"id": r["id"]},
+        fmt=iso_millis,
+        now=now,
+    )

@@ -63,3 +63,21 @@ def test_empty_polls_back_off_and_a_found_record_resets(
     Run.objects.filter(pk=last_run.pk).update(created_at=timezone.now() - timedelta(minutes=4))
     status, wait = wait_after_poll(state.pk)
     assert status == "empty" and 115 <= wait <= 125  # idle since that run (4 min): 2 min
+
+
+@pytest.mark.settling
+def test_a_record_held_until_it_settles_is_polled_again_at_the_interval_not_after_the_idle_wait(
+    polling_flow, kantata_runtime, workspace, eager, settings
+):
+    settings.FLOWBUILDER_POLL_IDLE_CAP_S = 900
+    flow = polling_flow(interval_s=60)
+    state = PollingState.objects.get(flow=flow)
+    wait_after_poll(state.pk)  # the starting point
+    PollingState.objects.filter(pk=state.pk).update(created_at=timezone.now() - timedelta(hours=3))
+    kantata_runtime.run_action(
+        "create_time_entry",
+        {"workspace_id": workspace["id"], "date_performed": "2026-01-07", "time_in_minutes": 15},
+    )
+    status, wait = wait_after_poll(state.pk)  # the entry is a fraction of a second old: held
+    assert status == "empty" and 55 <= wait <= 65  # not the 15 minutes of an idle trigger
+    assert not Run.objects.filter(flow=flow).exists()

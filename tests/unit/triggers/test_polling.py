@@ -77,6 +77,7 @@ def test_a_crash_before_the_run_commits_keeps_the_cursor(
     def crash(**kwargs):
         raise RuntimeError("worker died while creating the run")
 
+    start_run = actions.start_run
     monkeypatch.setattr(actions, "start_run", crash)
     outcome = actions.poll_trigger(state.pk)
     assert outcome.status == "failed" and "RuntimeError" in outcome.error
@@ -85,7 +86,7 @@ def test_a_crash_before_the_run_commits_keeps_the_cursor(
     assert state.consecutive_failures == 1 and "RuntimeError" in state.last_error
     assert not Run.objects.filter(flow=flow).exists()
 
-    monkeypatch.undo()
+    monkeypatch.setattr(actions, "start_run", start_run)
     again = actions.poll_trigger(state.pk)  # the same records come back, exactly once
     assert sorted(str(i["id"]) for i in Run.objects.get(pk=again.run_id).input_items) == sorted(made)
     state.refresh_from_db()

@@ -5,6 +5,7 @@ record API instead of guessed; a connection whose zone is wrong does not pass it
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -159,5 +160,34 @@ def test_a_written_records_version_is_the_one_the_poll_sees(sandbox, account_zon
         assert [ref.id for ref in polled.refs] == [made]
         assert ns.record_versions("customer", [made, "x"]) == {made: polled.refs[0].version}
         assert ns.record_versions("currency", ["1"]) == {}  # not polled: no version to match
+    finally:
+        ns.close()
+
+
+@pytest.mark.settling
+def test_two_changes_in_one_second_reach_the_flow_as_the_last_one(sandbox, account_zone):
+    """NetSuite stamps changes to the second: a change right after a poll saw the record in the same
+    second carries the same timestamp. The poll holds a record until its second has settled, so the
+    last version is the one a flow receives (before, a payment applied right after another was lost)."""
+    account_zone("America/Los_Angeles")
+    ns = _connect(sandbox, "America/Los_Angeles")
+    try:
+        start = ns.poll("record_updated", {"record_type": "customer"}, None)
+        made = _create(ns)
+        first = ns.poll("record_updated", {"record_type": "customer"}, start.cursor)
+        final = f"Renamed {uid()}"
+        ns.run_action(
+            "update_record",
+            {"record_type": "customer", "id": made, "fields": {"companyName": final}},
+        )
+        seen, cursor = list(first.items), first.cursor
+        for _ in range(20):  # the record settles within about two seconds
+            time.sleep(0.25)
+            result = ns.poll("record_updated", {"record_type": "customer"}, cursor)
+            seen, cursor = seen + result.items, result.cursor
+            if result.items and not result.held:
+                break
+        assert [i["companyName"] for i in seen if i["id"] == made][-1] == final
+        assert first.held + len(first.items) >= 1
     finally:
         ns.close()
