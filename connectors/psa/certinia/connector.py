@@ -116,6 +116,17 @@ class CertiniaConnector(Connector):
             output_schema=billing.OUTPUT,
             writes=True,
         ),
+        Action(
+            key="invoice_billing_event",
+            name="Invoice (billing event per invoice)",
+            description="Bill one invoice the way Certinia does: one billing event (BE-<key>) with an item "
+            "per timecard split, expense and milestone, released, then invoiced with the financial "
+            "system's invoice number and date; Certinia marks the work Invoiced. Replay-safe.",
+            run=billing.invoice_billing_event,
+            input_schema=billing.INVOICE_INPUT,
+            output_schema=billing.OUTPUT,
+            writes=True,
+        ),
     )
     triggers = (
         Trigger(

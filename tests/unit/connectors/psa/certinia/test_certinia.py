@@ -332,3 +332,179 @@ def test_trigger_pages_through_records_of_one_timestamp(psa, refs):
         seen += [i["Id"] for i in result.items]
         cursor = result.cursor
     assert sorted(seen) == sorted(made)
+
+
+def _billable_timecard(psa, refs, start: str, **hours: float) -> str:
+    body = {"project_id": refs["project"], "resource_id": refs["resource"], "start_date": start}
+    body |= {"approved": True, "billable": True, "bill_rate": 150, **hours}
+    return psa.run_action("create_timecard", body)["id"]
+
+
+def _splits_of(psa, timecard_id: str) -> list[dict]:
+    where = f"pse__Timecard_Header__c = '{timecard_id}'"
+    return sorted(
+        psa.run_action("list_timecard_splits", {"where": where}), key=lambda s: s["pse__Start_Date__c"]
+    )
+
+
+def test_a_timecard_across_a_month_end_is_billed_split_by_split(psa, refs):
+    """Each split goes on the invoice of its own month: the timecard is Invoiced once both are."""
+    timecard = _billable_timecard(psa, refs, "2026-03-30", monday_hours=6, tuesday_hours=7, thursday_hours=5)
+    march, april = _splits_of(psa, timecard)
+    assert (march["pse__Start_Date__c"], april["pse__Start_Date__c"]) == ("2026-03-30", "2026-04-01")
+    first = psa.run_action(
+        "invoice_billing_event",
+        {"project_id": refs["project"], "key": f"CB-{uid()}-2026-03", "split_ids": [march["Id"]]},
+    )
+    assert first["items"] == 1 and first["already_invoiced"] is False
+    split = {s["Id"]: s for s in _splits_of(psa, timecard)}
+    assert split[march["Id"]]["pse__Invoiced__c"] is True
+    assert not split[april["Id"]]["pse__Invoiced__c"] and not split[april["Id"]]["pse__Billed__c"]
+    assert psa.run_action("get_timecard", {"id": timecard})["pse__Invoiced__c"] is False
+
+    second = psa.run_action(
+        "invoice_billing_event",
+        {"project_id": refs["project"], "key": f"CB-{uid()}-2026-04", "split_ids": [april["Id"]]},
+    )
+    assert second["billing_event_id"] != first["billing_event_id"] and second["items"] == 1
+    assert all(s["pse__Invoiced__c"] for s in _splits_of(psa, timecard))
+    assert psa.run_action("get_timecard", {"id": timecard})["pse__Invoiced__c"] is True
+
+
+def _an_invoice(psa, refs) -> dict:
+    """An invoice's selection: the splits of two April timecards, an expense and a milestone."""
+    ids = [
+        _billable_timecard(psa, refs, "2026-04-06", monday_hours=8, tuesday_hours=4),
+        _billable_timecard(psa, refs, "2026-04-13", wednesday_hours=2),
+    ]
+    splits = [s for t in ids for s in _splits_of(psa, t)]
+    report = psa.run_action(
+        "create_expense_report",
+        {"name": "April travel", "project_id": refs["project"], "resource_id": refs["resource"]},
+    )["id"]
+    expense = psa.run_action(
+        "create_expense",
+        {
+            "expense_report_id": report,
+            "project_id": refs["project"],
+            "amount": 320.5,
+            "type": "Airfare",
+            "date": "2026-04-07",
+        },
+    )["id"]
+    milestone = psa.run_action(
+        "create_milestone",
+        {"name": "Phase 1", "project_id": refs["project"], "amount": 5000, "approved": True},
+    )["id"]
+    return {
+        "project_id": refs["project"],
+        "key": f"CB-BILL-{uid()}-2026-04",
+        "split_ids": [s["Id"] for s in splits],
+        "expense_ids": [expense],
+        "milestone_ids": [milestone],
+        "invoice_number": f"INV-{uid()}",
+        "invoice_date": "2026-04-30",
+    }
+
+
+def test_one_billing_event_per_invoice_with_an_item_per_record(psa, refs):
+    params = _an_invoice(psa, refs)
+    assert len(params["split_ids"]) == 2
+    result = psa.run_action("invoice_billing_event", params, idempotency_key="inv-1")
+    assert result == {
+        "billing_event_id": result["billing_event_id"],
+        "items": 4,
+        "invoiced": True,
+        "already_invoiced": False,
+    }
+    event = psa.run_action("get_billing_event", {"id": result["billing_event_id"]})
+    assert event["External_Id__c"] == f"BE-{params['key']}" and event["pse__Project__c"] == refs["project"]
+    assert (event["pse__Invoice_Number__c"], event["pse__Invoice_Date__c"]) == (
+        params["invoice_number"],
+        "2026-04-30",
+    )
+    assert event["pse__Date__c"] == "2026-04-30"  # no event date given: the invoice date
+    assert event["pse__Is_Released__c"] is True and event["pse__Invoiced__c"] is True
+    assert event["pse__Summary_Amount__c"] == 12 * 150 + 2 * 150 + 320.5 + 5000
+    items = psa.run_action("list_billing_event_items", {"billing_event_id": event["Id"]})
+    by_key = {i["External_Id__c"]: i for i in items}
+    assert set(by_key) == {
+        f"BEI-{i}" for i in params["split_ids"] + params["expense_ids"] + params["milestone_ids"]
+    }
+    first_split = by_key[f"BEI-{params['split_ids'][0]}"]
+    assert (first_split["pse__Category__c"], first_split["pse__Quantity__c"]) == ("Timecard", 12)
+    assert (first_split["pse__Unit_Price__c"], first_split["pse__Amount__c"]) == (150, 1800)
+    assert first_split["pse__Timecard_Split__c"] == params["split_ids"][0]
+    assert first_split["pse__Date__c"] == "2026-04-06"
+    expense = by_key[f"BEI-{params['expense_ids'][0]}"]
+    assert (expense["pse__Category__c"], expense["pse__Amount__c"]) == ("Expense", 320.5)
+    milestone = by_key[f"BEI-{params['milestone_ids'][0]}"]
+    assert (milestone["pse__Category__c"], milestone["pse__Amount__c"]) == ("Milestone", 5000)
+    assert {i["pse__Invoiced__c"] for i in items} == {"Yes"}
+    assert psa.run_action("get_expense", {"id": params["expense_ids"][0]})["pse__Invoiced__c"] is True
+    assert psa.run_action("get_milestone", {"id": params["milestone_ids"][0]})["pse__Invoiced__c"] is True
+
+
+def test_an_invoice_billed_twice_with_one_key_makes_one_event(psa, refs):
+    params = _an_invoice(psa, refs)
+
+    def counts() -> tuple[int, int]:
+        events = psa.run_action("list_billing_events", {"project_id": refs["project"], "max_records": 5000})
+        items = psa.run_action(
+            "list_billing_event_items",
+            {"where": f"pse__Project__c = '{refs['project']}'", "max_records": 5000},
+        )
+        return len(events), len(items)
+
+    before = counts()
+    first = psa.run_action("invoice_billing_event", params, idempotency_key="inv-2")
+    made = counts()
+    assert made == (before[0] + 1, before[1] + 4)
+    again = psa.run_action("invoice_billing_event", params, idempotency_key="inv-2")
+    assert again == {**first, "already_invoiced": True}
+    assert counts() == made
+
+
+def test_a_replay_after_a_crash_before_release_finishes_the_invoice(psa, refs):
+    """The first attempt put an item on the event and stopped: the replay adds the rest, releases and
+    invoices the same event."""
+    params = _an_invoice(psa, refs)
+    event = psa.run_action(
+        "upsert_billing_event", {"external_id": f"BE-{params['key']}", "project_id": refs["project"]}
+    )["id"]
+    psa.run_action(
+        "upsert_billing_event_item",
+        {
+            "external_id": f"BEI-{params['milestone_ids'][0]}",
+            "billing_event_id": event,
+            "project_id": refs["project"],
+            "category": "Milestone",
+            "milestone_id": params["milestone_ids"][0],
+            "amount": 5000,
+        },
+    )
+    result = psa.run_action("invoice_billing_event", params)
+    assert result["billing_event_id"] == event and result["items"] == 4
+    items = psa.run_action("list_billing_event_items", {"billing_event_id": event})
+    assert len(items) == 4 and {i["pse__Invoiced__c"] for i in items} == {"Yes"}
+
+
+@pytest.mark.parametrize("field", ["split_ids", "expense_ids", "milestone_ids"])
+def test_an_invoice_refuses_a_bad_id_naming_its_field(psa, refs, field):
+    with pytest.raises(InvalidInput) as bad:
+        psa.run_action(
+            "invoice_billing_event",
+            {
+                "project_id": refs["project"],
+                "key": "CB-BAD",
+                field: ["a23Dn0000000001IAA", "a23-not-an-id!!"],
+            },
+        )
+    assert field in str(bad.value)
+
+
+def test_an_invoice_with_nothing_selected_is_refused(psa, refs):
+    with pytest.raises(InvalidInput):
+        psa.run_action(
+            "invoice_billing_event", {"project_id": refs["project"], "key": "CB-EMPTY", "split_ids": []}
+        )
