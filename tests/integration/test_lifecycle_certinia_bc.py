@@ -11,13 +11,14 @@ sandbox, exactly as ``manage.py load_demo`` does, and published. Then:
    the ids go back to the opportunity and the account. A replay and a second closed-won change duplicate
    nothing; a namesake account gets a customer of its own, which, not set up for billing yet, is a
    billing_setup exception in the inbox until finance completes it and the run is replayed.
-2. Project to billing: approved billable timecards (one across a month end) and the approved fixed-fee
-   milestone become one draft sales invoice per project and month; time on the fixed-fee milestone,
-   unapproved and non-billable time are not billed; a timecard without a bill rate is not billed at a
-   made-up rate but waits in the inbox as a missing_reference exception. The first billing run stops after
-   creating the invoices (an injected error on the first invoice line); the next run completes the same
-   invoices; Certinia marks the billed work Invoiced through billing events. Then a replay and edited
-   records bill nothing twice, and the Invoiced flag cannot be cleared through the API.
+2. Project to billing: approved billable timecard splits (a week across a month end has one per month), an
+   expense and the approved fixed-fee milestone become one draft sales invoice per project and month,
+   with its lines in one deep insert; time on the fixed-fee milestone, unapproved and non-billable time are
+   not billed; a timecard without a bill rate is not billed at a made-up rate but waits in the inbox as a
+   missing_reference exception, and so does its month's invoice. A person sees the drafts' lines and
+   totals and approves; the first post is refused (an injected error), the operator retries the run, the
+   invoices post, and Certinia invoices the work through one billing event per invoice. Then a replay,
+   edited records and another billing run bill nothing twice; the Invoiced flag cannot be cleared.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from flowbuilder.devtools.demo import (
     template_files,
 )
 from flowbuilder.execution import actions as run_actions
-from flowbuilder.execution.models import FailureRecord, NodeRun, Run
+from flowbuilder.execution import approvals
+from flowbuilder.execution.models import ApprovalRequest, ApprovalStatus, FailureRecord, NodeRun, Run
 from flowbuilder.flows import templates as template_actions
 from flowbuilder.triggers.models import PollingState
 from flowbuilder.validation import validate_document
@@ -105,6 +107,7 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         values_for=values_for,
     )
     actor, customer, conns, flows = live.actor, live.customer, live.connections, live.flows
+    approver = make_user(f"controller-{tag.lower()}", customer, "approver")
     assert set(flows) == KEYS
     sf = runtime.open_connection(customer.pk, conns["salesforce"].ref)
     psa = runtime.open_connection(customer.pk, conns["certinia"].ref)
@@ -299,15 +302,32 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         bill_rate=200,
         notes="Workshop week",
     )
-    no_rate = timecard("2026-02-16", tm_work, {"wednesday": 6})  # no bill rate: an exception, not billed
+    no_rate = timecard("2026-01-05", tm_work, {"wednesday": 6})  # no bill rate: January's invoice waits
     on_fixed_fee = timecard("2026-02-16", fixed_fee, {"monday": 8}, bill_rate=200)  # covered by the fee
     unapproved = timecard("2026-02-23", tm_work, {"friday": 5}, bill_rate=200, approved=False)
     not_billable = timecard("2026-02-23", tm_work, {"thursday": 3}, bill_rate=200, billable=False)
+    report = psa.run_action(
+        "create_expense_report", {"name": f"{tag} travel", "project_id": project_id, "resource_id": resource}
+    )
+    expense = psa.run_action(
+        "create_expense",
+        {
+            "expense_report_id": report["id"],
+            "project_id": project_id,
+            "resource_id": resource,
+            "amount": 245.5,
+            "type": "Airfare",
+            "date": "2026-02-04",
+            "billable": True,
+            "approved": True,
+            "description": "Train to site",
+        },
+    )
     psa.run_action(
         "update_milestone",
         {"id": fixed_fee["Id"], "status": "Approved", "approved": True, "actual_date": "2026-02-27"},
     )
-    # The first billing run stops after creating the invoices: adding the first line fails.
+    # The first post is refused (an injected error): the run stops there, the operator retries it.
     company = next(
         c["id"]
         for c in bc.http.get("/api/v2.0/companies").json()["value"]
@@ -322,7 +342,6 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         "count": 1,
     }
     sandbox.admin("POST", "/_admin/faults", fault)
-    before = sandbox.requests_by_object()
     billing_run.update(enabled=True, next_poll_at=timezone.now())
 
     def invoices() -> dict[str, dict[str, Any]]:
@@ -340,13 +359,7 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
 
     def lines(invoice: dict[str, Any]) -> list[tuple]:
         return sorted(
-            (
-                line["lineObjectNumber"],
-                line["description"],
-                line["quantity"],
-                line["unitPrice"],
-                line["amountExcludingTax"],
-            )
+            (line["lineObjectNumber"], line["quantity"], line["unitPrice"], line["amountExcludingTax"])
             for line in invoice["salesInvoiceLines"]
         )
 
@@ -363,102 +376,108 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
             for k, c in cards.items()
         }
         out["fixed_fee"] = bool(psa.run_action("get_milestone", {"id": fixed_fee["Id"]})["pse__Invoiced__c"])
+        out["expense"] = bool(psa.run_action("get_expense", {"id": expense["id"]})["pse__Invoiced__c"])
         return out
 
-    billed = {"across", "fixed_fee"}
-
-    def all_flagged() -> bool:
-        return all(flags()[k] for k in billed)
+    feb, mar = f"CB-{job['number']}-2026-02", f"CB-{job['number']}-2026-03"
+    pending = ApprovalRequest.objects.filter(run__flow=billing_flow, status=ApprovalStatus.PENDING)
+    request = wait_for_flows(flows, lambda: pending.first(), 45, "no approval request for the drafts")
+    # The drafts exist in Business Central, one per project and month, not posted; nothing is invoiced.
+    drafts = invoices()
+    assert set(drafts) == {feb, mar} and {d["status"] for d in drafts.values()} == {"Draft"}
+    expected = {
+        feb: [("CONS-HR", 12, 200, 2400), ("EXPENSES", 1, 245.5, 245.5), ("FIXED-FEE", 1, 40000, 40000)],
+        mar: [("CONS-HR", 2, 200, 400)],
+    }
+    totals = {feb: 42645.5, mar: 400.0}
+    for ref, draft in drafts.items():
+        assert (lines(draft), draft["totalAmountExcludingTax"]) == (sorted(expected[ref]), totals[ref]), ref
+        assert draft["customerId"] == customer_id
+    assert not any(flags().values())
+    # The approver sees each draft's lines and totals.
+    by_key = {i["key"]: i for i in request.items}
+    assert {k: by_key[k]["total"] for k in (feb, mar)} == totals
+    assert (by_key[feb]["hours"], by_key[feb]["expenses"], by_key[feb]["fixed_fees"]) == (12, 245.5, 40000)
+    assert request.totals["total"] == sum(totals.values())
+    # The timecard without a bill rate is not billed at a made-up rate: it waits in the inbox saying what
+    # to fix, and so does its month's invoice (no partial invoice for a period).
+    no_rate_failure = FailureRecord.objects.filter(
+        organisation=customer, node_id="plan", message__contains="has no bill rate"
+    ).first()
+    assert no_rate_failure is not None and no_rate_failure.category == "missing_reference"
+    assert "rate card" in no_rate_failure.message
+    approvals.decide(actor=approver, request=request, decision="approve")
 
     failed_run = wait_for_flows(
         flows,
         lambda: Run.objects.filter(flow=billing_flow, status="failed").first(),
         45,
-        "the first billing run did not stop at the injected error",
+        "the billing run did not stop at the refused post",
     )
-    assert [node for node, _ in node_errors(failed_run)] == ["inv_lines"]
-    assert not any(flags().values())  # nothing flagged: the run stopped before
-    wait_for_flows(flows, all_flagged, 45, "the next billing run did not complete the invoices")
+    assert [node for node, _ in node_errors(failed_run)] == ["post"]
+    assert not any(flags().values())  # nothing invoiced in Certinia before the invoice posts
+    retry = wait_for_run_row(run_actions.retry_run(actor=actor, run=failed_run))
+    assert retry.status == "succeeded", node_errors(retry)
     settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
-    feb, mar = f"{job['number']} 2026-02", f"{job['number']} 2026-03"
-    found = invoices()
-    assert set(found) == {feb, mar}  # one invoice per project and month, not one per run
-    expected = {
-        feb: [
-            ("CONS-HR", f"Timecard {across['Name']}, week of 2026-02-23: Workshop week", 12, 200, 2400),
-            ("FIXED-FEE", "Milestone: Rollout FIXED fee", 1, 40000, 40000),
-        ],
-        mar: [("CONS-HR", f"Timecard {across['Name']}, week of 2026-02-23: Workshop week", 2, 200, 400)],
+    posted = invoices()
+    assert {ref: (inv["id"], inv["status"]) for ref, inv in posted.items()} == {
+        ref: (drafts[ref]["id"], "Open") for ref in (feb, mar)
     }
-    totals = {feb: 42400.0, mar: 400.0}  # T&M 12 h x 200, the fixed fee; March's 2 h x 200
-    for ref, invoice in found.items():
-        assert lines(invoice) == sorted(expected[ref]), ref
-        assert (invoice["totalAmountExcludingTax"], invoice["status"]) == (totals[ref], "Draft")
-        assert invoice["customerId"] == customer_id
     assert flags() == {
-        "across": True,
+        "across": True,  # both its splits invoiced, each on its month's invoice
         "no_rate": False,  # never billed at a made-up rate
         "on_fixed_fee": False,  # time on the fixed-fee milestone is not billed as T&M
         "unapproved": False,
         "not_billable": False,
         "fixed_fee": True,
+        "expense": True,
     }
-    writes = sandbox.requests_by_object()
-    new = {
-        k: writes.get(k, 0) - before.get(k, 0)
-        for k in ("dynamics POST salesInvoices", "dynamics PATCH salesInvoices")
-    }
-    assert new["dynamics POST salesInvoices"] == 2  # the second run updated the invoices the first created
-    assert new["dynamics PATCH salesInvoices"] >= 2
-    assert (
-        SyncLink.objects.filter(organisation=customer, entity="invoice_line", system="dynamics").count() == 3
+    # Certinia's side: one billing event per invoice, released and invoiced with the posted number, an
+    # item per split, expense and milestone.
+    events = psa.run_action("list_billing_events", {"project_id": project_id})
+    assert sorted(e["pse__Invoice_Number__c"] for e in events) == sorted(
+        inv["number"] for inv in posted.values()
     )
-    # The timecard without a bill rate waits in the inbox as a missing reference saying what to fix.
-    no_rate_failure = FailureRecord.objects.filter(
-        organisation=customer, node_id="rate_exception", message__contains=no_rate["Name"]
-    ).first()
-    assert no_rate_failure is not None and no_rate_failure.category == "missing_reference"
-    assert "has no bill rate" in no_rate_failure.message and "rate card" in no_rate_failure.message
+    assert all(e["pse__Is_Released__c"] and e["pse__Invoiced__c"] for e in events)
+    items = [
+        i for e in events for i in psa.run_action("list_billing_event_items", {"billing_event_id": e["Id"]})
+    ]
+    assert sorted(i["pse__Category__c"] for i in items) == ["Expense", "Milestone", "Timecard", "Timecard"]
 
-    # Again: the operator replays the invoicing run, records are edited, and someone clears a flag.
+    # Again: the operator replays the invoicing run, records are edited, someone clears a flag, and
+    # another billing run comes: nothing is drafted, posted or invoiced twice.
     before = sandbox.requests_by_object()
-    billing = Run.objects.filter(flow=billing_flow, status="succeeded").order_by("id")
     invoicing = next(
-        r for r in billing if NodeRun.objects.filter(run=r, node_id="invoice", status="succeeded")
+        r
+        for r in Run.objects.filter(flow=billing_flow).order_by("id")
+        if NodeRun.objects.filter(run=r, node_id="draft", status="succeeded").exists()
     )
     replay = wait_for_run_row(run_actions.replay_run(actor=actor, run=invoicing))
     assert replay.status == "succeeded", node_errors(replay)
     psa.run_action("update_timecard", {"id": across["Id"], "notes": "Workshop week (edited)"})
     psa.run_action("update_milestone", {"id": fixed_fee["Id"], "description": "Signed off"})
-    # Invoiced is Certinia's (set by the invoiced billing event): clearing it is refused, so the
-    # timecard stays invoiced and is not billed again.
+    # Invoiced is Certinia's (set by the invoiced billing event): clearing it is refused.
     with pytest.raises(SalesforceError) as refused:
         psa.run_action("update_timecard", {"id": across["Id"], "fields": {"pse__Invoiced__c": False}})
     assert refused.value.error_code == "INVALID_FIELD_FOR_INSERT_UPDATE"
-    billing_run.update(next_poll_at=timezone.now())  # another billing run over the edited records
+    billing_run.update(next_poll_at=timezone.now())
     wait_until(
         lambda: Run.objects.filter(flow=billing_flow, created_at__gt=replay.finished_at).exists(),
         30,
         "no billing run after the edits",
     )
     settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
-    assert flags()["across"] is True and flags()["no_rate"] is False
+    assert not pending.exists()
     again = invoices()
-    assert {ref: (inv["id"], inv["totalAmountExcludingTax"], lines(inv)) for ref, inv in again.items()} == {
-        ref: (inv["id"], totals[ref], sorted(expected[ref])) for ref, inv in found.items()
+    assert {ref: (inv["id"], inv["status"], lines(inv)) for ref, inv in again.items()} == {
+        ref: (posted[ref]["id"], "Open", sorted(expected[ref])) for ref in (feb, mar)
     }
     after = sandbox.requests_by_object()
     for key in (
         "dynamics POST salesInvoices",
-        "dynamics POST salesInvoiceLines",
         "dynamics PATCH salesInvoices",
+        "salesforce POST pse__Billing_Event__c",
     ):
         assert after.get(key, 0) == before.get(key, 0), key
-    # Certinia's side of the billing: one invoiced billing event per billed record, an item per split.
-    events = psa.run_action("list_billing_events", {"project_id": project_id})
-    assert len(events) == 2 and all(e["pse__Is_Released__c"] and e["pse__Invoiced__c"] for e in events)
-    items = [
-        i for e in events for i in psa.run_action("list_billing_event_items", {"billing_event_id": e["Id"]})
-    ]
-    assert sorted(i["pse__Category__c"] for i in items) == ["Milestone", "Timecard", "Timecard"]
+    assert len(psa.run_action("list_billing_events", {"project_id": project_id})) == 2
     runtime.clear_cache()

@@ -136,8 +136,7 @@ def test_business_central_item_numbers_are_checked_at_clone(sandbox, make_org, m
 
     def clone(time_item):
         parameters = {
-            "time_item": time_item,
-            "fixed_fee_item": "FIXED-FEE",
+            "items": {"default": {"time": time_item, "expense": "EXPENSES", "milestone": "FIXED-FEE"}},
             "certinia": conns["certinia"].pk,
             "dynamics": conns["dynamics"].pk,
         }
@@ -150,8 +149,8 @@ def test_business_central_item_numbers_are_checked_at_clone(sandbox, make_org, m
     assert refused.status_code == 400, refused.text
     [result] = refused.json()["results"]
     assert result["errors"] == {
-        "time_item": [
-            "item for time_item (id CONSULTING) not found in Dynamics 365 Business Central "
+        "items": [
+            "item for items['default']['time'] (id CONSULTING) not found in Dynamics 365 Business Central "
             "'Dynamics sandbox'."
         ]
     }

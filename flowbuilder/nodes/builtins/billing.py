@@ -10,9 +10,11 @@ the work invoiced in the PSA.
 * A period whose invoice is posted is closed: work approved late for it goes to the next period that is not
   closed, never a second invoice and never an edit of the posted one. Work of a period whose draft waits for
   approval waits too.
-* Rates come from the PSA's entries (the rate card or assignment rate Kantata puts on the entry); ERP item
-  ids and tax codes come from per-entity tables (template parameters). Anything missing is an exception that
-  says what to fix, and the project's invoice for that period waits for the fix: nothing is defaulted.
+* Rates come from the PSA's records (the rate card or assignment rate Kantata puts on a time entry, the
+  bill rate Certinia puts on a timecard split); ERP item ids and tax codes come from per-entity tables
+  (template parameters). Anything missing is an exception that says what to fix, and the project's
+  invoice for that period waits for the fix: nothing is defaulted. Which PSA and ERP:
+  :mod:`.billing_sources`, :mod:`.billing_targets`.
 * Lines are in the project's currency; an expense in another currency is either split onto an invoice of
   its own currency or converted with a declared rate (``expense_currency``); never summed raw.
 * A project with a not-to-exceed cap (``not_to_exceed``) is never billed beyond it: a line that would go
@@ -31,25 +33,8 @@ from flowbuilder.core.errors import NodeError
 from ..base import BaseNode, NodeContext, Port, PortItems
 from ..expressions import render_template
 from .billing_cycles import CYCLES, Period, is_closed, next_period, parse_day, period_of
-
-POSTED, PENDING = "2", "1"  # NetSuite approvalStatus: 1 pending approval, 2 approved, 3 rejected
-
-
-@dataclass
-class Unit:
-    """One billable thing: a time entry, an expense or a fixed-fee milestone."""
-
-    kind: str  # time | expense | milestone
-    ref: str
-    workspace_id: str
-    day: date | None
-    description: str
-    quantity: float
-    rate: float | None
-    currency: str
-    source_id: str
-    hours: float = 0.0
-    milestone_id: str = ""
+from .billing_sources import READERS, Unit, text
+from .billing_targets import ERPS, PENDING, POSTED, REJECTED, Erp, Existing
 
 
 @dataclass
@@ -62,77 +47,7 @@ class Draft:
     problems: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _str(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _units(time: list[dict], expenses: list[dict], stories: list[dict], milestones: list[dict]) -> list[Unit]:
-    fixed_fee = {
-        _str(s.get("id"))
-        for s in stories
-        if s.get("story_type") == "milestone" and int(s.get("budget_estimate_in_cents") or 0) > 0
-    }
-    units: list[Unit] = []
-    for t in time:
-        if not (t.get("approved") and t.get("billable") is not False and not t.get("is_invoiced")):
-            continue
-        if _str(t.get("story_id")) in fixed_fee:
-            continue  # the milestone's fixed fee covers it
-        hours = round(int(t.get("time_in_minutes") or 0) / 60, 2)
-        cents = t.get("rate_in_cents")
-        units.append(
-            Unit(
-                "time",
-                f"T{t.get('id')}",
-                _str(t.get("workspace_id")),
-                parse_day(t.get("date_performed")),
-                f"{t.get('date_performed')} {t.get('notes') or 'Professional services'}",
-                hours,
-                round(int(cents) / 100, 2) if cents else None,
-                _str(t.get("currency")),
-                _str(t.get("id")),
-                hours=hours,
-            )
-        )
-    for e in expenses:
-        if not (e.get("is_billable", e.get("billable")) and not e.get("is_invoiced")):
-            continue
-        amount = round(int(e.get("amount_in_cents") or 0) / 100, 2)
-        notes = f": {e['notes']}" if e.get("notes") else ""
-        units.append(
-            Unit(
-                "expense",
-                f"E{e.get('id')}",
-                _str(e.get("workspace_id")),
-                parse_day(e.get("date")),
-                f"{e.get('date')} {e.get('category') or 'Expense'}{notes}",
-                1.0,
-                amount,
-                _str(e.get("currency")),
-                _str(e.get("id")),
-            )
-        )
-    for m in milestones:
-        if m.get("story_type") != "milestone" or m.get("state") != "completed" or m.get("billable") is False:
-            continue
-        cents = int(m.get("budget_estimate_in_cents") or 0)
-        if cents <= 0:
-            continue
-        units.append(
-            Unit(
-                "milestone",
-                f"M{m.get('id')}",
-                _str(m.get("workspace_id")),
-                parse_day(m.get("due_date")) or parse_day(m.get("updated_at")),
-                f"Milestone: {m.get('title')}",
-                1.0,
-                round(cents / 100, 2),
-                _str(m.get("currency")),
-                _str(m.get("id")),
-                milestone_id=_str(m.get("id")),
-            )
-        )
-    return units
+_str = text
 
 
 def _exception(category: str, what: str, fix: str, **where: Any) -> dict[str, Any]:
@@ -153,19 +68,23 @@ def plan_invoices(
     expense_currency: dict[str, Any],
     key_prefix: str,
     today: date,
+    psa: str = "kantata",
+    erp: str = "netsuite",
 ) -> dict[str, list[dict[str, Any]]]:
-    """Drafts to create, exceptions to fix and work that waits (see the module docstring)."""
+    """Drafts to create, exceptions to fix and work that waits (see the module docstring). ``psa`` and
+    ``erp`` name the systems whose records come in and whose invoices go out (:mod:`.billing_sources`,
+    :mod:`.billing_targets`)."""
+    target = ERPS[erp]
     by_ws = {_str(p.get("workspace_id")): p for p in projects}
-    status = {
-        _str(i.get("externalid") or i.get("externalId")): _str(i.get("approvalstatus")) for i in existing
-    }
+    invoices_found = [target.existing(i) for i in existing]
+    status = {found.key: found.state for found in invoices_found}
     drafts: dict[str, Draft] = {}
     exceptions: list[dict[str, Any]] = []
     waiting: list[dict[str, Any]] = []
     rule = expense_currency.get("rule") or "split"
     rates = expense_currency.get("rates") or {}
 
-    for unit in _units(time, expenses, stories, milestones):
+    for unit in READERS[psa](time, expenses, stories, milestones):
         where = {"workspace_id": unit.workspace_id, "ref": unit.ref}
         project = by_ws.get(unit.workspace_id)
         if project is None:
@@ -199,10 +118,11 @@ def plan_invoices(
                 )
                 continue
             period = period_of(unit.day, cycle)
-        key = f"{key_prefix}-{unit.workspace_id}-{period.id}"
+        stem = f"{key_prefix}-{_key_id(project)}"
+        key = f"{stem}-{period.id}"
         while status.get(key) == POSTED and cycle != "milestone":
             period = next_period(period, cycle)  # late work: the next period that is not invoiced yet
-            key = f"{key_prefix}-{unit.workspace_id}-{period.id}"
+            key = f"{stem}-{period.id}"
         if status.get(key) == POSTED:
             continue  # a milestone already on its posted invoice
         if status.get(key) == PENDING:
@@ -240,9 +160,20 @@ def plan_invoices(
                 unit.rate = round(float(unit.rate or 0) * float(rate), 2)
             else:
                 currency, key = unit.currency, f"{key}-{unit.currency}"
+        if len(key) > target.key_length:
+            exceptions.append(
+                _exception(
+                    "validation",
+                    f"{unit.ref}: the invoice key {key} is longer than the ERP's {target.key_length} "
+                    "characters.",
+                    "Shorten the template's invoice key prefix (or the ERP project numbers).",
+                    **where,
+                )
+            )
+            continue
         draft = drafts.setdefault(key, Draft(key, project, period, currency))
         draft.units.append(unit)
-        entity = _str(project.get("subsidiary_id"))
+        entity = _entity(project)
         if unit.kind == "time" and not unit.rate:
             draft.problems.append(
                 _exception(
@@ -264,7 +195,7 @@ def plan_invoices(
                     key=key,
                 )
             )
-        if not _str(tax_codes.get(entity)):
+        if target.tax_required and not _str(tax_codes.get(entity)):
             draft.problems.append(
                 _exception(
                     "missing_reference",
@@ -281,21 +212,33 @@ def plan_invoices(
             exceptions.extend(draft.problems)  # the whole invoice waits: no partial invoice for a period
             continue
         ready.append(draft)
-    exceptions.extend(_hold_over_cap(ready, existing, key_prefix))
-    invoices = [_invoice(draft, items, tax_codes) for draft in ready if draft.units]
+    exceptions.extend(_hold_over_cap(ready, invoices_found, key_prefix))
+    invoices = [_invoice(draft, items, tax_codes, target, psa) for draft in ready if draft.units]
     return {"invoices": invoices, "exceptions": exceptions, "waiting": waiting}
+
+
+def _key_id(project: dict[str, Any]) -> str:
+    """What names the project in an invoice key: ``key_id`` (e.g. the ERP project number, when the PSA's
+    ids are too long for the ERP's external id field), else the PSA project id."""
+    return _str(project.get("key_id") or project.get("workspace_id"))
+
+
+def _entity(project: dict[str, Any]) -> str:
+    """The legal entity whose items and tax codes apply: the NetSuite subsidiary; a Business Central
+    connection is one company, ``default`` unless the template says otherwise."""
+    return _str(project.get("subsidiary_id")) or "default"
 
 
 def _amount(unit: Unit) -> float:
     return round(unit.quantity * float(unit.rate or 0), 2)
 
 
-def _hold_over_cap(drafts: list[Draft], existing: list[dict], key_prefix: str) -> list[dict[str, Any]]:
+def _hold_over_cap(drafts: list[Draft], existing: list[Existing], key_prefix: str) -> list[dict[str, Any]]:
     """Take the lines that would bill a project beyond its not-to-exceed cap off the drafts.
 
     A project's cap (``not_to_exceed``, in its currency: a budgeted Kantata workspace's price) covers what
-    its invoices billed so far (every invoice of this flow for the project but the rejected ones, at
-    ``foreigntotal``) and the drafts planned now, period by period, line by line in date order. A line
+    its invoices billed so far (every invoice of this flow for the project but the rejected ones, at their
+    total) and the drafts planned now, period by period, line by line in date order. A line
     that does not fit stays unbilled and becomes a ``not_to_exceed`` exception saying by how much it is
     over; a later, smaller line that still fits is billed. Drafts in another currency than the project's
     (split expenses) are not held against the cap.
@@ -313,15 +256,8 @@ def _hold_over_cap(drafts: list[Draft], existing: list[dict], key_prefix: str) -
         if cap <= 0:
             continue
         currency = _str(project.get("currency"))
-        prefix = f"{key_prefix}-{workspace}-"
-        billed = 0.0
-        for inv in existing:
-            key = _str(inv.get("externalid") or inv.get("externalId"))
-            if key.startswith(prefix) and _str(inv.get("approvalstatus")) != "3":
-                try:
-                    billed += float(inv.get("foreigntotal") or inv.get("total") or 0)
-                except (TypeError, ValueError):
-                    continue
+        prefix = f"{key_prefix}-{_key_id(project)}-"
+        billed = sum(inv.total for inv in existing if inv.key.startswith(prefix) and inv.state != REJECTED)
         used = round(billed, 2)
         for draft in sorted(group, key=lambda d: (d.period.start, d.key)):
             if draft.currency != currency:
@@ -351,35 +287,34 @@ def _hold_over_cap(drafts: list[Draft], existing: list[dict], key_prefix: str) -
     return held
 
 
-def _invoice(draft: Draft, items: dict[str, Any], tax_codes: dict[str, Any]) -> dict[str, Any]:
-    entity = _str(draft.project.get("subsidiary_id"))
+def _invoice(
+    draft: Draft, items: dict[str, Any], tax_codes: dict[str, Any], erp: Erp, psa: str
+) -> dict[str, Any]:
+    entity = _entity(draft.project)
     tax = _str(tax_codes.get(entity))
     units = sorted(draft.units, key=lambda u: ({"time": 0, "expense": 1, "milestone": 2}[u.kind], u.ref))
     lines, summary = [], []
-    for u in units:
+    for index, u in enumerate(units):
         amount = _amount(u)
-        lines.append(
-            {
-                "item": {"id": _str(items[entity][u.kind])},
-                "description": u.description,
-                "quantity": u.quantity,
-                "rate": u.rate,
-                "amount": amount,
-                "taxCode": {"id": tax},
-            }
-        )
+        lines.append(erp.line(u, _str(items[entity][u.kind]), tax, amount, index))
         summary.append(f"{u.description}: {u.quantity:g} x {u.rate:.2f} = {amount:.2f}")
 
     def total(kind: str) -> float:
-        return round(sum(line["amount"] for u, line in zip(units, lines, strict=True) if u.kind == kind), 2)
+        return round(sum(_amount(u) for u in units if u.kind == kind), 2)
+
+    def ids(kind: str) -> list[Any]:
+        # Kantata's ids are numbers (its invoices endpoint takes them so); Certinia's are Salesforce ids.
+        found = [u.source_id for u in units if u.kind == kind]
+        return [int(i) for i in found] if psa == "kantata" else found
 
     hours = round(sum(u.hours for u in units), 2)
-    grand = round(sum(line["amount"] for line in lines), 2)
+    grand = round(sum(_amount(u) for u in units), 2)
     project = draft.project
     return {
         "key": draft.key,
         "workspace_id": _str(project.get("workspace_id")),
         "netsuite_project_id": _str(project.get("netsuite_project_id")),
+        "erp_project_id": _str(project.get("erp_project_id") or project.get("netsuite_project_id")),
         "customer_id": _str(project.get("customer_id")),
         "customer": project.get("customer_name") or "",
         "subsidiary_id": entity,
@@ -391,8 +326,8 @@ def _invoice(draft: Draft, items: dict[str, Any], tax_codes: dict[str, Any]) -> 
         "lines": lines,
         "line_summary": "; ".join(summary),
         "refs": [u.ref for u in units],
-        "time_entry_ids": [int(u.source_id) for u in units if u.kind == "time"],
-        "expense_ids": [int(u.source_id) for u in units if u.kind == "expense"],
+        "time_entry_ids": ids("time"),
+        "expense_ids": ids("expense"),
         "milestone_ids": [u.source_id for u in units if u.kind == "milestone"],
         "hours": hours,
         "time_amount": total("time"),
@@ -415,10 +350,14 @@ class PlanInvoices(BaseNode):
     icon = "receipt"
     description = "Turn approved time, expenses and milestones into one draft invoice per project and period."
     docs = (
-        "Inputs: **time** entries, **expenses**, **stories** (which tasks are fixed-fee milestones), "
-        "**milestones** not invoiced yet, **projects** (`workspace_id`, `netsuite_project_id`, "
-        "`customer_id`, `subsidiary_id`, `currency`, optional `not_to_exceed` cap) and the **existing** "
-        "invoices (`externalid`, `approvalstatus`, `foreigntotal`). **Billing cycles** per customer id "
+        "**Work comes from** Kantata (time entries, expenses, stories, milestones) or Certinia (timecard "
+        "splits, expenses, fixed-fee milestones, milestones); **invoices go to** NetSuite or Business "
+        "Central. Inputs: **time**, **expenses**, **stories** (which tasks are fixed-fee milestones), "
+        "**milestones** not invoiced yet, **projects** (`workspace_id`: the PSA project, optional `key_id` "
+        "naming it in the invoice key, `erp_project_id`, `customer_id`, `subsidiary_id`, `currency`, "
+        "optional `not_to_exceed` cap) and the **existing** invoices (NetSuite `externalid`, "
+        "`approvalstatus`, `foreigntotal`; Business Central `externalDocumentNumber`, `status`, "
+        "`totalAmountExcludingTax`). **Billing cycles** per customer id "
         "(or `default`): "
         '`{"cycle": "monthly|semi-monthly|weekly|milestone", "cutoff_days": 3}`. **Items** per entity: '
         '`{"<subsidiary>": {"time": "<item id>", "expense": "…", "milestone": "…"}}`; **Tax codes** per '
@@ -444,6 +383,13 @@ class PlanInvoices(BaseNode):
     config_schema: ClassVar[dict] = {
         "type": "object",
         "properties": {
+            "psa": {
+                "type": "string",
+                "title": "Work comes from",
+                "enum": sorted(READERS),
+                "default": "kantata",
+            },
+            "erp": {"type": "string", "title": "Invoices go to", "enum": sorted(ERPS), "default": "netsuite"},
             "key_prefix": {"type": "string", "title": "Invoice key prefix", "default": "FB-BILL"},
             "as_of": {
                 "type": "string",
@@ -486,4 +432,6 @@ class PlanInvoices(BaseNode):
             expense_currency=dict(self.config.get("expense_currency") or {}),
             key_prefix=self.config.get("key_prefix") or "FB-BILL",
             today=today,
+            psa=self.config.get("psa") or "kantata",
+            erp=self.config.get("erp") or "netsuite",
         )

@@ -211,3 +211,131 @@ def test_every_exception_leaves_on_a_port_the_engine_records_in_the_inbox():
     from flowbuilder.nodes.builtins.billing import PlanInvoices
 
     assert PlanInvoices.exception_ports == ("exceptions",)
+
+
+# --- Certinia work, Business Central invoices -------------------------------------------------------------
+
+CB_PROJECT = {
+    "workspace_id": "a1H000000000001AAA",
+    "key_id": "PR00012",
+    "erp_project_id": "bc-project-guid",
+    "customer_id": "bc-customer-guid",
+    "customer_name": "Depot Ltd",
+    "currency": "",
+}
+CB_ITEMS = {"default": {"time": "SERVICES", "expense": "EXPENSES", "milestone": "FIXED-FEE"}}
+
+
+def split(sid: str, start: str, end: str, hours: float, rate: float | None = 150.0, **extra) -> dict:
+    return {
+        "Id": sid,
+        "Name": f"TC-{sid[-3:]}",
+        "pse__Project__c": CB_PROJECT["workspace_id"],
+        "pse__Start_Date__c": start,
+        "pse__End_Date__c": end,
+        "pse__Total_Hours__c": hours,
+        "pse__Bill_Rate__c": rate,
+        "pse__Approved__c": True,
+        "pse__Billable__c": True,
+        "pse__Billed__c": False,
+        "pse__Invoiced__c": False,
+        **extra,
+    }
+
+
+def cb_plan(time=(), expenses=(), milestones=(), existing=(), *, today="2026-03-10", **kw):
+    args = {
+        "time": list(time),
+        "expenses": list(expenses),
+        "stories": list(milestones),
+        "milestones": list(milestones),
+        "projects": [CB_PROJECT],
+        "existing": list(existing),
+        "cycles": {"default": {"cycle": "monthly", "cutoff_days": 3}},
+        "items": CB_ITEMS,
+        "tax_codes": {},
+        "expense_currency": {"rule": "split"},
+        "key_prefix": "CB",
+        "today": date.fromisoformat(today),
+        "psa": "certinia",
+        "erp": "dynamics",
+    }
+    return plan_invoices(**{**args, **kw})
+
+
+def test_certinia_splits_expenses_and_milestones_become_one_business_central_draft_per_period():
+    milestone = {
+        "Id": "a1F000000000001AAA",
+        "Name": "Go-live",
+        "pse__Project__c": CB_PROJECT["workspace_id"],
+        "pse__Milestone_Amount__c": 5000,
+        "pse__Actual_Date__c": "2026-02-27",
+        "pse__Approved__c": True,
+    }
+    on_fixed_fee = split(
+        "a2A000000000009AAA", "2026-02-23", "2026-02-27", 10, pse__Milestone__c=milestone["Id"]
+    )
+    expense = {
+        "Id": "a16000000000001AAA",
+        "pse__Project__c": CB_PROJECT["workspace_id"],
+        "pse__Amount__c": 245.5,
+        "pse__Expense_Date__c": "2026-02-04",
+        "pse__Type__c": "Travel",
+        "pse__Approved__c": True,
+        "pse__Billable__c": True,
+    }
+    # A week across the month end: Certinia's two splits, one per month; March is not closed yet.
+    feb = split("a2A000000000001AAA", "2026-02-23", "2026-02-28", 12)
+    mar = split("a2A000000000002AAA", "2026-03-01", "2026-03-01", 4)
+    out = cb_plan([feb, mar, on_fixed_fee], [expense], [milestone])
+    [invoice] = out["invoices"]
+    assert invoice["key"] == "CB-PR00012-2026-02" and invoice["erp_project_id"] == "bc-project-guid"
+    assert [(line["lineObjectNumber"], line["quantity"], line["unitPrice"]) for line in invoice["lines"]] == [
+        ("SERVICES", 12, 150.0),
+        ("EXPENSES", 1.0, 245.5),
+        ("FIXED-FEE", 1.0, 5000.0),
+    ]
+    assert [line["sequence"] for line in invoice["lines"]] == [10000, 20000, 30000]
+    assert all("amount" not in line and "taxCode" not in line for line in invoice["lines"])
+    assert (invoice["hours"], invoice["total"]) == (12, 1800 + 245.5 + 5000)
+    assert (invoice["time_entry_ids"], invoice["expense_ids"], invoice["milestone_ids"]) == (
+        [feb["Id"]],
+        [expense["Id"]],
+        [milestone["Id"]],
+    )
+    assert [w["ref"] for w in out["waiting"]] == [f"T{mar['Id']}"]  # March's split waits for its cut-off
+
+
+def test_business_central_drafts_wait_and_posted_invoices_close_their_period():
+    late = split("a2A000000000003AAA", "2026-02-09", "2026-02-13", 8)
+    draft = {"externalDocumentNumber": "CB-PR00012-2026-02", "status": "Draft", "totalAmountExcludingTax": 0}
+    waiting = cb_plan([late], existing=[draft])
+    assert (
+        waiting["invoices"] == []
+        and waiting["waiting"][0]["reason"] == "its period's draft waits for approval"
+    )
+    posted = {**draft, "status": "Open", "totalAmountExcludingTax": 1800}
+    later = cb_plan([late], existing=[posted], today="2026-04-10")
+    assert [i["key"] for i in later["invoices"]] == ["CB-PR00012-2026-03"]  # late work: the next period
+
+
+def test_a_certinia_split_without_a_bill_rate_holds_its_invoice_and_a_too_long_key_is_an_exception():
+    out = cb_plan([split("a2A000000000004AAA", "2026-02-09", "2026-02-13", 8, rate=None)])
+    assert out["invoices"] == [] and out["exceptions"][0]["exception"]["category"] == "missing_reference"
+    long_key = cb_plan(
+        [split("a2A000000000005AAA", "2026-02-09", "2026-02-13", 8)],
+        projects=[{**CB_PROJECT, "key_id": "P" * 30}],
+    )
+    assert (
+        long_key["invoices"] == []
+        and "longer than the ERP's 35" in long_key["exceptions"][0]["exception"]["problem"]
+    )
+
+
+def test_billed_or_invoiced_certinia_work_is_not_billed_again():
+    done = [
+        split("a2A000000000006AAA", "2026-02-09", "2026-02-13", 8, pse__Billed__c=True),
+        split("a2A000000000007AAA", "2026-02-09", "2026-02-13", 8, pse__Invoiced__c=True),
+        split("a2A000000000008AAA", "2026-02-09", "2026-02-13", 8, pse__Approved__c=False),
+    ]
+    assert cb_plan(done) == {"invoices": [], "exceptions": [], "waiting": []}
