@@ -484,6 +484,16 @@ class BusinessCentral(System):
             if tax:
                 entries.append((SALES_TAX_ACCOUNT, 0.0, tax))
             self._post_entries(doc["_companyId"], doc, "Invoice", str(doc["number"]), entries)
+        else:
+            doc = self.store.get(self.name, es, doc["id"]) or doc
+            total, tax = float(doc.get("totalAmountIncludingTax") or 0), float(doc.get("totalTaxAmount") or 0)
+            entries = [(REVENUE_ACCOUNT, round(total - tax, 2), 0.0), (RECEIVABLES_ACCOUNT, 0.0, total)]
+            if tax:
+                entries.append((SALES_TAX_ACCOUNT, tax, 0.0))
+            # documentType as generalLedgerEntry documents it: " ", Payment, Invoice, Credit Memo, ...
+            self._post_entries(doc["_companyId"], doc, "Credit Memo", str(doc["number"]), entries)
+            if doc.get("invoiceId"):  # applied to the invoice: it closes that much of it
+                self._recompute_document(doc["_companyId"], "salesInvoiceLines", doc["invoiceId"])
 
     def _post_journal(self, journal: dict[str, Any]) -> None:
         cid = journal["_companyId"]
@@ -749,7 +759,8 @@ class BusinessCentral(System):
             self._recompute_document(cid, es, record["documentId"])
 
     def _recompute_document(self, cid: str, lines_es: str, doc_id: str) -> None:
-        """Totals from the lines; an invoice's remaining amount less its posted payments."""
+        """Totals from the lines; an invoice's remaining amount less its posted payments and the posted
+        credit memos applied to it (``invoiceId``): both close the customer's ledger entry."""
         doc_es = "salesInvoices" if lines_es == "salesInvoiceLines" else "salesCreditMemos"
         doc = self.store.get(self.name, doc_es, doc_id)
         if doc is None:
@@ -761,7 +772,12 @@ class BusinessCentral(System):
                 for p in self._records(cid, POSTED_PAYMENTS)
                 if p.get("appliesToInvoiceId") == doc_id
             )
-            invoice_totals(doc, lines, paid)
+            credited = sum(
+                float(c.get("totalAmountIncludingTax") or 0)
+                for c in self._records(cid, "salesCreditMemos")
+                if c.get("invoiceId") == doc_id and c.get("status") != "Draft"
+            )
+            invoice_totals(doc, lines, paid + credited)
         else:
             document_totals(doc, lines)
         self.store.put(self.name, doc_es, doc_id, self._touch(doc))

@@ -19,6 +19,9 @@ sandbox, exactly as ``manage.py load_demo`` does, and published. Then:
    totals and approves; the first post is refused (an injected error), the operator retries the run, the
    invoices post, and Certinia invoices the work through one billing event per invoice. Then a replay,
    edited records and another billing run bill nothing twice; the Invoiced flag cannot be cleared.
+3. Billing to cash: a partial payment, a credit memo and the rest of the payment applied to February's
+   invoice in Business Central show on the opportunity's and the Certinia project's billing fields as
+   partially paid (with the cash received), credited (not cash) and paid.
 """
 
 from __future__ import annotations
@@ -57,7 +60,12 @@ from .conftest import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-KEYS = {"quote_to_project_certinia_bc", "project_to_billing_certinia_bc", "customer_master_sync_certinia_bc"}
+KEYS = {
+    "quote_to_project_certinia_bc",
+    "project_to_billing_certinia_bc",
+    "billing_to_cash_certinia_bc",
+    "customer_master_sync_certinia_bc",
+}
 
 
 @pytest.fixture(scope="session")
@@ -480,4 +488,99 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     ):
         assert after.get(key, 0) == before.get(key, 0), key
     assert len(psa.run_action("list_billing_events", {"project_id": project_id})) == 2
+
+    # ------------------------------------------------------------------ 3. billing to cash
+    # Payments and a credit memo applied to February's invoice reach dedicated billing fields on the
+    # opportunity and the Certinia project: partially paid with the cash received, then paid; the credit
+    # memo reduces what is open but is not cash. Sales' NextStep is left alone.
+    invoice = posted[feb]
+    journal = bc.run_action(
+        "create_record",
+        {
+            "entity_set": "customerPaymentJournals",
+            "fields": {"code": tag[-8:].upper(), "displayName": "Receipts"},
+        },
+    )
+
+    def pay(amount: float, ref: str) -> None:
+        bc.run_action(
+            "create_record",
+            {
+                "entity_set": "customerPayments",
+                "fields": {
+                    "journalId": journal["id"],
+                    "customerId": customer_id,
+                    "amount": amount,
+                    "appliesToInvoiceId": invoice["id"],
+                    "externalDocumentNumber": f"{tag}-{ref}",
+                },
+            },
+        )
+        bc.run_action("post_document", {"entity_set": "customerPaymentJournals", "id": journal["id"]})
+
+    fields = (
+        "Billing_Status__c, Billing_Invoice__c, Billing_Total__c, Billing_Cash_Received__c, "
+        "Billing_Credited__c, Billing_Open_Amount__c, Billing_Days_Overdue__c"
+    )
+
+    def crm_billing() -> dict[str, Any]:
+        soql = f"SELECT {fields}, NextStep FROM Opportunity WHERE Id = '{opp['id']}'"
+        return sf.run_action("query", {"soql": soql})[0]
+
+    def psa_billing() -> dict[str, Any]:
+        return sf.run_action(
+            "query", {"soql": f"SELECT {fields} FROM pse__Proj__c WHERE Id = '{project_id}'"}
+        )[0]
+
+    def shows(status: str) -> Any:
+        return lambda: (
+            (b := crm_billing())["Billing_Status__c"] == status
+            and b["Billing_Invoice__c"] == invoice["number"]
+        )
+
+    pay(10000, "P1")
+    wait_for_flows(flows, shows("Partially paid"), 45, "the partial payment is not shown")
+    settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
+    partial = crm_billing()
+    assert (partial["Billing_Cash_Received__c"], partial["Billing_Open_Amount__c"]) == (10000.0, 32645.5)
+    assert (partial["Billing_Total__c"], partial["NextStep"]) == (42645.5, None)
+    credit = bc.run_action(
+        "create_record",
+        {
+            "entity_set": "salesCreditMemos",
+            "fields": {
+                "customerId": customer_id,
+                "invoiceId": invoice["id"],
+                "externalDocumentNumber": f"CR-{tag}",
+                "salesCreditMemoLines": [
+                    {"lineType": "Item", "lineObjectNumber": "EXPENSES", "quantity": 1, "unitPrice": 645.5}
+                ],
+            },
+        },
+    )
+    bc.run_action("post_document", {"entity_set": "salesCreditMemos", "id": credit["id"]})
+    wait_for_flows(
+        flows, lambda: crm_billing()["Billing_Credited__c"] == 645.5, 45, "the credit memo is not shown"
+    )
+    settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
+    credited = crm_billing()
+    assert (credited["Billing_Status__c"], credited["Billing_Cash_Received__c"]) == (
+        "Partially paid",
+        10000.0,
+    )
+    assert credited["Billing_Open_Amount__c"] == 32000.0  # the credit closes part of it, and is not cash
+    pay(32000, "P2")
+    wait_for_flows(flows, shows("Paid"), 45, "the payment did not reach the CRM")
+    settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
+    paid = {k: v for k, v in crm_billing().items() if k != "NextStep"}
+    assert paid == {
+        "Billing_Status__c": "Paid",
+        "Billing_Invoice__c": invoice["number"],
+        "Billing_Total__c": 42645.5,
+        "Billing_Cash_Received__c": 42000.0,
+        "Billing_Credited__c": 645.5,
+        "Billing_Open_Amount__c": 0.0,
+        "Billing_Days_Overdue__c": 0,
+    }
+    wait_for_flows(flows, lambda: psa_billing() == paid, 45, "the Certinia project does not show the payment")
     runtime.clear_cache()

@@ -136,6 +136,47 @@ def test_invoice_lines_roll_up_and_post_action(bc):
     assert [ln["description"] for ln in lines] == ["Consulting"]
 
 
+def test_a_posted_credit_memo_applied_to_an_invoice_closes_that_much_of_it_and_is_not_cash(bc):
+    customer = bc.get("/customers", **{"$top": "1"}).json()["value"][0]
+    invoice = bc.send("POST", "/salesInvoices", {"customerId": customer["id"], "invoiceDate": "2026-11-01"})
+    inv_id = invoice.json()["id"]
+    bc.send(
+        "POST",
+        f"/salesInvoices({inv_id})/salesInvoiceLines",
+        {"lineType": "Item", "quantity": 10, "unitPrice": 150},
+    )
+    bc.send("POST", f"/salesInvoices({inv_id})/Microsoft.NAV.post", None)
+    number = bc.get(f"/salesInvoices({inv_id})").json()["number"]
+
+    def credit(amount: float) -> str:
+        memo = bc.send(
+            "POST", "/salesCreditMemos", {"customerId": customer["id"], "invoiceId": inv_id}
+        ).json()
+        assert memo["invoiceNumber"] == number
+        bc.send(
+            "POST",
+            f"/salesCreditMemos({memo['id']})/salesCreditMemoLines",
+            {"quantity": 1, "unitPrice": amount},
+        )
+        return memo["id"]
+
+    draft = credit(500)
+    assert bc.get(f"/salesInvoices({inv_id})").json()["remainingAmount"] == 1500  # a draft closes nothing
+    assert bc.send("POST", f"/salesCreditMemos({draft})/Microsoft.NAV.post", None).status_code == 204
+    after = bc.get(f"/salesInvoices({inv_id})").json()
+    assert (after["remainingAmount"], after["status"]) == (1000, "Open")
+    memo_number = bc.get(f"/salesCreditMemos({draft})").json()["number"]
+    entries = bc.get("/generalLedgerEntries", **{"$filter": f"documentNumber eq '{memo_number}'"}).json()[
+        "value"
+    ]
+    assert {e["documentType"] for e in entries} == {"Credit Memo"} and sum(
+        e["creditAmount"] for e in entries
+    ) == 500
+    bc.send("POST", f"/salesCreditMemos({credit(1000)})/Microsoft.NAV.post", None)
+    closed = bc.get(f"/salesInvoices({inv_id})").json()
+    assert (closed["remainingAmount"], closed["status"]) == (0, "Paid")
+
+
 def test_missing_entity_is_404(bc):
     resp = bc.get("/customers(00000000-0000-0000-0000-000000000000)")
     assert resp.status_code == 404 and resp.json()["error"]["code"] == "Internal_RecordNotFound"
