@@ -49,7 +49,7 @@ from .models import (
     RunOrigin,
     RunStatus,
 )
-from .node_runner import always_runs, exception_ports, is_side_effect, run_node
+from .node_runner import always_runs, exception_ports, exceptions_complete, is_side_effect, run_node
 from .outcome import Outcome
 from .publish import publish_run_events
 from .subflows import run_subflow
@@ -109,6 +109,7 @@ class Engine:
         self._scope_cache: frozenset[str] | None = None
         self._undo_attempts: dict[str, int] = {}
         self._failures: list[Any] = []  # failure-inbox records of this transaction not yet written
+        self._cleared: list[tuple[str, set[str]]] = []  # (node, exceptions it raised): clear the others
 
     # ------------------------------------------------------------------ entry point
     def drive(self, *, branch_node: str | None = None, branch_claim: int | None = None) -> None:
@@ -317,6 +318,9 @@ class Engine:
         if self._failures:
             failure_records.write(self._failures)
             self._failures = []
+        for node_id, raised in self._cleared:
+            failure_records.clear_absent(self.run, node_id, raised)
+        self._cleared = []
         if self._deferred_fields or self._staged_rows:
             self._deferred_fields.add("last_seq")
             rows = self.events.take(self.run)
@@ -437,11 +441,14 @@ class Engine:
         spec = self.plan.nodes[node_id]
         if spec.disabled:
             return  # a disabled node passes its items through; it raised nothing
-        offset = 0
+        offset, raised = 0, set()
         for port in exception_ports(spec.type):
             items = (outcome.outputs or {}).get(port) or []
             self._failures += failure_records.for_exceptions(self.run, node_id, items, offset=offset)
             offset += len(items)
+            raised |= failure_records.fingerprints(items)
+        if exceptions_complete(spec.type):
+            self._cleared.append((node_id, raised))
 
     def _emit_outcome(self, node_id: str, outcome: Outcome) -> None:
         if outcome.status == NodeStatus.SKIPPED:

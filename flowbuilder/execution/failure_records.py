@@ -17,8 +17,11 @@ record, which then points at the latest run, item and message, instead of insert
 record is history: raised again, the exception is a new record. Plain run and item failures (blank
 fingerprint) keep one record per run: retry and replay need their run. A partial unique index on the
 open fingerprints keeps two concurrent runs from both inserting (the second one's row is ignored).
-Nothing closes a record when its exception stops occurring; a person resolves it (a later run of the
-same node with no such exception would be the signal, not built).
+An exception stops being news when it stops occurring, but only a node that raises every exception that
+still holds on every run (``BaseNode.exceptions_complete``, a billing plan reading all open work) can say
+so: after such a node's run, :func:`clear_absent` resolves its open exceptions that run did not raise
+again (resolution ``cleared``, the run as their follow-up). Other nodes see one item per run; their
+records wait for a person.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 from django.db.models import Case, F, IntegerField, JSONField, TextField, Value, When
 from django.utils import timezone
 
-from .models import FailureCategory, FailureKind, FailureRecord, FailureState, Run
+from .models import FailureCategory, FailureKind, FailureRecord, FailureResolution, FailureState, Run
 
 #: Item failures stored per node execution; beyond it the last record says how many more there were.
 MAX_ITEM_FAILURES = 1_000
@@ -129,6 +132,37 @@ def for_exceptions(run: Run, node_id: str, items: list[Any], *, offset: int = 0)
             )
         )
     return records
+
+
+def fingerprints(items: list[Any]) -> set[str]:
+    """The fingerprints of every exception item (all of them, beyond what :func:`for_exceptions` stores)."""
+    found = set()
+    for item in items:
+        exc = item.get("exception") if isinstance(item, dict) else None
+        exc = exc if isinstance(exc, dict) else {}
+        category = exc.get("category")
+        category = category if category in FailureCategory.values else FailureCategory.VALIDATION
+        found.add(fingerprint(category, str(exc.get("problem") or "This item needs a decision."), item, exc))
+    return found
+
+
+def clear_absent(run: Run, node_id: str, raised: set[str]) -> int:
+    """Resolve the open exceptions of ``node_id`` in the run's flow that this run did not raise again (see
+    the module docstring); returns how many."""
+    return (
+        FailureRecord.objects.filter(
+            organisation_id=run.organisation_id, flow_id=run.flow_id, node_id=node_id, fingerprint__gt=""
+        )
+        .exclude(state=FailureState.RESOLVED)
+        .exclude(fingerprint__in=raised)
+        .exclude(run_id=run.pk)
+        .update(
+            state=FailureState.RESOLVED,
+            resolution=FailureResolution.CLEARED,
+            resolved_at=timezone.now(),
+            follow_up_run_id=run.pk,
+        )
+    )
 
 
 def for_run(run: Run, error: dict[str, Any] | None) -> FailureRecord:

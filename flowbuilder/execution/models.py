@@ -306,6 +306,7 @@ class FailureResolution(models.TextChoices):
     REPLAYED = "replayed", "Replayed"
     SKIPPED = "skipped", "Skipped"
     CANCELLED = "cancelled", "Cancelled"
+    CLEARED = "cleared", "No longer raised (fixed at the source)"
 
 
 class FailureRecord(models.Model):

@@ -133,6 +133,11 @@ def exception_ports(type_id: str) -> tuple[str, ...]:
     return tuple(node_cls.exception_ports) if node_cls else ()
 
 
+def exceptions_complete(type_id: str) -> bool:
+    node_cls = load_registry().get(type_id)
+    return bool(node_cls and node_cls.exceptions_complete)
+
+
 def always_runs(type_id: str) -> bool:
     node_cls = load_registry().get(type_id)
     return bool(node_cls and (node_cls.always_runs or node_cls.is_trigger))

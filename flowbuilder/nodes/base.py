@@ -187,6 +187,10 @@ class BaseNode:
     # ``problem``, ``what_to_fix``) and the engine records it in the failure inbox, even though the node
     # succeeded (see ``execution.failure_records.for_exceptions``).
     exception_ports: ClassVar[tuple[str, ...]] = ()
+    # Each run raises every exception that still holds (the node reads the whole state, as a billing plan
+    # does): an open exception of this node that a later run does not raise again has been fixed at the
+    # source, and the engine clears it from the inbox (``failure_records.clear_absent``).
+    exceptions_complete: ClassVar[bool] = False
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         # Construction does no I/O: it only stores config.

@@ -22,6 +22,8 @@ sandbox, exactly as ``manage.py load_demo`` does, and published. Then:
 3. Billing to cash: a partial payment, a credit memo and the rest of the payment applied to February's
    invoice in Business Central show on the opportunity's and the Certinia project's billing fields as
    partially paid (with the cash received), credited (not cash) and paid.
+4. The missing bill rate is added in Certinia: the next billing run drafts January's invoice and the
+   exception clears itself from the inbox.
 """
 
 from __future__ import annotations
@@ -583,4 +585,24 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         "Billing_Days_Overdue__c": 0,
     }
     wait_for_flows(flows, lambda: psa_billing() == paid, 45, "the Certinia project does not show the payment")
+
+    # ------------------------------------------------------------------ 4. an exception fixed at the source
+    # The resource's rate is added to the January timecard: the next billing run drafts January's
+    # invoice, and the missing-rate exception clears itself from the inbox (the plan no longer raises it).
+    psa.run_action("update_timecard", {"id": no_rate["Id"], "bill_rate": 200})
+    billing_run.update(next_poll_at=timezone.now())
+    january = f"CB-{job['number']}-2026-01"
+    request = wait_for_flows(
+        flows,
+        lambda: next((r for r in pending.all() if any(i["key"] == january for i in r.items)), None),
+        45,
+        "no approval request for January",
+    )
+    no_rate_failure.refresh_from_db()
+    assert (no_rate_failure.state, no_rate_failure.resolution) == ("resolved", "cleared")
+    assert no_rate_failure.follow_up_run_id == request.run_id
+    approvals.decide(actor=approver, request=request, decision="approve")
+    wait_for_flows(flows, lambda: flags()["no_rate"], 45, "January's timecard was not invoiced")
+    settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
+    assert lines(invoices()[january]) == [("CONS-HR", 6, 200, 1200)]
     runtime.clear_cache()

@@ -380,6 +380,7 @@ class PlanInvoices(BaseNode):
         Port("waiting", "Waiting"),
     )
     exception_ports = ("exceptions",)  # each lands in the failure inbox under its category
+    exceptions_complete = True  # every run plans all open work: an exception not raised again is fixed
     config_schema: ClassVar[dict] = {
         "type": "object",
         "properties": {

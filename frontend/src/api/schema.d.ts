@@ -3285,9 +3285,10 @@ export interface components {
          *     * `replayed` - Replayed
          *     * `skipped` - Skipped
          *     * `cancelled` - Cancelled
+         *     * `cleared` - No longer raised (fixed at the source)
          * @enum {string}
          */
-        FailureResolutionEnum: "resolved" | "retried" | "replayed" | "skipped" | "cancelled";
+        FailureResolutionEnum: "resolved" | "retried" | "replayed" | "skipped" | "cancelled" | "cleared";
         /**
          * @description * `open` - Open
          *     * `snoozed` - Snoozed

@@ -1,0 +1,99 @@
+"""An exception that stops occurring clears itself, where the node can know: a billing plan reads all open
+work on every run, so an exception it does not raise again was fixed at the source (a rate was added).
+A node that sees one item per run (flow.exception) cannot know, and its records wait for a person."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowbuilder.execution import actions
+from flowbuilder.execution.models import FailureRecord, RunStatus
+from flowbuilder.flows import actions as flow_actions
+from tests.support.documents import document, edge, node
+
+from .test_inbox_dedupe import org_of, rate_flow, start
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def admin(make_org, make_user):
+    return make_user("ops", make_org("Acme"), "admin")
+
+
+def billing_flow(user):
+    """The manual trigger's items are Kantata time entries of workspace 7; the plan bills February."""
+    project = [
+        {"name": "workspace_id", "value": "7"},
+        {"name": "netsuite_project_id", "value": "1201"},
+        {"name": "customer_id", "value": "1101"},
+        {"name": "subsidiary_id", "value": "2"},
+        {"name": "currency", "value": "GBP"},
+    ]
+    plan = {
+        "as_of": "2026-03-10",
+        "cycles": {"default": {"cycle": "monthly", "cutoff_days": 3}},
+        "items": {"2": {"time": "10", "expense": "13", "milestone": "11"}},
+        "tax_codes": {"2": "16"},
+    }
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node("project", "transform.map", {"keep_other_fields": False, "fields": project}),
+            node("plan", "billing.plan_invoices", plan),
+        ],
+        [
+            edge("t", "plan", target_port="time"),
+            edge("t", "project"),
+            edge("project", "plan", target_port="projects"),
+        ],
+    )
+    flow = flow_actions.create_flow(actor=user, organisation=org_of(user), name="Billing", document=doc)
+    flow_actions.publish_flow(actor=user, flow=flow)
+    flow.refresh_from_db()
+    return flow
+
+
+def entry(eid: int, rate: int | None) -> dict:
+    return {
+        "id": eid,
+        "workspace_id": 7,
+        "date_performed": "2026-02-03",
+        "time_in_minutes": 60,
+        "rate_in_cents": rate,
+        "approved": True,
+        "billable": True,
+        "currency": "GBP",
+    }
+
+
+def test_a_plan_exception_not_raised_again_is_cleared_by_the_run_that_no_longer_raises_it(admin, eager):
+    flow = billing_flow(admin)
+    start(admin, flow, [entry(1, None), entry(2, None)])
+    assert FailureRecord.objects.filter(flow=flow, state="open").count() == 2
+    fixed = start(admin, flow, [entry(1, 20000), entry(2, None)])  # entry 1 got its rate
+    records = {r.item["ref"]: r for r in FailureRecord.objects.filter(flow=flow)}
+    cleared, still = records["T1"], records["T2"]
+    assert (cleared.state, cleared.resolution, cleared.follow_up_run_id) == ("resolved", "cleared", fixed.pk)
+    assert (still.state, still.occurrences, still.run_id) == ("open", 2, fixed.pk)
+    # Raised again later, it is news again: a new open record.
+    start(admin, flow, [entry(1, None)])
+    assert FailureRecord.objects.filter(flow=flow, item__ref="T1", state="open").count() == 1
+
+
+def test_an_exception_node_that_sees_one_item_per_run_clears_nothing(admin, eager):
+    flow = rate_flow(admin)
+    start(admin, flow, [{"id": 7}])
+    start(admin, flow, [{"id": 8}])  # another deal's run says nothing about item 7
+    assert sorted(
+        FailureRecord.objects.filter(flow=flow, state="open").values_list("item__id", flat=True)
+    ) == [7, 8]
+
+
+def test_a_run_where_the_plan_is_skipped_clears_nothing(admin, eager):
+    flow = billing_flow(admin)
+    start(admin, flow, [entry(1, None)])
+    run = actions.start_run(actor=admin, flow=flow, input_items=[])
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
+    assert FailureRecord.objects.get(flow=flow).state == "open"
