@@ -8,6 +8,14 @@ Strictness: an attribute a request body may not send (read-only, such as ``is_in
 attributes or refuses them; ignoring would hide exactly the mistakes this sandbox exists to catch (a
 connector that "marks" time invoiced by sending ``is_invoiced`` would pass every test and change nothing
 on a real tenant), so the sandbox refuses.
+
+Custom field values
+(https://developer.kantata.com/kantata/specification/custom-field-values/create-custom-field-value):
+"Creating a value can also override existing values, effectively making this an update request as well ...
+every new value has a unique, new ID", so a subject holds one value per custom field and a write replaces
+it under a new id. A value is checked against its field (the field exists, its set's subject_type is the
+subject's, the subject exists, the value fits the field's value_type) and refused with a 422 naming the
+attribute otherwise. PUT on a value is not served here (a POST overrides); DELETE is.
 """
 
 from __future__ import annotations
@@ -19,12 +27,21 @@ from typing import Any
 from ..platform.messages import Request, Response, empty_response, json_response
 from ..platform.system import System
 from ..platform.timeutil import iso_offset, parse_iso, utcnow
-from .schema import COLLECTIONS, ENUMS, EXTERNAL_REFERENCE, ID_START, SERVED, Collection, price_text
+from .schema import (
+    COLLECTIONS,
+    CUSTOM_FIELD_SUBJECTS,
+    ENUMS,
+    EXTERNAL_REFERENCE,
+    ID_START,
+    SERVED,
+    Collection,
+    price_text,
+)
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 20
-MAX_BULK = 100  # time entries and expenses: "bulk creating up to 100 objects"
-BULK_CREATE = ("time_entries", "expenses")
+MAX_BULK = 100  # time entries, expenses, custom field values: "bulk creating up to 100 objects"
+BULK_CREATE = ("time_entries", "expenses", "custom_field_values")
 COLL = "(?P<coll>" + "|".join(SERVED) + ")"
 API_USER = str(ID_START["users"])  # the seeded account owner the sandbox's tokens act as
 
@@ -47,6 +64,7 @@ _ID_FILTERS = {
     "invoices": {"workspace_id": "workspace_ids"},
     "rate_card_roles": {"rate_card_version_id": "rate_card_version_id", "role_id": "role_id"},
     "rate_card_versions": {"rate_card_id": "rate_card_id"},
+    "custom_field_values": {"with_subject_id": "subject_id", "custom_field_id": "custom_field_id"},
 }
 # include -> (the id attribute on the record, the collection it points into)
 _LIST_INCLUDES = {
@@ -196,6 +214,7 @@ class Kantata(System):
 
     def _filter(self, coll: str, req: Request) -> list[dict[str, Any]]:
         records = self.store.all(self.name, coll)
+        records = self._custom_field_filters(coll, req, records)
         only = req.arg("only")
         if only:
             wanted = {i.strip() for i in only.split(",")}
@@ -251,6 +270,23 @@ class Kantata(System):
         else:
             records = sorted(records, key=lambda r: int(r["id"]))
         return records
+
+    def _custom_field_filters(self, coll: str, req: Request, records: list[dict[str, Any]]) -> list[dict]:
+        """GET /custom_fields ``subject_types`` (comma-separated, matched through the field's set);
+        GET /custom_field_values ``subject_type`` (required: it names the set of fields)."""
+        if coll == "custom_fields" and req.arg("subject_types"):
+            wanted = {t.strip() for t in (req.arg("subject_types") or "").split(",") if t.strip()}
+            return [r for r in records if self._subject_type_of(r) in wanted]
+        if coll == "custom_field_values":
+            subject_type = req.arg("subject_type")
+            if not subject_type:
+                raise KantataError(400, "system", "subject_type is required", "subject_type")
+            return [r for r in records if r.get("subject_type") == subject_type]
+        return records
+
+    def _subject_type_of(self, custom_field: dict[str, Any]) -> str:
+        found = self.store.peek(self.name, "custom_field_sets", str(custom_field.get("custom_field_set_id")))
+        return str((found or {}).get("subject_type") or "")
 
     def _visible(self, coll: str, record: dict[str, Any], req: Request) -> bool:
         """Archived projects (and, by default, their time and expenses) are left out unless asked for."""
@@ -319,6 +355,12 @@ class Kantata(System):
             if not (spec.writable and spec.creatable):
                 raise KantataError(403, "system", f"{coll} cannot be created through the API")
             items = self._items(req, spec, coll)
+            if coll == "custom_field_values":
+                prepared = [self._custom_value(dict(item)) for item in items]
+                for record in prepared:
+                    self._replace_value(record)
+                meta = {"count": len(prepared), "page_count": 1, "page_number": 1, "page_size": len(prepared)}
+                return json_response(200, self._shape(coll, prepared, req, meta))
             prepared = [self._prepare(coll, None, dict(item)) for item in items]
             if coll == "invoices":
                 prepared = [self._invoice(record) for record in prepared]
@@ -336,7 +378,7 @@ class Kantata(System):
         try:
             if existing is None:
                 raise KantataError(404, "system", f"{spec.singular} {rid} not found")
-            if not spec.writable or coll == "invoices":
+            if not spec.writable or coll in ("invoices", "custom_field_values"):
                 raise KantataError(403, "system", f"{coll} cannot be changed through this sandbox's API")
             body = req.json()
             attrs = body.get(spec.singular) if isinstance(body, dict) else None
@@ -369,6 +411,61 @@ class Kantata(System):
         if reference is not None:
             self._put_reference(coll, record["id"], reference)
         self.emit(coll, event, self._public(coll, record))
+
+    # -- custom field values ------------------------------------------------------------------------
+    def _custom_value(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """One value of a POST /custom_field_values, checked against its field; nothing is saved until
+        every value of the request passed."""
+        spec = COLLECTIONS["custom_field_values"]
+        for key in attrs:
+            if key in spec.read_only:
+                raise _invalid(f"{key} is read-only and cannot be set", key)
+            if key not in spec.fields:
+                raise _invalid(f"unknown attribute '{key}' for custom_field_value", key)
+        for key in spec.required:
+            if attrs.get(key) in (None, ""):
+                raise _invalid(f"{key.replace('_', ' ').capitalize()} can't be blank", key)
+        field_id = str(attrs["custom_field_id"])
+        custom_field = self.store.peek(self.name, "custom_fields", field_id) if field_id.isdigit() else None
+        if custom_field is None:
+            raise _invalid(f"custom_field_id {field_id} does not exist", "custom_field_id")
+        subject_type = attrs["subject_type"]
+        field_subject = self._subject_type_of(custom_field)
+        if subject_type != field_subject:
+            raise _invalid(
+                f"subject_type {subject_type} does not match custom field {field_id} ({field_subject})",
+                "subject_type",
+            )
+        subject_id = self._coerce("subject_id", "int", attrs["subject_id"])
+        target = CUSTOM_FIELD_SUBJECTS.get(str(subject_type))
+        if target is None or self.store.peek(self.name, target, str(subject_id)) is None:
+            raise _invalid(f"{subject_type} {subject_id} does not exist", "subject_id")
+        value_type = str(custom_field.get("value_type"))
+        value = _field_value(value_type, attrs.get("value"), custom_field)
+        now = iso_offset(utcnow())
+        return {
+            "id": str(self.store.next_value("kantata:custom_field_values", ID_START["custom_field_values"])),
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "custom_field_id": field_id,
+            "custom_field_name": custom_field.get("name"),
+            "type": value_type,
+            "value": value,
+            "display_value": "" if value is None else str(value),
+            "setter_id": API_USER,
+            "can_edit": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def _replace_value(self, record: dict[str, Any]) -> None:
+        """One value per subject and field: the earlier one goes, the new one (a new id) stays."""
+        for old in self.store.all(self.name, "custom_field_values"):
+            same = (old["subject_type"], str(old["subject_id"]), old["custom_field_id"])
+            if same == (record["subject_type"], str(record["subject_id"]), record["custom_field_id"]):
+                self.store.delete(self.name, "custom_field_values", old["id"])
+                self.emit("custom_field_values", "deleted", self._public("custom_field_values", old))
+        self._save("custom_field_values", record, "created")
 
     def _put_reference(self, coll: str, rid: str, reference: dict[str, Any]) -> None:
         """One external reference per (subject, service_name): "If you are adding multiple external
@@ -660,6 +757,36 @@ def _reference(value: Any) -> dict[str, Any]:
     if value.get("status") not in (None, "successful", "pending", "failed"):
         raise _invalid("external_reference status must be successful, pending or failed", EXTERNAL_REFERENCE)
     return {k: (str(v) if k != "locked" else bool(v)) for k, v in value.items()}
+
+
+def _field_value(value_type: str, value: Any, custom_field: dict[str, Any]) -> Any:
+    """A value as its field's value_type takes it (null clears the field)."""
+    if value is None:
+        return None
+    bad = _invalid(f"value is not a valid {value_type}", "value")
+    if value_type in ("number", "currency"):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise bad
+        try:
+            number = float(value)
+        except ValueError:
+            raise bad from None
+        if not math.isfinite(number):
+            raise bad
+        return int(number) if number.is_integer() and not isinstance(value, float) else number
+    if value_type == "date":
+        if not isinstance(value, str) or len(value) != 10 or parse_iso(value) is None:
+            raise bad
+        return value
+    if value_type in ("single", "multi"):
+        choices = {str(c) for c in custom_field.get("choice_ids") or []}
+        picked = value if isinstance(value, list) and value_type == "multi" else [value]
+        if not picked or any(str(c) not in choices for c in picked):
+            raise _invalid("value is not one of the custom field's choices", "value")
+        return [str(c) for c in picked] if value_type == "multi" else str(value)
+    if not isinstance(value, str):
+        raise bad
+    return value
 
 
 def _matches_id(value: Any, wanted: set[str]) -> bool:

@@ -3,9 +3,9 @@ their types), the attributes that are only ever read back, what a create require
 
 Sources (developer.kantata.com, "Kantata OX API Documentation"): Workspaces (create-workspace), Stories,
 Time Entries, Expenses, Invoices (create-invoice), External References, Rate Cards, Roles, Expense
-Categories. The request bodies there list the writable attributes; the response schemas list what is read
-back. Anything else in a request body is refused (see routes.py for why the sandbox refuses rather than
-ignores).
+Categories, Custom Field Sets, Custom Fields, Custom Field Values. The request bodies there list the
+writable attributes; the response schemas list what is read back. Anything else in a request body is
+refused (see routes.py for why the sandbox refuses rather than ignores).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ ID_START = {
     "rate_card_versions": 3200001,
     "rate_card_roles": 3300001,
     "expense_categories": 3400001,
+    "custom_field_sets": 3500001,
+    "custom_fields": 3600001,
+    "custom_field_values": 3700001,
 }
 
 # creator_role: the create-workspace page's enum is client/consultant and its text names maven/buyer as
@@ -36,6 +39,10 @@ CREATOR_ROLES = ("maven", "consultant", "buyer", "client")
 STORY_TYPES = ("task", "deliverable", "milestone", "issue")
 STORY_STATES = ("not started", "started", "needs info", "completed")
 EXTERNAL_REFERENCE = "external_reference"  # the nested object every create below documents
+# Custom fields (developer.kantata.com/tag/Custom-Fields): a field's value_type; its set's subject_type
+# names what it describes. The sandbox serves the subjects it has records for.
+CUSTOM_FIELD_VALUE_TYPES = ("string", "number", "currency", "date", "single", "multi")
+CUSTOM_FIELD_SUBJECTS = {"Workspace": "workspaces", "Story": "stories", "User": "users"}
 
 
 @dataclass
@@ -318,6 +325,29 @@ COLLECTIONS: dict[str, Collection] = {
         writable=False,
     ),
     "expense_categories": Collection("expense_category", {"name": "string"}, ("name",), writable=False),
+    # Custom fields are set up by account administrators (read-only here); their values are written
+    # through POST /custom_field_values, which routes.py validates against the field (see _custom_values).
+    "custom_field_sets": Collection(
+        "custom_field_set", {"name": "string", "subject_type": "string"}, ("name",), writable=False
+    ),
+    "custom_fields": Collection(
+        "custom_field",
+        {"name": "string", "value_type": "string", "custom_field_set_id": "ref:custom_field_sets"},
+        ("name",),
+        read_only=(*_READ, "creator_id", "choice_ids", "default_text", "unique_constraint"),
+        writable=False,
+    ),
+    "custom_field_values": Collection(
+        "custom_field_value",
+        {
+            "subject_type": "string",
+            "subject_id": "int",
+            "custom_field_id": "ref:custom_fields",
+            "value": "any",
+        },
+        ("subject_type", "subject_id", "custom_field_id"),
+        read_only=(*_READ, "custom_field_name", "display_value", "type", "setter_id", "can_edit"),
+    ),
 }
 
 ENUMS = {"creator_role": CREATOR_ROLES, "story_type": STORY_TYPES, "story_state": STORY_STATES}

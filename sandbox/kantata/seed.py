@@ -1,4 +1,5 @@
-"""Kantata seed: the firm's 300 users; per won deal a workspace with stories, time entries, expenses."""
+"""Kantata seed: the firm's 300 users; per won deal a workspace with stories, time entries, expenses; the
+project custom fields the billing flows write (an invoice's collection status on its project)."""
 
 from __future__ import annotations
 
@@ -198,9 +199,46 @@ def seed(world: World, out: Rows) -> None:
             if expense["is_invoiced"]:
                 invoiced_expenses.append(expense)
         _seed_invoice(out, ws, [e for e in invoiced_entries if e], invoiced_expenses)
+    _seed_custom_fields(world, out)
 
 
 RATE_CARD_ID = str(ID_START["rate_cards"])
+# name -> value_type: where a billing flow reports an invoice's collection on the project it bills.
+BILLING_FIELDS = {
+    "Billing status": "string",
+    "Billing invoice": "string",
+    "Billing total": "currency",
+    "Billing cash received": "currency",
+    "Billing credited": "currency",
+    "Billing open amount": "currency",
+    "Billing days overdue": "number",
+}
+
+
+def _seed_custom_fields(world: World, out: Rows) -> None:
+    """One Workspace custom field set holding the billing fields (no values: the flows write them).
+    Fixed records, seeded after everything else, so they change no other record or id."""
+    since = world.anchor - timedelta(days=900)
+    fields: list[dict[str, Any]] = []
+    field_set = add_fixed(out, "custom_field_sets", since, {"name": "Billing", "subject_type": "Workspace"})
+    for name, value_type in BILLING_FIELDS.items():
+        fields.append(
+            add_fixed(
+                out,
+                "custom_fields",
+                since,
+                {
+                    "name": name,
+                    "value_type": value_type,
+                    "custom_field_set_id": field_set["id"],
+                    "creator_id": str(ID_START["users"]),
+                    "choice_ids": [],
+                    "default_text": None,
+                    "unique_constraint": False,
+                },
+            )
+        )
+    field_set["custom_field_ids"] = [f["id"] for f in fields]
 
 
 def add_fixed(out: Rows, coll: str, at: datetime, values: dict[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,8 @@ SINGULAR = {
     "rate_card_roles": "rate_card_role",
     "expense_categories": "expense_category",
 }
+# Served by actions of their own (custom_fields.py), not by the per-collection verbs.
+OTHER_COLLECTIONS = ("custom_fields", "custom_field_values")
 MAX_PER_PAGE = 200
 # What a lookup by external reference must add so that it also finds records Kantata hides by default
 # (archived projects and their time and expenses).
@@ -90,7 +92,7 @@ def request(
     params: Mapping[str, Any] | None = None,
     json: Any = None,
 ) -> Any:
-    if collection not in COLLECTIONS:
+    if collection not in COLLECTIONS and collection not in OTHER_COLLECTIONS:
         raise InvalidInput(f"Unknown Kantata collection {collection!r}.")
     path = f"/api/v1/{collection}" + (f"/{_id(record_id)}" if record_id is not None else "") + ".json"
     response = ctx.http.request(method, path, params=params, json=json, raise_for_status=False)

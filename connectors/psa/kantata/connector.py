@@ -1,4 +1,5 @@
-"""Kantata OX (formerly Mavenlink) API v1: workspaces, stories (tasks), time entries, expenses and users.
+"""Kantata OX (formerly Mavenlink) API v1: workspaces, stories (tasks), time entries, expenses, users and
+custom field values.
 Node ids: ``psa.kantata.<action>`` (e.g. ``psa.kantata.create_time_entry``)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from connectors.base import (
+    Action,
     ActionContext,
     Connector,
     PollResult,
@@ -16,7 +18,7 @@ from connectors.base import (
 from connectors.http.ratelimit import RateLimit
 from connectors.object_actions import Verb, object_actions
 
-from . import auth, canonical, client
+from . import auth, canonical, client, custom_fields
 
 _S = {"type": "string"}
 _INT = {"type": "integer"}
@@ -468,7 +470,19 @@ class KantataConnector(Connector):
     }
     rate_limit = RateLimit(rate=5.0, burst=10, max_concurrency=4)
     canonical_mappings = canonical.MAPPINGS
-    actions = object_actions(client.COLLECTIONS, VERBS, names=_names, record_object=str)
+    actions = (
+        *object_actions(client.COLLECTIONS, VERBS, names=_names, record_object=str),
+        Action(
+            key="set_custom_fields",
+            name="Set custom field values",
+            description="Write a workspace's (project's) or story's (task's) custom fields by name, in one "
+            "bulk request; each value overrides the field's current one, so a replay changes nothing more.",
+            run=custom_fields.set_custom_fields,
+            input_schema=custom_fields.INPUT,
+            output_schema=custom_fields.OUTPUT,
+            writes=True,
+        ),
+    )
     triggers = (
         Trigger(
             key="record_updated",

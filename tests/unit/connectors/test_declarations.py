@@ -60,7 +60,7 @@ def test_inputs_have_titles_and_writes_are_marked(builtins):
             for name, spec in action.input_schema.get("properties", {}).items():
                 assert spec.get("title"), f"{connector.key}.{action.key}.{name} has no title"
             verb = action.key.split("_")[0]
-            if verb in ("create", "update", "upsert", "delete", "find", "post", "invoice"):
+            if verb in ("create", "update", "upsert", "delete", "find", "post", "invoice", "set"):
                 assert action.writes, f"{connector.key}.{action.key} must be writes=True"
             else:
                 assert not action.writes

@@ -46,6 +46,8 @@ COUNTS = {
         "time_entries": 3840,
         "expenses": 407,
         "invoices": 131,
+        "custom_field_sets": 1,
+        "custom_fields": 7,
     },
     "netsuite": {
         # the account's setup records (fixed, no random draws), then the seeded business

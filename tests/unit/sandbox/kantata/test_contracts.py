@@ -81,6 +81,19 @@ def ids(kantata: Kantata) -> dict[str, str]:
     kantata.make(
         "invoices", "invoice", {"workspace_id": ws, "payment_schedule": 30, "time_entry_ids": [made[2]]}
     )
+    status = kantata.send(
+        "POST",
+        "/api/v1/custom_field_values.json",
+        {
+            "custom_field_value": {
+                "subject_type": "Workspace",
+                "subject_id": int(ws),
+                "custom_field_id": 3600001,
+                "value": "Open",
+            }
+        },
+    )  # the value the list case reads back
+    assert status.status_code == 200, status.text
     return {
         "ws": ws,
         "story": story,

@@ -131,3 +131,84 @@ def test_errors_use_the_kantata_shape(ka):
     assert unknown.status_code == 422
     assert ka.get("/workspaces/999").status_code == 404
     assert ka.get("/workspaces/999").json()["errors"][0]["message"]
+
+
+def _fields(ka, subject_types="Workspace"):
+    body = ka.get("/custom_fields.json", subject_types=subject_types, per_page=200).json()
+    return {f["name"]: f for f in body["custom_fields"].values()}
+
+
+def test_custom_fields_are_seeded_read_only_and_filtered_by_subject_type(ka):
+    fields = _fields(ka)
+    assert {name: f["value_type"] for name, f in fields.items()} == {
+        "Billing status": "string",
+        "Billing invoice": "string",
+        "Billing total": "currency",
+        "Billing cash received": "currency",
+        "Billing credited": "currency",
+        "Billing open amount": "currency",
+        "Billing days overdue": "number",
+    }
+    assert _fields(ka, "Story") == {}
+    made = ka.send("POST", "/custom_fields.json", {"custom_field": {"name": "x", "value_type": "string"}})
+    assert made.status_code == 403 and made.json()["errors"][0]["type"] == "system"
+
+
+def test_custom_field_values_override_filter_and_refuse(ka):
+    ws = ka.get("/workspaces", per_page=1).json()["results"][0]["id"]
+    fields = _fields(ka)
+    status, total = fields["Billing status"]["id"], fields["Billing total"]["id"]
+
+    def value(field, val, **extra):
+        return {
+            "subject_type": "Workspace",
+            "subject_id": int(ws),
+            "custom_field_id": int(field),
+            "value": val,
+            **extra,
+        }
+
+    first = ka.send(
+        "POST", "/custom_field_values", {"custom_field_values": [value(status, "Open"), value(total, 10)]}
+    )
+    assert first.status_code == 200, first.text
+    assert len(first.json()["results"]) == 2
+    second = ka.send("POST", "/custom_field_values", {"custom_field_value": value(status, "Paid")})
+    new_id = second.json()["results"][0]["id"]
+    listed = ka.get("/custom_field_values", subject_type="Workspace", with_subject_id=ws).json()
+    by_field = {v["custom_field_id"]: v for v in listed["custom_field_values"].values()}
+    assert listed["count"] == 2 and by_field[status]["value"] == "Paid" and by_field[status]["id"] == new_id
+    assert [r["id"] for r in listed["results"]][-1] == new_id  # less to more recently updated
+    only_total = ka.get("/custom_field_values", subject_type="Workspace", custom_field_id=total).json()
+    assert {v["custom_field_id"] for v in only_total["custom_field_values"].values()} == {total}
+    assert ka.get("/custom_field_values").status_code == 400  # subject_type is required
+
+    def refused(body):
+        answer = ka.send("POST", "/custom_field_values", body)
+        item = answer.json()["errors"][0]
+        return answer.status_code, item["type"], item.get("field")
+
+    assert refused({"custom_field_value": value(3699999, "x")}) == (422, "validation", "custom_field_id")
+    assert refused({"custom_field_value": {**value(status, "x"), "subject_id": 4999999}}) == (
+        422,
+        "validation",
+        "subject_id",
+    )
+    assert refused({"custom_field_value": {**value(status, "x"), "subject_type": "Story"}}) == (
+        422,
+        "validation",
+        "subject_type",
+    )
+    assert refused({"custom_field_value": value(total, "ten")}) == (422, "validation", "value")
+    assert refused({"custom_field_value": value(total, True)}) == (422, "validation", "value")
+    assert refused({"custom_field_value": value(status, 5)}) == (422, "validation", "value")
+    assert refused({"custom_field_value": value(status, "x", display_value="y")}) == (
+        422,
+        "validation",
+        "display_value",
+    )
+    assert refused({"custom_field_values": [value(status, "x")] * 101}) == (400, "system", None)
+    # a refused bulk saves nothing, not even its valid values
+    assert refused({"custom_field_values": [value(status, "Disputed"), value(total, "ten")]})[0] == 422
+    again = ka.get("/custom_field_values", subject_type="Workspace", with_subject_id=ws).json()
+    assert {v["value"] for v in again["custom_field_values"].values()} == {"Paid", 10}

@@ -2,7 +2,8 @@
 filling the placeholders of a request, making a concrete answer from a documented one, and matching an
 answer against the documented shape.
 
-Placeholders: ``{name}`` in a request is an id the test provides (``{ws}``, ``{entry}``, ...);
+Placeholders: ``{name}`` in a request is an id the test provides (``{ws}``, ``{entry}``, ...), and
+``{int:name}`` the same id as a JSON number (Kantata's bulk bodies document integer ids);
 ``<idempotency-key>`` is the key the create was run with; in a response, ``<id>`` (also as a key of a
 keyed collection), ``<string>``, ``<int>``, ``<bool>``, ``<date>``, ``<date-time>`` and ``<any>`` stand for
 a value of that kind. A documented object matches an answer that has at least its keys.
@@ -38,6 +39,9 @@ def fill(value: Any, ids: dict[str, str]) -> Any:
     if isinstance(value, str):
         if value == KEY:
             return ids.get("key", KEY)
+        number = re.fullmatch(r"\{int:(\w+)\}", value)
+        if number and number.group(1) in ids:
+            return int(ids[number.group(1)])
         match = re.fullmatch(r"\{(\w+)\}", value)
         if match and match.group(1) in ids:
             return ids[match.group(1)]

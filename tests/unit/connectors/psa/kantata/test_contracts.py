@@ -70,6 +70,9 @@ def _serve(server: ScriptedServer, case: dict[str, Any]) -> None:
 
     path = fill(case["request"]["path"], IDS)
     server.routes[path] = reply
+    for prior in case.get("prior", ()):  # what the action reads before the documented request
+        reply_body = json.dumps(concrete(prior["response"]["body"])).encode()
+        server.routes[prior["path"]] = json_reply(prior["response"]["status"], reply_body)
     server.routes.setdefault("/api/v1/users.json", reply)
 
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from connectors.base import open_connection
-from connectors.errors import AuthError, HTTPStatusError, NotFound, RateLimited
+from connectors.errors import AuthError, HTTPStatusError, InvalidInput, NotFound, RateLimited
 from connectors.psa.kantata.client import flatten
 from connectors.psa.kantata.connector import KantataConnector
 from flowbuilder.devtools.sandbox_auth import sandbox_credentials
@@ -257,3 +257,82 @@ def kantata_put(kt, entry_id: str, attrs: dict) -> dict:
     from connectors.psa.kantata import client
 
     return client.update_record(kt.context(), "time_entries", entry_id, attrs)
+
+
+def _custom_values(sandbox, subject_type, subject_id):
+    """The subject's custom field values as Kantata lists them: name -> (id, value)."""
+    body = sandbox.http.get(
+        sandbox.url + "/kantata/api/v1/custom_field_values.json",
+        headers=sandbox.auth("kantata"),
+        params={"subject_type": subject_type, "with_subject_id": subject_id, "per_page": 200},
+    ).json()
+    return {v["custom_field_name"]: (v["id"], v["value"]) for v in flatten(body)}
+
+
+def test_set_custom_fields_writes_by_name_and_overrides(kt, sandbox, workspace):
+    first = kt.run_action(
+        "set_custom_fields",
+        {
+            "subject_type": "Workspace",
+            "subject_id": workspace["id"],
+            "values": {"Billing status": "Open", "Billing total": 1250.5, "Billing days overdue": 0},
+        },
+    )
+    assert first == {
+        "subject_id": workspace["id"],
+        "values": {"Billing status": "Open", "Billing total": 1250.5, "Billing days overdue": 0},
+    }
+    before = _custom_values(sandbox, "Workspace", workspace["id"])
+    assert {k: v for k, (_, v) in before.items()} == {
+        "Billing status": "Open",
+        "Billing total": 1250.5,
+        "Billing days overdue": 0,
+    }
+    # a second write (or a replay) overrides: one value per field, the changed one under a new id
+    kt.run_action(
+        "set_custom_fields",
+        {
+            "subject_type": "Workspace",
+            "subject_id": int(workspace["id"]),
+            "values": {"Billing status": "Paid"},
+        },
+    )
+    after = _custom_values(sandbox, "Workspace", workspace["id"])
+    assert len(after) == 3 and after["Billing status"][1] == "Paid"
+    assert after["Billing status"][0] != before["Billing status"][0]
+    assert after["Billing total"] == before["Billing total"]
+
+
+def test_set_custom_fields_unknown_name_lists_the_fields(kt, workspace):
+    with pytest.raises(InvalidInput) as info:
+        kt.run_action(
+            "set_custom_fields",
+            {"subject_type": "Workspace", "subject_id": workspace["id"], "values": {"Billing stat": "Paid"}},
+        )
+    assert "'Billing stat'" in info.value.message
+    assert "Billing status" in info.value.message and "Billing open amount" in info.value.message
+
+
+def test_set_custom_fields_wrong_type_is_refused_by_kantata(kt, sandbox, workspace):
+    with pytest.raises(HTTPStatusError) as info:
+        kt.run_action(
+            "set_custom_fields",
+            {
+                "subject_type": "Workspace",
+                "subject_id": workspace["id"],
+                "values": {"Billing status": "Open", "Billing cash received": "lots"},
+            },
+        )
+    assert info.value.status == 422 and info.value.error_code == "validation"
+    assert "value" in info.value.hint
+    assert _custom_values(sandbox, "Workspace", workspace["id"]) == {}  # nothing of the bulk was saved
+
+
+def test_set_custom_fields_on_a_story_has_no_workspace_fields(kt, workspace):
+    story = kt.run_action("create_story", {"title": "Design", "workspace_id": workspace["id"]})
+    with pytest.raises(InvalidInput) as info:
+        kt.run_action(
+            "set_custom_fields",
+            {"subject_type": "Story", "subject_id": story["id"], "values": {"Billing status": "Paid"}},
+        )
+    assert "(none)" in info.value.message
