@@ -7,6 +7,7 @@ $filter: eq ne gt ge lt le, and/or/not, parentheses, contains/startswith/endswit
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..platform.timeutil import parse_iso
@@ -132,6 +133,9 @@ def parse_filter(text: str, fields: set[str]) -> Any:
     return _Parser(text, fields).parse()
 
 
+_GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+
+
 def matches(node: Any, entity: dict[str, Any]) -> bool:
     kind = node[0]
     if kind == "and":
@@ -176,8 +180,8 @@ def matches(node: Any, entity: dict[str, Any]) -> bool:
             return False
     else:
         left, right = str(value), lit
-        if field == "id" or str(value).count("-") == 4:
-            left = left.lower()
+        if _GUID.fullmatch(left):  # GUIDs compare without case; other strings (a key with 4 dashes) with it
+            left, right = left.lower(), right.lower()
     return {
         "eq": left == right,
         "ne": left != right,

@@ -180,3 +180,13 @@ def test_a_posted_credit_memo_applied_to_an_invoice_closes_that_much_of_it_and_i
 def test_missing_entity_is_404(bc):
     resp = bc.get("/customers(00000000-0000-0000-0000-000000000000)")
     assert resp.status_code == 404 and resp.json()["error"]["code"] == "Internal_RecordNotFound"
+
+
+def test_a_filter_on_a_key_with_four_dashes_matches_it_as_written_and_guids_match_without_case():
+    from sandbox.business_central import odata
+
+    key = odata.parse_filter("externalDocumentNumber eq 'CM-S-INV103281-CASE-9'", {"externalDocumentNumber"})
+    assert odata.matches(key, {"externalDocumentNumber": "CM-S-INV103281-CASE-9"})
+    assert not odata.matches(key, {"externalDocumentNumber": "cm-s-inv103281-case-9"})
+    guid = odata.parse_filter("customerId eq 27A4A416-E40A-497C-A16E-FB853FBBFB45", {"customerId"})
+    assert odata.matches(guid, {"customerId": "27a4a416-e40a-497c-a16e-fb853fbbfb45"})

@@ -556,3 +556,36 @@ def test_a_payment_replayed_after_its_journal_was_posted_is_one_payment(bc):
             "create_record", {"entity_set": "generalLedgerEntries", "fields": {"description": "forged"}}
         )
     assert refused.value.status == 405
+
+
+def test_a_credit_memo_replayed_after_it_was_posted_is_one_credit_memo(bc):
+    customer = _customer(bc, "Credit Memo Co")
+    invoice = bc.run_action(
+        "create_record",
+        {
+            "entity_set": "salesInvoices",
+            "fields": {
+                "customerId": customer["id"],
+                "externalDocumentNumber": f"I-{uid()}",
+                "salesInvoiceLines": [{"lineType": "Item", "quantity": 1, "unitPrice": 100}],
+            },
+        },
+    )
+    bc.run_action("post_document", {"entity_set": "salesInvoices", "id": invoice["id"]})
+    lines = [
+        {"sequence": 10000, "lineType": "Comment", "description": "Reason: rate"},
+        {"sequence": 20000, "lineType": "Item", "quantity": 1, "unitPrice": 10},
+    ]
+    params = {
+        "entity_set": "salesCreditMemos",
+        "fields": {
+            "customerId": customer["id"],
+            "invoiceId": invoice["id"],
+            "externalDocumentNumber": f"CM-{uid()}-CASE-9",
+            "salesCreditMemoLines": lines,
+        },
+    }
+    first = bc.run_action("create_record", params)
+    bc.run_action("post_document", {"entity_set": "salesCreditMemos", "id": first["id"]})
+    again = bc.run_action("create_record", params)
+    assert (again["id"], again["created"], again["status"]) == (first["id"], False, "Open")
