@@ -24,6 +24,8 @@ sandbox, exactly as ``manage.py load_demo`` does, and published. Then:
    partially paid (with the cash received), credited (not cash) and paid.
 4. The missing bill rate is added in Certinia: the next billing run drafts January's invoice and the
    exception clears itself from the inbox.
+5. A correction of March's invoice is a credit memo with the reason, approved, posted and applied to the
+   invoice, which is not edited; a replay makes no second one.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution import approvals
 from flowbuilder.execution.models import ApprovalRequest, ApprovalStatus, FailureRecord, NodeRun, Run
 from flowbuilder.flows import templates as template_actions
+from flowbuilder.triggers.manual import run_manually
 from flowbuilder.triggers.models import PollingState
 from flowbuilder.validation import validate_document
 from tests.support.live_stack import wait_until
@@ -66,6 +69,7 @@ KEYS = {
     "quote_to_project_certinia_bc",
     "project_to_billing_certinia_bc",
     "billing_to_cash_certinia_bc",
+    "invoice_correction_certinia_bc",
     "customer_master_sync_certinia_bc",
 }
 
@@ -605,4 +609,63 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     wait_for_flows(flows, lambda: flags()["no_rate"], 45, "January's timecard was not invoiced")
     settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
     assert lines(invoices()[january]) == [("CONS-HR", 6, 200, 1200)]
+
+    # ------------------------------------------------------------------ 5. a correction
+    # March's two hours were billed at 200 and should have been 150: a credit memo applied to the posted
+    # invoice, with the reason, approved by a person and posted; the invoice is not edited. Twice: one memo.
+    march = posted[mar]
+    body = {
+        "correction_id": "CASE-9",
+        "invoice_id": march["id"],
+        "reason": "Workshop hours billed at the senior rate",
+        "lines": [
+            {
+                "item": "CONS-HR",
+                "description": "2026-03-01 Workshop: rate correction",
+                "quantity": 2,
+                "rate": 50,
+            }
+        ],
+    }
+    correction = flows["invoice_correction_certinia_bc"]
+
+    def corrected(run: Run) -> None:
+        request = wait_for_flows(
+            flows,
+            lambda: ApprovalRequest.objects.filter(run=run, status=ApprovalStatus.PENDING).first(),
+            45,
+            "no approval request for the credit memo",
+        )
+        assert request.totals["total"] == 100.0
+        approvals.decide(actor=approver, request=request, decision="approve")
+        assert wait_for_run_row(run).status == "succeeded", node_errors(run)
+
+    first_correction = run_manually(actor=actor, flow=correction, input_data=body)
+    corrected(first_correction)
+
+    def credit_memos() -> list[dict[str, Any]]:
+        return bc.run_action(
+            "list_records",
+            {
+                "entity_set": "salesCreditMemos",
+                "filter": f"invoiceId eq {march['id']}",
+                "expand": "salesCreditMemoLines",
+            },
+        )
+
+    [memo] = credit_memos()
+    assert (memo["status"], memo["totalAmountIncludingTax"], memo["customerId"]) == (
+        "Open",
+        100.0,
+        customer_id,
+    )
+    assert sorted((ln["lineType"], ln["description"]) for ln in memo["salesCreditMemoLines"]) == [
+        ("Comment", "Reason: Workshop hours billed at the senior rate"),
+        ("Item", "2026-03-01 Workshop: rate correction"),
+    ]
+    march_after = bc.run_action("get_record", {"entity_set": "salesInvoices", "id": march["id"]})
+    assert (march_after["totalAmountExcludingTax"], march_after["remainingAmount"]) == (400.0, 300.0)
+    corrected(run_actions.replay_run(actor=actor, run=first_correction))
+    assert len(credit_memos()) == 1
+    settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
     runtime.clear_cache()
