@@ -13,13 +13,18 @@ connections to a fresh sandbox, exactly as ``manage.py load_demo`` does, and pub
    in the project's currency; time booked on the fixed-fee milestone is not billed. A person approves it
    (the approval request shows the lines and totals); then it posts and Kantata invoices the work. A
    February entry approved after that lands on March's invoice; February's is never edited.
-3. Billing to cash: a payment recorded in NetSuite shows on the opportunity and the Kantata project.
+3. Billing to cash: a payment recorded in NetSuite shows on the opportunity and on the Kantata project's
+   billing custom fields.
+4. A correction is a credit memo; a write-off is not cash.
+5. Master data from the ERP side: a billing address changed in NetSuite reaches the linked account, and the
+   two master-sync flows fall quiet instead of starting each other.
 
 Each runs twice (an operator replay of the run, and the record touched again): nothing is duplicated.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -579,4 +584,32 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     written_off = billing()
     assert (written_off["Billing_Written_Off__c"], written_off["Billing_Credited__c"]) == (150.0, 50.0)
     assert (written_off["Billing_Cash_Received__c"], written_off["Billing_Open_Amount__c"]) == (0.0, 0.0)
+
+    # ------------------------------------------------------------------ 5. master data from the ERP side
+    # Finance changes the customer's billing address in NetSuite (NetSuite owns it): it reaches the linked
+    # account at once. The two master-sync flows write only what differs, so they do not keep starting each
+    # other on their own writes: after the change has gone round, they fall quiet.
+    address = f"1 Quay Street {tag}, Bristol BS1 4DJ"
+    ns.run_action(
+        "update_record", {"record_type": "customer", "id": customer_id, "fields": {"defaultAddress": address}}
+    )
+
+    def street() -> str:
+        soql = f"SELECT BillingStreet FROM Account WHERE Id = '{account['id']}'"
+        return sf.run_action("query", {"soql": soql})[0]["BillingStreet"]
+
+    wait_for_flows(flows, lambda: street() == address, 45, "the billing address did not reach the account")
+    sync = Run.objects.filter(
+        flow__in=[flows["customer_master_sync"], flows["customer_master_sync_netsuite_side"]]
+    )
+
+    def quiet() -> bool:
+        # Several poll intervals (1 s here, plus the settle margin) without a new run of either flow.
+        before = sync.count()
+        time.sleep(5)
+        return sync.count() == before
+
+    wait_until(quiet, 40, "the master-sync flows keep starting each other")
+    settle_flows(flows)
+    assert street() == address
     runtime.clear_cache()
