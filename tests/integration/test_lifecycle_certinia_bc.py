@@ -26,10 +26,13 @@ sandbox, exactly as ``manage.py load_demo`` does, and published. Then:
    exception clears itself from the inbox.
 5. A correction of March's invoice is a credit memo with the reason, approved, posted and applied to the
    invoice, which is not edited; a replay makes no second one.
+6. Master data from the ERP side: an address changed in Business Central reaches the linked account, and
+   the two master-sync flows fall quiet instead of starting each other.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -71,6 +74,7 @@ KEYS = {
     "billing_to_cash_certinia_bc",
     "invoice_correction_certinia_bc",
     "customer_master_sync_certinia_bc",
+    "customer_master_sync_dynamics_side",
 }
 
 
@@ -668,4 +672,35 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     corrected(run_actions.replay_run(actor=actor, run=first_correction))
     assert len(credit_memos()) == 1
     settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
+
+    # ------------------------------------------------------------------ 6. master data from the ERP side
+    # Finance changes the customer's address in Business Central (it owns the billing address): it reaches
+    # the linked account at once, and the two master-sync flows fall quiet instead of starting each other.
+    street = f"1 Quay Street {tag}"
+    bc.run_action(
+        "update_record",
+        {"entity_set": "customers", "id": customer_id, "fields": {"addressLine1": street, "city": "Leeds"}},
+    )
+
+    def billing_address() -> tuple:
+        soql = f"SELECT BillingStreet, BillingCity FROM Account WHERE Id = '{account['id']}'"
+        row = sf.run_action("query", {"soql": soql})[0]
+        return row["BillingStreet"], row["BillingCity"]
+
+    wait_for_flows(
+        flows, lambda: billing_address() == (street, "Leeds"), 45, "the address did not reach the account"
+    )
+    sync = Run.objects.filter(
+        flow__in=[flows["customer_master_sync_certinia_bc"], flows["customer_master_sync_dynamics_side"]]
+    )
+
+    def quiet() -> bool:
+        # Several poll intervals (1 s here, plus the settle margin) without a new run of either flow.
+        before = sync.count()
+        time.sleep(5)
+        return sync.count() == before
+
+    wait_until(quiet, 40, "the master-sync flows keep starting each other")
+    settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
+    assert billing_address() == (street, "Leeds")
     runtime.clear_cache()
