@@ -441,13 +441,14 @@ class Engine:
         spec = self.plan.nodes[node_id]
         if spec.disabled:
             return  # a disabled node passes its items through; it raised nothing
-        offset, raised = 0, set()
+        offset, complete, raised = 0, exceptions_complete(spec.type), set()
         for port in exception_ports(spec.type):
             items = (outcome.outputs or {}).get(port) or []
             self._failures += failure_records.for_exceptions(self.run, node_id, items, offset=offset)
             offset += len(items)
-            raised |= failure_records.fingerprints(items)
-        if exceptions_complete(spec.type):
+            if complete:  # only such a node clears what it no longer raises
+                raised |= failure_records.fingerprints(items)
+        if complete:
             self._cleared.append((node_id, raised))
 
     def _emit_outcome(self, node_id: str, outcome: Outcome) -> None:

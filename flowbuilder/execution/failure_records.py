@@ -101,21 +101,27 @@ def fingerprint(category: str, problem: str, item: Any, exc: dict[str, Any]) -> 
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _exception(item: Any) -> tuple[dict[str, Any], str, str]:
+    """An exception item's ``exception`` dict, its category (``validation`` when it names none we know) and
+    its problem text: what both a record and its fingerprint are made of."""
+    exc = item.get("exception") if isinstance(item, dict) else None
+    exc = exc if isinstance(exc, dict) else {}
+    category = exc.get("category")
+    category = category if category in FailureCategory.values else FailureCategory.VALIDATION
+    return exc, category, str(exc.get("problem") or "This item needs a decision.")
+
+
 def for_exceptions(run: Run, node_id: str, items: list[Any], *, offset: int = 0) -> list[FailureRecord]:
     """One record per exception item a node put out (``BaseNode.exception_ports``): the item's
-    ``exception`` names its category (``validation`` when it names none we know), the problem and what to
-    fix, and where the node knows it the item's input index (``item_index``: a retry from the node takes
-    that item; otherwise its place among the node's exception items). Each has its :func:`fingerprint`."""
+    ``exception`` names its category, the problem and what to fix, and where the node knows it the item's
+    input index (``item_index``: a retry from the node takes that item; otherwise its place among the
+    node's exception items). Each has its :func:`fingerprint`."""
     records = []
     now = timezone.now()
     for position, item in enumerate(items[:MAX_ITEM_FAILURES]):
-        exc = item.get("exception") if isinstance(item, dict) else None
-        exc = exc if isinstance(exc, dict) else {}
-        category = exc.get("category")
-        problem = str(exc.get("problem") or "This item needs a decision.")
+        exc, category, problem = _exception(item)
         fix = str(exc.get("what_to_fix") or "")
         index = exc.get("item_index")
-        category = category if category in FailureCategory.values else FailureCategory.VALIDATION
         records.append(
             FailureRecord(
                 organisation_id=run.organisation_id,
@@ -138,11 +144,8 @@ def fingerprints(items: list[Any]) -> set[str]:
     """The fingerprints of every exception item (all of them, beyond what :func:`for_exceptions` stores)."""
     found = set()
     for item in items:
-        exc = item.get("exception") if isinstance(item, dict) else None
-        exc = exc if isinstance(exc, dict) else {}
-        category = exc.get("category")
-        category = category if category in FailureCategory.values else FailureCategory.VALIDATION
-        found.add(fingerprint(category, str(exc.get("problem") or "This item needs a decision."), item, exc))
+        exc, category, problem = _exception(item)
+        found.add(fingerprint(category, problem, item, exc))
     return found
 
 

@@ -47,9 +47,6 @@ class Draft:
     problems: list[dict[str, Any]] = field(default_factory=list)
 
 
-_str = text
-
-
 def _exception(category: str, what: str, fix: str, **where: Any) -> dict[str, Any]:
     return {**where, "exception": {"category": category, "problem": what, "what_to_fix": fix}}
 
@@ -75,7 +72,7 @@ def plan_invoices(
     ``erp`` name the systems whose records come in and whose invoices go out (:mod:`.billing_sources`,
     :mod:`.billing_targets`)."""
     target = ERPS[erp]
-    by_ws = {_str(p.get("workspace_id")): p for p in projects}
+    by_ws = {text(p.get("workspace_id")): p for p in projects}
     invoices_found = [target.existing(i) for i in existing]
     status = {found.key: found.state for found in invoices_found}
     drafts: dict[str, Draft] = {}
@@ -91,7 +88,7 @@ def plan_invoices(
             # Not a project this flow bills (Quote to project links the ones it hands over).
             waiting.append({**where, "reason": "the project is not linked to an ERP project"})
             continue
-        customer = _str(project.get("customer_id"))
+        customer = text(project.get("customer_id"))
         setup = cycles.get(customer) or cycles.get("default")
         if not isinstance(setup, dict) or setup.get("cycle") not in CYCLES:
             exceptions.append(
@@ -132,7 +129,7 @@ def plan_invoices(
             waiting.append({**where, "key": key, "reason": f"period {period.id} is before its cut-off"})
             continue
 
-        currency = _str(project.get("currency"))
+        currency = text(project.get("currency"))
         if unit.currency and unit.currency != currency:
             if unit.kind != "expense":
                 exceptions.append(
@@ -185,7 +182,7 @@ def plan_invoices(
                     key=key,
                 )
             )
-        if not _str((items.get(entity) or {}).get(unit.kind)):
+        if not text((items.get(entity) or {}).get(unit.kind)):
             draft.problems.append(
                 _exception(
                     "missing_reference",
@@ -195,7 +192,7 @@ def plan_invoices(
                     key=key,
                 )
             )
-        if target.tax_required and not _str(tax_codes.get(entity)):
+        if target.tax_required and not text(tax_codes.get(entity)):
             draft.problems.append(
                 _exception(
                     "missing_reference",
@@ -220,13 +217,13 @@ def plan_invoices(
 def _key_id(project: dict[str, Any]) -> str:
     """What names the project in an invoice key: ``key_id`` (e.g. the ERP project number, when the PSA's
     ids are too long for the ERP's external id field), else the PSA project id."""
-    return _str(project.get("key_id") or project.get("workspace_id"))
+    return text(project.get("key_id") or project.get("workspace_id"))
 
 
 def _entity(project: dict[str, Any]) -> str:
     """The legal entity whose items and tax codes apply: the NetSuite subsidiary; a Business Central
     connection is one company, ``default`` unless the template says otherwise."""
-    return _str(project.get("subsidiary_id")) or "default"
+    return text(project.get("subsidiary_id")) or "default"
 
 
 def _amount(unit: Unit) -> float:
@@ -246,7 +243,7 @@ def _hold_over_cap(drafts: list[Draft], existing: list[Existing], key_prefix: st
     held: list[dict[str, Any]] = []
     by_project: dict[str, list[Draft]] = {}
     for draft in drafts:
-        by_project.setdefault(_str(draft.project.get("workspace_id")), []).append(draft)
+        by_project.setdefault(text(draft.project.get("workspace_id")), []).append(draft)
     for workspace, group in by_project.items():
         project = group[0].project
         try:
@@ -255,7 +252,7 @@ def _hold_over_cap(drafts: list[Draft], existing: list[Existing], key_prefix: st
             continue  # no cap recorded in the PSA
         if cap <= 0:
             continue
-        currency = _str(project.get("currency"))
+        currency = text(project.get("currency"))
         prefix = f"{key_prefix}-{_key_id(project)}-"
         billed = sum(inv.total for inv in existing if inv.key.startswith(prefix) and inv.state != REJECTED)
         used = round(billed, 2)
@@ -291,12 +288,12 @@ def _invoice(
     draft: Draft, items: dict[str, Any], tax_codes: dict[str, Any], erp: Erp, psa: str
 ) -> dict[str, Any]:
     entity = _entity(draft.project)
-    tax = _str(tax_codes.get(entity))
+    tax = text(tax_codes.get(entity))
     units = sorted(draft.units, key=lambda u: ({"time": 0, "expense": 1, "milestone": 2}[u.kind], u.ref))
     lines, summary = [], []
     for index, u in enumerate(units):
         amount = _amount(u)
-        lines.append(erp.line(u, _str(items[entity][u.kind]), tax, amount, index))
+        lines.append(erp.line(u, text(items[entity][u.kind]), tax, amount, index))
         summary.append(f"{u.description}: {u.quantity:g} x {u.rate:.2f} = {amount:.2f}")
 
     def total(kind: str) -> float:
@@ -312,10 +309,10 @@ def _invoice(
     project = draft.project
     return {
         "key": draft.key,
-        "workspace_id": _str(project.get("workspace_id")),
-        "netsuite_project_id": _str(project.get("netsuite_project_id")),
-        "erp_project_id": _str(project.get("erp_project_id") or project.get("netsuite_project_id")),
-        "customer_id": _str(project.get("customer_id")),
+        "workspace_id": text(project.get("workspace_id")),
+        "netsuite_project_id": text(project.get("netsuite_project_id")),
+        "erp_project_id": text(project.get("erp_project_id") or project.get("netsuite_project_id")),
+        "customer_id": text(project.get("customer_id")),
         "customer": project.get("customer_name") or "",
         "subsidiary_id": entity,
         "currency": draft.currency,
