@@ -7,6 +7,7 @@ The live-stack fixtures (``live_server_url``, ``worker``, ``start_worker``, ``st
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -97,6 +98,21 @@ def wait_for_flows(flows: dict[str, Any], condition: Callable[[], Any], timeout:
         return wait_until(condition, timeout, message, interval=0.3)
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{diagnose_flows(flows)}") from None
+
+
+def wait_until_quiet(flows: list[Any], message: str, *, quiet_s: float = 5, timeout: float = 40) -> None:
+    """Wait until ``flows`` start no new run for ``quiet_s`` (several 1 s poll intervals plus the settle
+    margin): flows that write to each other's systems have stopped starting each other."""
+    from flowbuilder.execution.models import Run
+
+    runs = Run.objects.filter(flow__in=flows)
+
+    def quiet() -> bool:
+        before = runs.count()
+        time.sleep(quiet_s)
+        return runs.count() == before
+
+    wait_until(quiet, timeout, message)
 
 
 def close_won_deal(

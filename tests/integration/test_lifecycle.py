@@ -24,7 +24,6 @@ Each runs twice (an operator replay of the run, and the record touched again): n
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -50,6 +49,7 @@ from .conftest import (
     wait_for_first_polls,
     wait_for_flows,
     wait_for_run_row,
+    wait_until_quiet,
 )
 
 # The sandbox NetSuite account's setup (sandbox/netsuite/seed.py): items and SuiteTax codes per subsidiary.
@@ -599,17 +599,10 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
         return sf.run_action("query", {"soql": soql})[0]["BillingStreet"]
 
     wait_for_flows(flows, lambda: street() == address, 45, "the billing address did not reach the account")
-    sync = Run.objects.filter(
-        flow__in=[flows["customer_master_sync"], flows["customer_master_sync_netsuite_side"]]
+    wait_until_quiet(
+        [flows["customer_master_sync"], flows["customer_master_sync_netsuite_side"]],
+        "the master-sync flows keep starting each other",
     )
-
-    def quiet() -> bool:
-        # Several poll intervals (1 s here, plus the settle margin) without a new run of either flow.
-        before = sync.count()
-        time.sleep(5)
-        return sync.count() == before
-
-    wait_until(quiet, 40, "the master-sync flows keep starting each other")
     settle_flows(flows)
     assert street() == address
     runtime.clear_cache()

@@ -32,7 +32,6 @@ sandbox, exactly as ``manage.py load_demo`` does, and published. Then:
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -64,6 +63,7 @@ from .conftest import (
     wait_for_first_polls,
     wait_for_flows,
     wait_for_run_row,
+    wait_until_quiet,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -690,17 +690,10 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     wait_for_flows(
         flows, lambda: billing_address() == (street, "Leeds"), 45, "the address did not reach the account"
     )
-    sync = Run.objects.filter(
-        flow__in=[flows["customer_master_sync_certinia_bc"], flows["customer_master_sync_dynamics_side"]]
+    wait_until_quiet(
+        [flows["customer_master_sync_certinia_bc"], flows["customer_master_sync_dynamics_side"]],
+        "the master-sync flows keep starting each other",
     )
-
-    def quiet() -> bool:
-        # Several poll intervals (1 s here, plus the settle margin) without a new run of either flow.
-        before = sync.count()
-        time.sleep(5)
-        return sync.count() == before
-
-    wait_until(quiet, 40, "the master-sync flows keep starting each other")
     settle_flows(flows, expected_failures=frozenset({failed_run.pk}))
     assert billing_address() == (street, "Leeds")
     runtime.clear_cache()
