@@ -80,12 +80,24 @@ def deselect(page: Page) -> None:
 
 
 def fill_code(page: Page, testid: str, text: str) -> None:
-    """Replace the content of a CodeMirror field (mounted in an open shadow root) with ``text``."""
+    """Replace the content of a CodeMirror field (mounted in an open shadow root) with ``text``.
+
+    Returns once the editor holds the text and has had two animation frames to hand it to React: on a
+    loaded machine CodeMirror can apply input a frame late, and a button clicked at machine speed before
+    that read the old value (CI flake: "Pin sample" parsed an empty sample)."""
     editor = page.get_by_test_id(f"{testid}-input")
-    editor.click()
-    page.keyboard.press("Control+a")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(text)
+    want = "".join(text.split())
+    for _ in range(3):
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Delete")
+        page.keyboard.insert_text(text)
+        for _ in range(50):
+            page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            if "".join((editor.text_content() or "").split()) == want:
+                return
+            page.wait_for_timeout(100)
+    raise AssertionError(f"{testid} did not take the text; it holds {editor.text_content()!r}")
 
 
 SAMPLE = {"Account": {"Name": "Acme"}, "amount": 2500}
