@@ -17,6 +17,7 @@ from typing import Any
 from ..platform.store import Store
 from ..platform.timeutil import iso_z, parse_iso, utcnow
 from .schema import (
+    ADDRESS,
     ID_START,
     ITEM_TYPES,
     LISTS,
@@ -27,6 +28,7 @@ from .schema import (
     RecordType,
     id_space,
     recompute_invoice,
+    settle_address_book,
     target_type,
 )
 
@@ -150,6 +152,8 @@ class Records:
             else:
                 record[key] = self._coerce(rtype, key, ftype, value, key)
         self._source(rtype, spec, record)
+        if "addressBook" in spec.sublists:
+            settle_address_book(record)
         missing = [f for f in spec.required if record.get(f) in (None, "", [])]
         if missing:
             raise NsError(400, "USER_ERROR", f"Please enter value(s) for: {', '.join(missing)}", missing[0])
@@ -238,6 +242,8 @@ class Records:
                 self._resolve_ref(rtype, key, ftype.split(":", 1)[1], item, f"{path}.items[{n}]")
                 for n, item in enumerate(items)
             ]
+        if ftype == "subrecord:address":
+            return self._address(rtype, key, value, path)
         if ftype == "quantity":
             if not isinstance(value, dict) or isinstance(value.get("value"), bool):
                 raise _invalid_value(key, path)
@@ -271,6 +277,22 @@ class Records:
         if isinstance(value, dict | list | bool):
             raise bad
         return str(value)
+
+    def _address(self, rtype: str, key: str, value: Any, path: str) -> dict[str, Any]:
+        """An address subrecord is an inner object of its own fields (Working with Subrecords)."""
+        if not isinstance(value, dict):
+            raise _invalid_value(key, path)
+        address: dict[str, Any] = {}
+        for name, val in value.items():
+            if name == "links":
+                continue
+            ftype = ADDRESS.get(name)
+            if ftype is None:
+                raise NsError(
+                    400, "INVALID_CONTENT", f"Invalid field name '{name}' in subrecord {key}.", f"{path}.{name}"
+                )
+            address[name] = self._coerce(rtype, name, ftype, val, f"{path}.{name}")
+        return address
 
     def _resolve_ref(self, rtype: str, key: str, target: str, value: Any, path: str) -> str:
         """References are objects, ``{"id": "12"}`` or ``{"externalId": "X"}``, as the record pages show."""
@@ -425,6 +447,14 @@ class Records:
             return {"id": value, "refName": STATUS_NAMES.get(value, value)}
         return value
 
+    def address(self, address: dict[str, Any], href: str) -> dict[str, Any]:
+        """An expanded address subrecord: its own link, its fields, the country as a reference."""
+        out: dict[str, Any] = {"links": [{"rel": "self", "href": href}]}
+        for name, ftype in ADDRESS.items():
+            if address.get(name) is not None:
+                out[name] = self.value("customer", name, ftype, address[name])
+        return out
+
     def ref(self, target: str, rid: str) -> dict[str, Any]:
         if target in LISTS:
             return {"id": rid, "refName": LISTS[target].get(rid, rid)}
@@ -443,7 +473,11 @@ class Records:
         for n, line in enumerate(record.get(name) or [], start=1):
             shaped: dict[str, Any] = {"links": [], "line": n} if name != "apply" else {"links": []}
             for key, ftype in TYPES_DEF[rtype].sublists[name].items():
-                if line.get(key) is not None:
+                if line.get(key) is None:
+                    continue
+                if ftype == "subrecord:address":
+                    shaped[key] = self.address(line[key], f"{href}/{n}/{key}")
+                else:
                     shaped[key] = self.value(rtype, key, ftype, line[key])
             lines.append(shaped)
         return {

@@ -11,6 +11,13 @@ currency and terms from its customer unless given. Field types:
     multiref:<type>    {"items": [{"id": "2"}, ...]} (a department's subsidiaries)
     quantity           {"value": 5} (the item pricing sublist)
     sublist:<name>     {"items": [{...}, ...]}
+    subrecord:address  an inner object of ADDRESS fields (the address book's addressBookAddress)
+
+A customer's addresses live in its ``addressBook`` sublist, one line per address (defaultBilling,
+defaultShipping, label and the ``addressBookAddress`` subrecord); ``defaultAddress`` is a read-only summary
+NetSuite derives from the default billing address (Format of Sublists and Subrecords:
+https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545141947.html, Working with
+Subrecords: https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/chapter_156337267817.html).
 """
 
 from __future__ import annotations
@@ -28,6 +35,46 @@ LISTS: dict[str, dict[str, str]] = {
     # nothing until it is approved (PATCH approvalStatus, as the vendor bill approval use case shows:
     # https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_0504060412.html).
     "approvalstatus": {"1": "Pending Approval", "2": "Approved", "3": "Rejected"},
+    # An address's country: the ISO code is the id, the country's name its refName.
+    "country": {
+        "US": "United States",
+        "CA": "Canada",
+        "GB": "United Kingdom",
+        "IE": "Ireland",
+        "NL": "Netherlands",
+        "DE": "Germany",
+        "FR": "France",
+        "ES": "Spain",
+        "CH": "Switzerland",
+        "AU": "Australia",
+        "NZ": "New Zealand",
+        "IN": "India",
+        "SG": "Singapore",
+        "JP": "Japan",
+        "MX": "Mexico",
+        "BR": "Brazil",
+    },
+}
+# The address subrecord's fields (SuiteScript Records Browser, address: addr1, addr2, addr3, addressee,
+# addrphone, attention, city, state, zip, country); REST names them in camel case like the other fields.
+ADDRESS: dict[str, str] = {
+    "addressee": "string",
+    "attention": "string",
+    "addr1": "string",
+    "addr2": "string",
+    "addr3": "string",
+    "city": "string",
+    "state": "string",
+    "zip": "string",
+    "country": "ref:country",
+    "addrPhone": "string",
+}
+ADDRESS_BOOK = {
+    "defaultBilling": "bool",
+    "defaultShipping": "bool",
+    "isResidential": "bool",
+    "label": "string",
+    "addressBookAddress": "subrecord:address",
 }
 STATUS_NAMES = {
     "open": "Open",
@@ -287,7 +334,8 @@ TYPES_DEF: dict[str, RecordType] = {
             "externalId": "string",
             "comments": "string",
             "isInactive": "bool",
-            "defaultAddress": "string",
+            "defaultAddress": "string",  # read only: derived from the default billing address
+            "addressBook": "sublist:addressBook",
             "balance": "number",
             "dateCreated": "datetime",
             "lastModifiedDate": "datetime",
@@ -297,10 +345,13 @@ TYPES_DEF: dict[str, RecordType] = {
             "taxRegistration": "sublist:taxRegistration",
         },
         ("companyName", "subsidiary"),
-        _ENTITY_RO,
+        _ENTITY_RO | {"defaultAddress"},
         "companyName",
         "entity",
-        sublists={"taxRegistration": {"nexusCountry": "string", "taxRegistrationNumber": "string"}},
+        sublists={
+            "taxRegistration": {"nexusCountry": "string", "taxRegistrationNumber": "string"},
+            "addressBook": ADDRESS_BOOK,
+        },
         defaults={"isPerson": False, "isInactive": False, "entityStatus": "13", "balance": 0.0},
         sourced={"currency": ("subsidiary", "currency")},
         created_field="dateCreated",
@@ -391,6 +442,32 @@ def target_type(ftype: str, rtype: str) -> str:
 def id_space(rtype: str) -> str:
     space = TYPES_DEF[rtype].id_space
     return rtype if space == "self" else space
+
+
+def address_text(address: dict[str, Any] | None) -> str | None:
+    """An address as one block of text, the way NetSuite shows it (and ``defaultAddress`` holds it):
+    addressee, attention, street lines, "city state zip", the country's name; empty parts left out."""
+    if not address:
+        return None
+    town = " ".join(str(address[k]) for k in ("city", "state", "zip") if address.get(k))
+    country = LISTS["country"].get(str(address.get("country") or ""), address.get("country"))
+    keys = ("addressee", "attention", "addr1", "addr2", "addr3")
+    lines = [str(address[k]) for k in keys if address.get(k)] + [town] + [str(country or "")]
+    return "\n".join(line for line in lines if line) or None
+
+
+def settle_address_book(record: dict[str, Any]) -> None:
+    """One default billing and one default shipping address (a later line marked default takes it from an
+    earlier one, as in the UI), and ``defaultAddress`` derived from the default billing address."""
+    book = record.get("addressBook")
+    if not isinstance(book, list):
+        return
+    for flag in ("defaultBilling", "defaultShipping"):
+        marked = [n for n, line in enumerate(book) if line.get(flag)]
+        for n in marked[:-1]:
+            book[n][flag] = False
+    billing = next((line for line in book if line.get("defaultBilling")), None)
+    record["defaultAddress"] = address_text((billing or {}).get("addressBookAddress"))
 
 
 def recompute_sales(record: dict[str, Any]) -> None:

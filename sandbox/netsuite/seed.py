@@ -10,8 +10,9 @@ from typing import Any
 
 from ..platform.seeding import CITIES, INDUSTRIES, ORG_A, SUFFIX, Org, Rows, World, variant
 from ..platform.timeutil import iso_z, start_of_day
-from .schema import ID_START, TRAN_PREFIX, TYPES_DEF, recompute_invoice
+from .schema import ID_START, LISTS, TRAN_PREFIX, TYPES_DEF, recompute_invoice, settle_address_book
 
+COUNTRY_CODES = {name: code for code, name in LISTS["country"].items()}
 # name, symbol, display symbol, exchange rate to the base currency (USD)
 CURRENCIES = {
     "1": ("USA", "USD", "$", 1.0),
@@ -140,6 +141,8 @@ def seed(world: World, out: Rows) -> None:
             "dateCreated": iso_z(created),
             "lastModifiedDate": iso_z(modified),
         }
+        if rtype == "customer":
+            settle_address_book(record)
         return out.add("netsuite", rtype, rid, record)
 
     for org in orgs + extra:
@@ -158,7 +161,24 @@ def seed(world: World, out: Rows) -> None:
                         "phone": f"+1 {rng.randint(201, 989)}-555-{rng.randint(1000, 9999)}",
                         "url": f"https://{org.website}" if org.website else None,
                         "externalId": org.sf_id if linked else None,
-                        "defaultAddress": f"{org.city[0]}, {org.city[2]}",
+                        # One address, the default billing and shipping one (no street: the CRM's
+                        # street is drawn separately); defaultAddress is derived from it below.
+                        "addressBook": [
+                            {
+                                "defaultBilling": True,
+                                "defaultShipping": True,
+                                "label": "Main",
+                                "addressBookAddress": {
+                                    k: v
+                                    for k, v in {
+                                        "city": org.city[0],
+                                        "state": org.city[1],
+                                        "country": COUNTRY_CODES.get(org.city[2]),
+                                    }.items()
+                                    if v
+                                },
+                            }
+                        ],
                         "currency": "2" if org.city[2] == "United Kingdom" else "1",
                         "subsidiary": "2" if org.city[2] == "United Kingdom" else "1",
                         "terms": "2",

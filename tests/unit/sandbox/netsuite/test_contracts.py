@@ -19,8 +19,8 @@ FIXTURES = [f for f in load() if f.get("sandbox")]
 
 @pytest.fixture(scope="module")
 def world(sandbox_server):
-    """Records the fixtures name: a customer of subsidiary 1 (with an external id), another customer, an
-    open invoice and a credit memo of the first."""
+    """Records the fixtures name: a customer of subsidiary 1 (with an external id and a billing address),
+    another customer, an open invoice and a credit memo of the first."""
     sandbox = Sandbox(sandbox_server)
     headers = sandbox.auth("netsuite")
     tag = uuid.uuid4().hex[:8]
@@ -30,7 +30,13 @@ def world(sandbox_server):
         assert resp.status_code == 204, resp.text
         return resp.headers["Location"].rsplit("/", 1)[1]
 
-    customer = put("customer", f"CTR-{tag}", {"companyName": f"Contract {tag}", "subsidiary": {"id": "1"}})
+    address = {"addr1": "1 Quay Street", "city": "Bristol", "zip": "BS1 4DJ", "country": {"id": "GB"}}
+    billing = {"defaultBilling": True, "defaultShipping": True, "label": "Billing", "addressBookAddress": address}
+    customer = put(
+        "customer",
+        f"CTR-{tag}",
+        {"companyName": f"Contract {tag}", "subsidiary": {"id": "1"}, "addressBook": {"items": [billing]}},
+    )
     other = put("customer", f"CTO-{tag}", {"companyName": f"Other {tag}", "subsidiary": {"id": "1"}})
     line = {"item": {"id": "10"}, "quantity": 2, "rate": 100}
     invoice = put("invoice", f"CTI-{tag}", {"entity": {"id": customer}, "item": {"items": [line]}})

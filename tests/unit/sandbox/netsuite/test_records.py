@@ -1,5 +1,6 @@
 """NetSuite sandbox rules beyond the contract fixtures: what is sourced from a referenced record, sublist
-updates with and without ``replace``, applications that pay invoices down exactly once, SuiteQL in the
+updates with and without ``replace``, a customer's address book (``defaultAddress`` read only and derived
+from the default billing address), applications that pay invoices down exactly once, SuiteQL in the
 account's time zone."""
 
 from __future__ import annotations
@@ -87,6 +88,78 @@ def test_lines_are_added_unless_replace_names_the_sublist(ns, sandbox):
     assert ns.send("PATCH", f"/invoice/{rid}", {"item": {"items": [line]}}, replace="item").status_code == 204
     invoice = ns.get(f"/invoice/{rid}", expandSubResources="true")
     assert len(invoice["item"]["items"]) == 1 and invoice["total"] == 100.0
+
+
+def _address(street: str, **more: object) -> dict:
+    return {"addr1": street, "city": "Bristol", "zip": "BS1 4DJ", "country": {"id": "GB"}, **more}
+
+
+def test_addresses_are_written_through_the_address_book(ns):
+    billing = {"defaultBilling": True, "label": "Billing", "addressBookAddress": _address("1 Quay Street")}
+    shipping = {"defaultShipping": True, "label": "Dock", "addressBookAddress": _address("2 Dock Road")}
+    body = {"companyName": "Address Ltd", "subsidiary": {"id": "2"}, "addressBook": {"items": [billing]}}
+    cid = ns.put(f"/customer/eid:ADR-{tag()}", body)
+
+    plain = ns.get(f"/customer/{cid}")  # sublists as links unless expanded
+    assert set(plain["addressBook"]) == {"links"}
+    assert plain["defaultAddress"] == "1 Quay Street\nBristol BS1 4DJ\nUnited Kingdom"
+    book = ns.get(f"/customer/{cid}", expandSubResources="true")["addressBook"]
+    (line,) = book["items"]
+    assert line["defaultBilling"] is True and line["label"] == "Billing"
+    address = line["addressBookAddress"]
+    assert address["addr1"] == "1 Quay Street" and address["zip"] == "BS1 4DJ"
+    assert address["country"] == {"id": "GB", "refName": "United Kingdom"}
+    assert address["links"][0]["href"].endswith(f"/customer/{cid}/addressBook/1/addressBookAddress")
+
+    # PATCH without replace adds the lines; with replace=addressBook they replace the book.
+    assert ns.send("PATCH", f"/customer/{cid}", {"addressBook": {"items": [shipping]}}).status_code == 204
+    lines = ns.get(f"/customer/{cid}", expandSubResources="true")["addressBook"]["items"]
+    assert [line["label"] for line in lines] == ["Billing", "Dock"]
+    moved = {**billing, "addressBookAddress": _address("9 Harbour Way")}
+    resp = ns.send("PATCH", f"/customer/{cid}", {"addressBook": {"items": [moved]}}, replace="addressBook")
+    assert resp.status_code == 204, resp.text
+    record = ns.get(f"/customer/{cid}", expandSubResources="true")
+    assert [line["addressBookAddress"]["addr1"] for line in record["addressBook"]["items"]] == ["9 Harbour Way"]
+    assert record["defaultAddress"].startswith("9 Harbour Way\n")
+    rows = ns.suiteql(f"SELECT defaultaddress FROM customer WHERE id = {cid}")
+    assert rows[0]["defaultaddress"] == record["defaultAddress"]
+
+    # A later line marked default billing takes it over.
+    other = {"defaultBilling": True, "label": "New HQ", "addressBookAddress": _address("5 New Street")}
+    assert ns.send("PATCH", f"/customer/{cid}", {"addressBook": {"items": [other]}}).status_code == 204
+    lines = ns.get(f"/customer/{cid}", expandSubResources="true")["addressBook"]["items"]
+    assert [line["defaultBilling"] for line in lines] == [False, True]
+    assert ns.get(f"/customer/{cid}")["defaultAddress"].startswith("5 New Street\n")
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "path"),
+    [
+        ({"defaultAddress": "1 Quay Street"}, "USER_ERROR", "defaultAddress"),
+        (
+            {"addressBook": {"items": [{"addressBookAddress": {"street": "1 Quay Street"}}]}},
+            "INVALID_CONTENT",
+            "addressBook.items[0].addressBookAddress.street",
+        ),
+        (
+            {"addressBook": {"items": [{"addressBookAddress": {"country": "GB"}}]}},
+            "INVALID_CONTENT",
+            "addressBook.items[0].addressBookAddress.country",
+        ),
+        (
+            {"addressBook": {"items": [{"addressBookAddress": {"country": {"id": "XX"}}}]}},
+            "INVALID_CONTENT",
+            "addressBook.items[0].addressBookAddress.country",
+        ),
+    ],
+    ids=["defaultAddress is read only", "unknown address field", "country as text", "unknown country"],
+)
+def test_address_writes_netsuite_refuses(ns, body, code, path):
+    cid = ns.put(f"/customer/eid:ADX-{tag()}", {"companyName": "Refused Ltd", "subsidiary": {"id": "1"}})
+    resp = ns.send("PATCH", f"/customer/{cid}", body)
+    assert resp.status_code == 400, resp.text
+    (detail,) = resp.json()["o:errorDetails"]
+    assert (detail["o:errorCode"], detail["o:errorPath"]) == (code, path)
 
 
 def test_applications_pay_an_invoice_down_once(ns):
