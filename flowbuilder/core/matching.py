@@ -191,12 +191,32 @@ def normalise_country(value: Any) -> str:
     return _COUNTRIES.get(words, words.upper())
 
 
+def _netsuite_address(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    """NetSuite's shapes as the canonical one: an address book (``{"items": [...]}``, its default billing
+    line, else its first) or a line, down to its ``addressBookAddress`` (addr1-3, city, state, zip and the
+    country as a reference ``{"id": "GB", "refName": ...}``)."""
+    if isinstance(value.get("items"), list):
+        lines = [line for line in value["items"] if isinstance(line, Mapping)]
+        value = next((line for line in lines if line.get("defaultBilling")), lines[0] if lines else {})
+    if isinstance(value.get("addressBookAddress"), Mapping):
+        value = value["addressBookAddress"]
+    if not any(k in value for k in ("addr1", "addr2", "addr3", "zip")):
+        return value
+    country = value.get("country")
+    if isinstance(country, Mapping):
+        country = country.get("id") or country.get("refName")
+    street = "\n".join(str(value[k]) for k in ("addr1", "addr2", "addr3") if value.get(k))
+    return {"street": street, "city": value.get("city"), "postal_code": value.get("zip"), "country": country}
+
+
 def normalise_address(value: Any) -> dict[str, str]:
     """``street`` (common words abbreviated), ``city``, ``postal_code`` (no spaces, upper), ``country``
-    (ISO code where known). Accepts the canonical ``{street, city, postal_code, country}`` object or one
-    line of text (then it is all street)."""
-    if not isinstance(value, Mapping):  # one block of text (NetSuite's defaultAddress): compared as words
+    (ISO code where known). Accepts the canonical ``{street, city, postal_code, country}`` object, NetSuite's
+    address book, line or address subrecord, or one block of text (NetSuite's read-only ``defaultAddress``,
+    which SuiteQL returns: compared as words)."""
+    if not isinstance(value, Mapping):
         return {"text": " ".join(_STREET_WORDS.get(w, w) for w in _words(value))}
+    value = _netsuite_address(value)
     street = " ".join(_STREET_WORDS.get(w, w) for w in _words(value.get("street")))
     return {
         "street": street,
@@ -252,9 +272,13 @@ def _field_comparison(src: Normalised, cand: Normalised, similarity: float) -> d
     if "text" in sa or "text" in ca:  # one side is a block of text: its words must hold the other's
         text, other = (sa, ca) if "text" in sa else (ca, sa)
         words = set(text.get("text", "").split())
-        mine = [other.get(k, "") for k in ("street", "postal_code") if other.get(k)]
-        parts = ["missing"] if not words or not mine else []
-        parts += ["same" if set(m.lower().split()) <= words else "different" for m in mine if words]
+        compact = "".join(text.get("text", "").split())  # a postal code may be written with a space
+        street, postal = other.get("street", ""), other.get("postal_code", "").lower()
+        parts = ["missing"] if not words or not (street or postal) else []
+        if words and street:
+            parts.append("same" if set(street.split()) <= words else "different")
+        if words and postal:
+            parts.append("same" if postal in compact else "different")
     else:
         parts = [cmp(sa.get(k, ""), ca.get(k, "")) for k in ("street", "city", "postal_code", "country")]
     if all(p == "missing" for p in parts):

@@ -288,9 +288,8 @@ class Records:
                 continue
             ftype = ADDRESS.get(name)
             if ftype is None:
-                raise NsError(
-                    400, "INVALID_CONTENT", f"Invalid field name '{name}' in subrecord {key}.", f"{path}.{name}"
-                )
+                detail = f"Invalid field name '{name}' in subrecord {key}."
+                raise NsError(400, "INVALID_CONTENT", detail, f"{path}.{name}")
             address[name] = self._coerce(rtype, name, ftype, val, f"{path}.{name}")
         return address
 

@@ -589,20 +589,34 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     # Finance changes the customer's billing address in NetSuite (NetSuite owns it): it reaches the linked
     # account at once. The two master-sync flows write only what differs, so they do not keep starting each
     # other on their own writes: after the change has gone round, they fall quiet.
-    address = f"1 Quay Street {tag}, Bristol BS1 4DJ"
+    # NetSuite keeps addresses in the customer's address book (defaultAddress is a read-only summary).
+    street = f"1 Quay Street {tag}"
+    address = {"addr1": street, "city": "Bristol", "zip": "BS1 4DJ", "country": {"id": "GB"}}
+    line = {"defaultBilling": True, "label": "Billing", "addressBookAddress": address}
     ns.run_action(
-        "update_record", {"record_type": "customer", "id": customer_id, "fields": {"defaultAddress": address}}
+        "update_record",
+        {"record_type": "customer", "id": customer_id, "fields": {"addressBook": {"items": [line]}}},
     )
 
-    def street() -> str:
-        soql = f"SELECT BillingStreet FROM Account WHERE Id = '{account['id']}'"
-        return sf.run_action("query", {"soql": soql})[0]["BillingStreet"]
+    def billing_address() -> tuple[str, ...]:
+        soql = (
+            "SELECT BillingStreet, BillingCity, BillingPostalCode, BillingCountry FROM Account "
+            f"WHERE Id = '{account['id']}'"
+        )
+        row = sf.run_action("query", {"soql": soql})[0]
+        return tuple(row[k] for k in ("BillingStreet", "BillingCity", "BillingPostalCode", "BillingCountry"))
 
-    wait_for_flows(flows, lambda: street() == address, 45, "the billing address did not reach the account")
+    moved = (street, "Bristol", "BS1 4DJ", "United Kingdom")
+    wait_for_flows(
+        flows, lambda: billing_address() == moved, 45, "the billing address did not reach the account"
+    )
     wait_until_quiet(
         [flows["customer_master_sync"], flows["customer_master_sync_netsuite_side"]],
         "the master-sync flows keep starting each other",
     )
     settle_flows(flows)
-    assert street() == address
+    assert billing_address() == moved
+    assert ns.run_action("get_record", {"record_type": "customer", "id": customer_id})["defaultAddress"] == (
+        f"{street}\nBristol BS1 4DJ\nUnited Kingdom"
+    )
     runtime.clear_cache()

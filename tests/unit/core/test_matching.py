@@ -153,6 +153,30 @@ def test_a_netsuite_address_block_is_compared_by_its_words():
     assert matching.score(ACME_SF, moved).fields["address"] == "different"
 
 
+def test_a_netsuite_address_book_is_read_from_its_default_billing_line():
+    line = {
+        "defaultBilling": True,
+        "addressBookAddress": {
+            "addr1": "1 Main Street",
+            "city": "San Francisco",
+            "state": "CA",
+            "zip": "94105",
+            "country": {"id": "US", "refName": "United States"},
+        },
+    }
+    shipping = {"defaultShipping": True, "addressBookAddress": {"addr1": "9 Dock Rd", "zip": "10001"}}
+    book = {"items": [shipping, line]}
+    assert matching.normalise_address(book) == matching.normalise_address(ACME_SF["address"])
+    assert matching.normalise_address(line["addressBookAddress"])["country"] == "US"
+    assert matching.score(ACME_SF, {"name": "Acme Inc", "address": book}).fields["address"] == "same"
+
+
+def test_a_postcode_written_with_a_space_matches_in_an_address_block():
+    source = {"name": "Quay Ltd", "address": {"street": "1 Quay Street", "postal_code": "BS14DJ"}}
+    cand = {"name": "Quay Ltd", "address": "1 Quay Street\nBristol BS1 4DJ\nUnited Kingdom"}
+    assert matching.score(source, cand).fields["address"] == "same"
+
+
 def test_decide_ranks_and_needs_exactly_one_exact_match():
     candidates = [
         {"id": "1", "name": "Acme Inc", "website": "acme.com"},

@@ -31,7 +31,8 @@ def world(sandbox_server):
         return resp.headers["Location"].rsplit("/", 1)[1]
 
     address = {"addr1": "1 Quay Street", "city": "Bristol", "zip": "BS1 4DJ", "country": {"id": "GB"}}
-    billing = {"defaultBilling": True, "defaultShipping": True, "label": "Billing", "addressBookAddress": address}
+    billing = {"defaultBilling": True, "label": "Billing", "addressBookAddress": address}
+    billing["defaultShipping"] = True
     customer = put(
         "customer",
         f"CTR-{tag}",
