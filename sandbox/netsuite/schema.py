@@ -55,8 +55,9 @@ LISTS: dict[str, dict[str, str]] = {
         "BR": "Brazil",
     },
 }
-# The address subrecord's fields (SuiteScript Records Browser, address: addr1, addr2, addr3, addressee,
-# addrphone, attention, city, state, zip, country); REST names them in camel case like the other fields.
+# The address subrecord's fields (SuiteScript Records Browser, address:
+# https://system.netsuite.com/help/helpcenter/en_US/srbrowser/Browser2026_1/script/record/address.html);
+# REST names them in camel case like the other fields (addrPhone is that guess; the docs show no REST sample).
 ADDRESS: dict[str, str] = {
     "addressee": "string",
     "attention": "string",
