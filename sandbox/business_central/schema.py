@@ -100,9 +100,16 @@ SETS_DEF: dict[str, EntitySet] = {
             "remainingAmount",
             "status",
             "customerName",
+            "pricesIncludeTax",  # documented Read-Only (it follows the customer's setup)
         },
         (),
-        {"currencyCode": "USD", "pricesIncludeTax": False, "discountAmount": 0, "status": "Draft"},
+        {
+            "currencyCode": "USD",
+            "pricesIncludeTax": False,
+            "discountAmount": 0,
+            "status": "Draft",
+            "customerPurchaseOrderReference": "",  # an empty text field is "" in BC's answers, not absent
+        },
         "S-INV",
     ),
     "salesInvoiceLines": EntitySet(

@@ -16,8 +16,10 @@ sandbox, exactly as ``manage.py load_demo`` does, and published. Then:
    with its lines in one deep insert; time on the fixed-fee milestone, unapproved and non-billable time are
    not billed; a timecard without a bill rate is not billed at a made-up rate but waits in the inbox as a
    missing_reference exception, and so does its month's invoice. A person sees the drafts' lines and
-   totals and approves; the first post is refused (an injected error), the operator retries the run, the
-   invoices post, and Certinia invoices the work through one billing event per invoice. Then a replay,
+   totals and, through the approvals API, edits February's customer PO reference and March's due date
+   and approves: the drafts are PATCHed with the edits; the first post is refused (an injected error),
+   the operator retries the run, the invoices post carrying the edits, and Certinia invoices the work
+   through one billing event per invoice. Then a replay,
    edited records and another billing run bill nothing twice; the Invoiced flag cannot be cleared.
 3. Billing to cash: a partial payment, a credit memo and the rest of the payment applied to February's
    invoice in Business Central show on the opportunity's and the Certinia project's billing fields as
@@ -37,6 +39,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from connectors.crm.salesforce.client import SalesforceError
 from flowbuilder.credentials import runtime
@@ -424,7 +427,21 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     ).first()
     assert no_rate_failure is not None and no_rate_failure.category == "missing_reference"
     assert "rate card" in no_rate_failure.message
-    approvals.decide(actor=approver, request=request, decision="approve")
+    # The approver edits and approves through the approvals API: February gets the customer's PO
+    # reference, March a later due date (the drafts show Business Central's values, nothing else changes).
+    assert {k: (by_key[k]["po_reference"], by_key[k]["due_date"]) for k in (feb, mar)} == {
+        k: ("", drafts[k]["dueDate"]) for k in (feb, mar)
+    }
+    po_reference, due_date = f"PO-{tag}", "2026-04-30"
+    edits = {feb: {"po_reference": po_reference}, mar: {"due_date": due_date}}
+    api = APIClient()
+    api.force_authenticate(approver)
+    decided = api.post(
+        f"/api/approvals/{request.pk}/decide/",
+        {"decision": "approve", "items": [{**i, **edits.get(i["key"], {})} for i in request.items]},
+        format="json",
+    )
+    assert decided.status_code == 200 and decided.json()["status"] == "approved", decided.content
 
     failed_run = wait_for_flows(
         flows,
@@ -441,6 +458,13 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     assert {ref: (inv["id"], inv["status"]) for ref, inv in posted.items()} == {
         ref: (drafts[ref]["id"], "Open") for ref in (feb, mar)
     }
+    # The edits were applied to the drafts before they posted, and only the edited properties changed.
+    assert {ref: (inv["customerPurchaseOrderReference"], inv["dueDate"]) for ref, inv in posted.items()} == {
+        feb: (po_reference, drafts[feb]["dueDate"]),
+        mar: ("", due_date),
+    }
+    edit_steps = NodeRun.objects.filter(run=failed_run, node_id="apply_edit")
+    assert list(edit_steps.values_list("status", flat=True)) == ["succeeded"]  # before the refused post
     assert flags() == {
         "across": True,  # both its splits invoiced, each on its month's invoice
         "no_rate": False,  # never billed at a made-up rate

@@ -60,8 +60,8 @@ def world(sandbox_server, subscriber):
 
 
 def _records(sandbox, world) -> dict[str, str]:
-    """Fresh records for one fixture: a throwaway customer, a draft invoice with a line, a posted invoice,
-    a draft credit memo with a line, an empty payment journal and one holding a payment."""
+    """Fresh records for one fixture: a throwaway customer, a draft invoice with a line (and its ETag), a
+    posted invoice, a draft credit memo with a line, an empty payment journal and one holding a payment."""
     headers = sandbox.auth("dynamics")
     base = f"{sandbox.url}{API}/companies({world['company']})"
 
@@ -93,11 +93,14 @@ def _records(sandbox, world) -> dict[str, str]:
         },
     )
     assert subscription.status_code == 201, subscription.text
+    draft = document("salesInvoices", "salesInvoiceLines")
+    draft_etag = sandbox.http.get(f"{base}/salesInvoices({draft})", headers=headers).json()["@odata.etag"]
     return {
         "subscription": subscription.json()["subscriptionId"],
         "posting_journal": posting,
         "throwaway": post("/customers", {"displayName": f"Throwaway {uuid.uuid4().hex[:6]}"}),
-        "draft": document("salesInvoices", "salesInvoiceLines"),
+        "draft": draft,
+        "draft_etag": draft_etag,
         "invoice": invoice,
         "memo": document("salesCreditMemos", "salesCreditMemoLines"),
         "journal": post("/customerPaymentJournals", {"code": f"T{uuid.uuid4().hex[:8].upper()}"}),

@@ -15,7 +15,7 @@ from connectors.erp.dynamics import client
 from connectors.erp.dynamics.connector import DynamicsConnector
 from tests.support.scripted_server import LOCAL, ScriptedServer, Seen
 
-from .contract_support import fill, fixture_id, load, mismatches, sample
+from .contract_support import SAMPLES, fill, fixture_id, load, mismatches, sample
 
 CONTEXT = {
     "company": "8b1a1ac6-fb67-430a-bebb-c8da15c14060",
@@ -23,6 +23,7 @@ CONTEXT = {
     "customer_number": "C10001",
     "throwaway": "9e0c3a52-1b8d-4f0e-a3f5-0c7a6b2d9e11",
     "draft": "1f3e7a10-7c4b-4d5e-9a2b-3c4d5e6f7a8b",
+    "draft_etag": SAMPLES["<etag>"],  # what the played-back read of the draft answers
     "invoice": "2a4b6c8d-0e1f-4a3b-8c5d-6e7f8091a2b3",
     "memo": "3b5c7d9e-1f20-4b4c-9d6e-7f8091a2b3c4",
     "journal": "4c6d8e0f-2031-4c5d-ae7f-8091a2b3c4d5",
