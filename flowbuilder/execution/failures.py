@@ -29,7 +29,8 @@ NEXT_STEP = {
     FailureCategory.NOT_TO_EXCEED: "The work is over the project's not-to-exceed cap: raise the cap in the "
     "PSA (a change order) or write the work down, then rerun the billing.",
     FailureCategory.NEEDS_REVIEW: "A person must decide (e.g. link or create in the match review queue), "
-    "then replay the item: it follows the decision.",
+    "then replay the item: it follows the decision. A rejected draft invoice waits for its work to be fixed "
+    "in the PSA (or for the rejected draft to be deleted in the ERP); the next billing run drafts it again.",
     FailureCategory.INTERNAL: "Unexpected error inside Flowbuilder: retry once; if it repeats, report it "
     "with the run id.",
 }

@@ -12,7 +12,9 @@ connections to a fresh sandbox, exactly as ``manage.py load_demo`` does, and pub
    expense at cost and the accepted fixed-fee milestone at its price, with the entity's items and tax code
    in the project's currency; time booked on the fixed-fee milestone is not billed. A person approves it
    (the approval request shows the lines and totals); then it posts and Kantata invoices the work. A
-   February entry approved after that lands on March's invoice; February's is never edited.
+   February entry approved after that lands on March's invoice; February's is never edited. March's draft
+   is rejected first: it is not drafted again (an exception in the failure inbox) until its hours are
+   corrected in Kantata, then drafted again and approved.
 3. Billing to cash: a payment recorded in NetSuite shows on the opportunity and on the Kantata project's
    billing custom fields.
 4. A correction is a credit memo; a write-off is not cash.
@@ -36,7 +38,7 @@ from flowbuilder.crossref.models import SyncLink
 from flowbuilder.devtools.demo import KANTATA_NETSUITE
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution import approvals
-from flowbuilder.execution.models import ApprovalRequest, ApprovalStatus, NodeRun, Run
+from flowbuilder.execution.models import ApprovalRequest, ApprovalStatus, FailureRecord, NodeRun, Run
 from flowbuilder.triggers.manual import run_manually
 from flowbuilder.triggers.models import PollingState
 from tests.support.live_stack import wait_until
@@ -269,7 +271,7 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
             (task["task"], "2026-02-03", 90, "Kick-off"),
             (task["task"], "2026-02-04", 240, "Workshop"),
             (milestone, "2026-02-05", 180, "Rollout work"),  # fixed-fee work: not billed as T&M
-            (task["task"], "2026-02-10", 60, "Review"),  # approved late, after February is invoiced
+            (task["task"], "2026-02-10", 120, "Review"),  # approved late, after February is invoiced
         )
     ]
 
@@ -391,9 +393,40 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     # Late approval: the February entry approved after February was posted goes on March's invoice;
     # February's invoice is neither edited nor doubled.
     approve_time(entries[3])
-    march = approval_for(f"FB-BILL-{project_id}-2026-03")
+    march_key = f"FB-BILL-{project_id}-2026-03"
+    march = approval_for(march_key)
+    [late] = march.items
+    assert (late["time_entry_ids"], late["total"]) == ([int(entries[3]["id"])], 400.0)
+    # The controller rejects it (the review took one hour, not two). The next runs do not draft the same
+    # work again: the period is held as an exception in the failure inbox saying who, why and what to do.
+    approvals.decide(actor=approver, request=march, decision="reject", reason="The review took 1 h")
+    held = FailureRecord.objects.filter(
+        flow=flows["project_to_billing"], node_id="plan", category="needs_review", state="open"
+    )
+    [rejection] = wait_for_flows(flows, lambda: list(held.all()), 45, "no exception for the rejected period")
+    assert (rejection.item["key"], rejection.item["rejected_by"]) == (march_key, approver.get_username())
+    assert "The review took 1 h" in rejection.message and "Fix the work in the PSA" in rejection.message
+    seen = Run.objects.filter(flow=flows["project_to_billing"]).order_by("-id").first().pk
+    wait_for_flows(
+        flows,
+        lambda: (
+            Run.objects.filter(flow=flows["project_to_billing"], pk__gt=seen, status="succeeded").count() >= 2
+        ),
+        45,
+        "no billing runs after the rejection",
+    )
+    assert not pending.exists() and held.all().get().occurrences >= 2  # held, not sent to the approver again
+    rejected = next(i for i in invoices() if i["externalId"] == march_key)
+    assert rejected["approvalStatus"]["id"] == "3"
+    assert rejected["memo"].startswith(f"Rejected by {approver.get_username()}: The review took 1 h [work ")
+    # The work is fixed in Kantata: the period is drafted again (the same NetSuite draft, its lines
+    # replaced), the held exception clears, and the corrected invoice is approved.
+    kt.run_action("update_time_entry", {"id": entries[3]["id"], "time_in_minutes": 60})
+    march = approval_for(march_key)
     [late] = march.items
     assert (late["time_entry_ids"], late["total"]) == ([int(entries[3]["id"])], 200.0)
+    assert str(late["invoice_id"]) == str(rejected["id"])
+    wait_for_flows(flows, lambda: not held.all().exists(), 45, "the rejection exception did not clear")
     approvals.decide(actor=approver, request=march, decision="approve")
     wait_for_flows(flows, lambda: marked()[3], 45, "the late entry was not invoiced")
     settle_flows(flows)
@@ -402,9 +435,11 @@ def test_lifecycle_templates_quote_to_cash_twice_without_duplicates(
     assert (by_key[february]["total"], invoice_lines(by_key[february])) == (total, expected_lines)
     after = sandbox.requests_by_object(("POST", "PUT", "PATCH"))
     assert (
-        after.get("netsuite PATCH invoice", 0) == writes.get("netsuite PATCH invoice", 0) + 1
-    )  # March's post
-    assert after.get("netsuite PUT invoice", 0) == writes.get("netsuite PUT invoice", 0) + 1  # March's draft
+        after.get("netsuite PATCH invoice", 0) == writes.get("netsuite PATCH invoice", 0) + 2
+    )  # March's rejection and its post
+    assert (
+        after.get("netsuite PUT invoice", 0) == writes.get("netsuite PUT invoice", 0) + 2
+    )  # March's draft and its re-draft after the fix
 
     # Twice: the operator replays the invoicing run, and every record is touched again: nothing new.
     billing = next(

@@ -621,18 +621,52 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     # ------------------------------------------------------------------ 4. an exception fixed at the source
     # The resource's rate is added to the January timecard: the next billing run drafts January's
     # invoice, and the missing-rate exception clears itself from the inbox (the plan no longer raises it).
-    psa.run_action("update_timecard", {"id": no_rate["Id"], "bill_rate": 200})
+    # The rate first given is wrong: the controller rejects January's draft. It stays in Business Central,
+    # marked rejected; the next runs do not draft the same work again (an open exception says so). The
+    # rate corrected in Certinia, the rejected draft is deleted and the period drafted again, once.
+    psa.run_action("update_timecard", {"id": no_rate["Id"], "bill_rate": 250})
     billing_run.update(next_poll_at=timezone.now())
     january = f"CB-{job['number']}-2026-01"
-    request = wait_for_flows(
-        flows,
-        lambda: next((r for r in pending.all() if any(i["key"] == january for i in r.items)), None),
-        45,
-        "no approval request for January",
-    )
+
+    def january_request() -> ApprovalRequest:
+        return wait_for_flows(
+            flows,
+            lambda: next((r for r in pending.all() if any(i["key"] == january for i in r.items)), None),
+            45,
+            "no approval request for January",
+        )
+
+    request = january_request()
     no_rate_failure.refresh_from_db()
     assert (no_rate_failure.state, no_rate_failure.resolution) == ("resolved", "cleared")
     assert no_rate_failure.follow_up_run_id == request.run_id
+    [wrong] = request.items
+    assert wrong["total"] == 1500.0
+    approvals.decide(actor=approver, request=request, decision="reject", reason="The rate is 200")
+    held = FailureRecord.objects.filter(
+        flow=billing_flow, node_id="plan", category="needs_review", state="open", item__key=january
+    )
+    wait_for_flows(flows, lambda: held.all().exists(), 45, "no exception for the rejected January")
+    rejected = invoices()[january]
+    assert (rejected["status"], rejected["customerPurchaseOrderReference"]) == (
+        "Draft",
+        f"Rejected {wrong['fingerprint']}",
+    )
+    seen = Run.objects.filter(flow=billing_flow).order_by("-id").first().pk
+    billing_run.update(next_poll_at=timezone.now())
+    wait_for_flows(
+        flows,
+        lambda: Run.objects.filter(flow=billing_flow, pk__gt=seen, status="succeeded").exists(),
+        45,
+        "no billing run after the rejection",
+    )
+    assert not pending.exists() and held.all().get().occurrences >= 2
+    assert "delete the rejected draft sales invoice" in held.all().get().message
+    psa.run_action("update_timecard", {"id": no_rate["Id"], "bill_rate": 200})
+    billing_run.update(next_poll_at=timezone.now())
+    request = january_request()
+    assert not held.all().exists()
+    assert january in invoices() and invoices()[january]["id"] != rejected["id"]  # drafted afresh, once
     approvals.decide(actor=approver, request=request, decision="approve")
     wait_for_flows(flows, lambda: flags()["no_rate"], 45, "January's timecard was not invoiced")
     settle_flows(flows, expected_failures=frozenset({failed_run.pk}))

@@ -19,11 +19,20 @@ the work invoiced in the PSA.
   its own currency or converted with a declared rate (``expense_currency``); never summed raw.
 * A project with a not-to-exceed cap (``not_to_exceed``) is never billed beyond it: a line that would go
   over is held as a ``not_to_exceed`` exception ("over NTE cap by X"), not billed.
+* A rejected draft is not drafted again while its work is unchanged: the same invoice would reach the
+  approver every run. The planner compares the fingerprint of the period's work (each line's PSA id and
+  amount) with the one the flow recorded on the rejected draft; unchanged, the period is held as a
+  ``needs_review`` exception naming who rejected it and why (it stays open in the failure inbox while held
+  and clears when the period is drafted again). Changed work is drafted again: in place where the ERP
+  overwrites a draft by its key (NetSuite), else the rejected draft leaves on ``replace`` to be deleted
+  and the next run drafts the period (Business Central). Deleting the rejected draft in the ERP drafts
+  unchanged work again (a rejection for another reason, since fixed).
 * Every exception leaves on the ``exceptions`` port and lands in the failure inbox under its category.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -45,6 +54,7 @@ class Draft:
     currency: str
     units: list[Unit] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)
+    fingerprint: str = ""
 
 
 def _exception(category: str, what: str, fix: str, **where: Any) -> dict[str, Any]:
@@ -75,6 +85,7 @@ def plan_invoices(
     by_ws = {text(p.get("workspace_id")): p for p in projects}
     invoices_found = [target.existing(i) for i in existing]
     status = {found.key: found.state for found in invoices_found}
+    rejected = {found.key: found for found in invoices_found if found.state == REJECTED}
     drafts: dict[str, Draft] = {}
     exceptions: list[dict[str, Any]] = []
     waiting: list[dict[str, Any]] = []
@@ -203,15 +214,66 @@ def plan_invoices(
                 )
             )
 
-    ready = []
+    ready, replace = [], []
     for draft in drafts.values():
         if draft.problems:
             exceptions.extend(draft.problems)  # the whole invoice waits: no partial invoice for a period
             continue
+        draft.fingerprint = fingerprint(draft.units)
+        refused = rejected.get(draft.key)
+        if refused is not None:
+            if refused.fingerprint in ("", draft.fingerprint):
+                exceptions.append(_held_rejected(draft, refused, target))
+                continue
+            if not target.redraft_in_place:
+                replace.append(
+                    {"key": draft.key, "invoice_id": refused.record_id, "workspace_id": _workspace(draft)}
+                )
+                waiting.extend(
+                    {"workspace_id": u.workspace_id, "ref": u.ref, "key": draft.key, "reason": _REPLACING}
+                    for u in draft.units
+                )
+                continue
         ready.append(draft)
     exceptions.extend(_hold_over_cap(ready, invoices_found, key_prefix))
     invoices = [_invoice(draft, items, tax_codes, target, psa) for draft in ready if draft.units]
-    return {"invoices": invoices, "exceptions": exceptions, "waiting": waiting}
+    return {"invoices": invoices, "exceptions": exceptions, "waiting": waiting, "replace": replace}
+
+
+_REPLACING = "its period's rejected draft is deleted first (the work changed); the next run drafts it"
+
+
+def fingerprint(units: list[Unit]) -> str:
+    """What work a draft holds: each line's PSA reference and amount, in a stable order. Recorded on a
+    rejected draft; the same fingerprint next run means the work did not change."""
+    lines = sorted(f"{u.ref}={_amount(u):.2f}" for u in units)
+    return hashlib.sha256("|".join(lines).encode()).hexdigest()[:16]
+
+
+def _workspace(draft: Draft) -> str:
+    return text(draft.project.get("workspace_id"))
+
+
+def _held_rejected(draft: Draft, refused: Existing, target: Erp) -> dict[str, Any]:
+    project = draft.project
+    name = text(project.get("project_title")) or _workspace(draft)
+    who = f"by {refused.rejected_by}" if refused.rejected_by else "in its approval"
+    why = f": {refused.reason}" if refused.reason else " (who and why: the approval request)"
+    unchanged = "its work has not changed" if refused.fingerprint else "its work was not recorded"
+    return _exception(
+        "needs_review",
+        f"The invoice for project {name} ({_workspace(draft)}), period {draft.period.id} ({draft.key}) was "
+        f"rejected {who}{why}; {unchanged}, so it is not drafted again.",
+        "Fix the work in the PSA (time, expenses, rates); when it changes the period is drafted again. If "
+        "it was rejected for another reason (now fixed) and the same work should be drafted again, "
+        + target.redraft_hint.format(key=draft.key)
+        + ".",
+        workspace_id=_workspace(draft),
+        key=draft.key,
+        period=draft.period.id,
+        rejected_by=refused.rejected_by,
+        reason=refused.reason,
+    )
 
 
 def _key_id(project: dict[str, Any]) -> str:
@@ -309,6 +371,7 @@ def _invoice(
     project = draft.project
     return {
         "key": draft.key,
+        "fingerprint": draft.fingerprint,
         "workspace_id": text(project.get("workspace_id")),
         "netsuite_project_id": text(project.get("netsuite_project_id")),
         "erp_project_id": text(project.get("erp_project_id") or project.get("netsuite_project_id")),
@@ -361,7 +424,13 @@ class PlanInvoices(BaseNode):
         "entity. **Expense currency**: `split` (an invoice per currency) or `convert` with `rates` "
         '(`{"GBP:USD": 1.27}`). Drafts leave on **invoices**, problems on **exceptions** (category, problem, '
         "what to fix; that project's invoice for the period waits; each lands in the failure inbox), lines "
-        "over a not-to-exceed cap are held as `not_to_exceed` exceptions, the rest leaves on **waiting**."
+        "over a not-to-exceed cap are held as `not_to_exceed` exceptions, the rest leaves on **waiting**. "
+        "A **rejected** draft (NetSuite `approvalstatus` 3 with the flow's `memo`; Business Central "
+        "`customerPurchaseOrderReference` `Rejected <fingerprint>`) is not drafted again while its work "
+        "(each line's PSA id and amount: the invoice's `fingerprint`) is unchanged: a `needs_review` "
+        "exception names who rejected it, why, and what to do. Changed work is drafted again (NetSuite: in "
+        "place; Business Central: the rejected draft leaves on **replace** to be deleted, the next run "
+        "drafts it). Deleting the rejected draft in the ERP drafts unchanged work again."
     )
     inputs = (
         Port("time", "Time entries"),
@@ -375,6 +444,7 @@ class PlanInvoices(BaseNode):
         Port("invoices", "Draft invoices"),
         Port("exceptions", "Exceptions"),
         Port("waiting", "Waiting"),
+        Port("replace", "Rejected drafts to delete"),
     )
     exception_ports = ("exceptions",)  # each lands in the failure inbox under its category
     exceptions_complete = True  # every run plans all open work: an exception not raised again is fixed

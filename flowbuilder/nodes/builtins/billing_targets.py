@@ -1,21 +1,29 @@
 """Invoices as each ERP keeps them: which state an existing invoice is in, and the shape of a draft's line.
 
 The planner (:mod:`.billing`) asks two things of the ERP: is a period's invoice posted (closed: late work
-goes to the next period), waiting for approval (its work waits), or rejected (planned again), and how much
-it bills (for a not-to-exceed cap); and what an invoice line looks like in the ERP's API.
+goes to the next period), waiting for approval (its work waits), or rejected (by whom, why, and which work:
+the fingerprint of its lines, so unchanged work is not drafted again), and how much it bills (for a
+not-to-exceed cap); and what an invoice line looks like in the ERP's API. The rejection stays on the
+rejected draft itself, in the ERP: deleting that draft there is how a person asks for the same work to be
+drafted again.
 
 * NetSuite: invoices carry ``approvalstatus`` (1 pending approval, 2 approved, 3 rejected) and
-  ``foreigntotal``; a line is an ``item`` sublist row with ``item``, ``quantity``, ``rate``, ``amount``
-  and ``taxCode`` references.
+  ``foreigntotal``; the flow writes ``Rejected by <who>: <reason> [work <fingerprint>]`` to a rejected
+  draft's ``memo``. A line is an ``item`` sublist row with ``item``, ``quantity``, ``rate``, ``amount``
+  and ``taxCode`` references. A re-draft updates the rejected invoice in place (upsert by external id).
 * Business Central (API v2.0 salesInvoice): ``status`` Draft (or In Review) is not posted yet; Open, Paid,
-  Canceled and Corrective are posted. The flow deletes a rejected draft, so there is no rejected state.
-  A line is a ``salesInvoiceLine``: ``lineType`` Item, ``lineObjectNumber`` (the item number),
-  ``quantity``, ``unitPrice``, ``taxCode`` and its ``sequence`` (the line number, so a replayed deep insert
-  finds its lines).
+  Canceled and Corrective are posted. salesInvoice has no memo: the flow marks a rejected draft in
+  ``customerPurchaseOrderReference`` (35 characters: ``Rejected <fingerprint>``; who and why stay on the
+  approval request). A draft cannot be rewritten by its external document number (the create finds it and
+  keeps its lines), so when the work changed the flow deletes the rejected draft and the next run drafts
+  the period afresh. A line is a ``salesInvoiceLine``: ``lineType`` Item, ``lineObjectNumber`` (the item
+  number), ``quantity``, ``unitPrice``, ``taxCode`` and its ``sequence`` (the line number, so a replayed deep
+  insert finds its lines).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +38,17 @@ class Existing:
     key: str
     state: str
     total: float
+    record_id: str = ""
+    # A rejected draft: the fingerprint of the work it held (empty: not recorded), who rejected it and why.
+    fingerprint: str = ""
+    rejected_by: str = ""
+    reason: str = ""
+
+
+REJECTED_MEMO = re.compile(
+    r"^Rejected by (?P<by>.*?): (?P<reason>.*?)(?: \[work (?P<fp>[0-9a-f]+)\])?$", re.S
+)
+REJECTED_MARK = "Rejected "  # Business Central: customerPurchaseOrderReference of a rejected draft
 
 
 def _float(value: Any) -> float:
@@ -42,19 +61,31 @@ def _float(value: Any) -> float:
 def netsuite_invoice(row: dict[str, Any]) -> Existing:
     status = text(row.get("approvalstatus"))
     state = {"2": POSTED, "1": PENDING, "3": REJECTED}.get(status, "")
+    found = REJECTED_MEMO.match(text(row.get("memo"))) if state == REJECTED else None
     return Existing(
         text(row.get("externalid") or row.get("externalId")),
         state,
         _float(row.get("foreigntotal") or row.get("total")),
+        text(row.get("id")),
+        text(found and found["fp"]),
+        text(found and found["by"]),
+        text(found and found["reason"]),
     )
 
 
 def dynamics_invoice(row: dict[str, Any]) -> Existing:
     status = text(row.get("status")) or "Draft"
+    state = PENDING if status in ("Draft", "In Review") else POSTED
+    mark = text(row.get("customerPurchaseOrderReference"))
+    fingerprint = ""
+    if state == PENDING and mark.startswith(REJECTED_MARK):
+        state, fingerprint = REJECTED, mark[len(REJECTED_MARK) :].strip()
     return Existing(
         text(row.get("externalDocumentNumber")),
-        PENDING if status in ("Draft", "In Review") else POSTED,
+        state,
         _float(row.get("totalAmountExcludingTax")),
+        text(row.get("id")),
+        fingerprint,
     )
 
 
@@ -89,9 +120,27 @@ class Erp:
     line: Callable[[Unit, str, str, float, int], dict[str, Any]]
     key_length: int  # the external id field's length
     tax_required: bool  # NetSuite lines need a tax code; Business Central may take it from the customer
+    redraft_in_place: bool  # a new draft of the key overwrites a rejected one (else: delete it first)
+    redraft_hint: str  # how a person asks for unchanged rejected work to be drafted again
 
 
 ERPS: dict[str, Erp] = {
-    "netsuite": Erp(netsuite_invoice, netsuite_line, 300, True),
-    "dynamics": Erp(dynamics_invoice, dynamics_line, 35, False),
+    "netsuite": Erp(
+        netsuite_invoice,
+        netsuite_line,
+        300,
+        True,
+        True,
+        "delete the rejected invoice {key} in NetSuite (Transactions > Sales > Invoices); the next run "
+        "drafts the period again",
+    ),
+    "dynamics": Erp(
+        dynamics_invoice,
+        dynamics_line,
+        35,
+        False,
+        False,
+        "delete the rejected draft sales invoice {key} (external document no.) in Business Central; the "
+        "next run drafts the period again",
+    ),
 }

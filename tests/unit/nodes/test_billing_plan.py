@@ -207,6 +207,55 @@ def test_the_cap_counts_periods_in_order():
     assert [e["ref"] for e in out["exceptions"]] == ["T2"]
 
 
+def test_a_rejected_period_is_not_drafted_again_until_its_work_changes():
+    work = [entry(1, "2026-02-03", 90), entry(2, "2026-02-20", 240)]
+    [first] = plan(work)["invoices"]
+    memo = f"Rejected by ana@example.com: wrong rate for the workshop [work {first['fingerprint']}]"
+    rejected = {
+        "id": "881",
+        "externalid": first["key"],
+        "approvalstatus": "3",
+        "foreigntotal": 0,
+        "memo": memo,
+    }
+    held = plan(work, existing=[rejected])
+    assert held["invoices"] == [] and held["replace"] == []
+    [problem] = held["exceptions"]
+    assert (problem["key"], problem["period"], problem["workspace_id"]) == (first["key"], "2026-02", "7")
+    assert (problem["rejected_by"], problem["reason"]) == ("ana@example.com", "wrong rate for the workshop")
+    assert problem["exception"]["category"] == "needs_review"
+    assert "rejected by ana@example.com: wrong rate for the workshop" in problem["exception"]["problem"]
+    fix = problem["exception"]["what_to_fix"]
+    assert fix.startswith(
+        "Fix the work in the PSA (time, expenses, rates); when it changes the period is drafted"
+    )
+    assert f"delete the rejected invoice {first['key']} in NetSuite" in fix
+    # The work changed (hours corrected): drafted again, in place (the upsert by external id).
+    [again] = plan([entry(1, "2026-02-03", 90), entry(2, "2026-02-20", 180)], existing=[rejected])["invoices"]
+    assert again["key"] == first["key"] and again["fingerprint"] != first["fingerprint"]
+    assert again["total"] == 1.5 * 200 + 3 * 200
+    # A new entry changes the work too; a changed note does not.
+    assert plan([*work, entry(3, "2026-02-21", 60)], existing=[rejected])["invoices"]
+    renamed = [entry(1, "2026-02-03", 90, notes="Kick-off"), entry(2, "2026-02-20", 240)]
+    assert plan(renamed, existing=[rejected])["invoices"] == []
+    # Rejected in NetSuite without the flow's note: the work it held is unknown, so it is held too.
+    bare = plan(work, existing=[{**rejected, "memo": "customer disputes"}])
+    assert bare["invoices"] == [] and "not recorded" in bare["exceptions"][0]["exception"]["problem"]
+
+
+def test_a_rejected_period_does_not_count_against_the_cap_and_is_held_before_it():
+    work = [entry(1, "2026-02-03", 60)]
+    [first] = plan(work)["invoices"]
+    rejected = {
+        "externalid": first["key"],
+        "approvalstatus": "3",
+        "foreigntotal": 200,
+        "memo": f"Rejected by bo: no PO [work {first['fingerprint']}]",
+    }
+    out = plan(work, existing=[rejected], projects=[{**PROJECT, "not_to_exceed": 100}])
+    assert [p["exception"]["category"] for p in out["exceptions"]] == ["needs_review"]
+
+
 def test_every_exception_leaves_on_a_port_the_engine_records_in_the_inbox():
     from flowbuilder.nodes.builtins.billing import PlanInvoices
 
@@ -338,4 +387,38 @@ def test_billed_or_invoiced_certinia_work_is_not_billed_again():
         split("a2A000000000007AAA", "2026-02-09", "2026-02-13", 8, pse__Invoiced__c=True),
         split("a2A000000000008AAA", "2026-02-09", "2026-02-13", 8, pse__Approved__c=False),
     ]
-    assert cb_plan(done) == {"invoices": [], "exceptions": [], "waiting": []}
+    assert cb_plan(done) == {"invoices": [], "exceptions": [], "waiting": [], "replace": []}
+
+
+def test_a_rejected_business_central_draft_is_held_then_replaced_when_the_work_changes():
+    work = [split("a2A000000000001AAA", "2026-02-09", "2026-02-13", 8)]
+    [first] = cb_plan(work)["invoices"]
+    mark = f"Rejected {first['fingerprint']}"
+    assert len(mark) <= 35  # customerPurchaseOrderReference: Text[35]
+    rejected = {
+        "id": "bc-draft-guid",
+        "externalDocumentNumber": first["key"],
+        "status": "Draft",
+        "totalAmountExcludingTax": 1200,
+        "customerPurchaseOrderReference": mark,
+    }
+    held = cb_plan(work, existing=[rejected])
+    assert held["invoices"] == [] and held["replace"] == []
+    [problem] = held["exceptions"]
+    assert problem["exception"]["category"] == "needs_review" and problem["key"] == first["key"]
+    assert "Business Central" in problem["exception"]["what_to_fix"]
+    # Changed work: the rejected draft is deleted first (a create by its key would keep its old lines);
+    # the next run, not finding it, drafts the period afresh.
+    changed = [split("a2A000000000001AAA", "2026-02-09", "2026-02-13", 6)]
+    out = cb_plan(changed, existing=[rejected])
+    assert out["invoices"] == [] and out["exceptions"] == []
+    assert out["replace"] == [
+        {"key": first["key"], "invoice_id": "bc-draft-guid", "workspace_id": CB_PROJECT["workspace_id"]}
+    ]
+    assert [i["total"] for i in cb_plan(changed)["invoices"]] == [900.0]
+    # A draft waiting for approval (no mark) still holds its period's work.
+    pending = {**rejected, "customerPurchaseOrderReference": ""}
+    assert (
+        cb_plan(changed, existing=[pending])["waiting"][0]["reason"]
+        == "its period's draft waits for approval"
+    )

@@ -4,11 +4,14 @@ A node that sees one item per run (flow.exception) cannot know, and its records 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from flowbuilder.execution import actions
 from flowbuilder.execution.models import FailureRecord, RunStatus
 from flowbuilder.flows import actions as flow_actions
+from flowbuilder.nodes.builtins.billing import plan_invoices
 from tests.support.documents import document, edge, node
 
 from .test_inbox_dedupe import org_of, rate_flow, start
@@ -21,8 +24,9 @@ def admin(make_org, make_user):
     return make_user("ops", make_org("Acme"), "admin")
 
 
-def billing_flow(user):
-    """The manual trigger's items are Kantata time entries of workspace 7; the plan bills February."""
+def billing_flow(user, existing: list[dict] | None = None):
+    """The manual trigger's items are Kantata time entries of workspace 7; the plan bills February.
+    ``existing``: the fields of the ERP invoice the plan sees (one per entry), if any."""
     project = [
         {"name": "workspace_id", "value": "7"},
         {"name": "netsuite_project_id", "value": "1201"},
@@ -48,6 +52,11 @@ def billing_flow(user):
             edge("project", "plan", target_port="projects"),
         ],
     )
+    if existing:
+        doc["nodes"].append(
+            node("invoice", "transform.map", {"keep_other_fields": False, "fields": existing})
+        )
+        doc["edges"] += [edge("t", "invoice"), edge("invoice", "plan", target_port="existing")]
     flow = flow_actions.create_flow(actor=user, organisation=org_of(user), name="Billing", document=doc)
     flow_actions.publish_flow(actor=user, flow=flow)
     flow.refresh_from_db()
@@ -97,3 +106,34 @@ def test_a_run_where_the_plan_is_skipped_clears_nothing(admin, eager):
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED
     assert FailureRecord.objects.get(flow=flow).state == "open"
+
+
+def test_a_rejected_period_stays_open_in_the_inbox_while_held_and_clears_when_drafted_again(admin, eager):
+    [draft] = plan_invoices(
+        time=[entry(1, 20000)],
+        expenses=[],
+        stories=[],
+        milestones=[],
+        projects=[{"workspace_id": "7", "subsidiary_id": "2", "currency": "GBP"}],
+        existing=[],
+        cycles={"default": {"cycle": "monthly", "cutoff_days": 3}},
+        items={"2": {"time": "10"}},
+        tax_codes={"2": "16"},
+        expense_currency={},
+        key_prefix="FB-BILL",
+        today=date(2026, 3, 10),
+    )["invoices"]
+    rejected = [
+        {"name": "externalid", "value": draft["key"]},
+        {"name": "approvalstatus", "value": "3"},
+        {"name": "memo", "value": f"Rejected by ana: wrong rate [work {draft['fingerprint']}]"},
+    ]
+    flow = billing_flow(admin, existing=rejected)
+    start(admin, flow, [entry(1, 20000)])
+    start(admin, flow, [entry(1, 20000)])  # the same work: held again, not drafted
+    held = FailureRecord.objects.get(flow=flow, node_id="plan")
+    assert (held.state, held.category, held.occurrences) == ("open", "needs_review", 2)
+    assert "rejected by ana: wrong rate" in held.message and held.item["key"] == draft["key"]
+    fixed = start(admin, flow, [entry(1, 15000)])  # the rate was fixed in the PSA: drafted again
+    held.refresh_from_db()
+    assert (held.state, held.resolution, held.follow_up_run_id) == ("resolved", "cleared", fixed.pk)
