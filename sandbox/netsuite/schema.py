@@ -18,6 +18,15 @@ defaultShipping, label and the ``addressBookAddress`` subrecord); ``defaultAddre
 NetSuite derives from the default billing address (Format of Sublists and Subrecords:
 https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545141947.html, Working with
 Subrecords: https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/chapter_156337267817.html).
+The REST docs name no key for the address book (SOAP keys addressbookList by internalId), so the sandbox
+treats it as non-keyed: a PATCH adds its lines (Updating a Sublist:
+https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545295601.html), with
+``replace=addressBook`` the lines sent become the book (Replacing a Sublist:
+https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545297048.html). Changing one address
+is therefore done as Working with Sublists says for non-keyed sublists
+(https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/chapter_1545142407.html): read the book
+expanded and send every line back, the changed one included; the ``line`` position the expanded lines carry
+is read only, not a key.
 """
 
 from __future__ import annotations

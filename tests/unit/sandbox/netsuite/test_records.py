@@ -133,6 +133,45 @@ def test_addresses_are_written_through_the_address_book(ns):
     assert ns.get(f"/customer/{cid}")["defaultAddress"].startswith("5 New Street\n")
 
 
+def test_one_address_line_changes_by_sending_back_the_whole_book(ns):
+    """addressBook is non-keyed in REST: to change the default billing address without losing the other
+    addresses, read the book expanded and PATCH every line back with replace=addressBook (Replacing a
+    Sublist), the changed line in place of the old one and the others as read, minus read-only fields."""
+    billing = {"defaultBilling": True, "label": "Billing", "addressBookAddress": _address("1 Quay Street")}
+    dock = {"defaultShipping": True, "label": "Dock", "addressBookAddress": _address("2 Dock Road")}
+    store = {"label": "Store", "addressBookAddress": _address("3 Shop Row", attention="Stores")}
+    body = {
+        "companyName": "Book Ltd",
+        "subsidiary": {"id": "2"},
+        "addressBook": {"items": [billing, dock, store]},
+    }
+    cid = ns.put(f"/customer/eid:BOOK-{tag()}", body)
+    lines = ns.get(f"/customer/{cid}", expandSubResources="true")["addressBook"]["items"]
+    assert [line["line"] for line in lines] == [1, 2, 3]  # a read-only position, not a key
+
+    # A line sent back with its read-only position is refused; without it (links are ignored), it is kept.
+    refused = ns.send("PATCH", f"/customer/{cid}", {"addressBook": {"items": lines}}, replace="addressBook")
+    assert refused.status_code == 400 and "'line'" in refused.text
+    kept = [
+        {k: v for k, v in line.items() if k != "line"} for line in lines if not line.get("defaultBilling")
+    ]
+    moved = {**billing, "addressBookAddress": _address("9 Harbour Way")}
+    book = {"addressBook": {"items": [*kept, moved]}}
+    assert ns.send("PATCH", f"/customer/{cid}", book, replace="addressBook").status_code == 204
+
+    record = ns.get(f"/customer/{cid}", expandSubResources="true")
+    after = record["addressBook"]["items"]
+    assert [(line["label"], line["addressBookAddress"]["addr1"]) for line in after] == [
+        ("Dock", "2 Dock Road"),
+        ("Store", "3 Shop Row"),
+        ("Billing", "9 Harbour Way"),
+    ]
+    assert [bool(line.get("defaultShipping")) for line in after] == [True, False, False]
+    assert after[1]["addressBookAddress"]["attention"] == "Stores"
+    assert after[0]["addressBookAddress"]["country"] == {"id": "GB", "refName": "United Kingdom"}
+    assert record["defaultAddress"].startswith("9 Harbour Way\n")
+
+
 @pytest.mark.parametrize(
     ("body", "code", "path"),
     [
