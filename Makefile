@@ -79,11 +79,12 @@ lint: dev-deps
 ## make test: install what tests need, start PostgreSQL and Redis if needed, run every suite.
 test: dev-deps lint frontend-test chromium
 	$(TEST_ENV) $(PY) -m flowbuilder.devtools.services --postgres
-	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser" -q
+	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser and not integration" -q -n 2
+	$(TEST_ENV) $(VENV)/bin/pytest -m "integration and not browser" -q
 	$(TEST_ENV) DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser -q tests/e2e
 
 unit: dev-deps
-	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser and not integration" -q
+	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser and not integration" -q -n 2
 
 bench: dev-deps
 	$(PY) bench/w5_plan.py

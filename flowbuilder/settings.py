@@ -255,6 +255,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+if TESTING and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # Parallel test processes (pytest-xdist) each get their own Redis database, as pytest-django gives each
+    # its own test database: a shared broker queue would hand one process's runs to the other's worker.
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw"))
+    _base, _, _db = REDIS_URL.rpartition("/")
+    REDIS_URL = f"{_base}/{(int(_db or 0) + _worker) % 16}" if _db.isdigit() or not _db else REDIS_URL
 
 CHANNEL_LAYERS = {
     "default": {

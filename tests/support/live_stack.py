@@ -175,8 +175,10 @@ def subprocess_env(test_database_url: str, web_port: int) -> dict[str, str]:
     from django.conf import settings
 
     origin = f"http://127.0.0.1:{web_port}"
+    # Without pytest-xdist's worker name: the subprocesses take this process's Redis URL as it is.
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
     return {
-        **os.environ,
+        **inherited,
         **DURABILITY_ENV,
         "DATABASE_URL": test_database_url,
         "REDIS_URL": settings.REDIS_URL,
