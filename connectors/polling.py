@@ -28,7 +28,14 @@ from connectors.errors import InvalidInput
 
 R = TypeVar("R")
 
-SETTLE = timedelta(seconds=1)
+SETTLE = timedelta(seconds=1)  # the default of FLOWBUILDER_POLL_SETTLE_S
+
+
+def set_settle_margin(seconds: float) -> None:
+    """Set :data:`SETTLE` (the product sets it from ``FLOWBUILDER_POLL_SETTLE_S`` at start-up; this package
+    does not read Django's settings)."""
+    global SETTLE
+    SETTLE = timedelta(seconds=seconds)
 
 
 def settled_before(now: datetime | None = None) -> datetime:

@@ -302,6 +302,11 @@ FLOWBUILDER_HEARTBEAT_S = env_float("FLOWBUILDER_HEARTBEAT_S", 1.5)
 FLOWBUILDER_STALE_AFTER_S = env_float("FLOWBUILDER_STALE_AFTER_S", 6.0)
 FLOWBUILDER_SWEEP_INTERVAL_S = env_float("FLOWBUILDER_SWEEP_INTERVAL_S", 1.0)
 FLOWBUILDER_RETRY_AFTER_CAP_S = env_float("FLOWBUILDER_RETRY_AFTER_CAP_S", 300.0)
+# A polled record is emitted once its second is over plus this margin (clock skew between us and the
+# system, writes committed after they were stamped): connectors/polling.py explains why.
+FLOWBUILDER_POLL_SETTLE_S = env_float("FLOWBUILDER_POLL_SETTLE_S", 1.0)
+if FLOWBUILDER_POLL_SETTLE_S < 0:
+    raise ImproperlyConfigured("FLOWBUILDER_POLL_SETTLE_S must be 0 or more seconds.")
 # A rate-limited node (429, or 503 with Retry-After) waits, parked, up to this long from its first attempt.
 FLOWBUILDER_RATE_LIMIT_DEADLINE_S = env_float("FLOWBUILDER_RATE_LIMIT_DEADLINE_S", 900.0)
 # Fair share: at most this many runs of one organisation are dispatched or running at once; more wait

@@ -109,3 +109,11 @@ def test_an_idle_websocket_outlives_the_channel_layers_blocking_read():
     assert all(host["socket_timeout"] > layer.brpop_timeout for host in hosts)
     pool = layer.create_pool(0)
     assert pool.connection_kwargs["socket_timeout"] > layer.brpop_timeout
+
+
+def test_the_poll_settle_margin_comes_from_the_setting_and_refuses_a_negative_one():
+    code = "import django; django.setup(); import connectors.polling as p; print(p.SETTLE.total_seconds())"
+    configured = start("-c", code, FLOWBUILDER_TESTING="true", FLOWBUILDER_POLL_SETTLE_S="2.5")
+    assert configured.stdout.strip() == "2.5", configured.stderr[-2000:]
+    refused = start(FLOWBUILDER_TESTING="true", FLOWBUILDER_POLL_SETTLE_S="-1")
+    assert refused.returncode != 0 and "FLOWBUILDER_POLL_SETTLE_S must be 0 or more" in refused.stderr

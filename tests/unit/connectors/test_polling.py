@@ -109,3 +109,15 @@ def _poll_at(records, start: Position, *, now: datetime):
         fmt=iso_millis,
         now=now,
     )
+
+
+@pytest.mark.settling
+def test_the_settle_margin_is_set_in_seconds(monkeypatch):
+    import connectors.polling as polling
+
+    monkeypatch.setattr(polling, "SETTLE", polling.SETTLE)  # restored after the test
+    now = datetime(2026, 3, 1, 12, 0, 30, 400000, tzinfo=UTC)
+    polling.set_settle_margin(0)
+    assert polling.settled_before(now) == datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
+    polling.set_settle_margin(5)
+    assert polling.settled_before(now) == datetime(2026, 3, 1, 12, 0, 25, tzinfo=UTC)
