@@ -3,8 +3,12 @@ import { cellText, columnsOf, decideBlocked, dueText, editLine } from './model';
 
 describe('approvals model', () => {
   it('uses the chosen columns, else the first keys of the lines', () => {
-    expect(columnsOf({ columns: ['a'], items: [{ a: 1, b: 2 }] })).toEqual(['a']);
-    expect(columnsOf({ columns: [], items: [{ a: 1 }, { b: 2 }] })).toEqual(['a', 'b']);
+    expect(columnsOf({ columns: ['a'], items: [{ a: 1, b: 2 }], editable_fields: [] })).toEqual(['a']);
+    expect(columnsOf({ columns: [], items: [{ a: 1 }, { b: 2 }], editable_fields: [] })).toEqual(['a', 'b']);
+  });
+  it('always shows the editable fields, so an approver can edit them', () => {
+    expect(columnsOf({ columns: ['total'], items: [{ total: 1, memo: '' }], editable_fields: ['memo'] })).toEqual(['total', 'memo']);
+    expect(columnsOf({ columns: ['memo', 'total'], items: [], editable_fields: ['memo'] })).toEqual(['memo', 'total']);
   });
   it('edits one field of one line and keeps numbers numeric', () => {
     const items = [{ amount: 10, note: 'x' }, { amount: 5, note: 'y' }];

@@ -2,11 +2,16 @@
 import type { Approval } from '../api/approvals';
 
 /** The columns a request shows: the ones the flow chose, else the first few keys of its lines. */
-export function columnsOf(a: Pick<Approval, 'columns' | 'items'>): string[] {
-  if (a.columns.length) return a.columns;
-  const keys: string[] = [];
-  for (const item of a.items.slice(0, 20)) for (const k of Object.keys(item)) if (!keys.includes(k)) keys.push(k);
-  return keys.slice(0, 6);
+/** The columns shown: the node's, or the first keys of the items; editable fields always (an approver
+ * cannot edit a field that is not on the page). */
+export function columnsOf(a: Pick<Approval, 'columns' | 'items' | 'editable_fields'>): string[] {
+  const keys: string[] = [...a.columns];
+  if (!keys.length) {
+    for (const item of a.items.slice(0, 20)) for (const k of Object.keys(item)) if (!keys.includes(k)) keys.push(k);
+    keys.splice(6);
+  }
+  for (const k of a.editable_fields) if (!keys.includes(k)) keys.push(k);
+  return keys;
 }
 
 export function cellText(value: unknown): string {
