@@ -447,7 +447,7 @@ class Engine:
             self._failures += failure_records.for_exceptions(self.run, node_id, items, offset=offset)
             offset += len(items)
             if complete:  # only such a node clears what it no longer raises
-                raised |= failure_records.fingerprints(items)
+                raised |= failure_records.fingerprints(self.run, items)
         if complete:
             self._cleared.append((node_id, raised))
 

@@ -21,13 +21,16 @@ An exception stops being news when it stops occurring, but only a node that rais
 still holds on every run (``BaseNode.exceptions_complete``, a billing plan reading all open work) can say
 so: after such a node's run, :func:`clear_absent` resolves its open exceptions that run did not raise
 again (resolution ``cleared``, the run as their follow-up). Other nodes see one item per run; their
-records wait for a person.
+records wait for a person. With environments, each environment's exceptions are its own: the
+fingerprint includes the run's environment and a run clears only its environment's records (a test run
+reading the test systems says nothing about prod's).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Case, F, IntegerField, JSONField, TextField, Value, When
@@ -92,11 +95,23 @@ def _identity(item: Any, exc: dict[str, Any]) -> Any:
     return fields or {k: v for k, v in item.items() if k != "exception"}
 
 
-def fingerprint(category: str, problem: str, item: Any, exc: dict[str, Any]) -> str:
-    """What an exception is about, stable across runs (see the module docstring)."""
+@lru_cache(maxsize=1024)
+def environment_of(version_id: int | None) -> str:
+    """A run's environment is its version's, set once with the version ("" without environments)."""
+    from flowbuilder.flows.models import FlowVersion
+
+    if version_id is None:
+        return ""
+    return FlowVersion.objects.filter(pk=version_id).values_list("environment", flat=True).first() or ""
+
+
+def fingerprint(category: str, problem: str, item: Any, exc: dict[str, Any], environment: str = "") -> str:
+    """What an exception is about, stable across runs, in one environment (see the module docstring)."""
     key = {"category": category, "identity": _identity(item, exc)}
     if exc.get("review_id") is None:  # a held match's problem text carries scores that change
         key["problem"] = problem
+    if environment:  # without environments the fingerprints stay what they were
+        key["environment"] = environment
     raw = json.dumps(key, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -118,6 +133,7 @@ def for_exceptions(run: Run, node_id: str, items: list[Any], *, offset: int = 0)
     node's exception items). Each has its :func:`fingerprint`."""
     records = []
     now = timezone.now()
+    environment = environment_of(run.version_id) if items else ""
     for position, item in enumerate(items[:MAX_ITEM_FAILURES]):
         exc, category, problem = _exception(item)
         fix = str(exc.get("what_to_fix") or "")
@@ -133,29 +149,31 @@ def for_exceptions(run: Run, node_id: str, items: list[Any], *, offset: int = 0)
                 item=_preview(item),
                 category=category,
                 message=(problem + (f" What to fix: {fix}" if fix else ""))[:2000],
-                fingerprint=fingerprint(category, problem, item, exc),
+                fingerprint=fingerprint(category, problem, item, exc, environment),
                 last_seen_at=now,
             )
         )
     return records
 
 
-def fingerprints(items: list[Any]) -> set[str]:
+def fingerprints(run: Run, items: list[Any]) -> set[str]:
     """The fingerprints of every exception item (all of them, beyond what :func:`for_exceptions` stores)."""
     found = set()
+    environment = environment_of(run.version_id) if items else ""
     for item in items:
         exc, category, problem = _exception(item)
-        found.add(fingerprint(category, problem, item, exc))
+        found.add(fingerprint(category, problem, item, exc, environment))
     return found
 
 
 def clear_absent(run: Run, node_id: str, raised: set[str]) -> int:
     """Resolve the open exceptions of ``node_id`` in the run's flow that this run did not raise again (see
-    the module docstring); returns how many."""
+    the module docstring); returns how many. Only records of the run's environment."""
     return (
         FailureRecord.objects.filter(
             organisation_id=run.organisation_id, flow_id=run.flow_id, node_id=node_id, fingerprint__gt=""
         )
+        .filter(run__version__environment=environment_of(run.version_id))
         .exclude(state=FailureState.RESOLVED)
         .exclude(fingerprint__in=raised)
         .exclude(run_id=run.pk)

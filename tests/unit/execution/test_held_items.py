@@ -12,7 +12,7 @@ from flowbuilder.execution.models import FailureCategory, FailureKind
 
 
 def test_each_held_item_is_one_item_failure_with_the_nodes_category_and_input_index():
-    run = SimpleNamespace(organisation_id=7, flow_id=8, pk=9)
+    run = SimpleNamespace(organisation_id=7, flow_id=8, pk=9, version_id=None)
     held = [
         {
             "Id": "001B",

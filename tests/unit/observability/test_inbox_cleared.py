@@ -137,3 +137,32 @@ def test_a_rejected_period_stays_open_in_the_inbox_while_held_and_clears_when_dr
     fixed = start(admin, flow, [entry(1, 15000)])  # the rate was fixed in the PSA: drafted again
     held.refresh_from_db()
     assert (held.state, held.resolution, held.follow_up_run_id) == ("resolved", "cleared", fixed.pk)
+
+
+def test_each_environment_keeps_and_clears_its_own_exceptions(admin, eager):
+    from flowbuilder.flows import environments
+
+    org = org_of(admin)
+    org.environments_enabled = True
+    org.save()
+    flow = billing_flow(admin)  # published with environments on: prod
+    dev = environments.promote(actor=admin, flow=flow, environment="dev")
+
+    def in_dev(items):
+        run = actions.start_run(actor=admin, flow=flow, input_items=items, version=dev)
+        run.refresh_from_db()
+        assert run.status == RunStatus.SUCCEEDED
+        return run
+
+    def open_in(environment):
+        records = FailureRecord.objects.filter(flow=flow, state="open", run__version__environment=environment)
+        return list(records)
+
+    start(admin, flow, [entry(1, None)])
+    in_dev([entry(1, None)])
+    [prod_record], [dev_record] = open_in("prod"), open_in("dev")  # one each, not one seen twice
+    assert prod_record.fingerprint != dev_record.fingerprint and prod_record.occurrences == 1
+    fixed = in_dev([entry(1, 20000)])  # the rate was added in dev's systems only
+    dev_record.refresh_from_db()
+    assert (dev_record.resolution, dev_record.follow_up_run_id) == ("cleared", fixed.pk)
+    assert [r.pk for r in open_in("prod")] == [prod_record.pk]
