@@ -16,18 +16,16 @@ from flowbuilder.audit.models import AuditAction
 from flowbuilder.core.errors import InvalidInputError
 from flowbuilder.validation import validate_document
 
-from . import hooks, references
+from . import hooks, references, shared_values
 from .models import Flow, FlowVersion, Release, VersionState
 
 
 class FlowInvalidError(InvalidInputError):
     """Publishing refused: the document has error findings."""
 
-    def __init__(self, findings: list[dict[str, Any]]) -> None:
-        super().__init__(
-            f"The flow has {len(findings)} problem(s); fix the nodes marked red, then publish again.",
-            field="document",
-        )
+    def __init__(self, findings: list[dict[str, Any]], message: str | None = None) -> None:
+        default = f"The flow has {len(findings)} problem(s); fix the nodes marked red, then publish again."
+        super().__init__(message or default, field="document")
         self.findings = findings
 
 
@@ -50,6 +48,9 @@ def publish_version(*, actor: Any, flow: Flow, version: FlowVersion, comment: st
     Call inside a transaction holding the flow's row lock.
     """
     references.check_before_publish(flow, version.document)  # a template copy's ERP ids must exist
+    shared = shared_values.findings_before_publish(flow, version.document)  # its twin's field owners
+    if shared:
+        raise FlowInvalidError(shared, "Not published: " + " ".join(f["message"] for f in shared))
     previous = flow.published_version
     if previous is not None and previous.pk != version.pk:
         FlowVersion.objects.filter(pk=previous.pk).update(state=VersionState.SUPERSEDED)

@@ -29,7 +29,7 @@ from flowbuilder.tenancy.governance import approval_policy
 from flowbuilder.tenancy.models import Organisation, OrganisationKind
 from flowbuilder.tenancy.permissions import can
 
-from . import references, review
+from . import references, review, shared_values
 from .actions import FlowInvalidError, error_findings
 from .graph_diff import MISSING, diff_documents, get_at, is_empty, nodes_by_id, set_at, split
 from .merge import merge_documents
@@ -134,6 +134,8 @@ def check_parameters(declared: Any, document: dict[str, Any]) -> list[dict[str, 
             entry = {**base, "pointer": pointer}
             if p.get("references") is not None:
                 entry["references"] = p["references"]  # checked below, once every slot is known
+            if p.get("shared") is not None:
+                entry["shared"] = shared_values.check_declaration(p["shared"], where)
             if "default" in p:
                 entry["default"] = p["default"]
             else:
@@ -362,7 +364,8 @@ def clone_template(
     own connections. Returns one result per target; a bad target is reported, the others still clone.
     Parameters naming ERP records are looked up in the customer's ERP (:mod:`.references`): a missing one
     refuses that customer's clone, naming the parameter; an unbound ERP slot leaves the check pending
-    (``pending_checks``) until publish.
+    (``pending_checks``) until publish. A shared parameter (:mod:`.shared_values`) whose value differs from
+    the customer's other copy of a template sharing it refuses the clone the same way.
     """
     _require_manage(actor, template)
     chosen = _version(template, version)
@@ -392,6 +395,13 @@ def clone_template(
             rendered = render_document(chosen.document, chosen.parameters, values)
             # ERP ids among the values must exist in the customer's ERP (pending until it is connected).
             problems, pending = references.check(customer.pk, chosen.parameters, rendered)
+            if problems:
+                result["errors"] = problems
+                continue
+            # Shared values (the field owners of a two-way sync) must match the customer's other copies.
+            problems = shared_values.as_errors(
+                shared_values.disagreements(customer.pk, template.name, chosen.parameters, rendered)
+            )
             if problems:
                 result["errors"] = problems
                 continue
@@ -468,6 +478,9 @@ def dry_run_clone(
         if not errors:
             problems, pending = references.check(customer.pk, chosen.parameters, rendered)
             errors.update(problems)
+            disagree = shared_values.disagreements(customer.pk, template.name, chosen.parameters, rendered)
+            for name, messages in shared_values.as_errors(disagree).items():
+                errors.setdefault(name, []).extend(messages)
         # An unbound slot is reported as such, not as a broken node: binding it is the next step.
         waiting = {(n, "connection") for name in unbound for n in slots[name].get("nodes", [])}
         findings = [
@@ -596,6 +609,16 @@ def upgrade_instances(
             )
             if problems:
                 result.update(status="invalid_references", errors=problems)
+                continue
+            disagree = shared_values.disagreements(
+                instance.customer_id,
+                template.name,
+                target.parameters,
+                plan["merge"].document,
+                exclude_flow=instance.flow_id,
+            )
+            if disagree:
+                result.update(status="shared_values_disagree", errors=shared_values.as_errors(disagree))
                 continue
             result["pending_checks"] = pending
             _apply(

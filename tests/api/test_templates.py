@@ -549,3 +549,167 @@ def test_partner_rollout_scenario(world, api, client_as):
     assert_not_found(a_admin.get(f"/api/flows/{flows[c1.pk]}/"))
     assert result_ids(a_admin.get("/api/templates/")) == set()
     assert AuditEvent.objects.filter(action="template.clone", organisation=world.a).count() == 1
+
+
+# --- shared parameters: one system of record per field across a customer's two sync flows ----------------
+
+SHARED = "owners_crm_erp"
+
+
+def owners_document(owner: str = "crm") -> dict:
+    return document(
+        [
+            node("t", "trigger.manual"),
+            node("owners", "transform.map", {"fields": [{"name": "owner_address", "value": owner}]}),
+        ],
+        [edge("t", "owners")],
+    )
+
+
+def owners_template(world, name: str, *, shared: str | None = SHARED):
+    flow = flow_actions.create_flow(
+        actor=world.partner_admin, organisation=world.partner, name=name, document=owners_document()
+    )
+    template = template_actions.create_template(
+        actor=world.partner_admin, organisation=world.partner, name=name, source_flow=flow
+    )
+    parameter = {"name": "owner_address", "kind": "value", "pointer": "/nodes/owners/config/fields/0/value"}
+    if shared:
+        parameter["shared"] = shared
+    template_actions.publish_template_version(
+        actor=world.partner_admin, template=template, parameters=[parameter]
+    )
+    return template
+
+
+def clone_owners(api, world, template, owner: str | None):
+    parameters = {"owner_address": owner} if owner else {}
+    return api(world.partner_admin).post(
+        f"/api/templates/{template.pk}/clone/",
+        {"customers": [{"customer": world.a.pk, "parameters": parameters}]},
+        format="json",
+    )
+
+
+@pytest.mark.django_db
+class TestSharedParameters:
+    def test_bad_shared_key_is_refused_naming_the_field(self, world, api):
+        template = owners_template(world, "CRM side")
+        parameter = {"name": "o", "kind": "value", "pointer": "/nodes/owners/config/fields/0/value"}
+        for bad in ("", "Has Space", 7):
+            response = api(world.partner_admin).post(
+                f"/api/templates/{template.pk}/versions/",
+                {"parameters": [{**parameter, "shared": bad}]},
+                format="json",
+            )
+            assert response.status_code == 400, (bad, response.content)
+            assert "parameters[0].shared" in response.json()["errors"]
+        ok = api(world.partner_admin).post(
+            f"/api/templates/{template.pk}/versions/",
+            {"parameters": [{**parameter, "shared": "a_key.v1"}]},
+            format="json",
+        )
+        assert ok.status_code == 201 and ok.json()["parameters"][0]["shared"] == "a_key.v1"
+
+    def test_copies_that_agree_clone_and_publish(self, world, api, client_as):
+        crm, erp = owners_template(world, "CRM side"), owners_template(world, "ERP side")
+        first = clone_owners(api, world, crm, "erp")
+        assert first.status_code == 201, first.content
+        second = clone_owners(api, world, erp, "erp")
+        assert second.status_code == 201 and second.json()["results"][0]["errors"] == {}, second.content
+        for result in (first, second):
+            flow = result.json()["results"][0]["flow"]
+            published = client_as("admin").post(f"/api/flows/{flow}/publish/", {}, format="json")
+            assert published.status_code == 201, published.content
+
+    def test_a_clone_that_disagrees_is_refused_naming_field_templates_and_owners(self, world, api):
+        crm, erp = owners_template(world, "CRM side"), owners_template(world, "ERP side")
+        assert clone_owners(api, world, crm, None).status_code == 201  # the default: crm
+        dry = api(world.partner_admin).post(
+            f"/api/templates/{erp.pk}/clone/",
+            {
+                "dry_run": True,
+                "customers": [{"customer": world.a.pk, "parameters": {"owner_address": "erp"}}],
+            },
+            format="json",
+        )
+        assert dry.status_code == 200 and not dry.json()["results"][0]["ok"]
+        assert "owner_address" in dry.json()["results"][0]["errors"]
+        response = clone_owners(api, world, erp, "erp")
+        assert response.status_code == 400, response.content
+        [message] = response.json()["results"][0]["errors"]["owner_address"]
+        assert "owner_address is 'erp' in 'ERP side' but 'crm' in 'CRM side'" in message
+        assert "Set owner_address to the same value in both" in message
+        assert not TemplateInstance.objects.filter(template=erp).exists()
+        # Another key (or none) is no pair: no check.
+        unpaired = owners_template(world, "Unpaired", shared="another_pair")
+        assert clone_owners(api, world, unpaired, "erp").status_code == 201
+
+    def test_publish_is_refused_while_the_other_copy_disagrees(self, world, api, client_as):
+        crm, erp = owners_template(world, "CRM side"), owners_template(world, "ERP side")
+        flows = [clone_owners(api, world, t, "crm").json()["results"][0]["flow"] for t in (crm, erp)]
+        customer = client_as("admin")
+        # The customer moves the address to the ERP in the ERP side's flow only.
+        doc = _flow_doc(flows[1])
+        _node(doc, "owners")["config"]["fields"][0]["value"] = "erp"
+        assert (
+            customer.put(
+                f"/api/flows/{flows[1]}/draft/", {"document": doc, "force": True}, format="json"
+            ).status_code
+            == 200
+        )
+        response = customer.post(f"/api/flows/{flows[1]}/publish/", {}, format="json")
+        assert response.status_code == 400, response.content
+        body = response.json()
+        assert "owner_address is 'erp' in 'ERP side' but 'crm' in 'CRM side'" in body["detail"]
+        [finding] = body["findings"]
+        assert (finding["code"], finding["node_id"], finding["field"], finding["severity"]) == (
+            "shared_parameter_disagrees",
+            "owners",
+            "fields.0.value",
+            "error",
+        )
+        assert Flow.objects.get(pk=flows[1]).published_version is None
+        # Changed in both drafts: each publishes, one after the other.
+        doc = _flow_doc(flows[0])
+        _node(doc, "owners")["config"]["fields"][0]["value"] = "erp"
+        assert (
+            customer.put(
+                f"/api/flows/{flows[0]}/draft/", {"document": doc, "force": True}, format="json"
+            ).status_code
+            == 200
+        )
+        for flow in flows:
+            assert customer.post(f"/api/flows/{flow}/publish/", {}, format="json").status_code == 201
+
+    def test_an_upgrade_that_would_disagree_leaves_the_copy_unchanged(self, world, api):
+        crm, erp = owners_template(world, "CRM side"), owners_template(world, "ERP side")
+        assert clone_owners(api, world, crm, None).status_code == 201
+        instance = TemplateInstance.objects.get(
+            pk=clone_owners(api, world, erp, None).json()["results"][0]["instance"]
+        )
+        # v2 of the ERP side changes the default owner; the customer's CRM side still says crm.
+        flow_actions.save_draft(
+            actor=world.partner_admin,
+            flow=erp.source_flow,
+            document=owners_document("erp"),
+            revision=None,
+            force=True,
+        )
+        parameter = {
+            "name": "owner_address",
+            "kind": "value",
+            "pointer": "/nodes/owners/config/fields/0/value",
+            "shared": SHARED,
+        }
+        template_actions.publish_template_version(
+            actor=world.partner_admin, template=erp, parameters=[parameter]
+        )
+        response = api(world.partner_admin).post(
+            f"/api/templates/{erp.pk}/upgrade/", {"version": 2, "instances": [instance.pk]}, format="json"
+        )
+        [result] = response.json()["results"]
+        assert result["status"] == "shared_values_disagree", result
+        assert "'CRM side'" in result["errors"]["owner_address"][0]
+        instance.refresh_from_db()
+        assert instance.based_on.number == 1

@@ -38,6 +38,12 @@ class ValueParameterShape(serializers.Serializer):
         required=False,
         help_text="The value names ERP records: checked in the customer's ERP at clone, rollout and publish.",
     )
+    shared = serializers.CharField(
+        required=False,
+        help_text="A key the templates that must agree on this parameter share (the field owners of a "
+        "two-way sync): in one customer their copies hold the same value, checked at clone, rollout and "
+        "publish.",
+    )
 
     class Meta:
         ref_name = "ValueParameter"
@@ -442,6 +448,7 @@ UPGRADE_STATUSES = [
     "not_found",
     "missing_parameters",
     "invalid_references",
+    "shared_values_disagree",
 ]
 
 
@@ -451,7 +458,10 @@ class UpgradeResultShape(serializers.Serializer):
     conflicts = MergeConflictShape(many=True)
     missing_parameters = serializers.ListField(child=serializers.CharField(), required=False)
     errors = typed_json(
-        FIELD_ERRORS, required=False, help_text="invalid_references: parameter -> records the ERP lacks."
+        FIELD_ERRORS,
+        required=False,
+        help_text="invalid_references: parameter -> records the ERP lacks; shared_values_disagree: "
+        "parameter -> the other copy in the customer that holds another value.",
     )
     pending_checks = serializers.ListField(
         child=serializers.CharField(),

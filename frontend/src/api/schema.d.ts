@@ -5373,7 +5373,7 @@ export interface components {
             status: components["schemas"]["UpgradeResultStatusEnum"];
             conflicts: components["schemas"]["MergeConflict"][];
             missing_parameters?: string[];
-            /** @description invalid_references: parameter -> records the ERP lacks. */
+            /** @description invalid_references: parameter -> records the ERP lacks; shared_values_disagree: parameter -> the other copy in the customer that holds another value. */
             errors?: {
                 [key: string]: string[];
             };
@@ -5394,9 +5394,10 @@ export interface components {
          *     * `not_found` - not_found
          *     * `missing_parameters` - missing_parameters
          *     * `invalid_references` - invalid_references
+         *     * `shared_values_disagree` - shared_values_disagree
          * @enum {string}
          */
-        UpgradeResultStatusEnum: "upgraded" | "conflicts" | "skipped_pinned" | "up_to_date" | "not_found" | "missing_parameters" | "invalid_references";
+        UpgradeResultStatusEnum: "upgraded" | "conflicts" | "skipped_pinned" | "up_to_date" | "not_found" | "missing_parameters" | "invalid_references" | "shared_values_disagree";
         UpgradeResults: {
             results: components["schemas"]["UpgradeResult"][];
         };
@@ -5463,6 +5464,8 @@ export interface components {
             default: unknown;
             /** @description The value names ERP records: checked in the customer's ERP at clone, rollout and publish. */
             references?: components["schemas"]["ParameterReferences"];
+            /** @description A key the templates that must agree on this parameter share (the field owners of a two-way sync): in one customer their copies hold the same value, checked at clone, rollout and publish. */
+            shared?: string;
         };
         /** @description As declared when publishing: no description, not required and the flow's current value by default. */
         ValueParameterInputRequest: {
@@ -5481,6 +5484,8 @@ export interface components {
             default?: unknown;
             /** @description The value names ERP records: checked in the customer's ERP at clone, rollout and publish. */
             references?: components["schemas"]["ParameterReferencesRequest"];
+            /** @description A key the templates that must agree on this parameter share (the field owners of a two-way sync): in one customer their copies hold the same value, checked at clone, rollout and publish. */
+            shared?: string;
         };
         /**
          * @description * `value` - value

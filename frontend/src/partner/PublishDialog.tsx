@@ -113,10 +113,14 @@ export function PublishDialog({
     setError(null);
     try {
       // Only the declared keys (the row's picked step is UI state); defaults are the flow's current values.
+      // What the dialog does not edit (ERP references, a shared key) is kept from the latest version.
       const parameters: TemplateParameterInput[] = list.map((x) =>
         x.kind === 'connection'
           ? { name: x.name, kind: 'connection', connector: x.connector, nodes: x.nodes, required: x.required, description: x.description.trim() }
-          : { name: x.name, kind: 'value', pointer: x.pointer, required: x.required, description: x.description.trim() },
+          : {
+              name: x.name, kind: 'value', pointer: x.pointer, required: x.required, description: x.description.trim(),
+              ...(x.references ? { references: x.references } : {}), ...(x.shared ? { shared: x.shared } : {}),
+            },
       );
       const v = await partnerApi.publishVersion(template.id, { source, parameters, changelog: changelog.trim() });
       onPublished(v);

@@ -21,6 +21,8 @@ const STATUS_TEXT: Record<string, string> = {
   up_to_date: 'Already on this version or newer',
   not_found: 'Not found',
   missing_parameters: 'Left unchanged: required parameters missing',
+  invalid_references: 'Left unchanged: parameters name records the ERP does not have',
+  shared_values_disagree: 'Left unchanged: shared parameters differ from the customer’s other copy',
 };
 
 function ConflictRow({ c, choice, onChoose, name }: { c: MergeConflict; choice: Choice | undefined; onChoose: (c: Choice) => void; name: string }) {
@@ -318,6 +320,13 @@ function Rollout({ partner }: { partner: Organisation }) {
                   <span className="strong">{inst ? name(inst.customer) : `#${r.instance}`}</span>: {STATUS_TEXT[r.status] ?? r.status}
                   {r.missing_parameters?.length ? ` (${r.missing_parameters.join(', ')})` : ''}
                   {r.conflicts.length > 0 && ` (${r.conflicts.length} conflict${r.conflicts.length === 1 ? '' : 's'})`}
+                  {Object.keys(r.errors ?? {}).length > 0 && (
+                    <ul className="small clone-errors">
+                      {Object.entries(r.errors ?? {}).map(([field, messages]) => (
+                        <li key={field}><code>{field}</code>: {messages.join(' ')}</li>
+                      ))}
+                    </ul>
+                  )}
                 </li>
               );
             })}

@@ -1,10 +1,12 @@
-"""Which ERP records a template parameter's value names, and how a bad declaration is refused."""
+"""Which ERP records a template parameter's value names, how a bad declaration is refused, and the shared
+keys that hold several templates' parameters to one value."""
 
 from __future__ import annotations
 
 import pytest
 
 from flowbuilder.core.errors import InvalidInputError
+from flowbuilder.flows import shared_values
 from flowbuilder.flows.references import _wanted, check_declaration
 
 SLOTS = {"netsuite": {"name": "netsuite", "kind": "connection"}}
@@ -40,3 +42,16 @@ def test_bad_declarations_name_the_field(spec, field):
     with pytest.raises(InvalidInputError) as refused:
         check_declaration(spec, SLOTS, "parameters[3]")
     assert refused.value.field == field
+
+
+@pytest.mark.parametrize("key", ["", "Owners", "1st", "a b", "x" * 101, 3, None])
+def test_bad_shared_keys_name_the_field(key):
+    with pytest.raises(InvalidInputError) as refused:
+        shared_values.check_declaration(key, "parameters[2]")
+    assert refused.value.field == "parameters[2].shared"
+
+
+def test_a_shared_key_is_kept():
+    assert shared_values.check_declaration("customer_master_owners_salesforce_netsuite", "p") == (
+        "customer_master_owners_salesforce_netsuite"
+    )
