@@ -105,11 +105,14 @@ def sandbox_connection(
     client: dict[str, str] | None = None,
     kantata_token: str | None = None,
     netsuite_certificate: Certificate | None = None,
+    config: dict[str, Any] | None = None,
 ) -> Connection:
     """The organisation's connection to ``system`` in its own sandbox ``tenant`` with the auth flow the
     real system offers (created once; brought back to the tenant's URLs and client when an earlier demo
-    pointed it elsewhere). Kantata, and NetSuite without a registered certificate, are Connect types:
+    pointed it elsewhere). ``config``: settings besides :data:`SANDBOX_CONFIG`'s (a demo customer's
+    Business Central company). Kantata, and NetSuite without a registered certificate, are Connect types:
     :func:`connect_sandbox_connections` authorises them once the sandbox runs."""
+    settings_ = {**(SANDBOX_CONFIG.get(system) or {}), **(config or {})} or None
     name = f"{system.title()} sandbox"
     spec = sandbox_connection_spec(
         system,
@@ -129,10 +132,14 @@ def sandbox_connection(
             base_url=spec.base_url,
             credential_type=spec.credential_type,
             credentials=spec.credentials,
-            config=SANDBOX_CONFIG.get(system),
+            config=settings_,
         )
     secret = set(get_connector(system).credential_type(spec.credential_type).secret_fields())
     plain = {k: v for k, v in spec.credentials.items() if k not in secret}
+    if settings_ and any((existing.config or {}).get(k) != v for k, v in settings_.items()):
+        existing = credential_actions.update_connection(
+            actor=actor, connection=existing, config={**(existing.config or {}), **settings_}
+        )
     if (
         existing.base_url == spec.base_url
         and existing.credential_type == spec.credential_type

@@ -584,7 +584,9 @@ class BusinessCentral(System):
                     "BadRequest_PropertyNotFound",
                     f"The property '{key}' does not exist on type 'Microsoft.NAV.{spec.entity}'.",
                 )
-            if key in spec.readonly:
+            if key in spec.readonly or (
+                key == "taxPercent" and es in DOCUMENT_LINES.values() and self._vat_company(cid)
+            ):
                 raise BcError(400, "BadRequest", f"The property '{key}' is read-only.")
             record[key] = self._coerce(key, ftype, value)
         if existing is None:
@@ -699,6 +701,7 @@ class BusinessCentral(System):
                 ) * 10000
             if any(r.get("sequence") == record["sequence"] for r in siblings):
                 raise self._same_line(doc, record["sequence"])
+            self._line_tax(cid, record)
             line_amounts(record)
         elif es == "customerPaymentJournals":
             clash = [
@@ -715,6 +718,38 @@ class BusinessCentral(System):
                     f"Name='{record['code']}'",
                 )
             record["displayName"] = record.get("displayName") or record["code"]
+
+    def _vat_company(self, cid: str) -> bool:
+        return bool((self.store.peek(self.name, "companies", cid) or {}).get("_vat"))
+
+    def _line_tax(self, cid: str, line: dict[str, Any]) -> None:
+        """A VAT company's sales line: ``taxCode`` names a VAT product posting group (the API's taxGroups,
+        type VAT), else the item's; ``taxPercent`` (read-only, documented) is that group's VAT %, and
+        :func:`.schema.line_amounts` makes ``totalTaxAmount`` and ``amountIncludingTax`` from it. An unknown
+        code is refused as Business Central refuses a value missing from the related table. Other companies
+        keep the line's tax as given (sales tax is not modelled).
+        https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_salesinvoiceline
+        """
+        if not self._vat_company(cid):
+            return
+        code = str(line.get("taxCode") or "").upper()  # a Code field: Business Central stores it upper case
+        if not code and line.get("lineObjectNumber"):
+            item = next(
+                (i for i in self._records(cid, "items") if i.get("number") == line["lineObjectNumber"]), None
+            )
+            code = str((item or {}).get("taxGroupCode") or "")
+        if not code:
+            line.update(taxCode="", taxPercent=0.0)
+            return
+        group = next((g for g in self._records(cid, "taxGroups") if g.get("code") == code), None)
+        if group is None:
+            raise BcError(
+                400,
+                "Internal_RecordNotFound",
+                f"The field VAT Prod. Posting Group of table Sales Line contains a value ({code}) that "
+                "cannot be found in the related table (VAT Product Posting Group).",
+            )
+        line.update(taxCode=code, taxPercent=float(group.get("_taxPercent") or 0))
 
     def _journal(self, cid: str, journal_id: Any) -> dict[str, Any]:
         """The payment's journal: the given one, else the company's default (CASHRCPT), created on demand."""

@@ -1,7 +1,13 @@
-"""Business Central seed: two companies (Northwind Advisory Ltd with the data, CRONUS USA, Inc.), customers,
-a project per won deal, sales invoices with lines, a CASHRCPT customer payment journal per company, and
-payments already posted from it (held apart: posted journal lines leave the journal, as in Business
-Central)."""
+"""Business Central seed: three companies (Northwind Advisory Ltd with the data, CRONUS USA, Inc., and
+Northwind Advisory UK Ltd, which uses VAT), customers, a project per won deal, sales invoices with lines, a
+CASHRCPT customer payment journal per company, and payments already posted from it (held apart: posted
+journal lines leave the journal, as in Business Central).
+
+The VAT company is seeded last, with ids derived from the main company's (no random draws: the records
+before it stay as they were). It has no history, only the setup a template names: items, the VAT product
+posting groups the API's ``taxGroups`` lists in a VAT company (``taxType`` VAT; the rate each carries is the
+company's VAT posting setup, kept hidden as ``_taxPercent``) and currencies. Its sales lines take the VAT %
+of their ``taxCode`` (:mod:`.routes`)."""
 
 from __future__ import annotations
 
@@ -46,6 +52,24 @@ SETUP: dict[str, list[dict[str, Any]]] = {
         {"code": "GBP", "displayName": "British pound", "symbol": "£"},
         {"code": "EUR", "displayName": "Euro", "symbol": "€"},
         {"code": "CAD", "displayName": "Canadian dollar", "symbol": "$"},
+    ],
+}
+VAT_COMPANY = "Northwind Advisory UK Ltd"
+# The VAT company's setup. In a VAT country the API's taxGroups resource lists the VAT product posting
+# groups (table 5480 "Tax Group Buffer", type VAT), and a sales line's taxCode names one of them; its VAT %
+# comes from the VAT posting setup (UK rates: standard 20%, reduced 5%, zero 0%).
+# https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_taxgroup
+# https://learn.microsoft.com/en-us/dynamics365/business-central/application/base-application/table/microsoft.integration.entity.tax-group-buffer
+VAT_SETUP: dict[str, list[dict[str, Any]]] = {
+    "items": [{**item, "taxGroupCode": "STANDARD"} for item in SETUP["items"]],
+    "taxGroups": [
+        {"code": "STANDARD", "displayName": "Standard rate VAT 20%", "taxType": "VAT", "_taxPercent": 20.0},
+        {"code": "REDUCED", "displayName": "Reduced rate VAT 5%", "taxType": "VAT", "_taxPercent": 5.0},
+        {"code": "ZERO", "displayName": "Zero rated VAT 0%", "taxType": "VAT", "_taxPercent": 0.0},
+    ],
+    "currencies": [  # the local currency is GBP
+        {"code": "EUR", "displayName": "Euro", "symbol": "€"},
+        {"code": "USD", "displayName": "US dollar", "symbol": "$"},
     ],
 }
 
@@ -352,6 +376,70 @@ def seed(world: World, out: Rows) -> None:
                     "_version": 1,
                 },
             )
+    _seed_vat_company(out, main_id, created_at)
     # API-created customers and projects continue the seeded number series instead of colliding with it.
     out.counters["dynamics:customers"] = 10000 + len(customers)
     out.counters["dynamics:projects"] = 10000 + len(projects)
+
+
+def _seed_vat_company(out: Rows, main_id: str, created_at: datetime) -> None:
+    """The company that uses VAT: its setup records and a CASHRCPT journal, ids derived (no draws)."""
+    stamp = iso_z(created_at, millis=True)
+    vid = str(uuid.uuid5(uuid.UUID(main_id), "vat-company"))
+    out.add(
+        "dynamics",
+        "companies",
+        vid,
+        {
+            "id": vid,
+            "systemVersion": "24.0.16410.18056",
+            "name": VAT_COMPANY,
+            "displayName": VAT_COMPANY,
+            "businessProfileId": "",
+            "systemCreatedAt": stamp,
+            "systemCreatedBy": "00000000-0000-0000-0000-000000000001",
+            "systemModifiedAt": stamp,
+            "systemModifiedBy": "00000000-0000-0000-0000-000000000001",
+            "_set": "companies",
+            "_version": 1,
+            "_vat": True,  # sales lines take the VAT % of their taxCode (routes.py)
+        },
+    )
+    for es, rows in VAT_SETUP.items():
+        for values in rows:
+            sid = str(
+                uuid.uuid5(
+                    uuid.NAMESPACE_URL, f"dynamics:{vid}:{es}:{values.get('number') or values['code']}"
+                )
+            )
+            out.add(
+                "dynamics",
+                es,
+                sid,
+                {
+                    **SETS_DEF[es].defaults,
+                    "id": sid,
+                    **values,
+                    "lastModifiedDateTime": stamp,
+                    "_companyId": vid,
+                    "_set": es,
+                    "_version": 1,
+                },
+            )
+    jid = str(uuid.uuid5(uuid.UUID(vid), "CASHRCPT"))
+    out.add(
+        "dynamics",
+        "customerPaymentJournals",
+        jid,
+        {
+            **SETS_DEF["customerPaymentJournals"].defaults,
+            "id": jid,
+            "code": "CASHRCPT",
+            "displayName": "Cash receipts",
+            "lastModifiedDateTime": stamp,
+            "balancingAccountNumber": "10100",
+            "_companyId": vid,
+            "_set": "customerPaymentJournals",
+            "_version": 1,
+        },
+    )

@@ -95,6 +95,21 @@ def test_a_closed_won_in_acmes_org_starts_only_acmes_flow(worker, start_beat, sa
     }
     assert connections["acme"]["salesforce"].credentials["client_id"] == "acme-client"
     assert connections["globex"]["netsuite"].base_url == sandbox.url + "/netsuite/GLOBEX"
+    # Initech's Business Central is the company that uses VAT; its billing maps a VAT code per kind of
+    # line (checked against that company's taxGroups when it was cloned and published).
+    initech_bc = Connection.objects.get(organisation__slug="initech-services", connector="dynamics")
+    assert initech_bc.config["company_name"] == "Northwind Advisory UK Ltd"
+    billing = Flow.objects.get(
+        organisation__slug="initech-services",
+        name__icontains="project to billing",
+        published_version__isnull=False,
+    )
+    [plan] = [n for n in billing.published_version.document["nodes"] if n["id"] == "plan"]
+    assert plan["config"]["tax_codes"] == {
+        "default": {"time": "STANDARD", "expense": "STANDARD", "milestone": "STANDARD"}
+    }
+    bc = runtime.open_connection(initech_bc.organisation_id, initech_bc.ref)
+    assert bc.find_references("tax_group", ["STANDARD", "VAT20"]) == {"STANDARD": "Standard rate VAT 20%"}
 
     start_beat()
     wait_for_first_polls(quote)

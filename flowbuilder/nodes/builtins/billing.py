@@ -15,6 +15,11 @@ the work invoiced in the PSA.
   (template parameters). Anything missing is an exception that says what to fix, and the project's
   invoice for that period waits for the fix: nothing is defaulted. Which PSA and ERP:
   :mod:`.billing_sources`, :mod:`.billing_targets`.
+* A tax code is per line: an entity's entry in ``tax_codes`` is one code for every line, or a code per
+  kind of line (``{"time": "STANDARD", "expense": "ZERO", "milestone": "STANDARD"}``). An entity with a
+  per-kind entry but no code for a line's kind is an exception naming the key to add. An entity with no
+  entry is an exception where the ERP needs a code on every line (NetSuite); Business Central then takes
+  the tax from the customer's and item's posting setup (a company that uses VAT: give the codes).
 * Lines are in the project's currency; an expense in another currency is either split onto an invoice of
   its own currency or converted with a declared rate (``expense_currency``); never summed raw.
 * A project with a not-to-exceed cap (``not_to_exceed``) is never billed beyond it: a line that would go
@@ -203,7 +208,18 @@ def plan_invoices(
                     key=key,
                 )
             )
-        if target.tax_required and not text(tax_codes.get(entity)):
+        mapping = tax_codes.get(entity)
+        if isinstance(mapping, dict) and not text(mapping.get(unit.kind)):
+            draft.problems.append(
+                _exception(
+                    "missing_reference",
+                    f"{unit.ref}: no tax code for {unit.kind} lines of entity {entity}.",
+                    f"Set tax_codes['{entity}']['{unit.kind}'] in the template's parameters.",
+                    **where,
+                    key=key,
+                )
+            )
+        elif target.tax_required and not _tax_code(tax_codes, entity, unit.kind):
             draft.problems.append(
                 _exception(
                     "missing_reference",
@@ -288,6 +304,14 @@ def _entity(project: dict[str, Any]) -> str:
     return text(project.get("subsidiary_id")) or "default"
 
 
+def _tax_code(tax_codes: dict[str, Any], entity: str, kind: str) -> str:
+    """The entity's tax code for a line of ``kind``: its one code, or its code for that kind; "" if none."""
+    mapping = tax_codes.get(entity)
+    if isinstance(mapping, dict):
+        return text(mapping.get(kind))
+    return text(mapping)
+
+
 def _amount(unit: Unit) -> float:
     return round(unit.quantity * float(unit.rate or 0), 2)
 
@@ -350,11 +374,12 @@ def _invoice(
     draft: Draft, items: dict[str, Any], tax_codes: dict[str, Any], erp: Erp, psa: str
 ) -> dict[str, Any]:
     entity = _entity(draft.project)
-    tax = text(tax_codes.get(entity))
     units = sorted(draft.units, key=lambda u: ({"time": 0, "expense": 1, "milestone": 2}[u.kind], u.ref))
-    lines, summary = [], []
+    lines, summary, taxes = [], [], []
     for index, u in enumerate(units):
         amount = _amount(u)
+        tax = _tax_code(tax_codes, entity, u.kind)
+        taxes.append(tax)
         lines.append(erp.line(u, text(items[entity][u.kind]), tax, amount, index))
         summary.append(f"{u.description}: {u.quantity:g} x {u.rate:.2f} = {amount:.2f}")
 
@@ -379,7 +404,7 @@ def _invoice(
         "customer": project.get("customer_name") or "",
         "subsidiary_id": entity,
         "currency": draft.currency,
-        "tax_code": tax,
+        "tax_code": ", ".join(dict.fromkeys(t for t in taxes if t)),  # the lines' codes, for the approver
         "period": draft.period.id,
         "period_start": draft.period.start.isoformat(),
         "period_end": draft.period.end.isoformat(),
@@ -421,7 +446,10 @@ class PlanInvoices(BaseNode):
         "(or `default`): "
         '`{"cycle": "monthly|semi-monthly|weekly|milestone", "cutoff_days": 3}`. **Items** per entity: '
         '`{"<subsidiary>": {"time": "<item id>", "expense": "…", "milestone": "…"}}`; **Tax codes** per '
-        "entity. **Expense currency**: `split` (an invoice per currency) or `convert` with `rates` "
+        'entity, one for every line (`{"<subsidiary>": "<code>"}`) or one per kind of line (`{"default": '
+        '{"time": "STANDARD", "expense": "ZERO", "milestone": "STANDARD"}}`): each line carries its code, a '
+        "kind without one is an exception (Business Central without an entry: the posting setup decides). "
+        "**Expense currency**: `split` (an invoice per currency) or `convert` with `rates` "
         '(`{"GBP:USD": 1.27}`). Drafts leave on **invoices**, problems on **exceptions** (category, problem, '
         "what to fix; that project's invoice for the period waits; each lands in the failure inbox), lines "
         "over a not-to-exceed cap are held as `not_to_exceed` exceptions, the rest leaves on **waiting**. "

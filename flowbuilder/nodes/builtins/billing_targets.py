@@ -18,7 +18,13 @@ drafted again.
   keeps its lines), so when the work changed the flow deletes the rejected draft and the next run drafts
   the period afresh. A line is a ``salesInvoiceLine``: ``lineType`` Item, ``lineObjectNumber`` (the item
   number), ``quantity``, ``unitPrice``, ``taxCode`` and its ``sequence`` (the line number, so a replayed deep
-  insert finds its lines).
+  insert finds its lines). ``taxCode`` is the line's tax group code in a sales-tax company (US) and its VAT
+  product posting group in a VAT company: both are the codes the API's ``taxGroups`` lists (``taxType``
+  "Sales Tax" or "VAT"). Business Central computes ``taxPercent``, ``totalTaxAmount`` and
+  ``amountIncludingTax`` on the line (read-only) and ``totalTaxAmount`` / ``totalAmountIncludingTax`` on
+  the invoice; without a ``taxCode`` the line takes the item's group.
+  https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_salesinvoiceline
+  https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_taxgroup
 """
 
 from __future__ import annotations
@@ -119,7 +125,9 @@ class Erp:
     existing: Callable[[dict[str, Any]], Existing]
     line: Callable[[Unit, str, str, float, int], dict[str, Any]]
     key_length: int  # the external id field's length
-    tax_required: bool  # NetSuite lines need a tax code; Business Central may take it from the customer
+    # NetSuite lines need a tax code; Business Central may take it from the item's posting setup (an entity
+    # with codes in the template gets them on every line, a kind without one is an exception either way)
+    tax_required: bool
     redraft_in_place: bool  # a new draft of the key overwrites a rejected one (else: delete it first)
     redraft_hint: str  # how a person asks for unchanged rejected work to be drafted again
 

@@ -3,6 +3,9 @@ keys that hold several templates' parameters to one value."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from flowbuilder.core.errors import InvalidInputError
@@ -55,3 +58,24 @@ def test_a_shared_key_is_kept():
     assert shared_values.check_declaration("customer_master_owners_salesforce_netsuite", "p") == (
         "customer_master_owners_salesforce_netsuite"
     )
+
+
+def test_the_business_central_tax_codes_per_kind_are_each_checked_as_a_tax_group():
+    """The Certinia + Business Central billing template checks every code of its tax table (one per kind
+    of line, or one for all) in the company's taxGroups, as it checks its item numbers."""
+    spec = json.loads(
+        (
+            Path(__file__).resolve().parents[3] / "fixtures/templates/project_to_billing_certinia_bc.json"
+        ).read_text()
+    )
+    [param] = [p for p in spec["parameters"] if p["name"] == "tax_codes"]
+    declared = check_declaration(param["references"], {"dynamics": {}}, "parameters[0]")
+    value = {"default": {"time": "STANDARD", "expense": "ZERO", "milestone": "STANDARD"}}
+    assert _wanted("tax_codes", value, declared) == [
+        ("tax_group", "STANDARD", "tax_codes['default']['time']"),
+        ("tax_group", "ZERO", "tax_codes['default']['expense']"),
+        ("tax_group", "STANDARD", "tax_codes['default']['milestone']"),
+    ]
+    assert _wanted("tax_codes", {"default": "STANDARD"}, declared) == [
+        ("tax_group", "STANDARD", "tax_codes['default']")
+    ]

@@ -422,3 +422,51 @@ def test_a_rejected_business_central_draft_is_held_then_replaced_when_the_work_c
         cb_plan(changed, existing=[pending])["waiting"][0]["reason"]
         == "its period's draft waits for approval"
     )
+
+
+CB_EXPENSE = {
+    "Id": "a16000000000002AAA",
+    "pse__Project__c": "a0X000000000001AAA",
+    "pse__Amount__c": 80.0,
+    "pse__Expense_Date__c": "2026-02-05",
+    "pse__Type__c": "Meals",
+    "pse__Approved__c": True,
+    "pse__Billable__c": True,
+}
+
+
+def test_business_central_lines_carry_the_vat_code_of_their_kind():
+    """A company that uses VAT: the entity's table gives each kind of line its VAT product posting group."""
+    vat = {"default": {"time": "STANDARD", "expense": "ZERO", "milestone": "STANDARD"}}
+    expense = {**CB_EXPENSE, "pse__Project__c": CB_PROJECT["workspace_id"]}
+    out = cb_plan([split("a2A000000000011AAA", "2026-02-09", "2026-02-13", 8)], [expense], tax_codes=vat)
+    assert out["exceptions"] == []
+    [invoice] = out["invoices"]
+    assert [(line["lineObjectNumber"], line["taxCode"]) for line in invoice["lines"]] == [
+        ("SERVICES", "STANDARD"),
+        ("EXPENSES", "ZERO"),
+    ]
+    assert invoice["tax_code"] == "STANDARD, ZERO"
+    # One code for every line of the entity works too.
+    out = cb_plan([split("a2A000000000012AAA", "2026-02-09", "2026-02-13", 8)], tax_codes={"default": "ZERO"})
+    assert [line["taxCode"] for line in out["invoices"][0]["lines"]] == ["ZERO"]
+
+
+def test_a_kind_without_a_tax_code_in_the_entitys_table_is_an_exception_never_a_default():
+    vat = {"default": {"time": "STANDARD"}}
+    expense = {**CB_EXPENSE, "pse__Project__c": CB_PROJECT["workspace_id"]}
+    out = cb_plan([split("a2A000000000013AAA", "2026-02-09", "2026-02-13", 8)], [expense], tax_codes=vat)
+    assert out["invoices"] == []  # the period's invoice waits: no line without its code, no partial invoice
+    [problem] = out["exceptions"]
+    assert problem["exception"]["category"] == "missing_reference"
+    assert (
+        problem["exception"]["what_to_fix"]
+        == "Set tax_codes['default']['expense'] in the template's parameters."
+    )
+    assert "no tax code for expense lines of entity default" in problem["exception"]["problem"]
+    # NetSuite: the same per-kind table, and a missing kind is the same exception.
+    out = plan([entry(21, "2026-02-11", 60)], tax_codes={"2": {"expense": "16"}})
+    [problem] = out["exceptions"]
+    assert problem["exception"]["what_to_fix"] == "Set tax_codes['2']['time'] in the template's parameters."
+    out = plan([entry(22, "2026-02-11", 60)], tax_codes={"2": {"time": "15"}})
+    assert [line["taxCode"]["id"] for line in out["invoices"][0]["lines"]] == ["15"]

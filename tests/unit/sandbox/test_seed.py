@@ -66,19 +66,20 @@ COUNTS = {
         "customerpayment": 331,
     },
     "dynamics": {
-        "companies": 2,
+        "companies": 3,
         "customers": 115,
         "projects": 88,
         "salesInvoices": 274,
         "salesInvoiceLines": 551,
-        "customerPaymentJournals": 2,
+        "customerPaymentJournals": 3,
         "postedCustomerPayments": 166,
         "customerPayments": 5,
         "billingSchedules": 3,
-        # the main company's setup records a template's parameters name (fixed, no random draws)
-        "items": 3,
-        "taxGroups": 2,
-        "currencies": 3,
+        # the setup records a template's parameters name, of the main company and of the company that
+        # uses VAT (fixed, no random draws)
+        "items": 6,
+        "taxGroups": 5,
+        "currencies": 5,
     },
 }
 
@@ -172,6 +173,7 @@ def test_kantata_netsuite_and_business_central_records(seeded):
     assert [c["name"] for c in store.all("dynamics", "companies")] == [
         "Northwind Advisory Ltd",
         "CRONUS USA, Inc.",
+        "Northwind Advisory UK Ltd",
     ]
     assert store.all("dynamics", "companies")[0]["id"] == "8b1a1ac6-fb67-430a-bebb-c8da15c14060"
     assert _pick(store.all("dynamics", "customers")[0], "id", "number", "displayName") == {

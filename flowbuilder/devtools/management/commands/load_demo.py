@@ -144,6 +144,8 @@ class Command(BaseCommand):
         partner = orgs[spec["partner"]]
         actor = users[spec["actor"]]
         tenants: dict[str, str] = dict(spec.get("tenants") or {})
+        # Connection settings per customer and system (a customer's Business Central company).
+        settings_by_org: dict[str, dict[str, dict]] = dict(spec.get("connection_config") or {})
         systems = list(spec["systems"])
         entries = [(entry, load_template_file(FIXTURES / entry["file"])) for entry in spec["templates"]]
         targets = {entry["file"]: self._targets(entry, spec["customers"]) for entry, _ in entries}
@@ -163,6 +165,7 @@ class Command(BaseCommand):
                     system=system,
                     sandbox_url=settings.SANDBOX_URL,
                     tenant=tenants.get(org.slug, "default"),
+                    config=(settings_by_org.get(org.slug) or {}).get(system),
                 )
                 for system in wanted
             }

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from sandbox.business_central.seed import VAT_COMPANY
 from tests.support.sandbox import Sandbox
 from tests.support.scripted_server import ScriptedServer, Seen
 from tests.unit.connectors.erp.dynamics.contract_support import fill, fixture_id, load, mismatches
@@ -39,14 +40,22 @@ def subscriber():
 
 @pytest.fixture(scope="module")
 def world(sandbox_server, subscriber):
-    """The company and a customer the fixtures name (records that fixtures change are made per test)."""
+    """The company and a customer the fixtures name (records that fixtures change are made per test), and
+    the company that uses VAT with a customer of its own."""
     sandbox = Sandbox(sandbox_server)
     headers = sandbox.auth("dynamics")
-    company = sandbox.http.get(f"{sandbox.url}{API}/companies", headers=headers).json()["value"][0]["id"]
+    companies = sandbox.http.get(f"{sandbox.url}{API}/companies", headers=headers).json()["value"]
+    company = companies[0]["id"]
+    vat_company = next(c["id"] for c in companies if c["name"] == VAT_COMPANY)
     base = f"{sandbox.url}{API}/companies({company})"
     tag = uuid.uuid4().hex[:8].upper()
     customer = sandbox.http.post(
         f"{base}/customers", headers=headers, json={"displayName": f"Contract {tag}", "number": f"CT{tag}"}
+    ).json()
+    vat_customer = sandbox.http.post(
+        f"{sandbox.url}{API}/companies({vat_company})/customers",
+        headers=headers,
+        json={"displayName": f"Contract VAT {tag}", "country": "GB"},
     ).json()
     sandbox.close()
     notify = f"{subscriber.url}/hooks/bc"
@@ -54,6 +63,8 @@ def world(sandbox_server, subscriber):
         "company": company,
         "customer": customer["id"],
         "customer_number": customer["number"],
+        "vat_company": vat_company,
+        "vat_customer": vat_customer["id"],
         "notify_url": notify,
         "silent_url": f"{subscriber.url}/gone",
     }
