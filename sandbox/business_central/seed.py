@@ -354,14 +354,19 @@ def seed(world: World, out: Rows) -> None:
     out.counters[f"dynamics:payline:{main_id}"] = line_no
     # The main company's setup records a template names (item numbers, tax group codes, currency codes);
     # ids derived from the code, not drawn, so the seed after them stays the same.
-    stamp = iso_z(created_at, millis=True)
-    for es, rows in SETUP.items():
+    _add_setup(out, main_id, SETUP, iso_z(created_at, millis=True))
+    _seed_vat_company(out, main_id, created_at)
+    # API-created customers and projects continue the seeded number series instead of colliding with it.
+    out.counters["dynamics:customers"] = 10000 + len(customers)
+    out.counters["dynamics:projects"] = 10000 + len(projects)
+
+
+def _add_setup(out: Rows, company_id: str, setup: dict[str, list[dict]], stamp: str) -> None:
+    """A company's setup records (items, tax groups, currencies ...): ids derived from company and code."""
+    for es, rows in setup.items():
         for values in rows:
-            sid = str(
-                uuid.uuid5(
-                    uuid.NAMESPACE_URL, f"dynamics:{main_id}:{es}:{values.get('number') or values['code']}"
-                )
-            )
+            code = values.get("number") or values["code"]
+            sid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"dynamics:{company_id}:{es}:{code}"))
             out.add(
                 "dynamics",
                 es,
@@ -371,15 +376,11 @@ def seed(world: World, out: Rows) -> None:
                     "id": sid,
                     **values,
                     "lastModifiedDateTime": stamp,
-                    "_companyId": main_id,
+                    "_companyId": company_id,
                     "_set": es,
                     "_version": 1,
                 },
             )
-    _seed_vat_company(out, main_id, created_at)
-    # API-created customers and projects continue the seeded number series instead of colliding with it.
-    out.counters["dynamics:customers"] = 10000 + len(customers)
-    out.counters["dynamics:projects"] = 10000 + len(projects)
 
 
 def _seed_vat_company(out: Rows, main_id: str, created_at: datetime) -> None:
@@ -405,27 +406,7 @@ def _seed_vat_company(out: Rows, main_id: str, created_at: datetime) -> None:
             "_vat": True,  # sales lines take the VAT % of their taxCode (routes.py)
         },
     )
-    for es, rows in VAT_SETUP.items():
-        for values in rows:
-            sid = str(
-                uuid.uuid5(
-                    uuid.NAMESPACE_URL, f"dynamics:{vid}:{es}:{values.get('number') or values['code']}"
-                )
-            )
-            out.add(
-                "dynamics",
-                es,
-                sid,
-                {
-                    **SETS_DEF[es].defaults,
-                    "id": sid,
-                    **values,
-                    "lastModifiedDateTime": stamp,
-                    "_companyId": vid,
-                    "_set": es,
-                    "_version": 1,
-                },
-            )
+    _add_setup(out, vid, VAT_SETUP, stamp)
     jid = str(uuid.uuid5(uuid.UUID(vid), "CASHRCPT"))
     out.add(
         "dynamics",
