@@ -654,6 +654,11 @@ class BusinessCentral(System):
         if es in DOCUMENT_LINES:
             cust = self._customer(cid, record)
             record["customerName"] = cust["displayName"]
+            if existing is None and not record.get("currencyCode"):
+                # The customer's currency; blank there means the company's local currency, which the API
+                # answers with its code (a UK company's GBP, not USD).
+                company = self.store.peek(self.name, "companies", cid) or {}
+                record["currencyCode"] = cust.get("currencyCode") or company.get("_lcy") or "USD"
             record.setdefault("billToName", cust["displayName"])
             date_field = "invoiceDate" if es == "salesInvoices" else "creditMemoDate"
             record.setdefault(date_field, today)

@@ -104,8 +104,7 @@ SETS_DEF: dict[str, EntitySet] = {
         },
         (),
         {
-            "currencyCode": "USD",
-            "pricesIncludeTax": False,
+            "pricesIncludeTax": False,  # currencyCode: the customer's, else the company's local (routes)
             "discountAmount": 0,
             "status": "Draft",
             "customerPurchaseOrderReference": "",  # an empty text field is "" in BC's answers, not absent
@@ -223,7 +222,7 @@ SETS_DEF: dict[str, EntitySet] = {
             "invoiceNumber",
         },
         (),
-        {"currencyCode": "USD", "pricesIncludeTax": False, "discountAmount": 0, "status": "Draft"},
+        {"pricesIncludeTax": False, "discountAmount": 0, "status": "Draft"},  # currencyCode: as invoices
         "S-CR",
     ),
     # https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_salescreditmemoline

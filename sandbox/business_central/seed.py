@@ -404,6 +404,7 @@ def _seed_vat_company(out: Rows, main_id: str, created_at: datetime) -> None:
             "_set": "companies",
             "_version": 1,
             "_vat": True,  # sales lines take the VAT % of their taxCode (routes.py)
+            "_lcy": "GBP",  # its local currency: documents without a currency are in GBP
         },
     )
     _add_setup(out, vid, VAT_SETUP, stamp)

@@ -420,6 +420,11 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     assert {k: by_key[k]["total"] for k in (feb, mar)} == totals
     assert (by_key[feb]["hours"], by_key[feb]["expenses"], by_key[feb]["fixed_fees"]) == (12, 245.5, 40000)
     assert request.totals["total"] == sum(totals.values())
+    # ... and the tax and total with tax as Business Central computed them on each draft.
+    assert {k: (by_key[k]["tax"], by_key[k]["total_with_tax"]) for k in (feb, mar)} == {
+        k: (drafts[k]["totalTaxAmount"], drafts[k]["totalAmountIncludingTax"]) for k in (feb, mar)
+    }
+    assert request.totals["total_with_tax"] == sum(d["totalAmountIncludingTax"] for d in drafts.values())
     # The timecard without a bill rate is not billed at a made-up rate: it waits in the inbox saying what
     # to fix, and so does its month's invoice (no partial invoice for a period).
     no_rate_failure = FailureRecord.objects.filter(

@@ -85,6 +85,9 @@ def test_lines_compute_the_vat_of_their_code_and_the_invoice_totals_it(vat):
     created = vat.send("POST", "/salesInvoices", {"customerId": vat.customer(), "salesInvoiceLines": lines})
     assert created.status_code == 201, created.text
     invoice = created.json()
+    # The deep insert answers with the header as the lines left it: what the approver is shown.
+    assert (invoice["totalTaxAmount"], invoice["totalAmountIncludingTax"]) == (500.0, 3080.5)
+    assert invoice["currencyCode"] == "GBP"  # no currency given, none on the customer: the UK company's own
     got = vat.get(f"/salesInvoices({invoice['id']})/salesInvoiceLines").json()["value"]
     assert [
         (
