@@ -73,5 +73,9 @@ def test_a_person_links_a_held_customer_and_the_replay_creates_no_duplicate(
     )
     assert [str(r["id"]) for r in held.customers()] == [held.existing_id]  # no second customer
 
+    # Decided, it is listed under Decided and no longer waits (the linked card stays in place until the
+    # list is read again: switching views reads it, not only the 15 s refresh).
+    page.get_by_test_id("match-view-decided").click()
+    expect(page.get_by_test_id(f"match-review-{review.pk}")).to_have_attribute("data-status", "linked")
     page.get_by_test_id("match-view-pending").click()
     expect(page.get_by_test_id("match-reviews-empty")).to_be_visible()
