@@ -255,24 +255,7 @@ def seed(world: World, out: Rows) -> None:
             invoice_totals(invoice, lines, 0.0)
     journals = {}
     for cid in (main_id, cronus_id):
-        # Ids derived from the company (not drawn from the world's random stream, so other seeds stay put).
-        jid = str(uuid.uuid5(uuid.UUID(cid), "CASHRCPT"))
-        journals[cid] = out.add(
-            "dynamics",
-            "customerPaymentJournals",
-            jid,
-            {
-                **SETS_DEF["customerPaymentJournals"].defaults,
-                "id": jid,
-                "code": "CASHRCPT",
-                "displayName": "Cash receipts",
-                "lastModifiedDateTime": iso_z(created_at, millis=True),
-                "balancingAccountNumber": "10100",
-                "_companyId": cid,
-                "_set": "customerPaymentJournals",
-                "_version": 1,
-            },
-        )
+        journals[cid] = _add_cash_journal(out, cid, iso_z(created_at, millis=True))
     line_no = 0
     for invoice in invoices:
         age = (world.anchor.date() - date.fromisoformat(invoice["invoiceDate"])).days
@@ -361,6 +344,28 @@ def seed(world: World, out: Rows) -> None:
     out.counters["dynamics:projects"] = 10000 + len(projects)
 
 
+def _add_cash_journal(out: Rows, company_id: str, stamp: str) -> dict:
+    """The company's CASHRCPT customer payment journal; its id derived from the company (not drawn from the
+    world's random stream, so other seeds stay put)."""
+    jid = str(uuid.uuid5(uuid.UUID(company_id), "CASHRCPT"))
+    return out.add(
+        "dynamics",
+        "customerPaymentJournals",
+        jid,
+        {
+            **SETS_DEF["customerPaymentJournals"].defaults,
+            "id": jid,
+            "code": "CASHRCPT",
+            "displayName": "Cash receipts",
+            "lastModifiedDateTime": stamp,
+            "balancingAccountNumber": "10100",
+            "_companyId": company_id,
+            "_set": "customerPaymentJournals",
+            "_version": 1,
+        },
+    )
+
+
 def _add_setup(out: Rows, company_id: str, setup: dict[str, list[dict]], stamp: str) -> None:
     """A company's setup records (items, tax groups, currencies ...): ids derived from company and code."""
     for es, rows in setup.items():
@@ -408,20 +413,4 @@ def _seed_vat_company(out: Rows, main_id: str, created_at: datetime) -> None:
         },
     )
     _add_setup(out, vid, VAT_SETUP, stamp)
-    jid = str(uuid.uuid5(uuid.UUID(vid), "CASHRCPT"))
-    out.add(
-        "dynamics",
-        "customerPaymentJournals",
-        jid,
-        {
-            **SETS_DEF["customerPaymentJournals"].defaults,
-            "id": jid,
-            "code": "CASHRCPT",
-            "displayName": "Cash receipts",
-            "lastModifiedDateTime": stamp,
-            "balancingAccountNumber": "10100",
-            "_companyId": vid,
-            "_set": "customerPaymentJournals",
-            "_version": 1,
-        },
-    )
+    _add_cash_journal(out, vid, stamp)
