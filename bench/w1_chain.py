@@ -18,6 +18,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -114,6 +115,20 @@ def call(session: requests.Session, url: str, n: int = 0) -> float:
 PROFILE_DIR = ROOT / "var" / "bench"
 
 
+def breakdown(run_model: Any, latencies: list[float]) -> str:
+    """Where a sequential call's time goes, from the stored timestamps of those 20 runs."""
+    rows = list(
+        run_model.objects.order_by("pk").values_list("created_at", "started_at", "finished_at")[20:40]
+    )
+    queued = statistics.median((s - c).total_seconds() * 1000 for c, s, _ in rows)
+    engine = statistics.median((f - s).total_seconds() * 1000 for _, s, f in rows)
+    rest = statistics.median(latencies) - queued - engine
+    return (
+        f"per call: web accept to worker start {queued:.1f} ms, engine {engine:.1f} ms, "
+        f"web in/out and result hand-back {rest:.1f} ms"
+    )
+
+
 def start_py_spy(name: str, pid: int) -> subprocess.Popen:
     """Sample a process (and its threads) at 250 Hz until interrupted; raw stacks for pyspy_summary."""
     py_spy = Path(sys.executable).parent / "py-spy"
@@ -160,6 +175,7 @@ def main() -> None:
             f"not durable: {runs}/{expected} runs, {node_runs}/{expected * (CHAIN + 1)} node runs"
         )
     runs_per_s = RUNS / wall
+    print(breakdown(Run, latencies))
     p50, p90 = statistics.median(latencies), statistics.quantiles(latencies, n=10)[-1]
     print(
         f"latency p50={p50:.1f} ms p90={p90:.1f} ms; {RUNS} runs from {CLIENTS} clients in {wall:.2f} s"

@@ -160,11 +160,25 @@ def may_wake(run: Run) -> bool:
     return may_dispatch(FlowLimits(run.flow_id, run.organisation_id, cap, criticality))
 
 
+def _anything_held(organisation_id: int) -> bool:
+    """Does the organisation have a run waiting for admission or due to wake?"""
+    return (
+        Run.objects.filter(organisation_id=organisation_id)
+        .filter(
+            Q(status=RunStatus.QUEUED, dispatched_at__isnull=True)
+            | Q(status__in=[RunStatus.RUNNING, RunStatus.WAITING], wake_at__lte=Now())
+        )
+        .exists()
+    )
+
+
 def freed(organisation_id: int) -> None:
     """A run of this organisation ended or parked: after the commit, wake its due parked runs, then
     admit its next queued runs."""
 
     def refill() -> None:
+        if not _anything_held(organisation_id):
+            return  # the common case: one indexed query instead of two
         wake_due(organisation_id, limit=settings.FLOWBUILDER_ORG_ACTIVE_RUNS)
         admit_queued(organisation_id, limit=settings.FLOWBUILDER_ORG_ACTIVE_RUNS)
 

@@ -63,6 +63,9 @@ PURE_WINDOW_S = 0.25
 COUNTDOWN_MAX_S = 60.0
 # Results up to this size go to a waiting webhook caller through Redis; larger ones it reads itself.
 WAITER_INLINE_BYTES = 256 * 1024
+# Node results with at least this many items are written one per statement: one result's JSON text is
+# in memory at a time, not the text of every result of the step.
+LARGE_RESULT_ITEMS = 1000
 
 
 @lru_cache(maxsize=512)
@@ -106,6 +109,7 @@ class Engine:
         self._window = False
         self._deferred_fields: set[str] = set()  # run fields changed by steps not yet saved
         self._staged_rows: list[dict[str, Any]] = []  # node results of the window not yet written
+        self._staged_nodes: set[str] = set()
         self._scope_cache: frozenset[str] | None = None
         self._undo_attempts: dict[str, int] = {}
         self._failures: list[Any] = []  # failure-inbox records of this transaction not yet written
@@ -134,6 +138,7 @@ class Engine:
             outcome = self._execute(node_id)
             if self._may_keep_in_memory(node_id, outcome):
                 self._remember(node_id, outcome)
+                self._release_consumed()
                 ready, effect_ready = self._settle_in_memory(node_id)
                 todo.extend(ready)
                 if effect_ready:
@@ -181,6 +186,7 @@ class Engine:
                 self.stopped = True
                 return []
             self._write_unsaved()
+            self._release_consumed()
             if run.status in TERMINAL_RUN:
                 self.stopped = True
                 self._deferred_fields.add("last_seq")  # the events of nodes that finished after a cancel
@@ -192,7 +198,8 @@ class Engine:
                     # admission wakes it when a run of the organisation ends or parks.
                     self.stopped = True
                     return []
-                self._load_states()
+                if run.started_at is not None or run.replay_of_id is not None:
+                    self._load_states()  # a fresh run has no node rows (a retry's are copied: replay_of)
                 if run.status == RunStatus.QUEUED or run.started_at is None:
                     run.status = RunStatus.RUNNING
                     run.started_at = timezone.now()
@@ -327,6 +334,7 @@ class Engine:
             write_step(self.run, self._staged_rows, rows, sorted(self._deferred_fields))
             publish_run_events(self.run, event_messages(rows))
             self._deferred_fields, self._staged_rows = set(), []
+            self._staged_nodes.clear()
 
     # ------------------------------------------------------------------ state loading
     def _load_states(self) -> None:
@@ -403,17 +411,39 @@ class Engine:
         for node_id, outcome in self.unsaved.items():
             row = self._row_values(node_id, outcome)
             row.pop("heartbeat_at", None)
-            rows.append({"run_id": self.run_id, "node_id": node_id, **row})
-        # A zombie executor may have written the same deterministic rows: ignore, do not duplicate.
-        if self._window:
-            self._staged_rows.extend(
-                rows
-            )  # written with the run at the window's end (nothing reads them before)
-        else:
-            insert_node_runs(rows)
-        for node_id in self.unsaved:
+            row = {"run_id": self.run_id, "node_id": node_id, **row}
+            # A zombie executor may have written the same deterministic rows: ignore, do not duplicate.
+            if sum(outcome.output_counts.values()) >= LARGE_RESULT_ITEMS:
+                insert_node_runs([row])
+            elif self._window:
+                # Written with the run at the window's end (nothing reads them before).
+                self._staged_rows.append(row)
+                self._staged_nodes.add(node_id)
+            else:
+                rows.append(row)
             self.states[node_id].row_id = -1  # written; id unknown (bulk insert), never claimed again
+        insert_node_runs(rows)
         self.unsaved = {}
+
+    def _release_consumed(self) -> None:
+        """Forget the outputs every successor has finished with: a large run keeps in memory only what is
+        still to be consumed. Such an output is in the database; an expression naming it reads it there."""
+        for node_id in list(self.outputs):
+            state = self.states.get(node_id)
+            links = self.plan.outgoing.get(node_id) if self.plan else None
+            if (
+                not links  # an end node's output is the run's output
+                or state is None
+                or state.row_id is None
+                or node_id in self.unsaved
+                or node_id in self._staged_nodes
+            ):
+                continue
+            if all(
+                link.target in self.states and self.states[link.target].status in TERMINAL_NODE
+                for link in links
+            ):
+                del self.outputs[node_id]
 
     def _row_values(self, node_id: str, outcome: Outcome) -> dict[str, Any]:
         error = dict(outcome.error) if outcome.error else None
@@ -759,14 +789,15 @@ class Engine:
         if error:
             payload["error"] = error
         self.events.add(EventType.for_run_status(status), payload=payload)
+        # After-commit work runs in registration order: the waiting caller is told first.
+        waiter = (run.options or {}).get("waiter")
+        if waiter:
+            self._notify_waiter(run, waiter)
         admission.freed(run.organisation_id)
         if status == RunStatus.FAILED:
             self._failures.append(failure_records.for_run(run, error))
         if status == RunStatus.FAILED and run.origin != RunOrigin.ERROR_FLOW:
             dispatch.after_commit(lambda: dispatch.start_error_flow(run.pk))
-        waiter = (run.options or {}).get("waiter")
-        if waiter:
-            self._notify_waiter(run, waiter)
 
     @staticmethod
     def _notify_waiter(run: Run, waiter: str) -> None:

@@ -14,6 +14,8 @@ from typing import Any, ClassVar, Protocol
 
 from connectors.base import RecordRef
 
+from .expressions import Deferred
+
 Item = dict[str, Any]
 Items = list[Item]
 PortItems = dict[str, Items]  # port name -> items
@@ -149,10 +151,15 @@ class NodeContext:
 
     def expression_context(self, item: Item | None, index: int = 0) -> dict[str, Any]:
         """The plain-JSON bindings an expression sees."""
+        outputs = self.node_outputs
+
+        def upstream() -> dict[str, Any]:
+            return {nid: {"items": ports.get("main", [])} for nid, ports in outputs.items()}
+
         return {
             "item": item if item is not None else {},
             "index": index,
-            "node": {nid: {"items": ports.get("main", [])} for nid, ports in self.node_outputs.items()},
+            "node": Deferred(upstream),
             "run": dict(self.run_info),
             "vars": dict(self.variables),
         }

@@ -252,22 +252,70 @@ class _Guard:
         raise _LimitExceeded(reason)
 
 
+class Deferred:
+    """A binding built only when an expression names it: ``$node`` maps every finished node's output, which
+    a chain of N nodes would otherwise build N times for expressions that never read it."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Any) -> None:
+        self._make, self._value = make, _UNBUILT
+
+    def value(self) -> Any:
+        if self._value is _UNBUILT:
+            self._value = self._make()
+        return self._value
+
+
+_UNBUILT = object()
+_NO_SHORTCUT = object()
+_PLAIN_PATH = re2.compile(r"\s*\$item\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*")
+
+
 class CompiledExpression:
     """A parsed JSONata expression. Evaluate with :meth:`evaluate`; instances are cached and shared."""
 
-    __slots__ = ("_jsonata", "text")
+    __slots__ = ("_jsonata", "_path", "text")
 
     def __init__(self, text: str, compiled: jsonata.Jsonata) -> None:
         self.text = text
         self._jsonata = compiled
+        # ``$item.a.b``, the commonest mapping, is read directly when the data makes that exact
+        # (objects all the way down to a string, whole number or boolean); anything else goes to JSONata.
+        match = _PLAIN_PATH.fullmatch(text)
+        self._path = tuple(match.group(1).split(".")) if match else None
+
+    def _read_plain_path(self, bindings: Mapping[str, Any], limits: Limits) -> Any:
+        value = bindings.get("item")
+        for name in self._path:
+            if value.__class__ is not dict:
+                return _NO_SHORTCUT
+            value = value.get(name, _NO_SHORTCUT)
+        cls = value.__class__
+        if cls is bool or (cls is int and abs(value) < 2**53):
+            return value
+        if cls is str and len(value) <= limits.max_string_chars:
+            return value
+        return _NO_SHORTCUT
 
     def __repr__(self) -> str:
         return f"CompiledExpression({self.text!r})"
 
     def evaluate(self, bindings: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
         """Evaluate with ``bindings`` ($item, $index, ...); ``$item`` is also the root (``$``)."""
+        if self._path is not None:
+            value = self._read_plain_path(bindings, limits)
+            if value is not _NO_SHORTCUT:
+                return value
         guard = _Guard(limits)
         env = dict(bindings)
+        for name, bound in bindings.items():
+            if isinstance(bound, Deferred):
+                # $eval is disabled, so the text names every binding an evaluation reads.
+                if f"${name}" in self.text:
+                    env[name] = bound.value()
+                else:
+                    del env[name]
         env["__evaluate_entry"] = guard.enter
         env["__evaluate_exit"] = guard.exit
         _GuardedFunctions.limits = limits

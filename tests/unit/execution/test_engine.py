@@ -343,3 +343,49 @@ def test_running_one_node_with_a_predecessor_uses_pinned_input_and_finishes(buil
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert statuses(run) == {"m1": NodeStatus.SUCCEEDED}
     assert NodeRun.objects.get(run=run, node_id="m1").output_items == {"main": [{"n": 42}]}
+
+
+def test_large_results_are_stored_whole_and_consumed_outputs_are_read_back_when_named(
+    builder, eager, endpoint, monkeypatch
+):
+    # "fetch" is written in its own step; once "tag" consumed it, the engine forgets it, so "late" (which
+    # names it in an expression) reads it back from the database. "tag" has 1,200 items: written alone.
+    numbers = list(range(1200))
+    page = {"items": [{"value": n, "rate": 3} for n in numbers]}
+    endpoint.route("/rates", lambda n, body: (200, {}, page))
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node(
+                "fetch",
+                "http.request",
+                {"method": "GET", "url": endpoint.url + "/rates", "items_path": "items"},
+            ),
+            node(
+                "tag",
+                "transform.map",
+                {"keep_other_fields": False, "fields": [{"name": "v", "value": "{{ $item.value }}"}]},
+            ),
+            node(
+                "late",
+                "transform.map",
+                {"fields": [{"name": "v", "value": "{{ $item.v * $node.fetch.items[0].rate }}"}]},
+            ),
+        ],
+        [edge("t", "fetch"), edge("fetch", "tag"), edge("tag", "late")],
+    )
+    released, release = [], Engine._release_consumed
+
+    def spy(engine):
+        before = set(engine.outputs)
+        release(engine)
+        released.extend(before - set(engine.outputs))
+
+    monkeypatch.setattr(Engine, "_release_consumed", spy)
+    run = run_flow(builder, doc)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert "fetch" in released
+    assert [item["v"] for item in run.output_items] == [3 * n for n in numbers]
+    stored = NodeRun.objects.get(run=run, node_id="tag").output_items["main"]
+    assert stored == [{"v": n} for n in numbers]
+    assert endpoint.calls["/rates"] == 1

@@ -242,3 +242,61 @@ def test_a_result_is_copied_within_the_deadline_and_keeps_nulls_and_key_order():
     }
     assert list(ex.evaluate('{"z": 1, "y": 2, "x": 3}', b())) == ["z", "y", "x"]
     assert ex.evaluate("null", b()) is None
+
+
+class _CountingOutputs(dict):
+    """Upstream outputs that count how often the whole map is walked (what ``$node`` costs)."""
+
+    walks = 0
+
+    def items(self):  # type: ignore[override]
+        type(self).walks += 1
+        return super().items()
+
+
+def test_node_outputs_are_mapped_only_for_expressions_that_read_node():
+    from flowbuilder.nodes.base import NodeContext
+
+    _CountingOutputs.walks = 0
+    ctx = NodeContext(
+        run_id=1, node_id="n", organisation_id=1, node_outputs=_CountingOutputs(prev={"main": [{"v": 4}]})
+    )
+    assert ex.render_template("{{ $item.n + 1 }}", ctx.expression_context({"n": 1})) == 2
+    assert _CountingOutputs.walks == 0
+    assert ex.render_template("{{ $node.prev.items[0].v * 2 }}", ctx.expression_context({})) == 8
+    assert _CountingOutputs.walks == 1
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"a": {"b": "text"}},
+        {"a": {"b": 7}},
+        {"a": {"b": -(2**60)}},
+        {"a": {"b": True}},
+        {"a": {"b": 2.5}},
+        {"a": {"b": None}},
+        {"a": {"b": ["x"]}},
+        {"a": {"b": [{"c": 1}, {"c": 2}]}},
+        {"a": {"b": {"c": 1}}},
+        {"a": [{"b": 1}, {"b": 2}]},
+        {"a": {}},
+        {"a": "not an object"},
+        {},
+    ],
+)
+def test_a_plain_item_path_reads_exactly_what_jsonata_reads(item):
+    shortcut = ex.compile_expression(" $item.a.b ")
+    assert shortcut._path == ("a", "b")
+    plain = ex.CompiledExpression(shortcut.text, shortcut._jsonata)
+    plain._path = None  # the same expression, evaluated by JSONata only
+    assert shortcut.evaluate(b(item)) == plain.evaluate(b(item))
+    assert type(shortcut.evaluate(b(item))) is type(plain.evaluate(b(item)))
+
+
+def test_only_plain_item_paths_take_the_shortcut():
+    for text in ("$item.a + 1", "$item.a[0]", "$uppercase($item.a)", "$item.`a b`", "$index", "$.a"):
+        assert ex.compile_expression(text)._path is None
+    too_long = Limits(max_string_chars=5)
+    with pytest.raises(ExpressionError):
+        ex.evaluate("$item.a", b({"a": "longer than five"}), limits=too_long)
