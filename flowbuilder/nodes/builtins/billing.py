@@ -23,7 +23,13 @@ the work invoiced in the PSA.
 * Lines are in the project's currency; an expense in another currency is either split onto an invoice of
   its own currency or converted with a declared rate (``expense_currency``); never summed raw.
 * A project with a not-to-exceed cap (``not_to_exceed``) is never billed beyond it: a line that would go
-  over is held as a ``not_to_exceed`` exception ("over NTE cap by X"), not billed.
+  over is held as a ``not_to_exceed`` exception ("over NTE cap by X"), not billed. Certinia's cap is the
+  project's bookings when its Apply Billing Cap box is ticked (the template maps it).
+* Write-ups and write-downs the PSA records (Certinia's miscellaneous adjustments, ``adjustments``) are
+  lines of kind ``adjustment``: a write-up a positive line, a write-down a negative one, with the item and
+  tax code of that kind. A write-down counts against the cap first (it lowers what the invoice bills); an
+  invoice whose write-downs exceed its work is not drafted (an invoice cannot be negative): a
+  ``needs_review`` exception says so.
 * A rejected draft is not drafted again while its work is unchanged: the same invoice would reach the
   approver every run. The planner compares the fingerprint of the period's work (each line's PSA id and
   amount) with the one the flow recorded on the rejected draft; unchanged, the period is held as a
@@ -38,6 +44,7 @@ the work invoiced in the PSA.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -74,6 +81,7 @@ def plan_invoices(
     milestones: list[dict],
     projects: list[dict],
     existing: list[dict],
+    adjustments: Sequence[dict] = (),
     cycles: dict[str, Any],
     items: dict[str, Any],
     tax_codes: dict[str, Any],
@@ -97,7 +105,7 @@ def plan_invoices(
     rule = expense_currency.get("rule") or "split"
     rates = expense_currency.get("rates") or {}
 
-    for unit in READERS[psa](time, expenses, stories, milestones):
+    for unit in READERS[psa](time, expenses, stories, milestones, adjustments):
         where = {"workspace_id": unit.workspace_id, "ref": unit.ref}
         project = by_ws.get(unit.workspace_id)
         if project is None:
@@ -252,6 +260,7 @@ def plan_invoices(
                 continue
         ready.append(draft)
     exceptions.extend(_hold_over_cap(ready, invoices_found, key_prefix))
+    exceptions.extend(_hold_negative(ready))
     invoices = [_invoice(draft, items, tax_codes, target, psa) for draft in ready if draft.units]
     return {"invoices": invoices, "exceptions": exceptions, "waiting": waiting, "replace": replace}
 
@@ -321,10 +330,10 @@ def _hold_over_cap(drafts: list[Draft], existing: list[Existing], key_prefix: st
 
     A project's cap (``not_to_exceed``, in its currency: a budgeted Kantata workspace's price) covers what
     its invoices billed so far (every invoice of this flow for the project but the rejected ones, at their
-    total) and the drafts planned now, period by period, line by line in date order. A line
-    that does not fit stays unbilled and becomes a ``not_to_exceed`` exception saying by how much it is
-    over; a later, smaller line that still fits is billed. Drafts in another currency than the project's
-    (split expenses) are not held against the cap.
+    total) and the drafts planned now, period by period: a draft's write-downs first (they lower what it
+    bills), then its lines in date order. A line that does not fit stays unbilled and becomes a
+    ``not_to_exceed`` exception saying by how much it is over; a later, smaller line that still fits is
+    billed. Drafts in another currency than the project's (split expenses) are not held against the cap.
     """
     held: list[dict[str, Any]] = []
     by_project: dict[str, list[Draft]] = {}
@@ -346,7 +355,7 @@ def _hold_over_cap(drafts: list[Draft], existing: list[Existing], key_prefix: st
             if draft.currency != currency:
                 continue
             kept = []
-            for unit in sorted(draft.units, key=lambda u: (u.day or date.min, u.ref)):
+            for unit in sorted(draft.units, key=lambda u: (_amount(u) >= 0, u.day or date.min, u.ref)):
                 amount = _amount(unit)
                 if round(used + amount, 2) <= cap:
                     used = round(used + amount, 2)
@@ -370,11 +379,38 @@ def _hold_over_cap(drafts: list[Draft], existing: list[Existing], key_prefix: st
     return held
 
 
+def _hold_negative(drafts: list[Draft]) -> list[dict[str, Any]]:
+    """Take drafts whose write-downs exceed their work off the plan: an invoice cannot bill a negative
+    total (a credit is a credit memo). Each becomes one ``needs_review`` exception; its lines stay
+    unbilled."""
+    held = []
+    for draft in drafts:
+        total = round(sum(_amount(u) for u in draft.units), 2)
+        if not draft.units or total >= 0:
+            continue
+        downs = [u.ref for u in draft.units if _amount(u) < 0]
+        held.append(
+            _exception(
+                "needs_review",
+                f"The invoice {draft.key} (period {draft.period.id}) would total {total:.2f} "
+                f"{draft.currency}: its write-downs ({', '.join(downs)}) exceed its billable work.",
+                "Give the write-down an effective date in a period with billable work, or credit the "
+                "customer in the ERP (a credit memo) and put the adjustment on billing hold in the PSA.",
+                workspace_id=_workspace(draft),
+                key=draft.key,
+                period=draft.period.id,
+                ref=downs[0],
+            )
+        )
+        draft.units = []
+    return held
+
+
 def _invoice(
     draft: Draft, items: dict[str, Any], tax_codes: dict[str, Any], erp: Erp, psa: str
 ) -> dict[str, Any]:
     entity = _entity(draft.project)
-    units = sorted(draft.units, key=lambda u: ({"time": 0, "expense": 1, "milestone": 2}[u.kind], u.ref))
+    units = sorted(draft.units, key=lambda u: (_ORDER[u.kind], u.ref))
     lines, summary, taxes = [], [], []
     for index, u in enumerate(units):
         amount = _amount(u)
@@ -414,15 +450,21 @@ def _invoice(
         "time_entry_ids": ids("time"),
         "expense_ids": ids("expense"),
         "milestone_ids": [u.source_id for u in units if u.kind == "milestone"],
+        "adjustment_ids": [u.source_id for u in units if u.kind == "adjustment"],
         "hours": hours,
         "time_amount": total("time"),
         "expenses": total("expense"),
         "fixed_fees": total("milestone"),
+        "adjustments": total("adjustment"),  # write-ups less write-downs
         "total": grand,
         "line_count": len(lines),
         "memo": f"Billing {draft.period.id} ({draft.period.start} to {draft.period.end}), {draft.currency}: "
-        f"{hours:g} h T&M, expenses {total('expense'):.2f}, fixed fees {total('milestone'):.2f}",
+        f"{hours:g} h T&M, expenses {total('expense'):.2f}, fixed fees {total('milestone'):.2f}"
+        + (f", adjustments {total('adjustment'):.2f}" if ids("adjustment") else ""),
     }
+
+
+_ORDER = {"time": 0, "expense": 1, "milestone": 2, "adjustment": 3}  # line order on the invoice
 
 
 OBJECT = {"type": "object", "default": {}}
@@ -433,26 +475,34 @@ class PlanInvoices(BaseNode):
     label = "Plan invoices"
     category = "Billing"
     icon = "receipt"
-    description = "Turn approved time, expenses and milestones into one draft invoice per project and period."
+    description = (
+        "Turn approved time, expenses, milestones and write-ups/downs into one draft invoice per project and "
+        "period."
+    )
     docs = (
         "**Work comes from** Kantata (time entries, expenses, stories, milestones) or Certinia (timecard "
-        "splits, expenses, fixed-fee milestones, milestones); **invoices go to** NetSuite or Business "
-        "Central. Inputs: **time**, **expenses**, **stories** (which tasks are fixed-fee milestones), "
-        "**milestones** not invoiced yet, **projects** (`workspace_id`: the PSA project, optional `key_id` "
+        "splits, expenses, fixed-fee milestones, milestones, miscellaneous adjustments); **invoices go to** "
+        "NetSuite or Business Central. Inputs: **time**, **expenses**, **stories** (which tasks are "
+        "fixed-fee milestones), **milestones** not invoiced yet, **adjustments** (Certinia write-ups and "
+        "write-downs: approved for billing, Ready-to-Bill Revenue; lines of kind `adjustment`, a write-down "
+        "negative), **projects** (`workspace_id`: the PSA project, optional `key_id` "
         "naming it in the invoice key, `erp_project_id`, `customer_id`, `subsidiary_id`, `currency`, "
         "optional `not_to_exceed` cap) and the **existing** invoices (NetSuite `externalid`, "
         "`approvalstatus`, `foreigntotal`; Business Central `externalDocumentNumber`, `status`, "
         "`totalAmountExcludingTax`). **Billing cycles** per customer id "
         "(or `default`): "
         '`{"cycle": "monthly|semi-monthly|weekly|milestone", "cutoff_days": 3}`. **Items** per entity: '
-        '`{"<subsidiary>": {"time": "<item id>", "expense": "…", "milestone": "…"}}`; **Tax codes** per '
+        '`{"<subsidiary>": {"time": "<item id>", "expense": "…", "milestone": "…", "adjustment": "…"}}`; '
+        "**Tax codes** per "
         'entity, one for every line (`{"<subsidiary>": "<code>"}`) or one per kind of line (`{"default": '
         '{"time": "STANDARD", "expense": "ZERO", "milestone": "STANDARD"}}`): each line carries its code, a '
         "kind without one is an exception (Business Central without an entry: the posting setup decides). "
         "**Expense currency**: `split` (an invoice per currency) or `convert` with `rates` "
         '(`{"GBP:USD": 1.27}`). Drafts leave on **invoices**, problems on **exceptions** (category, problem, '
         "what to fix; that project's invoice for the period waits; each lands in the failure inbox), lines "
-        "over a not-to-exceed cap are held as `not_to_exceed` exceptions, the rest leaves on **waiting**. "
+        "over a not-to-exceed cap are held as `not_to_exceed` exceptions (write-downs count first), an "
+        "invoice whose write-downs exceed its work is a `needs_review` exception, the rest leaves on "
+        "**waiting**. "
         "A **rejected** draft (NetSuite `approvalstatus` 3 with the flow's `memo`; Business Central "
         "`customerPurchaseOrderReference` `Rejected <fingerprint>`) is not drafted again while its work "
         "(each line's PSA id and amount: the invoice's `fingerprint`) is unchanged: a `needs_review` "
@@ -466,6 +516,7 @@ class PlanInvoices(BaseNode):
         Port("stories", "Tasks"),
         Port("milestones", "Milestones to bill"),
         Port("projects", "Projects"),
+        Port("adjustments", "Write-ups and write-downs"),
         Port("existing", "Existing invoices"),
     )
     outputs = (
@@ -521,6 +572,7 @@ class PlanInvoices(BaseNode):
             stories=list(inputs.get("stories") or []),
             milestones=list(inputs.get("milestones") or []),
             projects=list(inputs.get("projects") or []),
+            adjustments=list(inputs.get("adjustments") or []),
             existing=list(inputs.get("existing") or []),
             cycles=dict(self.config.get("cycles") or {}),
             items=dict(self.config.get("items") or {}),

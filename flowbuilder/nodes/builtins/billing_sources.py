@@ -9,14 +9,19 @@ cost, a fixed fee) and which project it belongs to. Each PSA's reader turns its 
 * Certinia PSA: timecard splits (``pse__Timecard__c``: Certinia splits a week's timecard at period ends,
   and bills through the splits, PSA data dictionary), expenses (``pse__Expense__c``), and approved
   milestones with an amount (``pse__Milestone__c``). A split or expense already billed (on a released
-  billing event) or invoiced is not billed again.
+  billing event) or invoiced is not billed again. Write-ups and write-downs are miscellaneous adjustments
+  (``pse__Miscellaneous_Adjustment__c``, PSA data dictionary): one is billed when it is Approved for
+  Billing, not on Billing Hold, not Billed, and of Transaction Category ``Ready-to-Bill Revenue`` (the one
+  category Certinia bills by default); its amount is in the project's currency, positive (a write-up) or
+  negative (a write-down). A write-down is a line of quantity -1 at the absolute amount, so both ERPs take
+  it as a negative line.
 
 Time booked on a fixed-fee milestone is not billed as time: the milestone's fee covers it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,9 +31,9 @@ from .billing_cycles import parse_day
 
 @dataclass
 class Unit:
-    """One billable thing: time, an expense or a fixed-fee milestone."""
+    """One billable thing: time, an expense, a fixed-fee milestone or a write-up/down."""
 
-    kind: str  # time | expense | milestone
+    kind: str  # time | expense | milestone | adjustment
     ref: str
     workspace_id: str  # the PSA project's id
     day: date | None
@@ -53,8 +58,13 @@ def _number(value: Any) -> float:
 
 
 def kantata_units(
-    time: list[dict], expenses: list[dict], stories: list[dict], milestones: list[dict]
+    time: list[dict],
+    expenses: list[dict],
+    stories: list[dict],
+    milestones: list[dict],
+    adjustments: Sequence[dict] = (),
 ) -> list[Unit]:
+    # Kantata keeps no write-up/down records the planner reads; adjustments are Certinia's.
     fixed_fee = {
         text(s.get("id"))
         for s in stories
@@ -134,7 +144,11 @@ def _open(record: dict) -> bool:
 
 
 def certinia_units(
-    splits: list[dict], expenses: list[dict], stories: list[dict], milestones: list[dict]
+    splits: list[dict],
+    expenses: list[dict],
+    stories: list[dict],
+    milestones: list[dict],
+    adjustments: Sequence[dict] = (),
 ) -> list[Unit]:
     fixed_fee = {text(m.get("Id")) for m in stories if _number(m.get("pse__Milestone_Amount__c")) > 0}
     units: list[Unit] = []
@@ -195,8 +209,43 @@ def certinia_units(
                 milestone_id=text(m.get("Id")),
             )
         )
+    units.extend(_adjustment(a) for a in adjustments if _billable_adjustment(a))
     return units
 
 
-Reader = Callable[[list[dict], list[dict], list[dict], list[dict]], list[Unit]]
+READY_TO_BILL = "Ready-to-Bill Revenue"
+
+
+def _billable_adjustment(record: dict) -> bool:
+    """Approved for billing, not held, not on a billing event yet, billed by default (Ready-to-Bill
+    Revenue) and not zero (PSA data dictionary, pse__Miscellaneous_Adjustment__c)."""
+    return (
+        bool(record.get("pse__Approved_for_Billing__c"))
+        and not record.get("pse__Billing_Hold__c")
+        and not record.get("pse__Billed__c")
+        and record.get("pse__Billing_Event_Invoiced__c") != "Yes"
+        and record.get("pse__Transaction_Category__c") == READY_TO_BILL
+        and round(_number(record.get("pse__Amount__c")), 2) != 0
+    )
+
+
+def _adjustment(a: dict) -> Unit:
+    amount = round(_number(a.get("pse__Amount__c")), 2)
+    label = "Write-up" if amount > 0 else "Write-down"
+    what = text(a.get("pse__Description__c")) or text(a.get("Name")) or "adjustment"
+    day = a.get("pse__Effective_Date__c")
+    return Unit(
+        "adjustment",
+        f"A{a.get('Id')}",
+        text(a.get("pse__Project__c")),
+        parse_day(day),
+        f"{day} {label}: {what}" if day else f"{label}: {what}",
+        1.0 if amount > 0 else -1.0,  # a write-down: quantity -1 at the absolute amount
+        abs(amount),
+        text(a.get("CurrencyIsoCode")),
+        text(a.get("Id")),
+    )
+
+
+Reader = Callable[[list[dict], list[dict], list[dict], list[dict], Sequence[dict]], list[Unit]]
 READERS: dict[str, Reader] = {"kantata": kantata_units, "certinia": certinia_units}

@@ -470,3 +470,127 @@ def test_a_kind_without_a_tax_code_in_the_entitys_table_is_an_exception_never_a_
     assert problem["exception"]["what_to_fix"] == "Set tax_codes['2']['time'] in the template's parameters."
     out = plan([entry(22, "2026-02-11", 60)], tax_codes={"2": {"time": "15"}})
     assert [line["taxCode"]["id"] for line in out["invoices"][0]["lines"]] == ["15"]
+
+
+# --- Certinia write-ups and write-downs (miscellaneous adjustments) ---------------------------------------
+
+CB_ADJ_ITEMS = {"default": {**CB_ITEMS["default"], "adjustment": "ADJUST"}}
+
+
+def adjustment(aid: str, day: str, amount: float, what: str = "", **extra) -> dict:
+    """A miscellaneous adjustment as Certinia keeps it (data dictionary: pse__Miscellaneous_Adjustment__c)."""
+    return {
+        "Id": aid,
+        "Name": f"MA-{aid[-3:]}",
+        "pse__Project__c": CB_PROJECT["workspace_id"],
+        "pse__Amount__c": amount,
+        "pse__Effective_Date__c": day,
+        "pse__Description__c": what,
+        "pse__Transaction_Category__c": "Ready-to-Bill Revenue",
+        "pse__Approved_for_Billing__c": True,
+        "pse__Billing_Hold__c": False,
+        "pse__Billed__c": False,
+        "pse__Billing_Event_Invoiced__c": "N/A",
+        **extra,
+    }
+
+
+def test_certinia_write_ups_and_downs_are_adjustment_lines_counted_in_the_invoice():
+    vat = {
+        "default": {"time": "STANDARD", "expense": "ZERO", "milestone": "STANDARD", "adjustment": "STANDARD"}
+    }
+    up = adjustment("a1D000000000001AAA", "2026-02-10", 300, "Extra workshop")
+    down = adjustment("a1D000000000002AAA", "2026-02-20", -200, "Goodwill: onboarding overrun")
+    not_billed = [
+        adjustment("a1D000000000003AAA", "2026-02-11", 50, pse__Approved_for_Billing__c=False),
+        adjustment("a1D000000000004AAA", "2026-02-11", 50, pse__Billing_Hold__c=True),
+        adjustment("a1D000000000005AAA", "2026-02-11", 50, pse__Transaction_Category__c="Booked Revenue"),
+        adjustment("a1D000000000006AAA", "2026-02-11", 50, pse__Billed__c=True),
+        adjustment("a1D000000000007AAA", "2026-02-11", 50, pse__Billing_Event_Invoiced__c="Yes"),
+        adjustment("a1D000000000008AAA", "2026-02-11", 0),
+    ]
+    out = cb_plan(
+        [split("a2A000000000021AAA", "2026-02-09", "2026-02-13", 8)],
+        adjustments=[down, up, *not_billed],
+        items=CB_ADJ_ITEMS,
+        tax_codes=vat,
+    )
+    assert out["exceptions"] == [] and out["waiting"] == []
+    [invoice] = out["invoices"]
+    lines = [
+        (li["lineObjectNumber"], li["quantity"], li["unitPrice"], li["taxCode"]) for li in invoice["lines"]
+    ]
+    assert lines == [
+        ("SERVICES", 8, 150.0, "STANDARD"),
+        ("ADJUST", 1.0, 300.0, "STANDARD"),  # a write-up
+        ("ADJUST", -1.0, 200.0, "STANDARD"),  # a write-down: a negative line
+    ]
+    assert invoice["lines"][2]["description"] == "2026-02-20 Write-down: Goodwill: onboarding overrun"
+    assert invoice["lines"][1]["description"] == "2026-02-10 Write-up: Extra workshop"
+    assert (invoice["adjustments"], invoice["total"], invoice["line_count"]) == (100.0, 1300.0, 3)
+    assert invoice["adjustment_ids"] == [up["Id"], down["Id"]]
+    assert "= -200.00" in invoice["line_summary"] and "adjustments 100.00" in invoice["memo"]
+    # The adjustment is part of the work: changing its amount changes the fingerprint.
+    changed = cb_plan(
+        [split("a2A000000000021AAA", "2026-02-09", "2026-02-13", 8)],
+        adjustments=[{**down, "pse__Amount__c": -150}, up],
+        items=CB_ADJ_ITEMS,
+    )
+    assert changed["invoices"][0]["fingerprint"] != invoice["fingerprint"]
+
+
+def test_an_adjustment_without_its_item_or_tax_code_or_in_another_currency_is_an_exception():
+    work = [split("a2A000000000022AAA", "2026-02-09", "2026-02-13", 8)]
+    down = adjustment("a1D000000000011AAA", "2026-02-12", -100, "Discount")
+    out = cb_plan(work, adjustments=[down])  # items without an adjustment item
+    assert out["invoices"] == []
+    assert [p["exception"]["what_to_fix"] for p in out["exceptions"]] == [
+        "Set items['default']['adjustment'] in the template's parameters."
+    ]
+    vat = {"default": {"time": "STANDARD", "expense": "ZERO", "milestone": "STANDARD"}}
+    out = cb_plan(work, adjustments=[down], items=CB_ADJ_ITEMS, tax_codes=vat)
+    assert [p["exception"]["what_to_fix"] for p in out["exceptions"]] == [
+        "Set tax_codes['default']['adjustment'] in the template's parameters."
+    ]
+    # Certinia keeps an adjustment in the project's currency; one that is not is refused, never converted.
+    projects = [{**CB_PROJECT, "currency": "USD"}]
+    odd = {**down, "CurrencyIsoCode": "EUR"}
+    out = cb_plan(work, adjustments=[odd], items=CB_ADJ_ITEMS, projects=projects)
+    assert [p["exception"]["category"] for p in out["exceptions"]] == ["refused_value"]
+
+
+def test_a_write_down_lowers_what_counts_against_the_not_to_exceed_cap():
+    capped = [{**CB_PROJECT, "not_to_exceed": 1000}]
+    work = [split("a2A000000000023AAA", "2026-02-02", "2026-02-06", 8)]  # 1200: over a 1000 cap
+    held = cb_plan(work, items=CB_ADJ_ITEMS, projects=capped)
+    assert held["invoices"] == [] and held["exceptions"][0]["exception"]["category"] == "not_to_exceed"
+    # A write-down dated after the line still counts first: 1200 - 300 = 900 fits.
+    down = adjustment("a1D000000000021AAA", "2026-02-25", -300, "Agreed discount")
+    out = cb_plan(work, adjustments=[down], items=CB_ADJ_ITEMS, projects=capped)
+    assert out["exceptions"] == []
+    assert [i["total"] for i in out["invoices"]] == [900.0]
+    # A write-up is a line like any other: over the cap it is held, the rest is billed.
+    up = adjustment("a1D000000000022AAA", "2026-02-26", 250, "Rush fee")
+    out = cb_plan(work, adjustments=[down, up], items=CB_ADJ_ITEMS, projects=capped)
+    assert [i["total"] for i in out["invoices"]] == [900.0]
+    [over] = out["exceptions"]
+    assert over["ref"] == f"A{up['Id']}" and over["over"] == 150.0
+
+
+def test_write_downs_exceeding_the_periods_work_hold_the_invoice_never_a_negative_one():
+    down = adjustment("a1D000000000031AAA", "2026-02-20", -400, "Credit for delays")
+    small = [split("a2A000000000031AAA", "2026-02-09", "2026-02-13", 2)]  # 300
+    out = cb_plan(small, adjustments=[down], items=CB_ADJ_ITEMS)
+    assert out["invoices"] == []
+    [problem] = out["exceptions"]
+    assert problem["exception"]["category"] == "needs_review"
+    assert (problem["key"], problem["ref"]) == ("CB-PR00012-2026-02", f"A{down['Id']}")
+    assert "would total -100.00" in problem["exception"]["problem"]
+    assert "credit memo" in problem["exception"]["what_to_fix"]
+    # Enough work in the period: billed net.
+    out = cb_plan(
+        [*small, split("a2A000000000032AAA", "2026-02-16", "2026-02-20", 4)],
+        adjustments=[down],
+        items=CB_ADJ_ITEMS,
+    )
+    assert [i["total"] for i in out["invoices"]] == [500.0]
