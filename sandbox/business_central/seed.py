@@ -42,6 +42,12 @@ SETUP: dict[str, list[dict[str, Any]]] = {
             "baseUnitOfMeasureCode": "PCS",
             "taxGroupCode": "VAT20",
         },
+        {  # write-ups and write-downs of billed work (a write-down: a line of quantity -1)
+            "number": "ADJUSTMENT",
+            "displayName": "Billing adjustment",
+            "baseUnitOfMeasureCode": "PCS",
+            "taxGroupCode": "VAT20",
+        },
     ],
     "taxGroups": [
         {"code": "VAT20", "displayName": "Standard VAT 20%"},

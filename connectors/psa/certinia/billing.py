@@ -5,11 +5,14 @@ level"; pse__Billing_Event_Item__c: "Every billing event item must have a lookup
 budget, timecard split, expense, milestone, or miscellaneous adjustment").
 
 Two actions share the steps: ``invoice_work`` bills one record on an event of its own (a timecard through
-all its splits), ``invoice_billing_event`` bills one invoice: one event for the timecard splits, expenses
-and milestones the invoice carries. A timecard is billed through its splits (pse__Timecard__c), which
-Certinia makes from it; a week across a month end has two splits, which can go on two invoices. Each
-step is keyed by an external id (``BE-<record id>`` or ``BE-<invoice key>``, ``BEI-<billed record id>``),
-so a replay finds what its first attempt made: one event, one item per record, never two.
+all its splits), ``invoice_billing_event`` bills one invoice: one event for the timecard splits, expenses,
+milestones and miscellaneous adjustments (write-ups and write-downs: an item of category Miscellaneous
+Adjustment at the adjustment's amount, negative for a write-down) the invoice carries. An adjustment has no
+Invoiced box: its Billing Event Invoiced formula says whether its event is invoiced. A timecard is billed
+through its splits (pse__Timecard__c), which Certinia makes from it; a week across a month end has two
+splits, which can go on two invoices. Each step is keyed by an external id (``BE-<record id>`` or
+``BE-<invoice key>``, ``BEI-<billed record id>``), so a replay finds what its first attempt made: one event,
+one item per record, never two.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ INVOICE_INPUT: dict[str, Any] = {
         "split_ids": {**_IDS, "title": "Timecard split ids"},
         "expense_ids": {**_IDS, "title": "Expense ids"},
         "milestone_ids": {**_IDS, "title": "Milestone ids"},
+        "adjustment_ids": {**_IDS, "title": "Miscellaneous adjustment ids (write-ups and write-downs)"},
         "invoice_number": INPUT["properties"]["invoice_number"],
         "invoice_date": INPUT["properties"]["invoice_date"],
         "date": INPUT["properties"]["date"],
@@ -92,6 +96,18 @@ _SELECTED = {
         "Id, pse__Project__c, pse__Milestone_Amount__c, pse__Billed__c, pse__Invoiced__c",
         "milestone",
     ),
+    "adjustment_ids": (
+        "pse__Miscellaneous_Adjustment__c",
+        "Id, pse__Project__c, pse__Amount__c, pse__Effective_Date__c, pse__Description__c, pse__Billed__c, "
+        "pse__Billing_Event_Invoiced__c",
+        "adjustment",
+    ),
+}
+# The item category and lookup of a record billed at its amount (one unit).
+_RECORD_ITEMS = {
+    "milestone": ("Milestone", "pse__Milestone__c", "pse__Milestone_Amount__c"),
+    "expense": ("Expense", "pse__Expense__c", "pse__Amount__c"),
+    "adjustment": ("Miscellaneous Adjustment", "pse__Miscellaneous_Adjustment__c", "pse__Amount__c"),
 }
 _SF_ID = re.compile(r"[A-Za-z0-9]{15}|[A-Za-z0-9]{18}")
 # Ids per query: a SOQL query goes in the URL, which Salesforce caps at 16,384 bytes.
@@ -120,20 +136,28 @@ def _split_item(split: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _record_item(kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
-    """The item of a milestone or an expense: one unit of its amount."""
-    if kind == "milestone":
-        amount, lookup = record.get("pse__Milestone_Amount__c"), "pse__Milestone__c"
-    else:
-        amount, lookup = record.get("pse__Amount__c"), "pse__Expense__c"
-    return {
+    """The item of a milestone, an expense or a miscellaneous adjustment: one unit of its amount (an
+    adjustment's carries its date and description)."""
+    category, lookup, field = _RECORD_ITEMS[kind]
+    amount = record.get(field)
+    item = {
         "key": f"BEI-{record['Id']}",
-        "pse__Category__c": KINDS[kind][1],
+        "pse__Category__c": category,
         lookup: record["Id"],
         "pse__Object_Id__c": record["Id"],
         "pse__Quantity__c": 1,
         "pse__Unit_Price__c": amount,
         "pse__Amount__c": amount,
     }
+    if kind == "adjustment":
+        item["pse__Date__c"] = record.get("pse__Effective_Date__c")
+        item["pse__Description__c"] = record.get("pse__Description__c")
+    return item
+
+
+def _invoiced(record: Mapping[str, Any]) -> bool:
+    """On an invoiced billing event: the Invoiced box, or an adjustment's Billing Event Invoiced formula."""
+    return bool(record.get("pse__Invoiced__c")) or record.get("pse__Billing_Event_Invoiced__c") == "Yes"
 
 
 def _items(kind: str, record: Mapping[str, Any], ctx: ActionContext) -> list[dict[str, Any]]:
@@ -228,9 +252,10 @@ def _event_items(ctx: ActionContext, event_id: str) -> int:
 
 
 def invoice_billing_event(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Bill one invoice: one billing event ``BE-<key>`` with an item per selected split, expense and
-    milestone not yet invoiced, released, then invoiced with the invoice number and date. A replay finds
-    the event: it answers from it once invoiced, else finishes what the first attempt left."""
+    """Bill one invoice: one billing event ``BE-<key>`` with an item per selected split, expense, milestone
+    and miscellaneous adjustment not yet invoiced, released, then invoiced with the invoice number and
+    date. A replay finds the event: it answers from it once invoiced, else finishes what the first attempt
+    left."""
     project_id = str(params.get("project_id") or "").strip()
     if not _SF_ID.fullmatch(project_id):
         raise InvalidInput("project_id is not a 15- or 18-character Salesforce id.")
@@ -239,7 +264,7 @@ def invoice_billing_event(ctx: ActionContext, params: Mapping[str, Any]) -> dict
         raise InvalidInput("key must be 1 to 80 characters.")
     selected = {name: _ids(params, name) for name in _SELECTED}
     if not any(selected.values()):
-        raise InvalidInput("Nothing to bill: give split_ids, expense_ids or milestone_ids.")
+        raise InvalidInput("Nothing to bill: give split_ids, expense_ids, milestone_ids or adjustment_ids.")
     field = external_id_field(ctx)
     event_key = f"BE-{key}"
     event = find_event(ctx, field, event_key)
@@ -252,7 +277,7 @@ def invoice_billing_event(ctx: ActionContext, params: Mapping[str, Any]) -> dict
             continue
         kind = _SELECTED[name][2]
         for record in _read(ctx, name, ids, project_id):
-            if record.get("pse__Invoiced__c"):  # on an invoice already
+            if _invoiced(record):  # on an invoice already
                 continue
             if record.get("pse__Billed__c") and not (event or {}).get("pse__Is_Released__c"):
                 continue  # on another released event, to be invoiced there

@@ -1,12 +1,13 @@
 """Certinia PSA (formerly FinancialForce PSA) on the Salesforce API: typed list/get/create/update/upsert
 actions for projects, milestones, schedules, assignments, resource requests, timecards (and their splits,
-read only), expense reports and expenses, rate cards, billing events and billing event items, plus a
-trigger on changed PSA records. All HTTP, auth, paging, error mapping and the idempotent creates are the
-Salesforce connector's code. Node ids: ``psa.certinia.<action>`` (e.g. ``psa.certinia.create_project``).
+read only), expense reports and expenses, miscellaneous adjustments (write-ups and write-downs), rate cards,
+billing events and billing event items, plus a trigger on changed PSA records. All HTTP, auth, paging, error
+mapping and the idempotent creates are the Salesforce connector's code. Node ids: ``psa.certinia.<action>``
+(e.g. ``psa.certinia.create_project``).
 
-Billing follows Certinia's process: a billing event per invoice with an item per billed record
-(timecard split, expense, milestone), released, then invoiced with the invoice number; Certinia marks the
-work Billed and Invoiced itself."""
+Billing follows Certinia's process: a billing event per invoice with an item per billed record (timecard
+split, expense, milestone, miscellaneous adjustment), released, then invoiced with the invoice number;
+Certinia marks the work Billed and Invoiced itself."""
 
 from __future__ import annotations
 
@@ -120,7 +121,8 @@ class CertiniaConnector(Connector):
             key="invoice_billing_event",
             name="Invoice (billing event per invoice)",
             description="Bill one invoice the way Certinia does: one billing event (BE-<key>) with an item "
-            "per timecard split, expense and milestone, released, then invoiced with the financial "
+            "per timecard split, expense, milestone and miscellaneous adjustment (write-up or write-down), "
+            "released, then invoiced with the financial "
             "system's invoice number and date; Certinia marks the work Invoiced. Replay-safe.",
             run=billing.invoice_billing_event,
             input_schema=billing.INVOICE_INPUT,

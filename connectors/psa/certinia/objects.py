@@ -5,6 +5,9 @@ of Certinia's PSA data dictionary
 What Certinia computes or sets through its own processes is not an input: an assignment's dates come from
 its schedule; timecard splits are made from timecards; Billed and Invoiced are set when a billing event
 is released and invoiced (work is invoiced through billing events and their items, never by a flag).
+Miscellaneous adjustments are a project's write-ups and write-downs
+(https://help.certinia.com/TechnicalReference/2023.3/ProfessionalServicesAutomation/Schema/Miscellaneous_Adjustment__c.htm):
+billed through an item of category Miscellaneous Adjustment like the rest.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ OBJECTS: dict[str, PsaObject] = {
                 "billing_type": ("pse__Billing_Type__c", _STR, "Billing type"),
                 "planned_hours": ("pse__Planned_Hours__c", _NUM, "Planned hours"),
                 "description": ("pse__Description__c", _STR, "Description"),
+                "bookings": ("pse__Bookings__c", _NUM, "Bookings"),
+                # Project Tracking Against Billing Cap: ticked, the bookings are the billing cap.
+                "apply_billing_cap": ("pse__Apply_Billing_Cap__c", _BOOL, "Apply billing cap (the bookings)"),
             },
             ("name",),
             parent="account_id",
@@ -214,6 +220,37 @@ OBJECTS: dict[str, PsaObject] = {
             **_DEFAULTS,
         ),
         PsaObject(
+            "misc_adjustment",
+            "misc_adjustments",
+            "Miscellaneous adjustment",
+            "pse__Miscellaneous_Adjustment__c",
+            {
+                "name": ("Name", _STR, "Name"),
+                **_PROJECT,
+                "amount": ("pse__Amount__c", _NUM, "Amount (the project's currency; negative: a write-down)"),
+                "transaction_category": (
+                    "pse__Transaction_Category__c",
+                    _STR,
+                    "Transaction category (Ready-to-Bill Revenue is billed)",
+                ),
+                "effective_date": ("pse__Effective_Date__c", _DATE, "Effective date"),
+                "description": ("pse__Description__c", _STR, "Description"),
+                "status": ("pse__Status__c", _STR, "Status"),
+                "approved": ("pse__Approved__c", _BOOL, "Approved"),
+                "approved_for_billing": ("pse__Approved_for_Billing__c", _BOOL, "Approved for billing"),
+                "billing_hold": ("pse__Billing_Hold__c", _BOOL, "Billing hold"),
+                "include_in_financials": ("pse__Include_In_Financials__c", _BOOL, "Include in financials"),
+            },
+            ("project_id", "amount"),
+            (
+                "pse__Billed__c",
+                "pse__Billing_Event_Item__c",
+                "pse__Billing_Event_Invoiced__c",
+                "pse__Billing_Event_Released__c",
+            ),
+            **_DEFAULTS,
+        ),
+        PsaObject(
             "rate_card",
             "rate_cards",
             "Rate card",
@@ -260,6 +297,11 @@ OBJECTS: dict[str, PsaObject] = {
                 "timecard_split_id": ("pse__Timecard_Split__c", _ID, "Timecard split id (category Timecard)"),
                 "expense_id": ("pse__Expense__c", _ID, "Expense id (category Expense)"),
                 "milestone_id": ("pse__Milestone__c", _ID, "Milestone id (category Milestone)"),
+                "misc_adjustment_id": (
+                    "pse__Miscellaneous_Adjustment__c",
+                    _ID,
+                    "Miscellaneous adjustment id (category Miscellaneous Adjustment)",
+                ),
                 "object_id": ("pse__Object_Id__c", _STR, "Id of the billed record"),
                 "amount": ("pse__Amount__c", _NUM, "Amount"),
                 "quantity": ("pse__Quantity__c", _NUM, "Quantity"),

@@ -1,7 +1,8 @@
 """What Certinia does by itself after a record is saved: split timecards into timecard splits, keep
 assignments in step with their schedules, and carry a billing event's release and invoicing down to
-the work it bills (PSA data dictionary: pse__Timecard__c, pse__Billing_Event__c,
-pse__Billing_Event_Item__c; https://help.certinia.com/TechnicalReference/2025.3/ProfessionalServicesAutomation/Schema/).
+the work it bills (timecard splits, expenses, milestones, miscellaneous adjustments; PSA data dictionary:
+pse__Timecard__c, pse__Billing_Event__c, pse__Billing_Event_Item__c, Miscellaneous_Adjustment__c;
+https://help.certinia.com/TechnicalReference/2025.3/ProfessionalServicesAutomation/Schema/).
 
 The org (``routes.Org``) gives these functions its records: ``all``, ``peek``, ``save`` (stamps the
 modified date, stores, sends the change event) and ``new`` (a new record with id and auto number).
@@ -96,8 +97,12 @@ def _carry_down(org: Org, event: dict[str, Any]) -> None:
             source = org.peek(obj, rid)
             if source is None:
                 continue
-            flags = {"pse__Billed__c": released, "pse__Invoiced__c": invoiced}
-            if any(source.get(k) != v for k, v in flags.items()):
+            flags = {"pse__Billed__c": released}
+            fields = OBJECT_SPECS[obj]["fields"]
+            if "pse__Invoiced__c:" in fields:  # an adjustment has none: its formulas show the event's
+                flags["pse__Invoiced__c"] = invoiced
+            formulas = "pse__Billing_Event_Invoiced__c:" in fields  # re-derived on save
+            if formulas or any(source.get(k) != v for k, v in flags.items()):
                 org.save(obj, {**source, **flags})
             if obj == "pse__Timecard__c" and source.get("pse__Timecard_Header__c"):
                 headers.add(source["pse__Timecard_Header__c"])

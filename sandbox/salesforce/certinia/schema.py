@@ -10,9 +10,15 @@ What the package computes or sets through its own processes is read-only to the 
 * a timecard (``pse__Timecard_Header__c``) is entered and approved; Certinia splits it into timecard
   splits (``pse__Timecard__c``) at period boundaries (calendar months here), and billing works on splits;
 * billing goes through billing events and their items: an item points at one business record (timecard
-  split, expense, milestone, ...); releasing the event marks the records Billed, invoicing the event
-  (only once released) marks them Invoiced. ``pse__Billed__c`` and ``pse__Invoiced__c`` on timecards,
-  splits, expenses and milestones are therefore not writable: work is invoiced by its billing event.
+  split, expense, milestone, miscellaneous adjustment, ...); releasing the event marks the records Billed,
+  invoicing the event (only once released) marks them Invoiced. ``pse__Billed__c`` and
+  ``pse__Invoiced__c`` on timecards, splits, expenses and milestones are therefore not writable: work is
+  invoiced by its billing event;
+* a miscellaneous adjustment (``pse__Miscellaneous_Adjustment__c``: a write-up or write-down of a
+  project, in its currency) is billed when Approved for Billing, not on Billing Hold, and of Transaction
+  Category Ready-to-Bill Revenue; it has Billed but no Invoiced box: its Billing Event Invoiced and
+  Billing Event Released are formulas over its billing event item's event ("Yes", "No", "N/A").
+  https://help.certinia.com/TechnicalReference/2023.3/ProfessionalServicesAutomation/Schema/Miscellaneous_Adjustment__c.htm
 
 Resources are not an object of their own: they are Contacts with pse__Is_Resource__c = true (those
 fields are in the Contact spec of ../schema.py).
@@ -38,7 +44,7 @@ OBJECT_SPECS: dict[str, dict[str, Any]] = {
         "pse__Billing_Type__c:picklist pse__Project_Type__c:picklist pse__Bookings__c:currency "
         "pse__Planned_Hours__c:double pse__Project_ID__c:string pse__Description__c:textarea "
         "External_Id__c:extid Flowbuilder_Id__c:extid Kantata_Id__c:extid NetSuite_Id__c:extid "
-        "ERP_Project_Id__c:string OwnerId:ref:User "
+        "ERP_Project_Id__c:string OwnerId:ref:User pse__Apply_Billing_Cap__c:boolean "
         # Billing to cash: fields an org adds to show the latest posted invoice's collection state.
         "Billing_Status__c:picklist Billing_Invoice__c:string Billing_Total__c:currency "
         "Billing_Cash_Received__c:currency Billing_Credited__c:currency Billing_Open_Amount__c:currency "
@@ -130,6 +136,18 @@ OBJECT_SPECS: dict[str, dict[str, Any]] = {
         "pse__Average_Cost_Rate__c:currency pse__Account__c:ref:Account pse__Start_Date__c:date "
         "pse__End_Date__c:date pse__Cascading_Role__c:boolean External_Id__c:extid",
     },
+    "pse__Miscellaneous_Adjustment__c": {
+        "prefix": "a1D",
+        "required": "pse__Project__c pse__Amount__c",
+        "readonly": "pse__Billed__c pse__Billing_Event_Item__c pse__Billing_Event_Invoiced__c "
+        "pse__Billing_Event_Released__c",
+        "fields": "Name:string pse__Project__c:ref:pse__Proj__c pse__Amount__c:currency "
+        "pse__Transaction_Category__c:picklist pse__Effective_Date__c:date pse__Description__c:textarea "
+        "pse__Status__c:picklist pse__Approved__c:boolean pse__Approved_for_Billing__c:boolean "
+        "pse__Billing_Hold__c:boolean pse__Include_In_Financials__c:boolean pse__Billed__c:boolean "
+        "pse__Billing_Event_Item__c:ref:pse__Billing_Event_Item__c pse__Billing_Event_Invoiced__c:string "
+        "pse__Billing_Event_Released__c:string External_Id__c:extid",
+    },
     "pse__Billing_Event__c": {
         "prefix": "a0Y",
         "required": "pse__Project__c",
@@ -150,6 +168,7 @@ OBJECT_SPECS: dict[str, dict[str, Any]] = {
         "pse__Quantity__c:double pse__Unit_Price__c:currency pse__Date__c:date "
         "pse__Description__c:textarea pse__Timecard_Split__c:ref:pse__Timecard__c "
         "pse__Expense__c:ref:pse__Expense__c pse__Milestone__c:ref:pse__Milestone__c "
+        "pse__Miscellaneous_Adjustment__c:ref:pse__Miscellaneous_Adjustment__c "
         "pse__Invoiced__c:string pse__Is_Released__c:string External_Id__c:extid",
     },
 }
@@ -171,6 +190,7 @@ ITEM_SOURCES = {
     "Timecard": "pse__Timecard_Split__c",
     "Expense": "pse__Expense__c",
     "Milestone": "pse__Milestone__c",
+    "Miscellaneous Adjustment": "pse__Miscellaneous_Adjustment__c",
 }
 
 
@@ -212,6 +232,17 @@ def derive(obj: str, record: dict[str, Any], peek: Any) -> None:
         event = peek("salesforce", "pse__Billing_Event__c", record.get("pse__Billing_Event__c") or "") or {}
         record["pse__Invoiced__c"] = "Yes" if event.get("pse__Invoiced__c") else "No"
         record["pse__Is_Released__c"] = "Yes" if event.get("pse__Is_Released__c") else "No"
+    elif obj == "pse__Miscellaneous_Adjustment__c":
+        # Billing Event Invoiced / Released: N/A without an item on an event, else the event's flag.
+        item = peek(
+            "salesforce", "pse__Billing_Event_Item__c", record.get("pse__Billing_Event_Item__c") or ""
+        )
+        event = item and peek("salesforce", "pse__Billing_Event__c", item.get("pse__Billing_Event__c") or "")
+        for field, flag in (
+            ("pse__Billing_Event_Invoiced__c", "pse__Invoiced__c"),
+            ("pse__Billing_Event_Released__c", "pse__Is_Released__c"),
+        ):
+            record[field] = ("Yes" if event.get(flag) else "No") if event else "N/A"
 
 
 def split_timecard(header: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
-"""Certinia PSA seed: a project per won deal, with milestones, assignments, weekly timecards and resource
-requests, staffed from the firm's active resources (Contacts the Salesforce seed created)."""
+"""Certinia PSA seed: a project per won deal, with milestones, assignments, weekly timecards, resource
+requests and some write-ups/downs (miscellaneous adjustments), staffed from the firm's active resources
+(Contacts the Salesforce seed created)."""
 
 from __future__ import annotations
 
@@ -190,6 +191,8 @@ def seed(world: World, sf: Any, resources: list[dict[str, Any]]) -> None:
                     },
                     modified=created,
                 )
+        if n % 5 in (2, 4) and start <= today:  # a write-down or a write-up (no random draws)
+            _seed_adjustment(sf, project, n, min(start + timedelta(days=14), today), created)
         if rng.random() < 0.8:
             sf(
                 "pse__Resource_Request__c",
@@ -204,6 +207,33 @@ def seed(world: World, sf: Any, resources: list[dict[str, Any]]) -> None:
                     "pse__Notes__c": "Needs industry experience",
                 },
             )
+
+
+def _seed_adjustment(sf: Any, project: dict[str, Any], n: int, when: Any, created: Any) -> None:
+    """A miscellaneous adjustment approved for billing (Ready-to-Bill Revenue, the category Certinia bills):
+    a goodwill write-down on some projects, a change-request write-up on others."""
+    down = n % 5 == 2
+    sf(
+        "pse__Miscellaneous_Adjustment__c",
+        created,
+        {
+            "Name": "Goodwill credit" if down else "Change request",
+            "pse__Project__c": project["Id"],
+            "pse__Amount__c": -float(200 + 10 * (n % 7)) if down else float(400 + 25 * (n % 4)),
+            "pse__Transaction_Category__c": "Ready-to-Bill Revenue",
+            "pse__Effective_Date__c": when.isoformat(),
+            "pse__Description__c": "Goodwill credit: onboarding overran"
+            if down
+            else "Out-of-scope workshop (change request)",
+            "pse__Status__c": "Approved",
+            "pse__Approved__c": True,
+            "pse__Approved_for_Billing__c": True,
+            "pse__Billing_Hold__c": False,
+            "pse__Include_In_Financials__c": True,
+            "pse__Billed__c": False,
+        },
+        modified=created,
+    )
 
 
 def _seed_billing_event(

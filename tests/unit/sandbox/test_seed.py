@@ -33,6 +33,7 @@ COUNTS = {
         "pse__Expense_Report__c": 35,
         "pse__Expense__c": 70,
         "pse__Resource_Request__c": 113,
+        "pse__Miscellaneous_Adjustment__c": 56,
     },
     "kantata": {
         "users": 300,
@@ -77,7 +78,7 @@ COUNTS = {
         "billingSchedules": 3,
         # the setup records a template's parameters name, of the main company and of the company that
         # uses VAT (fixed, no random draws)
-        "items": 6,
+        "items": 8,
         "taxGroups": 5,
         "currencies": 5,
     },

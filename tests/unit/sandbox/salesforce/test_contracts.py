@@ -182,6 +182,14 @@ class Org:
                     "pse__Expense_Date__c": "2026-01-06",
                 },
             ),
+            "misc_adjustment_id": (
+                "pse__Miscellaneous_Adjustment__c",
+                lambda: {
+                    "pse__Project__c": g("project_id"),
+                    "pse__Amount__c": -250,
+                    "pse__Transaction_Category__c": "Ready-to-Bill Revenue",
+                },
+            ),
             "rate_card_id": (
                 "pse__Rate_Card__c",
                 lambda: {"pse__Suggested_Bill_Rate__c": 200, "pse__Average_Cost_Rate__c": 100},

@@ -50,6 +50,7 @@ FAKES = {
     "expense_id": "a16Dn0000000001IAA",
     "rate_card_id": "a1NDn0000000001IAA",
     "billing_event_item_id": "a0XDn0000000001IAA",
+    "misc_adjustment_id": "a1DDn0000000001IAA",
 }
 FAKES |= {name.replace("_id", "_ext"): f"EXT-{name[:-3]}" for name in list(FAKES) if name.endswith("_id")}
 CONNECTORS = {"salesforce": SalesforceConnector(), "certinia": CertiniaConnector()}

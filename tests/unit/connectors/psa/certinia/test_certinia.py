@@ -489,7 +489,56 @@ def test_a_replay_after_a_crash_before_release_finishes_the_invoice(psa, refs):
     assert len(items) == 4 and {i["pse__Invoiced__c"] for i in items} == {"Yes"}
 
 
-@pytest.mark.parametrize("field", ["split_ids", "expense_ids", "milestone_ids"])
+def test_write_ups_and_downs_are_billed_as_miscellaneous_adjustment_items(psa, refs):
+    """A write-down and a write-up on the invoice's event: items of category Miscellaneous Adjustment at
+    their amounts; Certinia marks each Billed and its Billing Event Invoiced formula says Yes."""
+    params = _an_invoice(psa, refs)
+
+    def adjustment(amount: float, what: str) -> str:
+        return psa.run_action(
+            "create_misc_adjustment",
+            {
+                "project_id": refs["project"],
+                "amount": amount,
+                "transaction_category": "Ready-to-Bill Revenue",
+                "effective_date": "2026-04-20",
+                "description": what,
+                "approved_for_billing": True,
+            },
+        )["id"]
+
+    down, up = adjustment(-400, "Goodwill credit"), adjustment(150, "Rush fee")
+    fresh = psa.run_action("get_misc_adjustment", {"id": down})
+    assert not fresh["pse__Billed__c"] and fresh["pse__Billing_Event_Invoiced__c"] == "N/A"
+    result = psa.run_action("invoice_billing_event", {**params, "adjustment_ids": [down, up]})
+    assert result["items"] == 6
+    event = psa.run_action("get_billing_event", {"id": result["billing_event_id"]})
+    assert event["pse__Summary_Amount__c"] == 12 * 150 + 2 * 150 + 320.5 + 5000 - 400 + 150
+    items = psa.run_action("list_billing_event_items", {"billing_event_id": event["Id"]})
+    item = next(i for i in items if i["External_Id__c"] == f"BEI-{down}")
+    assert (item["pse__Category__c"], item["pse__Amount__c"], item["pse__Quantity__c"]) == (
+        "Miscellaneous Adjustment",
+        -400,
+        1,
+    )
+    assert (item["pse__Miscellaneous_Adjustment__c"], item["pse__Date__c"]) == (down, "2026-04-20")
+    assert item["pse__Description__c"] == "Goodwill credit"
+    for rid in (down, up):
+        billed = psa.run_action("get_misc_adjustment", {"id": rid})
+        assert billed["pse__Billed__c"] is True and billed["pse__Billing_Event_Invoiced__c"] == "Yes"
+        assert billed["pse__Billing_Event_Released__c"] == "Yes" and billed["pse__Billing_Event_Item__c"]
+    # Invoiced already: billing it again under another key makes no second item.
+    again = psa.run_action(
+        "invoice_billing_event",
+        {"project_id": refs["project"], "key": f"CB-{uid()}", "adjustment_ids": [down]},
+    )
+    assert again == {"billing_event_id": None, "items": 0, "invoiced": True, "already_invoiced": True}
+    # A flow cannot mark an adjustment billed: that is the billing event's doing.
+    with pytest.raises(SalesforceError):
+        psa.run_action("update_misc_adjustment", {"id": up, "fields": {"pse__Billed__c": False}})
+
+
+@pytest.mark.parametrize("field", ["split_ids", "expense_ids", "milestone_ids", "adjustment_ids"])
 def test_an_invoice_refuses_a_bad_id_naming_its_field(psa, refs, field):
     with pytest.raises(InvalidInput) as bad:
         psa.run_action(
