@@ -348,6 +348,24 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         "update_milestone",
         {"id": fixed_fee["Id"], "status": "Approved", "approved": True, "actual_date": "2026-02-27"},
     )
+
+    def adjustment(amount: float, what: str, **extra: Any) -> str:  # a write-up or write-down
+        fields = {
+            "project_id": project_id,
+            "amount": amount,
+            "transaction_category": "Ready-to-Bill Revenue",
+            "effective_date": "2026-02-20",
+            "description": what,
+            "approved_for_billing": True,
+            **extra,
+        }
+        return psa.run_action("create_misc_adjustment", fields)["id"]
+
+    adjustments = {
+        "write_up": adjustment(500, "Out-of-scope workshop"),
+        "write_down": adjustment(-500, "Goodwill credit: workshop overran"),
+        "on_hold": adjustment(-100, "Disputed", billing_hold=True),  # not billed while held
+    }
     # The first post is refused (an injected error): the run stops there, the operator retries it.
     company = next(
         c["id"]
@@ -398,6 +416,9 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         }
         out["fixed_fee"] = bool(psa.run_action("get_milestone", {"id": fixed_fee["Id"]})["pse__Invoiced__c"])
         out["expense"] = bool(psa.run_action("get_expense", {"id": expense["id"]})["pse__Invoiced__c"])
+        for name, rid in adjustments.items():  # no Invoiced box: the formula over its billing event
+            got = psa.run_action("get_misc_adjustment", {"id": rid})
+            out[name] = got["pse__Billing_Event_Invoiced__c"] == "Yes"
         return out
 
     feb, mar = f"CB-{job['number']}-2026-02", f"CB-{job['number']}-2026-03"
@@ -407,7 +428,13 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     drafts = invoices()
     assert set(drafts) == {feb, mar} and {d["status"] for d in drafts.values()} == {"Draft"}
     expected = {
-        feb: [("CONS-HR", 12, 200, 2400), ("EXPENSES", 1, 245.5, 245.5), ("FIXED-FEE", 1, 40000, 40000)],
+        feb: [
+            ("CONS-HR", 12, 200, 2400),
+            ("EXPENSES", 1, 245.5, 245.5),
+            ("FIXED-FEE", 1, 40000, 40000),
+            ("ADJUSTMENT", 1, 500, 500),  # the write-up
+            ("ADJUSTMENT", -1, 500, -500),  # the write-down: a negative line
+        ],
         mar: [("CONS-HR", 2, 200, 400)],
     }
     totals = {feb: 42645.5, mar: 400.0}
@@ -419,6 +446,7 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     by_key = {i["key"]: i for i in request.items}
     assert {k: by_key[k]["total"] for k in (feb, mar)} == totals
     assert (by_key[feb]["hours"], by_key[feb]["expenses"], by_key[feb]["fixed_fees"]) == (12, 245.5, 40000)
+    assert by_key[feb]["adjustments"] == 0.0 and by_key[feb]["line_count"] == 5
     assert request.totals["total"] == sum(totals.values())
     # ... and the tax and total with tax as Business Central computed them on each draft.
     assert {k: (by_key[k]["tax"], by_key[k]["total_with_tax"]) for k in (feb, mar)} == {
@@ -478,6 +506,9 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
         "not_billable": False,
         "fixed_fee": True,
         "expense": True,
+        "write_up": True,
+        "write_down": True,
+        "on_hold": False,
     }
     # Certinia's side: one billing event per invoice, released and invoiced with the posted number, an
     # item per split, expense and milestone.
@@ -489,7 +520,14 @@ def test_certinia_bc_lifecycle_quote_to_invoice_twice_without_duplicates(
     items = [
         i for e in events for i in psa.run_action("list_billing_event_items", {"billing_event_id": e["Id"]})
     ]
-    assert sorted(i["pse__Category__c"] for i in items) == ["Expense", "Milestone", "Timecard", "Timecard"]
+    assert sorted(i["pse__Category__c"] for i in items) == [
+        "Expense",
+        "Milestone",
+        "Miscellaneous Adjustment",
+        "Miscellaneous Adjustment",
+        "Timecard",
+        "Timecard",
+    ]
 
     # Again: the operator replays the invoicing run, records are edited, someone clears a flag, and
     # another billing run comes: nothing is drafted, posted or invoiced twice.

@@ -60,7 +60,7 @@ def test_the_vat_company_lists_its_vat_product_posting_groups_as_tax_groups(vat,
         ("ZERO", "VAT"),
     ]
     assert all("_taxPercent" not in g for g in groups)  # the rate is the VAT posting setup's, not a field
-    assert [i["taxGroupCode"] for i in vat.get("/items").json()["value"]] == ["STANDARD"] * 3
+    assert [i["taxGroupCode"] for i in vat.get("/items").json()["value"]] == ["STANDARD"] * 4
     assert [g["code"] for g in main.get("/taxGroups").json()["value"]] == ["VAT20", "ZERO"]  # unchanged
 
 
