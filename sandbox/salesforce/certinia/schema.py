@@ -44,7 +44,9 @@ OBJECT_SPECS: dict[str, dict[str, Any]] = {
         "pse__Billing_Type__c:picklist pse__Project_Type__c:picklist pse__Bookings__c:currency "
         "pse__Planned_Hours__c:double pse__Project_ID__c:string pse__Description__c:textarea "
         "External_Id__c:extid Flowbuilder_Id__c:extid Kantata_Id__c:extid NetSuite_Id__c:extid "
-        "ERP_Project_Id__c:string OwnerId:ref:User pse__Apply_Billing_Cap__c:boolean "
+        "ERP_Project_Id__c:string OwnerId:ref:User "
+        # Project Tracking Against Billing Cap: ticked, the project is capped at its bookings.
+        "pse__Apply_Billing_Cap__c:boolean "
         # Billing to cash: fields an org adds to show the latest posted invoice's collection state.
         "Billing_Status__c:picklist Billing_Invoice__c:string Billing_Total__c:currency "
         "Billing_Cash_Received__c:currency Billing_Credited__c:currency Billing_Open_Amount__c:currency "
