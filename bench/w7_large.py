@@ -166,7 +166,7 @@ def main() -> None:
     try:
         with running(env) as procs:
             procs.web(port)
-            procs.worker(concurrency=1)
+            procs.worker(concurrency=1, pool="threads")
             pids = [p.pid for p in procs.procs.values()]
             with PeakRSS(pids) as peak:
                 t0 = time.perf_counter()

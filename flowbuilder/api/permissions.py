@@ -73,7 +73,7 @@ class PolicyPermission(BasePermission):
         if _is_detail(view) and hasattr(view, "get_object"):
             # Load the object now (404 if not visible; check_object_permissions -> 403) so the rule is
             # applied before the view reads the body or does anything else.
-            view.get_object()
+            view.checked_object = view.get_object()
             return True
         if rule.action == Action.VIEW:
             return True  # every collection's queryset holds only what the user may view

@@ -21,7 +21,6 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
@@ -51,6 +50,7 @@ from .models import (
 )
 from .node_runner import always_runs, exception_ports, exceptions_complete, is_side_effect, run_node
 from .outcome import Outcome
+from .plans import plan_for
 from .publish import publish_run_events
 from .subflows import run_subflow
 
@@ -66,14 +66,6 @@ WAITER_INLINE_BYTES = 256 * 1024
 # Node results with at least this many items are written one per statement: one result's JSON text is
 # in memory at a time, not the text of every result of the step.
 LARGE_RESULT_ITEMS = 1000
-
-
-@lru_cache(maxsize=512)
-def plan_for(version_id: int) -> ExecutionPlan:
-    """Versions are immutable, so their plans can be cached for the life of the process."""
-    from flowbuilder.flows.models import FlowVersion
-
-    return ExecutionPlan.from_dict(FlowVersion.objects.values_list("plan", flat=True).get(pk=version_id))
 
 
 @dataclass

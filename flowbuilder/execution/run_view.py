@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flowbuilder.planning import ExecutionPlan
-
 from . import scheduler
 from .models import NodeRun, Run
+from .plans import plan_for
 
 
 def node_inputs(run: Run, rows: Iterable[NodeRun]) -> dict[str, dict[str, list]]:
     rows = list(rows)
     try:
-        plan = ExecutionPlan.from_dict(run.version.plan)
+        plan = plan_for(run.version_id)
     except Exception:  # an unreadable plan must not hide the history
         return {}
     outputs = {row.node_id: row.output_items or {} for row in rows}

@@ -41,17 +41,36 @@ def organisation_ids_for(user: AbstractBaseUser | AnonymousUser, action: str) ->
         return cache[action]
     ids: set[int] = set()
     partner_admin_of: list[int] = []
-    for org_id, role, kind in Membership.objects.filter(user=user, is_active=True).values_list(
-        "organisation_id", "role", "organisation__kind"
-    ):
+    for org_id, role, kind in _memberships(user):
         if action in ROLE_ACTIONS.get(role, ()):
             ids.add(org_id)
         if role == Role.ADMIN and kind == OrganisationKind.PARTNER:
             partner_admin_of.append(org_id)
     if partner_admin_of:
-        ids.update(Organisation.objects.filter(parent_id__in=partner_admin_of).values_list("id", flat=True))
+        ids.update(_customers_of(user, partner_admin_of))
     cache[action] = ids
     return ids
+
+
+def _memberships(user: AbstractBaseUser) -> list[tuple[int, str, str]]:
+    """(organisation id, role, organisation kind) of the user's active memberships, read once per user
+    object (a request's user): a page asks several questions of them."""
+    cache = user.__dict__
+    if "_fb_memberships" not in cache:
+        cache["_fb_memberships"] = list(
+            Membership.objects.filter(user=user, is_active=True).values_list(
+                "organisation_id", "role", "organisation__kind"
+            )
+        )
+    return cache["_fb_memberships"]
+
+
+def _customers_of(user: AbstractBaseUser, organisation_ids: list[int]) -> list[int]:
+    cache = user.__dict__.setdefault("_fb_customers", {})
+    key = tuple(sorted(organisation_ids))
+    if key not in cache:
+        cache[key] = list(Organisation.objects.filter(parent_id__in=key).values_list("id", flat=True))
+    return cache[key]
 
 
 def tenant_field(model: type[Model]) -> str:
@@ -100,33 +119,49 @@ def _guardian_shared_ids(user: AbstractBaseUser | AnonymousUser, model: type[Mod
     if verb not in getattr(model, "share_permissions", ()):
         return []
     cache = user.__dict__.setdefault("_fb_shared", {})
-    key = (model._meta.label_lower, verb)
-    if key in cache:
-        return cache[key]
+    label = model._meta.label_lower
+    if (label, verb) not in cache:
+        # Every verb the model can be shared for at once: a page asks change, run and publish in turn.
+        shared = _shares_of(user, model)
+        for each in model.share_permissions:
+            cache[(label, each)] = shared.get(each, [])
+    return cache[(label, verb)]
+
+
+def _shares_of(user: AbstractBaseUser, model: type[Model]) -> dict[str, list[int]]:
+    """verb -> ids of ``model`` objects shared with ``user`` (inside the circle, see above)."""
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    memberships = list(
-        Membership.objects.filter(user=user, is_active=True).values_list("organisation_id", "role")
+    memberships = [(org, role) for org, role, _kind in _memberships(user)]
+    if not memberships:
+        return {}
+    name = model._meta.model_name
+    codenames = {f"{verb}_{name}": verb for verb in model.share_permissions}
+    perm = {
+        "permission__codename__in": list(codenames),
+        "permission__content_type__app_label": model._meta.app_label,
+    }
+    direct = UserObjectPermission.objects.filter(user=user, **perm).values_list(
+        "object_pk", "permission__codename"
     )
-    ids: list[int] = []
-    if memberships:
-        perm = {"permission__codename": f"{verb}_{model._meta.model_name}"}
-        perm["permission__content_type__app_label"] = model._meta.app_label
-        direct = UserObjectPermission.objects.filter(user=user, **perm).values_list("object_pk", flat=True)
-        by_role = GroupObjectPermission.objects.filter(
-            group__name__in=role_group_names(memberships), **perm
-        ).values_list("object_pk", flat=True)
-        candidates = {int(pk) for pk in [*direct, *by_role] if str(pk).isdigit()}
-        if candidates:
-            own = {org for org, _role in memberships}
-            circle = own | set(Organisation.objects.filter(parent_id__in=own).values_list("id", flat=True))
-            ids = list(
-                model._default_manager.filter(
-                    pk__in=candidates, **{f"{tenant_field(model)}__in": circle}
-                ).values_list("pk", flat=True)
-            )
-    cache[key] = ids
-    return ids
+    by_role = GroupObjectPermission.objects.filter(
+        group__name__in=role_group_names(memberships), **perm
+    ).values_list("object_pk", "permission__codename")
+    granted = [(int(pk), codenames[code]) for pk, code in [*direct, *by_role] if str(pk).isdigit()]
+    if not granted:
+        return {}
+    own = sorted({org for org, _role in memberships})
+    circle = set(own) | set(_customers_of(user, own))
+    inside = set(
+        model._default_manager.filter(
+            pk__in={pk for pk, _verb in granted}, **{f"{tenant_field(model)}__in": circle}
+        ).values_list("pk", flat=True)
+    )
+    shared: dict[str, list[int]] = {}
+    for pk, verb in granted:
+        if pk in inside and pk not in shared.setdefault(verb, []):
+            shared[verb].append(pk)
+    return shared
 
 
 def roles_in(user: AbstractBaseUser | AnonymousUser, organisation_id: int) -> set[str]:

@@ -75,6 +75,12 @@ class RestrictedQuerysetMixin:
     def get_queryset(self):
         return restrict(self.base_queryset.all(), self.request.user, "view")
 
+    def get_object(self):
+        # The permission check loaded (and checked) the object just before the handler runs: the
+        # handler's first get_object takes it instead of reading it again; later calls read afresh.
+        checked = self.__dict__.pop("checked_object", None)
+        return checked if checked is not None else super().get_object()
+
 
 def visible_flows(request: Any) -> Any:
     """Flows the user can see, for ``?flow=`` filters: another tenant's flow id is "not a valid choice",

@@ -53,14 +53,26 @@ class RunFilter(filters.FilterSet):
         return filter_by_business_key(qs, value)
 
 
-LIST_DEFERRED = (
-    "input_items",
-    "output_items",
-    "options",
-    "flow__draft_document",
-    "flow__description",
-    "version__document",
-    "version__plan",
+# A list row reads only what RunSerializer shows: no items, documents or bookkeeping (each datetime
+# column costs a parse per row).
+LIST_COLUMNS = (
+    "id",
+    "organisation_id",
+    "flow_id",
+    "flow__name",
+    "version_id",
+    "version__number",
+    "version__state",
+    "version__environment",
+    "status",
+    "origin",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "error",
+    "correlation_id",
+    "replay_of_id",
+    "parent_run_id",
 )
 
 
@@ -74,8 +86,10 @@ class RunViewSet(
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action == "list":
-            # A list row shows none of the run's items or the version's document: not read, not decoded.
-            queryset = queryset.defer(*LIST_DEFERRED)
+            queryset = queryset.only(*LIST_COLUMNS)
+        elif self.action == "retrieve":
+            # The detail shows the version's document; the flow's draft and the plan are not read here.
+            queryset = queryset.defer("flow__draft_document", "flow__description", "version__plan")
         return queryset
 
     def get_serializer_class(self):
