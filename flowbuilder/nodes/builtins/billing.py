@@ -29,7 +29,9 @@ the work invoiced in the PSA.
   lines of kind ``adjustment``: a write-up a positive line, a write-down a negative one, with the item and
   tax code of that kind. A write-down counts against the cap first (it lowers what the invoice bills); an
   invoice whose write-downs exceed its work is not drafted (an invoice cannot be negative): a
-  ``needs_review`` exception says so.
+  ``needs_review`` exception says so. A customer on the milestone cycle has no invoice but its milestones':
+  a write-up/down rides on the project's next milestone invoice (the earliest one drafted in the run) and
+  waits while none is (a milestone invoice awaiting approval is not reopened for it).
 * A rejected draft is not drafted again while its work is unchanged: the same invoice would reach the
   approver every run. The planner compares the fingerprint of the period's work (each line's PSA id and
   amount) with the one the flow recorded on the rejected draft; unchanged, the period is held as a
@@ -44,7 +46,7 @@ the work invoiced in the PSA.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -105,7 +107,9 @@ def plan_invoices(
     rule = expense_currency.get("rule") or "split"
     rates = expense_currency.get("rates") or {}
 
-    for unit in READERS[psa](time, expenses, stories, milestones, adjustments):
+    units = READERS[psa](time, expenses, stories, milestones, adjustments)
+    # Adjustments last: on the milestone cycle one rides on a milestone invoice planned before it.
+    for unit in sorted(units, key=lambda u: u.kind == "adjustment"):
         where = {"workspace_id": unit.workspace_id, "ref": unit.ref}
         project = by_ws.get(unit.workspace_id)
         if project is None:
@@ -125,11 +129,18 @@ def plan_invoices(
             )
             continue
         cycle, cutoff = setup["cycle"], int(setup.get("cutoff_days") or 0)
+        stem = f"{key_prefix}-{_key_id(project)}"
         if cycle == "milestone":
-            if not unit.milestone_id:
-                waiting.append({**where, "reason": "billed when its milestone is accepted"})
+            milestone_id = unit.milestone_id
+            if not milestone_id and unit.kind == "adjustment":
+                milestone_id = _next_milestone(drafts.values(), stem)
+            if not milestone_id:
+                reason = (
+                    _NEXT_MILESTONE if unit.kind == "adjustment" else "billed when its milestone is accepted"
+                )
+                waiting.append({**where, "reason": reason})
                 continue
-            period = Period(f"M{unit.milestone_id}", unit.day or today, unit.day or today)
+            period = Period(f"M{milestone_id}", unit.day or today, unit.day or today)
         else:
             if unit.day is None:
                 exceptions.append(
@@ -139,7 +150,6 @@ def plan_invoices(
                 )
                 continue
             period = period_of(unit.day, cycle)
-        stem = f"{key_prefix}-{_key_id(project)}"
         key = f"{stem}-{period.id}"
         while status.get(key) == POSTED and cycle != "milestone":
             period = next_period(period, cycle)  # late work: the next period that is not invoiced yet
@@ -266,6 +276,18 @@ def plan_invoices(
 
 
 _REPLACING = "its period's rejected draft is deleted first (the work changed); the next run drafts it"
+_NEXT_MILESTONE = "billed on the project's next milestone invoice (none is drafted now)"
+
+
+def _next_milestone(drafts: Iterable[Draft], stem: str) -> str:
+    """The milestone whose invoice the project's write-ups/downs ride on, on the milestone cycle: the
+    earliest (by the milestone's date) of the project's milestone invoices drafted in this run, in the
+    project's currency; "" when none is (the adjustment waits for the next one)."""
+    found = [d for d in drafts if d.period.id.startswith("M") and d.key == f"{stem}-{d.period.id}"]
+    if not found:
+        return ""
+    first = min(found, key=lambda d: (d.period.start, d.key))
+    return first.period.id[1:]
 
 
 def fingerprint(units: list[Unit]) -> str:
@@ -485,7 +507,8 @@ class PlanInvoices(BaseNode):
         "NetSuite or Business Central. Inputs: **time**, **expenses**, **stories** (which tasks are "
         "fixed-fee milestones), **milestones** not invoiced yet, **adjustments** (Certinia write-ups and "
         "write-downs: approved for billing, Ready-to-Bill Revenue; lines of kind `adjustment`, a write-down "
-        "negative), **projects** (`workspace_id`: the PSA project, optional `key_id` "
+        "negative; on the milestone cycle one rides on the project's next milestone invoice), **projects** "
+        "(`workspace_id`: the PSA project, optional `key_id` "
         "naming it in the invoice key, `erp_project_id`, `customer_id`, `subsidiary_id`, `currency`, "
         "optional `not_to_exceed` cap) and the **existing** invoices (NetSuite `externalid`, "
         "`approvalstatus`, `foreigntotal`; Business Central `externalDocumentNumber`, `status`, "

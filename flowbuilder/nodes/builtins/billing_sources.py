@@ -64,7 +64,9 @@ def kantata_units(
     milestones: list[dict],
     adjustments: Sequence[dict] = (),
 ) -> list[Unit]:
-    # Kantata keeps no write-up/down records the planner reads; adjustments are Certinia's.
+    # Kantata documents no write-up/down record: its additional items are lines created with a Kantata
+    # invoice (POST /invoices), not pending work; a write-down is a time entry's rate or billable flag
+    # changed before invoicing, read below. Adjustments are Certinia's.
     fixed_fee = {
         text(s.get("id"))
         for s in stories

@@ -594,3 +594,57 @@ def test_write_downs_exceeding_the_periods_work_hold_the_invoice_never_a_negativ
         items=CB_ADJ_ITEMS,
     )
     assert [i["total"] for i in out["invoices"]] == [500.0]
+
+
+def test_on_the_milestone_cycle_an_adjustment_rides_on_the_projects_next_milestone_invoice():
+    def milestone(mid: str, day: str, amount: float) -> dict:
+        return {
+            "Id": mid,
+            "Name": f"Phase {mid[-1]}",
+            "pse__Project__c": CB_PROJECT["workspace_id"],
+            "pse__Milestone_Amount__c": amount,
+            "pse__Actual_Date__c": day,
+            "pse__Approved__c": True,
+        }
+
+    by_milestone = {"default": {"cycle": "milestone"}}
+    down = adjustment("a1D000000000041AAA", "2026-02-20", -500, "Agreed discount")
+    # No milestone accepted yet: the write-down waits (it used to wait forever, having no milestone).
+    out = cb_plan(adjustments=[down], items=CB_ADJ_ITEMS, cycles=by_milestone)
+    assert out["invoices"] == [] and out["exceptions"] == []
+    assert [(w["ref"], w["reason"]) for w in out["waiting"]] == [
+        (f"A{down['Id']}", "billed on the project's next milestone invoice (none is drafted now)")
+    ]
+    # Two milestones accepted in the same run: it rides on the earlier one, once.
+    late, early = (
+        milestone("a1F000000000042AAA", "2026-03-05", 3000),
+        milestone("a1F000000000041AAA", "2026-02-27", 2000),
+    )
+    out = cb_plan(milestones=[late, early], adjustments=[down], items=CB_ADJ_ITEMS, cycles=by_milestone)
+    assert out["exceptions"] == out["waiting"] == []
+    totals = {i["key"]: (i["total"], i["adjustment_ids"]) for i in out["invoices"]}
+    assert totals == {
+        f"CB-PR00012-M{early['Id']}": (1500.0, [down["Id"]]),
+        f"CB-PR00012-M{late['Id']}": (3000.0, []),
+    }
+    # The earlier milestone's invoice waits for approval: the write-down is on the next one drafted.
+    pending = [
+        {
+            "externalDocumentNumber": f"CB-PR00012-M{early['Id']}",
+            "status": "Draft",
+            "totalAmountExcludingTax": 0,
+        }
+    ]
+    out = cb_plan(
+        milestones=[late, early],
+        adjustments=[down],
+        existing=pending,
+        items=CB_ADJ_ITEMS,
+        cycles=by_milestone,
+    )
+    [invoice] = out["invoices"]
+    assert (invoice["key"], invoice["total"]) == (f"CB-PR00012-M{late['Id']}", 2500.0)
+    # A write-down larger than the milestone's fee still never makes a negative invoice.
+    big = {**down, "pse__Amount__c": -2500}
+    out = cb_plan(milestones=[early], adjustments=[big], items=CB_ADJ_ITEMS, cycles=by_milestone)
+    assert out["invoices"] == [] and out["exceptions"][0]["exception"]["category"] == "needs_review"
