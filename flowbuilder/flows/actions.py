@@ -23,9 +23,23 @@ from flowbuilder.tenancy.permissions import can
 
 from . import review
 from .models import Flow, FlowVersion, PinnedData, VersionState, empty_document
-from .publishing import FlowInvalidError, all_findings, error_findings, next_number, publish_version
+from .publishing import (
+    FlowInvalidError,
+    all_findings,
+    draft_findings,
+    error_findings,
+    next_number,
+    publish_version,
+)
 
-__all__ = ["FlowInvalidError", "all_findings", "error_findings", "publish_flow", "next_number"]
+__all__ = [
+    "FlowInvalidError",
+    "all_findings",
+    "draft_findings",
+    "error_findings",
+    "publish_flow",
+    "next_number",
+]
 
 EXPORT_FORMAT = "flowbuilder.flow/v1"
 
@@ -121,9 +135,11 @@ def delete_flow(*, actor: Any, flow: Flow) -> None:
 def save_draft(
     *, actor: Any, flow: Flow, document: dict, revision: int | None, force: bool = False
 ) -> tuple[Flow, list[dict[str, Any]]]:
-    """Save the working copy. A stale ``revision`` raises ConflictError naming who saved last."""
+    """Save the working copy. A stale ``revision`` raises ConflictError naming who saved last.
+
+    Returns the flow and the draft's findings (:func:`draft_findings`: a shared template parameter that
+    another copy of the customer sets otherwise is a warning here, an error at publish)."""
     _require(actor, "change", flow)
-    findings = all_findings(document)
     now = timezone.now()
     with transaction.atomic():
         query = Flow.objects.filter(pk=flow.pk)
@@ -154,7 +170,7 @@ def save_draft(
             obj=flow,
             after={"revision": flow.draft_revision, "nodes": len(document.get("nodes", []))},
         )
-    return flow, findings
+    return flow, draft_findings(flow, document)
 
 
 def publish_flow(

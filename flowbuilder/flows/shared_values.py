@@ -14,7 +14,9 @@ the same value. Values are read from the flows' documents at the parameter's poi
 so an edit in the flow editor counts as much as a parameter value); the other copies are read from their
 drafts, so a change made in both drafts can be published one flow after the other. A disagreement
 refuses the clone, the rollout and the publish, naming the field, both templates, both values and what
-to do (:func:`disagreements`, :func:`findings_before_publish`).
+to do (:func:`disagreements`, :func:`findings_before_publish`). While the flow is edited the same
+disagreement is a warning on the node that holds the value (:func:`findings_while_editing`: the draft
+save, the validate endpoint and the flow page carry it), so the analyst learns of it before Publish.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from django.db import connection
+from django.db.models import Q
 
 from flowbuilder.core.errors import InvalidInputError
 from flowbuilder.validation.findings import Finding
@@ -89,12 +94,28 @@ def disagreements(
     if not ours:
         return []
     found: list[Disagreement] = []
+    # One query, the columns compared only: the editor asks on every draft save, and a copy's row also
+    # holds its rendered and previous documents, the template version's document.
     others = (
         TemplateInstance.objects.filter(customer_id=organisation_id)
         .exclude(flow_id=exclude_flow)
         .select_related("template", "flow", "based_on")
+        .only(
+            "template",
+            "flow",
+            "based_on",
+            "template__name",
+            "flow__name",
+            "flow__draft_document",
+            "based_on__parameters",
+        )
         .order_by("pk")
     )
+    if connection.vendor == "postgresql":  # skip copies of templates that share none of these keys
+        pairs = Q()
+        for name, p in ours.items():
+            pairs |= Q(based_on__parameters__contains=[{"name": name, "shared": p["shared"]}])
+        others = others.filter(pairs)
     for other in others:
         theirs = _shared(other.based_on.parameters)
         for name, p in ours.items():
@@ -127,12 +148,15 @@ def as_errors(found: list[Disagreement]) -> dict[str, list[str]]:
     return errors
 
 
-def findings_before_publish(flow: Any, document: dict[str, Any]) -> list[dict[str, Any]]:
-    """Error findings for a template copy about to publish with other shared values than the customer's
-    other copies hold (each on the node that holds the value); publishing refuses them."""
+def _findings(flow: Any, document: dict[str, Any], severity: str) -> list[dict[str, Any]]:
     from .models import TemplateInstance
 
-    instance = TemplateInstance.objects.filter(flow=flow).select_related("template", "based_on").first()
+    instance = (
+        TemplateInstance.objects.filter(flow=flow)
+        .select_related("template", "based_on")
+        .only("template", "based_on", "template__name", "based_on__parameters")
+        .first()
+    )
     if instance is None or not _shared(instance.based_on.parameters):
         return []
     found = disagreements(
@@ -143,6 +167,21 @@ def findings_before_publish(flow: Any, document: dict[str, Any]) -> list[dict[st
         exclude_flow=flow.pk,
     )
     return [
-        Finding("shared_parameter_disagrees", d.message, node_id=d.node_id, field=d.field).as_dict()
+        Finding(
+            "shared_parameter_disagrees", d.message, node_id=d.node_id, field=d.field, severity=severity
+        ).as_dict()
         for d in found
     ]
+
+
+def findings_before_publish(flow: Any, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Error findings for a template copy about to publish with other shared values than the customer's
+    other copies hold (each on the node that holds the value); publishing refuses them."""
+    return _findings(flow, document, "error")
+
+
+def findings_while_editing(flow: Any, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The same disagreements as warnings, for the editor's live validation of ``flow``'s draft
+    ``document``: the draft still saves and test-runs; only the publish is refused. Two queries for a
+    template copy (its template version, the customer's other copies), one for any other flow."""
+    return _findings(flow, document, "warning")

@@ -7,12 +7,14 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from flowbuilder.audit.models import AuditEvent
 from flowbuilder.credentials.models import Connection
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows import templates as template_actions
-from flowbuilder.flows.models import Flow, TemplateInstance
+from flowbuilder.flows.models import Flow, Template, TemplateInstance
 from flowbuilder.tenancy.models import Membership, Organisation, OrganisationKind
 from tests.support.documents import document, edge, node
 
@@ -713,3 +715,87 @@ class TestSharedParameters:
         assert "'CRM side'" in result["errors"]["owner_address"][0]
         instance.refresh_from_db()
         assert instance.based_on.number == 1
+
+
+def _shared_findings(findings: list[dict]) -> list[dict]:
+    return [f for f in findings if f["code"] == "shared_parameter_disagrees"]
+
+
+@pytest.mark.django_db
+class TestSharedParametersInTheEditor:
+    """The editor's live validation (the draft save's response, validate, the flow page) warns on the
+    node that holds a shared value another copy of the customer sets otherwise; publish still refuses."""
+
+    def _copies(self, api, world, owner: str = "crm") -> list[int]:
+        crm, erp = owners_template(world, "CRM side"), owners_template(world, "ERP side")
+        return [clone_owners(api, world, t, owner).json()["results"][0]["flow"] for t in (crm, erp)]
+
+    def test_copies_that_agree_have_no_finding(self, world, api, client_as):
+        flows = self._copies(api, world)
+        analyst = client_as("builder")
+        doc = _flow_doc(flows[1])
+        saved = analyst.put(f"/api/flows/{flows[1]}/draft/", {"document": doc, "force": True}, format="json")
+        assert saved.status_code == 200, saved.content
+        assert saved.json()["findings"] == []
+        validated = analyst.post(f"/api/flows/{flows[1]}/validate/", {"document": doc}, format="json")
+        assert validated.status_code == 200 and validated.json()["findings"] == []
+        assert analyst.get(f"/api/flows/{flows[0]}/").json()["draft"]["findings"] == []
+
+    def test_a_disagreeing_owner_is_a_warning_on_its_node_while_editing(self, world, api, client_as):
+        flows = self._copies(api, world)
+        analyst = client_as("builder")
+        doc = _flow_doc(flows[1])
+        _node(doc, "owners")["config"]["fields"][0]["value"] = "erp"
+        saved = analyst.put(f"/api/flows/{flows[1]}/draft/", {"document": doc, "force": True}, format="json")
+        assert saved.status_code == 200, saved.content  # a warning: the draft saves
+        [finding] = saved.json()["findings"]
+        assert (finding["code"], finding["node_id"], finding["field"], finding["severity"]) == (
+            "shared_parameter_disagrees",
+            "owners",
+            "fields.0.value",
+            "warning",
+        )
+        assert "owner_address is 'erp' in 'ERP side' but 'crm' in 'CRM side'" in finding["message"]
+        assert "Set owner_address to the same value in both" in finding["message"]
+        validated = analyst.post(f"/api/flows/{flows[1]}/validate/", {"document": doc}, format="json")
+        assert validated.json()["findings"] == [finding]
+        # Validating a document that agrees again (not saved yet) clears it.
+        _node(doc, "owners")["config"]["fields"][0]["value"] = "crm"
+        cleared = analyst.post(f"/api/flows/{flows[1]}/validate/", {"document": doc}, format="json")
+        assert cleared.json()["findings"] == []
+        # The other copy's editor shows it too when it opens (its draft against the saved one).
+        [other] = analyst.get(f"/api/flows/{flows[0]}/").json()["draft"]["findings"]
+        assert (other["node_id"], other["severity"]) == ("owners", "warning")
+        assert "owner_address is 'crm' in 'CRM side' but 'erp' in 'ERP side'" in other["message"]
+        # Publishing the saved draft is still refused, with the same finding as an error.
+        refused = client_as("admin").post(f"/api/flows/{flows[1]}/publish/", {}, format="json")
+        assert refused.status_code == 400, refused.content
+        assert [(f["node_id"], f["severity"]) for f in refused.json()["findings"]] == [("owners", "error")]
+
+    def test_only_the_same_customer_counts_and_one_query_reads_its_copies(self, world, api, client_as):
+        flows = self._copies(api, world)
+        # Another customer of the partner holds the other owner: not this customer's business.
+        c = Organisation.objects.create(
+            name="Customer C", slug="customer-c", kind=OrganisationKind.CUSTOMER, parent=world.partner
+        )
+        erp = Template.objects.get(name="ERP side")
+        cloned = api(world.partner_admin).post(
+            f"/api/templates/{erp.pk}/clone/",
+            {"customers": [{"customer": c.pk, "parameters": {"owner_address": "erp"}}]},
+            format="json",
+        )
+        assert cloned.status_code == 201, cloned.content
+        doc = _flow_doc(flows[0])
+
+        def validate_queries() -> int:
+            analyst = client_as("builder")  # a fresh user: no permission cache from the last request
+            with CaptureQueriesContext(connection) as queries:
+                response = analyst.post(f"/api/flows/{flows[0]}/validate/", {"document": doc}, format="json")
+            assert response.status_code == 200 and response.json()["findings"] == []
+            return len(queries)
+
+        before = validate_queries()
+        # More copies in the customer (agreeing) cost no more queries: not one per copy or node.
+        for name in ("CRM side 2", "ERP side 2"):
+            assert clone_owners(api, world, owners_template(world, name), "crm").status_code == 201
+        assert validate_queries() == before

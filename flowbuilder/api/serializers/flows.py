@@ -231,14 +231,14 @@ class FlowDetailSerializer(FlowSerializer):
 
     @extend_schema_field(DraftShape)
     def get_draft(self, flow: Flow) -> dict:
-        from flowbuilder.flows.actions import all_findings
+        from flowbuilder.flows.actions import draft_findings
 
         return {
             "document": flow.draft_document,
             "revision": flow.draft_revision,
             "saved_by": self.get_updated_by(flow),
             "saved_at": flow.draft_saved_at,
-            "findings": all_findings(flow.draft_document),
+            "findings": draft_findings(flow, flow.draft_document),
         }
 
 

@@ -153,10 +153,10 @@ class FlowViewSet(
     @extend_schema(request=ValidateSerializer, responses=FindingsShape)
     @action(detail=True, methods=["post"])
     def validate(self, request, pk=None):
-        self.get_object()
+        flow = self.get_object()
         data = ValidateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response({"findings": actions.all_findings(data.validated_data["document"])})
+        return Response({"findings": actions.draft_findings(flow, data.validated_data["document"])})
 
     @extend_schema(
         request=PublishSerializer,

@@ -3,7 +3,7 @@ import Form from '@rjsf/core';
 import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import { buildUiSchema } from './uiSchema';
 import { configChanged, userConfig } from './configDefaults';
-import type { JSONValue, NodeType, OnError } from '../api/types';
+import type { Finding, JSONValue, NodeType, OnError } from '../api/types';
 import { useEditor, useStore } from './storeContext';
 import { cspSafeValidator } from './rjsfValidator';
 import { ConnectionWidget, ExpressionRjsfField, ExpressionWidget, FlowPickerWidget, type FormContext } from './widgets';
@@ -16,6 +16,7 @@ import { NodeIcon } from '../lib/icons';
 import { HelpText } from '../ui/HelpText';
 import { useSession } from '../session';
 import { UpstreamSamplesProvider } from './upstreamContext';
+import { nodeFindings } from './nodeFindings';
 
 const widgets = { expression: ExpressionWidget, connection: ConnectionWidget, flow: FlowPickerWidget };
 const fields = { expression: ExpressionRjsfField };
@@ -49,6 +50,19 @@ const SettingsForm = memo(function SettingsForm({
   );
 });
 
+function FindingLines({ findings }: { findings: Finding[] }) {
+  return (
+    <>
+      {findings.map((f, i) => (
+        <div key={i}>
+          {f.field && <strong>{f.field}: </strong>}
+          {f.message}
+        </div>
+      ))}
+    </>
+  );
+}
+
 function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunNode?: (id: string) => void; readOnly?: boolean }) {
   const store = useStore();
   const { organisation } = useSession();
@@ -71,7 +85,7 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
     [type, isMap],
   );
   if (!node) return null;
-  const mine = findings.filter((f) => f.node_id === nodeId);
+  const mine = nodeFindings(findings, nodeId);
   const tabs: Tab[] = [...(readOnly ? [] : (['settings'] as Tab[])), ...(isMap && !readOnly ? (['mapping'] as Tab[]) : []), 'output', 'docs'];
   const retry = node.retry ?? type?.default_retry ?? { max_attempts: 1, backoff_s: 1 };
 
@@ -104,14 +118,14 @@ function InspectorView({ nodeId, onRunNode, readOnly }: { nodeId: string; onRunN
           </button>
         </div>
       )}
-      {mine.length > 0 && (
+      {mine.errors.length > 0 && (
         <div className="callout callout-error" data-testid="inspector-findings" role="alert">
-          {mine.map((f, i) => (
-            <div key={i}>
-              {f.field && <strong>{f.field}: </strong>}
-              {f.message}
-            </div>
-          ))}
+          <FindingLines findings={mine.errors} />
+        </div>
+      )}
+      {mine.warnings.length > 0 && (
+        <div className="callout callout-warning" data-testid="inspector-warnings" role="status">
+          <FindingLines findings={mine.warnings} />
         </div>
       )}
       <div className="tabs" role="tablist">
