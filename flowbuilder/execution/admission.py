@@ -52,8 +52,9 @@ def priority_of(criticality: str) -> int:
 
 
 def _active(**where: object) -> object:
-    return Run.objects.filter(
-        Q(status=RunStatus.RUNNING) | Q(status=RunStatus.QUEUED, dispatched_at__isnull=False), **where
+    # status IN (...) first: the (organisation, status) index then reads only live runs, not the history.
+    return Run.objects.filter(status__in=[RunStatus.RUNNING, RunStatus.QUEUED], **where).filter(
+        Q(status=RunStatus.RUNNING) | Q(dispatched_at__isnull=False)
     )
 
 
@@ -163,7 +164,10 @@ def may_wake(run: Run) -> bool:
 def _anything_held(organisation_id: int) -> bool:
     """Does the organisation have a run waiting for admission or due to wake?"""
     return (
-        Run.objects.filter(organisation_id=organisation_id)
+        Run.objects.filter(
+            organisation_id=organisation_id,
+            status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.WAITING],
+        )
         .filter(
             Q(status=RunStatus.QUEUED, dispatched_at__isnull=True)
             | Q(status__in=[RunStatus.RUNNING, RunStatus.WAITING], wake_at__lte=Now())
