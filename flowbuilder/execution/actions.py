@@ -94,7 +94,8 @@ def start_run(
     lean = copy_from is None and not limits.max_concurrent_runs and not (audit and actor is not None)
     if lean and can_insert_run_in_one_statement():
         # The webhook hot path: the run and its first event in one statement, no transaction round trips.
-        admitted = admission.may_dispatch(limits)
+        # A webhook's flow comes with its organisation's live-run count (triggers.webhooks.find_target).
+        admitted = admission.may_dispatch(limits, org_live=getattr(flow, "org_live_runs", None))
         _mark_admission(run, queued, admitted)
         insert_run_with_first_event(run, EventType.RUN_QUEUED, queued)
         hooks.run_started(run)
@@ -347,7 +348,13 @@ def start_error_flow(run_id: int) -> Run | None:
     """Start the error flow of a run that failed finally (its flow's own, else the organisation's default),
     once, with the failure as its input. Runs of error flows never start another (no loops)."""
     with transaction.atomic():
-        run = Run.objects.select_for_update().select_related("flow", "version").filter(pk=run_id).first()
+        # of=self: the flow's row must stay free for the runs being started on it (FK checks lock it).
+        run = (
+            Run.objects.select_for_update(of=("self",))
+            .select_related("flow", "version")
+            .filter(pk=run_id)
+            .first()
+        )
         if run is None or run.status != RunStatus.FAILED or run.origin == RunOrigin.ERROR_FLOW:
             return None
         handler = _error_flow_for(run)

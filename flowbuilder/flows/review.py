@@ -145,7 +145,9 @@ def assign(*, actor: Any, version: FlowVersion, assignees: list[int]) -> FlowVer
     and anyone who may decide it may do so; the newly assigned are told by e-mail."""
     with transaction.atomic():
         version = (
-            FlowVersion.objects.select_for_update().select_related("flow__organisation").get(pk=version.pk)
+            FlowVersion.objects.select_for_update(of=("self",))
+            .select_related("flow__organisation")
+            .get(pk=version.pk)
         )
         is_author = version.created_by_id is not None and version.created_by_id == getattr(actor, "pk", None)
         if not (is_author or can(actor, "approve", version.flow)):
@@ -216,7 +218,9 @@ def approve_version(*, actor: Any, version: FlowVersion, reason: str = "") -> Fl
     """Approve a version in review and publish it (what is live becomes this version)."""
     with transaction.atomic():
         version = (
-            FlowVersion.objects.select_for_update().select_related("flow__organisation").get(pk=version.pk)
+            FlowVersion.objects.select_for_update(of=("self",))
+            .select_related("flow__organisation")
+            .get(pk=version.pk)
         )
         _decidable(actor, version)
         problems = error_findings(version.document)
@@ -249,7 +253,9 @@ def reject_version(*, actor: Any, version: FlowVersion, reason: str) -> FlowVers
         raise InvalidInputError("Say why you reject it: the author reads the reason.", field="reason")
     with transaction.atomic():
         version = (
-            FlowVersion.objects.select_for_update().select_related("flow__organisation").get(pk=version.pk)
+            FlowVersion.objects.select_for_update(of=("self",))
+            .select_related("flow__organisation")
+            .get(pk=version.pk)
         )
         if not can(actor, "approve", version.flow):
             raise PermissionDeniedError("Only approvers and admins decide flow reviews.", field="decision")

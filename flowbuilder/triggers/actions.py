@@ -256,7 +256,7 @@ def _commit(
     to ``version``, its environment's release; prod's to the flow's published version."""
     cursor = found.cursor
     with transaction.atomic():
-        state = PollingState.objects.select_for_update().select_related("flow").get(pk=state_id)
+        state = PollingState.objects.select_for_update(of=("self",)).select_related("flow").get(pk=state_id)
         if state.generation != generation or not state.enabled or state.paused_at is not None:
             return PollOutcome("stale", items=len(found.items))
         items, duplicates, echoed = _fresh(state, found)
@@ -334,7 +334,7 @@ def _disable(state_id: int, generation: int, message: str) -> None:
 def _locked_for_operator(actor: Any, state: PollingState) -> PollingState:
     if not can(actor, "operate", state.flow):
         raise PermissionDeniedError("You may not pause, resume or poll this flow's triggers.")
-    return PollingState.objects.select_for_update().select_related("flow").get(pk=state.pk)
+    return PollingState.objects.select_for_update(of=("self",)).select_related("flow").get(pk=state.pk)
 
 
 def _require_active(state: PollingState) -> None:

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from flowbuilder.audit.models import AuditEvent
@@ -406,7 +408,12 @@ def test_a_final_failure_starts_the_error_flow_with_the_failure(builder, eager, 
     failure = child.input_items[0]
     assert failure["run"]["id"] == run.pk and failure["node"]["id"] == "call"
     assert failure["category"] == "missing_reference" and failure["input_item"] == {"customer": "C-9"}
-    assert actions.start_error_flow(run.pk) is None  # once per failed run
+    with CaptureQueriesContext(connection) as queries:
+        assert actions.start_error_flow(run.pk) is None  # once per failed run
+    # Only the run's row is locked: locking its flow's row too deadlocked with runs being started on the
+    # flow (their foreign-key check takes a share lock on it at commit).
+    [lock] = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert lock.endswith('FOR UPDATE OF "execution_run"')
 
 
 def test_the_organisation_default_error_flow_is_used_and_never_loops(builder, eager, endpoint):
