@@ -21,11 +21,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
-from django.db.models.functions import Now
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from . import dispatch
@@ -58,10 +59,26 @@ def _active(**where: object) -> object:
     )
 
 
-def may_dispatch(limits: FlowLimits) -> bool:
-    """Is there room for one more active run of this flow and organisation? (one or two counts, LIMITed)"""
+def live_runs_of_organisation() -> Any:
+    """How many runs of the outer row's organisation hold a worker slot, as a subquery: the webhook path
+    reads a flow and this count in one query (``Flow.objects.annotate(org_live_runs=...)``)."""
+    live = (
+        _active(organisation_id=OuterRef("organisation_id"))
+        .order_by()
+        .values("organisation_id")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(live), 0)
+
+
+def may_dispatch(limits: FlowLimits, *, org_live: int | None = None) -> bool:
+    """Is there room for one more active run of this flow and organisation? (one or two counts, LIMITed;
+    ``org_live`` is the organisation's count when the caller already read it)"""
     org_slots = settings.FLOWBUILDER_ORG_ACTIVE_RUNS
-    if _active(organisation_id=limits.organisation_id)[:org_slots].count() >= org_slots:
+    if org_live is None:
+        org_live = _active(organisation_id=limits.organisation_id)[:org_slots].count()
+    if org_live >= org_slots:
         return False
     cap = limits.max_concurrent_runs
     return not cap or _active(flow_id=limits.flow_id)[:cap].count() < cap

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from flowbuilder.core import json_input
 from flowbuilder.core.errors import InvalidInputError
+from flowbuilder.execution import admission
 from flowbuilder.execution.actions import normalise_items, start_run
 from flowbuilder.execution.models import Run, RunOrigin
 from flowbuilder.flows.models import Flow, FlowVersion, Release
@@ -80,6 +81,7 @@ def find_target(token: str, environment: str = "") -> WebhookTarget:
             "max_concurrent_runs",
             "criticality",
         )
+        .annotate(org_live_runs=admission.live_runs_of_organisation())
         .filter(webhook_token=token)
         .first()
     )

@@ -151,3 +151,28 @@ def test_a_doorbell_for_a_parked_run_without_room_leaves_it_parked(make_org, mak
     Engine(parked.pk).drive()
     still = Run.objects.get(pk=parked.pk)
     assert still.status == RunStatus.WAITING and still.wake_at is not None  # the sweeper wakes it later
+
+
+def test_a_webhook_reads_its_flow_and_the_organisations_live_runs_in_one_query(
+    make_org, make_user, rung, small_share
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from flowbuilder.triggers import webhooks
+    from tests.support.documents import webhook_document
+
+    user = make_user("w", make_org("W"), "admin")
+    org = user.memberships.first().organisation
+    flow = flow_actions.create_flow(actor=user, organisation=org, name="hook", document=webhook_document())
+    flow_actions.publish_flow(actor=user, flow=flow)
+    flow.refresh_from_db()
+    runs = []
+    for i in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            runs.append(webhooks.accept(flow.webhook_token, b'{"i": %d}' % i, "application/json", {}, {}).run)
+        counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+        assert len(counts) == 1 and "flows_flow" in counts[0]  # the count rode on the flow's query
+    assert [c["run"] for c in rung] == [runs[0].pk, runs[1].pk]  # the share is 2: the third waits
+    held = Run.objects.get(pk=runs[2].pk)
+    assert held.dispatched_at is None and held.events.get().payload["waiting_for"]
