@@ -130,7 +130,7 @@ class Engine:
             outcome = self._execute(node_id)
             if self._may_keep_in_memory(node_id, outcome):
                 self._remember(node_id, outcome)
-                self._release_consumed()
+                self._release_consumed(self.plan.predecessors(node_id))  # only they can have become free
                 ready, effect_ready = self._settle_in_memory(node_id)
                 todo.extend(ready)
                 if effect_ready:
@@ -417,10 +417,13 @@ class Engine:
         insert_node_runs(rows)
         self.unsaved = {}
 
-    def _release_consumed(self) -> None:
+    def _release_consumed(self, candidates: list[str] | None = None) -> None:
         """Forget the outputs every successor has finished with: a large run keeps in memory only what is
-        still to be consumed. Such an output is in the database; an expression naming it reads it there."""
-        for node_id in list(self.outputs):
+        still to be consumed. Such an output is in the database; an expression naming it reads it there.
+        ``candidates`` limits the check to those nodes (default: every output held)."""
+        for node_id in list(self.outputs) if candidates is None else candidates:
+            if node_id not in self.outputs:
+                continue
             state = self.states.get(node_id)
             links = self.plan.outgoing.get(node_id) if self.plan else None
             if (

@@ -376,9 +376,9 @@ def test_large_results_are_stored_whole_and_consumed_outputs_are_read_back_when_
     )
     released, release = [], Engine._release_consumed
 
-    def spy(engine):
+    def spy(engine, *candidates):
         before = set(engine.outputs)
-        release(engine)
+        release(engine, *candidates)
         released.extend(before - set(engine.outputs))
 
     monkeypatch.setattr(Engine, "_release_consumed", spy)
