@@ -313,6 +313,9 @@ FLOWBUILDER_RATE_LIMIT_DEADLINE_S = env_float("FLOWBUILDER_RATE_LIMIT_DEADLINE_S
 # queued in the database, so another organisation's run never queues behind a whole backlog.
 FLOWBUILDER_ORG_ACTIVE_RUNS = env_int("FLOWBUILDER_ORG_ACTIVE_RUNS", 16)
 FLOWBUILDER_WEBHOOK_WAIT_S = env_float("FLOWBUILDER_WEBHOOK_WAIT_S", 30.0)
+# An item-wise node's output longer than this many items goes to a temporary file on the worker, read a
+# chunk at a time (flowbuilder/core/item_spool.py): a large run's memory is bounded by a chunk.
+FLOWBUILDER_SPOOL_AFTER_ITEMS = env_int("FLOWBUILDER_SPOOL_AFTER_ITEMS", 5000)
 # Hosts that outbound HTTP may reach although they resolve to private/loopback addresses
 # (the sandbox systems on a laptop). Organisations can extend it; empty means the SSRF guard is strict.
 FLOWBUILDER_EGRESS_ALLOWLIST = env_list("FLOWBUILDER_EGRESS_ALLOWLIST", "")

@@ -10,11 +10,13 @@ in one autocommitted statement. Other databases use the ORM.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import sql
+
+from flowbuilder.core.item_spool import is_spooled, plain
 
 from .models import NodeRun, Run, RunEvent
 
@@ -35,7 +37,49 @@ NODE_RUN_COLUMNS = (
 
 
 def _dump(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, separators=(",", ":"), default=str)
+    return None if value is None else json.dumps(value, separators=(",", ":"), default=_plain_default)
+
+
+def _plain_default(obj: Any) -> Any:
+    # A spooled list that reaches a plain write is read whole (correct, not bounded): the engine streams
+    # the large ones through write_large_outputs instead.
+    return list(obj) if is_spooled(obj) else str(obj)
+
+
+def write_large_outputs(run_id: int, node_id: str, outputs: Mapping[str, Sequence[Any]]) -> None:
+    """Store a node run's output items without holding their JSON text in memory.
+
+    On PostgreSQL the JSON is streamed a chunk at a time through COPY into a temporary table and moved
+    into the node run's row from there; elsewhere it is written through the ORM.
+    """
+    rows = NodeRun.objects.filter(run_id=run_id, node_id=node_id)
+    if connection.vendor != "postgresql":
+        rows.update(output_items=plain(outputs))
+        return
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS fb_large_output (items jsonb) ON COMMIT DROP")
+        with cursor.copy("COPY fb_large_output (items) FROM STDIN") as copy:
+            for piece in _json_pieces(outputs):
+                # COPY's text format: a backslash is an escape (JSON never holds a raw newline or tab).
+                copy.write(piece.replace(b"\\", b"\\\\"))
+            copy.write(b"\n")
+        cursor.execute(
+            f"UPDATE {NodeRun._meta.db_table} SET output_items = (SELECT items FROM fb_large_output) "  # noqa: S608
+            "WHERE run_id = %s AND node_id = %s",
+            [run_id, node_id],
+        )
+        cursor.execute("DELETE FROM fb_large_output")
+
+
+def _json_pieces(outputs: Mapping[str, Sequence[Any]]) -> Iterator[bytes]:
+    yield b"{"
+    for index, (port, items) in enumerate(outputs.items()):
+        yield (b"," if index else b"") + json.dumps(port).encode() + b":"
+        if is_spooled(items):
+            yield from items.json_pieces()
+        else:
+            yield json.dumps(items, separators=(",", ":"), default=str, ensure_ascii=False).encode()
+    yield b"}"
 
 
 EVENT_COLUMNS = (

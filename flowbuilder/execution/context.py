@@ -11,6 +11,7 @@ from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flowbuilder.core.item_spool import plain
 from flowbuilder.nodes.base import NodeContext
 
 from . import approvals, connections, waits
@@ -86,7 +87,7 @@ class _LazyOutputs(dict):
     def __missing__(self, node_id: str) -> dict[str, Any]:
         if node_id not in self._known:
             raise KeyError(node_id)
-        return self._outputs_of(node_id)
+        return plain(self._outputs_of(node_id))  # expressions see lists
 
     def items(self):  # type: ignore[override]
         return [(nid, self[nid]) for nid in self._finished()]

@@ -28,10 +28,11 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from flowbuilder.core import logs
+from flowbuilder.core.item_spool import any_spooled, is_spooled
 from flowbuilder.planning import ExecutionPlan
 
 from . import admission, dispatch, failure_records, heartbeat, saga, scheduler
-from .bulk import insert_node_runs, write_step
+from .bulk import insert_node_runs, write_large_outputs, write_step
 from .context import build_context
 from .events import EventBuffer
 from .events import messages as event_messages
@@ -364,6 +365,9 @@ class Engine:
                 continue
             state = self.states[node_id]
             values = self._row_values(node_id, outcome)
+            large = any_spooled(values["output_items"])
+            if large:
+                values["output_items"] = {}  # streamed in below
             if outcome.status == NodeStatus.RETRYING:
                 values["next_attempt_at"] = Now() + timedelta(seconds=outcome.retry_in_s or 0)
             elif outcome.status == NodeStatus.WAITING:
@@ -376,6 +380,8 @@ class Engine:
                     return False
             else:
                 state.row_id = NodeRun.objects.create(run_id=self.run_id, node_id=node_id, **values).pk
+            if large:
+                write_large_outputs(self.run_id, node_id, outcome.outputs)
             state.status = outcome.status
             state.claim = 0
             state.continued = outcome.continued
@@ -405,7 +411,10 @@ class Engine:
             row.pop("heartbeat_at", None)
             row = {"run_id": self.run_id, "node_id": node_id, **row}
             # A zombie executor may have written the same deterministic rows: ignore, do not duplicate.
-            if sum(outcome.output_counts.values()) >= LARGE_RESULT_ITEMS:
+            if any_spooled(outcome.outputs):
+                insert_node_runs([{**row, "output_items": {}}])
+                write_large_outputs(self.run_id, node_id, outcome.outputs)  # a zombie's row gets the same
+            elif sum(outcome.output_counts.values()) >= LARGE_RESULT_ITEMS:
                 insert_node_runs([row])
             elif self._window:
                 # Written with the run at the window's end (nothing reads them before).
@@ -806,7 +815,8 @@ class Engine:
         transaction.on_commit(lambda: notify(waiter, message))
 
     def _final_output(self) -> list:
-        return scheduler.final_output(self.plan, self.states, self._outputs_of)
+        output = scheduler.final_output(self.plan, self.states, self._outputs_of)
+        return list(output) if is_spooled(output) else output
 
     def _node_error(self, node_id: str) -> dict[str, Any]:
         row = NodeRun.objects.filter(run_id=self.run_id, node_id=node_id).values("error").first()

@@ -29,6 +29,7 @@ from typing import Any
 import jsonschema
 
 from flowbuilder.core.errors import FlowbuilderError
+from flowbuilder.core.item_spool import plain
 from flowbuilder.nodes.connector_nodes import ConnectorActionNode
 from flowbuilder.nodes.registry import load_registry
 from flowbuilder.planning import ExecutionPlan
@@ -130,7 +131,7 @@ def _evaluate_upstream(
             continue
         outcome = run_node(spec, build_dry_context(run, node_id, outputs), inputs, 1)
         if outcome.status == "succeeded" or (outcome.status == "failed" and outcome.continued):
-            outputs[node_id] = outcome.outputs or {}
+            outputs[node_id] = plain(outcome.outputs or {})
         elif outcome.status == "failed":
             error = outcome.error or {}
             blocked[node_id] = _Blocked(

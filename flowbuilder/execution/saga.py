@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from flowbuilder.core.item_spool import plain
 from flowbuilder.planning import ExecutionPlan, NodeSpec
 
 from .models import Compensation, CompensationStatus, NodeRun, NodeStatus
@@ -103,7 +104,7 @@ def record(run_id: int, node_id: str, outcome: Outcome) -> str:
     if status == CompensationStatus.RETRYING:
         values["next_attempt_at"] = Now() + timedelta(seconds=outcome.retry_in_s or 0)
     else:
-        values.update(output_items=outcome.outputs, finished_at=timezone.now(), next_attempt_at=None)
+        values.update(output_items=plain(outcome.outputs), finished_at=timezone.now(), next_attempt_at=None)
     Compensation.objects.filter(run_id=run_id, node_id=node_id).update(**values)
     return status
 

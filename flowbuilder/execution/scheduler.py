@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, Protocol
 
+from flowbuilder.core.item_spool import is_spooled
 from flowbuilder.planning import ExecutionPlan
 
 from .models import PARKED_NODE, TERMINAL_NODE, NodeStatus
@@ -113,8 +114,15 @@ def node_inputs(
             items = pinned.get(link.source, [])
         else:
             items = outputs_of(link.source).get(link.source_port, [])
-        inputs.setdefault(link.target_port, []).extend(items)
+        if is_spooled(items) and link.target_port not in inputs and _sole_link(links, link.target_port):
+            inputs[link.target_port] = items  # read a chunk at a time, never copied into a list
+        else:
+            inputs.setdefault(link.target_port, []).extend(items)
     return inputs
+
+
+def _sole_link(links: Iterable[Any], port: str) -> bool:
+    return sum(1 for link in links if link.target_port == port) == 1
 
 
 def should_skip(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flowbuilder.core.errors import NodeError
+from flowbuilder.core.item_spool import SpooledItems
 
 from ..base import Item, Items, NodeContext
 from ..expressions import evaluate_field
@@ -63,7 +64,7 @@ def key_of(item: Item, fields: list[str], expression: str | None, bindings: dict
 
 def require_main(inputs: dict[str, Items]) -> Items:
     items = inputs.get("main") or []
-    if not isinstance(items, list):
+    if not isinstance(items, list | SpooledItems):
         raise NodeError("Input on port 'main' is not a list of items.")
     return items
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from flowbuilder.core.item_spool import ItemBuffer
+
 from ..base import BaseNode, NodeContext, PortItems
 from ._helpers import require_main
 
@@ -13,6 +15,7 @@ class SplitBatches(BaseNode):
     label = "Split into batches"
     category = "Transform"
     icon = "layers"
+    streams_items = True
     description = "Group items into batches of a fixed size."
     docs = (
         'Emits one item per batch: `{"batch": [...items...], "batch_index": 0}`. The last batch '
@@ -33,11 +36,13 @@ class SplitBatches(BaseNode):
     }
 
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
-        items = require_main(inputs)
         size = int(self.config.get("batch_size", 100))
-        return {
-            "main": [
-                {"batch": items[start : start + size], "batch_index": i}
-                for i, start in enumerate(range(0, len(items), size))
-            ]
-        }
+        out, batch = ItemBuffer(), []
+        for item in require_main(inputs):
+            batch.append(item)
+            if len(batch) == size:
+                out.append({"batch": batch, "batch_index": len(out)}, weight=size)
+                batch = []
+        if batch:
+            out.append({"batch": batch, "batch_index": len(out)}, weight=len(batch))
+        return {"main": out.result()}

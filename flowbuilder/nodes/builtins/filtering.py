@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from flowbuilder.core.item_spool import ItemBuffer
+
 from ..base import BaseNode, NodeContext, Port, PortItems
 from ..expressions import evaluate_field, is_truthy
 from ._helpers import expression_property, item_bindings, require_main
@@ -19,6 +21,7 @@ class FilterItems(BaseNode):
     label = "Filter"
     category = "Transform"
     icon = "filter"
+    streams_items = True
     description = "Keep the items matching a condition; the others go to 'rejected'."
     docs = (
         "Evaluates **Condition** for every item (`$item`, `$index`). Items for which it is true leave "
@@ -35,7 +38,7 @@ class FilterItems(BaseNode):
 
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
         condition = self.config["condition"]
-        kept, rejected = [], []
+        kept, rejected = ItemBuffer(), ItemBuffer()
         for _, item, bindings in item_bindings(ctx, require_main(inputs)):
             (kept if is_truthy(evaluate_field(condition, bindings)) else rejected).append(item)
-        return {"main": kept, "rejected": rejected}
+        return {"main": kept.result(), "rejected": rejected.result()}

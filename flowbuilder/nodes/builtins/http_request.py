@@ -12,8 +12,9 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from flowbuilder.core.errors import NodeError, RetryableNodeError
+from flowbuilder.core.item_spool import ItemBuffer
 
-from ..base import BaseNode, NodeContext, PortItems
+from ..base import BaseNode, Items, NodeContext, PortItems
 from ..expressions import render_template
 from . import http_paging
 from ._helpers import get_path, item_bindings, require_main
@@ -124,6 +125,7 @@ class HttpRequest(BaseNode):
         "unless your organisation allows them."
     )
     side_effects = True
+    streams_items = True
     default_retry: ClassVar[dict[str, float]] = {"max_attempts": 3, "backoff_s": 1.0}
     # URL, headers and body are templates ({{ }}), checked wherever they appear; no bare expressions.
     expression_fields = ()
@@ -193,15 +195,15 @@ class HttpRequest(BaseNode):
             raise NodeError("HTTP requests are not available here.", hint="Run the flow through a worker.")
         client = ctx.http_client(self.config.get("connection") or None)
         items = require_main(inputs)
-        out: list[dict[str, Any]] = []
+        out = ItemBuffer()
         if self.config.get("batch"):
             if items:
-                out.extend(self._send_batch(ctx, client, items))
-            return {"main": out}
+                self._send_batch(ctx, client, items, out)
+            return {"main": out.result()}
         for index, _, bindings in item_bindings(ctx, items):
-            out.extend(self._send(ctx, client, bindings, index, self._body(bindings)))
+            self._send(ctx, client, bindings, index, self._body(bindings), out)
             ctx.heartbeat()
-        return {"main": out}
+        return {"main": out.result()}
 
     def _body(self, bindings: dict[str, Any]) -> Any:
         body = self.config.get("body")
@@ -221,7 +223,7 @@ class HttpRequest(BaseNode):
                 ) from None
         return rendered
 
-    def _send_batch(self, ctx: NodeContext, client: Any, items: list) -> list[dict[str, Any]]:
+    def _send_batch(self, ctx: NodeContext, client: Any, items: Items, out: ItemBuffer) -> None:
         bodies = []
         first: dict[str, Any] | None = None
         for _, item, bindings in item_bindings(ctx, items):
@@ -229,11 +231,12 @@ class HttpRequest(BaseNode):
             bodies.append(item if self.config.get("body") is None else self._body(bindings))
         assert first is not None
         payload = {self.config.get("batch_key") or "records": bodies}
-        return self._send(ctx, client, first, 0, payload)
+        self._send(ctx, client, first, 0, payload, out)
 
     def _send(
-        self, ctx: NodeContext, client: Any, bindings: dict[str, Any], index: int, body: Any
-    ) -> list[dict[str, Any]]:
+        self, ctx: NodeContext, client: Any, bindings: dict[str, Any], index: int, body: Any, out: ItemBuffer
+    ) -> None:
+        """Send one request (following its pages) and collect the records it answers into ``out``."""
         method = self.config.get("method", "GET")
         url = render_template(self.config["url"], bindings)
         if not isinstance(url, str) or not url:
@@ -273,11 +276,9 @@ class HttpRequest(BaseNode):
             items = self._items(response, method, page_url, client)
             return items, _json_or_none(response) if following else None
 
-        out: list[dict[str, Any]] = []
         for page in http_paging.pages(paging, url, fetch):
             out.extend(page)
             ctx.heartbeat()
-        return out
 
     @staticmethod
     def _client_error(exc: Exception, method: str, url: str, client: Any = None) -> NodeError:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from flowbuilder.core.item_spool import ItemBuffer
+
 from ..base import BaseNode, NodeContext, PortItems
 from ..expressions import render_template
 from ._helpers import item_bindings, require_main, set_path
@@ -15,6 +17,7 @@ class MapFields(BaseNode):
     label = "Set / map fields"
     category = "Transform"
     icon = "shuffle"
+    streams_items = True
     description = "Set fields on each item from literals, expressions or templates."
     docs = (
         "For each item, sets every listed field.\n\n"
@@ -78,10 +81,10 @@ class MapFields(BaseNode):
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
         fields = [(f["name"], f.get("value")) for f in self.config.get("fields") or []]
         keep = self.config.get("keep_other_fields", True)
-        out = []
+        out = ItemBuffer()
         for _, item, bindings in item_bindings(ctx, require_main(inputs)):
             new = dict(item) if keep else {}
             for name, value in fields:
                 set_path(new, name, render_template(value, bindings))
             out.append(new)
-        return {"main": out}
+        return {"main": out.result()}

@@ -389,3 +389,86 @@ def test_large_results_are_stored_whole_and_consumed_outputs_are_read_back_when_
     stored = NodeRun.objects.get(run=run, node_id="tag").output_items["main"]
     assert stored == [{"v": n} for n in numbers]
     assert endpoint.calls["/rates"] == 1
+
+
+def test_long_item_lists_flow_spooled_and_are_stored_whole(builder, eager, endpoint, monkeypatch):
+    # Spooling from 50 items: the paged fetch (120 records), the map, the filter and the batches each hand
+    # the next node a spooled list, and each is stored in its node run through COPY, text intact.
+    from flowbuilder.core import item_spool
+    from flowbuilder.execution import engine as engine_module
+
+    monkeypatch.setattr(item_spool, "SPOOL_AFTER", 50)
+    monkeypatch.setattr(item_spool, "CHUNK_ITEMS", 16)
+    streamed, write = [], engine_module.write_large_outputs
+
+    def spy(run_id, node_id, outputs):
+        streamed.append(node_id)
+        write(run_id, node_id, outputs)
+
+    monkeypatch.setattr(engine_module, "write_large_outputs", spy)
+    records = [{"id": n, "name": f'Zoë "{n}" \\ tab\t', "amount": n % 3} for n in range(120)]
+
+    def page(n, body):
+        following = f"/accounts?page={n + 1}" if n < 3 else None
+        return 200, {}, {"records": records[(n - 1) * 40 : n * 40], "next": following}
+
+    endpoint.route("/accounts", page)
+    paging = {"mode": "next_url", "next_path": "next"}
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node(
+                "fetch",
+                "http.request",
+                {
+                    "method": "GET",
+                    "url": endpoint.url + "/accounts",
+                    "items_path": "records",
+                    "pagination": paging,
+                },
+            ),
+            node(
+                "map",
+                "transform.map",
+                {
+                    "keep_other_fields": False,
+                    "fields": [
+                        {"name": "key", "value": "{{ $item.id }}"},
+                        {"name": "label", "value": "{{ $item.name }}"},
+                        {"name": "amount", "value": "{{ $item.amount }}"},
+                    ],
+                },
+            ),
+            node("paying", "transform.filter", {"condition": "$item.amount > 0"}),
+            node("batches", "transform.split_batches", {"batch_size": 25}),
+            node(
+                "post",
+                "http.request",
+                {"method": "POST", "url": endpoint.url + "/sink", "body": {"rows": "{{ $item.batch }}"}},
+            ),
+            node("count", "flow.noop"),
+            node("copy", "flow.noop"),
+        ],
+        [
+            edge("t", "fetch"),
+            edge("fetch", "map"),
+            edge("map", "paying"),
+            edge("paying", "batches"),
+            edge("batches", "post"),
+            edge("paying", "count", "rejected"),
+            edge("map", "copy"),
+        ],
+    )
+    run = run_flow(builder, doc)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert set(streamed) == {"fetch", "map", "paying", "batches"}
+    mapped = [{"key": r["id"], "label": r["name"], "amount": r["amount"]} for r in records]
+    kept = [m for m in mapped if m["amount"] > 0]
+    stored = {nr.node_id: nr.output_items for nr in NodeRun.objects.filter(run=run)}
+    assert stored["fetch"] == {"main": records}
+    assert stored["map"] == {"main": mapped}
+    assert stored["paying"] == {"main": kept, "rejected": [m for m in mapped if m["amount"] == 0]}
+    assert [b["batch"] for b in stored["batches"]["main"]] == [kept[i : i + 25] for i in range(0, 80, 25)]
+    assert [b["rows"] for b in endpoint.bodies["/sink"]] == [kept[i : i + 25] for i in range(0, 80, 25)]
+    assert stored["count"] == {"main": [m for m in mapped if m["amount"] == 0]}
+    assert stored["copy"] == {"main": mapped}  # a node that does not stream got the spooled list as a list
