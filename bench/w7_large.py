@@ -7,7 +7,7 @@ stdlib HTTP server in this process. Starts PostgreSQL-backed web and one Celery 
 runs the flow once (wait-for-result), samples the peak RSS of web + worker (their process trees), checks
 that the sink received every expected record exactly once, and ends with:
 W7 records=<n> seconds=<n> peak_rss_mb=<n> received=<n> expected=<n>
-(goal: under 20 s, peak RSS under 400 MB).
+(goal: under 20 s, peak RSS under 400 MB). W7_PAGE=0 sends the records as one response instead of pages.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from bench.harness import PeakRSS, bench_env, free_port, fresh_database, manage,
 from bench.w2_sync import COUNTRIES  # noqa: E402
 
 RECORDS = int(os.environ.get("W7_RECORDS", "100000"))
-PAGE = 5000
+# Records per page; W7_PAGE=0 answers every record in ONE response (about 15 MB), no pagination.
+PAGE = int(os.environ.get("W7_PAGE", "5000")) or RECORDS
 BATCH = 1000
 
 
@@ -112,7 +113,9 @@ def build_flow(port: int) -> str:
             "config": config,
         }
 
-    paging = {"mode": "next_url", "next_path": "next", "max_pages": 1000}
+    paging = (
+        {"mode": "next_url", "next_path": "next", "max_pages": 1000} if PAGE < RECORDS else {"mode": "none"}
+    )
     fields = [
         {"name": "external_id", "value": "{{ $item.id }}"},
         {"name": "display_name", "value": "{{ $item.name }}"},

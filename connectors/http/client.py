@@ -11,10 +11,12 @@ than sleeping in a worker. ``retries=0`` hands all retrying to the caller.
 
 from __future__ import annotations
 
+import io
 import logging
 import random
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from json import JSONDecodeError
 from json import loads as json_loads
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -165,6 +167,18 @@ class SafeResponse:
     url: str  # final URL after redirects, redacted
     elapsed: float = 0.0
     history: tuple[str, ...] = field(default=())  # redacted URLs of earlier hops
+    # A body larger than the request's spool_body_over is here (a temporary file) and ``body`` is empty.
+    body_file: IO[bytes] | None = None
+
+    def open_body(self) -> IO[bytes]:
+        """The body as a binary file from its start, wherever it is kept (read large ones incrementally)."""
+        if self.body_file is None:
+            return io.BytesIO(self.body)
+        self.body_file.seek(0)
+        return self.body_file
+
+    def _all_bytes(self) -> bytes:
+        return self.body if self.body_file is None else self.open_body().read()
 
     @property
     def ok(self) -> bool:
@@ -172,13 +186,14 @@ class SafeResponse:
 
     @property
     def text(self) -> str:
-        return self.body.decode(_charset(self.headers), errors="replace")
+        return self._all_bytes().decode(_charset(self.headers), errors="replace")
 
     def json(self) -> Any:
-        if not self.body:
+        body = self._all_bytes()
+        if not body:
             return None
         try:
-            return json_loads(self.body)
+            return json_loads(body)
         except (JSONDecodeError, UnicodeDecodeError) as exc:
             kind = self.headers.get("Content-Type", "no content type")
             raise ConnectorError(
@@ -219,6 +234,7 @@ class _TransportFailure(Exception):
 class _Exchange:
     response: requests.Response
     body: bytes
+    body_file: IO[bytes] | None = None
 
 
 # --- the client -----------------------------------------------------------------------------------------
@@ -305,8 +321,12 @@ class SafeClient:
         max_response_bytes: int | None = None,
         retries: int | None = None,
         idempotent: bool | None = None,
+        spool_body_over: int | None = None,
     ) -> SafeResponse:
         """Send one logical request; see the module docstring for the guarantees.
+
+        ``spool_body_over``: a body longer than this many bytes is kept in a temporary file
+        (``SafeResponse.body_file``) instead of memory, for callers that parse it incrementally.
 
         ``idempotent=True`` declares a POST safe to resend after a 5xx or a dropped connection (a
         read-only query such as SuiteQL); by default only idempotent methods or an Idempotency-Key are.
@@ -334,6 +354,7 @@ class SafeClient:
                         cap,
                         authenticate,
                         follow_redirects,
+                        spool_body_over,
                     )
                 self._observe(response)
             except _TransportFailure as failure:
@@ -467,6 +488,7 @@ class SafeClient:
         cap: int,
         authenticate: bool,
         follow_redirects: bool,
+        spool_body_over: int | None = None,
     ) -> SafeResponse:
         first_origin = origin(url)
         started = self._clock()
@@ -503,7 +525,7 @@ class SafeClient:
                     prepared.method or "", prepared.url or "", prepared.headers, prepared.body
                 )
                 prepared.headers.update(signed)
-            exchange = self._transmit(prepared, target, deadline, cap)
+            exchange = self._transmit(prepared, target, deadline, cap, spool_body_over)
             response = exchange.response
             status = response.status_code
 
@@ -540,10 +562,16 @@ class SafeClient:
                 url=self.redactor.url(current_url),
                 elapsed=elapsed,
                 history=tuple(history),
+                body_file=exchange.body_file,
             )
 
     def _transmit(
-        self, prepared: requests.PreparedRequest, target: Target, deadline: float, cap: int
+        self,
+        prepared: requests.PreparedRequest,
+        target: Target,
+        deadline: float,
+        cap: int,
+        spool_over: int | None = None,
     ) -> _Exchange:
         remaining = deadline - self._clock()
         url_text = self.redactor.url(prepared.url or "")
@@ -594,6 +622,7 @@ class SafeClient:
             raise self._too_large(url_text, cap)
         chunks: list[bytes] = []
         total = 0
+        spool: IO[bytes] | None = None
         try:
             # iter_content decodes gzip/deflate, so the cap also bounds a decompression bomb.
             for chunk in response.iter_content(_CHUNK):
@@ -604,15 +633,28 @@ class SafeClient:
                     raise DeadlineExceeded(
                         f"Deadline exceeded reading {url_text}.", hint="The step will retry."
                     )
+                if spool is not None:
+                    spool.write(chunk)
+                    continue
                 chunks.append(chunk)
+                if spool_over is not None and total > spool_over:
+                    spool = tempfile.TemporaryFile()  # noqa: SIM115  # handed to the caller in the response
+                    spool.writelines(chunks)
+                    chunks = []
         except (requests.exceptions.RequestException, OSError):
+            if spool is not None:
+                spool.close()
             raise _TransportFailure(
                 TransientHTTPError(f"Connection to {url_text} broke while reading.", hint="Retry later."),
                 sent=True,
             ) from None
+        except BaseException:
+            if spool is not None:
+                spool.close()
+            raise
         finally:
             response.close()
-        return _Exchange(response, b"".join(chunks))
+        return _Exchange(response, b"".join(chunks), spool)
 
     def _too_large(self, url_text: str, cap: int) -> ResponseTooLarge:
         return ResponseTooLarge(

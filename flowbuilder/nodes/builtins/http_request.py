@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 from urllib.parse import urlsplit
+
+import ijson
 
 from flowbuilder.core.errors import NodeError, RetryableNodeError
 from flowbuilder.core.item_spool import ItemBuffer
@@ -44,6 +46,10 @@ def _retry_after(headers: Any) -> float | None:
         return None  # an HTTP date: let the executor's backoff decide
 
 
+# A response whose records the node can parse one by one is kept on disk past SPOOL_BODY_BYTES and may be
+# up to STREAMED_RESPONSE_BYTES (other responses keep the client's cap, 10 MiB by default).
+SPOOL_BODY_BYTES = 1024 * 1024
+STREAMED_RESPONSE_BYTES = 256 * 1024 * 1024
 REASON_CHARS = 300  # of the target's own error message, in the node's error
 _REASON_KEYS = ("message", "error_description", "detail", "title", "error", "errorMessage", "msg")
 
@@ -99,6 +105,29 @@ def _as_items(value: Any, status: int) -> list[dict[str, Any]]:
     return [{"body": value, "status": status}]
 
 
+def _stream_items(body: IO[bytes], path: str, prefix: str, status: int, out: ItemBuffer) -> None:
+    """The records under ``prefix`` (``data.items.item``) of a large JSON body, one at a time into ``out``.
+
+    When the path holds no list (one object, say) the body is read whole and turned into items exactly
+    as a small response is."""
+    found = False
+    try:
+        try:
+            for value in ijson.items(body, prefix, use_float=True):
+                found = True
+                out.append(value if isinstance(value, dict) else {"value": value})
+        except ijson.JSONError as exc:
+            raise NodeError(
+                f"The response is not valid JSON: {exc}.", hint="Check that the endpoint returns JSON."
+            ) from None
+        if not found:
+            body.seek(0)
+            whole = json.load(body)
+            out.extend(_as_items(get_path(whole, path) if path else whole, status))
+    finally:
+        body.close()
+
+
 def _json_or_none(response: Any) -> Any:
     try:
         return response.json()
@@ -116,7 +145,8 @@ class HttpRequest(BaseNode):
         "Sends one request per input item (or one for all items with **Batch**). URL, query, "
         "headers and body may use `{{ expression }}` templates.\n\n"
         "* Non-GET requests carry an `Idempotency-Key` that stays the same when the run is retried.\n"
-        "* **Items path** picks the list of records out of the JSON response (e.g. `data.items`).\n"
+        "* **Items path** picks the list of records out of the JSON response (e.g. `data.items`). A large "
+        "response (up to 256 MB) is read record by record from disk, so memory stays small.\n"
         "* **Pagination** follows a paged API: a next-page link in the body (e.g. `links.next`), a page "
         "number in the query, or a cursor from the body; every page's records become items.\n"
         "* `429` and `5xx` answers are retried (honouring `Retry-After`); other `4xx` fail the node "
@@ -259,6 +289,11 @@ class HttpRequest(BaseNode):
             kwargs["json" if body_type == "json" else "data"] = body if body_type != "text" else str(body)
         paging = self.config.get("pagination") or {}
         following = paging.get("mode", "none") != "none"
+        prefix = None if following else self._stream_prefix()
+        if prefix is not None:
+            # One response that may hold many records: kept on disk past a megabyte and parsed record by
+            # record, so its size is bounded by STREAMED_RESPONSE_BYTES, not by memory.
+            kwargs.update(spool_body_over=SPOOL_BODY_BYTES, max_response_bytes=STREAMED_RESPONSE_BYTES)
 
         def fetch(page_url: str, page_params: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
             if page_params is None:
@@ -273,12 +308,26 @@ class HttpRequest(BaseNode):
                 raise
             except Exception as exc:
                 raise self._client_error(exc, method, page_url, client) from exc
+            if getattr(response, "body_file", None) is not None and int(response.status) < 400:
+                path = str(self.config.get("items_path") or "")
+                _stream_items(response.open_body(), path, prefix or "item", int(response.status), out)
+                return [], None
             items = self._items(response, method, page_url, client)
             return items, _json_or_none(response) if following else None
 
         for page in http_paging.pages(paging, url, fetch):
             out.extend(page)
             ctx.heartbeat()
+
+    def _stream_prefix(self) -> str | None:
+        """The ijson prefix of the records in a response, or None when the response is read whole."""
+        if self.config.get("output") == "full" or self.config.get("body_type", "json") == "text":
+            return None
+        path = str(self.config.get("items_path") or "")
+        parts = [part for part in path.split(".") if part] if path else []
+        if any(part.lstrip("-").isdigit() for part in parts):
+            return None  # a list index in the path: ijson prefixes cannot address it
+        return ".".join([*parts, "item"])
 
     @staticmethod
     def _client_error(exc: Exception, method: str, url: str, client: Any = None) -> NodeError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -472,3 +473,40 @@ def test_long_item_lists_flow_spooled_and_are_stored_whole(builder, eager, endpo
     assert [b["rows"] for b in endpoint.bodies["/sink"]] == [kept[i : i + 25] for i in range(0, 80, 25)]
     assert stored["count"] == {"main": [m for m in mapped if m["amount"] == 0]}
     assert stored["copy"] == {"main": mapped}  # a node that does not stream got the spooled list as a list
+
+
+def test_a_large_single_response_is_parsed_record_by_record_past_the_memory_cap(builder, eager, endpoint):
+    # 60,000 records in one 11+ MiB answer (over the client's 10 MiB in-memory cap): kept on disk, parsed
+    # record by record, spooled on to the next node. A big single object without an items path is one item.
+    records = [
+        {"id": n, "name": f"Customer {n:06d}", "note": "x" * 150, "score": n / 4} for n in range(60_000)
+    ]
+    export = {"data": {"items": records, "total": len(records)}}
+    profile = {"id": "p1", "blob": "y" * 1_500_000}
+    endpoint.route("/export", lambda n, body: (200, {}, export))
+    endpoint.route("/profile", lambda n, body: (200, {}, profile))
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node(
+                "export",
+                "http.request",
+                {"method": "GET", "url": endpoint.url + "/export", "items_path": "data.items"},
+            ),
+            node(
+                "keys",
+                "transform.map",
+                {"keep_other_fields": False, "fields": [{"name": "k", "value": "{{ $item.id }}"}]},
+            ),
+            node("profile", "http.request", {"method": "GET", "url": endpoint.url + "/profile"}),
+        ],
+        [edge("t", "export"), edge("export", "keys"), edge("t", "profile")],
+    )
+    assert len(json.dumps(export)) > 10 * 1024 * 1024
+    run = run_flow(builder, doc)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    stored = {nr.node_id: nr for nr in NodeRun.objects.filter(run=run)}
+    assert stored["export"].output_counts == {"main": 60_000}
+    assert stored["export"].output_items["main"] == records
+    assert stored["keys"].output_items["main"] == [{"k": n} for n in range(60_000)]
+    assert stored["profile"].output_items == {"main": [profile]}

@@ -163,6 +163,20 @@ def test_size_cap_applies_after_decompression(server, client_factory):
         client_factory(base_url=server.url, max_response_bytes=50_000).get("/gz")
 
 
+def test_a_body_past_spool_body_over_is_kept_in_a_file_and_still_capped(server, client_factory):
+    payload = b'{"items": [' + b",".join(b'{"n": %d}' % n for n in range(5000)) + b"]}"
+    server.routes["/many"] = lambda seen: (200, {"Content-Type": "application/json"}, payload)
+    server.routes["/few"] = lambda seen: (200, {"Content-Type": "application/json"}, b'{"items": []}')
+    client = client_factory(base_url=server.url)
+    large = client.get("/many", spool_body_over=10_000)
+    assert large.body == b"" and large.body_file is not None
+    assert large.open_body().read() == payload and large.json()["items"][4999] == {"n": 4999}
+    small = client.get("/few", spool_body_over=10_000)
+    assert small.body == b'{"items": []}' and small.body_file is None and small.open_body().read() == small.body
+    with pytest.raises(ResponseTooLarge):  # the file is bounded too
+        client.get("/many", spool_body_over=10_000, max_response_bytes=20_000)
+
+
 def test_redirects_are_followed_and_capped(server, client_factory):
     server.routes["/a"] = lambda seen: (302, {"Location": "/b"}, b"")
     server.routes["/b"] = lambda seen: (303, {"Location": f"{server.url}/c"}, b"")
