@@ -16,7 +16,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import sql
 
-from flowbuilder.core.item_spool import is_spooled, plain
+from flowbuilder.core import item_spool
+from flowbuilder.core.item_spool import ItemBuffer, is_spooled, plain
 
 from .models import NodeRun, Run, RunEvent
 
@@ -69,6 +70,31 @@ def write_large_outputs(run_id: int, node_id: str, outputs: Mapping[str, Sequenc
             [run_id, node_id],
         )
         cursor.execute("DELETE FROM fb_large_output")
+
+
+def read_large_outputs(run_id: int, node_id: str, *, ports: Sequence[str]) -> dict[str, Sequence[Any]]:
+    """A stored node run's output items, read a chunk at a time into spooled lists (item_spool).
+
+    On PostgreSQL a server-side cursor walks each port's array, so the whole value is never one Python
+    object; elsewhere it is read through the ORM."""
+    rows = NodeRun.objects.filter(run_id=run_id, node_id=node_id)
+    if connection.vendor != "postgresql":
+        return rows.values_list("output_items", flat=True).first() or {}
+    outputs: dict[str, Sequence[Any]] = {}
+    for port in ports:
+        buffer = ItemBuffer()
+        with transaction.atomic(savepoint=False), connection.chunked_cursor() as cursor:
+            cursor.execute(
+                f"SELECT item::text FROM {NodeRun._meta.db_table}, "  # noqa: S608
+                "jsonb_array_elements(output_items -> %s) WITH ORDINALITY AS x(item, n) "
+                "WHERE run_id = %s AND node_id = %s ORDER BY n",
+                [port, run_id, node_id],
+            )
+            while chunk := cursor.fetchmany(item_spool.CHUNK_ITEMS):
+                for (text,) in chunk:
+                    buffer.append(json.loads(text))
+        outputs[port] = buffer.result()
+    return outputs
 
 
 def _json_pieces(outputs: Mapping[str, Sequence[Any]]) -> Iterator[bytes]:

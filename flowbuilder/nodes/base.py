@@ -153,8 +153,9 @@ class NodeContext:
         """The plain-JSON bindings an expression sees."""
         outputs = self.node_outputs
 
-        def upstream() -> dict[str, Any]:
-            return {nid: {"items": ports.get("main", [])} for nid, ports in outputs.items()}
+        def upstream(text: str) -> dict[str, Any]:
+            # Only the nodes whose id the expression's text contains: reading an output may be a query.
+            return {nid: {"items": outputs[nid].get("main", [])} for nid in list(outputs) if nid in text}
 
         return {
             "item": item if item is not None else {},

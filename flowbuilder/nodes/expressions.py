@@ -253,18 +253,20 @@ class _Guard:
 
 
 class Deferred:
-    """A binding built only when an expression names it: ``$node`` maps every finished node's output, which
-    a chain of N nodes would otherwise build N times for expressions that never read it."""
+    """A binding built only when an expression names it, from that expression's text: ``$node`` maps the
+    finished nodes' outputs, which a chain of N nodes would otherwise build N times for expressions that
+    never read it, and which holds only the nodes the expression names (``make(text)`` decides)."""
 
-    __slots__ = ("_make", "_value")
+    __slots__ = ("_make", "_values")
 
     def __init__(self, make: Any) -> None:
-        self._make, self._value = make, _UNBUILT
+        self._make, self._values = make, {}
 
-    def value(self) -> Any:
-        if self._value is _UNBUILT:
-            self._value = self._make()
-        return self._value
+    def value(self, text: str) -> Any:
+        built = self._values.get(text, _UNBUILT)
+        if built is _UNBUILT:
+            built = self._values[text] = self._make(text)
+        return built
 
 
 _UNBUILT = object()
@@ -313,7 +315,7 @@ class CompiledExpression:
             if isinstance(bound, Deferred):
                 # $eval is disabled, so the text names every binding an evaluation reads.
                 if f"${name}" in self.text:
-                    env[name] = bound.value()
+                    env[name] = bound.value(self.text)
                 else:
                     del env[name]
         env["__evaluate_entry"] = guard.enter

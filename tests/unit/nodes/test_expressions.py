@@ -245,26 +245,29 @@ def test_a_result_is_copied_within_the_deadline_and_keeps_nulls_and_key_order():
 
 
 class _CountingOutputs(dict):
-    """Upstream outputs that count how often the whole map is walked (what ``$node`` costs)."""
+    """Upstream outputs that count which nodes' outputs are read (reading one may be a database query)."""
 
-    walks = 0
+    reads: list[str] = []
 
-    def items(self):  # type: ignore[override]
-        type(self).walks += 1
-        return super().items()
+    def __getitem__(self, node_id):
+        type(self).reads.append(node_id)
+        return super().__getitem__(node_id)
 
 
-def test_node_outputs_are_mapped_only_for_expressions_that_read_node():
+def test_node_outputs_are_read_only_for_expressions_that_name_them():
     from flowbuilder.nodes.base import NodeContext
 
-    _CountingOutputs.walks = 0
-    ctx = NodeContext(
-        run_id=1, node_id="n", organisation_id=1, node_outputs=_CountingOutputs(prev={"main": [{"v": 4}]})
-    )
+    _CountingOutputs.reads = []
+    outputs = _CountingOutputs(prev={"main": [{"v": 4}]}, other={"main": [{"v": 5}]})
+    ctx = NodeContext(run_id=1, node_id="n", organisation_id=1, node_outputs=outputs)
     assert ex.render_template("{{ $item.n + 1 }}", ctx.expression_context({"n": 1})) == 2
-    assert _CountingOutputs.walks == 0
-    assert ex.render_template("{{ $node.prev.items[0].v * 2 }}", ctx.expression_context({})) == 8
-    assert _CountingOutputs.walks == 1
+    assert _CountingOutputs.reads == []
+    bindings = ctx.expression_context({})
+    assert ex.render_template("{{ $node.prev.items[0].v * 2 }}", bindings) == 8
+    assert ex.render_template("{{ $node.prev.items[0].v * 3 }}", bindings) == 12
+    assert _CountingOutputs.reads == ["prev", "prev"]  # once per expression text, never "other"
+    assert ex.render_template("{{ $node.other.items[0].v }}", bindings) == 5
+    assert _CountingOutputs.reads == ["prev", "prev", "other"]
 
 
 @pytest.mark.parametrize(

@@ -172,7 +172,9 @@ def test_a_body_past_spool_body_over_is_kept_in_a_file_and_still_capped(server, 
     assert large.body == b"" and large.body_file is not None
     assert large.open_body().read() == payload and large.json()["items"][4999] == {"n": 4999}
     small = client.get("/few", spool_body_over=10_000)
-    assert small.body == b'{"items": []}' and small.body_file is None and small.open_body().read() == small.body
+    assert (
+        small.body == b'{"items": []}' and small.body_file is None and small.open_body().read() == small.body
+    )
     with pytest.raises(ResponseTooLarge):  # the file is bounded too
         client.get("/many", spool_body_over=10_000, max_response_bytes=20_000)
 
