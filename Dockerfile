@@ -28,4 +28,4 @@ USER flowbuilder
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
 # The web server borrows database connections from psycopg's pool (DATABASE_POOL); workers keep their own.
-CMD ["sh", "-c", "DATABASE_POOL=true exec uvicorn flowbuilder.asgi:application --host 0.0.0.0 --port 8000 --no-access-log"]
+CMD ["sh", "-c", "DATABASE_POOL=true exec uvicorn flowbuilder.asgi:application --host 0.0.0.0 --port 8000 --no-access-log --timeout-keep-alive 75"]

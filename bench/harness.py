@@ -98,6 +98,8 @@ class Processes:
                 "--port",
                 str(port),
                 "--no-access-log",
+                "--timeout-keep-alive",
+                "75",
                 "--log-level",
                 "warning",
                 "flowbuilder.asgi:application",

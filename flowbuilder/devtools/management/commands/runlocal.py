@@ -39,7 +39,7 @@ class Command(BaseCommand):
             "sandbox": [python, "-m", "sandbox", "--host", "127.0.0.1",
                         "--port", str(opts["sandbox_port"]), "--data-dir", str(var / "sandbox")],
             "web": [python, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(opts["port"]),
-                    "--no-access-log", "flowbuilder.asgi:application"],
+                    "--no-access-log", "--timeout-keep-alive", "75", "flowbuilder.asgi:application"],
             "worker": [*celery, "worker", "-l", "info", "-Q", "runs", "-P", opts["pool"],
                        "-c", str(opts["concurrency"]), "--without-gossip", "--without-mingle"],
             "beat": [*celery, "beat", "-l", "info", "--schedule", str(var / "beat-schedule")],
