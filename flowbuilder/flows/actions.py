@@ -170,7 +170,7 @@ def save_draft(
             obj=flow,
             after={"revision": flow.draft_revision, "nodes": len(document.get("nodes", []))},
         )
-    return flow, draft_findings(flow, document)
+    return flow, draft_findings(flow, document, actor)
 
 
 def publish_flow(

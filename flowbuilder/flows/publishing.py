@@ -37,13 +37,13 @@ def all_findings(document: Any) -> list[dict[str, Any]]:
     return [f.as_dict() for f in validate_document(document)]
 
 
-def draft_findings(flow: Flow, document: Any) -> list[dict[str, Any]]:
-    """What the editor shows while ``document`` is ``flow``'s draft: every validation finding, and as
-    warnings what only the publish refuses because of the flow's place in its customer (a shared
+def draft_findings(flow: Flow, document: Any, viewer: Any = None) -> list[dict[str, Any]]:
+    """What the editor shows ``viewer`` while ``document`` is ``flow``'s draft: every validation finding,
+    and as warnings what only the publish refuses because of the flow's place in its customer (a shared
     template parameter another copy sets otherwise, :mod:`.shared_values`)."""
     found = all_findings(document)
     if isinstance(document, dict):
-        found += shared_values.findings_while_editing(flow, document)
+        found += shared_values.findings_while_editing(flow, document, viewer)
     return found
 
 

@@ -29,6 +29,8 @@ from django.db import connection
 from django.db.models import Q
 
 from flowbuilder.core.errors import InvalidInputError
+from flowbuilder.tenancy.permissions import can
+from flowbuilder.tenancy.roles import Action
 from flowbuilder.validation.findings import Finding
 
 from .graph_diff import MISSING, get_at, split
@@ -48,6 +50,7 @@ class Disagreement:
     other_flow: str
     node_id: str
     field: str | None = None
+    other_flow_id: int | None = None
 
     @property
     def message(self) -> str:
@@ -56,6 +59,16 @@ class Disagreement:
             f"{self.other_template!r} (flow {self.other_flow!r}) of this customer: both flows would write "
             f"this field and each write would start the other flow. Set {self.name} to the same value in "
             f"both (node {self.node_id!r}), then publish both flows."
+        )
+
+    @property
+    def message_without_other_flow(self) -> str:
+        """The message for someone who may not open the other flow: its name and value are not theirs."""
+        return (
+            f"{self.name} is {self.ours!r} here, but another flow of this customer, which you cannot open, "
+            f"sets it otherwise: both flows would write this field and each write would start the other "
+            f"flow. Ask someone who can open both flows to set {self.name} alike (node {self.node_id!r}); "
+            f"publishing is refused until then."
         )
 
 
@@ -133,6 +146,7 @@ def disagreements(
                     template=template_name,
                     other_template=other.template.name,
                     other_flow=other.flow.name,
+                    other_flow_id=other.flow_id,
                     node_id=split(p["pointer"])[1],
                     field=".".join(split(p["pointer"])[3:]) or None,
                 )
@@ -148,8 +162,8 @@ def as_errors(found: list[Disagreement]) -> dict[str, list[str]]:
     return errors
 
 
-def _findings(flow: Any, document: dict[str, Any], severity: str) -> list[dict[str, Any]]:
-    from .models import TemplateInstance
+def _findings(flow: Any, document: dict[str, Any], severity: str, viewer: Any = None) -> list[dict[str, Any]]:
+    from .models import Flow, TemplateInstance
 
     instance = (
         TemplateInstance.objects.filter(flow=flow)
@@ -166,9 +180,18 @@ def _findings(flow: Any, document: dict[str, Any], severity: str) -> list[dict[s
         document,
         exclude_flow=flow.pk,
     )
+    visible: set[int | None] = {d.other_flow_id for d in found}
+    if viewer is not None and found:
+        # A user may open this flow through a share without seeing its customer's other flows.
+        others = Flow.objects.filter(pk__in=[d.other_flow_id for d in found]).only("id", "organisation_id")
+        visible = {other.pk for other in others if can(viewer, Action.VIEW, other)}
     return [
         Finding(
-            "shared_parameter_disagrees", d.message, node_id=d.node_id, field=d.field, severity=severity
+            "shared_parameter_disagrees",
+            d.message if d.other_flow_id in visible else d.message_without_other_flow,
+            node_id=d.node_id,
+            field=d.field,
+            severity=severity,
         ).as_dict()
         for d in found
     ]
@@ -180,8 +203,9 @@ def findings_before_publish(flow: Any, document: dict[str, Any]) -> list[dict[st
     return _findings(flow, document, "error")
 
 
-def findings_while_editing(flow: Any, document: dict[str, Any]) -> list[dict[str, Any]]:
+def findings_while_editing(flow: Any, document: dict[str, Any], viewer: Any = None) -> list[dict[str, Any]]:
     """The same disagreements as warnings, for the editor's live validation of ``flow``'s draft
     ``document``: the draft still saves and test-runs; only the publish is refused. Two queries for a
-    template copy (its template version, the customer's other copies), one for any other flow."""
-    return _findings(flow, document, "warning")
+    template copy (its template version, the customer's other copies), one for any other flow. For a
+    ``viewer`` who may not open the other flow, the warning names neither it nor its value."""
+    return _findings(flow, document, "warning", viewer)

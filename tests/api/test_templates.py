@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from flowbuilder.audit.models import AuditEvent
 from flowbuilder.credentials.models import Connection
@@ -771,6 +772,35 @@ class TestSharedParametersInTheEditor:
         refused = client_as("admin").post(f"/api/flows/{flows[1]}/publish/", {}, format="json")
         assert refused.status_code == 400, refused.content
         assert [(f["node_id"], f["severity"]) for f in refused.json()["findings"]] == [("owners", "error")]
+
+    def test_someone_who_cannot_open_the_other_flow_is_not_shown_its_name_or_value(
+        self, world, api, client_as, make_user
+    ):
+        flows = self._copies(api, world)
+        doc = _flow_doc(flows[1])
+        _node(doc, "owners")["config"]["fields"][0]["value"] = "erp"
+        saved = client_as("builder").put(
+            f"/api/flows/{flows[1]}/draft/", {"document": doc, "force": True}, format="json"
+        )
+        assert saved.status_code == 200, saved.content
+        # A partner consultant given this one flow (a share), not the customer's other flows.
+        consultant = make_user("consultant", world.partner, "builder")
+        shared = client_as("partner_admin").post(
+            f"/api/flows/{flows[1]}/share/", {"user": consultant.pk, "permissions": ["view"]}, format="json"
+        )
+        assert shared.status_code == 200, shared.content
+        client = APIClient()
+        client.force_authenticate(type(consultant).objects.get(pk=consultant.pk))
+        assert client.get(f"/api/flows/{flows[0]}/").status_code == 404
+        [finding] = client.get(f"/api/flows/{flows[1]}/").json()["draft"]["findings"]
+        assert (finding["node_id"], finding["severity"]) == ("owners", "warning")
+        assert "another flow of this customer, which you cannot open" in finding["message"]
+        assert "CRM side" not in finding["message"] and "'crm'" not in finding["message"]
+        validated = client.post(f"/api/flows/{flows[1]}/validate/", {"document": doc}, format="json")
+        assert validated.json()["findings"] == [finding]
+        # Whoever may open both flows is told which flow and which value.
+        [full] = client_as("partner_admin").get(f"/api/flows/{flows[1]}/").json()["draft"]["findings"]
+        assert "but 'crm' in 'CRM side'" in full["message"]
 
     def test_only_the_same_customer_counts_and_one_query_reads_its_copies(self, world, api, client_as):
         flows = self._copies(api, world)

@@ -233,12 +233,13 @@ class FlowDetailSerializer(FlowSerializer):
     def get_draft(self, flow: Flow) -> dict:
         from flowbuilder.flows.actions import draft_findings
 
+        viewer = getattr(self.context.get("request"), "user", None)
         return {
             "document": flow.draft_document,
             "revision": flow.draft_revision,
             "saved_by": self.get_updated_by(flow),
             "saved_at": flow.draft_saved_at,
-            "findings": draft_findings(flow, flow.draft_document),
+            "findings": draft_findings(flow, flow.draft_document, viewer),
         }
 
 

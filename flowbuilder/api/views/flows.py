@@ -156,7 +156,8 @@ class FlowViewSet(
         flow = self.get_object()
         data = ValidateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response({"findings": actions.draft_findings(flow, data.validated_data["document"])})
+        findings = actions.draft_findings(flow, data.validated_data["document"], request.user)
+        return Response({"findings": findings})
 
     @extend_schema(
         request=PublishSerializer,
