@@ -93,8 +93,9 @@ PUBLIC_URL = env_str("FLOWBUILDER_PUBLIC_URL", "http://127.0.0.1:8000")
 # scheme, host and port must all match (a page on another port of the same host is another origin).
 WEBSOCKET_ALLOWED_ORIGINS = list(dict.fromkeys([*CSRF_TRUSTED_ORIGINS, PUBLIC_URL.rstrip("/")]))
 
+# daphne is not an app here: it only replaces runserver, and importing it (Twisted) costs every web and
+# worker process about 15 MB. uvicorn serves the product; the integration tests start daphne directly.
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

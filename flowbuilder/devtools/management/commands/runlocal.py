@@ -1,4 +1,4 @@
-"""Start the whole product on this machine: web (daphne), worker, beat and the sandbox systems.
+"""Start the whole product on this machine: web (uvicorn), worker, beat and the sandbox systems.
 
 Used by ``make run``. Each process is a child of this one; Ctrl-C (or any child dying) stops them all.
 """
