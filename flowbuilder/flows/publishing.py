@@ -47,6 +47,16 @@ def draft_findings(flow: Flow, document: Any, viewer: Any = None) -> list[dict[s
     return found
 
 
+def review_findings(flow: Flow, document: Any, viewer: Any = None) -> list[dict[str, Any]]:
+    """What the approver of ``document`` (a version of ``flow`` in review) sees: every validation finding,
+    and as errors what would refuse its publish when approved (a shared template parameter another copy
+    of the customer sets otherwise)."""
+    found = all_findings(document)
+    if isinstance(document, dict):
+        found += shared_values.findings_before_publish(flow, document, viewer)
+    return found
+
+
 def next_number(flow: Flow) -> int:
     top = flow.versions.exclude(state=VersionState.SNAPSHOT).aggregate(m=Max("number"))["m"]
     return (top or 0) + 1

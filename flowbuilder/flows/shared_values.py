@@ -197,10 +197,11 @@ def _findings(flow: Any, document: dict[str, Any], severity: str, viewer: Any = 
     ]
 
 
-def findings_before_publish(flow: Any, document: dict[str, Any]) -> list[dict[str, Any]]:
+def findings_before_publish(flow: Any, document: dict[str, Any], viewer: Any = None) -> list[dict[str, Any]]:
     """Error findings for a template copy about to publish with other shared values than the customer's
-    other copies hold (each on the node that holds the value); publishing refuses them."""
-    return _findings(flow, document, "error")
+    other copies hold (each on the node that holds the value); publishing refuses them. With a ``viewer``
+    (an approver's page) the other flow is named only to someone who may open it."""
+    return _findings(flow, document, "error", viewer)
 
 
 def findings_while_editing(flow: Any, document: dict[str, Any], viewer: Any = None) -> list[dict[str, Any]]:

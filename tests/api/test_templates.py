@@ -802,6 +802,26 @@ class TestSharedParametersInTheEditor:
         [full] = client_as("partner_admin").get(f"/api/flows/{flows[1]}/").json()["draft"]["findings"]
         assert "but 'crm' in 'CRM side'" in full["message"]
 
+    def test_the_approvers_page_shows_the_disagreement_that_would_refuse_the_publish(
+        self, world, api, client_as
+    ):
+        flows = self._copies(api, world)
+        Organisation.objects.filter(pk=world.a.pk).update(require_publish_approval=True)
+        doc = _flow_doc(flows[1])
+        _node(doc, "owners")["config"]["fields"][0]["value"] = "erp"
+        builder = client_as("builder")
+        saved = builder.put(f"/api/flows/{flows[1]}/draft/", {"document": doc, "force": True}, format="json")
+        assert saved.status_code == 200, saved.content
+        sent = builder.post(f"/api/flows/{flows[1]}/publish/", {"comment": "owners"}, format="json")
+        assert sent.status_code == 201 and sent.json()["state"] == "in_review", sent.content
+        review = client_as("approver").get(f"/api/reviews/{sent.json()['id']}/").json()
+        [finding] = _shared_findings(review["findings"])
+        assert (finding["node_id"], finding["severity"]) == ("owners", "error")
+        assert "owner_address is 'erp' in 'ERP side' but 'crm' in 'CRM side'" in finding["message"]
+        # Approving it would publish it, which the disagreement refuses: the page said so first.
+        approved = client_as("approver").post(f"/api/reviews/{sent.json()['id']}/approve/", {}, format="json")
+        assert approved.status_code == 400 and "owner_address" in approved.content.decode()
+
     def test_only_the_same_customer_counts_and_one_query_reads_its_copies(self, world, api, client_as):
         flows = self._copies(api, world)
         # Another customer of the partner holds the other owner: not this customer's business.

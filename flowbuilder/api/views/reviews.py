@@ -24,7 +24,7 @@ from flowbuilder.execution.models import Run
 from flowbuilder.flows import review
 from flowbuilder.flows.graph_diff import diff_documents
 from flowbuilder.flows.models import FlowVersion, VersionState
-from flowbuilder.flows.publishing import all_findings
+from flowbuilder.flows.publishing import review_findings
 
 from .mixins import RestrictedQuerysetMixin
 
@@ -122,7 +122,7 @@ class ReviewViewSet(
             "diff": diff_documents(
                 live_doc or {"schema_version": 1, "nodes": [], "edges": []}, version.document
             ),
-            "findings": all_findings(version.document),
+            "findings": review_findings(version.flow, version.document, request.user),
             "last_test_run": {"id": test.id, "status": test.status, "created_at": test.created_at}
             if test
             else None,
