@@ -14,7 +14,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import sql
+from django.db.models import JSONField, sql
+from django.db.models.expressions import RawSQL
 
 from flowbuilder.core import item_spool
 from flowbuilder.core.item_spool import ItemBuffer, is_spooled, plain
@@ -72,14 +73,34 @@ def write_large_outputs(run_id: int, node_id: str, outputs: Mapping[str, Sequenc
         cursor.execute("DELETE FROM fb_large_output")
 
 
-def read_large_outputs(run_id: int, node_id: str, *, ports: Sequence[str]) -> dict[str, Sequence[Any]]:
-    """A stored node run's output items, read a chunk at a time into spooled lists (item_spool).
+# On PostgreSQL the output comes with the row only when no port holds more items than a spooled list would.
+_SMALL_OUTPUT = (
+    "CASE WHEN EXISTS (SELECT 1 FROM jsonb_each_text(output_counts) c WHERE c.value::bigint > %s) "
+    "THEN NULL ELSE output_items END"
+)
 
-    On PostgreSQL a server-side cursor walks each port's array, so the whole value is never one Python
-    object; elsewhere it is read through the ORM."""
+
+def read_outputs(run_id: int, node_id: str) -> tuple[str | None, dict[str, Sequence[Any]]]:
+    """A stored node run's status and output items (status None: no such node run yet).
+
+    One query for an ordinary output. A large one (a port past item_spool.SPOOL_AFTER items) is then read
+    a chunk at a time into spooled lists: on PostgreSQL a server-side cursor walks each port's array, so the
+    whole value is never one Python object."""
     rows = NodeRun.objects.filter(run_id=run_id, node_id=node_id)
     if connection.vendor != "postgresql":
-        return rows.values_list("output_items", flat=True).first() or {}
+        row = rows.values("status", "output_items").first()
+        return (row["status"], row["output_items"] or {}) if row else (None, {})
+    small = RawSQL(_SMALL_OUTPUT, [item_spool.SPOOL_AFTER], output_field=JSONField())  # noqa: S611
+    row = rows.annotate(small=small).values("status", "output_counts", "small").first()
+    if row is None:
+        return None, {}
+    counts = row["output_counts"] or {}
+    if row["small"] is not None or not counts:
+        return row["status"], row["small"] or {}
+    return row["status"], _read_spooled(run_id, node_id, list(counts))
+
+
+def _read_spooled(run_id: int, node_id: str, ports: Sequence[str]) -> dict[str, Sequence[Any]]:
     outputs: dict[str, Sequence[Any]] = {}
     for port in ports:
         buffer = ItemBuffer()

@@ -27,12 +27,12 @@ from django.db import transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from flowbuilder.core import item_spool, logs
+from flowbuilder.core import logs
 from flowbuilder.core.item_spool import any_spooled, is_spooled
 from flowbuilder.planning import ExecutionPlan
 
 from . import admission, dispatch, failure_records, heartbeat, saga, scheduler
-from .bulk import insert_node_runs, read_large_outputs, write_large_outputs, write_step
+from .bulk import insert_node_runs, read_outputs, write_large_outputs, write_step
 from .context import build_context
 from .events import EventBuffer
 from .events import messages as event_messages
@@ -647,17 +647,9 @@ class Engine:
     def _outputs_of(self, node_id: str) -> dict[str, list]:
         if node_id in self.outputs:
             return self.outputs[node_id]
-        rows = NodeRun.objects.filter(run_id=self.run_id, node_id=node_id)
-        row = rows.values("status", "output_counts").first()
-        if row is None:
-            return {}
-        counts = row["output_counts"] or {}
-        if any(count > item_spool.SPOOL_AFTER for count in counts.values()):
-            outputs = read_large_outputs(self.run_id, node_id, ports=list(counts))  # a chunk at a time
-        else:
-            outputs = rows.values_list("output_items", flat=True).first() or {}
+        status, outputs = read_outputs(self.run_id, node_id)  # a large one spooled, a chunk at a time
         # Cache only final outputs: a node another executor still runs must not starve a later join here.
-        if row["status"] in TERMINAL_NODE:
+        if status in TERMINAL_NODE:
             self.outputs[node_id] = outputs
         return outputs
 
