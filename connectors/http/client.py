@@ -641,16 +641,14 @@ class SafeClient:
                     spool = tempfile.TemporaryFile()  # noqa: SIM115  # handed to the caller in the response
                     spool.writelines(chunks)
                     chunks = []
-        except (requests.exceptions.RequestException, OSError):
+        except BaseException as exc:
             if spool is not None:
-                spool.close()
-            raise _TransportFailure(
-                TransientHTTPError(f"Connection to {url_text} broke while reading.", hint="Retry later."),
-                sent=True,
-            ) from None
-        except BaseException:
-            if spool is not None:
-                spool.close()
+                spool.close()  # the caller never sees a half-read body
+            if isinstance(exc, requests.exceptions.RequestException | OSError):
+                raise _TransportFailure(
+                    TransientHTTPError(f"Connection to {url_text} broke while reading.", hint="Retry later."),
+                    sent=True,
+                ) from None
             raise
         finally:
             response.close()

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from flowbuilder.core.errors import NodeError, RetryableNodeError
-from flowbuilder.core.item_spool import plain
+from flowbuilder.core.item_spool import any_spooled, plain
 from flowbuilder.nodes.base import NodeContext, PortItems, Suspend
 from flowbuilder.nodes.registry import load_registry
 
@@ -68,7 +68,7 @@ def run_node(
                 raise NodeError(
                     f"Unknown node type {spec.type!r}.", hint="Replace the node with one from the palette."
                 )
-            if not node_cls.streams_items:
+            if not node_cls.streams_items and any_spooled(inputs):
                 inputs = plain(inputs)  # a spooled input is read into a list for nodes that index it
             outputs = node_cls(spec.config or {}).run(ctx, inputs) or {}
         outcome = Outcome("succeeded", outputs=outputs)
