@@ -24,7 +24,9 @@ the work invoiced in the PSA.
   its own currency or converted with a declared rate (``expense_currency``); never summed raw.
 * A project with a not-to-exceed cap (``not_to_exceed``) is never billed beyond it: a line that would go
   over is held as a ``not_to_exceed`` exception ("over NTE cap by X"), not billed. Certinia's cap is the
-  project's bookings when its Apply Billing Cap box is ticked (the template maps it).
+  project's bookings when its Apply Billing Cap box is ticked (the template maps it). Invoices in another
+  currency count at the declared rate (``expense_currency.rates``, under ``split`` too); without one their
+  lines are held, never counted raw.
 * Write-ups and write-downs the PSA records (Certinia's miscellaneous adjustments, ``adjustments``) are
   lines of kind ``adjustment``: a write-up a positive line, a write-down a negative one, with the item and
   tax code of that kind. A write-down counts against the cap first (it lowers what the invoice bills); an
@@ -46,6 +48,7 @@ the work invoiced in the PSA.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -269,7 +272,7 @@ def plan_invoices(
                 )
                 continue
         ready.append(draft)
-    exceptions.extend(_hold_over_cap(ready, invoices_found, key_prefix))
+    exceptions.extend(_hold_over_cap(ready, invoices_found, key_prefix, rates))
     exceptions.extend(_hold_negative(ready))
     invoices = [_invoice(draft, items, tax_codes, target, psa) for draft in ready if draft.units]
     return {"invoices": invoices, "exceptions": exceptions, "waiting": waiting, "replace": replace}
@@ -347,7 +350,9 @@ def _amount(unit: Unit) -> float:
     return round(unit.quantity * float(unit.rate or 0), 2)
 
 
-def _hold_over_cap(drafts: list[Draft], existing: list[Existing], key_prefix: str) -> list[dict[str, Any]]:
+def _hold_over_cap(
+    drafts: list[Draft], existing: list[Existing], key_prefix: str, rates: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Take the lines that would bill a project beyond its not-to-exceed cap off the drafts.
 
     A project's cap (``not_to_exceed``, in its currency: a budgeted Kantata workspace's price) covers what
@@ -355,7 +360,10 @@ def _hold_over_cap(drafts: list[Draft], existing: list[Existing], key_prefix: st
     total) and the drafts planned now, period by period: a draft's write-downs first (they lower what it
     bills), then its lines in date order. A line that does not fit stays unbilled and becomes a
     ``not_to_exceed`` exception saying by how much it is over; a later, smaller line that still fits is
-    billed. Drafts in another currency than the project's (split expenses) are not held against the cap.
+    billed. An invoice in another currency (expenses split per currency) counts at the declared rate
+    (``expense_currency.rates``, ``"USD:GBP"``), never at its raw amount: without a rate its lines are held
+    (``missing_reference``), and a project whose billed-so-far cannot be totalled bills nothing until the
+    rate is declared.
     """
     held: list[dict[str, Any]] = []
     by_project: dict[str, list[Draft]] = {}
@@ -370,25 +378,39 @@ def _hold_over_cap(drafts: list[Draft], existing: list[Existing], key_prefix: st
         if cap <= 0:
             continue
         currency = text(project.get("currency"))
-        prefix = f"{key_prefix}-{_key_id(project)}-"
-        billed = sum(inv.total for inv in existing if inv.key.startswith(prefix) and inv.state != REJECTED)
+        stem = f"{key_prefix}-{_key_id(project)}"
+        billed, unknown = 0.0, set()
+        for inv in existing:
+            if not inv.key.startswith(f"{stem}-") or inv.state == REJECTED:
+                continue
+            rate = _cap_rate(_split_currency(inv.key, stem) or currency, currency, rates)
+            if rate is None:
+                unknown.add(_split_currency(inv.key, stem))
+            else:
+                billed += inv.total * rate
+        if unknown:
+            held.extend(_hold_uncounted(group, workspace, currency, sorted(unknown)))
+            continue
         used = round(billed, 2)
         for draft in sorted(group, key=lambda d: (d.period.start, d.key)):
-            if draft.currency != currency:
+            rate = _cap_rate(draft.currency, currency, rates)
+            if rate is None:
+                held.extend(_hold_without_rate(draft, workspace, currency))
                 continue
             kept = []
             for unit in sorted(draft.units, key=lambda u: (_amount(u) >= 0, u.day or date.min, u.ref)):
-                amount = _amount(unit)
+                amount = round(_amount(unit) * rate, 2)
                 if round(used + amount, 2) <= cap:
                     used = round(used + amount, 2)
                     kept.append(unit)
                     continue
                 over = round(used + amount - cap, 2)
+                at = "" if rate == 1 else f" ({_amount(unit):.2f} {draft.currency} at {rate})"
                 held.append(
                     _exception(
                         "not_to_exceed",
                         f"{unit.ref}: over NTE cap by {over:.2f} {currency} (cap {cap:.2f}, billed and "
-                        f"planned {used:.2f}, this line {amount:.2f}).",
+                        f"planned {used:.2f}, this line {amount:.2f}{at}).",
                         "Raise the project's not-to-exceed cap in the PSA (a change order) or write the "
                         "line down, then rerun the billing; the line is not billed until then.",
                         workspace_id=workspace,
@@ -398,6 +420,73 @@ def _hold_over_cap(drafts: list[Draft], existing: list[Existing], key_prefix: st
                     )
                 )
             draft.units = kept
+    return held
+
+
+_SPLIT_SUFFIX = re.compile(r"-(?P<currency>[A-Z]{3})$")
+
+
+def _split_currency(key: str, stem: str) -> str:
+    """The currency of an invoice split off for expenses in another currency (its key ends ``-USD``; no
+    period id does), "" for the project's own currency."""
+    found = _SPLIT_SUFFIX.search(key[len(stem) :])
+    return found["currency"] if found else ""
+
+
+def _cap_rate(currency: str, cap_currency: str, rates: dict[str, Any]) -> float | None:
+    if not currency or currency == cap_currency:
+        return 1.0
+    try:
+        rate = float(rates.get(f"{currency}:{cap_currency}") or 0)
+    except (TypeError, ValueError):
+        return None
+    return rate if rate > 0 else None
+
+
+def _rate_fix(currency: str, cap_currency: str) -> str:
+    return (
+        f"Add '{currency}:{cap_currency}' to the template's expense currency rates (it is used to count "
+        f"{currency} invoices against the cap; they stay in {currency}), then rerun the billing."
+    )
+
+
+def _hold_without_rate(draft: Draft, workspace: str, cap_currency: str) -> list[dict[str, Any]]:
+    held = [
+        _exception(
+            "missing_reference",
+            f"{unit.ref}: the project has a not-to-exceed cap in {cap_currency} and no rate converts this "
+            f"{draft.currency} line to it.",
+            _rate_fix(draft.currency, cap_currency),
+            workspace_id=workspace,
+            ref=unit.ref,
+            key=draft.key,
+        )
+        for unit in draft.units
+    ]
+    draft.units = []
+    return held
+
+
+def _hold_uncounted(
+    group: list[Draft], workspace: str, cap_currency: str, currencies: list[str]
+) -> list[dict[str, Any]]:
+    """Invoices already billed in a currency without a rate: the cap's headroom is unknown, so nothing of
+    the project is billed (one exception per draft, its lines stay unbilled)."""
+    held = []
+    for draft in group:
+        held.append(
+            _exception(
+                "missing_reference",
+                f"The invoice {draft.key} is not drafted: the project's not-to-exceed cap is in "
+                f"{cap_currency} and it was already billed in {', '.join(currencies)}, which no rate "
+                "converts, so what is left under the cap is unknown.",
+                _rate_fix(currencies[0], cap_currency),
+                workspace_id=workspace,
+                key=draft.key,
+                refs=[u.ref for u in draft.units],
+            )
+        )
+        draft.units = []
     return held
 
 
@@ -521,7 +610,9 @@ class PlanInvoices(BaseNode):
         '{"time": "STANDARD", "expense": "ZERO", "milestone": "STANDARD"}}`): each line carries its code, a '
         "kind without one is an exception (Business Central without an entry: the posting setup decides). "
         "**Expense currency**: `split` (an invoice per currency) or `convert` with `rates` "
-        '(`{"GBP:USD": 1.27}`). Drafts leave on **invoices**, problems on **exceptions** (category, problem, '
+        '(`{"GBP:USD": 1.27}`); under `split` the rates, when given, count other-currency invoices '
+        "against a cap (without one, a capped project's other-currency lines are held). Drafts leave on "
+        "**invoices**, problems on **exceptions** (category, problem, "
         "what to fix; that project's invoice for the period waits; each lands in the failure inbox), lines "
         "over a not-to-exceed cap are held as `not_to_exceed` exceptions (write-downs count first), an "
         "invoice whose write-downs exceed its work is a `needs_review` exception, the rest leaves on "

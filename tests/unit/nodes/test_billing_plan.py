@@ -192,6 +192,64 @@ def test_lines_over_the_not_to_exceed_cap_are_held_as_exceptions_not_billed():
     assert held["over"] == 100.0
 
 
+def usd_expense(eid: int, cents: int, day: str = "2026-02-05") -> dict:
+    return {
+        "id": eid,
+        "workspace_id": 7,
+        "date": day,
+        "amount_in_cents": cents,
+        "is_billable": True,
+        "currency": "USD",
+        "category": "Hotel",
+    }
+
+
+def test_split_invoices_in_another_currency_count_against_the_cap_at_the_declared_rate():
+    capped = [{**PROJECT, "not_to_exceed": 500}]
+    rates = {"rule": "split", "rates": {"USD:GBP": 0.8}}
+    # Billed so far: 100 GBP and a 200 USD split invoice (160 GBP at 0.8), never 300 "raw".
+    existing = [
+        {"externalid": "FB-BILL-7-2026-01", "approvalstatus": "2", "foreigntotal": 100},
+        {"externalid": "FB-BILL-7-2026-01-USD", "approvalstatus": "2", "foreigntotal": 200},
+    ]
+    # February: 1 h at 200 GBP (used 460) and a 100 USD expense (80 GBP): 540 is over the 500 cap by 40.
+    out = plan(
+        [entry(1, "2026-02-02", 60)],
+        [usd_expense(11, 10000)],
+        existing,
+        projects=capped,
+        expense_currency=rates,
+    )
+    assert [(i["key"], i["total"]) for i in out["invoices"]] == [("FB-BILL-7-2026-02", 200.0)]
+    [held] = out["exceptions"]
+    assert (held["ref"], held["exception"]["category"], held["over"]) == ("E11", "not_to_exceed", 40.0)
+    assert "this line 80.00 (100.00 USD at 0.8)" in held["exception"]["problem"]
+    # A smaller USD expense fits: its split invoice stays in USD.
+    out = plan([], [usd_expense(12, 5000)], existing, projects=capped, expense_currency=rates)
+    assert [(i["key"], i["currency"], i["total"]) for i in out["invoices"]] == [
+        ("FB-BILL-7-2026-02-USD", "USD", 50.0)
+    ]
+
+
+def test_without_a_rate_a_capped_projects_other_currency_lines_are_held_never_counted_raw():
+    capped = [{**PROJECT, "not_to_exceed": 5000}]
+    out = plan([entry(1, "2026-02-02", 60)], [usd_expense(11, 10000)], projects=capped)
+    assert [i["key"] for i in out["invoices"]] == ["FB-BILL-7-2026-02"]  # the GBP invoice is fine
+    [held] = out["exceptions"]
+    assert (held["ref"], held["exception"]["category"]) == ("E11", "missing_reference")
+    assert "'USD:GBP'" in held["exception"]["what_to_fix"]
+    # An invoice already billed in USD without a rate: the headroom is unknown, nothing is drafted.
+    billed_usd = [{"externalid": "FB-BILL-7-2026-01-USD", "approvalstatus": "2", "foreigntotal": 200}]
+    out = plan([entry(1, "2026-02-02", 60)], existing=billed_usd, projects=capped)
+    assert out["invoices"] == []
+    [held] = out["exceptions"]
+    assert held["key"] == "FB-BILL-7-2026-02" and held["refs"] == ["T1"]
+    assert "already billed in USD" in held["exception"]["problem"]
+    # Without a cap, currencies never meet: nothing is held.
+    out = plan([entry(1, "2026-02-02", 60)], [usd_expense(11, 10000)], existing=billed_usd)
+    assert len(out["invoices"]) == 2 and out["exceptions"] == []
+
+
 def test_a_project_without_a_cap_bills_everything_and_a_fully_held_invoice_is_not_drafted():
     out = plan([entry(1, "2026-02-02", 600)])
     assert out["invoices"][0]["total"] == 2000.0 and out["exceptions"] == []
