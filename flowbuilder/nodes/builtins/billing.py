@@ -33,7 +33,7 @@ the work invoiced in the PSA.
   invoice whose write-downs exceed its work is not drafted (an invoice cannot be negative): a
   ``needs_review`` exception says so. A customer on the milestone cycle has no invoice but its milestones':
   a write-up/down rides on the project's next milestone invoice (the earliest one drafted in the run) and
-  waits while none is (a milestone invoice awaiting approval is not reopened for it).
+  waits while none is (a milestone invoice awaiting approval, or rejected, is not reopened for it).
 * A rejected draft is not drafted again while its work is unchanged: the same invoice would reach the
   approver every run. The planner compares the fingerprint of the period's work (each line's PSA id and
   amount) with the one the flow recorded on the rejected draft; unchanged, the period is held as a
@@ -136,7 +136,7 @@ def plan_invoices(
         if cycle == "milestone":
             milestone_id = unit.milestone_id
             if not milestone_id and unit.kind == "adjustment":
-                milestone_id = _next_milestone(drafts.values(), stem)
+                milestone_id = _next_milestone(drafts.values(), stem, rejected)
             if not milestone_id:
                 reason = (
                     _NEXT_MILESTONE if unit.kind == "adjustment" else "billed when its milestone is accepted"
@@ -282,11 +282,17 @@ _REPLACING = "its period's rejected draft is deleted first (the work changed); t
 _NEXT_MILESTONE = "billed on the project's next milestone invoice (none is drafted now)"
 
 
-def _next_milestone(drafts: Iterable[Draft], stem: str) -> str:
+def _next_milestone(drafts: Iterable[Draft], stem: str, rejected: dict[str, Existing]) -> str:
     """The milestone whose invoice the project's write-ups/downs ride on, on the milestone cycle: the
     earliest (by the milestone's date) of the project's milestone invoices drafted in this run, in the
-    project's currency; "" when none is (the adjustment waits for the next one)."""
-    found = [d for d in drafts if d.period.id.startswith("M") and d.key == f"{stem}-{d.period.id}"]
+    project's currency; "" when none is (the adjustment waits for the next one). A milestone invoice a
+    person rejected is never one: riding on it would change its work and send the rejected milestone
+    back to the approver unchanged."""
+    found = [
+        d
+        for d in drafts
+        if d.period.id.startswith("M") and d.key == f"{stem}-{d.period.id}" and d.key not in rejected
+    ]
     if not found:
         return ""
     first = min(found, key=lambda d: (d.period.start, d.key))

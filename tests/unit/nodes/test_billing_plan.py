@@ -702,6 +702,35 @@ def test_on_the_milestone_cycle_an_adjustment_rides_on_the_projects_next_milesto
     )
     [invoice] = out["invoices"]
     assert (invoice["key"], invoice["total"]) == (f"CB-PR00012-M{late['Id']}", 2500.0)
+    # The earlier milestone's invoice was rejected (unchanged since): the write-down does not reopen it
+    # (its work would change and the same milestone would go back to the approver); it rides on the next.
+    first = cb_plan(milestones=[early], items=CB_ADJ_ITEMS, cycles=by_milestone)["invoices"][0]
+    rejected = [
+        {
+            "id": "inv-41",
+            "externalDocumentNumber": first["key"],
+            "status": "Draft",
+            "customerPurchaseOrderReference": f"Rejected {first['fingerprint']}",
+            "totalAmountExcludingTax": 2000,
+        }
+    ]
+    out = cb_plan(
+        milestones=[late, early],
+        adjustments=[down],
+        existing=rejected,
+        items=CB_ADJ_ITEMS,
+        cycles=by_milestone,
+    )
+    [invoice] = out["invoices"]
+    assert (invoice["key"], invoice["total"]) == (f"CB-PR00012-M{late['Id']}", 2500.0)
+    assert [e["exception"]["category"] for e in out["exceptions"]] == ["needs_review"]
+    assert out["exceptions"][0]["key"] == first["key"] and out["replace"] == []
+    # Only the rejected one accepted: the write-down waits rather than redraft it.
+    out = cb_plan(
+        milestones=[early], adjustments=[down], existing=rejected, items=CB_ADJ_ITEMS, cycles=by_milestone
+    )
+    assert out["invoices"] == [] and out["replace"] == []
+    assert [w["ref"] for w in out["waiting"]] == [f"A{down['Id']}"]
     # A write-down larger than the milestone's fee still never makes a negative invoice.
     big = {**down, "pse__Amount__c": -2500}
     out = cb_plan(milestones=[early], adjustments=[big], items=CB_ADJ_ITEMS, cycles=by_milestone)
