@@ -132,7 +132,7 @@ def breakdown(run_model: Any, latencies: list[float]) -> str:
 def start_py_spy(name: str, pid: int) -> subprocess.Popen:
     """Sample a process (and its threads) at 250 Hz until interrupted; raw stacks for pyspy_summary."""
     py_spy = Path(sys.executable).parent / "py-spy"
-    out = PROFILE_DIR / f"w1-{name}.txt"
+    out = PROFILE_DIR / f"{name}.txt"
     return subprocess.Popen(
         [str(py_spy), "record", "-p", str(pid), "-r", "250", "-f", "raw", "-o", str(out), "--nonblocking"],
         stdout=subprocess.DEVNULL,
@@ -157,7 +157,11 @@ def main() -> None:
                 call(session, url)
             latencies = [call(session, url, i) for i in range(20)]
             sessions = [requests.Session() for _ in range(CLIENTS)]
-            spies = [start_py_spy(name, proc.pid) for name, proc in procs.procs.items()] if PROFILE else []
+            spies = (
+                [start_py_spy(f"w1-{name}", proc.pid) for name, proc in procs.procs.items()]
+                if PROFILE
+                else []
+            )
             t0 = time.perf_counter()
             with ThreadPoolExecutor(CLIENTS) as pool:
                 list(pool.map(lambda i: call(sessions[i % CLIENTS], url, i), range(RUNS)))

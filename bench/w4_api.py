@@ -5,7 +5,8 @@ Starts PostgreSQL-backed web (uvicorn) and one Celery worker as W1 does, fills t
 session, all members of the organisation) browse for a fixed time as the SPA does: the flow list, a flow,
 the run list, a run's detail with its node runs, the run list of a flow. A person reads what a page shows
 before the next click: each user waits W4_THINK_S (default 1 s) after each answer; W4_THINK_S=0 makes it a
-closed-loop stress test instead. Every answer must be 200.
+closed-loop stress test instead. Every answer must be 200. With W4_PROFILE=1, py-spy samples the web
+process while the users browse and a summary of where its time went is printed.
 Ends with: W4 rps=<n> p95_ms=<n> errors=<n>
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import statistics
 import sys
 import threading
@@ -24,7 +26,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import bench_env, free_port, fresh_database, manage, running, setup_django  # noqa: E402
-from bench.w1_chain import build_flow, call  # noqa: E402
+from bench.pyspy_summary import summarise  # noqa: E402
+from bench.w1_chain import PROFILE_DIR, build_flow, call, start_py_spy  # noqa: E402
 
 USERS = 50
 SECONDS = float(os.environ.get("W4_SECONDS", "20"))
@@ -32,6 +35,21 @@ THINK_S = float(os.environ.get("W4_THINK_S", "1.0"))
 HISTORY_RUNS = 300
 EXTRA_FLOWS = 60
 PASSWORD = "bench-pass-1"
+PROFILE = os.environ.get("W4_PROFILE") == "1"
+# What the profile summary groups the web process's samples by (inclusive: a frame in the stack).
+WEB_GROUPS = {
+    "request in Django (sync thread)": "get_response (",
+    "  middleware before the view": "_get_response (",
+    "  session and user load": "_get_session (",
+    "  DRF view (dispatch)": "dispatch (rest_framework/views.py",
+    "    permission and scoping": "check_permissions (",
+    "    queryset SQL": "execute_sql (",
+    "    serialisation": "to_representation (",
+    "    JSON render": "render (rest_framework/renderers.py",
+    "  SQL execute (all)": "_execute_send (",
+    "ASGI adapter and thread hops": "sync_to_async",
+    "uvicorn HTTP": "httptools_impl",
+}
 
 
 def more_flows_and_users() -> None:
@@ -126,12 +144,16 @@ def main() -> None:
         with ThreadPoolExecutor(4) as pool:
             sessions = list(pool.map(lambda i: sign_in(base, f"browser{i}"), range(USERS)))
         until = time.monotonic() + SECONDS
+        spy = start_py_spy("w4-web", procs.procs["web"].pid) if PROFILE else None
         t0 = time.perf_counter()
         with ThreadPoolExecutor(USERS) as pool:
             done = [pool.submit(browse, base, sessions[i], tally, until, i) for i in range(USERS)]
             for f in done:
                 f.result()
         wall = time.perf_counter() - t0
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+            spy.wait(timeout=30)
     every = [ms for values in tally.latencies.values() for ms in values]
     p95 = statistics.quantiles(every, n=20)[-1]
     for name, values in sorted(tally.latencies.items()):
@@ -141,6 +163,8 @@ def main() -> None:
         )
     for error in tally.errors[:5]:
         print(f"  error: {error}")
+    if PROFILE:
+        print(summarise(PROFILE_DIR / "w4-web.txt", WEB_GROUPS, top=20))
     print(f"  {USERS} users, think time {THINK_S:g} s, {SECONDS:g} s, {len(every)} requests")
     print(f"W4 rps={len(every) / wall:.1f} p95_ms={p95:.1f} errors={len(tally.errors)}")
 

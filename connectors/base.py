@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -337,7 +337,11 @@ class ActionContext:
 @dataclass(frozen=True)
 class Action:
     """One operation. ``mode="item"``: ``run(ctx, params) -> dict | list[dict]`` per input item.
-    ``mode="batch"``: ``run(ctx, [params, ...]) -> list[dict]`` with up to ``batch_size`` items."""
+    ``mode="batch"``: ``run(ctx, [params, ...]) -> list[dict]`` with up to ``batch_size`` items.
+
+    A read that pages (a query, a list) may return an iterator of records that fetches the next page
+    only when it is read: the node streams them into its output a chunk at a time
+    (:meth:`ConnectionRuntime.stream_action`), every other caller gets the list (:meth:`run_action`)."""
 
     key: str
     name: str
@@ -654,6 +658,19 @@ class ConnectionRuntime:
             if not isinstance(result, list):
                 raise ConnectorError(f"{action.name} returned {type(result).__name__}, expected a list.")
             return result
+        result = self._run_one(action, payload, idempotency_key)
+        return list(result) if isinstance(result, Iterator) else result
+
+    def stream_action(self, action_key: str, payload: Mapping[str, Any]) -> Any:
+        """Like :meth:`run_action` for an item-mode read, but a paging action's records come as an
+        iterator: the next page is fetched as the caller reads, so memory holds one page, not the result."""
+        action = self.connector.action(action_key)
+        if action.writes or action.mode != "item":
+            raise ValueError(f"{action.name} is not a read of one item: run it with run_action.")
+        return self._run_one(action, payload, None)
+
+    def _run_one(self, action: Action, payload: Any, idempotency_key: str | None) -> Any:
+        what = f"{self.connector.name} / {action.name} input"
         if not isinstance(payload, Mapping):
             raise InvalidInput(f"{what} must be an object.")
         params = dict(payload)

@@ -5,26 +5,30 @@ config schema is the action's input schema plus a required ``connection`` field 
 a picker (``"x-connection": <connector key>``). At run time the node asks the executor for the
 connection's runtime handle (``ctx.connection(id)``, a :class:`connectors.base.ConnectionRuntime` or
 anything with ``connector_key`` and ``run_action(action_key, payload, *, idempotency_key)``), renders
-``{{ }}`` templates per item, and runs the action per item or in batches as the action declares.
+``{{ }}`` templates per item, and runs the action per item or in batches as the action declares. A read
+that pages is streamed (``stream_action``, where the handle has it): its records go into an ItemBuffer
+page by page, so a 100,000-record query holds one page in memory and its output spools to disk.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from connectors.base import Action, Connector, RecordRef, Trigger
 from connectors.errors import ConnectorError
 from connectors.written import with_version, written_records
 from flowbuilder.core.errors import NodeError, RetryableNodeError
+from flowbuilder.core.item_spool import ItemBuffer
 from flowbuilder.core.registry import Registry
 
 from .base import BaseNode, Items, NodeContext, PortItems
 
 CONNECTION_FIELD = "connection"
 DEFAULT_RETRY = {"max_attempts": 3, "backoff_s": 2.0}
+HEARTBEAT_EVERY = 1000  # records of a streamed read between heartbeats (a page fetch also beats)
 
 
 def node_type_id(connector: Connector, action: Action) -> str:
@@ -106,17 +110,26 @@ class ConnectorActionNode(BaseNode):
         return rendered
 
     def _run_items(self, ctx: NodeContext, handle: Any, params: list[dict[str, Any]]) -> Items:
-        out: Items = []
+        out = ItemBuffer()  # a long result goes to disk a chunk at a time, not into one list
+        stream = None if self.action.writes else getattr(handle, "stream_action", None)
         for index, p in enumerate(params):
+            if stream is not None:
+                # A paging read: each page is fetched as the buffer takes the previous one's records.
+                for n, record in enumerate(_iter_items(stream(self.action.key, p)), 1):
+                    out.append(record)
+                    if n % HEARTBEAT_EVERY == 0:
+                        ctx.heartbeat()
+                ctx.heartbeat()
+                continue
             key = ctx.idempotency_key(index) if self.action.writes else None
             result = handle.run_action(self.action.key, p, idempotency_key=key)
             mark_writes(ctx, handle, self.action, p, result)
             out.extend(_as_items(result))
             ctx.heartbeat()
-        return out
+        return out.result()
 
     def _run_batches(self, ctx: NodeContext, handle: Any, params: list[dict[str, Any]]) -> Items:
-        out: Items = []
+        out = ItemBuffer()
         size = self.action.batch_size
         for start in range(0, len(params), size):
             # Keyed by the first item of the batch: stable across replays as long as the input is.
@@ -126,7 +139,7 @@ class ConnectorActionNode(BaseNode):
             mark_writes(ctx, handle, self.action, batch, result)
             out.extend(_as_items(result))
             ctx.heartbeat()
-        return out
+        return out.result()
 
 
 def mark_writes(ctx: NodeContext, handle: Any, action: Action, params: Any, result: Any) -> None:
@@ -168,6 +181,13 @@ def _as_items(result: Any) -> Items:
     if isinstance(result, list):
         return [dict(r) if isinstance(r, Mapping) else {"value": r} for r in result]
     return [{"value": result}]
+
+
+def _iter_items(result: Any) -> Iterator[dict[str, Any]]:
+    """Items of a result that may be an iterator of records (read lazily, one page at a time)."""
+    if isinstance(result, Iterator):
+        return (dict(r) if isinstance(r, Mapping) else {"value": r} for r in result)
+    return iter(_as_items(result))
 
 
 def make_node_class(connector: Connector, action: Action) -> type[BaseNode]:

@@ -7,7 +7,7 @@ headers): a replayed step finds the record its first attempt created."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -75,7 +75,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
 # --- action functions ------------------------------------------------------------------------------
 
 
-def run_query(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+def run_query(ctx: ActionContext, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """Records as they page in (``nextRecordsUrl``): a node streams them, other callers get a list."""
     records = query_records(
         ctx,
         str(params["soql"]),
@@ -83,7 +84,7 @@ def run_query(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, A
         include_deleted=bool(params.get("include_deleted", False)),
         page_size=params.get("page_size"),
     )
-    return [strip_attributes(r) for r in records]
+    return (strip_attributes(r) for r in records)
 
 
 def run_get(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ the first attempt made instead of making a second one. Salesforce has no idempot
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -132,7 +132,7 @@ def write_input(obj: SObjectType, *, mode: str) -> dict[str, Any]:
     return {"type": "object", "required": required, "additionalProperties": False, "properties": props}
 
 
-def list_records(obj: SObjectType, ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+def list_records(obj: SObjectType, ctx: ActionContext, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     conditions = []
     if obj.parent and params.get(obj.parent):
         parent_id = str(params[obj.parent])
@@ -146,7 +146,7 @@ def list_records(obj: SObjectType, ctx: ActionContext, params: Mapping[str, Any]
     # Fixed object and field names, an alphanumeric id, and the user's own SOQL condition.
     soql = f"SELECT {select} FROM {obj.sobject}{where} ORDER BY Id"  # noqa: S608
     records = query_records(ctx, soql, max_records=int(params.get("max_records", 2000)))
-    return [strip_attributes(r) for r in records]
+    return (strip_attributes(r) for r in records)  # paged in as read
 
 
 def get(obj: SObjectType, ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -120,7 +120,7 @@ def payment_document_number(external_document_number: str) -> str:
     return derived_key("payment " + external_document_number, PAYMENT_DOCUMENT_NUMBER)
 
 
-def run_list(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+def run_list(ctx: ActionContext, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     es, route = target(params)
     query: dict[str, Any] = {}
     for name in ("filter", "orderby", "select", "expand", "top", "skip"):
@@ -134,7 +134,7 @@ def run_list(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, An
         page_size=params.get("page_size"),
         route=route,
     )
-    return [client.clean(r) for r in rows]
+    return (client.clean(r) for r in rows)  # paged in (@odata.nextLink) as read
 
 
 def run_get(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from connectors.base import (
@@ -172,7 +172,7 @@ def run_delete(ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": key, "record_type": rtype, "deleted": True}
 
 
-def run_list(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+def run_list(ctx: ActionContext, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     rtype = client.record_type(params["record_type"])
     ids = client.list_ids(
         ctx,
@@ -182,22 +182,23 @@ def run_list(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, An
         page_size=int(params.get("page_size", client.MAX_LIMIT)),
     )
     if not params.get("read_records", False):
-        return [{"id": rid, "record_type": rtype} for rid in ids]
-    out = []
+        return ({"id": rid, "record_type": rtype} for rid in ids)
+    return _read_each(ctx, rtype, ids)
+
+
+def _read_each(ctx: ActionContext, rtype: str, ids: Iterator[str]) -> Iterator[dict[str, Any]]:
     for rid in ids:
-        out.append({**client.get_record(ctx, rtype, rid), "record_type": rtype})
+        yield {**client.get_record(ctx, rtype, rid), "record_type": rtype}
         ctx.heartbeat()
-    return out
 
 
-def run_suiteql(ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return list(
-        client.suiteql(
-            ctx,
-            str(params["query"]),
-            max_records=int(params.get("max_records", 5000)),
-            page_size=int(params.get("page_size", client.MAX_LIMIT)),
-        )
+def run_suiteql(ctx: ActionContext, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """Rows as they page in (``hasMore``): a node streams them, other callers get a list."""
+    return client.suiteql(
+        ctx,
+        str(params["query"]),
+        max_records=int(params.get("max_records", 5000)),
+        page_size=int(params.get("page_size", client.MAX_LIMIT)),
     )
 
 

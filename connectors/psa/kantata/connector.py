@@ -4,8 +4,9 @@ Node ids: ``psa.kantata.<action>`` (e.g. ``psa.kantata.create_time_entry``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import partial
+from itertools import islice
 from typing import Any
 
 from connectors.base import (
@@ -303,7 +304,7 @@ def _write_input(coll: str, *, update: bool) -> dict[str, Any]:
     return schema
 
 
-def list_records(coll: str, ctx: ActionContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+def list_records(coll: str, ctx: ActionContext, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     query = {k: v for k, v in params.items() if k != "max_records" and v not in (None, "")}
     keep: dict[str, Any] = {}
     if query.get("approved") is False:  # Kantata's approved filter only ever means true
@@ -315,8 +316,8 @@ def list_records(coll: str, ctx: ActionContext, params: Mapping[str, Any]) -> li
     records = client.list_records(
         ctx, coll, query, max_records=None if keep else int(params.get("max_records", 2000))
     )
-    out = [r for r in records if all(r.get(k) == v for k, v in keep.items())]
-    return out[: int(params.get("max_records", 2000))]
+    kept = (r for r in records if all(r.get(k) == v for k, v in keep.items()))
+    return islice(kept, int(params.get("max_records", 2000)))  # paged in as read
 
 
 def get(coll: str, ctx: ActionContext, params: Mapping[str, Any]) -> dict[str, Any]:

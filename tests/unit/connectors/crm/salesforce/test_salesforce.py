@@ -395,3 +395,50 @@ def test_quote_with_lines_and_reads(sf):
     lines = sf.run_action("list_quote_lines", {"quote_id": quote["id"]})
     assert [(r["Quantity"], r["TotalPrice"], r["Product2Id"]) for r in lines] == [(4, 400, product["Id"])]
     assert sf.run_action("list_opportunity_lines", {"max_records": 2})
+
+
+def test_a_streamed_query_fetches_each_page_only_when_it_is_read(sf, sandbox):
+    def gets() -> int:
+        return sandbox.admin("GET", "/_admin/stats")["systems"]["salesforce"]["by_method"].get("GET", 0)
+
+    params = {"soql": "SELECT Id, Name FROM Contact", "max_records": 450, "page_size": 200}
+    listed = sf.run_action("query", params)  # a list for every other caller (and the token is warm)
+    assert isinstance(listed, list) and len(listed) == 450
+    before = gets()
+    records = sf.stream_action("query", params)
+    assert gets() == before  # nothing fetched until read
+    first = next(records)
+    assert gets() == before + 1 and "attributes" not in first
+    rest = list(records)
+    assert gets() == before + 3  # 200 + 200 + 50: one page per fetch
+    assert [first, *rest] == listed
+    with pytest.raises(ValueError, match="run_action"):
+        sf.stream_action("create", {"sobject": "Account", "fields": {"Name": "Nope"}})
+
+
+def test_the_query_node_spools_a_long_result_to_disk_page_by_page(sf, monkeypatch):
+    from connectors.crm.salesforce.connector import SalesforceConnector
+    from flowbuilder.core import item_spool
+    from flowbuilder.nodes.base import NodeContext
+    from flowbuilder.nodes.connector_nodes import register_connector_nodes
+    from flowbuilder.nodes.registry import NodeRegistry
+
+    monkeypatch.setattr(item_spool, "SPOOL_AFTER", 100)
+    monkeypatch.setattr(item_spool, "CHUNK_ITEMS", 50)
+    registry = NodeRegistry()
+    register_connector_nodes(registry, [SalesforceConnector()])
+    node = registry.get("crm.salesforce.query")(
+        {"connection": "sf", "soql": "SELECT Id FROM Contact", "max_records": 450, "page_size": 200}
+    )
+    beats = []
+    ctx = NodeContext(
+        run_id=1, node_id="q", organisation_id=1, connection=lambda _id: sf, heartbeat=lambda: beats.append(1)
+    )
+    out = node.run(ctx, {"main": [{}]})["main"]
+    assert item_spool.is_spooled(out)  # past 100 records the output went to disk, a chunk at a time
+    ids = [r["Id"] for r in out]
+    assert len(ids) == 450 and len(set(ids)) == 450
+    assert ids == [
+        r["Id"] for r in sf.run_action("query", {"soql": "SELECT Id FROM Contact", "max_records": 450})
+    ]
+    assert beats  # a long read keeps its claim alive
