@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
@@ -36,6 +37,26 @@ NODE_RUN_COLUMNS = (
     ("finished_at", "timestamptz"),
     ("duration_ms", "double precision"),
 )
+
+
+@contextmanager
+def _bound_cursor() -> Iterator[Any]:
+    """A PostgreSQL cursor that sends parameters apart from the SQL text (server-side binding).
+
+    Django binds on the client by default: every parameter is escaped into the statement and parsed back by
+    the server. For a step's 30 KB of JSON that cost about 2 ms of a 20 ms run; bound on the server it is
+    sent as is. The statements below are fixed text with typed placeholders, so nothing else changes; the
+    cursor is Django's wrapper (errors, query logging) around psycopg's binding cursor.
+    """
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)
+    wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with wrapped as cursor:
+        yield cursor
 
 
 def _dump(value: Any) -> str | None:
@@ -146,7 +167,7 @@ def insert_node_runs(rows: Sequence[dict[str, Any]]) -> None:
     if connection.vendor != "postgresql":
         NodeRun.objects.bulk_create([NodeRun(**row) for row in rows], ignore_conflicts=True)
         return
-    with connection.cursor() as cursor:
+    with _bound_cursor() as cursor:
         cursor.execute(*_node_runs_insert(rows))
 
 
@@ -202,7 +223,7 @@ def write_step(
         ctes.append(f"e AS ({event_sql})")
         params += event_params
     statement = (f"WITH {', '.join(ctes)} " if ctes else "") + update_sql
-    with connection.cursor() as cursor:
+    with _bound_cursor() as cursor:
         cursor.execute(statement, [*params, *update_params])
 
 
@@ -245,7 +266,7 @@ def insert_run_with_first_event(run: Run, event_type: str, payload: dict[str, An
         f"INSERT INTO {RunEvent._meta.db_table} (run_id, seq, type, node_id, payload, at) "
         "SELECT r.id, 1, %s, '', %s::jsonb, %s FROM r RETURNING run_id"
     )
-    with connection.cursor() as cursor:
+    with _bound_cursor() as cursor:
         cursor.execute(statement, [*params, event_type, _dump(payload), run.created_at])
         run.pk = cursor.fetchone()[0]
     run._state.adding = False
