@@ -199,9 +199,9 @@ class BaseNode:
     # does): an open exception of this node that a later run does not raise again has been fixed at the
     # source, and the engine clears it from the inbox (``failure_records.clear_absent``).
     exceptions_complete: ClassVar[bool] = False
-    # The node reads its input items only by iterating them once, in order, and collects its output in an
-    # ItemBuffer: a long input then arrives spooled (flowbuilder/core/item_spool.py) and is read a chunk at
-    # a time. Other nodes get plain lists.
+    # The node reads its input items only by iterating them, in order (a spooled list may be iterated again:
+    # it is re-read from disk), and collects its output in an ItemBuffer: a long input then arrives spooled
+    # (flowbuilder/core/item_spool.py) and is read a chunk at a time. Other nodes get plain lists.
     streams_items: ClassVar[bool] = False
 
     def __init__(self, config: Mapping[str, Any]) -> None:

@@ -13,38 +13,58 @@ from ._helpers import FIELD_LIST, get_path, key_of, require_main, set_path
 OPS = ("count", "sum", "min", "max", "avg", "list")
 
 
-def _numbers(values: list[Any], field: str, op: str) -> list[float]:
-    numbers = []
-    for v in values:
-        if v is None:
-            continue
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise NodeError(
-                f"{op} of {field!r} met a non-number value {v!r}.",
-                hint="Convert the field to a number first (Set fields with $number()).",
-            )
-        numbers.append(v)
-    return numbers
+def _number(value: Any, field: str, op: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise NodeError(
+            f"{op} of {field!r} met a non-number value {value!r}.",
+            hint="Convert the field to a number first (Set fields with $number()).",
+        )
+    return value
 
 
-def _compute(op: str, field: str | None, group: list[dict]) -> Any:
-    if op == "count":
-        if not field:
-            return len(group)
-        return sum(1 for item in group if get_path(item, field) is not None)
-    values = [get_path(item, field) for item in group] if field else []
-    if op == "list":
-        return [v for v in values if v is not None]
-    numbers = _numbers(values, field or "", op)
-    if op == "sum":
-        return sum(numbers)
-    if not numbers:
-        return None
-    if op == "min":
-        return min(numbers)
-    if op == "max":
-        return max(numbers)
-    return sum(numbers) / len(numbers)
+class _Running:
+    """One aggregation of one group, kept up to date item by item: a long input is read a chunk at a
+    time, and memory holds a running value per group (a ``list`` keeps its values)."""
+
+    __slots__ = ("field", "op", "count", "total", "low", "high", "values")
+
+    def __init__(self, op: str, field: str | None) -> None:
+        self.op, self.field = op, field
+        self.count, self.total, self.low, self.high = 0, 0, None, None
+        self.values: list[Any] = []
+
+    def add(self, item: dict) -> None:
+        if self.op == "count" and not self.field:
+            self.count += 1
+            return
+        value = get_path(item, self.field) if self.field else None
+        if value is None:
+            return
+        if self.op == "count":
+            self.count += 1
+        elif self.op == "list":
+            self.values.append(value)
+        else:
+            number = _number(value, self.field or "", self.op)
+            self.count += 1
+            self.total += number
+            self.low = number if self.low is None or number < self.low else self.low
+            self.high = number if self.high is None or number > self.high else self.high
+
+    def result(self) -> Any:
+        if self.op == "count":
+            return self.count
+        if self.op == "list":
+            return self.values
+        if self.op == "sum":
+            return self.total
+        if not self.count:
+            return None
+        if self.op == "min":
+            return self.low
+        if self.op == "max":
+            return self.high
+        return self.total / self.count
 
 
 class AggregateItems(BaseNode):
@@ -52,6 +72,7 @@ class AggregateItems(BaseNode):
     label = "Aggregate"
     category = "Transform"
     icon = "sigma"
+    streams_items = True
     description = "Group items and summarise each group (count, sum, min, max, avg, list)."
     docs = (
         "One output item per distinct combination of **Group by** values (one item overall if none), "
@@ -91,19 +112,22 @@ class AggregateItems(BaseNode):
         return findings
 
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
-        items = require_main(inputs)
         group_by = list(self.config.get("group_by") or [])
-        groups: dict[str, list[dict]] = {}
+        aggregations = self.config["aggregations"]
+        # Group key -> (the group's fields from its first item, a running value per aggregation).
+        groups: dict[str, tuple[dict[str, Any], list[_Running]]] = {}
         if not group_by:
-            groups[""] = list(items)
-        for item in items if group_by else ():
-            groups.setdefault(key_of(item, group_by, None, {}), []).append(item)
+            groups[""] = ({}, [_Running(a["op"], a.get("field")) for a in aggregations])
+        for item in require_main(inputs):
+            key = key_of(item, group_by, None, {}) if group_by else ""
+            if key not in groups:
+                row: dict[str, Any] = {}
+                for field in group_by:
+                    set_path(row, field, get_path(item, field))
+                groups[key] = (row, [_Running(a["op"], a.get("field")) for a in aggregations])
+            for running in groups[key][1]:
+                running.add(item)
         out = []
-        for group in groups.values():
-            row: dict[str, Any] = {}
-            for field in group_by:
-                set_path(row, field, get_path(group[0], field))
-            for agg in self.config["aggregations"]:
-                row[agg["as"]] = _compute(agg["op"], agg.get("field"), group)
-            out.append(row)
+        for row, runnings in groups.values():
+            out.append({**row, **{a["as"]: r.result() for a, r in zip(aggregations, runnings, strict=True)}})
         return {"main": out}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from flowbuilder.core.item_spool import ItemBuffer
+
 from ..base import BaseNode, NodeContext, PortItems
 from ._helpers import get_path, require_main
 
@@ -13,6 +15,7 @@ class ExplodeList(BaseNode):
     label = "One item per list element"
     category = "Transform"
     icon = "list-tree"
+    streams_items = True
     description = "Turn each element of a list field into an item of its own, keeping the other fields."
     docs = (
         "For every item, each element of **List field** (a dotted path) becomes one item: the item's "
@@ -30,9 +33,9 @@ class ExplodeList(BaseNode):
 
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
         name = self.config.get("as") or "element"
-        out = []
+        out = ItemBuffer()  # one item can become many: a long output spools to disk
         for item in require_main(inputs):
             values = get_path(item, self.config["field"])
             if isinstance(values, list):
                 out.extend({**item, name: value} for value in values)
-        return {"main": out}
+        return {"main": out.result()}

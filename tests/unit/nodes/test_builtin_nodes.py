@@ -206,6 +206,37 @@ def test_aggregate_groups_and_ops(make_node, ctx):
         )
 
 
+def test_dedupe_aggregate_and_explode_read_a_spooled_input_a_chunk_at_a_time(make_node, ctx, monkeypatch):
+    from flowbuilder.core import item_spool
+    from flowbuilder.core.item_spool import ItemBuffer, is_spooled
+
+    monkeypatch.setattr(item_spool, "SPOOL_AFTER", 20)
+    monkeypatch.setattr(item_spool, "CHUNK_ITEMS", 7)
+    items = [{"k": n % 9, "amt": n, "parts": [n, -n]} for n in range(60)]
+    buffer = ItemBuffer()
+    buffer.extend(items)
+    spooled = buffer.result()
+    assert is_spooled(spooled)
+    for type_, config in [
+        ("transform.dedupe", {"key_fields": ["k"]}),
+        ("transform.dedupe", {"key_fields": ["k"], "keep": "last"}),
+        ("transform.dedupe", {}),
+        (
+            "transform.aggregate",
+            {"group_by": ["k"], "aggregations": [{"field": "amt", "op": "sum", "as": "s"}]},
+        ),
+        ("transform.explode", {"field": "parts", "as": "part"}),
+    ]:
+        assert make_node(type_, config).streams_items, type_  # the engine hands it the spooled list as is
+        from_disk = make_node(type_, config).run(ctx, {"main": spooled})["main"]
+        in_memory = make_node(type_, config).run(ctx, {"main": items})["main"]
+        assert list(from_disk) == list(in_memory), (type_, config)
+    last = make_node("transform.dedupe", {"key_fields": ["k"], "keep": "last"}).run(ctx, {"main": spooled})
+    assert [i["amt"] for i in last["main"]] == list(range(51, 60))
+    exploded = make_node("transform.explode", {"field": "parts", "as": "part"}).run(ctx, {"main": spooled})
+    assert is_spooled(exploded["main"]) and len(exploded["main"]) == 120  # a long output spools too
+
+
 class FakeResponse:
     def __init__(self, status=200, body=None, headers=None, text=None):
         self.status = status
