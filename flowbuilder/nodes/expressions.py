@@ -28,6 +28,7 @@ import functools
 import gc
 import json
 import math
+import operator
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -271,42 +272,111 @@ class Deferred:
 
 _UNBUILT = object()
 _NO_SHORTCUT = object()
-_PLAIN_PATH = re2.compile(r"\s*\$item\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*")
+_ITEM_PATH = r"\$item\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
+_PLAIN_PATH = re2.compile(rf"\s*{_ITEM_PATH}\s*")
+_PATH_OP_NUMBER = re2.compile(rf"\s*{_ITEM_PATH}\s*(<=|>=|[-+*<>])\s*(\d{{1,15}}(?:\.\d{{1,15}})?)\s*")
+_STRING_FUNCTION = re2.compile(rf"\s*\$(uppercase|lowercase|trim)\(\s*{_ITEM_PATH}\s*\)\s*")
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+_COMPARISON = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_STRING_FUNCTIONS = {
+    "uppercase": Functions.uppercase,
+    "lowercase": Functions.lowercase,
+    "trim": Functions.trim,
+}
+
+
+def _walk(item: Any, path: tuple[str, ...]) -> Any:
+    """``$item.a.b`` when it is objects all the way down (JSONata maps over arrays: not a shortcut)."""
+    value = item
+    for name in path:
+        if value.__class__ is not dict:
+            return _NO_SHORTCUT
+        value = value.get(name, _NO_SHORTCUT)
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return value.__class__ is int or (value.__class__ is float and math.isfinite(value))
+
+
+def _shortcut_for(text: str) -> Any:
+    """A direct reading of the commonest mapping shapes, computed exactly as the JSONata library computes
+    them (its own number conversion and string functions), for data that makes them exact; anything else
+    (a missing field, null, a type JSONata would refuse or convert) answers ``_NO_SHORTCUT`` and the
+    expression goes to JSONata. W2's map and filter spent most of the run in the interpreter otherwise.
+
+    * ``$item.a.b``: a string, whole number or boolean;
+    * ``$item.n + 1`` (``-``, ``*``) and ``$item.n > 0`` (``>=``, ``<``, ``<=``) with a number literal;
+    * ``$uppercase($item.s)``, ``$lowercase(...)``, ``$trim(...)`` of a string.
+    """
+    if match := _PLAIN_PATH.fullmatch(text):
+        return functools.partial(_read_plain, tuple(match.group(1).split(".")))
+    if match := _PATH_OP_NUMBER.fullmatch(text):
+        path, op, literal = tuple(match.group(1).split(".")), match.group(2), match.group(3)
+        number = _JsonataUtils.convert_number(float(literal))  # as the parser reads the literal
+        if op in _ARITHMETIC:
+            return functools.partial(_read_arithmetic, path, _ARITHMETIC[op], number)
+        return functools.partial(_read_comparison, path, _COMPARISON[op], number)
+    if match := _STRING_FUNCTION.fullmatch(text):
+        path = tuple(match.group(2).split("."))
+        return functools.partial(_read_string_function, path, _STRING_FUNCTIONS[match.group(1)])
+    return None
+
+
+def _read_plain(path: tuple[str, ...], item: Any, limits: Limits) -> Any:
+    value = _walk(item, path)
+    cls = value.__class__
+    if cls is bool or (cls is int and abs(value) < 2**53):
+        return value
+    if cls is str and len(value) <= limits.max_string_chars:
+        return value
+    return _NO_SHORTCUT
+
+
+def _read_arithmetic(path: tuple[str, ...], op: Any, number: Any, item: Any, limits: Limits) -> Any:
+    value = _walk(item, path)
+    if not _is_number(value):
+        return _NO_SHORTCUT
+    result = op(float(value), float(number))  # JSONata computes in doubles
+    return _JsonataUtils.convert_number(result) if math.isfinite(result) else _NO_SHORTCUT
+
+
+def _read_comparison(path: tuple[str, ...], op: Any, number: Any, item: Any, limits: Limits) -> Any:
+    value = _walk(item, path)
+    if not _is_number(value):
+        return _NO_SHORTCUT
+    if value.__class__ is not number.__class__:  # an int against a float: both as doubles, as JSONata does
+        return op(float(value), float(number))
+    return op(value, number)
+
+
+def _read_string_function(path: tuple[str, ...], function: Any, item: Any, limits: Limits) -> Any:
+    value = _walk(item, path)
+    if value.__class__ is not str:
+        return _NO_SHORTCUT
+    result = function(value)
+    return result if len(result) <= limits.max_string_chars else _NO_SHORTCUT
 
 
 class CompiledExpression:
     """A parsed JSONata expression. Evaluate with :meth:`evaluate`; instances are cached and shared."""
 
-    __slots__ = ("_jsonata", "_path", "text")
+    __slots__ = ("_jsonata", "_shortcut", "text")
 
     def __init__(self, text: str, compiled: jsonata.Jsonata) -> None:
         self.text = text
         self._jsonata = compiled
-        # ``$item.a.b``, the commonest mapping, is read directly when the data makes that exact
-        # (objects all the way down to a string, whole number or boolean); anything else goes to JSONata.
-        match = _PLAIN_PATH.fullmatch(text)
-        self._path = tuple(match.group(1).split(".")) if match else None
-
-    def _read_plain_path(self, bindings: Mapping[str, Any], limits: Limits) -> Any:
-        value = bindings.get("item")
-        for name in self._path:
-            if value.__class__ is not dict:
-                return _NO_SHORTCUT
-            value = value.get(name, _NO_SHORTCUT)
-        cls = value.__class__
-        if cls is bool or (cls is int and abs(value) < 2**53):
-            return value
-        if cls is str and len(value) <= limits.max_string_chars:
-            return value
-        return _NO_SHORTCUT
+        # The commonest mapping shapes are read directly when the data makes that exact (_shortcut_for);
+        # anything else goes to JSONata.
+        self._shortcut = _shortcut_for(text)
 
     def __repr__(self) -> str:
         return f"CompiledExpression({self.text!r})"
 
     def evaluate(self, bindings: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
         """Evaluate with ``bindings`` ($item, $index, ...); ``$item`` is also the root (``$``)."""
-        if self._path is not None:
-            value = self._read_plain_path(bindings, limits)
+        if self._shortcut is not None:
+            value = self._shortcut(bindings.get("item"), limits)
             if value is not _NO_SHORTCUT:
                 return value
         guard = _Guard(limits)

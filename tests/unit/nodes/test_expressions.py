@@ -270,36 +270,81 @@ def test_node_outputs_are_read_only_for_expressions_that_name_them():
     assert _CountingOutputs.reads == ["prev", "prev", "other"]
 
 
-@pytest.mark.parametrize(
-    "item",
-    [
-        {"a": {"b": "text"}},
-        {"a": {"b": 7}},
-        {"a": {"b": -(2**60)}},
-        {"a": {"b": True}},
-        {"a": {"b": 2.5}},
-        {"a": {"b": None}},
-        {"a": {"b": ["x"]}},
-        {"a": {"b": [{"c": 1}, {"c": 2}]}},
-        {"a": {"b": {"c": 1}}},
-        {"a": [{"b": 1}, {"b": 2}]},
-        {"a": {}},
-        {"a": "not an object"},
-        {},
-    ],
-)
-def test_a_plain_item_path_reads_exactly_what_jsonata_reads(item):
-    shortcut = ex.compile_expression(" $item.a.b ")
-    assert shortcut._path == ("a", "b")
-    plain = ex.CompiledExpression(shortcut.text, shortcut._jsonata)
-    plain._path = None  # the same expression, evaluated by JSONata only
-    assert shortcut.evaluate(b(item)) == plain.evaluate(b(item))
-    assert type(shortcut.evaluate(b(item))) is type(plain.evaluate(b(item)))
+SHORTCUT_EXPRESSIONS = [
+    " $item.a.b ",
+    "$item.a.b + 1",
+    "$item.a.b - 2.5",
+    "$item.a.b*3",
+    "$item.a.b * 0.1",
+    "$item.a.b > 0",
+    "$item.a.b >= 2.5",
+    "$item.a.b < 1",
+    "$item.a.b <= 0",
+    "$uppercase($item.a.b)",
+    "$lowercase( $item.a.b )",
+    "$trim($item.a.b)",
+]
+SHORTCUT_VALUES = [
+    "text",
+    "  Straße \t ÉTÉ  ",
+    "",
+    7,
+    0,
+    -3,
+    2.5,
+    0.1,
+    1e308,
+    -(2**60),
+    2**53 + 1,
+    True,
+    None,
+    ["x"],
+    [{"c": 1}, {"c": 2}],
+    {"c": 1},
+]
+SHORTCUT_ITEMS = [
+    *({"a": {"b": value}} for value in SHORTCUT_VALUES),
+    {"a": [{"b": 1}, {"b": 2}]},
+    {"a": {}},
+    {"a": "not an object"},
+    {},
+]
 
 
-def test_only_plain_item_paths_take_the_shortcut():
-    for text in ("$item.a + 1", "$item.a[0]", "$uppercase($item.a)", "$item.`a b`", "$index", "$.a"):
-        assert ex.compile_expression(text)._path is None
+def _outcome(expression, item):
+    try:
+        value = expression.evaluate(b(item))
+    except ExpressionError as exc:
+        return "error", exc.code
+    return value, type(value)
+
+
+@pytest.mark.parametrize("text", SHORTCUT_EXPRESSIONS)
+def test_a_shortcut_reads_exactly_what_jsonata_reads(text):
+    fast = ex.compile_expression(text)
+    assert fast._shortcut is not None
+    slow = ex.CompiledExpression(text, fast._jsonata)
+    slow._shortcut = None  # the same expression, evaluated by JSONata only
+    for item in SHORTCUT_ITEMS:
+        assert _outcome(fast, item) == _outcome(slow, item), (text, item)
+    taken = [i for i in SHORTCUT_ITEMS if fast._shortcut(i, ex.DEFAULT_LIMITS) is not ex._NO_SHORTCUT]
+    assert len(taken) >= 2  # the data it is exact for is read directly, not by JSONata
+
+
+def test_only_the_shortcut_shapes_take_it():
+    for text in (
+        "$item.a[0]",
+        "$item.`a b`",
+        "$index",
+        "$.a",
+        "$item.a / 2",
+        "$item.a + $item.b",
+        "$item.a > 1234567890123456",
+        "$item.a = 1",
+        "$uppercase($item.a & 'x')",
+        "$substring($item.a, 1)",
+    ):
+        assert ex.compile_expression(text)._shortcut is None, text
     too_long = Limits(max_string_chars=5)
     with pytest.raises(ExpressionError):
         ex.evaluate("$item.a", b({"a": "longer than five"}), limits=too_long)
