@@ -1,10 +1,11 @@
 """W1: a 40-node map chain behind a webhook in wait-for-result mode. POST {"n":0} answers {"n":40}.
 
 Starts a PostgreSQL-backed web process (uvicorn) and one Celery worker (thread pool x4; W1_POOL and
-W1_CONCURRENCY change it), measures the median latency of 20 sequential calls after warm-up, then 200 runs
-from 8 concurrent clients, checks that every run is durable in the history, and samples peak RSS of
-web+worker. With W1_PROFILE=1, py-spy samples both processes during the concurrent phase and a summary of
-where their time went is printed (raw stacks are kept in var/bench/).
+W1_CONCURRENCY change it), measures the median latency of 100 sequential calls after 20 to warm up (the
+median of 20 moved by several ms between identical runs), then 200 runs from 8 concurrent clients, checks
+that every run is durable in the history, and samples peak RSS of web+worker. With W1_PROFILE=1, py-spy
+samples both processes during the concurrent phase and a summary of where their time went is printed (raw
+stacks are kept in var/bench/).
 Ends with: W1 median_ms=<n> runs_per_s=<n> node_exec_per_s=<n> peak_rss_mb=<n>
 """
 
@@ -27,6 +28,8 @@ from bench.harness import ROOT, PeakRSS, bench_env, free_port, fresh_database, m
 from bench.pyspy_summary import summarise  # noqa: E402
 
 CHAIN = 40
+WARMUP = 20
+SEQUENTIAL = 100
 RUNS = 200
 CLIENTS = 8
 # One worker process; its pool is configurable to compare (prefork children each hold a full Django).
@@ -118,7 +121,9 @@ PROFILE_DIR = ROOT / "var" / "bench"
 def breakdown(run_model: Any, latencies: list[float]) -> str:
     """Where a sequential call's time goes, from the stored timestamps of those 20 runs."""
     rows = list(
-        run_model.objects.order_by("pk").values_list("created_at", "started_at", "finished_at")[20:40]
+        run_model.objects.order_by("pk").values_list("created_at", "started_at", "finished_at")[
+            WARMUP : WARMUP + SEQUENTIAL
+        ]
     )
     queued = statistics.median((s - c).total_seconds() * 1000 for c, s, _ in rows)
     engine = statistics.median((f - s).total_seconds() * 1000 for _, s, f in rows)
@@ -153,9 +158,9 @@ def main() -> None:
         procs.worker(concurrency=WORKER_CONCURRENCY, pool=WORKER_POOL)
         with PeakRSS([p.pid for p in procs.procs.values()]) as rss:
             session = requests.Session()
-            for _ in range(20):
+            for _ in range(WARMUP):
                 call(session, url)
-            latencies = [call(session, url, i) for i in range(20)]
+            latencies = [call(session, url, i) for i in range(SEQUENTIAL)]
             sessions = [requests.Session() for _ in range(CLIENTS)]
             spies = (
                 [start_py_spy(f"w1-{name}", proc.pid) for name, proc in procs.procs.items()]
@@ -173,7 +178,7 @@ def main() -> None:
 
     runs = Run.objects.filter(status="succeeded").count()
     node_runs = NodeRun.objects.filter(status="succeeded").count()
-    expected = 20 + 20 + RUNS
+    expected = WARMUP + SEQUENTIAL + RUNS
     if runs != expected or node_runs != expected * (CHAIN + 1):
         raise SystemExit(
             f"not durable: {runs}/{expected} runs, {node_runs}/{expected * (CHAIN + 1)} node runs"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from flowbuilder.core import json_input
 from flowbuilder.core.errors import InvalidInputError
@@ -71,23 +71,56 @@ class SignatureInvalid(Exception):
 def find_target(token: str, environment: str = "") -> WebhookTarget:
     if environment:
         return _find_release_target(token, environment)
-    # Only the columns a call needs: the published document and plan stay in the database.
-    flow = (
-        Flow.objects.only(
-            "id",
-            "organisation_id",
-            "published_version_id",
-            "webhook_secret",
-            "max_concurrent_runs",
-            "criticality",
-        )
-        .annotate(org_live_runs=admission.live_runs_of_organisation())
-        .filter(webhook_token=token)
-        .first()
-    )
+    flow = _published_flow(token)
     if flow is None or flow.published_version_id is None:
         raise WebhookNotFound
     return WebhookTarget(flow, trigger_config(flow.published_version_id))
+
+
+# Only the columns a call needs (the published document and plan stay in the database), with the
+# organisation's live-run count for admission, in one query.
+_TARGET_FIELDS = (
+    "id",
+    "organisation_id",
+    "published_version_id",
+    "webhook_secret",
+    "max_concurrent_runs",
+    "criticality",
+)
+_TOKEN_SLOT = "\x00webhook-token"  # stands for the token while the query is compiled (no token has a NUL)
+
+
+def _target_query(token: str) -> Any:
+    return (
+        Flow.objects.only(*_TARGET_FIELDS)
+        .annotate(org_live_runs=admission.live_runs_of_organisation())
+        .filter(webhook_token=token)
+        .order_by()  # the token is unique
+    )
+
+
+@lru_cache(maxsize=8)
+def _compiled_target_query(vendor: str) -> tuple[str, tuple[Any, ...], int]:
+    """The target query's SQL, compiled by the ORM once per process and database: building the same
+    statement again cost about 0.8 ms of every webhook call. The token is the only parameter that changes."""
+    statement, params = _target_query(_TOKEN_SLOT).query.sql_with_params()
+    return statement, tuple(params), list(params).index(_TOKEN_SLOT)
+
+
+def _published_flow(token: str) -> Flow | None:
+    statement, params, slot = _compiled_target_query(connection.vendor)
+    bound = [*params[:slot], token, *params[slot + 1 :]]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, bound)
+        row = cursor.fetchone()
+        names = [column[0] for column in cursor.description]
+    if row is None:
+        return None
+    values = dict(zip(names, row, strict=True))
+    fields = [f.attname for f in Flow._meta.concrete_fields if f.attname in values]
+    flow = Flow.from_db(connection.alias, fields, [values[name] for name in fields])
+    flow.org_live_runs = values["org_live_runs"]
+    return flow
 
 
 def _find_release_target(token: str, environment: str) -> WebhookTarget:
