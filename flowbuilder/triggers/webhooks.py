@@ -128,14 +128,7 @@ def _find_release_target(token: str, environment: str) -> WebhookTarget:
     if environment not in ENVIRONMENTS:
         raise WebhookNotFound
     flow = (
-        Flow.objects.only(
-            "id",
-            "organisation_id",
-            "published_version_id",
-            "webhook_secret",
-            "max_concurrent_runs",
-            "criticality",
-        )
+        Flow.objects.only(*_TARGET_FIELDS)
         .filter(webhook_token=token, organisation__environments_enabled=True)
         .first()
     )

@@ -686,6 +686,7 @@ def test_on_the_milestone_cycle_an_adjustment_rides_on_the_projects_next_milesto
         f"CB-PR00012-M{late['Id']}": (3000.0, []),
     }
     # The earlier milestone's invoice waits for approval: the write-down is on the next one drafted.
+    by_milestone_args = {"items": CB_ADJ_ITEMS, "cycles": by_milestone}
     pending = [
         {
             "externalDocumentNumber": f"CB-PR00012-M{early['Id']}",
@@ -693,13 +694,7 @@ def test_on_the_milestone_cycle_an_adjustment_rides_on_the_projects_next_milesto
             "totalAmountExcludingTax": 0,
         }
     ]
-    out = cb_plan(
-        milestones=[late, early],
-        adjustments=[down],
-        existing=pending,
-        items=CB_ADJ_ITEMS,
-        cycles=by_milestone,
-    )
+    out = cb_plan(milestones=[late, early], adjustments=[down], existing=pending, **by_milestone_args)
     [invoice] = out["invoices"]
     assert (invoice["key"], invoice["total"]) == (f"CB-PR00012-M{late['Id']}", 2500.0)
     # The earlier milestone's invoice was rejected (unchanged since): the write-down does not reopen it
@@ -714,13 +709,7 @@ def test_on_the_milestone_cycle_an_adjustment_rides_on_the_projects_next_milesto
             "totalAmountExcludingTax": 2000,
         }
     ]
-    out = cb_plan(
-        milestones=[late, early],
-        adjustments=[down],
-        existing=rejected,
-        items=CB_ADJ_ITEMS,
-        cycles=by_milestone,
-    )
+    out = cb_plan(milestones=[late, early], adjustments=[down], existing=rejected, **by_milestone_args)
     [invoice] = out["invoices"]
     assert (invoice["key"], invoice["total"]) == (f"CB-PR00012-M{late['Id']}", 2500.0)
     assert [e["exception"]["category"] for e in out["exceptions"]] == ["needs_review"]

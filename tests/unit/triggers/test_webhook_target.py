@@ -24,7 +24,7 @@ def _published(user, org, name="hook"):
     return flow
 
 
-def _live_run(flow, status=RunStatus.QUEUED):
+def _run(flow, status=RunStatus.QUEUED, *, dispatched=True):
     return Run.objects.create(
         organisation_id=flow.organisation_id,
         flow=flow,
@@ -33,7 +33,7 @@ def _live_run(flow, status=RunStatus.QUEUED):
         input_items=[],
         options={},
         status=status,
-        dispatched_at=timezone.now(),
+        dispatched_at=timezone.now() if dispatched else None,
     )
 
 
@@ -43,17 +43,8 @@ def test_the_compiled_query_finds_the_flow_and_its_organisations_live_runs(admin
     flow.save(update_fields=["max_concurrent_runs", "criticality"])
     other_org = make_org("Other")
     other = _published(make_user("olga", other_org, "admin"), other_org, "theirs")
-    _live_run(flow), _live_run(flow, RunStatus.RUNNING), _live_run(other)
-    Run.objects.create(  # queued but held back by admission: holds no worker, does not count
-        organisation_id=org.pk,
-        flow=flow,
-        version_id=flow.published_version_id,
-        origin="webhook",
-        input_items=[],
-        options={},
-        status=RunStatus.QUEUED,
-    )
-
+    _run(flow), _run(flow, RunStatus.RUNNING), _run(other)
+    _run(flow, dispatched=False)  # queued but held back by admission: holds no worker, does not count
     webhooks.find_target(flow.webhook_token)  # reads the version's trigger config once (then cached)
     with CaptureQueriesContext(connection) as queries:
         target = webhooks.find_target(flow.webhook_token)
