@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flowbuilder.core.item_spool import ItemBuffer
 
@@ -38,29 +37,27 @@ class DedupeItems(BaseNode):
 
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
         items = require_main(inputs)
-        fields = list(self.config.get("key_fields") or [])
-        expression = self.config.get("key_expression") or None
-        # A 16-byte digest of each item's key: memory holds those, not the items (a whole item can be a key).
-        keys = []
-        for _index, item, bindings in item_bindings(ctx, items):
-            if fields or expression:
-                key = key_of(item, fields, expression, bindings)
-            else:
-                key = json.dumps(item, sort_keys=True, separators=(",", ":"), default=str)
-            keys.append(hashlib.blake2b(key.encode(), digest_size=16).digest())
+        out = ItemBuffer()
         if self.config.get("keep") == "last":
-            last = {key: index for index, key in enumerate(keys)}
-            kept = (item for index, item in enumerate(items) if last[keys[index]] == index)
+            # Where each key is seen last decides, so the input is read twice (a spooled one from disk
+            # again); memory holds a 16-byte digest per item, not the items (a whole item can be a key).
+            digests = [self._digest(item, bindings) for _index, item, bindings in item_bindings(ctx, items)]
+            last = {digest: index for index, digest in enumerate(digests)}
+            out.extend(item for index, item in enumerate(items) if last[digests[index]] == index)
         else:
-            kept = _first_of_each(items, keys)
-        out = ItemBuffer()  # read a second time (a spooled input is read from disk again), kept in order
-        out.extend(kept)
+            seen: set[bytes] = set()  # one pass: the first item of each key is kept as it comes
+            for _index, item, bindings in item_bindings(ctx, items):
+                digest = self._digest(item, bindings)
+                if digest not in seen:
+                    seen.add(digest)
+                    out.append(item)
         return {"main": out.result()}
 
-
-def _first_of_each(items: Iterable[dict], keys: list[bytes]) -> Iterator[dict]:
-    seen: set[bytes] = set()
-    for item, key in zip(items, keys, strict=True):
-        if key not in seen:
-            seen.add(key)
-            yield item
+    def _digest(self, item: dict, bindings: dict[str, Any]) -> bytes:
+        fields = list(self.config.get("key_fields") or [])
+        expression = self.config.get("key_expression") or None
+        if fields or expression:
+            key = key_of(item, fields, expression, bindings)
+        else:
+            key = json.dumps(item, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.blake2b(key.encode(), digest_size=16).digest()
