@@ -1,8 +1,8 @@
 """EDITOR: open a 500-node flow in headless Chromium and drag a node.
 
 Starts its own PostgreSQL database, migrates it, creates a 500-node flow (a manual trigger and 499 map
-nodes in a 25-column grid, chained), serves it with the ASGI app (uvicorn; BENCH_SERVER=daphne for
-daphne) and drives Debian's Chromium with Playwright:
+nodes in a 25-column grid, chained), serves it with the ASGI app (uvicorn) and drives Debian's Chromium
+with Playwright:
 
 * open_ms: from navigation start (performance.now() = 0) to the first animation frame in which all 500
   nodes are in the DOM and measured (React Flow keeps nodes hidden until it has their size);

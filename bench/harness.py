@@ -86,24 +86,20 @@ class Processes:
         return proc
 
     def web(self, port: int) -> None:
-        server = os.environ.get("BENCH_SERVER", "uvicorn")
-        if server == "daphne":
-            cmd = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "flowbuilder.asgi:application"]
-        else:
-            cmd = [
-                "-m",
-                "uvicorn",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--timeout-keep-alive",
-                "75",
-                "--log-level",
-                "warning",
-                "flowbuilder.asgi:application",
-            ]
+        cmd = [
+            "-m",
+            "uvicorn",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--timeout-keep-alive",
+            "75",
+            "--log-level",
+            "warning",
+            "flowbuilder.asgi:application",
+        ]
         self.env = {**self.env, "DATABASE_POOL": "true"}
         self.start("web", sys.executable, *cmd)
         self.env = {k: v for k, v in self.env.items() if k != "DATABASE_POOL"}

@@ -93,8 +93,8 @@ PUBLIC_URL = env_str("FLOWBUILDER_PUBLIC_URL", "http://127.0.0.1:8000")
 # scheme, host and port must all match (a page on another port of the same host is another origin).
 WEBSOCKET_ALLOWED_ORIGINS = list(dict.fromkeys([*CSRF_TRUSTED_ORIGINS, PUBLIC_URL.rstrip("/")]))
 
-# daphne is not an app here: it only replaces runserver, and importing it (Twisted) costs every web and
-# worker process about 15 MB. uvicorn serves the product; the integration tests start daphne directly.
+# uvicorn serves the product and the test suites (runserver is not used: it would need daphne, whose Twisted
+# imports cost every web and worker process about 15 MB).
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -171,12 +171,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif env_bool("DATABASE_POOL", False):
-    # The ASGI web process runs sync code on per-request threads: persistent connections would leak
-    # one per thread, so it borrows from psycopg's pool. Celery workers keep one connection instead
-    # (the pool is closed after every task under prefork).
+    # The web process runs sync code on many threads (Django's requests on a2wsgi's pool, websocket
+    # snapshots on asgiref's threads): it borrows connections from psycopg's pool. Celery workers keep
+    # one connection instead (the pool is closed after every task under prefork).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": env_int("DATABASE_POOL_SIZE", 10)}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The web process runs Django's requests one at a time in arrival order; one running longer than this
+# lets the next start beside it, up to the pool's size (flowbuilder/web/request_line.py).
+WEB_REQUEST_SLOW_MS = env_int("WEB_REQUEST_SLOW_MS", 50)
+WEB_MAX_RUNNING_REQUESTS = env_int("WEB_MAX_RUNNING_REQUESTS", env_int("DATABASE_POOL_SIZE", 10))
 
 AUTHENTICATION_BACKENDS = [
     # First: a locked-out account or address gets no further (flowbuilder/identity/lockout.py).

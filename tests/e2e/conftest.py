@@ -1,6 +1,6 @@
 """Browser tests: Debian's Chromium through pytest-playwright against the real stack.
 
-daphne (HTTP + websockets) and a Celery worker run as subprocesses on pytest-django's PostgreSQL test
+uvicorn (HTTP + websockets) and a Celery worker run as subprocesses on pytest-django's PostgreSQL test
 database; the fixtures come from tests/support/live_stack.py (process groups, killed at teardown).
 Run as its own pytest invocation: ``DJANGO_ALLOW_ASYNC_UNSAFE=true pytest -m browser -q tests/e2e``.
 """

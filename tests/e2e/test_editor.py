@@ -1,4 +1,4 @@
-"""Issue 3: the editor against the real backend (daphne + Celery worker + PostgreSQL + Redis)."""
+"""Issue 3: the editor against the real backend (uvicorn + Celery worker + PostgreSQL + Redis)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Issue 10's affordances in the browser: pinned data from the server, the visual diff of two versions and
-restore as draft (daphne + Celery worker + PostgreSQL + Redis, Chromium at 1280x800)."""
+restore as draft (uvicorn + Celery worker + PostgreSQL + Redis, Chromium at 1280x800)."""
 
 from __future__ import annotations
 

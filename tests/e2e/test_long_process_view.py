@@ -1,6 +1,6 @@
 """A long business process in the run view (issue 11): a run parked at a callback wait says so and shows
 the URL that wakes it; calling that URL finishes the run. A run whose last step fails finally shows its
-saga: the completed steps undone, the last completed first. Real worker, daphne and Chromium."""
+saga: the completed steps undone, the last completed first. Real worker, uvicorn and Chromium."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Business Central webhook subscriptions on real parts (daphne, a Celery worker, the sandbox over HTTP,
+"""Business Central webhook subscriptions on real parts (uvicorn, a Celery worker, the sandbox over HTTP,
 PostgreSQL, Redis): the connector creates a subscription pointing at a flow's webhook URL, the sandbox
 performs the validation handshake against it, a change in Business Central then arrives as a notification
 that starts a run with the change as its item, and renewal repeats the handshake."""

@@ -1,4 +1,4 @@
-"""Environments on real parts (daphne's lean webhook route, Celery worker and beat, PostgreSQL, Redis; the
+"""Environments on real parts (uvicorn, the lean webhook route, Celery worker and beat, PostgreSQL, Redis; the
 outside world a local HTTP endpoint): a release fires its own triggers with its own connection. A webhook
 to the test URL runs the test release against the test connection, the withdrawn dev URL and the
 unpublished prod URL answer 404, and prod, once published, fires with the prod connection; a schedule

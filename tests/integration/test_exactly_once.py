@@ -1,4 +1,4 @@
-"""Exactly-once ingress on real parts (daphne, Celery worker and beat, the sandbox over HTTP, PostgreSQL,
+"""Exactly-once ingress on real parts (uvicorn, Celery worker and beat, the sandbox over HTTP, PostgreSQL,
 Redis): 100 concurrent copies of one webhook delivery start one run, and a flow's own write back to the
 record it polls starts no run while a person's later change to that record does."""
 

@@ -1,4 +1,4 @@
-"""Long processes on real parts: a daphne server, Celery workers and beat as subprocesses, PostgreSQL, Redis.
+"""Long processes on real parts: a uvicorn server, Celery workers and beat as subprocesses, PostgreSQL, Redis.
 
 A wait survives killing every worker process and beat (and the broker's messages); approvals are decided
 by API and by the e-mail link through the real server; a timeout escalates; the saga undoes in reverse and

@@ -1,4 +1,4 @@
-"""The spine end to end through real parts: REST API and websockets on daphne, Celery workers and beat,
+"""The spine end to end through real parts: REST API and websockets on uvicorn, Celery workers and beat,
 PostgreSQL and Redis. Nothing is mocked; the outside world is a local HTTP endpoint that counts calls.
 """
 

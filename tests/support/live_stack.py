@@ -1,5 +1,5 @@
 """The real stack for the integration and browser suites: PostgreSQL, Redis, and a Celery worker, beat
-and a daphne server as subprocesses, plus the clients that talk to them like a browser does.
+and the web server (uvicorn) as subprocesses, plus the clients that talk to them like a browser does.
 
 Every subprocess runs in its own session (process group) and is stopped by killing that group in fixture
 teardown, so a failing test cannot leave a worker behind to steal the next test's tasks. All of them use
@@ -195,29 +195,32 @@ def subprocess_env(test_database_url: str, web_port: int) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def live_server_url(subprocess_env: dict[str, str], web_port: int, integration_logs: Path) -> Iterator[str]:
-    """daphne serving flowbuilder.asgi (HTTP + websockets) on 127.0.0.1, ready when /healthz answers."""
+    """uvicorn serving flowbuilder.asgi (HTTP + websockets) on 127.0.0.1 as the product runs it (runlocal,
+    the image), ready when /healthz answers."""
     cmd = [
         sys.executable,
         "-m",
-        "daphne",
-        "-b",
+        "uvicorn",
+        "--host",
         "127.0.0.1",
-        "-p",
+        "--port",
         str(web_port),
+        "--timeout-keep-alive",
+        "75",
         "flowbuilder.asgi:application",
     ]
-    proc = Proc("daphne", cmd, subprocess_env, integration_logs)
+    proc = Proc("web", cmd, {**subprocess_env, "DATABASE_POOL": "true"}, integration_logs)
     url = f"http://127.0.0.1:{web_port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             if proc.popen.poll() is not None:
-                raise RuntimeError(f"daphne exited ({proc.popen.returncode}):\n{proc.tail()}")
+                raise RuntimeError(f"the web server exited ({proc.popen.returncode}):\n{proc.tail()}")
             with contextlib.suppress(requests.RequestException):
                 if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                     break
             if time.monotonic() > deadline:
-                raise TimeoutError(f"daphne did not answer /healthz within 30 s:\n{proc.tail()}")
+                raise TimeoutError(f"the web server did not answer /healthz within 30 s:\n{proc.tail()}")
             time.sleep(0.1)
         yield url
     finally:
