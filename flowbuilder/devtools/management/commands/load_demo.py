@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,22 @@ from flowbuilder.tenancy.actions import set_branding
 from flowbuilder.tenancy.models import Membership, Organisation
 
 
+@contextlib.contextmanager
+def _quiet_while_the_sandbox_starts() -> Iterator[None]:
+    """``make run`` loads the demo before it starts the sandbox: each ERP reference check of a clone then
+    retries the sandbox's token endpoint and logs it. Those checks wait (pending) by design; their
+    retries are not news for someone starting the product."""
+    loggers = [logging.getLogger(name) for name in ("connectors.http", "flowbuilder.flows.references")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 class Command(BaseCommand):
     help = "Create the demo partner, its customers, users, demo flows and the live lifecycle templates."
 
@@ -39,7 +57,8 @@ class Command(BaseCommand):
         parser.add_argument("--file", default=str(FIXTURES / "demo.json"))
 
     def handle(self, *args, **options):
-        self._load(**options)
+        with _quiet_while_the_sandbox_starts():
+            self._load(**options)
         self._connect_sandbox()
 
     def _connect_sandbox(self) -> None:
