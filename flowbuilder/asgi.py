@@ -1,9 +1,9 @@
 """ASGI entry point: Django for HTTP, Channels for websockets (session auth, exact origin checked).
 
-Django's HTTP requests run as WSGI in a thread pool (a2wsgi): each request runs whole in one thread,
-where Django's ASGI handler hops between the event loop and a thread for every middleware and the
-view, and those hops queue behind other requests under load. The request line in front of it takes
-them one at a time (flowbuilder/web/request_line.py). Webhooks take the lean ASGI route.
+Django's HTTP requests run as WSGI in a thread pool (a2wsgi): each request runs whole in one thread.
+Django's ASGI handler instead hops between the event loop and a thread for every middleware and the view,
+and under load those hops queue behind other requests. The request line in front of the pool starts them
+one at a time (flowbuilder/web/request_line.py, ADR 0011). Webhooks take the lean ASGI route.
 """
 
 import os
