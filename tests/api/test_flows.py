@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from flowbuilder.execution.models import Run
 from flowbuilder.flows.models import Flow, FlowVersion, VersionState
 from tests.support.documents import document, edge, manual_document, node
 
@@ -287,6 +288,17 @@ class TestPublishValidation:
         flow = world.make_flow(world.a)
         response = client_as("builder").post(f"/api/flows/{flow.pk}/run/", {}, format="json")
         assert response.status_code == 400
+
+    def test_run_with_a_misspelt_key_is_400_naming_it_and_starts_nothing(self, client_as, world):
+        flow = world.make_flow(world.a)
+        client = client_as("builder")
+        response = client.post(
+            f"/api/flows/{flow.pk}/run/", {"use_draft": True, "items": [{"n": 1}]}, format="json"
+        )
+        assert response.status_code == 400
+        assert "items" in response.json()["errors"]
+        assert "input" in response.json()["errors"]["items"][0]
+        assert not Run.objects.filter(flow=flow).exists()
 
     def test_run_draft_with_invalid_document_is_400_with_findings(self, client_as, world):
         flow = world.make_flow(world.a, doc=invalid_document())

@@ -171,6 +171,14 @@ class RunRequestSerializer(serializers.Serializer):
     only_node = serializers.CharField(required=False, allow_blank=True, max_length=100)
     pinned = serializers.DictField(child=serializers.ListField(child=serializers.DictField()), required=False)
 
+    def validate(self, attrs):
+        # A misspelt key ({"items": [...]}) would otherwise start a run on an empty item, silently.
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            message = f"Unknown field; expected {', '.join(self.fields)}."
+            raise serializers.ValidationError({key: [message] for key in unknown})
+        return attrs
+
 
 class FlowExportShape(serializers.Serializer):
     """GET /api/flows/{id}/export/ (flows.actions.export_flow): portable, never secrets or tokens."""
