@@ -6,13 +6,15 @@ from rest_framework import serializers
 
 from flowbuilder.observability.alert_models import AlertDelivery, AlertKind, AlertRule, ChannelKind, Incident
 
+from .strict import StrictModelSerializer, StrictSerializer
 
-class ChannelSerializer(serializers.Serializer):
+
+class ChannelSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=ChannelKind.choices)
     target = serializers.CharField(max_length=500, help_text="An e-mail address, or the webhook URL.")
 
 
-class AlertRuleSerializer(serializers.ModelSerializer):
+class AlertRuleSerializer(StrictModelSerializer):
     organisation = serializers.IntegerField(source="organisation_id")
     kind = serializers.ChoiceField(choices=AlertKind.choices)
     channels = ChannelSerializer(many=True)
@@ -40,13 +42,13 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "last_evaluated_at", "created_at"]
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(StrictModelSerializer):
     class Meta:
         model = AlertDelivery
         fields = ["id", "channel", "target", "escalation", "ok", "error", "at"]
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(StrictModelSerializer):
     rule_name = serializers.CharField(source="rule.name", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     deliveries = DeliverySerializer(many=True, read_only=True)
@@ -75,7 +77,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RetentionSerializer(serializers.Serializer):
+class RetentionSerializer(StrictSerializer):
     organisation = serializers.IntegerField()
     run_days = serializers.IntegerField(min_value=0, max_value=3650, help_text="0 keeps run data forever.")
     failed_run_days = serializers.IntegerField(min_value=0, max_value=3650)

@@ -8,8 +8,10 @@ from rest_framework import serializers
 from flowbuilder.execution.approvals import DECISIONS, may_decide
 from flowbuilder.execution.models import ApprovalRequest
 
+from .strict import StrictModelSerializer, StrictSerializer
 
-class ApprovalSerializer(serializers.ModelSerializer):
+
+class ApprovalSerializer(StrictModelSerializer):
     flow = serializers.IntegerField(source="run.flow_id", read_only=True)
     flow_name = serializers.CharField(source="run.flow.name", read_only=True)
     assignee_users = serializers.SerializerMethodField()
@@ -65,7 +67,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
         return bool(request and obj.status == "pending" and may_decide(request.user, obj))
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(StrictSerializer):
     decision = serializers.ChoiceField(choices=DECISIONS)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     items = serializers.ListField(

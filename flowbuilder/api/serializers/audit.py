@@ -7,11 +7,12 @@ from rest_framework import serializers
 from flowbuilder.audit.models import AuditEvent
 
 from .shapes import typed_json
+from .strict import StrictModelSerializer, StrictSerializer
 
 ANY_JSON = {"nullable": True}
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(StrictModelSerializer):
     actor = serializers.CharField(source="actor_label", read_only=True)
     organisation_name = serializers.SerializerMethodField()
     action_label = serializers.CharField(source="get_action_display", read_only=True)
@@ -41,7 +42,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
         return event.organisation.name if event.organisation_id else None
 
 
-class ChainReportShape(serializers.Serializer):
+class ChainReportShape(StrictSerializer):
     ok = serializers.BooleanField()
     checked = serializers.IntegerField(help_text="Rows checked before the first break (all when ok).")
     broken_at = serializers.IntegerField(allow_null=True, help_text="The first row that breaks the chain.")

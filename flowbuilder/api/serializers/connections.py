@@ -9,9 +9,10 @@ from rest_framework import serializers
 from flowbuilder.credentials.models import Connection, Environment
 
 from .shapes import JSON_OBJECT, typed_json
+from .strict import StrictModelSerializer, StrictSerializer
 
 
-class ApiUsageShape(serializers.Serializer):
+class ApiUsageShape(StrictSerializer):
     used = serializers.IntegerField(help_text="API requests used in the system's current window.")
     limit = serializers.IntegerField(help_text="The allowance of that window.")
     at = serializers.DateTimeField(help_text="When a response last reported it.")
@@ -20,7 +21,7 @@ class ApiUsageShape(serializers.Serializer):
         ref_name = "ApiUsage"
 
 
-class ConnectionSerializer(serializers.ModelSerializer):
+class ConnectionSerializer(StrictModelSerializer):
     ref = serializers.CharField(read_only=True)
     secrets_set = serializers.ListField(
         source="secret_fields_set", child=serializers.CharField(), read_only=True
@@ -69,7 +70,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
         return {"used": obj.api_usage_used or 0, "limit": obj.api_usage_limit, "at": obj.api_usage_at}
 
 
-class ConnectionCreateSerializer(serializers.Serializer):
+class ConnectionCreateSerializer(StrictSerializer):
     organisation = serializers.IntegerField()
     environment = serializers.ChoiceField(choices=Environment.choices, default=Environment.DEV)
     name = serializers.CharField(max_length=200)
@@ -85,7 +86,7 @@ class ConnectionCreateSerializer(serializers.Serializer):
     )
 
 
-class ConnectionUpdateSerializer(serializers.Serializer):
+class ConnectionUpdateSerializer(StrictSerializer):
     environment = serializers.ChoiceField(choices=Environment.choices, required=False)
     name = serializers.CharField(max_length=200, required=False)
     base_url = serializers.CharField(max_length=2000, required=False)
@@ -103,12 +104,12 @@ class ConnectionUpdateSerializer(serializers.Serializer):
     )
 
 
-class ConnectionAuthorizeSerializer(serializers.Serializer):
+class ConnectionAuthorizeSerializer(StrictSerializer):
     authorize_url = serializers.URLField(help_text="Send the browser here; the system asks for consent.")
     expires_at = serializers.DateTimeField(help_text="Complete the consent before this time.")
 
 
-class ConnectionTestSerializer(serializers.Serializer):
+class ConnectionTestSerializer(StrictSerializer):
     ok = serializers.BooleanField()
     message = serializers.CharField()
     tested_at = serializers.DateTimeField()
@@ -117,7 +118,7 @@ class ConnectionTestSerializer(serializers.Serializer):
 # --- the connector registry (GET /api/connectors/: connectors.base Connector.describe()) ----------------
 
 
-class CredentialTypeShape(serializers.Serializer):
+class CredentialTypeShape(StrictSerializer):
     key = serializers.CharField()
     label = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
@@ -133,7 +134,7 @@ class CredentialTypeShape(serializers.Serializer):
         ref_name = "CredentialType"
 
 
-class ConnectorActionShape(serializers.Serializer):
+class ConnectorActionShape(StrictSerializer):
     key = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
@@ -147,7 +148,7 @@ class ConnectorActionShape(serializers.Serializer):
         ref_name = "ConnectorAction"
 
 
-class ConnectorTriggerShape(serializers.Serializer):
+class ConnectorTriggerShape(StrictSerializer):
     key = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
@@ -159,7 +160,7 @@ class ConnectorTriggerShape(serializers.Serializer):
         ref_name = "ConnectorTrigger"
 
 
-class ConnectorShape(serializers.Serializer):
+class ConnectorShape(StrictSerializer):
     key = serializers.CharField()
     name = serializers.CharField()
     category = serializers.CharField()

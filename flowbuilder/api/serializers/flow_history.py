@@ -9,10 +9,11 @@ from flowbuilder.flows.models import PinnedData
 
 from .flows import FlowDetailSerializer
 from .shapes import JSON_OBJECT, typed_json
+from .strict import StrictModelSerializer, StrictSerializer
 from .templates import GraphDiffShape
 
 
-class PinnedDataSerializer(serializers.ModelSerializer):
+class PinnedDataSerializer(StrictModelSerializer):
     items = typed_json({"type": "array", "items": JSON_OBJECT}, read_only=True)
     pinned_by = serializers.SerializerMethodField()
 
@@ -25,7 +26,7 @@ class PinnedDataSerializer(serializers.ModelSerializer):
         return pin.pinned_by.get_username() if pin.pinned_by_id else None
 
 
-class PinRequestSerializer(serializers.Serializer):
+class PinRequestSerializer(StrictSerializer):
     items = serializers.ListField(
         child=serializers.DictField(),
         max_length=MAX_PINNED_ITEMS,
@@ -33,12 +34,12 @@ class PinRequestSerializer(serializers.Serializer):
     )
 
 
-class VersionRefShape(serializers.Serializer):
+class VersionRefShape(StrictSerializer):
     ref = serializers.CharField(help_text='A version number, or "draft".')
     label = serializers.CharField()
 
 
-class VersionDiffShape(serializers.Serializer):
+class VersionDiffShape(StrictSerializer):
     """GET /api/flows/{id}/diff/?from=&to=: both documents (to draw each on a canvas) and the diff."""
 
     base = VersionRefShape()
@@ -51,7 +52,7 @@ class VersionDiffShape(serializers.Serializer):
         ref_name = "VersionDiff"
 
 
-class RestoreVersionSerializer(serializers.Serializer):
+class RestoreVersionSerializer(StrictSerializer):
     """No body: the version is named in the URL."""
 
 

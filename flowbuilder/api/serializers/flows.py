@@ -18,11 +18,12 @@ from .shapes import (
     typed,
     typed_json,
 )
+from .strict import StrictModelSerializer, StrictSerializer
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 
 
-class FlowSerializer(serializers.ModelSerializer):
+class FlowSerializer(StrictModelSerializer):
     """Output only: creates and updates read FlowCreateSerializer / FlowUpdateSerializer."""
 
     status = typed({"type": "string", "enum": ["draft", "published"]}, serializers.CharField, read_only=True)
@@ -98,7 +99,7 @@ def _check_document(value):
     return value
 
 
-class FlowCreateSerializer(serializers.Serializer):
+class FlowCreateSerializer(StrictSerializer):
     organisation = serializers.IntegerField()
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -110,7 +111,7 @@ class FlowCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class FlowUpdateSerializer(serializers.Serializer):
+class FlowUpdateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
@@ -126,7 +127,7 @@ class FlowUpdateSerializer(serializers.Serializer):
     is_default_error_flow = serializers.BooleanField(required=False)
 
 
-class DraftSerializer(serializers.Serializer):
+class DraftSerializer(StrictSerializer):
     document = typed_json(JSON_OBJECT, validators=[_check_document])
     revision = serializers.IntegerField(required=False, allow_null=True)
     force = serializers.BooleanField(required=False, default=False)
@@ -138,11 +139,11 @@ class DraftSerializer(serializers.Serializer):
         return attrs
 
 
-class ValidateSerializer(serializers.Serializer):
+class ValidateSerializer(StrictSerializer):
     document = typed_json(JSON_OBJECT, validators=[_check_document])
 
 
-class PublishSerializer(serializers.Serializer):
+class PublishSerializer(StrictSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     rollback_to = serializers.IntegerField(
         required=False,
@@ -160,7 +161,7 @@ class PublishSerializer(serializers.Serializer):
     )
 
 
-class RunRequestSerializer(serializers.Serializer):
+class RunRequestSerializer(StrictSerializer):
     input = typed_json(
         {"oneOf": [JSON_OBJECT, {"type": "array", "items": JSON_OBJECT}], "nullable": True},
         required=False,
@@ -171,16 +172,8 @@ class RunRequestSerializer(serializers.Serializer):
     only_node = serializers.CharField(required=False, allow_blank=True, max_length=100)
     pinned = serializers.DictField(child=serializers.ListField(child=serializers.DictField()), required=False)
 
-    def validate(self, attrs):
-        # A misspelt key ({"items": [...]}) would otherwise start a run on an empty item, silently.
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            message = f"Unknown field; expected {', '.join(self.fields)}."
-            raise serializers.ValidationError({key: [message] for key in unknown})
-        return attrs
 
-
-class FlowExportShape(serializers.Serializer):
+class FlowExportShape(StrictSerializer):
     """GET /api/flows/{id}/export/ (flows.actions.export_flow): portable, never secrets or tokens."""
 
     format = serializers.CharField(help_text="The export format's name and version.")
@@ -194,7 +187,7 @@ class FlowExportShape(serializers.Serializer):
         ref_name = "FlowExport"
 
 
-class ImportSerializer(serializers.Serializer):
+class ImportSerializer(StrictSerializer):
     organisation = serializers.IntegerField()
     data = serializers.JSONField(help_text="The content of an export (GET /api/flows/{id}/export/).")
 
@@ -204,7 +197,7 @@ class ImportSerializer(serializers.Serializer):
         return value
 
 
-class FlowPermissionsShape(serializers.Serializer):
+class FlowPermissionsShape(StrictSerializer):
     """What the signed-in user may do with this flow (role and shares): the editor follows it."""
 
     role = serializers.CharField(allow_null=True, help_text="The user's role in the flow's organisation.")
@@ -251,7 +244,7 @@ class FlowDetailSerializer(FlowSerializer):
         }
 
 
-class VersionSerializer(serializers.ModelSerializer):
+class VersionSerializer(StrictModelSerializer):
     created_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -272,7 +265,7 @@ class VersionDetailSerializer(VersionSerializer):
     plan = typed_json(JSON_OBJECT, read_only=True)
 
 
-class PromoteSerializer(serializers.Serializer):
+class PromoteSerializer(StrictSerializer):
     environment = serializers.ChoiceField(choices=Environment.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     assignees = serializers.ListField(
@@ -284,7 +277,7 @@ class PromoteSerializer(serializers.Serializer):
     )
 
 
-class ReleaseShape(serializers.Serializer):
+class ReleaseShape(StrictSerializer):
     environment = serializers.CharField()
     name = serializers.CharField(help_text="The organisation's label for the environment.")
     version = serializers.IntegerField(allow_null=True, help_text="Version id released there.")
@@ -300,7 +293,7 @@ class ReleaseShape(serializers.Serializer):
         ref_name = "Release"
 
 
-class EnvironmentsShape(serializers.Serializer):
+class EnvironmentsShape(StrictSerializer):
     enabled = serializers.BooleanField()
     releases = ReleaseShape(many=True)
 

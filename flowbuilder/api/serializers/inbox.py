@@ -14,8 +14,10 @@ from flowbuilder.execution.models import FailureCategory, FailureRecord
 from flowbuilder.observability.inbox import GROUP_BY, STATES
 from flowbuilder.observability.inbox_models import BulkAction, FailureComment, InboxBatch, RevalidateTarget
 
+from .strict import StrictModelSerializer, StrictSerializer
 
-class FailureSerializer(serializers.ModelSerializer):
+
+class FailureSerializer(StrictModelSerializer):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     flow_name = serializers.CharField(source="flow.name", read_only=True)
     run_status = serializers.CharField(source="run.status", read_only=True)
@@ -67,15 +69,15 @@ class FailureSerializer(serializers.ModelSerializer):
         return obj.assignee.get_username() if obj.assignee_id else ""
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(StrictSerializer):
     assignee = serializers.IntegerField(allow_null=True, help_text="A user id; null unassigns.")
 
 
-class SnoozeSerializer(serializers.Serializer):
+class SnoozeSerializer(StrictSerializer):
     until = serializers.DateTimeField()
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(StrictModelSerializer):
     author_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -87,7 +89,7 @@ class CommentSerializer(serializers.ModelSerializer):
         return obj.author.get_username() if obj.author_id else ""
 
 
-class InboxGroupShape(serializers.Serializer):
+class InboxGroupShape(StrictSerializer):
     key = serializers.CharField(help_text="Pass as ?group= to list or act on this group.")
     label = serializers.CharField()
     count = serializers.IntegerField()
@@ -100,21 +102,21 @@ class InboxGroupShape(serializers.Serializer):
     next_step = serializers.CharField()
 
 
-class InboxShape(serializers.Serializer):
+class InboxShape(StrictSerializer):
     group_by = serializers.ChoiceField(choices=GROUP_BY)
     total = serializers.IntegerField()
     categories = serializers.DictField(child=serializers.IntegerField())
     groups = InboxGroupShape(many=True)
 
 
-class InputChangeShape(serializers.Serializer):
+class InputChangeShape(StrictSerializer):
     path = serializers.CharField(help_text="Dot path of the field in the failed step's input item.")
     change = serializers.ChoiceField(choices=["added", "removed", "changed"])
     before = serializers.JSONField(allow_null=True)
     after = serializers.JSONField(allow_null=True)
 
 
-class RevalidationResultShape(serializers.Serializer):
+class RevalidationResultShape(StrictSerializer):
     """One failure evaluated again without side effects (``execution.revalidate``)."""
 
     failure = serializers.IntegerField()
@@ -137,7 +139,7 @@ class RevalidationResultShape(serializers.Serializer):
     diff = InputChangeShape(many=True, help_text="How that input differs from the one it failed on.")
 
 
-class BatchSerializer(serializers.ModelSerializer):
+class BatchSerializer(StrictModelSerializer):
     """A bulk action: create with ``failures`` (ids) or ``group`` (a group key, with the inbox filters).
 
     ``revalidate`` evaluates the failures again on ``target`` (the draft, default, or the published

@@ -29,6 +29,7 @@ from flowbuilder.observability.insight_models import (
 from flowbuilder.tenancy.permissions import restrict
 
 from .shapes import JSON_OBJECT, typed_json
+from .strict import StrictModelSerializer, StrictSerializer
 
 
 class VisibleFlowField(serializers.PrimaryKeyRelatedField):
@@ -48,7 +49,7 @@ class VisibleConnectionField(serializers.PrimaryKeyRelatedField):
 # --- dashboards -------------------------------------------------------------------------------------------
 
 
-class FiguresShape(serializers.Serializer):
+class FiguresShape(StrictSerializer):
     runs = serializers.IntegerField()
     failed = serializers.IntegerField()
     failure_rate = serializers.FloatField(allow_null=True)
@@ -70,7 +71,7 @@ class LinePointShape(FiguresShape):
     t = serializers.DateTimeField()
 
 
-class LineShape(serializers.Serializer):
+class LineShape(StrictSerializer):
     key = serializers.IntegerField()
     label = serializers.CharField()
     points = LinePointShape(many=True)
@@ -81,7 +82,7 @@ class GroupShape(FullFiguresShape):
     label = serializers.CharField()
 
 
-class BacklogCountsShape(serializers.Serializer):
+class BacklogCountsShape(StrictSerializer):
     queued = serializers.IntegerField(help_text="Dispatched, waiting for a worker.")
     held = serializers.IntegerField(help_text="Queued, waiting for the organisation's share of the workers.")
     running = serializers.IntegerField()
@@ -92,12 +93,12 @@ class BacklogPointShape(BacklogCountsShape):
     t = serializers.DateTimeField()
 
 
-class BacklogShape(serializers.Serializer):
+class BacklogShape(StrictSerializer):
     now = BacklogCountsShape()
     series = BacklogPointShape(many=True)
 
 
-class AttainmentShape(serializers.Serializer):
+class AttainmentShape(StrictSerializer):
     criticality = serializers.CharField()
     met = serializers.IntegerField()
     breached = serializers.IntegerField()
@@ -105,19 +106,19 @@ class AttainmentShape(serializers.Serializer):
     rate = serializers.FloatField(allow_null=True)
 
 
-class OrgRefShape(serializers.Serializer):
+class OrgRefShape(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.CharField()
 
 
-class DailyShape(serializers.Serializer):
+class DailyShape(StrictSerializer):
     t = serializers.DateTimeField()
     runs = serializers.IntegerField()
     failed = serializers.IntegerField()
 
 
-class CustomerHealthShape(serializers.Serializer):
+class CustomerHealthShape(StrictSerializer):
     organisation = OrgRefShape()
     health = serializers.ChoiceField(choices=["healthy", "degraded", "failing", "idle"])
     runs_24h = serializers.IntegerField()
@@ -127,7 +128,7 @@ class CustomerHealthShape(serializers.Serializer):
     daily = DailyShape(many=True)
 
 
-class DashboardShape(serializers.Serializer):
+class DashboardShape(StrictSerializer):
     range = serializers.ChoiceField(choices=["24h", "7d", "30d"])
     step = serializers.ChoiceField(choices=["hour", "day"])
     since = serializers.DateTimeField()
@@ -146,7 +147,7 @@ class DashboardShape(serializers.Serializer):
 # --- trace ------------------------------------------------------------------------------------------------
 
 
-class TraceRecordShape(serializers.Serializer):
+class TraceRecordShape(StrictSerializer):
     system = serializers.CharField()
     entity = serializers.CharField()
     id = serializers.CharField()
@@ -158,7 +159,7 @@ class TraceRecordShape(serializers.Serializer):
     stage = serializers.CharField()
 
 
-class TraceRunShape(serializers.Serializer):
+class TraceRunShape(StrictSerializer):
     id = serializers.IntegerField()
     flow = serializers.IntegerField()
     flow_name = serializers.CharField()
@@ -170,7 +171,7 @@ class TraceRunShape(serializers.Serializer):
     node = serializers.CharField()
 
 
-class TraceEventShape(serializers.Serializer):
+class TraceEventShape(StrictSerializer):
     at = serializers.DateTimeField()
     kind = serializers.ChoiceField(choices=["run", "record"])
     title = serializers.CharField()
@@ -179,20 +180,20 @@ class TraceEventShape(serializers.Serializer):
     status = serializers.CharField()
 
 
-class TraceStageShape(serializers.Serializer):
+class TraceStageShape(StrictSerializer):
     stage = serializers.CharField()
     label = serializers.CharField()
     reached = serializers.BooleanField()
     records = serializers.IntegerField()
 
 
-class TraceStuckShape(serializers.Serializer):
+class TraceStuckShape(StrictSerializer):
     stage = serializers.CharField()
     run = serializers.IntegerField(allow_null=True)
     message = serializers.CharField()
 
 
-class TraceShape(serializers.Serializer):
+class TraceShape(StrictSerializer):
     query = serializers.CharField()
     found = serializers.BooleanField()
     records = TraceRecordShape(many=True)
@@ -205,7 +206,7 @@ class TraceShape(serializers.Serializer):
 # --- business systems and calendar ------------------------------------------------------------------------
 
 
-class BusinessSystemsSerializer(serializers.ModelSerializer):
+class BusinessSystemsSerializer(StrictModelSerializer):
     organisation = serializers.IntegerField(source="organisation_id")
     crm_connection = VisibleConnectionField(allow_null=True, required=False)
     psa_connection = VisibleConnectionField(allow_null=True, required=False)
@@ -229,7 +230,7 @@ class BusinessSystemsSerializer(serializers.ModelSerializer):
         read_only_fields = ["refresh_status", "refreshed_at", "refresh_error", "updated_at"]
 
 
-class BusinessCalendarSerializer(serializers.ModelSerializer):
+class BusinessCalendarSerializer(StrictModelSerializer):
     organisation = serializers.IntegerField(source="organisation_id")
     country = serializers.CharField(source="organisation.country", read_only=True)
     timezone = serializers.CharField(source="organisation.timezone", read_only=True)
@@ -262,13 +263,13 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
 # --- SLAs -------------------------------------------------------------------------------------------------
 
 
-class SlaSummaryShape(serializers.Serializer):
+class SlaSummaryShape(StrictSerializer):
     met = serializers.IntegerField()
     breached = serializers.IntegerField()
     pending = serializers.IntegerField()
 
 
-class SlaPolicySerializer(serializers.ModelSerializer):
+class SlaPolicySerializer(StrictModelSerializer):
     organisation = serializers.IntegerField(source="organisation_id")
     flow = VisibleFlowField(allow_null=True, required=False)
     flow_name = serializers.CharField(source="flow.name", read_only=True, default="")
@@ -309,7 +310,7 @@ class SlaPolicyWriteSerializer(SlaPolicySerializer):
         read_only_fields = ["evaluated_at", "created_at"]
 
 
-class SlaEvaluationSerializer(serializers.ModelSerializer):
+class SlaEvaluationSerializer(StrictModelSerializer):
     policy_name = serializers.CharField(source="policy.name", read_only=True)
     subject = serializers.CharField(source="policy.subject", read_only=True)
 
@@ -337,7 +338,7 @@ class SlaEvaluationSerializer(serializers.ModelSerializer):
 # --- KPIs -------------------------------------------------------------------------------------------------
 
 
-class KpiRecordShape(serializers.Serializer):
+class KpiRecordShape(StrictSerializer):
     system = serializers.CharField()
     entity = serializers.CharField()
     id = serializers.CharField()
@@ -347,7 +348,7 @@ class KpiRecordShape(serializers.Serializer):
     occurred_at = serializers.CharField(allow_null=True)
 
 
-class KpiValueSerializer(serializers.ModelSerializer):
+class KpiValueSerializer(StrictModelSerializer):
     value = serializers.DecimalField(max_digits=16, decimal_places=2, coerce_to_string=False)
     amount = serializers.DecimalField(
         max_digits=16, decimal_places=2, coerce_to_string=False, allow_null=True
@@ -367,7 +368,7 @@ class KpiValueDetailSerializer(KpiValueSerializer):
         read_only_fields = fields
 
 
-class KpiSerializer(serializers.ModelSerializer):
+class KpiSerializer(StrictModelSerializer):
     organisation = serializers.IntegerField(source="organisation_id")
     kind = serializers.ChoiceField(choices=KpiKind.choices)
     params = typed_json(JSON_OBJECT, required=False)
@@ -405,18 +406,18 @@ class KpiSerializer(serializers.ModelSerializer):
 # --- reconciliation ---------------------------------------------------------------------------------------
 
 
-class ReportRequestSerializer(serializers.Serializer):
+class ReportRequestSerializer(StrictSerializer):
     period_start = serializers.DateField(required=False, allow_null=True, help_text="A day in the period.")
 
 
-class ReconciliationTotalsShape(serializers.Serializer):
+class ReconciliationTotalsShape(StrictSerializer):
     left = typed_json({"type": "object", "additionalProperties": {}})
     right = typed_json({"type": "object", "additionalProperties": {}})
     left_label = serializers.CharField()
     right_label = serializers.CharField()
 
 
-class ReconciliationReportSerializer(serializers.ModelSerializer):
+class ReconciliationReportSerializer(StrictModelSerializer):
     policy_name = serializers.CharField(source="policy.name", read_only=True)
     kind = serializers.CharField(source="policy.kind", read_only=True)
     totals = typed_json(ReconciliationTotalsShape(), read_only=True)
@@ -442,7 +443,7 @@ class ReconciliationReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReconciliationPolicySerializer(serializers.ModelSerializer):
+class ReconciliationPolicySerializer(StrictModelSerializer):
     organisation = serializers.IntegerField(source="organisation_id")
     fix_flow = VisibleFlowField(allow_null=True, required=False)
     fix_flow_name = serializers.CharField(source="fix_flow.name", read_only=True, default="")
@@ -478,7 +479,7 @@ class ReconciliationPolicySerializer(serializers.ModelSerializer):
         return ReconciliationReportSerializer(report).data if report else None  # type: ignore[return-value]
 
 
-class DifferenceSerializer(serializers.ModelSerializer):
+class DifferenceSerializer(StrictModelSerializer):
     left = typed_json(JSON_OBJECT)
     right = typed_json(JSON_OBJECT)
     delta = typed_json({"type": "object", "additionalProperties": {"type": "string"}})
@@ -512,7 +513,7 @@ class ReconciliationReportDetailSerializer(ReconciliationReportSerializer):
         read_only_fields = fields
 
 
-class FixRequestSerializer(serializers.Serializer):
+class FixRequestSerializer(StrictSerializer):
     differences = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
@@ -520,5 +521,5 @@ class FixRequestSerializer(serializers.Serializer):
     )
 
 
-class FixResultSerializer(serializers.Serializer):
+class FixResultSerializer(StrictSerializer):
     runs = serializers.ListField(child=serializers.IntegerField())

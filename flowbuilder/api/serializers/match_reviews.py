@@ -7,8 +7,10 @@ from rest_framework import serializers
 
 from flowbuilder.crossref.models import MatchReview
 
+from .strict import StrictModelSerializer, StrictSerializer
 
-class MatchReviewSerializer(serializers.ModelSerializer):
+
+class MatchReviewSerializer(StrictModelSerializer):
     decided_by = serializers.SerializerMethodField()
     source = serializers.DictField(read_only=True)
     candidates = serializers.ListField(child=serializers.DictField(), read_only=True)
@@ -42,7 +44,7 @@ class MatchReviewSerializer(serializers.ModelSerializer):
         return obj.decided_by.get_username() if obj.decided_by else None
 
 
-class MatchDecisionSerializer(serializers.Serializer):
+class MatchDecisionSerializer(StrictSerializer):
     decision = serializers.ChoiceField(choices=["link", "create"])
     target_id = serializers.CharField(
         required=False, allow_blank=True, max_length=255, default="", help_text="link: the candidate's id"
@@ -57,11 +59,11 @@ class MatchDecisionSerializer(serializers.Serializer):
         return attrs
 
 
-class MatchReplaySerializer(serializers.Serializer):
+class MatchReplaySerializer(StrictSerializer):
     run = serializers.IntegerField(allow_null=True)
     message = serializers.CharField(required=False)
 
 
-class MatchDecisionResultSerializer(serializers.Serializer):
+class MatchDecisionResultSerializer(StrictSerializer):
     review = MatchReviewSerializer()
     replay = MatchReplaySerializer(allow_null=True)

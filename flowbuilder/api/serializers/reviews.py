@@ -9,10 +9,11 @@ from flowbuilder.flows.models import FlowVersion
 from flowbuilder.tenancy.models import Organisation
 
 from .shapes import FindingShape, LastRunRefShape
+from .strict import StrictModelSerializer, StrictSerializer
 from .templates import GraphDiffShape
 
 
-class ReviewerShape(serializers.Serializer):
+class ReviewerShape(StrictSerializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
 
@@ -20,7 +21,7 @@ class ReviewerShape(serializers.Serializer):
         ref_name = "Reviewer"
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(StrictModelSerializer):
     """A version sent for review, with who decided it and why."""
 
     flow_name = serializers.CharField(source="flow.name", read_only=True)
@@ -113,7 +114,7 @@ class ReviewDetailSerializer(ReviewSerializer):
         return self.context["last_test_run"]
 
 
-class ReviewAssignSerializer(serializers.Serializer):
+class ReviewAssignSerializer(StrictSerializer):
     assignees = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         max_length=50,
@@ -122,11 +123,11 @@ class ReviewAssignSerializer(serializers.Serializer):
     )
 
 
-class ReviewDecisionSerializer(serializers.Serializer):
+class ReviewDecisionSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class GovernanceSerializer(serializers.ModelSerializer):
+class GovernanceSerializer(StrictModelSerializer):
     """An organisation's governance settings and what applies to it (its partner's rule included)."""
 
     approval_required = serializers.SerializerMethodField()

@@ -17,9 +17,10 @@ from .shapes import (
     RunVersionRefShape,
     typed_json,
 )
+from .strict import StrictModelSerializer, StrictSerializer
 
 
-class RunSerializer(serializers.ModelSerializer):
+class RunSerializer(StrictModelSerializer):
     flow_name = serializers.CharField(source="flow.name", read_only=True)
     version = serializers.SerializerMethodField()
     duration_ms = serializers.IntegerField(read_only=True, allow_null=True)
@@ -52,7 +53,7 @@ class RunSerializer(serializers.ModelSerializer):
         return {"id": run.version_id, "number": v.number, "state": v.state, "environment": v.environment}
 
 
-class NodeWaitingShape(serializers.Serializer):
+class NodeWaitingShape(StrictSerializer):
     """Schema only: what a waiting node waits for (NodeRunSerializer.get_waiting)."""
 
     reason = serializers.CharField(help_text="duration, until, callback, record or approval")
@@ -65,7 +66,7 @@ class NodeWaitingShape(serializers.Serializer):
     )
 
 
-class NodeRunSerializer(serializers.ModelSerializer):
+class NodeRunSerializer(StrictModelSerializer):
     waiting = serializers.SerializerMethodField()
     input_counts = typed_json(PORT_COUNTS, read_only=True)
     output_counts = typed_json(PORT_COUNTS, read_only=True)
@@ -121,7 +122,7 @@ class NodeRunDetailShape(NodeRunSerializer):
         ref_name = "NodeRun"
 
 
-class CompensationSerializer(serializers.ModelSerializer):
+class CompensationSerializer(StrictModelSerializer):
     """One step of the run's saga: undoing a completed node after a later node failed finally."""
 
     error = typed_json({**ERROR_INFO, "nullable": True}, read_only=True)
@@ -132,7 +133,7 @@ class CompensationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RunLinkShape(serializers.Serializer):
+class RunLinkShape(StrictSerializer):
     """Another run linked to this one (a retry or replay started from it)."""
 
     id = serializers.IntegerField()
@@ -207,7 +208,7 @@ RUN_EVENT_PAYLOAD: dict[str, Any] = {
 }
 
 
-class RunEventSerializer(serializers.ModelSerializer):
+class RunEventSerializer(StrictModelSerializer):
     """One run or node event; ``type`` is execution.models.EventType (EventTypeEnum in the schema)."""
 
     type = serializers.ChoiceField(choices=EventType.choices, read_only=True)

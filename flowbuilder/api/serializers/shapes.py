@@ -16,6 +16,8 @@ from flowbuilder.flows.models import VersionState
 from flowbuilder.tenancy.models import Organisation
 from flowbuilder.tenancy.roles import Role
 
+from .strict import StrictSerializer
+
 JSON_OBJECT: dict[str, Any] = {"type": "object", "additionalProperties": {}}
 ITEMS: dict[str, Any] = {"type": "array", "items": JSON_OBJECT}
 PORT_ITEMS: dict[str, Any] = {"type": "object", "additionalProperties": ITEMS}
@@ -36,7 +38,7 @@ def typed_json(schema: Any, **kwargs: Any) -> Any:
     return typed(schema, serializers.JSONField, **kwargs)
 
 
-class FindingShape(serializers.Serializer):
+class FindingShape(StrictSerializer):
     code = serializers.CharField()
     message = serializers.CharField()
     node_id = serializers.CharField(allow_null=True)
@@ -48,14 +50,14 @@ class FindingShape(serializers.Serializer):
         ref_name = "Finding"
 
 
-class FindingsShape(serializers.Serializer):
+class FindingsShape(StrictSerializer):
     findings = FindingShape(many=True)
 
     class Meta:
         ref_name = "Findings"
 
 
-class PublishedVersionRefShape(serializers.Serializer):
+class PublishedVersionRefShape(StrictSerializer):
     id = serializers.IntegerField()
     number = serializers.IntegerField()
     created_at = serializers.DateTimeField()
@@ -64,7 +66,7 @@ class PublishedVersionRefShape(serializers.Serializer):
         ref_name = "PublishedVersionRef"
 
 
-class LastRunRefShape(serializers.Serializer):
+class LastRunRefShape(StrictSerializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=RunStatus.choices)
     created_at = serializers.DateTimeField()
@@ -73,7 +75,7 @@ class LastRunRefShape(serializers.Serializer):
         ref_name = "LastRunRef"
 
 
-class DraftShape(serializers.Serializer):
+class DraftShape(StrictSerializer):
     document = typed_json(JSON_OBJECT)
     revision = serializers.IntegerField()
     saved_by = serializers.CharField(allow_null=True)
@@ -84,7 +86,7 @@ class DraftShape(serializers.Serializer):
         ref_name = "Draft"
 
 
-class SaveDraftResultShape(serializers.Serializer):
+class SaveDraftResultShape(StrictSerializer):
     revision = serializers.IntegerField()
     saved_at = serializers.DateTimeField(allow_null=True)
     saved_by = serializers.CharField()
@@ -94,7 +96,7 @@ class SaveDraftResultShape(serializers.Serializer):
         ref_name = "SaveDraftResult"
 
 
-class DraftConflictShape(serializers.Serializer):
+class DraftConflictShape(StrictSerializer):
     detail = serializers.CharField()
     saved_by = serializers.CharField(allow_null=True)
     saved_at = serializers.DateTimeField(allow_null=True)
@@ -104,7 +106,7 @@ class DraftConflictShape(serializers.Serializer):
         ref_name = "DraftConflict"
 
 
-class ErrorShape(serializers.Serializer):
+class ErrorShape(StrictSerializer):
     """The body of 4xx answers (flowbuilder/api/errors.py)."""
 
     detail = serializers.CharField()
@@ -116,7 +118,7 @@ class ErrorShape(serializers.Serializer):
         ref_name = "ApiError"
 
 
-class RunVersionRefShape(serializers.Serializer):
+class RunVersionRefShape(StrictSerializer):
     id = serializers.IntegerField()
     number = serializers.IntegerField()
     state = serializers.ChoiceField(choices=VersionState.choices)
@@ -147,7 +149,7 @@ ERROR_INFO: dict[str, Any] = {
 }
 
 
-class MeOrganisationShape(serializers.Serializer):
+class MeOrganisationShape(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=Organisation._meta.get_field("kind").choices)
@@ -161,7 +163,7 @@ class MeOrganisationShape(serializers.Serializer):
         ref_name = "MeOrganisation"
 
 
-class PortShape(serializers.Serializer):
+class PortShape(StrictSerializer):
     name = serializers.CharField()
     label = serializers.CharField()
 
@@ -169,7 +171,7 @@ class PortShape(serializers.Serializer):
         ref_name = "Port"
 
 
-class RetryShape(serializers.Serializer):
+class RetryShape(StrictSerializer):
     max_attempts = serializers.IntegerField()
     backoff_s = serializers.FloatField()
 
@@ -177,7 +179,7 @@ class RetryShape(serializers.Serializer):
         ref_name = "Retry"
 
 
-class NodeTypeShape(serializers.Serializer):
+class NodeTypeShape(StrictSerializer):
     """One palette entry (``NodeBase.describe()``)."""
 
     type = serializers.CharField()

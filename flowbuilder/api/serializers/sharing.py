@@ -6,10 +6,12 @@ from rest_framework import serializers
 
 from flowbuilder.tenancy.roles import Role
 
+from .strict import StrictSerializer
+
 SHARE_VERBS = [("view", "view"), ("change", "change"), ("run", "run"), ("publish", "publish")]
 
 
-class ShareTargetSerializer(serializers.Serializer):
+class ShareTargetSerializer(StrictSerializer):
     """Either ``user`` or ``role`` (with ``organisation``: the object's own by default, or its partner)."""
 
     user = serializers.IntegerField(required=False, allow_null=True)
@@ -28,7 +30,7 @@ class ShareSerializer(ShareTargetSerializer):
     )
 
 
-class ShareShape(serializers.Serializer):
+class ShareShape(StrictSerializer):
     user = serializers.IntegerField(allow_null=True)
     username = serializers.CharField(allow_null=True)
     role = serializers.ChoiceField(choices=Role.choices, allow_null=True)
@@ -40,7 +42,7 @@ class ShareShape(serializers.Serializer):
         ref_name = "Share"
 
 
-class AccessPersonShape(serializers.Serializer):
+class AccessPersonShape(StrictSerializer):
     user = serializers.IntegerField()
     username = serializers.CharField()
     display_name = serializers.CharField()
@@ -51,7 +53,7 @@ class AccessPersonShape(serializers.Serializer):
         ref_name = "AccessPerson"
 
 
-class CandidateShape(serializers.Serializer):
+class CandidateShape(StrictSerializer):
     user = serializers.IntegerField()
     username = serializers.CharField()
     display_name = serializers.CharField()
@@ -60,7 +62,7 @@ class CandidateShape(serializers.Serializer):
         ref_name = "ShareCandidate"
 
 
-class AccessShape(serializers.Serializer):
+class AccessShape(StrictSerializer):
     shareable = serializers.ListField(child=serializers.ChoiceField(choices=SHARE_VERBS))
     shares = ShareShape(many=True)
     people = AccessPersonShape(many=True)

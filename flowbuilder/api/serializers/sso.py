@@ -6,8 +6,10 @@ from rest_framework import serializers
 
 from flowbuilder.tenancy.roles import Role
 
+from .strict import StrictSerializer
 
-class SSOSettingsSerializer(serializers.Serializer):
+
+class SSOSettingsSerializer(StrictSerializer):
     enabled = serializers.BooleanField(required=False)
     issuer = serializers.URLField(max_length=500, required=False, help_text="The provider's issuer URL.")
     client_id = serializers.CharField(max_length=255, required=False)

@@ -10,11 +10,12 @@ from rest_framework import serializers
 from flowbuilder.flows.models import Template, TemplateInstance, TemplateVersion
 
 from .shapes import JSON_OBJECT, STRINGS, ErrorShape, FindingShape, typed, typed_json
+from .strict import StrictModelSerializer, StrictSerializer
 
 # --- declared parameters (flows.templates.check_parameters) --------------------------------------------
 
 
-class ParameterReferencesShape(serializers.Serializer):
+class ParameterReferencesShape(StrictSerializer):
     connection = serializers.CharField(help_text="The connection slot whose ERP is asked.")
     values = serializers.CharField(
         allow_null=True, required=False, help_text="item, tax_code, currency, subsidiary, company, tax_group"
@@ -27,7 +28,7 @@ class ParameterReferencesShape(serializers.Serializer):
         ref_name = "ParameterReferences"
 
 
-class ValueParameterShape(serializers.Serializer):
+class ValueParameterShape(StrictSerializer):
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=["value"])
     description = serializers.CharField(allow_blank=True)
@@ -49,7 +50,7 @@ class ValueParameterShape(serializers.Serializer):
         ref_name = "ValueParameter"
 
 
-class ConnectionSlotShape(serializers.Serializer):
+class ConnectionSlotShape(StrictSerializer):
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=["connection"])
     description = serializers.CharField(allow_blank=True)
@@ -96,7 +97,7 @@ TEMPLATE_PARAMETERS_IN = PolymorphicProxySerializer(
 )
 
 
-class TemplateSerializer(serializers.ModelSerializer):
+class TemplateSerializer(StrictModelSerializer):
     tags = typed_json(STRINGS, read_only=True)
     latest_version = serializers.SerializerMethodField()
 
@@ -121,7 +122,7 @@ class TemplateSerializer(serializers.ModelSerializer):
         return version.number if version else None
 
 
-class TemplateCreateSerializer(serializers.Serializer):
+class TemplateCreateSerializer(StrictSerializer):
     organisation = serializers.IntegerField()
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -130,7 +131,7 @@ class TemplateCreateSerializer(serializers.Serializer):
     source_flow = serializers.IntegerField(required=False, allow_null=True)
 
 
-class TemplateVersionSerializer(serializers.ModelSerializer):
+class TemplateVersionSerializer(StrictModelSerializer):
     parameters = typed_json(TEMPLATE_PARAMETERS, read_only=True)
     created_by = serializers.SerializerMethodField()
 
@@ -151,7 +152,7 @@ class TemplateVersionDetailSerializer(TemplateVersionSerializer):
         read_only_fields = fields
 
 
-class PublishTemplateVersionSerializer(serializers.Serializer):
+class PublishTemplateVersionSerializer(StrictSerializer):
     source = serializers.ChoiceField(choices=["draft", "published"], default="draft")
     parameters = typed(
         TEMPLATE_PARAMETERS_IN,
@@ -164,7 +165,7 @@ class PublishTemplateVersionSerializer(serializers.Serializer):
     changelog = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
 
 
-class CloneTargetSerializer(serializers.Serializer):
+class CloneTargetSerializer(StrictSerializer):
     customer = serializers.IntegerField()
     parameters = serializers.DictField(
         required=False,
@@ -174,14 +175,14 @@ class CloneTargetSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class CloneSerializer(serializers.Serializer):
+class CloneSerializer(StrictSerializer):
     version = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     customers = CloneTargetSerializer(many=True, allow_empty=False, max_length=500)
     # Check parameters, validate the rendered flows and test the bound connections; create nothing.
     dry_run = serializers.BooleanField(required=False, default=False)
 
 
-class PreviewUpgradeSerializer(serializers.Serializer):
+class PreviewUpgradeSerializer(StrictSerializer):
     version = serializers.IntegerField(min_value=1)
     instances = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True)
 
@@ -199,7 +200,7 @@ RESOLUTIONS: dict[str, Any] = {
 }
 
 
-class UpgradeSerializer(serializers.Serializer):
+class UpgradeSerializer(StrictSerializer):
     version = serializers.IntegerField(min_value=1)
     instances = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=1000)
     resolutions = typed(
@@ -218,7 +219,7 @@ class UpgradeSerializer(serializers.Serializer):
             raise serializers.ValidationError("Keys are instance ids.") from exc
 
 
-class TemplateInstanceSerializer(serializers.ModelSerializer):
+class TemplateInstanceSerializer(StrictModelSerializer):
     version = serializers.IntegerField(source="based_on.number", read_only=True)
     previous_version = serializers.IntegerField(
         source="previous_version.number", read_only=True, default=None, allow_null=True
@@ -247,7 +248,7 @@ class TemplateInstanceSerializer(serializers.ModelSerializer):
 # --- documents compared and merged (flows.graph_diff, flows.merge) --------------------------------------
 
 
-class NodeSummaryShape(serializers.Serializer):
+class NodeSummaryShape(StrictSerializer):
     id = serializers.CharField()
     type = serializers.CharField(allow_null=True)
     label = serializers.CharField(allow_null=True)
@@ -256,7 +257,7 @@ class NodeSummaryShape(serializers.Serializer):
         ref_name = "NodeSummary"
 
 
-class ValueChangeShape(serializers.Serializer):
+class ValueChangeShape(StrictSerializer):
     path = serializers.CharField(help_text="JSON pointer into the document.")
     op = serializers.ChoiceField(choices=["add", "remove", "replace"])
     old = serializers.JSONField(allow_null=True)
@@ -273,7 +274,7 @@ class ChangedNodeShape(NodeSummaryShape):
         ref_name = "ChangedNode"
 
 
-class EdgeSummaryShape(serializers.Serializer):
+class EdgeSummaryShape(StrictSerializer):
     id = serializers.CharField(allow_null=True)
     source = serializers.CharField()
     source_port = serializers.CharField()
@@ -284,7 +285,7 @@ class EdgeSummaryShape(serializers.Serializer):
         ref_name = "EdgeSummary"
 
 
-class DiffSummaryShape(serializers.Serializer):
+class DiffSummaryShape(StrictSerializer):
     nodes_added = serializers.IntegerField()
     nodes_removed = serializers.IntegerField()
     nodes_changed = serializers.IntegerField()
@@ -296,7 +297,7 @@ class DiffSummaryShape(serializers.Serializer):
         ref_name = "DiffSummary"
 
 
-class GraphDiffShape(serializers.Serializer):
+class GraphDiffShape(StrictSerializer):
     nodes_added = NodeSummaryShape(many=True)
     nodes_removed = NodeSummaryShape(many=True)
     nodes_changed = ChangedNodeShape(many=True)
@@ -309,7 +310,7 @@ class GraphDiffShape(serializers.Serializer):
         ref_name = "GraphDiff"
 
 
-class MergeConflictShape(serializers.Serializer):
+class MergeConflictShape(StrictSerializer):
     kind = serializers.CharField()
     node = serializers.CharField(allow_null=True)
     path = serializers.CharField(help_text="JSON pointer; the key of its resolution.")
@@ -333,7 +334,7 @@ class ResolvedConflictShape(MergeConflictShape):
 FIELD_ERRORS: dict[str, Any] = {"type": "object", "additionalProperties": STRINGS}
 
 
-class CloneResultShape(serializers.Serializer):
+class CloneResultShape(StrictSerializer):
     customer = serializers.IntegerField(allow_null=True)
     ok = serializers.BooleanField()
     errors = typed_json(FIELD_ERRORS, help_text="Parameter (or customer) -> messages.")
@@ -359,7 +360,7 @@ class CloneResultShape(serializers.Serializer):
         ref_name = "CloneResult"
 
 
-class CloneResponseShape(serializers.Serializer):
+class CloneResponseShape(StrictSerializer):
     cloned = serializers.IntegerField()
     failed = serializers.IntegerField()
     results = CloneResultShape(many=True)
@@ -368,7 +369,7 @@ class CloneResponseShape(serializers.Serializer):
         ref_name = "CloneResponse"
 
 
-class ConnectionCheckShape(serializers.Serializer):
+class ConnectionCheckShape(StrictSerializer):
     ok = serializers.BooleanField()
     message = serializers.CharField(allow_blank=True)
 
@@ -376,7 +377,7 @@ class ConnectionCheckShape(serializers.Serializer):
         ref_name = "ConnectionCheck"
 
 
-class DryRunResultShape(serializers.Serializer):
+class DryRunResultShape(StrictSerializer):
     customer = serializers.IntegerField(allow_null=True)
     ok = serializers.BooleanField()
     dry_run = serializers.BooleanField()
@@ -397,7 +398,7 @@ class DryRunResultShape(serializers.Serializer):
         ref_name = "DryRunResult"
 
 
-class DryRunResponseShape(serializers.Serializer):
+class DryRunResponseShape(StrictSerializer):
     dry_run = serializers.BooleanField()
     ready = serializers.IntegerField()
     not_ready = serializers.IntegerField()
@@ -415,7 +416,7 @@ CLONE_REFUSED = PolymorphicProxySerializer(
 )
 
 
-class UpgradePreviewShape(serializers.Serializer):
+class UpgradePreviewShape(StrictSerializer):
     instance = serializers.IntegerField()
     customer = serializers.IntegerField()
     flow = serializers.IntegerField()
@@ -433,7 +434,7 @@ class UpgradePreviewShape(serializers.Serializer):
         ref_name = "UpgradePreview"
 
 
-class UpgradePreviewsShape(serializers.Serializer):
+class UpgradePreviewsShape(StrictSerializer):
     results = UpgradePreviewShape(many=True)
 
     class Meta:
@@ -452,7 +453,7 @@ UPGRADE_STATUSES = [
 ]
 
 
-class UpgradeResultShape(serializers.Serializer):
+class UpgradeResultShape(StrictSerializer):
     instance = serializers.IntegerField()
     status = serializers.ChoiceField(choices=UPGRADE_STATUSES)
     conflicts = MergeConflictShape(many=True)
@@ -481,14 +482,14 @@ class UpgradeResultShape(serializers.Serializer):
         ref_name = "UpgradeResult"
 
 
-class UpgradeResultsShape(serializers.Serializer):
+class UpgradeResultsShape(StrictSerializer):
     results = UpgradeResultShape(many=True)
 
     class Meta:
         ref_name = "UpgradeResults"
 
 
-class DriftRowShape(serializers.Serializer):
+class DriftRowShape(StrictSerializer):
     instance = serializers.IntegerField()
     customer = serializers.IntegerField()
     flow = serializers.IntegerField()
@@ -500,7 +501,7 @@ class DriftRowShape(serializers.Serializer):
         ref_name = "DriftRow"
 
 
-class DriftReportShape(serializers.Serializer):
+class DriftReportShape(StrictSerializer):
     results = DriftRowShape(many=True)
 
     class Meta:

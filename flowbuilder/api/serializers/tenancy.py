@@ -8,20 +8,21 @@ from flowbuilder.tenancy.models import Branding, Membership, Organisation
 from flowbuilder.tenancy.roles import Role
 
 from .shapes import MeOrganisationShape, typed
+from .strict import StrictModelSerializer, StrictSerializer
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(StrictModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "slug", "kind", "parent", "created_at"]
         read_only_fields = fields
 
 
-class CustomerCreateSerializer(serializers.Serializer):
+class CustomerCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(StrictModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     user = serializers.IntegerField(source="user_id", read_only=True)
 
@@ -31,18 +32,18 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MembershipWriteSerializer(serializers.Serializer):
+class MembershipWriteSerializer(StrictSerializer):
     organisation = serializers.IntegerField()
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class InviteSerializer(serializers.Serializer):
+class InviteSerializer(StrictSerializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(StrictModelSerializer):
     display_name = serializers.SerializerMethodField()
     organisations = serializers.SerializerMethodField()
 
@@ -70,7 +71,7 @@ class MeSerializer(serializers.ModelSerializer):
         return rows
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(StrictSerializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"})
 
@@ -83,7 +84,7 @@ def _or_blank(schema: dict) -> dict:
     return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
 
 
-class BrandingSerializer(serializers.ModelSerializer):
+class BrandingSerializer(StrictModelSerializer):
     primary_color = serializers.RegexField(HEX_COLOR, required=False)
     accent_color = serializers.RegexField(HEX_COLOR, required=False)
     host_name = serializers.CharField(max_length=253, required=False, allow_blank=True, allow_null=True)
@@ -131,7 +132,7 @@ def _safe_url(value: str, field: str) -> str:
     return value
 
 
-class OrganisationRefShape(serializers.Serializer):
+class OrganisationRefShape(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.CharField()
@@ -140,7 +141,7 @@ class OrganisationRefShape(serializers.Serializer):
         ref_name = "OrganisationRef"
 
 
-class RunCountsShape(serializers.Serializer):
+class RunCountsShape(StrictSerializer):
     total = serializers.IntegerField()
     succeeded = serializers.IntegerField()
     failed = serializers.IntegerField()
@@ -150,7 +151,7 @@ class RunCountsShape(serializers.Serializer):
         ref_name = "RunCounts"
 
 
-class CustomerOverviewShape(serializers.Serializer):
+class CustomerOverviewShape(StrictSerializer):
     """One customer in a partner's overview (observability.overview.partner_overview)."""
 
     organisation = OrganisationRefShape()

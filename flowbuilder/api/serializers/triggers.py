@@ -6,8 +6,10 @@ from rest_framework import serializers
 
 from flowbuilder.triggers.models import PollingState, TriggerHealth, TriggerKind
 
+from .strict import StrictModelSerializer, StrictSerializer
 
-class TriggerSerializer(serializers.ModelSerializer):
+
+class TriggerSerializer(StrictModelSerializer):
     organisation = serializers.IntegerField(source="flow.organisation_id", read_only=True)
     flow_name = serializers.CharField(source="flow.name", read_only=True)
     node_label = serializers.SerializerMethodField()
@@ -72,7 +74,7 @@ def _published_node(state: PollingState) -> dict:
     return {}
 
 
-class ScheduleConfigSerializer(serializers.Serializer):
+class ScheduleConfigSerializer(StrictSerializer):
     """A schedule trigger's config (as in the node), previewed for the flow's organisation."""
 
     mode = serializers.ChoiceField(choices=["interval", "cron"], default="interval")
@@ -87,11 +89,11 @@ class _ZonedDateTimeField(serializers.DateTimeField):
         return value.isoformat()
 
 
-class ScheduleTimeSerializer(serializers.Serializer):
+class ScheduleTimeSerializer(StrictSerializer):
     local = _ZonedDateTimeField(help_text="In the organisation's time zone, with its UTC offset")
     utc = serializers.DateTimeField()
 
 
-class SchedulePreviewSerializer(serializers.Serializer):
+class SchedulePreviewSerializer(StrictSerializer):
     timezone = serializers.CharField(help_text="The organisation's time zone, e.g. Europe/Berlin")
     times = ScheduleTimeSerializer(many=True)

@@ -9,8 +9,10 @@ from rest_framework import serializers
 from flowbuilder.tenancy.models import Membership
 from flowbuilder.tenancy.roles import Role
 
+from .strict import StrictModelSerializer, StrictSerializer
 
-class UserMembershipSerializer(serializers.ModelSerializer):
+
+class UserMembershipSerializer(StrictModelSerializer):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     deactivated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -28,7 +30,7 @@ class UserMembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(StrictModelSerializer):
     """``memberships`` lists only the organisations the reader administers (never another tenant's)."""
 
     display_name = serializers.SerializerMethodField()
@@ -76,5 +78,5 @@ class UserSerializer(serializers.ModelSerializer):
         return locks.get(user.get_username())
 
 
-class MembershipRoleSerializer(serializers.Serializer):
+class MembershipRoleSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=Role.choices)

@@ -6,6 +6,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from flowbuilder.api.serializers.shapes import ErrorShape, NodeTypeShape
+from flowbuilder.api.serializers.strict import StrictSerializer
 from flowbuilder.nodes.registry import load_registry
 
 
@@ -16,7 +17,7 @@ def node_types(request):
     return Response([node_cls.describe() for node_cls in load_registry()])
 
 
-class PreviewSerializer(serializers.Serializer):
+class PreviewSerializer(StrictSerializer):
     expression = serializers.CharField(max_length=20_000, allow_blank=True, trim_whitespace=False)
     mode = serializers.ChoiceField(
         choices=["expression", "template"],
