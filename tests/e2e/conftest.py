@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, Page, expect
 
+from tests.e2e import ARTIFACTS
 from tests.support.live_stack import ApiSession
 from tests.support.tenancy import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

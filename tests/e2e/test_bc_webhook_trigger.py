@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e import ARTIFACTS
+
 from .conftest import api_session, login_ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,4 +47,4 @@ def test_webhook_trigger_offers_the_business_central_handshake(
     expect(inspector).to_contain_text("Client state")
     inspector.get_by_text("Client state", exact=True).scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "bc-webhook-trigger.png"))
-    page.screenshot(path="/work/shots/bc/bc-webhook-trigger.png")
+    page.screenshot(path=str(ARTIFACTS / "bc-webhook-trigger.png"))

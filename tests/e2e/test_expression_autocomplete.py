@@ -3,20 +3,16 @@ and JSONata functions with signature and help; an invalid expression is marked i
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from flowbuilder.flows import actions as flow_actions
+from tests.e2e import ARTIFACTS
 from tests.support.documents import document, edge, node
 
 from .conftest import login_ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(os.environ.get("FLOWBUILDER_SHOTS", "/work/shots/ffafford"))
 
 
 def test_autocomplete_offers_pinned_fields_upstream_outputs_and_functions(
@@ -68,15 +64,15 @@ def test_autocomplete_offers_pinned_fields_upstream_outputs_and_functions(
     expect(options.first).to_contain_text("$item.name")  # the pinned sample of the node before
     expect(menu).to_contain_text("$item.region")
     expect(menu).to_contain_text("$node.won.items[0].Opportunity.Id")  # two nodes upstream, pinned
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "expression-autocomplete.png"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "expression-autocomplete.png"))
 
     page.keyboard.type("subs")
     expect(options.first).to_contain_text("$substring")
     info = page.locator(".cm-completionInfo")
     expect(info).to_contain_text("$substring(str, start, length?)")
     expect(info).to_contain_text("zero-based")
-    page.screenshot(path=str(SHOTS / "expression-functions.png"))
+    page.screenshot(path=str(ARTIFACTS / "expression-functions.png"))
     page.keyboard.press("Enter")
     page.keyboard.insert_text("$item.name, 0, 3) }}")
     expect(page.get_by_test_id("mapper-target-value-0-preview")).to_contain_text("Result: Acm")

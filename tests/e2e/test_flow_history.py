@@ -3,20 +3,16 @@ restore as draft (uvicorn + Celery worker + PostgreSQL + Redis, Chromium at 1280
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from flowbuilder.flows import actions as flow_actions
+from tests.e2e import ARTIFACTS
 from tests.support.documents import document, edge, node
 
 from .conftest import login_ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(os.environ.get("FLOWBUILDER_SHOTS", "/work/shots/ffafford"))
 
 
 def _doc(*extra: str, label: str = "Customer fields", x0: int = 0) -> dict:
@@ -75,8 +71,8 @@ def test_version_diff_on_the_canvas_and_restore(
     expect(changes).to_contain_text("config.fields")
     expect(changes).to_contain_text("Ltd")
     expect(changes).not_to_contain_text("old")  # only the clicked node's changes
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "version-diff.png"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "version-diff.png"))
 
     page.get_by_test_id("vdiff-restore").click()
     expect(dialog).to_be_hidden()

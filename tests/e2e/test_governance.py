@@ -5,7 +5,6 @@ verifies the chain, which names the row someone tampered with."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,9 @@ from .conftest import login_ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("FLOWBUILDER_SHOTS", "/work/shots/review"))
-
 
 def _shot(page: Page, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / name))
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / name))
 
 
 def test_approver_reviews_and_approves_a_version(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,13 +13,12 @@ from playwright.sync_api import Page, expect
 
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows.models import Flow
+from tests.e2e import ARTIFACTS
 
 from .conftest import ROOT, login_ui
 from .test_issue10_defects import failed_run, viewport_zoom
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path("/tmp")
 
 
 def chain_document() -> dict[str, Any]:
@@ -168,12 +166,12 @@ def test_lifecycle_template_opens_grouped_and_a_failed_run_opens_its_group(
             "data-collapsed", "true" if g["collapsed"] else "false"
         )
     assert viewport_zoom(page) >= 0.5
-    page.screenshot(path=str(SHOTS / "groups-template-collapsed.png"))
+    page.screenshot(path=str(ARTIFACTS / "groups-template-collapsed.png"))
 
     # Collapsed, the groups lie side by side: the whole flow at a glance.
     page.get_by_role("button", name="Fit View").click()
     page.wait_for_timeout(400)
-    page.screenshot(path=str(SHOTS / "groups-template-overview.png"))
+    page.screenshot(path=str(ARTIFACTS / "groups-template-overview.png"))
     # Expand every group; saved, the flow opens with every node again.
     for g in collapsed:
         page.get_by_test_id(f"group-toggle-{g['id']}").dispatch_event("click")
@@ -183,7 +181,7 @@ def test_lifecycle_template_opens_grouped_and_a_failed_run_opens_its_group(
     page.reload()
     assert viewport_zoom(page) >= 0.5
     expect(page.locator(".react-flow__node-flow")).to_have_count(len(document["nodes"]))
-    page.screenshot(path=str(SHOTS / "groups-template-expanded.png"))
+    page.screenshot(path=str(ARTIFACTS / "groups-template-expanded.png"))
 
     # A failed run whose failed node sits in a collapsed group: the group opens on it; the others show
     # their members' status in one (any failed -> failed).
@@ -197,7 +195,7 @@ def test_lifecycle_template_opens_grouped_and_a_failed_run_opens_its_group(
     expect(page.get_by_test_id(f"node-{failed}")).to_be_visible()
     done = next(g for g in groups if g["collapsed"] and g is not owner and g["id"] == "g_match")
     expect(page.get_by_test_id(f"group-{done['id']}")).to_have_attribute("data-status", "succeeded")
-    page.screenshot(path=str(SHOTS / "groups-run-failed.png"))
+    page.screenshot(path=str(ARTIFACTS / "groups-run-failed.png"))
     # Collapsing in the run view is this viewer's choice: nothing is saved.
     revision = Flow.objects.get(pk=flow.pk).draft_revision
     page.get_by_test_id(f"group-toggle-{owner['id']}").dispatch_event("click")  # its header may be off screen

@@ -5,7 +5,6 @@ worker runs the batch). Screenshots at 1280x800."""
 from __future__ import annotations
 
 import random
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,12 @@ from playwright.sync_api import Page, expect
 from flowbuilder.devtools.ops_data import Mix, bulk_runs
 from flowbuilder.execution.models import FailureRecord
 from flowbuilder.tenancy.models import OrganisationKind
+from tests.e2e import ARTIFACTS
 
 from .conftest import login_ui
 from .test_insights import published
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path("/work/shots/inbox")
 
 
 @pytest.fixture
@@ -54,9 +52,6 @@ def failing_partner(make_org, make_user) -> dict[str, Any]:
 
 def shot(page: Page, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / name))
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        shutil.copy(artifacts / name, SHOTS / name)
 
 
 def test_partner_inbox_groups_and_bulk_resolve_with_progress(
@@ -197,7 +192,7 @@ def test_fix_the_draft_mapping_revalidate_shows_pass_then_replay_passing_succeed
     expect(diff).to_contain_text("amount")
     expect(diff).to_contain_text('"12,50"')
     expect(diff).to_contain_text("12.5")
-    page.screenshot(path="/tmp/inbox-revalidate.png")
+    page.screenshot(path=str(ARTIFACTS / "inbox-revalidate.png"))
     shot(page, artifacts, "inbox-revalidate.png")
     assert endpoint.calls["/invoice"] == 1, "revalidating called the outside system"
     assert Run.objects.count() == 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,12 +17,12 @@ from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows.models import Flow, FlowVersion, VersionState
 from flowbuilder.nodes.registry import load_registry
 from flowbuilder.planning import build_plan
+from tests.e2e import ARTIFACTS
 
 from .conftest import ROOT, login_ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/work/shots/ffdefects")
 TEMPLATES = ROOT / "fixtures" / "templates"
 
 
@@ -33,8 +32,8 @@ def largest_lifecycle_template() -> dict[str, Any]:
 
 
 def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def viewport_zoom(page: Page) -> float:

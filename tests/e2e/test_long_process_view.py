@@ -4,7 +4,6 @@ saga: the completed steps undone, the last completed first. Real worker, uvicorn
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -21,14 +20,9 @@ from .conftest import login_ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("FLOWBUILDER_SHOTS", "/work/shots/lead"))
-
 
 def _shot(page: Page, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / name))
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / name))
 
 
 def _published(user, org, name, doc):

@@ -5,9 +5,7 @@ the replayed run updates the existing customer and creates no second one. Screen
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -24,8 +22,6 @@ from tests.support.sandbox import Sandbox, running_sandbox
 from .conftest import login_ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path("/work/shots/matches")
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +51,6 @@ def test_a_person_links_a_held_customer_and_the_replay_creates_no_duplicate(
     expect(name_cell).to_have_class("mr-cmp mr-same")
     expect(grid).to_contain_text("same name")
     page.screenshot(path=str(artifacts / "match-review.png"))
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        shutil.copy(artifacts / "match-review.png", SHOTS / "match-review.png")
 
     expect(page.get_by_test_id(f"match-replay-{review.pk}")).to_be_checked()
     page.get_by_test_id(f"match-link-{review.pk}-{held.existing_id}").click()

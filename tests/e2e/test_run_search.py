@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import RunOrigin
 from flowbuilder.flows import actions as flow_actions
+from tests.e2e import ARTIFACTS
 from tests.support.documents import manual_document
 
 from .conftest import login_ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(os.environ.get("FLOWBUILDER_SHOTS", "/work/shots/ffafford"))
 
 
 def test_runs_page_finds_a_run_by_business_key(
@@ -46,5 +42,5 @@ def test_runs_page_finds_a_run_by_business_key(
     expect(page.get_by_text("No runs match")).to_be_visible()
     page.get_by_test_id("runs-origin-filter").select_option("webhook")
     expect(page.get_by_test_id(f"run-row-{wanted.pk}")).to_be_visible()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "runs-business-key.png"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "runs-business-key.png"))
