@@ -53,8 +53,8 @@ run: export DEBUG ?= true
 run: deps frontend
 	mkdir -p var
 	$(PY) -m flowbuilder.devtools.services
-	$(MAKE) --no-print-directory demo
-	$(PY) manage.py runlocal
+	$(MAKE) --no-print-directory migrate
+	$(PY) manage.py runlocal --load-demo
 
 # What `manage.py check --deploy` sees: a production environment (throw-away keys, HTTPS public URL).
 DEPLOY_ENV = DEBUG=false FLOWBUILDER_TESTING=false DATABASE_URL=sqlite:///:memory: \

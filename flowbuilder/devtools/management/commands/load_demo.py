@@ -35,10 +35,10 @@ from flowbuilder.tenancy.models import Membership, Organisation
 
 
 @contextlib.contextmanager
-def _quiet_while_the_sandbox_starts() -> Iterator[None]:
-    """``make run`` loads the demo before it starts the sandbox: each ERP reference check of a clone then
-    retries the sandbox's token endpoint and logs it. Those checks wait (pending) by design; their
-    retries are not news for someone starting the product."""
+def _quiet_reference_retries() -> Iterator[None]:
+    """``make demo`` without a running sandbox (``make run`` starts the sandbox first): each ERP reference
+    check of a clone then retries the sandbox's token endpoint and logs it. Those checks wait (pending
+    until publish) by design; their retries are not news for someone loading the demo."""
     loggers = [logging.getLogger(name) for name in ("connectors.http", "flowbuilder.flows.references")]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
@@ -57,14 +57,14 @@ class Command(BaseCommand):
         parser.add_argument("--file", default=str(FIXTURES / "demo.json"))
 
     def handle(self, *args, **options):
-        with _quiet_while_the_sandbox_starts():
+        with _quiet_reference_retries():
             self._load(**options)
         self._connect_sandbox()
 
     def _connect_sandbox(self) -> None:
         """Connections that wait for Connect (Kantata; NetSuite without a certificate) are connected now
-        if the sandbox answers (the click on its consent page done here), else when ``make run`` starts
-        it (runlocal), or by hand on the Connections page."""
+        if the sandbox answers (the click on its consent page done here; ``make run`` starts it first),
+        else when runlocal starts it, or by hand on the Connections page."""
         waiting = Connection.objects.filter(auth_state=AuthState.NOT_CONNECTED).count()
         if not waiting or not settings.SANDBOX_URL:
             return
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         except (ConnectorError, FlowbuilderError, RuntimeError):
             self.stdout.write(
                 f"{waiting} sandbox connection(s) wait for Connect (the sandbox at {settings.SANDBOX_URL} "
-                "is not running yet; `make run` connects them when it starts it)."
+                "is not running; `manage.py runlocal` connects them when it starts it)."
             )
             return
         self.stdout.write(f"connected {len(done)} sandbox connection(s) through the sandbox's consent pages")

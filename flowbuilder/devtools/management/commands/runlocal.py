@@ -1,6 +1,8 @@
 """Start the whole product on this machine: web (uvicorn), worker, beat and the sandbox systems.
 
 Used by ``make run``. Each process is a child of this one; Ctrl-C (or any child dying) stops them all.
+With ``--load-demo`` the sandbox starts first and the demo tenant is loaded once it answers, so the
+demo's connections are connected and its ERP references checked at load (not left pending).
 """
 
 from __future__ import annotations
@@ -8,13 +10,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+SANDBOX_START_S = 60  # its first start seeds every demo tenant
 
 
 class Command(BaseCommand):
@@ -27,6 +33,7 @@ class Command(BaseCommand):
         # of prefork children (see docs/adr/0002-execution-model.md).
         parser.add_argument("--pool", default="threads", choices=["threads", "prefork", "solo"])
         parser.add_argument("--concurrency", type=int, default=8)
+        parser.add_argument("--load-demo", action="store_true", help="load the demo once the sandbox answers")
 
     def handle(self, *args, **opts):
         python = sys.executable
@@ -46,7 +53,9 @@ class Command(BaseCommand):
         }
         # fmt: on
         children: dict[str, subprocess.Popen] = {}
-        for name, cmd in processes.items():
+
+        def launch(name: str) -> None:
+            cmd = processes[name]
             log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
             # The web server runs sync code on per-request threads: it borrows database connections
             # from a pool (PostgreSQL) instead of keeping one per thread. Children inherit the rest.
@@ -56,7 +65,7 @@ class Command(BaseCommand):
                 cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
 
-        def stop(*_args):
+        def terminate() -> None:
             for proc in children.values():
                 if proc.poll() is None:
                     os.killpg(proc.pid, signal.SIGTERM)
@@ -65,10 +74,23 @@ class Command(BaseCommand):
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
+
+        def stop(*_args):
+            terminate()
             sys.exit(0)
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        launch("sandbox")
+        if opts["load_demo"]:
+            try:
+                self._wait_for_sandbox(children["sandbox"], opts["sandbox_port"], logs / "sandbox.log")
+                call_command("load_demo", stdout=self.stdout, stderr=self.stderr)
+            except Exception:
+                terminate()  # a failed demo load leaves no sandbox behind
+                raise
+        for name in ("web", "worker", "beat"):
+            launch(name)
         self._connect_demo(opts)
         demo = json.loads((Path(settings.BASE_DIR) / "fixtures" / "demo.json").read_text())
         self.stdout.write(self.style.SUCCESS(f"\nFlowbuilder is running: http://127.0.0.1:{opts['port']}/"))
@@ -87,6 +109,22 @@ class Command(BaseCommand):
                     )
                     stop()
             time.sleep(1)
+
+    def _wait_for_sandbox(self, proc: subprocess.Popen, port: int, log: Path) -> None:
+        """Until the sandbox accepts connections (it listens once its tenants are seeded)."""
+        deadline = time.monotonic() + SANDBOX_START_S
+        while True:
+            if proc.poll() is not None:
+                raise CommandError(f"the sandbox exited with code {proc.returncode}; see {log}.")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise CommandError(
+                        f"the sandbox did not answer on port {port} within {SANDBOX_START_S} s; see {log}."
+                    ) from None
+                time.sleep(0.2)
 
     def _connect_demo(self, opts) -> None:
         """The demo's sandbox connections that wait for a consent (Kantata; NetSuite by authorization
