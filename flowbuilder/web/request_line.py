@@ -58,7 +58,7 @@ class RequestLine:
             # The client went away while waiting, or just as its turn came: give the turn on.
             if turn.done() and not turn.cancelled():
                 self._leave(turn.result())
-            else:
+            elif turn in self.waiting:  # the line may already have dropped the cancelled turn
                 self.waiting.remove(turn)
             raise
 

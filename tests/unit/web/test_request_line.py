@@ -132,3 +132,25 @@ def test_a_failing_request_frees_the_line():
     results, line = run(scenario())
     assert [type(r) for r in results] == [RuntimeError, RuntimeError]
     assert line.state() == {"running": 0, "waiting": 0}
+
+
+def test_a_client_gone_just_as_the_line_moves_on_is_skipped_without_error():
+    # The waiter's turn is cancelled, and before its task wakes the running request ends: the line
+    # drops the cancelled turn itself, and the gone request must still end as cancelled, not fail.
+    async def scenario():
+        app = Recorder()
+        line = RequestLine(app, slow_after=SLOW, max_running=10)
+        first_key = await line._enter()
+        gone = request(line, "gone", 0.001)
+        await asyncio.sleep(0)
+        gone.cancel()  # cancels its turn at once; its task runs its handler on a later loop pass
+        line._leave(first_key)
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        after = request(line, "after", 0.001)
+        await after
+        return app, line
+
+    app, line = run(scenario())
+    assert [name for event, name in app.log if event == "start"] == ["after"]
+    assert line.state() == {"running": 0, "waiting": 0}
