@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,22 +32,6 @@ from flowbuilder.tenancy.actions import set_branding
 from flowbuilder.tenancy.models import Membership, Organisation
 
 
-@contextlib.contextmanager
-def _quiet_reference_retries() -> Iterator[None]:
-    """``make demo`` without a running sandbox (``make run`` starts the sandbox first): each ERP reference
-    check of a clone then retries the sandbox's token endpoint and logs it. Those checks wait (pending
-    until publish) by design; their retries are not news for someone loading the demo."""
-    loggers = [logging.getLogger(name) for name in ("connectors.http", "flowbuilder.flows.references")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
-
-
 class Command(BaseCommand):
     help = "Create the demo partner, its customers, users, demo flows and the live lifecycle templates."
 
@@ -57,8 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--file", default=str(FIXTURES / "demo.json"))
 
     def handle(self, *args, **options):
-        with _quiet_reference_retries():
-            self._load(**options)
+        self._load(**options)
         self._connect_sandbox()
 
     def _connect_sandbox(self) -> None:
