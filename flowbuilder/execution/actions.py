@@ -27,7 +27,6 @@ from .models import (
     RunEvent,
     RunOrigin,
     RunStatus,
-    event_message,
 )
 from .publish import publish_run_events
 
@@ -101,7 +100,8 @@ def start_run(
         hooks.run_started(run)
         if admitted:
             _ring_worker(run.pk, priority)
-        publish_run_events(run, [event_message(1, EventType.RUN_QUEUED, "", queued, run.created_at)])
+        # No publish of the queued event: nobody can watch a run before it exists, and a watcher's
+        # snapshot (read after it joins the run's group) already holds it.
         return run
     with transaction.atomic():
         if limits.max_concurrent_runs:
@@ -123,10 +123,9 @@ def start_run(
                 obj=run,
                 after={"origin": origin},
             )
-        # The worker's doorbell rings first; watchers learn of the queued run right after.
         if admitted:
             transaction.on_commit(lambda: _ring_worker(run.pk, priority))
-        publish_run_events(run, [event_message(1, EventType.RUN_QUEUED, "", queued, run.created_at)])
+        # The queued event is not published: see the lean path above.
     return run
 
 

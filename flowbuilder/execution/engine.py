@@ -10,6 +10,9 @@ anything downstream starts. Pure nodes (map, filter, if, merge...) are determini
 so while this executor is the only one working on the run it keeps their results in memory and writes
 them in one batch at the next step; after a crash they are simply recomputed.
 
+A step's events are written with it and published after its commit. A claimed node's ``node.started``
+goes with its claim, before it runs; a pure node kept in memory sends only its result.
+
 Several ready side-effect nodes fan out as separate Celery tasks so branches run in parallel across
 workers; whichever executor finishes a node takes the next step, so the last branch continues the run.
 """
@@ -213,6 +216,7 @@ class Engine:
                 NodeRun.objects.filter(pk=state.row_id).update(status=NodeStatus.RUNNING, heartbeat_at=Now())
                 state.status = NodeStatus.RUNNING
                 state.claim = branch[1]
+                self.events.add(EventType.NODE_STARTED, branch[0], {"attempt": state.attempt})
                 inline.append(branch[0])
             failed = self._failed_node()
             if failed is not None:
@@ -612,6 +616,11 @@ class Engine:
         )
         new_state.db_claim = token
         self.states[node_id] = new_state
+        if status == NodeStatus.RUNNING:
+            # Written by this claim's step, so watchers see the node running while it runs. (A queued
+            # branch says so when its task takes it; a pure node kept in memory sends only its result,
+            # which would arrive with its start anyway.)
+            self.events.add(EventType.NODE_STARTED, node_id, {"attempt": attempt})
 
     def _enqueue_branch(self, node_id: str) -> None:
         claim = self.states[node_id].claim
@@ -683,11 +692,6 @@ class Engine:
         spec = self.plan.nodes[node_id]
         state = self.states[node_id]
         inputs = self.inputs_for(node_id)
-        self.events.add(
-            EventType.NODE_STARTED,
-            node_id,
-            {"attempt": state.attempt, "input_count": sum(map(len, inputs.values()))},
-        )
         resume, waited_s = self._resume_info(node_id, state)
         ctx = build_context(
             self.run,

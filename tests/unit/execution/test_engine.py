@@ -54,8 +54,51 @@ def test_chain_runs_every_node_in_order_with_contiguous_events(builder, eager):
     assert seqs == list(range(1, len(seqs) + 1))
     types = list(run.events.values_list("type", flat=True))
     assert types[0] == "run.queued" and types[1] == "run.started" and types[-1] == "run.succeeded"
-    started = [e.node_id for e in run.events.filter(type="node.started")]
-    assert started == ["t"] + [f"m{i}" for i in range(10)]
+    succeeded = [e.node_id for e in run.events.filter(type="node.succeeded").order_by("seq")]
+    assert succeeded == ["t"] + [f"m{i}" for i in range(10)]
+    # Pure nodes kept in memory send only their result: a start would arrive in the same batch.
+    assert not run.events.filter(type="node.started").exists()
+
+
+def test_a_side_effect_node_is_shown_running_before_it_runs(builder, eager, endpoint, monkeypatch):
+    """Its node.started is committed with its claim and published, while the call is still in flight;
+    the pure nodes around it send no start of their own."""
+    from flowbuilder.execution import publish as publishing
+
+    published: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        publishing,
+        "send_now",
+        lambda groups, message: published.extend((e["type"], e["node_id"]) for e in message["events"]),
+    )
+    seen_during_call = {}
+
+    def record(n, body):
+        try:  # the endpoint's own thread: a watcher reading from another connection
+            seen_during_call["stored"] = list(
+                Run.objects.get(flow__name="f").events.filter(node_id="call").values_list("type", flat=True)
+            )
+            seen_during_call["published"] = list(published)
+        finally:
+            connection.close()
+        return 200, {}, {"ok": True}
+
+    endpoint.route("/call", record)
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node("call", "http.request", {"method": "POST", "url": endpoint.url + "/call"}),
+            node("after", "flow.noop"),
+        ],
+        [edge("t", "call"), edge("call", "after")],
+    )
+    run = run_flow(builder, doc)
+    assert run.status == RunStatus.SUCCEEDED
+    assert seen_during_call["stored"] == ["node.started"]
+    assert ("node.started", "call") in seen_during_call["published"]
+    started = list(run.events.filter(type="node.started").values_list("node_id", "payload"))
+    assert started == [("call", {"attempt": 1})]
+    assert ("run.queued", "") not in published  # nobody can watch a run before it exists
 
 
 def test_if_marks_the_untaken_branch_skipped(builder, eager):
