@@ -45,6 +45,18 @@ def statuses(run):
     return {nr.node_id: nr.status for nr in NodeRun.objects.filter(run=run)}
 
 
+def call_between_trigger_and_noop(url):
+    """A manual trigger, one POST to ``url`` (a side effect) named "call", then a no-op named "after"."""
+    return document(
+        [
+            node("t", "trigger.manual"),
+            node("call", "http.request", {"method": "POST", "url": url}),
+            node("after", "flow.noop"),
+        ],
+        [edge("t", "call"), edge("call", "after")],
+    )
+
+
 def test_chain_runs_every_node_in_order_with_contiguous_events(builder, eager):
     run = run_flow(builder, chain(10))
     assert run.status == RunStatus.SUCCEEDED
@@ -84,14 +96,7 @@ def test_a_side_effect_node_is_shown_running_before_it_runs(builder, eager, endp
         return 200, {}, {"ok": True}
 
     endpoint.route("/call", record)
-    doc = document(
-        [
-            node("t", "trigger.manual"),
-            node("call", "http.request", {"method": "POST", "url": endpoint.url + "/call"}),
-            node("after", "flow.noop"),
-        ],
-        [edge("t", "call"), edge("call", "after")],
-    )
+    doc = call_between_trigger_and_noop(endpoint.url + "/call")
     run = run_flow(builder, doc)
     assert run.status == RunStatus.SUCCEEDED
     assert seen_during_call["stored"] == ["node.started"]
@@ -122,14 +127,7 @@ def test_if_marks_the_untaken_branch_skipped(builder, eager):
 
 def test_failed_node_fails_the_run_with_reason_and_next_step(builder, eager, endpoint):
     endpoint.route("/bad", lambda n, body: (400, {}, {"error": "no such customer"}))
-    doc = document(
-        [
-            node("t", "trigger.manual"),
-            node("call", "http.request", {"method": "POST", "url": endpoint.url + "/bad"}),
-            node("after", "flow.noop"),
-        ],
-        [edge("t", "call"), edge("call", "after")],
-    )
+    doc = call_between_trigger_and_noop(endpoint.url + "/bad")
     run = run_flow(builder, doc)
     assert run.status == RunStatus.FAILED
     assert run.error["node_id"] == "call" and run.error["hint"]
@@ -321,14 +319,7 @@ def test_cancel_while_a_node_runs_keeps_every_event_in_sequence(builder, eager, 
         return 200, {}, {"ok": True}
 
     endpoint.route("/slow", cancel_meanwhile)
-    doc = document(
-        [
-            node("t", "trigger.manual"),
-            node("call", "http.request", {"method": "POST", "url": endpoint.url + "/slow"}),
-            node("after", "flow.noop"),
-        ],
-        [edge("t", "call"), edge("call", "after")],
-    )
+    doc = call_between_trigger_and_noop(endpoint.url + "/slow")
     run = run_flow(builder, doc)
     assert run.status == RunStatus.CANCELLED and "run" in cancelled
     events = list(run.events.order_by("seq").values_list("seq", "type", "node_id"))
