@@ -49,6 +49,7 @@ from .models import (
     NodeRun,
     NodeStatus,
     Run,
+    RunEvent,
     RunOrigin,
     RunStatus,
 )
@@ -200,8 +201,13 @@ class Engine:
                     run.status = RunStatus.RUNNING
                     run.started_at = timezone.now()
                     self.events.add(EventType.RUN_STARTED, payload={"status": RunStatus.RUNNING})
-                elif run.status == RunStatus.WAITING:
-                    run.status = RunStatus.RUNNING
+                else:
+                    run.status = RunStatus.RUNNING  # (a parked run that wakes was WAITING)
+                    if self._watchers_see_waiting():
+                        # The wait is over: the run view drops its "waiting" banner while the rest runs.
+                        self.events.add(
+                            EventType.RUN_STARTED, payload={"status": RunStatus.RUNNING, "resumed": True}
+                        )
             elif not self._window:
                 # Outside the window others may have written since our last step: reload.
                 self._refresh_states()
@@ -235,6 +241,17 @@ class Engine:
                         self._claim(node_id, NodeStatus.RUNNING)
             self._finish_step(run, busy=bool(inline or keep))
         return keep + [n for n in inline if n not in keep]
+
+    def _watchers_see_waiting(self) -> bool:
+        """Is the run's last run event ``run.waiting``? A timer's wake-up (the sweeper) marks the run running
+        without an event, so the row's status cannot tell; the event log can."""
+        last = (
+            RunEvent.objects.filter(run_id=self.run_id, type__startswith="run.")
+            .order_by("-seq")
+            .values_list("type", flat=True)
+            .first()
+        )
+        return last == EventType.RUN_WAITING
 
     def _undo_step(self, run: Run) -> list[str] | None:
         """The saga after a final failure: claim the next undo, or park until its retry; None when there is

@@ -4,6 +4,8 @@ saga: the completed steps undone, the last completed first. Real worker, uvicorn
 
 from __future__ import annotations
 
+import re
+import threading
 import time
 from pathlib import Path
 
@@ -123,3 +125,66 @@ def test_a_final_failure_shows_the_undone_steps_in_order(
     assert text.index("Mark time billed") < text.index("Create project")  # the last completed first
     _shot(page, artifacts, "run-saga.png")
     assert endpoint.started["/undo-b"][0] < endpoint.started["/undo-a"][0]
+
+
+def test_a_slow_call_is_shown_running_while_it_is_in_flight(
+    strict_page: Page, live_server_url: str, make_org, make_user, worker, endpoint, artifacts
+):
+    """The page is open before the call starts (the run waits for a callback first), so what it shows
+    comes through the websocket: the run's resumption and the call's start are pushed before the call
+    ends, not with its result."""
+    page = strict_page
+    org = make_org("Acme Advisory")
+    builder = make_user("ben", org, "builder")
+    ops = make_user("olga", org, "operator")
+    release = threading.Event()
+
+    def slow_erp(n, body):
+        release.wait(60)
+        return 200, {}, {"posted": True}
+
+    endpoint.route("/invoice", slow_erp)
+    doc = document(
+        [
+            node("t", "trigger.manual", position={"x": 0, "y": 0}),
+            node(
+                "w",
+                "flow.wait",
+                {"mode": "callback", "timeout_hours": 24},
+                label="Wait for approval",
+                position={"x": 260, "y": 0},
+            ),
+            node(
+                "call",
+                "http.request",
+                {"method": "POST", "url": endpoint.url + "/invoice"},
+                label="Post invoice to ERP",
+                position={"x": 520, "y": 0},
+            ),
+            node("after", "flow.noop", position={"x": 780, "y": 0}),
+        ],
+        [edge("t", "w"), edge("w", "call"), edge("call", "after")],
+    )
+    flow = _published(builder, org, "Slow ERP call", doc)
+    run = _until(run_actions.start_run(actor=ops, flow=flow, input_items=[{"invoice": "INV-8"}]), {"waiting"})
+
+    login_ui(page, live_server_url, "olga")
+    page.goto(f"{live_server_url}/runs/{run.pk}")
+    call = page.get_by_test_id("node-call")
+    expect(page.get_by_test_id("run-waiting")).to_contain_text("Waiting at Wait for approval")
+    expect(call).not_to_have_class(re.compile(r"\bstatus-running\b"))
+    resume_url = page.locator(".resume-url").inner_text().strip()
+    try:
+        path = resume_url[resume_url.index("/hooks/resume/") :]
+        assert requests.post(live_server_url + path, json={}, timeout=10).status_code == 202
+        expect(call).to_have_class(re.compile(r"\bstatus-running\b"), timeout=30_000)
+        assert endpoint.calls["/invoice"] == 1  # in flight: the ERP has the call and has not answered
+        # The wait is over: the run says so while the call is still in flight.
+        expect(page.get_by_test_id("run-detail")).to_have_attribute("data-status", "running")
+        expect(page.get_by_test_id("run-waiting")).to_have_count(0)
+        expect(page.get_by_test_id("node-w")).to_have_class(re.compile(r"\bstatus-succeeded\b"))
+        _shot(page, artifacts, "run-call-in-flight.png")
+    finally:
+        release.set()
+    expect(call).to_have_class(re.compile(r"\bstatus-succeeded\b"), timeout=30_000)
+    expect(page.get_by_test_id("node-after")).to_have_class(re.compile(r"\bstatus-succeeded\b"))

@@ -79,6 +79,10 @@ def time_passes(run):
 # --- wait -------------------------------------------------------------------------------------------
 
 
+# What a watcher is told of a run that parks once and then finishes.
+RESUMED_RUN_EVENTS = ["run.queued", "run.started", "run.waiting", "run.started", "run.succeeded"]
+
+
 def test_a_wait_parks_the_run_in_the_database_and_the_sweeper_resumes_it(builder, eager):
     doc = document(
         [
@@ -100,6 +104,9 @@ def test_a_wait_parks_the_run_in_the_database_and_the_sweeper_resumes_it(builder
     assert run.output_items == [{"n": 1, "done": True}]
     types = list(run.events.values_list("type", flat=True))
     assert "node.waiting" in types and "run.waiting" in types and types[-1] == "run.succeeded"
+    # The sweeper's wake-up writes no event; the engine tells watchers the run runs again.
+    assert [t for t in types if t.startswith("run.")] == RESUMED_RUN_EVENTS
+    assert run.events.filter(type="run.started").last().payload == {"status": "running", "resumed": True}
 
 
 def test_wait_until_a_local_time_uses_the_customers_time_zone(builder, eager):
@@ -130,6 +137,8 @@ def test_a_callback_resumes_a_waiting_run_once(builder, eager, client):
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED
     assert run.output_items == [{"n": 1, "callback": {"paid": True}}]
+    run_events = [t for t in run.events.values_list("type", flat=True) if t.startswith("run.")]
+    assert run_events == RESUMED_RUN_EVENTS
     again = client.post(path, {"paid": True}, content_type="application/json")
     assert again.status_code == 409 and "not waiting" in again.json()["detail"]
     forged = client.post("/hooks/resume/" + waits.resume_token(run.pk, "w")[:-3] + "xyz/", {})
