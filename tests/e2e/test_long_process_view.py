@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import Run, RunStatus
-from flowbuilder.flows import actions as flow_actions
 from tests.support.documents import document, edge, node
+from tests.support.flows import published_flow
 
 from .conftest import login_ui
 
@@ -25,13 +25,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _shot(page: Page, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / name))
-
-
-def _published(user, org, name, doc):
-    flow = flow_actions.create_flow(actor=user, organisation=org, name=name, document=doc)
-    flow_actions.publish_flow(actor=user, flow=flow)
-    flow.refresh_from_db()
-    return flow
 
 
 def _until(run: Run, statuses: set[str], timeout: float = 60) -> Run:
@@ -58,7 +51,7 @@ def test_a_waiting_run_shows_how_to_wake_it_and_wakes_when_called(
         ],
         [edge("t", "w")],
     )
-    flow = _published(builder, org, "Invoice paid callback", doc)
+    flow = published_flow(builder, org, "Invoice paid callback", doc)
     run = _until(run_actions.start_run(actor=ops, flow=flow, input_items=[{"invoice": "INV-7"}]), {"waiting"})
 
     login_ui(page, live_server_url, "olga")
@@ -113,7 +106,7 @@ def test_a_final_failure_shows_the_undone_steps_in_order(
         ],
         [edge("t", "a"), edge("a", "b"), edge("b", "c")],
     )
-    flow = _published(builder, org, "Bill the project", doc)
+    flow = published_flow(builder, org, "Bill the project", doc)
     run = _until(run_actions.start_run(actor=ops, flow=flow, input_items=[{"n": 1}]), {"failed"})
 
     login_ui(page, live_server_url, "olga")
@@ -165,7 +158,7 @@ def test_a_slow_call_is_shown_running_while_it_is_in_flight(
         ],
         [edge("t", "w"), edge("w", "call"), edge("call", "after")],
     )
-    flow = _published(builder, org, "Slow ERP call", doc)
+    flow = published_flow(builder, org, "Slow ERP call", doc)
     run = _until(run_actions.start_run(actor=ops, flow=flow, input_items=[{"invoice": "INV-8"}]), {"waiting"})
 
     login_ui(page, live_server_url, "olga")

@@ -13,8 +13,8 @@ import pytest
 
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import FailureRecord, Run, RunStatus
-from flowbuilder.flows import actions as flow_actions
 from tests.support.documents import document, edge, node
+from tests.support.flows import published_flow
 from tests.support.http_endpoint import Endpoint
 from tests.support.live_stack import ApiSession, Proc, wait_until
 
@@ -38,13 +38,6 @@ def call_doc(url: str, on_error: str) -> dict:
     )
 
 
-def publish(user: Any, org: Any, name: str, doc: dict) -> Any:
-    flow = flow_actions.create_flow(actor=user, organisation=org, name=name, document=doc)
-    flow_actions.publish_flow(actor=user, flow=flow)
-    flow.refresh_from_db()
-    return flow
-
-
 def test_a_batch_of_200_failed_items_is_retried_with_progress_nothing_lost_or_doubled(
     make_org: Any, make_user: Any, login: Callable[..., ApiSession], worker: Proc, endpoint: Endpoint
 ) -> None:
@@ -61,8 +54,8 @@ def test_a_batch_of_200_failed_items_is_retried_with_progress_nothing_lost_or_do
     org = make_org("Customer A")
     operator = make_user("olga", org, "admin")
     # 100 runs that fail on their one item, and one run that carries on past 100 items it failed on.
-    strict = publish(operator, org, "Invoices", call_doc(endpoint.url + "/erp", "fail"))
-    lenient = publish(operator, org, "Time entries", call_doc(endpoint.url + "/erp", "continue"))
+    strict = published_flow(operator, org, "Invoices", call_doc(endpoint.url + "/erp", "fail"))
+    lenient = published_flow(operator, org, "Time entries", call_doc(endpoint.url + "/erp", "continue"))
     failed_runs = [
         run_actions.start_run(actor=operator, flow=strict, input_items=[{"id": f"r{i}"}]) for i in range(100)
     ]

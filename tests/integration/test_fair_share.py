@@ -17,8 +17,8 @@ from django.conf import settings
 
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import Run, RunStatus
-from flowbuilder.flows import actions as flow_actions
 from tests.support.documents import document, edge, node
+from tests.support.flows import published_flow
 from tests.support.http_endpoint import Endpoint
 from tests.support.live_stack import Proc, wait_until
 
@@ -27,20 +27,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 FLOOD = 300
 
 
-def publish(user: Any, org: Any, name: str, doc: dict) -> Any:
-    flow = flow_actions.create_flow(actor=user, organisation=org, name=name, document=doc)
-    flow_actions.publish_flow(actor=user, flow=flow)
-    flow.refresh_from_db()
-    return flow
-
-
 def test_a_flood_from_one_organisation_does_not_hold_back_anothers_single_run(
     make_org: Any, make_user: Any, worker: Proc, endpoint: Endpoint
 ) -> None:
     endpoint.slow("/work", 0.1)
     flooding = make_org("Flooding customer")
     alice = make_user("alice", flooding, "admin")
-    busy = publish(
+    busy = published_flow(
         alice,
         flooding,
         "Nightly import",
@@ -54,7 +47,7 @@ def test_a_flood_from_one_organisation_does_not_hold_back_anothers_single_run(
     )
     quiet = make_org("Quiet customer")
     bob = make_user("bob", quiet, "admin")
-    single = publish(
+    single = published_flow(
         bob,
         quiet,
         "Invoice",
