@@ -190,6 +190,9 @@ class Engine:
                 self._save_deferred()
                 return []
             if start:
+                if run.status == RunStatus.WAITING and branch[0] is None and self._stays_parked(run):
+                    self.stopped = True
+                    return []
                 if run.status == RunStatus.WAITING and not admission.may_wake(run):
                     # Its organisation's share of the workers is taken: it stays parked (and due);
                     # admission wakes it when a run of the organisation ends or parks.
@@ -241,6 +244,19 @@ class Engine:
                         self._claim(node_id, NodeStatus.RUNNING)
             self._finish_step(run, busy=bool(inline or keep))
         return keep + [n for n in inline if n not in keep]
+
+    def _stays_parked(self, run: Run) -> bool:
+        """A doorbell for a parked run whose wait is not over (a duplicate delivery, or a countdown that came
+        early): the run stays parked and unchanged, with no events. Its timer, callback or decision makes it
+        due (``wake_at`` in the past); a timer close at hand gets its doorbell again. Database time, as
+        every ``wake_at`` is compared in (a callback sets it to the database's now)."""
+        wake_at, now = Run.objects.filter(pk=run.pk).annotate(now=Now()).values_list("wake_at", "now").get()
+        if wake_at is not None and wake_at <= now:
+            return False
+        delay = (wake_at - now).total_seconds() if wake_at is not None else None
+        if delay is not None and delay <= COUNTDOWN_MAX_S:
+            dispatch.after_commit(lambda: dispatch.advance_run(run.pk, countdown=delay))
+        return True
 
     def _watchers_see_waiting(self) -> bool:
         """Is the run's last run event ``run.waiting``? A timer's wake-up (the sweeper) marks the run running

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from flowbuilder.audit.models import AuditEvent
-from flowbuilder.execution import actions, approvals, waits
+from flowbuilder.execution import actions, approvals, dispatch, tasks, waits
 from flowbuilder.execution.durability import sweep
 from flowbuilder.execution.failures import classify
 from flowbuilder.execution.models import (
@@ -107,6 +107,44 @@ def test_a_wait_parks_the_run_in_the_database_and_the_sweeper_resumes_it(builder
     # The sweeper's wake-up writes no event; the engine tells watchers the run runs again.
     assert [t for t in types if t.startswith("run.")] == RESUMED_RUN_EVENTS
     assert run.events.filter(type="run.started").last().payload == {"status": "running", "resumed": True}
+
+
+def wait_doc(seconds):
+    return document(
+        [
+            node("t", "trigger.manual"),
+            node("w", "flow.wait", {"mode": "duration", "amount": seconds, "unit": "seconds"}),
+        ],
+        [edge("t", "w")],
+    )
+
+
+def test_a_doorbell_before_the_wait_is_over_leaves_the_run_parked_and_silent(builder, eager, monkeypatch):
+    run = start(builder, publish(builder, wait_doc(2 * 3600)))
+    before = (run.status, run.wake_at, list(run.events.values_list("seq", "type")))
+    rung = []
+    with monkeypatch.context() as m:
+        m.setattr(dispatch, "advance_run", lambda run_id, countdown=0.0, **kw: rung.append(countdown))
+        tasks.advance_run.apply(args=(run.pk,))  # a duplicate delivery of the doorbell, two hours early
+    run.refresh_from_db()
+    assert (run.status, run.wake_at, list(run.events.values_list("seq", "type"))) == before
+    assert NodeRun.objects.get(run=run, node_id="w").status == NodeStatus.WAITING
+    assert rung == []  # two hours away: the sweeper wakes it, no countdown
+    run = time_passes(run)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert [
+        t for t in run.events.values_list("type", flat=True) if t.startswith("run.")
+    ] == RESUMED_RUN_EVENTS
+
+
+def test_an_early_doorbell_for_a_timer_close_at_hand_rings_again_when_it_is_due(builder, eager, monkeypatch):
+    run = start(builder, publish(builder, wait_doc(30)))
+    rung = []
+    monkeypatch.setattr(dispatch, "advance_run", lambda run_id, countdown=0.0, **kw: rung.append(countdown))
+    tasks.advance_run.apply(args=(run.pk,))
+    run.refresh_from_db()
+    assert run.status == RunStatus.WAITING and run.events.filter(type="run.started").count() == 1
+    assert len(rung) == 1 and 25 < rung[0] <= 30
 
 
 def test_wait_until_a_local_time_uses_the_customers_time_zone(builder, eager):
