@@ -7,6 +7,9 @@ PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) FLOWBUILDER_TESTING=true
+# The browser suite runs beside the integration suite, in its own test database (test_<name>_e2e) and its
+# own Redis database, two above TEST_REDIS_URL's (the unit suite's second process took the one above).
+TEST_E2E_REDIS_URL ?= $(shell url='$(TEST_REDIS_URL)'; echo "$${url%/*}/$$(( ($${url##*/} + 2) % 16 ))")
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test lint venv deps dev-deps frontend frontend-test chromium migrate demo unit browser bench clean
@@ -80,8 +83,16 @@ lint: dev-deps
 test: dev-deps lint frontend-test chromium
 	$(TEST_ENV) $(PY) -m flowbuilder.devtools.services --postgres
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser and not integration" -q -n 2
-	$(TEST_ENV) $(VENV)/bin/pytest -m "integration and not browser" -q
-	$(TEST_ENV) DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser -q tests/e2e
+	@# Both suites mostly wait on real processes, so they run side by side (about 5 minutes less than one
+	@# after the other); the browser suite's output is shown when both have ended.
+	@log=$$(mktemp); \
+	$(TEST_ENV) REDIS_URL=$(TEST_E2E_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
+		$(VENV)/bin/pytest -m browser -q tests/e2e > $$log 2>&1 & browser=$$!; \
+	echo "integration suite (the browser suite runs beside it; its output follows):"; \
+	$(TEST_ENV) $(VENV)/bin/pytest -m "integration and not browser" -q; integration=$$?; \
+	wait $$browser; browser=$$?; \
+	echo "browser suite:"; cat $$log; rm -f $$log; \
+	test $$integration -eq 0 && test $$browser -eq 0
 
 unit: dev-deps
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser and not integration" -q -n 2
