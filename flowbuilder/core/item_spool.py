@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import json
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, overload
 
@@ -151,6 +152,47 @@ class ItemBuffer:
             self._flush()
         self._file.flush()
         return SpooledItems(self._file, self._offsets, self._counts)
+
+
+class ItemsByPosition:
+    """A spooled list copied to a temporary file one item per line, read back by position: a node that
+    reorders or looks up a long list (sort, merge by key) holds positions in memory, not the items."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115  # closed in close()
+        self._offsets = array("q")
+        for item in items:
+            self._offsets.append(self._file.tell())
+            self._file.write(_dumps(item) + b"\n")
+        self._file.flush()
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def __getitem__(self, position: int) -> Any:
+        self._file.seek(self._offsets[position])
+        return json.loads(self._file.readline())
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> ItemsByPosition:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def in_order(items: Sequence[Any], positions: Iterable[int]) -> list[Any] | SpooledItems:
+    """``items`` at ``positions``, in that order: a list for a list; for a spooled list a spooled result,
+    with one item of it in memory at a time (the input is copied to a file read back by position)."""
+    if not is_spooled(items):
+        return [items[p] for p in positions]
+    out = ItemBuffer()
+    with ItemsByPosition(items) as by_position:
+        for position in positions:
+            out.append(by_position[position])
+    return out.result()
 
 
 def is_spooled(items: Any) -> bool:

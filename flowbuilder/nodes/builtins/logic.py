@@ -7,7 +7,9 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ..base import BaseNode, NodeContext, Port, PortItems
+from flowbuilder.core.item_spool import ItemBuffer, ItemsByPosition, is_spooled
+
+from ..base import BaseNode, Items, NodeContext, Port, PortItems
 from ..expressions import evaluate_field, is_truthy
 from ._helpers import FIELD_LIST, get_path, item_bindings, key_of
 from .filtering import CONDITION
@@ -24,6 +26,7 @@ class IfNode(BaseNode):
     description = "Route each item to 'true' or 'false' by a condition."
     docs = "Evaluates **Condition** per item; true items leave on **true**, the rest on **false**."
     outputs = (Port("true", "True"), Port("false", "False"))
+    streams_items = True
     expression_fields = ("condition",)
     config_schema: ClassVar[dict] = {
         "type": "object",
@@ -34,10 +37,10 @@ class IfNode(BaseNode):
 
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
         condition = self.config["condition"]
-        out: dict[str, list] = {"true": [], "false": []}
+        out = {"true": ItemBuffer(), "false": ItemBuffer()}
         for _, item, bindings in item_bindings(ctx, inputs.get("main") or []):
             out["true" if is_truthy(evaluate_field(condition, bindings)) else "false"].append(item)
-        return out
+        return {port: buffer.result() for port, buffer in out.items()}
 
 
 def _rule_port(rule: Any, index: int) -> str:
@@ -57,6 +60,7 @@ class SwitchNode(BaseNode):
         "**fallback**. Port names default to `case_0`, `case_1`, ..."
     )
     outputs = (Port("fallback", "Fallback"),)  # plus one port per rule: see output_ports
+    streams_items = True
     expression_fields = ("rules[].condition",)
     config_schema: ClassVar[dict] = {
         "type": "object",
@@ -120,8 +124,8 @@ class SwitchNode(BaseNode):
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
         rules = [(_rule_port(r, i), r["condition"]) for i, r in enumerate(self.config["rules"])]
         first_only = self.config.get("mode", "first") == "first"
-        out: dict[str, list] = {port: [] for port, _ in rules}
-        out["fallback"] = []
+        out = {port: ItemBuffer() for port, _ in rules}
+        out["fallback"] = ItemBuffer()
         for _, item, bindings in item_bindings(ctx, inputs.get("main") or []):
             matched = False
             for port, condition in rules:
@@ -132,7 +136,7 @@ class SwitchNode(BaseNode):
                         break
             if not matched:
                 out["fallback"].append(item)
-        return out
+        return {port: buffer.result() for port, buffer in out.items()}
 
 
 class MergeNode(BaseNode):
@@ -152,6 +156,7 @@ class MergeNode(BaseNode):
     )
     inputs = (Port("a", "A"), Port("b", "B"))
     always_runs = True
+    streams_items = True
     config_schema: ClassVar[dict] = {
         "type": "object",
         "properties": {
@@ -182,33 +187,43 @@ class MergeNode(BaseNode):
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
         a, b = inputs.get("a") or [], inputs.get("b") or []
         mode = self.config.get("mode", "append")
+        out = ItemBuffer()
         if mode == "append":
-            return {"main": [*a, *b]}
-        if mode == "pair_by_index":
+            out.extend(a)
+            out.extend(b)
+        elif mode == "pair_by_index":
             if self.config.get("include_unpaired"):
                 pairs = itertools.zip_longest(a, b, fillvalue={})
             else:
                 pairs = zip(a, b, strict=False)
-            return {"main": [{**x, **y} for x, y in pairs]}
-        return {"main": self._merge_by_key(a, b)}
+            out.extend({**x, **y} for x, y in pairs)
+        else:
+            self._merge_by_key(a, b, out)
+        return {"main": out.result()}
 
-    def _merge_by_key(self, a: list, b: list) -> list:
+    def _merge_by_key(self, a: Items, b: Items, out: ItemBuffer) -> None:
         keys_a = list(self.config.get("key_fields") or [])
         keys_b = list(self.config.get("key_fields_b") or keys_a)
         join = self.config.get("join", "left")
-        by_key: dict[str, dict] = {}
-        for item in b:
-            by_key.setdefault(key_of(item, keys_b, None, {}), item)  # first B item per key wins
+        # A streams through; B is looked up by key. A long (spooled) B stays on disk: memory holds its
+        # keys and positions, not its items.
+        by_position = ItemsByPosition(b) if is_spooled(b) else None
+        lookup = by_position if by_position is not None else b
+        by_key: dict[str, int] = {}
+        for position, item in enumerate(b):
+            by_key.setdefault(key_of(item, keys_b, None, {}), position)  # first B item per key wins
         used: set[str] = set()
-        out = []
-        for item in a:
-            key = key_of(item, keys_a, None, {})
-            match = by_key.get(key)
-            if match is not None and any(get_path(item, k) is not None for k in keys_a):
-                out.append({**item, **match})
-                used.add(key)
-            elif join != "inner":
-                out.append(dict(item))
-        if join == "outer":
-            out.extend(dict(item) for key, item in by_key.items() if key not in used)
-        return out
+        try:
+            for item in a:
+                key = key_of(item, keys_a, None, {})
+                match = by_key.get(key)
+                if match is not None and any(get_path(item, k) is not None for k in keys_a):
+                    out.append({**item, **lookup[match]})
+                    used.add(key)
+                elif join != "inner":
+                    out.append(dict(item))
+            if join == "outer":
+                out.extend(dict(lookup[p]) for key, p in by_key.items() if key not in used)
+        finally:
+            if by_position is not None:
+                by_position.close()

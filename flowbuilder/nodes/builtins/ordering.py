@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from flowbuilder.core.item_spool import in_order
+
 from ..base import BaseNode, NodeContext, PortItems
 from ..expressions import evaluate_field
 from ._helpers import expression_property, get_path, item_bindings, require_main
@@ -28,6 +30,7 @@ class SortItems(BaseNode):
     label = "Sort"
     category = "Transform"
     icon = "arrow-up-down"
+    streams_items = True
     description = "Sort items by a field or an expression."
     docs = (
         "Sorts by **Field** (dot path) or, if set, by **Key expression**. Numbers sort before text; "
@@ -51,14 +54,15 @@ class SortItems(BaseNode):
         return []
 
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
+        items = require_main(inputs)
         expression = self.config.get("key_expression")
         field = self.config.get("field") or ""
-        keyed = []
-        for index, item, bindings in item_bindings(ctx, require_main(inputs)):
+        keyed = []  # (sort key, position): a long input's items stay on disk, only their keys are held
+        for index, item, bindings in item_bindings(ctx, items):
             value = evaluate_field(expression, bindings) if expression else get_path(item, field)
-            keyed.append((_sort_key(value), index, item))
+            keyed.append((_sort_key(value), index))
         present = [k for k in keyed if k[0][0] != 3]
         missing = [k for k in keyed if k[0][0] == 3]
         # reverse=True keeps equal keys in input order, so the sort stays stable both ways.
         present.sort(key=lambda k: k[0], reverse=self.config.get("order") == "desc")
-        return {"main": [item for _, _, item in present + missing]}
+        return {"main": in_order(items, (index for _, index in present + missing))}

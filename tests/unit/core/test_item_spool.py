@@ -7,7 +7,15 @@ import json
 import pytest
 
 from flowbuilder.core import item_spool
-from flowbuilder.core.item_spool import ItemBuffer, SpooledItems, any_spooled, is_spooled, plain
+from flowbuilder.core.item_spool import (
+    ItemBuffer,
+    ItemsByPosition,
+    SpooledItems,
+    any_spooled,
+    in_order,
+    is_spooled,
+    plain,
+)
 
 
 @pytest.fixture
@@ -68,3 +76,19 @@ def test_weight_spills_a_few_heavy_items(small_spool):
 
 def test_an_empty_buffer_is_an_empty_list():
     assert ItemBuffer().result() == []
+
+
+def test_items_by_position_read_back_any_item_of_a_spooled_list(small_spool):
+    items = [{"n": n, "text": "é" * (n % 3)} for n in range(23)]
+    with ItemsByPosition(collect(items)) as by_position:
+        assert len(by_position) == 23
+        assert [by_position[p] for p in (22, 0, 7, 7, 13)] == [items[p] for p in (22, 0, 7, 7, 13)]
+
+
+def test_in_order_keeps_a_list_a_list_and_a_spooled_list_spooled(small_spool):
+    items = [{"n": n} for n in range(23)]
+    backwards = list(range(22, -1, -1))
+    assert in_order(items[:5], [4, 0, 2]) == [{"n": 4}, {"n": 0}, {"n": 2}]
+    result = in_order(collect(items), backwards)
+    assert is_spooled(result) and list(result) == items[::-1]
+    assert in_order(collect(items), []) == []

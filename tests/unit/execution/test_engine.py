@@ -527,6 +527,53 @@ def test_long_item_lists_flow_spooled_and_are_stored_whole(builder, eager, endpo
     assert stored["late"]["main"][0]["first"] == 119, stored["late"]["main"][0]
 
 
+def test_sort_route_and_merge_pass_long_lists_on_spooled(builder, eager, endpoint, monkeypatch):
+    # Sort, if and merge stream: a long input reaches them spooled and leaves them spooled, stored whole.
+    from flowbuilder.core import item_spool
+    from flowbuilder.execution import engine as engine_module
+
+    monkeypatch.setattr(item_spool, "SPOOL_AFTER", 50)
+    monkeypatch.setattr(item_spool, "CHUNK_ITEMS", 16)
+    streamed, write = [], engine_module.write_large_outputs
+
+    def spy(run_id, node_id, outputs):
+        streamed.append(node_id)
+        write(run_id, node_id, outputs)
+
+    monkeypatch.setattr(engine_module, "write_large_outputs", spy)
+    records = [{"id": n, "amount": (n * 7) % 11} for n in range(120)]
+    endpoint.route("/accounts", lambda n, body: (200, {}, {"records": records}))
+    doc = document(
+        [
+            node("t", "trigger.manual"),
+            node(
+                "fetch",
+                "http.request",
+                {"method": "GET", "url": endpoint.url + "/accounts", "items_path": "records"},
+            ),
+            node("sort", "transform.sort", {"field": "amount", "order": "desc"}),
+            node("route", "logic.if", {"condition": "$item.amount > 5"}),
+            node("merge", "logic.merge", {"mode": "append"}),
+        ],
+        [
+            edge("t", "fetch"),
+            edge("fetch", "sort"),
+            edge("sort", "route"),
+            edge("route", "merge", "true", "a"),
+            edge("route", "merge", "false", "b"),
+        ],
+    )
+    run = run_flow(builder, doc)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert set(streamed) == {"fetch", "sort", "route", "merge"}
+    by_amount = sorted(records, key=lambda r: r["amount"], reverse=True)  # stable, as the node's sort
+    stored = {nr.node_id: nr.output_items for nr in NodeRun.objects.filter(run=run)}
+    assert stored["sort"] == {"main": by_amount}
+    high, low = [r for r in by_amount if r["amount"] > 5], [r for r in by_amount if r["amount"] <= 5]
+    assert stored["route"] == {"true": high, "false": low}
+    assert stored["merge"] == {"main": high + low}
+
+
 def test_a_large_single_response_is_parsed_record_by_record_past_the_memory_cap(builder, eager, endpoint):
     # 60,000 records in one 11+ MiB answer (over the client's 10 MiB in-memory cap): kept on disk, parsed
     # record by record, spooled on to the next node. A big single object without an items path is one item.

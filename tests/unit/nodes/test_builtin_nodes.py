@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from flowbuilder.core.errors import NodeError, RetryableNodeError
+from flowbuilder.core.item_spool import SpooledItems
 from flowbuilder.nodes.base import NodeContext
 from flowbuilder.nodes.expressions import ExpressionError
 from flowbuilder.validation.node_checks import config_findings
@@ -235,6 +236,67 @@ def test_dedupe_aggregate_and_explode_read_a_spooled_input_a_chunk_at_a_time(mak
     assert [i["amt"] for i in last["main"]] == list(range(51, 60))
     exploded = make_node("transform.explode", {"field": "parts", "as": "part"}).run(ctx, {"main": spooled})
     assert is_spooled(exploded["main"]) and len(exploded["main"]) == 120  # a long output spools too
+
+
+class ReadInOrderOnly(SpooledItems):
+    """A spooled list that fails a test when a node indexes it: a node that streams only iterates it."""
+
+    def __getitem__(self, index):
+        raise AssertionError(f"indexed a spooled input at {index!r}: the node read it into memory")
+
+
+def test_sort_merge_if_and_switch_stream_a_spooled_input_and_spool_a_long_output(make_node, ctx, monkeypatch):
+    from flowbuilder.core import item_spool
+    from flowbuilder.core.item_spool import ItemBuffer, is_spooled
+
+    monkeypatch.setattr(item_spool, "SPOOL_AFTER", 20)
+    monkeypatch.setattr(item_spool, "CHUNK_ITEMS", 7)
+
+    def spool(items):
+        buffer = ItemBuffer()
+        buffer.extend(items)
+        spooled = buffer.result()
+        assert is_spooled(spooled)
+        spooled.__class__ = ReadInOrderOnly
+        return spooled
+
+    a = [{"k": n % 13, "n": n, "amt": (n * 37) % 50 if n % 5 else None} for n in range(60)]
+    b = [{"k": k, "name": f"k{k}"} for k in (*range(3, 40), 3)]  # 3 twice: the first wins
+    cases = [
+        ("transform.sort", {"field": "amt"}),
+        ("transform.sort", {"field": "amt", "order": "desc"}),
+        ("transform.sort", {"key_expression": "$item.k * 100 - $item.n"}),
+        ("logic.merge", {"mode": "append"}),
+        ("logic.merge", {"mode": "pair_by_index"}),
+        ("logic.merge", {"mode": "pair_by_index", "include_unpaired": True}),
+        ("logic.merge", {"mode": "merge_by_key", "key_fields": ["k"]}),
+        ("logic.merge", {"mode": "merge_by_key", "key_fields": ["k"], "join": "inner"}),
+        ("logic.merge", {"mode": "merge_by_key", "key_fields": ["k"], "join": "outer"}),
+        ("logic.if", {"condition": "$item.n % 3 = 0"}),
+        (
+            "logic.switch",
+            {"rules": [{"condition": "$item.k < 4"}, {"condition": "$item.k < 8"}], "mode": "all"},
+        ),
+    ]
+    for type_, config in cases:
+        node = make_node(type_, config)
+        assert node.streams_items, type_  # the engine hands it the spooled list as is
+        ports = ("a", "b") if type_ == "logic.merge" else ("main",)
+        in_memory = node.run(ctx, dict(zip(ports, (a, b), strict=False)))
+        from_disk = node.run(ctx, {port: spool(items) for port, items in zip(ports, (a, b), strict=False)})
+        assert {p: list(v) for p, v in from_disk.items()} == {p: list(v) for p, v in in_memory.items()}, (
+            config
+        )
+    by_amount = make_node("transform.sort", {"field": "amt"}).run(ctx, {"main": spool(a)})["main"]
+    # Stable, missing values last: what Python's stable sort gives the items that have an amount.
+    expected = sorted((i for i in a if i["amt"] is not None), key=lambda i: i["amt"])
+    expected += [i for i in a if i["amt"] is None]
+    assert is_spooled(by_amount) and [i["n"] for i in by_amount] == [i["n"] for i in expected]
+    joined = make_node("logic.merge", {"mode": "merge_by_key", "key_fields": ["k"], "join": "outer"}).run(
+        ctx, {"a": spool(a), "b": spool(b)}
+    )["main"]
+    assert is_spooled(joined) and len(joined) == 60 + 27  # B's keys 13..39 match no A item
+    assert next(i for i in joined if i["k"] == 3)["name"] == "k3"
 
 
 class FakeResponse:
