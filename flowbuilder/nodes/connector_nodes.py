@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from connectors.base import Action, Connector, RecordRef, Trigger
@@ -69,14 +69,19 @@ class ConnectorActionNode(BaseNode):
     connector: Connector
     action: Action
     category = "Generic"
+    streams_items = True
 
     def run(self, ctx: NodeContext, inputs: PortItems) -> PortItems:
-        items: Items = list(inputs.get("main", []))
+        items = inputs.get("main") or []
         if not items:
             return {"main": []}
         try:
             handle = self._handle(ctx)
-            params = [self._params(ctx, item, index) for index, item in enumerate(items)]
+            # Every item's input is rendered before the first call: a template that fails on the 500th item
+            # fails the node before it wrote anything. A long input's rendered inputs spool to disk.
+            rendered = ItemBuffer()
+            rendered.extend(self._params(ctx, item, index) for index, item in enumerate(items))
+            params = rendered.result()
             if self.action.mode == "batch":
                 return {"main": self._run_batches(ctx, handle, params)}
             return {"main": self._run_items(ctx, handle, params)}
@@ -109,7 +114,7 @@ class ConnectorActionNode(BaseNode):
             raise NodeError("Rendered action input is not an object.", hint="Check the templates.")
         return rendered
 
-    def _run_items(self, ctx: NodeContext, handle: Any, params: list[dict[str, Any]]) -> Items:
+    def _run_items(self, ctx: NodeContext, handle: Any, params: Sequence[dict[str, Any]]) -> Items:
         out = ItemBuffer()  # a long result goes to disk a chunk at a time, not into one list
         stream = None if self.action.writes else getattr(handle, "stream_action", None)
         for index, p in enumerate(params):
@@ -128,13 +133,13 @@ class ConnectorActionNode(BaseNode):
             ctx.heartbeat()
         return out.result()
 
-    def _run_batches(self, ctx: NodeContext, handle: Any, params: list[dict[str, Any]]) -> Items:
+    def _run_batches(self, ctx: NodeContext, handle: Any, params: Sequence[dict[str, Any]]) -> Items:
         out = ItemBuffer()
         size = self.action.batch_size
         for start in range(0, len(params), size):
             # Keyed by the first item of the batch: stable across replays as long as the input is.
             key = ctx.idempotency_key(start) if self.action.writes else None
-            batch = params[start : start + size]
+            batch = params[start : start + size]  # a spooled list reads its chunks in order
             result = handle.run_action(self.action.key, batch, idempotency_key=key)
             mark_writes(ctx, handle, self.action, batch, result)
             out.extend(_as_items(result))

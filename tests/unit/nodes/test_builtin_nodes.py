@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 
 from flowbuilder.core.errors import NodeError, RetryableNodeError
-from flowbuilder.core.item_spool import SpooledItems
 from flowbuilder.nodes.base import NodeContext
 from flowbuilder.nodes.expressions import ExpressionError
 from flowbuilder.validation.node_checks import config_findings
+from tests.support.spooled import read_in_order_only
 
 BUILTINS = [
     "trigger.manual",
@@ -238,27 +238,13 @@ def test_dedupe_aggregate_and_explode_read_a_spooled_input_a_chunk_at_a_time(mak
     assert is_spooled(exploded["main"]) and len(exploded["main"]) == 120  # a long output spools too
 
 
-class ReadInOrderOnly(SpooledItems):
-    """A spooled list that fails a test when a node indexes it: a node that streams only iterates it."""
-
-    def __getitem__(self, index):
-        raise AssertionError(f"indexed a spooled input at {index!r}: the node read it into memory")
-
-
 def test_sort_merge_if_and_switch_stream_a_spooled_input_and_spool_a_long_output(make_node, ctx, monkeypatch):
     from flowbuilder.core import item_spool
-    from flowbuilder.core.item_spool import ItemBuffer, is_spooled
+    from flowbuilder.core.item_spool import is_spooled
 
     monkeypatch.setattr(item_spool, "SPOOL_AFTER", 20)
     monkeypatch.setattr(item_spool, "CHUNK_ITEMS", 7)
-
-    def spool(items):
-        buffer = ItemBuffer()
-        buffer.extend(items)
-        spooled = buffer.result()
-        assert is_spooled(spooled)
-        spooled.__class__ = ReadInOrderOnly
-        return spooled
+    spool = read_in_order_only
 
     a = [{"k": n % 13, "n": n, "amt": (n * 37) % 50 if n % 5 else None} for n in range(60)]
     b = [{"k": k, "name": f"k{k}"} for k in (*range(3, 40), 3)]  # 3 twice: the first wins

@@ -9,11 +9,13 @@ import pytest
 from connectors.base import open_connection
 from connectors.generic.http.connector import GenericRestConnector
 from flowbuilder.core.errors import NodeError, RetryableNodeError
+from flowbuilder.core.item_spool import is_spooled
 from flowbuilder.nodes.base import NodeContext
 from flowbuilder.nodes.connector_nodes import register_connector_nodes
 from flowbuilder.nodes.registry import NodeRegistry
 from tests.support.fake_connectors import AcmeCRM
 from tests.support.scripted_server import LOCAL, json_reply
+from tests.support.spooled import read_in_order_only
 
 
 @pytest.fixture
@@ -119,3 +121,31 @@ def test_templates_are_rendered_per_item(nodes, server):
     assert "Name+%3D+%27Acme%27" in queries[0]
     # Expression text arriving inside data stays a literal string.
     assert "%7B%7B+1%2B1+%7D%7D" in queries[1]
+
+
+def test_a_long_input_streams_through_a_write_and_a_bad_item_fails_it_before_any_call(
+    nodes, server, monkeypatch
+):
+    from flowbuilder.core import item_spool
+
+    monkeypatch.setattr(item_spool, "SPOOL_AFTER", 10)
+    monkeypatch.setattr(item_spool, "CHUNK_ITEMS", 4)
+
+    def upsert(seen):
+        records = json.loads(seen.body)["records"]
+        return json_reply(200, json.dumps({"results": [{"ok": r["name"]} for r in records]}).encode())
+
+    server.routes["/upsert"] = upsert
+    node = nodes.get("crm.acme.upsert")({"connection": "c1", "name": "{{ $string($number($item.n)) }}"})
+    assert node.streams_items  # the engine hands it a spooled input as is
+    items = [{"n": str(n)} for n in range(30)]
+    out = node.run(_ctx(server, AcmeCRM()), {"main": read_in_order_only(items)})
+    assert is_spooled(out["main"]) and list(out["main"]) == [{"ok": str(n)} for n in range(30)]
+    keys = [s.headers["Idempotency-Key"] for s in server.seen]
+    assert keys == [f"fb-5-n1-{n}" for n in range(0, 30, 2)]  # batches of two, keyed as before
+
+    server.seen.clear()
+    items[25] = {"n": "twenty-five"}  # $number fails on this one
+    with pytest.raises(NodeError):
+        node.run(_ctx(server, AcmeCRM()), {"main": read_in_order_only(items)})
+    assert server.seen == []  # every item was rendered before the first write
