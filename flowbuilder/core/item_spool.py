@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import marshal
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -155,23 +156,31 @@ class ItemBuffer:
 
 
 class ItemsByPosition:
-    """A spooled list copied to a temporary file one item per line, read back by position: a node that
-    reorders or looks up a long list (sort, merge by key) holds positions in memory, not the items."""
+    """A spooled list copied to a temporary file item by item, read back by position: a node that reorders
+    or looks up a long list (sort, merge by key) holds positions in memory, not the items.
+
+    The copy is this process's own scratch, written and read within one node run, of items that came out of
+    JSON: ``marshal`` (plain dicts, lists, strings and numbers) writes and reads them several times faster
+    than JSON text."""
 
     def __init__(self, items: Iterable[Any]) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115  # closed in close()
-        self._offsets = array("q")
+        self._offsets = array("q", [0])
         for item in items:
+            self._file.write(marshal.dumps(item))
             self._offsets.append(self._file.tell())
-            self._file.write(_dumps(item) + b"\n")
         self._file.flush()
 
     def __len__(self) -> int:
-        return len(self._offsets)
+        return len(self._offsets) - 1
 
     def __getitem__(self, position: int) -> Any:
-        self._file.seek(self._offsets[position])
-        return json.loads(self._file.readline())
+        if not 0 <= position < len(self):
+            raise IndexError("item position out of range")
+        start = self._offsets[position]
+        self._file.seek(start)
+        # Bytes this object wrote itself to an anonymous file, never bytes from outside (ruff's S302).
+        return marshal.loads(self._file.read(self._offsets[position + 1] - start))  # noqa: S302
 
     def close(self) -> None:
         self._file.close()

@@ -79,10 +79,22 @@ def test_an_empty_buffer_is_an_empty_list():
 
 
 def test_items_by_position_read_back_any_item_of_a_spooled_list(small_spool):
-    items = [{"n": n, "text": "é" * (n % 3)} for n in range(23)]
+    items = [
+        {
+            "n": n,
+            "text": "é" * (n % 3),
+            "rate": n / 7,
+            "ok": n % 2 == 0,
+            "none": None,
+            "tags": [n, {"k": "v"}],
+        }
+        for n in range(23)
+    ]
     with ItemsByPosition(collect(items)) as by_position:
         assert len(by_position) == 23
         assert [by_position[p] for p in (22, 0, 7, 7, 13)] == [items[p] for p in (22, 0, 7, 7, 13)]
+        with pytest.raises(IndexError):
+            by_position[23]
 
 
 def test_in_order_keeps_a_list_a_list_and_a_spooled_list_spooled(small_spool):
