@@ -16,11 +16,11 @@ from playwright.sync_api import Page, expect
 from flowbuilder.crossref import actions as crossref
 from flowbuilder.devtools.ops_data import Mix, bulk_runs, sf_id
 from flowbuilder.execution.models import Run, RunStatus
-from flowbuilder.flows import actions as flow_actions
 from flowbuilder.observability import dashboards, sla, trace
 from flowbuilder.observability.insight_models import BusinessRecord, SlaPolicy
 from flowbuilder.tenancy.models import OrganisationKind
 from tests.support.documents import manual_document
+from tests.support.flows import published_flow
 
 from .conftest import login_ui
 
@@ -28,12 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def published(admin: Any, org: Any, name: str, criticality: str = "normal") -> Any:
-    flow = flow_actions.create_flow(actor=admin, organisation=org, name=name, document=manual_document())
-    flow_actions.publish_flow(actor=admin, flow=flow, comment="v1")
-    flow.refresh_from_db()
-    flow.criticality = criticality
-    flow.save(update_fields=["criticality"])
-    return flow
+    return published_flow(admin, org, name, manual_document(), comment="v1", criticality=criticality)
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from playwright.sync_api import Page, expect
 
 from flowbuilder.credentials.models import Connection
 from flowbuilder.execution.models import Run
-from flowbuilder.flows import actions as flow_actions
 from flowbuilder.flows.models import Flow
 from flowbuilder.triggers.models import PollingState
 from tests.support.documents import document, edge, node
+from tests.support.flows import published_flow
 
 from .conftest import login_ui
 
@@ -41,10 +41,7 @@ def published(admin: Any, org: Any, name: str, trigger: dict[str, Any]) -> Flow:
         [trigger, node("tag", "transform.map", {"fields": [{"name": "seen", "value": True}]})],
         [edge(trigger["id"], "tag")],
     )
-    flow = flow_actions.create_flow(actor=admin, organisation=org, name=name, document=doc)
-    flow_actions.publish_flow(actor=admin, flow=flow, comment="Go live")
-    flow.refresh_from_db()
-    return flow
+    return published_flow(admin, org, name, doc, comment="Go live")
 
 
 @pytest.fixture

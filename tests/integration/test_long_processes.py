@@ -26,15 +26,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
-def publish(api: ApiSession, org_id: int, name: str, doc: dict) -> dict:
-    created = api.post("/api/flows/", json={"organisation": org_id, "name": name, "document": doc})
-    assert created.status_code == 201, created.text
-    flow = created.json()
-    published = api.post(f"/api/flows/{flow['id']}/publish/", json={"comment": "first"})
-    assert published.status_code == 201, published.text
-    return flow
-
-
 def start(api: ApiSession, flow: dict, data: Any) -> int:
     answer = api.post(f"/api/flows/{flow['id']}/run/", json={"input": data})
     assert answer.status_code == 201, answer.text
@@ -75,7 +66,7 @@ def test_a_wait_survives_killing_every_worker_and_beat_and_resumes_on_time(
         ],
         [edge("t", "w"), edge("w", "m")],
     )
-    flow = publish(api, org.pk, "Wait a bit", doc)
+    flow = api.publish_new_flow(org.pk, "Wait a bit", doc)
     worker, beat = start_worker(), start_beat()
     run_id = start(api, flow, {"invoice": "INV-7"})
     parked = wait_for_status(api, run_id, {"waiting"}, timeout=15)
@@ -123,7 +114,7 @@ def approval_flow(api: ApiSession, org_id: int, **config: Any) -> dict:
             edge("ok", "late", source_port="timed_out"),
         ],
     )
-    return publish(api, org_id, "Approve invoices", doc)
+    return api.publish_new_flow(org_id, "Approve invoices", doc)
 
 
 def test_approvals_by_api_and_by_email_link_through_the_real_server(
@@ -216,8 +207,7 @@ def test_the_saga_undoes_in_reverse_and_the_error_flow_starts(
             },
         )
 
-    handler = publish(
-        api,
+    handler = api.publish_new_flow(
         org.pk,
         "Tell finance",
         document([node("t", "trigger.manual"), node("m", "transform.map", {"fields": []})], [edge("t", "m")]),
@@ -231,7 +221,7 @@ def test_the_saga_undoes_in_reverse_and_the_error_flow_starts(
         ],
         [edge("t", "mark_billed"), edge("mark_billed", "draft"), edge("draft", "invoice")],
     )
-    flow = publish(api, org.pk, "Bill", doc)
+    flow = api.publish_new_flow(org.pk, "Bill", doc)
     assert api.patch(f"/api/flows/{flow['id']}/", json={"error_flow": handler["id"]}).status_code == 200
     run_id = start(api, flow, {"project": "P-1"})
     done = wait_for_status(api, run_id, TERMINAL, timeout=20)
@@ -270,7 +260,7 @@ def test_a_killed_workers_run_resumes_within_ten_seconds_with_default_settings(
         ],
         [edge("t", "call")],
     )
-    flow = publish(api, org.pk, "Slow", doc)
+    flow = api.publish_new_flow(org.pk, "Slow", doc)
     # Production durability settings (the shared fixtures shorten them for speed): no overrides.
     env = {
         k: v

@@ -62,15 +62,6 @@ def http(node_id: str, url: str, **extra: Any) -> dict:
 
 
 # --------------------------------------------------------------------------- helpers
-def create_and_publish(api: ApiSession, org_id: int, name: str, doc: dict) -> dict:
-    created = api.post("/api/flows/", json={"organisation": org_id, "name": name, "document": doc})
-    assert created.status_code == 201, created.text
-    flow = created.json()
-    published = api.post(f"/api/flows/{flow['id']}/publish/", json={"comment": "first"})
-    assert published.status_code == 201, published.text
-    return api.get(f"/api/flows/{flow['id']}/").json()
-
-
 def wait_for_run(api: ApiSession, run_id: int, timeout: float = 20.0) -> dict:
     def finished() -> dict | None:
         data = api.get(f"/api/runs/{run_id}/").json()
@@ -152,7 +143,7 @@ def test_build_publish_and_watch_a_run_live(
         assert refused.status_code == 400
         assert {f["node_id"] for f in refused.json()["findings"] if f["code"] == "cycle"} == {"x", "y", "z"}
 
-    flow = create_and_publish(api, org.pk, "Branches", branching_document())
+    flow = api.publish_new_flow(org.pk, "Branches", branching_document())
     assert not [f for f in flow["draft"]["findings"] if f["severity"] == "error"]
     hook = flow["webhook_url"]
     assert hook.startswith(api.base_url + "/hooks/")
@@ -267,7 +258,7 @@ def test_parallel_branches_run_at_the_same_time(
             edge("b", "merge", target_port="b"),
         ],
     )
-    flow = create_and_publish(api, org.pk, "Parallel", doc)
+    flow = api.publish_new_flow(org.pk, "Parallel", doc)
     started = api.post(f"/api/flows/{flow['id']}/run/", json={"input": {"id": 1}})
     assert started.status_code == 201, started.text
     run = wait_for_run(api, started.json()["id"])
@@ -307,7 +298,7 @@ def test_sigkilled_worker_loses_nothing(
         ],
         [edge("t", "a"), edge("a", "b"), edge("b", "c")],
     )
-    flow = create_and_publish(api, org.pk, "Chain", doc)
+    flow = api.publish_new_flow(org.pk, "Chain", doc)
     first = start_worker()
     started = api.post(f"/api/flows/{flow['id']}/run/", json={"input": {"id": 1}})
     assert started.status_code == 201, started.text
@@ -342,7 +333,7 @@ def retry_flow(api: ApiSession, org_id: int, url: str) -> dict:
         [node("t", "trigger.manual"), http("call", url, retry={"max_attempts": 3, "backoff_s": 0.5})],
         [edge("t", "call")],
     )
-    return create_and_publish(api, org_id, "Retry", doc)
+    return api.publish_new_flow(org_id, "Retry", doc)
 
 
 def test_server_error_is_retried_and_the_run_succeeds(

@@ -342,6 +342,18 @@ class ApiSession:
     def put(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("PUT", path, **kwargs)
 
+    def publish_new_flow(self, organisation_id: int, name: str, doc: dict) -> dict:
+        """Create a flow and publish it through the API, as the editor does; the flow as the API now shows
+        it (its published version and webhook URL set)."""
+        created = self.post(
+            "/api/flows/", json={"organisation": organisation_id, "name": name, "document": doc}
+        )
+        assert created.status_code == 201, created.text
+        flow_id = created.json()["id"]
+        published = self.post(f"/api/flows/{flow_id}/publish/", json={"comment": "first"})
+        assert published.status_code == 201, published.text
+        return self.get(f"/api/flows/{flow_id}/").json()
+
     def cookie_header(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
 

@@ -14,8 +14,8 @@ from flowbuilder.execution import actions
 from flowbuilder.execution.durability import sweep
 from flowbuilder.execution.engine import Engine
 from flowbuilder.execution.models import NodeRun, NodeStatus, Run, RunStatus
-from flowbuilder.flows import actions as flow_actions
 from tests.support.documents import chain, document, edge, node
+from tests.support.flows import published_flow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,11 +27,7 @@ def builder(make_org, make_user):
 
 
 def publish(user, doc):
-    org = user.memberships.first().organisation
-    flow = flow_actions.create_flow(actor=user, organisation=org, name="f", document=doc)
-    flow_actions.publish_flow(actor=user, flow=flow)
-    flow.refresh_from_db()
-    return flow
+    return published_flow(user, None, "f", doc)
 
 
 def run_flow(user, doc, items=None):

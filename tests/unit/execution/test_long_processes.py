@@ -26,9 +26,9 @@ from flowbuilder.execution.models import (
     RunOrigin,
     RunStatus,
 )
-from flowbuilder.flows import actions as flow_actions
 from flowbuilder.tenancy.models import Membership
 from tests.conftest import document, edge, node
+from tests.support.flows import published_flow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,15 +47,7 @@ def builder(org, make_user):
 
 
 def publish(user, doc, **fields):
-    org = user.memberships.first().organisation
-    flow = flow_actions.create_flow(actor=user, organisation=org, name=fields.pop("name", "f"), document=doc)
-    flow_actions.publish_flow(actor=user, flow=flow)
-    flow.refresh_from_db()
-    for key, value in fields.items():
-        setattr(flow, key, value)
-    if fields:
-        flow.save()
-    return flow
+    return published_flow(user, None, fields.pop("name", "f"), doc, **fields)
 
 
 def start(user, flow, items=None):

@@ -16,6 +16,7 @@ from flowbuilder.flows import actions as flow_actions
 from flowbuilder.observability import inbox, inbox_actions
 from flowbuilder.observability.inbox_models import BatchStatus, InboxBatch
 from tests.support.documents import document, edge, node
+from tests.support.flows import published_flow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,10 +42,7 @@ def http_doc(url: str, on_error: str = "fail") -> dict:
 
 
 def publish(user, doc, name="f"):
-    flow = flow_actions.create_flow(actor=user, organisation=org_of(user), name=name, document=doc)
-    flow_actions.publish_flow(actor=user, flow=flow)
-    flow.refresh_from_db()
-    return flow
+    return published_flow(user, org_of(user), name, doc)
 
 
 def start(user, flow, items):

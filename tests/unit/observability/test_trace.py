@@ -10,10 +10,10 @@ import pytest
 from flowbuilder.crossref import actions as crossref
 from flowbuilder.execution import actions as run_actions
 from flowbuilder.execution.models import Run, RunStatus
-from flowbuilder.flows import actions as flow_actions
 from flowbuilder.observability import trace
 from flowbuilder.observability.insight_models import BusinessRecord, TraceKey
 from tests.support.documents import manual_document
+from tests.support.flows import published_flow
 
 DEAL = "0065g00000AbCdEAAZ"
 ACCOUNT = "0015g00000XyZabAAB"
@@ -22,10 +22,7 @@ NOW = dt.datetime(2026, 3, 16, 12, 0, tzinfo=dt.UTC)
 
 
 def published(admin, org, name):
-    flow = flow_actions.create_flow(actor=admin, organisation=org, name=name, document=manual_document())
-    flow_actions.publish_flow(actor=admin, flow=flow, comment="v1")
-    flow.refresh_from_db()
-    return flow
+    return published_flow(admin, org, name, manual_document(), comment="v1")
 
 
 @pytest.fixture

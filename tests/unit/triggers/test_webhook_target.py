@@ -12,16 +12,14 @@ from flowbuilder.execution.models import Run, RunStatus
 from flowbuilder.flows import actions as flow_actions
 from flowbuilder.triggers import webhooks
 from tests.support.documents import document, edge, node
+from tests.support.flows import published_flow
 
 pytestmark = pytest.mark.django_db
 
 
 def _published(user, org, name="hook"):
     doc = document([node("t", "trigger.webhook"), node("m", "transform.map")], [edge("t", "m")])
-    flow = flow_actions.create_flow(actor=user, organisation=org, name=name, document=doc)
-    flow_actions.publish_flow(actor=user, flow=flow)
-    flow.refresh_from_db()
-    return flow
+    return published_flow(user, org, name, doc)
 
 
 def _run(flow, status=RunStatus.QUEUED, *, dispatched=True):
