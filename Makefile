@@ -12,7 +12,7 @@ TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) FLOWBUI
 TEST_E2E_REDIS_URL ?= $(shell url='$(TEST_REDIS_URL)'; echo "$${url%/*}/$$(( ($${url##*/} + 2) % 16 ))")
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint venv deps dev-deps frontend frontend-test chromium migrate demo unit browser bench clean
+.PHONY: run test lint venv deps dev-deps frontend frontend-test chromium migrate demo unit bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
