@@ -422,21 +422,31 @@ def test_large_results_are_stored_whole_and_consumed_outputs_are_read_back_when_
     assert endpoint.calls["/rates"] == 1
 
 
-def test_long_item_lists_flow_spooled_and_are_stored_whole(builder, eager, endpoint, monkeypatch):
-    # Spooling from 50 items: the paged fetch (120 records), the map, the filter and the batches each hand
-    # the next node a spooled list, and each is stored in its node run through COPY, text intact.
+@pytest.fixture
+def streamed(monkeypatch):
+    """Spooling from 50 items (chunks of 16); the ids of the nodes whose spooled output the engine streamed
+    into their node run (``write_large_outputs``), in order."""
     from flowbuilder.core import item_spool
     from flowbuilder.execution import engine as engine_module
 
     monkeypatch.setattr(item_spool, "SPOOL_AFTER", 50)
     monkeypatch.setattr(item_spool, "CHUNK_ITEMS", 16)
-    streamed, write = [], engine_module.write_large_outputs
+    node_ids, write = [], engine_module.write_large_outputs
 
     def spy(run_id, node_id, outputs):
-        streamed.append(node_id)
+        node_ids.append(node_id)
         write(run_id, node_id, outputs)
 
     monkeypatch.setattr(engine_module, "write_large_outputs", spy)
+    return node_ids
+
+
+def test_long_item_lists_flow_spooled_and_are_stored_whole(builder, eager, endpoint, monkeypatch, streamed):
+    # Spooling from 50 items: the paged fetch (120 records), the map, the filter and the batches each hand
+    # the next node a spooled list, and each is stored in its node run through COPY, text intact.
+    from flowbuilder.core import item_spool
+    from flowbuilder.execution import engine as engine_module
+
     reread, read = [], engine_module.read_outputs
 
     def read_spy(run_id, node_id):
@@ -523,20 +533,8 @@ def test_long_item_lists_flow_spooled_and_are_stored_whole(builder, eager, endpo
     assert stored["late"]["main"][0]["first"] == 119, stored["late"]["main"][0]
 
 
-def test_sort_route_and_merge_pass_long_lists_on_spooled(builder, eager, endpoint, monkeypatch):
+def test_sort_route_and_merge_pass_long_lists_on_spooled(builder, eager, endpoint, streamed):
     # Sort, if and merge stream: a long input reaches them spooled and leaves them spooled, stored whole.
-    from flowbuilder.core import item_spool
-    from flowbuilder.execution import engine as engine_module
-
-    monkeypatch.setattr(item_spool, "SPOOL_AFTER", 50)
-    monkeypatch.setattr(item_spool, "CHUNK_ITEMS", 16)
-    streamed, write = [], engine_module.write_large_outputs
-
-    def spy(run_id, node_id, outputs):
-        streamed.append(node_id)
-        write(run_id, node_id, outputs)
-
-    monkeypatch.setattr(engine_module, "write_large_outputs", spy)
     records = [{"id": n, "amount": (n * 7) % 11} for n in range(120)]
     endpoint.route("/accounts", lambda n, body: (200, {}, {"records": records}))
     doc = document(
