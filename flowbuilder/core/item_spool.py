@@ -163,13 +163,16 @@ class ItemsByPosition:
     JSON: ``marshal`` (plain dicts, lists, strings and numbers) writes and reads them several times faster
     than JSON text."""
 
-    def __init__(self, items: Iterable[Any]) -> None:
+    def __init__(self, items: Iterable[Any] = ()) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115  # closed in close()
         self._offsets = array("q", [0])
         for item in items:
-            self._file.write(marshal.dumps(item))
-            self._offsets.append(self._file.tell())
-        self._file.flush()
+            self.append(item)
+
+    def append(self, item: Any) -> None:
+        """Add ``item`` at the next position (a buffered file: a read after it seeks, which flushes)."""
+        self._file.write(marshal.dumps(item))
+        self._offsets.append(self._file.tell())
 
     def __len__(self) -> int:
         return len(self._offsets) - 1

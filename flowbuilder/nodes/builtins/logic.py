@@ -207,10 +207,12 @@ class MergeNode(BaseNode):
         join = self.config.get("join", "left")
         # A streams through; B is looked up by key. A long (spooled) B stays on disk: memory holds its
         # keys and positions, not its items.
-        by_position = ItemsByPosition(b) if is_spooled(b) else None
+        by_position = ItemsByPosition() if is_spooled(b) else None
         lookup = by_position if by_position is not None else b
         by_key: dict[str, int] = {}
-        for position, item in enumerate(b):
+        for position, item in enumerate(b):  # one pass over B: its keys, and its copy when spooled
+            if by_position is not None:
+                by_position.append(item)
             by_key.setdefault(key_of(item, keys_b, None, {}), position)  # first B item per key wins
         used: set[str] = set()
         try:
