@@ -376,22 +376,25 @@ def test_running_one_node_with_a_predecessor_uses_pinned_input_and_finishes(buil
     assert NodeRun.objects.get(run=run, node_id="m1").output_items == {"main": [{"n": 42}]}
 
 
+def served_fetch(endpoint, path, body, items_path):
+    """A node "fetch" that GETs ``body`` from the test endpoint at ``path`` and takes its items from
+    ``items_path``."""
+    endpoint.route(path, lambda n, _body: (200, {}, body))
+    return node(
+        "fetch", "http.request", {"method": "GET", "url": endpoint.url + path, "items_path": items_path}
+    )
+
+
 def test_large_results_are_stored_whole_and_consumed_outputs_are_read_back_when_named(
     builder, eager, endpoint, monkeypatch
 ):
     # "fetch" is written in its own step; once "tag" consumed it, the engine forgets it, so "late" (which
     # names it in an expression) reads it back from the database. "tag" has 1,200 items: written alone.
     numbers = list(range(1200))
-    page = {"items": [{"value": n, "rate": 3} for n in numbers]}
-    endpoint.route("/rates", lambda n, body: (200, {}, page))
     doc = document(
         [
             node("t", "trigger.manual"),
-            node(
-                "fetch",
-                "http.request",
-                {"method": "GET", "url": endpoint.url + "/rates", "items_path": "items"},
-            ),
+            served_fetch(endpoint, "/rates", {"items": [{"value": n, "rate": 3} for n in numbers]}, "items"),
             node(
                 "tag",
                 "transform.map",
@@ -536,15 +539,10 @@ def test_long_item_lists_flow_spooled_and_are_stored_whole(builder, eager, endpo
 def test_sort_route_and_merge_pass_long_lists_on_spooled(builder, eager, endpoint, streamed):
     # Sort, if and merge stream: a long input reaches them spooled and leaves them spooled, stored whole.
     records = [{"id": n, "amount": (n * 7) % 11} for n in range(120)]
-    endpoint.route("/accounts", lambda n, body: (200, {}, {"records": records}))
     doc = document(
         [
             node("t", "trigger.manual"),
-            node(
-                "fetch",
-                "http.request",
-                {"method": "GET", "url": endpoint.url + "/accounts", "items_path": "records"},
-            ),
+            served_fetch(endpoint, "/accounts", {"records": records}, "records"),
             node("sort", "transform.sort", {"field": "amount", "order": "desc"}),
             node("route", "logic.if", {"condition": "$item.amount > 5"}),
             node("merge", "logic.merge", {"mode": "append"}),
